@@ -1,0 +1,304 @@
+// Package emulator is evolvestack's core: the AWS services as typed Go
+// operations over in-memory state, kept apart per account and region, on a
+// clock that tests can move. Handler serves them over HTTP with the AWS wire
+// protocols; Start runs them on a loopback port for a Go test.
+package emulator
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"slices"
+	"sync"
+
+	"github.com/evolvestack/evolvestack/emulator/awsapi"
+	"github.com/evolvestack/evolvestack/emulator/clock"
+	"github.com/evolvestack/evolvestack/emulator/eventbridge"
+	"github.com/evolvestack/evolvestack/emulator/glue"
+	"github.com/evolvestack/evolvestack/emulator/kinesis"
+	"github.com/evolvestack/evolvestack/emulator/lambda"
+	"github.com/evolvestack/evolvestack/emulator/schemas"
+	"github.com/evolvestack/evolvestack/emulator/sns"
+	"github.com/evolvestack/evolvestack/emulator/sqs"
+	"github.com/evolvestack/evolvestack/handlers"
+	"github.com/evolvestack/evolvestack/handlers/sigv4"
+)
+
+// Defaults for an emulator built without options.
+const (
+	DefaultAccount = "000000000000"
+	DefaultRegion  = "us-east-1"
+)
+
+// Version is evolvestack's version, reported by the binary and the health
+// endpoint.
+const Version = "0.1.0-dev"
+
+// serviceDef binds a service's generated descriptor to its constructor.
+type serviceDef struct {
+	desc *awsapi.ServiceDescriptor
+	new  func(env awsapi.Env) any
+}
+
+// serviceDefs lists the services served, in a stable order.
+func serviceDefs() []serviceDef {
+	return []serviceDef{
+		{kinesis.Descriptor(), func(env awsapi.Env) any { return kinesis.New(env) }},
+		{sqs.Descriptor(), func(env awsapi.Env) any { return sqs.New(env) }},
+		{sns.Descriptor(), func(env awsapi.Env) any { return sns.New(env) }},
+		{eventbridge.Descriptor(), func(env awsapi.Env) any { return eventbridge.New(env) }},
+		{schemas.Descriptor(), func(env awsapi.Env) any { return schemas.New(env) }},
+		{glue.Descriptor(), func(env awsapi.Env) any { return glue.New(env) }},
+		{lambda.Descriptor(), func(env awsapi.Env) any { return lambda.New(env) }},
+	}
+}
+
+// Emulator owns the services, their state per account and region, and the
+// clock.
+type Emulator struct {
+	opts    options
+	clock   *clock.Clock
+	log     *slog.Logger
+	defs    []serviceDef
+	byName  map[string]serviceDef
+	handler *handlers.Handler
+
+	mu       sync.Mutex
+	scopes   map[scopeKey]any // live service instances
+	endpoint string
+}
+
+type scopeKey struct {
+	service string
+	scope   awsapi.Scope
+}
+
+type options struct {
+	account  string
+	region   string
+	clock    *clock.Clock
+	logger   *slog.Logger
+	authKeys map[string]string
+	limits   awsapi.Limits
+}
+
+// Option configures an Emulator.
+type Option func(*options)
+
+// WithAccount sets the default account id (12 digits), used when the access
+// key is not itself an account id.
+func WithAccount(id string) Option { return func(o *options) { o.account = id } }
+
+// WithRegion sets the region used when a request names none.
+func WithRegion(region string) Option { return func(o *options) { o.region = region } }
+
+// WithClock sets the clock every timed behaviour follows.
+func WithClock(c *clock.Clock) Option { return func(o *options) { o.clock = c } }
+
+// WithLogger sets the logger; the default discards.
+func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l } }
+
+// WithStrictAuth turns on SigV4 verification with the given access key to
+// secret key pairs. Without it any credentials are accepted.
+func WithStrictAuth(keys map[string]string) Option {
+	return func(o *options) { o.authKeys = keys }
+}
+
+// WithLimits sets the configurable soft quotas.
+func WithLimits(l awsapi.Limits) Option { return func(o *options) { o.limits = l } }
+
+var accountPattern = regexp.MustCompile(`^[0-9]{12}$`)
+
+// New builds an emulator.
+func New(opts ...Option) (*Emulator, error) {
+	o := options{account: DefaultAccount, region: DefaultRegion}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if !accountPattern.MatchString(o.account) {
+		return nil, fmt.Errorf("emulator: account %q is not a 12-digit id", o.account)
+	}
+	if o.region == "" {
+		return nil, fmt.Errorf("emulator: empty region")
+	}
+	if o.clock == nil {
+		o.clock = clock.New()
+	}
+	if o.logger == nil {
+		o.logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	e := &Emulator{
+		opts:   o,
+		clock:  o.clock,
+		log:    o.logger,
+		defs:   serviceDefs(),
+		byName: map[string]serviceDef{},
+		scopes: map[scopeKey]any{},
+	}
+	for _, d := range e.defs {
+		e.byName[d.desc.Name] = d
+	}
+	var verifier *sigv4.Verifier
+	if o.authKeys != nil {
+		verifier = sigv4.NewVerifier(o.authKeys, e.clock.Now)
+	}
+	e.handler = handlers.New(handlers.Config{
+		Backend:        backend{e},
+		Logger:         e.log,
+		DefaultRegion:  o.region,
+		DefaultAccount: o.account,
+		Verifier:       verifier,
+	})
+	return e, nil
+}
+
+// Handler returns the HTTP handler serving every service and the admin API.
+func (e *Emulator) Handler() http.Handler { return e.handler }
+
+// Clock returns the emulator's clock.
+func (e *Emulator) Clock() *clock.Clock { return e.clock }
+
+// Account returns the default account id.
+func (e *Emulator) Account() string { return e.opts.account }
+
+// Region returns the default region.
+func (e *Emulator) Region() string { return e.opts.region }
+
+// Service returns the named service's implementation for scope, creating
+// it on first use. Names are the model names: kinesis, sqs, sns, events,
+// schemas, glue, lambda. It returns nil for an unknown name.
+func (e *Emulator) Service(name string, scope awsapi.Scope) any {
+	def, ok := e.byName[name]
+	if !ok {
+		return nil
+	}
+	k := scopeKey{service: name, scope: scope}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if svc, ok := e.scopes[k]; ok {
+		return svc
+	}
+	svc := def.new(awsapi.Env{
+		Scope:  scope,
+		Clock:  e.clock,
+		Logger: e.log.With("service", name, "account", scope.Account, "region", scope.Region),
+		Limits: e.opts.limits,
+	})
+	e.scopes[k] = svc
+	return svc
+}
+
+// defaultScope is the default account and region.
+func (e *Emulator) defaultScope() awsapi.Scope {
+	return awsapi.Scope{Account: e.opts.account, Region: e.opts.region}
+}
+
+// Kinesis returns the Kinesis service of the default account and region.
+func (e *Emulator) Kinesis() *kinesis.Service {
+	return e.Service("kinesis", e.defaultScope()).(*kinesis.Service)
+}
+
+// SQS returns the SQS service of the default account and region.
+func (e *Emulator) SQS() *sqs.Service { return e.Service("sqs", e.defaultScope()).(*sqs.Service) }
+
+// SNS returns the SNS service of the default account and region.
+func (e *Emulator) SNS() *sns.Service { return e.Service("sns", e.defaultScope()).(*sns.Service) }
+
+// EventBridge returns the EventBridge service of the default account and
+// region.
+func (e *Emulator) EventBridge() *eventbridge.Service {
+	return e.Service("events", e.defaultScope()).(*eventbridge.Service)
+}
+
+// Schemas returns the EventBridge Schemas service of the default account
+// and region.
+func (e *Emulator) Schemas() *schemas.Service {
+	return e.Service("schemas", e.defaultScope()).(*schemas.Service)
+}
+
+// Glue returns the Glue (Schema Registry) service of the default account and
+// region.
+func (e *Emulator) Glue() *glue.Service { return e.Service("glue", e.defaultScope()).(*glue.Service) }
+
+// Lambda returns the Lambda service of the default account and region.
+func (e *Emulator) Lambda() *lambda.Service {
+	return e.Service("lambda", e.defaultScope()).(*lambda.Service)
+}
+
+// Reset drops state: everything when both are empty, else only the named
+// service and/or account. Services with background work are closed.
+func (e *Emulator) Reset(service, account string) error {
+	if service != "" {
+		if _, ok := e.byName[service]; !ok {
+			return fmt.Errorf("unknown service %q (one of %v)", service, e.serviceNames())
+		}
+	}
+	if account != "" && !accountPattern.MatchString(account) {
+		return fmt.Errorf("account %q is not a 12-digit id", account)
+	}
+	e.mu.Lock()
+	var closing []any
+	for k, svc := range e.scopes {
+		if (service == "" || k.service == service) && (account == "" || k.scope.Account == account) {
+			closing = append(closing, svc)
+			delete(e.scopes, k)
+		}
+	}
+	e.mu.Unlock()
+	for _, svc := range closing {
+		closeService(svc)
+	}
+	return nil
+}
+
+// Close stops every service's background work. The emulator must not be
+// used afterwards.
+func (e *Emulator) Close() error {
+	return e.Reset("", "")
+}
+
+func closeService(svc any) {
+	if c, ok := svc.(interface{ Close() error }); ok {
+		_ = c.Close()
+	}
+}
+
+func (e *Emulator) serviceNames() []string {
+	names := make([]string, 0, len(e.defs))
+	for _, d := range e.defs {
+		names = append(names, d.desc.Name)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// Health reports readiness and, per service, how many scopes hold state.
+func (e *Emulator) Health() handlers.Health {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	services := map[string]string{}
+	for _, d := range e.defs {
+		services[d.desc.Name] = "running"
+	}
+	return handlers.Health{Status: "ready", Version: Version, Services: services}
+}
+
+// backend adapts Emulator to handlers.Backend and handlers.Admin without
+// widening Emulator's own API.
+type backend struct{ e *Emulator }
+
+func (b backend) Descriptors() []*awsapi.ServiceDescriptor {
+	out := make([]*awsapi.ServiceDescriptor, 0, len(b.e.defs))
+	for _, d := range b.e.defs {
+		out = append(out, d.desc)
+	}
+	return out
+}
+
+func (b backend) Service(name string, scope awsapi.Scope) any { return b.e.Service(name, scope) }
+func (b backend) Admin() handlers.Admin                       { return b }
+func (b backend) Health() handlers.Health                     { return b.e.Health() }
+func (b backend) Reset(service, account string) error         { return b.e.Reset(service, account) }
+func (b backend) Clock() *clock.Clock                         { return b.e.clock }

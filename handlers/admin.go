@@ -1,0 +1,170 @@
+package handlers
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"github.com/evolvestack/evolvestack/emulator/clock"
+)
+
+// Admin is the emulator's own control surface, served as JSON under
+// /_evolvestack/.
+type Admin interface {
+	// Health reports readiness and per-service state.
+	Health() Health
+	// Reset drops state: everything, or one service and/or one account
+	// when named.
+	Reset(service, account string) error
+	// Clock is the emulator's clock.
+	Clock() *clock.Clock
+}
+
+// Health is the body of GET /_evolvestack/health.
+type Health struct {
+	Status   string            `json:"status"`
+	Version  string            `json:"version"`
+	Services map[string]string `json:"services"`
+}
+
+// ResetRequest is the optional body of POST /_evolvestack/reset.
+type ResetRequest struct {
+	Service string `json:"service,omitempty"`
+	Account string `json:"account,omitempty"`
+}
+
+// ClockRequest is the body of POST /_evolvestack/clock: advance is a Go
+// duration ("90s") or a number of seconds; scale is the speed of virtual
+// time against real time (0 freezes it).
+type ClockRequest struct {
+	Advance json.RawMessage `json:"advance,omitempty"`
+	Scale   *float64        `json:"scale,omitempty"`
+}
+
+// ClockState is the body of GET and POST /_evolvestack/clock.
+type ClockState struct {
+	Now   time.Time `json:"now"`
+	Epoch float64   `json:"epochSeconds"`
+	Scale float64   `json:"scale"`
+}
+
+type adminAPI struct {
+	admin Admin
+	log   *slog.Logger
+}
+
+func newAdmin(a Admin, log *slog.Logger) http.Handler {
+	api := &adminAPI{admin: a, log: log}
+	r := mux.NewRouter()
+	r.HandleFunc(AdminPrefix+"health", api.health).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc(AdminPrefix+"reset", api.reset).Methods(http.MethodPost)
+	r.HandleFunc(AdminPrefix+"clock", api.getClock).Methods(http.MethodGet)
+	r.HandleFunc(AdminPrefix+"clock", api.setClock).Methods(http.MethodPost)
+	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeAdminError(w, http.StatusNotFound, fmt.Sprintf("no admin endpoint %s %s", r.Method, r.URL.Path))
+	})
+	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeAdminError(w, http.StatusMethodNotAllowed, fmt.Sprintf("method %s not allowed on %s", r.Method, r.URL.Path))
+	})
+	return r
+}
+
+func (a *adminAPI) health(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, a.admin.Health())
+}
+
+func (a *adminAPI) reset(w http.ResponseWriter, r *http.Request) {
+	var req ResetRequest
+	if err := readJSON(r, &req); err != nil {
+		writeAdminError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	if err := a.admin.Reset(req.Service, req.Account); err != nil {
+		writeAdminError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	a.log.Info("state reset", "service", req.Service, "account", req.Account)
+	writeJSON(w, http.StatusOK, map[string]any{"reset": true, "service": req.Service, "account": req.Account})
+}
+
+func (a *adminAPI) getClock(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, clockState(a.admin.Clock()))
+}
+
+func (a *adminAPI) setClock(w http.ResponseWriter, r *http.Request) {
+	var req ClockRequest
+	if err := readJSON(r, &req); err != nil {
+		writeAdminError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	c := a.admin.Clock()
+	var advance time.Duration
+	if len(req.Advance) > 0 {
+		var s string
+		if err := json.Unmarshal(req.Advance, &s); err != nil {
+			s = string(req.Advance) // a bare number of seconds
+		}
+		d, err := clock.ParseAdvance(s)
+		if err != nil {
+			writeAdminError(w, http.StatusBadRequest, err.Error())
+			return
+		}
+		advance = d
+	}
+	if req.Scale != nil {
+		if err := c.SetScale(*req.Scale); err != nil {
+			writeAdminError(w, http.StatusBadRequest, err.Error())
+			return
+		}
+	}
+	if advance != 0 {
+		if err := c.Advance(advance); err != nil {
+			writeAdminError(w, http.StatusBadRequest, err.Error())
+			return
+		}
+	}
+	a.log.Info("clock changed", "advance", advance, "scale", c.Scale())
+	writeJSON(w, http.StatusOK, clockState(c))
+}
+
+func clockState(c *clock.Clock) ClockState {
+	now := c.Now()
+	return ClockState{Now: now, Epoch: float64(now.UnixMilli()) / 1000, Scale: c.Scale()}
+}
+
+// readJSON decodes an optional JSON body into v.
+func readJSON(r *http.Request, v any) error {
+	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	if err != nil {
+		return fmt.Errorf("reading body: %w", err)
+	}
+	if len(body) == 0 {
+		return nil
+	}
+	if err := json.Unmarshal(body, v); err != nil {
+		var se *json.SyntaxError
+		if errors.As(err, &se) {
+			return fmt.Errorf("malformed JSON body: %w", err)
+		}
+		return fmt.Errorf("invalid body: %w", err)
+	}
+	return nil
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v)
+}
+
+func writeAdminError(w http.ResponseWriter, status int, msg string) {
+	writeJSON(w, status, map[string]string{"error": msg})
+}

@@ -1,0 +1,520 @@
+// Package handlers is evolvestack's HTTP face: it recognises which AWS
+// service and wire protocol a request speaks, decodes it into the generated
+// input shape, validates it, calls the service implementation for the
+// request's account and region, and renders the result or the AWS error in
+// the protocol's shape. It also serves the admin API under /_evolvestack/.
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/gorilla/mux"
+
+	"github.com/evolvestack/evolvestack/emulator/awsapi"
+	"github.com/evolvestack/evolvestack/handlers/protocol"
+	"github.com/evolvestack/evolvestack/handlers/protocol/awsjson"
+	"github.com/evolvestack/evolvestack/handlers/protocol/awsquery"
+	"github.com/evolvestack/evolvestack/handlers/protocol/restjson"
+	"github.com/evolvestack/evolvestack/handlers/sigv4"
+)
+
+// MaxBodyBytes bounds a request body. The largest AWS request we serve is a
+// Lambda CreateFunction with a 50 MiB zip, base64-encoded in JSON.
+const MaxBodyBytes = 72 << 20
+
+// AdminPrefix is the path prefix of the emulator's own API.
+const AdminPrefix = "/_evolvestack/"
+
+// Backend is what the handlers need from the emulator.
+type Backend interface {
+	// Descriptors lists the services served.
+	Descriptors() []*awsapi.ServiceDescriptor
+	// Service returns the implementation of the named service for scope,
+	// creating it on first use.
+	Service(name string, scope awsapi.Scope) any
+	// Admin returns the admin controls.
+	Admin() Admin
+}
+
+// Config configures New.
+type Config struct {
+	Backend        Backend
+	Logger         *slog.Logger
+	DefaultRegion  string
+	DefaultAccount string
+	// Verifier, when set, turns on strict SigV4 verification.
+	Verifier *sigv4.Verifier
+}
+
+// Handler serves the AWS APIs and the admin API.
+type Handler struct {
+	cfg      Config
+	log      *slog.Logger
+	byTarget map[string]*awsapi.ServiceDescriptor
+	byName   map[string]*awsapi.ServiceDescriptor
+	rest     *mux.Router
+	admin    http.Handler
+	json     protocol.Codec
+	query    protocol.Codec
+	restJSON protocol.Codec
+}
+
+type restRouteKey struct{}
+
+// restRoute is what a matched REST route carries to the dispatcher.
+type restRoute struct {
+	desc *awsapi.ServiceDescriptor
+	op   *awsapi.Operation
+}
+
+// New returns the HTTP handler for cfg.
+func New(cfg Config) *Handler {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	h := &Handler{
+		cfg:      cfg,
+		log:      cfg.Logger,
+		byTarget: map[string]*awsapi.ServiceDescriptor{},
+		byName:   map[string]*awsapi.ServiceDescriptor{},
+		rest:     mux.NewRouter(),
+		json:     awsjson.New(),
+		query:    awsquery.New(),
+		restJSON: restjson.New(),
+	}
+	h.rest.NotFoundHandler = http.HandlerFunc(h.serveRESTNotFound)
+	h.rest.MethodNotAllowedHandler = http.HandlerFunc(h.serveRESTNotFound)
+	for _, d := range cfg.Backend.Descriptors() {
+		h.byName[d.Name] = d
+		if d.TargetPrefix != "" {
+			h.byTarget[d.TargetPrefix] = d
+		}
+		if d.Protocol == awsapi.ProtocolRESTJSON {
+			h.addRESTRoutes(d)
+		}
+	}
+	h.admin = newAdmin(cfg.Backend.Admin(), h.log)
+	return h
+}
+
+// addRESTRoutes registers one route per modelled operation of d.
+func (h *Handler) addRESTRoutes(d *awsapi.ServiceDescriptor) {
+	for i := range d.Operations {
+		op := &d.Operations[i]
+		path, query, _ := strings.Cut(op.RequestURI, "?")
+		tmpl := muxTemplate(path)
+		route := h.rest.NewRoute().Path(tmpl).Methods(op.HTTPMethod)
+		for _, q := range strings.Split(query, "&") {
+			if q == "" {
+				continue
+			}
+			k, v, _ := strings.Cut(q, "=")
+			if v == "" {
+				route = route.Queries(k, "{"+k+"}")
+			} else {
+				route = route.Queries(k, v)
+			}
+		}
+		rr := &restRoute{desc: d, op: op}
+		route.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			*r.Context().Value(restRouteKey{}).(**restRoute) = rr
+		})
+	}
+}
+
+// muxTemplate turns a Smithy URI template into a gorilla/mux one: greedy
+// labels {Key+} match across slashes.
+func muxTemplate(path string) string {
+	var b strings.Builder
+	for {
+		i := strings.IndexByte(path, '{')
+		if i < 0 {
+			b.WriteString(path)
+			return b.String()
+		}
+		j := strings.IndexByte(path[i:], '}')
+		if j < 0 {
+			b.WriteString(path)
+			return b.String()
+		}
+		b.WriteString(path[:i])
+		label := path[i+1 : i+j]
+		if name, ok := strings.CutSuffix(label, "+"); ok {
+			b.WriteString("{" + name + ":.+}")
+		} else {
+			b.WriteString("{" + label + "}")
+		}
+		path = path[i+j+1:]
+	}
+}
+
+// call is one AWS API call on its way through the handler.
+type call struct {
+	req     protocol.Request
+	codec   protocol.Codec
+	desc    *awsapi.ServiceDescriptor
+	op      *awsapi.Operation
+	opName  string
+	version string // awsQuery Version parameter
+	ident   sigv4.Identity
+	info    *awsapi.RequestInfo
+}
+
+// ServeHTTP implements http.Handler.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, AdminPrefix) {
+		h.admin.ServeHTTP(w, r)
+		return
+	}
+	start := time.Now()
+	sw := &statusWriter{ResponseWriter: w}
+	c := &call{req: protocol.Request{HTTP: r, RequestID: uuid.NewString()}}
+	defer func() {
+		if p := recover(); p != nil {
+			h.log.Error("panic serving request", "panic", p, "service", c.serviceName(), "operation", c.opName)
+			if sw.status == 0 {
+				h.writeError(sw, c, &awsapi.Error{Code: "InternalFailure", Message: "The request processing has failed because of an unknown error, exception or failure.", Status: http.StatusInternalServerError, Receiver: true})
+			}
+		}
+		h.log.Debug("request", "service", c.serviceName(), "operation", c.opName, "status", sw.code(), "latency", time.Since(start), "request_id", c.req.RequestID)
+	}()
+	h.serve(sw, c)
+}
+
+func (h *Handler) serve(w http.ResponseWriter, c *call) {
+	r := c.req.HTTP
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	if err != nil {
+		c.codec = h.json
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			h.writeError(w, c, &awsapi.Error{Code: "RequestEntityTooLargeException", Message: fmt.Sprintf("Request must be smaller than %d bytes.", MaxBodyBytes), Status: http.StatusRequestEntityTooLarge})
+			return
+		}
+		h.writeError(w, c, &awsapi.Error{Code: "SerializationException", Message: "could not read the request body"})
+		return
+	}
+	c.req.Body = body
+	// A malformed signature is refused only in strict mode; otherwise the
+	// parts that parsed still name the region and account.
+	c.ident, err = sigv4.Parse(r)
+	if err != nil && h.cfg.Verifier != nil {
+		h.resolve(c)
+		h.writeError(w, c, h.authError(c, err))
+		return
+	}
+	if errResp := h.resolve(c); errResp != nil {
+		h.writeError(w, c, errResp)
+		return
+	}
+	if h.cfg.Verifier != nil {
+		if err := h.cfg.Verifier.Verify(r, body); err != nil {
+			h.writeError(w, c, h.authError(c, err))
+			return
+		}
+	}
+	h.dispatch(w, c)
+}
+
+// resolve finds the protocol, service and operation of c. On failure it
+// returns the error to send, with c.codec set so it renders correctly.
+func (h *Handler) resolve(c *call) *awsapi.Error {
+	r := c.req.HTTP
+	if target := r.Header.Get("X-Amz-Target"); target != "" {
+		c.codec = h.json
+		prefix, op, ok := strings.Cut(target, ".")
+		c.opName = op
+		c.desc = h.byTarget[prefix]
+		if !ok || c.desc == nil {
+			c.desc = h.signedService()(c)
+			return awsjson.UnknownOperation()
+		}
+		return h.findOp(c)
+	}
+	if isQuery(r) {
+		c.codec = h.query
+		form, err := queryForm(r, c.req.Body)
+		if err != nil {
+			return awsquery.MalformedQueryString(err.Error())
+		}
+		c.opName = form.Get("Action")
+		c.version = form.Get("Version")
+		c.desc = h.queryService(c)
+		if c.opName == "" {
+			return awsquery.MissingAction()
+		}
+		if c.desc == nil {
+			return awsquery.InvalidAction(c.opName, c.version)
+		}
+		return h.findOp(c)
+	}
+	var rr *restRoute
+	ctx := context.WithValue(r.Context(), restRouteKey{}, &rr)
+	var match mux.RouteMatch
+	if h.rest.Match(r.WithContext(ctx), &match) && match.Handler != nil && match.MatchErr == nil {
+		match.Handler.ServeHTTP(nil, r.WithContext(ctx))
+	}
+	if rr != nil {
+		c.codec = h.restJSON
+		c.desc, c.op, c.opName = rr.desc, rr.op, rr.op.Name
+		c.req.PathVars = match.Vars
+		return nil
+	}
+	if d := h.signedService()(c); d != nil && d.Protocol == awsapi.ProtocolQuery {
+		c.codec, c.desc = h.query, d
+		return awsquery.MissingAction()
+	}
+	c.codec = h.restJSON
+	c.desc = h.signedService()(c)
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-amz-json-") {
+		// An awsJson request without X-Amz-Target.
+		c.codec = h.json
+		if c.desc != nil && c.desc.Protocol != awsapi.ProtocolJSON {
+			c.desc = nil
+		}
+		return awsjson.UnknownOperation()
+	}
+	if c.desc != nil && c.desc.Protocol != awsapi.ProtocolRESTJSON {
+		// A JSON service's client that sent no X-Amz-Target.
+		c.codec = h.json
+		return awsjson.UnknownOperation()
+	}
+	return restjson.UnknownOperation()
+}
+
+// signedService returns a resolver that names the service from the SigV4
+// credential scope.
+func (h *Handler) signedService() func(c *call) *awsapi.ServiceDescriptor {
+	return func(c *call) *awsapi.ServiceDescriptor {
+		if c.ident.Service == "" {
+			return nil
+		}
+		for _, d := range h.byName {
+			if d.SigningName == c.ident.Service || d.EndpointPrefix == c.ident.Service || d.Name == c.ident.Service {
+				return d
+			}
+		}
+		return nil
+	}
+}
+
+// queryService picks the service of an awsQuery request: the SigV4
+// credential scope first, then an SQS queue path, then the only service
+// whose model has the action.
+func (h *Handler) queryService(c *call) *awsapi.ServiceDescriptor {
+	if d := h.signedService()(c); d != nil && (d.Protocol == awsapi.ProtocolQuery || d.QueryCompatible) {
+		return d
+	}
+	if d := h.byName["sqs"]; d != nil && isQueuePath(c.req.HTTP.URL.Path) {
+		return d
+	}
+	var found *awsapi.ServiceDescriptor
+	for _, name := range []string{"sns", "sqs"} {
+		d := h.byName[name]
+		if d == nil || !d.KnowsOperation(c.opName) {
+			continue
+		}
+		if found != nil {
+			return nil
+		}
+		found = d
+	}
+	return found
+}
+
+// findOp resolves c.opName within c.desc.
+func (h *Handler) findOp(c *call) *awsapi.Error {
+	if op, ok := c.desc.Operation(c.opName); ok {
+		c.op = op
+		return nil
+	}
+	if c.desc.KnowsOperation(c.opName) {
+		return notImplemented(c.desc, c.opName)
+	}
+	if c.codec == h.query {
+		return awsquery.InvalidAction(c.opName, c.version)
+	}
+	return awsjson.UnknownOperation()
+}
+
+// notImplemented is the error for an operation that exists in AWS but that
+// evolvestack does not serve. It is a client error so SDKs do not retry.
+func notImplemented(d *awsapi.ServiceDescriptor, op string) *awsapi.Error {
+	return &awsapi.Error{
+		Code:    "UnsupportedOperation",
+		Message: fmt.Sprintf("evolvestack does not implement %s operation %s", d.Name, op),
+		Status:  http.StatusNotImplemented,
+	}
+}
+
+// dispatch decodes, validates and invokes the resolved operation.
+func (h *Handler) dispatch(w http.ResponseWriter, c *call) {
+	scope := awsapi.Scope{
+		Account: sigv4.AccountFor(c.ident.AccessKey, h.cfg.DefaultAccount),
+		Region:  c.ident.Region,
+	}
+	if scope.Region == "" {
+		scope.Region = h.cfg.DefaultRegion
+	}
+	in := c.desc.NewInput(c.op.Name)
+	if in == nil {
+		h.writeError(w, c, notImplemented(c.desc, c.op.Name))
+		return
+	}
+	if err := c.codec.DecodeInput(&c.req, c.desc, c.op, in); err != nil {
+		h.writeError(w, c, h.toAWSError(err))
+		return
+	}
+	svc := h.cfg.Backend.Service(c.desc.Name, scope)
+	if v, ok := in.(awsapi.Validator); ok {
+		if err := v.Validate(); err != nil {
+			h.writeError(w, c, validationError(svc, err))
+			return
+		}
+	}
+	c.info = &awsapi.RequestInfo{
+		RequestID: c.req.RequestID,
+		Scope:     scope,
+		Service:   c.desc.Name,
+		Operation: c.op.Name,
+		AccessKey: c.ident.AccessKey,
+		Endpoint:  endpointOf(c.req.HTTP),
+	}
+	ctx := awsapi.WithRequest(c.req.HTTP.Context(), c.info)
+	out, err := c.desc.Invoke(ctx, svc, c.op.Name, in)
+	if err != nil {
+		if errors.Is(err, awsapi.ErrNotImplemented) {
+			h.writeError(w, c, notImplemented(c.desc, c.op.Name))
+			return
+		}
+		h.writeError(w, c, h.toAWSError(err))
+		return
+	}
+	if err := c.codec.WriteOutput(w, &c.req, c.desc, c.op, out); err != nil {
+		h.log.Error("writing response", "service", c.desc.Name, "operation", c.op.Name, "error", err)
+	}
+}
+
+// ValidationMapper is implemented by services whose validation failures are
+// not Coral's ValidationException (e.g. Glue's InvalidInputException).
+type ValidationMapper interface {
+	ValidationError(err error) *awsapi.Error
+}
+
+func validationError(svc any, err error) *awsapi.Error {
+	if m, ok := svc.(ValidationMapper); ok {
+		return m.ValidationError(err)
+	}
+	if e, ok := awsapi.AsError(err); ok {
+		return e
+	}
+	return &awsapi.Error{Code: "ValidationException", Message: err.Error()}
+}
+
+// toAWSError maps any error a service returns to the AWS error to send.
+func (h *Handler) toAWSError(err error) *awsapi.Error {
+	if e, ok := awsapi.AsError(err); ok {
+		return e
+	}
+	h.log.Error("internal error", "error", err)
+	return &awsapi.Error{Code: "InternalFailure", Message: "The request processing has failed because of an unknown error, exception or failure.", Status: http.StatusInternalServerError, Receiver: true}
+}
+
+func (h *Handler) authError(c *call, err error) *awsapi.Error {
+	var se *sigv4.Error
+	if !errors.As(err, &se) {
+		return &awsapi.Error{Code: "IncompleteSignatureException", Message: err.Error()}
+	}
+	if c.desc != nil && c.codec == h.json {
+		return se.ServiceError(c.desc)
+	}
+	proto := awsapi.ProtocolJSON
+	switch c.codec {
+	case h.query:
+		proto = awsapi.ProtocolQuery
+	case h.restJSON:
+		proto = awsapi.ProtocolRESTJSON
+	}
+	return se.AWSError(proto)
+}
+
+func (h *Handler) writeError(w http.ResponseWriter, c *call, e *awsapi.Error) {
+	if c.codec == nil {
+		c.codec = h.json
+	}
+	desc := c.desc
+	if desc == nil {
+		// No service recognised: answer in the shape of the protocol the
+		// request looked like.
+		desc = &awsapi.ServiceDescriptor{Protocol: awsapi.ProtocolJSON, JSONVersion: "1.1"}
+		switch c.codec {
+		case h.query:
+			desc = &awsapi.ServiceDescriptor{Protocol: awsapi.ProtocolQuery}
+		case h.restJSON:
+			desc = &awsapi.ServiceDescriptor{Protocol: awsapi.ProtocolRESTJSON}
+		}
+	}
+	c.codec.WriteError(w, &c.req, desc, c.op, e)
+}
+
+func (h *Handler) serveRESTNotFound(http.ResponseWriter, *http.Request) {}
+
+func (c *call) serviceName() string {
+	if c.desc == nil {
+		return ""
+	}
+	return c.desc.Name
+}
+
+// statusWriter records the status code written.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(p []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(p)
+}
+
+// Flush lets streaming responses through.
+func (w *statusWriter) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// Unwrap exposes the underlying writer to http.ResponseController.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+func (w *statusWriter) code() int {
+	if w.status == 0 {
+		return http.StatusOK
+	}
+	return w.status
+}
+
+func endpointOf(r *http.Request) string {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
+}

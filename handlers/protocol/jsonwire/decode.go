@@ -1,0 +1,755 @@
+// Package jsonwire reads and writes the JSON bodies of the awsJson and
+// restJson1 protocols from and into tagged shapes, with the Coral
+// framework's error texts for malformed input.
+package jsonwire
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"math"
+	"reflect"
+	"strconv"
+	"unicode/utf16"
+	"unicode/utf8"
+
+	"github.com/evolvestack/evolvestack/emulator/awsapi"
+	"github.com/evolvestack/evolvestack/handlers/protocol/shape"
+)
+
+// SerializationCode is the error code of malformed JSON input.
+const SerializationCode = "SerializationException"
+
+// maxDepth bounds nesting so hostile input cannot exhaust the stack.
+const maxDepth = 256
+
+// Coral's messages for a value of the wrong JSON type.
+const (
+	msgStructNotExpected = "Start of structure or map found where not expected."
+	msgListNotExpected   = "Start of list found where not expected"
+)
+
+// SerializationError returns the error AWS JSON services send for a body
+// they cannot deserialize; msg may be empty (syntax errors carry none).
+func SerializationError(msg string) *awsapi.Error {
+	return &awsapi.Error{Code: SerializationCode, Message: msg}
+}
+
+// Options select which members Unmarshal fills.
+type Options struct {
+	// BodyOnly skips members bound elsewhere (REST location tags) and the
+	// payload member.
+	BodyOnly bool
+}
+
+// Unmarshal decodes the JSON object in data into v, a struct value whose
+// plan is plan. Empty input leaves v untouched.
+func Unmarshal(data []byte, plan *shape.Type, v reflect.Value, opts Options) error {
+	d := decoder{data: data, opts: opts}
+	d.skipWS()
+	if d.pos == len(d.data) {
+		return nil
+	}
+	if d.data[d.pos] != '{' {
+		// Coral answers a top-level non-object without a message.
+		if err := d.skipValue(); err != nil {
+			return err
+		}
+		return SerializationError("")
+	}
+	if err := d.object(plan, v); err != nil {
+		return err
+	}
+	d.skipWS()
+	if d.pos != len(d.data) {
+		return SerializationError("")
+	}
+	return nil
+}
+
+type decoder struct {
+	data  []byte
+	pos   int
+	depth int
+	opts  Options
+	buf   []byte
+}
+
+func (d *decoder) skipWS() {
+	for d.pos < len(d.data) {
+		switch d.data[d.pos] {
+		case ' ', '\t', '\n', '\r':
+			d.pos++
+		default:
+			return
+		}
+	}
+}
+
+func syntaxErr() error { return SerializationError("") }
+
+// token names the JSON value starting at the cursor as Coral does.
+func (d *decoder) token() string {
+	switch c := d.data[d.pos]; {
+	case c == '"':
+		return "STRING_VALUE"
+	case c == 't' || c == 'f':
+		return "BOOLEAN_VALUE"
+	default:
+		return "NUMBER_VALUE"
+	}
+}
+
+func convertMsg(token string, k shape.Kind) string {
+	article := "an "
+	if k == shape.KindBlob || k == shape.KindTimestamp {
+		article = "a "
+	}
+	return token + " can not be converted to " + article + k.String()
+}
+
+// mismatch returns the error for the value at the cursor not fitting k.
+func (d *decoder) mismatch(k shape.Kind) error {
+	switch d.data[d.pos] {
+	case '{':
+		return SerializationError(msgStructNotExpected)
+	case '[':
+		return SerializationError(msgListNotExpected)
+	}
+	switch k {
+	case shape.KindList:
+		return SerializationError("Expected list or null")
+	case shape.KindMap:
+		return SerializationError("Expected map or null")
+	case shape.KindStruct:
+		return SerializationError("Expected null")
+	}
+	return SerializationError(convertMsg(d.token(), k))
+}
+
+func (d *decoder) literal(word string) error {
+	if len(d.data)-d.pos < len(word) || string(d.data[d.pos:d.pos+len(word)]) != word {
+		return syntaxErr()
+	}
+	d.pos += len(word)
+	return nil
+}
+
+// object decodes a JSON object into struct value v.
+func (d *decoder) object(plan *shape.Type, v reflect.Value) error {
+	d.depth++
+	defer func() { d.depth-- }()
+	if d.depth > maxDepth {
+		return syntaxErr()
+	}
+	d.pos++ // '{'
+	d.skipWS()
+	if d.pos < len(d.data) && d.data[d.pos] == '}' {
+		d.pos++
+		return nil
+	}
+	for {
+		d.skipWS()
+		if d.pos >= len(d.data) || d.data[d.pos] != '"' {
+			return syntaxErr()
+		}
+		key, err := d.keyBytes()
+		if err != nil {
+			return err
+		}
+		d.skipWS()
+		if d.pos >= len(d.data) || d.data[d.pos] != ':' {
+			return syntaxErr()
+		}
+		d.pos++
+		d.skipWS()
+		if d.pos >= len(d.data) {
+			return syntaxErr()
+		}
+		f, ok := plan.Lookup(string(key)) // no allocation for map lookups
+		if ok && d.opts.BodyOnly && (f.Location != shape.LocBody || f == plan.Payload) {
+			ok = false
+		}
+		if ok {
+			err = d.value(f, f.Type, v.Field(f.Index))
+		} else {
+			err = d.skipValue()
+		}
+		if err != nil {
+			return err
+		}
+		d.skipWS()
+		if d.pos >= len(d.data) {
+			return syntaxErr()
+		}
+		switch d.data[d.pos] {
+		case ',':
+			d.pos++
+		case '}':
+			d.pos++
+			return nil
+		default:
+			return syntaxErr()
+		}
+	}
+}
+
+// value decodes the JSON value at the cursor into member v of type t. f is
+// the enclosing field (for its timestamp format), or nil.
+func (d *decoder) value(f *shape.Field, t *shape.Type, v reflect.Value) error {
+	c := d.data[d.pos]
+	if c == 'n' {
+		// null means absent.
+		return d.literal("null")
+	}
+	switch t.Kind {
+	case shape.KindString:
+		if c != '"' {
+			return d.mismatch(t.Kind)
+		}
+		s, err := d.str()
+		if err != nil {
+			return err
+		}
+		shape.SetString(v, t, s)
+	case shape.KindBool:
+		switch c {
+		case 't':
+			if err := d.literal("true"); err != nil {
+				return err
+			}
+			shape.SetBool(v, t, true)
+		case 'f':
+			if err := d.literal("false"); err != nil {
+				return err
+			}
+			shape.SetBool(v, t, false)
+		default:
+			return d.mismatch(t.Kind)
+		}
+	case shape.KindInt32, shape.KindInt64:
+		if !isNumStart(c) {
+			return d.mismatch(t.Kind)
+		}
+		raw, isInt, err := d.number()
+		if err != nil {
+			return err
+		}
+		var n int64
+		if isInt {
+			n, err = strconv.ParseInt(string(raw), 10, 64)
+		} else {
+			var fl float64
+			fl, err = strconv.ParseFloat(string(raw), 64)
+			fl = math.Floor(fl)
+			if err == nil && (fl > math.MaxInt64 || fl < math.MinInt64) {
+				err = strconv.ErrRange
+			}
+			n = int64(fl)
+		}
+		if err != nil || !shape.RangeInt(t.Kind, n) {
+			return SerializationError(convertMsg("NUMBER_VALUE", t.Kind))
+		}
+		shape.SetInt(v, t, n)
+	case shape.KindFloat32, shape.KindFloat64:
+		if !isNumStart(c) {
+			return d.mismatch(t.Kind)
+		}
+		raw, _, err := d.number()
+		if err != nil {
+			return err
+		}
+		bits := 64
+		if t.Kind == shape.KindFloat32 {
+			bits = 32
+		}
+		fl, err := strconv.ParseFloat(string(raw), bits)
+		if err != nil {
+			return SerializationError(convertMsg("NUMBER_VALUE", t.Kind))
+		}
+		shape.SetFloat(v, t, fl)
+	case shape.KindTimestamp:
+		return d.timestamp(t, v)
+	case shape.KindBlob:
+		if c != '"' {
+			return d.mismatch(t.Kind)
+		}
+		raw, err := d.strBytes()
+		if err != nil {
+			return err
+		}
+		b, err := decodeBase64(raw)
+		if err != nil {
+			return err
+		}
+		shape.SetBlob(v, t, b)
+	case shape.KindDocument:
+		start := d.pos
+		if err := d.skipValue(); err != nil {
+			return err
+		}
+		var x any
+		if err := json.Unmarshal(d.data[start:d.pos], &x); err != nil {
+			return syntaxErr()
+		}
+		v.Set(reflect.ValueOf(&x).Elem())
+	case shape.KindStruct:
+		if c != '{' {
+			return d.mismatch(t.Kind)
+		}
+		return d.object(t.Struct(), shape.StructValue(v, t))
+	case shape.KindList:
+		if c != '[' {
+			return d.mismatch(t.Kind)
+		}
+		return d.list(f, t, v)
+	case shape.KindMap:
+		if c != '{' {
+			return d.mismatch(t.Kind)
+		}
+		return d.mapValue(f, t, v)
+	default:
+		return d.skipValue()
+	}
+	return nil
+}
+
+func (d *decoder) timestamp(t *shape.Type, v reflect.Value) error {
+	c := d.data[d.pos]
+	switch {
+	case isNumStart(c):
+		raw, _, err := d.number()
+		if err != nil {
+			return err
+		}
+		fl, err := strconv.ParseFloat(string(raw), 64)
+		if err != nil {
+			return SerializationError(convertMsg("NUMBER_VALUE", t.Kind))
+		}
+		tm, ok := shape.FromEpochSeconds(fl)
+		if !ok {
+			return SerializationError(convertMsg("NUMBER_VALUE", t.Kind))
+		}
+		shape.SetTime(v, t, tm)
+	case c == '"':
+		s, err := d.str()
+		if err != nil {
+			return err
+		}
+		tm, ok := shape.ParseTimestamp(s)
+		if !ok {
+			return SerializationError(convertMsg("STRING_VALUE", t.Kind))
+		}
+		shape.SetTime(v, t, tm)
+	default:
+		return d.mismatch(t.Kind)
+	}
+	return nil
+}
+
+func (d *decoder) list(f *shape.Field, t *shape.Type, v reflect.Value) error {
+	d.depth++
+	defer func() { d.depth-- }()
+	if d.depth > maxDepth {
+		return syntaxErr()
+	}
+	d.pos++ // '['
+	slice := reflect.MakeSlice(t.Go, 0, 0)
+	d.skipWS()
+	if d.pos < len(d.data) && d.data[d.pos] == ']' {
+		d.pos++
+		shape.Set(v, t, slice)
+		return nil
+	}
+	for i := 0; ; i++ {
+		d.skipWS()
+		if d.pos >= len(d.data) {
+			return syntaxErr()
+		}
+		if d.data[d.pos] == 'n' {
+			// null elements are dropped.
+			if err := d.literal("null"); err != nil {
+				return err
+			}
+		} else {
+			if slice.Len() == slice.Cap() {
+				slice = grow(slice)
+			}
+			slice = slice.Slice(0, slice.Len()+1)
+			if err := d.value(f, t.Elem, slice.Index(slice.Len()-1)); err != nil {
+				return err
+			}
+		}
+		d.skipWS()
+		if d.pos >= len(d.data) {
+			return syntaxErr()
+		}
+		switch d.data[d.pos] {
+		case ',':
+			d.pos++
+		case ']':
+			d.pos++
+			shape.Set(v, t, slice)
+			return nil
+		default:
+			return syntaxErr()
+		}
+	}
+}
+
+func grow(s reflect.Value) reflect.Value {
+	n := s.Cap() * 2
+	if n < 4 {
+		n = 4
+	}
+	ns := reflect.MakeSlice(s.Type(), s.Len(), n)
+	reflect.Copy(ns, s)
+	return ns
+}
+
+func (d *decoder) mapValue(f *shape.Field, t *shape.Type, v reflect.Value) error {
+	d.depth++
+	defer func() { d.depth-- }()
+	if d.depth > maxDepth {
+		return syntaxErr()
+	}
+	d.pos++ // '{'
+	m := reflect.MakeMap(t.Go)
+	elem := reflect.New(t.Go.Elem()).Elem()
+	zero := reflect.Zero(t.Go.Elem())
+	d.skipWS()
+	if d.pos < len(d.data) && d.data[d.pos] == '}' {
+		d.pos++
+		shape.Set(v, t, m)
+		return nil
+	}
+	for {
+		d.skipWS()
+		if d.pos >= len(d.data) || d.data[d.pos] != '"' {
+			return syntaxErr()
+		}
+		key, err := d.str()
+		if err != nil {
+			return err
+		}
+		d.skipWS()
+		if d.pos >= len(d.data) || d.data[d.pos] != ':' {
+			return syntaxErr()
+		}
+		d.pos++
+		d.skipWS()
+		if d.pos >= len(d.data) {
+			return syntaxErr()
+		}
+		if d.data[d.pos] == 'n' {
+			if err := d.literal("null"); err != nil {
+				return err
+			}
+		} else {
+			elem.Set(zero)
+			if err := d.value(f, t.Elem, elem); err != nil {
+				return err
+			}
+			m.SetMapIndex(reflect.ValueOf(key).Convert(t.Go.Key()), elem)
+		}
+		d.skipWS()
+		if d.pos >= len(d.data) {
+			return syntaxErr()
+		}
+		switch d.data[d.pos] {
+		case ',':
+			d.pos++
+		case '}':
+			d.pos++
+			shape.Set(v, t, m)
+			return nil
+		default:
+			return syntaxErr()
+		}
+	}
+}
+
+func isNumStart(c byte) bool { return c == '-' || (c >= '0' && c <= '9') }
+
+// number scans a JSON number and reports whether it is an integer.
+func (d *decoder) number() ([]byte, bool, error) {
+	start := d.pos
+	p := d.pos
+	if p < len(d.data) && d.data[p] == '-' {
+		p++
+	}
+	if p >= len(d.data) {
+		return nil, false, syntaxErr()
+	}
+	switch {
+	case d.data[p] == '0':
+		p++
+	case d.data[p] >= '1' && d.data[p] <= '9':
+		for p < len(d.data) && d.data[p] >= '0' && d.data[p] <= '9' {
+			p++
+		}
+	default:
+		return nil, false, syntaxErr()
+	}
+	isInt := true
+	if p < len(d.data) && d.data[p] == '.' {
+		isInt = false
+		p++
+		q := p
+		for p < len(d.data) && d.data[p] >= '0' && d.data[p] <= '9' {
+			p++
+		}
+		if p == q {
+			return nil, false, syntaxErr()
+		}
+	}
+	if p < len(d.data) && (d.data[p] == 'e' || d.data[p] == 'E') {
+		isInt = false
+		p++
+		if p < len(d.data) && (d.data[p] == '+' || d.data[p] == '-') {
+			p++
+		}
+		q := p
+		for p < len(d.data) && d.data[p] >= '0' && d.data[p] <= '9' {
+			p++
+		}
+		if p == q {
+			return nil, false, syntaxErr()
+		}
+	}
+	d.pos = p
+	return d.data[start:p], isInt, nil
+}
+
+// keyBytes returns an object key; the slice is only valid until the next
+// read.
+func (d *decoder) keyBytes() ([]byte, error) {
+	return d.strBytes()
+}
+
+// str reads a JSON string.
+func (d *decoder) str() (string, error) {
+	b, err := d.strBytes()
+	if err != nil {
+		return "", err
+	}
+	return string(b), nil
+}
+
+// strBytes reads a JSON string and returns its unescaped bytes, which alias
+// the input or the decoder's scratch buffer.
+func (d *decoder) strBytes() ([]byte, error) {
+	d.pos++ // opening quote
+	start := d.pos
+	for p := start; p < len(d.data); p++ {
+		c := d.data[p]
+		switch {
+		case c == '"':
+			d.pos = p + 1
+			return d.data[start:p], nil
+		case c == '\\':
+			return d.strEscaped(start, p)
+		case c < 0x20:
+			return nil, syntaxErr()
+		}
+	}
+	return nil, syntaxErr()
+}
+
+func (d *decoder) strEscaped(start, p int) ([]byte, error) {
+	buf := append(d.buf[:0], d.data[start:p]...)
+	for p < len(d.data) {
+		c := d.data[p]
+		switch {
+		case c == '"':
+			d.pos = p + 1
+			d.buf = buf
+			return buf, nil
+		case c < 0x20:
+			return nil, syntaxErr()
+		case c != '\\':
+			buf = append(buf, c)
+			p++
+			continue
+		}
+		p++
+		if p >= len(d.data) {
+			return nil, syntaxErr()
+		}
+		switch d.data[p] {
+		case '"', '\\', '/':
+			buf = append(buf, d.data[p])
+		case 'b':
+			buf = append(buf, '\b')
+		case 'f':
+			buf = append(buf, '\f')
+		case 'n':
+			buf = append(buf, '\n')
+		case 'r':
+			buf = append(buf, '\r')
+		case 't':
+			buf = append(buf, '\t')
+		case 'u':
+			r, n, ok := hex4(d.data, p+1)
+			if !ok {
+				return nil, syntaxErr()
+			}
+			p += n
+			if utf16.IsSurrogate(r) {
+				r2, n2, ok2 := rune(0), 0, false
+				if p+2 < len(d.data) && d.data[p+1] == '\\' && d.data[p+2] == 'u' {
+					r2, n2, ok2 = hex4(d.data, p+3)
+				}
+				if dec := utf16.DecodeRune(r, r2); ok2 && dec != utf8.RuneError {
+					r = dec
+					p += 2 + n2
+				} else {
+					r = utf8.RuneError
+				}
+			}
+			buf = utf8.AppendRune(buf, r)
+		default:
+			return nil, syntaxErr()
+		}
+		p++
+	}
+	return nil, syntaxErr()
+}
+
+// hex4 reads 4 hex digits at i; n is how many bytes past the 'u' were read.
+func hex4(b []byte, i int) (rune, int, bool) {
+	if i+4 > len(b) {
+		return 0, 0, false
+	}
+	var r rune
+	for _, c := range b[i : i+4] {
+		switch {
+		case c >= '0' && c <= '9':
+			c -= '0'
+		case c >= 'a' && c <= 'f':
+			c = c - 'a' + 10
+		case c >= 'A' && c <= 'F':
+			c = c - 'A' + 10
+		default:
+			return 0, 0, false
+		}
+		r = r<<4 | rune(c)
+	}
+	return r, 4, true
+}
+
+// skipValue validates and skips the value at the cursor.
+func (d *decoder) skipValue() error {
+	d.depth++
+	defer func() { d.depth-- }()
+	if d.depth > maxDepth {
+		return syntaxErr()
+	}
+	d.skipWS()
+	if d.pos >= len(d.data) {
+		return syntaxErr()
+	}
+	switch c := d.data[d.pos]; {
+	case c == '"':
+		_, err := d.strBytes()
+		return err
+	case c == 't':
+		return d.literal("true")
+	case c == 'f':
+		return d.literal("false")
+	case c == 'n':
+		return d.literal("null")
+	case isNumStart(c):
+		_, _, err := d.number()
+		return err
+	case c == '[':
+		d.pos++
+		d.skipWS()
+		if d.pos < len(d.data) && d.data[d.pos] == ']' {
+			d.pos++
+			return nil
+		}
+		for {
+			if err := d.skipValue(); err != nil {
+				return err
+			}
+			d.skipWS()
+			if d.pos >= len(d.data) {
+				return syntaxErr()
+			}
+			switch d.data[d.pos] {
+			case ',':
+				d.pos++
+			case ']':
+				d.pos++
+				return nil
+			default:
+				return syntaxErr()
+			}
+		}
+	case c == '{':
+		d.pos++
+		d.skipWS()
+		if d.pos < len(d.data) && d.data[d.pos] == '}' {
+			d.pos++
+			return nil
+		}
+		for {
+			d.skipWS()
+			if d.pos >= len(d.data) || d.data[d.pos] != '"' {
+				return syntaxErr()
+			}
+			if _, err := d.strBytes(); err != nil {
+				return err
+			}
+			d.skipWS()
+			if d.pos >= len(d.data) || d.data[d.pos] != ':' {
+				return syntaxErr()
+			}
+			d.pos++
+			if err := d.skipValue(); err != nil {
+				return err
+			}
+			d.skipWS()
+			if d.pos >= len(d.data) {
+				return syntaxErr()
+			}
+			switch d.data[d.pos] {
+			case ',':
+				d.pos++
+			case '}':
+				d.pos++
+				return nil
+			default:
+				return syntaxErr()
+			}
+		}
+	}
+	return syntaxErr()
+}
+
+// decodeBase64 decodes a blob the way Coral validates it, with its
+// messages.
+func decodeBase64(raw []byte) ([]byte, error) {
+	if len(raw)%4 != 0 {
+		return nil, SerializationError("'" + string(raw) + "' can not be converted to a Blob: " +
+			"Base64 encoded length is expected a multiple of 4 bytes but found: " + strconv.Itoa(len(raw)))
+	}
+	for i, c := range raw {
+		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '+' || c == '/'
+		if c == '=' {
+			ok = i+1 == len(raw) || raw[i+1] == '='
+
+		}
+		if !ok {
+			return nil, SerializationError("'" + string(raw) + "' can not be converted to a Blob: " +
+				"Invalid Base64 character: '" + string(rune(c)) + "'")
+		}
+	}
+	out := make([]byte, base64.StdEncoding.DecodedLen(len(raw)))
+	n, err := base64.StdEncoding.Strict().Decode(out, raw)
+	if err != nil {
+		return nil, SerializationError("'" + string(raw) + "' can not be converted to a Blob: " +
+			"Invalid last non-pad Base64 character dectected")
+	}
+	return out[:n], nil
+}

@@ -1,0 +1,200 @@
+// Package avro is the Avro implementation of compat.Format for the Glue
+// Schema Registry emulation.
+//
+// Parsing and validation use github.com/hamba/avro/v2 with a fresh schema
+// cache per call (never hamba's package-level cache). The canonical form is
+// the definition's JSON re-emitted with sorted object keys and no
+// insignificant whitespace; it is not Avro's Parsing Canonical Form, so
+// defaults, aliases, docs, logical types and namespaces as written all
+// distinguish versions.
+//
+// CanRead implements the schema-resolution rules of the Avro specification
+// itself, deciding as Apache Avro Java's SchemaCompatibility does where the
+// two differ (see CanRead in resolve.go for the details).
+package avro
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	hamba "github.com/hamba/avro/v2"
+
+	"github.com/evolvestack/evolvestack/registry/compat"
+)
+
+// DataFormat is the Glue DataFormat served by this package.
+const DataFormat = "AVRO"
+
+// invalidPrefix starts the message Glue returns for an Avro definition that
+// does not parse; the parser's detail follows it.
+const invalidPrefix = "Schema definition of AVRO data format is invalid: "
+
+// ErrInvalidDefinition is wrapped by every error Parse returns.
+var ErrInvalidDefinition = errors.New("invalid AVRO schema definition")
+
+// InvalidDefinitionError is the error Parse returns for a definition that is
+// not a valid Avro schema. Error() is exactly the message Glue reports, so it
+// carries no extra context prefix; the underlying cause is kept in Cause.
+type InvalidDefinitionError struct {
+	// Detail is the parser's explanation, e.g. "No name in schema".
+	Detail string
+	// Cause is the JSON or Avro parser error behind Detail.
+	Cause error
+}
+
+// Error returns Glue's message: the fixed prefix followed by the detail.
+func (e *InvalidDefinitionError) Error() string { return invalidPrefix + e.Detail }
+
+// Unwrap lets errors.Is match ErrInvalidDefinition and the cause.
+func (e *InvalidDefinitionError) Unwrap() []error {
+	if e.Cause == nil {
+		return []error{ErrInvalidDefinition}
+	}
+	return []error{ErrInvalidDefinition, e.Cause}
+}
+
+// Format is the Avro compat.Format. Its zero value is ready to use and it
+// holds no state, so it is safe for concurrent use.
+type Format struct{}
+
+// New returns the Avro format.
+func New() compat.Format { return Format{} }
+
+// Name returns "AVRO".
+func (Format) Name() string { return DataFormat }
+
+// Schema is a parsed Avro definition.
+type Schema struct {
+	canonical string
+	parsed    hamba.Schema
+}
+
+// Canonical returns the definition as sorted-key, whitespace-free JSON.
+func (s *Schema) Canonical() string { return s.canonical }
+
+// Avro returns the hamba representation of the schema.
+func (s *Schema) Avro() hamba.Schema { return s.parsed }
+
+// Parse validates definition as an Avro schema. A definition that is not
+// valid JSON or not a valid Avro schema yields an *InvalidDefinitionError.
+func (Format) Parse(definition string) (compat.Schema, error) {
+	doc, canonical, err := canonicalJSON(definition)
+	if err != nil {
+		return nil, &InvalidDefinitionError{Detail: err.Error(), Cause: err}
+	}
+	if err := checkShape(doc); err != nil {
+		return nil, &InvalidDefinitionError{Detail: err.Error(), Cause: err}
+	}
+	parsed, err := parseAvro(definition)
+	if err != nil {
+		return nil, &InvalidDefinitionError{Detail: avroDetail(err), Cause: err}
+	}
+	return &Schema{canonical: canonical, parsed: parsed}, nil
+}
+
+// parseAvro runs hamba's parser with a cache private to this call and turns
+// any panic inside the library into an error.
+func parseAvro(definition string) (s hamba.Schema, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			s, err = nil, fmt.Errorf("avro: %v", r)
+		}
+	}()
+	return hamba.ParseBytesWithCache([]byte(definition), "", &hamba.SchemaCache{})
+}
+
+// avroDetail rewords hamba's error text; where Avro Java (whose parser Glue's
+// messages appear to come from) words the same fault, that wording is used.
+func avroDetail(err error) string {
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "non-empty name key required"):
+		return "No name in schema"
+	case strings.HasPrefix(msg, "avro: unknown type: ") && !strings.ContainsAny(msg[len("avro: unknown type: "):], "{[ "):
+		return fmt.Sprintf("Undefined name: %q", msg[len("avro: unknown type: "):])
+	}
+	msg = strings.TrimPrefix(msg, "avro: ")
+	if msg == "" {
+		return "invalid schema"
+	}
+	return msg
+}
+
+// canonicalJSON decodes definition as exactly one JSON value and re-encodes
+// it with sorted object keys, numbers as written and no HTML escaping.
+func canonicalJSON(definition string) (any, string, error) {
+	dec := json.NewDecoder(strings.NewReader(definition))
+	dec.UseNumber()
+	var doc any
+	if err := dec.Decode(&doc); err != nil {
+		return nil, "", fmt.Errorf("not valid JSON: %w", err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return nil, "", errors.New("not valid JSON: unexpected content after the schema")
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(doc); err != nil {
+		return nil, "", fmt.Errorf("not valid JSON: %w", err)
+	}
+	return doc, strings.TrimSuffix(buf.String(), "\n"), nil
+}
+
+// checkShape rejects JSON null, numbers and booleans where a schema is
+// expected, as Avro Java does ("Schema not yet supported: ..."); hamba would
+// read a JSON null as the null type.
+func checkShape(v any) error {
+	switch n := v.(type) {
+	case string:
+		return nil
+	case []any:
+		for _, b := range n {
+			if err := checkShape(b); err != nil {
+				return err
+			}
+		}
+		return nil
+	case map[string]any:
+		return checkObjectShape(n)
+	}
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return errors.New("Schema not yet supported")
+	}
+	return fmt.Errorf("Schema not yet supported: %s", raw)
+}
+
+func checkObjectShape(m map[string]any) error {
+	switch t := m["type"].(type) {
+	case []any, map[string]any:
+		return checkShape(t)
+	case string:
+		switch t {
+		case "record", "error":
+			fields, _ := m["fields"].([]any)
+			for _, f := range fields {
+				if fm, ok := f.(map[string]any); ok {
+					if ft, ok := fm["type"]; ok {
+						if err := checkShape(ft); err != nil {
+							return err
+						}
+					}
+				}
+			}
+		case "array":
+			if items, ok := m["items"]; ok {
+				return checkShape(items)
+			}
+		case "map":
+			if values, ok := m["values"]; ok {
+				return checkShape(values)
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,271 @@
+// Package jsonschema is the JSON Schema implementation of compat.Format for
+// the Glue Schema Registry emulation.
+//
+// Parse accepts definitions of JSON Schema draft-04, draft-06 and draft-07,
+// the drafts AWS Glue supports. The draft is taken from "$schema", matched by
+// URL prefix over http and https like the Everit library Glue validates with;
+// a definition without "$schema" is read as draft-04, Everit's default (see
+// WithDefaultDraft). References may only point inside the definition: any
+// reference that would need loading another document is refused.
+//
+// CanRead decides "every document the writer schema accepts is also accepted
+// by the reader schema" with a structural, conservative subschema check; see
+// check.go for the conventions.
+package jsonschema
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/evolvestack/evolvestack/registry/compat"
+	js "github.com/santhosh-tekuri/jsonschema/v6"
+)
+
+// Draft is a JSON Schema specification version Glue accepts.
+type Draft int
+
+// The drafts Glue accepts.
+const (
+	Draft04 Draft = 4
+	Draft06 Draft = 6
+	Draft07 Draft = 7
+)
+
+// String returns the draft's meta-schema URL.
+func (d Draft) String() string {
+	switch d {
+	case Draft04:
+		return "http://json-schema.org/draft-04/schema#"
+	case Draft06:
+		return "http://json-schema.org/draft-06/schema#"
+	case Draft07:
+		return "http://json-schema.org/draft-07/schema#"
+	}
+	return fmt.Sprintf("draft(%d)", int(d))
+}
+
+func (d Draft) lib() *js.Draft {
+	switch d {
+	case Draft06:
+		return js.Draft6
+	case Draft07:
+		return js.Draft7
+	}
+	return js.Draft4
+}
+
+// Option configures the Format returned by New.
+type Option func(*format)
+
+// WithDefaultDraft sets the draft used for a definition without "$schema"
+// (Draft04 unless set, as in the Everit library). Other values are ignored.
+func WithDefaultDraft(d Draft) Option {
+	return func(f *format) {
+		if d == Draft04 || d == Draft06 || d == Draft07 {
+			f.defaultDraft = d
+		}
+	}
+}
+
+// InvalidDefinitionError is the error Parse returns for a definition that is
+// not valid JSON or not a valid JSON Schema. Its message follows Glue's
+// wording for an invalid JSON definition.
+type InvalidDefinitionError struct {
+	// Detail says what is wrong.
+	Detail string
+	// Err is the underlying error, if any.
+	Err error
+}
+
+// Error implements error.
+func (e *InvalidDefinitionError) Error() string {
+	return "Schema definition of JSON data format is invalid: " + e.Detail
+}
+
+// Unwrap returns the underlying error.
+func (e *InvalidDefinitionError) Unwrap() error { return e.Err }
+
+func invalid(err error, format string, args ...any) error {
+	return &InvalidDefinitionError{Detail: fmt.Sprintf(format, args...), Err: err}
+}
+
+type format struct {
+	defaultDraft Draft
+}
+
+// New returns the JSON Schema format, named "JSON".
+func New(opts ...Option) compat.Format {
+	f := &format{defaultDraft: Draft04}
+	for _, o := range opts {
+		if o != nil {
+			o(f)
+		}
+	}
+	return f
+}
+
+// Name implements compat.Format.
+func (f *format) Name() string { return "JSON" }
+
+// Schema is a parsed JSON Schema definition.
+type Schema struct {
+	canonical string
+	draft     Draft
+	raw       any
+	root      *node
+}
+
+// Canonical implements compat.Schema: the definition with object keys sorted
+// and no insignificant whitespace. Number literals are kept as written.
+func (s *Schema) Canonical() string { return s.canonical }
+
+// Draft returns the draft the definition was read as.
+func (s *Schema) Draft() Draft { return s.draft }
+
+const resourceURL = "urn:evolvestack:schema"
+
+// refusingLoader refuses every document load: only the definition itself and
+// the built-in meta-schemas are available.
+type refusingLoader struct{}
+
+func (refusingLoader) Load(url string) (any, error) {
+	return nil, fmt.Errorf("remote references are not supported: %s", url)
+}
+
+// Parse implements compat.Format.
+func (f *format) Parse(definition string) (compat.Schema, error) {
+	s, err := f.parse(definition)
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+func (f *format) parse(definition string) (*Schema, error) {
+	doc, err := decodeJSON(definition)
+	if err != nil {
+		return nil, invalid(err, "%s", err.Error())
+	}
+	obj, ok := doc.(map[string]any)
+	if !ok {
+		return nil, invalid(nil, "the schema must be a JSON object")
+	}
+	draft := f.defaultDraft
+	if v, ok := obj["$schema"]; ok {
+		u, ok := v.(string)
+		if !ok {
+			return nil, invalid(nil, "$schema must be a string")
+		}
+		d, ok := draftFromURL(u)
+		if !ok {
+			return nil, invalid(nil, "could not determine schema version: no meta-schema is known with URL [%s]", u)
+		}
+		draft = d
+	}
+	// The draft is decided above (by prefix, as Everit does); the compiler
+	// gets the document without its top-level $schema and that draft as
+	// default, so it never tries to load a meta-schema by URL.
+	compiled := make(map[string]any, len(obj))
+	for k, v := range obj {
+		if k != "$schema" {
+			compiled[k] = v
+		}
+	}
+	c := js.NewCompiler()
+	c.DefaultDraft(draft.lib())
+	c.UseLoader(refusingLoader{})
+	if err := c.AddResource(resourceURL, compiled); err != nil {
+		return nil, invalid(err, "%s", err.Error())
+	}
+	root, err := c.Compile(resourceURL)
+	if err != nil {
+		return nil, invalid(err, "%s", compileDetail(err))
+	}
+	canon, err := canonicalJSON(doc)
+	if err != nil {
+		return nil, invalid(err, "%s", err.Error())
+	}
+	b := newBuilder(compiled)
+	return &Schema{canonical: canon, draft: draft, raw: doc, root: b.build(root)}, nil
+}
+
+// draftFromURL maps a "$schema" value to a draft by prefix, over http and
+// https.
+func draftFromURL(u string) (Draft, bool) {
+	for _, d := range []Draft{Draft04, Draft06, Draft07} {
+		base := strings.TrimSuffix(d.String(), "#")
+		if strings.HasPrefix(u, base) || strings.HasPrefix(u, "https"+strings.TrimPrefix(base, "http")) {
+			return d, true
+		}
+	}
+	return 0, false
+}
+
+func decodeJSON(s string) (any, error) {
+	dec := json.NewDecoder(strings.NewReader(s))
+	dec.UseNumber()
+	var doc any
+	if err := dec.Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, errors.New("empty definition")
+		}
+		return nil, fmt.Errorf("malformed JSON: %w", err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return nil, errors.New("malformed JSON: unexpected data after the top-level value")
+	}
+	return doc, nil
+}
+
+// compileDetail turns a compiler error into a one-line detail without the
+// internal resource URL.
+func compileDetail(err error) string {
+	var le *js.LoadURLError
+	if errors.As(err, &le) {
+		return fmt.Sprintf("remote references are not supported: %s", le.URL)
+	}
+	var ve *js.SchemaValidationError
+	if errors.As(err, &ve) && ve.Err != nil {
+		lines := strings.Split(ve.Err.Error(), "\n")
+		var parts []string
+		for _, l := range lines[1:] {
+			l = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(l), "-"))
+			if l != "" {
+				parts = append(parts, l)
+			}
+		}
+		if len(parts) > 0 {
+			return "invalid keyword value " + strings.Join(parts, "; ")
+		}
+	}
+	msg := strings.ReplaceAll(err.Error(), resourceURL, "")
+	return strings.Join(strings.Fields(msg), " ")
+}
+
+// canonicalJSON serialises v with sorted object keys, no whitespace and no
+// HTML escaping.
+func canonicalJSON(v any) (string, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return "", fmt.Errorf("serialising canonical form: %w", err)
+	}
+	return strings.TrimSuffix(buf.String(), "\n"), nil
+}
+
+// CanRead implements compat.Format.
+func (f *format) CanRead(reader, writer compat.Schema) []compat.Finding {
+	r, ok1 := reader.(*Schema)
+	w, ok2 := writer.(*Schema)
+	if !ok1 || !ok2 || r == nil || w == nil {
+		return []compat.Finding{{Path: "#", Rule: "not-json-schema",
+			Message: "the reader or the writer was not parsed by the JSON Schema format"}}
+	}
+	c := newChecker()
+	return c.sub([]*node{w.root}, r.root, "#")
+}

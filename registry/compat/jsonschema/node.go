@@ -1,0 +1,367 @@
+package jsonschema
+
+import (
+	"math/big"
+	"net/url"
+	"sort"
+	"strings"
+
+	js "github.com/santhosh-tekuri/jsonschema/v6"
+)
+
+// Type bits. "number" is tInt|tFrac; tFrac stands for numbers that are not
+// integers.
+const (
+	tNull uint8 = 1 << iota
+	tBool
+	tObj
+	tArr
+	tInt
+	tFrac
+	tStr
+
+	tNumber = tInt | tFrac
+	tAll    = tNull | tBool | tObj | tArr | tNumber | tStr
+)
+
+// bound is a numeric bound; excl marks an exclusive one.
+type bound struct {
+	v    *big.Rat
+	excl bool
+}
+
+type patProp struct {
+	src string
+	re  js.Regexp
+	n   *node
+}
+
+type dep struct {
+	names  []string // array form
+	schema *node    // schema form
+}
+
+// node is the checker's view of one compiled subschema. Nodes are immutable
+// once built.
+type node struct {
+	lib   *js.Schema // nil for synthetic nodes
+	draft int
+
+	isBool  bool
+	boolVal bool
+	ref     *node
+
+	types uint8 // tAll when unconstrained
+	enums [][]any
+
+	min, max   *bound
+	multipleOf *big.Rat
+
+	minLen, maxLen *int
+	pattern        *string
+	format         *string
+
+	items    *node   // list form
+	tuple    []*node // tuple form
+	isTuple  bool
+	addItems *node // nil: any
+	minItems *int
+	maxItems *int
+	unique   bool
+	contains *node
+
+	props     map[string]*node
+	patterns  []patProp
+	addProps  *node // nil: any
+	required  []string
+	minProps  *int
+	maxProps  *int
+	propNames *node
+	deps      map[string]dep
+
+	allOf, anyOf, oneOf []*node
+	not                 *node
+	ifN, thenN, elseN   *node
+
+	canon string // canonical JSON of the raw subschema
+	pure  bool   // raw subschema holds no "$ref"
+}
+
+func (n *node) isFalse() bool { return n != nil && n.isBool && !n.boolVal }
+
+// deref follows $ref chains (siblings of $ref are ignored in drafts 4-7).
+func deref(n *node) *node {
+	for i := 0; n != nil && n.ref != nil && i < 64; i++ {
+		n = n.ref
+	}
+	if n != nil && n.ref != nil {
+		// A reference cycle without constraints: accept anything.
+		return &node{isBool: true, boolVal: true, types: tAll}
+	}
+	return n
+}
+
+type builder struct {
+	raw  any
+	memo map[*js.Schema]*node
+}
+
+func newBuilder(raw any) *builder {
+	return &builder{raw: raw, memo: map[*js.Schema]*node{}}
+}
+
+func (b *builder) build(s *js.Schema) *node {
+	if s == nil {
+		return nil
+	}
+	if n, ok := b.memo[s]; ok {
+		return n
+	}
+	n := &node{lib: s, draft: s.DraftVersion, types: tAll}
+	b.memo[s] = n
+	raw := b.lookup(s.Location)
+	if raw != nil {
+		n.canon, n.pure = canonOf(raw)
+	}
+	if s.Bool != nil {
+		n.isBool, n.boolVal = true, *s.Bool
+		return n
+	}
+	if s.Ref != nil {
+		n.ref = b.build(s.Ref)
+		return n
+	}
+	if s.Types != nil && !s.Types.IsEmpty() {
+		n.types = 0
+		for _, t := range s.Types.ToStrings() {
+			n.types |= typeBit(t)
+		}
+	}
+	if s.Enum != nil {
+		n.enums = append(n.enums, s.Enum.Values)
+	}
+	if s.Const != nil {
+		n.enums = append(n.enums, []any{*s.Const})
+	}
+	n.min = tighterLower(ratBound(s.Minimum, false), ratBound(s.ExclusiveMinimum, true))
+	n.max = tighterUpper(ratBound(s.Maximum, false), ratBound(s.ExclusiveMaximum, true))
+	n.multipleOf = s.MultipleOf
+	n.minLen, n.maxLen = s.MinLength, s.MaxLength
+	if s.Pattern != nil {
+		p := s.Pattern.String()
+		n.pattern = &p
+	}
+	if m, ok := raw.(map[string]any); ok {
+		if f, ok := m["format"].(string); ok {
+			n.format = &f
+		}
+	}
+	switch it := s.Items.(type) {
+	case *js.Schema:
+		n.items = b.build(it)
+	case []*js.Schema:
+		n.isTuple = true
+		for _, x := range it {
+			n.tuple = append(n.tuple, b.build(x))
+		}
+		n.addItems = b.additional(s.AdditionalItems)
+	}
+	n.minItems, n.maxItems, n.unique = s.MinItems, s.MaxItems, s.UniqueItems
+	n.contains = b.build(s.Contains)
+	if len(s.Properties) > 0 {
+		n.props = make(map[string]*node, len(s.Properties))
+		for k, v := range s.Properties {
+			n.props[k] = b.build(v)
+		}
+	}
+	for re, v := range s.PatternProperties {
+		n.patterns = append(n.patterns, patProp{src: re.String(), re: re, n: b.build(v)})
+	}
+	sort.Slice(n.patterns, func(i, j int) bool { return n.patterns[i].src < n.patterns[j].src })
+	n.addProps = b.additional(s.AdditionalProperties)
+	n.required = s.Required
+	n.minProps, n.maxProps = s.MinProperties, s.MaxProperties
+	n.propNames = b.build(s.PropertyNames)
+	if len(s.Dependencies) > 0 {
+		n.deps = map[string]dep{}
+		for k, v := range s.Dependencies {
+			switch d := v.(type) {
+			case []string:
+				n.deps[k] = dep{names: d}
+			case *js.Schema:
+				n.deps[k] = dep{schema: b.build(d)}
+			}
+		}
+	}
+	for _, x := range s.AllOf {
+		n.allOf = append(n.allOf, b.build(x))
+	}
+	for _, x := range s.AnyOf {
+		n.anyOf = append(n.anyOf, b.build(x))
+	}
+	for _, x := range s.OneOf {
+		n.oneOf = append(n.oneOf, b.build(x))
+	}
+	n.not = b.build(s.Not)
+	n.ifN, n.thenN, n.elseN = b.build(s.If), b.build(s.Then), b.build(s.Else)
+	return n
+}
+
+// additional converts additionalProperties/additionalItems: nil or true
+// become nil (anything), false a false node.
+func (b *builder) additional(v any) *node {
+	switch a := v.(type) {
+	case bool:
+		if a {
+			return nil
+		}
+		return &node{isBool: true, boolVal: false, types: tAll, canon: "false", pure: true}
+	case *js.Schema:
+		return b.build(a)
+	}
+	return nil
+}
+
+// lookup returns the raw value at a compiled schema's location.
+func (b *builder) lookup(loc string) any {
+	_, frag, _ := strings.Cut(loc, "#")
+	if f, err := url.PathUnescape(frag); err == nil {
+		frag = f
+	} else {
+		return nil
+	}
+	cur := b.raw
+	if frag == "" {
+		return cur
+	}
+	for _, tok := range strings.Split(strings.TrimPrefix(frag, "/"), "/") {
+		tok = strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")
+		switch c := cur.(type) {
+		case map[string]any:
+			cur = c[tok]
+		case []any:
+			i := 0
+			for _, ch := range tok {
+				if ch < '0' || ch > '9' {
+					return nil
+				}
+				i = i*10 + int(ch-'0')
+				if i > len(c) {
+					return nil
+				}
+			}
+			if i >= len(c) {
+				return nil
+			}
+			cur = c[i]
+		default:
+			return nil
+		}
+	}
+	return cur
+}
+
+// canonOf returns the canonical JSON of v and whether it holds no "$ref".
+func canonOf(v any) (string, bool) {
+	s, err := canonicalJSON(v)
+	if err != nil {
+		return "", false
+	}
+	return s, !strings.Contains(s, `"$ref"`)
+}
+
+func typeBit(t string) uint8 {
+	switch t {
+	case "null":
+		return tNull
+	case "boolean":
+		return tBool
+	case "object":
+		return tObj
+	case "array":
+		return tArr
+	case "integer":
+		return tInt
+	case "number":
+		return tNumber
+	case "string":
+		return tStr
+	}
+	return 0
+}
+
+// typeNames names the types in a bit set for messages.
+func typeNames(t uint8) []string {
+	var out []string
+	if t&tNull != 0 {
+		out = append(out, "null")
+	}
+	if t&tBool != 0 {
+		out = append(out, "boolean")
+	}
+	if t&tObj != 0 {
+		out = append(out, "object")
+	}
+	if t&tArr != 0 {
+		out = append(out, "array")
+	}
+	switch t & tNumber {
+	case tNumber:
+		out = append(out, "number")
+	case tInt:
+		out = append(out, "integer")
+	case tFrac:
+		out = append(out, "non-integer number")
+	}
+	if t&tStr != 0 {
+		out = append(out, "string")
+	}
+	return out
+}
+
+func ratBound(r *big.Rat, excl bool) *bound {
+	if r == nil {
+		return nil
+	}
+	return &bound{v: r, excl: excl}
+}
+
+// tighterLower returns the stricter of two lower bounds.
+func tighterLower(a, b *bound) *bound {
+	if a == nil {
+		return b
+	}
+	if b == nil {
+		return a
+	}
+	switch c := a.v.Cmp(b.v); {
+	case c > 0:
+		return a
+	case c < 0:
+		return b
+	}
+	if b.excl {
+		return b
+	}
+	return a
+}
+
+// tighterUpper returns the stricter of two upper bounds.
+func tighterUpper(a, b *bound) *bound {
+	if a == nil {
+		return b
+	}
+	if b == nil {
+		return a
+	}
+	switch c := a.v.Cmp(b.v); {
+	case c < 0:
+		return a
+	case c > 0:
+		return b
+	}
+	if b.excl {
+		return b
+	}
+	return a
+}
