@@ -46,13 +46,21 @@ type serviceDef struct {
 func serviceDefs() []serviceDef {
 	return []serviceDef{
 		{kinesis.Descriptor(), func(env awsapi.Env) any { return kinesis.New(env) }},
-		{sqs.Descriptor(), func(env awsapi.Env) any { return sqs.New(env) }},
+		{sqsDescriptor(), func(env awsapi.Env) any { return sqs.New(env) }},
 		{sns.Descriptor(), func(env awsapi.Env) any { return sns.New(env) }},
 		{eventbridge.Descriptor(), func(env awsapi.Env) any { return eventbridge.New(env) }},
 		{schemas.Descriptor(), func(env awsapi.Env) any { return schemas.New(env) }},
 		{glue.Descriptor(), func(env awsapi.Env) any { return glue.New(env) }},
 		{lambda.Descriptor(), func(env awsapi.Env) any { return lambda.New(env) }},
 	}
+}
+
+// sqsDescriptor is SQS's descriptor with the XML namespace its awsQuery
+// responses carry (the JSON-protocol model no longer names it).
+func sqsDescriptor() *awsapi.ServiceDescriptor {
+	d := sqs.Descriptor()
+	d.XMLNamespace = "http://queue.amazonaws.com/doc/2012-11-05/"
+	return d
 }
 
 // Emulator owns the services, their state per account and region, and the

@@ -11,6 +11,7 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/evolvestack/evolvestack/emulator/awsapi"
 	"github.com/evolvestack/evolvestack/emulator/clock"
 )
 
@@ -54,14 +55,24 @@ type ClockState struct {
 	Scale float64   `json:"scale"`
 }
 
-type adminAPI struct {
-	admin Admin
-	log   *slog.Logger
+// SchemaVersionReporter is implemented by the Glue service: it explains a
+// schema version (status and, for a FAILURE, the findings).
+type SchemaVersionReporter interface {
+	SchemaVersionReport(id string) (any, error)
 }
 
-func newAdmin(a Admin, log *slog.Logger) http.Handler {
-	api := &adminAPI{admin: a, log: log}
+type adminAPI struct {
+	admin   Admin
+	backend Backend
+	account string
+	region  string
+	log     *slog.Logger
+}
+
+func newAdmin(b Backend, account, region string, log *slog.Logger) http.Handler {
+	api := &adminAPI{admin: b.Admin(), backend: b, account: account, region: region, log: log}
 	r := mux.NewRouter()
+	r.HandleFunc(AdminPrefix+"glue/schema-versions/{id}", api.schemaVersion).Methods(http.MethodGet)
 	r.HandleFunc(AdminPrefix+"health", api.health).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc(AdminPrefix+"reset", api.reset).Methods(http.MethodPost)
 	r.HandleFunc(AdminPrefix+"clock", api.getClock).Methods(http.MethodGet)
@@ -73,6 +84,34 @@ func newAdmin(a Admin, log *slog.Logger) http.Handler {
 		writeAdminError(w, http.StatusMethodNotAllowed, fmt.Sprintf("method %s not allowed on %s", r.Method, r.URL.Path))
 	})
 	return r
+}
+
+// scope reads ?account=&region=, defaulting to the emulator's defaults.
+func (a *adminAPI) scope(r *http.Request) awsapi.Scope {
+	sc := awsapi.Scope{Account: r.URL.Query().Get("account"), Region: r.URL.Query().Get("region")}
+	if sc.Account == "" {
+		sc.Account = a.account
+	}
+	if sc.Region == "" {
+		sc.Region = a.region
+	}
+	return sc
+}
+
+// schemaVersion serves GET /_evolvestack/glue/schema-versions/{id}: why a
+// schema version has the status it has.
+func (a *adminAPI) schemaVersion(w http.ResponseWriter, r *http.Request) {
+	rep, ok := a.backend.Service("glue", a.scope(r)).(SchemaVersionReporter)
+	if !ok {
+		writeAdminError(w, http.StatusNotFound, "no schema registry in this emulator")
+		return
+	}
+	out, err := rep.SchemaVersionReport(mux.Vars(r)["id"])
+	if err != nil {
+		writeAdminError(w, http.StatusNotFound, err.Error())
+		return
+	}
+	writeJSON(w, http.StatusOK, out)
 }
 
 func (a *adminAPI) health(w http.ResponseWriter, _ *http.Request) {

@@ -101,7 +101,7 @@ func New(cfg Config) *Handler {
 			h.addRESTRoutes(d)
 		}
 	}
-	h.admin = newAdmin(cfg.Backend.Admin(), h.log)
+	h.admin = newAdmin(cfg.Backend, cfg.DefaultAccount, cfg.DefaultRegion, h.log)
 	return h
 }
 

@@ -23,4 +23,6 @@ type Limits struct {
 	// MaxResourcesPerAccount caps streams, queues, registries and the
 	// like per account and region.
 	MaxResourcesPerAccount int
+	// SchemaVersionsPerSchema caps the versions of one Glue schema.
+	SchemaVersionsPerSchema int
 }

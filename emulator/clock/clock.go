@@ -372,7 +372,7 @@ func realDelay(remaining time.Duration, s float64) time.Duration {
 	if s == 1 {
 		return remaining
 	}
-	return clampDuration(math.Ceil(float64(remaining) / s))
+	return max(clampDuration(math.Ceil(float64(remaining)/s)), 1)
 }
 
 func clampDuration(ns float64) time.Duration {

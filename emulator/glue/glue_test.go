@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -533,6 +536,17 @@ func TestLimitsAreConfigurable(t *testing.T) {
 	}
 	_, err := c.CreateRegistry(ctx, &sdkglue.CreateRegistryInput{RegistryName: aws.String("c")})
 	wantErr(t, err, "ResourceNumberLimitExceededException", "More registries cannot be created. The maximum limit has been reached.")
+
+	c, _ = newClient(t, emulator.WithLimits(awsapi.Limits{SchemaVersionsPerSchema: 2}))
+	id := &types.SchemaId{RegistryName: aws.String("default-registry"), SchemaName: aws.String("v")}
+	if _, err := c.CreateSchema(ctx, &sdkglue.CreateSchemaInput{SchemaName: aws.String("v"), DataFormat: types.DataFormatAvro, Compatibility: types.CompatibilityNone, SchemaDefinition: aws.String(avroRecord(fA))}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.RegisterSchemaVersion(ctx, &sdkglue.RegisterSchemaVersionInput{SchemaId: id, SchemaDefinition: aws.String(avroRecord(fB))}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.RegisterSchemaVersion(ctx, &sdkglue.RegisterSchemaVersionInput{SchemaId: id, SchemaDefinition: aws.String(avroRecord(fC))})
+	wantErr(t, err, "ResourceNumberLimitExceededException", "More schema versions cannot be created.")
 }
 
 func TestDefinitionSizeLimit(t *testing.T) {
@@ -546,3 +560,122 @@ func TestDefinitionSizeLimit(t *testing.T) {
 }
 
 func registryVersion(id string) registry.VersionRef { return registry.VersionRef{ID: id} }
+
+// TestFindingsFromTheAdminAPI reads why a version failed over HTTP.
+func TestFindingsFromTheAdminAPI(t *testing.T) {
+	t.Parallel()
+	defer catch(t)
+	c, e := newClient(t)
+	ctx := context.Background()
+	id := &types.SchemaId{RegistryName: aws.String("default-registry"), SchemaName: aws.String("f")}
+	must(c.CreateSchema(ctx, &sdkglue.CreateSchemaInput{SchemaName: aws.String("f"), DataFormat: types.DataFormatAvro, SchemaDefinition: aws.String(avroRecord(fA))}))
+	v := must(c.RegisterSchemaVersion(ctx, &sdkglue.RegisterSchemaVersionInput{SchemaId: id, SchemaDefinition: aws.String(avroRecord(fA, fC))}))
+	ok := must(c.RegisterSchemaVersion(ctx, &sdkglue.RegisterSchemaVersionInput{SchemaId: id, SchemaDefinition: aws.String(avroRecord(fA, fB))}))
+	tests := []struct {
+		name       string
+		path       string
+		wantStatus int
+		want       []string
+	}{
+		{"failed", "/_evolvestack/glue/schema-versions/" + aws.ToString(v.SchemaVersionId), 200,
+			[]string{`"status": "FAILURE"`, `"versionNumber": 2`, `"rule":`, `"path":`, `"c\"`, "readers of version 2 cannot read data written with version 1"}},
+		{"available", "/_evolvestack/glue/schema-versions/" + aws.ToString(ok.SchemaVersionId), 200, []string{`"status": "AVAILABLE"`, `"findings": []`}},
+		{"other account", "/_evolvestack/glue/schema-versions/" + aws.ToString(v.SchemaVersionId) + "?account=111111111111", 404, []string{"Schema version is not found"}},
+		{"unknown", "/_evolvestack/glue/schema-versions/00000000-0000-0000-0000-000000000000", 404, []string{"Schema version is not found"}},
+	}
+	for _, tt := range tests {
+		resp := must(http.Get(e.Endpoint() + tt.path))
+		body := must(io.ReadAll(resp.Body))
+		resp.Body.Close()
+		if resp.StatusCode != tt.wantStatus {
+			t.Errorf("%s: status %d: %s", tt.name, resp.StatusCode, body)
+		}
+		for _, w := range tt.want {
+			if !strings.Contains(string(body), w) {
+				t.Errorf("%s: body lacks %s:\n%s", tt.name, w, body)
+			}
+		}
+	}
+}
+
+// TestPaginationOfEveryList pages through schemas, versions and metadata
+// with MaxResults 2 and checks nothing is lost or repeated.
+func TestPaginationOfEveryList(t *testing.T) {
+	t.Parallel()
+	defer catch(t)
+	c, _ := newClient(t)
+	ctx := context.Background()
+	for i := range 5 {
+		must(c.CreateSchema(ctx, &sdkglue.CreateSchemaInput{SchemaName: aws.String(fmt.Sprintf("s%d", i)), DataFormat: types.DataFormatAvro, Compatibility: types.CompatibilityNone, SchemaDefinition: aws.String(avroRecord(fA))}))
+	}
+	id := &types.SchemaId{RegistryName: aws.String("default-registry"), SchemaName: aws.String("s0")}
+	for _, f := range []string{fB, fC, fAString, fADefault} {
+		must(c.RegisterSchemaVersion(ctx, &sdkglue.RegisterSchemaVersionInput{SchemaId: id, SchemaDefinition: aws.String(avroRecord(f))}))
+	}
+	for i := range 5 {
+		must(c.PutSchemaVersionMetadata(ctx, &sdkglue.PutSchemaVersionMetadataInput{SchemaId: id, SchemaVersionNumber: &types.SchemaVersionNumber{VersionNumber: aws.Int64(1)},
+			MetadataKeyValue: &types.MetadataKeyValuePair{MetadataKey: aws.String(fmt.Sprintf("k%d", i)), MetadataValue: aws.String("v")}}))
+	}
+	tests := []struct {
+		name string
+		page func(token *string) ([]string, *string, error)
+		want string
+	}{
+		{"ListSchemas", func(token *string) ([]string, *string, error) {
+			out, err := c.ListSchemas(ctx, &sdkglue.ListSchemasInput{MaxResults: aws.Int32(2), NextToken: token})
+			if err != nil {
+				return nil, nil, err
+			}
+			var names []string
+			for _, s := range out.Schemas {
+				names = append(names, aws.ToString(s.SchemaName))
+			}
+			return names, out.NextToken, nil
+		}, "s0 s1 s2 s3 s4"},
+		{"ListSchemaVersions", func(token *string) ([]string, *string, error) {
+			out, err := c.ListSchemaVersions(ctx, &sdkglue.ListSchemaVersionsInput{SchemaId: id, MaxResults: aws.Int32(2), NextToken: token})
+			if err != nil {
+				return nil, nil, err
+			}
+			var nums []string
+			for _, v := range out.Schemas {
+				nums = append(nums, fmt.Sprint(aws.ToInt64(v.VersionNumber)))
+			}
+			return nums, out.NextToken, nil
+		}, "1 2 3 4 5"},
+		{"QuerySchemaVersionMetadata", func(token *string) ([]string, *string, error) {
+			out, err := c.QuerySchemaVersionMetadata(ctx, &sdkglue.QuerySchemaVersionMetadataInput{SchemaId: id, SchemaVersionNumber: &types.SchemaVersionNumber{VersionNumber: aws.Int64(1)}, MaxResults: aws.Int32(2), NextToken: token})
+			if err != nil {
+				return nil, nil, err
+			}
+			var keys []string
+			for k := range out.MetadataInfoMap {
+				keys = append(keys, k)
+			}
+			slices.Sort(keys)
+			return keys, out.NextToken, nil
+		}, "k0 k1 k2 k3 k4"},
+	}
+	for _, tt := range tests {
+		var all []string
+		var token *string
+		for pages := 0; ; pages++ {
+			items, next, err := tt.page(token)
+			if err != nil {
+				t.Fatalf("%s: %v", tt.name, err)
+			}
+			if len(items) > 2 || pages > 5 {
+				t.Fatalf("%s: page of %d items, page %d", tt.name, len(items), pages)
+			}
+			all = append(all, items...)
+			if token = next; token == nil {
+				break
+			}
+		}
+		if got := strings.Join(all, " "); got != tt.want {
+			t.Errorf("%s: %s, want %s", tt.name, got, tt.want)
+		}
+	}
+	_, err := c.ListSchemas(ctx, &sdkglue.ListSchemasInput{NextToken: aws.String("garbage!")})
+	wantErr(t, err, "InvalidInputException", "NextToken")
+}

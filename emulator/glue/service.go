@@ -35,6 +35,9 @@ func New(env awsapi.Env) *Service {
 		cfg.Limits.RegistriesPerAccount = n
 		cfg.Limits.SchemasPerAccount = n
 	}
+	if n := env.Limits.SchemaVersionsPerSchema; n > 0 {
+		cfg.Limits.VersionsPerSchema = n
+	}
 	return &Service{env: env, reg: registry.New(cfg)}
 }
 
@@ -422,4 +425,27 @@ func (s *Service) GetTags(_ context.Context, in *GetTagsInput) (*GetTagsOutput, 
 		return nil, err
 	}
 	return &GetTagsOutput{Tags: tags}, nil
+}
+
+// SchemaVersionReport describes a schema version for the admin API: its
+// status and, when it FAILED, the findings that say why.
+type SchemaVersionReport struct {
+	SchemaVersionID string             `json:"schemaVersionId"`
+	SchemaArn       string             `json:"schemaArn"`
+	VersionNumber   int64              `json:"versionNumber"`
+	Status          string             `json:"status"`
+	Findings        []registry.Finding `json:"findings"`
+}
+
+// SchemaVersionReport explains the version with id.
+func (s *Service) SchemaVersionReport(id string) (any, error) {
+	v, err := s.reg.GetSchemaVersion(registry.VersionRef{ID: id})
+	if err != nil {
+		return nil, err
+	}
+	findings := v.Findings
+	if findings == nil {
+		findings = []registry.Finding{}
+	}
+	return &SchemaVersionReport{SchemaVersionID: v.ID, SchemaArn: v.SchemaARN, VersionNumber: v.Number, Status: v.Status, Findings: findings}, nil
 }

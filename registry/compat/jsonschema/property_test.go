@@ -334,8 +334,14 @@ func TestRandomPairsSound(t *testing.T) {
 		rng := rand.New(rand.NewPCG(uint64(i), 99))
 		wraw := randSchema(rng, 2)
 		rraw := mutate(rng, wraw)
-		if rng.IntN(4) == 0 {
+		switch rng.IntN(4) {
+		case 0:
 			rraw = mutate(rng, rraw)
+		case 1:
+			// Narrow: merge keywords of a fresh schema into the writer.
+			for k, v := range randSchema(rng, 1) {
+				rraw[k] = v
+			}
 		}
 		wraw["$schema"], rraw["$schema"] = Draft07.String(), Draft07.String()
 		wdef, _ := json.Marshal(wraw)
