@@ -6,12 +6,15 @@
 package handlers
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"mime"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -130,6 +133,27 @@ func (h *Handler) addRESTRoutes(d *awsapi.ServiceDescriptor) {
 	}
 }
 
+// jsonContentType reports whether ct is one the awsJson services accept.
+func jsonContentType(ct string) bool {
+	mt, _, _ := mime.ParseMediaType(ct)
+	return strings.HasPrefix(mt, "application/x-amz-json-") || mt == "application/json" || mt == "application/x-amz-cbor-1.1"
+}
+
+// coralReply is the bare XML the AWS front end sends for a JSON-protocol
+// request it cannot route (a wrong method or content type).
+func coralReply(status int, code, message string) func(http.ResponseWriter, string) {
+	body := "<" + code + "/>\n"
+	if message != "" {
+		body = "<" + code + ">\n  <Message>" + message + "</Message>\n</" + code + ">\n"
+	}
+	return func(w http.ResponseWriter, requestID string) {
+		w.Header()["x-amzn-RequestId"] = []string{requestID}
+		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+		w.WriteHeader(status)
+		_, _ = io.WriteString(w, body)
+	}
+}
+
 // muxTemplate turns a Smithy URI template into a gorilla/mux one: greedy
 // labels {Key+} match across slashes.
 func muxTemplate(path string) string {
@@ -164,8 +188,12 @@ type call struct {
 	op      *awsapi.Operation
 	opName  string
 	version string // awsQuery Version parameter
-	ident   sigv4.Identity
-	info    *awsapi.RequestInfo
+	// raw, when set, answers instead of an AWS error in the protocol's
+	// shape: what the AWS front end sends before any service sees the
+	// request.
+	raw   func(w http.ResponseWriter, requestID string)
+	ident sigv4.Identity
+	info  *awsapi.RequestInfo
 }
 
 // ServeHTTP implements http.Handler.
@@ -211,8 +239,18 @@ func (h *Handler) serve(w http.ResponseWriter, c *call) {
 		h.writeError(w, c, h.authError(c, err))
 		return
 	}
-	if errResp := h.resolve(c); errResp != nil {
+	errResp := h.resolve(c)
+	if c.raw != nil {
+		c.raw(w, c.req.RequestID)
+		return
+	}
+	if errResp != nil {
 		h.writeError(w, c, errResp)
+		return
+	}
+	if c.codec == h.json && len(bytes.TrimSpace(body)) == 0 {
+		// SDKs always send at least {}; AWS refuses an empty body.
+		h.writeError(w, c, awsjson.SerializationError(""))
 		return
 	}
 	if h.cfg.Verifier != nil {
@@ -230,6 +268,14 @@ func (h *Handler) resolve(c *call) *awsapi.Error {
 	r := c.req.HTTP
 	if target := r.Header.Get("X-Amz-Target"); target != "" {
 		c.codec = h.json
+		if r.Method != http.MethodPost {
+			c.raw = coralReply(http.StatusForbidden, "AccessDeniedException", "Unable to determine service/operation name to be authorized")
+			return nil
+		}
+		if !jsonContentType(r.Header.Get("Content-Type")) {
+			c.raw = coralReply(http.StatusNotFound, "UnknownOperationException", "")
+			return nil
+		}
 		prefix, op, ok := strings.Cut(target, ".")
 		c.opName = op
 		c.desc = h.byTarget[prefix]

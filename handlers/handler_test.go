@@ -182,6 +182,7 @@ func TestServiceFailures(t *testing.T) {
 			t.Parallel()
 			h := newHandler(tt.rec)
 			req := httptest.NewRequest(http.MethodPost, "/", strings.NewReader("{}"))
+			req.Header.Set("Content-Type", "application/x-amz-json-1.1")
 			req.Header.Set("X-Amz-Target", tt.target)
 			req.Header.Set("Content-Type", "application/x-amz-json-1.1")
 			w := httptest.NewRecorder()
@@ -225,12 +226,18 @@ func TestMalformedRequests(t *testing.T) {
 		{"query unknown action no scope", "POST", "/", map[string]string{"Content-Type": "application/x-www-form-urlencoded"}, "Action=Nope", 400, "InvalidAction"},
 		{"signature malformed", "POST", "/", map[string]string{"X-Amz-Target": "Kinesis_20131202.ListStreams", "Authorization": "AWS4-HMAC-SHA256 garbage"}, "{}", 200, "StreamNames"},
 		{"get root", "GET", "/", nil, "", 0, ""},
+		{"json empty body", "POST", "/", map[string]string{"X-Amz-Target": "Kinesis_20131202.ListStreams", "Content-Type": "application/x-amz-json-1.1"}, "", 400, "SerializationException"},
+		{"json wrong content type", "POST", "/", map[string]string{"X-Amz-Target": "Kinesis_20131202.ListStreams", "Content-Type": "text/plain"}, "{}", 404, "<UnknownOperationException/>"},
+		{"json wrong method", "GET", "/", map[string]string{"X-Amz-Target": "Kinesis_20131202.ListStreams", "Content-Type": "application/x-amz-json-1.1"}, "", 403, "<Message>Unable to determine service/operation name to be authorized</Message>"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			h := newHandler(&recorder{})
 			req := httptest.NewRequest(tt.method, tt.path, strings.NewReader(tt.body))
+			if _, ok := tt.headers["X-Amz-Target"]; ok {
+				req.Header.Set("Content-Type", "application/x-amz-json-1.1")
+			}
 			for k, v := range tt.headers {
 				req.Header.Set(k, v)
 			}
