@@ -444,6 +444,10 @@ func (h *Handler) dispatch(w http.ResponseWriter, c *call) {
 		h.writeError(w, c, h.toAWSError(err))
 		return
 	}
+	if es, ok := out.(protocol.EventStreamOutput); ok {
+		h.writeEventStream(w, c, es)
+		return
+	}
 	if err := c.codec.WriteOutput(w, &c.req, c.desc, c.op, out); err != nil {
 		h.log.Error("writing response", "service", c.desc.Name, "operation", c.op.Name, "error", err)
 	}
