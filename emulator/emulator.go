@@ -184,17 +184,28 @@ func (e *Emulator) Service(name string, scope awsapi.Scope) any {
 	}
 	k := scopeKey{service: name, scope: scope}
 	e.mu.Lock()
-	defer e.mu.Unlock()
-	if svc, ok := e.scopes[k]; ok {
+	svc, ok := e.scopes[k]
+	e.mu.Unlock()
+	if ok {
 		return svc
 	}
-	svc := def.new(awsapi.Env{
-		Scope:  scope,
-		Clock:  e.clock,
-		Logger: e.log.With("service", name, "account", scope.Account, "region", scope.Region),
-		Limits: e.opts.limits,
+	// Build outside the lock: a constructor may look up other services.
+	svc = def.new(awsapi.Env{
+		Scope:    scope,
+		Clock:    e.clock,
+		Logger:   e.log.With("service", name, "account", scope.Account, "region", scope.Region),
+		Limits:   e.opts.limits,
+		Services: e.Service,
+		Endpoint: e.Endpoint,
 	})
+	e.mu.Lock()
+	if existing, ok := e.scopes[k]; ok {
+		e.mu.Unlock()
+		closeService(svc) // another request built it first
+		return existing
+	}
 	e.scopes[k] = svc
+	e.mu.Unlock()
 	return svc
 }
 

@@ -36,6 +36,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		return serve(ctx, args, stdout, stderr, getenv)
 	case "health":
 		return health(ctx, args, stdout, stderr, getenv)
+	case "schema":
+		return schema(ctx, args, stdout, stderr, getenv)
 	case "version":
 		return version(stdout)
 	case "help":
@@ -52,6 +54,7 @@ func usage(w io.Writer) {
 	fmt.Fprint(w, `Usage:
   evolvestack [serve] [flags]          run the emulator
   evolvestack health [--endpoint URL]  exit 0 when a running instance is healthy
+  evolvestack schema COMMAND ...       check, register, get, list, diff, decode Glue schemas
   evolvestack version                  print the version
 
 Run 'evolvestack serve -h' for the server's flags.

@@ -15,6 +15,14 @@ type Env struct {
 	// Limits are the soft quotas AWS raises on request; hard limits are
 	// enforced by the services themselves.
 	Limits Limits
+	// Services returns another service's implementation for a scope (e.g.
+	// Lambda sending to an SQS dead-letter queue), creating it on first
+	// use; nil for an unknown name. Names are the model names: kinesis,
+	// sqs, sns, events, schemas, glue, lambda.
+	Services func(name string, scope Scope) any
+	// Endpoint returns the URL clients reach the emulator at (for
+	// processes it starts, such as Lambda handlers).
+	Endpoint func() string
 }
 
 // Limits holds configurable soft quotas. Zero values mean the service's

@@ -7,9 +7,15 @@ import (
 	"github.com/evolvestack/evolvestack/registry/compat"
 )
 
-func d4(body string) string { return `{"$schema":"http://json-schema.org/draft-04/schema#",` + body + `}` }
-func d6(body string) string { return `{"$schema":"http://json-schema.org/draft-06/schema#",` + body + `}` }
-func d7(body string) string { return `{"$schema":"http://json-schema.org/draft-07/schema#",` + body + `}` }
+func d4(body string) string {
+	return `{"$schema":"http://json-schema.org/draft-04/schema#",` + body + `}`
+}
+func d6(body string) string {
+	return `{"$schema":"http://json-schema.org/draft-06/schema#",` + body + `}`
+}
+func d7(body string) string {
+	return `{"$schema":"http://json-schema.org/draft-07/schema#",` + body + `}`
+}
 
 type pairCase struct {
 	name   string
@@ -236,7 +242,7 @@ func pairCases() []pairCase {
 		{name: "recursive list narrowed",
 			reader: d7(`"definitions":{"n":{"type":"object","properties":{"v":{"type":"integer"},"next":{"$ref":"#/definitions/n"}}}},"$ref":"#/definitions/n"`),
 			writer: d7(`"definitions":{"n":{"type":"object","properties":{"v":{"type":"number"},"next":{"$ref":"#/definitions/n"}}}},"$ref":"#/definitions/n"`),
-			rule: "type-narrowed", path: "#/properties/v"},
+			rule:   "type-narrowed", path: "#/properties/v"},
 		{name: "root ref to self", reader: d7(obj(`"child":{"$ref":"#"}`, "")), writer: d7(obj(`"child":{"$ref":"#"}`, "")), ok: true},
 
 		// --- combinators ---
@@ -343,7 +349,11 @@ func TestFindingMessages(t *testing.T) {
 		{d7(`"enum":["a"]`), d7(`"enum":["a","b"]`),
 			`value "b" is allowed by the writer but not by the reader's enum`},
 		{d7(`"type":"number","minimum":5`), d7(`"type":"number","minimum":1.5`),
-			`the reader requires a minimum of 5 but the writer allows 1.5`},
+			`the reader requires values of at least 5 but the writer allows values of at least 1.5`},
+		{d7(`"type":"number","exclusiveMaximum":10`), d7(`"type":"number"`),
+			`the reader requires values less than 10 but the writer has no maximum`},
+		{d7(`"type":"number","minimum":0.1`), d7(`"type":"number","minimum":0.05`),
+			`the reader requires values of at least 0.1 but the writer allows values of at least 0.05`},
 		{d7(`"type":"string","maxLength":3`), d7(`"type":"string"`),
 			`the reader allows a maximum length of 3 but the writer allows any`},
 	}
@@ -396,4 +406,44 @@ func mustParse(t testing.TB, f compat.Format, def string) compat.Schema {
 		t.Fatalf("Parse(%s): %v", def, err)
 	}
 	return s
+}
+
+// TestCanReadTerminates feeds self-referential and deeply nested schemas;
+// the check must return (any decision) without exhausting the stack.
+func TestCanReadTerminates(t *testing.T) {
+	t.Parallel()
+	f := New(WithDefaultDraft(Draft07))
+	deep := strings.Repeat(`{"type":"object","properties":{"a":`, 400) + `{"type":"string"}` + strings.Repeat(`}}`, 400)
+	deep2 := strings.Repeat(`{"type":"object","properties":{"a":`, 400) + `{"type":"integer"}` + strings.Repeat(`}}`, 400)
+	defs := []string{
+		`{"not":{"allOf":[{"$ref":"#/not"}]}}`,
+		`{"anyOf":[{"$ref":"#"},{"type":"string"}]}`,
+		`{"oneOf":[{"$ref":"#"},{"$ref":"#"}]}`,
+		`{"definitions":{"a":{"$ref":"#/definitions/b"},"b":{"$ref":"#/definitions/a"}},"properties":{"x":{"$ref":"#/definitions/a"}}}`,
+		`{"allOf":[{"$ref":"#"}],"properties":{"a":{"$ref":"#"}}}`,
+		`{"if":{"$ref":"#"},"then":{"$ref":"#"},"else":{"not":{"$ref":"#"}}}`,
+		deep, deep2,
+	}
+	var schemas []compat.Schema
+	for _, d := range defs {
+		s, err := f.Parse(d)
+		if err != nil {
+			t.Fatalf("Parse(%.60s): %v", d, err)
+		}
+		schemas = append(schemas, s)
+	}
+	for _, r := range schemas {
+		for _, w := range schemas {
+			for _, fd := range f.CanRead(r, w) {
+				if fd.Rule == "" || fd.Message == "" {
+					t.Fatalf("bad finding %+v", fd)
+				}
+			}
+		}
+	}
+	// The deep pair differs only at the bottom.
+	got := f.CanRead(schemas[len(schemas)-1], schemas[len(schemas)-2])
+	if len(got) == 0 {
+		t.Fatal("deep string→integer change called compatible")
+	}
 }

@@ -63,7 +63,7 @@ type checker struct {
 	inProgress map[string]bool
 	steps      int
 	depth      int
-	gaveUp     bool
+	disjDepth  int
 }
 
 func newChecker() *checker {
@@ -146,6 +146,22 @@ func (w *writer) types() uint8 {
 	return t
 }
 
+// dedupe drops repeated findings, keeping the first occurrence order.
+func dedupe(in []compat.Finding) []compat.Finding {
+	if len(in) < 2 {
+		return in
+	}
+	seen := map[compat.Finding]bool{}
+	out := in[:0:0]
+	for _, f := range in {
+		if !seen[f] {
+			seen[f] = true
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
 func find(path, rule, format string, args ...any) compat.Finding {
 	return compat.Finding{Path: path, Rule: rule, Message: fmt.Sprintf(format, args...)}
 }
@@ -182,11 +198,6 @@ func (c *checker) key(w *writer, r *node) string {
 }
 
 func (c *checker) inconclusive(path string) []compat.Finding {
-	if c.gaveUp {
-		return []compat.Finding{find(path, "check-inconclusive",
-			"the check could not prove that the reader accepts everything the writer allows (schema too complex)")}
-	}
-	c.gaveUp = true
 	return []compat.Finding{find(path, "check-inconclusive",
 		"the check could not prove that the reader accepts everything the writer allows (schema too complex)")}
 }
@@ -422,9 +433,11 @@ func (c *checker) coveredBySome(w *writer, branches []*node, wt uint8, path stri
 // disjoint reports whether no document the writer allows is accepted by n.
 func (c *checker) disjoint(w *writer, n *node) bool {
 	n = deref(n)
-	if n == nil {
+	if n == nil || c.disjDepth > 32 {
 		return false
 	}
+	c.disjDepth++
+	defer func() { c.disjDepth-- }()
 	if n.isBool {
 		return !n.boolVal
 	}
@@ -543,25 +556,25 @@ func (c *checker) numeric(w *writer, r *node, wt uint8, path string) []compat.Fi
 	if r.min != nil && !lowerWithin(wmin, r.min, intOnly) {
 		if wmin == nil {
 			out = append(out, find(path, "min-increased",
-				"the reader requires a minimum of %s but the writer has no minimum", boundText(r.min, ">")))
+				"the reader requires %s but the writer has no minimum", lowerText(r.min)))
 		} else {
 			out = append(out, find(path, "min-increased",
-				"the reader requires a minimum of %s but the writer allows %s", boundText(r.min, ">"), boundText(wmin, ">")))
+				"the reader requires %s but the writer allows %s", lowerText(r.min), lowerText(wmin)))
 		}
 	}
 	if r.max != nil && !upperWithin(wmax, r.max, intOnly) {
 		if wmax == nil {
 			out = append(out, find(path, "max-decreased",
-				"the reader requires a maximum of %s but the writer has no maximum", boundText(r.max, "<")))
+				"the reader requires %s but the writer has no maximum", upperText(r.max)))
 		} else {
 			out = append(out, find(path, "max-decreased",
-				"the reader requires a maximum of %s but the writer allows %s", boundText(r.max, "<"), boundText(wmax, "<")))
+				"the reader requires %s but the writer allows %s", upperText(r.max), upperText(wmax)))
 		}
 	}
 	if r.multipleOf != nil {
-		ok := intOnly && isInt(new(big.Rat).Quo(big.NewRat(1, 1), r.multipleOf))
+		ok := intOnly && new(big.Rat).Inv(r.multipleOf).IsInt()
 		for _, m := range wmul {
-			if isInt(new(big.Rat).Quo(m, r.multipleOf)) {
+			if new(big.Rat).Quo(m, r.multipleOf).IsInt() {
 				ok = true
 			}
 		}
@@ -578,8 +591,6 @@ func (c *checker) numeric(w *writer, r *node, wt uint8, path string) []compat.Fi
 	}
 	return out
 }
-
-func isInt(r *big.Rat) bool { return r.IsInt() }
 
 // toIntLower turns a lower bound into an inclusive integer bound.
 func toIntLower(b *bound) *big.Rat {
@@ -641,17 +652,25 @@ func upperWithin(w, r *bound, intOnly bool) bool {
 	return w.excl || !r.excl
 }
 
-func boundText(b *bound, strict string) string {
-	v := b.v.RatString()
-	if f, exact := b.v.Float64(); !b.v.IsInt() && exact {
-		v = strconv.FormatFloat(f, 'g', -1, 64)
-	} else if !b.v.IsInt() {
-		v = b.v.FloatString(6)
+func ratText(r *big.Rat) string {
+	if r.IsInt() {
+		return r.RatString()
 	}
+	return strings.TrimRight(strings.TrimRight(r.FloatString(12), "0"), ".")
+}
+
+func lowerText(b *bound) string {
 	if b.excl {
-		return strict + " " + v
+		return "values greater than " + ratText(b.v)
 	}
-	return v
+	return "values of at least " + ratText(b.v)
+}
+
+func upperText(b *bound) string {
+	if b.excl {
+		return "values less than " + ratText(b.v)
+	}
+	return "values of at most " + ratText(b.v)
 }
 
 // --- strings ---

@@ -267,5 +267,5 @@ func (f *format) CanRead(reader, writer compat.Schema) []compat.Finding {
 			Message: "the reader or the writer was not parsed by the JSON Schema format"}}
 	}
 	c := newChecker()
-	return c.sub([]*node{w.root}, r.root, "#")
+	return dedupe(c.sub([]*node{w.root}, r.root, "#"))
 }

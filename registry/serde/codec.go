@@ -1,0 +1,266 @@
+package serde
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	hamba "github.com/hamba/avro/v2"
+	js "github.com/santhosh-tekuri/jsonschema/v6"
+	"google.golang.org/protobuf/encoding/protowire"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/types/dynamicpb"
+
+	cavro "github.com/evolvestack/evolvestack/registry/compat/avro"
+	cjson "github.com/evolvestack/evolvestack/registry/compat/jsonschema"
+	cproto "github.com/evolvestack/evolvestack/registry/compat/protobuf"
+)
+
+// Raw is a payload already encoded in the schema's data format; the
+// serializer writes it after the header unchanged (for PROTOBUF it must
+// start with the message index).
+type Raw []byte
+
+// codec is a parsed schema definition: what encodes and decodes payloads
+// of one schema version. It is immutable.
+type codec struct {
+	format     string
+	definition string
+	avro       hamba.Schema
+	json       *js.Schema
+	proto      *protoCodec
+}
+
+type protoCodec struct {
+	file     protoreflect.FileDescriptor
+	index    map[protoreflect.FullName]int
+	messages []protoreflect.MessageDescriptor // by message index
+}
+
+// parseCodec parses definition as format with the registry's parsers.
+func parseCodec(format, definition string) (c *codec, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			c, err = nil, fmt.Errorf("parsing %s schema: internal failure: %v", format, r)
+		}
+	}()
+	c = &codec{format: format, definition: definition}
+	switch format {
+	case FormatAvro:
+		s, err := cavro.New().Parse(definition)
+		if err != nil {
+			return nil, err
+		}
+		c.avro = s.(*cavro.Schema).Avro()
+	case FormatJSON:
+		s, err := cjson.New().Parse(definition)
+		if err != nil {
+			return nil, err
+		}
+		c.json, err = compileJSONSchema(definition, s.(*cjson.Schema).Draft())
+		if err != nil {
+			return nil, err
+		}
+	case FormatProtobuf:
+		s, err := cproto.New().Parse(definition)
+		if err != nil {
+			return nil, err
+		}
+		ps := s.(*cproto.Schema)
+		pc := &protoCodec{file: ps.File(), index: map[protoreflect.FullName]int{}}
+		byName := map[protoreflect.FullName]protoreflect.MessageDescriptor{}
+		collectMessages(ps.File().Messages(), byName)
+		for i, n := range ps.MessageNames() {
+			md, ok := byName[protoreflect.FullName(n)]
+			if !ok {
+				return nil, fmt.Errorf("parsing PROTOBUF schema: message %s not found in the descriptor", n)
+			}
+			pc.index[md.FullName()] = i
+			pc.messages = append(pc.messages, md)
+		}
+		c.proto = pc
+	default:
+		return nil, fmt.Errorf("unsupported data format %q (want AVRO, JSON or PROTOBUF)", format)
+	}
+	return c, nil
+}
+
+func collectMessages(msgs protoreflect.MessageDescriptors, into map[protoreflect.FullName]protoreflect.MessageDescriptor) {
+	for i := 0; i < msgs.Len(); i++ {
+		m := msgs.Get(i)
+		into[m.FullName()] = m
+		collectMessages(m.Messages(), into)
+	}
+}
+
+type refusingLoader struct{}
+
+func (refusingLoader) Load(url string) (any, error) {
+	return nil, fmt.Errorf("remote reference %q is not loaded", url)
+}
+
+const jsonSchemaURL = "urn:evolvestack:serde:schema.json"
+
+// compileJSONSchema compiles a validator the way the registry parses the
+// definition: the draft decided by $schema (or draft-04), nothing loaded
+// from the network.
+func compileJSONSchema(definition string, draft cjson.Draft) (*js.Schema, error) {
+	doc, err := js.UnmarshalJSON(strings.NewReader(definition))
+	if err != nil {
+		return nil, fmt.Errorf("parsing JSON schema: %w", err)
+	}
+	obj, ok := doc.(map[string]any)
+	if !ok {
+		return nil, errors.New("parsing JSON schema: the schema must be a JSON object")
+	}
+	stripped := make(map[string]any, len(obj))
+	for k, v := range obj {
+		if k != "$schema" {
+			stripped[k] = v
+		}
+	}
+	c := js.NewCompiler()
+	switch draft {
+	case cjson.Draft06:
+		c.DefaultDraft(js.Draft6)
+	case cjson.Draft07:
+		c.DefaultDraft(js.Draft7)
+	default:
+		c.DefaultDraft(js.Draft4)
+	}
+	c.UseLoader(refusingLoader{})
+	if err := c.AddResource(jsonSchemaURL, stripped); err != nil {
+		return nil, fmt.Errorf("compiling JSON schema: %w", err)
+	}
+	s, err := c.Compile(jsonSchemaURL)
+	if err != nil {
+		return nil, fmt.Errorf("compiling JSON schema: %w", err)
+	}
+	return s, nil
+}
+
+// validateJSON checks that payload is JSON and conforms to s.
+func validateJSON(s *js.Schema, payload []byte) error {
+	v, err := js.UnmarshalJSON(bytes.NewReader(payload))
+	if err != nil {
+		return fmt.Errorf("payload is not valid JSON: %w", err)
+	}
+	if err := s.Validate(v); err != nil {
+		return fmt.Errorf("payload does not conform to the JSON schema: %w", err)
+	}
+	return nil
+}
+
+// encode turns value into the payload written after the header.
+func (c *codec) encode(api hamba.API, value any) (out []byte, err error) {
+	if r, ok := value.(Raw); ok {
+		return []byte(r), nil
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			out, err = nil, fmt.Errorf("encoding %s payload: internal failure: %v", c.format, r)
+		}
+	}()
+	switch c.format {
+	case FormatAvro:
+		b, err := api.Marshal(c.avro, value)
+		if err != nil {
+			return nil, fmt.Errorf("encoding AVRO payload: %w", err)
+		}
+		return b, nil
+	case FormatJSON:
+		var b []byte
+		switch v := value.(type) {
+		case json.RawMessage:
+			b = v
+		case []byte:
+			b = v
+		default:
+			if b, err = json.Marshal(value); err != nil {
+				return nil, fmt.Errorf("encoding JSON payload: %w", err)
+			}
+		}
+		if err := validateJSON(c.json, b); err != nil {
+			return nil, fmt.Errorf("encoding JSON payload: %w", err)
+		}
+		return b, nil
+	case FormatProtobuf:
+		m, ok := value.(proto.Message)
+		if !ok {
+			return nil, fmt.Errorf("encoding PROTOBUF payload: value of type %T is not a proto.Message", value)
+		}
+		name := m.ProtoReflect().Descriptor().FullName()
+		idx, ok := c.proto.index[name]
+		if !ok {
+			return nil, fmt.Errorf("encoding PROTOBUF payload: Provided descriptor is not present in the schema: %s", name)
+		}
+		body, err := proto.MarshalOptions{Deterministic: true}.Marshal(m)
+		if err != nil {
+			return nil, fmt.Errorf("encoding PROTOBUF payload: %w", err)
+		}
+		out := protowire.AppendVarint(make([]byte, 0, len(body)+2), uint64(idx))
+		return append(out, body...), nil
+	}
+	return nil, fmt.Errorf("unsupported data format %q", c.format)
+}
+
+// splitProto reads the message index off a PROTOBUF payload.
+func (c *codec) splitProto(payload []byte) (protoreflect.MessageDescriptor, []byte, error) {
+	idx, n := protowire.ConsumeVarint(payload)
+	if n < 0 {
+		return nil, nil, fmt.Errorf("reading the message index: %w", protowire.ParseError(n))
+	}
+	if idx >= uint64(len(c.proto.messages)) {
+		return nil, nil, fmt.Errorf("No corresponding descriptor found for the index: %d (the schema has %d message types)", idx, len(c.proto.messages))
+	}
+	return c.proto.messages[idx], payload[n:], nil
+}
+
+// decode decodes payload generically: map[string]any (or another Go
+// value) for AVRO and JSON, a *dynamicpb.Message for PROTOBUF.
+func (c *codec) decode(api hamba.API, payload []byte) (v any, msgName string, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			v, err = nil, fmt.Errorf("internal failure: %v", r)
+		}
+	}()
+	switch c.format {
+	case FormatAvro:
+		var out any
+		if err := api.Unmarshal(c.avro, payload, &out); err != nil {
+			return nil, "", err
+		}
+		return out, "", nil
+	case FormatJSON:
+		out, err := decodeJSONValue(payload)
+		return out, "", err
+	case FormatProtobuf:
+		md, body, err := c.splitProto(payload)
+		if err != nil {
+			return nil, "", err
+		}
+		m := dynamicpb.NewMessage(md)
+		if err := proto.Unmarshal(body, m); err != nil {
+			return nil, "", err
+		}
+		return m, string(md.FullName()), nil
+	}
+	return nil, "", fmt.Errorf("unsupported data format %q", c.format)
+}
+
+// decodeJSONValue parses JSON keeping numbers exact (json.Number).
+func decodeJSONValue(payload []byte) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(payload))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, fmt.Errorf("payload is not valid JSON: %w", err)
+	}
+	if dec.More() {
+		return nil, errors.New("payload is not valid JSON: data after the top-level value")
+	}
+	return v, nil
+}
