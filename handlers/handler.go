@@ -7,7 +7,6 @@ package handlers
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -64,13 +63,12 @@ type Handler struct {
 	byTarget map[string]*awsapi.ServiceDescriptor
 	byName   map[string]*awsapi.ServiceDescriptor
 	rest     *mux.Router
+	routes   map[*mux.Route]*restRoute
 	admin    http.Handler
 	json     protocol.Codec
 	query    protocol.Codec
 	restJSON protocol.Codec
 }
-
-type restRouteKey struct{}
 
 // restRoute is what a matched REST route carries to the dispatcher.
 type restRoute struct {
@@ -88,7 +86,8 @@ func New(cfg Config) *Handler {
 		log:      cfg.Logger,
 		byTarget: map[string]*awsapi.ServiceDescriptor{},
 		byName:   map[string]*awsapi.ServiceDescriptor{},
-		rest:     mux.NewRouter(),
+		rest:     mux.NewRouter().UseEncodedPath(),
+		routes:   map[*mux.Route]*restRoute{},
 		json:     awsjson.New(),
 		query:    awsquery.New(),
 		restJSON: restjson.New(),
@@ -126,10 +125,7 @@ func (h *Handler) addRESTRoutes(d *awsapi.ServiceDescriptor) {
 				route = route.Queries(k, v)
 			}
 		}
-		rr := &restRoute{desc: d, op: op}
-		route.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			*r.Context().Value(restRouteKey{}).(**restRoute) = rr
-		})
+		h.routes[route] = &restRoute{desc: d, op: op}
 	}
 }
 
@@ -302,17 +298,14 @@ func (h *Handler) resolve(c *call) *awsapi.Error {
 		}
 		return h.findOp(c)
 	}
-	var rr *restRoute
-	ctx := context.WithValue(r.Context(), restRouteKey{}, &rr)
 	var match mux.RouteMatch
-	if h.rest.Match(r.WithContext(ctx), &match) && match.Handler != nil && match.MatchErr == nil {
-		match.Handler.ServeHTTP(nil, r.WithContext(ctx))
-	}
-	if rr != nil {
-		c.codec = h.restJSON
-		c.desc, c.op, c.opName = rr.desc, rr.op, rr.op.Name
-		c.req.PathVars = match.Vars
-		return nil
+	if h.rest.Match(r, &match) && match.MatchErr == nil {
+		if rr := h.routes[match.Route]; rr != nil {
+			c.codec = h.restJSON
+			c.desc, c.op, c.opName = rr.desc, rr.op, rr.op.Name
+			c.req.PathVars = match.Vars
+			return nil
+		}
 	}
 	if d := h.signedService()(c); d != nil && d.Protocol == awsapi.ProtocolQuery {
 		c.codec, c.desc = h.query, d

@@ -29,6 +29,9 @@ func genAll(dir, out string) error {
 		if err != nil {
 			return err
 		}
+		if err := applyOverlay(m, overlayDir(dir)); err != nil {
+			return fmt.Errorf("overlay %s: %w", service, err)
+		}
 		files, err := generate(m)
 		if err != nil {
 			return fmt.Errorf("generate %s: %w", service, err)
@@ -343,7 +346,50 @@ func (g *generator) tags(parent *shape, m *member) string {
 	if parent.Required[m.Name] {
 		add("required", "true")
 	}
+	g.queryTags(m, target, add)
 	return "`" + strings.Join(parts, " ") + "`"
+}
+
+// queryTags adds the query-only tags of an overlay (see overlay.go) where
+// they differ from the shared ones.
+func (g *generator) queryTags(m *member, target *shape, add func(k, v string)) {
+	wire := m.Name
+	if m.LocationName != "" {
+		wire = m.LocationName
+	}
+	qname := m.QueryName
+	if qname == "" {
+		qname = target.QueryName
+	}
+	if qname != "" && qname != wire {
+		add("queryName", qname)
+	}
+	isColl := target.Type == "list" || target.Type == "map"
+	if isColl && m.QueryFlattened && !m.Flattened && !target.Flattened {
+		add("queryFlattened", "true")
+	}
+	differs := func(r *ref, shared string) (string, bool) {
+		if r == nil || r.QueryName == "" {
+			return "", false
+		}
+		if r.LocationName != "" {
+			shared = r.LocationName
+		}
+		return r.QueryName, r.QueryName != shared
+	}
+	switch target.Type {
+	case "list":
+		if n, ok := differs(target.Member, "member"); ok {
+			add("queryLocationNameList", n)
+		}
+	case "map":
+		if n, ok := differs(target.Key, "key"); ok {
+			add("queryLocationNameKey", n)
+		}
+		if n, ok := differs(target.Value, "value"); ok {
+			add("queryLocationNameValue", n)
+		}
+	}
 }
 
 func (g *generator) typesFile() (string, error) {

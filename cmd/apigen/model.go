@@ -48,6 +48,8 @@ type shape struct {
 	ErrorStatus     int
 	HasErrorTrait   bool
 	SenderFault     bool
+	// QueryName is the shape-level locationName of an overlay (query only).
+	QueryName string
 }
 
 type ref struct {
@@ -56,6 +58,10 @@ type ref struct {
 	Location        string
 	Flattened       bool
 	TimestampFormat string
+	// QueryName and QueryFlattened are query-only traits from an overlay
+	// (see overlay.go).
+	QueryName      string
+	QueryFlattened bool
 }
 
 type member struct {

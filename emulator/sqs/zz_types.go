@@ -6,8 +6,8 @@ package sqs
 type AddPermissionInput struct {
 	QueueUrl      *string  `locationName:"QueueUrl" required:"true"`
 	Label         *string  `locationName:"Label" required:"true"`
-	AWSAccountIds []string `locationName:"AWSAccountIds" flattened:"true" locationNameList:"member" required:"true"`
-	Actions       []string `locationName:"Actions" flattened:"true" locationNameList:"member" required:"true"`
+	AWSAccountIds []string `locationName:"AWSAccountIds" flattened:"true" locationNameList:"member" required:"true" queryLocationNameList:"AWSAccountId"`
+	Actions       []string `locationName:"Actions" flattened:"true" locationNameList:"member" required:"true" queryLocationNameList:"ActionName"`
 }
 
 // AddPermissionOutput is the empty output.
@@ -38,20 +38,20 @@ type ChangeMessageVisibilityOutput struct {
 // ChangeMessageVisibilityBatchInput is the shape ChangeMessageVisibilityBatchRequest.
 type ChangeMessageVisibilityBatchInput struct {
 	QueueUrl *string                                    `locationName:"QueueUrl" required:"true"`
-	Entries  []ChangeMessageVisibilityBatchRequestEntry `locationName:"Entries" flattened:"true" locationNameList:"member" required:"true"`
+	Entries  []ChangeMessageVisibilityBatchRequestEntry `locationName:"Entries" flattened:"true" locationNameList:"member" required:"true" queryLocationNameList:"ChangeMessageVisibilityBatchRequestEntry"`
 }
 
 // ChangeMessageVisibilityBatchOutput is the shape ChangeMessageVisibilityBatchResult.
 type ChangeMessageVisibilityBatchOutput struct {
-	Successful []ChangeMessageVisibilityBatchResultEntry `locationName:"Successful" flattened:"true" locationNameList:"member" required:"true"`
-	Failed     []BatchResultErrorEntry                   `locationName:"Failed" flattened:"true" locationNameList:"member" required:"true"`
+	Successful []ChangeMessageVisibilityBatchResultEntry `locationName:"Successful" flattened:"true" locationNameList:"member" required:"true" queryLocationNameList:"ChangeMessageVisibilityBatchResultEntry"`
+	Failed     []BatchResultErrorEntry                   `locationName:"Failed" flattened:"true" locationNameList:"member" required:"true" queryLocationNameList:"BatchResultErrorEntry"`
 }
 
 // CreateQueueInput is the shape CreateQueueRequest.
 type CreateQueueInput struct {
 	QueueName  *string           `locationName:"QueueName" required:"true"`
-	Attributes map[string]string `locationName:"Attributes" flattened:"true" locationNameKey:"key" locationNameValue:"value"`
-	Tags       map[string]string `locationName:"tags" flattened:"true" locationNameKey:"key" locationNameValue:"value"`
+	Attributes map[string]string `locationName:"Attributes" flattened:"true" locationNameKey:"key" locationNameValue:"value" queryName:"Attribute" queryLocationNameKey:"Name" queryLocationNameValue:"Value"`
+	Tags       map[string]string `locationName:"tags" flattened:"true" locationNameKey:"key" locationNameValue:"value" queryName:"Tag" queryLocationNameKey:"Key" queryLocationNameValue:"Value"`
 }
 
 // CreateQueueOutput is the shape CreateQueueResult.
@@ -72,13 +72,13 @@ type DeleteMessageOutput struct {
 // DeleteMessageBatchInput is the shape DeleteMessageBatchRequest.
 type DeleteMessageBatchInput struct {
 	QueueUrl *string                          `locationName:"QueueUrl" required:"true"`
-	Entries  []DeleteMessageBatchRequestEntry `locationName:"Entries" flattened:"true" locationNameList:"member" required:"true"`
+	Entries  []DeleteMessageBatchRequestEntry `locationName:"Entries" flattened:"true" locationNameList:"member" required:"true" queryLocationNameList:"DeleteMessageBatchRequestEntry"`
 }
 
 // DeleteMessageBatchOutput is the shape DeleteMessageBatchResult.
 type DeleteMessageBatchOutput struct {
-	Successful []DeleteMessageBatchResultEntry `locationName:"Successful" flattened:"true" locationNameList:"member" required:"true"`
-	Failed     []BatchResultErrorEntry         `locationName:"Failed" flattened:"true" locationNameList:"member" required:"true"`
+	Successful []DeleteMessageBatchResultEntry `locationName:"Successful" flattened:"true" locationNameList:"member" required:"true" queryLocationNameList:"DeleteMessageBatchResultEntry"`
+	Failed     []BatchResultErrorEntry         `locationName:"Failed" flattened:"true" locationNameList:"member" required:"true" queryLocationNameList:"BatchResultErrorEntry"`
 }
 
 // DeleteQueueInput is the shape DeleteQueueRequest.
@@ -93,12 +93,12 @@ type DeleteQueueOutput struct {
 // GetQueueAttributesInput is the shape GetQueueAttributesRequest.
 type GetQueueAttributesInput struct {
 	QueueUrl       *string              `locationName:"QueueUrl" required:"true"`
-	AttributeNames []QueueAttributeName `locationName:"AttributeNames" flattened:"true" locationNameList:"member"`
+	AttributeNames []QueueAttributeName `locationName:"AttributeNames" flattened:"true" locationNameList:"member" queryLocationNameList:"AttributeName"`
 }
 
 // GetQueueAttributesOutput is the shape GetQueueAttributesResult.
 type GetQueueAttributesOutput struct {
-	Attributes map[string]string `locationName:"Attributes" flattened:"true" locationNameKey:"key" locationNameValue:"value"`
+	Attributes map[string]string `locationName:"Attributes" flattened:"true" locationNameKey:"key" locationNameValue:"value" queryName:"Attribute" queryLocationNameKey:"Name" queryLocationNameValue:"Value"`
 }
 
 // GetQueueUrlInput is the shape GetQueueUrlRequest.
@@ -121,7 +121,7 @@ type ListDeadLetterSourceQueuesInput struct {
 
 // ListDeadLetterSourceQueuesOutput is the shape ListDeadLetterSourceQueuesResult.
 type ListDeadLetterSourceQueuesOutput struct {
-	QueueUrls []string `locationName:"queueUrls" flattened:"true" locationNameList:"member" required:"true"`
+	QueueUrls []string `locationName:"queueUrls" flattened:"true" locationNameList:"member" required:"true" queryLocationNameList:"QueueUrl"`
 	NextToken *string  `locationName:"NextToken"`
 }
 
@@ -133,7 +133,7 @@ type ListMessageMoveTasksInput struct {
 
 // ListMessageMoveTasksOutput is the shape ListMessageMoveTasksResult.
 type ListMessageMoveTasksOutput struct {
-	Results []ListMessageMoveTasksResultEntry `locationName:"Results" flattened:"true" locationNameList:"member"`
+	Results []ListMessageMoveTasksResultEntry `locationName:"Results" flattened:"true" locationNameList:"member" queryLocationNameList:"ListMessageMoveTasksResultEntry"`
 }
 
 // ListQueueTagsInput is the shape ListQueueTagsRequest.
@@ -143,7 +143,7 @@ type ListQueueTagsInput struct {
 
 // ListQueueTagsOutput is the shape ListQueueTagsResult.
 type ListQueueTagsOutput struct {
-	Tags map[string]string `locationName:"Tags" flattened:"true" locationNameKey:"key" locationNameValue:"value"`
+	Tags map[string]string `locationName:"Tags" flattened:"true" locationNameKey:"key" locationNameValue:"value" queryName:"Tag" queryLocationNameKey:"Key" queryLocationNameValue:"Value"`
 }
 
 // ListQueuesInput is the shape ListQueuesRequest.
@@ -155,7 +155,7 @@ type ListQueuesInput struct {
 
 // ListQueuesOutput is the shape ListQueuesResult.
 type ListQueuesOutput struct {
-	QueueUrls []string `locationName:"QueueUrls" flattened:"true" locationNameList:"member"`
+	QueueUrls []string `locationName:"QueueUrls" flattened:"true" locationNameList:"member" queryLocationNameList:"QueueUrl"`
 	NextToken *string  `locationName:"NextToken"`
 }
 
@@ -171,9 +171,9 @@ type PurgeQueueOutput struct {
 // ReceiveMessageInput is the shape ReceiveMessageRequest.
 type ReceiveMessageInput struct {
 	QueueUrl                    *string                      `locationName:"QueueUrl" required:"true"`
-	AttributeNames              []QueueAttributeName         `locationName:"AttributeNames" flattened:"true" locationNameList:"member"`
-	MessageSystemAttributeNames []MessageSystemAttributeName `locationName:"MessageSystemAttributeNames" flattened:"true" locationNameList:"member"`
-	MessageAttributeNames       []string                     `locationName:"MessageAttributeNames" flattened:"true" locationNameList:"member"`
+	AttributeNames              []QueueAttributeName         `locationName:"AttributeNames" flattened:"true" locationNameList:"member" queryLocationNameList:"AttributeName"`
+	MessageSystemAttributeNames []MessageSystemAttributeName `locationName:"MessageSystemAttributeNames" flattened:"true" locationNameList:"member" queryLocationNameList:"MessageSystemAttributeName"`
+	MessageAttributeNames       []string                     `locationName:"MessageAttributeNames" flattened:"true" locationNameList:"member" queryLocationNameList:"MessageAttributeName"`
 	MaxNumberOfMessages         *int32                       `locationName:"MaxNumberOfMessages"`
 	VisibilityTimeout           *int32                       `locationName:"VisibilityTimeout"`
 	WaitTimeSeconds             *int32                       `locationName:"WaitTimeSeconds"`
@@ -182,7 +182,7 @@ type ReceiveMessageInput struct {
 
 // ReceiveMessageOutput is the shape ReceiveMessageResult.
 type ReceiveMessageOutput struct {
-	Messages []Message `locationName:"Messages" flattened:"true" locationNameList:"member"`
+	Messages []Message `locationName:"Messages" flattened:"true" locationNameList:"member" queryLocationNameList:"Message"`
 }
 
 // RemovePermissionInput is the shape RemovePermissionRequest.
@@ -200,8 +200,8 @@ type SendMessageInput struct {
 	QueueUrl                *string                                `locationName:"QueueUrl" required:"true"`
 	MessageBody             *string                                `locationName:"MessageBody" required:"true"`
 	DelaySeconds            *int32                                 `locationName:"DelaySeconds"`
-	MessageAttributes       map[string]MessageAttributeValue       `locationName:"MessageAttributes" flattened:"true" locationNameKey:"key" locationNameValue:"value"`
-	MessageSystemAttributes map[string]MessageSystemAttributeValue `locationName:"MessageSystemAttributes" flattened:"true" locationNameKey:"key" locationNameValue:"value"`
+	MessageAttributes       map[string]MessageAttributeValue       `locationName:"MessageAttributes" flattened:"true" locationNameKey:"key" locationNameValue:"value" queryName:"MessageAttribute" queryLocationNameKey:"Name" queryLocationNameValue:"Value"`
+	MessageSystemAttributes map[string]MessageSystemAttributeValue `locationName:"MessageSystemAttributes" flattened:"true" locationNameKey:"key" locationNameValue:"value" queryName:"MessageSystemAttribute" queryLocationNameKey:"Name" queryLocationNameValue:"Value"`
 	MessageDeduplicationId  *string                                `locationName:"MessageDeduplicationId"`
 	MessageGroupId          *string                                `locationName:"MessageGroupId"`
 }
@@ -218,19 +218,19 @@ type SendMessageOutput struct {
 // SendMessageBatchInput is the shape SendMessageBatchRequest.
 type SendMessageBatchInput struct {
 	QueueUrl *string                        `locationName:"QueueUrl" required:"true"`
-	Entries  []SendMessageBatchRequestEntry `locationName:"Entries" flattened:"true" locationNameList:"member" required:"true"`
+	Entries  []SendMessageBatchRequestEntry `locationName:"Entries" flattened:"true" locationNameList:"member" required:"true" queryLocationNameList:"SendMessageBatchRequestEntry"`
 }
 
 // SendMessageBatchOutput is the shape SendMessageBatchResult.
 type SendMessageBatchOutput struct {
-	Successful []SendMessageBatchResultEntry `locationName:"Successful" flattened:"true" locationNameList:"member" required:"true"`
-	Failed     []BatchResultErrorEntry       `locationName:"Failed" flattened:"true" locationNameList:"member" required:"true"`
+	Successful []SendMessageBatchResultEntry `locationName:"Successful" flattened:"true" locationNameList:"member" required:"true" queryLocationNameList:"SendMessageBatchResultEntry"`
+	Failed     []BatchResultErrorEntry       `locationName:"Failed" flattened:"true" locationNameList:"member" required:"true" queryLocationNameList:"BatchResultErrorEntry"`
 }
 
 // SetQueueAttributesInput is the shape SetQueueAttributesRequest.
 type SetQueueAttributesInput struct {
 	QueueUrl   *string           `locationName:"QueueUrl" required:"true"`
-	Attributes map[string]string `locationName:"Attributes" flattened:"true" locationNameKey:"key" locationNameValue:"value" required:"true"`
+	Attributes map[string]string `locationName:"Attributes" flattened:"true" locationNameKey:"key" locationNameValue:"value" required:"true" queryName:"Attribute" queryLocationNameKey:"Name" queryLocationNameValue:"Value"`
 }
 
 // SetQueueAttributesOutput is the empty output.
@@ -252,7 +252,7 @@ type StartMessageMoveTaskOutput struct {
 // TagQueueInput is the shape TagQueueRequest.
 type TagQueueInput struct {
 	QueueUrl *string           `locationName:"QueueUrl" required:"true"`
-	Tags     map[string]string `locationName:"Tags" flattened:"true" locationNameKey:"key" locationNameValue:"value" required:"true"`
+	Tags     map[string]string `locationName:"Tags" flattened:"true" locationNameKey:"key" locationNameValue:"value" required:"true" queryName:"Tag" queryLocationNameKey:"Key" queryLocationNameValue:"Value"`
 }
 
 // TagQueueOutput is the empty output.
@@ -262,7 +262,7 @@ type TagQueueOutput struct {
 // UntagQueueInput is the shape UntagQueueRequest.
 type UntagQueueInput struct {
 	QueueUrl *string  `locationName:"QueueUrl" required:"true"`
-	TagKeys  []string `locationName:"TagKeys" flattened:"true" locationNameList:"member" required:"true"`
+	TagKeys  []string `locationName:"TagKeys" flattened:"true" locationNameList:"member" required:"true" queryLocationNameList:"TagKey"`
 }
 
 // UntagQueueOutput is the empty output.
@@ -403,17 +403,17 @@ type Message struct {
 	ReceiptHandle          *string                          `locationName:"ReceiptHandle"`
 	MD5OfBody              *string                          `locationName:"MD5OfBody"`
 	Body                   *string                          `locationName:"Body"`
-	Attributes             map[string]string                `locationName:"Attributes" flattened:"true" locationNameKey:"key" locationNameValue:"value"`
+	Attributes             map[string]string                `locationName:"Attributes" flattened:"true" locationNameKey:"key" locationNameValue:"value" queryName:"Attribute" queryLocationNameKey:"Name" queryLocationNameValue:"Value"`
 	MD5OfMessageAttributes *string                          `locationName:"MD5OfMessageAttributes"`
-	MessageAttributes      map[string]MessageAttributeValue `locationName:"MessageAttributes" flattened:"true" locationNameKey:"key" locationNameValue:"value"`
+	MessageAttributes      map[string]MessageAttributeValue `locationName:"MessageAttributes" flattened:"true" locationNameKey:"key" locationNameValue:"value" queryName:"MessageAttribute" queryLocationNameKey:"Name" queryLocationNameValue:"Value"`
 }
 
 // MessageAttributeValue is the shape MessageAttributeValue.
 type MessageAttributeValue struct {
 	StringValue      *string  `locationName:"StringValue"`
 	BinaryValue      []byte   `locationName:"BinaryValue" type:"blob"`
-	StringListValues []string `locationName:"StringListValues" flattened:"true" locationNameList:"member"`
-	BinaryListValues [][]byte `locationName:"BinaryListValues" flattened:"true" locationNameList:"member"`
+	StringListValues []string `locationName:"StringListValues" flattened:"true" locationNameList:"member" queryName:"StringListValue" queryLocationNameList:"StringListValue"`
+	BinaryListValues [][]byte `locationName:"BinaryListValues" flattened:"true" locationNameList:"member" queryName:"BinaryListValue" queryLocationNameList:"BinaryListValue"`
 	DataType         *string  `locationName:"DataType" required:"true"`
 }
 
@@ -425,8 +425,8 @@ type MessageNotInflight struct {
 type MessageSystemAttributeValue struct {
 	StringValue      *string  `locationName:"StringValue"`
 	BinaryValue      []byte   `locationName:"BinaryValue" type:"blob"`
-	StringListValues []string `locationName:"StringListValues" flattened:"true" locationNameList:"member"`
-	BinaryListValues [][]byte `locationName:"BinaryListValues" flattened:"true" locationNameList:"member"`
+	StringListValues []string `locationName:"StringListValues" flattened:"true" locationNameList:"member" queryName:"StringListValue" queryLocationNameList:"StringListValue"`
+	BinaryListValues [][]byte `locationName:"BinaryListValues" flattened:"true" locationNameList:"member" queryName:"BinaryListValue" queryLocationNameList:"BinaryListValue"`
 	DataType         *string  `locationName:"DataType" required:"true"`
 }
 
@@ -475,8 +475,8 @@ type SendMessageBatchRequestEntry struct {
 	Id                      *string                                `locationName:"Id" required:"true"`
 	MessageBody             *string                                `locationName:"MessageBody" required:"true"`
 	DelaySeconds            *int32                                 `locationName:"DelaySeconds"`
-	MessageAttributes       map[string]MessageAttributeValue       `locationName:"MessageAttributes" flattened:"true" locationNameKey:"key" locationNameValue:"value"`
-	MessageSystemAttributes map[string]MessageSystemAttributeValue `locationName:"MessageSystemAttributes" flattened:"true" locationNameKey:"key" locationNameValue:"value"`
+	MessageAttributes       map[string]MessageAttributeValue       `locationName:"MessageAttributes" flattened:"true" locationNameKey:"key" locationNameValue:"value" queryName:"MessageAttribute" queryLocationNameKey:"Name" queryLocationNameValue:"Value"`
+	MessageSystemAttributes map[string]MessageSystemAttributeValue `locationName:"MessageSystemAttributes" flattened:"true" locationNameKey:"key" locationNameValue:"value" queryName:"MessageSystemAttribute" queryLocationNameKey:"Name" queryLocationNameValue:"Value"`
 	MessageDeduplicationId  *string                                `locationName:"MessageDeduplicationId"`
 	MessageGroupId          *string                                `locationName:"MessageGroupId"`
 }

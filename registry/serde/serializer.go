@@ -276,7 +276,7 @@ func (s *Serializer) register(ctx context.Context, name, definition string) (uui
 		return uuid.Nil, "", 0, fmt.Errorf("serde: registering a version of schema %q in registry %q: %w", name, s.cfg.RegistryName, err)
 	}
 	id, err := parseVersionID(out.SchemaVersionId, "RegisterSchemaVersion")
-	return id, string(out.Status), out.VersionNumber, err
+	return id, string(out.Status), aws.ToInt64(out.VersionNumber), err
 }
 
 func (s *Serializer) create(ctx context.Context, name, definition string) (uuid.UUID, string, int64, error) {
@@ -334,7 +334,7 @@ func (s *Serializer) settle(ctx context.Context, name string, id uuid.UUID, stat
 		if err != nil {
 			return uuid.Nil, fmt.Errorf("serde: checking schema version %s: %w", id, err)
 		}
-		status, number = string(out.Status), out.VersionNumber
+		status, number = string(out.Status), aws.ToInt64(out.VersionNumber)
 	}
 }
 

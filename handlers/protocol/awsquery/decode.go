@@ -131,7 +131,7 @@ func (d *formDecoder) structure(plan *shape.Type, v reflect.Value, prefix string
 	}
 	for _, f := range plan.Fields {
 		name := prefix + f.Wire
-		if !d.hasTree(name) {
+		if !d.hasTree(name) && !(f.Type.Kind == shape.KindList && f.Flattened && f.HasListMember && d.hasTree(prefix+f.ListMember)) {
 			continue
 		}
 		if err := d.member(f, f.Type, v.Field(f.Index), name, depth); err != nil {

@@ -21,8 +21,13 @@ type Codec struct {
 
 var _ protocol.Codec = (*Codec)(nil)
 
-// New returns a Codec with empty plan caches.
-func New() *Codec { return &Codec{} }
+// New returns a Codec with empty plan caches. Its plans honour the
+// query-only struct tags (queryName and the like, see shape.Cache.Query).
+func New() *Codec {
+	c := &Codec{}
+	c.cache.Query = true
+	return c
+}
 
 // style is how a service lays out its XML: SNS answers indented documents
 // without a declaration; SQS's query face answered compact documents with

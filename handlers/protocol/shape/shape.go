@@ -127,8 +127,35 @@ func (t *Type) Lookup(name string) (*Field, bool) {
 // Cache holds the plans of the types a codec has seen. The zero value is
 // ready to use; a Cache is safe for concurrent use.
 type Cache struct {
+	// Query makes plans prefer the query-only tags a model overlay adds
+	// (queryName, queryFlattened, queryLocationNameList,
+	// queryLocationNameKey, queryLocationNameValue) over locationName,
+	// flattened, locationNameList, locationNameKey and locationNameValue.
+	// Set it before the first Plan.
+	Query bool
+
 	mu    sync.RWMutex
 	types map[reflect.Type]*Type
+}
+
+// lookup returns the tag key, or its query-only variant when c.Query and
+// the field carries it.
+func (c *Cache) lookup(tag reflect.StructTag, key string) (string, bool) {
+	if c.Query {
+		qk := "query" + strings.ToUpper(key[:1]) + key[1:]
+		if key == "locationName" {
+			qk = "queryName"
+		}
+		if v, ok := tag.Lookup(qk); ok {
+			return v, true
+		}
+	}
+	return tag.Lookup(key)
+}
+
+func (c *Cache) get(tag reflect.StructTag, key string) string {
+	v, _ := c.lookup(tag, key)
+	return v
 }
 
 var (
@@ -210,22 +237,22 @@ func (c *Cache) field(sf reflect.StructField, index int) (*Field, error) {
 		Wire:            sf.Name,
 		Location:        tag.Get("location"),
 		TimestampFormat: tag.Get("timestampFormat"),
-		Flattened:       tag.Get("flattened") == "true",
+		Flattened:       c.get(tag, "flattened") == "true",
 		ListMember:      "member",
 		MapKey:          "key",
 		MapValue:        "value",
 		Required:        tag.Get("required") == "true",
 	}
-	if v, ok := tag.Lookup("locationName"); ok && v != "" {
+	if v, ok := c.lookup(tag, "locationName"); ok && v != "" {
 		f.Wire = v
 	}
-	if v := tag.Get("locationNameList"); v != "" {
+	if v := c.get(tag, "locationNameList"); v != "" {
 		f.ListMember, f.HasListMember = v, true
 	}
-	if v := tag.Get("locationNameKey"); v != "" {
+	if v := c.get(tag, "locationNameKey"); v != "" {
 		f.MapKey = v
 	}
-	if v := tag.Get("locationNameValue"); v != "" {
+	if v := c.get(tag, "locationNameValue"); v != "" {
 		f.MapValue = v
 	}
 	typ, err := c.typeOf(sf.Type)

@@ -447,3 +447,16 @@ func TestCanReadTerminates(t *testing.T) {
 		t.Fatal("deep string→integer change called compatible")
 	}
 }
+
+func TestNonProductiveCycleNotProved(t *testing.T) {
+	t.Parallel()
+	// Validating against this reader never terminates; the check must not
+	// call any writer compatible with it.
+	f := New(WithDefaultDraft(Draft07))
+	r := mustParse(t, f, `{"anyOf":[{"$ref":"#"}]}`)
+	w := mustParse(t, f, `{"type":"string"}`)
+	got := f.CanRead(r, w)
+	if len(got) == 0 {
+		t.Fatal("non-productive reader cycle called compatible")
+	}
+}

@@ -60,14 +60,15 @@ const (
 
 type checker struct {
 	ids        map[*node]int
-	inProgress map[string]bool
+	inProgress map[string]int // key → data level when entered
+	level      int            // how many times the check descended into a child value
 	steps      int
 	depth      int
 	disjDepth  int
 }
 
 func newChecker() *checker {
-	return &checker{ids: map[*node]int{}, inProgress: map[string]bool{}}
+	return &checker{ids: map[*node]int{}, inProgress: map[string]int{}}
 }
 
 func (c *checker) id(n *node) int {
@@ -175,6 +176,20 @@ func (c *checker) sub(ws []*node, r *node, path string) []compat.Finding {
 	return c.check(newWriter(ws...), r, path)
 }
 
+// child is sub for the schemas of a child value (property, item, name).
+func (c *checker) child(ws []*node, r *node, path string) []compat.Finding {
+	c.level++
+	defer func() { c.level-- }()
+	return c.sub(ws, r, path)
+}
+
+// childW is check for the schemas of a child value.
+func (c *checker) childW(w *writer, r *node, path string) []compat.Finding {
+	c.level++
+	defer func() { c.level-- }()
+	return c.check(w, r, path)
+}
+
 func (c *checker) key(w *writer, r *node) string {
 	ids := make([]int, 0, len(w.locals))
 	for _, l := range w.locals {
@@ -221,10 +236,15 @@ func (c *checker) check(w *writer, r *node, path string) []compat.Finding {
 		return nil
 	}
 	k := c.key(w, r)
-	if c.inProgress[k] {
-		return nil
+	if lvl, ok := c.inProgress[k]; ok {
+		if c.level > lvl {
+			return nil // recursion through child values: assume it holds
+		}
+		// A cycle that never reaches a child value: validation of such a
+		// schema does not terminate, so nothing is proved.
+		return c.inconclusive(path)
 	}
-	c.inProgress[k] = true
+	c.inProgress[k] = c.level
 	c.depth++
 	defer func() {
 		delete(c.inProgress, k)
@@ -811,12 +831,12 @@ func (c *checker) arrays(w *writer, r *node, path string) []compat.Finding {
 			}
 			continue
 		}
-		out = append(out, c.sub(ws, rs, p)...)
+		out = append(out, c.child(ws, rs, p)...)
 	}
 	if r.contains != nil {
 		ok := false
 		for _, l := range w.locals {
-			if l.contains != nil && len(c.sub([]*node{l.contains}, r.contains, path+"/contains")) == 0 {
+			if l.contains != nil && len(c.child([]*node{l.contains}, r.contains, path+"/contains")) == 0 {
 				ok = true
 				break
 			}
@@ -828,7 +848,7 @@ func (c *checker) arrays(w *writer, r *node, path string) []compat.Finding {
 					ws = append(ws, s)
 				}
 			}
-			ok = len(c.sub(ws, r.contains, path+"/contains")) == 0
+			ok = len(c.child(ws, r.contains, path+"/contains")) == 0
 		}
 		if !ok {
 			out = append(out, find(path+"/contains", "contains-added",
@@ -897,7 +917,7 @@ func (c *checker) objects(w *writer, r *node, path string) []compat.Finding {
 	if r.propNames != nil {
 		ok := false
 		for _, l := range w.locals {
-			if l.propNames != nil && len(c.sub([]*node{l.propNames}, r.propNames, path+"/propertyNames")) == 0 {
+			if l.propNames != nil && len(c.child([]*node{l.propNames}, r.propNames, path+"/propertyNames")) == 0 {
 				ok = true
 				break
 			}
@@ -933,7 +953,7 @@ func (c *checker) property(w *writer, r *node, p, path string) []compat.Finding 
 	var out []compat.Finding
 	rp, listed := r.props[p]
 	if listed {
-		f := c.check(pw, rp, ppath)
+		f := c.childW(pw, rp, ppath)
 		if len(f) > 0 && len(ws) == 0 {
 			out = append(out, find(ppath, "property-added-to-open-model",
 				"property %q is constrained by the reader but the writer's open content model allows any value for it", p))
@@ -947,7 +967,7 @@ func (c *checker) property(w *writer, r *node, p, path string) []compat.Finding 
 			continue
 		}
 		matched = true
-		out = append(out, c.check(pw, pp.n, path+"/patternProperties/"+ptrEscape(pp.src))...)
+		out = append(out, c.childW(pw, pp.n, path+"/patternProperties/"+ptrEscape(pp.src))...)
 	}
 	if listed || matched || r.addProps == nil {
 		return out
@@ -956,7 +976,7 @@ func (c *checker) property(w *writer, r *node, p, path string) []compat.Finding 
 		return append(out, find(ppath, "property-removed-from-closed-model",
 			"property %q is allowed by the writer but the reader's closed content model does not allow it", p))
 	}
-	return append(out, c.check(pw, r.addProps, ppath)...)
+	return append(out, c.childW(pw, r.addProps, ppath)...)
 }
 
 // unlisted checks names that no side lists, against the reader's
@@ -999,7 +1019,7 @@ func (c *checker) unlisted(w *writer, r *node, path string) []compat.Finding {
 				if cs != nil {
 					ws = []*node{cs}
 				}
-				fs = append(fs, c.sub(ws, target, p)...)
+				fs = append(fs, c.child(ws, target, p)...)
 			}
 			if len(fs) == 0 {
 				return nil

@@ -1,0 +1,26 @@
+// Package serde reads and writes records in the AWS Glue Schema Registry
+// wire format, byte-compatible with AWS's Java serde
+// (awslabs/aws-glue-schema-registry), talking to the registry only through
+// the aws-sdk-go-v2 Glue client, so it works against evolvestack and
+// against AWS alike.
+//
+// A record is an 18-byte header followed by the payload:
+//
+//	byte 0      header version, 3
+//	byte 1      compression: 0 none, 5 zlib (only the payload is compressed)
+//	bytes 2-17  the writer's schema version id, a UUID in canonical order
+//	bytes 18-   AVRO: Avro binary; JSON: UTF-8 JSON; PROTOBUF: the message
+//	            index as an unsigned varint, then the message bytes
+//
+// The PROTOBUF message index is the position of the message's full name
+// in the sorted list of every message the schema declares (nested ones and
+// map entries included), as the Java MessageIndexFinder assigns it.
+//
+// The Serializer looks a definition up with GetSchemaByDefinition (cached)
+// and, with auto-registration on, registers a missing version or creates a
+// missing schema, waits while the version is PENDING and refuses one whose
+// status is FAILURE with an *IncompatibleSchemaError. The Deserializer
+// fetches writer schemas by version id (cached), decodes generically or,
+// with DecodeInto, as a consumer holding its own reader schema sees the
+// data (Avro schema resolution).
+package serde
