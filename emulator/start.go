@@ -28,15 +28,25 @@ func Start(t testing.TB, opts ...Option) *Emulator {
 	if err != nil {
 		t.Fatalf("evolvestack: listen: %v", err)
 	}
-	srv := &http.Server{Handler: e.Handler(), ReadHeaderTimeout: 30 * time.Second}
+	// Requests see a context that ends with the test, so long polls and
+	// streams return promptly at cleanup.
+	base, stop := context.WithCancel(context.Background())
+	srv := &http.Server{
+		Handler:           e.Handler(),
+		ReadHeaderTimeout: 30 * time.Second,
+		BaseContext:       func(net.Listener) context.Context { return base },
+	}
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
 	e.SetEndpoint("http://" + ln.Addr().String())
 	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		stop()
+		// Shutdown waits up to 5 s for connections a client opened but never
+		// used; a test has no use for that wait.
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		defer cancel()
 		if err := srv.Shutdown(ctx); err != nil {
-			t.Errorf("evolvestack: shutdown: %v", err)
+			_ = srv.Close()
 		}
 		if err := <-done; err != nil && !errors.Is(err, http.ErrServerClosed) {
 			t.Errorf("evolvestack: serve: %v", err)

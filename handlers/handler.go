@@ -22,6 +22,7 @@ import (
 
 	"github.com/evolvestack/evolvestack/emulator/awsapi"
 	"github.com/evolvestack/evolvestack/handlers/protocol"
+	"github.com/evolvestack/evolvestack/handlers/protocol/awscbor"
 	"github.com/evolvestack/evolvestack/handlers/protocol/awsjson"
 	"github.com/evolvestack/evolvestack/handlers/protocol/awsquery"
 	"github.com/evolvestack/evolvestack/handlers/protocol/restjson"
@@ -68,6 +69,7 @@ type Handler struct {
 	json     protocol.Codec
 	query    protocol.Codec
 	restJSON protocol.Codec
+	cbor     *awscbor.Codec
 }
 
 // restRoute is what a matched REST route carries to the dispatcher.
@@ -91,6 +93,7 @@ func New(cfg Config) *Handler {
 		json:     awsjson.New(),
 		query:    awsquery.New(),
 		restJSON: restjson.New(),
+		cbor:     awscbor.New(),
 	}
 	h.rest.NotFoundHandler = http.HandlerFunc(h.serveRESTNotFound)
 	h.rest.MethodNotAllowedHandler = http.HandlerFunc(h.serveRESTNotFound)
@@ -244,8 +247,8 @@ func (h *Handler) serve(w http.ResponseWriter, c *call) {
 		h.writeError(w, c, errResp)
 		return
 	}
-	if c.codec == h.json && len(bytes.TrimSpace(body)) == 0 {
-		// SDKs always send at least {}; AWS refuses an empty body.
+	if (c.codec == h.json && len(bytes.TrimSpace(body)) == 0) || (c.codec == h.cbor && len(body) == 0) {
+		// SDKs always send at least an empty map; AWS refuses an empty body.
 		h.writeError(w, c, awsjson.SerializationError(""))
 		return
 	}
@@ -264,6 +267,9 @@ func (h *Handler) resolve(c *call) *awsapi.Error {
 	r := c.req.HTTP
 	if target := r.Header.Get("X-Amz-Target"); target != "" {
 		c.codec = h.json
+		if awscbor.IsContentType(r.Header.Get("Content-Type")) {
+			c.codec = h.cbor
+		}
 		if r.Method != http.MethodPost {
 			c.raw = coralReply(http.StatusForbidden, "AccessDeniedException", "Unable to determine service/operation name to be authorized")
 			return nil
@@ -476,7 +482,7 @@ func (h *Handler) authError(c *call, err error) *awsapi.Error {
 	if !errors.As(err, &se) {
 		return &awsapi.Error{Code: "IncompleteSignatureException", Message: err.Error()}
 	}
-	if c.desc != nil && c.codec == h.json {
+	if c.desc != nil && (c.codec == h.json || c.codec == h.cbor) {
 		return se.ServiceError(c.desc)
 	}
 	proto := awsapi.ProtocolJSON

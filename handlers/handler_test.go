@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"log/slog"
@@ -268,4 +269,39 @@ func header(w *httptest.ResponseRecorder, key string) string {
 		}
 	}
 	return ""
+}
+
+// TestCBORRouting checks that Kinesis requests in CBOR (the Java SDK's
+// default) are decoded and answered in CBOR.
+func TestCBORRouting(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name       string
+		target     string
+		body       []byte
+		wantStatus int
+		wantBody   []byte
+	}{
+		{"empty indefinite map", "Kinesis_20131202.ListStreams", []byte{0xbf, 0xff}, 200, []byte("StreamNames")},
+		{"malformed", "Kinesis_20131202.ListStreams", []byte{0xbf, 0x61}, 400, []byte("SerializationException")},
+		{"empty body", "Kinesis_20131202.ListStreams", nil, 400, []byte("SerializationException")},
+		{"unknown operation", "Kinesis_20131202.Nope", []byte{0xbf, 0xff}, 400, []byte("UnknownOperationException")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			h := newHandler(&recorder{})
+			req := httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(tt.body))
+			req.Header.Set("X-Amz-Target", tt.target)
+			req.Header.Set("Content-Type", "application/x-amz-cbor-1.1")
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, req)
+			if w.Code != tt.wantStatus || !bytes.Contains(w.Body.Bytes(), tt.wantBody) {
+				t.Fatalf("status %d body %q, want %d containing %q", w.Code, w.Body.Bytes(), tt.wantStatus, tt.wantBody)
+			}
+			if ct := w.Header().Get("Content-Type"); ct != "application/x-amz-cbor-1.1" {
+				t.Errorf("content type %q", ct)
+			}
+		})
+	}
 }

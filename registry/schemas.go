@@ -89,6 +89,11 @@ func (e *Engine) CreateSchema(in CreateSchemaInput) (*CreateSchemaOutput, error)
 	now := e.cfg.Now()
 	e.purge(now)
 	var reg *registryState
+	if in.Registry.Name == DefaultRegistryName && in.Registry.ARN == "" {
+		// Named explicitly, as the Java serde does, the default registry is
+		// still created on demand.
+		in.Registry = RegistryRef{}
+	}
 	if in.Registry.IsZero() {
 		reg = e.registries[DefaultRegistryName]
 		if reg != nil && !reg.deletedAt.IsZero() {

@@ -189,6 +189,9 @@ func (d *Deserializer) writer(ctx context.Context, id uuid.UUID) (*codec, error)
 	if c, ok := d.writers.get(id); ok {
 		return c, nil
 	}
+	if d.client == nil {
+		return nil, &DecodeError{SchemaVersionID: id, Stage: "fetching the writer schema", Err: errors.New("no Glue client")}
+	}
 	out, err := d.client.GetSchemaVersion(ctx, &glue.GetSchemaVersionInput{SchemaVersionId: aws.String(id.String())})
 	if err != nil {
 		return nil, &DecodeError{SchemaVersionID: id, Stage: "fetching the writer schema", Err: err}

@@ -134,7 +134,7 @@ func startGlue(t *testing.T, opts ...emulator.Option) (*counting, *emulator.Emul
 	return newCounting(glue.NewFromConfig(e.AWSConfig())), e
 }
 
-func mustSerializer(t *testing.T, c serde.GlueAPI, cfg serde.SerializerConfig) *serde.Serializer {
+func mustSerializer(t testing.TB, c serde.GlueAPI, cfg serde.SerializerConfig) *serde.Serializer {
 	t.Helper()
 	s, err := serde.NewSerializer(c, cfg)
 	if err != nil {

@@ -12,8 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/glue"
 	"github.com/aws/aws-sdk-go-v2/service/glue/types"
-	hamba "github.com/hamba/avro/v2"
 	"github.com/google/uuid"
+	hamba "github.com/hamba/avro/v2"
 )
 
 // SerializerConfig configures a Serializer; the zero value is the Java
@@ -281,11 +281,16 @@ func (s *Serializer) register(ctx context.Context, name, definition string) (uui
 
 func (s *Serializer) create(ctx context.Context, name, definition string) (uuid.UUID, string, int64, error) {
 	in := &glue.CreateSchemaInput{
-		RegistryId:       &types.RegistryId{RegistryName: aws.String(s.cfg.RegistryName)},
 		SchemaName:       aws.String(name),
 		DataFormat:       types.DataFormat(s.cfg.DataFormat),
 		Compatibility:    s.cfg.Compatibility,
 		SchemaDefinition: aws.String(definition),
+	}
+	// Without a RegistryId the service uses (and creates on first use) the
+	// default registry; naming it explicitly fails while it does not exist
+	// yet. Other registries must exist.
+	if s.cfg.RegistryName != DefaultRegistryName {
+		in.RegistryId = &types.RegistryId{RegistryName: aws.String(s.cfg.RegistryName)}
 	}
 	if s.cfg.Description != "" {
 		in.Description = aws.String(s.cfg.Description)

@@ -154,11 +154,11 @@ func writeHeader(dst []byte, id uuid.UUID, c Compression) {
 // ParseHeader checks and decodes the header of data without touching the
 // payload.
 func ParseHeader(data []byte) (Header, error) {
+	if len(data) > 0 && data[0] != HeaderVersion {
+		return Header{}, &HeaderVersionError{Version: data[0]}
+	}
 	if len(data) < HeaderSize {
 		return Header{}, &ShortDataError{Size: len(data)}
-	}
-	if data[0] != HeaderVersion {
-		return Header{}, &HeaderVersionError{Version: data[0]}
 	}
 	c := Compression(data[1])
 	if c != CompressionNone && c != CompressionZlib {
