@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"regexp"
 	"strings"
 	"time"
 
@@ -17,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/glue"
 	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
 
 // Exit codes of the schema commands.
@@ -118,7 +118,11 @@ func (c *cmdIO) fail(err error) int {
 	}
 	if c.json {
 		if code == "" {
-			code = "ConnectionError"
+			code = "Error"
+			var send *smithyhttp.RequestSendError
+			if errors.As(err, &send) || errors.Is(err, context.DeadlineExceeded) {
+				code = "ConnectionError"
+			}
 		}
 		c.printJSON(jsonError{Error: errorBody{Code: code, Message: msg}})
 	}
@@ -244,9 +248,19 @@ func parseStart(fs *flag.FlagSet, args []string) (pos []string, exit int) {
 	return pos, -1
 }
 
-// accountKey matches access keys that are account ids, which the emulator
-// uses as the request's account.
-var accountKey = regexp.MustCompile(`^[0-9]{12}$`)
+// isAccountID reports whether an access key is a 12-digit account id,
+// which the emulator uses as the request's account.
+func isAccountID(key string) bool {
+	if len(key) != 12 {
+		return false
+	}
+	for _, r := range key {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
 
 // glueConn is a Glue client and what the admin API needs to address the
 // same account and region.
@@ -307,7 +321,7 @@ func profileConfigured(ctx context.Context, getenv func(string) string) bool {
 func (c *glueConn) adminScope(ctx context.Context) string {
 	q := "region=" + c.cfg.Region
 	if c.cfg.Credentials != nil {
-		if creds, err := c.cfg.Credentials.Retrieve(ctx); err == nil && accountKey.MatchString(creds.AccessKeyID) {
+		if creds, err := c.cfg.Credentials.Retrieve(ctx); err == nil && isAccountID(creds.AccessKeyID) {
 			q += "&account=" + creds.AccessKeyID
 		}
 	}
