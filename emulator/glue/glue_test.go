@@ -146,11 +146,24 @@ func TestDeletingStatusFollowsTheClock(t *testing.T) {
 	if got.Status != types.RegistryStatusDeleting {
 		t.Fatalf("status %s, want DELETING", got.Status)
 	}
+	// A deleted version reports DELETING in listings until the period ends.
+	id := &types.SchemaId{RegistryName: aws.String("default-registry"), SchemaName: aws.String("s")}
+	must(c.CreateSchema(ctx, &sdkglue.CreateSchemaInput{SchemaName: aws.String("s"), DataFormat: types.DataFormatAvro, Compatibility: types.CompatibilityNone, SchemaDefinition: aws.String(avroRecord(fA))}))
+	must(c.RegisterSchemaVersion(ctx, &sdkglue.RegisterSchemaVersionInput{SchemaId: id, SchemaDefinition: aws.String(avroRecord(fB))}))
+	must(c.DeleteSchemaVersions(ctx, &sdkglue.DeleteSchemaVersionsInput{SchemaId: id, Versions: aws.String("2")}))
+	list := must(c.ListSchemaVersions(ctx, &sdkglue.ListSchemaVersionsInput{SchemaId: id}))
+	if len(list.Schemas) != 2 || list.Schemas[1].Status != types.SchemaVersionStatusDeleting {
+		t.Fatalf("versions after delete %+v", list.Schemas)
+	}
 	if err := clk.Advance(time.Minute); err != nil {
 		t.Fatal(err)
 	}
 	_, err := c.GetRegistry(ctx, &sdkglue.GetRegistryInput{RegistryId: &types.RegistryId{RegistryName: aws.String("r")}})
 	wantErr(t, err, "EntityNotFoundException", "Registry is not found")
+	list = must(c.ListSchemaVersions(ctx, &sdkglue.ListSchemaVersionsInput{SchemaId: id}))
+	if len(list.Schemas) != 1 {
+		t.Fatalf("versions after the deleting period %+v", list.Schemas)
+	}
 }
 
 func TestSchemaLifecycle(t *testing.T) {
