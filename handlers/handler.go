@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -193,6 +194,7 @@ type call struct {
 	raw   func(w http.ResponseWriter, requestID string)
 	ident sigv4.Identity
 	info  *awsapi.RequestInfo
+	svc   any // the service implementation, once known
 }
 
 // ServeHTTP implements http.Handler.
@@ -419,6 +421,11 @@ func (h *Handler) dispatch(w http.ResponseWriter, c *call) {
 		return
 	}
 	svc := h.cfg.Backend.Service(c.desc.Name, scope)
+	c.svc = svc
+	if c.codec == h.query && c.desc.Name == "sqs" && isQueuePath(c.req.HTTP.URL.Path) {
+		// Old query clients post to the queue URL and leave QueueUrl out.
+		setDefaultString(in, "QueueUrl", endpointOf(c.req.HTTP)+c.req.HTTP.URL.Path)
+	}
 	if v, ok := in.(awsapi.Validator); ok {
 		if err := v.Validate(); err != nil {
 			h.writeError(w, c, validationError(svc, err))
@@ -432,6 +439,7 @@ func (h *Handler) dispatch(w http.ResponseWriter, c *call) {
 		Operation: c.op.Name,
 		AccessKey: c.ident.AccessKey,
 		Endpoint:  endpointOf(c.req.HTTP),
+		Protocol:  h.protocolOf(c),
 	}
 	ctx := awsapi.WithRequest(c.req.HTTP.Context(), c.info)
 	out, err := c.desc.Invoke(ctx, svc, c.op.Name, in)
@@ -511,7 +519,43 @@ func (h *Handler) writeError(w http.ResponseWriter, c *call, e *awsapi.Error) {
 			desc = &awsapi.ServiceDescriptor{Protocol: awsapi.ProtocolRESTJSON}
 		}
 	}
+	if m, ok := c.svc.(ProtocolErrorMapper); ok {
+		e = m.ProtocolError(h.protocolOf(c), e)
+	}
 	c.codec.WriteError(w, &c.req, desc, c.op, e)
+}
+
+// ProtocolErrorMapper is implemented by services whose error texts differ
+// by wire protocol (SQS's awsQuery messages name the "wsdl version").
+type ProtocolErrorMapper interface {
+	ProtocolError(protocol string, e *awsapi.Error) *awsapi.Error
+}
+
+// protocolOf names the wire protocol c arrived in.
+func (h *Handler) protocolOf(c *call) string {
+	switch c.codec {
+	case h.query:
+		return awsapi.ProtocolQuery
+	case h.restJSON:
+		return awsapi.ProtocolRESTJSON
+	case h.cbor:
+		return awsapi.ProtocolCBOR
+	default:
+		return awsapi.ProtocolJSON
+	}
+}
+
+// setDefaultString sets the *string field named name of the struct in
+// points to, when it is nil.
+func setDefaultString(in any, name, value string) {
+	v := reflect.ValueOf(in)
+	if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct {
+		return
+	}
+	f := v.Elem().FieldByName(name)
+	if f.IsValid() && f.CanSet() && f.Kind() == reflect.Pointer && f.Type().Elem().Kind() == reflect.String && f.IsNil() {
+		f.Set(reflect.ValueOf(&value))
+	}
 }
 
 func (h *Handler) serveRESTNotFound(http.ResponseWriter, *http.Request) {}

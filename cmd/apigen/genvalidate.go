@@ -43,7 +43,7 @@ func (g *generator) scalarChecks(sh *shape) []scalarCheck {
 				call: "v.MaxLength(%[1]s, %[2]s, " + sh.Max + ")",
 			})
 		}
-		if sh.isEnum() {
+		if sh.isEnum() && !sh.NoEnumCheck {
 			out = append(out, scalarCheck{
 				cond: "!" + g.typeName[sh.Name] + "(%[1]s).apigenKnown()",
 				call: "v.Enum(%[1]s, %[2]s, " + goStrings(javaHashOrder(sh.Enum)) + ")",
@@ -119,7 +119,7 @@ func (g *generator) constraintTexts(sh *shape) []string {
 		if sh.Pattern != "" {
 			out = append(out, awsapi.PatternConstraint(sh.Pattern))
 		}
-		if sh.isEnum() {
+		if sh.isEnum() && !sh.NoEnumCheck {
 			out = append(out, awsapi.EnumConstraint(javaHashOrder(sh.Enum)))
 		}
 	case "integer", "long", "float", "double":

@@ -50,6 +50,9 @@ type shape struct {
 	SenderFault     bool
 	// QueryName is the shape-level locationName of an overlay (query only).
 	QueryName string
+	// NoEnumCheck drops the enum check from Validate (overlay
+	// "validateEnum": false): the service checks the values itself.
+	NoEnumCheck bool
 }
 
 type ref struct {

@@ -20,8 +20,12 @@ import (
 //	   "S": {"members": {"M": {"locationName": "X", "flattened": true}}},
 //	   "L": {"member": {"locationName": "Item"}},
 //	   "M": {"locationName": "Tag", "key": {"locationName": "Key"}, "value": {"locationName": "Value"}},
-//	   "E": {"error": {"code": "AWS.X.Y", "httpStatusCode": 400, "senderFault": true}}}}
+//	   "E": {"error": {"code": "AWS.X.Y", "httpStatusCode": 400, "senderFault": true}},
+//	   "N": {"validateEnum": false}}}
 //
+// "validateEnum": false drops an enum shape's check from the generated
+// Validate methods, for services (SQS) that check such values themselves
+// with their own errors.
 // metadata, operations and error traits feed the descriptor as the query
 // model had them. locationName and flattened apply to the query protocol
 // only: the generator emits them as extra struct tags that the awsquery
@@ -98,6 +102,9 @@ func overlayShape(sh *shape, o *object) error {
 		return fmt.Errorf("not an object")
 	}
 	sh.QueryName = o.str("locationName")
+	if v, ok := o.get("validateEnum"); ok && v == false {
+		sh.NoEnumCheck = true
+	}
 	if ms := o.obj("members"); ms != nil {
 		for _, k := range ms.keys {
 			var found *member

@@ -21,6 +21,9 @@ type RequestInfo struct {
 	// Endpoint is scheme://host[:port] the client used, for building URLs
 	// (SQS queue URLs) that point back at this server.
 	Endpoint string
+	// Protocol is the wire protocol of the request (ProtocolJSON,
+	// ProtocolQuery, ProtocolRESTJSON or ProtocolCBOR).
+	Protocol string
 }
 
 // WithRequest returns ctx carrying info.

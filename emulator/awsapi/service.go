@@ -7,6 +7,9 @@ const (
 	ProtocolJSON     = "json"
 	ProtocolRESTJSON = "rest-json"
 	ProtocolQuery    = "query"
+	// ProtocolCBOR is awsJson's CBOR variant (Kinesis from the Java SDK);
+	// it appears in RequestInfo, not in models.
+	ProtocolCBOR = "cbor"
 )
 
 // Scope is the account and region one request addresses. State is kept

@@ -1,10 +1,24 @@
 // Package sqs is evolvestack's Amazon SQS: typed operations over in-memory
 // state for one account and region. The zz_*.go files are generated from the
 // AWS API model by cmd/apigen.
+//
+// Per queue, visible messages sit in a ring deque (FIFO queues: one deque
+// per message group plus a list of unlocked groups), delayed and in-flight
+// messages in min-heaps keyed by the time they show, and every live message
+// in a map by id, so receive, delete and visibility changes cost the same
+// whatever the backlog. All timing follows the emulator's virtual clock.
 package sqs
 
 import (
 	"context"
+	"encoding/base64"
+	"net/http"
+	"net/url"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
 
 	"github.com/evolvestack/evolvestack/emulator/awsapi"
 )
@@ -12,12 +26,563 @@ import (
 // Service is Amazon SQS for one account and region.
 type Service struct {
 	env awsapi.Env
+
+	mu     sync.RWMutex
+	queues map[string]*queue
+	tasks  map[string]*moveTask
+	closed bool
 }
 
 // New returns the service for env's scope.
-func New(env awsapi.Env) *Service { return &Service{env: env} }
+func New(env awsapi.Env) *Service {
+	return &Service{env: env, queues: map[string]*queue{}, tasks: map[string]*moveTask{}}
+}
+
+// Close stops the running message move tasks.
+func (s *Service) Close() error {
+	s.mu.Lock()
+	s.closed = true
+	tasks := make([]*moveTask, 0, len(s.tasks))
+	for _, t := range s.tasks {
+		tasks = append(tasks, t)
+	}
+	s.mu.Unlock()
+	for _, t := range tasks {
+		t.stop()
+	}
+	return nil
+}
+
+// queueURL is the URL of q as the caller reaches the emulator.
+func (s *Service) queueURL(ctx context.Context, q *queue) string {
+	ep := awsapi.Request(ctx).Endpoint
+	if ep == "" && s.env.Endpoint != nil {
+		ep = s.env.Endpoint()
+	}
+	if ep == "" {
+		ep = "http://localhost:4566"
+	}
+	return strings.TrimSuffix(ep, "/") + "/" + q.account + "/" + q.name
+}
+
+var regionHost = regexp.MustCompile(`^(?:sqs\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?|([a-z0-9-]+)\.queue\.amazonaws\.com(?:\.cn)?|sqs\.([a-z0-9-]+)\.localhost\.localstack\.cloud)$`)
+
+var accountID = regexp.MustCompile(`^[0-9]{12}$`)
+
+// parseQueueURL splits a queue URL into account, region (empty when the
+// host does not name one) and queue name.
+func parseQueueURL(raw string) (account, region, name string, ok bool) {
+	u, err := url.Parse(raw)
+	if err != nil || u.Path == "" {
+		return "", "", "", false
+	}
+	parts := strings.Split(strings.Trim(u.Path, "/"), "/")
+	if len(parts) < 2 {
+		return "", "", "", false
+	}
+	name, account = parts[len(parts)-1], parts[len(parts)-2]
+	if !accountID.MatchString(account) {
+		return "", "", "", false
+	}
+	if m := regionHost.FindStringSubmatch(u.Hostname()); m != nil {
+		region = m[1] + m[2] + m[3]
+	}
+	if len(parts) == 4 && parts[0] == "queue" {
+		region = parts[1] // path style /queue/<region>/<account>/<name>
+	}
+	return account, region, name, true
+}
+
+// scopeService returns the SQS service of another scope, or s.
+func (s *Service) scopeService(account, region string) *Service {
+	sc := s.env.Scope
+	if account != "" {
+		sc.Account = account
+	}
+	if region != "" {
+		sc.Region = region
+	}
+	if sc == s.env.Scope || s.env.Services == nil {
+		if sc != s.env.Scope && s.env.Services == nil {
+			return nil
+		}
+		return s
+	}
+	other, _ := s.env.Services("sqs", sc).(*Service)
+	return other
+}
+
+// lookup returns the live queue named name.
+func (s *Service) lookup(name string) *queue {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.queues[name]
+}
+
+// resolve finds the queue a QueueUrl names.
+func (s *Service) resolve(raw *string) (*queue, error) {
+	if raw == nil || *raw == "" {
+		return nil, errMissingParam("QueueUrl")
+	}
+	account, region, name, ok := parseQueueURL(*raw)
+	if !ok {
+		return nil, errNoQueue()
+	}
+	svc := s.scopeService(account, region)
+	if svc == nil {
+		return nil, errNoQueue()
+	}
+	q := svc.lookup(name)
+	if q == nil {
+		return nil, errNoQueue()
+	}
+	return q, nil
+}
+
+// byARN finds a queue by ARN, in whatever scope the ARN names.
+func (s *Service) byARN(arn string) *queue {
+	p := strings.Split(arn, ":")
+	if len(p) != 6 || p[0] != "arn" || p[2] != "sqs" {
+		return nil
+	}
+	svc := s.scopeService(p[4], p[3])
+	if svc == nil {
+		return nil
+	}
+	return svc.lookup(p[5])
+}
+
+// CreateQueue creates a queue, or returns the existing one when the
+// attributes match.
+func (s *Service) CreateQueue(ctx context.Context, in *CreateQueueInput) (*CreateQueueOutput, error) {
+	name := *in.QueueName
+	fifoAttr := strings.EqualFold(in.Attributes["FifoQueue"], "true")
+	isFifoName := strings.HasSuffix(name, ".fifo")
+	base := strings.TrimSuffix(name, ".fifo")
+	switch {
+	case fifoAttr && (!isFifoName || !queueNamePattern.MatchString(base) || len(name) > 80):
+		return nil, errInvalidParam("The name of a FIFO queue can only include alphanumeric characters, hyphens, or underscores, must end with .fifo suffix and be 1 to 80 in length.")
+	case !fifoAttr && (isFifoName || !queueNamePattern.MatchString(name)):
+		return nil, errInvalidParam("Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length")
+	}
+	attrs, err := s.checkAttributes(in.Attributes, fifoAttr, "arn:aws:sqs:"+s.env.Scope.Region+":"+s.env.Scope.Account+":"+name)
+	if err != nil {
+		return nil, err
+	}
+	now := s.env.Clock.Now()
+	s.mu.Lock()
+	if q := s.queues[name]; q != nil {
+		s.mu.Unlock()
+		q.mu.Lock()
+		defer q.mu.Unlock()
+		for _, k := range sortedKeys(attrs) {
+			if q.attrs[k] != attrs[k] {
+				return nil, sqsErr(ErrCodeQueueNameExists, "QueueAlreadyExists", http.StatusBadRequest,
+					"A queue already exists with the same name and a different value for attribute %s", k)
+			}
+		}
+		return &CreateQueueOutput{QueueUrl: ptr(s.queueURL(ctx, q))}, nil
+	}
+	if lim := s.env.Limits.MaxResourcesPerAccount; lim > 0 && len(s.queues) >= lim {
+		s.mu.Unlock()
+		return nil, sqsErr(ErrCodeOverLimit, "OverLimit", http.StatusForbidden, "Too many queues. Limit is %d.", lim)
+	}
+	q := newQueue(name, s.env.Scope.Account, s.env.Scope.Region, fifoAttr, now)
+	for k, v := range attrs {
+		q.attrs[k] = v
+	}
+	q.fixKMSLocked()
+	q.applyLocked()
+	for k, v := range in.Tags {
+		q.tags[k] = v
+	}
+	s.queues[name] = q
+	s.mu.Unlock()
+	return &CreateQueueOutput{QueueUrl: ptr(s.queueURL(ctx, q))}, nil
+}
+
+// fixKMSLocked keeps the encryption attributes consistent.
+func (q *queue) fixKMSLocked() {
+	if q.attrs["KmsMasterKeyId"] != "" {
+		q.attrs["SqsManagedSseEnabled"] = "false"
+		if q.attrs["KmsDataKeyReusePeriodSeconds"] == "" {
+			q.attrs["KmsDataKeyReusePeriodSeconds"] = strconv.Itoa(defaultKMSReuse)
+		}
+	}
+}
+
+// checkAttributes validates settable attributes and returns them
+// normalized.
+func (s *Service) checkAttributes(in map[string]string, fifo bool, selfARN string) (map[string]string, error) {
+	specs := settableAttrs()
+	out := make(map[string]string, len(in))
+	for _, k := range sortedKeys(in) {
+		v := in[k]
+		spec, ok := specs[k]
+		if !ok || (spec.fifoOnly && !fifo) || (k == "FifoQueue" && !fifo && !strings.EqualFold(v, "false")) {
+			return nil, errInvalidAttrName(k)
+		}
+		if k == "FifoQueue" && !fifo {
+			continue
+		}
+		if spec.check != nil && !spec.check(v) {
+			return nil, errInvalidAttrValue(k)
+		}
+		switch k {
+		case "RedrivePolicy":
+			if v == "" {
+				break
+			}
+			p, err := parseRedrive(v)
+			if err != nil {
+				return nil, err
+			}
+			dlq := s.byARN(p.target)
+			if dlq == nil {
+				return nil, errInvalidParam("Value %s for parameter RedrivePolicy is invalid. Reason: Dead letter target does not exist.", v)
+			}
+			if dlq.fifo != fifo {
+				return nil, errInvalidParam("Value %s for parameter RedrivePolicy is invalid. Reason: Dead-letter queue must be same type of queue as the source..", v)
+			}
+			dlq.mu.Lock()
+			allow := redriveAllows(dlq.attrs["RedriveAllowPolicy"], selfARN)
+			dlq.mu.Unlock()
+			if !allow {
+				return nil, errInvalidParam("Value %s for parameter RedrivePolicy is invalid. Reason: Queue %s does not allow this queue to use it as a dead-letter queue.", v, p.target)
+			}
+		case "RedriveAllowPolicy":
+			if v != "" && !validRedriveAllow(v) {
+				return nil, errInvalidParam("Value %s for parameter RedriveAllowPolicy is invalid. Reason: Amazon SQS can't create the redrive allow policy, as it’s in an unsupported format.", v)
+			}
+		case "Policy":
+			if v != "" && !jsonObject(v) {
+				return nil, errInvalidParam("Invalid value for the parameter Policy.")
+			}
+		}
+		out[k] = normalizeAttr(k, v)
+	}
+	return out, nil
+}
+
+// DeleteQueue deletes a queue and its messages.
+func (s *Service) DeleteQueue(ctx context.Context, in *DeleteQueueInput) (*DeleteQueueOutput, error) {
+	q, err := s.resolve(in.QueueUrl)
+	if err != nil {
+		return nil, err
+	}
+	owner := s.scopeService(q.account, q.region)
+	owner.mu.Lock()
+	if owner.queues[q.name] == q {
+		delete(owner.queues, q.name)
+	}
+	owner.mu.Unlock()
+	q.mu.Lock()
+	q.deleted = true
+	q.purgeLocked()
+	q.signalLocked()
+	q.mu.Unlock()
+	return &DeleteQueueOutput{}, nil
+}
+
+// GetQueueUrl returns the URL of a queue by name.
+func (s *Service) GetQueueUrl(ctx context.Context, in *GetQueueUrlInput) (*GetQueueUrlOutput, error) {
+	svc := s
+	if in.QueueOwnerAWSAccountId != nil && *in.QueueOwnerAWSAccountId != "" {
+		svc = s.scopeService(*in.QueueOwnerAWSAccountId, "")
+	}
+	if svc == nil {
+		return nil, errNoQueue()
+	}
+	q := svc.lookup(*in.QueueName)
+	if q == nil {
+		return nil, errNoQueue()
+	}
+	return &GetQueueUrlOutput{QueueUrl: ptr(s.queueURL(ctx, q))}, nil
+}
+
+// page cuts names (sorted) at next token and max results.
+func page(names []string, token *string, max *int32) ([]string, *string, error) {
+	start := 0
+	if token != nil && *token != "" {
+		b, err := base64.RawURLEncoding.DecodeString(*token)
+		if err != nil {
+			return nil, nil, errInvalidParam("Invalid NextToken value.")
+		}
+		after := string(b)
+		start = sort.SearchStrings(names, after)
+		if start < len(names) && names[start] == after {
+			start++
+		}
+	}
+	limit := 1000
+	if max != nil {
+		if *max < 1 || *max > 1000 {
+			return nil, nil, errInvalidParam("Value %d for parameter MaxResults is invalid. Reason: MaxResults must be an integer between 1 and 1000.", *max)
+		}
+		limit = int(*max)
+	}
+	end := min(start+limit, len(names))
+	var next *string
+	if max != nil && end < len(names) {
+		next = ptr(base64.RawURLEncoding.EncodeToString([]byte(names[end-1])))
+	}
+	return names[start:end], next, nil
+}
 
 // ListQueues lists the queues of the scope.
 func (s *Service) ListQueues(ctx context.Context, in *ListQueuesInput) (*ListQueuesOutput, error) {
-	return &ListQueuesOutput{}, nil
+	prefix := ""
+	if in.QueueNamePrefix != nil {
+		prefix = *in.QueueNamePrefix
+	}
+	s.mu.RLock()
+	var names []string
+	byName := map[string]*queue{}
+	for n, q := range s.queues {
+		if strings.HasPrefix(n, prefix) {
+			names = append(names, n)
+			byName[n] = q
+		}
+	}
+	s.mu.RUnlock()
+	sort.Strings(names)
+	sel, next, err := page(names, in.NextToken, in.MaxResults)
+	if err != nil {
+		return nil, err
+	}
+	out := &ListQueuesOutput{NextToken: next}
+	for _, n := range sel {
+		out.QueueUrls = append(out.QueueUrls, s.queueURL(ctx, byName[n]))
+	}
+	return out, nil
 }
+
+// GetQueueAttributes returns queue attributes.
+func (s *Service) GetQueueAttributes(ctx context.Context, in *GetQueueAttributesInput) (*GetQueueAttributesOutput, error) {
+	q, err := s.resolve(in.QueueUrl)
+	if err != nil {
+		return nil, err
+	}
+	specs := settableAttrs()
+	names := make([]string, 0, len(in.AttributeNames))
+	for _, n := range in.AttributeNames {
+		k := string(n)
+		spec, ok := specs[k]
+		known := ok || k == "All" || contains(readOnlyAttrs(), k)
+		if !known || (ok && spec.fifoOnly && !q.fifo) || (k == "FifoQueue" && !q.fifo) {
+			return nil, errInvalidAttrName(k)
+		}
+		names = append(names, k)
+	}
+	now := s.env.Clock.Now()
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.releaseLocked(now)
+	attrs := q.attributesLocked(names)
+	if len(attrs) == 0 {
+		attrs = nil
+	}
+	return &GetQueueAttributesOutput{Attributes: attrs}, nil
+}
+
+// SetQueueAttributes changes queue attributes.
+func (s *Service) SetQueueAttributes(ctx context.Context, in *SetQueueAttributesInput) (*SetQueueAttributesOutput, error) {
+	q, err := s.resolve(in.QueueUrl)
+	if err != nil {
+		return nil, err
+	}
+	attrs, err := s.checkAttributes(in.Attributes, q.fifo, q.arn)
+	if err != nil {
+		return nil, err
+	}
+	if v, ok := attrs["FifoQueue"]; ok && v != "true" {
+		return nil, errInvalidAttrValue("FifoQueue")
+	}
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for k, v := range attrs {
+		if v == "" && (k == "RedrivePolicy" || k == "RedriveAllowPolicy" || k == "Policy" || k == "KmsMasterKeyId") {
+			delete(q.attrs, k)
+			if k == "Policy" {
+				q.perms = nil
+			}
+			continue
+		}
+		q.attrs[k] = v
+	}
+	q.fixKMSLocked()
+	q.applyLocked()
+	q.modified = s.env.Clock.Now()
+	return &SetQueueAttributesOutput{}, nil
+}
+
+// PurgeQueue deletes every message of a queue, at most once a minute.
+func (s *Service) PurgeQueue(ctx context.Context, in *PurgeQueueInput) (*PurgeQueueOutput, error) {
+	q, err := s.resolve(in.QueueUrl)
+	if err != nil {
+		return nil, err
+	}
+	now := s.env.Clock.Now()
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if !q.lastPurge.IsZero() && now.Sub(q.lastPurge) < purgeInterval {
+		return nil, sqsErr(ErrCodePurgeQueueInProgress, "AWS.SimpleQueueService.PurgeQueueInProgress", http.StatusForbidden,
+			"Only one PurgeQueue operation on %s is allowed every 60 seconds.", q.name)
+	}
+	q.lastPurge = now
+	q.purgeLocked()
+	return &PurgeQueueOutput{}, nil
+}
+
+// ListDeadLetterSourceQueues lists the queues whose redrive policy targets
+// the queue.
+func (s *Service) ListDeadLetterSourceQueues(ctx context.Context, in *ListDeadLetterSourceQueuesInput) (*ListDeadLetterSourceQueuesOutput, error) {
+	dlq, err := s.resolve(in.QueueUrl)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.RLock()
+	all := make([]*queue, 0, len(s.queues))
+	for _, q := range s.queues {
+		all = append(all, q)
+	}
+	s.mu.RUnlock()
+	var names []string
+	byName := map[string]*queue{}
+	for _, q := range all {
+		q.mu.Lock()
+		if q.redrive != nil && q.redrive.target == dlq.arn {
+			names = append(names, q.name)
+			byName[q.name] = q
+		}
+		q.mu.Unlock()
+	}
+	sort.Strings(names)
+	sel, next, err := page(names, in.NextToken, in.MaxResults)
+	if err != nil {
+		return nil, err
+	}
+	out := &ListDeadLetterSourceQueuesOutput{QueueUrls: []string{}, NextToken: next}
+	for _, n := range sel {
+		out.QueueUrls = append(out.QueueUrls, s.queueURL(ctx, byName[n]))
+	}
+	return out, nil
+}
+
+// TagQueue adds or replaces tags.
+func (s *Service) TagQueue(ctx context.Context, in *TagQueueInput) (*TagQueueOutput, error) {
+	q, err := s.resolve(in.QueueUrl)
+	if err != nil {
+		return nil, err
+	}
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	n := len(q.tags)
+	for k := range in.Tags {
+		if _, ok := q.tags[k]; !ok {
+			n++
+		}
+	}
+	if n > 50 {
+		return nil, errInvalidParam("Too many tags added for queue %s.", q.name)
+	}
+	for k, v := range in.Tags {
+		q.tags[k] = v
+	}
+	return &TagQueueOutput{}, nil
+}
+
+// UntagQueue removes tags.
+func (s *Service) UntagQueue(ctx context.Context, in *UntagQueueInput) (*UntagQueueOutput, error) {
+	q, err := s.resolve(in.QueueUrl)
+	if err != nil {
+		return nil, err
+	}
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for _, k := range in.TagKeys {
+		delete(q.tags, k)
+	}
+	return &UntagQueueOutput{}, nil
+}
+
+// ListQueueTags returns the tags of a queue.
+func (s *Service) ListQueueTags(ctx context.Context, in *ListQueueTagsInput) (*ListQueueTagsOutput, error) {
+	q, err := s.resolve(in.QueueUrl)
+	if err != nil {
+		return nil, err
+	}
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if len(q.tags) == 0 {
+		return &ListQueueTagsOutput{}, nil
+	}
+	tags := make(map[string]string, len(q.tags))
+	for k, v := range q.tags {
+		tags[k] = v
+	}
+	return &ListQueueTagsOutput{Tags: tags}, nil
+}
+
+// permissionActions are the actions AddPermission grants.
+func permissionActions() []string {
+	return []string{"*", "ChangeMessageVisibility", "ChangeMessageVisibilityBatch", "DeleteMessage", "DeleteMessageBatch",
+		"GetQueueAttributes", "GetQueueUrl", "ListDeadLetterSourceQueues", "ListQueueTags", "PurgeQueue",
+		"ReceiveMessage", "SendMessage", "SendMessageBatch", "ListMessageMoveTasks", "StartMessageMoveTask", "CancelMessageMoveTask"}
+}
+
+// AddPermission adds a statement to the queue policy.
+func (s *Service) AddPermission(ctx context.Context, in *AddPermissionInput) (*AddPermissionOutput, error) {
+	q, err := s.resolve(in.QueueUrl)
+	if err != nil {
+		return nil, err
+	}
+	if len(in.AWSAccountIds) == 0 {
+		return nil, errMissingParam("AWSAccountId")
+	}
+	if len(in.Actions) == 0 {
+		return nil, errMissingParam("ActionName")
+	}
+	for _, a := range in.Actions {
+		if !contains(permissionActions(), a) {
+			return nil, errInvalidParam("Value SQS:%s for parameter ActionName is invalid. Reason: Only the queue owner is allowed to invoke this action.", a)
+		}
+	}
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for _, p := range q.perms {
+		if p.label == *in.Label {
+			return nil, errInvalidParam("Value %s for parameter Label is invalid. Reason: Already exists.", *in.Label)
+		}
+	}
+	q.perms = append(q.perms, permission{label: *in.Label, accounts: append([]string(nil), in.AWSAccountIds...), actions: append([]string(nil), in.Actions...)})
+	return &AddPermissionOutput{}, nil
+}
+
+// RemovePermission removes a statement added by AddPermission.
+func (s *Service) RemovePermission(ctx context.Context, in *RemovePermissionInput) (*RemovePermissionOutput, error) {
+	q, err := s.resolve(in.QueueUrl)
+	if err != nil {
+		return nil, err
+	}
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for i, p := range q.perms {
+		if p.label == *in.Label {
+			q.perms = append(q.perms[:i], q.perms[i+1:]...)
+			return &RemovePermissionOutput{}, nil
+		}
+	}
+	return nil, errInvalidParam("Value %s for parameter Label is invalid. Reason: can't find label on existing policy.", *in.Label)
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func ptr[T any](v T) *T { return &v }

@@ -107,14 +107,6 @@ func (s *CreateQueueInput) Validate() error {
 }
 
 func (s *CreateQueueInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.Attributes != nil {
-		for k0 := range s.Attributes {
-			if !QueueAttributeName(k0).apigenKnown() {
-				v.Add(prefix+"attributes", s.Attributes, "Map keys must satisfy constraint: [Member must satisfy enum value set: [All, Policy, ReceiveMessageWaitTimeSeconds, CreatedTimestamp, KmsMasterKeyId, FifoThroughputLimit, FifoQueue, MaximumMessageSize, VisibilityTimeout, KmsDataKeyReusePeriodSeconds, ApproximateNumberOfMessagesNotVisible, LastModifiedTimestamp, RedriveAllowPolicy, ApproximateNumberOfMessagesDelayed, SqsManagedSseEnabled, DelaySeconds, RedrivePolicy, MessageRetentionPeriod, DeduplicationScope, ContentBasedDeduplication, ApproximateNumberOfMessages, QueueArn]]")
-				break
-			}
-		}
-	}
 	if s.QueueName == nil {
 		v.Null(prefix + "queueName")
 	}
@@ -189,14 +181,6 @@ func (s *GetQueueAttributesInput) Validate() error {
 }
 
 func (s *GetQueueAttributesInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.AttributeNames != nil {
-		for _, e0 := range s.AttributeNames {
-			if !QueueAttributeName(e0).apigenKnown() {
-				v.Add(prefix+"attributeNames", s.AttributeNames, "Member must satisfy constraint: [Member must satisfy enum value set: [All, Policy, ReceiveMessageWaitTimeSeconds, CreatedTimestamp, KmsMasterKeyId, FifoThroughputLimit, FifoQueue, MaximumMessageSize, VisibilityTimeout, KmsDataKeyReusePeriodSeconds, ApproximateNumberOfMessagesNotVisible, LastModifiedTimestamp, RedriveAllowPolicy, ApproximateNumberOfMessagesDelayed, SqsManagedSseEnabled, DelaySeconds, RedrivePolicy, MessageRetentionPeriod, DeduplicationScope, ContentBasedDeduplication, ApproximateNumberOfMessages, QueueArn]]")
-				break
-			}
-		}
-	}
 	if s.QueueUrl == nil {
 		v.Null(prefix + "queueUrl")
 	}
@@ -298,22 +282,6 @@ func (s *ReceiveMessageInput) Validate() error {
 }
 
 func (s *ReceiveMessageInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.MessageSystemAttributeNames != nil {
-		for _, e0 := range s.MessageSystemAttributeNames {
-			if !MessageSystemAttributeName(e0).apigenKnown() {
-				v.Add(prefix+"messageSystemAttributeNames", s.MessageSystemAttributeNames, "Member must satisfy constraint: [Member must satisfy enum value set: [All, DeadLetterQueueSourceArn, ApproximateReceiveCount, AWSTraceHeader, SentTimestamp, SequenceNumber, MessageGroupId, SenderId, MessageDeduplicationId, ApproximateFirstReceiveTimestamp]]")
-				break
-			}
-		}
-	}
-	if s.AttributeNames != nil {
-		for _, e0 := range s.AttributeNames {
-			if !QueueAttributeName(e0).apigenKnown() {
-				v.Add(prefix+"attributeNames", s.AttributeNames, "Member must satisfy constraint: [Member must satisfy enum value set: [All, Policy, ReceiveMessageWaitTimeSeconds, CreatedTimestamp, KmsMasterKeyId, FifoThroughputLimit, FifoQueue, MaximumMessageSize, VisibilityTimeout, KmsDataKeyReusePeriodSeconds, ApproximateNumberOfMessagesNotVisible, LastModifiedTimestamp, RedriveAllowPolicy, ApproximateNumberOfMessagesDelayed, SqsManagedSseEnabled, DelaySeconds, RedrivePolicy, MessageRetentionPeriod, DeduplicationScope, ContentBasedDeduplication, ApproximateNumberOfMessages, QueueArn]]")
-				break
-			}
-		}
-	}
 	if s.QueueUrl == nil {
 		v.Null(prefix + "queueUrl")
 	}
@@ -350,12 +318,6 @@ func (s *SendMessageInput) Validate() error {
 
 func (s *SendMessageInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.MessageSystemAttributes != nil {
-		for k0 := range s.MessageSystemAttributes {
-			if !MessageSystemAttributeNameForSends(k0).apigenKnown() {
-				v.Add(prefix+"messageSystemAttributes", s.MessageSystemAttributes, "Map keys must satisfy constraint: [Member must satisfy enum value set: [AWSTraceHeader]]")
-				break
-			}
-		}
 		for _, k0 := range slices.Sorted(maps.Keys(s.MessageSystemAttributes)) {
 			e0 := s.MessageSystemAttributes[k0]
 			e0.apigenValidate(v, prefix+"messageSystemAttributes."+k0+".member.")
@@ -411,13 +373,6 @@ func (s *SetQueueAttributesInput) Validate() error {
 func (s *SetQueueAttributesInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.Attributes == nil {
 		v.Null(prefix + "attributes")
-	} else {
-		for k0 := range s.Attributes {
-			if !QueueAttributeName(k0).apigenKnown() {
-				v.Add(prefix+"attributes", s.Attributes, "Map keys must satisfy constraint: [Member must satisfy enum value set: [All, Policy, ReceiveMessageWaitTimeSeconds, CreatedTimestamp, KmsMasterKeyId, FifoThroughputLimit, FifoQueue, MaximumMessageSize, VisibilityTimeout, KmsDataKeyReusePeriodSeconds, ApproximateNumberOfMessagesNotVisible, LastModifiedTimestamp, RedriveAllowPolicy, ApproximateNumberOfMessagesDelayed, SqsManagedSseEnabled, DelaySeconds, RedrivePolicy, MessageRetentionPeriod, DeduplicationScope, ContentBasedDeduplication, ApproximateNumberOfMessages, QueueArn]]")
-				break
-			}
-		}
 	}
 	if s.QueueUrl == nil {
 		v.Null(prefix + "queueUrl")
@@ -510,12 +465,6 @@ func (s *MessageSystemAttributeValue) apigenValidate(v *awsapi.ValidationErrors,
 
 func (s *SendMessageBatchRequestEntry) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.MessageSystemAttributes != nil {
-		for k0 := range s.MessageSystemAttributes {
-			if !MessageSystemAttributeNameForSends(k0).apigenKnown() {
-				v.Add(prefix+"messageSystemAttributes", s.MessageSystemAttributes, "Map keys must satisfy constraint: [Member must satisfy enum value set: [AWSTraceHeader]]")
-				break
-			}
-		}
 		for _, k0 := range slices.Sorted(maps.Keys(s.MessageSystemAttributes)) {
 			e0 := s.MessageSystemAttributes[k0]
 			e0.apigenValidate(v, prefix+"messageSystemAttributes."+k0+".member.")

@@ -1,0 +1,893 @@
+package sqs
+
+import (
+	"context"
+	"crypto/md5"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+
+	"github.com/evolvestack/evolvestack/emulator/awsapi"
+)
+
+// sendRequest is one message to send, from SendMessage or a batch entry.
+type sendRequest struct {
+	body     *string
+	delay    *int32
+	attrs    map[string]MessageAttributeValue
+	sysAttrs map[string]MessageSystemAttributeValue
+	dedupID  *string
+	groupID  *string
+}
+
+// sendResult is what a send reports.
+type sendResult struct {
+	id, md5Body, md5Attrs, md5Sys, seqNum string
+}
+
+var fifoIDPattern = regexp.MustCompile(`^[\x21-\x7E]{1,128}$`)
+
+// md5Hex returns the hex MD5 of b.
+func md5Hex(b []byte) string {
+	sum := md5.Sum(b)
+	return hex.EncodeToString(sum[:])
+}
+
+// attributesMD5 is the digest AWS computes over message attributes: for
+// each name in order, the length-prefixed name, data type, a transport
+// byte (1 string, 2 binary, 3 string list, 4 binary list) and the
+// length-prefixed value(s). Empty input yields "".
+func attributesMD5[V MessageAttributeValue | MessageSystemAttributeValue](attrs map[string]V) string {
+	if len(attrs) == 0 {
+		return ""
+	}
+	var buf []byte
+	putBytes := func(b []byte) {
+		buf = binary.BigEndian.AppendUint32(buf, uint32(len(b)))
+		buf = append(buf, b...)
+	}
+	for _, name := range sortedKeys(attrs) {
+		v := MessageAttributeValue(attrs[name])
+		putBytes([]byte(name))
+		putBytes([]byte(deref(v.DataType)))
+		switch {
+		case v.StringValue != nil:
+			buf = append(buf, 1)
+			putBytes([]byte(*v.StringValue))
+		case v.BinaryValue != nil:
+			buf = append(buf, 2)
+			putBytes(v.BinaryValue)
+		case len(v.StringListValues) > 0:
+			buf = append(buf, 3)
+			for _, s := range v.StringListValues {
+				putBytes([]byte(s))
+			}
+		case len(v.BinaryListValues) > 0:
+			buf = append(buf, 4)
+			for _, b := range v.BinaryListValues {
+				putBytes(b)
+			}
+		}
+	}
+	return md5Hex(buf)
+}
+
+func deref(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}
+
+// checkBody reports the first character SQS refuses in a message.
+func checkBody(body string) error {
+	for i := 0; i < len(body); {
+		r, size := utf8.DecodeRuneInString(body[i:])
+		ok := r == 0x9 || r == 0xA || r == 0xD || (r >= 0x20 && r <= 0xD7FF) || (r >= 0xE000 && r <= 0xFFFD) || (r >= 0x10000 && r <= 0x10FFFF)
+		if r == utf8.RuneError && size == 1 {
+			ok = false
+		}
+		if !ok {
+			return sqsErr(ErrCodeInvalidMessageContents, "", http.StatusBadRequest,
+				"Invalid binary character '#x%X' was found in the message body, the set of allowed characters is #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF", r)
+		}
+		i += size
+	}
+	return nil
+}
+
+var attrNamePattern = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,256}$`)
+
+// checkAttrs validates message attributes and returns their size.
+func checkAttrs(attrs map[string]MessageAttributeValue) (int, error) {
+	if len(attrs) > maxMessageAttrs {
+		return 0, errInvalidParam("Number of message attributes [%d] exceeds the allowed maximum [%d].", len(attrs), maxMessageAttrs)
+	}
+	size := 0
+	for _, name := range sortedKeys(attrs) {
+		v := attrs[name]
+		lower := strings.ToLower(name)
+		if !attrNamePattern.MatchString(name) || strings.HasPrefix(lower, "aws.") || strings.HasPrefix(lower, "amazon.") ||
+			strings.HasPrefix(name, ".") || strings.HasSuffix(name, ".") || strings.Contains(name, "..") {
+			return 0, errInvalidParam("The message attribute name '%s' is invalid. Attribute name can contain A-Z, a-z, 0-9, underscore (_), hyphen (-), and period (.) characters.", name)
+		}
+		dt := deref(v.DataType)
+		base, _, _ := strings.Cut(dt, ".")
+		switch base {
+		case "String", "Number":
+			if v.StringValue == nil || *v.StringValue == "" {
+				return 0, errInvalidParam("The message attribute '%s' must contain non-empty message attribute value for message attribute type '%s'.", name, base)
+			}
+			if base == "Number" {
+				if _, err := strconv.ParseFloat(*v.StringValue, 64); err != nil {
+					return 0, errInvalidParam("Can't convert '%s' to Number for message attribute '%s'.", *v.StringValue, name)
+				}
+			}
+			if err := checkBody(*v.StringValue); err != nil {
+				return 0, errInvalidParam("%s", err.(*awsapi.Error).Message)
+			}
+			size += len(*v.StringValue)
+		case "Binary":
+			if len(v.BinaryValue) == 0 {
+				return 0, errInvalidParam("The message attribute '%s' must contain non-empty message attribute value for message attribute type '%s'.", name, base)
+			}
+			size += len(v.BinaryValue)
+		default:
+			return 0, errInvalidParam("The type of message (user) attribute '%s' is invalid. You must use only the following supported type prefixes: Binary, Number, String.", name)
+		}
+		size += len(name) + len(dt)
+	}
+	return size, nil
+}
+
+// prepare validates a send and builds the message (without queue order).
+func (s *Service) prepare(ctx context.Context, q *queue, r *sendRequest) (*message, error) {
+	if r.body == nil || *r.body == "" {
+		return nil, errMissingParam("MessageBody")
+	}
+	if err := checkBody(*r.body); err != nil {
+		return nil, err
+	}
+	attrSize, err := checkAttrs(r.attrs)
+	if err != nil {
+		return nil, err
+	}
+	for name, v := range r.sysAttrs {
+		if name != "AWSTraceHeader" {
+			return nil, errInvalidParam("Message system attribute name '%s' is invalid.", name)
+		}
+		if deref(v.DataType) != "String" || v.StringValue == nil || *v.StringValue == "" {
+			return nil, errInvalidParam("Message system attribute '%s' must contain a non-empty value of type 'String'.", name)
+		}
+	}
+	q.mu.Lock()
+	maxSize, fifo, contentDedup, qDelay := q.maxSize, q.fifo, q.contentDedup, q.delay
+	q.mu.Unlock()
+	if size := len(*r.body) + attrSize; size > maxSize {
+		return nil, errInvalidParam("One or more parameters are invalid. Reason: Message must be shorter than %d bytes.", maxSize)
+	}
+	m := &message{body: *r.body, attrs: r.attrs, sysAttrs: r.sysAttrs, heapIndex: -1, size: len(*r.body) + attrSize}
+	m.senderID = awsapi.Request(ctx).Scope.Account
+	if m.senderID == "" {
+		m.senderID = s.env.Scope.Account
+	}
+	if t, ok := r.sysAttrs["AWSTraceHeader"]; ok {
+		m.traceHdr = deref(t.StringValue)
+	}
+	delay := qDelay
+	if r.delay != nil {
+		if *r.delay < 0 || *r.delay > 900 {
+			return nil, errInvalidParam("Value %d for parameter DelaySeconds is invalid. Reason: DelaySeconds must be >= 0 and <= 900.", *r.delay)
+		}
+		if fifo {
+			return nil, errInvalidParam("Value %d for parameter DelaySeconds is invalid. Reason: The request include parameter that is not valid for this queue type.", *r.delay)
+		}
+		delay = int(*r.delay)
+	}
+	m.visibleAt = time.Time{}.Add(time.Duration(delay) * time.Second) // offset, made absolute on enqueue
+	if fifo {
+		if r.groupID == nil || *r.groupID == "" {
+			return nil, errMissingParam("MessageGroupId")
+		}
+		m.group = *r.groupID
+		if !fifoIDPattern.MatchString(m.group) {
+			return nil, errInvalidParam("Value %s for parameter MessageGroupId is invalid. Reason: MessageGroupId can only include alphanumeric and punctuation characters. 1 to 128 in length.", m.group)
+		}
+		switch {
+		case r.dedupID != nil && *r.dedupID != "":
+			m.dedupID = *r.dedupID
+			if !fifoIDPattern.MatchString(m.dedupID) {
+				return nil, errInvalidParam("Value %s for parameter MessageDeduplicationId is invalid. Reason: MessageDeduplicationId can only include alphanumeric and punctuation characters. 1 to 128 in length.", m.dedupID)
+			}
+		case contentDedup:
+			sum := sha256Hex(*r.body)
+			m.dedupID = sum
+		default:
+			return nil, errInvalidParam("The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly")
+		}
+	} else {
+		if r.dedupID != nil {
+			return nil, errInvalidParam("Value %s for parameter MessageDeduplicationId is invalid. Reason: The request include parameter that is not valid for this queue type.", *r.dedupID)
+		}
+		if r.groupID != nil {
+			m.group = *r.groupID // fair queues: kept and returned, no ordering
+		}
+	}
+	m.md5Body = md5Hex([]byte(m.body))
+	m.md5Attrs = attributesMD5(m.attrs)
+	m.md5Sys = attributesMD5(m.sysAttrs)
+	return m, nil
+}
+
+// enqueue adds prepared messages to q in order and wakes receivers. For
+// FIFO queues a duplicate within the window reports the original.
+func (s *Service) enqueue(q *queue, msgs []*message) ([]sendResult, error) {
+	now := s.env.Clock.Now()
+	res := make([]sendResult, len(msgs))
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.deleted {
+		return nil, errNoQueue()
+	}
+	if q.fifo {
+		q.dedup.expire(now)
+	}
+	added := false
+	for i, m := range msgs {
+		if m == nil {
+			continue
+		}
+		if q.fifo {
+			key := m.dedupID
+			if q.dedupByGroup {
+				key = m.group + "\x00" + key
+			}
+			if e := q.dedup.get(key); e != nil {
+				res[i] = sendResult{id: e.msgID, md5Body: m.md5Body, md5Attrs: m.md5Attrs, md5Sys: m.md5Sys, seqNum: e.seqNum}
+				continue
+			}
+			q.seq++
+			m.seq = q.seq
+			m.seqNum = sequenceNumber(q.seq)
+			m.id = uuid.NewString()
+			q.dedup.put(&dedupEntry{key: key, expires: now.Add(dedupWindow5m), msgID: m.id, seqNum: m.seqNum})
+		} else {
+			q.seq++
+			m.seq = q.seq
+			m.id = uuid.NewString()
+		}
+		if m.sent.IsZero() {
+			m.sent = now
+		}
+		delay := m.visibleAt.Sub(time.Time{})
+		q.byID[m.id] = m
+		if delay > 0 {
+			m.state = stateDelayed
+			m.visibleAt = now.Add(delay)
+			q.delayed.add(m)
+		} else {
+			m.visibleAt = time.Time{}
+			q.pushReadyLocked(m, false)
+			added = true
+		}
+		res[i] = sendResult{id: m.id, md5Body: m.md5Body, md5Attrs: m.md5Attrs, md5Sys: m.md5Sys, seqNum: m.seqNum}
+	}
+	if added {
+		q.signalLocked()
+	}
+	return res, nil
+}
+
+// sequenceNumber renders a FIFO sequence number: 20 digits, increasing.
+func sequenceNumber(n uint64) string {
+	return fmt.Sprintf("%020d", uint64(18_000_000_000_000_000_000)+n)
+}
+
+// SendMessage sends one message.
+func (s *Service) SendMessage(ctx context.Context, in *SendMessageInput) (*SendMessageOutput, error) {
+	q, err := s.resolve(in.QueueUrl)
+	if err != nil {
+		return nil, err
+	}
+	m, err := s.prepare(ctx, q, &sendRequest{body: in.MessageBody, delay: in.DelaySeconds, attrs: in.MessageAttributes,
+		sysAttrs: in.MessageSystemAttributes, dedupID: in.MessageDeduplicationId, groupID: in.MessageGroupId})
+	if err != nil {
+		return nil, err
+	}
+	res, err := s.enqueue(q, []*message{m})
+	if err != nil {
+		return nil, err
+	}
+	r := res[0]
+	return &SendMessageOutput{MessageId: &r.id, MD5OfMessageBody: &r.md5Body, MD5OfMessageAttributes: optStr(r.md5Attrs),
+		MD5OfMessageSystemAttributes: optStr(r.md5Sys), SequenceNumber: optStr(r.seqNum)}, nil
+}
+
+func optStr(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+var batchIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,80}$`)
+
+// checkBatch validates the entry ids of a batch.
+func checkBatch(entryName string, ids []*string) error {
+	if len(ids) == 0 {
+		return sqsErr(ErrCodeEmptyBatchRequest, "AWS.SimpleQueueService.EmptyBatchRequest", http.StatusBadRequest,
+			"There should be at least one %s in the request.", entryName)
+	}
+	if len(ids) > maxBatchEntries {
+		return sqsErr(ErrCodeTooManyEntriesInBatchRequest, "AWS.SimpleQueueService.TooManyEntriesInBatchRequest", http.StatusBadRequest,
+			"Maximum number of entries per request are %d. You have sent %d.", maxBatchEntries, len(ids))
+	}
+	seen := map[string]bool{}
+	for _, id := range ids {
+		if id == nil {
+			return errMissingParam(entryName + ".Id")
+		}
+		if !batchIDPattern.MatchString(*id) {
+			return sqsErr(ErrCodeInvalidBatchEntryId, "AWS.SimpleQueueService.InvalidBatchEntryId", http.StatusBadRequest,
+				"A batch entry id can only contain alphanumeric characters, hyphens and underscores. It can be at most 80 letters long.")
+		}
+		if seen[*id] {
+			return sqsErr(ErrCodeBatchEntryIdsNotDistinct, "AWS.SimpleQueueService.BatchEntryIdsNotDistinct", http.StatusBadRequest,
+				"Id %s repeated.", *id)
+		}
+		seen[*id] = true
+	}
+	return nil
+}
+
+// failure renders an error as a batch result entry.
+func failure(id *string, err error) BatchResultErrorEntry {
+	e, ok := awsapi.AsError(err)
+	if !ok {
+		e = &awsapi.Error{Code: "InternalError", Message: err.Error(), Receiver: true}
+	}
+	code := e.WireQueryCode()
+	return BatchResultErrorEntry{Id: id, SenderFault: ptr(!e.Receiver), Code: &code, Message: optStr(e.Message)}
+}
+
+// SendMessageBatch sends up to ten messages.
+func (s *Service) SendMessageBatch(ctx context.Context, in *SendMessageBatchInput) (*SendMessageBatchOutput, error) {
+	q, err := s.resolve(in.QueueUrl)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]*string, len(in.Entries))
+	total := 0
+	for i, e := range in.Entries {
+		ids[i] = e.Id
+		total += len(deref(e.MessageBody))
+		for k, v := range e.MessageAttributes {
+			total += len(k) + len(deref(v.DataType)) + len(deref(v.StringValue)) + len(v.BinaryValue)
+		}
+	}
+	if err := checkBatch("SendMessageBatchRequestEntry", ids); err != nil {
+		return nil, err
+	}
+	if total > defaultMaxSize {
+		return nil, sqsErr(ErrCodeBatchRequestTooLong, "AWS.SimpleQueueService.BatchRequestTooLong", http.StatusBadRequest,
+			"Batch requests cannot be longer than %d bytes. You have sent %d bytes.", defaultMaxSize, total)
+	}
+	msgs := make([]*message, len(in.Entries))
+	out := &SendMessageBatchOutput{Successful: []SendMessageBatchResultEntry{}}
+	for i, e := range in.Entries {
+		m, err := s.prepare(ctx, q, &sendRequest{body: e.MessageBody, delay: e.DelaySeconds, attrs: e.MessageAttributes,
+			sysAttrs: e.MessageSystemAttributes, dedupID: e.MessageDeduplicationId, groupID: e.MessageGroupId})
+		if err != nil {
+			out.Failed = append(out.Failed, failure(e.Id, err))
+			continue
+		}
+		msgs[i] = m
+	}
+	res, err := s.enqueue(q, msgs)
+	if err != nil {
+		return nil, err
+	}
+	for i, e := range in.Entries {
+		if msgs[i] == nil {
+			continue
+		}
+		r := res[i]
+		out.Successful = append(out.Successful, SendMessageBatchResultEntry{Id: e.Id, MessageId: ptr(r.id), MD5OfMessageBody: ptr(r.md5Body),
+			MD5OfMessageAttributes: optStr(r.md5Attrs), MD5OfMessageSystemAttributes: optStr(r.md5Sys), SequenceNumber: optStr(r.seqNum)})
+	}
+	return out, nil
+}
+
+// receiptHandle encodes queue, message and receive number.
+func receiptHandle(q *queue, m *message, n uint64) string {
+	raw := q.arn + "\x00" + m.id + "\x00" + strconv.FormatUint(n, 36)
+	return base64.StdEncoding.EncodeToString([]byte(raw))
+}
+
+// parseHandle returns the message id a receipt handle of q names.
+func parseHandle(q *queue, h string) (string, error) {
+	raw, err := base64.StdEncoding.DecodeString(h)
+	if err != nil {
+		return "", errReceiptInvalid(h)
+	}
+	parts := strings.Split(string(raw), "\x00")
+	if len(parts) != 3 || parts[0] != q.arn {
+		return "", errReceiptInvalid(h)
+	}
+	return parts[1], nil
+}
+
+// wantSet is a parsed selection of attribute names.
+type wantSet struct {
+	all      bool
+	names    map[string]bool
+	prefixes []string
+}
+
+func (w *wantSet) has(name string) bool {
+	if w.all || w.names[name] {
+		return true
+	}
+	for _, p := range w.prefixes {
+		if strings.HasPrefix(name, p) {
+			return true
+		}
+	}
+	return false
+}
+
+func parseWant(names []string, userAttrs bool) *wantSet {
+	w := &wantSet{names: map[string]bool{}}
+	for _, n := range names {
+		switch {
+		case n == "All" || (userAttrs && n == ".*"):
+			w.all = true
+		case userAttrs && strings.HasSuffix(n, ".*"):
+			w.prefixes = append(w.prefixes, strings.TrimSuffix(n, "*"))
+		default:
+			w.names[n] = true
+		}
+	}
+	return w
+}
+
+// render builds the API message for a delivery.
+func (q *queue) render(m *message, handle string, sys, user *wantSet) Message {
+	out := Message{MessageId: ptr(m.id), ReceiptHandle: ptr(handle), MD5OfBody: ptr(m.md5Body), Body: ptr(m.body)}
+	attrs := map[string]string{}
+	add := func(k, v string) {
+		if sys.has(k) {
+			attrs[k] = v
+		}
+	}
+	add("SenderId", m.senderID)
+	add("SentTimestamp", strconv.FormatInt(m.sent.UnixMilli(), 10))
+	add("ApproximateReceiveCount", strconv.Itoa(m.receives))
+	add("ApproximateFirstReceiveTimestamp", strconv.FormatInt(m.firstReceive.UnixMilli(), 10))
+	if q.fifo {
+		add("SequenceNumber", m.seqNum)
+		add("MessageDeduplicationId", m.dedupID)
+	}
+	if m.group != "" {
+		add("MessageGroupId", m.group)
+	}
+	if m.traceHdr != "" {
+		add("AWSTraceHeader", m.traceHdr)
+	}
+	if m.dlqSource != "" {
+		add("DeadLetterQueueSourceArn", m.dlqSource)
+	}
+	if len(attrs) > 0 {
+		out.Attributes = attrs
+	}
+	if len(m.attrs) > 0 {
+		sel := make(map[string]MessageAttributeValue, len(m.attrs))
+		for k, v := range m.attrs {
+			if user.has(k) {
+				sel[k] = v
+			}
+		}
+		if len(sel) > 0 {
+			out.MessageAttributes = sel
+			if len(sel) == len(m.attrs) {
+				out.MD5OfMessageAttributes = ptr(m.md5Attrs)
+			} else {
+				out.MD5OfMessageAttributes = ptr(attributesMD5(sel))
+			}
+		}
+	}
+	return out
+}
+
+// ReceiveMessage returns up to MaxNumberOfMessages visible messages,
+// waiting up to WaitTimeSeconds for one to arrive.
+func (s *Service) ReceiveMessage(ctx context.Context, in *ReceiveMessageInput) (*ReceiveMessageOutput, error) {
+	q, err := s.resolve(in.QueueUrl)
+	if err != nil {
+		return nil, err
+	}
+	n := 1
+	if in.MaxNumberOfMessages != nil {
+		if *in.MaxNumberOfMessages < 1 || *in.MaxNumberOfMessages > 10 {
+			return nil, errInvalidParam("Value %d for parameter MaxNumberOfMessages is invalid. Reason: Must be between 1 and 10, if provided.", *in.MaxNumberOfMessages)
+		}
+		n = int(*in.MaxNumberOfMessages)
+	}
+	if v := in.VisibilityTimeout; v != nil && (*v < 0 || *v > maxVisibility) {
+		return nil, errInvalidParam("Value %d for parameter VisibilityTimeout is invalid. Reason: Must be >= 0 and <= 43200, if provided.", *v)
+	}
+	if w := in.WaitTimeSeconds; w != nil && (*w < 0 || *w > 20) {
+		return nil, errInvalidParam("Value %d for parameter WaitTimeSeconds is invalid. Reason: Must be >= 0 and <= 20, if provided.", *w)
+	}
+	if in.ReceiveRequestAttemptId != nil && !q.fifo {
+		// Standard queues ignore the attempt id.
+		in.ReceiveRequestAttemptId = nil
+	}
+	sysNames := make([]string, 0, len(in.AttributeNames)+len(in.MessageSystemAttributeNames))
+	for _, a := range in.AttributeNames {
+		sysNames = append(sysNames, string(a))
+	}
+	for _, a := range in.MessageSystemAttributeNames {
+		sysNames = append(sysNames, string(a))
+	}
+	sys, user := parseWant(sysNames, false), parseWant(in.MessageAttributeNames, true)
+
+	start := s.env.Clock.Now()
+	q.mu.Lock()
+	wait := time.Duration(q.waitTime) * time.Second
+	q.mu.Unlock()
+	if in.WaitTimeSeconds != nil {
+		wait = time.Duration(*in.WaitTimeSeconds) * time.Second
+	}
+	deadline := start.Add(wait)
+	for {
+		now := s.env.Clock.Now()
+		msgs, wake, next, err := s.receiveOnce(q, now, n, in.VisibilityTimeout, in.ReceiveRequestAttemptId, sys, user, now.Before(deadline))
+		if err != nil {
+			return nil, err
+		}
+		if len(msgs) > 0 || wake == nil {
+			return &ReceiveMessageOutput{Messages: msgs}, nil
+		}
+		d := deadline.Sub(now)
+		if !next.IsZero() && next.Sub(now) < d {
+			d = max(next.Sub(now), 0)
+		}
+		t := s.env.Clock.NewTimer(d)
+		done := false
+		select {
+		case <-wake:
+		case <-t.C:
+		case <-ctx.Done():
+			done = true
+		}
+		t.Stop()
+		q.mu.Lock()
+		q.waiters--
+		q.mu.Unlock()
+		if done {
+			return &ReceiveMessageOutput{}, nil
+		}
+	}
+}
+
+// receiveOnce takes messages once. When none is ready it registers as a
+// waiter and returns the channel that signals arrivals and the time of
+// the next timed event.
+func (s *Service) receiveOnce(q *queue, now time.Time, n int, vis *int32, attempt *string, sys, user *wantSet, canWait bool) ([]Message, <-chan struct{}, time.Time, error) {
+	q.mu.Lock()
+	if q.deleted {
+		q.mu.Unlock()
+		return nil, nil, time.Time{}, errNoQueue()
+	}
+	q.releaseLocked(now)
+	visibility := time.Duration(q.visibility) * time.Second
+	if vis != nil {
+		visibility = time.Duration(*vis) * time.Second
+	}
+	if attempt != nil {
+		if msgs, ok := q.retryAttemptLocked(*attempt, now, visibility, sys, user); ok {
+			q.mu.Unlock()
+			return msgs, nil, time.Time{}, nil
+		}
+	}
+	got, dead := q.takeLocked(now, n)
+	var out []Message
+	if len(got) > 0 {
+		out = make([]Message, len(got))
+		handles := make([]string, len(got))
+		for i, m := range got {
+			m.receives++
+			if m.firstReceive.IsZero() {
+				m.firstReceive = now
+			}
+			m.lastReceive = now
+			q.rcv++
+			m.handle = receiptHandle(q, m, q.rcv)
+			handles[i] = m.handle
+			m.state = stateInflight
+			m.visibleAt = now.Add(visibility)
+			q.inflight.add(m)
+			out[i] = q.render(m, m.handle, sys, user)
+		}
+		if attempt != nil {
+			if q.attempts == nil {
+				q.attempts = map[string]*receiveAttempt{}
+			}
+			q.attempts[*attempt] = &receiveAttempt{expires: now.Add(dedupWindow5m), msgs: got, handles: handles}
+		}
+	}
+	var wake <-chan struct{}
+	var next time.Time
+	if len(out) == 0 && canWait {
+		q.waiters++
+		wake = q.wake
+		next, _ = q.nextEventLocked()
+	}
+	redrive := q.redrive
+	source := q.arn
+	q.mu.Unlock()
+	if len(dead) > 0 && redrive != nil {
+		s.deadLetter(source, redrive.target, dead)
+	}
+	if wake != nil && len(dead) > 0 {
+		// Moved messages may have uncovered more; let the caller retry
+		// at once.
+		next = now
+	}
+	return out, wake, next, nil
+}
+
+// retryAttemptLocked answers a FIFO receive retried with the same
+// ReceiveRequestAttemptId while its messages are untouched.
+func (q *queue) retryAttemptLocked(id string, now time.Time, visibility time.Duration, sys, user *wantSet) ([]Message, bool) {
+	a := q.attempts[id]
+	if a == nil {
+		return nil, false
+	}
+	if !now.Before(a.expires) {
+		delete(q.attempts, id)
+		return nil, false
+	}
+	for i, m := range a.msgs {
+		if m.state != stateInflight || m.handle != a.handles[i] {
+			delete(q.attempts, id)
+			return nil, false
+		}
+	}
+	out := make([]Message, len(a.msgs))
+	for i, m := range a.msgs {
+		m.visibleAt = now.Add(visibility)
+		q.inflight.fix(m)
+		out[i] = q.render(m, m.handle, sys, user)
+	}
+	return out, true
+}
+
+// deadLetter moves messages to the dead-letter queue target.
+func (s *Service) deadLetter(source, target string, msgs []*message) {
+	dlq := s.byARN(target)
+	if dlq == nil {
+		return
+	}
+	now := s.env.Clock.Now()
+	dlq.mu.Lock()
+	defer dlq.mu.Unlock()
+	if dlq.deleted {
+		return
+	}
+	for _, old := range msgs {
+		m := *old
+		m.heapIndex = -1
+		m.handle = ""
+		m.dlqSource = source
+		if dlq.fifo {
+			m.sent = now
+			dlq.seq++
+			m.seq = dlq.seq
+			m.seqNum = sequenceNumber(dlq.seq)
+		} else {
+			dlq.seq++
+			m.seq = dlq.seq
+		}
+		dlq.byID[m.id] = &m
+		dlq.pushReadyLocked(&m, false)
+	}
+	dlq.signalLocked()
+}
+
+// findLocked returns the live message a receipt handle names.
+func (q *queue) findLocked(h string) (*message, error) {
+	id, err := parseHandle(q, h)
+	if err != nil {
+		return nil, err
+	}
+	return q.byID[id], nil
+}
+
+// deleteLocked deletes the message of handle h.
+func (q *queue) deleteLocked(h string) error {
+	m, err := q.findLocked(h)
+	if err != nil {
+		return err
+	}
+	if m == nil || m.handle != h {
+		return nil // deleted already, or an older receipt: AWS succeeds
+	}
+	switch m.state {
+	case stateInflight:
+		q.inflight.remove(m)
+		q.unlockGroupLocked(m)
+	case stateReady:
+		if q.fifo {
+			return errHandleExpired(h)
+		}
+		// Visible again and not yet re-received: take it out lazily.
+		q.nReady--
+		q.removeReadyLocked(m)
+	}
+	q.dropLocked(m)
+	return nil
+}
+
+// removeReadyLocked unlinks a visible standard-queue message. It is rare
+// (deleting after the visibility expired), so the scan is acceptable.
+func (q *queue) removeReadyLocked(m *message) {
+	d := &q.ready
+	for i := 0; i < d.size; i++ {
+		if d.at(i) == m {
+			for j := i; j > 0; j-- {
+				d.buf[(d.head+j)%len(d.buf)] = d.at(j - 1)
+			}
+			d.popFront()
+			return
+		}
+	}
+}
+
+// DeleteMessage deletes a received message.
+func (s *Service) DeleteMessage(ctx context.Context, in *DeleteMessageInput) (*DeleteMessageOutput, error) {
+	q, err := s.resolve(in.QueueUrl)
+	if err != nil {
+		return nil, err
+	}
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if err := q.deleteLocked(*in.ReceiptHandle); err != nil {
+		return nil, err
+	}
+	return &DeleteMessageOutput{}, nil
+}
+
+// DeleteMessageBatch deletes up to ten messages.
+func (s *Service) DeleteMessageBatch(ctx context.Context, in *DeleteMessageBatchInput) (*DeleteMessageBatchOutput, error) {
+	q, err := s.resolve(in.QueueUrl)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]*string, len(in.Entries))
+	for i, e := range in.Entries {
+		ids[i] = e.Id
+	}
+	if err := checkBatch("DeleteMessageBatchRequestEntry", ids); err != nil {
+		return nil, err
+	}
+	out := &DeleteMessageBatchOutput{Successful: []DeleteMessageBatchResultEntry{}}
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for _, e := range in.Entries {
+		if err := q.deleteLocked(deref(e.ReceiptHandle)); err != nil {
+			out.Failed = append(out.Failed, failure(e.Id, err))
+			continue
+		}
+		out.Successful = append(out.Successful, DeleteMessageBatchResultEntry{Id: e.Id})
+	}
+	return out, nil
+}
+
+// changeVisibilityLocked sets the visibility timeout of a received message.
+func (q *queue) changeVisibilityLocked(h string, seconds int32, now time.Time) error {
+	m, err := q.findLocked(h)
+	if err != nil {
+		return err
+	}
+	if seconds < 0 || seconds > maxVisibility {
+		return errInvalidParam("Value %d for parameter VisibilityTimeout is invalid. Reason: Must be >= 0 and <= 43200, if provided.", seconds)
+	}
+	if m == nil {
+		return errInvalidParam("Value %s for parameter ReceiptHandle is invalid. Reason: Message does not exist or is not available for visibility timeout change.", h)
+	}
+	if m.handle != h {
+		return errHandleExpired(h)
+	}
+	if m.state != stateInflight {
+		return errNotInflight()
+	}
+	if now.Add(time.Duration(seconds)*time.Second).Sub(m.firstReceiveOf()) > maxVisibility*time.Second && seconds > 0 {
+		return errInvalidParam("Value %d for parameter VisibilityTimeout is invalid. Reason: Total VisibilityTimeout for the message is beyond the limit [43200 seconds]", seconds)
+	}
+	if seconds == 0 {
+		q.inflight.remove(m)
+		q.unlockGroupLocked(m)
+		q.pushReadyLocked(m, true)
+		q.signalLocked()
+		return nil
+	}
+	m.visibleAt = now.Add(time.Duration(seconds) * time.Second)
+	q.inflight.fix(m)
+	return nil
+}
+
+// firstReceiveOf is when the current receive of m started counting for the
+// 12-hour visibility limit: the latest receive.
+func (m *message) firstReceiveOf() time.Time { return m.lastReceive }
+
+// ChangeMessageVisibility changes the visibility timeout of a message.
+func (s *Service) ChangeMessageVisibility(ctx context.Context, in *ChangeMessageVisibilityInput) (*ChangeMessageVisibilityOutput, error) {
+	q, err := s.resolve(in.QueueUrl)
+	if err != nil {
+		return nil, err
+	}
+	now := s.env.Clock.Now()
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.releaseLocked(now)
+	if err := q.changeVisibilityLocked(*in.ReceiptHandle, *in.VisibilityTimeout, now); err != nil {
+		return nil, err
+	}
+	return &ChangeMessageVisibilityOutput{}, nil
+}
+
+// ChangeMessageVisibilityBatch changes the visibility of up to ten
+// messages.
+func (s *Service) ChangeMessageVisibilityBatch(ctx context.Context, in *ChangeMessageVisibilityBatchInput) (*ChangeMessageVisibilityBatchOutput, error) {
+	q, err := s.resolve(in.QueueUrl)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]*string, len(in.Entries))
+	for i, e := range in.Entries {
+		ids[i] = e.Id
+	}
+	if err := checkBatch("ChangeMessageVisibilityBatchRequestEntry", ids); err != nil {
+		return nil, err
+	}
+	now := s.env.Clock.Now()
+	out := &ChangeMessageVisibilityBatchOutput{Successful: []ChangeMessageVisibilityBatchResultEntry{}}
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.releaseLocked(now)
+	for _, e := range in.Entries {
+		vis := int32(0)
+		if e.VisibilityTimeout != nil {
+			vis = *e.VisibilityTimeout
+		}
+		if err := q.changeVisibilityLocked(deref(e.ReceiptHandle), vis, now); err != nil {
+			out.Failed = append(out.Failed, failure(e.Id, err))
+			continue
+		}
+		out.Successful = append(out.Successful, ChangeMessageVisibilityBatchResultEntry{Id: e.Id})
+	}
+	return out, nil
+}
+
+func sha256Hex(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:])
+}
+
+func jsonObject(s string) bool {
+	var m map[string]any
+	return json.Unmarshal([]byte(s), &m) == nil
+}
