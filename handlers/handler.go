@@ -451,8 +451,8 @@ func (h *Handler) dispatch(w http.ResponseWriter, c *call) {
 		h.writeError(w, c, h.toAWSError(err))
 		return
 	}
-	if es, ok := out.(protocol.EventStreamOutput); ok {
-		h.writeEventStream(w, c, es)
+	if es, ok := out.(awsapi.EventStreamer); ok && es.EventStreamSource() != nil {
+		h.writeEventStream(w, c, es.EventStreamSource())
 		return
 	}
 	if err := c.codec.WriteOutput(w, &c.req, c.desc, c.op, out); err != nil {

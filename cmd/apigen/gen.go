@@ -244,6 +244,10 @@ func (g *generator) fieldType(name string) string {
 		if sh.Document {
 			return "any"
 		}
+		if sh.EventStream {
+			// The service hands the router a stream of events.
+			return "awsapi.EventStream"
+		}
 		return "*" + g.typeName[name]
 	}
 	return g.valueType(name)
@@ -314,6 +318,8 @@ func (g *generator) tags(parent *shape, m *member) string {
 		add("type", "timestamp")
 	case target.Type == "structure" && target.Document:
 		add("type", "document")
+	case target.Type == "structure" && target.EventStream:
+		add("eventstream", "true")
 	}
 	if target.Type == "timestamp" {
 		if f := m.TimestampFormat; f != "" {
@@ -396,8 +402,19 @@ func (g *generator) typesFile() (string, error) {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "%spackage %s\n\n", generatedHeader, g.pkg)
 	body := g.typesBody()
+	var imports []string
 	if strings.Contains(body, "time.Time") {
-		b.WriteString("import \"time\"\n\n")
+		imports = append(imports, "\"time\"")
+	}
+	if strings.Contains(body, "awsapi.") {
+		imports = append(imports, "\"github.com/evolvestack/evolvestack/emulator/awsapi\"")
+	}
+	switch len(imports) {
+	case 0:
+	case 1:
+		b.WriteString("import " + imports[0] + "\n\n")
+	default:
+		b.WriteString("import (\n" + strings.Join(imports, "\n") + "\n)\n\n")
 	}
 	b.WriteString(body)
 	return b.String(), nil
@@ -429,6 +446,15 @@ func (g *generator) typesBody() string {
 			}
 		}
 		b.WriteString("}\n\n")
+		if st.Shape != nil {
+			fields := fieldNames(st.Shape)
+			for i, m := range st.Shape.Members {
+				if g.m.Shapes[m.Shape].EventStream {
+					fmt.Fprintf(&b, "// EventStreamSource returns the stream of events the response carries.\n")
+					fmt.Fprintf(&b, "func (o *%s) EventStreamSource() awsapi.EventStream { return o.%s }\n\n", st.GoName, fields[i])
+				}
+			}
+		}
 	}
 	for _, name := range g.enums {
 		sh := g.m.Shapes[name]

@@ -41,6 +41,7 @@ type shape struct {
 	Exception       bool
 	Fault           bool
 	Document        bool
+	EventStream     bool // a union streamed as AWS event-stream messages
 	Flattened       bool
 	TimestampFormat string
 	Payload         string
@@ -185,6 +186,7 @@ func parseShape(name string, o *object) (*shape, error) {
 		Exception:       o.boolean("exception"),
 		Fault:           o.boolean("fault"),
 		Document:        o.boolean("document"),
+		EventStream:     o.boolean("eventstream"),
 		Flattened:       o.boolean("flattened"),
 		TimestampFormat: o.str("timestampFormat"),
 		Payload:         o.str("payload"),

@@ -104,3 +104,22 @@ type Validator interface {
 	// *ValidationErrors listing every violation, or nil.
 	Validate() error
 }
+
+// EventStream is the value of an event-stream member of an operation's
+// output (Kinesis SubscribeToShard): the router sends an initial response,
+// then each event until the stream ends.
+type EventStream interface {
+	// NextEvent blocks until the next event: its event type (the member
+	// name of the stream union, e.g. "SubscribeToShardEvent") and value.
+	// It returns io.EOF when the stream ends normally; another error ends
+	// the stream with an exception event (an *Error names it).
+	NextEvent(ctx context.Context) (eventType string, event any, err error)
+	// Close releases the stream; the router calls it when the client goes
+	// away or the stream ends.
+	Close() error
+}
+
+// EventStreamer is implemented by generated outputs with an event stream.
+type EventStreamer interface {
+	EventStreamSource() EventStream
+}

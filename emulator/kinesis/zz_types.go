@@ -2,7 +2,10 @@
 
 package kinesis
 
-import "time"
+import (
+	"github.com/evolvestack/evolvestack/emulator/awsapi"
+	"time"
+)
 
 // AddTagsToStreamInput is the shape AddTagsToStreamInput.
 type AddTagsToStreamInput struct {
@@ -428,8 +431,11 @@ type SubscribeToShardInput struct {
 
 // SubscribeToShardOutput is the shape SubscribeToShardOutput.
 type SubscribeToShardOutput struct {
-	EventStream *SubscribeToShardEventStream `locationName:"EventStream" required:"true"`
+	EventStream awsapi.EventStream `locationName:"EventStream" eventstream:"true" required:"true"`
 }
+
+// EventStreamSource returns the stream of events the response carries.
+func (o *SubscribeToShardOutput) EventStreamSource() awsapi.EventStream { return o.EventStream }
 
 // TagResourceInput is the shape TagResourceInput.
 type TagResourceInput struct {

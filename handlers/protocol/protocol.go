@@ -4,7 +4,6 @@
 package protocol
 
 import (
-	"context"
 	"net/http"
 
 	"github.com/evolvestack/evolvestack/emulator/awsapi"
@@ -37,16 +36,6 @@ type Codec interface {
 	WriteError(w http.ResponseWriter, req *Request, desc *awsapi.ServiceDescriptor, op *awsapi.Operation, err *awsapi.Error)
 }
 
-// EventStreamOutput is an operation output whose response is an AWS event
-// stream (Kinesis SubscribeToShard): an initial response, then events until
-// the stream ends.
-type EventStreamOutput interface {
-	// NextEvent blocks until the next event: its event type (the member
-	// name of the stream union, e.g. "SubscribeToShardEvent") and value.
-	// It returns io.EOF when the stream ends normally; another error ends
-	// the stream with an exception event (an *awsapi.Error names it).
-	NextEvent(ctx context.Context) (eventType string, event any, err error)
-	// Close releases the stream; the handler calls it when the client goes
-	// away or the stream ends.
-	Close() error
-}
+// EventStreamOutput is an event stream an operation's output carries; see
+// awsapi.EventStream.
+type EventStreamOutput = awsapi.EventStream

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/evolvestack/evolvestack/emulator/awsapi"
 	"github.com/evolvestack/evolvestack/handlers/protocol"
@@ -27,7 +28,13 @@ const (
 // Codec is the awsJson codec. The zero value is not usable; call New.
 type Codec struct {
 	cache shape.Cache
+	// bufs recycles response buffers: large outputs (GetRecords with
+	// thousands of records) would otherwise regrow one per call.
+	bufs sync.Pool
 }
+
+// maxPooledBuffer bounds the buffers kept for reuse.
+const maxPooledBuffer = 16 << 20
 
 var _ protocol.Codec = (*Codec)(nil)
 
@@ -81,7 +88,17 @@ func (c *Codec) WriteOutput(w http.ResponseWriter, req *protocol.Request, desc *
 		if err != nil {
 			return fmt.Errorf("awsjson: encode %s: %w", op.Name, err)
 		}
-		body = jsonwire.Marshal(make([]byte, 0, 256), plan, reflect.Indirect(v), jsonwire.Options{})
+		buf, _ := c.bufs.Get().(*[]byte)
+		if buf == nil {
+			buf = new(make([]byte, 0, 1024))
+		}
+		body = jsonwire.Marshal((*buf)[:0], plan, reflect.Indirect(v), jsonwire.Options{})
+		writeBody(w, req, desc, http.StatusOK, body)
+		if cap(body) <= maxPooledBuffer {
+			*buf = body[:0]
+			c.bufs.Put(buf)
+		}
+		return nil
 	}
 	writeBody(w, req, desc, http.StatusOK, body)
 	return nil

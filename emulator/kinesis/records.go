@@ -1,0 +1,489 @@
+package kinesis
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"time"
+	"unsafe"
+
+	"github.com/evolvestack/evolvestack/emulator/awsapi"
+)
+
+// putReq is one record to put.
+type putReq struct {
+	data []byte
+	key  string
+	ehk  *string
+}
+
+// putResult is where one record went, or why it did not.
+type putResult struct {
+	sh      *shard
+	counter uint64
+	arrival int64
+	errCode string
+	errMsg  string
+}
+
+// errThroughput is the message of a write or read over a shard's limit.
+func (s *Service) throughputMessage(sh *shard, st *stream) string {
+	return fmt.Sprintf("Rate exceeded for shard %s in stream %s under account %s.", sh.id, st.name, s.account())
+}
+
+// hashFor maps a record to its hash key.
+func hashFor(r *putReq) (hashKey, error) {
+	if r.ehk != nil {
+		h, ok := parseHashKey(*r.ehk)
+		if !ok {
+			return hashKey{}, invalidArg("Invalid ExplicitHashKey. ExplicitHashKey must be in the range: [0, 2^128-1]. Specified value was %s", *r.ehk)
+		}
+		return h, nil
+	}
+	return partitionHash(r.key), nil
+}
+
+// put stores records in st, all-or-nothing on stream errors and per
+// record on throughput limits.
+func (s *Service) put(st *stream, reqs []putReq, results []putResult) (EncryptionType, error) {
+	hashes := make([]hashKey, len(reqs))
+	maxBytes := 0
+	for i := range reqs {
+		h, err := hashFor(&reqs[i])
+		if err != nil {
+			return "", err
+		}
+		hashes[i] = h
+	}
+	now := s.now()
+	ms := now.UnixMilli()
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if !st.readable() {
+		return "", s.errStreamNotFound(st.name)
+	}
+	maxBytes = int(st.maxRecKiB) * 1024
+	for i := range reqs {
+		if n := len(reqs[i].data) + len(reqs[i].key); n > maxBytes {
+			return "", invalidArg("Record size including the partition key is %d bytes, which exceeds the maximum record size of %d KiB for stream %s under account %s.", n, st.maxRecKiB, st.name, s.account())
+		}
+	}
+	throttle := s.throttled(st)
+	kms := st.encType == EncryptionTypeKms
+	var touched []*shard
+	for i := range reqs {
+		sh := st.shardFor(hashes[i])
+		if sh == nil {
+			return "", fmt.Errorf("kinesis: no open shard owns hash key %s in stream %s", hashes[i], st.name)
+		}
+		r := &reqs[i]
+		if throttle && !sh.write.take(now, len(r.data)+len(r.key)) {
+			results[i] = putResult{errCode: ErrCodeProvisionedThroughputExceededException, errMsg: s.throughputMessage(sh, st)}
+			continue
+		}
+		sh.counter++
+		sh.log.add(sh.counter, ms, r.key, r.data, kms)
+		results[i] = putResult{sh: sh, counter: sh.counter, arrival: ms}
+		if len(touched) == 0 || touched[len(touched)-1] != sh {
+			touched = append(touched, sh)
+		}
+	}
+	for _, sh := range touched {
+		st.trim(sh, now)
+		sh.wake()
+	}
+	if kms {
+		return EncryptionTypeKms, nil
+	}
+	return EncryptionTypeNone, nil
+}
+
+// PutRecord writes one record.
+func (s *Service) PutRecord(ctx context.Context, in *PutRecordInput) (*PutRecordOutput, error) {
+	st, err := s.resolve(in.StreamName, in.StreamARN)
+	if err != nil {
+		return nil, err
+	}
+	if in.SequenceNumberForOrdering != nil {
+		if err := s.honourOrdering(st, *in.SequenceNumberForOrdering); err != nil {
+			return nil, err
+		}
+	}
+	reqs := []putReq{{data: in.Data, key: *in.PartitionKey, ehk: in.ExplicitHashKey}}
+	var res [1]putResult
+	enc, err := s.put(st, reqs, res[:])
+	if err != nil {
+		return nil, err
+	}
+	if res[0].errCode != "" {
+		return nil, awsapi.Errorf(res[0].errCode, "%s", res[0].errMsg)
+	}
+	seq := res[0].sh.seqFor(res[0].counter, res[0].arrival).String()
+	return &PutRecordOutput{ShardId: new(res[0].sh.id), SequenceNumber: new(seq), EncryptionType: enc}, nil
+}
+
+// honourOrdering makes the next record of the shard that issued seq come
+// after it.
+func (s *Service) honourOrdering(st *stream, seq string) error {
+	sn, ok := parseSeqNum(seq)
+	now := s.now()
+	if !ok || int64(sn.seqTime) > now.Unix() {
+		return invalidArg("ExclusiveMinimumSequenceNumber %s used in PutRecord on stream %s under account %s is invalid.", seq, st.name, s.account())
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if sh := st.shardByIndex(int(sn.shardIndex)); sh != nil && sh.created == sn.shardCreate && !sh.closed && sn.counter > sh.counter && sn.counter < maxCounter {
+		sh.counter = sn.counter
+	}
+	return nil
+}
+
+// PutRecords writes up to 500 records, reporting failures per record.
+func (s *Service) PutRecords(ctx context.Context, in *PutRecordsInput) (*PutRecordsOutput, error) {
+	total := 0
+	reqs := make([]putReq, len(in.Records))
+	for i := range in.Records {
+		r := &in.Records[i]
+		reqs[i] = putReq{data: r.Data, key: *r.PartitionKey, ehk: r.ExplicitHashKey}
+		total += len(r.Data) + len(*r.PartitionKey)
+	}
+	if total > maxPutRecordsBytes {
+		return nil, invalidArg("Records size exceeds 5 MB limit")
+	}
+	st, err := s.resolve(in.StreamName, in.StreamARN)
+	if err != nil {
+		return nil, err
+	}
+	results := make([]putResult, len(reqs))
+	enc, err := s.put(st, reqs, results)
+	if err != nil {
+		return nil, err
+	}
+	out := &PutRecordsOutput{Records: make([]PutRecordsResultEntry, len(results)), EncryptionType: enc}
+	buf := make([]byte, 0, len(results)*57)
+	ends := make([]int, len(results))
+	failed := int32(0)
+	for i := range results {
+		r := &results[i]
+		if r.errCode == "" {
+			buf = r.sh.seqFor(r.counter, r.arrival).appendTo(buf)
+		}
+		ends[i] = len(buf)
+	}
+	all := bytesString(buf)
+	strs := make([]string, len(results))
+	start := 0
+	for i := range results {
+		r := &results[i]
+		e := &out.Records[i]
+		if r.errCode != "" {
+			failed++
+			e.ErrorCode = new(r.errCode)
+			e.ErrorMessage = new(r.errMsg)
+			continue
+		}
+		strs[i] = all[start:ends[i]]
+		start = ends[i]
+		e.SequenceNumber = &strs[i]
+		e.ShardId = &r.sh.id
+	}
+	out.FailedRecordCount = &failed
+	return out, nil
+}
+
+// bytesString returns b as a string without copying; b must not change
+// afterwards.
+func bytesString(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
+}
+
+// iterator is the decoded content of a shard iterator.
+type iterator struct {
+	issued  int64 // Unix ms
+	shard   uint32
+	pos     uint64
+	created int64 // stream creation, Unix ns: binds the iterator to one incarnation
+	stream  string
+}
+
+// iteratorPrefix starts every shard iterator, as on Kinesis.
+const iteratorPrefix = "\x00\x00\x00\x00\x00\x00\x00\x01"
+
+// sealIterator encodes it as an opaque, authenticated string.
+func (s *Service) sealIterator(it iterator) string {
+	plain := make([]byte, 0, 36+len(it.stream))
+	plain = binary.BigEndian.AppendUint64(plain, uint64(it.issued))
+	plain = binary.BigEndian.AppendUint32(plain, it.shard)
+	plain = binary.BigEndian.AppendUint64(plain, it.pos)
+	plain = binary.BigEndian.AppendUint64(plain, uint64(it.created))
+	plain = append(plain, it.stream...)
+	return s.seal("iterator", plain)
+}
+
+// seal encrypts and authenticates plain for kind (iterator, token) as an
+// opaque base64 string.
+func (s *Service) seal(kind string, plain []byte) string {
+	nonce := make([]byte, s.aead.NonceSize())
+	_, _ = rand.Read(nonce)
+	out := make([]byte, 0, len(iteratorPrefix)+len(nonce)+len(plain)+s.aead.Overhead())
+	out = append(out, iteratorPrefix...)
+	out = append(out, nonce...)
+	out = s.aead.Seal(out, nonce, plain, []byte(kind))
+	return base64.StdEncoding.EncodeToString(out)
+}
+
+// open reverses seal; ok is false for anything seal did not produce for
+// kind.
+func (s *Service) open(kind, str string) ([]byte, bool) {
+	raw, err := base64.StdEncoding.DecodeString(str)
+	ns := s.aead.NonceSize()
+	if err != nil || len(raw) < len(iteratorPrefix)+ns+s.aead.Overhead() || string(raw[:len(iteratorPrefix)]) != iteratorPrefix {
+		return nil, false
+	}
+	raw = raw[len(iteratorPrefix):]
+	plain, err := s.aead.Open(nil, raw[:ns], raw[ns:], []byte(kind))
+	return plain, err == nil
+}
+
+// errInvalidIterator is the error for an iterator this service did not
+// issue.
+func errInvalidIterator() *awsapi.Error { return invalidArg("Invalid ShardIterator.") }
+
+// openIterator decodes and authenticates a shard iterator.
+func (s *Service) openIterator(str string) (iterator, error) {
+	plain, ok := s.open("iterator", str)
+	if !ok || len(plain) < 28 {
+		return iterator{}, errInvalidIterator()
+	}
+	return iterator{
+		issued:  int64(binary.BigEndian.Uint64(plain)),
+		shard:   binary.BigEndian.Uint32(plain[8:]),
+		pos:     binary.BigEndian.Uint64(plain[12:]),
+		created: int64(binary.BigEndian.Uint64(plain[20:])),
+		stream:  string(plain[28:]),
+	}, nil
+}
+
+// amzTime renders t as Java's Date.toString does in Kinesis messages.
+func amzTime(t time.Time) string { return t.UTC().Format("Mon Jan 02 15:04:05 MST 2006") }
+
+// shardMissing is the error for a shard a stream does not have (any
+// more).
+func (s *Service) shardMissing(id, stream string) *awsapi.Error {
+	return awsapi.Errorf(ErrCodeResourceNotFoundException, "Shard %s in stream %s under account %s does not exist", id, stream, s.account())
+}
+
+// startPosition computes where an iterator of the given type starts in
+// sh. st.mu is held.
+func (s *Service) startPosition(st *stream, sh *shard, typ ShardIteratorType, seq *string, ts *time.Time, op string, now time.Time) (uint64, error) {
+	hasSeq := seq != nil && *seq != ""
+	switch typ {
+	case ShardIteratorTypeTrimHorizon, ShardIteratorTypeLatest:
+		if hasSeq {
+			return 0, invalidArg("Must either specify (1) AT_SEQUENCE_NUMBER or AFTER_SEQUENCE_NUMBER and StartingSequenceNumber or (2) TRIM_HORIZON or LATEST and no StartingSequenceNumber. Request specified %s and also a StartingSequenceNumber.", typ)
+		}
+		if typ == ShardIteratorTypeTrimHorizon {
+			return sh.log.base, nil
+		}
+		return sh.log.end(), nil
+	case ShardIteratorTypeAtSequenceNumber, ShardIteratorTypeAfterSequenceNumber:
+		if !hasSeq {
+			return 0, invalidArg("Must either specify (1) AT_SEQUENCE_NUMBER or AFTER_SEQUENCE_NUMBER and StartingSequenceNumber or (2) TRIM_HORIZON or LATEST and no StartingSequenceNumber. Request specified %s and no StartingSequenceNumber.", typ)
+		}
+		sn, ok := parseSeqNum(*seq)
+		if !ok {
+			return 0, invalidArg("StartingSequenceNumber %s used in %s on shard %s in stream %s under account %s is invalid.", *seq, op, sh.id, st.name, s.account())
+		}
+		if int(sn.shardIndex) != sh.index {
+			return 0, invalidArg("Invalid StartingSequenceNumber. It encodes %s, while it was used in a call to a shard with %s", shardIDFor(int(sn.shardIndex)), sh.id)
+		}
+		if sn.shardCreate != sh.created {
+			return 0, invalidArg("StartingSequenceNumber %s used in %s on shard %s in stream %s under account %s is invalid because it did not come from this stream.", *seq, op, sh.id, st.name, s.account())
+		}
+		c := sn.counter
+		if typ == ShardIteratorTypeAfterSequenceNumber {
+			if c == maxCounter {
+				return sh.log.end(), nil
+			}
+			c++
+		}
+		return sh.log.search(c), nil
+	case ShardIteratorTypeAtTimestamp:
+		if ts == nil {
+			return 0, invalidArg("Must specify timestampInMillis parameter for iterator of type AT_TIMESTAMP. Current request has no timestamp parameter.")
+		}
+		if ts.After(now) {
+			return 0, invalidArg("The timestampInMillis parameter cannot be greater than the currentTimestampInMillis. timestampInMillis: %d, currentTimestampInMillis: %d", ts.UnixMilli(), now.UnixMilli())
+		}
+		return sh.log.searchTime(ts.UnixMilli()), nil
+	}
+	return 0, invalidArg("Invalid ShardIteratorType %s.", typ)
+}
+
+// GetShardIterator returns an iterator into a shard, valid for five
+// minutes.
+func (s *Service) GetShardIterator(ctx context.Context, in *GetShardIteratorInput) (*GetShardIteratorOutput, error) {
+	st, err := s.resolve(in.StreamName, in.StreamARN)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.expireClosedShards(now)
+	id := *in.ShardId
+	idx, ok := parseShardID(id)
+	if !ok {
+		return nil, s.errShardNotFound(id, st.name)
+	}
+	sh := st.shardByIndex(idx)
+	if sh == nil || !st.visible() || st.status == StreamStatusDeleting {
+		return nil, s.shardMissing(shardIDFor(idx), st.name)
+	}
+	st.trim(sh, now)
+	pos, err := s.startPosition(st, sh, in.ShardIteratorType, in.StartingSequenceNumber, in.Timestamp, "GetShardIterator", now)
+	if err != nil {
+		return nil, err
+	}
+	it := s.sealIterator(iterator{issued: now.UnixMilli(), shard: uint32(sh.index), pos: pos, created: st.created.UnixNano(), stream: st.name})
+	return &GetShardIteratorOutput{ShardIterator: new(it)}, nil
+}
+
+// readBatch is what GetRecords and SubscribeToShard read under the lock.
+type readBatch struct {
+	view     view
+	next     uint64
+	behindMs int64
+	atEnd    bool // the shard is closed and fully read
+	children []ChildShard
+}
+
+// read takes up to limit records (at most maxGetRecordsBytes) from pos.
+// st.mu is held.
+func (st *stream) read(sh *shard, pos uint64, limit int, now time.Time) readBatch {
+	st.trim(sh, now)
+	if pos < sh.log.base {
+		pos = sh.log.base
+	}
+	end := sh.log.end()
+	n := 0
+	size := 0
+	for p := pos; p < end && n < limit; p++ {
+		e := &sh.log.entries[p-sh.log.base]
+		sz := int(e.keyLen) + int(e.dataLen)
+		if n > 0 && size+sz > maxGetRecordsBytes {
+			break
+		}
+		size += sz
+		n++
+	}
+	b := readBatch{view: sh.log.slice(pos, pos+uint64(n)), next: pos + uint64(n)}
+	if b.next < end {
+		b.behindMs = max(0, now.UnixMilli()-sh.log.entries[b.next-sh.log.base].arrival)
+	}
+	if sh.closed && b.next >= end {
+		b.atEnd = true
+		b.children = st.childShards(sh)
+	}
+	return b
+}
+
+// records renders a batch's records. It runs without the stream lock.
+func (sh *shard) records(v *view) []Record {
+	n := len(v.entries)
+	if n == 0 {
+		return []Record{}
+	}
+	recs := make([]Record, n)
+	times := make([]time.Time, n)
+	strs := make([]string, 2*n)
+	buf := make([]byte, 0, n*57)
+	ends := make([]int, n)
+	for i := range v.entries {
+		e := &v.entries[i]
+		buf = sh.seqFor(e.counter, e.arrival).appendTo(buf)
+		ends[i] = len(buf)
+	}
+	all := bytesString(buf)
+	start := 0
+	for i := range v.entries {
+		e := &v.entries[i]
+		k, d := v.keyData(i)
+		strs[2*i] = all[start:ends[i]]
+		start = ends[i]
+		strs[2*i+1] = bytesString(k)
+		times[i] = time.UnixMilli(e.arrival)
+		r := &recs[i]
+		r.SequenceNumber = &strs[2*i]
+		r.PartitionKey = &strs[2*i+1]
+		r.Data = d
+		r.ApproximateArrivalTimestamp = &times[i]
+		if e.flags&flagKMS != 0 {
+			r.EncryptionType = EncryptionTypeKms
+		}
+	}
+	return recs
+}
+
+// GetRecords reads records from a shard iterator.
+func (s *Service) GetRecords(ctx context.Context, in *GetRecordsInput) (*GetRecordsOutput, error) {
+	it, err := s.openIterator(*in.ShardIterator)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	if issued := time.UnixMilli(it.issued); now.UnixMilli()-it.issued > iteratorLifetime.Milliseconds() {
+		return nil, awsapi.Errorf(ErrCodeExpiredIteratorException,
+			"Iterator expired. The iterator was created at time %s while right now it is %s which is further in the future than the tolerated delay of %d milliseconds.",
+			amzTime(issued), amzTime(now), iteratorLifetime.Milliseconds())
+	}
+	shardID := shardIDFor(int(it.shard))
+	st, err := s.lookup(it.stream)
+	if err != nil {
+		var ae *awsapi.Error
+		if errors.As(err, &ae) && ae.Code == ErrCodeResourceNotFoundException {
+			return nil, s.shardMissing(shardID, it.stream)
+		}
+		return nil, err
+	}
+	if in.StreamARN != nil && *in.StreamARN != st.arn {
+		return nil, invalidArg("StreamARN %s does not match the stream of the ShardIterator.", *in.StreamARN)
+	}
+	limit := 10000
+	if in.Limit != nil {
+		limit = int(*in.Limit)
+	}
+	st.mu.Lock()
+	st.expireClosedShards(now)
+	sh := st.shardByIndex(int(it.shard))
+	if sh == nil || st.created.UnixNano() != it.created || !st.readable() {
+		st.mu.Unlock()
+		return nil, s.shardMissing(shardID, it.stream)
+	}
+	throttle := s.throttled(st)
+	if throttle && !sh.read.allow(now) {
+		st.mu.Unlock()
+		return nil, awsapi.Errorf(ErrCodeProvisionedThroughputExceededException, "%s", s.throughputMessage(sh, st))
+	}
+	b := st.read(sh, it.pos, limit, now)
+	if throttle {
+		sh.read.spend(b.view.bytes())
+	}
+	st.mu.Unlock()
+
+	out := &GetRecordsOutput{
+		Records:            sh.records(&b.view),
+		MillisBehindLatest: new(b.behindMs),
+		ChildShards:        b.children,
+	}
+	if !b.atEnd {
+		out.NextShardIterator = new(s.sealIterator(iterator{issued: now.UnixMilli(), shard: it.shard, pos: b.next, created: it.created, stream: it.stream}))
+	}
+	return out, nil
+}

@@ -1,0 +1,316 @@
+package kinesis
+
+import (
+	"context"
+	"encoding/binary"
+	"slices"
+	"time"
+
+	"github.com/evolvestack/evolvestack/emulator/awsapi"
+)
+
+// nextTokenLifetime is how long a ListShards or ListStreamConsumers
+// NextToken stays valid.
+const nextTokenLifetime = 300 * time.Second
+
+// listToken is the decoded content of a ListShards NextToken.
+type listToken struct {
+	issued  int64 // Unix ms
+	after   int64 // last shard index (or consumer position) returned
+	max     int32
+	created int64 // stream creation, Unix ns
+	stream  string
+}
+
+func (s *Service) sealToken(kind string, t listToken) string {
+	plain := make([]byte, 0, 28+len(t.stream))
+	plain = binary.BigEndian.AppendUint64(plain, uint64(t.issued))
+	plain = binary.BigEndian.AppendUint64(plain, uint64(t.after))
+	plain = binary.BigEndian.AppendUint32(plain, uint32(t.max))
+	plain = binary.BigEndian.AppendUint64(plain, uint64(t.created))
+	plain = append(plain, t.stream...)
+	return s.seal(kind, plain)
+}
+
+func (s *Service) openToken(kind, str string) (listToken, bool) {
+	plain, ok := s.open(kind, str)
+	if !ok || len(plain) < 28 {
+		return listToken{}, false
+	}
+	return listToken{
+		issued:  int64(binary.BigEndian.Uint64(plain)),
+		after:   int64(binary.BigEndian.Uint64(plain[8:])),
+		max:     int32(binary.BigEndian.Uint32(plain[16:])),
+		created: int64(binary.BigEndian.Uint64(plain[20:])),
+		stream:  string(plain[28:]),
+	}, true
+}
+
+// ListShards lists a stream's shards, optionally filtered, a page at a
+// time.
+func (s *Service) ListShards(ctx context.Context, in *ListShardsInput) (*ListShardsOutput, error) {
+	hasName := (in.StreamName != nil && *in.StreamName != "") || (in.StreamARN != nil && *in.StreamARN != "")
+	hasToken := in.NextToken != nil && *in.NextToken != ""
+	switch {
+	case hasName && hasToken:
+		return nil, invalidArg("NextToken and StreamName cannot be provided together.")
+	case !hasName && !hasToken:
+		return nil, invalidArg("Either NextToken or StreamName should be provided.")
+	}
+	now := s.now()
+	limit := int32(1000)
+	after := int64(-1)
+	var st *stream
+	var err error
+	filter := in.ShardFilter
+	if hasToken {
+		if in.ExclusiveStartShardId != nil || filter != nil || in.StreamCreationTimestamp != nil {
+			return nil, invalidArg("NextToken cannot be provided together with ExclusiveStartShardId, ShardFilter or StreamCreationTimestamp.")
+		}
+		tok, ok := s.openToken("shards", *in.NextToken)
+		if !ok {
+			return nil, invalidArg("Invalid NextToken.")
+		}
+		if now.Sub(time.UnixMilli(tok.issued)) > nextTokenLifetime {
+			return nil, awsapi.Errorf(ErrCodeExpiredNextTokenException, "The timestamp of the nextToken %d is older than the limit of %d seconds.", tok.issued, int(nextTokenLifetime.Seconds()))
+		}
+		st, err = s.lookup(tok.stream)
+		if err != nil {
+			return nil, err
+		}
+		if st.created.UnixNano() != tok.created {
+			return nil, s.errStreamNotFound(tok.stream)
+		}
+		after, limit = tok.after, tok.max
+	} else {
+		st, err = s.resolve(in.StreamName, in.StreamARN)
+		if err != nil {
+			return nil, err
+		}
+		if in.ExclusiveStartShardId != nil {
+			if i, ok := parseShardID(*in.ExclusiveStartShardId); ok {
+				after = int64(i)
+			}
+		}
+	}
+	if in.MaxResults != nil {
+		limit = *in.MaxResults
+	}
+	if filter != nil {
+		switch filter.Type {
+		case ShardFilterTypeAfterShardId:
+			if filter.ShardId == nil {
+				return nil, invalidArg("ShardId must be provided for ShardFilter type AFTER_SHARD_ID.")
+			}
+			if i, ok := parseShardID(*filter.ShardId); ok {
+				after = max(after, int64(i))
+			}
+		case ShardFilterTypeAtTimestamp, ShardFilterTypeFromTimestamp:
+			if filter.Timestamp == nil {
+				return nil, invalidArg("Timestamp must be provided for ShardFilter type %s.", filter.Type)
+			}
+		}
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.expireClosedShards(now)
+	out := &ListShardsOutput{Shards: []Shard{}}
+	if !st.visible() {
+		return out, nil
+	}
+	horizon := now.Add(-time.Duration(st.retention) * time.Hour)
+	if horizon.Before(st.created) {
+		horizon = st.created
+	}
+	for _, sh := range st.shards {
+		if int64(sh.index) <= after || !shardMatches(sh, filter, horizon) {
+			continue
+		}
+		if int32(len(out.Shards)) == limit {
+			last := out.Shards[len(out.Shards)-1]
+			i, _ := parseShardID(*last.ShardId)
+			out.NextToken = new(s.sealToken("shards", listToken{issued: now.UnixMilli(), after: int64(i), max: limit, created: st.created.UnixNano(), stream: st.name}))
+			break
+		}
+		out.Shards = append(out.Shards, sh.toShard())
+	}
+	return out, nil
+}
+
+// shardMatches applies a ListShards filter.
+func shardMatches(sh *shard, f *ShardFilter, horizon time.Time) bool {
+	if f == nil {
+		return true
+	}
+	openAt := func(t time.Time) bool {
+		return int64(sh.created) <= t.Unix() && (!sh.closed || sh.closedAt.After(t))
+	}
+	switch f.Type {
+	case ShardFilterTypeAtLatest:
+		return !sh.closed
+	case ShardFilterTypeAtTrimHorizon:
+		return openAt(horizon)
+	case ShardFilterTypeAtTimestamp:
+		return openAt(*f.Timestamp)
+	case ShardFilterTypeFromTimestamp:
+		return !sh.closed || sh.closedAt.After(*f.Timestamp)
+	}
+	return true
+}
+
+// mutableShard returns an open shard of st for resharding. st.mu is held.
+func (s *Service) mutableShard(st *stream, id string) (*shard, error) {
+	sh := st.shardByID(id)
+	if sh == nil {
+		return nil, s.errShardNotFound(id, st.name)
+	}
+	if sh.closed {
+		return nil, awsapi.Errorf(ErrCodeResourceInUseException, "Shard %s in stream %s under account %s has already been merged or split, and thus is not eligible for merging or splitting.", sh.id, st.name, s.account())
+	}
+	return sh, nil
+}
+
+// SplitShard splits an open shard in two at NewStartingHashKey.
+func (s *Service) SplitShard(ctx context.Context, in *SplitShardInput) (*SplitShardOutput, error) {
+	opts := s.Options()
+	st, err := s.resolve(in.StreamName, in.StreamARN)
+	if err != nil {
+		return nil, err
+	}
+	open, _ := s.openShardTotal(st)
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.status != StreamStatusActive {
+		return nil, s.errNotActive(st)
+	}
+	sh, err := s.mutableShard(st, *in.ShardToSplit)
+	if err != nil {
+		return nil, err
+	}
+	h, ok := parseHashKey(*in.NewStartingHashKey)
+	if !ok || h.cmp(sh.start) <= 0 || h.cmp(sh.end) > 0 {
+		return nil, invalidArg("NewStartingHashKey %s used in SplitShard() on shard %s in stream %s under account %s is not both greater than one plus the shard's StartingHashKey %s and less than the shard's EndingHashKey %s.", *in.NewStartingHashKey, sh.id, st.name, s.account(), sh.startStr, sh.endStr)
+	}
+	if cur := open + st.openShardCount(); cur+1 > opts.ShardLimit {
+		return nil, s.errShardLimit(cur, 1, opts.ShardLimit)
+	}
+	st.beginUpdate(s.now(), opts.UpdateDelay, 1, func(at time.Time) {
+		st.closeShard(sh, at)
+		st.newShard(at, sh.start, h.sub1(), sh.id, "")
+		st.newShard(at, h, sh.end, sh.id, "")
+	})
+	return &SplitShardOutput{}, nil
+}
+
+// MergeShards merges two adjacent open shards.
+func (s *Service) MergeShards(ctx context.Context, in *MergeShardsInput) (*MergeShardsOutput, error) {
+	st, err := s.resolve(in.StreamName, in.StreamARN)
+	if err != nil {
+		return nil, err
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.status != StreamStatusActive {
+		return nil, s.errNotActive(st)
+	}
+	a, err := s.mutableShard(st, *in.ShardToMerge)
+	if err != nil {
+		return nil, err
+	}
+	b, err := s.mutableShard(st, *in.AdjacentShardToMerge)
+	if err != nil {
+		return nil, err
+	}
+	lo, hi := a, b
+	if b.start.cmp(a.start) < 0 {
+		lo, hi = b, a
+	}
+	if a == b || lo.end.add1() != hi.start {
+		return nil, invalidArg("Shards %s and %s in stream %s under account %s are not an adjacent pair of shards eligible for merging", a.id, b.id, st.name, s.account())
+	}
+	st.beginUpdate(s.now(), s.Options().UpdateDelay, 0, func(at time.Time) {
+		st.closeShard(a, at)
+		st.closeShard(b, at)
+		st.newShard(at, lo.start, hi.end, a.id, b.id)
+	})
+	return &MergeShardsOutput{}, nil
+}
+
+// UpdateShardCount reshards a provisioned stream to TargetShardCount
+// shards of equal hash key ranges, by splits and merges that keep the
+// lineage.
+func (s *Service) UpdateShardCount(ctx context.Context, in *UpdateShardCountInput) (*UpdateShardCountOutput, error) {
+	opts := s.Options()
+	st, err := s.resolve(in.StreamName, in.StreamARN)
+	if err != nil {
+		return nil, err
+	}
+	others, _ := s.openShardTotal(st)
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.status != StreamStatusActive {
+		return nil, s.errNotActive(st)
+	}
+	if st.mode == StreamModeOnDemand {
+		return nil, invalidArg("UpdateShardCount is not supported for stream %s under account %s because it is in ON_DEMAND mode.", st.name, s.account())
+	}
+	target := int(*in.TargetShardCount)
+	open := st.openShardCount()
+	switch {
+	case target > opts.ShardLimit || others+target > opts.ShardLimit:
+		return nil, awsapi.Errorf(ErrCodeLimitExceededException, "Target shard count or number of open shards cannot be greater than %d. Current open shard count: %d, Target shard count: %d", opts.ShardLimit, open, target)
+	case target > 2*open:
+		return nil, awsapi.Errorf(ErrCodeLimitExceededException, "UpdateShardCount cannot scale up over double your current open shard count. Current open shard count: %d, Target shard count: %d", open, target)
+	case 2*target < open:
+		return nil, awsapi.Errorf(ErrCodeLimitExceededException, "UpdateShardCount cannot scale down below half your current open shard count. Current open shard count: %d, Target shard count: %d", open, target)
+	}
+	st.beginUpdate(s.now(), opts.UpdateDelay, max(0, target-open), func(at time.Time) {
+		st.reshardUniform(target, at)
+	})
+	return &UpdateShardCountOutput{
+		StreamName:        new(st.name),
+		StreamARN:         new(st.arn),
+		CurrentShardCount: new(int32(open)),
+		TargetShardCount:  new(int32(target)),
+	}, nil
+}
+
+// reshardUniform turns the open shards into n shards of even ranges: it
+// splits shards at every target boundary inside them, then merges the
+// pieces of each target range pairwise. Intermediate shards close at once,
+// so every shard keeps at most two parents. st.mu is held.
+func (st *stream) reshardUniform(n int, at time.Time) {
+	targets := evenRanges(n)
+	// Split at the target boundaries.
+	var pieces []*shard
+	open := st.openShards()
+	slices.SortFunc(open, func(a, b *shard) int { return a.start.cmp(b.start) })
+	for _, sh := range open {
+		cur := sh
+		for _, t := range targets {
+			b := t[0]
+			if b.cmp(cur.start) <= 0 || b.cmp(cur.end) > 0 {
+				continue
+			}
+			st.closeShard(cur, at)
+			left := st.newShard(at, cur.start, b.sub1(), cur.id, "")
+			right := st.newShard(at, b, cur.end, cur.id, "")
+			pieces = append(pieces, left)
+			cur = right
+		}
+		pieces = append(pieces, cur)
+	}
+	// Merge the pieces of each target range.
+	i := 0
+	for _, t := range targets {
+		acc := pieces[i]
+		i++
+		for i < len(pieces) && pieces[i].end.cmp(t[1]) <= 0 {
+			next := pieces[i]
+			i++
+			st.closeShard(acc, at)
+			st.closeShard(next, at)
+			acc = st.newShard(at, acc.start, next.end, acc.id, next.id)
+		}
+	}
+}

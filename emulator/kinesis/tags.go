@@ -1,0 +1,180 @@
+package kinesis
+
+import (
+	"context"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/evolvestack/evolvestack/emulator/awsapi"
+)
+
+// sortedTags renders tags sorted by key.
+func sortedTags(tags map[string]string) []Tag {
+	keys := slices.Sorted(maps.Keys(tags))
+	out := make([]Tag, 0, len(keys))
+	for _, k := range keys {
+		out = append(out, Tag{Key: new(k), Value: new(tags[k])})
+	}
+	return out
+}
+
+// addTags merges add into tags, refusing to exceed the per-resource limit.
+func (s *Service) addTags(tags map[string]string, add map[string]string, what string) error {
+	n := len(tags)
+	for k := range add {
+		if _, ok := tags[k]; !ok {
+			n++
+		}
+	}
+	if n > maxTagsPerStream {
+		return invalidArg("Failed to add tags to %s under account %s because a given stream cannot have more than %d tags associated with it.", what, s.account(), maxTagsPerStream)
+	}
+	maps.Copy(tags, add)
+	return nil
+}
+
+// AddTagsToStream adds or overwrites tags of a stream.
+func (s *Service) AddTagsToStream(ctx context.Context, in *AddTagsToStreamInput) (*AddTagsToStreamOutput, error) {
+	st, err := s.resolve(in.StreamName, in.StreamARN)
+	if err != nil {
+		return nil, err
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if err := s.addTags(st.tags, in.Tags, "stream "+st.name); err != nil {
+		return nil, err
+	}
+	return &AddTagsToStreamOutput{}, nil
+}
+
+// RemoveTagsFromStream removes tags of a stream; absent keys are ignored.
+func (s *Service) RemoveTagsFromStream(ctx context.Context, in *RemoveTagsFromStreamInput) (*RemoveTagsFromStreamOutput, error) {
+	st, err := s.resolve(in.StreamName, in.StreamARN)
+	if err != nil {
+		return nil, err
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	for _, k := range in.TagKeys {
+		delete(st.tags, k)
+	}
+	return &RemoveTagsFromStreamOutput{}, nil
+}
+
+// ListTagsForStream lists a stream's tags by key, a page at a time.
+func (s *Service) ListTagsForStream(ctx context.Context, in *ListTagsForStreamInput) (*ListTagsForStreamOutput, error) {
+	st, err := s.resolve(in.StreamName, in.StreamARN)
+	if err != nil {
+		return nil, err
+	}
+	limit := 10
+	if in.Limit != nil {
+		limit = int(*in.Limit)
+	}
+	st.mu.Lock()
+	all := sortedTags(st.tags)
+	st.mu.Unlock()
+	out := &ListTagsForStreamOutput{Tags: []Tag{}, HasMoreTags: new(false)}
+	for _, t := range all {
+		if in.ExclusiveStartTagKey != nil && strings.Compare(*t.Key, *in.ExclusiveStartTagKey) <= 0 {
+			continue
+		}
+		if len(out.Tags) == limit {
+			out.HasMoreTags = new(true)
+			break
+		}
+		out.Tags = append(out.Tags, t)
+	}
+	return out, nil
+}
+
+// TagResource tags a stream or a consumer by ARN.
+func (s *Service) TagResource(ctx context.Context, in *TagResourceInput) (*TagResourceOutput, error) {
+	st, c, err := s.resourceOf(*in.ResourceARN)
+	if err != nil {
+		return nil, err
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	tags, what := st.tags, "stream "+st.name
+	if c != nil {
+		tags, what = c.tags, "consumer "+c.name
+	}
+	if err := s.addTags(tags, in.Tags, what); err != nil {
+		return nil, err
+	}
+	return &TagResourceOutput{}, nil
+}
+
+// UntagResource removes tags of a stream or a consumer by ARN.
+func (s *Service) UntagResource(ctx context.Context, in *UntagResourceInput) (*UntagResourceOutput, error) {
+	st, c, err := s.resourceOf(*in.ResourceARN)
+	if err != nil {
+		return nil, err
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	tags := st.tags
+	if c != nil {
+		tags = c.tags
+	}
+	for _, k := range in.TagKeys {
+		delete(tags, k)
+	}
+	return &UntagResourceOutput{}, nil
+}
+
+// ListTagsForResource lists the tags of a stream or a consumer by ARN.
+func (s *Service) ListTagsForResource(ctx context.Context, in *ListTagsForResourceInput) (*ListTagsForResourceOutput, error) {
+	st, c, err := s.resourceOf(*in.ResourceARN)
+	if err != nil {
+		return nil, err
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	tags := st.tags
+	if c != nil {
+		tags = c.tags
+	}
+	return &ListTagsForResourceOutput{Tags: sortedTags(tags)}, nil
+}
+
+// PutResourcePolicy attaches a resource policy to a stream or consumer.
+func (s *Service) PutResourcePolicy(ctx context.Context, in *PutResourcePolicyInput) (*PutResourcePolicyOutput, error) {
+	if _, _, err := s.resourceOf(*in.ResourceARN); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	s.policies[*in.ResourceARN] = *in.Policy
+	s.mu.Unlock()
+	return &PutResourcePolicyOutput{}, nil
+}
+
+// GetResourcePolicy returns a resource's policy, "{}" when it has none.
+func (s *Service) GetResourcePolicy(ctx context.Context, in *GetResourcePolicyInput) (*GetResourcePolicyOutput, error) {
+	if _, _, err := s.resourceOf(*in.ResourceARN); err != nil {
+		return nil, err
+	}
+	s.mu.RLock()
+	p, ok := s.policies[*in.ResourceARN]
+	s.mu.RUnlock()
+	if !ok {
+		p = "{}"
+	}
+	return &GetResourcePolicyOutput{Policy: new(p)}, nil
+}
+
+// DeleteResourcePolicy removes a resource's policy.
+func (s *Service) DeleteResourcePolicy(ctx context.Context, in *DeleteResourcePolicyInput) (*DeleteResourcePolicyOutput, error) {
+	if _, _, err := s.resourceOf(*in.ResourceARN); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.policies[*in.ResourceARN]; !ok {
+		return nil, awsapi.Errorf(ErrCodeResourceNotFoundException, "No resource policy found for resource ARN %s.", *in.ResourceARN)
+	}
+	delete(s.policies, *in.ResourceARN)
+	return &DeleteResourcePolicyOutput{}, nil
+}
