@@ -5,6 +5,7 @@
 package emulator
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -19,6 +20,7 @@ import (
 	"github.com/evolvestack/evolvestack/emulator/glue"
 	"github.com/evolvestack/evolvestack/emulator/kinesis"
 	"github.com/evolvestack/evolvestack/emulator/lambda"
+	"github.com/evolvestack/evolvestack/emulator/lambda/esm"
 	"github.com/evolvestack/evolvestack/emulator/schemas"
 	"github.com/evolvestack/evolvestack/emulator/sns"
 	"github.com/evolvestack/evolvestack/emulator/sqs"
@@ -51,8 +53,25 @@ func serviceDefs() []serviceDef {
 		{eventbridge.Descriptor(), func(env awsapi.Env) any { return eventbridge.New(env) }},
 		{schemas.Descriptor(), func(env awsapi.Env) any { return schemas.New(env) }},
 		{glue.Descriptor(), func(env awsapi.Env) any { return glue.New(env) }},
-		{lambda.Descriptor(), func(env awsapi.Env) any { return lambda.New(env) }},
+		{lambda.Descriptor(), newLambda},
 	}
+}
+
+// lambdaService is Lambda with its event source mapping pollers attached.
+// Embedding keeps every operation method of *lambda.Service.
+type lambdaService struct {
+	*lambda.Service
+	pollers *esm.Manager
+}
+
+func newLambda(env awsapi.Env) any {
+	svc := lambda.New(env)
+	return &lambdaService{Service: svc, pollers: esm.Attach(svc, env)}
+}
+
+// Close stops the pollers, then the service.
+func (l *lambdaService) Close() error {
+	return errors.Join(l.pollers.Close(), l.Service.Close())
 }
 
 // sqsDescriptor is SQS's descriptor with the XML namespace its awsQuery
@@ -243,7 +262,7 @@ func (e *Emulator) Glue() *glue.Service { return e.Service("glue", e.defaultScop
 
 // Lambda returns the Lambda service of the default account and region.
 func (e *Emulator) Lambda() *lambda.Service {
-	return e.Service("lambda", e.defaultScope()).(*lambda.Service)
+	return e.Service("lambda", e.defaultScope()).(*lambdaService).Service
 }
 
 // Reset drops state: everything when both are empty, else only the named
