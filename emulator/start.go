@@ -41,6 +41,9 @@ func Start(t testing.TB, opts ...Option) *Emulator {
 	e.SetEndpoint("http://" + ln.Addr().String())
 	t.Cleanup(func() {
 		stop()
+		// Stop background work first: Lambda handler processes hold
+		// long-polling Runtime API requests open until they go away.
+		_ = e.Close()
 		// Shutdown waits up to 5 s for connections a client opened but never
 		// used; a test has no use for that wait.
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
@@ -50,9 +53,6 @@ func Start(t testing.TB, opts ...Option) *Emulator {
 		}
 		if err := <-done; err != nil && !errors.Is(err, http.ErrServerClosed) {
 			t.Errorf("evolvestack: serve: %v", err)
-		}
-		if err := e.Close(); err != nil {
-			t.Errorf("evolvestack: close: %v", err)
 		}
 	})
 	return e

@@ -13,6 +13,8 @@ import (
 
 	"github.com/evolvestack/evolvestack/emulator/awsapi"
 	"github.com/evolvestack/evolvestack/emulator/clock"
+	"github.com/evolvestack/evolvestack/emulator/lambda"
+	"github.com/evolvestack/evolvestack/handlers/lambdaruntime"
 )
 
 // Admin is the emulator's own control surface, served as JSON under
@@ -73,6 +75,11 @@ func newAdmin(b Backend, account, region string, log *slog.Logger) http.Handler 
 	api := &adminAPI{admin: b.Admin(), backend: b, account: account, region: region, log: log}
 	r := mux.NewRouter()
 	r.HandleFunc(AdminPrefix+"glue/schema-versions/{id}", api.schemaVersion).Methods(http.MethodGet)
+	r.PathPrefix(AdminPrefix + "lambda-runtime/{account}/{region}/{instance}/").Handler(lambdaruntime.NewHandler(func(account, region string) lambdaruntime.Engine {
+		eng, _ := b.Service("lambda", awsapi.Scope{Account: account, Region: region}).(lambdaruntime.Engine)
+		return eng
+	}))
+	r.HandleFunc(AdminPrefix+"lambda/functions/{name}/invocations", api.lambdaInvocations).Methods(http.MethodGet)
 	r.HandleFunc(AdminPrefix+"health", api.health).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc(AdminPrefix+"reset", api.reset).Methods(http.MethodPost)
 	r.HandleFunc(AdminPrefix+"clock", api.getClock).Methods(http.MethodGet)
@@ -112,6 +119,28 @@ func (a *adminAPI) schemaVersion(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// LambdaInvocationReporter is implemented by the Lambda service: the
+// recorded invocations of a function.
+type LambdaInvocationReporter interface {
+	Invocations(functionName string) ([]lambda.InvocationRecord, error)
+}
+
+// lambdaInvocations serves GET /_evolvestack/lambda/functions/{name}/invocations:
+// every recorded invocation of the function, oldest first.
+func (a *adminAPI) lambdaInvocations(w http.ResponseWriter, r *http.Request) {
+	rep, ok := a.backend.Service("lambda", a.scope(r)).(LambdaInvocationReporter)
+	if !ok {
+		writeAdminError(w, http.StatusNotFound, "no Lambda service in this emulator")
+		return
+	}
+	recs, err := rep.Invocations(mux.Vars(r)["name"])
+	if err != nil {
+		writeAdminError(w, http.StatusNotFound, err.Error())
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"invocations": recs})
 }
 
 func (a *adminAPI) health(w http.ResponseWriter, _ *http.Request) {

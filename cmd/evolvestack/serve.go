@@ -165,6 +165,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 	endpoint := "http://" + clientAddr(ln.Addr().String())
 	e.SetEndpoint(endpoint)
 	srv := &http.Server{Handler: e.Handler(), ReadHeaderTimeout: 30 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	// Lambda handler processes hold Runtime API requests open; stopping
+	// them lets Shutdown finish once the other in-flight requests have.
+	srv.RegisterOnShutdown(func() { _ = e.Reset("lambda", "") })
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
 	fmt.Fprintf(stdout, "evolvestack %s ready on %s (region %s, account %s); point clients at it with AWS_ENDPOINT_URL=%s\n",

@@ -282,6 +282,10 @@ func (c *Codec) WriteOutput(w http.ResponseWriter, req *protocol.Request, desc *
 		switch p := plan.Payload; {
 		case p != nil:
 			body, contentType = encodePayload(p, sv.Field(p.Index))
+			if contentType == "application/octet-stream" && desc != nil && desc.Name == "lambda" {
+				// Lambda's Invoke payload is a function's JSON result.
+				contentType = "application/json"
+			}
 		case plan.HasBodyMembers():
 			body = jsonwire.Marshal(make([]byte, 0, 256), plan, sv, jsonwire.Options{BodyOnly: true})
 			contentType = "application/json"

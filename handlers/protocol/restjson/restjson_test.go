@@ -226,7 +226,7 @@ func TestWriteOutput(t *testing.T) {
 		{"nil output no body", awsapi.Operation{Name: "DeleteFunction", ResponseCode: 204}, nil, 204, "", nil, "empty.txt"},
 		{"blob payload with headers and status member", awsapi.Operation{Name: "Invoke"},
 			&invokeOutput{ExecutedVersion: ptr("$LATEST"), FunctionError: ptr("Unhandled"), Payload: []byte(`{"errorMessage":"boom"}`), StatusCode: ptr[int32](200)},
-			200, "application/octet-stream", map[string]string{"X-Amz-Executed-Version": "$LATEST", "X-Amz-Function-Error": "Unhandled"},
+			200, "application/json", map[string]string{"X-Amz-Executed-Version": "$LATEST", "X-Amz-Function-Error": "Unhandled"},
 			"invoke.txt"},
 		{"header members", awsapi.Operation{Name: "Head"},
 			&headerOutput{Modified: &mod, Items: []string{"a", "b"}, Meta: map[string]string{"Color": "red"}, Body: ptr("x")},

@@ -1,0 +1,222 @@
+package lambda
+
+import (
+	"context"
+)
+
+// eventInvokeTarget resolves the function of an event invoke config call.
+func (s *Service) eventInvokeTarget(nameOrArn, qualifier string) (*function, error) {
+	name, q := parseFunctionRef(nameOrArn)
+	if qualifier == "" {
+		qualifier = q
+	}
+	s.mu.Lock()
+	fn := s.functions[name]
+	s.mu.Unlock()
+	if fn == nil || (qualifier != "" && qualifier != latest) {
+		return nil, errResourceNotFound("The function doesn't exist.")
+	}
+	return fn, nil
+}
+
+func (s *Service) noEventInvokeConfig(name, qualifier string) error {
+	if qualifier == "" {
+		qualifier = latest
+	}
+	return errResourceNotFound("The function %s doesn't have an EventInvokeConfig", s.functionArn(name)+":"+qualifier)
+}
+
+// validateDestinations checks a destination config's ARNs.
+func (s *Service) validateDestinations(fnName string, d *DestinationConfig) error {
+	if d == nil {
+		return nil
+	}
+	check := func(arn string) bool {
+		if arn == "" {
+			return true
+		}
+		switch arnService(arn) {
+		case "sqs", "sns", "events", "s3":
+			return true
+		case "lambda":
+			name, _ := parseFunctionRef(arn)
+			if name == fnName {
+				return false
+			}
+			return true
+		}
+		return false
+	}
+	var succ, fail string
+	if d.OnSuccess != nil {
+		succ = str(d.OnSuccess.Destination)
+	}
+	if d.OnFailure != nil {
+		fail = str(d.OnFailure.Destination)
+	}
+	for _, arn := range []string{succ, fail} {
+		if arnService(arn) == "lambda" {
+			if name, _ := parseFunctionRef(arn); name == fnName {
+				return errInvalidParameter("You can't specify the function as a destination for itself.")
+			}
+		}
+	}
+	if !check(succ) || !check(fail) {
+		part := func(kind, arn string) string {
+			if arn == "" {
+				return "null"
+			}
+			return kind + "(destination=" + arn + ")"
+		}
+		return errInvalidParameter("The provided destination config DestinationConfig(onSuccess=%s, onFailure=%s) is invalid.", part("OnSuccess", succ), part("OnFailure", fail))
+	}
+	return nil
+}
+
+func normalizeDestinations(d *DestinationConfig) *DestinationConfig {
+	out := &DestinationConfig{OnSuccess: &OnSuccess{}, OnFailure: &OnFailure{}}
+	if d != nil {
+		if d.OnSuccess != nil && str(d.OnSuccess.Destination) != "" {
+			out.OnSuccess.Destination = d.OnSuccess.Destination
+		}
+		if d.OnFailure != nil && str(d.OnFailure.Destination) != "" {
+			out.OnFailure.Destination = d.OnFailure.Destination
+		}
+	}
+	return out
+}
+
+// PutFunctionEventInvokeConfig sets (replacing) the asynchronous invocation
+// settings of a function.
+func (s *Service) PutFunctionEventInvokeConfig(ctx context.Context, in *PutFunctionEventInvokeConfigInput) (*PutFunctionEventInvokeConfigOutput, error) {
+	if in.MaximumEventAgeInSeconds == nil && in.MaximumRetryAttempts == nil && in.DestinationConfig == nil {
+		return nil, errInvalidParameter("You must specify at least one of error handling or destination setting.")
+	}
+	fn, err := s.eventInvokeTarget(str(in.FunctionName), str(in.Qualifier))
+	if err != nil {
+		return nil, err
+	}
+	if err := s.validateDestinations(fn.name, in.DestinationConfig); err != nil {
+		return nil, err
+	}
+	cfg := &FunctionEventInvokeConfig{
+		LastModified:             ptr(s.now().UTC()),
+		FunctionArn:              ptr(fn.arn + ":" + latest),
+		MaximumRetryAttempts:     in.MaximumRetryAttempts,
+		MaximumEventAgeInSeconds: in.MaximumEventAgeInSeconds,
+		DestinationConfig:        normalizeDestinations(in.DestinationConfig),
+	}
+	fn.mu.Lock()
+	fn.invoke = cfg
+	out := PutFunctionEventInvokeConfigOutput(*cfg)
+	fn.mu.Unlock()
+	return &out, nil
+}
+
+// UpdateFunctionEventInvokeConfig changes some of the asynchronous
+// invocation settings of a function.
+func (s *Service) UpdateFunctionEventInvokeConfig(ctx context.Context, in *UpdateFunctionEventInvokeConfigInput) (*UpdateFunctionEventInvokeConfigOutput, error) {
+	if in.MaximumEventAgeInSeconds == nil && in.MaximumRetryAttempts == nil && in.DestinationConfig == nil {
+		return nil, errInvalidParameter("You must specify at least one of error handling or destination setting.")
+	}
+	fn, err := s.eventInvokeTarget(str(in.FunctionName), str(in.Qualifier))
+	if err != nil {
+		return nil, err
+	}
+	fn.mu.Lock()
+	cur := fn.invoke
+	fn.mu.Unlock()
+	if cur == nil {
+		return nil, s.noEventInvokeConfig(fn.name, str(in.Qualifier))
+	}
+	if err := s.validateDestinations(fn.name, in.DestinationConfig); err != nil {
+		return nil, err
+	}
+	next := *cur
+	next.LastModified = ptr(s.now().UTC())
+	if in.MaximumRetryAttempts != nil {
+		next.MaximumRetryAttempts = in.MaximumRetryAttempts
+	}
+	if in.MaximumEventAgeInSeconds != nil {
+		next.MaximumEventAgeInSeconds = in.MaximumEventAgeInSeconds
+	}
+	if in.DestinationConfig != nil {
+		merged := normalizeDestinations(cur.DestinationConfig)
+		if in.DestinationConfig.OnSuccess != nil {
+			merged.OnSuccess = &OnSuccess{Destination: optStr(str(in.DestinationConfig.OnSuccess.Destination))}
+		}
+		if in.DestinationConfig.OnFailure != nil {
+			merged.OnFailure = &OnFailure{Destination: optStr(str(in.DestinationConfig.OnFailure.Destination))}
+		}
+		next.DestinationConfig = merged
+	}
+	fn.mu.Lock()
+	fn.invoke = &next
+	fn.mu.Unlock()
+	out := UpdateFunctionEventInvokeConfigOutput(next)
+	return &out, nil
+}
+
+// GetFunctionEventInvokeConfig returns a function's asynchronous
+// invocation settings.
+func (s *Service) GetFunctionEventInvokeConfig(ctx context.Context, in *GetFunctionEventInvokeConfigInput) (*GetFunctionEventInvokeConfigOutput, error) {
+	name, q := parseFunctionRef(str(in.FunctionName))
+	if str(in.Qualifier) != "" {
+		q = str(in.Qualifier)
+	}
+	s.mu.Lock()
+	fn := s.functions[name]
+	s.mu.Unlock()
+	if fn == nil || (q != "" && q != latest) {
+		return nil, s.noEventInvokeConfig(name, q)
+	}
+	fn.mu.Lock()
+	cur := fn.invoke
+	fn.mu.Unlock()
+	if cur == nil {
+		return nil, s.noEventInvokeConfig(name, q)
+	}
+	out := GetFunctionEventInvokeConfigOutput(*cur)
+	return &out, nil
+}
+
+// DeleteFunctionEventInvokeConfig removes a function's asynchronous
+// invocation settings.
+func (s *Service) DeleteFunctionEventInvokeConfig(ctx context.Context, in *DeleteFunctionEventInvokeConfigInput) (*DeleteFunctionEventInvokeConfigOutput, error) {
+	name, q := parseFunctionRef(str(in.FunctionName))
+	if str(in.Qualifier) != "" {
+		q = str(in.Qualifier)
+	}
+	s.mu.Lock()
+	fn := s.functions[name]
+	s.mu.Unlock()
+	if fn == nil || (q != "" && q != latest) {
+		return nil, s.noEventInvokeConfig(name, q)
+	}
+	fn.mu.Lock()
+	defer fn.mu.Unlock()
+	if fn.invoke == nil {
+		return nil, s.noEventInvokeConfig(name, q)
+	}
+	fn.invoke = nil
+	return &DeleteFunctionEventInvokeConfigOutput{}, nil
+}
+
+// ListFunctionEventInvokeConfigs lists a function's asynchronous
+// invocation settings.
+func (s *Service) ListFunctionEventInvokeConfigs(ctx context.Context, in *ListFunctionEventInvokeConfigsInput) (*ListFunctionEventInvokeConfigsOutput, error) {
+	name, _ := parseFunctionRef(str(in.FunctionName))
+	s.mu.Lock()
+	fn := s.functions[name]
+	s.mu.Unlock()
+	if fn == nil {
+		return nil, errResourceNotFound("The function doesn't exist.")
+	}
+	out := &ListFunctionEventInvokeConfigsOutput{FunctionEventInvokeConfigs: []FunctionEventInvokeConfig{}}
+	fn.mu.Lock()
+	if fn.invoke != nil {
+		out.FunctionEventInvokeConfigs = append(out.FunctionEventInvokeConfigs, *fn.invoke)
+	}
+	fn.mu.Unlock()
+	return out, nil
+}

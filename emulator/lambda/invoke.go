@@ -1,0 +1,78 @@
+package lambda
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+
+	"github.com/evolvestack/evolvestack/emulator/awsapi"
+)
+
+// Invoke runs a function: RequestResponse waits for the result (a function
+// error is a 200 with X-Amz-Function-Error), Event queues it (202), DryRun
+// only checks (204).
+func (s *Service) Invoke(ctx context.Context, in *InvokeInput) (*InvokeOutput, error) {
+	fn, _, err := s.lookup(str(in.FunctionName), str(in.Qualifier))
+	if err != nil {
+		return nil, err
+	}
+	if len(in.Payload) > 0 && !json.Valid(in.Payload) {
+		return nil, userError(http.StatusBadRequest, "InvalidRequestContentException", "Could not parse request body into json: Could not parse payload into json: the payload is not valid JSON")
+	}
+	switch in.InvocationType {
+	case InvocationTypeEvent:
+		if _, err := s.InvokeEvent(ctx, fn.name, in.Payload); err != nil {
+			return nil, err
+		}
+		return &InvokeOutput{StatusCode: ptr(int32(http.StatusAccepted))}, nil
+	case InvocationTypeDryRun:
+		if fn.config().State == StatePending {
+			return nil, errConflict("The operation cannot be performed at this time. The function is currently in the following state: Pending")
+		}
+		return &InvokeOutput{StatusCode: ptr(int32(http.StatusNoContent))}, nil
+	}
+	if len(in.Payload) > MaxSyncPayload {
+		return nil, errRequestTooLarge(MaxSyncPayload, "Invoke")
+	}
+	payload := in.Payload
+	if len(payload) == 0 {
+		payload = []byte("{}")
+	}
+	res, err := s.Execute(ctx, fn.name, payload, InvokeOptions{
+		Trigger:       TriggerAPI,
+		RequestID:     awsapi.Request(ctx).RequestID,
+		ClientContext: str(in.ClientContext),
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := &InvokeOutput{
+		StatusCode:      ptr(int32(http.StatusOK)),
+		Payload:         res.Payload,
+		ExecutedVersion: ptr(res.ExecutedVersion),
+	}
+	if out.Payload == nil {
+		out.Payload = []byte{}
+	}
+	if res.FunctionError != "" {
+		out.FunctionError = ptr(res.FunctionError)
+	}
+	if in.LogType == LogTypeTail {
+		out.LogResult = ptr(base64.StdEncoding.EncodeToString([]byte(res.LogTail())))
+	}
+	return out, nil
+}
+
+// InvokeAsync is the deprecated asynchronous invoke: it queues the event
+// and answers 202.
+func (s *Service) InvokeAsync(ctx context.Context, in *InvokeAsyncInput) (*InvokeAsyncOutput, error) {
+	fn, _, err := s.lookup(str(in.FunctionName), "")
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.InvokeEvent(ctx, fn.name, in.InvokeArgs); err != nil {
+		return nil, err
+	}
+	return &InvokeAsyncOutput{Status: ptr(int32(http.StatusAccepted))}, nil
+}
