@@ -1,6 +1,7 @@
 package awscbor
 
 import (
+	"github.com/evolvestack/evolvestack/emulator/awsapi"
 	"reflect"
 	"testing"
 	"time"
@@ -129,7 +130,13 @@ func TestKinesisRoundTrip(t *testing.T) {
 			shapes = append(shapes, in)
 		}
 	}
-	shapes = append(shapes, kinesisOutputs()...)
+	for _, o := range kinesisOutputs() {
+		// An event-stream output has no body members: its events follow
+		// the initial response as event-stream messages.
+		if _, ok := o.(awsapi.EventStreamer); !ok {
+			shapes = append(shapes, o)
+		}
+	}
 	if len(shapes) < 60 {
 		t.Fatalf("only %d shapes", len(shapes))
 	}
