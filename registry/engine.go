@@ -248,6 +248,15 @@ func checkTags(tags map[string]string) error {
 	return nil
 }
 
+// lock takes the engine's lock, drops what has finished deleting, and
+// returns the time the operation runs at. Callers unlock e.mu.
+func (e *Engine) lock() time.Time {
+	e.mu.Lock()
+	now := e.cfg.Now()
+	e.purge(now)
+	return now
+}
+
 // purge drops entities whose DELETING period is over. Callers hold mu.
 func (e *Engine) purge(now time.Time) {
 	for name, r := range e.registries {

@@ -58,10 +58,8 @@ func (e *Engine) PutSchemaVersionMetadata(ref VersionRef, key, value string) (*M
 	if err := checkMetadata(key, value); err != nil {
 		return nil, err
 	}
-	e.mu.Lock()
+	now := e.lock()
 	defer e.mu.Unlock()
-	now := e.cfg.Now()
-	e.purge(now)
 	v, err := e.resolveVersion(ref, now)
 	if err != nil {
 		return nil, err
@@ -83,10 +81,8 @@ func (e *Engine) RemoveSchemaVersionMetadata(ref VersionRef, key, value string) 
 	if err := checkMetadata(key, value); err != nil {
 		return nil, err
 	}
-	e.mu.Lock()
+	now := e.lock()
 	defer e.mu.Unlock()
-	now := e.cfg.Now()
-	e.purge(now)
 	v, err := e.resolveVersion(ref, now)
 	if err != nil {
 		return nil, err
@@ -109,10 +105,8 @@ type MetadataFilter struct {
 // filters are given (a pair matches any filter whose key matches and whose
 // value, when set, matches), keyed by metadata key.
 func (e *Engine) QuerySchemaVersionMetadata(ref VersionRef, filters []MetadataFilter, page Page) (string, map[string]MetadataInfo, string, error) {
-	e.mu.Lock()
+	now := e.lock()
 	defer e.mu.Unlock()
-	now := e.cfg.Now()
-	e.purge(now)
 	after, limit, err := page.bounds()
 	if err != nil {
 		return "", nil, "", err

@@ -47,10 +47,8 @@ func (e *Engine) CreateRegistry(name, description string, tags map[string]string
 	if err := checkTags(tags); err != nil {
 		return nil, err
 	}
-	e.mu.Lock()
+	now := e.lock()
 	defer e.mu.Unlock()
-	now := e.cfg.Now()
-	e.purge(now)
 	if _, ok := e.registries[name]; ok {
 		return nil, alreadyExists("Registry already exists. RegistryName: %s", name)
 	}
@@ -120,10 +118,8 @@ func (e *Engine) resolveRegistry(ref RegistryRef, live bool) (*registryState, er
 
 // GetRegistry describes a registry.
 func (e *Engine) GetRegistry(ref RegistryRef) (*RegistryInfo, error) {
-	e.mu.Lock()
+	now := e.lock()
 	defer e.mu.Unlock()
-	now := e.cfg.Now()
-	e.purge(now)
 	r, err := e.resolveRegistry(ref, false)
 	if err != nil {
 		return nil, err
@@ -133,10 +129,8 @@ func (e *Engine) GetRegistry(ref RegistryRef) (*RegistryInfo, error) {
 
 // ListRegistries lists registries in name order, a page at a time.
 func (e *Engine) ListRegistries(page Page) ([]RegistryInfo, string, error) {
-	e.mu.Lock()
+	now := e.lock()
 	defer e.mu.Unlock()
-	now := e.cfg.Now()
-	e.purge(now)
 	after, limit, err := page.bounds()
 	if err != nil {
 		return nil, "", err
@@ -163,10 +157,8 @@ func (e *Engine) UpdateRegistry(ref RegistryRef, description string) (*RegistryI
 	if err := checkDescription(description); err != nil {
 		return nil, err
 	}
-	e.mu.Lock()
+	now := e.lock()
 	defer e.mu.Unlock()
-	now := e.cfg.Now()
-	e.purge(now)
 	r, err := e.resolveRegistry(ref, true)
 	if err != nil {
 		return nil, err
@@ -179,10 +171,8 @@ func (e *Engine) UpdateRegistry(ref RegistryRef, description string) (*RegistryI
 // DeleteRegistry deletes a registry with its schemas and versions. It
 // reports DELETING; the registry disappears after Config.DeletingFor.
 func (e *Engine) DeleteRegistry(ref RegistryRef) (*RegistryInfo, error) {
-	e.mu.Lock()
+	now := e.lock()
 	defer e.mu.Unlock()
-	now := e.cfg.Now()
-	e.purge(now)
 	r, err := e.resolveRegistry(ref, true)
 	if err != nil {
 		return nil, err

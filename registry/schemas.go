@@ -84,10 +84,8 @@ func (e *Engine) CreateSchema(in CreateSchemaInput) (*CreateSchemaOutput, error)
 		}
 	}
 
-	e.mu.Lock()
+	now := e.lock()
 	defer e.mu.Unlock()
-	now := e.cfg.Now()
-	e.purge(now)
 	var reg *registryState
 	if in.Registry.Name == DefaultRegistryName && in.Registry.ARN == "" {
 		// Named explicitly, as the Java serde does, the default registry is
@@ -216,10 +214,8 @@ func (s *schemaState) latest(now time.Time) *versionState {
 
 // GetSchema describes a schema.
 func (e *Engine) GetSchema(ref SchemaRef) (*SchemaInfo, error) {
-	e.mu.Lock()
+	now := e.lock()
 	defer e.mu.Unlock()
-	now := e.cfg.Now()
-	e.purge(now)
 	s, err := e.resolveSchema(ref, false)
 	if err != nil {
 		return nil, err
@@ -230,10 +226,8 @@ func (e *Engine) GetSchema(ref SchemaRef) (*SchemaInfo, error) {
 // ListSchemas lists the schemas of one registry, or of all registries when
 // ref is zero, in (registry, schema) name order.
 func (e *Engine) ListSchemas(ref RegistryRef, page Page) ([]SchemaInfo, string, error) {
-	e.mu.Lock()
+	now := e.lock()
 	defer e.mu.Unlock()
-	now := e.cfg.Now()
-	e.purge(now)
 	after, limit, err := page.bounds()
 	if err != nil {
 		return nil, "", err
@@ -302,10 +296,8 @@ func (e *Engine) UpdateSchema(in UpdateSchemaInput) (*SchemaInfo, error) {
 	if in.Checkpoint == nil && in.Compatibility == nil && in.Description == nil {
 		return nil, invalidInput("One of VersionNumber or Compatibility has to be provided.")
 	}
-	e.mu.Lock()
+	now := e.lock()
 	defer e.mu.Unlock()
-	now := e.cfg.Now()
-	e.purge(now)
 	s, err := e.resolveSchema(in.Schema, true)
 	if err != nil {
 		return nil, err
@@ -339,10 +331,8 @@ func (e *Engine) UpdateSchema(in UpdateSchemaInput) (*SchemaInfo, error) {
 // DeleteSchema deletes a schema and its versions. It reports DELETING; the
 // schema disappears after Config.DeletingFor.
 func (e *Engine) DeleteSchema(ref SchemaRef) (*SchemaInfo, error) {
-	e.mu.Lock()
+	now := e.lock()
 	defer e.mu.Unlock()
-	now := e.cfg.Now()
-	e.purge(now)
 	s, err := e.resolveSchema(ref, true)
 	if err != nil {
 		return nil, err

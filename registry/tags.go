@@ -25,9 +25,8 @@ func (e *Engine) TagResource(arn string, tags map[string]string) error {
 	if len(tags) == 0 {
 		return invalidInput("New Tags cannot be empty or more than %d", MaxTagsPerResource)
 	}
-	e.mu.Lock()
+	e.lock()
 	defer e.mu.Unlock()
-	e.purge(e.cfg.Now())
 	t, err := e.taggable(arn)
 	if err != nil {
 		return err
@@ -45,9 +44,8 @@ func (e *Engine) TagResource(arn string, tags map[string]string) error {
 
 // UntagResource removes tags by key from a registry or schema.
 func (e *Engine) UntagResource(arn string, keys []string) error {
-	e.mu.Lock()
+	e.lock()
 	defer e.mu.Unlock()
-	e.purge(e.cfg.Now())
 	t, err := e.taggable(arn)
 	if err != nil {
 		return err
@@ -60,9 +58,8 @@ func (e *Engine) UntagResource(arn string, keys []string) error {
 
 // GetTags returns the tags of a registry or schema.
 func (e *Engine) GetTags(arn string) (map[string]string, error) {
-	e.mu.Lock()
+	e.lock()
 	defer e.mu.Unlock()
-	e.purge(e.cfg.Now())
 	t, err := e.taggable(arn)
 	if err != nil {
 		return nil, err

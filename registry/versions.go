@@ -141,10 +141,8 @@ func (e *Engine) RegisterSchemaVersion(ref SchemaRef, definition string) (*Versi
 		return nil, err
 	}
 
-	e.mu.Lock()
+	now := e.lock()
 	defer e.mu.Unlock()
-	now := e.cfg.Now()
-	e.purge(now)
 	if s, err = e.resolveSchema(ref, true); err != nil {
 		return nil, err
 	}
@@ -232,10 +230,8 @@ func (e *Engine) versionByNumber(s *schemaState, sref SchemaRef, n VersionNumber
 
 // GetSchemaVersion describes a version.
 func (e *Engine) GetSchemaVersion(ref VersionRef) (*VersionInfo, error) {
-	e.mu.Lock()
+	now := e.lock()
 	defer e.mu.Unlock()
-	now := e.cfg.Now()
-	e.purge(now)
 	v, err := e.resolveVersion(ref, now)
 	if err != nil {
 		return nil, err
@@ -260,10 +256,8 @@ func (e *Engine) GetSchemaByDefinition(ref SchemaRef, definition string) (*Versi
 	if err != nil {
 		return nil, err
 	}
-	e.mu.Lock()
+	now := e.lock()
 	defer e.mu.Unlock()
-	now := e.cfg.Now()
-	e.purge(now)
 	if s, err = e.resolveSchema(ref, false); err != nil {
 		return nil, err
 	}
@@ -276,10 +270,8 @@ func (e *Engine) GetSchemaByDefinition(ref SchemaRef, definition string) (*Versi
 
 // ListSchemaVersions lists a schema's versions in number order.
 func (e *Engine) ListSchemaVersions(ref SchemaRef, page Page) ([]VersionInfo, string, error) {
-	e.mu.Lock()
+	now := e.lock()
 	defer e.mu.Unlock()
-	now := e.cfg.Now()
-	e.purge(now)
 	after, limit, err := page.bounds()
 	if err != nil {
 		return nil, "", err
@@ -322,10 +314,8 @@ func (e *Engine) DeleteSchemaVersions(ref SchemaRef, versions string) ([]Version
 	if err != nil {
 		return nil, err
 	}
-	e.mu.Lock()
+	now := e.lock()
 	defer e.mu.Unlock()
-	now := e.cfg.Now()
-	e.purge(now)
 	s, err := e.resolveSchema(ref, true)
 	if err != nil {
 		return nil, err
