@@ -1,0 +1,105 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+func noEnv(string) string { return "" }
+
+// TestDemo runs the whole story against an in-process emulator: every step
+// checks itself, so a nil error means each happened as narrated.
+func TestDemo(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	var out bytes.Buffer
+	if err := run(ctx, nil, &out, noEnv); err != nil {
+		t.Fatalf("demo failed: %v\noutput:\n%s", err, out.String())
+	}
+	for _, want := range []string{
+		"✓ All 5 steps happened as narrated.",
+		`o-2101  Order v1        → Order v2        {"orderId":"o-2101","customer":"grace","amountCents":1700,"couponCode":null}`,
+		`e-3002  OrderEvents v2  → OrderEvents v1  {"eventId":"e-3002","orderId":"o-1002","status":"SHIPPED","customer":"grace"}`,
+		"• OrderEvent.customer [reader-field-missing-default]",
+		"• Order.warehouse [reader-field-missing-default]",
+		`"KinesisBatchInfo": {`,
+		"bisecting isolated the poison record",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q; output:\n%s", want, out.String())
+		}
+	}
+	for _, line := range strings.Split(out.String(), "\n") {
+		if strings.HasPrefix(line, "  ✗ ") {
+			t.Errorf("output reports a failed check %q; output:\n%s", line, out.String())
+		}
+	}
+}
+
+func TestArgs(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		args []string
+		want error
+	}{
+		{"unknown flag", []string{"-nope"}, errUsage},
+		{"positional argument", []string{"extra"}, errUsage},
+		{"non-positive wait", []string{"-wait", "0s"}, errUsage},
+		{"help", []string{"-h"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var out bytes.Buffer
+			err := run(context.Background(), tt.args, &out, noEnv)
+			if tt.want == nil {
+				if err == nil || !strings.Contains(out.String(), "-endpoint") {
+					t.Fatalf("run(%q) = %v, output %q; want usage and flag.ErrHelp", tt.args, err, out.String())
+				}
+				return
+			}
+			if !errors.Is(err, tt.want) {
+				t.Fatalf("run(%q) = %v, want %v", tt.args, err, tt.want)
+			}
+		})
+	}
+}
+
+// TestRemoteUnreachable checks that -endpoint with nothing listening fails
+// clearly instead of hanging.
+func TestRemoteUnreachable(t *testing.T) {
+	t.Parallel()
+	var out bytes.Buffer
+	err := run(context.Background(), []string{"-endpoint", "http://127.0.0.1:1"}, &out, noEnv)
+	if err == nil || !strings.Contains(err.Error(), "is evolvestack running at http://127.0.0.1:1?") {
+		t.Fatalf("run = %v, want a connection error naming the endpoint; output:\n%s", err, out.String())
+	}
+}
+
+func TestOrderedJSON(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, in, want string
+		fields         []string
+	}{
+		{"schema order", `{"b":2,"a":1}`, `{"a":1,"b":2}`, []string{"a", "b"}},
+		{"reversed", `{"a":1,"b":2}`, `{"b":2,"a":1}`, []string{"b", "a"}},
+		{"absent field skipped", `{"a":1}`, `{"a":1}`, []string{"x", "a"}},
+		{"unnamed fields last", `{"z":true,"a":1}`, `{"a":1,"z":true}`, []string{"a"}},
+		{"not an object", `[1]`, `[1]`, []string{"a"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if got := orderedJSON(tt.fields, []byte(tt.in)); got != tt.want {
+				t.Fatalf("orderedJSON(%v, %s) = %s, want %s", tt.fields, tt.in, got, tt.want)
+			}
+		})
+	}
+}
