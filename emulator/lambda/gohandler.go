@@ -1,6 +1,7 @@
 package lambda
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -16,7 +17,11 @@ import (
 
 // goHandler is an in-process handler.
 type goHandler struct {
-	h awslambda.Handler
+	// handler returns the lambda.Handler for one invocation. A function
+	// gets a fresh wrapper each time: the response bytes of aws-lambda-go's
+	// wrapper point into a buffer it reuses, so two concurrent invocations
+	// through one wrapper could see each other's response.
+	handler func() awslambda.Handler
 }
 
 // GoHandlerDefaultRole is the execution role of functions RegisterHandler
@@ -35,6 +40,10 @@ func (s *Service) RegisterHandler(functionName string, handler any) error {
 	if err != nil {
 		return fmt.Errorf("lambda: register handler for %s: %w", functionName, err)
 	}
+	factory := func() awslambda.Handler { return h }
+	if _, ok := handler.(awslambda.Handler); !ok {
+		factory = func() awslambda.Handler { return awslambda.NewHandler(handler) }
+	}
 	name, q := parseFunctionRef(functionName)
 	if name == "" || q != "" || !validFunctionName(name) {
 		return fmt.Errorf("lambda: register handler: invalid function name %q", functionName)
@@ -44,7 +53,7 @@ func (s *Service) RegisterHandler(functionName string, handler any) error {
 	if s.closed {
 		return errServiceClosed()
 	}
-	s.goHandlers[name] = &goHandler{h: h}
+	s.goHandlers[name] = &goHandler{handler: factory}
 	if fn := s.functions[name]; fn != nil {
 		fn.mu.Lock()
 		fn.goWarm = false
@@ -160,7 +169,7 @@ func (s *Service) runGo(ctx context.Context, fn *function, inv *invocation, expi
 	hctx = lambdacontext.NewContext(hctx, lc)
 	done := make(chan outcome, 1)
 	go func() {
-		done <- callGo(hctx, h.h, inv)
+		done <- callGo(hctx, h.handler(), inv)
 	}()
 	select {
 	case out := <-done:
@@ -199,7 +208,8 @@ func callGo(ctx context.Context, h awslambda.Handler, inv *invocation) (out outc
 	if len(resp) > maxResponsePayload {
 		return errorOutcome("Function.ResponseSizeTooLarge", fmt.Sprintf("Response payload size exceeded maximum allowed payload size (%d bytes).", maxResponsePayload))
 	}
-	return outcome{payload: resp}
+	// Copy: the handler may reuse the buffer behind resp.
+	return outcome{payload: bytes.Clone(resp)}
 }
 
 func documentOutcome(doc *messages.InvokeResponse_Error, inv *invocation) outcome {
