@@ -1,3 +1,5 @@
+//go:build !evolvestack_slim
+
 package main
 
 import (

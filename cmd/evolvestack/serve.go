@@ -28,6 +28,7 @@ type serveConfig struct {
 	authKeys   string
 	clockScale float64
 	drain      time.Duration
+	initFile   string
 }
 
 // envOr returns the environment variable's value, or def when unset.
@@ -54,6 +55,7 @@ func parseServe(args []string, stderr io.Writer, getenv func(string) string) (*s
 		scale = s
 		return nil
 	})
+	fs.StringVar(&c.initFile, "init", getenv("EVOLVESTACK_INIT"), "YAML provisioning file whose resources are created at start-up (EVOLVESTACK_INIT)")
 	fs.DurationVar(&c.drain, "shutdown-timeout", 30*time.Second, "how long to wait for in-flight requests on SIGINT/SIGTERM")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -152,6 +154,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		fmt.Fprintf(stderr, "evolvestack: %v\n", err)
 		return 2
 	}
+	initFile, err := loadInit(cfg.initFile)
+	if err != nil {
+		fmt.Fprintf(stderr, "evolvestack: %v\n", err)
+		return 2
+	}
 	e, err := emulator.New(opts...)
 	if err != nil {
 		fmt.Fprintf(stderr, "evolvestack: %v\n", err)
@@ -164,6 +171,12 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 	}
 	endpoint := "http://" + clientAddr(ln.Addr().String())
 	e.SetEndpoint(endpoint)
+	if err := applyInit(ctx, e, initFile, log); err != nil {
+		fmt.Fprintf(stderr, "evolvestack: %v\n", err)
+		_ = ln.Close()
+		_ = e.Close()
+		return 1
+	}
 	srv := &http.Server{Handler: e.Handler(), ReadHeaderTimeout: 30 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	// Lambda handler processes hold Runtime API requests open; stopping
 	// them lets Shutdown finish once the other in-flight requests have.

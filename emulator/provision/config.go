@@ -1,0 +1,201 @@
+// Package provision reads a YAML provisioning file — the Kinesis streams,
+// SQS queues, Glue schema registries and Lambda functions an emulator
+// should hold when it starts — and creates them through the services'
+// typed operations.
+//
+// The file's top-level sections apply to the emulator's default account
+// and region; a scopes list adds sections for other accounts and regions.
+// Parsing is strict: unknown keys, wrong types, bad enum values and
+// references to undeclared queues or streams are errors that name the line
+// (keys starting with x- are ignored, for YAML anchors).
+// Applying is idempotent: a resource that already exists with the declared
+// settings is left alone, so applying the same file twice changes nothing.
+// See examples/provisioning/init.yaml for a commented example.
+package provision
+
+import (
+	"github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/ast"
+)
+
+// File is a parsed provisioning file.
+type File struct {
+	// Version is the format version; 0 (absent) and 1 mean the same.
+	Version int `yaml:"version"`
+	// Resources are created in the emulator's default account and region.
+	Resources `yaml:",inline"`
+	// Scopes declare resources of other accounts and regions.
+	Scopes []Scope `yaml:"scopes"`
+
+	name string // as given to Parse, for messages
+	dir  string // relative paths are resolved against it
+}
+
+// Name returns the file name used in messages.
+func (f *File) Name() string { return f.name }
+
+// Resources are the sections one scope declares.
+type Resources struct {
+	Streams    []Stream   `yaml:"streams"`
+	Queues     []Queue    `yaml:"queues"`
+	Registries []Registry `yaml:"registries"`
+	Functions  []Function `yaml:"functions"`
+}
+
+// Scope is an account and region with its resources. An empty account or
+// region means the emulator's default.
+type Scope struct {
+	Account   Account `yaml:"account"`
+	Region    string  `yaml:"region"`
+	Resources `yaml:",inline"`
+	Line      int `yaml:"-"`
+}
+
+// Account is a 12-digit account id. It is read as written, so an
+// unquoted 000000000000 keeps its zeros.
+type Account string
+
+// UnmarshalYAML keeps a scalar's source text.
+func (a *Account) UnmarshalYAML(n ast.Node) error {
+	if _, ok := n.(ast.ScalarNode); !ok {
+		return &yaml.SyntaxError{Message: "account: want a 12-digit id", Token: n.GetToken()}
+	}
+	if n.Type() == ast.NullType {
+		*a = ""
+		return nil
+	}
+	*a = Account(n.GetToken().Value)
+	return nil
+}
+
+// Stream is a Kinesis data stream.
+type Stream struct {
+	Name string `yaml:"name"`
+	// Shards makes a PROVISIONED stream with that many shards; without it
+	// the stream is ON_DEMAND.
+	Shards *int32 `yaml:"shards"`
+	// Mode is PROVISIONED or ON_DEMAND; it defaults from Shards.
+	Mode string `yaml:"mode"`
+	// RetentionHours raises the retention period from the default 24.
+	RetentionHours *int32            `yaml:"retentionHours"`
+	Tags           map[string]string `yaml:"tags"`
+	Line           int               `yaml:"-"`
+}
+
+// Queue is an SQS queue.
+type Queue struct {
+	Name string `yaml:"name"`
+	// Fifo makes a FIFO queue; it defaults to whether Name ends in .fifo.
+	Fifo *bool `yaml:"fifo"`
+	// Attributes are CreateQueue attributes (VisibilityTimeout,
+	// MessageRetentionPeriod, ...); numbers and booleans may be unquoted.
+	Attributes map[string]string `yaml:"attributes"`
+	// Redrive sets the RedrivePolicy from a queue of the same scope.
+	Redrive *Redrive          `yaml:"redrive"`
+	Tags    map[string]string `yaml:"tags"`
+	Line    int               `yaml:"-"`
+}
+
+// Redrive names a queue's dead-letter queue.
+type Redrive struct {
+	// DeadLetterQueue is the name of a queue declared in the same scope,
+	// or a queue ARN.
+	DeadLetterQueue string `yaml:"deadLetterQueue"`
+	MaxReceiveCount int    `yaml:"maxReceiveCount"`
+	Line            int    `yaml:"-"`
+}
+
+// Registry is a Glue schema registry and its schemas.
+type Registry struct {
+	Name        string            `yaml:"name"`
+	Description string            `yaml:"description"`
+	Tags        map[string]string `yaml:"tags"`
+	Schemas     []Schema          `yaml:"schemas"`
+	Line        int               `yaml:"-"`
+}
+
+// Schema is a Glue schema with its versions, oldest first.
+type Schema struct {
+	Name string `yaml:"name"`
+	// Format is AVRO, JSON or PROTOBUF.
+	Format string `yaml:"format"`
+	// Compatibility is the mode (NONE, DISABLED, BACKWARD, ...); the
+	// default is BACKWARD, as in Glue.
+	Compatibility string            `yaml:"compatibility"`
+	Description   string            `yaml:"description"`
+	Tags          map[string]string `yaml:"tags"`
+	Versions      []SchemaVersion   `yaml:"versions"`
+	Line          int               `yaml:"-"`
+}
+
+// SchemaVersion is one definition, inline or from a file relative to the
+// provisioning file.
+type SchemaVersion struct {
+	Definition string `yaml:"definition"`
+	File       string `yaml:"file"`
+	Line       int    `yaml:"-"`
+
+	text string // the definition, read from File when set
+}
+
+// Text returns the definition (read from File at parse time).
+func (v *SchemaVersion) Text() string { return v.text }
+
+// Function is a Lambda function from a zip package.
+type Function struct {
+	Name string `yaml:"name"`
+	// Runtime defaults to provided.al2023 and Handler to bootstrap.
+	Runtime string `yaml:"runtime"`
+	Handler string `yaml:"handler"`
+	// Zip is the deployment package, relative to the provisioning file.
+	Zip string `yaml:"zip"`
+	// Role defaults to arn:aws:iam::<account>:role/evolvestack.
+	Role        string            `yaml:"role"`
+	Description string            `yaml:"description"`
+	Timeout     *int32            `yaml:"timeout"`
+	MemorySize  *int32            `yaml:"memorySize"`
+	Environment map[string]string `yaml:"environment"`
+	// DeadLetterQueue is the name of a queue of the same scope (or an ARN)
+	// for failed asynchronous invocations.
+	DeadLetterQueue string            `yaml:"deadLetterQueue"`
+	Tags            map[string]string `yaml:"tags"`
+	EventSources    []EventSource     `yaml:"eventSources"`
+	Line            int               `yaml:"-"`
+
+	zipPath string // Zip resolved against the file's directory
+}
+
+// EventSource is an event source mapping from a queue or a stream of the
+// same scope to the function.
+type EventSource struct {
+	// Queue or Stream (exactly one) names the source, or gives its ARN.
+	Queue  string `yaml:"queue"`
+	Stream string `yaml:"stream"`
+
+	BatchSize                      *int32 `yaml:"batchSize"`
+	MaximumBatchingWindowInSeconds *int32 `yaml:"maximumBatchingWindowInSeconds"`
+	Enabled                        *bool  `yaml:"enabled"`
+	// FunctionResponseTypes may hold ReportBatchItemFailures.
+	FunctionResponseTypes []string `yaml:"functionResponseTypes"`
+	// Filters are event filter patterns (JSON).
+	Filters []string `yaml:"filters"`
+	// MaximumConcurrency applies to queues.
+	MaximumConcurrency *int32 `yaml:"maximumConcurrency"`
+
+	// Stream-only settings. StartingPosition defaults to LATEST.
+	StartingPosition           string     `yaml:"startingPosition"`
+	MaximumRetryAttempts       *int32     `yaml:"maximumRetryAttempts"`
+	MaximumRecordAgeInSeconds  *int32     `yaml:"maximumRecordAgeInSeconds"`
+	BisectBatchOnFunctionError *bool      `yaml:"bisectBatchOnFunctionError"`
+	ParallelizationFactor      *int32     `yaml:"parallelizationFactor"`
+	TumblingWindowInSeconds    *int32     `yaml:"tumblingWindowInSeconds"`
+	OnFailure                  *OnFailure `yaml:"onFailure"`
+	Line                       int        `yaml:"-"`
+}
+
+// OnFailure is where a stream mapping sends records it gives up on.
+type OnFailure struct {
+	// Queue names a queue of the same scope, or gives its ARN.
+	Queue string `yaml:"queue"`
+	Line  int    `yaml:"-"`
+}
