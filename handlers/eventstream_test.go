@@ -29,12 +29,12 @@ func TestEventStreamFraming(t *testing.T) {
 		headers map[string]string
 		payload string
 	}{
-		{"event", eventMessage("SubscribeToShardEvent", payload),
+		{"event", eventMessage("SubscribeToShardEvent", "application/json", payload),
 			map[string]string{":message-type": "event", ":event-type": "SubscribeToShardEvent", ":content-type": "application/json"},
 			`{"Records":[{"SequenceNumber":"1","ApproximateArrivalTimestamp":1.7000000005E9,"Data":"aGk=","PartitionKey":"k"}],"MillisBehindLatest":0}`},
-		{"initial response", eventMessage("initial-response", []byte("{}")),
+		{"initial response", eventMessage("initial-response", "application/json", []byte("{}")),
 			map[string]string{":message-type": "event", ":event-type": "initial-response"}, `{}`},
-		{"exception", exceptionMessage(&awsapi.Error{Code: "ResourceInUseException", Message: `a "quoted" text`}),
+		{"exception", exceptionMessage(&awsapi.Error{Code: "ResourceInUseException", Message: `a "quoted" text`}, "application/json", []byte(`{"message":"a \"quoted\" text"}`)),
 			map[string]string{":message-type": "exception", ":exception-type": "ResourceInUseException"}, `{"message":"a \"quoted\" text"}`},
 	}
 	for _, tc := range tests {

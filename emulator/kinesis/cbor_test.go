@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/smithy-go/eventstream"
 	"github.com/fxamacker/cbor/v2"
 
 	"github.com/evolvestack/evolvestack/emulator"
@@ -74,5 +75,52 @@ func TestCBORRoundTrip(t *testing.T) {
 	status, bad := cborCall(t, e, "DescribeStream", map[string]any{"StreamName": "missing"})
 	if status != 400 || bad["__type"] != "ResourceNotFoundException" {
 		t.Errorf("error %d %v", status, bad)
+	}
+}
+
+// TestCBORSubscribeToShard reads an enhanced fan-out subscription in CBOR:
+// the event-stream messages carry CBOR payloads.
+func TestCBORSubscribeToShard(t *testing.T) {
+	t.Parallel()
+	e := emulator.Start(t)
+	cborCall(t, e, "CreateStream", map[string]any{"StreamName": "efo", "ShardCount": 1})
+	_, sum := cborCall(t, e, "DescribeStreamSummary", map[string]any{"StreamName": "efo"})
+	arn := sum["StreamDescriptionSummary"].(map[any]any)["StreamARN"].(string)
+	_, reg := cborCall(t, e, "RegisterStreamConsumer", map[string]any{"StreamARN": arn, "ConsumerName": "c"})
+	consumer := reg["Consumer"].(map[any]any)["ConsumerARN"].(string)
+	cborCall(t, e, "PutRecord", map[string]any{"StreamName": "efo", "Data": []byte("payload"), "PartitionKey": "k"})
+
+	body, _ := cbor.Marshal(map[string]any{"ConsumerARN": consumer, "ShardId": "shardId-000000000000",
+		"StartingPosition": map[string]any{"Type": "TRIM_HORIZON"}})
+	req, _ := http.NewRequest(http.MethodPost, e.Endpoint()+"/", bytes.NewReader(body))
+	req.Header.Set("X-Amz-Target", "Kinesis_20131202.SubscribeToShard")
+	req.Header.Set("Content-Type", "application/x-amz-cbor-1.1")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	dec := eventstream.NewDecoder()
+	for _, want := range []string{"initial-response", "SubscribeToShardEvent"} {
+		msg, err := dec.Decode(resp.Body, nil)
+		if err != nil {
+			t.Fatalf("decoding %s: %v", want, err)
+		}
+		if got := msg.Headers.Get(":event-type"); got == nil || got.String() != want {
+			t.Fatalf("event type %v, want %s", got, want)
+		}
+		if ct := msg.Headers.Get(":content-type"); ct == nil || ct.String() != "application/x-amz-cbor-1.1" {
+			t.Fatalf("%s content type %v", want, ct)
+		}
+		var payload map[string]any
+		if err := cbor.Unmarshal(msg.Payload, &payload); err != nil {
+			t.Fatalf("%s payload is not CBOR: %v", want, err)
+		}
+		if want == "SubscribeToShardEvent" {
+			recs, _ := payload["Records"].([]any)
+			if len(recs) != 1 || !bytes.Equal(recs[0].(map[any]any)["Data"].([]byte), []byte("payload")) {
+				t.Fatalf("event %v", payload)
+			}
+		}
 	}
 }
