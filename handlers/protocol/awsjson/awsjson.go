@@ -29,8 +29,35 @@ const (
 type Codec struct {
 	cache shape.Cache
 	// bufs recycles response buffers: large outputs (GetRecords with
-	// thousands of records) would otherwise regrow one per call.
-	bufs sync.Pool
+	// thousands of records) would otherwise regrow one per call. A plain
+	// free list, not a sync.Pool, so buffers survive garbage collections.
+	mu   sync.Mutex
+	bufs [][]byte
+}
+
+// maxFreeBuffers bounds how many response buffers the codec keeps.
+const maxFreeBuffers = 8
+
+func (c *Codec) getBuffer() []byte {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if n := len(c.bufs); n > 0 {
+		b := c.bufs[n-1]
+		c.bufs = c.bufs[:n-1]
+		return b[:0]
+	}
+	return make([]byte, 0, 1024)
+}
+
+func (c *Codec) putBuffer(b []byte) {
+	if cap(b) > maxPooledBuffer {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.bufs) < maxFreeBuffers {
+		c.bufs = append(c.bufs, b[:0])
+	}
 }
 
 // maxPooledBuffer bounds the buffers kept for reuse.
@@ -88,16 +115,9 @@ func (c *Codec) WriteOutput(w http.ResponseWriter, req *protocol.Request, desc *
 		if err != nil {
 			return fmt.Errorf("awsjson: encode %s: %w", op.Name, err)
 		}
-		buf, _ := c.bufs.Get().(*[]byte)
-		if buf == nil {
-			buf = new(make([]byte, 0, 1024))
-		}
-		body = jsonwire.Marshal((*buf)[:0], plan, reflect.Indirect(v), jsonwire.Options{})
+		body = jsonwire.Marshal(c.getBuffer(), plan, reflect.Indirect(v), jsonwire.Options{})
 		writeBody(w, req, desc, http.StatusOK, body)
-		if cap(body) <= maxPooledBuffer {
-			*buf = body[:0]
-			c.bufs.Put(buf)
-		}
+		c.putBuffer(body)
 		return nil
 	}
 	writeBody(w, req, desc, http.StatusOK, body)
