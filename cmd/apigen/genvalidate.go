@@ -93,12 +93,13 @@ func (g *generator) noteSkipped(p string) {
 	g.skipped = append(g.skipped, p)
 }
 
-// regex returns the package variable holding expr, compiled once.
+// regex returns an expression yielding expr compiled: a call of a package
+// function that compiles it on first use, so start-up pays for none.
 func (g *generator) regex(expr string) string {
 	if v, ok := g.regexVar[expr]; ok {
 		return v
 	}
-	v := "apigenRe" + strconv.Itoa(len(g.regexList))
+	v := "apigenRe" + strconv.Itoa(len(g.regexList)) + "()"
 	g.regexVar[expr] = v
 	g.regexList = append(g.regexList, expr)
 	return v
@@ -331,9 +332,9 @@ func (g *generator) validateFile() (string, error) {
 	src := body.String()
 	var imports []string
 	for _, imp := range []struct{ pkg, use string }{
-		{"maps", "maps."}, {"regexp", "regexp."}, {"slices", "slices."}, {"strconv", "strconv."},
+		{"maps", "maps."}, {"regexp", "regexp."}, {"slices", "slices."}, {"strconv", "strconv."}, {"sync", "sync."},
 	} {
-		if strings.Contains(src, imp.use) || (imp.pkg == "regexp" && len(g.regexList) > 0) {
+		if strings.Contains(src, imp.use) || ((imp.pkg == "regexp" || imp.pkg == "sync") && len(g.regexList) > 0) {
 			imports = append(imports, strconv.Quote(imp.pkg))
 		}
 	}
@@ -344,13 +345,13 @@ func (g *generator) validateFile() (string, error) {
 		b.WriteString("import (\n" + strings.Join(imports, "\n") + "\n)\n\n")
 	}
 	if len(g.regexList) > 0 {
-		b.WriteString("// Patterns of the model, translated from Java to RE2 and anchored.\nvar (\n")
+		b.WriteString("// Patterns of the model, translated from Java to RE2 and anchored,\n// compiled on first use.\nvar (\n")
 		for i, expr := range g.regexList {
 			q := "`" + expr + "`"
 			if strings.Contains(expr, "`") {
 				q = strconv.Quote(expr)
 			}
-			fmt.Fprintf(&b, "apigenRe%d = regexp.MustCompile(%s)\n", i, q)
+			fmt.Fprintf(&b, "apigenRe%d = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(%s) })\n", i, q)
 		}
 		b.WriteString(")\n\n")
 	}

@@ -5,46 +5,78 @@ package eventbridge
 import (
 	"regexp"
 	"strconv"
+	"sync"
 
 	"github.com/evolvestack/evolvestack/emulator/awsapi"
 )
 
-// Patterns of the model, translated from Java to RE2 and anchored.
+// Patterns of the model, translated from Java to RE2 and anchored,
+// compiled on first use.
 var (
-	apigenRe0  = regexp.MustCompile(`^(?s:^arn:aws([a-z]|\-)*:events:([a-z]|\d|\-)*:([0-9]{12})?:api-destination\/[\.\-_A-Za-z0-9]+\/[\-A-Za-z0-9]+$)$`)
-	apigenRe1  = regexp.MustCompile(`^(?s:[\.\-_A-Za-z0-9]+)$`)
-	apigenRe2  = regexp.MustCompile(`^(?s:^arn:aws([a-z]|\-)*:events:([a-z]|\d|\-)*:([0-9]{12})?:.+\/[\.\-_A-Za-z0-9]+$)$`)
-	apigenRe3  = regexp.MustCompile(`^(?s:^arn:aws([a-z]|\-)*:events:([a-z]|\d|\-)*:([0-9]{12})?:connection\/[\.\-_A-Za-z0-9]+\/[\-A-Za-z0-9]+$)$`)
-	apigenRe4  = regexp.MustCompile(`^(?s:^[ \t]*[^\x00-\x1F:\x7F]+([ \t]+[^\x00-\x1F:\x7F]+)*[ \t]*$)$`)
-	apigenRe5  = regexp.MustCompile("^(?s:^[!#$%&'*+-.^_`|~0-9a-zA-Z]+$)$")
-	apigenRe6  = regexp.MustCompile(`^(?s:[^\x00-\x1F\x7F]+)$`)
-	apigenRe7  = regexp.MustCompile(`^(?s:^arn:aws([a-z]|\-)*:events:([a-z]|\d|\-)*:([0-9]{12})?:.+\/.+$)$`)
-	apigenRe8  = regexp.MustCompile(`^(?s:(arn:aws[\w-]*:events:[a-z]+-[a-z]+-[\w-]+:[0-9]{12}:event-bus\/)?[/\.\-_A-Za-z0-9]+)$`)
-	apigenRe9  = regexp.MustCompile(`^(?s:.+)$`)
-	apigenRe10 = regexp.MustCompile(`^(?s:\s*$)`)
-	apigenRe11 = regexp.MustCompile(`^(?s:[/\.\-_A-Za-z0-9]+)$`)
-	apigenRe12 = regexp.MustCompile(`^(?s:\d{12})$`)
-	apigenRe13 = regexp.MustCompile(`^(?s:aws\.partner(/[\.\-_A-Za-z0-9]+){2,})$`)
-	apigenRe14 = regexp.MustCompile(`^(?s:[a-zA-Z0-9-_]+)$`)
-	apigenRe15 = regexp.MustCompile(`^(?s:^((%[0-9A-Fa-f]{2}|[-()_.!~*';/?:@\x26=+$,A-Za-z0-9])+)([).!';/?:,])?$)$`)
-	apigenRe16 = regexp.MustCompile(`^(?s:.*)$`)
-	apigenRe17 = regexp.MustCompile(`^(?s:^[a-zA-Z0-9_\-/:]*$)$`)
-	apigenRe18 = regexp.MustCompile(`^(?s:^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$)$`)
-	apigenRe19 = regexp.MustCompile(`^(?s:^[\-a-z0-9]+$)$`)
-	apigenRe20 = regexp.MustCompile(`^(?s:aws\.partner/[\.\-_A-Za-z0-9]+/[/\.\-_A-Za-z0-9]*)$`)
-	apigenRe21 = regexp.MustCompile(`^(?s:^[A-Za-z0-9\-]+[\.][A-Za-z0-9\-]+$)$`)
-	apigenRe22 = regexp.MustCompile(`^(?s:(\d{12}|\*))$`)
-	apigenRe23 = regexp.MustCompile(`^(?s:events:[a-zA-Z]+)$`)
-	apigenRe24 = regexp.MustCompile(`^(?s:^[ \t]*[\x20-\x7E]+([ \t]+[\x20-\x7E]+)*[ \t]*$)$`)
-	apigenRe25 = regexp.MustCompile(`^(?s:[^\x00-\x09\x0B\x0C\x0E-\x1F\x7F]+)$`)
-	apigenRe26 = regexp.MustCompile(`^(?s:^(?:^arn:[a-z0-9\-]+:vpc-lattice:[a-zA-Z0-9\-]+:\d{12}:resourceconfiguration/rcfg-[0-9a-z]{17}$|^$))$`)
-	apigenRe27 = regexp.MustCompile(`^(?s:^arn:aws[a-z-]*:events:[a-z]+-[a-z-]+-\d+:\d{12}:event-bus/[\w.-]+$)$`)
-	apigenRe28 = regexp.MustCompile(`^(?s:[A-Za-z0-9\_\-]+)$`)
-	apigenRe29 = regexp.MustCompile(`^(?s:^arn:aws([a-z]|\-)*:route53:::healthcheck/[\-a-z0-9]+$)$`)
-	apigenRe30 = regexp.MustCompile(`^(?s:(arn:aws[\w-]*:events:[a-z]+-[a-z]+-[\w-]+:[0-9]{12}:event-bus\/)?[\.\-_A-Za-z0-9]+)$`)
-	apigenRe31 = regexp.MustCompile(`^(?s:(^arn:aws([a-z]|\-)*:secretsmanager:[a-z0-9-.]+:.*)|(\$(\.[\w_-]+(\[(\d+|\*)\])*)*))$`)
-	apigenRe32 = regexp.MustCompile(`^(?s:^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$)$`)
-	apigenRe33 = regexp.MustCompile(`^(?s:^[a-zA-Z0-9](-*[a-zA-Z0-9])*$)$`)
+	apigenRe0 = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^(?s:^arn:aws([a-z]|\-)*:events:([a-z]|\d|\-)*:([0-9]{12})?:api-destination\/[\.\-_A-Za-z0-9]+\/[\-A-Za-z0-9]+$)$`)
+	})
+	apigenRe1 = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?s:[\.\-_A-Za-z0-9]+)$`) })
+	apigenRe2 = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^(?s:^arn:aws([a-z]|\-)*:events:([a-z]|\d|\-)*:([0-9]{12})?:.+\/[\.\-_A-Za-z0-9]+$)$`)
+	})
+	apigenRe3 = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^(?s:^arn:aws([a-z]|\-)*:events:([a-z]|\d|\-)*:([0-9]{12})?:connection\/[\.\-_A-Za-z0-9]+\/[\-A-Za-z0-9]+$)$`)
+	})
+	apigenRe4 = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^(?s:^[ \t]*[^\x00-\x1F:\x7F]+([ \t]+[^\x00-\x1F:\x7F]+)*[ \t]*$)$`)
+	})
+	apigenRe5 = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile("^(?s:^[!#$%&'*+-.^_`|~0-9a-zA-Z]+$)$") })
+	apigenRe6 = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?s:[^\x00-\x1F\x7F]+)$`) })
+	apigenRe7 = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^(?s:^arn:aws([a-z]|\-)*:events:([a-z]|\d|\-)*:([0-9]{12})?:.+\/.+$)$`)
+	})
+	apigenRe8 = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^(?s:(arn:aws[\w-]*:events:[a-z]+-[a-z]+-[\w-]+:[0-9]{12}:event-bus\/)?[/\.\-_A-Za-z0-9]+)$`)
+	})
+	apigenRe9  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?s:.+)$`) })
+	apigenRe10 = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?s:\s*$)`) })
+	apigenRe11 = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?s:[/\.\-_A-Za-z0-9]+)$`) })
+	apigenRe12 = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?s:\d{12})$`) })
+	apigenRe13 = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?s:aws\.partner(/[\.\-_A-Za-z0-9]+){2,})$`) })
+	apigenRe14 = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?s:[a-zA-Z0-9-_]+)$`) })
+	apigenRe15 = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^(?s:^((%[0-9A-Fa-f]{2}|[-()_.!~*';/?:@\x26=+$,A-Za-z0-9])+)([).!';/?:,])?$)$`)
+	})
+	apigenRe16 = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?s:.*)$`) })
+	apigenRe17 = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?s:^[a-zA-Z0-9_\-/:]*$)$`) })
+	apigenRe18 = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^(?s:^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$)$`)
+	})
+	apigenRe19 = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?s:^[\-a-z0-9]+$)$`) })
+	apigenRe20 = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^(?s:aws\.partner/[\.\-_A-Za-z0-9]+/[/\.\-_A-Za-z0-9]*)$`)
+	})
+	apigenRe21 = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?s:^[A-Za-z0-9\-]+[\.][A-Za-z0-9\-]+$)$`) })
+	apigenRe22 = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?s:(\d{12}|\*))$`) })
+	apigenRe23 = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?s:events:[a-zA-Z]+)$`) })
+	apigenRe24 = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^(?s:^[ \t]*[\x20-\x7E]+([ \t]+[\x20-\x7E]+)*[ \t]*$)$`)
+	})
+	apigenRe25 = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?s:[^\x00-\x09\x0B\x0C\x0E-\x1F\x7F]+)$`) })
+	apigenRe26 = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^(?s:^(?:^arn:[a-z0-9\-]+:vpc-lattice:[a-zA-Z0-9\-]+:\d{12}:resourceconfiguration/rcfg-[0-9a-z]{17}$|^$))$`)
+	})
+	apigenRe27 = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^(?s:^arn:aws[a-z-]*:events:[a-z]+-[a-z-]+-\d+:\d{12}:event-bus/[\w.-]+$)$`)
+	})
+	apigenRe28 = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?s:[A-Za-z0-9\_\-]+)$`) })
+	apigenRe29 = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^(?s:^arn:aws([a-z]|\-)*:route53:::healthcheck/[\-a-z0-9]+$)$`)
+	})
+	apigenRe30 = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^(?s:(arn:aws[\w-]*:events:[a-z]+-[a-z]+-[\w-]+:[0-9]{12}:event-bus\/)?[\.\-_A-Za-z0-9]+)$`)
+	})
+	apigenRe31 = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^(?s:(^arn:aws([a-z]|\-)*:secretsmanager:[a-z0-9-.]+:.*)|(\$(\.[\w_-]+(\[(\d+|\*)\])*)*))$`)
+	})
+	apigenRe32 = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?s:^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$)$`) })
+	apigenRe33 = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?s:^[a-zA-Z0-9](-*[a-zA-Z0-9])*$)$`) })
 )
 
 // Validate checks the model's constraints on s.
@@ -61,7 +93,7 @@ func (s *ActivateEventSourceInput) apigenValidate(v *awsapi.ValidationErrors, pr
 	if s.Name == nil {
 		v.Null(prefix + "name")
 	} else {
-		if !apigenRe13.MatchString(*s.Name) {
+		if !apigenRe13().MatchString(*s.Name) {
 			v.Pattern(prefix+"name", *s.Name, "aws\\.partner(/[\\.\\-_A-Za-z0-9]+){2,}")
 		}
 		if awsapi.StringLength(*s.Name) < 1 {
@@ -87,7 +119,7 @@ func (s *CancelReplayInput) apigenValidate(v *awsapi.ValidationErrors, prefix st
 	if s.ReplayName == nil {
 		v.Null(prefix + "replayName")
 	} else {
-		if !apigenRe1.MatchString(*s.ReplayName) {
+		if !apigenRe1().MatchString(*s.ReplayName) {
 			v.Pattern(prefix+"replayName", *s.ReplayName, "[\\.\\-_A-Za-z0-9]+")
 		}
 		if awsapi.StringLength(*s.ReplayName) < 1 {
@@ -125,7 +157,7 @@ func (s *CreateApiDestinationInput) apigenValidate(v *awsapi.ValidationErrors, p
 	if s.InvocationEndpoint == nil {
 		v.Null(prefix + "invocationEndpoint")
 	} else {
-		if !apigenRe15.MatchString(*s.InvocationEndpoint) {
+		if !apigenRe15().MatchString(*s.InvocationEndpoint) {
 			v.Pattern(prefix+"invocationEndpoint", *s.InvocationEndpoint, "^((%!{(BADINDEX)2}|[-()_.!~*';/?:@\\x26=+$,A-Za-z0-9])+)([).!';/?:,])?$")
 		}
 		if awsapi.StringLength(*s.InvocationEndpoint) < 1 {
@@ -138,7 +170,7 @@ func (s *CreateApiDestinationInput) apigenValidate(v *awsapi.ValidationErrors, p
 	if s.ConnectionArn == nil {
 		v.Null(prefix + "connectionArn")
 	} else {
-		if !apigenRe3.MatchString(*s.ConnectionArn) {
+		if !apigenRe3().MatchString(*s.ConnectionArn) {
 			v.Pattern(prefix+"connectionArn", *s.ConnectionArn, "^arn:aws([a-z]|\\-)*:events:([a-z]|\\d|\\-)*:([0-9]{12})?:connection\\/[\\.\\-_A-Za-z0-9]+\\/[\\-A-Za-z0-9]+$")
 		}
 		if awsapi.StringLength(*s.ConnectionArn) < 1 {
@@ -149,7 +181,7 @@ func (s *CreateApiDestinationInput) apigenValidate(v *awsapi.ValidationErrors, p
 		}
 	}
 	if s.Description != nil {
-		if !apigenRe16.MatchString(*s.Description) {
+		if !apigenRe16().MatchString(*s.Description) {
 			v.Pattern(prefix+"description", *s.Description, ".*")
 		}
 		if awsapi.StringLength(*s.Description) > 512 {
@@ -159,7 +191,7 @@ func (s *CreateApiDestinationInput) apigenValidate(v *awsapi.ValidationErrors, p
 	if s.Name == nil {
 		v.Null(prefix + "name")
 	} else {
-		if !apigenRe1.MatchString(*s.Name) {
+		if !apigenRe1().MatchString(*s.Name) {
 			v.Pattern(prefix+"name", *s.Name, "[\\.\\-_A-Za-z0-9]+")
 		}
 		if awsapi.StringLength(*s.Name) < 1 {
@@ -183,7 +215,7 @@ func (s *CreateArchiveInput) Validate() error {
 
 func (s *CreateArchiveInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.KmsKeyIdentifier != nil {
-		if !apigenRe17.MatchString(*s.KmsKeyIdentifier) {
+		if !apigenRe17().MatchString(*s.KmsKeyIdentifier) {
 			v.Pattern(prefix+"kmsKeyIdentifier", *s.KmsKeyIdentifier, "^[a-zA-Z0-9_\\-/:]*$")
 		}
 		if awsapi.StringLength(*s.KmsKeyIdentifier) > 2048 {
@@ -201,7 +233,7 @@ func (s *CreateArchiveInput) apigenValidate(v *awsapi.ValidationErrors, prefix s
 		}
 	}
 	if s.Description != nil {
-		if !apigenRe16.MatchString(*s.Description) {
+		if !apigenRe16().MatchString(*s.Description) {
 			v.Pattern(prefix+"description", *s.Description, ".*")
 		}
 		if awsapi.StringLength(*s.Description) > 512 {
@@ -211,7 +243,7 @@ func (s *CreateArchiveInput) apigenValidate(v *awsapi.ValidationErrors, prefix s
 	if s.EventSourceArn == nil {
 		v.Null(prefix + "eventSourceArn")
 	} else {
-		if !apigenRe7.MatchString(*s.EventSourceArn) {
+		if !apigenRe7().MatchString(*s.EventSourceArn) {
 			v.Pattern(prefix+"eventSourceArn", *s.EventSourceArn, "^arn:aws([a-z]|\\-)*:events:([a-z]|\\d|\\-)*:([0-9]{12})?:.+\\/.+$")
 		}
 		if awsapi.StringLength(*s.EventSourceArn) < 1 {
@@ -224,7 +256,7 @@ func (s *CreateArchiveInput) apigenValidate(v *awsapi.ValidationErrors, prefix s
 	if s.ArchiveName == nil {
 		v.Null(prefix + "archiveName")
 	} else {
-		if !apigenRe1.MatchString(*s.ArchiveName) {
+		if !apigenRe1().MatchString(*s.ArchiveName) {
 			v.Pattern(prefix+"archiveName", *s.ArchiveName, "[\\.\\-_A-Za-z0-9]+")
 		}
 		if awsapi.StringLength(*s.ArchiveName) < 1 {
@@ -248,7 +280,7 @@ func (s *CreateConnectionInput) Validate() error {
 
 func (s *CreateConnectionInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.KmsKeyIdentifier != nil {
-		if !apigenRe17.MatchString(*s.KmsKeyIdentifier) {
+		if !apigenRe17().MatchString(*s.KmsKeyIdentifier) {
 			v.Pattern(prefix+"kmsKeyIdentifier", *s.KmsKeyIdentifier, "^[a-zA-Z0-9_\\-/:]*$")
 		}
 		if awsapi.StringLength(*s.KmsKeyIdentifier) > 2048 {
@@ -271,7 +303,7 @@ func (s *CreateConnectionInput) apigenValidate(v *awsapi.ValidationErrors, prefi
 		}
 	}
 	if s.Description != nil {
-		if !apigenRe16.MatchString(*s.Description) {
+		if !apigenRe16().MatchString(*s.Description) {
 			v.Pattern(prefix+"description", *s.Description, ".*")
 		}
 		if awsapi.StringLength(*s.Description) > 512 {
@@ -281,7 +313,7 @@ func (s *CreateConnectionInput) apigenValidate(v *awsapi.ValidationErrors, prefi
 	if s.Name == nil {
 		v.Null(prefix + "name")
 	} else {
-		if !apigenRe1.MatchString(*s.Name) {
+		if !apigenRe1().MatchString(*s.Name) {
 			v.Pattern(prefix+"name", *s.Name, "[\\.\\-_A-Za-z0-9]+")
 		}
 		if awsapi.StringLength(*s.Name) < 1 {
@@ -305,7 +337,7 @@ func (s *CreateEndpointInput) Validate() error {
 
 func (s *CreateEndpointInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.RoleArn != nil {
-		if !apigenRe18.MatchString(*s.RoleArn) {
+		if !apigenRe18().MatchString(*s.RoleArn) {
 			v.Pattern(prefix+"roleArn", *s.RoleArn, "^arn:aws[a-z-]*:iam::\\d{12}:role\\/[\\w+=,.@/-]+$")
 		}
 		if awsapi.StringLength(*s.RoleArn) < 1 {
@@ -337,7 +369,7 @@ func (s *CreateEndpointInput) apigenValidate(v *awsapi.ValidationErrors, prefix 
 		s.RoutingConfig.apigenValidate(v, prefix+"routingConfig.")
 	}
 	if s.Description != nil {
-		if !apigenRe16.MatchString(*s.Description) {
+		if !apigenRe16().MatchString(*s.Description) {
 			v.Pattern(prefix+"description", *s.Description, ".*")
 		}
 		if awsapi.StringLength(*s.Description) > 512 {
@@ -347,7 +379,7 @@ func (s *CreateEndpointInput) apigenValidate(v *awsapi.ValidationErrors, prefix 
 	if s.Name == nil {
 		v.Null(prefix + "name")
 	} else {
-		if !apigenRe1.MatchString(*s.Name) {
+		if !apigenRe1().MatchString(*s.Name) {
 			v.Pattern(prefix+"name", *s.Name, "[\\.\\-_A-Za-z0-9]+")
 		}
 		if awsapi.StringLength(*s.Name) < 1 {
@@ -382,7 +414,7 @@ func (s *CreateEventBusInput) apigenValidate(v *awsapi.ValidationErrors, prefix 
 		s.DeadLetterConfig.apigenValidate(v, prefix+"deadLetterConfig.")
 	}
 	if s.KmsKeyIdentifier != nil {
-		if !apigenRe17.MatchString(*s.KmsKeyIdentifier) {
+		if !apigenRe17().MatchString(*s.KmsKeyIdentifier) {
 			v.Pattern(prefix+"kmsKeyIdentifier", *s.KmsKeyIdentifier, "^[a-zA-Z0-9_\\-/:]*$")
 		}
 		if awsapi.StringLength(*s.KmsKeyIdentifier) > 2048 {
@@ -395,7 +427,7 @@ func (s *CreateEventBusInput) apigenValidate(v *awsapi.ValidationErrors, prefix 
 		}
 	}
 	if s.EventSourceName != nil {
-		if !apigenRe13.MatchString(*s.EventSourceName) {
+		if !apigenRe13().MatchString(*s.EventSourceName) {
 			v.Pattern(prefix+"eventSourceName", *s.EventSourceName, "aws\\.partner(/[\\.\\-_A-Za-z0-9]+){2,}")
 		}
 		if awsapi.StringLength(*s.EventSourceName) < 1 {
@@ -408,7 +440,7 @@ func (s *CreateEventBusInput) apigenValidate(v *awsapi.ValidationErrors, prefix 
 	if s.Name == nil {
 		v.Null(prefix + "name")
 	} else {
-		if !apigenRe11.MatchString(*s.Name) {
+		if !apigenRe11().MatchString(*s.Name) {
 			v.Pattern(prefix+"name", *s.Name, "[/\\.\\-_A-Za-z0-9]+")
 		}
 		if awsapi.StringLength(*s.Name) < 1 {
@@ -434,7 +466,7 @@ func (s *CreatePartnerEventSourceInput) apigenValidate(v *awsapi.ValidationError
 	if s.Account == nil {
 		v.Null(prefix + "account")
 	} else {
-		if !apigenRe12.MatchString(*s.Account) {
+		if !apigenRe12().MatchString(*s.Account) {
 			v.Pattern(prefix+"account", *s.Account, "\\d{12}")
 		}
 		if awsapi.StringLength(*s.Account) < 12 {
@@ -447,7 +479,7 @@ func (s *CreatePartnerEventSourceInput) apigenValidate(v *awsapi.ValidationError
 	if s.Name == nil {
 		v.Null(prefix + "name")
 	} else {
-		if !apigenRe13.MatchString(*s.Name) {
+		if !apigenRe13().MatchString(*s.Name) {
 			v.Pattern(prefix+"name", *s.Name, "aws\\.partner(/[\\.\\-_A-Za-z0-9]+){2,}")
 		}
 		if awsapi.StringLength(*s.Name) < 1 {
@@ -473,7 +505,7 @@ func (s *DeactivateEventSourceInput) apigenValidate(v *awsapi.ValidationErrors, 
 	if s.Name == nil {
 		v.Null(prefix + "name")
 	} else {
-		if !apigenRe13.MatchString(*s.Name) {
+		if !apigenRe13().MatchString(*s.Name) {
 			v.Pattern(prefix+"name", *s.Name, "aws\\.partner(/[\\.\\-_A-Za-z0-9]+){2,}")
 		}
 		if awsapi.StringLength(*s.Name) < 1 {
@@ -499,7 +531,7 @@ func (s *DeauthorizeConnectionInput) apigenValidate(v *awsapi.ValidationErrors, 
 	if s.Name == nil {
 		v.Null(prefix + "name")
 	} else {
-		if !apigenRe1.MatchString(*s.Name) {
+		if !apigenRe1().MatchString(*s.Name) {
 			v.Pattern(prefix+"name", *s.Name, "[\\.\\-_A-Za-z0-9]+")
 		}
 		if awsapi.StringLength(*s.Name) < 1 {
@@ -525,7 +557,7 @@ func (s *DeleteApiDestinationInput) apigenValidate(v *awsapi.ValidationErrors, p
 	if s.Name == nil {
 		v.Null(prefix + "name")
 	} else {
-		if !apigenRe1.MatchString(*s.Name) {
+		if !apigenRe1().MatchString(*s.Name) {
 			v.Pattern(prefix+"name", *s.Name, "[\\.\\-_A-Za-z0-9]+")
 		}
 		if awsapi.StringLength(*s.Name) < 1 {
@@ -551,7 +583,7 @@ func (s *DeleteArchiveInput) apigenValidate(v *awsapi.ValidationErrors, prefix s
 	if s.ArchiveName == nil {
 		v.Null(prefix + "archiveName")
 	} else {
-		if !apigenRe1.MatchString(*s.ArchiveName) {
+		if !apigenRe1().MatchString(*s.ArchiveName) {
 			v.Pattern(prefix+"archiveName", *s.ArchiveName, "[\\.\\-_A-Za-z0-9]+")
 		}
 		if awsapi.StringLength(*s.ArchiveName) < 1 {
@@ -577,7 +609,7 @@ func (s *DeleteConnectionInput) apigenValidate(v *awsapi.ValidationErrors, prefi
 	if s.Name == nil {
 		v.Null(prefix + "name")
 	} else {
-		if !apigenRe1.MatchString(*s.Name) {
+		if !apigenRe1().MatchString(*s.Name) {
 			v.Pattern(prefix+"name", *s.Name, "[\\.\\-_A-Za-z0-9]+")
 		}
 		if awsapi.StringLength(*s.Name) < 1 {
@@ -603,7 +635,7 @@ func (s *DeleteEndpointInput) apigenValidate(v *awsapi.ValidationErrors, prefix 
 	if s.Name == nil {
 		v.Null(prefix + "name")
 	} else {
-		if !apigenRe1.MatchString(*s.Name) {
+		if !apigenRe1().MatchString(*s.Name) {
 			v.Pattern(prefix+"name", *s.Name, "[\\.\\-_A-Za-z0-9]+")
 		}
 		if awsapi.StringLength(*s.Name) < 1 {
@@ -629,7 +661,7 @@ func (s *DeleteEventBusInput) apigenValidate(v *awsapi.ValidationErrors, prefix 
 	if s.Name == nil {
 		v.Null(prefix + "name")
 	} else {
-		if !apigenRe11.MatchString(*s.Name) {
+		if !apigenRe11().MatchString(*s.Name) {
 			v.Pattern(prefix+"name", *s.Name, "[/\\.\\-_A-Za-z0-9]+")
 		}
 		if awsapi.StringLength(*s.Name) < 1 {
@@ -655,7 +687,7 @@ func (s *DeletePartnerEventSourceInput) apigenValidate(v *awsapi.ValidationError
 	if s.Account == nil {
 		v.Null(prefix + "account")
 	} else {
-		if !apigenRe12.MatchString(*s.Account) {
+		if !apigenRe12().MatchString(*s.Account) {
 			v.Pattern(prefix+"account", *s.Account, "\\d{12}")
 		}
 		if awsapi.StringLength(*s.Account) < 12 {
@@ -668,7 +700,7 @@ func (s *DeletePartnerEventSourceInput) apigenValidate(v *awsapi.ValidationError
 	if s.Name == nil {
 		v.Null(prefix + "name")
 	} else {
-		if !apigenRe13.MatchString(*s.Name) {
+		if !apigenRe13().MatchString(*s.Name) {
 			v.Pattern(prefix+"name", *s.Name, "aws\\.partner(/[\\.\\-_A-Za-z0-9]+){2,}")
 		}
 		if awsapi.StringLength(*s.Name) < 1 {
@@ -692,7 +724,7 @@ func (s *DeleteRuleInput) Validate() error {
 
 func (s *DeleteRuleInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.EventBusName != nil {
-		if !apigenRe8.MatchString(*s.EventBusName) {
+		if !apigenRe8().MatchString(*s.EventBusName) {
 			v.Pattern(prefix+"eventBusName", *s.EventBusName, "(arn:aws[\\w-]*:events:[a-z]+-[a-z]+-[\\w-]+:[0-9]{12}:event-bus\\/)?[/\\.\\-_A-Za-z0-9]+")
 		}
 		if awsapi.StringLength(*s.EventBusName) < 1 {
@@ -705,7 +737,7 @@ func (s *DeleteRuleInput) apigenValidate(v *awsapi.ValidationErrors, prefix stri
 	if s.Name == nil {
 		v.Null(prefix + "name")
 	} else {
-		if !apigenRe1.MatchString(*s.Name) {
+		if !apigenRe1().MatchString(*s.Name) {
 			v.Pattern(prefix+"name", *s.Name, "[\\.\\-_A-Za-z0-9]+")
 		}
 		if awsapi.StringLength(*s.Name) < 1 {
@@ -731,7 +763,7 @@ func (s *DescribeApiDestinationInput) apigenValidate(v *awsapi.ValidationErrors,
 	if s.Name == nil {
 		v.Null(prefix + "name")
 	} else {
-		if !apigenRe1.MatchString(*s.Name) {
+		if !apigenRe1().MatchString(*s.Name) {
 			v.Pattern(prefix+"name", *s.Name, "[\\.\\-_A-Za-z0-9]+")
 		}
 		if awsapi.StringLength(*s.Name) < 1 {
@@ -757,7 +789,7 @@ func (s *DescribeArchiveInput) apigenValidate(v *awsapi.ValidationErrors, prefix
 	if s.ArchiveName == nil {
 		v.Null(prefix + "archiveName")
 	} else {
-		if !apigenRe1.MatchString(*s.ArchiveName) {
+		if !apigenRe1().MatchString(*s.ArchiveName) {
 			v.Pattern(prefix+"archiveName", *s.ArchiveName, "[\\.\\-_A-Za-z0-9]+")
 		}
 		if awsapi.StringLength(*s.ArchiveName) < 1 {
@@ -783,7 +815,7 @@ func (s *DescribeConnectionInput) apigenValidate(v *awsapi.ValidationErrors, pre
 	if s.Name == nil {
 		v.Null(prefix + "name")
 	} else {
-		if !apigenRe1.MatchString(*s.Name) {
+		if !apigenRe1().MatchString(*s.Name) {
 			v.Pattern(prefix+"name", *s.Name, "[\\.\\-_A-Za-z0-9]+")
 		}
 		if awsapi.StringLength(*s.Name) < 1 {
@@ -807,7 +839,7 @@ func (s *DescribeEndpointInput) Validate() error {
 
 func (s *DescribeEndpointInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.HomeRegion != nil {
-		if !apigenRe19.MatchString(*s.HomeRegion) {
+		if !apigenRe19().MatchString(*s.HomeRegion) {
 			v.Pattern(prefix+"homeRegion", *s.HomeRegion, "^[\\-a-z0-9]+$")
 		}
 		if awsapi.StringLength(*s.HomeRegion) < 9 {
@@ -820,7 +852,7 @@ func (s *DescribeEndpointInput) apigenValidate(v *awsapi.ValidationErrors, prefi
 	if s.Name == nil {
 		v.Null(prefix + "name")
 	} else {
-		if !apigenRe1.MatchString(*s.Name) {
+		if !apigenRe1().MatchString(*s.Name) {
 			v.Pattern(prefix+"name", *s.Name, "[\\.\\-_A-Za-z0-9]+")
 		}
 		if awsapi.StringLength(*s.Name) < 1 {
@@ -844,7 +876,7 @@ func (s *DescribeEventBusInput) Validate() error {
 
 func (s *DescribeEventBusInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.Name != nil {
-		if !apigenRe8.MatchString(*s.Name) {
+		if !apigenRe8().MatchString(*s.Name) {
 			v.Pattern(prefix+"name", *s.Name, "(arn:aws[\\w-]*:events:[a-z]+-[a-z]+-[\\w-]+:[0-9]{12}:event-bus\\/)?[/\\.\\-_A-Za-z0-9]+")
 		}
 		if awsapi.StringLength(*s.Name) < 1 {
@@ -870,7 +902,7 @@ func (s *DescribeEventSourceInput) apigenValidate(v *awsapi.ValidationErrors, pr
 	if s.Name == nil {
 		v.Null(prefix + "name")
 	} else {
-		if !apigenRe13.MatchString(*s.Name) {
+		if !apigenRe13().MatchString(*s.Name) {
 			v.Pattern(prefix+"name", *s.Name, "aws\\.partner(/[\\.\\-_A-Za-z0-9]+){2,}")
 		}
 		if awsapi.StringLength(*s.Name) < 1 {
@@ -896,7 +928,7 @@ func (s *DescribePartnerEventSourceInput) apigenValidate(v *awsapi.ValidationErr
 	if s.Name == nil {
 		v.Null(prefix + "name")
 	} else {
-		if !apigenRe13.MatchString(*s.Name) {
+		if !apigenRe13().MatchString(*s.Name) {
 			v.Pattern(prefix+"name", *s.Name, "aws\\.partner(/[\\.\\-_A-Za-z0-9]+){2,}")
 		}
 		if awsapi.StringLength(*s.Name) < 1 {
@@ -922,7 +954,7 @@ func (s *DescribeReplayInput) apigenValidate(v *awsapi.ValidationErrors, prefix 
 	if s.ReplayName == nil {
 		v.Null(prefix + "replayName")
 	} else {
-		if !apigenRe1.MatchString(*s.ReplayName) {
+		if !apigenRe1().MatchString(*s.ReplayName) {
 			v.Pattern(prefix+"replayName", *s.ReplayName, "[\\.\\-_A-Za-z0-9]+")
 		}
 		if awsapi.StringLength(*s.ReplayName) < 1 {
@@ -946,7 +978,7 @@ func (s *DescribeRuleInput) Validate() error {
 
 func (s *DescribeRuleInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.EventBusName != nil {
-		if !apigenRe8.MatchString(*s.EventBusName) {
+		if !apigenRe8().MatchString(*s.EventBusName) {
 			v.Pattern(prefix+"eventBusName", *s.EventBusName, "(arn:aws[\\w-]*:events:[a-z]+-[a-z]+-[\\w-]+:[0-9]{12}:event-bus\\/)?[/\\.\\-_A-Za-z0-9]+")
 		}
 		if awsapi.StringLength(*s.EventBusName) < 1 {
@@ -959,7 +991,7 @@ func (s *DescribeRuleInput) apigenValidate(v *awsapi.ValidationErrors, prefix st
 	if s.Name == nil {
 		v.Null(prefix + "name")
 	} else {
-		if !apigenRe1.MatchString(*s.Name) {
+		if !apigenRe1().MatchString(*s.Name) {
 			v.Pattern(prefix+"name", *s.Name, "[\\.\\-_A-Za-z0-9]+")
 		}
 		if awsapi.StringLength(*s.Name) < 1 {
@@ -983,7 +1015,7 @@ func (s *DisableRuleInput) Validate() error {
 
 func (s *DisableRuleInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.EventBusName != nil {
-		if !apigenRe8.MatchString(*s.EventBusName) {
+		if !apigenRe8().MatchString(*s.EventBusName) {
 			v.Pattern(prefix+"eventBusName", *s.EventBusName, "(arn:aws[\\w-]*:events:[a-z]+-[a-z]+-[\\w-]+:[0-9]{12}:event-bus\\/)?[/\\.\\-_A-Za-z0-9]+")
 		}
 		if awsapi.StringLength(*s.EventBusName) < 1 {
@@ -996,7 +1028,7 @@ func (s *DisableRuleInput) apigenValidate(v *awsapi.ValidationErrors, prefix str
 	if s.Name == nil {
 		v.Null(prefix + "name")
 	} else {
-		if !apigenRe1.MatchString(*s.Name) {
+		if !apigenRe1().MatchString(*s.Name) {
 			v.Pattern(prefix+"name", *s.Name, "[\\.\\-_A-Za-z0-9]+")
 		}
 		if awsapi.StringLength(*s.Name) < 1 {
@@ -1020,7 +1052,7 @@ func (s *EnableRuleInput) Validate() error {
 
 func (s *EnableRuleInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.EventBusName != nil {
-		if !apigenRe8.MatchString(*s.EventBusName) {
+		if !apigenRe8().MatchString(*s.EventBusName) {
 			v.Pattern(prefix+"eventBusName", *s.EventBusName, "(arn:aws[\\w-]*:events:[a-z]+-[a-z]+-[\\w-]+:[0-9]{12}:event-bus\\/)?[/\\.\\-_A-Za-z0-9]+")
 		}
 		if awsapi.StringLength(*s.EventBusName) < 1 {
@@ -1033,7 +1065,7 @@ func (s *EnableRuleInput) apigenValidate(v *awsapi.ValidationErrors, prefix stri
 	if s.Name == nil {
 		v.Null(prefix + "name")
 	} else {
-		if !apigenRe1.MatchString(*s.Name) {
+		if !apigenRe1().MatchString(*s.Name) {
 			v.Pattern(prefix+"name", *s.Name, "[\\.\\-_A-Za-z0-9]+")
 		}
 		if awsapi.StringLength(*s.Name) < 1 {
@@ -1073,7 +1105,7 @@ func (s *ListApiDestinationsInput) apigenValidate(v *awsapi.ValidationErrors, pr
 		}
 	}
 	if s.ConnectionArn != nil {
-		if !apigenRe3.MatchString(*s.ConnectionArn) {
+		if !apigenRe3().MatchString(*s.ConnectionArn) {
 			v.Pattern(prefix+"connectionArn", *s.ConnectionArn, "^arn:aws([a-z]|\\-)*:events:([a-z]|\\d|\\-)*:([0-9]{12})?:connection\\/[\\.\\-_A-Za-z0-9]+\\/[\\-A-Za-z0-9]+$")
 		}
 		if awsapi.StringLength(*s.ConnectionArn) < 1 {
@@ -1084,7 +1116,7 @@ func (s *ListApiDestinationsInput) apigenValidate(v *awsapi.ValidationErrors, pr
 		}
 	}
 	if s.NamePrefix != nil {
-		if !apigenRe1.MatchString(*s.NamePrefix) {
+		if !apigenRe1().MatchString(*s.NamePrefix) {
 			v.Pattern(prefix+"namePrefix", *s.NamePrefix, "[\\.\\-_A-Za-z0-9]+")
 		}
 		if awsapi.StringLength(*s.NamePrefix) < 1 {
@@ -1129,7 +1161,7 @@ func (s *ListArchivesInput) apigenValidate(v *awsapi.ValidationErrors, prefix st
 		}
 	}
 	if s.EventSourceArn != nil {
-		if !apigenRe7.MatchString(*s.EventSourceArn) {
+		if !apigenRe7().MatchString(*s.EventSourceArn) {
 			v.Pattern(prefix+"eventSourceArn", *s.EventSourceArn, "^arn:aws([a-z]|\\-)*:events:([a-z]|\\d|\\-)*:([0-9]{12})?:.+\\/.+$")
 		}
 		if awsapi.StringLength(*s.EventSourceArn) < 1 {
@@ -1140,7 +1172,7 @@ func (s *ListArchivesInput) apigenValidate(v *awsapi.ValidationErrors, prefix st
 		}
 	}
 	if s.NamePrefix != nil {
-		if !apigenRe1.MatchString(*s.NamePrefix) {
+		if !apigenRe1().MatchString(*s.NamePrefix) {
 			v.Pattern(prefix+"namePrefix", *s.NamePrefix, "[\\.\\-_A-Za-z0-9]+")
 		}
 		if awsapi.StringLength(*s.NamePrefix) < 1 {
@@ -1185,7 +1217,7 @@ func (s *ListConnectionsInput) apigenValidate(v *awsapi.ValidationErrors, prefix
 		}
 	}
 	if s.NamePrefix != nil {
-		if !apigenRe1.MatchString(*s.NamePrefix) {
+		if !apigenRe1().MatchString(*s.NamePrefix) {
 			v.Pattern(prefix+"namePrefix", *s.NamePrefix, "[\\.\\-_A-Za-z0-9]+")
 		}
 		if awsapi.StringLength(*s.NamePrefix) < 1 {
@@ -1225,7 +1257,7 @@ func (s *ListEndpointsInput) apigenValidate(v *awsapi.ValidationErrors, prefix s
 		}
 	}
 	if s.HomeRegion != nil {
-		if !apigenRe19.MatchString(*s.HomeRegion) {
+		if !apigenRe19().MatchString(*s.HomeRegion) {
 			v.Pattern(prefix+"homeRegion", *s.HomeRegion, "^[\\-a-z0-9]+$")
 		}
 		if awsapi.StringLength(*s.HomeRegion) < 9 {
@@ -1236,7 +1268,7 @@ func (s *ListEndpointsInput) apigenValidate(v *awsapi.ValidationErrors, prefix s
 		}
 	}
 	if s.NamePrefix != nil {
-		if !apigenRe1.MatchString(*s.NamePrefix) {
+		if !apigenRe1().MatchString(*s.NamePrefix) {
 			v.Pattern(prefix+"namePrefix", *s.NamePrefix, "[\\.\\-_A-Za-z0-9]+")
 		}
 		if awsapi.StringLength(*s.NamePrefix) < 1 {
@@ -1276,7 +1308,7 @@ func (s *ListEventBusesInput) apigenValidate(v *awsapi.ValidationErrors, prefix 
 		}
 	}
 	if s.NamePrefix != nil {
-		if !apigenRe11.MatchString(*s.NamePrefix) {
+		if !apigenRe11().MatchString(*s.NamePrefix) {
 			v.Pattern(prefix+"namePrefix", *s.NamePrefix, "[/\\.\\-_A-Za-z0-9]+")
 		}
 		if awsapi.StringLength(*s.NamePrefix) < 1 {
@@ -1316,7 +1348,7 @@ func (s *ListEventSourcesInput) apigenValidate(v *awsapi.ValidationErrors, prefi
 		}
 	}
 	if s.NamePrefix != nil {
-		if !apigenRe11.MatchString(*s.NamePrefix) {
+		if !apigenRe11().MatchString(*s.NamePrefix) {
 			v.Pattern(prefix+"namePrefix", *s.NamePrefix, "[/\\.\\-_A-Za-z0-9]+")
 		}
 		if awsapi.StringLength(*s.NamePrefix) < 1 {
@@ -1358,7 +1390,7 @@ func (s *ListPartnerEventSourceAccountsInput) apigenValidate(v *awsapi.Validatio
 	if s.EventSourceName == nil {
 		v.Null(prefix + "eventSourceName")
 	} else {
-		if !apigenRe13.MatchString(*s.EventSourceName) {
+		if !apigenRe13().MatchString(*s.EventSourceName) {
 			v.Pattern(prefix+"eventSourceName", *s.EventSourceName, "aws\\.partner(/[\\.\\-_A-Za-z0-9]+){2,}")
 		}
 		if awsapi.StringLength(*s.EventSourceName) < 1 {
@@ -1400,7 +1432,7 @@ func (s *ListPartnerEventSourcesInput) apigenValidate(v *awsapi.ValidationErrors
 	if s.NamePrefix == nil {
 		v.Null(prefix + "namePrefix")
 	} else {
-		if !apigenRe20.MatchString(*s.NamePrefix) {
+		if !apigenRe20().MatchString(*s.NamePrefix) {
 			v.Pattern(prefix+"namePrefix", *s.NamePrefix, "aws\\.partner/[\\.\\-_A-Za-z0-9]+/[/\\.\\-_A-Za-z0-9]*")
 		}
 		if awsapi.StringLength(*s.NamePrefix) < 1 {
@@ -1440,7 +1472,7 @@ func (s *ListReplaysInput) apigenValidate(v *awsapi.ValidationErrors, prefix str
 		}
 	}
 	if s.EventSourceArn != nil {
-		if !apigenRe7.MatchString(*s.EventSourceArn) {
+		if !apigenRe7().MatchString(*s.EventSourceArn) {
 			v.Pattern(prefix+"eventSourceArn", *s.EventSourceArn, "^arn:aws([a-z]|\\-)*:events:([a-z]|\\d|\\-)*:([0-9]{12})?:.+\\/.+$")
 		}
 		if awsapi.StringLength(*s.EventSourceArn) < 1 {
@@ -1456,7 +1488,7 @@ func (s *ListReplaysInput) apigenValidate(v *awsapi.ValidationErrors, prefix str
 		}
 	}
 	if s.NamePrefix != nil {
-		if !apigenRe1.MatchString(*s.NamePrefix) {
+		if !apigenRe1().MatchString(*s.NamePrefix) {
 			v.Pattern(prefix+"namePrefix", *s.NamePrefix, "[\\.\\-_A-Za-z0-9]+")
 		}
 		if awsapi.StringLength(*s.NamePrefix) < 1 {
@@ -1496,7 +1528,7 @@ func (s *ListRuleNamesByTargetInput) apigenValidate(v *awsapi.ValidationErrors, 
 		}
 	}
 	if s.EventBusName != nil {
-		if !apigenRe8.MatchString(*s.EventBusName) {
+		if !apigenRe8().MatchString(*s.EventBusName) {
 			v.Pattern(prefix+"eventBusName", *s.EventBusName, "(arn:aws[\\w-]*:events:[a-z]+-[a-z]+-[\\w-]+:[0-9]{12}:event-bus\\/)?[/\\.\\-_A-Za-z0-9]+")
 		}
 		if awsapi.StringLength(*s.EventBusName) < 1 {
@@ -1546,7 +1578,7 @@ func (s *ListRulesInput) apigenValidate(v *awsapi.ValidationErrors, prefix strin
 		}
 	}
 	if s.EventBusName != nil {
-		if !apigenRe8.MatchString(*s.EventBusName) {
+		if !apigenRe8().MatchString(*s.EventBusName) {
 			v.Pattern(prefix+"eventBusName", *s.EventBusName, "(arn:aws[\\w-]*:events:[a-z]+-[a-z]+-[\\w-]+:[0-9]{12}:event-bus\\/)?[/\\.\\-_A-Za-z0-9]+")
 		}
 		if awsapi.StringLength(*s.EventBusName) < 1 {
@@ -1557,7 +1589,7 @@ func (s *ListRulesInput) apigenValidate(v *awsapi.ValidationErrors, prefix strin
 		}
 	}
 	if s.NamePrefix != nil {
-		if !apigenRe1.MatchString(*s.NamePrefix) {
+		if !apigenRe1().MatchString(*s.NamePrefix) {
 			v.Pattern(prefix+"namePrefix", *s.NamePrefix, "[\\.\\-_A-Za-z0-9]+")
 		}
 		if awsapi.StringLength(*s.NamePrefix) < 1 {
@@ -1620,7 +1652,7 @@ func (s *ListTargetsByRuleInput) apigenValidate(v *awsapi.ValidationErrors, pref
 		}
 	}
 	if s.EventBusName != nil {
-		if !apigenRe8.MatchString(*s.EventBusName) {
+		if !apigenRe8().MatchString(*s.EventBusName) {
 			v.Pattern(prefix+"eventBusName", *s.EventBusName, "(arn:aws[\\w-]*:events:[a-z]+-[a-z]+-[\\w-]+:[0-9]{12}:event-bus\\/)?[/\\.\\-_A-Za-z0-9]+")
 		}
 		if awsapi.StringLength(*s.EventBusName) < 1 {
@@ -1633,7 +1665,7 @@ func (s *ListTargetsByRuleInput) apigenValidate(v *awsapi.ValidationErrors, pref
 	if s.Rule == nil {
 		v.Null(prefix + "rule")
 	} else {
-		if !apigenRe1.MatchString(*s.Rule) {
+		if !apigenRe1().MatchString(*s.Rule) {
 			v.Pattern(prefix+"rule", *s.Rule, "[\\.\\-_A-Za-z0-9]+")
 		}
 		if awsapi.StringLength(*s.Rule) < 1 {
@@ -1657,7 +1689,7 @@ func (s *PutEventsInput) Validate() error {
 
 func (s *PutEventsInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.EndpointId != nil {
-		if !apigenRe21.MatchString(*s.EndpointId) {
+		if !apigenRe21().MatchString(*s.EndpointId) {
 			v.Pattern(prefix+"endpointId", *s.EndpointId, "^[A-Za-z0-9\\-]+[\\.][A-Za-z0-9\\-]+$")
 		}
 		if awsapi.StringLength(*s.EndpointId) < 1 {
@@ -1723,7 +1755,7 @@ func (s *PutPermissionInput) apigenValidate(v *awsapi.ValidationErrors, prefix s
 		s.Condition.apigenValidate(v, prefix+"condition.")
 	}
 	if s.StatementId != nil {
-		if !apigenRe14.MatchString(*s.StatementId) {
+		if !apigenRe14().MatchString(*s.StatementId) {
 			v.Pattern(prefix+"statementId", *s.StatementId, "[a-zA-Z0-9-_]+")
 		}
 		if awsapi.StringLength(*s.StatementId) < 1 {
@@ -1734,7 +1766,7 @@ func (s *PutPermissionInput) apigenValidate(v *awsapi.ValidationErrors, prefix s
 		}
 	}
 	if s.Principal != nil {
-		if !apigenRe22.MatchString(*s.Principal) {
+		if !apigenRe22().MatchString(*s.Principal) {
 			v.Pattern(prefix+"principal", *s.Principal, "(\\d{12}|\\*)")
 		}
 		if awsapi.StringLength(*s.Principal) < 1 {
@@ -1745,7 +1777,7 @@ func (s *PutPermissionInput) apigenValidate(v *awsapi.ValidationErrors, prefix s
 		}
 	}
 	if s.Action != nil {
-		if !apigenRe23.MatchString(*s.Action) {
+		if !apigenRe23().MatchString(*s.Action) {
 			v.Pattern(prefix+"action", *s.Action, "events:[a-zA-Z]+")
 		}
 		if awsapi.StringLength(*s.Action) < 1 {
@@ -1756,7 +1788,7 @@ func (s *PutPermissionInput) apigenValidate(v *awsapi.ValidationErrors, prefix s
 		}
 	}
 	if s.EventBusName != nil {
-		if !apigenRe1.MatchString(*s.EventBusName) {
+		if !apigenRe1().MatchString(*s.EventBusName) {
 			v.Pattern(prefix+"eventBusName", *s.EventBusName, "[\\.\\-_A-Za-z0-9]+")
 		}
 		if awsapi.StringLength(*s.EventBusName) < 1 {
@@ -1780,7 +1812,7 @@ func (s *PutRuleInput) Validate() error {
 
 func (s *PutRuleInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.EventBusName != nil {
-		if !apigenRe8.MatchString(*s.EventBusName) {
+		if !apigenRe8().MatchString(*s.EventBusName) {
 			v.Pattern(prefix+"eventBusName", *s.EventBusName, "(arn:aws[\\w-]*:events:[a-z]+-[a-z]+-[\\w-]+:[0-9]{12}:event-bus\\/)?[/\\.\\-_A-Za-z0-9]+")
 		}
 		if awsapi.StringLength(*s.EventBusName) < 1 {
@@ -1826,7 +1858,7 @@ func (s *PutRuleInput) apigenValidate(v *awsapi.ValidationErrors, prefix string)
 	if s.Name == nil {
 		v.Null(prefix + "name")
 	} else {
-		if !apigenRe1.MatchString(*s.Name) {
+		if !apigenRe1().MatchString(*s.Name) {
 			v.Pattern(prefix+"name", *s.Name, "[\\.\\-_A-Za-z0-9]+")
 		}
 		if awsapi.StringLength(*s.Name) < 1 {
@@ -1863,7 +1895,7 @@ func (s *PutTargetsInput) apigenValidate(v *awsapi.ValidationErrors, prefix stri
 		}
 	}
 	if s.EventBusName != nil {
-		if !apigenRe8.MatchString(*s.EventBusName) {
+		if !apigenRe8().MatchString(*s.EventBusName) {
 			v.Pattern(prefix+"eventBusName", *s.EventBusName, "(arn:aws[\\w-]*:events:[a-z]+-[a-z]+-[\\w-]+:[0-9]{12}:event-bus\\/)?[/\\.\\-_A-Za-z0-9]+")
 		}
 		if awsapi.StringLength(*s.EventBusName) < 1 {
@@ -1876,7 +1908,7 @@ func (s *PutTargetsInput) apigenValidate(v *awsapi.ValidationErrors, prefix stri
 	if s.Rule == nil {
 		v.Null(prefix + "rule")
 	} else {
-		if !apigenRe1.MatchString(*s.Rule) {
+		if !apigenRe1().MatchString(*s.Rule) {
 			v.Pattern(prefix+"rule", *s.Rule, "[\\.\\-_A-Za-z0-9]+")
 		}
 		if awsapi.StringLength(*s.Rule) < 1 {
@@ -1900,7 +1932,7 @@ func (s *RemovePermissionInput) Validate() error {
 
 func (s *RemovePermissionInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.EventBusName != nil {
-		if !apigenRe1.MatchString(*s.EventBusName) {
+		if !apigenRe1().MatchString(*s.EventBusName) {
 			v.Pattern(prefix+"eventBusName", *s.EventBusName, "[\\.\\-_A-Za-z0-9]+")
 		}
 		if awsapi.StringLength(*s.EventBusName) < 1 {
@@ -1911,7 +1943,7 @@ func (s *RemovePermissionInput) apigenValidate(v *awsapi.ValidationErrors, prefi
 		}
 	}
 	if s.StatementId != nil {
-		if !apigenRe14.MatchString(*s.StatementId) {
+		if !apigenRe14().MatchString(*s.StatementId) {
 			v.Pattern(prefix+"statementId", *s.StatementId, "[a-zA-Z0-9-_]+")
 		}
 		if awsapi.StringLength(*s.StatementId) < 1 {
@@ -1944,14 +1976,14 @@ func (s *RemoveTargetsInput) apigenValidate(v *awsapi.ValidationErrors, prefix s
 			v.MaxLength(prefix+"ids", s.Ids, 100)
 		}
 		for _, e0 := range s.Ids {
-			if (!apigenRe1.MatchString(e0)) || (awsapi.StringLength(e0) < 1) || (awsapi.StringLength(e0) > 64) {
+			if (!apigenRe1().MatchString(e0)) || (awsapi.StringLength(e0) < 1) || (awsapi.StringLength(e0) > 64) {
 				v.Add(prefix+"ids", s.Ids, "Member must satisfy constraint: [Member must have length less than or equal to 64, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: [\\.\\-_A-Za-z0-9]+]")
 				break
 			}
 		}
 	}
 	if s.EventBusName != nil {
-		if !apigenRe8.MatchString(*s.EventBusName) {
+		if !apigenRe8().MatchString(*s.EventBusName) {
 			v.Pattern(prefix+"eventBusName", *s.EventBusName, "(arn:aws[\\w-]*:events:[a-z]+-[a-z]+-[\\w-]+:[0-9]{12}:event-bus\\/)?[/\\.\\-_A-Za-z0-9]+")
 		}
 		if awsapi.StringLength(*s.EventBusName) < 1 {
@@ -1964,7 +1996,7 @@ func (s *RemoveTargetsInput) apigenValidate(v *awsapi.ValidationErrors, prefix s
 	if s.Rule == nil {
 		v.Null(prefix + "rule")
 	} else {
-		if !apigenRe1.MatchString(*s.Rule) {
+		if !apigenRe1().MatchString(*s.Rule) {
 			v.Pattern(prefix+"rule", *s.Rule, "[\\.\\-_A-Za-z0-9]+")
 		}
 		if awsapi.StringLength(*s.Rule) < 1 {
@@ -2001,7 +2033,7 @@ func (s *StartReplayInput) apigenValidate(v *awsapi.ValidationErrors, prefix str
 	if s.EventSourceArn == nil {
 		v.Null(prefix + "eventSourceArn")
 	} else {
-		if !apigenRe7.MatchString(*s.EventSourceArn) {
+		if !apigenRe7().MatchString(*s.EventSourceArn) {
 			v.Pattern(prefix+"eventSourceArn", *s.EventSourceArn, "^arn:aws([a-z]|\\-)*:events:([a-z]|\\d|\\-)*:([0-9]{12})?:.+\\/.+$")
 		}
 		if awsapi.StringLength(*s.EventSourceArn) < 1 {
@@ -2012,7 +2044,7 @@ func (s *StartReplayInput) apigenValidate(v *awsapi.ValidationErrors, prefix str
 		}
 	}
 	if s.Description != nil {
-		if !apigenRe16.MatchString(*s.Description) {
+		if !apigenRe16().MatchString(*s.Description) {
 			v.Pattern(prefix+"description", *s.Description, ".*")
 		}
 		if awsapi.StringLength(*s.Description) > 512 {
@@ -2022,7 +2054,7 @@ func (s *StartReplayInput) apigenValidate(v *awsapi.ValidationErrors, prefix str
 	if s.ReplayName == nil {
 		v.Null(prefix + "replayName")
 	} else {
-		if !apigenRe1.MatchString(*s.ReplayName) {
+		if !apigenRe1().MatchString(*s.ReplayName) {
 			v.Pattern(prefix+"replayName", *s.ReplayName, "[\\.\\-_A-Za-z0-9]+")
 		}
 		if awsapi.StringLength(*s.ReplayName) < 1 {
@@ -2142,7 +2174,7 @@ func (s *UpdateApiDestinationInput) apigenValidate(v *awsapi.ValidationErrors, p
 		}
 	}
 	if s.InvocationEndpoint != nil {
-		if !apigenRe15.MatchString(*s.InvocationEndpoint) {
+		if !apigenRe15().MatchString(*s.InvocationEndpoint) {
 			v.Pattern(prefix+"invocationEndpoint", *s.InvocationEndpoint, "^((%!{(BADINDEX)2}|[-()_.!~*';/?:@\\x26=+$,A-Za-z0-9])+)([).!';/?:,])?$")
 		}
 		if awsapi.StringLength(*s.InvocationEndpoint) < 1 {
@@ -2153,7 +2185,7 @@ func (s *UpdateApiDestinationInput) apigenValidate(v *awsapi.ValidationErrors, p
 		}
 	}
 	if s.ConnectionArn != nil {
-		if !apigenRe3.MatchString(*s.ConnectionArn) {
+		if !apigenRe3().MatchString(*s.ConnectionArn) {
 			v.Pattern(prefix+"connectionArn", *s.ConnectionArn, "^arn:aws([a-z]|\\-)*:events:([a-z]|\\d|\\-)*:([0-9]{12})?:connection\\/[\\.\\-_A-Za-z0-9]+\\/[\\-A-Za-z0-9]+$")
 		}
 		if awsapi.StringLength(*s.ConnectionArn) < 1 {
@@ -2164,7 +2196,7 @@ func (s *UpdateApiDestinationInput) apigenValidate(v *awsapi.ValidationErrors, p
 		}
 	}
 	if s.Description != nil {
-		if !apigenRe16.MatchString(*s.Description) {
+		if !apigenRe16().MatchString(*s.Description) {
 			v.Pattern(prefix+"description", *s.Description, ".*")
 		}
 		if awsapi.StringLength(*s.Description) > 512 {
@@ -2174,7 +2206,7 @@ func (s *UpdateApiDestinationInput) apigenValidate(v *awsapi.ValidationErrors, p
 	if s.Name == nil {
 		v.Null(prefix + "name")
 	} else {
-		if !apigenRe1.MatchString(*s.Name) {
+		if !apigenRe1().MatchString(*s.Name) {
 			v.Pattern(prefix+"name", *s.Name, "[\\.\\-_A-Za-z0-9]+")
 		}
 		if awsapi.StringLength(*s.Name) < 1 {
@@ -2198,7 +2230,7 @@ func (s *UpdateArchiveInput) Validate() error {
 
 func (s *UpdateArchiveInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.KmsKeyIdentifier != nil {
-		if !apigenRe17.MatchString(*s.KmsKeyIdentifier) {
+		if !apigenRe17().MatchString(*s.KmsKeyIdentifier) {
 			v.Pattern(prefix+"kmsKeyIdentifier", *s.KmsKeyIdentifier, "^[a-zA-Z0-9_\\-/:]*$")
 		}
 		if awsapi.StringLength(*s.KmsKeyIdentifier) > 2048 {
@@ -2216,7 +2248,7 @@ func (s *UpdateArchiveInput) apigenValidate(v *awsapi.ValidationErrors, prefix s
 		}
 	}
 	if s.Description != nil {
-		if !apigenRe16.MatchString(*s.Description) {
+		if !apigenRe16().MatchString(*s.Description) {
 			v.Pattern(prefix+"description", *s.Description, ".*")
 		}
 		if awsapi.StringLength(*s.Description) > 512 {
@@ -2226,7 +2258,7 @@ func (s *UpdateArchiveInput) apigenValidate(v *awsapi.ValidationErrors, prefix s
 	if s.ArchiveName == nil {
 		v.Null(prefix + "archiveName")
 	} else {
-		if !apigenRe1.MatchString(*s.ArchiveName) {
+		if !apigenRe1().MatchString(*s.ArchiveName) {
 			v.Pattern(prefix+"archiveName", *s.ArchiveName, "[\\.\\-_A-Za-z0-9]+")
 		}
 		if awsapi.StringLength(*s.ArchiveName) < 1 {
@@ -2250,7 +2282,7 @@ func (s *UpdateConnectionInput) Validate() error {
 
 func (s *UpdateConnectionInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.KmsKeyIdentifier != nil {
-		if !apigenRe17.MatchString(*s.KmsKeyIdentifier) {
+		if !apigenRe17().MatchString(*s.KmsKeyIdentifier) {
 			v.Pattern(prefix+"kmsKeyIdentifier", *s.KmsKeyIdentifier, "^[a-zA-Z0-9_\\-/:]*$")
 		}
 		if awsapi.StringLength(*s.KmsKeyIdentifier) > 2048 {
@@ -2269,7 +2301,7 @@ func (s *UpdateConnectionInput) apigenValidate(v *awsapi.ValidationErrors, prefi
 		}
 	}
 	if s.Description != nil {
-		if !apigenRe16.MatchString(*s.Description) {
+		if !apigenRe16().MatchString(*s.Description) {
 			v.Pattern(prefix+"description", *s.Description, ".*")
 		}
 		if awsapi.StringLength(*s.Description) > 512 {
@@ -2279,7 +2311,7 @@ func (s *UpdateConnectionInput) apigenValidate(v *awsapi.ValidationErrors, prefi
 	if s.Name == nil {
 		v.Null(prefix + "name")
 	} else {
-		if !apigenRe1.MatchString(*s.Name) {
+		if !apigenRe1().MatchString(*s.Name) {
 			v.Pattern(prefix+"name", *s.Name, "[\\.\\-_A-Za-z0-9]+")
 		}
 		if awsapi.StringLength(*s.Name) < 1 {
@@ -2303,7 +2335,7 @@ func (s *UpdateEndpointInput) Validate() error {
 
 func (s *UpdateEndpointInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.RoleArn != nil {
-		if !apigenRe18.MatchString(*s.RoleArn) {
+		if !apigenRe18().MatchString(*s.RoleArn) {
 			v.Pattern(prefix+"roleArn", *s.RoleArn, "^arn:aws[a-z-]*:iam::\\d{12}:role\\/[\\w+=,.@/-]+$")
 		}
 		if awsapi.StringLength(*s.RoleArn) < 1 {
@@ -2331,7 +2363,7 @@ func (s *UpdateEndpointInput) apigenValidate(v *awsapi.ValidationErrors, prefix 
 		s.RoutingConfig.apigenValidate(v, prefix+"routingConfig.")
 	}
 	if s.Description != nil {
-		if !apigenRe16.MatchString(*s.Description) {
+		if !apigenRe16().MatchString(*s.Description) {
 			v.Pattern(prefix+"description", *s.Description, ".*")
 		}
 		if awsapi.StringLength(*s.Description) > 512 {
@@ -2341,7 +2373,7 @@ func (s *UpdateEndpointInput) apigenValidate(v *awsapi.ValidationErrors, prefix 
 	if s.Name == nil {
 		v.Null(prefix + "name")
 	} else {
-		if !apigenRe1.MatchString(*s.Name) {
+		if !apigenRe1().MatchString(*s.Name) {
 			v.Pattern(prefix+"name", *s.Name, "[\\.\\-_A-Za-z0-9]+")
 		}
 		if awsapi.StringLength(*s.Name) < 1 {
@@ -2376,7 +2408,7 @@ func (s *UpdateEventBusInput) apigenValidate(v *awsapi.ValidationErrors, prefix 
 		}
 	}
 	if s.KmsKeyIdentifier != nil {
-		if !apigenRe17.MatchString(*s.KmsKeyIdentifier) {
+		if !apigenRe17().MatchString(*s.KmsKeyIdentifier) {
 			v.Pattern(prefix+"kmsKeyIdentifier", *s.KmsKeyIdentifier, "^[a-zA-Z0-9_\\-/:]*$")
 		}
 		if awsapi.StringLength(*s.KmsKeyIdentifier) > 2048 {
@@ -2384,7 +2416,7 @@ func (s *UpdateEventBusInput) apigenValidate(v *awsapi.ValidationErrors, prefix 
 		}
 	}
 	if s.Name != nil {
-		if !apigenRe11.MatchString(*s.Name) {
+		if !apigenRe11().MatchString(*s.Name) {
 			v.Pattern(prefix+"name", *s.Name, "[/\\.\\-_A-Za-z0-9]+")
 		}
 		if awsapi.StringLength(*s.Name) < 1 {
@@ -2470,7 +2502,7 @@ func (s *Condition) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 
 func (s *ConnectionHeaderParameter) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.Value != nil {
-		if !apigenRe24.MatchString(*s.Value) {
+		if !apigenRe24().MatchString(*s.Value) {
 			v.Pattern(prefix+"value", awsapi.Sensitive{}, "^[ \\t]*[\\x20-\\x7E]+([ \\t]+[\\x20-\\x7E]+)*[ \\t]*$")
 		}
 		if awsapi.StringLength(*s.Value) > 512 {
@@ -2478,7 +2510,7 @@ func (s *ConnectionHeaderParameter) apigenValidate(v *awsapi.ValidationErrors, p
 		}
 	}
 	if s.Key != nil {
-		if !apigenRe5.MatchString(*s.Key) {
+		if !apigenRe5().MatchString(*s.Key) {
 			v.Pattern(prefix+"key", *s.Key, "^[!#$%!&(MISSING)'*+-.^_`|~0-9a-zA-Z]+$")
 		}
 		if awsapi.StringLength(*s.Key) > 512 {
@@ -2513,7 +2545,7 @@ func (s *ConnectionHttpParameters) apigenValidate(v *awsapi.ValidationErrors, pr
 
 func (s *ConnectionQueryStringParameter) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.Value != nil {
-		if !apigenRe25.MatchString(*s.Value) {
+		if !apigenRe25().MatchString(*s.Value) {
 			v.Pattern(prefix+"value", awsapi.Sensitive{}, "[^\\x00-\\x09\\x0B\\x0C\\x0E-\\x1F\\x7F]+")
 		}
 		if awsapi.StringLength(*s.Value) > 512 {
@@ -2521,7 +2553,7 @@ func (s *ConnectionQueryStringParameter) apigenValidate(v *awsapi.ValidationErro
 		}
 	}
 	if s.Key != nil {
-		if !apigenRe6.MatchString(*s.Key) {
+		if !apigenRe6().MatchString(*s.Key) {
 			v.Pattern(prefix+"key", *s.Key, "[^\\x00-\\x1F\\x7F]+")
 		}
 		if awsapi.StringLength(*s.Key) > 512 {
@@ -2534,7 +2566,7 @@ func (s *ConnectivityResourceConfigurationArn) apigenValidate(v *awsapi.Validati
 	if s.ResourceConfigurationArn == nil {
 		v.Null(prefix + "resourceConfigurationArn")
 	} else {
-		if !apigenRe26.MatchString(*s.ResourceConfigurationArn) {
+		if !apigenRe26().MatchString(*s.ResourceConfigurationArn) {
 			v.Pattern(prefix+"resourceConfigurationArn", *s.ResourceConfigurationArn, "^(?:^arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:resourceconfiguration/rcfg-[0-9a-z]{17}$|^$)")
 		}
 		if awsapi.StringLength(*s.ResourceConfigurationArn) > 2048 {
@@ -2555,7 +2587,7 @@ func (s *CreateConnectionApiKeyAuthRequestParameters) apigenValidate(v *awsapi.V
 	if s.ApiKeyValue == nil {
 		v.Null(prefix + "apiKeyValue")
 	} else {
-		if !apigenRe4.MatchString(*s.ApiKeyValue) {
+		if !apigenRe4().MatchString(*s.ApiKeyValue) {
 			v.Pattern(prefix+"apiKeyValue", awsapi.Sensitive{}, "^[ \\t]*[^\\x00-\\x1F:\\x7F]+([ \\t]+[^\\x00-\\x1F:\\x7F]+)*[ \\t]*$")
 		}
 		if awsapi.StringLength(*s.ApiKeyValue) < 1 {
@@ -2568,7 +2600,7 @@ func (s *CreateConnectionApiKeyAuthRequestParameters) apigenValidate(v *awsapi.V
 	if s.ApiKeyName == nil {
 		v.Null(prefix + "apiKeyName")
 	} else {
-		if !apigenRe4.MatchString(*s.ApiKeyName) {
+		if !apigenRe4().MatchString(*s.ApiKeyName) {
 			v.Pattern(prefix+"apiKeyName", *s.ApiKeyName, "^[ \\t]*[^\\x00-\\x1F:\\x7F]+([ \\t]+[^\\x00-\\x1F:\\x7F]+)*[ \\t]*$")
 		}
 		if awsapi.StringLength(*s.ApiKeyName) < 1 {
@@ -2602,7 +2634,7 @@ func (s *CreateConnectionBasicAuthRequestParameters) apigenValidate(v *awsapi.Va
 	if s.Password == nil {
 		v.Null(prefix + "password")
 	} else {
-		if !apigenRe4.MatchString(*s.Password) {
+		if !apigenRe4().MatchString(*s.Password) {
 			v.Pattern(prefix+"password", awsapi.Sensitive{}, "^[ \\t]*[^\\x00-\\x1F:\\x7F]+([ \\t]+[^\\x00-\\x1F:\\x7F]+)*[ \\t]*$")
 		}
 		if awsapi.StringLength(*s.Password) < 1 {
@@ -2615,7 +2647,7 @@ func (s *CreateConnectionBasicAuthRequestParameters) apigenValidate(v *awsapi.Va
 	if s.Username == nil {
 		v.Null(prefix + "username")
 	} else {
-		if !apigenRe4.MatchString(*s.Username) {
+		if !apigenRe4().MatchString(*s.Username) {
 			v.Pattern(prefix+"username", *s.Username, "^[ \\t]*[^\\x00-\\x1F:\\x7F]+([ \\t]+[^\\x00-\\x1F:\\x7F]+)*[ \\t]*$")
 		}
 		if awsapi.StringLength(*s.Username) < 1 {
@@ -2631,7 +2663,7 @@ func (s *CreateConnectionOAuthClientRequestParameters) apigenValidate(v *awsapi.
 	if s.ClientSecret == nil {
 		v.Null(prefix + "clientSecret")
 	} else {
-		if !apigenRe4.MatchString(*s.ClientSecret) {
+		if !apigenRe4().MatchString(*s.ClientSecret) {
 			v.Pattern(prefix+"clientSecret", awsapi.Sensitive{}, "^[ \\t]*[^\\x00-\\x1F:\\x7F]+([ \\t]+[^\\x00-\\x1F:\\x7F]+)*[ \\t]*$")
 		}
 		if awsapi.StringLength(*s.ClientSecret) < 1 {
@@ -2644,7 +2676,7 @@ func (s *CreateConnectionOAuthClientRequestParameters) apigenValidate(v *awsapi.
 	if s.ClientID == nil {
 		v.Null(prefix + "clientID")
 	} else {
-		if !apigenRe4.MatchString(*s.ClientID) {
+		if !apigenRe4().MatchString(*s.ClientID) {
 			v.Pattern(prefix+"clientID", *s.ClientID, "^[ \\t]*[^\\x00-\\x1F:\\x7F]+([ \\t]+[^\\x00-\\x1F:\\x7F]+)*[ \\t]*$")
 		}
 		if awsapi.StringLength(*s.ClientID) < 1 {
@@ -2670,7 +2702,7 @@ func (s *CreateConnectionOAuthRequestParameters) apigenValidate(v *awsapi.Valida
 	if s.AuthorizationEndpoint == nil {
 		v.Null(prefix + "authorizationEndpoint")
 	} else {
-		if !apigenRe15.MatchString(*s.AuthorizationEndpoint) {
+		if !apigenRe15().MatchString(*s.AuthorizationEndpoint) {
 			v.Pattern(prefix+"authorizationEndpoint", *s.AuthorizationEndpoint, "^((%!{(BADINDEX)2}|[-()_.!~*';/?:@\\x26=+$,A-Za-z0-9])+)([).!';/?:,])?$")
 		}
 		if awsapi.StringLength(*s.AuthorizationEndpoint) < 1 {
@@ -2767,7 +2799,7 @@ func (s *EndpointEventBus) apigenValidate(v *awsapi.ValidationErrors, prefix str
 	if s.EventBusArn == nil {
 		v.Null(prefix + "eventBusArn")
 	} else {
-		if !apigenRe27.MatchString(*s.EventBusArn) {
+		if !apigenRe27().MatchString(*s.EventBusArn) {
 			v.Pattern(prefix+"eventBusArn", *s.EventBusArn, "^arn:aws[a-z-]*:events:[a-z]+-[a-z-]+-\\d+:\\d{12}:event-bus/[\\w.-]+$")
 		}
 		if awsapi.StringLength(*s.EventBusArn) < 1 {
@@ -2795,13 +2827,13 @@ func (s *FailoverConfig) apigenValidate(v *awsapi.ValidationErrors, prefix strin
 func (s *HttpParameters) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.QueryStringParameters != nil {
 		for k0 := range s.QueryStringParameters {
-			if (!apigenRe6.MatchString(k0)) || (awsapi.StringLength(k0) > 512) {
+			if (!apigenRe6().MatchString(k0)) || (awsapi.StringLength(k0) > 512) {
 				v.Add(prefix+"queryStringParameters", s.QueryStringParameters, "Map keys must satisfy constraint: [Member must have length less than or equal to 512, Member must satisfy regular expression pattern: [^\\x00-\\x1F\\x7F]+]")
 				break
 			}
 		}
 		for _, e0 := range s.QueryStringParameters {
-			if (!apigenRe25.MatchString(e0)) || (awsapi.StringLength(e0) > 512) {
+			if (!apigenRe25().MatchString(e0)) || (awsapi.StringLength(e0) > 512) {
 				v.Add(prefix+"queryStringParameters", s.QueryStringParameters, "Map value must satisfy constraint: [Member must have length less than or equal to 512, Member must satisfy regular expression pattern: [^\\x00-\\x09\\x0B\\x0C\\x0E-\\x1F\\x7F]+]")
 				break
 			}
@@ -2809,13 +2841,13 @@ func (s *HttpParameters) apigenValidate(v *awsapi.ValidationErrors, prefix strin
 	}
 	if s.HeaderParameters != nil {
 		for k0 := range s.HeaderParameters {
-			if (!apigenRe5.MatchString(k0)) || (awsapi.StringLength(k0) > 512) {
+			if (!apigenRe5().MatchString(k0)) || (awsapi.StringLength(k0) > 512) {
 				v.Add(prefix+"headerParameters", s.HeaderParameters, "Map keys must satisfy constraint: [Member must have length less than or equal to 512, Member must satisfy regular expression pattern: ^[!#$%&'*+-.^_`|~0-9a-zA-Z]+$]")
 				break
 			}
 		}
 		for _, e0 := range s.HeaderParameters {
-			if (!apigenRe24.MatchString(e0)) || (awsapi.StringLength(e0) > 512) {
+			if (!apigenRe24().MatchString(e0)) || (awsapi.StringLength(e0) > 512) {
 				v.Add(prefix+"headerParameters", s.HeaderParameters, "Map value must satisfy constraint: [Member must have length less than or equal to 512, Member must satisfy regular expression pattern: ^[ \\t]*[\\x20-\\x7E]+([ \\t]+[\\x20-\\x7E]+)*[ \\t]*$]")
 				break
 			}
@@ -2823,7 +2855,7 @@ func (s *HttpParameters) apigenValidate(v *awsapi.ValidationErrors, prefix strin
 	}
 	if s.PathParameterValues != nil {
 		for _, e0 := range s.PathParameterValues {
-			if !apigenRe9.MatchString(e0) || apigenRe10.MatchString(e0) {
+			if !apigenRe9().MatchString(e0) || apigenRe10().MatchString(e0) {
 				v.Add(prefix+"pathParameterValues", s.PathParameterValues, "Member must satisfy constraint: [Member must satisfy regular expression pattern: ^(?!\\s*$).+]")
 				break
 			}
@@ -2847,7 +2879,7 @@ func (s *InputTransformer) apigenValidate(v *awsapi.ValidationErrors, prefix str
 			v.MaxLength(prefix+"inputPathsMap", s.InputPathsMap, 100)
 		}
 		for k0 := range s.InputPathsMap {
-			if (!apigenRe28.MatchString(k0)) || (awsapi.StringLength(k0) < 1) || (awsapi.StringLength(k0) > 256) {
+			if (!apigenRe28().MatchString(k0)) || (awsapi.StringLength(k0) < 1) || (awsapi.StringLength(k0) > 256) {
 				v.Add(prefix+"inputPathsMap", s.InputPathsMap, "Map keys must satisfy constraint: [Member must have length less than or equal to 256, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: [A-Za-z0-9\\_\\-]+]")
 				break
 			}
@@ -2920,7 +2952,7 @@ func (s *Primary) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.HealthCheck == nil {
 		v.Null(prefix + "healthCheck")
 	} else {
-		if !apigenRe29.MatchString(*s.HealthCheck) {
+		if !apigenRe29().MatchString(*s.HealthCheck) {
 			v.Pattern(prefix+"healthCheck", *s.HealthCheck, "^arn:aws([a-z]|\\-)*:route53:::healthcheck/[\\-a-z0-9]+$")
 		}
 		if awsapi.StringLength(*s.HealthCheck) < 1 {
@@ -2942,7 +2974,7 @@ func (s *PutEventsRequestEntry) apigenValidate(v *awsapi.ValidationErrors, prefi
 		}
 	}
 	if s.EventBusName != nil {
-		if !apigenRe30.MatchString(*s.EventBusName) {
+		if !apigenRe30().MatchString(*s.EventBusName) {
 			v.Pattern(prefix+"eventBusName", *s.EventBusName, "(arn:aws[\\w-]*:events:[a-z]+-[a-z]+-[\\w-]+:[0-9]{12}:event-bus\\/)?[\\.\\-_A-Za-z0-9]+")
 		}
 		if awsapi.StringLength(*s.EventBusName) < 1 {
@@ -2972,7 +3004,7 @@ func (s *PutPartnerEventsRequestEntry) apigenValidate(v *awsapi.ValidationErrors
 		}
 	}
 	if s.Source != nil {
-		if !apigenRe13.MatchString(*s.Source) {
+		if !apigenRe13().MatchString(*s.Source) {
 			v.Pattern(prefix+"source", *s.Source, "aws\\.partner(/[\\.\\-_A-Za-z0-9]+){2,}")
 		}
 		if awsapi.StringLength(*s.Source) < 1 {
@@ -3031,7 +3063,7 @@ func (s *RedshiftDataParameters) apigenValidate(v *awsapi.ValidationErrors, pref
 		}
 	}
 	if s.SecretManagerArn != nil {
-		if !apigenRe31.MatchString(*s.SecretManagerArn) {
+		if !apigenRe31().MatchString(*s.SecretManagerArn) {
 			v.Pattern(prefix+"secretManagerArn", *s.SecretManagerArn, "(^arn:aws([a-z]|\\-)*:secretsmanager:[a-z0-9-.]+:.*)|(\\$(\\.[\\w_-]+(\\[(\\d+|\\*)\\])*)*)")
 		}
 		if awsapi.StringLength(*s.SecretManagerArn) < 1 {
@@ -3135,7 +3167,7 @@ func (s *RunCommandTarget) apigenValidate(v *awsapi.ValidationErrors, prefix str
 	if s.Key == nil {
 		v.Null(prefix + "key")
 	} else {
-		if !apigenRe32.MatchString(*s.Key) {
+		if !apigenRe32().MatchString(*s.Key) {
 			v.Pattern(prefix+"key", *s.Key, "^[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*$")
 		}
 		if awsapi.StringLength(*s.Key) < 1 {
@@ -3158,7 +3190,7 @@ func (s *SageMakerPipelineParameter) apigenValidate(v *awsapi.ValidationErrors, 
 	if s.Name == nil {
 		v.Null(prefix + "name")
 	} else {
-		if !apigenRe33.MatchString(*s.Name) {
+		if !apigenRe33().MatchString(*s.Name) {
 			v.Pattern(prefix+"name", *s.Name, "^[a-zA-Z0-9](-*[a-zA-Z0-9])*$")
 		}
 		if awsapi.StringLength(*s.Name) < 1 {
@@ -3185,7 +3217,7 @@ func (s *Secondary) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.Route == nil {
 		v.Null(prefix + "route")
 	} else {
-		if !apigenRe19.MatchString(*s.Route) {
+		if !apigenRe19().MatchString(*s.Route) {
 			v.Pattern(prefix+"route", *s.Route, "^[\\-a-z0-9]+$")
 		}
 		if awsapi.StringLength(*s.Route) < 9 {
@@ -3293,7 +3325,7 @@ func (s *Target) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.Id == nil {
 		v.Null(prefix + "id")
 	} else {
-		if !apigenRe1.MatchString(*s.Id) {
+		if !apigenRe1().MatchString(*s.Id) {
 			v.Pattern(prefix+"id", *s.Id, "[\\.\\-_A-Za-z0-9]+")
 		}
 		if awsapi.StringLength(*s.Id) < 1 {
@@ -3307,7 +3339,7 @@ func (s *Target) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 
 func (s *UpdateConnectionApiKeyAuthRequestParameters) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.ApiKeyValue != nil {
-		if !apigenRe4.MatchString(*s.ApiKeyValue) {
+		if !apigenRe4().MatchString(*s.ApiKeyValue) {
 			v.Pattern(prefix+"apiKeyValue", awsapi.Sensitive{}, "^[ \\t]*[^\\x00-\\x1F:\\x7F]+([ \\t]+[^\\x00-\\x1F:\\x7F]+)*[ \\t]*$")
 		}
 		if awsapi.StringLength(*s.ApiKeyValue) < 1 {
@@ -3318,7 +3350,7 @@ func (s *UpdateConnectionApiKeyAuthRequestParameters) apigenValidate(v *awsapi.V
 		}
 	}
 	if s.ApiKeyName != nil {
-		if !apigenRe4.MatchString(*s.ApiKeyName) {
+		if !apigenRe4().MatchString(*s.ApiKeyName) {
 			v.Pattern(prefix+"apiKeyName", *s.ApiKeyName, "^[ \\t]*[^\\x00-\\x1F:\\x7F]+([ \\t]+[^\\x00-\\x1F:\\x7F]+)*[ \\t]*$")
 		}
 		if awsapi.StringLength(*s.ApiKeyName) < 1 {
@@ -3350,7 +3382,7 @@ func (s *UpdateConnectionAuthRequestParameters) apigenValidate(v *awsapi.Validat
 
 func (s *UpdateConnectionBasicAuthRequestParameters) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.Password != nil {
-		if !apigenRe4.MatchString(*s.Password) {
+		if !apigenRe4().MatchString(*s.Password) {
 			v.Pattern(prefix+"password", awsapi.Sensitive{}, "^[ \\t]*[^\\x00-\\x1F:\\x7F]+([ \\t]+[^\\x00-\\x1F:\\x7F]+)*[ \\t]*$")
 		}
 		if awsapi.StringLength(*s.Password) < 1 {
@@ -3361,7 +3393,7 @@ func (s *UpdateConnectionBasicAuthRequestParameters) apigenValidate(v *awsapi.Va
 		}
 	}
 	if s.Username != nil {
-		if !apigenRe4.MatchString(*s.Username) {
+		if !apigenRe4().MatchString(*s.Username) {
 			v.Pattern(prefix+"username", *s.Username, "^[ \\t]*[^\\x00-\\x1F:\\x7F]+([ \\t]+[^\\x00-\\x1F:\\x7F]+)*[ \\t]*$")
 		}
 		if awsapi.StringLength(*s.Username) < 1 {
@@ -3375,7 +3407,7 @@ func (s *UpdateConnectionBasicAuthRequestParameters) apigenValidate(v *awsapi.Va
 
 func (s *UpdateConnectionOAuthClientRequestParameters) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.ClientSecret != nil {
-		if !apigenRe4.MatchString(*s.ClientSecret) {
+		if !apigenRe4().MatchString(*s.ClientSecret) {
 			v.Pattern(prefix+"clientSecret", awsapi.Sensitive{}, "^[ \\t]*[^\\x00-\\x1F:\\x7F]+([ \\t]+[^\\x00-\\x1F:\\x7F]+)*[ \\t]*$")
 		}
 		if awsapi.StringLength(*s.ClientSecret) < 1 {
@@ -3386,7 +3418,7 @@ func (s *UpdateConnectionOAuthClientRequestParameters) apigenValidate(v *awsapi.
 		}
 	}
 	if s.ClientID != nil {
-		if !apigenRe4.MatchString(*s.ClientID) {
+		if !apigenRe4().MatchString(*s.ClientID) {
 			v.Pattern(prefix+"clientID", *s.ClientID, "^[ \\t]*[^\\x00-\\x1F:\\x7F]+([ \\t]+[^\\x00-\\x1F:\\x7F]+)*[ \\t]*$")
 		}
 		if awsapi.StringLength(*s.ClientID) < 1 {
@@ -3408,7 +3440,7 @@ func (s *UpdateConnectionOAuthRequestParameters) apigenValidate(v *awsapi.Valida
 		}
 	}
 	if s.AuthorizationEndpoint != nil {
-		if !apigenRe15.MatchString(*s.AuthorizationEndpoint) {
+		if !apigenRe15().MatchString(*s.AuthorizationEndpoint) {
 			v.Pattern(prefix+"authorizationEndpoint", *s.AuthorizationEndpoint, "^((%!{(BADINDEX)2}|[-()_.!~*';/?:@\\x26=+$,A-Za-z0-9])+)([).!';/?:,])?$")
 		}
 		if awsapi.StringLength(*s.AuthorizationEndpoint) < 1 {

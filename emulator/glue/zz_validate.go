@@ -5,19 +5,25 @@ package glue
 import (
 	"regexp"
 	"strconv"
+	"sync"
 
 	"github.com/evolvestack/evolvestack/emulator/awsapi"
 )
 
-// Patterns of the model, translated from Java to RE2 and anchored.
+// Patterns of the model, translated from Java to RE2 and anchored,
+// compiled on first use.
 var (
-	apigenRe0 = regexp.MustCompile(`^(?s:arn:aws(-(cn|us-gov|iso(-[bef])?))?:glue:.*)$`)
-	apigenRe1 = regexp.MustCompile(`^(?s:[a-zA-Z0-9-_$#.]+)$`)
-	apigenRe2 = regexp.MustCompile(`^(?s:[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12})$`)
-	apigenRe3 = regexp.MustCompile(`^(?s:.*\S.*)$`)
-	apigenRe4 = regexp.MustCompile(`^(?s:[a-zA-Z0-9+-=._./@]+)$`)
-	apigenRe5 = regexp.MustCompile(`^(?s:[\x{20}-\x{D7FF}\x{E000}-\x{FFFD}\x{10000}-\x{10FFFF}\r\n\t]*)$`)
-	apigenRe6 = regexp.MustCompile(`^(?s:[1-9][0-9]*|[1-9][0-9]*-[1-9][0-9]*)$`)
+	apigenRe0 = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?s:arn:aws(-(cn|us-gov|iso(-[bef])?))?:glue:.*)$`) })
+	apigenRe1 = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?s:[a-zA-Z0-9-_$#.]+)$`) })
+	apigenRe2 = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^(?s:[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12})$`)
+	})
+	apigenRe3 = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?s:.*\S.*)$`) })
+	apigenRe4 = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?s:[a-zA-Z0-9+-=._./@]+)$`) })
+	apigenRe5 = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^(?s:[\x{20}-\x{D7FF}\x{E000}-\x{FFFD}\x{10000}-\x{10FFFF}\r\n\t]*)$`)
+	})
+	apigenRe6 = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?s:[1-9][0-9]*|[1-9][0-9]*-[1-9][0-9]*)$`) })
 )
 
 // Validate checks the model's constraints on s.
@@ -34,7 +40,7 @@ func (s *CheckSchemaVersionValidityInput) apigenValidate(v *awsapi.ValidationErr
 	if s.SchemaDefinition == nil {
 		v.Null(prefix + "schemaDefinition")
 	} else {
-		if !apigenRe3.MatchString(*s.SchemaDefinition) {
+		if !apigenRe3().MatchString(*s.SchemaDefinition) {
 			v.Pattern(prefix+"schemaDefinition", *s.SchemaDefinition, ".*\\S.*")
 		}
 		if awsapi.StringLength(*s.SchemaDefinition) < 1 {
@@ -82,7 +88,7 @@ func (s *CreateRegistryInput) apigenValidate(v *awsapi.ValidationErrors, prefix 
 		}
 	}
 	if s.Description != nil {
-		if !apigenRe5.MatchString(*s.Description) {
+		if !apigenRe5().MatchString(*s.Description) {
 			v.Pattern(prefix+"description", *s.Description, "[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDC00-\\uDBFF\\uDFFF\\r\\n\\t]*")
 		}
 		if awsapi.StringLength(*s.Description) > 2048 {
@@ -92,7 +98,7 @@ func (s *CreateRegistryInput) apigenValidate(v *awsapi.ValidationErrors, prefix 
 	if s.RegistryName == nil {
 		v.Null(prefix + "registryName")
 	} else {
-		if !apigenRe1.MatchString(*s.RegistryName) {
+		if !apigenRe1().MatchString(*s.RegistryName) {
 			v.Pattern(prefix+"registryName", *s.RegistryName, "[a-zA-Z0-9-_$#.]+")
 		}
 		if awsapi.StringLength(*s.RegistryName) < 1 {
@@ -116,7 +122,7 @@ func (s *CreateSchemaInput) Validate() error {
 
 func (s *CreateSchemaInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.SchemaDefinition != nil {
-		if !apigenRe3.MatchString(*s.SchemaDefinition) {
+		if !apigenRe3().MatchString(*s.SchemaDefinition) {
 			v.Pattern(prefix+"schemaDefinition", *s.SchemaDefinition, ".*\\S.*")
 		}
 		if awsapi.StringLength(*s.SchemaDefinition) < 1 {
@@ -144,7 +150,7 @@ func (s *CreateSchemaInput) apigenValidate(v *awsapi.ValidationErrors, prefix st
 		}
 	}
 	if s.Description != nil {
-		if !apigenRe5.MatchString(*s.Description) {
+		if !apigenRe5().MatchString(*s.Description) {
 			v.Pattern(prefix+"description", *s.Description, "[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDC00-\\uDBFF\\uDFFF\\r\\n\\t]*")
 		}
 		if awsapi.StringLength(*s.Description) > 2048 {
@@ -166,7 +172,7 @@ func (s *CreateSchemaInput) apigenValidate(v *awsapi.ValidationErrors, prefix st
 	if s.SchemaName == nil {
 		v.Null(prefix + "schemaName")
 	} else {
-		if !apigenRe1.MatchString(*s.SchemaName) {
+		if !apigenRe1().MatchString(*s.SchemaName) {
 			v.Pattern(prefix+"schemaName", *s.SchemaName, "[a-zA-Z0-9-_$#.]+")
 		}
 		if awsapi.StringLength(*s.SchemaName) < 1 {
@@ -231,7 +237,7 @@ func (s *DeleteSchemaVersionsInput) apigenValidate(v *awsapi.ValidationErrors, p
 	if s.Versions == nil {
 		v.Null(prefix + "versions")
 	} else {
-		if !apigenRe6.MatchString(*s.Versions) {
+		if !apigenRe6().MatchString(*s.Versions) {
 			v.Pattern(prefix+"versions", *s.Versions, "[1-9][0-9]*|[1-9][0-9]*-[1-9][0-9]*")
 		}
 		if awsapi.StringLength(*s.Versions) < 1 {
@@ -298,7 +304,7 @@ func (s *GetSchemaByDefinitionInput) apigenValidate(v *awsapi.ValidationErrors, 
 	if s.SchemaDefinition == nil {
 		v.Null(prefix + "schemaDefinition")
 	} else {
-		if !apigenRe3.MatchString(*s.SchemaDefinition) {
+		if !apigenRe3().MatchString(*s.SchemaDefinition) {
 			v.Pattern(prefix+"schemaDefinition", *s.SchemaDefinition, ".*\\S.*")
 		}
 		if awsapi.StringLength(*s.SchemaDefinition) < 1 {
@@ -330,7 +336,7 @@ func (s *GetSchemaVersionInput) apigenValidate(v *awsapi.ValidationErrors, prefi
 		s.SchemaVersionNumber.apigenValidate(v, prefix+"schemaVersionNumber.")
 	}
 	if s.SchemaVersionId != nil {
-		if !apigenRe2.MatchString(*s.SchemaVersionId) {
+		if !apigenRe2().MatchString(*s.SchemaVersionId) {
 			v.Pattern(prefix+"schemaVersionId", *s.SchemaVersionId, "[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}")
 		}
 		if awsapi.StringLength(*s.SchemaVersionId) < 36 {
@@ -394,7 +400,7 @@ func (s *GetTagsInput) apigenValidate(v *awsapi.ValidationErrors, prefix string)
 	if s.ResourceArn == nil {
 		v.Null(prefix + "resourceArn")
 	} else {
-		if !apigenRe0.MatchString(*s.ResourceArn) {
+		if !apigenRe0().MatchString(*s.ResourceArn) {
 			v.Pattern(prefix+"resourceArn", *s.ResourceArn, "arn:aws(-(cn|us-gov|iso(-[bef])?))?:glue:.*")
 		}
 		if awsapi.StringLength(*s.ResourceArn) < 1 {
@@ -494,7 +500,7 @@ func (s *PutSchemaVersionMetadataInput) apigenValidate(v *awsapi.ValidationError
 		s.MetadataKeyValue.apigenValidate(v, prefix+"metadataKeyValue.")
 	}
 	if s.SchemaVersionId != nil {
-		if !apigenRe2.MatchString(*s.SchemaVersionId) {
+		if !apigenRe2().MatchString(*s.SchemaVersionId) {
 			v.Pattern(prefix+"schemaVersionId", *s.SchemaVersionId, "[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}")
 		}
 		if awsapi.StringLength(*s.SchemaVersionId) < 36 {
@@ -537,7 +543,7 @@ func (s *QuerySchemaVersionMetadataInput) apigenValidate(v *awsapi.ValidationErr
 		}
 	}
 	if s.SchemaVersionId != nil {
-		if !apigenRe2.MatchString(*s.SchemaVersionId) {
+		if !apigenRe2().MatchString(*s.SchemaVersionId) {
 			v.Pattern(prefix+"schemaVersionId", *s.SchemaVersionId, "[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}")
 		}
 		if awsapi.StringLength(*s.SchemaVersionId) < 36 {
@@ -569,7 +575,7 @@ func (s *RegisterSchemaVersionInput) apigenValidate(v *awsapi.ValidationErrors, 
 	if s.SchemaDefinition == nil {
 		v.Null(prefix + "schemaDefinition")
 	} else {
-		if !apigenRe3.MatchString(*s.SchemaDefinition) {
+		if !apigenRe3().MatchString(*s.SchemaDefinition) {
 			v.Pattern(prefix+"schemaDefinition", *s.SchemaDefinition, ".*\\S.*")
 		}
 		if awsapi.StringLength(*s.SchemaDefinition) < 1 {
@@ -603,7 +609,7 @@ func (s *RemoveSchemaVersionMetadataInput) apigenValidate(v *awsapi.ValidationEr
 		s.MetadataKeyValue.apigenValidate(v, prefix+"metadataKeyValue.")
 	}
 	if s.SchemaVersionId != nil {
-		if !apigenRe2.MatchString(*s.SchemaVersionId) {
+		if !apigenRe2().MatchString(*s.SchemaVersionId) {
 			v.Pattern(prefix+"schemaVersionId", *s.SchemaVersionId, "[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}")
 		}
 		if awsapi.StringLength(*s.SchemaVersionId) < 36 {
@@ -654,7 +660,7 @@ func (s *TagResourceInput) apigenValidate(v *awsapi.ValidationErrors, prefix str
 	if s.ResourceArn == nil {
 		v.Null(prefix + "resourceArn")
 	} else {
-		if !apigenRe0.MatchString(*s.ResourceArn) {
+		if !apigenRe0().MatchString(*s.ResourceArn) {
 			v.Pattern(prefix+"resourceArn", *s.ResourceArn, "arn:aws(-(cn|us-gov|iso(-[bef])?))?:glue:.*")
 		}
 		if awsapi.StringLength(*s.ResourceArn) < 1 {
@@ -693,7 +699,7 @@ func (s *UntagResourceInput) apigenValidate(v *awsapi.ValidationErrors, prefix s
 	if s.ResourceArn == nil {
 		v.Null(prefix + "resourceArn")
 	} else {
-		if !apigenRe0.MatchString(*s.ResourceArn) {
+		if !apigenRe0().MatchString(*s.ResourceArn) {
 			v.Pattern(prefix+"resourceArn", *s.ResourceArn, "arn:aws(-(cn|us-gov|iso(-[bef])?))?:glue:.*")
 		}
 		if awsapi.StringLength(*s.ResourceArn) < 1 {
@@ -719,7 +725,7 @@ func (s *UpdateRegistryInput) apigenValidate(v *awsapi.ValidationErrors, prefix 
 	if s.Description == nil {
 		v.Null(prefix + "description")
 	} else {
-		if !apigenRe5.MatchString(*s.Description) {
+		if !apigenRe5().MatchString(*s.Description) {
 			v.Pattern(prefix+"description", *s.Description, "[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDC00-\\uDBFF\\uDFFF\\r\\n\\t]*")
 		}
 		if awsapi.StringLength(*s.Description) > 2048 {
@@ -745,7 +751,7 @@ func (s *UpdateSchemaInput) Validate() error {
 
 func (s *UpdateSchemaInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.Description != nil {
-		if !apigenRe5.MatchString(*s.Description) {
+		if !apigenRe5().MatchString(*s.Description) {
 			v.Pattern(prefix+"description", *s.Description, "[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDC00-\\uDBFF\\uDFFF\\r\\n\\t]*")
 		}
 		if awsapi.StringLength(*s.Description) > 2048 {
@@ -769,7 +775,7 @@ func (s *UpdateSchemaInput) apigenValidate(v *awsapi.ValidationErrors, prefix st
 
 func (s *MetadataKeyValuePair) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.MetadataValue != nil {
-		if !apigenRe4.MatchString(*s.MetadataValue) {
+		if !apigenRe4().MatchString(*s.MetadataValue) {
 			v.Pattern(prefix+"metadataValue", *s.MetadataValue, "[a-zA-Z0-9+-=._./@]+")
 		}
 		if awsapi.StringLength(*s.MetadataValue) < 1 {
@@ -780,7 +786,7 @@ func (s *MetadataKeyValuePair) apigenValidate(v *awsapi.ValidationErrors, prefix
 		}
 	}
 	if s.MetadataKey != nil {
-		if !apigenRe4.MatchString(*s.MetadataKey) {
+		if !apigenRe4().MatchString(*s.MetadataKey) {
 			v.Pattern(prefix+"metadataKey", *s.MetadataKey, "[a-zA-Z0-9+-=._./@]+")
 		}
 		if awsapi.StringLength(*s.MetadataKey) < 1 {
@@ -794,7 +800,7 @@ func (s *MetadataKeyValuePair) apigenValidate(v *awsapi.ValidationErrors, prefix
 
 func (s *RegistryId) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.RegistryArn != nil {
-		if !apigenRe0.MatchString(*s.RegistryArn) {
+		if !apigenRe0().MatchString(*s.RegistryArn) {
 			v.Pattern(prefix+"registryArn", *s.RegistryArn, "arn:aws(-(cn|us-gov|iso(-[bef])?))?:glue:.*")
 		}
 		if awsapi.StringLength(*s.RegistryArn) < 1 {
@@ -805,7 +811,7 @@ func (s *RegistryId) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 		}
 	}
 	if s.RegistryName != nil {
-		if !apigenRe1.MatchString(*s.RegistryName) {
+		if !apigenRe1().MatchString(*s.RegistryName) {
 			v.Pattern(prefix+"registryName", *s.RegistryName, "[a-zA-Z0-9-_$#.]+")
 		}
 		if awsapi.StringLength(*s.RegistryName) < 1 {
@@ -819,7 +825,7 @@ func (s *RegistryId) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 
 func (s *SchemaId) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.RegistryName != nil {
-		if !apigenRe1.MatchString(*s.RegistryName) {
+		if !apigenRe1().MatchString(*s.RegistryName) {
 			v.Pattern(prefix+"registryName", *s.RegistryName, "[a-zA-Z0-9-_$#.]+")
 		}
 		if awsapi.StringLength(*s.RegistryName) < 1 {
@@ -830,7 +836,7 @@ func (s *SchemaId) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 		}
 	}
 	if s.SchemaName != nil {
-		if !apigenRe1.MatchString(*s.SchemaName) {
+		if !apigenRe1().MatchString(*s.SchemaName) {
 			v.Pattern(prefix+"schemaName", *s.SchemaName, "[a-zA-Z0-9-_$#.]+")
 		}
 		if awsapi.StringLength(*s.SchemaName) < 1 {
@@ -841,7 +847,7 @@ func (s *SchemaId) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 		}
 	}
 	if s.SchemaArn != nil {
-		if !apigenRe0.MatchString(*s.SchemaArn) {
+		if !apigenRe0().MatchString(*s.SchemaArn) {
 			v.Pattern(prefix+"schemaArn", *s.SchemaArn, "arn:aws(-(cn|us-gov|iso(-[bef])?))?:glue:.*")
 		}
 		if awsapi.StringLength(*s.SchemaArn) < 1 {

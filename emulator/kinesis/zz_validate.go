@@ -5,19 +5,23 @@ package kinesis
 import (
 	"regexp"
 	"strconv"
+	"sync"
 
 	"github.com/evolvestack/evolvestack/emulator/awsapi"
 )
 
-// Patterns of the model, translated from Java to RE2 and anchored.
+// Patterns of the model, translated from Java to RE2 and anchored,
+// compiled on first use.
 var (
-	apigenRe0 = regexp.MustCompile(`^(?s:[a-zA-Z0-9_.-]+)$`)
-	apigenRe1 = regexp.MustCompile(`^(?s:arn:aws.*:kinesis:.*:\d{12}:stream/\S+)$`)
-	apigenRe2 = regexp.MustCompile(`^(?s:0|([1-9]\d{0,128}))$`)
-	apigenRe3 = regexp.MustCompile(`^(?s:[a-z0-9]{20}-[a-z0-9]{3})$`)
-	apigenRe4 = regexp.MustCompile(`^(?s:arn:aws.*:kinesis:.*:\d{12}:.*stream/\S+)$`)
-	apigenRe5 = regexp.MustCompile(`^(?s:^(arn):aws.*:kinesis:.*:\d{12}:.*stream\/[a-zA-Z0-9_.-]+\/consumer\/[a-zA-Z0-9_.-]+:[0-9]+)$`)
-	apigenRe6 = regexp.MustCompile(`^(?s:0|([1-9]\d{0,38}))$`)
+	apigenRe0 = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?s:[a-zA-Z0-9_.-]+)$`) })
+	apigenRe1 = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?s:arn:aws.*:kinesis:.*:\d{12}:stream/\S+)$`) })
+	apigenRe2 = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?s:0|([1-9]\d{0,128}))$`) })
+	apigenRe3 = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?s:[a-z0-9]{20}-[a-z0-9]{3})$`) })
+	apigenRe4 = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?s:arn:aws.*:kinesis:.*:\d{12}:.*stream/\S+)$`) })
+	apigenRe5 = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^(?s:^(arn):aws.*:kinesis:.*:\d{12}:.*stream\/[a-zA-Z0-9_.-]+\/consumer\/[a-zA-Z0-9_.-]+:[0-9]+)$`)
+	})
+	apigenRe6 = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?s:0|([1-9]\d{0,38}))$`) })
 )
 
 // Validate checks the model's constraints on s.
@@ -32,7 +36,7 @@ func (s *AddTagsToStreamInput) Validate() error {
 
 func (s *AddTagsToStreamInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.StreamId != nil {
-		if !apigenRe3.MatchString(*s.StreamId) {
+		if !apigenRe3().MatchString(*s.StreamId) {
 			v.Pattern(prefix+"streamId", *s.StreamId, "[a-z0-9]{20}-[a-z0-9]{3}")
 		}
 		if awsapi.StringLength(*s.StreamId) < 1 {
@@ -43,7 +47,7 @@ func (s *AddTagsToStreamInput) apigenValidate(v *awsapi.ValidationErrors, prefix
 		}
 	}
 	if s.StreamARN != nil {
-		if !apigenRe1.MatchString(*s.StreamARN) {
+		if !apigenRe1().MatchString(*s.StreamARN) {
 			v.Pattern(prefix+"streamARN", *s.StreamARN, "arn:aws.*:kinesis:.*:\\d{12}:stream/\\S+")
 		}
 		if awsapi.StringLength(*s.StreamARN) < 1 {
@@ -76,7 +80,7 @@ func (s *AddTagsToStreamInput) apigenValidate(v *awsapi.ValidationErrors, prefix
 		}
 	}
 	if s.StreamName != nil {
-		if !apigenRe0.MatchString(*s.StreamName) {
+		if !apigenRe0().MatchString(*s.StreamName) {
 			v.Pattern(prefix+"streamName", *s.StreamName, "[a-zA-Z0-9_.-]+")
 		}
 		if awsapi.StringLength(*s.StreamName) < 1 {
@@ -143,7 +147,7 @@ func (s *CreateStreamInput) apigenValidate(v *awsapi.ValidationErrors, prefix st
 	if s.StreamName == nil {
 		v.Null(prefix + "streamName")
 	} else {
-		if !apigenRe0.MatchString(*s.StreamName) {
+		if !apigenRe0().MatchString(*s.StreamName) {
 			v.Pattern(prefix+"streamName", *s.StreamName, "[a-zA-Z0-9_.-]+")
 		}
 		if awsapi.StringLength(*s.StreamName) < 1 {
@@ -167,7 +171,7 @@ func (s *DecreaseStreamRetentionPeriodInput) Validate() error {
 
 func (s *DecreaseStreamRetentionPeriodInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.StreamId != nil {
-		if !apigenRe3.MatchString(*s.StreamId) {
+		if !apigenRe3().MatchString(*s.StreamId) {
 			v.Pattern(prefix+"streamId", *s.StreamId, "[a-z0-9]{20}-[a-z0-9]{3}")
 		}
 		if awsapi.StringLength(*s.StreamId) < 1 {
@@ -178,7 +182,7 @@ func (s *DecreaseStreamRetentionPeriodInput) apigenValidate(v *awsapi.Validation
 		}
 	}
 	if s.StreamARN != nil {
-		if !apigenRe1.MatchString(*s.StreamARN) {
+		if !apigenRe1().MatchString(*s.StreamARN) {
 			v.Pattern(prefix+"streamARN", *s.StreamARN, "arn:aws.*:kinesis:.*:\\d{12}:stream/\\S+")
 		}
 		if awsapi.StringLength(*s.StreamARN) < 1 {
@@ -192,7 +196,7 @@ func (s *DecreaseStreamRetentionPeriodInput) apigenValidate(v *awsapi.Validation
 		v.Null(prefix + "retentionPeriodHours")
 	}
 	if s.StreamName != nil {
-		if !apigenRe0.MatchString(*s.StreamName) {
+		if !apigenRe0().MatchString(*s.StreamName) {
 			v.Pattern(prefix+"streamName", *s.StreamName, "[a-zA-Z0-9_.-]+")
 		}
 		if awsapi.StringLength(*s.StreamName) < 1 {
@@ -216,7 +220,7 @@ func (s *DeleteResourcePolicyInput) Validate() error {
 
 func (s *DeleteResourcePolicyInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.StreamId != nil {
-		if !apigenRe3.MatchString(*s.StreamId) {
+		if !apigenRe3().MatchString(*s.StreamId) {
 			v.Pattern(prefix+"streamId", *s.StreamId, "[a-z0-9]{20}-[a-z0-9]{3}")
 		}
 		if awsapi.StringLength(*s.StreamId) < 1 {
@@ -229,7 +233,7 @@ func (s *DeleteResourcePolicyInput) apigenValidate(v *awsapi.ValidationErrors, p
 	if s.ResourceARN == nil {
 		v.Null(prefix + "resourceARN")
 	} else {
-		if !apigenRe4.MatchString(*s.ResourceARN) {
+		if !apigenRe4().MatchString(*s.ResourceARN) {
 			v.Pattern(prefix+"resourceARN", *s.ResourceARN, "arn:aws.*:kinesis:.*:\\d{12}:.*stream/\\S+")
 		}
 		if awsapi.StringLength(*s.ResourceARN) < 1 {
@@ -253,7 +257,7 @@ func (s *DeleteStreamInput) Validate() error {
 
 func (s *DeleteStreamInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.StreamId != nil {
-		if !apigenRe3.MatchString(*s.StreamId) {
+		if !apigenRe3().MatchString(*s.StreamId) {
 			v.Pattern(prefix+"streamId", *s.StreamId, "[a-z0-9]{20}-[a-z0-9]{3}")
 		}
 		if awsapi.StringLength(*s.StreamId) < 1 {
@@ -264,7 +268,7 @@ func (s *DeleteStreamInput) apigenValidate(v *awsapi.ValidationErrors, prefix st
 		}
 	}
 	if s.StreamARN != nil {
-		if !apigenRe1.MatchString(*s.StreamARN) {
+		if !apigenRe1().MatchString(*s.StreamARN) {
 			v.Pattern(prefix+"streamARN", *s.StreamARN, "arn:aws.*:kinesis:.*:\\d{12}:stream/\\S+")
 		}
 		if awsapi.StringLength(*s.StreamARN) < 1 {
@@ -275,7 +279,7 @@ func (s *DeleteStreamInput) apigenValidate(v *awsapi.ValidationErrors, prefix st
 		}
 	}
 	if s.StreamName != nil {
-		if !apigenRe0.MatchString(*s.StreamName) {
+		if !apigenRe0().MatchString(*s.StreamName) {
 			v.Pattern(prefix+"streamName", *s.StreamName, "[a-zA-Z0-9_.-]+")
 		}
 		if awsapi.StringLength(*s.StreamName) < 1 {
@@ -299,7 +303,7 @@ func (s *DeregisterStreamConsumerInput) Validate() error {
 
 func (s *DeregisterStreamConsumerInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.StreamId != nil {
-		if !apigenRe3.MatchString(*s.StreamId) {
+		if !apigenRe3().MatchString(*s.StreamId) {
 			v.Pattern(prefix+"streamId", *s.StreamId, "[a-z0-9]{20}-[a-z0-9]{3}")
 		}
 		if awsapi.StringLength(*s.StreamId) < 1 {
@@ -310,7 +314,7 @@ func (s *DeregisterStreamConsumerInput) apigenValidate(v *awsapi.ValidationError
 		}
 	}
 	if s.ConsumerARN != nil {
-		if !apigenRe5.MatchString(*s.ConsumerARN) {
+		if !apigenRe5().MatchString(*s.ConsumerARN) {
 			v.Pattern(prefix+"consumerARN", *s.ConsumerARN, "^(arn):aws.*:kinesis:.*:\\d{12}:.*stream\\/[a-zA-Z0-9_.-]+\\/consumer\\/[a-zA-Z0-9_.-]+:[0-9]+")
 		}
 		if awsapi.StringLength(*s.ConsumerARN) < 1 {
@@ -321,7 +325,7 @@ func (s *DeregisterStreamConsumerInput) apigenValidate(v *awsapi.ValidationError
 		}
 	}
 	if s.ConsumerName != nil {
-		if !apigenRe0.MatchString(*s.ConsumerName) {
+		if !apigenRe0().MatchString(*s.ConsumerName) {
 			v.Pattern(prefix+"consumerName", *s.ConsumerName, "[a-zA-Z0-9_.-]+")
 		}
 		if awsapi.StringLength(*s.ConsumerName) < 1 {
@@ -332,7 +336,7 @@ func (s *DeregisterStreamConsumerInput) apigenValidate(v *awsapi.ValidationError
 		}
 	}
 	if s.StreamARN != nil {
-		if !apigenRe1.MatchString(*s.StreamARN) {
+		if !apigenRe1().MatchString(*s.StreamARN) {
 			v.Pattern(prefix+"streamARN", *s.StreamARN, "arn:aws.*:kinesis:.*:\\d{12}:stream/\\S+")
 		}
 		if awsapi.StringLength(*s.StreamARN) < 1 {
@@ -366,7 +370,7 @@ func (s *DescribeStreamInput) Validate() error {
 
 func (s *DescribeStreamInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.StreamId != nil {
-		if !apigenRe3.MatchString(*s.StreamId) {
+		if !apigenRe3().MatchString(*s.StreamId) {
 			v.Pattern(prefix+"streamId", *s.StreamId, "[a-z0-9]{20}-[a-z0-9]{3}")
 		}
 		if awsapi.StringLength(*s.StreamId) < 1 {
@@ -377,7 +381,7 @@ func (s *DescribeStreamInput) apigenValidate(v *awsapi.ValidationErrors, prefix 
 		}
 	}
 	if s.StreamARN != nil {
-		if !apigenRe1.MatchString(*s.StreamARN) {
+		if !apigenRe1().MatchString(*s.StreamARN) {
 			v.Pattern(prefix+"streamARN", *s.StreamARN, "arn:aws.*:kinesis:.*:\\d{12}:stream/\\S+")
 		}
 		if awsapi.StringLength(*s.StreamARN) < 1 {
@@ -388,7 +392,7 @@ func (s *DescribeStreamInput) apigenValidate(v *awsapi.ValidationErrors, prefix 
 		}
 	}
 	if s.ExclusiveStartShardId != nil {
-		if !apigenRe0.MatchString(*s.ExclusiveStartShardId) {
+		if !apigenRe0().MatchString(*s.ExclusiveStartShardId) {
 			v.Pattern(prefix+"exclusiveStartShardId", *s.ExclusiveStartShardId, "[a-zA-Z0-9_.-]+")
 		}
 		if awsapi.StringLength(*s.ExclusiveStartShardId) < 1 {
@@ -407,7 +411,7 @@ func (s *DescribeStreamInput) apigenValidate(v *awsapi.ValidationErrors, prefix 
 		}
 	}
 	if s.StreamName != nil {
-		if !apigenRe0.MatchString(*s.StreamName) {
+		if !apigenRe0().MatchString(*s.StreamName) {
 			v.Pattern(prefix+"streamName", *s.StreamName, "[a-zA-Z0-9_.-]+")
 		}
 		if awsapi.StringLength(*s.StreamName) < 1 {
@@ -431,7 +435,7 @@ func (s *DescribeStreamConsumerInput) Validate() error {
 
 func (s *DescribeStreamConsumerInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.StreamId != nil {
-		if !apigenRe3.MatchString(*s.StreamId) {
+		if !apigenRe3().MatchString(*s.StreamId) {
 			v.Pattern(prefix+"streamId", *s.StreamId, "[a-z0-9]{20}-[a-z0-9]{3}")
 		}
 		if awsapi.StringLength(*s.StreamId) < 1 {
@@ -442,7 +446,7 @@ func (s *DescribeStreamConsumerInput) apigenValidate(v *awsapi.ValidationErrors,
 		}
 	}
 	if s.ConsumerARN != nil {
-		if !apigenRe5.MatchString(*s.ConsumerARN) {
+		if !apigenRe5().MatchString(*s.ConsumerARN) {
 			v.Pattern(prefix+"consumerARN", *s.ConsumerARN, "^(arn):aws.*:kinesis:.*:\\d{12}:.*stream\\/[a-zA-Z0-9_.-]+\\/consumer\\/[a-zA-Z0-9_.-]+:[0-9]+")
 		}
 		if awsapi.StringLength(*s.ConsumerARN) < 1 {
@@ -453,7 +457,7 @@ func (s *DescribeStreamConsumerInput) apigenValidate(v *awsapi.ValidationErrors,
 		}
 	}
 	if s.ConsumerName != nil {
-		if !apigenRe0.MatchString(*s.ConsumerName) {
+		if !apigenRe0().MatchString(*s.ConsumerName) {
 			v.Pattern(prefix+"consumerName", *s.ConsumerName, "[a-zA-Z0-9_.-]+")
 		}
 		if awsapi.StringLength(*s.ConsumerName) < 1 {
@@ -464,7 +468,7 @@ func (s *DescribeStreamConsumerInput) apigenValidate(v *awsapi.ValidationErrors,
 		}
 	}
 	if s.StreamARN != nil {
-		if !apigenRe1.MatchString(*s.StreamARN) {
+		if !apigenRe1().MatchString(*s.StreamARN) {
 			v.Pattern(prefix+"streamARN", *s.StreamARN, "arn:aws.*:kinesis:.*:\\d{12}:stream/\\S+")
 		}
 		if awsapi.StringLength(*s.StreamARN) < 1 {
@@ -488,7 +492,7 @@ func (s *DescribeStreamSummaryInput) Validate() error {
 
 func (s *DescribeStreamSummaryInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.StreamId != nil {
-		if !apigenRe3.MatchString(*s.StreamId) {
+		if !apigenRe3().MatchString(*s.StreamId) {
 			v.Pattern(prefix+"streamId", *s.StreamId, "[a-z0-9]{20}-[a-z0-9]{3}")
 		}
 		if awsapi.StringLength(*s.StreamId) < 1 {
@@ -499,7 +503,7 @@ func (s *DescribeStreamSummaryInput) apigenValidate(v *awsapi.ValidationErrors, 
 		}
 	}
 	if s.StreamARN != nil {
-		if !apigenRe1.MatchString(*s.StreamARN) {
+		if !apigenRe1().MatchString(*s.StreamARN) {
 			v.Pattern(prefix+"streamARN", *s.StreamARN, "arn:aws.*:kinesis:.*:\\d{12}:stream/\\S+")
 		}
 		if awsapi.StringLength(*s.StreamARN) < 1 {
@@ -510,7 +514,7 @@ func (s *DescribeStreamSummaryInput) apigenValidate(v *awsapi.ValidationErrors, 
 		}
 	}
 	if s.StreamName != nil {
-		if !apigenRe0.MatchString(*s.StreamName) {
+		if !apigenRe0().MatchString(*s.StreamName) {
 			v.Pattern(prefix+"streamName", *s.StreamName, "[a-zA-Z0-9_.-]+")
 		}
 		if awsapi.StringLength(*s.StreamName) < 1 {
@@ -534,7 +538,7 @@ func (s *DisableEnhancedMonitoringInput) Validate() error {
 
 func (s *DisableEnhancedMonitoringInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.StreamId != nil {
-		if !apigenRe3.MatchString(*s.StreamId) {
+		if !apigenRe3().MatchString(*s.StreamId) {
 			v.Pattern(prefix+"streamId", *s.StreamId, "[a-z0-9]{20}-[a-z0-9]{3}")
 		}
 		if awsapi.StringLength(*s.StreamId) < 1 {
@@ -545,7 +549,7 @@ func (s *DisableEnhancedMonitoringInput) apigenValidate(v *awsapi.ValidationErro
 		}
 	}
 	if s.StreamARN != nil {
-		if !apigenRe1.MatchString(*s.StreamARN) {
+		if !apigenRe1().MatchString(*s.StreamARN) {
 			v.Pattern(prefix+"streamARN", *s.StreamARN, "arn:aws.*:kinesis:.*:\\d{12}:stream/\\S+")
 		}
 		if awsapi.StringLength(*s.StreamARN) < 1 {
@@ -572,7 +576,7 @@ func (s *DisableEnhancedMonitoringInput) apigenValidate(v *awsapi.ValidationErro
 		}
 	}
 	if s.StreamName != nil {
-		if !apigenRe0.MatchString(*s.StreamName) {
+		if !apigenRe0().MatchString(*s.StreamName) {
 			v.Pattern(prefix+"streamName", *s.StreamName, "[a-zA-Z0-9_.-]+")
 		}
 		if awsapi.StringLength(*s.StreamName) < 1 {
@@ -596,7 +600,7 @@ func (s *EnableEnhancedMonitoringInput) Validate() error {
 
 func (s *EnableEnhancedMonitoringInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.StreamId != nil {
-		if !apigenRe3.MatchString(*s.StreamId) {
+		if !apigenRe3().MatchString(*s.StreamId) {
 			v.Pattern(prefix+"streamId", *s.StreamId, "[a-z0-9]{20}-[a-z0-9]{3}")
 		}
 		if awsapi.StringLength(*s.StreamId) < 1 {
@@ -607,7 +611,7 @@ func (s *EnableEnhancedMonitoringInput) apigenValidate(v *awsapi.ValidationError
 		}
 	}
 	if s.StreamARN != nil {
-		if !apigenRe1.MatchString(*s.StreamARN) {
+		if !apigenRe1().MatchString(*s.StreamARN) {
 			v.Pattern(prefix+"streamARN", *s.StreamARN, "arn:aws.*:kinesis:.*:\\d{12}:stream/\\S+")
 		}
 		if awsapi.StringLength(*s.StreamARN) < 1 {
@@ -634,7 +638,7 @@ func (s *EnableEnhancedMonitoringInput) apigenValidate(v *awsapi.ValidationError
 		}
 	}
 	if s.StreamName != nil {
-		if !apigenRe0.MatchString(*s.StreamName) {
+		if !apigenRe0().MatchString(*s.StreamName) {
 			v.Pattern(prefix+"streamName", *s.StreamName, "[a-zA-Z0-9_.-]+")
 		}
 		if awsapi.StringLength(*s.StreamName) < 1 {
@@ -658,7 +662,7 @@ func (s *GetRecordsInput) Validate() error {
 
 func (s *GetRecordsInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.StreamId != nil {
-		if !apigenRe3.MatchString(*s.StreamId) {
+		if !apigenRe3().MatchString(*s.StreamId) {
 			v.Pattern(prefix+"streamId", *s.StreamId, "[a-z0-9]{20}-[a-z0-9]{3}")
 		}
 		if awsapi.StringLength(*s.StreamId) < 1 {
@@ -669,7 +673,7 @@ func (s *GetRecordsInput) apigenValidate(v *awsapi.ValidationErrors, prefix stri
 		}
 	}
 	if s.StreamARN != nil {
-		if !apigenRe1.MatchString(*s.StreamARN) {
+		if !apigenRe1().MatchString(*s.StreamARN) {
 			v.Pattern(prefix+"streamARN", *s.StreamARN, "arn:aws.*:kinesis:.*:\\d{12}:stream/\\S+")
 		}
 		if awsapi.StringLength(*s.StreamARN) < 1 {
@@ -711,7 +715,7 @@ func (s *GetResourcePolicyInput) Validate() error {
 
 func (s *GetResourcePolicyInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.StreamId != nil {
-		if !apigenRe3.MatchString(*s.StreamId) {
+		if !apigenRe3().MatchString(*s.StreamId) {
 			v.Pattern(prefix+"streamId", *s.StreamId, "[a-z0-9]{20}-[a-z0-9]{3}")
 		}
 		if awsapi.StringLength(*s.StreamId) < 1 {
@@ -724,7 +728,7 @@ func (s *GetResourcePolicyInput) apigenValidate(v *awsapi.ValidationErrors, pref
 	if s.ResourceARN == nil {
 		v.Null(prefix + "resourceARN")
 	} else {
-		if !apigenRe4.MatchString(*s.ResourceARN) {
+		if !apigenRe4().MatchString(*s.ResourceARN) {
 			v.Pattern(prefix+"resourceARN", *s.ResourceARN, "arn:aws.*:kinesis:.*:\\d{12}:.*stream/\\S+")
 		}
 		if awsapi.StringLength(*s.ResourceARN) < 1 {
@@ -748,7 +752,7 @@ func (s *GetShardIteratorInput) Validate() error {
 
 func (s *GetShardIteratorInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.StreamId != nil {
-		if !apigenRe3.MatchString(*s.StreamId) {
+		if !apigenRe3().MatchString(*s.StreamId) {
 			v.Pattern(prefix+"streamId", *s.StreamId, "[a-z0-9]{20}-[a-z0-9]{3}")
 		}
 		if awsapi.StringLength(*s.StreamId) < 1 {
@@ -759,7 +763,7 @@ func (s *GetShardIteratorInput) apigenValidate(v *awsapi.ValidationErrors, prefi
 		}
 	}
 	if s.StreamARN != nil {
-		if !apigenRe1.MatchString(*s.StreamARN) {
+		if !apigenRe1().MatchString(*s.StreamARN) {
 			v.Pattern(prefix+"streamARN", *s.StreamARN, "arn:aws.*:kinesis:.*:\\d{12}:stream/\\S+")
 		}
 		if awsapi.StringLength(*s.StreamARN) < 1 {
@@ -770,7 +774,7 @@ func (s *GetShardIteratorInput) apigenValidate(v *awsapi.ValidationErrors, prefi
 		}
 	}
 	if s.StartingSequenceNumber != nil {
-		if !apigenRe2.MatchString(*s.StartingSequenceNumber) {
+		if !apigenRe2().MatchString(*s.StartingSequenceNumber) {
 			v.Pattern(prefix+"startingSequenceNumber", *s.StartingSequenceNumber, "0|([1-9]\\d{0,128})")
 		}
 	}
@@ -784,7 +788,7 @@ func (s *GetShardIteratorInput) apigenValidate(v *awsapi.ValidationErrors, prefi
 	if s.ShardId == nil {
 		v.Null(prefix + "shardId")
 	} else {
-		if !apigenRe0.MatchString(*s.ShardId) {
+		if !apigenRe0().MatchString(*s.ShardId) {
 			v.Pattern(prefix+"shardId", *s.ShardId, "[a-zA-Z0-9_.-]+")
 		}
 		if awsapi.StringLength(*s.ShardId) < 1 {
@@ -795,7 +799,7 @@ func (s *GetShardIteratorInput) apigenValidate(v *awsapi.ValidationErrors, prefi
 		}
 	}
 	if s.StreamName != nil {
-		if !apigenRe0.MatchString(*s.StreamName) {
+		if !apigenRe0().MatchString(*s.StreamName) {
 			v.Pattern(prefix+"streamName", *s.StreamName, "[a-zA-Z0-9_.-]+")
 		}
 		if awsapi.StringLength(*s.StreamName) < 1 {
@@ -819,7 +823,7 @@ func (s *IncreaseStreamRetentionPeriodInput) Validate() error {
 
 func (s *IncreaseStreamRetentionPeriodInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.StreamId != nil {
-		if !apigenRe3.MatchString(*s.StreamId) {
+		if !apigenRe3().MatchString(*s.StreamId) {
 			v.Pattern(prefix+"streamId", *s.StreamId, "[a-z0-9]{20}-[a-z0-9]{3}")
 		}
 		if awsapi.StringLength(*s.StreamId) < 1 {
@@ -830,7 +834,7 @@ func (s *IncreaseStreamRetentionPeriodInput) apigenValidate(v *awsapi.Validation
 		}
 	}
 	if s.StreamARN != nil {
-		if !apigenRe1.MatchString(*s.StreamARN) {
+		if !apigenRe1().MatchString(*s.StreamARN) {
 			v.Pattern(prefix+"streamARN", *s.StreamARN, "arn:aws.*:kinesis:.*:\\d{12}:stream/\\S+")
 		}
 		if awsapi.StringLength(*s.StreamARN) < 1 {
@@ -844,7 +848,7 @@ func (s *IncreaseStreamRetentionPeriodInput) apigenValidate(v *awsapi.Validation
 		v.Null(prefix + "retentionPeriodHours")
 	}
 	if s.StreamName != nil {
-		if !apigenRe0.MatchString(*s.StreamName) {
+		if !apigenRe0().MatchString(*s.StreamName) {
 			v.Pattern(prefix+"streamName", *s.StreamName, "[a-zA-Z0-9_.-]+")
 		}
 		if awsapi.StringLength(*s.StreamName) < 1 {
@@ -868,7 +872,7 @@ func (s *ListShardsInput) Validate() error {
 
 func (s *ListShardsInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.StreamId != nil {
-		if !apigenRe3.MatchString(*s.StreamId) {
+		if !apigenRe3().MatchString(*s.StreamId) {
 			v.Pattern(prefix+"streamId", *s.StreamId, "[a-z0-9]{20}-[a-z0-9]{3}")
 		}
 		if awsapi.StringLength(*s.StreamId) < 1 {
@@ -879,7 +883,7 @@ func (s *ListShardsInput) apigenValidate(v *awsapi.ValidationErrors, prefix stri
 		}
 	}
 	if s.StreamARN != nil {
-		if !apigenRe1.MatchString(*s.StreamARN) {
+		if !apigenRe1().MatchString(*s.StreamARN) {
 			v.Pattern(prefix+"streamARN", *s.StreamARN, "arn:aws.*:kinesis:.*:\\d{12}:stream/\\S+")
 		}
 		if awsapi.StringLength(*s.StreamARN) < 1 {
@@ -901,7 +905,7 @@ func (s *ListShardsInput) apigenValidate(v *awsapi.ValidationErrors, prefix stri
 		}
 	}
 	if s.ExclusiveStartShardId != nil {
-		if !apigenRe0.MatchString(*s.ExclusiveStartShardId) {
+		if !apigenRe0().MatchString(*s.ExclusiveStartShardId) {
 			v.Pattern(prefix+"exclusiveStartShardId", *s.ExclusiveStartShardId, "[a-zA-Z0-9_.-]+")
 		}
 		if awsapi.StringLength(*s.ExclusiveStartShardId) < 1 {
@@ -920,7 +924,7 @@ func (s *ListShardsInput) apigenValidate(v *awsapi.ValidationErrors, prefix stri
 		}
 	}
 	if s.StreamName != nil {
-		if !apigenRe0.MatchString(*s.StreamName) {
+		if !apigenRe0().MatchString(*s.StreamName) {
 			v.Pattern(prefix+"streamName", *s.StreamName, "[a-zA-Z0-9_.-]+")
 		}
 		if awsapi.StringLength(*s.StreamName) < 1 {
@@ -944,7 +948,7 @@ func (s *ListStreamConsumersInput) Validate() error {
 
 func (s *ListStreamConsumersInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.StreamId != nil {
-		if !apigenRe3.MatchString(*s.StreamId) {
+		if !apigenRe3().MatchString(*s.StreamId) {
 			v.Pattern(prefix+"streamId", *s.StreamId, "[a-z0-9]{20}-[a-z0-9]{3}")
 		}
 		if awsapi.StringLength(*s.StreamId) < 1 {
@@ -973,7 +977,7 @@ func (s *ListStreamConsumersInput) apigenValidate(v *awsapi.ValidationErrors, pr
 	if s.StreamARN == nil {
 		v.Null(prefix + "streamARN")
 	} else {
-		if !apigenRe1.MatchString(*s.StreamARN) {
+		if !apigenRe1().MatchString(*s.StreamARN) {
 			v.Pattern(prefix+"streamARN", *s.StreamARN, "arn:aws.*:kinesis:.*:\\d{12}:stream/\\S+")
 		}
 		if awsapi.StringLength(*s.StreamARN) < 1 {
@@ -1005,7 +1009,7 @@ func (s *ListStreamsInput) apigenValidate(v *awsapi.ValidationErrors, prefix str
 		}
 	}
 	if s.ExclusiveStartStreamName != nil {
-		if !apigenRe0.MatchString(*s.ExclusiveStartStreamName) {
+		if !apigenRe0().MatchString(*s.ExclusiveStartStreamName) {
 			v.Pattern(prefix+"exclusiveStartStreamName", *s.ExclusiveStartStreamName, "[a-zA-Z0-9_.-]+")
 		}
 		if awsapi.StringLength(*s.ExclusiveStartStreamName) < 1 {
@@ -1037,7 +1041,7 @@ func (s *ListTagsForResourceInput) Validate() error {
 
 func (s *ListTagsForResourceInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.StreamId != nil {
-		if !apigenRe3.MatchString(*s.StreamId) {
+		if !apigenRe3().MatchString(*s.StreamId) {
 			v.Pattern(prefix+"streamId", *s.StreamId, "[a-z0-9]{20}-[a-z0-9]{3}")
 		}
 		if awsapi.StringLength(*s.StreamId) < 1 {
@@ -1050,7 +1054,7 @@ func (s *ListTagsForResourceInput) apigenValidate(v *awsapi.ValidationErrors, pr
 	if s.ResourceARN == nil {
 		v.Null(prefix + "resourceARN")
 	} else {
-		if !apigenRe4.MatchString(*s.ResourceARN) {
+		if !apigenRe4().MatchString(*s.ResourceARN) {
 			v.Pattern(prefix+"resourceARN", *s.ResourceARN, "arn:aws.*:kinesis:.*:\\d{12}:.*stream/\\S+")
 		}
 		if awsapi.StringLength(*s.ResourceARN) < 1 {
@@ -1074,7 +1078,7 @@ func (s *ListTagsForStreamInput) Validate() error {
 
 func (s *ListTagsForStreamInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.StreamId != nil {
-		if !apigenRe3.MatchString(*s.StreamId) {
+		if !apigenRe3().MatchString(*s.StreamId) {
 			v.Pattern(prefix+"streamId", *s.StreamId, "[a-z0-9]{20}-[a-z0-9]{3}")
 		}
 		if awsapi.StringLength(*s.StreamId) < 1 {
@@ -1085,7 +1089,7 @@ func (s *ListTagsForStreamInput) apigenValidate(v *awsapi.ValidationErrors, pref
 		}
 	}
 	if s.StreamARN != nil {
-		if !apigenRe1.MatchString(*s.StreamARN) {
+		if !apigenRe1().MatchString(*s.StreamARN) {
 			v.Pattern(prefix+"streamARN", *s.StreamARN, "arn:aws.*:kinesis:.*:\\d{12}:stream/\\S+")
 		}
 		if awsapi.StringLength(*s.StreamARN) < 1 {
@@ -1112,7 +1116,7 @@ func (s *ListTagsForStreamInput) apigenValidate(v *awsapi.ValidationErrors, pref
 		}
 	}
 	if s.StreamName != nil {
-		if !apigenRe0.MatchString(*s.StreamName) {
+		if !apigenRe0().MatchString(*s.StreamName) {
 			v.Pattern(prefix+"streamName", *s.StreamName, "[a-zA-Z0-9_.-]+")
 		}
 		if awsapi.StringLength(*s.StreamName) < 1 {
@@ -1136,7 +1140,7 @@ func (s *MergeShardsInput) Validate() error {
 
 func (s *MergeShardsInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.StreamId != nil {
-		if !apigenRe3.MatchString(*s.StreamId) {
+		if !apigenRe3().MatchString(*s.StreamId) {
 			v.Pattern(prefix+"streamId", *s.StreamId, "[a-z0-9]{20}-[a-z0-9]{3}")
 		}
 		if awsapi.StringLength(*s.StreamId) < 1 {
@@ -1147,7 +1151,7 @@ func (s *MergeShardsInput) apigenValidate(v *awsapi.ValidationErrors, prefix str
 		}
 	}
 	if s.StreamARN != nil {
-		if !apigenRe1.MatchString(*s.StreamARN) {
+		if !apigenRe1().MatchString(*s.StreamARN) {
 			v.Pattern(prefix+"streamARN", *s.StreamARN, "arn:aws.*:kinesis:.*:\\d{12}:stream/\\S+")
 		}
 		if awsapi.StringLength(*s.StreamARN) < 1 {
@@ -1160,7 +1164,7 @@ func (s *MergeShardsInput) apigenValidate(v *awsapi.ValidationErrors, prefix str
 	if s.AdjacentShardToMerge == nil {
 		v.Null(prefix + "adjacentShardToMerge")
 	} else {
-		if !apigenRe0.MatchString(*s.AdjacentShardToMerge) {
+		if !apigenRe0().MatchString(*s.AdjacentShardToMerge) {
 			v.Pattern(prefix+"adjacentShardToMerge", *s.AdjacentShardToMerge, "[a-zA-Z0-9_.-]+")
 		}
 		if awsapi.StringLength(*s.AdjacentShardToMerge) < 1 {
@@ -1173,7 +1177,7 @@ func (s *MergeShardsInput) apigenValidate(v *awsapi.ValidationErrors, prefix str
 	if s.ShardToMerge == nil {
 		v.Null(prefix + "shardToMerge")
 	} else {
-		if !apigenRe0.MatchString(*s.ShardToMerge) {
+		if !apigenRe0().MatchString(*s.ShardToMerge) {
 			v.Pattern(prefix+"shardToMerge", *s.ShardToMerge, "[a-zA-Z0-9_.-]+")
 		}
 		if awsapi.StringLength(*s.ShardToMerge) < 1 {
@@ -1184,7 +1188,7 @@ func (s *MergeShardsInput) apigenValidate(v *awsapi.ValidationErrors, prefix str
 		}
 	}
 	if s.StreamName != nil {
-		if !apigenRe0.MatchString(*s.StreamName) {
+		if !apigenRe0().MatchString(*s.StreamName) {
 			v.Pattern(prefix+"streamName", *s.StreamName, "[a-zA-Z0-9_.-]+")
 		}
 		if awsapi.StringLength(*s.StreamName) < 1 {
@@ -1208,7 +1212,7 @@ func (s *PutRecordInput) Validate() error {
 
 func (s *PutRecordInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.StreamId != nil {
-		if !apigenRe3.MatchString(*s.StreamId) {
+		if !apigenRe3().MatchString(*s.StreamId) {
 			v.Pattern(prefix+"streamId", *s.StreamId, "[a-z0-9]{20}-[a-z0-9]{3}")
 		}
 		if awsapi.StringLength(*s.StreamId) < 1 {
@@ -1219,7 +1223,7 @@ func (s *PutRecordInput) apigenValidate(v *awsapi.ValidationErrors, prefix strin
 		}
 	}
 	if s.StreamARN != nil {
-		if !apigenRe1.MatchString(*s.StreamARN) {
+		if !apigenRe1().MatchString(*s.StreamARN) {
 			v.Pattern(prefix+"streamARN", *s.StreamARN, "arn:aws.*:kinesis:.*:\\d{12}:stream/\\S+")
 		}
 		if awsapi.StringLength(*s.StreamARN) < 1 {
@@ -1230,12 +1234,12 @@ func (s *PutRecordInput) apigenValidate(v *awsapi.ValidationErrors, prefix strin
 		}
 	}
 	if s.SequenceNumberForOrdering != nil {
-		if !apigenRe2.MatchString(*s.SequenceNumberForOrdering) {
+		if !apigenRe2().MatchString(*s.SequenceNumberForOrdering) {
 			v.Pattern(prefix+"sequenceNumberForOrdering", *s.SequenceNumberForOrdering, "0|([1-9]\\d{0,128})")
 		}
 	}
 	if s.ExplicitHashKey != nil {
-		if !apigenRe6.MatchString(*s.ExplicitHashKey) {
+		if !apigenRe6().MatchString(*s.ExplicitHashKey) {
 			v.Pattern(prefix+"explicitHashKey", *s.ExplicitHashKey, "0|([1-9]\\d{0,38})")
 		}
 	}
@@ -1257,7 +1261,7 @@ func (s *PutRecordInput) apigenValidate(v *awsapi.ValidationErrors, prefix strin
 		}
 	}
 	if s.StreamName != nil {
-		if !apigenRe0.MatchString(*s.StreamName) {
+		if !apigenRe0().MatchString(*s.StreamName) {
 			v.Pattern(prefix+"streamName", *s.StreamName, "[a-zA-Z0-9_.-]+")
 		}
 		if awsapi.StringLength(*s.StreamName) < 1 {
@@ -1281,7 +1285,7 @@ func (s *PutRecordsInput) Validate() error {
 
 func (s *PutRecordsInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.StreamId != nil {
-		if !apigenRe3.MatchString(*s.StreamId) {
+		if !apigenRe3().MatchString(*s.StreamId) {
 			v.Pattern(prefix+"streamId", *s.StreamId, "[a-z0-9]{20}-[a-z0-9]{3}")
 		}
 		if awsapi.StringLength(*s.StreamId) < 1 {
@@ -1292,7 +1296,7 @@ func (s *PutRecordsInput) apigenValidate(v *awsapi.ValidationErrors, prefix stri
 		}
 	}
 	if s.StreamARN != nil {
-		if !apigenRe1.MatchString(*s.StreamARN) {
+		if !apigenRe1().MatchString(*s.StreamARN) {
 			v.Pattern(prefix+"streamARN", *s.StreamARN, "arn:aws.*:kinesis:.*:\\d{12}:stream/\\S+")
 		}
 		if awsapi.StringLength(*s.StreamARN) < 1 {
@@ -1303,7 +1307,7 @@ func (s *PutRecordsInput) apigenValidate(v *awsapi.ValidationErrors, prefix stri
 		}
 	}
 	if s.StreamName != nil {
-		if !apigenRe0.MatchString(*s.StreamName) {
+		if !apigenRe0().MatchString(*s.StreamName) {
 			v.Pattern(prefix+"streamName", *s.StreamName, "[a-zA-Z0-9_.-]+")
 		}
 		if awsapi.StringLength(*s.StreamName) < 1 {
@@ -1343,7 +1347,7 @@ func (s *PutResourcePolicyInput) apigenValidate(v *awsapi.ValidationErrors, pref
 		v.Null(prefix + "policy")
 	}
 	if s.StreamId != nil {
-		if !apigenRe3.MatchString(*s.StreamId) {
+		if !apigenRe3().MatchString(*s.StreamId) {
 			v.Pattern(prefix+"streamId", *s.StreamId, "[a-z0-9]{20}-[a-z0-9]{3}")
 		}
 		if awsapi.StringLength(*s.StreamId) < 1 {
@@ -1356,7 +1360,7 @@ func (s *PutResourcePolicyInput) apigenValidate(v *awsapi.ValidationErrors, pref
 	if s.ResourceARN == nil {
 		v.Null(prefix + "resourceARN")
 	} else {
-		if !apigenRe4.MatchString(*s.ResourceARN) {
+		if !apigenRe4().MatchString(*s.ResourceARN) {
 			v.Pattern(prefix+"resourceARN", *s.ResourceARN, "arn:aws.*:kinesis:.*:\\d{12}:.*stream/\\S+")
 		}
 		if awsapi.StringLength(*s.ResourceARN) < 1 {
@@ -1400,7 +1404,7 @@ func (s *RegisterStreamConsumerInput) apigenValidate(v *awsapi.ValidationErrors,
 		}
 	}
 	if s.StreamId != nil {
-		if !apigenRe3.MatchString(*s.StreamId) {
+		if !apigenRe3().MatchString(*s.StreamId) {
 			v.Pattern(prefix+"streamId", *s.StreamId, "[a-z0-9]{20}-[a-z0-9]{3}")
 		}
 		if awsapi.StringLength(*s.StreamId) < 1 {
@@ -1413,7 +1417,7 @@ func (s *RegisterStreamConsumerInput) apigenValidate(v *awsapi.ValidationErrors,
 	if s.ConsumerName == nil {
 		v.Null(prefix + "consumerName")
 	} else {
-		if !apigenRe0.MatchString(*s.ConsumerName) {
+		if !apigenRe0().MatchString(*s.ConsumerName) {
 			v.Pattern(prefix+"consumerName", *s.ConsumerName, "[a-zA-Z0-9_.-]+")
 		}
 		if awsapi.StringLength(*s.ConsumerName) < 1 {
@@ -1426,7 +1430,7 @@ func (s *RegisterStreamConsumerInput) apigenValidate(v *awsapi.ValidationErrors,
 	if s.StreamARN == nil {
 		v.Null(prefix + "streamARN")
 	} else {
-		if !apigenRe1.MatchString(*s.StreamARN) {
+		if !apigenRe1().MatchString(*s.StreamARN) {
 			v.Pattern(prefix+"streamARN", *s.StreamARN, "arn:aws.*:kinesis:.*:\\d{12}:stream/\\S+")
 		}
 		if awsapi.StringLength(*s.StreamARN) < 1 {
@@ -1450,7 +1454,7 @@ func (s *RemoveTagsFromStreamInput) Validate() error {
 
 func (s *RemoveTagsFromStreamInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.StreamId != nil {
-		if !apigenRe3.MatchString(*s.StreamId) {
+		if !apigenRe3().MatchString(*s.StreamId) {
 			v.Pattern(prefix+"streamId", *s.StreamId, "[a-z0-9]{20}-[a-z0-9]{3}")
 		}
 		if awsapi.StringLength(*s.StreamId) < 1 {
@@ -1461,7 +1465,7 @@ func (s *RemoveTagsFromStreamInput) apigenValidate(v *awsapi.ValidationErrors, p
 		}
 	}
 	if s.StreamARN != nil {
-		if !apigenRe1.MatchString(*s.StreamARN) {
+		if !apigenRe1().MatchString(*s.StreamARN) {
 			v.Pattern(prefix+"streamARN", *s.StreamARN, "arn:aws.*:kinesis:.*:\\d{12}:stream/\\S+")
 		}
 		if awsapi.StringLength(*s.StreamARN) < 1 {
@@ -1488,7 +1492,7 @@ func (s *RemoveTagsFromStreamInput) apigenValidate(v *awsapi.ValidationErrors, p
 		}
 	}
 	if s.StreamName != nil {
-		if !apigenRe0.MatchString(*s.StreamName) {
+		if !apigenRe0().MatchString(*s.StreamName) {
 			v.Pattern(prefix+"streamName", *s.StreamName, "[a-zA-Z0-9_.-]+")
 		}
 		if awsapi.StringLength(*s.StreamName) < 1 {
@@ -1512,7 +1516,7 @@ func (s *SplitShardInput) Validate() error {
 
 func (s *SplitShardInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.StreamId != nil {
-		if !apigenRe3.MatchString(*s.StreamId) {
+		if !apigenRe3().MatchString(*s.StreamId) {
 			v.Pattern(prefix+"streamId", *s.StreamId, "[a-z0-9]{20}-[a-z0-9]{3}")
 		}
 		if awsapi.StringLength(*s.StreamId) < 1 {
@@ -1523,7 +1527,7 @@ func (s *SplitShardInput) apigenValidate(v *awsapi.ValidationErrors, prefix stri
 		}
 	}
 	if s.StreamARN != nil {
-		if !apigenRe1.MatchString(*s.StreamARN) {
+		if !apigenRe1().MatchString(*s.StreamARN) {
 			v.Pattern(prefix+"streamARN", *s.StreamARN, "arn:aws.*:kinesis:.*:\\d{12}:stream/\\S+")
 		}
 		if awsapi.StringLength(*s.StreamARN) < 1 {
@@ -1536,14 +1540,14 @@ func (s *SplitShardInput) apigenValidate(v *awsapi.ValidationErrors, prefix stri
 	if s.NewStartingHashKey == nil {
 		v.Null(prefix + "newStartingHashKey")
 	} else {
-		if !apigenRe6.MatchString(*s.NewStartingHashKey) {
+		if !apigenRe6().MatchString(*s.NewStartingHashKey) {
 			v.Pattern(prefix+"newStartingHashKey", *s.NewStartingHashKey, "0|([1-9]\\d{0,38})")
 		}
 	}
 	if s.ShardToSplit == nil {
 		v.Null(prefix + "shardToSplit")
 	} else {
-		if !apigenRe0.MatchString(*s.ShardToSplit) {
+		if !apigenRe0().MatchString(*s.ShardToSplit) {
 			v.Pattern(prefix+"shardToSplit", *s.ShardToSplit, "[a-zA-Z0-9_.-]+")
 		}
 		if awsapi.StringLength(*s.ShardToSplit) < 1 {
@@ -1554,7 +1558,7 @@ func (s *SplitShardInput) apigenValidate(v *awsapi.ValidationErrors, prefix stri
 		}
 	}
 	if s.StreamName != nil {
-		if !apigenRe0.MatchString(*s.StreamName) {
+		if !apigenRe0().MatchString(*s.StreamName) {
 			v.Pattern(prefix+"streamName", *s.StreamName, "[a-zA-Z0-9_.-]+")
 		}
 		if awsapi.StringLength(*s.StreamName) < 1 {
@@ -1578,7 +1582,7 @@ func (s *StartStreamEncryptionInput) Validate() error {
 
 func (s *StartStreamEncryptionInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.StreamId != nil {
-		if !apigenRe3.MatchString(*s.StreamId) {
+		if !apigenRe3().MatchString(*s.StreamId) {
 			v.Pattern(prefix+"streamId", *s.StreamId, "[a-z0-9]{20}-[a-z0-9]{3}")
 		}
 		if awsapi.StringLength(*s.StreamId) < 1 {
@@ -1589,7 +1593,7 @@ func (s *StartStreamEncryptionInput) apigenValidate(v *awsapi.ValidationErrors, 
 		}
 	}
 	if s.StreamARN != nil {
-		if !apigenRe1.MatchString(*s.StreamARN) {
+		if !apigenRe1().MatchString(*s.StreamARN) {
 			v.Pattern(prefix+"streamARN", *s.StreamARN, "arn:aws.*:kinesis:.*:\\d{12}:stream/\\S+")
 		}
 		if awsapi.StringLength(*s.StreamARN) < 1 {
@@ -1617,7 +1621,7 @@ func (s *StartStreamEncryptionInput) apigenValidate(v *awsapi.ValidationErrors, 
 		}
 	}
 	if s.StreamName != nil {
-		if !apigenRe0.MatchString(*s.StreamName) {
+		if !apigenRe0().MatchString(*s.StreamName) {
 			v.Pattern(prefix+"streamName", *s.StreamName, "[a-zA-Z0-9_.-]+")
 		}
 		if awsapi.StringLength(*s.StreamName) < 1 {
@@ -1641,7 +1645,7 @@ func (s *StopStreamEncryptionInput) Validate() error {
 
 func (s *StopStreamEncryptionInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.StreamId != nil {
-		if !apigenRe3.MatchString(*s.StreamId) {
+		if !apigenRe3().MatchString(*s.StreamId) {
 			v.Pattern(prefix+"streamId", *s.StreamId, "[a-z0-9]{20}-[a-z0-9]{3}")
 		}
 		if awsapi.StringLength(*s.StreamId) < 1 {
@@ -1652,7 +1656,7 @@ func (s *StopStreamEncryptionInput) apigenValidate(v *awsapi.ValidationErrors, p
 		}
 	}
 	if s.StreamARN != nil {
-		if !apigenRe1.MatchString(*s.StreamARN) {
+		if !apigenRe1().MatchString(*s.StreamARN) {
 			v.Pattern(prefix+"streamARN", *s.StreamARN, "arn:aws.*:kinesis:.*:\\d{12}:stream/\\S+")
 		}
 		if awsapi.StringLength(*s.StreamARN) < 1 {
@@ -1680,7 +1684,7 @@ func (s *StopStreamEncryptionInput) apigenValidate(v *awsapi.ValidationErrors, p
 		}
 	}
 	if s.StreamName != nil {
-		if !apigenRe0.MatchString(*s.StreamName) {
+		if !apigenRe0().MatchString(*s.StreamName) {
 			v.Pattern(prefix+"streamName", *s.StreamName, "[a-zA-Z0-9_.-]+")
 		}
 		if awsapi.StringLength(*s.StreamName) < 1 {
@@ -1711,7 +1715,7 @@ func (s *SubscribeToShardInput) apigenValidate(v *awsapi.ValidationErrors, prefi
 	if s.ShardId == nil {
 		v.Null(prefix + "shardId")
 	} else {
-		if !apigenRe0.MatchString(*s.ShardId) {
+		if !apigenRe0().MatchString(*s.ShardId) {
 			v.Pattern(prefix+"shardId", *s.ShardId, "[a-zA-Z0-9_.-]+")
 		}
 		if awsapi.StringLength(*s.ShardId) < 1 {
@@ -1722,7 +1726,7 @@ func (s *SubscribeToShardInput) apigenValidate(v *awsapi.ValidationErrors, prefi
 		}
 	}
 	if s.StreamId != nil {
-		if !apigenRe3.MatchString(*s.StreamId) {
+		if !apigenRe3().MatchString(*s.StreamId) {
 			v.Pattern(prefix+"streamId", *s.StreamId, "[a-z0-9]{20}-[a-z0-9]{3}")
 		}
 		if awsapi.StringLength(*s.StreamId) < 1 {
@@ -1735,7 +1739,7 @@ func (s *SubscribeToShardInput) apigenValidate(v *awsapi.ValidationErrors, prefi
 	if s.ConsumerARN == nil {
 		v.Null(prefix + "consumerARN")
 	} else {
-		if !apigenRe5.MatchString(*s.ConsumerARN) {
+		if !apigenRe5().MatchString(*s.ConsumerARN) {
 			v.Pattern(prefix+"consumerARN", *s.ConsumerARN, "^(arn):aws.*:kinesis:.*:\\d{12}:.*stream\\/[a-zA-Z0-9_.-]+\\/consumer\\/[a-zA-Z0-9_.-]+:[0-9]+")
 		}
 		if awsapi.StringLength(*s.ConsumerARN) < 1 {
@@ -1759,7 +1763,7 @@ func (s *TagResourceInput) Validate() error {
 
 func (s *TagResourceInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.StreamId != nil {
-		if !apigenRe3.MatchString(*s.StreamId) {
+		if !apigenRe3().MatchString(*s.StreamId) {
 			v.Pattern(prefix+"streamId", *s.StreamId, "[a-z0-9]{20}-[a-z0-9]{3}")
 		}
 		if awsapi.StringLength(*s.StreamId) < 1 {
@@ -1772,7 +1776,7 @@ func (s *TagResourceInput) apigenValidate(v *awsapi.ValidationErrors, prefix str
 	if s.ResourceARN == nil {
 		v.Null(prefix + "resourceARN")
 	} else {
-		if !apigenRe4.MatchString(*s.ResourceARN) {
+		if !apigenRe4().MatchString(*s.ResourceARN) {
 			v.Pattern(prefix+"resourceARN", *s.ResourceARN, "arn:aws.*:kinesis:.*:\\d{12}:.*stream/\\S+")
 		}
 		if awsapi.StringLength(*s.ResourceARN) < 1 {
@@ -1818,7 +1822,7 @@ func (s *UntagResourceInput) Validate() error {
 
 func (s *UntagResourceInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.StreamId != nil {
-		if !apigenRe3.MatchString(*s.StreamId) {
+		if !apigenRe3().MatchString(*s.StreamId) {
 			v.Pattern(prefix+"streamId", *s.StreamId, "[a-z0-9]{20}-[a-z0-9]{3}")
 		}
 		if awsapi.StringLength(*s.StreamId) < 1 {
@@ -1831,7 +1835,7 @@ func (s *UntagResourceInput) apigenValidate(v *awsapi.ValidationErrors, prefix s
 	if s.ResourceARN == nil {
 		v.Null(prefix + "resourceARN")
 	} else {
-		if !apigenRe4.MatchString(*s.ResourceARN) {
+		if !apigenRe4().MatchString(*s.ResourceARN) {
 			v.Pattern(prefix+"resourceARN", *s.ResourceARN, "arn:aws.*:kinesis:.*:\\d{12}:.*stream/\\S+")
 		}
 		if awsapi.StringLength(*s.ResourceARN) < 1 {
@@ -1899,7 +1903,7 @@ func (s *UpdateMaxRecordSizeInput) apigenValidate(v *awsapi.ValidationErrors, pr
 		}
 	}
 	if s.StreamId != nil {
-		if !apigenRe3.MatchString(*s.StreamId) {
+		if !apigenRe3().MatchString(*s.StreamId) {
 			v.Pattern(prefix+"streamId", *s.StreamId, "[a-z0-9]{20}-[a-z0-9]{3}")
 		}
 		if awsapi.StringLength(*s.StreamId) < 1 {
@@ -1910,7 +1914,7 @@ func (s *UpdateMaxRecordSizeInput) apigenValidate(v *awsapi.ValidationErrors, pr
 		}
 	}
 	if s.StreamARN != nil {
-		if !apigenRe1.MatchString(*s.StreamARN) {
+		if !apigenRe1().MatchString(*s.StreamARN) {
 			v.Pattern(prefix+"streamARN", *s.StreamARN, "arn:aws.*:kinesis:.*:\\d{12}:stream/\\S+")
 		}
 		if awsapi.StringLength(*s.StreamARN) < 1 {
@@ -1934,7 +1938,7 @@ func (s *UpdateShardCountInput) Validate() error {
 
 func (s *UpdateShardCountInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.StreamId != nil {
-		if !apigenRe3.MatchString(*s.StreamId) {
+		if !apigenRe3().MatchString(*s.StreamId) {
 			v.Pattern(prefix+"streamId", *s.StreamId, "[a-z0-9]{20}-[a-z0-9]{3}")
 		}
 		if awsapi.StringLength(*s.StreamId) < 1 {
@@ -1945,7 +1949,7 @@ func (s *UpdateShardCountInput) apigenValidate(v *awsapi.ValidationErrors, prefi
 		}
 	}
 	if s.StreamARN != nil {
-		if !apigenRe1.MatchString(*s.StreamARN) {
+		if !apigenRe1().MatchString(*s.StreamARN) {
 			v.Pattern(prefix+"streamARN", *s.StreamARN, "arn:aws.*:kinesis:.*:\\d{12}:stream/\\S+")
 		}
 		if awsapi.StringLength(*s.StreamARN) < 1 {
@@ -1970,7 +1974,7 @@ func (s *UpdateShardCountInput) apigenValidate(v *awsapi.ValidationErrors, prefi
 		}
 	}
 	if s.StreamName != nil {
-		if !apigenRe0.MatchString(*s.StreamName) {
+		if !apigenRe0().MatchString(*s.StreamName) {
 			v.Pattern(prefix+"streamName", *s.StreamName, "[a-zA-Z0-9_.-]+")
 		}
 		if awsapi.StringLength(*s.StreamName) < 1 {
@@ -2004,7 +2008,7 @@ func (s *UpdateStreamModeInput) apigenValidate(v *awsapi.ValidationErrors, prefi
 		s.StreamModeDetails.apigenValidate(v, prefix+"streamModeDetails.")
 	}
 	if s.StreamId != nil {
-		if !apigenRe3.MatchString(*s.StreamId) {
+		if !apigenRe3().MatchString(*s.StreamId) {
 			v.Pattern(prefix+"streamId", *s.StreamId, "[a-z0-9]{20}-[a-z0-9]{3}")
 		}
 		if awsapi.StringLength(*s.StreamId) < 1 {
@@ -2017,7 +2021,7 @@ func (s *UpdateStreamModeInput) apigenValidate(v *awsapi.ValidationErrors, prefi
 	if s.StreamARN == nil {
 		v.Null(prefix + "streamARN")
 	} else {
-		if !apigenRe1.MatchString(*s.StreamARN) {
+		if !apigenRe1().MatchString(*s.StreamARN) {
 			v.Pattern(prefix+"streamARN", *s.StreamARN, "arn:aws.*:kinesis:.*:\\d{12}:stream/\\S+")
 		}
 		if awsapi.StringLength(*s.StreamARN) < 1 {
@@ -2048,7 +2052,7 @@ func (s *UpdateStreamWarmThroughputInput) apigenValidate(v *awsapi.ValidationErr
 		}
 	}
 	if s.StreamId != nil {
-		if !apigenRe3.MatchString(*s.StreamId) {
+		if !apigenRe3().MatchString(*s.StreamId) {
 			v.Pattern(prefix+"streamId", *s.StreamId, "[a-z0-9]{20}-[a-z0-9]{3}")
 		}
 		if awsapi.StringLength(*s.StreamId) < 1 {
@@ -2059,7 +2063,7 @@ func (s *UpdateStreamWarmThroughputInput) apigenValidate(v *awsapi.ValidationErr
 		}
 	}
 	if s.StreamName != nil {
-		if !apigenRe0.MatchString(*s.StreamName) {
+		if !apigenRe0().MatchString(*s.StreamName) {
 			v.Pattern(prefix+"streamName", *s.StreamName, "[a-zA-Z0-9_.-]+")
 		}
 		if awsapi.StringLength(*s.StreamName) < 1 {
@@ -2070,7 +2074,7 @@ func (s *UpdateStreamWarmThroughputInput) apigenValidate(v *awsapi.ValidationErr
 		}
 	}
 	if s.StreamARN != nil {
-		if !apigenRe1.MatchString(*s.StreamARN) {
+		if !apigenRe1().MatchString(*s.StreamARN) {
 			v.Pattern(prefix+"streamARN", *s.StreamARN, "arn:aws.*:kinesis:.*:\\d{12}:stream/\\S+")
 		}
 		if awsapi.StringLength(*s.StreamARN) < 1 {
@@ -2104,7 +2108,7 @@ func (s *PutRecordsRequestEntry) apigenValidate(v *awsapi.ValidationErrors, pref
 		}
 	}
 	if s.ExplicitHashKey != nil {
-		if !apigenRe6.MatchString(*s.ExplicitHashKey) {
+		if !apigenRe6().MatchString(*s.ExplicitHashKey) {
 			v.Pattern(prefix+"explicitHashKey", *s.ExplicitHashKey, "0|([1-9]\\d{0,38})")
 		}
 	}
@@ -2119,7 +2123,7 @@ func (s *PutRecordsRequestEntry) apigenValidate(v *awsapi.ValidationErrors, pref
 
 func (s *ShardFilter) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.ShardId != nil {
-		if !apigenRe0.MatchString(*s.ShardId) {
+		if !apigenRe0().MatchString(*s.ShardId) {
 			v.Pattern(prefix+"shardId", *s.ShardId, "[a-zA-Z0-9_.-]+")
 		}
 		if awsapi.StringLength(*s.ShardId) < 1 {
@@ -2140,7 +2144,7 @@ func (s *ShardFilter) apigenValidate(v *awsapi.ValidationErrors, prefix string) 
 
 func (s *StartingPosition) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.SequenceNumber != nil {
-		if !apigenRe2.MatchString(*s.SequenceNumber) {
+		if !apigenRe2().MatchString(*s.SequenceNumber) {
 			v.Pattern(prefix+"sequenceNumber", *s.SequenceNumber, "0|([1-9]\\d{0,128})")
 		}
 	}

@@ -7,59 +7,89 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"sync"
 
 	"github.com/evolvestack/evolvestack/emulator/awsapi"
 )
 
-// Patterns of the model, translated from Java to RE2 and anchored.
+// Patterns of the model, translated from Java to RE2 and anchored,
+// compiled on first use.
 var (
-	apigenRe0  = regexp.MustCompile(`^(?s:arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:\d{12}:function:[a-zA-Z0-9-_]+(:(\$LATEST|[a-zA-Z0-9-_]+))?)$`)
-	apigenRe1  = regexp.MustCompile(`^(?s:[0-9]+)$`)
-	apigenRe2  = regexp.MustCompile(`^(?s:[ a-zA-Z0-9-\/*:_+=.@-]*)$`)
-	apigenRe3  = regexp.MustCompile(`^(?s:(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|())$`)
-	apigenRe4  = regexp.MustCompile(`^(?s:[^ /\.$\x22]*)$`)
-	apigenRe5  = regexp.MustCompile(`^(?s:[a-zA-Z]([a-zA-Z0-9_])+)$`)
-	apigenRe6  = regexp.MustCompile(`^(?s:[\s\S]*)$`)
-	apigenRe7  = regexp.MustCompile(`^(?s:[A-Za-z]+Exception)$`)
-	apigenRe8  = regexp.MustCompile(`^(?s:[0-9A-Za-z\.\-_]*)$`)
-	apigenRe9  = regexp.MustCompile(`(?s:\.)$`)
-	apigenRe10 = regexp.MustCompile(`^(?s:(arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:\d{12}:|(((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:)?(\d{12}:)?))(function:)?([a-zA-Z0-9-_\.]+)(:(\$LATEST(\.PUBLISHED)?|[a-zA-Z0-9-_]+))?)$`)
-	apigenRe11 = regexp.MustCompile(`^(?s:(\$LATEST|[0-9]+))$`)
-	apigenRe12 = regexp.MustCompile(`^(?s:[a-zA-Z0-9-\/*:_+=.@-]*)$`)
-	apigenRe13 = regexp.MustCompile(`^(?s:((arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:\d{12}:layer:[a-zA-Z0-9-_]+:[0-9]+)|(arn:[a-zA-Z0-9-]+:lambda:::awslayer:[a-zA-Z0-9-_]+)))$`)
-	apigenRe14 = regexp.MustCompile(`^(?s:arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\-])+:((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1})?:(\d{12})?:(.*))$`)
-	apigenRe15 = regexp.MustCompile(`^(?s:ALL|(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1})$`)
-	apigenRe16 = regexp.MustCompile(`^(?s:([\p{L}\p{Z}\p{N}_.:/=+\-@]*))$`)
-	apigenRe17 = regexp.MustCompile(`^(?s:$|kafka://([^.]([a-zA-Z0-9\-_.]{0,248}))|arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\-])+:((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1})?:(\d{12})?:(.*))$`)
-	apigenRe18 = regexp.MustCompile(`^(?s:arn:(aws[a-zA-Z-]*):lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}::runtime:.+)$`)
-	apigenRe19 = regexp.MustCompile(`^(?s:o-[a-z0-9]{10,32})$`)
-	apigenRe20 = regexp.MustCompile(`^(?s:\$(LATEST(\.PUBLISHED)?)|[a-zA-Z0-9-_$]+)$`)
-	apigenRe21 = regexp.MustCompile(`^(?s:[a-zA-Z0-9._\-]+)$`)
-	apigenRe22 = regexp.MustCompile(`^(?s:\d{12})$`)
-	apigenRe23 = regexp.MustCompile(`^(?s:[^\s]+)$`)
-	apigenRe24 = regexp.MustCompile(`^(?s:(lambda:[*]|lambda:[a-zA-Z]+|[*]))$`)
-	apigenRe25 = regexp.MustCompile(`^(?s:([a-zA-Z0-9-_]+))$`)
-	apigenRe26 = regexp.MustCompile(`^(?s:(\$LATEST(\.PUBLISHED)?|[0-9]+))$`)
-	apigenRe27 = regexp.MustCompile(`^(?s:^[0-9]+$)`)
-	apigenRe28 = regexp.MustCompile(`^(?s:(arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:)?(\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\$LATEST|[a-zA-Z0-9-_]+))?)$`)
-	apigenRe29 = regexp.MustCompile(`^(?s:[^.]([a-zA-Z0-9\-_.]+))$`)
-	apigenRe30 = regexp.MustCompile(`^(?s:arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:\d{12}:code-signing-config:csc-[a-z0-9]{17})$`)
-	apigenRe31 = regexp.MustCompile(`^(?s:arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+)$`)
-	apigenRe32 = regexp.MustCompile(`^(?s:[a-zA-Z0-9\._:\/=+\-@ ]+)$`)
-	apigenRe33 = regexp.MustCompile(`^(?s:[a-zA-Z0-9-_]+)$`)
-	apigenRe34 = regexp.MustCompile(`^(?s:arn:(aws[a-zA-Z-]*):lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:\d{12}:(function:[a-zA-Z0-9-_]+(:(\$LATEST|[a-zA-Z0-9-_]+))?|code-signing-config:csc-[a-z0-9]{17}|event-source-mapping:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|(capacity-provider|network-connector):[a-zA-Z0-9-_]{1,64}))$`)
-	apigenRe35 = regexp.MustCompile(`^(?s:([a-zA-Z0-9-_.]+))$`)
-	apigenRe36 = regexp.MustCompile(`^(?s:.*)$`)
-	apigenRe37 = regexp.MustCompile(`^(?s:(^[_a-zA-Z0-9])([^$]*))$`)
-	apigenRe38 = regexp.MustCompile(`^(?s:(system\x2e))`)
-	apigenRe39 = regexp.MustCompile(`^(?s:/mnt/[a-zA-Z0-9-_.]+)$`)
-	apigenRe40 = regexp.MustCompile(`^(?s:arn:aws[a-zA-Z-]*:elasticfilesystem:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:\d{12}:access-point/fsap-[a-f0-9]{17}$|^arn:aws[-a-z]*:s3files:[0-9a-z-:]+:file-system/fs-[0-9a-f]{17,40}/access-point/fsap-[0-9a-f]{17,40})$`)
-	apigenRe41 = regexp.MustCompile(`^(?s:arn:aws[a-zA-Z-]*:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:\d{12}:capacity-provider:[a-zA-Z0-9-_]+)$`)
-	apigenRe42 = regexp.MustCompile(`^(?s:[\.\-_/#A-Za-z0-9]+)$`)
-	apigenRe43 = regexp.MustCompile(`^(?s:[a-zA-Z0-9-_]*)$`)
-	apigenRe44 = regexp.MustCompile(`^(?s:(([a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9\-]*[a-zA-Z0-9])\.)*([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9\-]*[A-Za-z0-9]):[0-9]{1,5})$`)
-	apigenRe45 = regexp.MustCompile(`^(?s:sg-[0-9a-zA-Z]*)$`)
-	apigenRe46 = regexp.MustCompile(`^(?s:subnet-[0-9a-z]*)$`)
+	apigenRe0 = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^(?s:arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:\d{12}:function:[a-zA-Z0-9-_]+(:(\$LATEST|[a-zA-Z0-9-_]+))?)$`)
+	})
+	apigenRe1  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?s:[0-9]+)$`) })
+	apigenRe2  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?s:[ a-zA-Z0-9-\/*:_+=.@-]*)$`) })
+	apigenRe3  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?s:(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|())$`) })
+	apigenRe4  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?s:[^ /\.$\x22]*)$`) })
+	apigenRe5  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?s:[a-zA-Z]([a-zA-Z0-9_])+)$`) })
+	apigenRe6  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?s:[\s\S]*)$`) })
+	apigenRe7  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?s:[A-Za-z]+Exception)$`) })
+	apigenRe8  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?s:[0-9A-Za-z\.\-_]*)$`) })
+	apigenRe9  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?s:\.)$`) })
+	apigenRe10 = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^(?s:(arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:\d{12}:|(((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:)?(\d{12}:)?))(function:)?([a-zA-Z0-9-_\.]+)(:(\$LATEST(\.PUBLISHED)?|[a-zA-Z0-9-_]+))?)$`)
+	})
+	apigenRe11 = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?s:(\$LATEST|[0-9]+))$`) })
+	apigenRe12 = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?s:[a-zA-Z0-9-\/*:_+=.@-]*)$`) })
+	apigenRe13 = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^(?s:((arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:\d{12}:layer:[a-zA-Z0-9-_]+:[0-9]+)|(arn:[a-zA-Z0-9-]+:lambda:::awslayer:[a-zA-Z0-9-_]+)))$`)
+	})
+	apigenRe14 = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^(?s:arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\-])+:((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1})?:(\d{12})?:(.*))$`)
+	})
+	apigenRe15 = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^(?s:ALL|(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1})$`)
+	})
+	apigenRe16 = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?s:([\p{L}\p{Z}\p{N}_.:/=+\-@]*))$`) })
+	apigenRe17 = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^(?s:$|kafka://([^.]([a-zA-Z0-9\-_.]{0,248}))|arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\-])+:((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1})?:(\d{12})?:(.*))$`)
+	})
+	apigenRe18 = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^(?s:arn:(aws[a-zA-Z-]*):lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}::runtime:.+)$`)
+	})
+	apigenRe19 = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?s:o-[a-z0-9]{10,32})$`) })
+	apigenRe20 = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?s:\$(LATEST(\.PUBLISHED)?)|[a-zA-Z0-9-_$]+)$`) })
+	apigenRe21 = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?s:[a-zA-Z0-9._\-]+)$`) })
+	apigenRe22 = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?s:\d{12})$`) })
+	apigenRe23 = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?s:[^\s]+)$`) })
+	apigenRe24 = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?s:(lambda:[*]|lambda:[a-zA-Z]+|[*]))$`) })
+	apigenRe25 = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?s:([a-zA-Z0-9-_]+))$`) })
+	apigenRe26 = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?s:(\$LATEST(\.PUBLISHED)?|[0-9]+))$`) })
+	apigenRe27 = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?s:^[0-9]+$)`) })
+	apigenRe28 = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^(?s:(arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:)?(\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\$LATEST|[a-zA-Z0-9-_]+))?)$`)
+	})
+	apigenRe29 = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?s:[^.]([a-zA-Z0-9\-_.]+))$`) })
+	apigenRe30 = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^(?s:arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:\d{12}:code-signing-config:csc-[a-z0-9]{17})$`)
+	})
+	apigenRe31 = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^(?s:arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+)$`)
+	})
+	apigenRe32 = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?s:[a-zA-Z0-9\._:\/=+\-@ ]+)$`) })
+	apigenRe33 = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?s:[a-zA-Z0-9-_]+)$`) })
+	apigenRe34 = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^(?s:arn:(aws[a-zA-Z-]*):lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:\d{12}:(function:[a-zA-Z0-9-_]+(:(\$LATEST|[a-zA-Z0-9-_]+))?|code-signing-config:csc-[a-z0-9]{17}|event-source-mapping:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|(capacity-provider|network-connector):[a-zA-Z0-9-_]{1,64}))$`)
+	})
+	apigenRe35 = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?s:([a-zA-Z0-9-_.]+))$`) })
+	apigenRe36 = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?s:.*)$`) })
+	apigenRe37 = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?s:(^[_a-zA-Z0-9])([^$]*))$`) })
+	apigenRe38 = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?s:(system\x2e))`) })
+	apigenRe39 = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?s:/mnt/[a-zA-Z0-9-_.]+)$`) })
+	apigenRe40 = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^(?s:arn:aws[a-zA-Z-]*:elasticfilesystem:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:\d{12}:access-point/fsap-[a-f0-9]{17}$|^arn:aws[-a-z]*:s3files:[0-9a-z-:]+:file-system/fs-[0-9a-f]{17,40}/access-point/fsap-[0-9a-f]{17,40})$`)
+	})
+	apigenRe41 = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^(?s:arn:aws[a-zA-Z-]*:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:\d{12}:capacity-provider:[a-zA-Z0-9-_]+)$`)
+	})
+	apigenRe42 = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?s:[\.\-_/#A-Za-z0-9]+)$`) })
+	apigenRe43 = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?s:[a-zA-Z0-9-_]*)$`) })
+	apigenRe44 = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^(?s:(([a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9\-]*[a-zA-Z0-9])\.)*([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9\-]*[A-Za-z0-9]):[0-9]{1,5})$`)
+	})
+	apigenRe45 = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?s:sg-[0-9a-zA-Z]*)$`) })
+	apigenRe46 = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?s:subnet-[0-9a-z]*)$`) })
 )
 
 // Validate checks the model's constraints on s.
@@ -74,7 +104,7 @@ func (s *AddPermissionInput) Validate() error {
 
 func (s *AddPermissionInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.PrincipalOrgID != nil {
-		if !apigenRe19.MatchString(*s.PrincipalOrgID) {
+		if !apigenRe19().MatchString(*s.PrincipalOrgID) {
 			v.Pattern(prefix+"principalOrgID", *s.PrincipalOrgID, "o-[a-z0-9]{10,32}")
 		}
 		if awsapi.StringLength(*s.PrincipalOrgID) < 12 {
@@ -85,7 +115,7 @@ func (s *AddPermissionInput) apigenValidate(v *awsapi.ValidationErrors, prefix s
 		}
 	}
 	if s.Qualifier != nil {
-		if !apigenRe20.MatchString(*s.Qualifier) {
+		if !apigenRe20().MatchString(*s.Qualifier) {
 			v.Pattern(prefix+"qualifier", *s.Qualifier, "\\$(LATEST(\\.PUBLISHED)?)|[a-zA-Z0-9-_$]+")
 		}
 		if awsapi.StringLength(*s.Qualifier) < 1 {
@@ -96,7 +126,7 @@ func (s *AddPermissionInput) apigenValidate(v *awsapi.ValidationErrors, prefix s
 		}
 	}
 	if s.EventSourceToken != nil {
-		if !apigenRe21.MatchString(*s.EventSourceToken) {
+		if !apigenRe21().MatchString(*s.EventSourceToken) {
 			v.Pattern(prefix+"eventSourceToken", *s.EventSourceToken, "[a-zA-Z0-9._\\-]+")
 		}
 		if awsapi.StringLength(*s.EventSourceToken) > 256 {
@@ -104,7 +134,7 @@ func (s *AddPermissionInput) apigenValidate(v *awsapi.ValidationErrors, prefix s
 		}
 	}
 	if s.SourceAccount != nil {
-		if !apigenRe22.MatchString(*s.SourceAccount) {
+		if !apigenRe22().MatchString(*s.SourceAccount) {
 			v.Pattern(prefix+"sourceAccount", *s.SourceAccount, "\\d{12}")
 		}
 		if awsapi.StringLength(*s.SourceAccount) > 12 {
@@ -117,7 +147,7 @@ func (s *AddPermissionInput) apigenValidate(v *awsapi.ValidationErrors, prefix s
 		}
 	}
 	if s.SourceArn != nil {
-		if !apigenRe14.MatchString(*s.SourceArn) {
+		if !apigenRe14().MatchString(*s.SourceArn) {
 			v.Pattern(prefix+"sourceArn", *s.SourceArn, "arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-])+:((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:(.*)")
 		}
 		if awsapi.StringLength(*s.SourceArn) > 10000 {
@@ -127,7 +157,7 @@ func (s *AddPermissionInput) apigenValidate(v *awsapi.ValidationErrors, prefix s
 	if s.Principal == nil {
 		v.Null(prefix + "principal")
 	} else {
-		if !apigenRe23.MatchString(*s.Principal) {
+		if !apigenRe23().MatchString(*s.Principal) {
 			v.Pattern(prefix+"principal", *s.Principal, "[^\\s]+")
 		}
 		if awsapi.StringLength(*s.Principal) > 2048 {
@@ -137,7 +167,7 @@ func (s *AddPermissionInput) apigenValidate(v *awsapi.ValidationErrors, prefix s
 	if s.Action == nil {
 		v.Null(prefix + "action")
 	} else {
-		if !apigenRe24.MatchString(*s.Action) {
+		if !apigenRe24().MatchString(*s.Action) {
 			v.Pattern(prefix+"action", *s.Action, "(lambda:[*]|lambda:[a-zA-Z]+|[*])")
 		}
 		if awsapi.StringLength(*s.Action) > 10000 {
@@ -147,7 +177,7 @@ func (s *AddPermissionInput) apigenValidate(v *awsapi.ValidationErrors, prefix s
 	if s.StatementId == nil {
 		v.Null(prefix + "statementId")
 	} else {
-		if !apigenRe25.MatchString(*s.StatementId) {
+		if !apigenRe25().MatchString(*s.StatementId) {
 			v.Pattern(prefix+"statementId", *s.StatementId, "([a-zA-Z0-9-_]+)")
 		}
 		if awsapi.StringLength(*s.StatementId) < 1 {
@@ -160,7 +190,7 @@ func (s *AddPermissionInput) apigenValidate(v *awsapi.ValidationErrors, prefix s
 	if s.FunctionName == nil {
 		v.Null(prefix + "functionName")
 	} else {
-		if !apigenRe10.MatchString(*s.FunctionName) {
+		if !apigenRe10().MatchString(*s.FunctionName) {
 			v.Pattern(prefix+"functionName", *s.FunctionName, "(arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:|(((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?))(function:)?([a-zA-Z0-9-_\\.]+)(:(\\$LATEST(\\.PUBLISHED)?|[a-zA-Z0-9-_]+))?")
 		}
 		if awsapi.StringLength(*s.FunctionName) < 1 {
@@ -194,7 +224,7 @@ func (s *CreateAliasInput) apigenValidate(v *awsapi.ValidationErrors, prefix str
 	if s.FunctionVersion == nil {
 		v.Null(prefix + "functionVersion")
 	} else {
-		if !apigenRe26.MatchString(*s.FunctionVersion) {
+		if !apigenRe26().MatchString(*s.FunctionVersion) {
 			v.Pattern(prefix+"functionVersion", *s.FunctionVersion, "(\\$LATEST(\\.PUBLISHED)?|[0-9]+)")
 		}
 		if awsapi.StringLength(*s.FunctionVersion) < 1 {
@@ -207,7 +237,7 @@ func (s *CreateAliasInput) apigenValidate(v *awsapi.ValidationErrors, prefix str
 	if s.Name == nil {
 		v.Null(prefix + "name")
 	} else {
-		if !apigenRe25.MatchString(*s.Name) || apigenRe27.MatchString(*s.Name) {
+		if !apigenRe25().MatchString(*s.Name) || apigenRe27().MatchString(*s.Name) {
 			v.Pattern(prefix+"name", *s.Name, "(?!^[0-9]+$)([a-zA-Z0-9-_]+)")
 		}
 		if awsapi.StringLength(*s.Name) < 1 {
@@ -220,7 +250,7 @@ func (s *CreateAliasInput) apigenValidate(v *awsapi.ValidationErrors, prefix str
 	if s.FunctionName == nil {
 		v.Null(prefix + "functionName")
 	} else {
-		if !apigenRe28.MatchString(*s.FunctionName) {
+		if !apigenRe28().MatchString(*s.FunctionName) {
 			v.Pattern(prefix+"functionName", *s.FunctionName, "(arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?")
 		}
 		if awsapi.StringLength(*s.FunctionName) < 1 {
@@ -285,7 +315,7 @@ func (s *CreateEventSourceMappingInput) apigenValidate(v *awsapi.ValidationError
 			v.MaxLength(prefix+"queues", s.Queues, 1)
 		}
 		for _, e0 := range s.Queues {
-			if (!apigenRe6.MatchString(e0)) || (awsapi.StringLength(e0) < 1) || (awsapi.StringLength(e0) > 1000) {
+			if (!apigenRe6().MatchString(e0)) || (awsapi.StringLength(e0) < 1) || (awsapi.StringLength(e0) > 1000) {
 				v.Add(prefix+"queues", s.Queues, "Member must satisfy constraint: [Member must have length less than or equal to 1000, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: [\\s\\S]*]")
 				break
 			}
@@ -299,7 +329,7 @@ func (s *CreateEventSourceMappingInput) apigenValidate(v *awsapi.ValidationError
 			v.MaxLength(prefix+"topics", s.Topics, 1)
 		}
 		for _, e0 := range s.Topics {
-			if (!apigenRe29.MatchString(e0)) || (awsapi.StringLength(e0) < 1) || (awsapi.StringLength(e0) > 249) {
+			if (!apigenRe29().MatchString(e0)) || (awsapi.StringLength(e0) < 1) || (awsapi.StringLength(e0) > 249) {
 				v.Add(prefix+"topics", s.Topics, "Member must satisfy constraint: [Member must have length less than or equal to 249, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: [^.]([a-zA-Z0-9\\-_.]+)]")
 				break
 			}
@@ -315,13 +345,13 @@ func (s *CreateEventSourceMappingInput) apigenValidate(v *awsapi.ValidationError
 	}
 	if s.Tags != nil {
 		for k0 := range s.Tags {
-			if (!apigenRe16.MatchString(k0)) || (awsapi.StringLength(k0) < 1) || (awsapi.StringLength(k0) > 128) {
+			if (!apigenRe16().MatchString(k0)) || (awsapi.StringLength(k0) < 1) || (awsapi.StringLength(k0) > 128) {
 				v.Add(prefix+"tags", s.Tags, "Map keys must satisfy constraint: [Member must have length less than or equal to 128, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: ([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)]")
 				break
 			}
 		}
 		for _, e0 := range s.Tags {
-			if (!apigenRe16.MatchString(e0)) || (awsapi.StringLength(e0) > 256) {
+			if (!apigenRe16().MatchString(e0)) || (awsapi.StringLength(e0) > 256) {
 				v.Add(prefix+"tags", s.Tags, "Map value must satisfy constraint: [Member must have length less than or equal to 256, Member must have length greater than or equal to 0, Member must satisfy regular expression pattern: ([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)]")
 				break
 			}
@@ -377,7 +407,7 @@ func (s *CreateEventSourceMappingInput) apigenValidate(v *awsapi.ValidationError
 		s.MetricsConfig.apigenValidate(v, prefix+"metricsConfig.")
 	}
 	if s.KMSKeyArn != nil {
-		if !apigenRe3.MatchString(*s.KMSKeyArn) {
+		if !apigenRe3().MatchString(*s.KMSKeyArn) {
 			v.Pattern(prefix+"kMSKeyArn", *s.KMSKeyArn, "(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()")
 		}
 		if awsapi.StringLength(*s.KMSKeyArn) > 10000 {
@@ -398,7 +428,7 @@ func (s *CreateEventSourceMappingInput) apigenValidate(v *awsapi.ValidationError
 	if s.FunctionName == nil {
 		v.Null(prefix + "functionName")
 	} else {
-		if !apigenRe10.MatchString(*s.FunctionName) {
+		if !apigenRe10().MatchString(*s.FunctionName) {
 			v.Pattern(prefix+"functionName", *s.FunctionName, "(arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:|(((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?))(function:)?([a-zA-Z0-9-_\\.]+)(:(\\$LATEST(\\.PUBLISHED)?|[a-zA-Z0-9-_]+))?")
 		}
 		if awsapi.StringLength(*s.FunctionName) < 1 {
@@ -409,7 +439,7 @@ func (s *CreateEventSourceMappingInput) apigenValidate(v *awsapi.ValidationError
 		}
 	}
 	if s.EventSourceArn != nil {
-		if !apigenRe14.MatchString(*s.EventSourceArn) {
+		if !apigenRe14().MatchString(*s.EventSourceArn) {
 			v.Pattern(prefix+"eventSourceArn", *s.EventSourceArn, "arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-])+:((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:(.*)")
 		}
 		if awsapi.StringLength(*s.EventSourceArn) > 10000 {
@@ -465,7 +495,7 @@ func (s *CreateFunctionInput) apigenValidate(v *awsapi.ValidationErrors, prefix 
 		s.ImageConfig.apigenValidate(v, prefix+"imageConfig.")
 	}
 	if s.CodeSigningConfigArn != nil {
-		if !apigenRe30.MatchString(*s.CodeSigningConfigArn) {
+		if !apigenRe30().MatchString(*s.CodeSigningConfigArn) {
 			v.Pattern(prefix+"codeSigningConfigArn", *s.CodeSigningConfigArn, "arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:code-signing-config:csc-[a-z0-9]{17}")
 		}
 		if awsapi.StringLength(*s.CodeSigningConfigArn) > 200 {
@@ -482,7 +512,7 @@ func (s *CreateFunctionInput) apigenValidate(v *awsapi.ValidationErrors, prefix 
 	}
 	if s.Layers != nil {
 		for _, e0 := range s.Layers {
-			if (!apigenRe13.MatchString(e0)) || (awsapi.StringLength(e0) < 1) || (awsapi.StringLength(e0) > 2048) {
+			if (!apigenRe13().MatchString(e0)) || (awsapi.StringLength(e0) < 1) || (awsapi.StringLength(e0) > 2048) {
 				v.Add(prefix+"layers", s.Layers, "Member must satisfy constraint: [Member must have length less than or equal to 2048, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: ((arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:layer:[a-zA-Z0-9-_]+:[0-9]+)|(arn:[a-zA-Z0-9-]+:lambda:::awslayer:[a-zA-Z0-9-_]+))]")
 				break
 			}
@@ -490,13 +520,13 @@ func (s *CreateFunctionInput) apigenValidate(v *awsapi.ValidationErrors, prefix 
 	}
 	if s.Tags != nil {
 		for k0 := range s.Tags {
-			if (!apigenRe16.MatchString(k0)) || (awsapi.StringLength(k0) < 1) || (awsapi.StringLength(k0) > 128) {
+			if (!apigenRe16().MatchString(k0)) || (awsapi.StringLength(k0) < 1) || (awsapi.StringLength(k0) > 128) {
 				v.Add(prefix+"tags", s.Tags, "Map keys must satisfy constraint: [Member must have length less than or equal to 128, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: ([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)]")
 				break
 			}
 		}
 		for _, e0 := range s.Tags {
-			if (!apigenRe16.MatchString(e0)) || (awsapi.StringLength(e0) > 256) {
+			if (!apigenRe16().MatchString(e0)) || (awsapi.StringLength(e0) > 256) {
 				v.Add(prefix+"tags", s.Tags, "Map value must satisfy constraint: [Member must have length less than or equal to 256, Member must have length greater than or equal to 0, Member must satisfy regular expression pattern: ([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)]")
 				break
 			}
@@ -506,7 +536,7 @@ func (s *CreateFunctionInput) apigenValidate(v *awsapi.ValidationErrors, prefix 
 		s.TracingConfig.apigenValidate(v, prefix+"tracingConfig.")
 	}
 	if s.KMSKeyArn != nil {
-		if !apigenRe3.MatchString(*s.KMSKeyArn) {
+		if !apigenRe3().MatchString(*s.KMSKeyArn) {
 			v.Pattern(prefix+"kMSKeyArn", *s.KMSKeyArn, "(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()")
 		}
 		if awsapi.StringLength(*s.KMSKeyArn) > 10000 {
@@ -559,7 +589,7 @@ func (s *CreateFunctionInput) apigenValidate(v *awsapi.ValidationErrors, prefix 
 		s.Code.apigenValidate(v, prefix+"code.")
 	}
 	if s.Handler != nil {
-		if !apigenRe23.MatchString(*s.Handler) {
+		if !apigenRe23().MatchString(*s.Handler) {
 			v.Pattern(prefix+"handler", *s.Handler, "[^\\s]+")
 		}
 		if awsapi.StringLength(*s.Handler) > 128 {
@@ -569,7 +599,7 @@ func (s *CreateFunctionInput) apigenValidate(v *awsapi.ValidationErrors, prefix 
 	if s.Role == nil {
 		v.Null(prefix + "role")
 	} else {
-		if !apigenRe31.MatchString(*s.Role) {
+		if !apigenRe31().MatchString(*s.Role) {
 			v.Pattern(prefix+"role", *s.Role, "arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+")
 		}
 		if awsapi.StringLength(*s.Role) > 10000 {
@@ -584,7 +614,7 @@ func (s *CreateFunctionInput) apigenValidate(v *awsapi.ValidationErrors, prefix 
 	if s.FunctionName == nil {
 		v.Null(prefix + "functionName")
 	} else {
-		if !apigenRe28.MatchString(*s.FunctionName) {
+		if !apigenRe28().MatchString(*s.FunctionName) {
 			v.Pattern(prefix+"functionName", *s.FunctionName, "(arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?")
 		}
 		if awsapi.StringLength(*s.FunctionName) < 1 {
@@ -610,7 +640,7 @@ func (s *DeleteAliasInput) apigenValidate(v *awsapi.ValidationErrors, prefix str
 	if s.Name == nil {
 		v.Null(prefix + "name")
 	} else {
-		if !apigenRe25.MatchString(*s.Name) || apigenRe27.MatchString(*s.Name) {
+		if !apigenRe25().MatchString(*s.Name) || apigenRe27().MatchString(*s.Name) {
 			v.Pattern(prefix+"name", *s.Name, "(?!^[0-9]+$)([a-zA-Z0-9-_]+)")
 		}
 		if awsapi.StringLength(*s.Name) < 1 {
@@ -623,7 +653,7 @@ func (s *DeleteAliasInput) apigenValidate(v *awsapi.ValidationErrors, prefix str
 	if s.FunctionName == nil {
 		v.Null(prefix + "functionName")
 	} else {
-		if !apigenRe28.MatchString(*s.FunctionName) {
+		if !apigenRe28().MatchString(*s.FunctionName) {
 			v.Pattern(prefix+"functionName", *s.FunctionName, "(arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?")
 		}
 		if awsapi.StringLength(*s.FunctionName) < 1 {
@@ -670,7 +700,7 @@ func (s *DeleteFunctionInput) Validate() error {
 
 func (s *DeleteFunctionInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.Qualifier != nil {
-		if !apigenRe20.MatchString(*s.Qualifier) {
+		if !apigenRe20().MatchString(*s.Qualifier) {
 			v.Pattern(prefix+"qualifier", *s.Qualifier, "\\$(LATEST(\\.PUBLISHED)?)|[a-zA-Z0-9-_$]+")
 		}
 		if awsapi.StringLength(*s.Qualifier) < 1 {
@@ -683,7 +713,7 @@ func (s *DeleteFunctionInput) apigenValidate(v *awsapi.ValidationErrors, prefix 
 	if s.FunctionName == nil {
 		v.Null(prefix + "functionName")
 	} else {
-		if !apigenRe10.MatchString(*s.FunctionName) {
+		if !apigenRe10().MatchString(*s.FunctionName) {
 			v.Pattern(prefix+"functionName", *s.FunctionName, "(arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:|(((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?))(function:)?([a-zA-Z0-9-_\\.]+)(:(\\$LATEST(\\.PUBLISHED)?|[a-zA-Z0-9-_]+))?")
 		}
 		if awsapi.StringLength(*s.FunctionName) < 1 {
@@ -709,7 +739,7 @@ func (s *DeleteFunctionConcurrencyInput) apigenValidate(v *awsapi.ValidationErro
 	if s.FunctionName == nil {
 		v.Null(prefix + "functionName")
 	} else {
-		if !apigenRe28.MatchString(*s.FunctionName) {
+		if !apigenRe28().MatchString(*s.FunctionName) {
 			v.Pattern(prefix+"functionName", *s.FunctionName, "(arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?")
 		}
 		if awsapi.StringLength(*s.FunctionName) < 1 {
@@ -733,7 +763,7 @@ func (s *DeleteFunctionEventInvokeConfigInput) Validate() error {
 
 func (s *DeleteFunctionEventInvokeConfigInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.Qualifier != nil {
-		if !apigenRe20.MatchString(*s.Qualifier) {
+		if !apigenRe20().MatchString(*s.Qualifier) {
 			v.Pattern(prefix+"qualifier", *s.Qualifier, "\\$(LATEST(\\.PUBLISHED)?)|[a-zA-Z0-9-_$]+")
 		}
 		if awsapi.StringLength(*s.Qualifier) < 1 {
@@ -746,7 +776,7 @@ func (s *DeleteFunctionEventInvokeConfigInput) apigenValidate(v *awsapi.Validati
 	if s.FunctionName == nil {
 		v.Null(prefix + "functionName")
 	} else {
-		if !apigenRe10.MatchString(*s.FunctionName) {
+		if !apigenRe10().MatchString(*s.FunctionName) {
 			v.Pattern(prefix+"functionName", *s.FunctionName, "(arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:|(((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?))(function:)?([a-zA-Z0-9-_\\.]+)(:(\\$LATEST(\\.PUBLISHED)?|[a-zA-Z0-9-_]+))?")
 		}
 		if awsapi.StringLength(*s.FunctionName) < 1 {
@@ -777,7 +807,7 @@ func (s *GetAliasInput) apigenValidate(v *awsapi.ValidationErrors, prefix string
 	if s.Name == nil {
 		v.Null(prefix + "name")
 	} else {
-		if !apigenRe25.MatchString(*s.Name) || apigenRe27.MatchString(*s.Name) {
+		if !apigenRe25().MatchString(*s.Name) || apigenRe27().MatchString(*s.Name) {
 			v.Pattern(prefix+"name", *s.Name, "(?!^[0-9]+$)([a-zA-Z0-9-_]+)")
 		}
 		if awsapi.StringLength(*s.Name) < 1 {
@@ -790,7 +820,7 @@ func (s *GetAliasInput) apigenValidate(v *awsapi.ValidationErrors, prefix string
 	if s.FunctionName == nil {
 		v.Null(prefix + "functionName")
 	} else {
-		if !apigenRe28.MatchString(*s.FunctionName) {
+		if !apigenRe28().MatchString(*s.FunctionName) {
 			v.Pattern(prefix+"functionName", *s.FunctionName, "(arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?")
 		}
 		if awsapi.StringLength(*s.FunctionName) < 1 {
@@ -837,7 +867,7 @@ func (s *GetFunctionInput) Validate() error {
 
 func (s *GetFunctionInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.Qualifier != nil {
-		if !apigenRe20.MatchString(*s.Qualifier) {
+		if !apigenRe20().MatchString(*s.Qualifier) {
 			v.Pattern(prefix+"qualifier", *s.Qualifier, "\\$(LATEST(\\.PUBLISHED)?)|[a-zA-Z0-9-_$]+")
 		}
 		if awsapi.StringLength(*s.Qualifier) < 1 {
@@ -850,7 +880,7 @@ func (s *GetFunctionInput) apigenValidate(v *awsapi.ValidationErrors, prefix str
 	if s.FunctionName == nil {
 		v.Null(prefix + "functionName")
 	} else {
-		if !apigenRe10.MatchString(*s.FunctionName) {
+		if !apigenRe10().MatchString(*s.FunctionName) {
 			v.Pattern(prefix+"functionName", *s.FunctionName, "(arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:|(((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?))(function:)?([a-zA-Z0-9-_\\.]+)(:(\\$LATEST(\\.PUBLISHED)?|[a-zA-Z0-9-_]+))?")
 		}
 		if awsapi.StringLength(*s.FunctionName) < 1 {
@@ -876,7 +906,7 @@ func (s *GetFunctionConcurrencyInput) apigenValidate(v *awsapi.ValidationErrors,
 	if s.FunctionName == nil {
 		v.Null(prefix + "functionName")
 	} else {
-		if !apigenRe28.MatchString(*s.FunctionName) {
+		if !apigenRe28().MatchString(*s.FunctionName) {
 			v.Pattern(prefix+"functionName", *s.FunctionName, "(arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?")
 		}
 		if awsapi.StringLength(*s.FunctionName) < 1 {
@@ -900,7 +930,7 @@ func (s *GetFunctionConfigurationInput) Validate() error {
 
 func (s *GetFunctionConfigurationInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.Qualifier != nil {
-		if !apigenRe20.MatchString(*s.Qualifier) {
+		if !apigenRe20().MatchString(*s.Qualifier) {
 			v.Pattern(prefix+"qualifier", *s.Qualifier, "\\$(LATEST(\\.PUBLISHED)?)|[a-zA-Z0-9-_$]+")
 		}
 		if awsapi.StringLength(*s.Qualifier) < 1 {
@@ -913,7 +943,7 @@ func (s *GetFunctionConfigurationInput) apigenValidate(v *awsapi.ValidationError
 	if s.FunctionName == nil {
 		v.Null(prefix + "functionName")
 	} else {
-		if !apigenRe10.MatchString(*s.FunctionName) {
+		if !apigenRe10().MatchString(*s.FunctionName) {
 			v.Pattern(prefix+"functionName", *s.FunctionName, "(arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:|(((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?))(function:)?([a-zA-Z0-9-_\\.]+)(:(\\$LATEST(\\.PUBLISHED)?|[a-zA-Z0-9-_]+))?")
 		}
 		if awsapi.StringLength(*s.FunctionName) < 1 {
@@ -937,7 +967,7 @@ func (s *GetFunctionEventInvokeConfigInput) Validate() error {
 
 func (s *GetFunctionEventInvokeConfigInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.Qualifier != nil {
-		if !apigenRe20.MatchString(*s.Qualifier) {
+		if !apigenRe20().MatchString(*s.Qualifier) {
 			v.Pattern(prefix+"qualifier", *s.Qualifier, "\\$(LATEST(\\.PUBLISHED)?)|[a-zA-Z0-9-_$]+")
 		}
 		if awsapi.StringLength(*s.Qualifier) < 1 {
@@ -950,7 +980,7 @@ func (s *GetFunctionEventInvokeConfigInput) apigenValidate(v *awsapi.ValidationE
 	if s.FunctionName == nil {
 		v.Null(prefix + "functionName")
 	} else {
-		if !apigenRe10.MatchString(*s.FunctionName) {
+		if !apigenRe10().MatchString(*s.FunctionName) {
 			v.Pattern(prefix+"functionName", *s.FunctionName, "(arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:|(((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?))(function:)?([a-zA-Z0-9-_\\.]+)(:(\\$LATEST(\\.PUBLISHED)?|[a-zA-Z0-9-_]+))?")
 		}
 		if awsapi.StringLength(*s.FunctionName) < 1 {
@@ -974,7 +1004,7 @@ func (s *GetPolicyInput) Validate() error {
 
 func (s *GetPolicyInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.Qualifier != nil {
-		if !apigenRe20.MatchString(*s.Qualifier) {
+		if !apigenRe20().MatchString(*s.Qualifier) {
 			v.Pattern(prefix+"qualifier", *s.Qualifier, "\\$(LATEST(\\.PUBLISHED)?)|[a-zA-Z0-9-_$]+")
 		}
 		if awsapi.StringLength(*s.Qualifier) < 1 {
@@ -987,7 +1017,7 @@ func (s *GetPolicyInput) apigenValidate(v *awsapi.ValidationErrors, prefix strin
 	if s.FunctionName == nil {
 		v.Null(prefix + "functionName")
 	} else {
-		if !apigenRe10.MatchString(*s.FunctionName) {
+		if !apigenRe10().MatchString(*s.FunctionName) {
 			v.Pattern(prefix+"functionName", *s.FunctionName, "(arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:|(((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?))(function:)?([a-zA-Z0-9-_\\.]+)(:(\\$LATEST(\\.PUBLISHED)?|[a-zA-Z0-9-_]+))?")
 		}
 		if awsapi.StringLength(*s.FunctionName) < 1 {
@@ -1011,7 +1041,7 @@ func (s *InvokeInput) Validate() error {
 
 func (s *InvokeInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.TenantId != nil {
-		if !apigenRe32.MatchString(*s.TenantId) {
+		if !apigenRe32().MatchString(*s.TenantId) {
 			v.Pattern(prefix+"tenantId", *s.TenantId, "[a-zA-Z0-9\\._:\\/=+\\-@ ]+")
 		}
 		if awsapi.StringLength(*s.TenantId) < 1 {
@@ -1022,7 +1052,7 @@ func (s *InvokeInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) 
 		}
 	}
 	if s.Qualifier != nil {
-		if !apigenRe20.MatchString(*s.Qualifier) {
+		if !apigenRe20().MatchString(*s.Qualifier) {
 			v.Pattern(prefix+"qualifier", *s.Qualifier, "\\$(LATEST(\\.PUBLISHED)?)|[a-zA-Z0-9-_$]+")
 		}
 		if awsapi.StringLength(*s.Qualifier) < 1 {
@@ -1033,7 +1063,7 @@ func (s *InvokeInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) 
 		}
 	}
 	if s.DurableExecutionName != nil {
-		if !apigenRe33.MatchString(*s.DurableExecutionName) {
+		if !apigenRe33().MatchString(*s.DurableExecutionName) {
 			v.Pattern(prefix+"durableExecutionName", *s.DurableExecutionName, "[a-zA-Z0-9-_]+")
 		}
 		if awsapi.StringLength(*s.DurableExecutionName) < 1 {
@@ -1056,7 +1086,7 @@ func (s *InvokeInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) 
 	if s.FunctionName == nil {
 		v.Null(prefix + "functionName")
 	} else {
-		if !apigenRe10.MatchString(*s.FunctionName) {
+		if !apigenRe10().MatchString(*s.FunctionName) {
 			v.Pattern(prefix+"functionName", *s.FunctionName, "(arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:|(((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?))(function:)?([a-zA-Z0-9-_\\.]+)(:(\\$LATEST(\\.PUBLISHED)?|[a-zA-Z0-9-_]+))?")
 		}
 		if awsapi.StringLength(*s.FunctionName) < 1 {
@@ -1085,7 +1115,7 @@ func (s *InvokeAsyncInput) apigenValidate(v *awsapi.ValidationErrors, prefix str
 	if s.FunctionName == nil {
 		v.Null(prefix + "functionName")
 	} else {
-		if !apigenRe10.MatchString(*s.FunctionName) {
+		if !apigenRe10().MatchString(*s.FunctionName) {
 			v.Pattern(prefix+"functionName", *s.FunctionName, "(arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:|(((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?))(function:)?([a-zA-Z0-9-_\\.]+)(:(\\$LATEST(\\.PUBLISHED)?|[a-zA-Z0-9-_]+))?")
 		}
 		if awsapi.StringLength(*s.FunctionName) < 1 {
@@ -1117,7 +1147,7 @@ func (s *ListAliasesInput) apigenValidate(v *awsapi.ValidationErrors, prefix str
 		}
 	}
 	if s.FunctionVersion != nil {
-		if !apigenRe26.MatchString(*s.FunctionVersion) {
+		if !apigenRe26().MatchString(*s.FunctionVersion) {
 			v.Pattern(prefix+"functionVersion", *s.FunctionVersion, "(\\$LATEST(\\.PUBLISHED)?|[0-9]+)")
 		}
 		if awsapi.StringLength(*s.FunctionVersion) < 1 {
@@ -1130,7 +1160,7 @@ func (s *ListAliasesInput) apigenValidate(v *awsapi.ValidationErrors, prefix str
 	if s.FunctionName == nil {
 		v.Null(prefix + "functionName")
 	} else {
-		if !apigenRe28.MatchString(*s.FunctionName) {
+		if !apigenRe28().MatchString(*s.FunctionName) {
 			v.Pattern(prefix+"functionName", *s.FunctionName, "(arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?")
 		}
 		if awsapi.StringLength(*s.FunctionName) < 1 {
@@ -1162,7 +1192,7 @@ func (s *ListEventSourceMappingsInput) apigenValidate(v *awsapi.ValidationErrors
 		}
 	}
 	if s.FunctionName != nil {
-		if !apigenRe10.MatchString(*s.FunctionName) {
+		if !apigenRe10().MatchString(*s.FunctionName) {
 			v.Pattern(prefix+"functionName", *s.FunctionName, "(arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:|(((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?))(function:)?([a-zA-Z0-9-_\\.]+)(:(\\$LATEST(\\.PUBLISHED)?|[a-zA-Z0-9-_]+))?")
 		}
 		if awsapi.StringLength(*s.FunctionName) < 1 {
@@ -1173,7 +1203,7 @@ func (s *ListEventSourceMappingsInput) apigenValidate(v *awsapi.ValidationErrors
 		}
 	}
 	if s.EventSourceArn != nil {
-		if !apigenRe14.MatchString(*s.EventSourceArn) {
+		if !apigenRe14().MatchString(*s.EventSourceArn) {
 			v.Pattern(prefix+"eventSourceArn", *s.EventSourceArn, "arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-])+:((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:(.*)")
 		}
 		if awsapi.StringLength(*s.EventSourceArn) > 10000 {
@@ -1204,7 +1234,7 @@ func (s *ListFunctionEventInvokeConfigsInput) apigenValidate(v *awsapi.Validatio
 	if s.FunctionName == nil {
 		v.Null(prefix + "functionName")
 	} else {
-		if !apigenRe10.MatchString(*s.FunctionName) {
+		if !apigenRe10().MatchString(*s.FunctionName) {
 			v.Pattern(prefix+"functionName", *s.FunctionName, "(arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:|(((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?))(function:)?([a-zA-Z0-9-_\\.]+)(:(\\$LATEST(\\.PUBLISHED)?|[a-zA-Z0-9-_]+))?")
 		}
 		if awsapi.StringLength(*s.FunctionName) < 1 {
@@ -1241,7 +1271,7 @@ func (s *ListFunctionsInput) apigenValidate(v *awsapi.ValidationErrors, prefix s
 		}
 	}
 	if s.MasterRegion != nil {
-		if !apigenRe15.MatchString(*s.MasterRegion) {
+		if !apigenRe15().MatchString(*s.MasterRegion) {
 			v.Pattern(prefix+"masterRegion", *s.MasterRegion, "ALL|(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}")
 		}
 		if awsapi.StringLength(*s.MasterRegion) < 1 {
@@ -1267,7 +1297,7 @@ func (s *ListTagsInput) apigenValidate(v *awsapi.ValidationErrors, prefix string
 	if s.Resource == nil {
 		v.Null(prefix + "resource")
 	} else {
-		if !apigenRe34.MatchString(*s.Resource) {
+		if !apigenRe34().MatchString(*s.Resource) {
 			v.Pattern(prefix+"resource", *s.Resource, "arn:(aws[a-zA-Z-]*):lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:(function:[a-zA-Z0-9-_]+(:(\\$LATEST|[a-zA-Z0-9-_]+))?|code-signing-config:csc-[a-z0-9]{17}|event-source-mapping:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|(capacity-provider|network-connector):[a-zA-Z0-9-_]{1,64})")
 		}
 		if awsapi.StringLength(*s.Resource) < 1 {
@@ -1301,7 +1331,7 @@ func (s *ListVersionsByFunctionInput) apigenValidate(v *awsapi.ValidationErrors,
 	if s.FunctionName == nil {
 		v.Null(prefix + "functionName")
 	} else {
-		if !apigenRe10.MatchString(*s.FunctionName) {
+		if !apigenRe10().MatchString(*s.FunctionName) {
 			v.Pattern(prefix+"functionName", *s.FunctionName, "(arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:|(((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?))(function:)?([a-zA-Z0-9-_\\.]+)(:(\\$LATEST(\\.PUBLISHED)?|[a-zA-Z0-9-_]+))?")
 		}
 		if awsapi.StringLength(*s.FunctionName) < 1 {
@@ -1337,7 +1367,7 @@ func (s *PublishVersionInput) apigenValidate(v *awsapi.ValidationErrors, prefix 
 	if s.FunctionName == nil {
 		v.Null(prefix + "functionName")
 	} else {
-		if !apigenRe28.MatchString(*s.FunctionName) {
+		if !apigenRe28().MatchString(*s.FunctionName) {
 			v.Pattern(prefix+"functionName", *s.FunctionName, "(arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?")
 		}
 		if awsapi.StringLength(*s.FunctionName) < 1 {
@@ -1370,7 +1400,7 @@ func (s *PutFunctionConcurrencyInput) apigenValidate(v *awsapi.ValidationErrors,
 	if s.FunctionName == nil {
 		v.Null(prefix + "functionName")
 	} else {
-		if !apigenRe28.MatchString(*s.FunctionName) {
+		if !apigenRe28().MatchString(*s.FunctionName) {
 			v.Pattern(prefix+"functionName", *s.FunctionName, "(arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?")
 		}
 		if awsapi.StringLength(*s.FunctionName) < 1 {
@@ -1413,7 +1443,7 @@ func (s *PutFunctionEventInvokeConfigInput) apigenValidate(v *awsapi.ValidationE
 		}
 	}
 	if s.Qualifier != nil {
-		if !apigenRe20.MatchString(*s.Qualifier) {
+		if !apigenRe20().MatchString(*s.Qualifier) {
 			v.Pattern(prefix+"qualifier", *s.Qualifier, "\\$(LATEST(\\.PUBLISHED)?)|[a-zA-Z0-9-_$]+")
 		}
 		if awsapi.StringLength(*s.Qualifier) < 1 {
@@ -1426,7 +1456,7 @@ func (s *PutFunctionEventInvokeConfigInput) apigenValidate(v *awsapi.ValidationE
 	if s.FunctionName == nil {
 		v.Null(prefix + "functionName")
 	} else {
-		if !apigenRe10.MatchString(*s.FunctionName) {
+		if !apigenRe10().MatchString(*s.FunctionName) {
 			v.Pattern(prefix+"functionName", *s.FunctionName, "(arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:|(((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?))(function:)?([a-zA-Z0-9-_\\.]+)(:(\\$LATEST(\\.PUBLISHED)?|[a-zA-Z0-9-_]+))?")
 		}
 		if awsapi.StringLength(*s.FunctionName) < 1 {
@@ -1450,7 +1480,7 @@ func (s *RemovePermissionInput) Validate() error {
 
 func (s *RemovePermissionInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.Qualifier != nil {
-		if !apigenRe20.MatchString(*s.Qualifier) {
+		if !apigenRe20().MatchString(*s.Qualifier) {
 			v.Pattern(prefix+"qualifier", *s.Qualifier, "\\$(LATEST(\\.PUBLISHED)?)|[a-zA-Z0-9-_$]+")
 		}
 		if awsapi.StringLength(*s.Qualifier) < 1 {
@@ -1463,7 +1493,7 @@ func (s *RemovePermissionInput) apigenValidate(v *awsapi.ValidationErrors, prefi
 	if s.StatementId == nil {
 		v.Null(prefix + "statementId")
 	} else {
-		if !apigenRe35.MatchString(*s.StatementId) {
+		if !apigenRe35().MatchString(*s.StatementId) {
 			v.Pattern(prefix+"statementId", *s.StatementId, "([a-zA-Z0-9-_.]+)")
 		}
 		if awsapi.StringLength(*s.StatementId) < 1 {
@@ -1476,7 +1506,7 @@ func (s *RemovePermissionInput) apigenValidate(v *awsapi.ValidationErrors, prefi
 	if s.FunctionName == nil {
 		v.Null(prefix + "functionName")
 	} else {
-		if !apigenRe10.MatchString(*s.FunctionName) {
+		if !apigenRe10().MatchString(*s.FunctionName) {
 			v.Pattern(prefix+"functionName", *s.FunctionName, "(arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:|(((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?))(function:)?([a-zA-Z0-9-_\\.]+)(:(\\$LATEST(\\.PUBLISHED)?|[a-zA-Z0-9-_]+))?")
 		}
 		if awsapi.StringLength(*s.FunctionName) < 1 {
@@ -1503,13 +1533,13 @@ func (s *TagResourceInput) apigenValidate(v *awsapi.ValidationErrors, prefix str
 		v.Null(prefix + "tags")
 	} else {
 		for k0 := range s.Tags {
-			if (!apigenRe16.MatchString(k0)) || (awsapi.StringLength(k0) < 1) || (awsapi.StringLength(k0) > 128) {
+			if (!apigenRe16().MatchString(k0)) || (awsapi.StringLength(k0) < 1) || (awsapi.StringLength(k0) > 128) {
 				v.Add(prefix+"tags", s.Tags, "Map keys must satisfy constraint: [Member must have length less than or equal to 128, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: ([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)]")
 				break
 			}
 		}
 		for _, e0 := range s.Tags {
-			if (!apigenRe16.MatchString(e0)) || (awsapi.StringLength(e0) > 256) {
+			if (!apigenRe16().MatchString(e0)) || (awsapi.StringLength(e0) > 256) {
 				v.Add(prefix+"tags", s.Tags, "Map value must satisfy constraint: [Member must have length less than or equal to 256, Member must have length greater than or equal to 0, Member must satisfy regular expression pattern: ([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)]")
 				break
 			}
@@ -1518,7 +1548,7 @@ func (s *TagResourceInput) apigenValidate(v *awsapi.ValidationErrors, prefix str
 	if s.Resource == nil {
 		v.Null(prefix + "resource")
 	} else {
-		if !apigenRe34.MatchString(*s.Resource) {
+		if !apigenRe34().MatchString(*s.Resource) {
 			v.Pattern(prefix+"resource", *s.Resource, "arn:(aws[a-zA-Z-]*):lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:(function:[a-zA-Z0-9-_]+(:(\\$LATEST|[a-zA-Z0-9-_]+))?|code-signing-config:csc-[a-z0-9]{17}|event-source-mapping:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|(capacity-provider|network-connector):[a-zA-Z0-9-_]{1,64})")
 		}
 		if awsapi.StringLength(*s.Resource) < 1 {
@@ -1545,7 +1575,7 @@ func (s *UntagResourceInput) apigenValidate(v *awsapi.ValidationErrors, prefix s
 		v.Null(prefix + "tagKeys")
 	} else {
 		for _, e0 := range s.TagKeys {
-			if (!apigenRe16.MatchString(e0)) || (awsapi.StringLength(e0) < 1) || (awsapi.StringLength(e0) > 128) {
+			if (!apigenRe16().MatchString(e0)) || (awsapi.StringLength(e0) < 1) || (awsapi.StringLength(e0) > 128) {
 				v.Add(prefix+"tagKeys", s.TagKeys, "Member must satisfy constraint: [Member must have length less than or equal to 128, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: ([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)]")
 				break
 			}
@@ -1554,7 +1584,7 @@ func (s *UntagResourceInput) apigenValidate(v *awsapi.ValidationErrors, prefix s
 	if s.Resource == nil {
 		v.Null(prefix + "resource")
 	} else {
-		if !apigenRe34.MatchString(*s.Resource) {
+		if !apigenRe34().MatchString(*s.Resource) {
 			v.Pattern(prefix+"resource", *s.Resource, "arn:(aws[a-zA-Z-]*):lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:(function:[a-zA-Z0-9-_]+(:(\\$LATEST|[a-zA-Z0-9-_]+))?|code-signing-config:csc-[a-z0-9]{17}|event-source-mapping:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|(capacity-provider|network-connector):[a-zA-Z0-9-_]{1,64})")
 		}
 		if awsapi.StringLength(*s.Resource) < 1 {
@@ -1586,7 +1616,7 @@ func (s *UpdateAliasInput) apigenValidate(v *awsapi.ValidationErrors, prefix str
 		}
 	}
 	if s.FunctionVersion != nil {
-		if !apigenRe26.MatchString(*s.FunctionVersion) {
+		if !apigenRe26().MatchString(*s.FunctionVersion) {
 			v.Pattern(prefix+"functionVersion", *s.FunctionVersion, "(\\$LATEST(\\.PUBLISHED)?|[0-9]+)")
 		}
 		if awsapi.StringLength(*s.FunctionVersion) < 1 {
@@ -1599,7 +1629,7 @@ func (s *UpdateAliasInput) apigenValidate(v *awsapi.ValidationErrors, prefix str
 	if s.Name == nil {
 		v.Null(prefix + "name")
 	} else {
-		if !apigenRe25.MatchString(*s.Name) || apigenRe27.MatchString(*s.Name) {
+		if !apigenRe25().MatchString(*s.Name) || apigenRe27().MatchString(*s.Name) {
 			v.Pattern(prefix+"name", *s.Name, "(?!^[0-9]+$)([a-zA-Z0-9-_]+)")
 		}
 		if awsapi.StringLength(*s.Name) < 1 {
@@ -1612,7 +1642,7 @@ func (s *UpdateAliasInput) apigenValidate(v *awsapi.ValidationErrors, prefix str
 	if s.FunctionName == nil {
 		v.Null(prefix + "functionName")
 	} else {
-		if !apigenRe28.MatchString(*s.FunctionName) {
+		if !apigenRe28().MatchString(*s.FunctionName) {
 			v.Pattern(prefix+"functionName", *s.FunctionName, "(arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?")
 		}
 		if awsapi.StringLength(*s.FunctionName) < 1 {
@@ -1719,7 +1749,7 @@ func (s *UpdateEventSourceMappingInput) apigenValidate(v *awsapi.ValidationError
 		s.MetricsConfig.apigenValidate(v, prefix+"metricsConfig.")
 	}
 	if s.KMSKeyArn != nil {
-		if !apigenRe3.MatchString(*s.KMSKeyArn) {
+		if !apigenRe3().MatchString(*s.KMSKeyArn) {
 			v.Pattern(prefix+"kMSKeyArn", *s.KMSKeyArn, "(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()")
 		}
 		if awsapi.StringLength(*s.KMSKeyArn) > 10000 {
@@ -1738,7 +1768,7 @@ func (s *UpdateEventSourceMappingInput) apigenValidate(v *awsapi.ValidationError
 		}
 	}
 	if s.FunctionName != nil {
-		if !apigenRe10.MatchString(*s.FunctionName) {
+		if !apigenRe10().MatchString(*s.FunctionName) {
 			v.Pattern(prefix+"functionName", *s.FunctionName, "(arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:|(((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?))(function:)?([a-zA-Z0-9-_\\.]+)(:(\\$LATEST(\\.PUBLISHED)?|[a-zA-Z0-9-_]+))?")
 		}
 		if awsapi.StringLength(*s.FunctionName) < 1 {
@@ -1772,7 +1802,7 @@ func (s *UpdateFunctionCodeInput) Validate() error {
 
 func (s *UpdateFunctionCodeInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.SourceKMSKeyArn != nil {
-		if !apigenRe3.MatchString(*s.SourceKMSKeyArn) {
+		if !apigenRe3().MatchString(*s.SourceKMSKeyArn) {
 			v.Pattern(prefix+"sourceKMSKeyArn", *s.SourceKMSKeyArn, "(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()")
 		}
 		if awsapi.StringLength(*s.SourceKMSKeyArn) > 10000 {
@@ -1804,7 +1834,7 @@ func (s *UpdateFunctionCodeInput) apigenValidate(v *awsapi.ValidationErrors, pre
 		}
 	}
 	if s.S3ObjectVersion != nil {
-		if !apigenRe36.MatchString(*s.S3ObjectVersion) {
+		if !apigenRe36().MatchString(*s.S3ObjectVersion) {
 			v.Pattern(prefix+"s3ObjectVersion", *s.S3ObjectVersion, ".*")
 		}
 		if awsapi.StringLength(*s.S3ObjectVersion) < 1 {
@@ -1815,7 +1845,7 @@ func (s *UpdateFunctionCodeInput) apigenValidate(v *awsapi.ValidationErrors, pre
 		}
 	}
 	if s.S3Key != nil {
-		if !apigenRe36.MatchString(*s.S3Key) {
+		if !apigenRe36().MatchString(*s.S3Key) {
 			v.Pattern(prefix+"s3Key", *s.S3Key, ".*")
 		}
 		if awsapi.StringLength(*s.S3Key) < 1 {
@@ -1826,7 +1856,7 @@ func (s *UpdateFunctionCodeInput) apigenValidate(v *awsapi.ValidationErrors, pre
 		}
 	}
 	if s.S3Bucket != nil {
-		if !apigenRe8.MatchString(*s.S3Bucket) || apigenRe9.MatchString(*s.S3Bucket) {
+		if !apigenRe8().MatchString(*s.S3Bucket) || apigenRe9().MatchString(*s.S3Bucket) {
 			v.Pattern(prefix+"s3Bucket", *s.S3Bucket, "[0-9A-Za-z\\.\\-_]*(?<!\\.)")
 		}
 		if awsapi.StringLength(*s.S3Bucket) < 3 {
@@ -1839,7 +1869,7 @@ func (s *UpdateFunctionCodeInput) apigenValidate(v *awsapi.ValidationErrors, pre
 	if s.FunctionName == nil {
 		v.Null(prefix + "functionName")
 	} else {
-		if !apigenRe28.MatchString(*s.FunctionName) {
+		if !apigenRe28().MatchString(*s.FunctionName) {
 			v.Pattern(prefix+"functionName", *s.FunctionName, "(arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?")
 		}
 		if awsapi.StringLength(*s.FunctionName) < 1 {
@@ -1890,7 +1920,7 @@ func (s *UpdateFunctionConfigurationInput) apigenValidate(v *awsapi.ValidationEr
 	}
 	if s.Layers != nil {
 		for _, e0 := range s.Layers {
-			if (!apigenRe13.MatchString(e0)) || (awsapi.StringLength(e0) < 1) || (awsapi.StringLength(e0) > 2048) {
+			if (!apigenRe13().MatchString(e0)) || (awsapi.StringLength(e0) < 1) || (awsapi.StringLength(e0) > 2048) {
 				v.Add(prefix+"layers", s.Layers, "Member must satisfy constraint: [Member must have length less than or equal to 2048, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: ((arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:layer:[a-zA-Z0-9-_]+:[0-9]+)|(arn:[a-zA-Z0-9-]+:lambda:::awslayer:[a-zA-Z0-9-_]+))]")
 				break
 			}
@@ -1900,7 +1930,7 @@ func (s *UpdateFunctionConfigurationInput) apigenValidate(v *awsapi.ValidationEr
 		s.TracingConfig.apigenValidate(v, prefix+"tracingConfig.")
 	}
 	if s.KMSKeyArn != nil {
-		if !apigenRe3.MatchString(*s.KMSKeyArn) {
+		if !apigenRe3().MatchString(*s.KMSKeyArn) {
 			v.Pattern(prefix+"kMSKeyArn", *s.KMSKeyArn, "(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()")
 		}
 		if awsapi.StringLength(*s.KMSKeyArn) > 10000 {
@@ -1943,7 +1973,7 @@ func (s *UpdateFunctionConfigurationInput) apigenValidate(v *awsapi.ValidationEr
 		}
 	}
 	if s.Handler != nil {
-		if !apigenRe23.MatchString(*s.Handler) {
+		if !apigenRe23().MatchString(*s.Handler) {
 			v.Pattern(prefix+"handler", *s.Handler, "[^\\s]+")
 		}
 		if awsapi.StringLength(*s.Handler) > 128 {
@@ -1951,7 +1981,7 @@ func (s *UpdateFunctionConfigurationInput) apigenValidate(v *awsapi.ValidationEr
 		}
 	}
 	if s.Role != nil {
-		if !apigenRe31.MatchString(*s.Role) {
+		if !apigenRe31().MatchString(*s.Role) {
 			v.Pattern(prefix+"role", *s.Role, "arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+")
 		}
 		if awsapi.StringLength(*s.Role) > 10000 {
@@ -1961,7 +1991,7 @@ func (s *UpdateFunctionConfigurationInput) apigenValidate(v *awsapi.ValidationEr
 	if s.FunctionName == nil {
 		v.Null(prefix + "functionName")
 	} else {
-		if !apigenRe28.MatchString(*s.FunctionName) {
+		if !apigenRe28().MatchString(*s.FunctionName) {
 			v.Pattern(prefix+"functionName", *s.FunctionName, "(arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?")
 		}
 		if awsapi.StringLength(*s.FunctionName) < 1 {
@@ -2004,7 +2034,7 @@ func (s *UpdateFunctionEventInvokeConfigInput) apigenValidate(v *awsapi.Validati
 		}
 	}
 	if s.Qualifier != nil {
-		if !apigenRe20.MatchString(*s.Qualifier) {
+		if !apigenRe20().MatchString(*s.Qualifier) {
 			v.Pattern(prefix+"qualifier", *s.Qualifier, "\\$(LATEST(\\.PUBLISHED)?)|[a-zA-Z0-9-_$]+")
 		}
 		if awsapi.StringLength(*s.Qualifier) < 1 {
@@ -2017,7 +2047,7 @@ func (s *UpdateFunctionEventInvokeConfigInput) apigenValidate(v *awsapi.Validati
 	if s.FunctionName == nil {
 		v.Null(prefix + "functionName")
 	} else {
-		if !apigenRe10.MatchString(*s.FunctionName) {
+		if !apigenRe10().MatchString(*s.FunctionName) {
 			v.Pattern(prefix+"functionName", *s.FunctionName, "(arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:|(((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?))(function:)?([a-zA-Z0-9-_\\.]+)(:(\\$LATEST(\\.PUBLISHED)?|[a-zA-Z0-9-_]+))?")
 		}
 		if awsapi.StringLength(*s.FunctionName) < 1 {
@@ -2032,7 +2062,7 @@ func (s *UpdateFunctionEventInvokeConfigInput) apigenValidate(v *awsapi.Validati
 func (s *AliasRoutingConfiguration) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.AdditionalVersionWeights != nil {
 		for k0 := range s.AdditionalVersionWeights {
-			if (!apigenRe1.MatchString(k0)) || (awsapi.StringLength(k0) < 1) || (awsapi.StringLength(k0) > 1024) {
+			if (!apigenRe1().MatchString(k0)) || (awsapi.StringLength(k0) < 1) || (awsapi.StringLength(k0) > 1024) {
 				v.Add(prefix+"additionalVersionWeights", s.AdditionalVersionWeights, "Map keys must satisfy constraint: [Member must have length less than or equal to 1024, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: [0-9]+]")
 				break
 			}
@@ -2051,7 +2081,7 @@ func (s *AmazonManagedKafkaEventSourceConfig) apigenValidate(v *awsapi.Validatio
 		s.SchemaRegistryConfig.apigenValidate(v, prefix+"schemaRegistryConfig.")
 	}
 	if s.ConsumerGroupId != nil {
-		if !apigenRe2.MatchString(*s.ConsumerGroupId) {
+		if !apigenRe2().MatchString(*s.ConsumerGroupId) {
 			v.Pattern(prefix+"consumerGroupId", *s.ConsumerGroupId, "[ a-zA-Z0-9-\\/*:_+=.@-]*")
 		}
 		if awsapi.StringLength(*s.ConsumerGroupId) < 1 {
@@ -2073,7 +2103,7 @@ func (s *CapacityProviderConfig) apigenValidate(v *awsapi.ValidationErrors, pref
 
 func (s *DeadLetterConfig) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.TargetArn != nil {
-		if !apigenRe3.MatchString(*s.TargetArn) {
+		if !apigenRe3().MatchString(*s.TargetArn) {
 			v.Pattern(prefix+"targetArn", *s.TargetArn, "(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()")
 		}
 		if awsapi.StringLength(*s.TargetArn) > 10000 {
@@ -2098,7 +2128,7 @@ func (s *DocumentDBEventSourceConfig) apigenValidate(v *awsapi.ValidationErrors,
 		}
 	}
 	if s.CollectionName != nil {
-		if !apigenRe37.MatchString(*s.CollectionName) || apigenRe38.MatchString(*s.CollectionName) {
+		if !apigenRe37().MatchString(*s.CollectionName) || apigenRe38().MatchString(*s.CollectionName) {
 			v.Pattern(prefix+"collectionName", *s.CollectionName, "(^(?!(system\\x2e)))(^[_a-zA-Z0-9])([^$]*)")
 		}
 		if awsapi.StringLength(*s.CollectionName) < 1 {
@@ -2109,7 +2139,7 @@ func (s *DocumentDBEventSourceConfig) apigenValidate(v *awsapi.ValidationErrors,
 		}
 	}
 	if s.DatabaseName != nil {
-		if !apigenRe4.MatchString(*s.DatabaseName) {
+		if !apigenRe4().MatchString(*s.DatabaseName) {
 			v.Pattern(prefix+"databaseName", *s.DatabaseName, "[^ /\\.$\\x22]*")
 		}
 		if awsapi.StringLength(*s.DatabaseName) < 1 {
@@ -2139,7 +2169,7 @@ func (s *DurableConfig) apigenValidate(v *awsapi.ValidationErrors, prefix string
 		}
 	}
 	if s.KMSKeyArn != nil {
-		if !apigenRe3.MatchString(*s.KMSKeyArn) {
+		if !apigenRe3().MatchString(*s.KMSKeyArn) {
 			v.Pattern(prefix+"kMSKeyArn", *s.KMSKeyArn, "(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()")
 		}
 		if awsapi.StringLength(*s.KMSKeyArn) > 10000 {
@@ -2151,7 +2181,7 @@ func (s *DurableConfig) apigenValidate(v *awsapi.ValidationErrors, prefix string
 func (s *Environment) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.Variables != nil {
 		for k0 := range s.Variables {
-			if !apigenRe5.MatchString(k0) {
+			if !apigenRe5().MatchString(k0) {
 				v.Add(prefix+"variables", awsapi.Sensitive{}, "Map keys must satisfy constraint: [Member must satisfy regular expression pattern: [a-zA-Z]([a-zA-Z0-9_])+]")
 				break
 			}
@@ -2198,7 +2228,7 @@ func (s *FileSystemConfig) apigenValidate(v *awsapi.ValidationErrors, prefix str
 	if s.LocalMountPath == nil {
 		v.Null(prefix + "localMountPath")
 	} else {
-		if !apigenRe39.MatchString(*s.LocalMountPath) {
+		if !apigenRe39().MatchString(*s.LocalMountPath) {
 			v.Pattern(prefix+"localMountPath", *s.LocalMountPath, "/mnt/[a-zA-Z0-9-_.]+")
 		}
 		if awsapi.StringLength(*s.LocalMountPath) > 160 {
@@ -2208,7 +2238,7 @@ func (s *FileSystemConfig) apigenValidate(v *awsapi.ValidationErrors, prefix str
 	if s.Arn == nil {
 		v.Null(prefix + "arn")
 	} else {
-		if !apigenRe40.MatchString(*s.Arn) {
+		if !apigenRe40().MatchString(*s.Arn) {
 			v.Pattern(prefix+"arn", *s.Arn, "arn:aws[a-zA-Z-]*:elasticfilesystem:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:access-point/fsap-[a-f0-9]{17}$|^arn:aws[-a-z]*:s3files:[0-9a-z-:]+:file-system/fs-[0-9a-f]{17,40}/access-point/fsap-[0-9a-f]{17,40}")
 		}
 		if awsapi.StringLength(*s.Arn) > 256 {
@@ -2219,7 +2249,7 @@ func (s *FileSystemConfig) apigenValidate(v *awsapi.ValidationErrors, prefix str
 
 func (s *Filter) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.Pattern != nil {
-		if !apigenRe6.MatchString(*s.Pattern) {
+		if !apigenRe6().MatchString(*s.Pattern) {
 			v.Pattern(prefix+"pattern", *s.Pattern, "[\\s\\S]*")
 		}
 		if awsapi.StringLength(*s.Pattern) > 4096 {
@@ -2238,7 +2268,7 @@ func (s *FilterCriteria) apigenValidate(v *awsapi.ValidationErrors, prefix strin
 
 func (s *FunctionCode) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.SourceKMSKeyArn != nil {
-		if !apigenRe3.MatchString(*s.SourceKMSKeyArn) {
+		if !apigenRe3().MatchString(*s.SourceKMSKeyArn) {
 			v.Pattern(prefix+"sourceKMSKeyArn", *s.SourceKMSKeyArn, "(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()")
 		}
 		if awsapi.StringLength(*s.SourceKMSKeyArn) > 10000 {
@@ -2251,7 +2281,7 @@ func (s *FunctionCode) apigenValidate(v *awsapi.ValidationErrors, prefix string)
 		}
 	}
 	if s.S3ObjectVersion != nil {
-		if !apigenRe36.MatchString(*s.S3ObjectVersion) {
+		if !apigenRe36().MatchString(*s.S3ObjectVersion) {
 			v.Pattern(prefix+"s3ObjectVersion", *s.S3ObjectVersion, ".*")
 		}
 		if awsapi.StringLength(*s.S3ObjectVersion) < 1 {
@@ -2262,7 +2292,7 @@ func (s *FunctionCode) apigenValidate(v *awsapi.ValidationErrors, prefix string)
 		}
 	}
 	if s.S3Key != nil {
-		if !apigenRe36.MatchString(*s.S3Key) {
+		if !apigenRe36().MatchString(*s.S3Key) {
 			v.Pattern(prefix+"s3Key", *s.S3Key, ".*")
 		}
 		if awsapi.StringLength(*s.S3Key) < 1 {
@@ -2273,7 +2303,7 @@ func (s *FunctionCode) apigenValidate(v *awsapi.ValidationErrors, prefix string)
 		}
 	}
 	if s.S3Bucket != nil {
-		if !apigenRe8.MatchString(*s.S3Bucket) || apigenRe9.MatchString(*s.S3Bucket) {
+		if !apigenRe8().MatchString(*s.S3Bucket) || apigenRe9().MatchString(*s.S3Bucket) {
 			v.Pattern(prefix+"s3Bucket", *s.S3Bucket, "[0-9A-Za-z\\.\\-_]*(?<!\\.)")
 		}
 		if awsapi.StringLength(*s.S3Bucket) < 3 {
@@ -2305,7 +2335,7 @@ func (s *ImageConfig) apigenValidate(v *awsapi.ValidationErrors, prefix string) 
 
 func (s *KafkaSchemaRegistryAccessConfig) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.URI != nil {
-		if !apigenRe14.MatchString(*s.URI) {
+		if !apigenRe14().MatchString(*s.URI) {
 			v.Pattern(prefix+"uRI", *s.URI, "arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-])+:((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:(.*)")
 		}
 		if awsapi.StringLength(*s.URI) > 10000 {
@@ -2336,7 +2366,7 @@ func (s *KafkaSchemaRegistryConfig) apigenValidate(v *awsapi.ValidationErrors, p
 		}
 	}
 	if s.SchemaRegistryURI != nil {
-		if !apigenRe12.MatchString(*s.SchemaRegistryURI) {
+		if !apigenRe12().MatchString(*s.SchemaRegistryURI) {
 			v.Pattern(prefix+"schemaRegistryURI", *s.SchemaRegistryURI, "[a-zA-Z0-9-\\/*:_+=.@-]*")
 		}
 		if awsapi.StringLength(*s.SchemaRegistryURI) < 1 {
@@ -2376,7 +2406,7 @@ func (s *LambdaManagedInstancesCapacityProviderConfig) apigenValidate(v *awsapi.
 	if s.CapacityProviderArn == nil {
 		v.Null(prefix + "capacityProviderArn")
 	} else {
-		if !apigenRe41.MatchString(*s.CapacityProviderArn) {
+		if !apigenRe41().MatchString(*s.CapacityProviderArn) {
 			v.Pattern(prefix+"capacityProviderArn", *s.CapacityProviderArn, "arn:aws[a-zA-Z-]*:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:capacity-provider:[a-zA-Z0-9-_]+")
 		}
 		if awsapi.StringLength(*s.CapacityProviderArn) < 1 {
@@ -2390,7 +2420,7 @@ func (s *LambdaManagedInstancesCapacityProviderConfig) apigenValidate(v *awsapi.
 
 func (s *LoggingConfig) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.LogGroup != nil {
-		if !apigenRe42.MatchString(*s.LogGroup) {
+		if !apigenRe42().MatchString(*s.LogGroup) {
 			v.Pattern(prefix+"logGroup", *s.LogGroup, "[\\.\\-_/#A-Za-z0-9]+")
 		}
 		if awsapi.StringLength(*s.LogGroup) < 1 {
@@ -2419,7 +2449,7 @@ func (s *LoggingConfig) apigenValidate(v *awsapi.ValidationErrors, prefix string
 
 func (s *OnFailure) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.Destination != nil {
-		if !apigenRe17.MatchString(*s.Destination) {
+		if !apigenRe17().MatchString(*s.Destination) {
 			v.Pattern(prefix+"destination", *s.Destination, "$|kafka://([^.]([a-zA-Z0-9\\-_.]{0,248}))|arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-])+:((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:(.*)")
 		}
 		if awsapi.StringLength(*s.Destination) > 350 {
@@ -2430,7 +2460,7 @@ func (s *OnFailure) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 
 func (s *OnSuccess) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.Destination != nil {
-		if !apigenRe17.MatchString(*s.Destination) {
+		if !apigenRe17().MatchString(*s.Destination) {
 			v.Pattern(prefix+"destination", *s.Destination, "$|kafka://([^.]([a-zA-Z0-9\\-_.]{0,248}))|arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-])+:((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:(.*)")
 		}
 		if awsapi.StringLength(*s.Destination) > 350 {
@@ -2441,7 +2471,7 @@ func (s *OnSuccess) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 
 func (s *ProvisionedPollerConfig) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.PollerGroupName != nil {
-		if !apigenRe43.MatchString(*s.PollerGroupName) {
+		if !apigenRe43().MatchString(*s.PollerGroupName) {
 			v.Pattern(prefix+"pollerGroupName", *s.PollerGroupName, "[a-zA-Z0-9-_]*")
 		}
 		if awsapi.StringLength(*s.PollerGroupName) > 128 {
@@ -2499,7 +2529,7 @@ func (s *SelfManagedEventSource) apigenValidate(v *awsapi.ValidationErrors, pref
 				v.MaxLength(prefix+"endpoints."+k0+".member", s.Endpoints[k0], 10)
 			}
 			for _, e1 := range s.Endpoints[k0] {
-				if (!apigenRe44.MatchString(e1)) || (awsapi.StringLength(e1) < 1) || (awsapi.StringLength(e1) > 300) {
+				if (!apigenRe44().MatchString(e1)) || (awsapi.StringLength(e1) < 1) || (awsapi.StringLength(e1) > 300) {
 					v.Add(prefix+"endpoints."+k0+".member", s.Endpoints[k0], "Member must satisfy constraint: [Member must have length less than or equal to 300, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: (([a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9\\-]*[a-zA-Z0-9])\\.)*([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9\\-]*[A-Za-z0-9]):[0-9]{1,5}]")
 					break
 				}
@@ -2513,7 +2543,7 @@ func (s *SelfManagedKafkaEventSourceConfig) apigenValidate(v *awsapi.ValidationE
 		s.SchemaRegistryConfig.apigenValidate(v, prefix+"schemaRegistryConfig.")
 	}
 	if s.ConsumerGroupId != nil {
-		if !apigenRe2.MatchString(*s.ConsumerGroupId) {
+		if !apigenRe2().MatchString(*s.ConsumerGroupId) {
 			v.Pattern(prefix+"consumerGroupId", *s.ConsumerGroupId, "[ a-zA-Z0-9-\\/*:_+=.@-]*")
 		}
 		if awsapi.StringLength(*s.ConsumerGroupId) < 1 {
@@ -2535,7 +2565,7 @@ func (s *SnapStart) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 
 func (s *SourceAccessConfiguration) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.URI != nil {
-		if !apigenRe2.MatchString(*s.URI) {
+		if !apigenRe2().MatchString(*s.URI) {
 			v.Pattern(prefix+"uRI", *s.URI, "[ a-zA-Z0-9-\\/*:_+=.@-]*")
 		}
 		if awsapi.StringLength(*s.URI) < 1 {
@@ -2576,7 +2606,7 @@ func (s *VpcConfig) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 			v.MaxLength(prefix+"securityGroupIds", s.SecurityGroupIds, 5)
 		}
 		for _, e0 := range s.SecurityGroupIds {
-			if (!apigenRe45.MatchString(e0)) || (awsapi.StringLength(e0) > 1024) {
+			if (!apigenRe45().MatchString(e0)) || (awsapi.StringLength(e0) > 1024) {
 				v.Add(prefix+"securityGroupIds", s.SecurityGroupIds, "Member must satisfy constraint: [Member must have length less than or equal to 1024, Member must have length greater than or equal to 0, Member must satisfy regular expression pattern: sg-[0-9a-zA-Z]*]")
 				break
 			}
@@ -2587,7 +2617,7 @@ func (s *VpcConfig) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 			v.MaxLength(prefix+"subnetIds", s.SubnetIds, 16)
 		}
 		for _, e0 := range s.SubnetIds {
-			if (!apigenRe46.MatchString(e0)) || (awsapi.StringLength(e0) > 1024) {
+			if (!apigenRe46().MatchString(e0)) || (awsapi.StringLength(e0) > 1024) {
 				v.Add(prefix+"subnetIds", s.SubnetIds, "Member must satisfy constraint: [Member must have length less than or equal to 1024, Member must have length greater than or equal to 0, Member must satisfy regular expression pattern: subnet-[0-9a-z]*]")
 				break
 			}

@@ -7,15 +7,17 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"sync"
 
 	"github.com/evolvestack/evolvestack/emulator/awsapi"
 )
 
-// Patterns of the model, translated from Java to RE2 and anchored.
+// Patterns of the model, translated from Java to RE2 and anchored,
+// compiled on first use.
 var (
-	apigenRe0 = regexp.MustCompile(`^(?s:^[A-Za-z]{2}$)$`)
-	apigenRe1 = regexp.MustCompile(`^(?s:^(\+[0-9]{8,}|[0-9]{0,9})$)$`)
-	apigenRe2 = regexp.MustCompile(`^(?s:^[0-9]+$)$`)
+	apigenRe0 = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?s:^[A-Za-z]{2}$)$`) })
+	apigenRe1 = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?s:^(\+[0-9]{8,}|[0-9]{0,9})$)$`) })
+	apigenRe2 = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?s:^[0-9]+$)$`) })
 )
 
 // Validate checks the model's constraints on s.
@@ -138,7 +140,7 @@ func (s *CreateSMSSandboxPhoneNumberInput) apigenValidate(v *awsapi.ValidationEr
 	if s.PhoneNumber == nil {
 		v.Null(prefix + "phoneNumber")
 	} else {
-		if !apigenRe1.MatchString(*s.PhoneNumber) {
+		if !apigenRe1().MatchString(*s.PhoneNumber) {
 			v.Pattern(prefix+"phoneNumber", awsapi.Sensitive{}, "^(\\+[0-9]{8,}|[0-9]{0,9})$")
 		}
 		if awsapi.StringLength(*s.PhoneNumber) > 20 {
@@ -214,7 +216,7 @@ func (s *DeleteSMSSandboxPhoneNumberInput) apigenValidate(v *awsapi.ValidationEr
 	if s.PhoneNumber == nil {
 		v.Null(prefix + "phoneNumber")
 	} else {
-		if !apigenRe1.MatchString(*s.PhoneNumber) {
+		if !apigenRe1().MatchString(*s.PhoneNumber) {
 			v.Pattern(prefix+"phoneNumber", awsapi.Sensitive{}, "^(\\+[0-9]{8,}|[0-9]{0,9})$")
 		}
 		if awsapi.StringLength(*s.PhoneNumber) > 20 {
@@ -749,7 +751,7 @@ func (s *VerifySMSSandboxPhoneNumberInput) apigenValidate(v *awsapi.ValidationEr
 	if s.OneTimePassword == nil {
 		v.Null(prefix + "oneTimePassword")
 	} else {
-		if !apigenRe2.MatchString(*s.OneTimePassword) {
+		if !apigenRe2().MatchString(*s.OneTimePassword) {
 			v.Pattern(prefix+"oneTimePassword", *s.OneTimePassword, "^[0-9]+$")
 		}
 		if awsapi.StringLength(*s.OneTimePassword) < 5 {
@@ -762,7 +764,7 @@ func (s *VerifySMSSandboxPhoneNumberInput) apigenValidate(v *awsapi.ValidationEr
 	if s.PhoneNumber == nil {
 		v.Null(prefix + "phoneNumber")
 	} else {
-		if !apigenRe1.MatchString(*s.PhoneNumber) {
+		if !apigenRe1().MatchString(*s.PhoneNumber) {
 			v.Pattern(prefix+"phoneNumber", awsapi.Sensitive{}, "^(\\+[0-9]{8,}|[0-9]{0,9})$")
 		}
 		if awsapi.StringLength(*s.PhoneNumber) > 20 {

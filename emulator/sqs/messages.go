@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -36,7 +37,7 @@ type sendResult struct {
 	id, md5Body, md5Attrs, md5Sys, seqNum string
 }
 
-var fifoIDPattern = regexp.MustCompile(`^[\x21-\x7E]{1,128}$`)
+var fifoIDPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[\x21-\x7E]{1,128}$`) })
 
 // md5Hex returns the hex MD5 of b.
 func md5Hex(b []byte) string {
@@ -107,7 +108,7 @@ func checkBody(body string) error {
 	return nil
 }
 
-var attrNamePattern = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,256}$`)
+var attrNamePattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_.-]{1,256}$`) })
 
 // checkAttrs validates message attributes and returns their size.
 func checkAttrs(attrs map[string]MessageAttributeValue) (int, error) {
@@ -118,7 +119,7 @@ func checkAttrs(attrs map[string]MessageAttributeValue) (int, error) {
 	for _, name := range sortedKeys(attrs) {
 		v := attrs[name]
 		lower := strings.ToLower(name)
-		if !attrNamePattern.MatchString(name) || strings.HasPrefix(lower, "aws.") || strings.HasPrefix(lower, "amazon.") ||
+		if !attrNamePattern().MatchString(name) || strings.HasPrefix(lower, "aws.") || strings.HasPrefix(lower, "amazon.") ||
 			strings.HasPrefix(name, ".") || strings.HasSuffix(name, ".") || strings.Contains(name, "..") {
 			return 0, errInvalidParam("The message attribute name '%s' is invalid. Attribute name can contain A-Z, a-z, 0-9, underscore (_), hyphen (-), and period (.) characters.", name)
 		}
@@ -201,13 +202,13 @@ func (s *Service) prepare(ctx context.Context, q *queue, r *sendRequest) (*messa
 			return nil, errMissingParam("MessageGroupId")
 		}
 		m.group = *r.groupID
-		if !fifoIDPattern.MatchString(m.group) {
+		if !fifoIDPattern().MatchString(m.group) {
 			return nil, errInvalidParam("Value %s for parameter MessageGroupId is invalid. Reason: MessageGroupId can only include alphanumeric and punctuation characters. 1 to 128 in length.", m.group)
 		}
 		switch {
 		case r.dedupID != nil && *r.dedupID != "":
 			m.dedupID = *r.dedupID
-			if !fifoIDPattern.MatchString(m.dedupID) {
+			if !fifoIDPattern().MatchString(m.dedupID) {
 				return nil, errInvalidParam("Value %s for parameter MessageDeduplicationId is invalid. Reason: MessageDeduplicationId can only include alphanumeric and punctuation characters. 1 to 128 in length.", m.dedupID)
 			}
 		case contentDedup:
@@ -321,7 +322,7 @@ func optStr(s string) *string {
 	return &s
 }
 
-var batchIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,80}$`)
+var batchIDPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_-]{1,80}$`) })
 
 // checkBatch validates the entry ids of a batch.
 func checkBatch(entryName string, ids []*string) error {
@@ -338,7 +339,7 @@ func checkBatch(entryName string, ids []*string) error {
 		if id == nil {
 			return errMissingParam(entryName + ".Id")
 		}
-		if !batchIDPattern.MatchString(*id) {
+		if !batchIDPattern().MatchString(*id) {
 			return sqsErr(ErrCodeInvalidBatchEntryId, "AWS.SimpleQueueService.InvalidBatchEntryId", http.StatusBadRequest,
 				"A batch entry id can only contain alphanumeric characters, hyphens and underscores. It can be at most 80 letters long.")
 		}

@@ -79,7 +79,7 @@ func readOnlyAttrs() []string {
 		"ApproximateNumberOfMessagesDelayed", "CreatedTimestamp", "LastModifiedTimestamp", "QueueArn"}
 }
 
-var queueNamePattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,80}$`)
+var queueNamePattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_-]{1,80}$`) })
 
 // redrivePolicy is a parsed RedrivePolicy.
 type redrivePolicy struct {

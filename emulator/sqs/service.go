@@ -65,9 +65,11 @@ func (s *Service) queueURL(ctx context.Context, q *queue) string {
 	return strings.TrimSuffix(ep, "/") + "/" + q.account + "/" + q.name
 }
 
-var regionHost = regexp.MustCompile(`^(?:sqs\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?|([a-z0-9-]+)\.queue\.amazonaws\.com(?:\.cn)?|sqs\.([a-z0-9-]+)\.localhost\.localstack\.cloud)$`)
+var regionHost = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^(?:sqs\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?|([a-z0-9-]+)\.queue\.amazonaws\.com(?:\.cn)?|sqs\.([a-z0-9-]+)\.localhost\.localstack\.cloud)$`)
+})
 
-var accountID = regexp.MustCompile(`^[0-9]{12}$`)
+var accountID = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9]{12}$`) })
 
 // parseQueueURL splits a queue URL into account, region (empty when the
 // host does not name one) and queue name.
@@ -81,10 +83,10 @@ func parseQueueURL(raw string) (account, region, name string, ok bool) {
 		return "", "", "", false
 	}
 	name, account = parts[len(parts)-1], parts[len(parts)-2]
-	if !accountID.MatchString(account) {
+	if !accountID().MatchString(account) {
 		return "", "", "", false
 	}
-	if m := regionHost.FindStringSubmatch(u.Hostname()); m != nil {
+	if m := regionHost().FindStringSubmatch(u.Hostname()); m != nil {
 		region = m[1] + m[2] + m[3]
 	}
 	if len(parts) == 4 && parts[0] == "queue" {
@@ -160,9 +162,9 @@ func (s *Service) CreateQueue(ctx context.Context, in *CreateQueueInput) (*Creat
 	isFifoName := strings.HasSuffix(name, ".fifo")
 	base := strings.TrimSuffix(name, ".fifo")
 	switch {
-	case fifoAttr && (!isFifoName || !queueNamePattern.MatchString(base) || len(name) > 80):
+	case fifoAttr && (!isFifoName || !queueNamePattern().MatchString(base) || len(name) > 80):
 		return nil, errInvalidParam("The name of a FIFO queue can only include alphanumeric characters, hyphens, or underscores, must end with .fifo suffix and be 1 to 80 in length.")
-	case !fifoAttr && (isFifoName || !queueNamePattern.MatchString(name)):
+	case !fifoAttr && (isFifoName || !queueNamePattern().MatchString(name)):
 		return nil, errInvalidParam("Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length")
 	}
 	attrs, err := s.checkAttributes(in.Attributes, fifoAttr, "arn:aws:sqs:"+s.env.Scope.Region+":"+s.env.Scope.Account+":"+name)
