@@ -24,6 +24,9 @@ const (
 	msgBothVersionParams        = "Only one of VersionNumber or LatestVersion is required."
 	msgNoVersionParams          = "One of version number (or) latest version is required."
 	msgVersionIDWithOtherParams = "No other input parameters can be specified when fetching by SchemaVersionId."
+	msgUpdateSchemaNothing      = "One of VersionNumber or Compatibility has to be provided."
+	// Glue documents the rule; the text of its error is not published.
+	msgCompatibilityNeedsVersion = "VersionNumber (a checkpoint) is required when Compatibility is provided."
 )
 
 func invalidInput(format string, args ...any) *awsapi.Error {

@@ -8,8 +8,9 @@ import (
 	"time"
 )
 
-// metadataPattern is Glue's pattern for metadata keys and values.
-var metadataPattern = regexp.MustCompile(`^[a-zA-Z0-9+\-=._./@]+$`)
+// metadataPattern is Glue's pattern for metadata keys and values, as the
+// model writes it: "+-=" is a range, so ',', ':', ';' and '<' are allowed.
+var metadataPattern = regexp.MustCompile(`^[a-zA-Z0-9+-=._./@]+$`)
 
 const (
 	maxMetadataKey   = 128

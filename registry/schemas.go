@@ -196,10 +196,24 @@ func (e *Engine) schemaInfo(s *schemaState, now time.Time) *SchemaInfo {
 		Updated:       s.updated,
 		Tags:          copyTags(s.tags),
 	}
-	if v := s.latest(now); v != nil {
+	if v := s.newestSettled(now); v != nil {
 		info.Latest = v.number
 	}
 	return info
+}
+
+// newestSettled is the newest version whose check is over, passed or
+// failed, and that is not being deleted: what GetSchema reports as
+// LatestSchemaVersion (a FAILURE version counts there, while
+// GetSchemaVersion's LatestVersion picks the newest AVAILABLE one).
+func (s *schemaState) newestSettled(now time.Time) *versionState {
+	for i := len(s.order) - 1; i >= 0; i-- {
+		switch s.versions[s.order[i]].status(now) {
+		case StatusAvailable, StatusFailure:
+			return s.versions[s.order[i]]
+		}
+	}
+	return nil
 }
 
 // latest is the newest usable version, or nil.
@@ -282,8 +296,9 @@ type VersionNumber struct {
 }
 
 // UpdateSchema changes a schema's compatibility mode, checkpoint or
-// description. A new mode without a checkpoint moves the checkpoint to the
-// latest version, as the console does.
+// description. As Glue documents it, a checkpoint (VersionNumber) or a mode
+// must be given, and a new mode needs a checkpoint too; a description alone
+// is refused.
 func (e *Engine) UpdateSchema(in UpdateSchemaInput) (*SchemaInfo, error) {
 	if in.Compatibility != nil && !in.Compatibility.Valid() {
 		return nil, invalidInput("Compatibility is not valid.")
@@ -293,8 +308,11 @@ func (e *Engine) UpdateSchema(in UpdateSchemaInput) (*SchemaInfo, error) {
 			return nil, err
 		}
 	}
-	if in.Checkpoint == nil && in.Compatibility == nil && in.Description == nil {
-		return nil, invalidInput("One of VersionNumber or Compatibility has to be provided.")
+	if in.Checkpoint == nil && in.Compatibility == nil {
+		return nil, invalidInput(msgUpdateSchemaNothing)
+	}
+	if in.Checkpoint == nil {
+		return nil, invalidInput(msgCompatibilityNeedsVersion)
 	}
 	now := e.lock()
 	defer e.mu.Unlock()
@@ -302,20 +320,12 @@ func (e *Engine) UpdateSchema(in UpdateSchemaInput) (*SchemaInfo, error) {
 	if err != nil {
 		return nil, err
 	}
-	checkpoint := s.checkpoint
-	if in.Checkpoint != nil {
-		v, err := e.versionByNumber(s, in.Schema, *in.Checkpoint, now)
-		if err != nil {
-			return nil, err
-		}
-		if !v.usable(now) {
-			return nil, invalidInput("The checkpoint version %d is not AVAILABLE.", v.number)
-		}
-		checkpoint = v.number
-	} else if in.Compatibility != nil && *in.Compatibility != s.mode {
-		if v := s.latest(now); v != nil {
-			checkpoint = v.number
-		}
+	v, err := e.versionByNumber(s, in.Schema, *in.Checkpoint, now)
+	if err != nil {
+		return nil, err
+	}
+	if !v.usable(now) {
+		return nil, invalidInput("The checkpoint version %d is not AVAILABLE.", v.number)
 	}
 	if in.Compatibility != nil {
 		s.mode = *in.Compatibility
@@ -323,7 +333,7 @@ func (e *Engine) UpdateSchema(in UpdateSchemaInput) (*SchemaInfo, error) {
 	if in.Description != nil {
 		s.description = *in.Description
 	}
-	s.checkpoint = checkpoint
+	s.checkpoint = v.number
 	s.updated = now
 	return e.schemaInfo(s, now), nil
 }

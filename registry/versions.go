@@ -90,10 +90,17 @@ func (e *Engine) addVersion(s *schemaState, p *parsedDefinition, findings []Find
 		created:    now,
 		settleAt:   now.Add(e.cfg.PendingFor),
 	}
+	if len(s.order) == 0 {
+		// The first version has nothing to be checked against: Glue
+		// stores it and answers at once.
+		v.settleAt = now
+	}
 	s.next++
 	s.versions[v.number] = v
 	s.order = append(s.order, v.number)
-	if _, dup := s.byCanonical[v.canonical]; !dup {
+	if old, dup := s.byCanonical[v.canonical]; !dup || !old.deletedAt.IsZero() {
+		// A definition registered again after its version was deleted
+		// is found as the new version.
 		s.byCanonical[v.canonical] = v
 	}
 	e.versions[v.id] = v
