@@ -8,10 +8,16 @@ import (
 	"github.com/evolvestack/evolvestack/emulator/awsapi"
 )
 
-// Query codes of errors the JSON model names differently or not at all.
+// Errors the model does not name: SQS sends them over JSON under the
+// Coral exception names and over query (and in x-amzn-query-error) under
+// the old codes.
 const (
-	codeInvalidParameterValue = "InvalidParameterValue"
-	codeMissingParameter      = "MissingParameter"
+	codeInvalidParameterValue     = "InvalidParameterValueException"
+	queryInvalidParameterValue    = "InvalidParameterValue"
+	codeMissingParameter          = "MissingRequiredParameterException"
+	queryMissingParameter         = "MissingParameter"
+	queueDeletedRecentlyQueryCode = "AWS.SimpleQueueService.QueueDeletedRecently"
+	queueDeletedRecentlyMessage   = "You must wait 60 seconds after deleting a queue before you can create another with the same name."
 )
 
 func sqsErr(code, queryCode string, status int, format string, args ...any) *awsapi.Error {
@@ -24,11 +30,11 @@ func errNoQueue() *awsapi.Error {
 }
 
 func errInvalidParam(format string, args ...any) *awsapi.Error {
-	return sqsErr(codeInvalidParameterValue, "", http.StatusBadRequest, format, args...)
+	return sqsErr(codeInvalidParameterValue, queryInvalidParameterValue, http.StatusBadRequest, format, args...)
 }
 
 func errMissingParam(name string) *awsapi.Error {
-	return sqsErr(codeMissingParameter, "", http.StatusBadRequest, "The request must contain the parameter %s.", name)
+	return sqsErr(codeMissingParameter, queryMissingParameter, http.StatusBadRequest, "The request must contain the parameter %s.", name)
 }
 
 func errInvalidAttrName(name string) *awsapi.Error {

@@ -91,19 +91,30 @@ func deref(p *string) string {
 	return *p
 }
 
-// checkBody reports the first character SQS refuses in a message.
-func checkBody(body string) error {
-	for i := 0; i < len(body); {
-		r, size := utf8.DecodeRuneInString(body[i:])
+// allowedChars is how SQS lists the characters a message may hold.
+const allowedChars = "#x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF]"
+
+// badChar returns the first character SQS refuses in s.
+func badChar(s string) (rune, bool) {
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
 		ok := r == 0x9 || r == 0xA || r == 0xD || (r >= 0x20 && r <= 0xD7FF) || (r >= 0xE000 && r <= 0xFFFD) || (r >= 0x10000 && r <= 0x10FFFF)
 		if r == utf8.RuneError && size == 1 {
 			ok = false
 		}
 		if !ok {
-			return sqsErr(ErrCodeInvalidMessageContents, "", http.StatusBadRequest,
-				"Invalid binary character '#x%X' was found in the message body, the set of allowed characters is #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF", r)
+			return r, true
 		}
 		i += size
+	}
+	return 0, false
+}
+
+// checkBody reports the first character SQS refuses in a message.
+func checkBody(body string) error {
+	if r, bad := badChar(body); bad {
+		return sqsErr(ErrCodeInvalidMessageContents, "", http.StatusBadRequest,
+			"Invalid binary character '#x%X' was found in the message body, the set of allowed characters is %s.", r, allowedChars)
 	}
 	return nil
 }
@@ -128,20 +139,20 @@ func checkAttrs(attrs map[string]MessageAttributeValue) (int, error) {
 		switch base {
 		case "String", "Number":
 			if v.StringValue == nil || *v.StringValue == "" {
-				return 0, errInvalidParam("The message attribute '%s' must contain non-empty message attribute value for message attribute type '%s'.", name, base)
+				return 0, errInvalidParam("Message (user) attribute '%s' must contain a non-empty value of type '%s'.", name, base)
 			}
 			if base == "Number" {
 				if _, err := strconv.ParseFloat(*v.StringValue, 64); err != nil {
 					return 0, errInvalidParam("Can't convert '%s' to Number for message attribute '%s'.", *v.StringValue, name)
 				}
 			}
-			if err := checkBody(*v.StringValue); err != nil {
-				return 0, errInvalidParam("%s", err.(*awsapi.Error).Message)
+			if r, bad := badChar(*v.StringValue); bad {
+				return 0, errInvalidParam("Invalid binary character '#x%X' was found in the message attribute '%s' value, the set of allowed characters is %s.", r, name, allowedChars)
 			}
 			size += len(*v.StringValue)
 		case "Binary":
 			if len(v.BinaryValue) == 0 {
-				return 0, errInvalidParam("The message attribute '%s' must contain non-empty message attribute value for message attribute type '%s'.", name, base)
+				return 0, errInvalidParam("Message (user) attribute '%s' must contain a non-empty value of type '%s'.", name, base)
 			}
 			size += len(v.BinaryValue)
 		default:
@@ -384,6 +395,9 @@ func (s *Service) SendMessageBatch(ctx context.Context, in *SendMessageBatchInpu
 		return nil, sqsErr(ErrCodeBatchRequestTooLong, "AWS.SimpleQueueService.BatchRequestTooLong", http.StatusBadRequest,
 			"Batch requests cannot be longer than %d bytes. You have sent %d bytes.", defaultMaxSize, total)
 	}
+	if err := checkFIFOBatch(q, in.Entries); err != nil {
+		return nil, err
+	}
 	msgs := make([]*message, len(in.Entries))
 	out := &SendMessageBatchOutput{Successful: []SendMessageBatchResultEntry{}}
 	for i, e := range in.Entries {
@@ -408,6 +422,27 @@ func (s *Service) SendMessageBatch(ctx context.Context, in *SendMessageBatchInpu
 			MD5OfMessageAttributes: optStr(r.md5Attrs), MD5OfMessageSystemAttributes: optStr(r.md5Sys), SequenceNumber: optStr(r.seqNum)})
 	}
 	return out, nil
+}
+
+// checkFIFOBatch fails a whole FIFO batch when an entry lacks its group
+// or deduplication id: unlike other entry errors, SQS does not report these
+// per entry.
+func checkFIFOBatch(q *queue, entries []SendMessageBatchRequestEntry) error {
+	q.mu.Lock()
+	fifo, contentDedup := q.fifo, q.contentDedup
+	q.mu.Unlock()
+	if !fifo {
+		return nil
+	}
+	for _, e := range entries {
+		if deref(e.MessageGroupId) == "" {
+			return errInvalidParam("The request must contain the parameter MessageGroupId.")
+		}
+		if deref(e.MessageDeduplicationId) == "" && !contentDedup {
+			return errInvalidParam("The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly")
+		}
+	}
+	return nil
 }
 
 // receiptHandle encodes queue, message and receive number.
@@ -809,14 +844,28 @@ func (q *queue) changeVisibilityLocked(h string, seconds int32, now time.Time) e
 	if m == nil {
 		return errInvalidParam("Value %s for parameter ReceiptHandle is invalid. Reason: Message does not exist or is not available for visibility timeout change.", h)
 	}
-	if m.handle != h {
+	// Standard queues take any receipt handle of the message, even an
+	// older one or one whose visibility already ran out; FIFO queues only
+	// the latest, while the message is in flight.
+	if m.handle != h && q.fifo {
 		return errHandleExpired(h)
 	}
-	if m.state != stateInflight {
+	if m.state != stateInflight && (q.fifo || m.state != stateReady) {
 		return errNotInflight()
 	}
 	if now.Add(time.Duration(seconds)*time.Second).Sub(m.firstReceiveOf()) > maxVisibility*time.Second && seconds > 0 {
 		return errInvalidParam("Value %d for parameter VisibilityTimeout is invalid. Reason: Total VisibilityTimeout for the message is beyond the limit [43200 seconds]", seconds)
+	}
+	if m.state == stateReady {
+		if seconds == 0 {
+			return nil
+		}
+		q.nReady--
+		q.removeReadyLocked(m)
+		m.state = stateInflight
+		m.visibleAt = now.Add(time.Duration(seconds) * time.Second)
+		q.inflight.add(m)
+		return nil
 	}
 	if seconds == 0 {
 		q.inflight.remove(m)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/evolvestack/evolvestack/emulator/awsapi"
 	"github.com/evolvestack/evolvestack/emulator/clock"
 )
 
@@ -30,6 +31,7 @@ type moveTask struct {
 	source string
 	dest   string
 	rate   int32
+	seq    uint64 // start order, newest listed first
 
 	mu      sync.Mutex
 	status  string
@@ -78,6 +80,9 @@ func (s *Service) isDeadLetterQueue(arn string) bool {
 // StartMessageMoveTask starts moving the messages of a dead-letter queue
 // back to their sources or to DestinationArn.
 func (s *Service) StartMessageMoveTask(ctx context.Context, in *StartMessageMoveTaskInput) (*StartMessageMoveTaskOutput, error) {
+	if !arnPattern().MatchString(*in.SourceArn) {
+		return nil, errARNFormat("SourceArn")
+	}
 	src := s.byARN(*in.SourceArn)
 	if src == nil {
 		return nil, errResourceNotFound("SourceArn")
@@ -86,10 +91,19 @@ func (s *Service) StartMessageMoveTask(ctx context.Context, in *StartMessageMove
 		return nil, errInvalidParam("Source queue must be configured as a Dead Letter Queue.")
 	}
 	dest := ""
-	if in.DestinationArn != nil && *in.DestinationArn != "" {
+	if in.DestinationArn != nil {
+		if !arnPattern().MatchString(*in.DestinationArn) {
+			return nil, errARNFormat("DestinationArn")
+		}
 		d := s.byARN(*in.DestinationArn)
 		if d == nil {
 			return nil, errResourceNotFound("DestinationArn")
+		}
+		if d == src {
+			return nil, errInvalidParam("Source queue arn and destination queue arn cannot be the same.")
+		}
+		if d.fifo != src.fifo {
+			return nil, errInvalidParam("The source queue and destination queue must be of the same queue type.")
 		}
 		dest = d.arn
 	}
@@ -97,7 +111,7 @@ func (s *Service) StartMessageMoveTask(ctx context.Context, in *StartMessageMove
 	if in.MaxNumberOfMessagesPerSecond != nil {
 		rate = *in.MaxNumberOfMessagesPerSecond
 		if rate < 1 || rate > 500 {
-			return nil, errInvalidParam("Value %d for parameter MaxNumberOfMessagesPerSecond is invalid. Reason: You must enter a number that's between 1 and 500.", rate)
+			return nil, errInvalidParam("Value for parameter MaxNumberOfMessagesPerSecond is invalid. Reason: You must enter a number that's between 1 and 500.")
 		}
 	}
 	now := s.env.Clock.Now()
@@ -123,6 +137,8 @@ func (s *Service) StartMessageMoveTask(ctx context.Context, in *StartMessageMove
 			return nil, errInvalidParam("There is already a task running. Only one active task is allowed for a source queue arn at a given time.")
 		}
 	}
+	s.taskSeq++
+	t.seq = s.taskSeq
 	s.tasks[id] = t
 	t.mu.Lock()
 	t.timer = s.env.Clock.AfterFunc(0, t.step)
@@ -170,12 +186,17 @@ func (t *moveTask) step() {
 		dq := s.byARN(target)
 		if dq == nil {
 			src.mu.Lock()
-			for _, back := range msgs[i:] {
+			for j := len(msgs) - 1; j >= i; j-- {
+				back := msgs[j]
 				src.byID[back.id] = back
 				src.pushReadyLocked(back, true)
 			}
 			src.mu.Unlock()
-			t.finish(taskFailed, "CouldNotDetermineMessageSource")
+			reason := "AWS.SimpleQueueService.NonExistentQueue"
+			if target == "" {
+				reason = "CouldNotDetermineMessageSource"
+			}
+			t.finish(taskFailed, reason)
 			return
 		}
 		s.redriveInto(dq, m)
@@ -262,6 +283,11 @@ func (s *Service) redriveInto(q *queue, old *message) {
 	q.signalLocked()
 }
 
+// errARNFormat reports an ARN parameter that is no ARN.
+func errARNFormat(param string) *awsapi.Error {
+	return errInvalidParam("You must use this format to specify the %s: arn:<partition>:<service>:<region>:<account-id>:<resource-id>", param)
+}
+
 // decodeTaskHandle returns the task a handle names.
 func (s *Service) decodeTaskHandle(h string) (*moveTask, error) {
 	raw, err := base64.StdEncoding.DecodeString(h)
@@ -301,6 +327,9 @@ func (s *Service) CancelMessageMoveTask(ctx context.Context, in *CancelMessageMo
 
 // ListMessageMoveTasks lists the most recent move tasks of a source queue.
 func (s *Service) ListMessageMoveTasks(ctx context.Context, in *ListMessageMoveTasksInput) (*ListMessageMoveTasksOutput, error) {
+	if !arnPattern().MatchString(*in.SourceArn) {
+		return nil, errARNFormat("SourceArn")
+	}
 	src := s.byARN(*in.SourceArn)
 	if src == nil {
 		return nil, errResourceNotFound("SourceArn")
@@ -322,7 +351,7 @@ func (s *Service) ListMessageMoveTasks(ctx context.Context, in *ListMessageMoveT
 	s.mu.RUnlock()
 	sort.Slice(tasks, func(i, j int) bool {
 		if tasks[i].started.Equal(tasks[j].started) {
-			return tasks[i].id > tasks[j].id
+			return tasks[i].seq > tasks[j].seq
 		}
 		return tasks[i].started.After(tasks[j].started)
 	})

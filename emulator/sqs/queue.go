@@ -18,6 +18,7 @@ const (
 	defaultMaxSize      = 1048576
 	dedupWindow5m       = 5 * time.Minute
 	purgeInterval       = 60 * time.Second
+	deleteCooldown      = 60 * time.Second
 	maxBatchEntries     = 10
 	maxMessageAttrs     = 10
 	defaultKMSReuse     = 300
@@ -324,7 +325,7 @@ func (q *queue) policyLocked() string {
 		Version   string `json:"Version"`
 		ID        string `json:"Id"`
 		Statement []stmt `json:"Statement"`
-	}{Version: "2012-10-17", ID: q.arn + "/SQSDefaultPolicy"}
+	}{Version: "2008-10-17", ID: q.arn + "/SQSDefaultPolicy"}
 	for _, p := range q.perms {
 		var principals any
 		arns := make([]string, len(p.accounts))

@@ -19,6 +19,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/evolvestack/evolvestack/emulator/awsapi"
 )
@@ -27,15 +28,19 @@ import (
 type Service struct {
 	env awsapi.Env
 
-	mu     sync.RWMutex
-	queues map[string]*queue
-	tasks  map[string]*moveTask
-	closed bool
+	mu      sync.RWMutex
+	queues  map[string]*queue
+	tasks   map[string]*moveTask
+	taskSeq uint64
+	closed  bool
+	// deleted holds when each recently deleted queue name was freed:
+	// the name can be taken again only a minute later.
+	deleted map[string]time.Time
 }
 
 // New returns the service for env's scope.
 func New(env awsapi.Env) *Service {
-	return &Service{env: env, queues: map[string]*queue{}, tasks: map[string]*moveTask{}}
+	return &Service{env: env, queues: map[string]*queue{}, tasks: map[string]*moveTask{}, deleted: map[string]time.Time{}}
 }
 
 // Close stops the running message move tasks.
@@ -167,9 +172,14 @@ func (s *Service) CreateQueue(ctx context.Context, in *CreateQueueInput) (*Creat
 	case !fifoAttr && (isFifoName || !queueNamePattern().MatchString(name)):
 		return nil, errInvalidParam("Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length")
 	}
-	attrs, err := s.checkAttributes(in.Attributes, fifoAttr, "arn:aws:sqs:"+s.env.Scope.Region+":"+s.env.Scope.Account+":"+name)
+	attrs, err := s.checkAttributes(in.Attributes, fifoAttr, true, "arn:aws:sqs:"+s.env.Scope.Region+":"+s.env.Scope.Account+":"+name)
 	if err != nil {
 		return nil, err
+	}
+	if fifoAttr {
+		if err := checkThroughput(attrs, map[string]string{"DeduplicationScope": "queue", "FifoThroughputLimit": "perQueue"}); err != nil {
+			return nil, err
+		}
 	}
 	now := s.env.Clock.Now()
 	s.mu.Lock()
@@ -184,6 +194,13 @@ func (s *Service) CreateQueue(ctx context.Context, in *CreateQueueInput) (*Creat
 			}
 		}
 		return &CreateQueueOutput{QueueUrl: ptr(s.queueURL(ctx, q))}, nil
+	}
+	if at, ok := s.deleted[name]; ok {
+		if now.Sub(at) < deleteCooldown {
+			s.mu.Unlock()
+			return nil, sqsErr(ErrCodeQueueDeletedRecently, queueDeletedRecentlyQueryCode, http.StatusBadRequest, queueDeletedRecentlyMessage)
+		}
+		delete(s.deleted, name)
 	}
 	if lim := s.env.Limits.MaxResourcesPerAccount; lim > 0 && len(s.queues) >= lim {
 		s.mu.Unlock()
@@ -213,19 +230,23 @@ func (q *queue) fixKMSLocked() {
 	}
 }
 
-// checkAttributes validates settable attributes and returns them
-// normalized.
-func (s *Service) checkAttributes(in map[string]string, fifo bool, selfARN string) (map[string]string, error) {
+// checkAttributes validates the settable attributes of a CreateQueue
+// (create) or SetQueueAttributes and returns them normalized.
+func (s *Service) checkAttributes(in map[string]string, fifo, create bool, selfARN string) (map[string]string, error) {
 	specs := settableAttrs()
 	out := make(map[string]string, len(in))
 	for _, k := range sortedKeys(in) {
 		v := in[k]
 		spec, ok := specs[k]
-		if !ok || (spec.fifoOnly && !fifo) || (k == "FifoQueue" && !fifo && !strings.EqualFold(v, "false")) {
+		if !create && !fifo && (k == "DeduplicationScope" || k == "FifoThroughputLimit") {
+			return nil, sqsErr(ErrCodeInvalidAttributeName, "", http.StatusBadRequest, "You can specify the %s only when FifoQueue is set to true.", k)
+		}
+		if !ok || (spec.fifoOnly && !fifo) || (k == "FifoQueue" && !fifo) {
 			return nil, errInvalidAttrName(k)
 		}
-		if k == "FifoQueue" && !fifo {
-			continue
+		if k == "FifoQueue" && !create && strings.EqualFold(v, "false") {
+			return nil, sqsErr(ErrCodeInvalidAttributeValue, "", http.StatusBadRequest,
+				"Invalid value for the parameter FifoQueue. Reason: Modifying queue type is not supported.")
 		}
 		if spec.check != nil && !spec.check(v) {
 			return nil, errInvalidAttrValue(k)
@@ -238,6 +259,9 @@ func (s *Service) checkAttributes(in map[string]string, fifo bool, selfARN strin
 			p, err := parseRedrive(v)
 			if err != nil {
 				return nil, err
+			}
+			if !arnPattern().MatchString(p.target) {
+				return nil, errInvalidParam("Value %s for parameter RedrivePolicy is invalid. Reason: Invalid value for deadLetterTargetArn.", v)
 			}
 			dlq := s.byARN(p.target)
 			if dlq == nil {
@@ -263,8 +287,30 @@ func (s *Service) checkAttributes(in map[string]string, fifo bool, selfARN strin
 		}
 		out[k] = normalizeAttr(k, v)
 	}
+	if strings.EqualFold(in["SqsManagedSseEnabled"], "true") && in["KmsMasterKeyId"] != "" {
+		return nil, sqsErr(ErrCodeInvalidAttributeName, "", http.StatusBadRequest,
+			"You can use one type of server-side encryption (SSE) at one time. You can either enable KMS SSE or SQS SSE.")
+	}
 	return out, nil
 }
+
+// checkThroughput enforces that perMessageGroupId throughput goes with
+// deduplication per message group; current holds the queue's values.
+func checkThroughput(attrs, current map[string]string) error {
+	limit, scope := current["FifoThroughputLimit"], current["DeduplicationScope"]
+	if v, ok := attrs["FifoThroughputLimit"]; ok {
+		limit = v
+	}
+	if v, ok := attrs["DeduplicationScope"]; ok {
+		scope = v
+	}
+	if limit == "perMessageGroupId" && scope != "messageGroup" {
+		return errInvalidParam("The perMessageGroupId value is allowed only when the value for DeduplicationScope is messageGroup")
+	}
+	return nil
+}
+
+var arnPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^arn:[^:]+:[^:]+:[^:]*:[^:]*:.+$`) })
 
 // DeleteQueue deletes a queue and its messages.
 func (s *Service) DeleteQueue(ctx context.Context, in *DeleteQueueInput) (*DeleteQueueOutput, error) {
@@ -273,9 +319,16 @@ func (s *Service) DeleteQueue(ctx context.Context, in *DeleteQueueInput) (*Delet
 		return nil, err
 	}
 	owner := s.scopeService(q.account, q.region)
+	now := owner.env.Clock.Now()
 	owner.mu.Lock()
 	if owner.queues[q.name] == q {
 		delete(owner.queues, q.name)
+		for n, at := range owner.deleted {
+			if now.Sub(at) >= deleteCooldown {
+				delete(owner.deleted, n)
+			}
+		}
+		owner.deleted[q.name] = now
 	}
 	owner.mu.Unlock()
 	q.mu.Lock()
@@ -393,15 +446,22 @@ func (s *Service) SetQueueAttributes(ctx context.Context, in *SetQueueAttributes
 	if err != nil {
 		return nil, err
 	}
-	attrs, err := s.checkAttributes(in.Attributes, q.fifo, q.arn)
+	attrs, err := s.checkAttributes(in.Attributes, q.fifo, false, q.arn)
 	if err != nil {
 		return nil, err
 	}
-	if v, ok := attrs["FifoQueue"]; ok && v != "true" {
-		return nil, errInvalidAttrValue("FifoQueue")
-	}
 	q.mu.Lock()
 	defer q.mu.Unlock()
+	if q.fifo {
+		if err := checkThroughput(attrs, q.attrs); err != nil {
+			return nil, err
+		}
+	}
+	if attrs["SqsManagedSseEnabled"] == "true" && attrs["KmsMasterKeyId"] == "" {
+		// Switching to SSE-SQS drops the KMS key.
+		delete(q.attrs, "KmsMasterKeyId")
+		delete(q.attrs, "KmsDataKeyReusePeriodSeconds")
+	}
 	for k, v := range attrs {
 		if v == "" && (k == "RedrivePolicy" || k == "RedriveAllowPolicy" || k == "Policy" || k == "KmsMasterKeyId") {
 			delete(q.attrs, k)
@@ -477,6 +537,9 @@ func (s *Service) TagQueue(ctx context.Context, in *TagQueueInput) (*TagQueueOut
 	if err != nil {
 		return nil, err
 	}
+	if len(in.Tags) == 0 {
+		return nil, errMissingParam("Tags")
+	}
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	n := len(q.tags)
@@ -533,21 +596,36 @@ func permissionActions() []string {
 		"ReceiveMessage", "SendMessage", "SendMessageBatch", "ListMessageMoveTasks", "StartMessageMoveTask", "CancelMessageMoveTask"}
 }
 
+// maxPermissionActions caps the actions of one AddPermission statement.
+const maxPermissionActions = 7
+
+// ownerOnlyActions are the actions AddPermission cannot grant.
+func ownerOnlyActions() []string {
+	return []string{"AddPermission", "RemovePermission", "CreateQueue", "DeleteQueue", "ListQueues", "SetQueueAttributes", "TagQueue", "UntagQueue"}
+}
+
 // AddPermission adds a statement to the queue policy.
 func (s *Service) AddPermission(ctx context.Context, in *AddPermissionInput) (*AddPermissionOutput, error) {
 	q, err := s.resolve(in.QueueUrl)
 	if err != nil {
 		return nil, err
 	}
-	if len(in.AWSAccountIds) == 0 {
-		return nil, errMissingParam("AWSAccountId")
-	}
 	if len(in.Actions) == 0 {
-		return nil, errMissingParam("ActionName")
+		return nil, errMissingParam("Actions")
+	}
+	if len(in.AWSAccountIds) == 0 {
+		return nil, errInvalidParam("Value [] for parameter PrincipalId is invalid. Reason: Unable to verify.")
+	}
+	if len(in.Actions) > maxPermissionActions {
+		return nil, sqsErr(ErrCodeOverLimit, "OverLimit", http.StatusForbidden,
+			"%d Actions were found, maximum allowed is %d.", len(in.Actions), maxPermissionActions)
 	}
 	for _, a := range in.Actions {
-		if !contains(permissionActions(), a) {
+		switch {
+		case contains(ownerOnlyActions(), a):
 			return nil, errInvalidParam("Value SQS:%s for parameter ActionName is invalid. Reason: Only the queue owner is allowed to invoke this action.", a)
+		case !contains(permissionActions(), a):
+			return nil, errInvalidParam("Value SQS:%s for parameter ActionName is invalid. Reason: Please refer to the appropriate WSDL for a list of valid actions.", a)
 		}
 	}
 	q.mu.Lock()
@@ -575,7 +653,7 @@ func (s *Service) RemovePermission(ctx context.Context, in *RemovePermissionInpu
 			return &RemovePermissionOutput{}, nil
 		}
 	}
-	return nil, errInvalidParam("Value %s for parameter Label is invalid. Reason: can't find label on existing policy.", *in.Label)
+	return nil, errInvalidParam("Value %s for parameter Label is invalid. Reason: can't find label.", *in.Label)
 }
 
 func contains(list []string, s string) bool {
