@@ -190,10 +190,7 @@ func (s *Service) ListStreamConsumers(ctx context.Context, in *ListStreamConsume
 		return nil, err
 	}
 	now := s.now()
-	limit := int32(100)
-	if in.MaxResults != nil {
-		limit = *in.MaxResults
-	}
+	limit := int32(pageSize(in.MaxResults, maxListConsumersPage))
 	after := int64(-1)
 	if in.NextToken != nil && *in.NextToken != "" {
 		tok, ok := s.openToken("consumers", *in.NextToken)
@@ -370,7 +367,7 @@ func (s *Service) SubscribeToShard(ctx context.Context, in *SubscribeToShardInpu
 		return nil, awsapi.Errorf(ErrCodeResourceNotFoundException, "Consumer %s not found.", *in.ConsumerARN)
 	}
 	if c.status != ConsumerStatusActive {
-		return nil, awsapi.Errorf(ErrCodeResourceInUseException, "Consumer %s is not in ACTIVE state.", c.arn)
+		return nil, awsapi.Errorf(ErrCodeResourceInUseException, "Consumer %s with creation timestamp %d under stream: %s , account %s is not in ACTIVE status.", c.name, c.created.Unix(), st.name, s.account())
 	}
 	if !st.readable() {
 		return nil, s.errNotActive(st)

@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 	"unsafe"
 
@@ -46,9 +47,31 @@ func hashFor(r *putReq) (hashKey, error) {
 	return partitionHash(r.key), nil
 }
 
+// recordSizeErrors is the ValidationException for records whose data and
+// partition key together exceed the stream's maximum record size, worded as
+// the data member's length constraint (records.N.member.data for
+// PutRecords, data for PutRecord), nil when every record fits.
+func recordSizeErrors(reqs []putReq, maxBytes int, batch bool) error {
+	var v awsapi.ValidationErrors
+	for i := range reqs {
+		if len(reqs[i].data)+len(reqs[i].key) <= maxBytes {
+			continue
+		}
+		path := "data"
+		if batch {
+			path = "records." + strconv.Itoa(i+1) + ".member.data"
+		}
+		v.Add(path, awsapi.Sensitive{}, awsapi.MaxLengthConstraint(int64(maxBytes)))
+	}
+	if v.Len() == 0 {
+		return nil
+	}
+	return v.AWSError(awsapi.ValidationExceptionCode)
+}
+
 // put stores records in st, all-or-nothing on stream errors and per
-// record on throughput limits.
-func (s *Service) put(st *stream, reqs []putReq, results []putResult) (EncryptionType, error) {
+// record on throughput limits. batch tells PutRecords from PutRecord.
+func (s *Service) put(st *stream, reqs []putReq, results []putResult, batch bool) (EncryptionType, error) {
 	hashes := make([]hashKey, len(reqs))
 	maxBytes := 0
 	for i := range reqs {
@@ -66,10 +89,8 @@ func (s *Service) put(st *stream, reqs []putReq, results []putResult) (Encryptio
 		return "", s.errStreamNotFound(st.name)
 	}
 	maxBytes = int(st.maxRecKiB) * 1024
-	for i := range reqs {
-		if n := len(reqs[i].data) + len(reqs[i].key); n > maxBytes {
-			return "", invalidArg("Record size including the partition key is %d bytes, which exceeds the maximum record size of %d KiB for stream %s under account %s.", n, st.maxRecKiB, st.name, s.account())
-		}
+	if err := recordSizeErrors(reqs, maxBytes, batch); err != nil {
+		return "", err
 	}
 	throttle := s.throttled(st)
 	kms := st.encType == EncryptionTypeKms
@@ -114,7 +135,7 @@ func (s *Service) PutRecord(ctx context.Context, in *PutRecordInput) (*PutRecord
 	}
 	reqs := []putReq{{data: in.Data, key: *in.PartitionKey, ehk: in.ExplicitHashKey}}
 	var res [1]putResult
-	enc, err := s.put(st, reqs, res[:])
+	enc, err := s.put(st, reqs, res[:], false)
 	if err != nil {
 		return nil, err
 	}
@@ -158,7 +179,7 @@ func (s *Service) PutRecords(ctx context.Context, in *PutRecordsInput) (*PutReco
 		return nil, err
 	}
 	results := make([]putResult, len(reqs))
-	enc, err := s.put(st, reqs, results)
+	enc, err := s.put(st, reqs, results, true)
 	if err != nil {
 		return nil, err
 	}

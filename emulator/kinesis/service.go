@@ -36,6 +36,10 @@ const (
 	maxPutRecordsBytes    = 5 << 20
 	defaultMaxRecordKiB   = 1024
 	maxListStreams        = 10000
+	maxDescribeShards     = 100
+	maxListStreamsPage    = 100
+	maxListShardsPage     = 1000
+	maxListConsumersPage  = 100
 )
 
 // Options tune the emulation. The zero value, which New starts with apart

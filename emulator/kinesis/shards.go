@@ -15,58 +15,98 @@ const nextTokenLifetime = 300 * time.Second
 
 // listToken is the decoded content of a ListShards NextToken.
 type listToken struct {
-	issued  int64 // Unix ms
-	after   int64 // last shard index (or consumer position) returned
-	max     int32
-	created int64 // stream creation, Unix ns
-	stream  string
+	issued   int64 // Unix ms
+	after    int64 // last shard index (or consumer position) returned
+	max      int32
+	created  int64 // stream creation, Unix ns
+	filter   ShardFilterType
+	filterTs int64 // the filter's timestamp, Unix ns
+	stream   string
+}
+
+// listTokenFixed is the size of a token's fixed-width fields.
+const listTokenFixed = 37
+
+// filterCodes numbers the ShardFilter types a NextToken carries; 0 is no
+// filter.
+func filterCodes() []ShardFilterType {
+	return []ShardFilterType{"", ShardFilterTypeAfterShardId, ShardFilterTypeAtTrimHorizon, ShardFilterTypeFromTrimHorizon, ShardFilterTypeAtLatest, ShardFilterTypeAtTimestamp, ShardFilterTypeFromTimestamp}
 }
 
 func (s *Service) sealToken(kind string, t listToken) string {
-	plain := make([]byte, 0, 28+len(t.stream))
+	plain := make([]byte, 0, listTokenFixed+len(t.stream))
 	plain = binary.BigEndian.AppendUint64(plain, uint64(t.issued))
 	plain = binary.BigEndian.AppendUint64(plain, uint64(t.after))
 	plain = binary.BigEndian.AppendUint32(plain, uint32(t.max))
 	plain = binary.BigEndian.AppendUint64(plain, uint64(t.created))
+	plain = append(plain, byte(max(0, slices.Index(filterCodes(), t.filter))))
+	plain = binary.BigEndian.AppendUint64(plain, uint64(t.filterTs))
 	plain = append(plain, t.stream...)
 	return s.seal(kind, plain)
 }
 
 func (s *Service) openToken(kind, str string) (listToken, bool) {
 	plain, ok := s.open(kind, str)
-	if !ok || len(plain) < 28 {
+	codes := filterCodes()
+	if !ok || len(plain) < listTokenFixed || int(plain[28]) >= len(codes) {
 		return listToken{}, false
 	}
 	return listToken{
-		issued:  int64(binary.BigEndian.Uint64(plain)),
-		after:   int64(binary.BigEndian.Uint64(plain[8:])),
-		max:     int32(binary.BigEndian.Uint32(plain[16:])),
-		created: int64(binary.BigEndian.Uint64(plain[20:])),
-		stream:  string(plain[28:]),
+		issued:   int64(binary.BigEndian.Uint64(plain)),
+		after:    int64(binary.BigEndian.Uint64(plain[8:])),
+		max:      int32(binary.BigEndian.Uint32(plain[16:])),
+		created:  int64(binary.BigEndian.Uint64(plain[20:])),
+		filter:   codes[plain[28]],
+		filterTs: int64(binary.BigEndian.Uint64(plain[29:])),
+		stream:   string(plain[listTokenFixed:]),
 	}, true
+}
+
+// tokenFilter is the ShardFilter a NextToken carries on to later pages;
+// AFTER_SHARD_ID already lives in the token's position.
+func tokenFilter(f *ShardFilter) (ShardFilterType, int64) {
+	if f == nil || f.Type == ShardFilterTypeAfterShardId {
+		return "", 0
+	}
+	if f.Timestamp != nil {
+		return f.Type, f.Timestamp.UnixNano()
+	}
+	return f.Type, 0
 }
 
 // ListShards lists a stream's shards, optionally filtered, a page at a
 // time.
 func (s *Service) ListShards(ctx context.Context, in *ListShardsInput) (*ListShardsOutput, error) {
-	hasName := (in.StreamName != nil && *in.StreamName != "") || (in.StreamARN != nil && *in.StreamARN != "")
+	hasName := in.StreamName != nil && *in.StreamName != ""
+	hasARN := in.StreamARN != nil && *in.StreamARN != ""
 	hasToken := in.NextToken != nil && *in.NextToken != ""
-	switch {
-	case hasName && hasToken:
-		return nil, invalidArg("NextToken and StreamName cannot be provided together.")
-	case !hasName && !hasToken:
+	if hasToken {
+		// NextToken names the stream and carries the listing's position
+		// and filter; nothing else that does may come with it.
+		for _, other := range []struct {
+			name string
+			set  bool
+		}{
+			{"StreamName", hasName},
+			{"StreamARN", hasARN},
+			{"ExclusiveStartShardId", in.ExclusiveStartShardId != nil},
+			{"ShardFilter", in.ShardFilter != nil},
+			{"StreamCreationTimestamp", in.StreamCreationTimestamp != nil},
+		} {
+			if other.set {
+				return nil, invalidArg("NextToken and %s cannot be provided together.", other.name)
+			}
+		}
+	} else if !hasName && !hasARN {
 		return nil, invalidArg("Either NextToken or StreamName should be provided.")
 	}
 	now := s.now()
-	limit := int32(1000)
+	limit := int32(maxListShardsPage)
 	after := int64(-1)
 	var st *stream
 	var err error
 	filter := in.ShardFilter
 	if hasToken {
-		if in.ExclusiveStartShardId != nil || filter != nil || in.StreamCreationTimestamp != nil {
-			return nil, invalidArg("NextToken cannot be provided together with ExclusiveStartShardId, ShardFilter or StreamCreationTimestamp.")
-		}
 		tok, ok := s.openToken("shards", *in.NextToken)
 		if !ok {
 			return nil, invalidArg("Invalid NextToken.")
@@ -82,6 +122,12 @@ func (s *Service) ListShards(ctx context.Context, in *ListShardsInput) (*ListSha
 			return nil, s.errStreamNotFound(tok.stream)
 		}
 		after, limit = tok.after, tok.max
+		if tok.filter != "" {
+			filter = &ShardFilter{Type: tok.filter}
+			if tok.filter == ShardFilterTypeAtTimestamp || tok.filter == ShardFilterTypeFromTimestamp {
+				filter.Timestamp = new(time.Unix(0, tok.filterTs))
+			}
+		}
 	} else {
 		st, err = s.resolve(in.StreamName, in.StreamARN)
 		if err != nil {
@@ -94,7 +140,7 @@ func (s *Service) ListShards(ctx context.Context, in *ListShardsInput) (*ListSha
 		}
 	}
 	if in.MaxResults != nil {
-		limit = *in.MaxResults
+		limit = int32(pageSize(in.MaxResults, maxListShardsPage))
 	}
 	if filter != nil {
 		switch filter.Type {
@@ -129,7 +175,8 @@ func (s *Service) ListShards(ctx context.Context, in *ListShardsInput) (*ListSha
 		if int32(len(out.Shards)) == limit {
 			last := out.Shards[len(out.Shards)-1]
 			i, _ := parseShardID(*last.ShardId)
-			out.NextToken = new(s.sealToken("shards", listToken{issued: now.UnixMilli(), after: int64(i), max: limit, created: st.created.UnixNano(), stream: st.name}))
+			ft, fts := tokenFilter(filter)
+			out.NextToken = new(s.sealToken("shards", listToken{issued: now.UnixMilli(), after: int64(i), max: limit, created: st.created.UnixNano(), filter: ft, filterTs: fts, stream: st.name}))
 			break
 		}
 		out.Shards = append(out.Shards, sh.toShard())
@@ -137,23 +184,39 @@ func (s *Service) ListShards(ctx context.Context, in *ListShardsInput) (*ListSha
 	return out, nil
 }
 
-// shardMatches applies a ListShards filter.
+// shardMatches applies a ListShards filter. horizon is the trim horizon:
+// the older of now less the retention period and the stream's creation.
+// Timestamps before the horizon count as the horizon.
 func shardMatches(sh *shard, f *ShardFilter, horizon time.Time) bool {
 	if f == nil {
 		return true
 	}
+	// Timestamps travel in milliseconds.
+	// openAt reports whether sh existed and was still open at t.
 	openAt := func(t time.Time) bool {
-		return int64(sh.created) <= t.Unix() && (!sh.closed || sh.closedAt.After(t))
+		return sh.createdAt.UnixMilli() <= t.UnixMilli() && (!sh.closed || sh.closedAt.UnixMilli() >= t.UnixMilli())
+	}
+	// openSince reports whether sh was open at t or later.
+	openSince := func(t time.Time) bool {
+		return !sh.closed || sh.closedAt.UnixMilli() >= t.UnixMilli()
+	}
+	clamp := func(t *time.Time) time.Time {
+		if t == nil || t.Before(horizon) {
+			return horizon
+		}
+		return *t
 	}
 	switch f.Type {
 	case ShardFilterTypeAtLatest:
 		return !sh.closed
 	case ShardFilterTypeAtTrimHorizon:
 		return openAt(horizon)
+	case ShardFilterTypeFromTrimHorizon:
+		return openSince(horizon)
 	case ShardFilterTypeAtTimestamp:
-		return openAt(*f.Timestamp)
+		return openAt(clamp(f.Timestamp))
 	case ShardFilterTypeFromTimestamp:
-		return !sh.closed || sh.closedAt.After(*f.Timestamp)
+		return openSince(clamp(f.Timestamp))
 	}
 	return true
 }

@@ -46,6 +46,7 @@ type shard struct {
 	startStr  string
 	endStr    string
 	created   uint64 // creation time, seconds
+	createdAt time.Time
 	startSeq  string
 	closed    bool
 	endSeq    string
@@ -166,6 +167,15 @@ func (st *stream) shardByIndex(i int) *shard {
 func (st *stream) newShard(now time.Time, start, end hashKey, parent, adjParent string) *shard {
 	i := st.nextIndex
 	st.nextIndex++
+	// Sequence numbers lead with the shard's creation second: a child
+	// takes a later second than its parents so that its sequence numbers
+	// sort after theirs even when resharding happens within a second.
+	created := uint64(now.Unix())
+	for _, p := range []string{parent, adjParent} {
+		if ps := st.shardByID(p); p != "" && ps != nil && ps.created >= created {
+			created = ps.created + 1
+		}
+	}
 	sh := &shard{
 		index:     i,
 		id:        shardIDFor(i),
@@ -175,10 +185,11 @@ func (st *stream) newShard(now time.Time, start, end hashKey, parent, adjParent 
 		end:       end,
 		startStr:  start.String(),
 		endStr:    end.String(),
-		created:   uint64(now.Unix()),
+		created:   created,
+		createdAt: now,
 		notify:    make(chan struct{}),
 	}
-	sh.startSeq = seqNum{shardCreate: sh.created, seqTime: sh.created, shardIndex: uint32(i)}.String()
+	sh.startSeq = seqNum{shardCreate: sh.created, seqTime: uint64(now.Unix()), shardIndex: uint32(i)}.String()
 	st.shards = append(st.shards, sh)
 	return sh
 }

@@ -32,7 +32,7 @@ func (s *Service) CreateStream(ctx context.Context, in *CreateStreamInput) (*Cre
 		}
 	case StreamModeOnDemand:
 		if in.ShardCount != nil {
-			return nil, invalidArg("ShardCount is not supported for a stream in ON_DEMAND mode.")
+			return nil, invalidArg("ShardCount is not expected when StreamMode=ON_DEMAND")
 		}
 		count = onDemandShards
 	}
@@ -119,7 +119,7 @@ func (s *Service) DeleteStream(ctx context.Context, in *DeleteStreamInput) (*Del
 	}
 	if len(st.consumers) > 0 && (in.EnforceConsumerDeletion == nil || !*in.EnforceConsumerDeletion) {
 		st.mu.Unlock()
-		return nil, awsapi.Errorf(ErrCodeResourceInUseException, "Stream %s under account %s has registered consumers. Use EnforceConsumerDeletion to delete them along with the stream.", st.name, s.account())
+		return nil, awsapi.Errorf(ErrCodeResourceInUseException, "DeleteStream can’t delete %s:%s because there are consumers associated with this data stream. To delete %s anyway, set the EnforceConsumerDeletion parameter to true to force the deletion of all the consumers that are associated with it.", s.account(), st.name, st.name)
 	}
 	var arns []string
 	for _, c := range st.consumers {
@@ -145,6 +145,16 @@ func (s *Service) DeleteStream(ctx context.Context, in *DeleteStreamInput) (*Del
 	return &DeleteStreamOutput{}, nil
 }
 
+// pageSize is a request's page size: its limit, or max when the limit is
+// absent or larger (Kinesis returns at most max items and ignores the
+// rest of the limit).
+func pageSize(limit *int32, max int) int {
+	if limit == nil || int(*limit) > max {
+		return max
+	}
+	return int(*limit)
+}
+
 // enhancedMonitoring renders the enabled shard-level metrics. st.mu is
 // held.
 func (st *stream) enhancedMonitoring() []EnhancedMetrics {
@@ -162,10 +172,7 @@ func (s *Service) DescribeStream(ctx context.Context, in *DescribeStreamInput) (
 	if err != nil {
 		return nil, err
 	}
-	limit := 100
-	if in.Limit != nil {
-		limit = int(*in.Limit)
-	}
+	limit := pageSize(in.Limit, maxDescribeShards)
 	now := s.now()
 	st.mu.Lock()
 	defer st.mu.Unlock()
@@ -242,10 +249,7 @@ func (s *Service) DescribeStreamSummary(ctx context.Context, in *DescribeStreamS
 
 // ListStreams lists the streams by name, a page at a time.
 func (s *Service) ListStreams(ctx context.Context, in *ListStreamsInput) (*ListStreamsOutput, error) {
-	limit := 100
-	if in.Limit != nil {
-		limit = int(*in.Limit)
-	}
+	limit := pageSize(in.Limit, maxListStreamsPage)
 	after := ""
 	if in.ExclusiveStartStreamName != nil {
 		after = *in.ExclusiveStartStreamName

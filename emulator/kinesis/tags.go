@@ -142,8 +142,17 @@ func (s *Service) ListTagsForResource(ctx context.Context, in *ListTagsForResour
 
 // PutResourcePolicy attaches a resource policy to a stream or consumer.
 func (s *Service) PutResourcePolicy(ctx context.Context, in *PutResourcePolicyInput) (*PutResourcePolicyOutput, error) {
-	if _, _, err := s.resourceOf(*in.ResourceARN); err != nil {
+	st, c, err := s.resourceOf(*in.ResourceARN)
+	if err != nil {
 		return nil, err
+	}
+	if c != nil {
+		st.mu.Lock()
+		status, name, created := c.status, c.name, c.created
+		st.mu.Unlock()
+		if status != ConsumerStatusActive {
+			return nil, awsapi.Errorf(ErrCodeResourceInUseException, "Consumer %s with creation timestamp %d under stream %s and account %s is not in ACTIVE status.", name, created.Unix(), st.name, s.account())
+		}
 	}
 	s.mu.Lock()
 	s.policies[*in.ResourceARN] = *in.Policy

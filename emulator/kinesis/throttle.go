@@ -35,11 +35,13 @@ func (b *bucket) refill(now time.Time, rate int64) {
 type bucketPair struct{ bytes, records bucket }
 
 // take consumes one record of n bytes, or reports false if either limit
-// is exhausted.
+// is exhausted. A record larger than a second's worth of bytes (a stream
+// with a raised maximum record size) needs a full bucket and leaves it in
+// debt, repaid before the next write: the shard bursts, then averages out.
 func (p *bucketPair) take(now time.Time, n int) bool {
 	p.bytes.refill(now, writeBytesPerSec)
 	p.records.refill(now, writeRecordsPerSec)
-	if p.records.tokens < 1 || p.bytes.tokens < int64(n) {
+	if p.records.tokens < 1 || p.bytes.tokens < min(int64(n), writeBytesPerSec) {
 		return false
 	}
 	p.records.tokens--
