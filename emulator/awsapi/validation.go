@@ -269,10 +269,15 @@ func formatJavaFloat(f float64, bits int) string {
 	return out
 }
 
-// quoteValue renders value for a message: null, empty for sensitive, else
+// quoteValue renders value for a message: null, empty for sensitive
+// values and for blobs (AWS no longer prints a blob's HeapByteBuffer:
+// "Value at 'records.1.member.data' failed to satisfy constraint"), else
 // quoted.
 func quoteValue(value any) string {
 	if _, ok := value.(Sensitive); ok {
+		return ""
+	}
+	if b, ok := value.([]byte); ok && b != nil {
 		return ""
 	}
 	s, isNull := RenderValue(value)
