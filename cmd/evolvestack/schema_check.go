@@ -280,6 +280,7 @@ func schemaCheck(ctx context.Context, args []string, stdin io.Reader, stdout, st
 
 // checkOffline decides from files alone.
 func (c *cmdIO) checkOffline(format, mode, against, candidate string) int {
+	format, mode = strings.ToUpper(format), strings.ToUpper(mode)
 	f, ok := registry.Formats()[format]
 	if !ok {
 		return c.usageErr("--format %q: want AVRO, JSON or PROTOBUF", format)

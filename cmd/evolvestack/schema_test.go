@@ -267,6 +267,8 @@ func TestSchemaCheckOffline(t *testing.T) {
 		// AVRO
 		{name: "avro compatible", args: off("AVRO", "BACKWARD", p("v1.avsc"), p("v2.avsc")), wantCode: 0,
 			wantOut: []string{"accepted: version 2 (AVRO, BACKWARD): compatible under BACKWARD with version 1"}},
+		{name: "lower-case format and mode", args: off("avro", "backward", p("v1.avsc"), p("v2.avsc")), wantCode: 0,
+			wantOut: []string{"accepted: version 2 (AVRO, BACKWARD)"}},
 		{name: "avro incompatible", args: off("AVRO", "BACKWARD", p("v1.avsc"), p("nodef.avsc")), wantCode: 1,
 			wantOut: []string{"rejected:", "Order.price [", "BACKWARD]", "readers of version 2 cannot read data written with version 1"}},
 		{name: "avro invalid", args: off("AVRO", "BACKWARD", p("v1.avsc"), p("bad.avsc")), wantCode: 1,

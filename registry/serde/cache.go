@@ -2,24 +2,41 @@ package serde
 
 import (
 	"container/list"
+	"context"
+	"errors"
 	"sync"
 	"time"
 )
 
-// lru is a size-bounded, TTL-expiring cache safe for concurrent use.
+// errLoadAborted is what callers sharing a load get when it ended without
+// a result.
+var errLoadAborted = errors.New("serde: a concurrent registry lookup was aborted")
+
+// lru is a size-bounded cache safe for concurrent use whose entries go
+// stale after a TTL. Like the Java library's refresh-after-write caches,
+// a stale entry is reloaded on its next use but kept, and used, while
+// reloading fails; concurrent loads of one key share one call.
 type lru[K comparable, V any] struct {
-	mu    sync.Mutex
-	size  int
-	ttl   time.Duration
-	now   func() time.Time
-	order *list.List // front: most recently used
-	items map[K]*list.Element
+	mu       sync.Mutex
+	size     int
+	ttl      time.Duration
+	now      func() time.Time
+	order    *list.List // front: most recently used
+	items    map[K]*list.Element
+	inflight map[K]*loadCall[V]
 }
 
 type lruEntry[K comparable, V any] struct {
 	key     K
 	val     V
 	expires time.Time
+}
+
+// loadCall is a load in progress; done closes when val and err are set.
+type loadCall[V any] struct {
+	done chan struct{}
+	val  V
+	err  error
 }
 
 func newLRU[K comparable, V any](size int, ttl time.Duration, now func() time.Time) *lru[K, V] {
@@ -32,30 +49,39 @@ func newLRU[K comparable, V any](size int, ttl time.Duration, now func() time.Ti
 	if now == nil {
 		now = time.Now
 	}
-	return &lru[K, V]{size: size, ttl: ttl, now: now, order: list.New(), items: map[K]*list.Element{}}
+	return &lru[K, V]{size: size, ttl: ttl, now: now, order: list.New(), items: map[K]*list.Element{}, inflight: map[K]*loadCall[V]{}}
 }
 
+// lookup returns k's value and whether it is still fresh; c.mu is held.
+func (c *lru[K, V]) lookup(k K) (v V, fresh, ok bool) {
+	el, ok := c.items[k]
+	if !ok {
+		return v, false, false
+	}
+	e := el.Value.(*lruEntry[K, V])
+	c.order.MoveToFront(el)
+	return e.val, c.now().Before(e.expires), true
+}
+
+// get returns k's value while it is fresh.
 func (c *lru[K, V]) get(k K) (V, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	var zero V
-	el, ok := c.items[k]
-	if !ok {
+	v, fresh, _ := c.lookup(k)
+	if !fresh {
+		var zero V
 		return zero, false
 	}
-	e := el.Value.(*lruEntry[K, V])
-	if !c.now().Before(e.expires) {
-		c.order.Remove(el)
-		delete(c.items, k)
-		return zero, false
-	}
-	c.order.MoveToFront(el)
-	return e.val, true
+	return v, true
 }
 
 func (c *lru[K, V]) put(k K, v V) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.putLocked(k, v)
+}
+
+func (c *lru[K, V]) putLocked(k K, v V) {
 	exp := c.now().Add(c.ttl)
 	if el, ok := c.items[k]; ok {
 		e := el.Value.(*lruEntry[K, V])
@@ -69,6 +95,56 @@ func (c *lru[K, V]) put(k K, v V) {
 		c.order.Remove(last)
 		delete(c.items, last.Value.(*lruEntry[K, V]).key)
 	}
+}
+
+// load returns k's fresh value, or loads it with fn and caches the
+// result. Callers asking for a key already loading wait for that load.
+// When fn fails and k holds a stale value, load returns the stale value
+// (the entry stays stale, so the next use tries again) and passes the
+// failure to onStale.
+func (c *lru[K, V]) load(ctx context.Context, k K, fn func() (V, error), onStale func(error)) (V, error) {
+	c.mu.Lock()
+	if v, fresh, _ := c.lookup(k); fresh {
+		c.mu.Unlock()
+		return v, nil
+	}
+	if call, ok := c.inflight[k]; ok {
+		c.mu.Unlock()
+		select {
+		case <-call.done:
+			return call.val, call.err
+		case <-ctx.Done():
+			var zero V
+			return zero, ctx.Err()
+		}
+	}
+	call := &loadCall[V]{done: make(chan struct{}), err: errLoadAborted}
+	c.inflight[k] = call
+	c.mu.Unlock()
+	defer func() {
+		c.mu.Lock()
+		delete(c.inflight, k)
+		c.mu.Unlock()
+		close(call.done)
+	}()
+
+	v, err := fn()
+	c.mu.Lock()
+	usedStale := false
+	if err == nil {
+		c.putLocked(k, v)
+	} else if old, _, ok := c.lookup(k); ok {
+		v, usedStale = old, true
+	}
+	c.mu.Unlock()
+	if usedStale {
+		if onStale != nil {
+			onStale(err)
+		}
+		err = nil
+	}
+	call.val, call.err = v, err
+	return v, err
 }
 
 func (c *lru[K, V]) len() int {

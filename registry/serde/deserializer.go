@@ -5,6 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
+	"math"
+	"math/big"
 	"strings"
 	"time"
 
@@ -35,9 +38,14 @@ func PlainJSON(_ context.Context, data []byte) (*Record, error) {
 // DeserializerConfig configures a Deserializer; the zero value is usable.
 type DeserializerConfig struct {
 	// CacheSize and CacheTTL bound the version id → writer schema cache
-	// (and the reader-schema caches); defaults 200 and 24 hours.
+	// (and the reader-schema caches); defaults 200 and 24 hours. Past its
+	// TTL a writer schema is fetched again on its next use, and kept while
+	// that fails (as the Java library's refresh-after-write cache does).
 	CacheSize int
 	CacheTTL  time.Duration
+	// Logger receives refresh failures that a cached schema covered;
+	// default discards.
+	Logger *slog.Logger
 	// Now is the caches' clock; default time.Now.
 	Now func() time.Time
 	// Secondary decodes records whose first byte is not 3; nil: such
@@ -89,7 +97,9 @@ type Record struct {
 }
 
 // JSON renders the value as JSON text: the payload itself for JSON, the
-// decoded value for AVRO, protojson (proto field names) for PROTOBUF.
+// decoded value for AVRO (decimals as exact numbers, non-finite floats as
+// "NaN", "Infinity", "-Infinity", bytes in base64), protojson (proto
+// field names) for PROTOBUF.
 func (r *Record) JSON() ([]byte, error) {
 	if r == nil {
 		return nil, errors.New("serde: nil record")
@@ -104,11 +114,80 @@ func (r *Record) JSON() ([]byte, error) {
 		}
 		return b, nil
 	}
-	b, err := json.Marshal(r.Value)
+	b, err := json.Marshal(jsonSafe(r.Value))
 	if err != nil {
 		return nil, fmt.Errorf("serde: schema version %s: rendering the %s value as JSON: %w", r.SchemaVersionID, r.DataFormat, err)
 	}
 	return b, nil
+}
+
+// jsonSafe rewrites the generic values JSON cannot hold as encoding/json
+// would otherwise render them: Avro decimals (*big.Rat) become exact
+// decimal numbers rather than "n/d" fractions, and non-finite floats the
+// strings "NaN", "Infinity" and "-Infinity" (as protojson writes them).
+func jsonSafe(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = jsonSafe(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = jsonSafe(e)
+		}
+		return out
+	case *big.Rat:
+		if x == nil {
+			return nil
+		}
+		return json.Number(ratDecimal(x))
+	case float64:
+		return finite(x, v)
+	case float32:
+		return finite(float64(x), v)
+	}
+	return v
+}
+
+func finite(f float64, v any) any {
+	switch {
+	case math.IsNaN(f):
+		return "NaN"
+	case math.IsInf(f, 1):
+		return "Infinity"
+	case math.IsInf(f, -1):
+		return "-Infinity"
+	}
+	return v
+}
+
+// ratDecimal writes r in decimal, exactly when its denominator divides a
+// power of ten (as an Avro decimal's does), else to 38 places.
+func ratDecimal(r *big.Rat) string {
+	if r.IsInt() {
+		return r.Num().String()
+	}
+	d := new(big.Int).Set(r.Denom())
+	places := 0
+	for _, p := range []int64{2, 5} {
+		n, q, m := 0, new(big.Int), new(big.Int)
+		for {
+			q.QuoRem(d, big.NewInt(p), m)
+			if m.Sign() != 0 {
+				break
+			}
+			d.Set(q)
+			n++
+		}
+		places = max(places, n)
+	}
+	if d.Cmp(big.NewInt(1)) != 0 {
+		places = 38
+	}
+	return r.FloatString(places)
 }
 
 // NewDeserializer returns a deserializer fetching writer schemas through
@@ -116,6 +195,9 @@ func (r *Record) JSON() ([]byte, error) {
 func NewDeserializer(client GlueAPI, cfg DeserializerConfig) *Deserializer {
 	if cfg.MaxDecompressedSize <= 0 {
 		cfg.MaxDecompressedSize = DefaultMaxDecompressedSize
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	return &Deserializer{
 		client:   client,
@@ -186,9 +268,13 @@ func (d *Deserializer) Decode(ctx context.Context, data []byte) (*Record, error)
 // writer returns the parsed writer schema of version id, from the cache
 // or GetSchemaVersion.
 func (d *Deserializer) writer(ctx context.Context, id uuid.UUID) (*codec, error) {
-	if c, ok := d.writers.get(id); ok {
-		return c, nil
-	}
+	return d.writers.load(ctx, id, func() (*codec, error) { return d.fetchWriter(ctx, id) }, func(err error) {
+		d.cfg.Logger.Warn("serde: refreshing a cached writer schema failed; using the cached schema", "schemaVersionId", id, "error", err)
+	})
+}
+
+// fetchWriter gets and parses the definition of version id.
+func (d *Deserializer) fetchWriter(ctx context.Context, id uuid.UUID) (*codec, error) {
 	if d.client == nil {
 		return nil, &DecodeError{SchemaVersionID: id, Stage: "fetching the writer schema", Err: errors.New("no Glue client")}
 	}
@@ -204,7 +290,6 @@ func (d *Deserializer) writer(ctx context.Context, id uuid.UUID) (*codec, error)
 	if err != nil {
 		return nil, &DecodeError{SchemaVersionID: id, DataFormat: format, Stage: "parsing the writer schema", Err: err}
 	}
-	d.writers.put(id, c)
 	return c, nil
 }
 

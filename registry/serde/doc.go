@@ -22,5 +22,9 @@
 // status is FAILURE with an *IncompatibleSchemaError. The Deserializer
 // fetches writer schemas by version id (cached), decodes generically or,
 // with DecodeInto, as a consumer holding its own reader schema sees the
-// data (Avro schema resolution).
+// data (Avro schema resolution). Both cache as the Java library does:
+// entries past their TTL are looked up again on their next use and kept
+// while that lookup fails; concurrent misses of one key share one call.
+// SerializerConfigFromProperties reads the Java library's property names
+// (registry.name, schemaAutoRegistrationEnabled, compression, ...).
 package serde

@@ -372,10 +372,22 @@ func TestPendingVersionIsAwaited(t *testing.T) {
 	if !errors.As(err, &ie) || len(ie.Findings) == 0 {
 		t.Fatalf("pending failure: %v", err)
 	}
+	// (A schema's first version is AVAILABLE at once: a new version of an
+	// existing schema is what waits.)
 	few := mustSerializer(t, c, serde.SerializerConfig{AutoRegister: true, Sleep: sleep, PollAttempts: 2, PollInterval: time.Second})
-	_, err = few.Serialize(ctx, "other", userV1, UserV1{})
+	slept = nil
+	v3 := strings.Replace(userV2, `]}`, `,{"name":"phone","type":["null","string"],"default":null}]}`, 1)
+	_, err = few.Serialize(ctx, "slow", v3, map[string]any{"name": "Cy", "age": 3, "email": nil, "phone": nil})
 	if err == nil || !strings.Contains(err.Error(), "Retries exhausted") {
 		t.Fatalf("exhausted: %v", err)
+	}
+	if fmt.Sprint(slept) != fmt.Sprint([]time.Duration{time.Second, 2 * time.Second}) {
+		t.Errorf("slept %v", slept)
+	}
+	// A new schema's first version needs no wait.
+	slept = nil
+	if _, err := few.Serialize(ctx, "other", userV1, UserV1{}); err != nil || len(slept) != 0 {
+		t.Fatalf("first version: %v (slept %v)", err, slept)
 	}
 }
 

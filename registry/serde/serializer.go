@@ -40,7 +40,9 @@ type SerializerConfig struct {
 	// Compression of the payload; default none.
 	Compression Compression
 	// CacheSize and CacheTTL bound the definition → version id cache (and
-	// the parsed-schema cache); defaults 200 and 24 hours.
+	// the parsed-schema cache); defaults 200 and 24 hours. Past its TTL an
+	// id is looked up again on its next use, and kept while that fails
+	// (as the Java library's refresh-after-write cache does).
 	CacheSize int
 	CacheTTL  time.Duration
 	// Metadata is put on versions the serializer registers, besides
@@ -208,15 +210,12 @@ func (s *Serializer) codec(name, definition string) (*codec, error) {
 
 func (s *Serializer) versionID(ctx context.Context, name, transportName, definition string) (uuid.UUID, error) {
 	key := defKey{schemaName: name, format: s.cfg.DataFormat, definition: definition}
-	if id, ok := s.ids.get(key); ok {
-		return id, nil
-	}
-	id, err := s.getOrRegister(ctx, name, transportName, definition)
-	if err != nil {
-		return uuid.Nil, err
-	}
-	s.ids.put(key, id)
-	return id, nil
+	return s.ids.load(ctx, key, func() (uuid.UUID, error) {
+		return s.getOrRegister(ctx, name, transportName, definition)
+	}, func(err error) {
+		s.cfg.Logger.Warn("serde: refreshing a cached schema version id failed; using the cached id",
+			"registry", s.cfg.RegistryName, "schema", name, "error", err)
+	})
 }
 
 func (s *Serializer) schemaID(name string) *types.SchemaId {

@@ -162,3 +162,43 @@ func ExampleEventBridge() {
 	// e-1 AVRO {"id":7,"item":"cap"}
 	// e-2 JSON {"id":8,"item":"plain"}
 }
+
+func ExampleEventBridgeField() {
+	// EventBridge details are JSON objects: the producer puts the framed
+	// record, base64 encoded, in one of their fields.
+	d := serde.NewDeserializer(oneSchema{}, serde.DeserializerConfig{})
+	detail, _ := json.Marshal(map[string]string{"data": base64.StdEncoding.EncodeToString(order(9, "mug"))})
+	ev := events.EventBridgeEvent{ID: "e-9", DetailType: "OrderPlaced", Source: "shop", Detail: detail}
+	r, err := lambdaevents.EventBridgeField(context.Background(), d, ev, "data")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	j, _ := r.JSON()
+	fmt.Println(ev.ID, r.DataFormat, string(j))
+	// Output:
+	// e-9 AVRO {"id":9,"item":"mug"}
+}
+
+func ExampleSQS_fifo() {
+	// A FIFO batch stops at its first failure: the failed message and every
+	// later one are reported, so Lambda redelivers them in order.
+	d := serde.NewDeserializer(oneSchema{}, serde.DeserializerConfig{})
+	arn := "arn:aws:sqs:us-east-1:000000000000:orders.fifo"
+	ev := events.SQSEvent{Records: []events.SQSMessage{
+		{MessageId: "f-1", EventSourceARN: arn, Body: base64.StdEncoding.EncodeToString(order(1, "pen"))},
+		{MessageId: "f-2", EventSourceARN: arn, Body: "not a record"},
+		{MessageId: "f-3", EventSourceARN: arn, Body: base64.StdEncoding.EncodeToString(order(3, "ink"))},
+	}}
+	resp, errs := lambdaevents.SQS(context.Background(), d, ev,
+		func(_ context.Context, msg events.SQSMessage, _ *serde.Record) error {
+			fmt.Println("processed", msg.MessageId)
+			return nil
+		})
+	printJSON(resp)
+	fmt.Println(errors.Is(errs[1], lambdaevents.ErrSkipped))
+	// Output:
+	// processed f-1
+	// {"batchItemFailures":[{"itemIdentifier":"f-2"},{"itemIdentifier":"f-3"}]}
+	// true
+}
