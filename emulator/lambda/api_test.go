@@ -133,7 +133,7 @@ func TestFunctionErrors(t *testing.T) {
 		{"payload not JSON", func() error {
 			_, err := v.lambda.Invoke(ctxT(t), &lambdasdk.InvokeInput{FunctionName: aws.String("exists"), Payload: []byte("hello")})
 			return err
-		}, "InvalidRequestContentException", 400, "Could not parse request body into json: Could not parse payload into json: the payload is not valid JSON"},
+		}, "InvalidRequestContentException", 400, "Could not parse request body into json: Could not parse payload into json: Unrecognized token 'hello': was expecting (JSON String, Number, Array, Object or token 'null', 'true' or 'false')\n at [Source: (byte[])\"hello\"; line: 1, column: 6]"},
 		{"stale revision", func() error {
 			_, err := v.lambda.UpdateFunctionConfiguration(ctxT(t), &lambdasdk.UpdateFunctionConfigurationInput{FunctionName: aws.String("exists"), RevisionId: aws.String("nope")})
 			return err

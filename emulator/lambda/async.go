@@ -58,7 +58,7 @@ func (s *Service) InvokeEvent(ctx context.Context, functionName string, payload 
 		return "", err
 	}
 	if len(payload) > MaxAsyncPayload {
-		return "", errRequestTooLarge(MaxAsyncPayload, "Invoke")
+		return "", errEventTooLarge(len(payload))
 	}
 	if st := fn.config().State; st == StatePending {
 		return "", errConflict("The operation cannot be performed at this time. The function is currently in the following state: Pending")

@@ -141,7 +141,7 @@ func TestBootstrapInvoke(t *testing.T) {
 				v.createFunction(t, fn, mustZip(t, map[string]zipEntry{"handler.sh": {data: []byte("#!/bin/sh\n"), mode: 0o755}}), nil)
 				out := v.invoke(t, fn, map[string]any{})
 				d := decodeErrorDoc(t, out.Payload)
-				if d.Type != "Runtime.InvalidEntrypoint" || d.Message != "Error: Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap]" {
+				if d.Type != "Runtime.InvalidEntrypoint" || d.Message != "RequestId: "+decodeRequestID(t, out)+" Error: Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap]" {
 					t.Errorf("missing bootstrap result %+v", d)
 				}
 				return

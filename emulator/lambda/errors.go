@@ -66,3 +66,10 @@ func errRequestTooLarge(limit int, op string) *awsapi.Error {
 func errServiceClosed() *awsapi.Error {
 	return &awsapi.Error{Code: CodeService, Message: "The Lambda service of this emulator scope has been shut down.", Status: http.StatusInternalServerError, Receiver: true, Fields: map[string]any{"Type": "Service"}}
 }
+
+// errEventTooLarge refuses an Event invocation whose payload is over the
+// asynchronous limit.
+func errEventTooLarge(size int) *awsapi.Error {
+	return userError(http.StatusRequestEntityTooLarge, CodeRequestTooLarge,
+		"%d byte payload is too large for the Event invocation type (limit %d bytes)", size, MaxAsyncPayload)
+}

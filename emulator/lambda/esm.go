@@ -3,6 +3,7 @@ package lambda
 import (
 	"context"
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/google/uuid"
@@ -154,9 +155,16 @@ func (s *Service) CreateEventSourceMapping(ctx context.Context, in *CreateEventS
 		if in.StartingPosition == "" {
 			return nil, errInvalidParameter("1 validation error detected: Value null at 'startingPosition' failed to satisfy constraint: Member must not be null.")
 		}
-	case "sqs", "mq":
+	case "sqs":
+		if in.StartingPosition != "" {
+			return nil, errInvalidParameter("StartingPosition is not valid for SQS event sources.")
+		}
+	case "mq":
 	default:
 		return nil, errInvalidParameter("Unrecognized event source.")
+	}
+	if d := in.DestinationConfig; d != nil && d.OnSuccess != nil && service != "kafka" {
+		return nil, errInvalidParameter("Unsupported DestinationConfig parameter for given event source mapping type.")
 	}
 	fnName, q := parseFunctionRef(str(in.FunctionName))
 	s.mu.Lock()
@@ -189,6 +197,9 @@ func (s *Service) CreateEventSourceMapping(ctx context.Context, in *CreateEventS
 		}
 		if *batch > 10000 {
 			return nil, errInvalidParameter("BatchSize must be less than or equal to 10000 for SQS event sources.")
+		}
+		if strings.HasSuffix(src, ".fifo") && *window > 0 {
+			return nil, errInvalidParameter("Batching window is not supported for FIFO queues")
 		}
 		if *batch > 10 && *window == 0 {
 			return nil, errInvalidParameter("Maximum batch window in seconds must be greater than 0 if maximum batch size is greater than 10")
@@ -353,6 +364,14 @@ func (s *Service) UpdateEventSourceMapping(ctx context.Context, in *UpdateEventS
 	}
 	c := &m.cfg
 	isSQS := arnService(str(c.EventSourceArn)) == "sqs"
+	if d := in.DestinationConfig; d != nil && d.OnSuccess != nil && c.SelfManagedEventSource == nil && arnService(str(c.EventSourceArn)) != "kafka" {
+		m.mu.Unlock()
+		return nil, errInvalidParameter("Unsupported DestinationConfig parameter for given event source mapping type.")
+	}
+	if isSQS && strings.HasSuffix(str(c.EventSourceArn), ".fifo") && in.MaximumBatchingWindowInSeconds != nil && *in.MaximumBatchingWindowInSeconds > 0 {
+		m.mu.Unlock()
+		return nil, errInvalidParameter("Batching window is not supported for FIFO queues")
+	}
 	if in.BatchSize != nil {
 		window := c.MaximumBatchingWindowInSeconds
 		if in.MaximumBatchingWindowInSeconds != nil {

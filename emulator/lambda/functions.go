@@ -3,6 +3,7 @@ package lambda
 import (
 	"archive/zip"
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"os"
 	"sort"
@@ -116,6 +117,12 @@ func (s *Service) CreateFunction(ctx context.Context, in *CreateFunctionInput) (
 	if err := checkEnvironment(in.Environment); err != nil {
 		return nil, err
 	}
+	if err := checkLimits(in.Timeout, in.MemorySize, in.CapacityProviderConfig != nil); err != nil {
+		return nil, err
+	}
+	if err := checkRuntime(in.Runtime); err != nil {
+		return nil, err
+	}
 	code := in.Code
 	if code == nil || (len(code.ZipFile) == 0 && code.S3Bucket == nil && code.ImageUri == nil) {
 		return nil, errInvalidParameter("Please provide a source for function code.")
@@ -172,9 +179,7 @@ func (s *Service) CreateFunction(ctx context.Context, in *CreateFunctionInput) (
 		SnapStart:        &SnapStartResponse{ApplyOn: SnapStartApplyOnNone, OptimizationStatus: SnapStartOptimizationStatusOff},
 		LoggingConfig:    &LoggingConfig{LogFormat: LogFormatText, LogGroup: ptr("/aws/lambda/" + name)},
 	}
-	if in.Runtime != "" {
-		cfg.RuntimeVersionConfig = &RuntimeVersionConfig{RuntimeVersionArn: ptr(fmt.Sprintf("arn:aws:lambda:%s::runtime:%x", s.env.Scope.Region, []byte(in.Runtime)))}
-	}
+	cfg.RuntimeVersionConfig = s.runtimeVersion(in.Runtime)
 	if in.Timeout != nil {
 		cfg.Timeout = in.Timeout
 	}
@@ -219,6 +224,16 @@ func (s *Service) CreateFunction(ctx context.Context, in *CreateFunctionInput) (
 	fn.mu.Unlock()
 	s.settleFunction(fn)
 	return &out, nil
+}
+
+// runtimeVersion is the RuntimeVersionConfig of a managed runtime: an ARN
+// ending in a 64-digit hex id, stable per runtime and region.
+func (s *Service) runtimeVersion(rt Runtime) *RuntimeVersionConfig {
+	if rt == "" {
+		return nil
+	}
+	sum := sha256.Sum256([]byte(string(rt) + "\x00" + s.env.Scope.Region))
+	return &RuntimeVersionConfig{RuntimeVersionArn: ptr(fmt.Sprintf("arn:aws:lambda:%s::runtime:%x", s.env.Scope.Region, sum))}
 }
 
 // unpackInto unpacks a checked zip under the service's work directory.
@@ -283,7 +298,7 @@ func checkEnvironment(env *Environment) error {
 	if len(used) > 0 {
 		return errInvalidParameter("Lambda was unable to configure your environment variables because the environment variables you have provided contains reserved keys that are currently not supported for modification. Reserved keys used in this request: %s", strings.Join(used, ", "))
 	}
-	return nil
+	return checkEnvironmentSize(env.Variables)
 }
 
 func copyMap(m map[string]string) map[string]string {
@@ -366,9 +381,18 @@ func (s *Service) ListFunctions(ctx context.Context, in *ListFunctionsInput) (*L
 		if cfg.FunctionName == nil { // still being created
 			continue
 		}
-		out.Functions = append(out.Functions, cfg)
+		out.Functions = append(out.Functions, listedConfig(cfg))
 	}
 	return out, nil
+}
+
+// listedConfig is the subset of a configuration ListFunctions returns:
+// states, update statuses and the runtime version are left out.
+func listedConfig(cfg FunctionConfiguration) FunctionConfiguration {
+	cfg.State, cfg.StateReason, cfg.StateReasonCode = "", nil, ""
+	cfg.LastUpdateStatus, cfg.LastUpdateStatusReason, cfg.LastUpdateStatusReasonCode = "", nil, ""
+	cfg.RuntimeVersionConfig = nil
+	return cfg
 }
 
 // DeleteFunction deletes a function, its processes, pending events and
@@ -461,6 +485,12 @@ func (s *Service) UpdateFunctionConfiguration(ctx context.Context, in *UpdateFun
 	if err := checkEnvironment(in.Environment); err != nil {
 		return nil, err
 	}
+	if err := checkLimits(in.Timeout, in.MemorySize, fn.config().CapacityProviderConfig != nil); err != nil {
+		return nil, err
+	}
+	if err := checkRuntime(in.Runtime); err != nil {
+		return nil, err
+	}
 	fn.mu.Lock()
 	if rev := str(in.RevisionId); rev != "" && rev != str(fn.cfg.RevisionId) {
 		fn.mu.Unlock()
@@ -488,6 +518,7 @@ func (s *Service) UpdateFunctionConfiguration(ctx context.Context, in *UpdateFun
 	}
 	if in.Runtime != "" {
 		c.Runtime = in.Runtime
+		c.RuntimeVersionConfig = s.runtimeVersion(in.Runtime)
 	}
 	if in.Environment != nil {
 		c.Environment = &EnvironmentResponse{Variables: copyMap(in.Environment.Variables)}

@@ -17,8 +17,13 @@ func (s *Service) Invoke(ctx context.Context, in *InvokeInput) (*InvokeOutput, e
 	if err != nil {
 		return nil, err
 	}
-	if len(in.Payload) > 0 && !json.Valid(in.Payload) {
-		return nil, userError(http.StatusBadRequest, "InvalidRequestContentException", "Could not parse request body into json: Could not parse payload into json: the payload is not valid JSON")
+	switch {
+	case in.InvocationType == InvocationTypeEvent && len(in.Payload) > MaxAsyncPayload:
+		return nil, errEventTooLarge(len(in.Payload))
+	case len(in.Payload) > MaxSyncPayload:
+		return nil, errRequestTooLarge(MaxSyncPayload, "InvokeFunction")
+	case len(in.Payload) > 0 && !json.Valid(in.Payload):
+		return nil, errPayloadNotJSON(in.Payload)
 	}
 	switch in.InvocationType {
 	case InvocationTypeEvent:
@@ -31,9 +36,6 @@ func (s *Service) Invoke(ctx context.Context, in *InvokeInput) (*InvokeOutput, e
 			return nil, errConflict("The operation cannot be performed at this time. The function is currently in the following state: Pending")
 		}
 		return &InvokeOutput{StatusCode: ptr(int32(http.StatusNoContent))}, nil
-	}
-	if len(in.Payload) > MaxSyncPayload {
-		return nil, errRequestTooLarge(MaxSyncPayload, "Invoke")
 	}
 	payload := in.Payload
 	if len(payload) == 0 {

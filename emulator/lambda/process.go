@@ -9,9 +9,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/google/uuid"
@@ -72,7 +74,7 @@ func (p *procInvocation) finish(o outcome) bool {
 func (s *Service) runProcess(ctx context.Context, fn *function, inv *invocation, expired <-chan struct{}) outcome {
 	pi := &procInvocation{inv: inv, picked: make(chan struct{}), done: make(chan outcome, 1)}
 	for attempt := 0; ; attempt++ {
-		inst, cold, early := s.acquireInstance(fn)
+		inst, cold, early := s.acquireInstance(fn, inv)
 		if early != nil {
 			return *early
 		}
@@ -145,7 +147,7 @@ func exitOutcome(inv *invocation, exitErr error) outcome {
 
 // acquireInstance returns an idle process of fn's current generation or
 // starts one; early is set when the package cannot run at all.
-func (s *Service) acquireInstance(fn *function) (inst *procInstance, cold bool, early *outcome) {
+func (s *Service) acquireInstance(fn *function, inv *invocation) (inst *procInstance, cold bool, early *outcome) {
 	fn.mu.Lock()
 	var stale []*procInstance
 	for len(fn.idle) > 0 {
@@ -164,7 +166,7 @@ func (s *Service) acquireInstance(fn *function) (inst *procInstance, cold bool, 
 	if inst != nil {
 		return inst, false, nil
 	}
-	inst, early = s.startInstance(fn)
+	inst, early = s.startInstance(fn, inv)
 	return inst, true, early
 }
 
@@ -209,32 +211,42 @@ func (s *Service) killInstances(fn *function) {
 	}
 }
 
-// startInstance launches fn's bootstrap.
-func (s *Service) startInstance(fn *function) (*procInstance, *outcome) {
+// startInstance launches fn's bootstrap for inv. When it cannot start,
+// the invocation fails with Runtime.InvalidEntrypoint as in AWS, and the
+// local reason goes to the function's log and the emulator's log.
+func (s *Service) startInstance(fn *function, inv *invocation) (*procInstance, *outcome) {
 	fn.mu.Lock()
 	code := fn.code
 	cfg := fn.cfg
 	gen := fn.generation
 	fn.mu.Unlock()
-	invalid := func(msg string) *outcome {
-		o := errorOutcome("Runtime.InvalidEntrypoint", msg)
+	invalid := func(msg, detail string) *outcome {
+		o := errorOutcome("Runtime.InvalidEntrypoint", fmt.Sprintf("RequestId: %s %s", inv.requestID, msg))
 		o.fatal = true
+		inv.log.printf("INIT_REPORT Init Duration: 0.00 ms\tPhase: init\tStatus: error\tError Type: %s\n", o.errType)
+		if detail != "" {
+			inv.log.printf("evolvestack: %s\n", detail)
+			s.env.Logger.Warn("lambda bootstrap could not be started", "function", fn.name, "request_id", inv.requestID, "reason", detail)
+		}
+		inv.log.printf("%s\n%s\n", o.errMsg, o.errType)
 		return &o
 	}
+	const notFound = "Error: Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap]"
 	if code == nil || code.dir == "" {
-		return nil, invalid("Error: Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap]")
+		return nil, invalid(notFound, "the deployment package has no bootstrap file at its root")
 	}
 	bootstrap := filepath.Join(code.dir, "bootstrap")
-	if st, err := os.Stat(bootstrap); err != nil || st.IsDir() {
-		return nil, invalid("Error: Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap]")
+	st, err := os.Stat(bootstrap)
+	if err != nil || st.IsDir() {
+		return nil, invalid(notFound, "the deployment package has no bootstrap file at its root")
 	}
 	root, err := s.ensureWorkDir()
 	if err != nil {
-		return nil, invalid(err.Error())
+		return nil, invalid("Error: "+err.Error(), err.Error())
 	}
 	tmp, err := os.MkdirTemp(root, "tmp-*")
 	if err != nil {
-		return nil, invalid(fmt.Sprintf("Error: creating the sandbox: %v", err))
+		return nil, invalid(fmt.Sprintf("Error: creating the sandbox: %v", err), fmt.Sprintf("creating the sandbox directory: %v", err))
 	}
 	inst := &procInstance{
 		id:         strings.ReplaceAll(uuid.NewString(), "-", ""),
@@ -257,7 +269,7 @@ func (s *Service) startInstance(fn *function) (*procInstance, *outcome) {
 	if s.closed {
 		s.mu.Unlock()
 		_ = os.RemoveAll(tmp)
-		return nil, invalid("Error: the emulator is shutting down")
+		return nil, invalid("Error: the emulator is shutting down", "")
 	}
 	s.instances[inst.id] = inst
 	s.mu.Unlock()
@@ -271,11 +283,28 @@ func (s *Service) startInstance(fn *function) (*procInstance, *outcome) {
 		if errors.As(err, &pe) {
 			msg = "fork/exec " + taskRoot + "/bootstrap: " + pe.Err.Error()
 		}
-		return nil, invalid("Error: " + msg)
+		return nil, invalid("Error: "+msg, startFailure(bootstrap, st.Mode(), err))
 	}
 	s.env.Logger.Debug("lambda process started", "function", fn.name, "instance", inst.id, "pid", cmd.Process.Pid)
 	go inst.wait()
 	return inst, nil
+}
+
+// startFailure explains why the bootstrap at path could not be executed.
+func startFailure(path string, mode fs.FileMode, err error) string {
+	reason := fmt.Sprintf("executing %s: %v", path, err)
+	switch {
+	case errors.Is(err, syscall.EACCES) && mode.Perm()&0o111 == 0:
+		return reason + fmt.Sprintf(" (the bootstrap in the zip has mode %04o, without execute permission: set it, e.g. chmod 755, before zipping)", mode.Perm())
+	case errors.Is(err, syscall.EACCES):
+		return reason + " (the bootstrap is executable, so the code directory " + filepath.Dir(filepath.Dir(path)) +
+			" is probably on a file system mounted noexec: point TMPDIR at a directory that allows execution)"
+	case errors.Is(err, syscall.ENOEXEC):
+		return reason + " (the bootstrap is not a program for this machine: build it for " + runtime.GOOS + "/" + runtime.GOARCH + ", or start it with a #! line)"
+	case errors.Is(err, fs.ErrNotExist):
+		return reason + " (the bootstrap's interpreter or dynamic loader does not exist here: build a static binary, e.g. CGO_ENABLED=0)"
+	}
+	return reason
 }
 
 // processEnv is the environment Lambda gives a runtime, plus the

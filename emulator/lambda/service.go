@@ -121,6 +121,12 @@ func (s *Service) functionArn(name string) string {
 // ARN, optionally qualified) with its qualifier.
 func (s *Service) lookup(nameOrArn, qualifier string) (*function, string, error) {
 	name, q := parseFunctionRef(nameOrArn)
+	if q != "" && qualifier != "" && q != qualifier {
+		return nil, "", errInvalidParameter("The derived qualifier from the function name does not match the specified qualifier.")
+	}
+	if parts := strings.Split(nameOrArn, ":"); len(parts) >= 7 && parts[0] == "arn" && parts[3] != s.env.Scope.Region {
+		return nil, "", errResourceNotFound("Functions from '%s' are not reachable in this region ('%s')", parts[3], s.env.Scope.Region)
+	}
 	if qualifier == "" {
 		qualifier = q
 	}

@@ -52,6 +52,10 @@ func main() {
 			panic(ev.Message)
 		case "print":
 			fmt.Println(ev.Message)
+		case "client-context":
+			if lc != nil {
+				ev.Message = lc.ClientContext.Custom["greeting"] + "/" + lc.ClientContext.Client.AppTitle
+			}
 		}
 		res := &result{Action: ev.Action, Message: ev.Message, Function: os.Getenv("AWS_LAMBDA_FUNCTION_NAME"), Pid: os.Getpid(), Count: n}
 		if lc != nil {
