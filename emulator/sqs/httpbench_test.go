@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -109,3 +110,39 @@ func benchHTTPReceiveDelete(b *testing.B, backlog int) {
 // per operation at a 10,000 and a 1,000,000 message backlog.
 func BenchmarkHTTPReceiveDelete10k(b *testing.B) { benchHTTPReceiveDelete(b, 10_000) }
 func BenchmarkHTTPReceiveDelete1M(b *testing.B)  { benchHTTPReceiveDelete(b, 1_000_000) }
+
+func benchHTTPReceiveDeleteBatch(b *testing.B, backlog int) {
+	e, url, c := benchQueue(b)
+	fill(b, e.SQS(), aws.String(url), backlog+b.N*10)
+	recv, _ := json.Marshal(map[string]any{"QueueUrl": url, "MaxNumberOfMessages": 10})
+	var handles = regexp.MustCompile(`"ReceiptHandle":"((?:[^"\\]|\\.)*)"`)
+	b.SetParallelism(4)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			out := httpPost(b, c, e.Endpoint()+"/", "ReceiveMessage", recv)
+			var entries []map[string]any
+			for i, m := range handles.FindAllSubmatch(out, -1) {
+				var h string
+				if err := json.Unmarshal(append(append([]byte{'"'}, m[1]...), '"'), &h); err != nil {
+					b.Error(err)
+					return
+				}
+				entries = append(entries, map[string]any{"Id": fmt.Sprint(i), "ReceiptHandle": h})
+			}
+			if len(entries) == 0 {
+				b.Errorf("no messages: %s", out)
+				return
+			}
+			del, _ := json.Marshal(map[string]any{"QueueUrl": url, "Entries": entries})
+			httpPost(b, c, e.Endpoint()+"/", "DeleteMessageBatch", del)
+		}
+	})
+	b.ReportMetric(float64(b.N*10)/b.Elapsed().Seconds(), "msgs/s")
+}
+
+// BenchmarkHTTPReceiveDeleteBatch10k and ...1M receive ten messages and
+// delete them in one batch per operation, as consumers (and Lambda's
+// pollers) do, at a 10,000 and a 1,000,000 message backlog.
+func BenchmarkHTTPReceiveDeleteBatch10k(b *testing.B) { benchHTTPReceiveDeleteBatch(b, 10_000) }
+func BenchmarkHTTPReceiveDeleteBatch1M(b *testing.B)  { benchHTTPReceiveDeleteBatch(b, 1_000_000) }
