@@ -16,6 +16,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -64,6 +65,10 @@ type Handler struct {
 	log      *slog.Logger
 	byTarget map[string]*awsapi.ServiceDescriptor
 	byName   map[string]*awsapi.ServiceDescriptor
+	// rest and routes serve the restJson1 services; they are built on the
+	// first REST request (compiling ~100 route patterns would otherwise
+	// add a millisecond to every start-up).
+	restOnce sync.Once
 	rest     *mux.Router
 	routes   map[*mux.Route]*restRoute
 	admin    http.Handler
@@ -103,12 +108,18 @@ func New(cfg Config) *Handler {
 		if d.TargetPrefix != "" {
 			h.byTarget[d.TargetPrefix] = d
 		}
+	}
+	h.admin = newAdmin(cfg.Backend, cfg.DefaultAccount, cfg.DefaultRegion, h.log)
+	return h
+}
+
+// buildRESTRoutes registers the routes of every restJson1 service.
+func (h *Handler) buildRESTRoutes() {
+	for _, d := range h.cfg.Backend.Descriptors() {
 		if d.Protocol == awsapi.ProtocolRESTJSON {
 			h.addRESTRoutes(d)
 		}
 	}
-	h.admin = newAdmin(cfg.Backend, cfg.DefaultAccount, cfg.DefaultRegion, h.log)
-	return h
 }
 
 // addRESTRoutes registers one route per modelled operation of d.
@@ -307,6 +318,7 @@ func (h *Handler) resolve(c *call) *awsapi.Error {
 		return h.findOp(c)
 	}
 	var match mux.RouteMatch
+	h.restOnce.Do(h.buildRESTRoutes)
 	if h.rest.Match(r, &match) && match.MatchErr == nil {
 		if rr := h.routes[match.Route]; rr != nil {
 			c.codec = h.restJSON
