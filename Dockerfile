@@ -2,9 +2,10 @@
 #
 # The binary is built on the host, not in the image (`make image-bin`, which
 # `make up` runs): CGO_ENABLED=0 GOOS=linux go build -tags
-# evolvestack_slim,nethttpomithttp2 (see the Makefile for the flags that keep
+# evolvestack_slim (see the Makefile for the flags that keep
 # it under 20 MB).
-# The slim build leaves out the client-side `evolvestack schema` commands;
+# The slim build leaves out the client-side `evolvestack schema` commands and
+# the Go-test helpers;
 # `serve` (the default) and `health` (the health check) are unchanged.
 # bin/docker/rootfs holds /evolvestack and an empty /tmp (mode 1777) where
 # Lambda packages are unpacked.

@@ -373,3 +373,33 @@ func TestStrictAuth(t *testing.T) {
 		})
 	}
 }
+
+// TestHTTP2PriorKnowledge speaks HTTP/2 without TLS (h2c), as the
+// JavaScript SDK's Kinesis client does by default.
+func TestHTTP2PriorKnowledge(t *testing.T) {
+	t.Parallel()
+	e := emulator.Start(t)
+	var protocols http.Protocols
+	protocols.SetUnencryptedHTTP2(true)
+	tr := &http.Transport{Protocols: &protocols}
+	defer tr.CloseIdleConnections()
+	cfg := e.AWSConfig()
+	var proto string
+	cfg.HTTPClient = &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		resp, err := tr.RoundTrip(r)
+		if err == nil {
+			proto = resp.Proto
+		}
+		return resp, err
+	})}
+	if _, err := kinesis.NewFromConfig(cfg).ListStreams(context.Background(), &kinesis.ListStreamsInput{}); err != nil {
+		t.Fatal(err)
+	}
+	if proto != "HTTP/2.0" {
+		t.Fatalf("response protocol %q, want HTTP/2.0", proto)
+	}
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }

@@ -177,7 +177,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		_ = e.Close()
 		return 1
 	}
-	srv := &http.Server{Handler: e.Handler(), ReadHeaderTimeout: 30 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	srv := &http.Server{Handler: e.Handler(), ReadHeaderTimeout: 30 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		Protocols: emulator.ServerProtocols()}
 	// Lambda handler processes hold Runtime API requests open; stopping
 	// them lets Shutdown finish once the other in-flight requests have.
 	srv.RegisterOnShutdown(func() { _ = e.Reset("lambda", "") })

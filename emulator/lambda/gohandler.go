@@ -9,11 +9,16 @@ import (
 	"reflect"
 	"time"
 
-	awslambda "github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambda/messages"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/google/uuid"
 )
+
+// Handler is an in-process handler as aws-lambda-go's lambda.Handler
+// defines it: a raw payload in, a raw response out.
+type Handler interface {
+	Invoke(ctx context.Context, payload []byte) ([]byte, error)
+}
 
 // goHandler is an in-process handler.
 type goHandler struct {
@@ -21,7 +26,7 @@ type goHandler struct {
 	// gets a fresh wrapper each time: the response bytes of aws-lambda-go's
 	// wrapper point into a buffer it reuses, so two concurrent invocations
 	// through one wrapper could see each other's response.
-	handler func() awslambda.Handler
+	handler func() Handler
 }
 
 // GoHandlerDefaultRole is the execution role of functions RegisterHandler
@@ -40,9 +45,9 @@ func (s *Service) RegisterHandler(functionName string, handler any) error {
 	if err != nil {
 		return fmt.Errorf("lambda: register handler for %s: %w", functionName, err)
 	}
-	factory := func() awslambda.Handler { return h }
-	if _, ok := handler.(awslambda.Handler); !ok {
-		factory = func() awslambda.Handler { return awslambda.NewHandler(handler) }
+	factory := func() Handler { return h }
+	if _, ok := handler.(Handler); !ok {
+		factory = func() Handler { fh, _ := newFuncHandler(handler); return fh }
 	}
 	name, q := parseFunctionRef(functionName)
 	if name == "" || q != "" || !validFunctionName(name) {
@@ -111,11 +116,11 @@ func validFunctionName(name string) bool {
 
 // asHandler checks a handler the way aws-lambda-go does when it starts and
 // wraps it.
-func asHandler(handler any) (awslambda.Handler, error) {
+func asHandler(handler any) (Handler, error) {
 	if handler == nil {
 		return nil, errors.New("handler is nil")
 	}
-	if h, ok := handler.(awslambda.Handler); ok {
+	if h, ok := handler.(Handler); ok {
 		return h, nil
 	}
 	t := reflect.TypeOf(handler)
@@ -146,7 +151,7 @@ func asHandler(handler any) (awslambda.Handler, error) {
 	default:
 		return nil, errors.New("handler may not return more than two values")
 	}
-	return awslambda.NewHandler(handler), nil
+	return newFuncHandler(handler)
 }
 
 // runGo invokes the registered in-process handler.
@@ -193,7 +198,7 @@ func (s *Service) runGo(ctx context.Context, fn *function, inv *invocation, expi
 
 // callGo runs the handler, turning errors and panics into the error
 // documents aws-lambda-go reports.
-func callGo(ctx context.Context, h awslambda.Handler, inv *invocation) (out outcome) {
+func callGo(ctx context.Context, h Handler, inv *invocation) (out outcome) {
 	defer func() {
 		if p := recover(); p != nil {
 			doc := panicDocument(p)

@@ -1,0 +1,76 @@
+// Drives a running evolvestack with the AWS SDK for JavaScript v3 and exits
+// non-zero on any difference from what AWS would answer. The Kinesis client
+// speaks HTTP/2 (h2c) to an http:// endpoint, SubscribeToShard included.
+//
+//   EVOLVESTACK_ENDPOINT=http://127.0.0.1:4566 node smoke.mjs
+import assert from "node:assert/strict";
+import { SQSClient, CreateQueueCommand, SendMessageCommand, ReceiveMessageCommand, GetQueueAttributesCommand } from "@aws-sdk/client-sqs";
+import { KinesisClient, CreateStreamCommand, PutRecordsCommand, ListShardsCommand, GetShardIteratorCommand, GetRecordsCommand, DescribeStreamSummaryCommand, RegisterStreamConsumerCommand, SubscribeToShardCommand } from "@aws-sdk/client-kinesis";
+import { GlueClient, CreateSchemaCommand, RegisterSchemaVersionCommand } from "@aws-sdk/client-glue";
+import { LambdaClient, GetFunctionCommand } from "@aws-sdk/client-lambda";
+
+const endpoint = process.env.EVOLVESTACK_ENDPOINT ?? "http://127.0.0.1:4566";
+const cfg = { endpoint, region: "us-east-1", credentials: { accessKeyId: "test", secretAccessKey: "test" }, maxAttempts: 1 };
+const suffix = Date.now().toString(36);
+const enc = (s) => new TextEncoder().encode(s);
+const dec = (b) => new TextDecoder().decode(b);
+
+async function rejects(promise, name) {
+  await assert.rejects(promise, (e) => { assert.equal(e.name, name); return true; });
+}
+
+// SQS over awsJson 1.0: the SDK checks the MD5s of body and attributes.
+const sqs = new SQSClient(cfg);
+const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: `js-${suffix}` }));
+await sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: "hello", MessageAttributes: { k: { DataType: "String", StringValue: "v" } } }));
+const got = await sqs.send(new ReceiveMessageCommand({ QueueUrl, MessageAttributeNames: ["All"], MessageSystemAttributeNames: ["All"] }));
+assert.equal(got.Messages.length, 1);
+assert.equal(got.Messages[0].Body, "hello");
+assert.equal(got.Messages[0].MessageAttributes.k.StringValue, "v");
+assert.equal(got.Messages[0].Attributes.ApproximateReceiveCount, "1");
+await rejects(sqs.send(new GetQueueAttributesCommand({ QueueUrl: QueueUrl + "-missing", AttributeNames: ["All"] })), "QueueDoesNotExist");
+console.log("ok   sqs: send, receive with MD5 checks, QueueDoesNotExist");
+
+// Kinesis over HTTP/2.
+const kin = new KinesisClient(cfg);
+const stream = `js-${suffix}`;
+await kin.send(new CreateStreamCommand({ StreamName: stream, ShardCount: 2 }));
+const put = await kin.send(new PutRecordsCommand({ StreamName: stream, Records: [{ Data: enc("a"), PartitionKey: "p1" }, { Data: enc("b"), PartitionKey: "p2" }] }));
+assert.equal(put.FailedRecordCount, 0);
+const datas = [];
+for (const s of (await kin.send(new ListShardsCommand({ StreamName: stream }))).Shards) {
+  const it = await kin.send(new GetShardIteratorCommand({ StreamName: stream, ShardId: s.ShardId, ShardIteratorType: "TRIM_HORIZON" }));
+  for (const r of (await kin.send(new GetRecordsCommand({ ShardIterator: it.ShardIterator }))).Records) {
+    assert.ok(r.ApproximateArrivalTimestamp instanceof Date);
+    datas.push(dec(r.Data));
+  }
+}
+assert.deepEqual(datas.sort(), ["a", "b"]);
+const arn = (await kin.send(new DescribeStreamSummaryCommand({ StreamName: stream }))).StreamDescriptionSummary.StreamARN;
+const { Consumer } = await kin.send(new RegisterStreamConsumerCommand({ StreamARN: arn, ConsumerName: "js" }));
+const shard = put.Records[0].ShardId;
+const sub = await kin.send(new SubscribeToShardCommand({ ConsumerARN: Consumer.ConsumerARN, ShardId: shard, StartingPosition: { Type: "TRIM_HORIZON" } }));
+for await (const ev of sub.EventStream) {
+  if (ev.SubscribeToShardEvent) {
+    assert.deepEqual(ev.SubscribeToShardEvent.Records.map((r) => dec(r.Data)), ["a"]);
+    break;
+  }
+}
+console.log("ok   kinesis (HTTP/2): put, get, SubscribeToShard");
+
+// Glue Schema Registry: an incompatible version is a FAILURE version.
+const glue = new GlueClient(cfg);
+const schema = await glue.send(new CreateSchemaCommand({ SchemaName: `js-${suffix}`, DataFormat: "AVRO", SchemaDefinition: '{"type":"record","name":"R","fields":[{"name":"a","type":"int"}]}' }));
+assert.equal(schema.SchemaVersionStatus, "AVAILABLE");
+const v2 = await glue.send(new RegisterSchemaVersionCommand({ SchemaId: { SchemaArn: schema.SchemaArn }, SchemaDefinition: '{"type":"record","name":"R","fields":[{"name":"a","type":"int"},{"name":"b","type":"string"}]}' }));
+assert.equal(v2.Status, "FAILURE");
+console.log("ok   glue: BACKWARD refuses a new field without a default");
+
+// Lambda (restJson1): errors carry the AWS type and status.
+await assert.rejects(new LambdaClient(cfg).send(new GetFunctionCommand({ FunctionName: `missing-${suffix}` })), (e) => {
+  assert.equal(e.name, "ResourceNotFoundException");
+  assert.equal(e.$metadata.httpStatusCode, 404);
+  return true;
+});
+console.log("ok   lambda: ResourceNotFoundException 404");
+process.exit(0);
