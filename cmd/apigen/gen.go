@@ -74,7 +74,11 @@ type generator struct {
 	needs     map[string]bool // structure shape needs validation
 	regexVar  map[string]string
 	regexList []string
-	skipped   []string // Java patterns RE2 cannot express
+	// checkFuncs names the per-shape check functions of scalar shapes with
+	// several constraints, by shape name; they are emitted once and called
+	// from every member of that shape.
+	checkFuncs map[string]string
+	skipped    []string // Java patterns RE2 cannot express
 }
 
 // generate returns the generated files of m by name.

@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -228,6 +230,11 @@ func (g *generator) emitValue(b *strings.Builder, name, x string, path pathExpr,
 			g.emitAggregate(b, el, x, "_, e"+d+" := range "+x, "e"+d, path, val, awsapi.MapValueConstraint)
 		}
 	default:
+		if fn := g.checkFunc(sh); fn != "" {
+			// The path is built only when a check fails.
+			fmt.Fprintf(b, "%s(v, func() string { return %s }, %s, %t)\n", fn, path, x, sens)
+			return
+		}
 		for _, c := range g.scalarChecks(sh) {
 			if c.skipped != "" {
 				fmt.Fprintf(b, "// %s\n", c.skipped)
@@ -236,6 +243,57 @@ func (g *generator) emitValue(b *strings.Builder, name, x string, path pathExpr,
 			fmt.Fprintf(b, "if %s {\n", fmt.Sprintf(c.cond, x))
 			fmt.Fprintf(b, "%s\n}\n", fmt.Sprintf(c.call, path, val))
 		}
+	}
+}
+
+// checkFunc returns the name of the shared check function of a scalar
+// shape with more than one constraint (a pattern and lengths, a range), or
+// "" when its checks are written inline. Enums stay inline.
+func (g *generator) checkFunc(sh *shape) string {
+	if sh.isEnum() || sh.Type == "list" || sh.Type == "map" || sh.Type == "structure" {
+		return ""
+	}
+	live := 0
+	for _, c := range g.scalarChecks(sh) {
+		if c.skipped == "" {
+			live++
+		}
+	}
+	if live < 2 {
+		return ""
+	}
+	if fn, ok := g.checkFuncs[sh.Name]; ok {
+		return fn
+	}
+	if g.checkFuncs == nil {
+		g.checkFuncs = map[string]string{}
+	}
+	base := "apigenCheck" + goName(sh.Name)
+	fn := base
+	for i := 2; slices.Contains(slices.Collect(maps.Values(g.checkFuncs)), fn); i++ {
+		fn = base + strconv.Itoa(i)
+	}
+	g.checkFuncs[sh.Name] = fn
+	return fn
+}
+
+// emitCheckFuncs writes the shared check functions, sorted by name.
+func (g *generator) emitCheckFuncs(b *strings.Builder) {
+	names := slices.Sorted(maps.Keys(g.checkFuncs))
+	slices.SortFunc(names, func(a, c string) int { return strings.Compare(g.checkFuncs[a], g.checkFuncs[c]) })
+	for _, name := range names {
+		sh := g.m.Shapes[name]
+		fmt.Fprintf(b, "// %s checks a value of shape %s; sensitive values are not printed.\n", g.checkFuncs[name], name)
+		fmt.Fprintf(b, "func %s(v *awsapi.ValidationErrors, path func() string, x %s, sensitive bool) {\n", g.checkFuncs[name], g.valueType(name))
+		for _, c := range g.scalarChecks(sh) {
+			if c.skipped != "" {
+				fmt.Fprintf(b, "// %s\n", c.skipped)
+				continue
+			}
+			fmt.Fprintf(b, "if %s {\n", fmt.Sprintf(c.cond, "x"))
+			fmt.Fprintf(b, "%s\n}\n", fmt.Sprintf(c.call, "path()", "awsapi.Shown(x, sensitive)"))
+		}
+		b.WriteString("}\n\n")
 	}
 }
 
@@ -315,6 +373,7 @@ func (g *generator) validateFile() (string, error) {
 		}
 		body.WriteString("}\n\n")
 	}
+	g.emitCheckFuncs(&body)
 	for _, name := range g.enums {
 		t := g.typeName[name]
 		fmt.Fprintf(&body, "func (e %s) apigenKnown() bool {\nswitch e {\ncase ", t)

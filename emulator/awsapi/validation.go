@@ -269,6 +269,15 @@ func formatJavaFloat(f float64, bits int) string {
 	return out
 }
 
+// Shown is what a violation message shows of value: nothing for a
+// sensitive member.
+func Shown(value any, sensitive bool) any {
+	if sensitive {
+		return Sensitive{}
+	}
+	return value
+}
+
 // quoteValue renders value for a message: null, empty for sensitive
 // values and for blobs (AWS no longer prints a blob's HeapByteBuffer:
 // "Value at 'records.1.member.data' failed to satisfy constraint"), else

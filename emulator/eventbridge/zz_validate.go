@@ -93,15 +93,7 @@ func (s *ActivateEventSourceInput) apigenValidate(v *awsapi.ValidationErrors, pr
 	if s.Name == nil {
 		v.Null(prefix + "name")
 	} else {
-		if !apigenRe13().MatchString(*s.Name) {
-			v.Pattern(prefix+"name", *s.Name, "aws\\.partner(/[\\.\\-_A-Za-z0-9]+){2,}")
-		}
-		if awsapi.StringLength(*s.Name) < 1 {
-			v.MinLength(prefix+"name", *s.Name, 1)
-		}
-		if awsapi.StringLength(*s.Name) > 256 {
-			v.MaxLength(prefix+"name", *s.Name, 256)
-		}
+		apigenCheckEventSourceName(v, func() string { return prefix + "name" }, *s.Name, false)
 	}
 }
 
@@ -119,15 +111,7 @@ func (s *CancelReplayInput) apigenValidate(v *awsapi.ValidationErrors, prefix st
 	if s.ReplayName == nil {
 		v.Null(prefix + "replayName")
 	} else {
-		if !apigenRe1().MatchString(*s.ReplayName) {
-			v.Pattern(prefix+"replayName", *s.ReplayName, "[\\.\\-_A-Za-z0-9]+")
-		}
-		if awsapi.StringLength(*s.ReplayName) < 1 {
-			v.MinLength(prefix+"replayName", *s.ReplayName, 1)
-		}
-		if awsapi.StringLength(*s.ReplayName) > 64 {
-			v.MaxLength(prefix+"replayName", *s.ReplayName, 64)
-		}
+		apigenCheckReplayName(v, func() string { return prefix + "replayName" }, *s.ReplayName, false)
 	}
 }
 
@@ -157,49 +141,20 @@ func (s *CreateApiDestinationInput) apigenValidate(v *awsapi.ValidationErrors, p
 	if s.InvocationEndpoint == nil {
 		v.Null(prefix + "invocationEndpoint")
 	} else {
-		if !apigenRe15().MatchString(*s.InvocationEndpoint) {
-			v.Pattern(prefix+"invocationEndpoint", *s.InvocationEndpoint, "^((%!{(BADINDEX)2}|[-()_.!~*';/?:@\\x26=+$,A-Za-z0-9])+)([).!';/?:,])?$")
-		}
-		if awsapi.StringLength(*s.InvocationEndpoint) < 1 {
-			v.MinLength(prefix+"invocationEndpoint", *s.InvocationEndpoint, 1)
-		}
-		if awsapi.StringLength(*s.InvocationEndpoint) > 2048 {
-			v.MaxLength(prefix+"invocationEndpoint", *s.InvocationEndpoint, 2048)
-		}
+		apigenCheckHttpsEndpoint(v, func() string { return prefix + "invocationEndpoint" }, *s.InvocationEndpoint, false)
 	}
 	if s.ConnectionArn == nil {
 		v.Null(prefix + "connectionArn")
 	} else {
-		if !apigenRe3().MatchString(*s.ConnectionArn) {
-			v.Pattern(prefix+"connectionArn", *s.ConnectionArn, "^arn:aws([a-z]|\\-)*:events:([a-z]|\\d|\\-)*:([0-9]{12})?:connection\\/[\\.\\-_A-Za-z0-9]+\\/[\\-A-Za-z0-9]+$")
-		}
-		if awsapi.StringLength(*s.ConnectionArn) < 1 {
-			v.MinLength(prefix+"connectionArn", *s.ConnectionArn, 1)
-		}
-		if awsapi.StringLength(*s.ConnectionArn) > 1600 {
-			v.MaxLength(prefix+"connectionArn", *s.ConnectionArn, 1600)
-		}
+		apigenCheckConnectionArn(v, func() string { return prefix + "connectionArn" }, *s.ConnectionArn, false)
 	}
 	if s.Description != nil {
-		if !apigenRe16().MatchString(*s.Description) {
-			v.Pattern(prefix+"description", *s.Description, ".*")
-		}
-		if awsapi.StringLength(*s.Description) > 512 {
-			v.MaxLength(prefix+"description", *s.Description, 512)
-		}
+		apigenCheckApiDestinationDescription(v, func() string { return prefix + "description" }, *s.Description, false)
 	}
 	if s.Name == nil {
 		v.Null(prefix + "name")
 	} else {
-		if !apigenRe1().MatchString(*s.Name) {
-			v.Pattern(prefix+"name", *s.Name, "[\\.\\-_A-Za-z0-9]+")
-		}
-		if awsapi.StringLength(*s.Name) < 1 {
-			v.MinLength(prefix+"name", *s.Name, 1)
-		}
-		if awsapi.StringLength(*s.Name) > 64 {
-			v.MaxLength(prefix+"name", *s.Name, 64)
-		}
+		apigenCheckApiDestinationName(v, func() string { return prefix + "name" }, *s.Name, false)
 	}
 }
 
@@ -215,12 +170,7 @@ func (s *CreateArchiveInput) Validate() error {
 
 func (s *CreateArchiveInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.KmsKeyIdentifier != nil {
-		if !apigenRe17().MatchString(*s.KmsKeyIdentifier) {
-			v.Pattern(prefix+"kmsKeyIdentifier", *s.KmsKeyIdentifier, "^[a-zA-Z0-9_\\-/:]*$")
-		}
-		if awsapi.StringLength(*s.KmsKeyIdentifier) > 2048 {
-			v.MaxLength(prefix+"kmsKeyIdentifier", *s.KmsKeyIdentifier, 2048)
-		}
+		apigenCheckKmsKeyIdentifier(v, func() string { return prefix + "kmsKeyIdentifier" }, *s.KmsKeyIdentifier, false)
 	}
 	if s.RetentionDays != nil {
 		if *s.RetentionDays < 0 {
@@ -233,38 +183,17 @@ func (s *CreateArchiveInput) apigenValidate(v *awsapi.ValidationErrors, prefix s
 		}
 	}
 	if s.Description != nil {
-		if !apigenRe16().MatchString(*s.Description) {
-			v.Pattern(prefix+"description", *s.Description, ".*")
-		}
-		if awsapi.StringLength(*s.Description) > 512 {
-			v.MaxLength(prefix+"description", *s.Description, 512)
-		}
+		apigenCheckArchiveDescription(v, func() string { return prefix + "description" }, *s.Description, false)
 	}
 	if s.EventSourceArn == nil {
 		v.Null(prefix + "eventSourceArn")
 	} else {
-		if !apigenRe7().MatchString(*s.EventSourceArn) {
-			v.Pattern(prefix+"eventSourceArn", *s.EventSourceArn, "^arn:aws([a-z]|\\-)*:events:([a-z]|\\d|\\-)*:([0-9]{12})?:.+\\/.+$")
-		}
-		if awsapi.StringLength(*s.EventSourceArn) < 1 {
-			v.MinLength(prefix+"eventSourceArn", *s.EventSourceArn, 1)
-		}
-		if awsapi.StringLength(*s.EventSourceArn) > 1600 {
-			v.MaxLength(prefix+"eventSourceArn", *s.EventSourceArn, 1600)
-		}
+		apigenCheckEventBusArn(v, func() string { return prefix + "eventSourceArn" }, *s.EventSourceArn, false)
 	}
 	if s.ArchiveName == nil {
 		v.Null(prefix + "archiveName")
 	} else {
-		if !apigenRe1().MatchString(*s.ArchiveName) {
-			v.Pattern(prefix+"archiveName", *s.ArchiveName, "[\\.\\-_A-Za-z0-9]+")
-		}
-		if awsapi.StringLength(*s.ArchiveName) < 1 {
-			v.MinLength(prefix+"archiveName", *s.ArchiveName, 1)
-		}
-		if awsapi.StringLength(*s.ArchiveName) > 48 {
-			v.MaxLength(prefix+"archiveName", *s.ArchiveName, 48)
-		}
+		apigenCheckArchiveName(v, func() string { return prefix + "archiveName" }, *s.ArchiveName, false)
 	}
 }
 
@@ -280,12 +209,7 @@ func (s *CreateConnectionInput) Validate() error {
 
 func (s *CreateConnectionInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.KmsKeyIdentifier != nil {
-		if !apigenRe17().MatchString(*s.KmsKeyIdentifier) {
-			v.Pattern(prefix+"kmsKeyIdentifier", *s.KmsKeyIdentifier, "^[a-zA-Z0-9_\\-/:]*$")
-		}
-		if awsapi.StringLength(*s.KmsKeyIdentifier) > 2048 {
-			v.MaxLength(prefix+"kmsKeyIdentifier", *s.KmsKeyIdentifier, 2048)
-		}
+		apigenCheckKmsKeyIdentifier(v, func() string { return prefix + "kmsKeyIdentifier" }, *s.KmsKeyIdentifier, false)
 	}
 	if s.InvocationConnectivityParameters != nil {
 		s.InvocationConnectivityParameters.apigenValidate(v, prefix+"invocationConnectivityParameters.")
@@ -303,25 +227,12 @@ func (s *CreateConnectionInput) apigenValidate(v *awsapi.ValidationErrors, prefi
 		}
 	}
 	if s.Description != nil {
-		if !apigenRe16().MatchString(*s.Description) {
-			v.Pattern(prefix+"description", *s.Description, ".*")
-		}
-		if awsapi.StringLength(*s.Description) > 512 {
-			v.MaxLength(prefix+"description", *s.Description, 512)
-		}
+		apigenCheckConnectionDescription(v, func() string { return prefix + "description" }, *s.Description, false)
 	}
 	if s.Name == nil {
 		v.Null(prefix + "name")
 	} else {
-		if !apigenRe1().MatchString(*s.Name) {
-			v.Pattern(prefix+"name", *s.Name, "[\\.\\-_A-Za-z0-9]+")
-		}
-		if awsapi.StringLength(*s.Name) < 1 {
-			v.MinLength(prefix+"name", *s.Name, 1)
-		}
-		if awsapi.StringLength(*s.Name) > 64 {
-			v.MaxLength(prefix+"name", *s.Name, 64)
-		}
+		apigenCheckConnectionName(v, func() string { return prefix + "name" }, *s.Name, false)
 	}
 }
 
@@ -337,15 +248,7 @@ func (s *CreateEndpointInput) Validate() error {
 
 func (s *CreateEndpointInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.RoleArn != nil {
-		if !apigenRe18().MatchString(*s.RoleArn) {
-			v.Pattern(prefix+"roleArn", *s.RoleArn, "^arn:aws[a-z-]*:iam::\\d{12}:role\\/[\\w+=,.@/-]+$")
-		}
-		if awsapi.StringLength(*s.RoleArn) < 1 {
-			v.MinLength(prefix+"roleArn", *s.RoleArn, 1)
-		}
-		if awsapi.StringLength(*s.RoleArn) > 256 {
-			v.MaxLength(prefix+"roleArn", *s.RoleArn, 256)
-		}
+		apigenCheckIamRoleArn(v, func() string { return prefix + "roleArn" }, *s.RoleArn, false)
 	}
 	if s.EventBuses == nil {
 		v.Null(prefix + "eventBuses")
@@ -369,25 +272,12 @@ func (s *CreateEndpointInput) apigenValidate(v *awsapi.ValidationErrors, prefix 
 		s.RoutingConfig.apigenValidate(v, prefix+"routingConfig.")
 	}
 	if s.Description != nil {
-		if !apigenRe16().MatchString(*s.Description) {
-			v.Pattern(prefix+"description", *s.Description, ".*")
-		}
-		if awsapi.StringLength(*s.Description) > 512 {
-			v.MaxLength(prefix+"description", *s.Description, 512)
-		}
+		apigenCheckEndpointDescription(v, func() string { return prefix + "description" }, *s.Description, false)
 	}
 	if s.Name == nil {
 		v.Null(prefix + "name")
 	} else {
-		if !apigenRe1().MatchString(*s.Name) {
-			v.Pattern(prefix+"name", *s.Name, "[\\.\\-_A-Za-z0-9]+")
-		}
-		if awsapi.StringLength(*s.Name) < 1 {
-			v.MinLength(prefix+"name", *s.Name, 1)
-		}
-		if awsapi.StringLength(*s.Name) > 64 {
-			v.MaxLength(prefix+"name", *s.Name, 64)
-		}
+		apigenCheckEndpointName(v, func() string { return prefix + "name" }, *s.Name, false)
 	}
 }
 
@@ -414,12 +304,7 @@ func (s *CreateEventBusInput) apigenValidate(v *awsapi.ValidationErrors, prefix 
 		s.DeadLetterConfig.apigenValidate(v, prefix+"deadLetterConfig.")
 	}
 	if s.KmsKeyIdentifier != nil {
-		if !apigenRe17().MatchString(*s.KmsKeyIdentifier) {
-			v.Pattern(prefix+"kmsKeyIdentifier", *s.KmsKeyIdentifier, "^[a-zA-Z0-9_\\-/:]*$")
-		}
-		if awsapi.StringLength(*s.KmsKeyIdentifier) > 2048 {
-			v.MaxLength(prefix+"kmsKeyIdentifier", *s.KmsKeyIdentifier, 2048)
-		}
+		apigenCheckKmsKeyIdentifier(v, func() string { return prefix + "kmsKeyIdentifier" }, *s.KmsKeyIdentifier, false)
 	}
 	if s.Description != nil {
 		if awsapi.StringLength(*s.Description) > 512 {
@@ -427,28 +312,12 @@ func (s *CreateEventBusInput) apigenValidate(v *awsapi.ValidationErrors, prefix 
 		}
 	}
 	if s.EventSourceName != nil {
-		if !apigenRe13().MatchString(*s.EventSourceName) {
-			v.Pattern(prefix+"eventSourceName", *s.EventSourceName, "aws\\.partner(/[\\.\\-_A-Za-z0-9]+){2,}")
-		}
-		if awsapi.StringLength(*s.EventSourceName) < 1 {
-			v.MinLength(prefix+"eventSourceName", *s.EventSourceName, 1)
-		}
-		if awsapi.StringLength(*s.EventSourceName) > 256 {
-			v.MaxLength(prefix+"eventSourceName", *s.EventSourceName, 256)
-		}
+		apigenCheckEventSourceName(v, func() string { return prefix + "eventSourceName" }, *s.EventSourceName, false)
 	}
 	if s.Name == nil {
 		v.Null(prefix + "name")
 	} else {
-		if !apigenRe11().MatchString(*s.Name) {
-			v.Pattern(prefix+"name", *s.Name, "[/\\.\\-_A-Za-z0-9]+")
-		}
-		if awsapi.StringLength(*s.Name) < 1 {
-			v.MinLength(prefix+"name", *s.Name, 1)
-		}
-		if awsapi.StringLength(*s.Name) > 256 {
-			v.MaxLength(prefix+"name", *s.Name, 256)
-		}
+		apigenCheckEventBusName(v, func() string { return prefix + "name" }, *s.Name, false)
 	}
 }
 
@@ -466,28 +335,12 @@ func (s *CreatePartnerEventSourceInput) apigenValidate(v *awsapi.ValidationError
 	if s.Account == nil {
 		v.Null(prefix + "account")
 	} else {
-		if !apigenRe12().MatchString(*s.Account) {
-			v.Pattern(prefix+"account", *s.Account, "\\d{12}")
-		}
-		if awsapi.StringLength(*s.Account) < 12 {
-			v.MinLength(prefix+"account", *s.Account, 12)
-		}
-		if awsapi.StringLength(*s.Account) > 12 {
-			v.MaxLength(prefix+"account", *s.Account, 12)
-		}
+		apigenCheckAccountId(v, func() string { return prefix + "account" }, *s.Account, false)
 	}
 	if s.Name == nil {
 		v.Null(prefix + "name")
 	} else {
-		if !apigenRe13().MatchString(*s.Name) {
-			v.Pattern(prefix+"name", *s.Name, "aws\\.partner(/[\\.\\-_A-Za-z0-9]+){2,}")
-		}
-		if awsapi.StringLength(*s.Name) < 1 {
-			v.MinLength(prefix+"name", *s.Name, 1)
-		}
-		if awsapi.StringLength(*s.Name) > 256 {
-			v.MaxLength(prefix+"name", *s.Name, 256)
-		}
+		apigenCheckEventSourceName(v, func() string { return prefix + "name" }, *s.Name, false)
 	}
 }
 
@@ -505,15 +358,7 @@ func (s *DeactivateEventSourceInput) apigenValidate(v *awsapi.ValidationErrors, 
 	if s.Name == nil {
 		v.Null(prefix + "name")
 	} else {
-		if !apigenRe13().MatchString(*s.Name) {
-			v.Pattern(prefix+"name", *s.Name, "aws\\.partner(/[\\.\\-_A-Za-z0-9]+){2,}")
-		}
-		if awsapi.StringLength(*s.Name) < 1 {
-			v.MinLength(prefix+"name", *s.Name, 1)
-		}
-		if awsapi.StringLength(*s.Name) > 256 {
-			v.MaxLength(prefix+"name", *s.Name, 256)
-		}
+		apigenCheckEventSourceName(v, func() string { return prefix + "name" }, *s.Name, false)
 	}
 }
 
@@ -531,15 +376,7 @@ func (s *DeauthorizeConnectionInput) apigenValidate(v *awsapi.ValidationErrors, 
 	if s.Name == nil {
 		v.Null(prefix + "name")
 	} else {
-		if !apigenRe1().MatchString(*s.Name) {
-			v.Pattern(prefix+"name", *s.Name, "[\\.\\-_A-Za-z0-9]+")
-		}
-		if awsapi.StringLength(*s.Name) < 1 {
-			v.MinLength(prefix+"name", *s.Name, 1)
-		}
-		if awsapi.StringLength(*s.Name) > 64 {
-			v.MaxLength(prefix+"name", *s.Name, 64)
-		}
+		apigenCheckConnectionName(v, func() string { return prefix + "name" }, *s.Name, false)
 	}
 }
 
@@ -557,15 +394,7 @@ func (s *DeleteApiDestinationInput) apigenValidate(v *awsapi.ValidationErrors, p
 	if s.Name == nil {
 		v.Null(prefix + "name")
 	} else {
-		if !apigenRe1().MatchString(*s.Name) {
-			v.Pattern(prefix+"name", *s.Name, "[\\.\\-_A-Za-z0-9]+")
-		}
-		if awsapi.StringLength(*s.Name) < 1 {
-			v.MinLength(prefix+"name", *s.Name, 1)
-		}
-		if awsapi.StringLength(*s.Name) > 64 {
-			v.MaxLength(prefix+"name", *s.Name, 64)
-		}
+		apigenCheckApiDestinationName(v, func() string { return prefix + "name" }, *s.Name, false)
 	}
 }
 
@@ -583,15 +412,7 @@ func (s *DeleteArchiveInput) apigenValidate(v *awsapi.ValidationErrors, prefix s
 	if s.ArchiveName == nil {
 		v.Null(prefix + "archiveName")
 	} else {
-		if !apigenRe1().MatchString(*s.ArchiveName) {
-			v.Pattern(prefix+"archiveName", *s.ArchiveName, "[\\.\\-_A-Za-z0-9]+")
-		}
-		if awsapi.StringLength(*s.ArchiveName) < 1 {
-			v.MinLength(prefix+"archiveName", *s.ArchiveName, 1)
-		}
-		if awsapi.StringLength(*s.ArchiveName) > 48 {
-			v.MaxLength(prefix+"archiveName", *s.ArchiveName, 48)
-		}
+		apigenCheckArchiveName(v, func() string { return prefix + "archiveName" }, *s.ArchiveName, false)
 	}
 }
 
@@ -609,15 +430,7 @@ func (s *DeleteConnectionInput) apigenValidate(v *awsapi.ValidationErrors, prefi
 	if s.Name == nil {
 		v.Null(prefix + "name")
 	} else {
-		if !apigenRe1().MatchString(*s.Name) {
-			v.Pattern(prefix+"name", *s.Name, "[\\.\\-_A-Za-z0-9]+")
-		}
-		if awsapi.StringLength(*s.Name) < 1 {
-			v.MinLength(prefix+"name", *s.Name, 1)
-		}
-		if awsapi.StringLength(*s.Name) > 64 {
-			v.MaxLength(prefix+"name", *s.Name, 64)
-		}
+		apigenCheckConnectionName(v, func() string { return prefix + "name" }, *s.Name, false)
 	}
 }
 
@@ -635,15 +448,7 @@ func (s *DeleteEndpointInput) apigenValidate(v *awsapi.ValidationErrors, prefix 
 	if s.Name == nil {
 		v.Null(prefix + "name")
 	} else {
-		if !apigenRe1().MatchString(*s.Name) {
-			v.Pattern(prefix+"name", *s.Name, "[\\.\\-_A-Za-z0-9]+")
-		}
-		if awsapi.StringLength(*s.Name) < 1 {
-			v.MinLength(prefix+"name", *s.Name, 1)
-		}
-		if awsapi.StringLength(*s.Name) > 64 {
-			v.MaxLength(prefix+"name", *s.Name, 64)
-		}
+		apigenCheckEndpointName(v, func() string { return prefix + "name" }, *s.Name, false)
 	}
 }
 
@@ -661,15 +466,7 @@ func (s *DeleteEventBusInput) apigenValidate(v *awsapi.ValidationErrors, prefix 
 	if s.Name == nil {
 		v.Null(prefix + "name")
 	} else {
-		if !apigenRe11().MatchString(*s.Name) {
-			v.Pattern(prefix+"name", *s.Name, "[/\\.\\-_A-Za-z0-9]+")
-		}
-		if awsapi.StringLength(*s.Name) < 1 {
-			v.MinLength(prefix+"name", *s.Name, 1)
-		}
-		if awsapi.StringLength(*s.Name) > 256 {
-			v.MaxLength(prefix+"name", *s.Name, 256)
-		}
+		apigenCheckEventBusName(v, func() string { return prefix + "name" }, *s.Name, false)
 	}
 }
 
@@ -687,28 +484,12 @@ func (s *DeletePartnerEventSourceInput) apigenValidate(v *awsapi.ValidationError
 	if s.Account == nil {
 		v.Null(prefix + "account")
 	} else {
-		if !apigenRe12().MatchString(*s.Account) {
-			v.Pattern(prefix+"account", *s.Account, "\\d{12}")
-		}
-		if awsapi.StringLength(*s.Account) < 12 {
-			v.MinLength(prefix+"account", *s.Account, 12)
-		}
-		if awsapi.StringLength(*s.Account) > 12 {
-			v.MaxLength(prefix+"account", *s.Account, 12)
-		}
+		apigenCheckAccountId(v, func() string { return prefix + "account" }, *s.Account, false)
 	}
 	if s.Name == nil {
 		v.Null(prefix + "name")
 	} else {
-		if !apigenRe13().MatchString(*s.Name) {
-			v.Pattern(prefix+"name", *s.Name, "aws\\.partner(/[\\.\\-_A-Za-z0-9]+){2,}")
-		}
-		if awsapi.StringLength(*s.Name) < 1 {
-			v.MinLength(prefix+"name", *s.Name, 1)
-		}
-		if awsapi.StringLength(*s.Name) > 256 {
-			v.MaxLength(prefix+"name", *s.Name, 256)
-		}
+		apigenCheckEventSourceName(v, func() string { return prefix + "name" }, *s.Name, false)
 	}
 }
 
@@ -724,28 +505,12 @@ func (s *DeleteRuleInput) Validate() error {
 
 func (s *DeleteRuleInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.EventBusName != nil {
-		if !apigenRe8().MatchString(*s.EventBusName) {
-			v.Pattern(prefix+"eventBusName", *s.EventBusName, "(arn:aws[\\w-]*:events:[a-z]+-[a-z]+-[\\w-]+:[0-9]{12}:event-bus\\/)?[/\\.\\-_A-Za-z0-9]+")
-		}
-		if awsapi.StringLength(*s.EventBusName) < 1 {
-			v.MinLength(prefix+"eventBusName", *s.EventBusName, 1)
-		}
-		if awsapi.StringLength(*s.EventBusName) > 1600 {
-			v.MaxLength(prefix+"eventBusName", *s.EventBusName, 1600)
-		}
+		apigenCheckEventBusNameOrArn(v, func() string { return prefix + "eventBusName" }, *s.EventBusName, false)
 	}
 	if s.Name == nil {
 		v.Null(prefix + "name")
 	} else {
-		if !apigenRe1().MatchString(*s.Name) {
-			v.Pattern(prefix+"name", *s.Name, "[\\.\\-_A-Za-z0-9]+")
-		}
-		if awsapi.StringLength(*s.Name) < 1 {
-			v.MinLength(prefix+"name", *s.Name, 1)
-		}
-		if awsapi.StringLength(*s.Name) > 64 {
-			v.MaxLength(prefix+"name", *s.Name, 64)
-		}
+		apigenCheckRuleName(v, func() string { return prefix + "name" }, *s.Name, false)
 	}
 }
 
@@ -763,15 +528,7 @@ func (s *DescribeApiDestinationInput) apigenValidate(v *awsapi.ValidationErrors,
 	if s.Name == nil {
 		v.Null(prefix + "name")
 	} else {
-		if !apigenRe1().MatchString(*s.Name) {
-			v.Pattern(prefix+"name", *s.Name, "[\\.\\-_A-Za-z0-9]+")
-		}
-		if awsapi.StringLength(*s.Name) < 1 {
-			v.MinLength(prefix+"name", *s.Name, 1)
-		}
-		if awsapi.StringLength(*s.Name) > 64 {
-			v.MaxLength(prefix+"name", *s.Name, 64)
-		}
+		apigenCheckApiDestinationName(v, func() string { return prefix + "name" }, *s.Name, false)
 	}
 }
 
@@ -789,15 +546,7 @@ func (s *DescribeArchiveInput) apigenValidate(v *awsapi.ValidationErrors, prefix
 	if s.ArchiveName == nil {
 		v.Null(prefix + "archiveName")
 	} else {
-		if !apigenRe1().MatchString(*s.ArchiveName) {
-			v.Pattern(prefix+"archiveName", *s.ArchiveName, "[\\.\\-_A-Za-z0-9]+")
-		}
-		if awsapi.StringLength(*s.ArchiveName) < 1 {
-			v.MinLength(prefix+"archiveName", *s.ArchiveName, 1)
-		}
-		if awsapi.StringLength(*s.ArchiveName) > 48 {
-			v.MaxLength(prefix+"archiveName", *s.ArchiveName, 48)
-		}
+		apigenCheckArchiveName(v, func() string { return prefix + "archiveName" }, *s.ArchiveName, false)
 	}
 }
 
@@ -815,15 +564,7 @@ func (s *DescribeConnectionInput) apigenValidate(v *awsapi.ValidationErrors, pre
 	if s.Name == nil {
 		v.Null(prefix + "name")
 	} else {
-		if !apigenRe1().MatchString(*s.Name) {
-			v.Pattern(prefix+"name", *s.Name, "[\\.\\-_A-Za-z0-9]+")
-		}
-		if awsapi.StringLength(*s.Name) < 1 {
-			v.MinLength(prefix+"name", *s.Name, 1)
-		}
-		if awsapi.StringLength(*s.Name) > 64 {
-			v.MaxLength(prefix+"name", *s.Name, 64)
-		}
+		apigenCheckConnectionName(v, func() string { return prefix + "name" }, *s.Name, false)
 	}
 }
 
@@ -839,28 +580,12 @@ func (s *DescribeEndpointInput) Validate() error {
 
 func (s *DescribeEndpointInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.HomeRegion != nil {
-		if !apigenRe19().MatchString(*s.HomeRegion) {
-			v.Pattern(prefix+"homeRegion", *s.HomeRegion, "^[\\-a-z0-9]+$")
-		}
-		if awsapi.StringLength(*s.HomeRegion) < 9 {
-			v.MinLength(prefix+"homeRegion", *s.HomeRegion, 9)
-		}
-		if awsapi.StringLength(*s.HomeRegion) > 20 {
-			v.MaxLength(prefix+"homeRegion", *s.HomeRegion, 20)
-		}
+		apigenCheckHomeRegion(v, func() string { return prefix + "homeRegion" }, *s.HomeRegion, false)
 	}
 	if s.Name == nil {
 		v.Null(prefix + "name")
 	} else {
-		if !apigenRe1().MatchString(*s.Name) {
-			v.Pattern(prefix+"name", *s.Name, "[\\.\\-_A-Za-z0-9]+")
-		}
-		if awsapi.StringLength(*s.Name) < 1 {
-			v.MinLength(prefix+"name", *s.Name, 1)
-		}
-		if awsapi.StringLength(*s.Name) > 64 {
-			v.MaxLength(prefix+"name", *s.Name, 64)
-		}
+		apigenCheckEndpointName(v, func() string { return prefix + "name" }, *s.Name, false)
 	}
 }
 
@@ -876,15 +601,7 @@ func (s *DescribeEventBusInput) Validate() error {
 
 func (s *DescribeEventBusInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.Name != nil {
-		if !apigenRe8().MatchString(*s.Name) {
-			v.Pattern(prefix+"name", *s.Name, "(arn:aws[\\w-]*:events:[a-z]+-[a-z]+-[\\w-]+:[0-9]{12}:event-bus\\/)?[/\\.\\-_A-Za-z0-9]+")
-		}
-		if awsapi.StringLength(*s.Name) < 1 {
-			v.MinLength(prefix+"name", *s.Name, 1)
-		}
-		if awsapi.StringLength(*s.Name) > 1600 {
-			v.MaxLength(prefix+"name", *s.Name, 1600)
-		}
+		apigenCheckEventBusNameOrArn(v, func() string { return prefix + "name" }, *s.Name, false)
 	}
 }
 
@@ -902,15 +619,7 @@ func (s *DescribeEventSourceInput) apigenValidate(v *awsapi.ValidationErrors, pr
 	if s.Name == nil {
 		v.Null(prefix + "name")
 	} else {
-		if !apigenRe13().MatchString(*s.Name) {
-			v.Pattern(prefix+"name", *s.Name, "aws\\.partner(/[\\.\\-_A-Za-z0-9]+){2,}")
-		}
-		if awsapi.StringLength(*s.Name) < 1 {
-			v.MinLength(prefix+"name", *s.Name, 1)
-		}
-		if awsapi.StringLength(*s.Name) > 256 {
-			v.MaxLength(prefix+"name", *s.Name, 256)
-		}
+		apigenCheckEventSourceName(v, func() string { return prefix + "name" }, *s.Name, false)
 	}
 }
 
@@ -928,15 +637,7 @@ func (s *DescribePartnerEventSourceInput) apigenValidate(v *awsapi.ValidationErr
 	if s.Name == nil {
 		v.Null(prefix + "name")
 	} else {
-		if !apigenRe13().MatchString(*s.Name) {
-			v.Pattern(prefix+"name", *s.Name, "aws\\.partner(/[\\.\\-_A-Za-z0-9]+){2,}")
-		}
-		if awsapi.StringLength(*s.Name) < 1 {
-			v.MinLength(prefix+"name", *s.Name, 1)
-		}
-		if awsapi.StringLength(*s.Name) > 256 {
-			v.MaxLength(prefix+"name", *s.Name, 256)
-		}
+		apigenCheckEventSourceName(v, func() string { return prefix + "name" }, *s.Name, false)
 	}
 }
 
@@ -954,15 +655,7 @@ func (s *DescribeReplayInput) apigenValidate(v *awsapi.ValidationErrors, prefix 
 	if s.ReplayName == nil {
 		v.Null(prefix + "replayName")
 	} else {
-		if !apigenRe1().MatchString(*s.ReplayName) {
-			v.Pattern(prefix+"replayName", *s.ReplayName, "[\\.\\-_A-Za-z0-9]+")
-		}
-		if awsapi.StringLength(*s.ReplayName) < 1 {
-			v.MinLength(prefix+"replayName", *s.ReplayName, 1)
-		}
-		if awsapi.StringLength(*s.ReplayName) > 64 {
-			v.MaxLength(prefix+"replayName", *s.ReplayName, 64)
-		}
+		apigenCheckReplayName(v, func() string { return prefix + "replayName" }, *s.ReplayName, false)
 	}
 }
 
@@ -978,28 +671,12 @@ func (s *DescribeRuleInput) Validate() error {
 
 func (s *DescribeRuleInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.EventBusName != nil {
-		if !apigenRe8().MatchString(*s.EventBusName) {
-			v.Pattern(prefix+"eventBusName", *s.EventBusName, "(arn:aws[\\w-]*:events:[a-z]+-[a-z]+-[\\w-]+:[0-9]{12}:event-bus\\/)?[/\\.\\-_A-Za-z0-9]+")
-		}
-		if awsapi.StringLength(*s.EventBusName) < 1 {
-			v.MinLength(prefix+"eventBusName", *s.EventBusName, 1)
-		}
-		if awsapi.StringLength(*s.EventBusName) > 1600 {
-			v.MaxLength(prefix+"eventBusName", *s.EventBusName, 1600)
-		}
+		apigenCheckEventBusNameOrArn(v, func() string { return prefix + "eventBusName" }, *s.EventBusName, false)
 	}
 	if s.Name == nil {
 		v.Null(prefix + "name")
 	} else {
-		if !apigenRe1().MatchString(*s.Name) {
-			v.Pattern(prefix+"name", *s.Name, "[\\.\\-_A-Za-z0-9]+")
-		}
-		if awsapi.StringLength(*s.Name) < 1 {
-			v.MinLength(prefix+"name", *s.Name, 1)
-		}
-		if awsapi.StringLength(*s.Name) > 64 {
-			v.MaxLength(prefix+"name", *s.Name, 64)
-		}
+		apigenCheckRuleName(v, func() string { return prefix + "name" }, *s.Name, false)
 	}
 }
 
@@ -1015,28 +692,12 @@ func (s *DisableRuleInput) Validate() error {
 
 func (s *DisableRuleInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.EventBusName != nil {
-		if !apigenRe8().MatchString(*s.EventBusName) {
-			v.Pattern(prefix+"eventBusName", *s.EventBusName, "(arn:aws[\\w-]*:events:[a-z]+-[a-z]+-[\\w-]+:[0-9]{12}:event-bus\\/)?[/\\.\\-_A-Za-z0-9]+")
-		}
-		if awsapi.StringLength(*s.EventBusName) < 1 {
-			v.MinLength(prefix+"eventBusName", *s.EventBusName, 1)
-		}
-		if awsapi.StringLength(*s.EventBusName) > 1600 {
-			v.MaxLength(prefix+"eventBusName", *s.EventBusName, 1600)
-		}
+		apigenCheckEventBusNameOrArn(v, func() string { return prefix + "eventBusName" }, *s.EventBusName, false)
 	}
 	if s.Name == nil {
 		v.Null(prefix + "name")
 	} else {
-		if !apigenRe1().MatchString(*s.Name) {
-			v.Pattern(prefix+"name", *s.Name, "[\\.\\-_A-Za-z0-9]+")
-		}
-		if awsapi.StringLength(*s.Name) < 1 {
-			v.MinLength(prefix+"name", *s.Name, 1)
-		}
-		if awsapi.StringLength(*s.Name) > 64 {
-			v.MaxLength(prefix+"name", *s.Name, 64)
-		}
+		apigenCheckRuleName(v, func() string { return prefix + "name" }, *s.Name, false)
 	}
 }
 
@@ -1052,28 +713,12 @@ func (s *EnableRuleInput) Validate() error {
 
 func (s *EnableRuleInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.EventBusName != nil {
-		if !apigenRe8().MatchString(*s.EventBusName) {
-			v.Pattern(prefix+"eventBusName", *s.EventBusName, "(arn:aws[\\w-]*:events:[a-z]+-[a-z]+-[\\w-]+:[0-9]{12}:event-bus\\/)?[/\\.\\-_A-Za-z0-9]+")
-		}
-		if awsapi.StringLength(*s.EventBusName) < 1 {
-			v.MinLength(prefix+"eventBusName", *s.EventBusName, 1)
-		}
-		if awsapi.StringLength(*s.EventBusName) > 1600 {
-			v.MaxLength(prefix+"eventBusName", *s.EventBusName, 1600)
-		}
+		apigenCheckEventBusNameOrArn(v, func() string { return prefix + "eventBusName" }, *s.EventBusName, false)
 	}
 	if s.Name == nil {
 		v.Null(prefix + "name")
 	} else {
-		if !apigenRe1().MatchString(*s.Name) {
-			v.Pattern(prefix+"name", *s.Name, "[\\.\\-_A-Za-z0-9]+")
-		}
-		if awsapi.StringLength(*s.Name) < 1 {
-			v.MinLength(prefix+"name", *s.Name, 1)
-		}
-		if awsapi.StringLength(*s.Name) > 64 {
-			v.MaxLength(prefix+"name", *s.Name, 64)
-		}
+		apigenCheckRuleName(v, func() string { return prefix + "name" }, *s.Name, false)
 	}
 }
 
@@ -1089,42 +734,16 @@ func (s *ListApiDestinationsInput) Validate() error {
 
 func (s *ListApiDestinationsInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.Limit != nil {
-		if *s.Limit < 1 {
-			v.MinValue(prefix+"limit", *s.Limit, "1")
-		}
-		if *s.Limit > 100 {
-			v.MaxValue(prefix+"limit", *s.Limit, "100")
-		}
+		apigenCheckLimitMax100(v, func() string { return prefix + "limit" }, *s.Limit, false)
 	}
 	if s.NextToken != nil {
-		if awsapi.StringLength(*s.NextToken) < 1 {
-			v.MinLength(prefix+"nextToken", *s.NextToken, 1)
-		}
-		if awsapi.StringLength(*s.NextToken) > 2048 {
-			v.MaxLength(prefix+"nextToken", *s.NextToken, 2048)
-		}
+		apigenCheckNextToken(v, func() string { return prefix + "nextToken" }, *s.NextToken, false)
 	}
 	if s.ConnectionArn != nil {
-		if !apigenRe3().MatchString(*s.ConnectionArn) {
-			v.Pattern(prefix+"connectionArn", *s.ConnectionArn, "^arn:aws([a-z]|\\-)*:events:([a-z]|\\d|\\-)*:([0-9]{12})?:connection\\/[\\.\\-_A-Za-z0-9]+\\/[\\-A-Za-z0-9]+$")
-		}
-		if awsapi.StringLength(*s.ConnectionArn) < 1 {
-			v.MinLength(prefix+"connectionArn", *s.ConnectionArn, 1)
-		}
-		if awsapi.StringLength(*s.ConnectionArn) > 1600 {
-			v.MaxLength(prefix+"connectionArn", *s.ConnectionArn, 1600)
-		}
+		apigenCheckConnectionArn(v, func() string { return prefix + "connectionArn" }, *s.ConnectionArn, false)
 	}
 	if s.NamePrefix != nil {
-		if !apigenRe1().MatchString(*s.NamePrefix) {
-			v.Pattern(prefix+"namePrefix", *s.NamePrefix, "[\\.\\-_A-Za-z0-9]+")
-		}
-		if awsapi.StringLength(*s.NamePrefix) < 1 {
-			v.MinLength(prefix+"namePrefix", *s.NamePrefix, 1)
-		}
-		if awsapi.StringLength(*s.NamePrefix) > 64 {
-			v.MaxLength(prefix+"namePrefix", *s.NamePrefix, 64)
-		}
+		apigenCheckApiDestinationName(v, func() string { return prefix + "namePrefix" }, *s.NamePrefix, false)
 	}
 }
 
@@ -1140,20 +759,10 @@ func (s *ListArchivesInput) Validate() error {
 
 func (s *ListArchivesInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.Limit != nil {
-		if *s.Limit < 1 {
-			v.MinValue(prefix+"limit", *s.Limit, "1")
-		}
-		if *s.Limit > 100 {
-			v.MaxValue(prefix+"limit", *s.Limit, "100")
-		}
+		apigenCheckLimitMax100(v, func() string { return prefix + "limit" }, *s.Limit, false)
 	}
 	if s.NextToken != nil {
-		if awsapi.StringLength(*s.NextToken) < 1 {
-			v.MinLength(prefix+"nextToken", *s.NextToken, 1)
-		}
-		if awsapi.StringLength(*s.NextToken) > 2048 {
-			v.MaxLength(prefix+"nextToken", *s.NextToken, 2048)
-		}
+		apigenCheckNextToken(v, func() string { return prefix + "nextToken" }, *s.NextToken, false)
 	}
 	if s.State != "" {
 		if !ArchiveState(s.State).apigenKnown() {
@@ -1161,26 +770,10 @@ func (s *ListArchivesInput) apigenValidate(v *awsapi.ValidationErrors, prefix st
 		}
 	}
 	if s.EventSourceArn != nil {
-		if !apigenRe7().MatchString(*s.EventSourceArn) {
-			v.Pattern(prefix+"eventSourceArn", *s.EventSourceArn, "^arn:aws([a-z]|\\-)*:events:([a-z]|\\d|\\-)*:([0-9]{12})?:.+\\/.+$")
-		}
-		if awsapi.StringLength(*s.EventSourceArn) < 1 {
-			v.MinLength(prefix+"eventSourceArn", *s.EventSourceArn, 1)
-		}
-		if awsapi.StringLength(*s.EventSourceArn) > 1600 {
-			v.MaxLength(prefix+"eventSourceArn", *s.EventSourceArn, 1600)
-		}
+		apigenCheckEventBusArn(v, func() string { return prefix + "eventSourceArn" }, *s.EventSourceArn, false)
 	}
 	if s.NamePrefix != nil {
-		if !apigenRe1().MatchString(*s.NamePrefix) {
-			v.Pattern(prefix+"namePrefix", *s.NamePrefix, "[\\.\\-_A-Za-z0-9]+")
-		}
-		if awsapi.StringLength(*s.NamePrefix) < 1 {
-			v.MinLength(prefix+"namePrefix", *s.NamePrefix, 1)
-		}
-		if awsapi.StringLength(*s.NamePrefix) > 48 {
-			v.MaxLength(prefix+"namePrefix", *s.NamePrefix, 48)
-		}
+		apigenCheckArchiveName(v, func() string { return prefix + "namePrefix" }, *s.NamePrefix, false)
 	}
 }
 
@@ -1196,20 +789,10 @@ func (s *ListConnectionsInput) Validate() error {
 
 func (s *ListConnectionsInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.Limit != nil {
-		if *s.Limit < 1 {
-			v.MinValue(prefix+"limit", *s.Limit, "1")
-		}
-		if *s.Limit > 100 {
-			v.MaxValue(prefix+"limit", *s.Limit, "100")
-		}
+		apigenCheckLimitMax100(v, func() string { return prefix + "limit" }, *s.Limit, false)
 	}
 	if s.NextToken != nil {
-		if awsapi.StringLength(*s.NextToken) < 1 {
-			v.MinLength(prefix+"nextToken", *s.NextToken, 1)
-		}
-		if awsapi.StringLength(*s.NextToken) > 2048 {
-			v.MaxLength(prefix+"nextToken", *s.NextToken, 2048)
-		}
+		apigenCheckNextToken(v, func() string { return prefix + "nextToken" }, *s.NextToken, false)
 	}
 	if s.ConnectionState != "" {
 		if !ConnectionState(s.ConnectionState).apigenKnown() {
@@ -1217,15 +800,7 @@ func (s *ListConnectionsInput) apigenValidate(v *awsapi.ValidationErrors, prefix
 		}
 	}
 	if s.NamePrefix != nil {
-		if !apigenRe1().MatchString(*s.NamePrefix) {
-			v.Pattern(prefix+"namePrefix", *s.NamePrefix, "[\\.\\-_A-Za-z0-9]+")
-		}
-		if awsapi.StringLength(*s.NamePrefix) < 1 {
-			v.MinLength(prefix+"namePrefix", *s.NamePrefix, 1)
-		}
-		if awsapi.StringLength(*s.NamePrefix) > 64 {
-			v.MaxLength(prefix+"namePrefix", *s.NamePrefix, 64)
-		}
+		apigenCheckConnectionName(v, func() string { return prefix + "namePrefix" }, *s.NamePrefix, false)
 	}
 }
 
@@ -1241,42 +816,16 @@ func (s *ListEndpointsInput) Validate() error {
 
 func (s *ListEndpointsInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.MaxResults != nil {
-		if *s.MaxResults < 1 {
-			v.MinValue(prefix+"maxResults", *s.MaxResults, "1")
-		}
-		if *s.MaxResults > 100 {
-			v.MaxValue(prefix+"maxResults", *s.MaxResults, "100")
-		}
+		apigenCheckLimitMax100(v, func() string { return prefix + "maxResults" }, *s.MaxResults, false)
 	}
 	if s.NextToken != nil {
-		if awsapi.StringLength(*s.NextToken) < 1 {
-			v.MinLength(prefix+"nextToken", *s.NextToken, 1)
-		}
-		if awsapi.StringLength(*s.NextToken) > 2048 {
-			v.MaxLength(prefix+"nextToken", *s.NextToken, 2048)
-		}
+		apigenCheckNextToken(v, func() string { return prefix + "nextToken" }, *s.NextToken, false)
 	}
 	if s.HomeRegion != nil {
-		if !apigenRe19().MatchString(*s.HomeRegion) {
-			v.Pattern(prefix+"homeRegion", *s.HomeRegion, "^[\\-a-z0-9]+$")
-		}
-		if awsapi.StringLength(*s.HomeRegion) < 9 {
-			v.MinLength(prefix+"homeRegion", *s.HomeRegion, 9)
-		}
-		if awsapi.StringLength(*s.HomeRegion) > 20 {
-			v.MaxLength(prefix+"homeRegion", *s.HomeRegion, 20)
-		}
+		apigenCheckHomeRegion(v, func() string { return prefix + "homeRegion" }, *s.HomeRegion, false)
 	}
 	if s.NamePrefix != nil {
-		if !apigenRe1().MatchString(*s.NamePrefix) {
-			v.Pattern(prefix+"namePrefix", *s.NamePrefix, "[\\.\\-_A-Za-z0-9]+")
-		}
-		if awsapi.StringLength(*s.NamePrefix) < 1 {
-			v.MinLength(prefix+"namePrefix", *s.NamePrefix, 1)
-		}
-		if awsapi.StringLength(*s.NamePrefix) > 64 {
-			v.MaxLength(prefix+"namePrefix", *s.NamePrefix, 64)
-		}
+		apigenCheckEndpointName(v, func() string { return prefix + "namePrefix" }, *s.NamePrefix, false)
 	}
 }
 
@@ -1292,31 +841,13 @@ func (s *ListEventBusesInput) Validate() error {
 
 func (s *ListEventBusesInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.Limit != nil {
-		if *s.Limit < 1 {
-			v.MinValue(prefix+"limit", *s.Limit, "1")
-		}
-		if *s.Limit > 100 {
-			v.MaxValue(prefix+"limit", *s.Limit, "100")
-		}
+		apigenCheckLimitMax100(v, func() string { return prefix + "limit" }, *s.Limit, false)
 	}
 	if s.NextToken != nil {
-		if awsapi.StringLength(*s.NextToken) < 1 {
-			v.MinLength(prefix+"nextToken", *s.NextToken, 1)
-		}
-		if awsapi.StringLength(*s.NextToken) > 2048 {
-			v.MaxLength(prefix+"nextToken", *s.NextToken, 2048)
-		}
+		apigenCheckNextToken(v, func() string { return prefix + "nextToken" }, *s.NextToken, false)
 	}
 	if s.NamePrefix != nil {
-		if !apigenRe11().MatchString(*s.NamePrefix) {
-			v.Pattern(prefix+"namePrefix", *s.NamePrefix, "[/\\.\\-_A-Za-z0-9]+")
-		}
-		if awsapi.StringLength(*s.NamePrefix) < 1 {
-			v.MinLength(prefix+"namePrefix", *s.NamePrefix, 1)
-		}
-		if awsapi.StringLength(*s.NamePrefix) > 256 {
-			v.MaxLength(prefix+"namePrefix", *s.NamePrefix, 256)
-		}
+		apigenCheckEventBusName(v, func() string { return prefix + "namePrefix" }, *s.NamePrefix, false)
 	}
 }
 
@@ -1332,31 +863,13 @@ func (s *ListEventSourcesInput) Validate() error {
 
 func (s *ListEventSourcesInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.Limit != nil {
-		if *s.Limit < 1 {
-			v.MinValue(prefix+"limit", *s.Limit, "1")
-		}
-		if *s.Limit > 100 {
-			v.MaxValue(prefix+"limit", *s.Limit, "100")
-		}
+		apigenCheckLimitMax100(v, func() string { return prefix + "limit" }, *s.Limit, false)
 	}
 	if s.NextToken != nil {
-		if awsapi.StringLength(*s.NextToken) < 1 {
-			v.MinLength(prefix+"nextToken", *s.NextToken, 1)
-		}
-		if awsapi.StringLength(*s.NextToken) > 2048 {
-			v.MaxLength(prefix+"nextToken", *s.NextToken, 2048)
-		}
+		apigenCheckNextToken(v, func() string { return prefix + "nextToken" }, *s.NextToken, false)
 	}
 	if s.NamePrefix != nil {
-		if !apigenRe11().MatchString(*s.NamePrefix) {
-			v.Pattern(prefix+"namePrefix", *s.NamePrefix, "[/\\.\\-_A-Za-z0-9]+")
-		}
-		if awsapi.StringLength(*s.NamePrefix) < 1 {
-			v.MinLength(prefix+"namePrefix", *s.NamePrefix, 1)
-		}
-		if awsapi.StringLength(*s.NamePrefix) > 256 {
-			v.MaxLength(prefix+"namePrefix", *s.NamePrefix, 256)
-		}
+		apigenCheckEventSourceNamePrefix(v, func() string { return prefix + "namePrefix" }, *s.NamePrefix, false)
 	}
 }
 
@@ -1372,33 +885,15 @@ func (s *ListPartnerEventSourceAccountsInput) Validate() error {
 
 func (s *ListPartnerEventSourceAccountsInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.Limit != nil {
-		if *s.Limit < 1 {
-			v.MinValue(prefix+"limit", *s.Limit, "1")
-		}
-		if *s.Limit > 100 {
-			v.MaxValue(prefix+"limit", *s.Limit, "100")
-		}
+		apigenCheckLimitMax100(v, func() string { return prefix + "limit" }, *s.Limit, false)
 	}
 	if s.NextToken != nil {
-		if awsapi.StringLength(*s.NextToken) < 1 {
-			v.MinLength(prefix+"nextToken", *s.NextToken, 1)
-		}
-		if awsapi.StringLength(*s.NextToken) > 2048 {
-			v.MaxLength(prefix+"nextToken", *s.NextToken, 2048)
-		}
+		apigenCheckNextToken(v, func() string { return prefix + "nextToken" }, *s.NextToken, false)
 	}
 	if s.EventSourceName == nil {
 		v.Null(prefix + "eventSourceName")
 	} else {
-		if !apigenRe13().MatchString(*s.EventSourceName) {
-			v.Pattern(prefix+"eventSourceName", *s.EventSourceName, "aws\\.partner(/[\\.\\-_A-Za-z0-9]+){2,}")
-		}
-		if awsapi.StringLength(*s.EventSourceName) < 1 {
-			v.MinLength(prefix+"eventSourceName", *s.EventSourceName, 1)
-		}
-		if awsapi.StringLength(*s.EventSourceName) > 256 {
-			v.MaxLength(prefix+"eventSourceName", *s.EventSourceName, 256)
-		}
+		apigenCheckEventSourceName(v, func() string { return prefix + "eventSourceName" }, *s.EventSourceName, false)
 	}
 }
 
@@ -1414,33 +909,15 @@ func (s *ListPartnerEventSourcesInput) Validate() error {
 
 func (s *ListPartnerEventSourcesInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.Limit != nil {
-		if *s.Limit < 1 {
-			v.MinValue(prefix+"limit", *s.Limit, "1")
-		}
-		if *s.Limit > 100 {
-			v.MaxValue(prefix+"limit", *s.Limit, "100")
-		}
+		apigenCheckLimitMax100(v, func() string { return prefix + "limit" }, *s.Limit, false)
 	}
 	if s.NextToken != nil {
-		if awsapi.StringLength(*s.NextToken) < 1 {
-			v.MinLength(prefix+"nextToken", *s.NextToken, 1)
-		}
-		if awsapi.StringLength(*s.NextToken) > 2048 {
-			v.MaxLength(prefix+"nextToken", *s.NextToken, 2048)
-		}
+		apigenCheckNextToken(v, func() string { return prefix + "nextToken" }, *s.NextToken, false)
 	}
 	if s.NamePrefix == nil {
 		v.Null(prefix + "namePrefix")
 	} else {
-		if !apigenRe20().MatchString(*s.NamePrefix) {
-			v.Pattern(prefix+"namePrefix", *s.NamePrefix, "aws\\.partner/[\\.\\-_A-Za-z0-9]+/[/\\.\\-_A-Za-z0-9]*")
-		}
-		if awsapi.StringLength(*s.NamePrefix) < 1 {
-			v.MinLength(prefix+"namePrefix", *s.NamePrefix, 1)
-		}
-		if awsapi.StringLength(*s.NamePrefix) > 256 {
-			v.MaxLength(prefix+"namePrefix", *s.NamePrefix, 256)
-		}
+		apigenCheckPartnerEventSourceNamePrefix(v, func() string { return prefix + "namePrefix" }, *s.NamePrefix, false)
 	}
 }
 
@@ -1456,31 +933,13 @@ func (s *ListReplaysInput) Validate() error {
 
 func (s *ListReplaysInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.Limit != nil {
-		if *s.Limit < 1 {
-			v.MinValue(prefix+"limit", *s.Limit, "1")
-		}
-		if *s.Limit > 100 {
-			v.MaxValue(prefix+"limit", *s.Limit, "100")
-		}
+		apigenCheckLimitMax100(v, func() string { return prefix + "limit" }, *s.Limit, false)
 	}
 	if s.NextToken != nil {
-		if awsapi.StringLength(*s.NextToken) < 1 {
-			v.MinLength(prefix+"nextToken", *s.NextToken, 1)
-		}
-		if awsapi.StringLength(*s.NextToken) > 2048 {
-			v.MaxLength(prefix+"nextToken", *s.NextToken, 2048)
-		}
+		apigenCheckNextToken(v, func() string { return prefix + "nextToken" }, *s.NextToken, false)
 	}
 	if s.EventSourceArn != nil {
-		if !apigenRe7().MatchString(*s.EventSourceArn) {
-			v.Pattern(prefix+"eventSourceArn", *s.EventSourceArn, "^arn:aws([a-z]|\\-)*:events:([a-z]|\\d|\\-)*:([0-9]{12})?:.+\\/.+$")
-		}
-		if awsapi.StringLength(*s.EventSourceArn) < 1 {
-			v.MinLength(prefix+"eventSourceArn", *s.EventSourceArn, 1)
-		}
-		if awsapi.StringLength(*s.EventSourceArn) > 1600 {
-			v.MaxLength(prefix+"eventSourceArn", *s.EventSourceArn, 1600)
-		}
+		apigenCheckArchiveArn(v, func() string { return prefix + "eventSourceArn" }, *s.EventSourceArn, false)
 	}
 	if s.State != "" {
 		if !ReplayState(s.State).apigenKnown() {
@@ -1488,15 +947,7 @@ func (s *ListReplaysInput) apigenValidate(v *awsapi.ValidationErrors, prefix str
 		}
 	}
 	if s.NamePrefix != nil {
-		if !apigenRe1().MatchString(*s.NamePrefix) {
-			v.Pattern(prefix+"namePrefix", *s.NamePrefix, "[\\.\\-_A-Za-z0-9]+")
-		}
-		if awsapi.StringLength(*s.NamePrefix) < 1 {
-			v.MinLength(prefix+"namePrefix", *s.NamePrefix, 1)
-		}
-		if awsapi.StringLength(*s.NamePrefix) > 64 {
-			v.MaxLength(prefix+"namePrefix", *s.NamePrefix, 64)
-		}
+		apigenCheckReplayName(v, func() string { return prefix + "namePrefix" }, *s.NamePrefix, false)
 	}
 }
 
@@ -1512,41 +963,18 @@ func (s *ListRuleNamesByTargetInput) Validate() error {
 
 func (s *ListRuleNamesByTargetInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.Limit != nil {
-		if *s.Limit < 1 {
-			v.MinValue(prefix+"limit", *s.Limit, "1")
-		}
-		if *s.Limit > 100 {
-			v.MaxValue(prefix+"limit", *s.Limit, "100")
-		}
+		apigenCheckLimitMax100(v, func() string { return prefix + "limit" }, *s.Limit, false)
 	}
 	if s.NextToken != nil {
-		if awsapi.StringLength(*s.NextToken) < 1 {
-			v.MinLength(prefix+"nextToken", *s.NextToken, 1)
-		}
-		if awsapi.StringLength(*s.NextToken) > 2048 {
-			v.MaxLength(prefix+"nextToken", *s.NextToken, 2048)
-		}
+		apigenCheckNextToken(v, func() string { return prefix + "nextToken" }, *s.NextToken, false)
 	}
 	if s.EventBusName != nil {
-		if !apigenRe8().MatchString(*s.EventBusName) {
-			v.Pattern(prefix+"eventBusName", *s.EventBusName, "(arn:aws[\\w-]*:events:[a-z]+-[a-z]+-[\\w-]+:[0-9]{12}:event-bus\\/)?[/\\.\\-_A-Za-z0-9]+")
-		}
-		if awsapi.StringLength(*s.EventBusName) < 1 {
-			v.MinLength(prefix+"eventBusName", *s.EventBusName, 1)
-		}
-		if awsapi.StringLength(*s.EventBusName) > 1600 {
-			v.MaxLength(prefix+"eventBusName", *s.EventBusName, 1600)
-		}
+		apigenCheckEventBusNameOrArn(v, func() string { return prefix + "eventBusName" }, *s.EventBusName, false)
 	}
 	if s.TargetArn == nil {
 		v.Null(prefix + "targetArn")
 	} else {
-		if awsapi.StringLength(*s.TargetArn) < 1 {
-			v.MinLength(prefix+"targetArn", *s.TargetArn, 1)
-		}
-		if awsapi.StringLength(*s.TargetArn) > 1600 {
-			v.MaxLength(prefix+"targetArn", *s.TargetArn, 1600)
-		}
+		apigenCheckTargetArn(v, func() string { return prefix + "targetArn" }, *s.TargetArn, false)
 	}
 }
 
@@ -1562,42 +990,16 @@ func (s *ListRulesInput) Validate() error {
 
 func (s *ListRulesInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.Limit != nil {
-		if *s.Limit < 1 {
-			v.MinValue(prefix+"limit", *s.Limit, "1")
-		}
-		if *s.Limit > 100 {
-			v.MaxValue(prefix+"limit", *s.Limit, "100")
-		}
+		apigenCheckLimitMax100(v, func() string { return prefix + "limit" }, *s.Limit, false)
 	}
 	if s.NextToken != nil {
-		if awsapi.StringLength(*s.NextToken) < 1 {
-			v.MinLength(prefix+"nextToken", *s.NextToken, 1)
-		}
-		if awsapi.StringLength(*s.NextToken) > 2048 {
-			v.MaxLength(prefix+"nextToken", *s.NextToken, 2048)
-		}
+		apigenCheckNextToken(v, func() string { return prefix + "nextToken" }, *s.NextToken, false)
 	}
 	if s.EventBusName != nil {
-		if !apigenRe8().MatchString(*s.EventBusName) {
-			v.Pattern(prefix+"eventBusName", *s.EventBusName, "(arn:aws[\\w-]*:events:[a-z]+-[a-z]+-[\\w-]+:[0-9]{12}:event-bus\\/)?[/\\.\\-_A-Za-z0-9]+")
-		}
-		if awsapi.StringLength(*s.EventBusName) < 1 {
-			v.MinLength(prefix+"eventBusName", *s.EventBusName, 1)
-		}
-		if awsapi.StringLength(*s.EventBusName) > 1600 {
-			v.MaxLength(prefix+"eventBusName", *s.EventBusName, 1600)
-		}
+		apigenCheckEventBusNameOrArn(v, func() string { return prefix + "eventBusName" }, *s.EventBusName, false)
 	}
 	if s.NamePrefix != nil {
-		if !apigenRe1().MatchString(*s.NamePrefix) {
-			v.Pattern(prefix+"namePrefix", *s.NamePrefix, "[\\.\\-_A-Za-z0-9]+")
-		}
-		if awsapi.StringLength(*s.NamePrefix) < 1 {
-			v.MinLength(prefix+"namePrefix", *s.NamePrefix, 1)
-		}
-		if awsapi.StringLength(*s.NamePrefix) > 64 {
-			v.MaxLength(prefix+"namePrefix", *s.NamePrefix, 64)
-		}
+		apigenCheckRuleName(v, func() string { return prefix + "namePrefix" }, *s.NamePrefix, false)
 	}
 }
 
@@ -1615,12 +1017,7 @@ func (s *ListTagsForResourceInput) apigenValidate(v *awsapi.ValidationErrors, pr
 	if s.ResourceARN == nil {
 		v.Null(prefix + "resourceARN")
 	} else {
-		if awsapi.StringLength(*s.ResourceARN) < 1 {
-			v.MinLength(prefix+"resourceARN", *s.ResourceARN, 1)
-		}
-		if awsapi.StringLength(*s.ResourceARN) > 1600 {
-			v.MaxLength(prefix+"resourceARN", *s.ResourceARN, 1600)
-		}
+		apigenCheckArn(v, func() string { return prefix + "resourceARN" }, *s.ResourceARN, false)
 	}
 }
 
@@ -1636,44 +1033,18 @@ func (s *ListTargetsByRuleInput) Validate() error {
 
 func (s *ListTargetsByRuleInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.Limit != nil {
-		if *s.Limit < 1 {
-			v.MinValue(prefix+"limit", *s.Limit, "1")
-		}
-		if *s.Limit > 100 {
-			v.MaxValue(prefix+"limit", *s.Limit, "100")
-		}
+		apigenCheckLimitMax100(v, func() string { return prefix + "limit" }, *s.Limit, false)
 	}
 	if s.NextToken != nil {
-		if awsapi.StringLength(*s.NextToken) < 1 {
-			v.MinLength(prefix+"nextToken", *s.NextToken, 1)
-		}
-		if awsapi.StringLength(*s.NextToken) > 2048 {
-			v.MaxLength(prefix+"nextToken", *s.NextToken, 2048)
-		}
+		apigenCheckNextToken(v, func() string { return prefix + "nextToken" }, *s.NextToken, false)
 	}
 	if s.EventBusName != nil {
-		if !apigenRe8().MatchString(*s.EventBusName) {
-			v.Pattern(prefix+"eventBusName", *s.EventBusName, "(arn:aws[\\w-]*:events:[a-z]+-[a-z]+-[\\w-]+:[0-9]{12}:event-bus\\/)?[/\\.\\-_A-Za-z0-9]+")
-		}
-		if awsapi.StringLength(*s.EventBusName) < 1 {
-			v.MinLength(prefix+"eventBusName", *s.EventBusName, 1)
-		}
-		if awsapi.StringLength(*s.EventBusName) > 1600 {
-			v.MaxLength(prefix+"eventBusName", *s.EventBusName, 1600)
-		}
+		apigenCheckEventBusNameOrArn(v, func() string { return prefix + "eventBusName" }, *s.EventBusName, false)
 	}
 	if s.Rule == nil {
 		v.Null(prefix + "rule")
 	} else {
-		if !apigenRe1().MatchString(*s.Rule) {
-			v.Pattern(prefix+"rule", *s.Rule, "[\\.\\-_A-Za-z0-9]+")
-		}
-		if awsapi.StringLength(*s.Rule) < 1 {
-			v.MinLength(prefix+"rule", *s.Rule, 1)
-		}
-		if awsapi.StringLength(*s.Rule) > 64 {
-			v.MaxLength(prefix+"rule", *s.Rule, 64)
-		}
+		apigenCheckRuleName(v, func() string { return prefix + "rule" }, *s.Rule, false)
 	}
 }
 
@@ -1689,15 +1060,7 @@ func (s *PutEventsInput) Validate() error {
 
 func (s *PutEventsInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.EndpointId != nil {
-		if !apigenRe21().MatchString(*s.EndpointId) {
-			v.Pattern(prefix+"endpointId", *s.EndpointId, "^[A-Za-z0-9\\-]+[\\.][A-Za-z0-9\\-]+$")
-		}
-		if awsapi.StringLength(*s.EndpointId) < 1 {
-			v.MinLength(prefix+"endpointId", *s.EndpointId, 1)
-		}
-		if awsapi.StringLength(*s.EndpointId) > 50 {
-			v.MaxLength(prefix+"endpointId", *s.EndpointId, 50)
-		}
+		apigenCheckEndpointId(v, func() string { return prefix + "endpointId" }, *s.EndpointId, false)
 	}
 	if s.Entries == nil {
 		v.Null(prefix + "entries")
@@ -1755,48 +1118,16 @@ func (s *PutPermissionInput) apigenValidate(v *awsapi.ValidationErrors, prefix s
 		s.Condition.apigenValidate(v, prefix+"condition.")
 	}
 	if s.StatementId != nil {
-		if !apigenRe14().MatchString(*s.StatementId) {
-			v.Pattern(prefix+"statementId", *s.StatementId, "[a-zA-Z0-9-_]+")
-		}
-		if awsapi.StringLength(*s.StatementId) < 1 {
-			v.MinLength(prefix+"statementId", *s.StatementId, 1)
-		}
-		if awsapi.StringLength(*s.StatementId) > 64 {
-			v.MaxLength(prefix+"statementId", *s.StatementId, 64)
-		}
+		apigenCheckStatementId(v, func() string { return prefix + "statementId" }, *s.StatementId, false)
 	}
 	if s.Principal != nil {
-		if !apigenRe22().MatchString(*s.Principal) {
-			v.Pattern(prefix+"principal", *s.Principal, "(\\d{12}|\\*)")
-		}
-		if awsapi.StringLength(*s.Principal) < 1 {
-			v.MinLength(prefix+"principal", *s.Principal, 1)
-		}
-		if awsapi.StringLength(*s.Principal) > 12 {
-			v.MaxLength(prefix+"principal", *s.Principal, 12)
-		}
+		apigenCheckPrincipal(v, func() string { return prefix + "principal" }, *s.Principal, false)
 	}
 	if s.Action != nil {
-		if !apigenRe23().MatchString(*s.Action) {
-			v.Pattern(prefix+"action", *s.Action, "events:[a-zA-Z]+")
-		}
-		if awsapi.StringLength(*s.Action) < 1 {
-			v.MinLength(prefix+"action", *s.Action, 1)
-		}
-		if awsapi.StringLength(*s.Action) > 64 {
-			v.MaxLength(prefix+"action", *s.Action, 64)
-		}
+		apigenCheckAction(v, func() string { return prefix + "action" }, *s.Action, false)
 	}
 	if s.EventBusName != nil {
-		if !apigenRe1().MatchString(*s.EventBusName) {
-			v.Pattern(prefix+"eventBusName", *s.EventBusName, "[\\.\\-_A-Za-z0-9]+")
-		}
-		if awsapi.StringLength(*s.EventBusName) < 1 {
-			v.MinLength(prefix+"eventBusName", *s.EventBusName, 1)
-		}
-		if awsapi.StringLength(*s.EventBusName) > 256 {
-			v.MaxLength(prefix+"eventBusName", *s.EventBusName, 256)
-		}
+		apigenCheckNonPartnerEventBusName(v, func() string { return prefix + "eventBusName" }, *s.EventBusName, false)
 	}
 }
 
@@ -1812,15 +1143,7 @@ func (s *PutRuleInput) Validate() error {
 
 func (s *PutRuleInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.EventBusName != nil {
-		if !apigenRe8().MatchString(*s.EventBusName) {
-			v.Pattern(prefix+"eventBusName", *s.EventBusName, "(arn:aws[\\w-]*:events:[a-z]+-[a-z]+-[\\w-]+:[0-9]{12}:event-bus\\/)?[/\\.\\-_A-Za-z0-9]+")
-		}
-		if awsapi.StringLength(*s.EventBusName) < 1 {
-			v.MinLength(prefix+"eventBusName", *s.EventBusName, 1)
-		}
-		if awsapi.StringLength(*s.EventBusName) > 1600 {
-			v.MaxLength(prefix+"eventBusName", *s.EventBusName, 1600)
-		}
+		apigenCheckEventBusNameOrArn(v, func() string { return prefix + "eventBusName" }, *s.EventBusName, false)
 	}
 	if s.Tags != nil {
 		for i0 := range s.Tags {
@@ -1828,12 +1151,7 @@ func (s *PutRuleInput) apigenValidate(v *awsapi.ValidationErrors, prefix string)
 		}
 	}
 	if s.RoleArn != nil {
-		if awsapi.StringLength(*s.RoleArn) < 1 {
-			v.MinLength(prefix+"roleArn", *s.RoleArn, 1)
-		}
-		if awsapi.StringLength(*s.RoleArn) > 1600 {
-			v.MaxLength(prefix+"roleArn", *s.RoleArn, 1600)
-		}
+		apigenCheckRoleArn(v, func() string { return prefix + "roleArn" }, *s.RoleArn, false)
 	}
 	if s.Description != nil {
 		if awsapi.StringLength(*s.Description) > 512 {
@@ -1858,15 +1176,7 @@ func (s *PutRuleInput) apigenValidate(v *awsapi.ValidationErrors, prefix string)
 	if s.Name == nil {
 		v.Null(prefix + "name")
 	} else {
-		if !apigenRe1().MatchString(*s.Name) {
-			v.Pattern(prefix+"name", *s.Name, "[\\.\\-_A-Za-z0-9]+")
-		}
-		if awsapi.StringLength(*s.Name) < 1 {
-			v.MinLength(prefix+"name", *s.Name, 1)
-		}
-		if awsapi.StringLength(*s.Name) > 64 {
-			v.MaxLength(prefix+"name", *s.Name, 64)
-		}
+		apigenCheckRuleName(v, func() string { return prefix + "name" }, *s.Name, false)
 	}
 }
 
@@ -1895,28 +1205,12 @@ func (s *PutTargetsInput) apigenValidate(v *awsapi.ValidationErrors, prefix stri
 		}
 	}
 	if s.EventBusName != nil {
-		if !apigenRe8().MatchString(*s.EventBusName) {
-			v.Pattern(prefix+"eventBusName", *s.EventBusName, "(arn:aws[\\w-]*:events:[a-z]+-[a-z]+-[\\w-]+:[0-9]{12}:event-bus\\/)?[/\\.\\-_A-Za-z0-9]+")
-		}
-		if awsapi.StringLength(*s.EventBusName) < 1 {
-			v.MinLength(prefix+"eventBusName", *s.EventBusName, 1)
-		}
-		if awsapi.StringLength(*s.EventBusName) > 1600 {
-			v.MaxLength(prefix+"eventBusName", *s.EventBusName, 1600)
-		}
+		apigenCheckEventBusNameOrArn(v, func() string { return prefix + "eventBusName" }, *s.EventBusName, false)
 	}
 	if s.Rule == nil {
 		v.Null(prefix + "rule")
 	} else {
-		if !apigenRe1().MatchString(*s.Rule) {
-			v.Pattern(prefix+"rule", *s.Rule, "[\\.\\-_A-Za-z0-9]+")
-		}
-		if awsapi.StringLength(*s.Rule) < 1 {
-			v.MinLength(prefix+"rule", *s.Rule, 1)
-		}
-		if awsapi.StringLength(*s.Rule) > 64 {
-			v.MaxLength(prefix+"rule", *s.Rule, 64)
-		}
+		apigenCheckRuleName(v, func() string { return prefix + "rule" }, *s.Rule, false)
 	}
 }
 
@@ -1932,26 +1226,10 @@ func (s *RemovePermissionInput) Validate() error {
 
 func (s *RemovePermissionInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.EventBusName != nil {
-		if !apigenRe1().MatchString(*s.EventBusName) {
-			v.Pattern(prefix+"eventBusName", *s.EventBusName, "[\\.\\-_A-Za-z0-9]+")
-		}
-		if awsapi.StringLength(*s.EventBusName) < 1 {
-			v.MinLength(prefix+"eventBusName", *s.EventBusName, 1)
-		}
-		if awsapi.StringLength(*s.EventBusName) > 256 {
-			v.MaxLength(prefix+"eventBusName", *s.EventBusName, 256)
-		}
+		apigenCheckNonPartnerEventBusName(v, func() string { return prefix + "eventBusName" }, *s.EventBusName, false)
 	}
 	if s.StatementId != nil {
-		if !apigenRe14().MatchString(*s.StatementId) {
-			v.Pattern(prefix+"statementId", *s.StatementId, "[a-zA-Z0-9-_]+")
-		}
-		if awsapi.StringLength(*s.StatementId) < 1 {
-			v.MinLength(prefix+"statementId", *s.StatementId, 1)
-		}
-		if awsapi.StringLength(*s.StatementId) > 64 {
-			v.MaxLength(prefix+"statementId", *s.StatementId, 64)
-		}
+		apigenCheckStatementId(v, func() string { return prefix + "statementId" }, *s.StatementId, false)
 	}
 }
 
@@ -1983,28 +1261,12 @@ func (s *RemoveTargetsInput) apigenValidate(v *awsapi.ValidationErrors, prefix s
 		}
 	}
 	if s.EventBusName != nil {
-		if !apigenRe8().MatchString(*s.EventBusName) {
-			v.Pattern(prefix+"eventBusName", *s.EventBusName, "(arn:aws[\\w-]*:events:[a-z]+-[a-z]+-[\\w-]+:[0-9]{12}:event-bus\\/)?[/\\.\\-_A-Za-z0-9]+")
-		}
-		if awsapi.StringLength(*s.EventBusName) < 1 {
-			v.MinLength(prefix+"eventBusName", *s.EventBusName, 1)
-		}
-		if awsapi.StringLength(*s.EventBusName) > 1600 {
-			v.MaxLength(prefix+"eventBusName", *s.EventBusName, 1600)
-		}
+		apigenCheckEventBusNameOrArn(v, func() string { return prefix + "eventBusName" }, *s.EventBusName, false)
 	}
 	if s.Rule == nil {
 		v.Null(prefix + "rule")
 	} else {
-		if !apigenRe1().MatchString(*s.Rule) {
-			v.Pattern(prefix+"rule", *s.Rule, "[\\.\\-_A-Za-z0-9]+")
-		}
-		if awsapi.StringLength(*s.Rule) < 1 {
-			v.MinLength(prefix+"rule", *s.Rule, 1)
-		}
-		if awsapi.StringLength(*s.Rule) > 64 {
-			v.MaxLength(prefix+"rule", *s.Rule, 64)
-		}
+		apigenCheckRuleName(v, func() string { return prefix + "rule" }, *s.Rule, false)
 	}
 }
 
@@ -2033,36 +1295,15 @@ func (s *StartReplayInput) apigenValidate(v *awsapi.ValidationErrors, prefix str
 	if s.EventSourceArn == nil {
 		v.Null(prefix + "eventSourceArn")
 	} else {
-		if !apigenRe7().MatchString(*s.EventSourceArn) {
-			v.Pattern(prefix+"eventSourceArn", *s.EventSourceArn, "^arn:aws([a-z]|\\-)*:events:([a-z]|\\d|\\-)*:([0-9]{12})?:.+\\/.+$")
-		}
-		if awsapi.StringLength(*s.EventSourceArn) < 1 {
-			v.MinLength(prefix+"eventSourceArn", *s.EventSourceArn, 1)
-		}
-		if awsapi.StringLength(*s.EventSourceArn) > 1600 {
-			v.MaxLength(prefix+"eventSourceArn", *s.EventSourceArn, 1600)
-		}
+		apigenCheckArchiveArn(v, func() string { return prefix + "eventSourceArn" }, *s.EventSourceArn, false)
 	}
 	if s.Description != nil {
-		if !apigenRe16().MatchString(*s.Description) {
-			v.Pattern(prefix+"description", *s.Description, ".*")
-		}
-		if awsapi.StringLength(*s.Description) > 512 {
-			v.MaxLength(prefix+"description", *s.Description, 512)
-		}
+		apigenCheckReplayDescription(v, func() string { return prefix + "description" }, *s.Description, false)
 	}
 	if s.ReplayName == nil {
 		v.Null(prefix + "replayName")
 	} else {
-		if !apigenRe1().MatchString(*s.ReplayName) {
-			v.Pattern(prefix+"replayName", *s.ReplayName, "[\\.\\-_A-Za-z0-9]+")
-		}
-		if awsapi.StringLength(*s.ReplayName) < 1 {
-			v.MinLength(prefix+"replayName", *s.ReplayName, 1)
-		}
-		if awsapi.StringLength(*s.ReplayName) > 64 {
-			v.MaxLength(prefix+"replayName", *s.ReplayName, 64)
-		}
+		apigenCheckReplayName(v, func() string { return prefix + "replayName" }, *s.ReplayName, false)
 	}
 }
 
@@ -2087,12 +1328,7 @@ func (s *TagResourceInput) apigenValidate(v *awsapi.ValidationErrors, prefix str
 	if s.ResourceARN == nil {
 		v.Null(prefix + "resourceARN")
 	} else {
-		if awsapi.StringLength(*s.ResourceARN) < 1 {
-			v.MinLength(prefix+"resourceARN", *s.ResourceARN, 1)
-		}
-		if awsapi.StringLength(*s.ResourceARN) > 1600 {
-			v.MaxLength(prefix+"resourceARN", *s.ResourceARN, 1600)
-		}
+		apigenCheckArn(v, func() string { return prefix + "resourceARN" }, *s.ResourceARN, false)
 	}
 }
 
@@ -2143,12 +1379,7 @@ func (s *UntagResourceInput) apigenValidate(v *awsapi.ValidationErrors, prefix s
 	if s.ResourceARN == nil {
 		v.Null(prefix + "resourceARN")
 	} else {
-		if awsapi.StringLength(*s.ResourceARN) < 1 {
-			v.MinLength(prefix+"resourceARN", *s.ResourceARN, 1)
-		}
-		if awsapi.StringLength(*s.ResourceARN) > 1600 {
-			v.MaxLength(prefix+"resourceARN", *s.ResourceARN, 1600)
-		}
+		apigenCheckArn(v, func() string { return prefix + "resourceARN" }, *s.ResourceARN, false)
 	}
 }
 
@@ -2174,47 +1405,18 @@ func (s *UpdateApiDestinationInput) apigenValidate(v *awsapi.ValidationErrors, p
 		}
 	}
 	if s.InvocationEndpoint != nil {
-		if !apigenRe15().MatchString(*s.InvocationEndpoint) {
-			v.Pattern(prefix+"invocationEndpoint", *s.InvocationEndpoint, "^((%!{(BADINDEX)2}|[-()_.!~*';/?:@\\x26=+$,A-Za-z0-9])+)([).!';/?:,])?$")
-		}
-		if awsapi.StringLength(*s.InvocationEndpoint) < 1 {
-			v.MinLength(prefix+"invocationEndpoint", *s.InvocationEndpoint, 1)
-		}
-		if awsapi.StringLength(*s.InvocationEndpoint) > 2048 {
-			v.MaxLength(prefix+"invocationEndpoint", *s.InvocationEndpoint, 2048)
-		}
+		apigenCheckHttpsEndpoint(v, func() string { return prefix + "invocationEndpoint" }, *s.InvocationEndpoint, false)
 	}
 	if s.ConnectionArn != nil {
-		if !apigenRe3().MatchString(*s.ConnectionArn) {
-			v.Pattern(prefix+"connectionArn", *s.ConnectionArn, "^arn:aws([a-z]|\\-)*:events:([a-z]|\\d|\\-)*:([0-9]{12})?:connection\\/[\\.\\-_A-Za-z0-9]+\\/[\\-A-Za-z0-9]+$")
-		}
-		if awsapi.StringLength(*s.ConnectionArn) < 1 {
-			v.MinLength(prefix+"connectionArn", *s.ConnectionArn, 1)
-		}
-		if awsapi.StringLength(*s.ConnectionArn) > 1600 {
-			v.MaxLength(prefix+"connectionArn", *s.ConnectionArn, 1600)
-		}
+		apigenCheckConnectionArn(v, func() string { return prefix + "connectionArn" }, *s.ConnectionArn, false)
 	}
 	if s.Description != nil {
-		if !apigenRe16().MatchString(*s.Description) {
-			v.Pattern(prefix+"description", *s.Description, ".*")
-		}
-		if awsapi.StringLength(*s.Description) > 512 {
-			v.MaxLength(prefix+"description", *s.Description, 512)
-		}
+		apigenCheckApiDestinationDescription(v, func() string { return prefix + "description" }, *s.Description, false)
 	}
 	if s.Name == nil {
 		v.Null(prefix + "name")
 	} else {
-		if !apigenRe1().MatchString(*s.Name) {
-			v.Pattern(prefix+"name", *s.Name, "[\\.\\-_A-Za-z0-9]+")
-		}
-		if awsapi.StringLength(*s.Name) < 1 {
-			v.MinLength(prefix+"name", *s.Name, 1)
-		}
-		if awsapi.StringLength(*s.Name) > 64 {
-			v.MaxLength(prefix+"name", *s.Name, 64)
-		}
+		apigenCheckApiDestinationName(v, func() string { return prefix + "name" }, *s.Name, false)
 	}
 }
 
@@ -2230,12 +1432,7 @@ func (s *UpdateArchiveInput) Validate() error {
 
 func (s *UpdateArchiveInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.KmsKeyIdentifier != nil {
-		if !apigenRe17().MatchString(*s.KmsKeyIdentifier) {
-			v.Pattern(prefix+"kmsKeyIdentifier", *s.KmsKeyIdentifier, "^[a-zA-Z0-9_\\-/:]*$")
-		}
-		if awsapi.StringLength(*s.KmsKeyIdentifier) > 2048 {
-			v.MaxLength(prefix+"kmsKeyIdentifier", *s.KmsKeyIdentifier, 2048)
-		}
+		apigenCheckKmsKeyIdentifier(v, func() string { return prefix + "kmsKeyIdentifier" }, *s.KmsKeyIdentifier, false)
 	}
 	if s.RetentionDays != nil {
 		if *s.RetentionDays < 0 {
@@ -2248,25 +1445,12 @@ func (s *UpdateArchiveInput) apigenValidate(v *awsapi.ValidationErrors, prefix s
 		}
 	}
 	if s.Description != nil {
-		if !apigenRe16().MatchString(*s.Description) {
-			v.Pattern(prefix+"description", *s.Description, ".*")
-		}
-		if awsapi.StringLength(*s.Description) > 512 {
-			v.MaxLength(prefix+"description", *s.Description, 512)
-		}
+		apigenCheckArchiveDescription(v, func() string { return prefix + "description" }, *s.Description, false)
 	}
 	if s.ArchiveName == nil {
 		v.Null(prefix + "archiveName")
 	} else {
-		if !apigenRe1().MatchString(*s.ArchiveName) {
-			v.Pattern(prefix+"archiveName", *s.ArchiveName, "[\\.\\-_A-Za-z0-9]+")
-		}
-		if awsapi.StringLength(*s.ArchiveName) < 1 {
-			v.MinLength(prefix+"archiveName", *s.ArchiveName, 1)
-		}
-		if awsapi.StringLength(*s.ArchiveName) > 48 {
-			v.MaxLength(prefix+"archiveName", *s.ArchiveName, 48)
-		}
+		apigenCheckArchiveName(v, func() string { return prefix + "archiveName" }, *s.ArchiveName, false)
 	}
 }
 
@@ -2282,12 +1466,7 @@ func (s *UpdateConnectionInput) Validate() error {
 
 func (s *UpdateConnectionInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.KmsKeyIdentifier != nil {
-		if !apigenRe17().MatchString(*s.KmsKeyIdentifier) {
-			v.Pattern(prefix+"kmsKeyIdentifier", *s.KmsKeyIdentifier, "^[a-zA-Z0-9_\\-/:]*$")
-		}
-		if awsapi.StringLength(*s.KmsKeyIdentifier) > 2048 {
-			v.MaxLength(prefix+"kmsKeyIdentifier", *s.KmsKeyIdentifier, 2048)
-		}
+		apigenCheckKmsKeyIdentifier(v, func() string { return prefix + "kmsKeyIdentifier" }, *s.KmsKeyIdentifier, false)
 	}
 	if s.InvocationConnectivityParameters != nil {
 		s.InvocationConnectivityParameters.apigenValidate(v, prefix+"invocationConnectivityParameters.")
@@ -2301,25 +1480,12 @@ func (s *UpdateConnectionInput) apigenValidate(v *awsapi.ValidationErrors, prefi
 		}
 	}
 	if s.Description != nil {
-		if !apigenRe16().MatchString(*s.Description) {
-			v.Pattern(prefix+"description", *s.Description, ".*")
-		}
-		if awsapi.StringLength(*s.Description) > 512 {
-			v.MaxLength(prefix+"description", *s.Description, 512)
-		}
+		apigenCheckConnectionDescription(v, func() string { return prefix + "description" }, *s.Description, false)
 	}
 	if s.Name == nil {
 		v.Null(prefix + "name")
 	} else {
-		if !apigenRe1().MatchString(*s.Name) {
-			v.Pattern(prefix+"name", *s.Name, "[\\.\\-_A-Za-z0-9]+")
-		}
-		if awsapi.StringLength(*s.Name) < 1 {
-			v.MinLength(prefix+"name", *s.Name, 1)
-		}
-		if awsapi.StringLength(*s.Name) > 64 {
-			v.MaxLength(prefix+"name", *s.Name, 64)
-		}
+		apigenCheckConnectionName(v, func() string { return prefix + "name" }, *s.Name, false)
 	}
 }
 
@@ -2335,15 +1501,7 @@ func (s *UpdateEndpointInput) Validate() error {
 
 func (s *UpdateEndpointInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.RoleArn != nil {
-		if !apigenRe18().MatchString(*s.RoleArn) {
-			v.Pattern(prefix+"roleArn", *s.RoleArn, "^arn:aws[a-z-]*:iam::\\d{12}:role\\/[\\w+=,.@/-]+$")
-		}
-		if awsapi.StringLength(*s.RoleArn) < 1 {
-			v.MinLength(prefix+"roleArn", *s.RoleArn, 1)
-		}
-		if awsapi.StringLength(*s.RoleArn) > 256 {
-			v.MaxLength(prefix+"roleArn", *s.RoleArn, 256)
-		}
+		apigenCheckIamRoleArn(v, func() string { return prefix + "roleArn" }, *s.RoleArn, false)
 	}
 	if s.EventBuses != nil {
 		if len(s.EventBuses) < 2 {
@@ -2363,25 +1521,12 @@ func (s *UpdateEndpointInput) apigenValidate(v *awsapi.ValidationErrors, prefix 
 		s.RoutingConfig.apigenValidate(v, prefix+"routingConfig.")
 	}
 	if s.Description != nil {
-		if !apigenRe16().MatchString(*s.Description) {
-			v.Pattern(prefix+"description", *s.Description, ".*")
-		}
-		if awsapi.StringLength(*s.Description) > 512 {
-			v.MaxLength(prefix+"description", *s.Description, 512)
-		}
+		apigenCheckEndpointDescription(v, func() string { return prefix + "description" }, *s.Description, false)
 	}
 	if s.Name == nil {
 		v.Null(prefix + "name")
 	} else {
-		if !apigenRe1().MatchString(*s.Name) {
-			v.Pattern(prefix+"name", *s.Name, "[\\.\\-_A-Za-z0-9]+")
-		}
-		if awsapi.StringLength(*s.Name) < 1 {
-			v.MinLength(prefix+"name", *s.Name, 1)
-		}
-		if awsapi.StringLength(*s.Name) > 64 {
-			v.MaxLength(prefix+"name", *s.Name, 64)
-		}
+		apigenCheckEndpointName(v, func() string { return prefix + "name" }, *s.Name, false)
 	}
 }
 
@@ -2408,34 +1553,16 @@ func (s *UpdateEventBusInput) apigenValidate(v *awsapi.ValidationErrors, prefix 
 		}
 	}
 	if s.KmsKeyIdentifier != nil {
-		if !apigenRe17().MatchString(*s.KmsKeyIdentifier) {
-			v.Pattern(prefix+"kmsKeyIdentifier", *s.KmsKeyIdentifier, "^[a-zA-Z0-9_\\-/:]*$")
-		}
-		if awsapi.StringLength(*s.KmsKeyIdentifier) > 2048 {
-			v.MaxLength(prefix+"kmsKeyIdentifier", *s.KmsKeyIdentifier, 2048)
-		}
+		apigenCheckKmsKeyIdentifier(v, func() string { return prefix + "kmsKeyIdentifier" }, *s.KmsKeyIdentifier, false)
 	}
 	if s.Name != nil {
-		if !apigenRe11().MatchString(*s.Name) {
-			v.Pattern(prefix+"name", *s.Name, "[/\\.\\-_A-Za-z0-9]+")
-		}
-		if awsapi.StringLength(*s.Name) < 1 {
-			v.MinLength(prefix+"name", *s.Name, 1)
-		}
-		if awsapi.StringLength(*s.Name) > 256 {
-			v.MaxLength(prefix+"name", *s.Name, 256)
-		}
+		apigenCheckEventBusName(v, func() string { return prefix + "name" }, *s.Name, false)
 	}
 }
 
 func (s *AppSyncParameters) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.GraphQLOperation != nil {
-		if awsapi.StringLength(*s.GraphQLOperation) < 1 {
-			v.MinLength(prefix+"graphQLOperation", awsapi.Sensitive{}, 1)
-		}
-		if awsapi.StringLength(*s.GraphQLOperation) > 1048576 {
-			v.MaxLength(prefix+"graphQLOperation", awsapi.Sensitive{}, 1048576)
-		}
+		apigenCheckGraphQLOperation(v, func() string { return prefix + "graphQLOperation" }, *s.GraphQLOperation, true)
 	}
 }
 
@@ -2461,30 +1588,15 @@ func (s *BatchParameters) apigenValidate(v *awsapi.ValidationErrors, prefix stri
 
 func (s *CapacityProviderStrategyItem) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.Base != nil {
-		if *s.Base < 0 {
-			v.MinValue(prefix+"base", *s.Base, "0")
-		}
-		if *s.Base > 100000 {
-			v.MaxValue(prefix+"base", *s.Base, "100000")
-		}
+		apigenCheckCapacityProviderStrategyItemBase(v, func() string { return prefix + "base" }, *s.Base, false)
 	}
 	if s.Weight != nil {
-		if *s.Weight < 0 {
-			v.MinValue(prefix+"weight", *s.Weight, "0")
-		}
-		if *s.Weight > 1000 {
-			v.MaxValue(prefix+"weight", *s.Weight, "1000")
-		}
+		apigenCheckCapacityProviderStrategyItemWeight(v, func() string { return prefix + "weight" }, *s.Weight, false)
 	}
 	if s.CapacityProvider == nil {
 		v.Null(prefix + "capacityProvider")
 	} else {
-		if awsapi.StringLength(*s.CapacityProvider) < 1 {
-			v.MinLength(prefix+"capacityProvider", *s.CapacityProvider, 1)
-		}
-		if awsapi.StringLength(*s.CapacityProvider) > 255 {
-			v.MaxLength(prefix+"capacityProvider", *s.CapacityProvider, 255)
-		}
+		apigenCheckCapacityProvider(v, func() string { return prefix + "capacityProvider" }, *s.CapacityProvider, false)
 	}
 }
 
@@ -2502,20 +1614,10 @@ func (s *Condition) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 
 func (s *ConnectionHeaderParameter) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.Value != nil {
-		if !apigenRe24().MatchString(*s.Value) {
-			v.Pattern(prefix+"value", awsapi.Sensitive{}, "^[ \\t]*[\\x20-\\x7E]+([ \\t]+[\\x20-\\x7E]+)*[ \\t]*$")
-		}
-		if awsapi.StringLength(*s.Value) > 512 {
-			v.MaxLength(prefix+"value", awsapi.Sensitive{}, 512)
-		}
+		apigenCheckHeaderValueSensitive(v, func() string { return prefix + "value" }, *s.Value, true)
 	}
 	if s.Key != nil {
-		if !apigenRe5().MatchString(*s.Key) {
-			v.Pattern(prefix+"key", *s.Key, "^[!#$%!&(MISSING)'*+-.^_`|~0-9a-zA-Z]+$")
-		}
-		if awsapi.StringLength(*s.Key) > 512 {
-			v.MaxLength(prefix+"key", *s.Key, 512)
-		}
+		apigenCheckHeaderKey(v, func() string { return prefix + "key" }, *s.Key, false)
 	}
 }
 
@@ -2545,20 +1647,10 @@ func (s *ConnectionHttpParameters) apigenValidate(v *awsapi.ValidationErrors, pr
 
 func (s *ConnectionQueryStringParameter) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.Value != nil {
-		if !apigenRe25().MatchString(*s.Value) {
-			v.Pattern(prefix+"value", awsapi.Sensitive{}, "[^\\x00-\\x09\\x0B\\x0C\\x0E-\\x1F\\x7F]+")
-		}
-		if awsapi.StringLength(*s.Value) > 512 {
-			v.MaxLength(prefix+"value", awsapi.Sensitive{}, 512)
-		}
+		apigenCheckQueryStringValueSensitive(v, func() string { return prefix + "value" }, *s.Value, true)
 	}
 	if s.Key != nil {
-		if !apigenRe6().MatchString(*s.Key) {
-			v.Pattern(prefix+"key", *s.Key, "[^\\x00-\\x1F\\x7F]+")
-		}
-		if awsapi.StringLength(*s.Key) > 512 {
-			v.MaxLength(prefix+"key", *s.Key, 512)
-		}
+		apigenCheckQueryStringKey(v, func() string { return prefix + "key" }, *s.Key, false)
 	}
 }
 
@@ -2566,12 +1658,7 @@ func (s *ConnectivityResourceConfigurationArn) apigenValidate(v *awsapi.Validati
 	if s.ResourceConfigurationArn == nil {
 		v.Null(prefix + "resourceConfigurationArn")
 	} else {
-		if !apigenRe26().MatchString(*s.ResourceConfigurationArn) {
-			v.Pattern(prefix+"resourceConfigurationArn", *s.ResourceConfigurationArn, "^(?:^arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:resourceconfiguration/rcfg-[0-9a-z]{17}$|^$)")
-		}
-		if awsapi.StringLength(*s.ResourceConfigurationArn) > 2048 {
-			v.MaxLength(prefix+"resourceConfigurationArn", *s.ResourceConfigurationArn, 2048)
-		}
+		apigenCheckResourceConfigurationArn(v, func() string { return prefix + "resourceConfigurationArn" }, *s.ResourceConfigurationArn, false)
 	}
 }
 
@@ -2587,28 +1674,12 @@ func (s *CreateConnectionApiKeyAuthRequestParameters) apigenValidate(v *awsapi.V
 	if s.ApiKeyValue == nil {
 		v.Null(prefix + "apiKeyValue")
 	} else {
-		if !apigenRe4().MatchString(*s.ApiKeyValue) {
-			v.Pattern(prefix+"apiKeyValue", awsapi.Sensitive{}, "^[ \\t]*[^\\x00-\\x1F:\\x7F]+([ \\t]+[^\\x00-\\x1F:\\x7F]+)*[ \\t]*$")
-		}
-		if awsapi.StringLength(*s.ApiKeyValue) < 1 {
-			v.MinLength(prefix+"apiKeyValue", awsapi.Sensitive{}, 1)
-		}
-		if awsapi.StringLength(*s.ApiKeyValue) > 512 {
-			v.MaxLength(prefix+"apiKeyValue", awsapi.Sensitive{}, 512)
-		}
+		apigenCheckAuthHeaderParametersSensitive(v, func() string { return prefix + "apiKeyValue" }, *s.ApiKeyValue, true)
 	}
 	if s.ApiKeyName == nil {
 		v.Null(prefix + "apiKeyName")
 	} else {
-		if !apigenRe4().MatchString(*s.ApiKeyName) {
-			v.Pattern(prefix+"apiKeyName", *s.ApiKeyName, "^[ \\t]*[^\\x00-\\x1F:\\x7F]+([ \\t]+[^\\x00-\\x1F:\\x7F]+)*[ \\t]*$")
-		}
-		if awsapi.StringLength(*s.ApiKeyName) < 1 {
-			v.MinLength(prefix+"apiKeyName", *s.ApiKeyName, 1)
-		}
-		if awsapi.StringLength(*s.ApiKeyName) > 512 {
-			v.MaxLength(prefix+"apiKeyName", *s.ApiKeyName, 512)
-		}
+		apigenCheckAuthHeaderParameters(v, func() string { return prefix + "apiKeyName" }, *s.ApiKeyName, false)
 	}
 }
 
@@ -2634,28 +1705,12 @@ func (s *CreateConnectionBasicAuthRequestParameters) apigenValidate(v *awsapi.Va
 	if s.Password == nil {
 		v.Null(prefix + "password")
 	} else {
-		if !apigenRe4().MatchString(*s.Password) {
-			v.Pattern(prefix+"password", awsapi.Sensitive{}, "^[ \\t]*[^\\x00-\\x1F:\\x7F]+([ \\t]+[^\\x00-\\x1F:\\x7F]+)*[ \\t]*$")
-		}
-		if awsapi.StringLength(*s.Password) < 1 {
-			v.MinLength(prefix+"password", awsapi.Sensitive{}, 1)
-		}
-		if awsapi.StringLength(*s.Password) > 512 {
-			v.MaxLength(prefix+"password", awsapi.Sensitive{}, 512)
-		}
+		apigenCheckAuthHeaderParametersSensitive(v, func() string { return prefix + "password" }, *s.Password, true)
 	}
 	if s.Username == nil {
 		v.Null(prefix + "username")
 	} else {
-		if !apigenRe4().MatchString(*s.Username) {
-			v.Pattern(prefix+"username", *s.Username, "^[ \\t]*[^\\x00-\\x1F:\\x7F]+([ \\t]+[^\\x00-\\x1F:\\x7F]+)*[ \\t]*$")
-		}
-		if awsapi.StringLength(*s.Username) < 1 {
-			v.MinLength(prefix+"username", *s.Username, 1)
-		}
-		if awsapi.StringLength(*s.Username) > 512 {
-			v.MaxLength(prefix+"username", *s.Username, 512)
-		}
+		apigenCheckAuthHeaderParameters(v, func() string { return prefix + "username" }, *s.Username, false)
 	}
 }
 
@@ -2663,28 +1718,12 @@ func (s *CreateConnectionOAuthClientRequestParameters) apigenValidate(v *awsapi.
 	if s.ClientSecret == nil {
 		v.Null(prefix + "clientSecret")
 	} else {
-		if !apigenRe4().MatchString(*s.ClientSecret) {
-			v.Pattern(prefix+"clientSecret", awsapi.Sensitive{}, "^[ \\t]*[^\\x00-\\x1F:\\x7F]+([ \\t]+[^\\x00-\\x1F:\\x7F]+)*[ \\t]*$")
-		}
-		if awsapi.StringLength(*s.ClientSecret) < 1 {
-			v.MinLength(prefix+"clientSecret", awsapi.Sensitive{}, 1)
-		}
-		if awsapi.StringLength(*s.ClientSecret) > 512 {
-			v.MaxLength(prefix+"clientSecret", awsapi.Sensitive{}, 512)
-		}
+		apigenCheckAuthHeaderParametersSensitive(v, func() string { return prefix + "clientSecret" }, *s.ClientSecret, true)
 	}
 	if s.ClientID == nil {
 		v.Null(prefix + "clientID")
 	} else {
-		if !apigenRe4().MatchString(*s.ClientID) {
-			v.Pattern(prefix+"clientID", *s.ClientID, "^[ \\t]*[^\\x00-\\x1F:\\x7F]+([ \\t]+[^\\x00-\\x1F:\\x7F]+)*[ \\t]*$")
-		}
-		if awsapi.StringLength(*s.ClientID) < 1 {
-			v.MinLength(prefix+"clientID", *s.ClientID, 1)
-		}
-		if awsapi.StringLength(*s.ClientID) > 512 {
-			v.MaxLength(prefix+"clientID", *s.ClientID, 512)
-		}
+		apigenCheckAuthHeaderParameters(v, func() string { return prefix + "clientID" }, *s.ClientID, false)
 	}
 }
 
@@ -2702,15 +1741,7 @@ func (s *CreateConnectionOAuthRequestParameters) apigenValidate(v *awsapi.Valida
 	if s.AuthorizationEndpoint == nil {
 		v.Null(prefix + "authorizationEndpoint")
 	} else {
-		if !apigenRe15().MatchString(*s.AuthorizationEndpoint) {
-			v.Pattern(prefix+"authorizationEndpoint", *s.AuthorizationEndpoint, "^((%!{(BADINDEX)2}|[-()_.!~*';/?:@\\x26=+$,A-Za-z0-9])+)([).!';/?:,])?$")
-		}
-		if awsapi.StringLength(*s.AuthorizationEndpoint) < 1 {
-			v.MinLength(prefix+"authorizationEndpoint", *s.AuthorizationEndpoint, 1)
-		}
-		if awsapi.StringLength(*s.AuthorizationEndpoint) > 2048 {
-			v.MaxLength(prefix+"authorizationEndpoint", *s.AuthorizationEndpoint, 2048)
-		}
+		apigenCheckHttpsEndpoint(v, func() string { return prefix + "authorizationEndpoint" }, *s.AuthorizationEndpoint, false)
 	}
 	if s.ClientParameters == nil {
 		v.Null(prefix + "clientParameters")
@@ -2721,12 +1752,7 @@ func (s *CreateConnectionOAuthRequestParameters) apigenValidate(v *awsapi.Valida
 
 func (s *DeadLetterConfig) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.Arn != nil {
-		if awsapi.StringLength(*s.Arn) < 1 {
-			v.MinLength(prefix+"arn", *s.Arn, 1)
-		}
-		if awsapi.StringLength(*s.Arn) > 1600 {
-			v.MaxLength(prefix+"arn", *s.Arn, 1600)
-		}
+		apigenCheckResourceArn(v, func() string { return prefix + "arn" }, *s.Arn, false)
 	}
 }
 
@@ -2786,12 +1812,7 @@ func (s *EcsParameters) apigenValidate(v *awsapi.ValidationErrors, prefix string
 	if s.TaskDefinitionArn == nil {
 		v.Null(prefix + "taskDefinitionArn")
 	} else {
-		if awsapi.StringLength(*s.TaskDefinitionArn) < 1 {
-			v.MinLength(prefix+"taskDefinitionArn", *s.TaskDefinitionArn, 1)
-		}
-		if awsapi.StringLength(*s.TaskDefinitionArn) > 1600 {
-			v.MaxLength(prefix+"taskDefinitionArn", *s.TaskDefinitionArn, 1600)
-		}
+		apigenCheckArn(v, func() string { return prefix + "taskDefinitionArn" }, *s.TaskDefinitionArn, false)
 	}
 }
 
@@ -2799,15 +1820,7 @@ func (s *EndpointEventBus) apigenValidate(v *awsapi.ValidationErrors, prefix str
 	if s.EventBusArn == nil {
 		v.Null(prefix + "eventBusArn")
 	} else {
-		if !apigenRe27().MatchString(*s.EventBusArn) {
-			v.Pattern(prefix+"eventBusArn", *s.EventBusArn, "^arn:aws[a-z-]*:events:[a-z]+-[a-z-]+-\\d+:\\d{12}:event-bus/[\\w.-]+$")
-		}
-		if awsapi.StringLength(*s.EventBusArn) < 1 {
-			v.MinLength(prefix+"eventBusArn", *s.EventBusArn, 1)
-		}
-		if awsapi.StringLength(*s.EventBusArn) > 512 {
-			v.MaxLength(prefix+"eventBusArn", *s.EventBusArn, 512)
-		}
+		apigenCheckNonPartnerEventBusArn(v, func() string { return prefix + "eventBusArn" }, *s.EventBusArn, false)
 	}
 }
 
@@ -2867,12 +1880,7 @@ func (s *InputTransformer) apigenValidate(v *awsapi.ValidationErrors, prefix str
 	if s.InputTemplate == nil {
 		v.Null(prefix + "inputTemplate")
 	} else {
-		if awsapi.StringLength(*s.InputTemplate) < 1 {
-			v.MinLength(prefix+"inputTemplate", *s.InputTemplate, 1)
-		}
-		if awsapi.StringLength(*s.InputTemplate) > 8192 {
-			v.MaxLength(prefix+"inputTemplate", *s.InputTemplate, 8192)
-		}
+		apigenCheckTransformerInput(v, func() string { return prefix + "inputTemplate" }, *s.InputTemplate, false)
 	}
 	if s.InputPathsMap != nil {
 		if len(s.InputPathsMap) > 100 {
@@ -2952,37 +1960,16 @@ func (s *Primary) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.HealthCheck == nil {
 		v.Null(prefix + "healthCheck")
 	} else {
-		if !apigenRe29().MatchString(*s.HealthCheck) {
-			v.Pattern(prefix+"healthCheck", *s.HealthCheck, "^arn:aws([a-z]|\\-)*:route53:::healthcheck/[\\-a-z0-9]+$")
-		}
-		if awsapi.StringLength(*s.HealthCheck) < 1 {
-			v.MinLength(prefix+"healthCheck", *s.HealthCheck, 1)
-		}
-		if awsapi.StringLength(*s.HealthCheck) > 1600 {
-			v.MaxLength(prefix+"healthCheck", *s.HealthCheck, 1600)
-		}
+		apigenCheckHealthCheck(v, func() string { return prefix + "healthCheck" }, *s.HealthCheck, false)
 	}
 }
 
 func (s *PutEventsRequestEntry) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.TraceHeader != nil {
-		if awsapi.StringLength(*s.TraceHeader) < 1 {
-			v.MinLength(prefix+"traceHeader", *s.TraceHeader, 1)
-		}
-		if awsapi.StringLength(*s.TraceHeader) > 500 {
-			v.MaxLength(prefix+"traceHeader", *s.TraceHeader, 500)
-		}
+		apigenCheckTraceHeader(v, func() string { return prefix + "traceHeader" }, *s.TraceHeader, false)
 	}
 	if s.EventBusName != nil {
-		if !apigenRe30().MatchString(*s.EventBusName) {
-			v.Pattern(prefix+"eventBusName", *s.EventBusName, "(arn:aws[\\w-]*:events:[a-z]+-[a-z]+-[\\w-]+:[0-9]{12}:event-bus\\/)?[\\.\\-_A-Za-z0-9]+")
-		}
-		if awsapi.StringLength(*s.EventBusName) < 1 {
-			v.MinLength(prefix+"eventBusName", *s.EventBusName, 1)
-		}
-		if awsapi.StringLength(*s.EventBusName) > 1600 {
-			v.MaxLength(prefix+"eventBusName", *s.EventBusName, 1600)
-		}
+		apigenCheckNonPartnerEventBusNameOrArn(v, func() string { return prefix + "eventBusName" }, *s.EventBusName, false)
 	}
 	if s.Resources != nil {
 		for _, e0 := range s.Resources {
@@ -3004,15 +1991,7 @@ func (s *PutPartnerEventsRequestEntry) apigenValidate(v *awsapi.ValidationErrors
 		}
 	}
 	if s.Source != nil {
-		if !apigenRe13().MatchString(*s.Source) {
-			v.Pattern(prefix+"source", *s.Source, "aws\\.partner(/[\\.\\-_A-Za-z0-9]+){2,}")
-		}
-		if awsapi.StringLength(*s.Source) < 1 {
-			v.MinLength(prefix+"source", *s.Source, 1)
-		}
-		if awsapi.StringLength(*s.Source) > 256 {
-			v.MaxLength(prefix+"source", *s.Source, 256)
-		}
+		apigenCheckEventSourceName(v, func() string { return prefix + "source" }, *s.Source, false)
 	}
 }
 
@@ -3029,49 +2008,21 @@ func (s *RedshiftDataParameters) apigenValidate(v *awsapi.ValidationErrors, pref
 		}
 	}
 	if s.StatementName != nil {
-		if awsapi.StringLength(*s.StatementName) < 1 {
-			v.MinLength(prefix+"statementName", *s.StatementName, 1)
-		}
-		if awsapi.StringLength(*s.StatementName) > 500 {
-			v.MaxLength(prefix+"statementName", *s.StatementName, 500)
-		}
+		apigenCheckStatementName(v, func() string { return prefix + "statementName" }, *s.StatementName, false)
 	}
 	if s.Sql != nil {
-		if awsapi.StringLength(*s.Sql) < 1 {
-			v.MinLength(prefix+"sql", awsapi.Sensitive{}, 1)
-		}
-		if awsapi.StringLength(*s.Sql) > 100000 {
-			v.MaxLength(prefix+"sql", awsapi.Sensitive{}, 100000)
-		}
+		apigenCheckSql(v, func() string { return prefix + "sql" }, *s.Sql, true)
 	}
 	if s.DbUser != nil {
-		if awsapi.StringLength(*s.DbUser) < 1 {
-			v.MinLength(prefix+"dbUser", *s.DbUser, 1)
-		}
-		if awsapi.StringLength(*s.DbUser) > 128 {
-			v.MaxLength(prefix+"dbUser", *s.DbUser, 128)
-		}
+		apigenCheckDbUser(v, func() string { return prefix + "dbUser" }, *s.DbUser, false)
 	}
 	if s.Database == nil {
 		v.Null(prefix + "database")
 	} else {
-		if awsapi.StringLength(*s.Database) < 1 {
-			v.MinLength(prefix+"database", *s.Database, 1)
-		}
-		if awsapi.StringLength(*s.Database) > 64 {
-			v.MaxLength(prefix+"database", *s.Database, 64)
-		}
+		apigenCheckDatabase(v, func() string { return prefix + "database" }, *s.Database, false)
 	}
 	if s.SecretManagerArn != nil {
-		if !apigenRe31().MatchString(*s.SecretManagerArn) {
-			v.Pattern(prefix+"secretManagerArn", *s.SecretManagerArn, "(^arn:aws([a-z]|\\-)*:secretsmanager:[a-z0-9-.]+:.*)|(\\$(\\.[\\w_-]+(\\[(\\d+|\\*)\\])*)*)")
-		}
-		if awsapi.StringLength(*s.SecretManagerArn) < 1 {
-			v.MinLength(prefix+"secretManagerArn", *s.SecretManagerArn, 1)
-		}
-		if awsapi.StringLength(*s.SecretManagerArn) > 1600 {
-			v.MaxLength(prefix+"secretManagerArn", *s.SecretManagerArn, 1600)
-		}
+		apigenCheckRedshiftSecretManagerArn(v, func() string { return prefix + "secretManagerArn" }, *s.SecretManagerArn, false)
 	}
 }
 
@@ -3087,12 +2038,7 @@ func (s *ReplayDestination) apigenValidate(v *awsapi.ValidationErrors, prefix st
 	if s.Arn == nil {
 		v.Null(prefix + "arn")
 	} else {
-		if awsapi.StringLength(*s.Arn) < 1 {
-			v.MinLength(prefix+"arn", *s.Arn, 1)
-		}
-		if awsapi.StringLength(*s.Arn) > 1600 {
-			v.MaxLength(prefix+"arn", *s.Arn, 1600)
-		}
+		apigenCheckArn(v, func() string { return prefix + "arn" }, *s.Arn, false)
 	}
 }
 
@@ -3106,20 +2052,10 @@ func (s *ReplicationConfig) apigenValidate(v *awsapi.ValidationErrors, prefix st
 
 func (s *RetryPolicy) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.MaximumEventAgeInSeconds != nil {
-		if *s.MaximumEventAgeInSeconds < 60 {
-			v.MinValue(prefix+"maximumEventAgeInSeconds", *s.MaximumEventAgeInSeconds, "60")
-		}
-		if *s.MaximumEventAgeInSeconds > 86400 {
-			v.MaxValue(prefix+"maximumEventAgeInSeconds", *s.MaximumEventAgeInSeconds, "86400")
-		}
+		apigenCheckMaximumEventAgeInSeconds(v, func() string { return prefix + "maximumEventAgeInSeconds" }, *s.MaximumEventAgeInSeconds, false)
 	}
 	if s.MaximumRetryAttempts != nil {
-		if *s.MaximumRetryAttempts < 0 {
-			v.MinValue(prefix+"maximumRetryAttempts", *s.MaximumRetryAttempts, "0")
-		}
-		if *s.MaximumRetryAttempts > 185 {
-			v.MaxValue(prefix+"maximumRetryAttempts", *s.MaximumRetryAttempts, "185")
-		}
+		apigenCheckMaximumRetryAttempts(v, func() string { return prefix + "maximumRetryAttempts" }, *s.MaximumRetryAttempts, false)
 	}
 }
 
@@ -3167,15 +2103,7 @@ func (s *RunCommandTarget) apigenValidate(v *awsapi.ValidationErrors, prefix str
 	if s.Key == nil {
 		v.Null(prefix + "key")
 	} else {
-		if !apigenRe32().MatchString(*s.Key) {
-			v.Pattern(prefix+"key", *s.Key, "^[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*$")
-		}
-		if awsapi.StringLength(*s.Key) < 1 {
-			v.MinLength(prefix+"key", *s.Key, 1)
-		}
-		if awsapi.StringLength(*s.Key) > 128 {
-			v.MaxLength(prefix+"key", *s.Key, 128)
-		}
+		apigenCheckRunCommandTargetKey(v, func() string { return prefix + "key" }, *s.Key, false)
 	}
 }
 
@@ -3190,15 +2118,7 @@ func (s *SageMakerPipelineParameter) apigenValidate(v *awsapi.ValidationErrors, 
 	if s.Name == nil {
 		v.Null(prefix + "name")
 	} else {
-		if !apigenRe33().MatchString(*s.Name) {
-			v.Pattern(prefix+"name", *s.Name, "^[a-zA-Z0-9](-*[a-zA-Z0-9])*$")
-		}
-		if awsapi.StringLength(*s.Name) < 1 {
-			v.MinLength(prefix+"name", *s.Name, 1)
-		}
-		if awsapi.StringLength(*s.Name) > 256 {
-			v.MaxLength(prefix+"name", *s.Name, 256)
-		}
+		apigenCheckSageMakerPipelineParameterName(v, func() string { return prefix + "name" }, *s.Name, false)
 	}
 }
 
@@ -3217,15 +2137,7 @@ func (s *Secondary) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.Route == nil {
 		v.Null(prefix + "route")
 	} else {
-		if !apigenRe19().MatchString(*s.Route) {
-			v.Pattern(prefix+"route", *s.Route, "^[\\-a-z0-9]+$")
-		}
-		if awsapi.StringLength(*s.Route) < 9 {
-			v.MinLength(prefix+"route", *s.Route, 9)
-		}
-		if awsapi.StringLength(*s.Route) > 20 {
-			v.MaxLength(prefix+"route", *s.Route, 20)
-		}
+		apigenCheckRoute(v, func() string { return prefix + "route" }, *s.Route, false)
 	}
 }
 
@@ -3248,12 +2160,7 @@ func (s *Tag) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.Key == nil {
 		v.Null(prefix + "key")
 	} else {
-		if awsapi.StringLength(*s.Key) < 1 {
-			v.MinLength(prefix+"key", *s.Key, 1)
-		}
-		if awsapi.StringLength(*s.Key) > 128 {
-			v.MaxLength(prefix+"key", *s.Key, 128)
-		}
+		apigenCheckTagKey(v, func() string { return prefix + "key" }, *s.Key, false)
 	}
 }
 
@@ -3305,60 +2212,26 @@ func (s *Target) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 		}
 	}
 	if s.RoleArn != nil {
-		if awsapi.StringLength(*s.RoleArn) < 1 {
-			v.MinLength(prefix+"roleArn", *s.RoleArn, 1)
-		}
-		if awsapi.StringLength(*s.RoleArn) > 1600 {
-			v.MaxLength(prefix+"roleArn", *s.RoleArn, 1600)
-		}
+		apigenCheckRoleArn(v, func() string { return prefix + "roleArn" }, *s.RoleArn, false)
 	}
 	if s.Arn == nil {
 		v.Null(prefix + "arn")
 	} else {
-		if awsapi.StringLength(*s.Arn) < 1 {
-			v.MinLength(prefix+"arn", *s.Arn, 1)
-		}
-		if awsapi.StringLength(*s.Arn) > 1600 {
-			v.MaxLength(prefix+"arn", *s.Arn, 1600)
-		}
+		apigenCheckTargetArn(v, func() string { return prefix + "arn" }, *s.Arn, false)
 	}
 	if s.Id == nil {
 		v.Null(prefix + "id")
 	} else {
-		if !apigenRe1().MatchString(*s.Id) {
-			v.Pattern(prefix+"id", *s.Id, "[\\.\\-_A-Za-z0-9]+")
-		}
-		if awsapi.StringLength(*s.Id) < 1 {
-			v.MinLength(prefix+"id", *s.Id, 1)
-		}
-		if awsapi.StringLength(*s.Id) > 64 {
-			v.MaxLength(prefix+"id", *s.Id, 64)
-		}
+		apigenCheckTargetId(v, func() string { return prefix + "id" }, *s.Id, false)
 	}
 }
 
 func (s *UpdateConnectionApiKeyAuthRequestParameters) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.ApiKeyValue != nil {
-		if !apigenRe4().MatchString(*s.ApiKeyValue) {
-			v.Pattern(prefix+"apiKeyValue", awsapi.Sensitive{}, "^[ \\t]*[^\\x00-\\x1F:\\x7F]+([ \\t]+[^\\x00-\\x1F:\\x7F]+)*[ \\t]*$")
-		}
-		if awsapi.StringLength(*s.ApiKeyValue) < 1 {
-			v.MinLength(prefix+"apiKeyValue", awsapi.Sensitive{}, 1)
-		}
-		if awsapi.StringLength(*s.ApiKeyValue) > 512 {
-			v.MaxLength(prefix+"apiKeyValue", awsapi.Sensitive{}, 512)
-		}
+		apigenCheckAuthHeaderParametersSensitive(v, func() string { return prefix + "apiKeyValue" }, *s.ApiKeyValue, true)
 	}
 	if s.ApiKeyName != nil {
-		if !apigenRe4().MatchString(*s.ApiKeyName) {
-			v.Pattern(prefix+"apiKeyName", *s.ApiKeyName, "^[ \\t]*[^\\x00-\\x1F:\\x7F]+([ \\t]+[^\\x00-\\x1F:\\x7F]+)*[ \\t]*$")
-		}
-		if awsapi.StringLength(*s.ApiKeyName) < 1 {
-			v.MinLength(prefix+"apiKeyName", *s.ApiKeyName, 1)
-		}
-		if awsapi.StringLength(*s.ApiKeyName) > 512 {
-			v.MaxLength(prefix+"apiKeyName", *s.ApiKeyName, 512)
-		}
+		apigenCheckAuthHeaderParameters(v, func() string { return prefix + "apiKeyName" }, *s.ApiKeyName, false)
 	}
 }
 
@@ -3382,51 +2255,19 @@ func (s *UpdateConnectionAuthRequestParameters) apigenValidate(v *awsapi.Validat
 
 func (s *UpdateConnectionBasicAuthRequestParameters) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.Password != nil {
-		if !apigenRe4().MatchString(*s.Password) {
-			v.Pattern(prefix+"password", awsapi.Sensitive{}, "^[ \\t]*[^\\x00-\\x1F:\\x7F]+([ \\t]+[^\\x00-\\x1F:\\x7F]+)*[ \\t]*$")
-		}
-		if awsapi.StringLength(*s.Password) < 1 {
-			v.MinLength(prefix+"password", awsapi.Sensitive{}, 1)
-		}
-		if awsapi.StringLength(*s.Password) > 512 {
-			v.MaxLength(prefix+"password", awsapi.Sensitive{}, 512)
-		}
+		apigenCheckAuthHeaderParametersSensitive(v, func() string { return prefix + "password" }, *s.Password, true)
 	}
 	if s.Username != nil {
-		if !apigenRe4().MatchString(*s.Username) {
-			v.Pattern(prefix+"username", *s.Username, "^[ \\t]*[^\\x00-\\x1F:\\x7F]+([ \\t]+[^\\x00-\\x1F:\\x7F]+)*[ \\t]*$")
-		}
-		if awsapi.StringLength(*s.Username) < 1 {
-			v.MinLength(prefix+"username", *s.Username, 1)
-		}
-		if awsapi.StringLength(*s.Username) > 512 {
-			v.MaxLength(prefix+"username", *s.Username, 512)
-		}
+		apigenCheckAuthHeaderParameters(v, func() string { return prefix + "username" }, *s.Username, false)
 	}
 }
 
 func (s *UpdateConnectionOAuthClientRequestParameters) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.ClientSecret != nil {
-		if !apigenRe4().MatchString(*s.ClientSecret) {
-			v.Pattern(prefix+"clientSecret", awsapi.Sensitive{}, "^[ \\t]*[^\\x00-\\x1F:\\x7F]+([ \\t]+[^\\x00-\\x1F:\\x7F]+)*[ \\t]*$")
-		}
-		if awsapi.StringLength(*s.ClientSecret) < 1 {
-			v.MinLength(prefix+"clientSecret", awsapi.Sensitive{}, 1)
-		}
-		if awsapi.StringLength(*s.ClientSecret) > 512 {
-			v.MaxLength(prefix+"clientSecret", awsapi.Sensitive{}, 512)
-		}
+		apigenCheckAuthHeaderParametersSensitive(v, func() string { return prefix + "clientSecret" }, *s.ClientSecret, true)
 	}
 	if s.ClientID != nil {
-		if !apigenRe4().MatchString(*s.ClientID) {
-			v.Pattern(prefix+"clientID", *s.ClientID, "^[ \\t]*[^\\x00-\\x1F:\\x7F]+([ \\t]+[^\\x00-\\x1F:\\x7F]+)*[ \\t]*$")
-		}
-		if awsapi.StringLength(*s.ClientID) < 1 {
-			v.MinLength(prefix+"clientID", *s.ClientID, 1)
-		}
-		if awsapi.StringLength(*s.ClientID) > 512 {
-			v.MaxLength(prefix+"clientID", *s.ClientID, 512)
-		}
+		apigenCheckAuthHeaderParameters(v, func() string { return prefix + "clientID" }, *s.ClientID, false)
 	}
 }
 
@@ -3440,18 +2281,739 @@ func (s *UpdateConnectionOAuthRequestParameters) apigenValidate(v *awsapi.Valida
 		}
 	}
 	if s.AuthorizationEndpoint != nil {
-		if !apigenRe15().MatchString(*s.AuthorizationEndpoint) {
-			v.Pattern(prefix+"authorizationEndpoint", *s.AuthorizationEndpoint, "^((%!{(BADINDEX)2}|[-()_.!~*';/?:@\\x26=+$,A-Za-z0-9])+)([).!';/?:,])?$")
-		}
-		if awsapi.StringLength(*s.AuthorizationEndpoint) < 1 {
-			v.MinLength(prefix+"authorizationEndpoint", *s.AuthorizationEndpoint, 1)
-		}
-		if awsapi.StringLength(*s.AuthorizationEndpoint) > 2048 {
-			v.MaxLength(prefix+"authorizationEndpoint", *s.AuthorizationEndpoint, 2048)
-		}
+		apigenCheckHttpsEndpoint(v, func() string { return prefix + "authorizationEndpoint" }, *s.AuthorizationEndpoint, false)
 	}
 	if s.ClientParameters != nil {
 		s.ClientParameters.apigenValidate(v, prefix+"clientParameters.")
+	}
+}
+
+// apigenCheckAccountId checks a value of shape AccountId; sensitive values are not printed.
+func apigenCheckAccountId(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if !apigenRe12().MatchString(x) {
+		v.Pattern(path(), awsapi.Shown(x, sensitive), "\\d{12}")
+	}
+	if awsapi.StringLength(x) < 12 {
+		v.MinLength(path(), awsapi.Shown(x, sensitive), 12)
+	}
+	if awsapi.StringLength(x) > 12 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 12)
+	}
+}
+
+// apigenCheckAction checks a value of shape Action; sensitive values are not printed.
+func apigenCheckAction(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if !apigenRe23().MatchString(x) {
+		v.Pattern(path(), awsapi.Shown(x, sensitive), "events:[a-zA-Z]+")
+	}
+	if awsapi.StringLength(x) < 1 {
+		v.MinLength(path(), awsapi.Shown(x, sensitive), 1)
+	}
+	if awsapi.StringLength(x) > 64 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 64)
+	}
+}
+
+// apigenCheckApiDestinationDescription checks a value of shape ApiDestinationDescription; sensitive values are not printed.
+func apigenCheckApiDestinationDescription(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if !apigenRe16().MatchString(x) {
+		v.Pattern(path(), awsapi.Shown(x, sensitive), ".*")
+	}
+	if awsapi.StringLength(x) > 512 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 512)
+	}
+}
+
+// apigenCheckApiDestinationName checks a value of shape ApiDestinationName; sensitive values are not printed.
+func apigenCheckApiDestinationName(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if !apigenRe1().MatchString(x) {
+		v.Pattern(path(), awsapi.Shown(x, sensitive), "[\\.\\-_A-Za-z0-9]+")
+	}
+	if awsapi.StringLength(x) < 1 {
+		v.MinLength(path(), awsapi.Shown(x, sensitive), 1)
+	}
+	if awsapi.StringLength(x) > 64 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 64)
+	}
+}
+
+// apigenCheckArchiveArn checks a value of shape ArchiveArn; sensitive values are not printed.
+func apigenCheckArchiveArn(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if !apigenRe7().MatchString(x) {
+		v.Pattern(path(), awsapi.Shown(x, sensitive), "^arn:aws([a-z]|\\-)*:events:([a-z]|\\d|\\-)*:([0-9]{12})?:.+\\/.+$")
+	}
+	if awsapi.StringLength(x) < 1 {
+		v.MinLength(path(), awsapi.Shown(x, sensitive), 1)
+	}
+	if awsapi.StringLength(x) > 1600 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 1600)
+	}
+}
+
+// apigenCheckArchiveDescription checks a value of shape ArchiveDescription; sensitive values are not printed.
+func apigenCheckArchiveDescription(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if !apigenRe16().MatchString(x) {
+		v.Pattern(path(), awsapi.Shown(x, sensitive), ".*")
+	}
+	if awsapi.StringLength(x) > 512 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 512)
+	}
+}
+
+// apigenCheckArchiveName checks a value of shape ArchiveName; sensitive values are not printed.
+func apigenCheckArchiveName(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if !apigenRe1().MatchString(x) {
+		v.Pattern(path(), awsapi.Shown(x, sensitive), "[\\.\\-_A-Za-z0-9]+")
+	}
+	if awsapi.StringLength(x) < 1 {
+		v.MinLength(path(), awsapi.Shown(x, sensitive), 1)
+	}
+	if awsapi.StringLength(x) > 48 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 48)
+	}
+}
+
+// apigenCheckArn checks a value of shape Arn; sensitive values are not printed.
+func apigenCheckArn(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if awsapi.StringLength(x) < 1 {
+		v.MinLength(path(), awsapi.Shown(x, sensitive), 1)
+	}
+	if awsapi.StringLength(x) > 1600 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 1600)
+	}
+}
+
+// apigenCheckAuthHeaderParameters checks a value of shape AuthHeaderParameters; sensitive values are not printed.
+func apigenCheckAuthHeaderParameters(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if !apigenRe4().MatchString(x) {
+		v.Pattern(path(), awsapi.Shown(x, sensitive), "^[ \\t]*[^\\x00-\\x1F:\\x7F]+([ \\t]+[^\\x00-\\x1F:\\x7F]+)*[ \\t]*$")
+	}
+	if awsapi.StringLength(x) < 1 {
+		v.MinLength(path(), awsapi.Shown(x, sensitive), 1)
+	}
+	if awsapi.StringLength(x) > 512 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 512)
+	}
+}
+
+// apigenCheckAuthHeaderParametersSensitive checks a value of shape AuthHeaderParametersSensitive; sensitive values are not printed.
+func apigenCheckAuthHeaderParametersSensitive(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if !apigenRe4().MatchString(x) {
+		v.Pattern(path(), awsapi.Shown(x, sensitive), "^[ \\t]*[^\\x00-\\x1F:\\x7F]+([ \\t]+[^\\x00-\\x1F:\\x7F]+)*[ \\t]*$")
+	}
+	if awsapi.StringLength(x) < 1 {
+		v.MinLength(path(), awsapi.Shown(x, sensitive), 1)
+	}
+	if awsapi.StringLength(x) > 512 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 512)
+	}
+}
+
+// apigenCheckCapacityProvider checks a value of shape CapacityProvider; sensitive values are not printed.
+func apigenCheckCapacityProvider(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if awsapi.StringLength(x) < 1 {
+		v.MinLength(path(), awsapi.Shown(x, sensitive), 1)
+	}
+	if awsapi.StringLength(x) > 255 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 255)
+	}
+}
+
+// apigenCheckCapacityProviderStrategyItemBase checks a value of shape CapacityProviderStrategyItemBase; sensitive values are not printed.
+func apigenCheckCapacityProviderStrategyItemBase(v *awsapi.ValidationErrors, path func() string, x int32, sensitive bool) {
+	if x < 0 {
+		v.MinValue(path(), awsapi.Shown(x, sensitive), "0")
+	}
+	if x > 100000 {
+		v.MaxValue(path(), awsapi.Shown(x, sensitive), "100000")
+	}
+}
+
+// apigenCheckCapacityProviderStrategyItemWeight checks a value of shape CapacityProviderStrategyItemWeight; sensitive values are not printed.
+func apigenCheckCapacityProviderStrategyItemWeight(v *awsapi.ValidationErrors, path func() string, x int32, sensitive bool) {
+	if x < 0 {
+		v.MinValue(path(), awsapi.Shown(x, sensitive), "0")
+	}
+	if x > 1000 {
+		v.MaxValue(path(), awsapi.Shown(x, sensitive), "1000")
+	}
+}
+
+// apigenCheckConnectionArn checks a value of shape ConnectionArn; sensitive values are not printed.
+func apigenCheckConnectionArn(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if !apigenRe3().MatchString(x) {
+		v.Pattern(path(), awsapi.Shown(x, sensitive), "^arn:aws([a-z]|\\-)*:events:([a-z]|\\d|\\-)*:([0-9]{12})?:connection\\/[\\.\\-_A-Za-z0-9]+\\/[\\-A-Za-z0-9]+$")
+	}
+	if awsapi.StringLength(x) < 1 {
+		v.MinLength(path(), awsapi.Shown(x, sensitive), 1)
+	}
+	if awsapi.StringLength(x) > 1600 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 1600)
+	}
+}
+
+// apigenCheckConnectionDescription checks a value of shape ConnectionDescription; sensitive values are not printed.
+func apigenCheckConnectionDescription(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if !apigenRe16().MatchString(x) {
+		v.Pattern(path(), awsapi.Shown(x, sensitive), ".*")
+	}
+	if awsapi.StringLength(x) > 512 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 512)
+	}
+}
+
+// apigenCheckConnectionName checks a value of shape ConnectionName; sensitive values are not printed.
+func apigenCheckConnectionName(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if !apigenRe1().MatchString(x) {
+		v.Pattern(path(), awsapi.Shown(x, sensitive), "[\\.\\-_A-Za-z0-9]+")
+	}
+	if awsapi.StringLength(x) < 1 {
+		v.MinLength(path(), awsapi.Shown(x, sensitive), 1)
+	}
+	if awsapi.StringLength(x) > 64 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 64)
+	}
+}
+
+// apigenCheckDatabase checks a value of shape Database; sensitive values are not printed.
+func apigenCheckDatabase(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if awsapi.StringLength(x) < 1 {
+		v.MinLength(path(), awsapi.Shown(x, sensitive), 1)
+	}
+	if awsapi.StringLength(x) > 64 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 64)
+	}
+}
+
+// apigenCheckDbUser checks a value of shape DbUser; sensitive values are not printed.
+func apigenCheckDbUser(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if awsapi.StringLength(x) < 1 {
+		v.MinLength(path(), awsapi.Shown(x, sensitive), 1)
+	}
+	if awsapi.StringLength(x) > 128 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 128)
+	}
+}
+
+// apigenCheckEndpointDescription checks a value of shape EndpointDescription; sensitive values are not printed.
+func apigenCheckEndpointDescription(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if !apigenRe16().MatchString(x) {
+		v.Pattern(path(), awsapi.Shown(x, sensitive), ".*")
+	}
+	if awsapi.StringLength(x) > 512 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 512)
+	}
+}
+
+// apigenCheckEndpointId checks a value of shape EndpointId; sensitive values are not printed.
+func apigenCheckEndpointId(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if !apigenRe21().MatchString(x) {
+		v.Pattern(path(), awsapi.Shown(x, sensitive), "^[A-Za-z0-9\\-]+[\\.][A-Za-z0-9\\-]+$")
+	}
+	if awsapi.StringLength(x) < 1 {
+		v.MinLength(path(), awsapi.Shown(x, sensitive), 1)
+	}
+	if awsapi.StringLength(x) > 50 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 50)
+	}
+}
+
+// apigenCheckEndpointName checks a value of shape EndpointName; sensitive values are not printed.
+func apigenCheckEndpointName(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if !apigenRe1().MatchString(x) {
+		v.Pattern(path(), awsapi.Shown(x, sensitive), "[\\.\\-_A-Za-z0-9]+")
+	}
+	if awsapi.StringLength(x) < 1 {
+		v.MinLength(path(), awsapi.Shown(x, sensitive), 1)
+	}
+	if awsapi.StringLength(x) > 64 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 64)
+	}
+}
+
+// apigenCheckEventBusArn checks a value of shape EventBusArn; sensitive values are not printed.
+func apigenCheckEventBusArn(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if !apigenRe7().MatchString(x) {
+		v.Pattern(path(), awsapi.Shown(x, sensitive), "^arn:aws([a-z]|\\-)*:events:([a-z]|\\d|\\-)*:([0-9]{12})?:.+\\/.+$")
+	}
+	if awsapi.StringLength(x) < 1 {
+		v.MinLength(path(), awsapi.Shown(x, sensitive), 1)
+	}
+	if awsapi.StringLength(x) > 1600 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 1600)
+	}
+}
+
+// apigenCheckEventBusName checks a value of shape EventBusName; sensitive values are not printed.
+func apigenCheckEventBusName(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if !apigenRe11().MatchString(x) {
+		v.Pattern(path(), awsapi.Shown(x, sensitive), "[/\\.\\-_A-Za-z0-9]+")
+	}
+	if awsapi.StringLength(x) < 1 {
+		v.MinLength(path(), awsapi.Shown(x, sensitive), 1)
+	}
+	if awsapi.StringLength(x) > 256 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 256)
+	}
+}
+
+// apigenCheckEventBusNameOrArn checks a value of shape EventBusNameOrArn; sensitive values are not printed.
+func apigenCheckEventBusNameOrArn(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if !apigenRe8().MatchString(x) {
+		v.Pattern(path(), awsapi.Shown(x, sensitive), "(arn:aws[\\w-]*:events:[a-z]+-[a-z]+-[\\w-]+:[0-9]{12}:event-bus\\/)?[/\\.\\-_A-Za-z0-9]+")
+	}
+	if awsapi.StringLength(x) < 1 {
+		v.MinLength(path(), awsapi.Shown(x, sensitive), 1)
+	}
+	if awsapi.StringLength(x) > 1600 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 1600)
+	}
+}
+
+// apigenCheckEventSourceName checks a value of shape EventSourceName; sensitive values are not printed.
+func apigenCheckEventSourceName(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if !apigenRe13().MatchString(x) {
+		v.Pattern(path(), awsapi.Shown(x, sensitive), "aws\\.partner(/[\\.\\-_A-Za-z0-9]+){2,}")
+	}
+	if awsapi.StringLength(x) < 1 {
+		v.MinLength(path(), awsapi.Shown(x, sensitive), 1)
+	}
+	if awsapi.StringLength(x) > 256 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 256)
+	}
+}
+
+// apigenCheckEventSourceNamePrefix checks a value of shape EventSourceNamePrefix; sensitive values are not printed.
+func apigenCheckEventSourceNamePrefix(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if !apigenRe11().MatchString(x) {
+		v.Pattern(path(), awsapi.Shown(x, sensitive), "[/\\.\\-_A-Za-z0-9]+")
+	}
+	if awsapi.StringLength(x) < 1 {
+		v.MinLength(path(), awsapi.Shown(x, sensitive), 1)
+	}
+	if awsapi.StringLength(x) > 256 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 256)
+	}
+}
+
+// apigenCheckGraphQLOperation checks a value of shape GraphQLOperation; sensitive values are not printed.
+func apigenCheckGraphQLOperation(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if awsapi.StringLength(x) < 1 {
+		v.MinLength(path(), awsapi.Shown(x, sensitive), 1)
+	}
+	if awsapi.StringLength(x) > 1048576 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 1048576)
+	}
+}
+
+// apigenCheckHeaderKey checks a value of shape HeaderKey; sensitive values are not printed.
+func apigenCheckHeaderKey(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if !apigenRe5().MatchString(x) {
+		v.Pattern(path(), awsapi.Shown(x, sensitive), "^[!#$%!&(MISSING)'*+-.^_`|~0-9a-zA-Z]+$")
+	}
+	if awsapi.StringLength(x) > 512 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 512)
+	}
+}
+
+// apigenCheckHeaderValueSensitive checks a value of shape HeaderValueSensitive; sensitive values are not printed.
+func apigenCheckHeaderValueSensitive(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if !apigenRe24().MatchString(x) {
+		v.Pattern(path(), awsapi.Shown(x, sensitive), "^[ \\t]*[\\x20-\\x7E]+([ \\t]+[\\x20-\\x7E]+)*[ \\t]*$")
+	}
+	if awsapi.StringLength(x) > 512 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 512)
+	}
+}
+
+// apigenCheckHealthCheck checks a value of shape HealthCheck; sensitive values are not printed.
+func apigenCheckHealthCheck(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if !apigenRe29().MatchString(x) {
+		v.Pattern(path(), awsapi.Shown(x, sensitive), "^arn:aws([a-z]|\\-)*:route53:::healthcheck/[\\-a-z0-9]+$")
+	}
+	if awsapi.StringLength(x) < 1 {
+		v.MinLength(path(), awsapi.Shown(x, sensitive), 1)
+	}
+	if awsapi.StringLength(x) > 1600 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 1600)
+	}
+}
+
+// apigenCheckHomeRegion checks a value of shape HomeRegion; sensitive values are not printed.
+func apigenCheckHomeRegion(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if !apigenRe19().MatchString(x) {
+		v.Pattern(path(), awsapi.Shown(x, sensitive), "^[\\-a-z0-9]+$")
+	}
+	if awsapi.StringLength(x) < 9 {
+		v.MinLength(path(), awsapi.Shown(x, sensitive), 9)
+	}
+	if awsapi.StringLength(x) > 20 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 20)
+	}
+}
+
+// apigenCheckHttpsEndpoint checks a value of shape HttpsEndpoint; sensitive values are not printed.
+func apigenCheckHttpsEndpoint(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if !apigenRe15().MatchString(x) {
+		v.Pattern(path(), awsapi.Shown(x, sensitive), "^((%!{(BADINDEX)2}|[-()_.!~*';/?:@\\x26=+$,A-Za-z0-9])+)([).!';/?:,])?$")
+	}
+	if awsapi.StringLength(x) < 1 {
+		v.MinLength(path(), awsapi.Shown(x, sensitive), 1)
+	}
+	if awsapi.StringLength(x) > 2048 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 2048)
+	}
+}
+
+// apigenCheckIamRoleArn checks a value of shape IamRoleArn; sensitive values are not printed.
+func apigenCheckIamRoleArn(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if !apigenRe18().MatchString(x) {
+		v.Pattern(path(), awsapi.Shown(x, sensitive), "^arn:aws[a-z-]*:iam::\\d{12}:role\\/[\\w+=,.@/-]+$")
+	}
+	if awsapi.StringLength(x) < 1 {
+		v.MinLength(path(), awsapi.Shown(x, sensitive), 1)
+	}
+	if awsapi.StringLength(x) > 256 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 256)
+	}
+}
+
+// apigenCheckKmsKeyIdentifier checks a value of shape KmsKeyIdentifier; sensitive values are not printed.
+func apigenCheckKmsKeyIdentifier(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if !apigenRe17().MatchString(x) {
+		v.Pattern(path(), awsapi.Shown(x, sensitive), "^[a-zA-Z0-9_\\-/:]*$")
+	}
+	if awsapi.StringLength(x) > 2048 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 2048)
+	}
+}
+
+// apigenCheckLimitMax100 checks a value of shape LimitMax100; sensitive values are not printed.
+func apigenCheckLimitMax100(v *awsapi.ValidationErrors, path func() string, x int32, sensitive bool) {
+	if x < 1 {
+		v.MinValue(path(), awsapi.Shown(x, sensitive), "1")
+	}
+	if x > 100 {
+		v.MaxValue(path(), awsapi.Shown(x, sensitive), "100")
+	}
+}
+
+// apigenCheckMaximumEventAgeInSeconds checks a value of shape MaximumEventAgeInSeconds; sensitive values are not printed.
+func apigenCheckMaximumEventAgeInSeconds(v *awsapi.ValidationErrors, path func() string, x int32, sensitive bool) {
+	if x < 60 {
+		v.MinValue(path(), awsapi.Shown(x, sensitive), "60")
+	}
+	if x > 86400 {
+		v.MaxValue(path(), awsapi.Shown(x, sensitive), "86400")
+	}
+}
+
+// apigenCheckMaximumRetryAttempts checks a value of shape MaximumRetryAttempts; sensitive values are not printed.
+func apigenCheckMaximumRetryAttempts(v *awsapi.ValidationErrors, path func() string, x int32, sensitive bool) {
+	if x < 0 {
+		v.MinValue(path(), awsapi.Shown(x, sensitive), "0")
+	}
+	if x > 185 {
+		v.MaxValue(path(), awsapi.Shown(x, sensitive), "185")
+	}
+}
+
+// apigenCheckNextToken checks a value of shape NextToken; sensitive values are not printed.
+func apigenCheckNextToken(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if awsapi.StringLength(x) < 1 {
+		v.MinLength(path(), awsapi.Shown(x, sensitive), 1)
+	}
+	if awsapi.StringLength(x) > 2048 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 2048)
+	}
+}
+
+// apigenCheckNonPartnerEventBusArn checks a value of shape NonPartnerEventBusArn; sensitive values are not printed.
+func apigenCheckNonPartnerEventBusArn(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if !apigenRe27().MatchString(x) {
+		v.Pattern(path(), awsapi.Shown(x, sensitive), "^arn:aws[a-z-]*:events:[a-z]+-[a-z-]+-\\d+:\\d{12}:event-bus/[\\w.-]+$")
+	}
+	if awsapi.StringLength(x) < 1 {
+		v.MinLength(path(), awsapi.Shown(x, sensitive), 1)
+	}
+	if awsapi.StringLength(x) > 512 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 512)
+	}
+}
+
+// apigenCheckNonPartnerEventBusName checks a value of shape NonPartnerEventBusName; sensitive values are not printed.
+func apigenCheckNonPartnerEventBusName(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if !apigenRe1().MatchString(x) {
+		v.Pattern(path(), awsapi.Shown(x, sensitive), "[\\.\\-_A-Za-z0-9]+")
+	}
+	if awsapi.StringLength(x) < 1 {
+		v.MinLength(path(), awsapi.Shown(x, sensitive), 1)
+	}
+	if awsapi.StringLength(x) > 256 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 256)
+	}
+}
+
+// apigenCheckNonPartnerEventBusNameOrArn checks a value of shape NonPartnerEventBusNameOrArn; sensitive values are not printed.
+func apigenCheckNonPartnerEventBusNameOrArn(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if !apigenRe30().MatchString(x) {
+		v.Pattern(path(), awsapi.Shown(x, sensitive), "(arn:aws[\\w-]*:events:[a-z]+-[a-z]+-[\\w-]+:[0-9]{12}:event-bus\\/)?[\\.\\-_A-Za-z0-9]+")
+	}
+	if awsapi.StringLength(x) < 1 {
+		v.MinLength(path(), awsapi.Shown(x, sensitive), 1)
+	}
+	if awsapi.StringLength(x) > 1600 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 1600)
+	}
+}
+
+// apigenCheckPartnerEventSourceNamePrefix checks a value of shape PartnerEventSourceNamePrefix; sensitive values are not printed.
+func apigenCheckPartnerEventSourceNamePrefix(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if !apigenRe20().MatchString(x) {
+		v.Pattern(path(), awsapi.Shown(x, sensitive), "aws\\.partner/[\\.\\-_A-Za-z0-9]+/[/\\.\\-_A-Za-z0-9]*")
+	}
+	if awsapi.StringLength(x) < 1 {
+		v.MinLength(path(), awsapi.Shown(x, sensitive), 1)
+	}
+	if awsapi.StringLength(x) > 256 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 256)
+	}
+}
+
+// apigenCheckPrincipal checks a value of shape Principal; sensitive values are not printed.
+func apigenCheckPrincipal(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if !apigenRe22().MatchString(x) {
+		v.Pattern(path(), awsapi.Shown(x, sensitive), "(\\d{12}|\\*)")
+	}
+	if awsapi.StringLength(x) < 1 {
+		v.MinLength(path(), awsapi.Shown(x, sensitive), 1)
+	}
+	if awsapi.StringLength(x) > 12 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 12)
+	}
+}
+
+// apigenCheckQueryStringKey checks a value of shape QueryStringKey; sensitive values are not printed.
+func apigenCheckQueryStringKey(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if !apigenRe6().MatchString(x) {
+		v.Pattern(path(), awsapi.Shown(x, sensitive), "[^\\x00-\\x1F\\x7F]+")
+	}
+	if awsapi.StringLength(x) > 512 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 512)
+	}
+}
+
+// apigenCheckQueryStringValueSensitive checks a value of shape QueryStringValueSensitive; sensitive values are not printed.
+func apigenCheckQueryStringValueSensitive(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if !apigenRe25().MatchString(x) {
+		v.Pattern(path(), awsapi.Shown(x, sensitive), "[^\\x00-\\x09\\x0B\\x0C\\x0E-\\x1F\\x7F]+")
+	}
+	if awsapi.StringLength(x) > 512 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 512)
+	}
+}
+
+// apigenCheckRedshiftSecretManagerArn checks a value of shape RedshiftSecretManagerArn; sensitive values are not printed.
+func apigenCheckRedshiftSecretManagerArn(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if !apigenRe31().MatchString(x) {
+		v.Pattern(path(), awsapi.Shown(x, sensitive), "(^arn:aws([a-z]|\\-)*:secretsmanager:[a-z0-9-.]+:.*)|(\\$(\\.[\\w_-]+(\\[(\\d+|\\*)\\])*)*)")
+	}
+	if awsapi.StringLength(x) < 1 {
+		v.MinLength(path(), awsapi.Shown(x, sensitive), 1)
+	}
+	if awsapi.StringLength(x) > 1600 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 1600)
+	}
+}
+
+// apigenCheckReplayDescription checks a value of shape ReplayDescription; sensitive values are not printed.
+func apigenCheckReplayDescription(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if !apigenRe16().MatchString(x) {
+		v.Pattern(path(), awsapi.Shown(x, sensitive), ".*")
+	}
+	if awsapi.StringLength(x) > 512 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 512)
+	}
+}
+
+// apigenCheckReplayName checks a value of shape ReplayName; sensitive values are not printed.
+func apigenCheckReplayName(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if !apigenRe1().MatchString(x) {
+		v.Pattern(path(), awsapi.Shown(x, sensitive), "[\\.\\-_A-Za-z0-9]+")
+	}
+	if awsapi.StringLength(x) < 1 {
+		v.MinLength(path(), awsapi.Shown(x, sensitive), 1)
+	}
+	if awsapi.StringLength(x) > 64 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 64)
+	}
+}
+
+// apigenCheckResourceArn checks a value of shape ResourceArn; sensitive values are not printed.
+func apigenCheckResourceArn(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if awsapi.StringLength(x) < 1 {
+		v.MinLength(path(), awsapi.Shown(x, sensitive), 1)
+	}
+	if awsapi.StringLength(x) > 1600 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 1600)
+	}
+}
+
+// apigenCheckResourceConfigurationArn checks a value of shape ResourceConfigurationArn; sensitive values are not printed.
+func apigenCheckResourceConfigurationArn(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if !apigenRe26().MatchString(x) {
+		v.Pattern(path(), awsapi.Shown(x, sensitive), "^(?:^arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:resourceconfiguration/rcfg-[0-9a-z]{17}$|^$)")
+	}
+	if awsapi.StringLength(x) > 2048 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 2048)
+	}
+}
+
+// apigenCheckRoleArn checks a value of shape RoleArn; sensitive values are not printed.
+func apigenCheckRoleArn(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if awsapi.StringLength(x) < 1 {
+		v.MinLength(path(), awsapi.Shown(x, sensitive), 1)
+	}
+	if awsapi.StringLength(x) > 1600 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 1600)
+	}
+}
+
+// apigenCheckRoute checks a value of shape Route; sensitive values are not printed.
+func apigenCheckRoute(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if !apigenRe19().MatchString(x) {
+		v.Pattern(path(), awsapi.Shown(x, sensitive), "^[\\-a-z0-9]+$")
+	}
+	if awsapi.StringLength(x) < 9 {
+		v.MinLength(path(), awsapi.Shown(x, sensitive), 9)
+	}
+	if awsapi.StringLength(x) > 20 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 20)
+	}
+}
+
+// apigenCheckRuleName checks a value of shape RuleName; sensitive values are not printed.
+func apigenCheckRuleName(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if !apigenRe1().MatchString(x) {
+		v.Pattern(path(), awsapi.Shown(x, sensitive), "[\\.\\-_A-Za-z0-9]+")
+	}
+	if awsapi.StringLength(x) < 1 {
+		v.MinLength(path(), awsapi.Shown(x, sensitive), 1)
+	}
+	if awsapi.StringLength(x) > 64 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 64)
+	}
+}
+
+// apigenCheckRunCommandTargetKey checks a value of shape RunCommandTargetKey; sensitive values are not printed.
+func apigenCheckRunCommandTargetKey(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if !apigenRe32().MatchString(x) {
+		v.Pattern(path(), awsapi.Shown(x, sensitive), "^[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*$")
+	}
+	if awsapi.StringLength(x) < 1 {
+		v.MinLength(path(), awsapi.Shown(x, sensitive), 1)
+	}
+	if awsapi.StringLength(x) > 128 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 128)
+	}
+}
+
+// apigenCheckSageMakerPipelineParameterName checks a value of shape SageMakerPipelineParameterName; sensitive values are not printed.
+func apigenCheckSageMakerPipelineParameterName(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if !apigenRe33().MatchString(x) {
+		v.Pattern(path(), awsapi.Shown(x, sensitive), "^[a-zA-Z0-9](-*[a-zA-Z0-9])*$")
+	}
+	if awsapi.StringLength(x) < 1 {
+		v.MinLength(path(), awsapi.Shown(x, sensitive), 1)
+	}
+	if awsapi.StringLength(x) > 256 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 256)
+	}
+}
+
+// apigenCheckSql checks a value of shape Sql; sensitive values are not printed.
+func apigenCheckSql(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if awsapi.StringLength(x) < 1 {
+		v.MinLength(path(), awsapi.Shown(x, sensitive), 1)
+	}
+	if awsapi.StringLength(x) > 100000 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 100000)
+	}
+}
+
+// apigenCheckStatementId checks a value of shape StatementId; sensitive values are not printed.
+func apigenCheckStatementId(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if !apigenRe14().MatchString(x) {
+		v.Pattern(path(), awsapi.Shown(x, sensitive), "[a-zA-Z0-9-_]+")
+	}
+	if awsapi.StringLength(x) < 1 {
+		v.MinLength(path(), awsapi.Shown(x, sensitive), 1)
+	}
+	if awsapi.StringLength(x) > 64 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 64)
+	}
+}
+
+// apigenCheckStatementName checks a value of shape StatementName; sensitive values are not printed.
+func apigenCheckStatementName(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if awsapi.StringLength(x) < 1 {
+		v.MinLength(path(), awsapi.Shown(x, sensitive), 1)
+	}
+	if awsapi.StringLength(x) > 500 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 500)
+	}
+}
+
+// apigenCheckTagKey checks a value of shape TagKey; sensitive values are not printed.
+func apigenCheckTagKey(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if awsapi.StringLength(x) < 1 {
+		v.MinLength(path(), awsapi.Shown(x, sensitive), 1)
+	}
+	if awsapi.StringLength(x) > 128 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 128)
+	}
+}
+
+// apigenCheckTargetArn checks a value of shape TargetArn; sensitive values are not printed.
+func apigenCheckTargetArn(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if awsapi.StringLength(x) < 1 {
+		v.MinLength(path(), awsapi.Shown(x, sensitive), 1)
+	}
+	if awsapi.StringLength(x) > 1600 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 1600)
+	}
+}
+
+// apigenCheckTargetId checks a value of shape TargetId; sensitive values are not printed.
+func apigenCheckTargetId(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if !apigenRe1().MatchString(x) {
+		v.Pattern(path(), awsapi.Shown(x, sensitive), "[\\.\\-_A-Za-z0-9]+")
+	}
+	if awsapi.StringLength(x) < 1 {
+		v.MinLength(path(), awsapi.Shown(x, sensitive), 1)
+	}
+	if awsapi.StringLength(x) > 64 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 64)
+	}
+}
+
+// apigenCheckTraceHeader checks a value of shape TraceHeader; sensitive values are not printed.
+func apigenCheckTraceHeader(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if awsapi.StringLength(x) < 1 {
+		v.MinLength(path(), awsapi.Shown(x, sensitive), 1)
+	}
+	if awsapi.StringLength(x) > 500 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 500)
+	}
+}
+
+// apigenCheckTransformerInput checks a value of shape TransformerInput; sensitive values are not printed.
+func apigenCheckTransformerInput(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if awsapi.StringLength(x) < 1 {
+		v.MinLength(path(), awsapi.Shown(x, sensitive), 1)
+	}
+	if awsapi.StringLength(x) > 8192 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 8192)
 	}
 }
 

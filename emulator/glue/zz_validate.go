@@ -40,15 +40,7 @@ func (s *CheckSchemaVersionValidityInput) apigenValidate(v *awsapi.ValidationErr
 	if s.SchemaDefinition == nil {
 		v.Null(prefix + "schemaDefinition")
 	} else {
-		if !apigenRe3().MatchString(*s.SchemaDefinition) {
-			v.Pattern(prefix+"schemaDefinition", *s.SchemaDefinition, ".*\\S.*")
-		}
-		if awsapi.StringLength(*s.SchemaDefinition) < 1 {
-			v.MinLength(prefix+"schemaDefinition", *s.SchemaDefinition, 1)
-		}
-		if awsapi.StringLength(*s.SchemaDefinition) > 170000 {
-			v.MaxLength(prefix+"schemaDefinition", *s.SchemaDefinition, 170000)
-		}
+		apigenCheckSchemaDefinitionString(v, func() string { return prefix + "schemaDefinition" }, *s.SchemaDefinition, false)
 	}
 	if s.DataFormat == "" {
 		v.Null(prefix + "dataFormat")
@@ -88,25 +80,12 @@ func (s *CreateRegistryInput) apigenValidate(v *awsapi.ValidationErrors, prefix 
 		}
 	}
 	if s.Description != nil {
-		if !apigenRe5().MatchString(*s.Description) {
-			v.Pattern(prefix+"description", *s.Description, "[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDC00-\\uDBFF\\uDFFF\\r\\n\\t]*")
-		}
-		if awsapi.StringLength(*s.Description) > 2048 {
-			v.MaxLength(prefix+"description", *s.Description, 2048)
-		}
+		apigenCheckDescriptionString(v, func() string { return prefix + "description" }, *s.Description, false)
 	}
 	if s.RegistryName == nil {
 		v.Null(prefix + "registryName")
 	} else {
-		if !apigenRe1().MatchString(*s.RegistryName) {
-			v.Pattern(prefix+"registryName", *s.RegistryName, "[a-zA-Z0-9-_$#.]+")
-		}
-		if awsapi.StringLength(*s.RegistryName) < 1 {
-			v.MinLength(prefix+"registryName", *s.RegistryName, 1)
-		}
-		if awsapi.StringLength(*s.RegistryName) > 255 {
-			v.MaxLength(prefix+"registryName", *s.RegistryName, 255)
-		}
+		apigenCheckSchemaRegistryNameString(v, func() string { return prefix + "registryName" }, *s.RegistryName, false)
 	}
 }
 
@@ -122,15 +101,7 @@ func (s *CreateSchemaInput) Validate() error {
 
 func (s *CreateSchemaInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.SchemaDefinition != nil {
-		if !apigenRe3().MatchString(*s.SchemaDefinition) {
-			v.Pattern(prefix+"schemaDefinition", *s.SchemaDefinition, ".*\\S.*")
-		}
-		if awsapi.StringLength(*s.SchemaDefinition) < 1 {
-			v.MinLength(prefix+"schemaDefinition", *s.SchemaDefinition, 1)
-		}
-		if awsapi.StringLength(*s.SchemaDefinition) > 170000 {
-			v.MaxLength(prefix+"schemaDefinition", *s.SchemaDefinition, 170000)
-		}
+		apigenCheckSchemaDefinitionString(v, func() string { return prefix + "schemaDefinition" }, *s.SchemaDefinition, false)
 	}
 	if s.Tags != nil {
 		if len(s.Tags) > 50 {
@@ -150,12 +121,7 @@ func (s *CreateSchemaInput) apigenValidate(v *awsapi.ValidationErrors, prefix st
 		}
 	}
 	if s.Description != nil {
-		if !apigenRe5().MatchString(*s.Description) {
-			v.Pattern(prefix+"description", *s.Description, "[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDC00-\\uDBFF\\uDFFF\\r\\n\\t]*")
-		}
-		if awsapi.StringLength(*s.Description) > 2048 {
-			v.MaxLength(prefix+"description", *s.Description, 2048)
-		}
+		apigenCheckDescriptionString(v, func() string { return prefix + "description" }, *s.Description, false)
 	}
 	if s.Compatibility != "" {
 		if !Compatibility(s.Compatibility).apigenKnown() {
@@ -172,15 +138,7 @@ func (s *CreateSchemaInput) apigenValidate(v *awsapi.ValidationErrors, prefix st
 	if s.SchemaName == nil {
 		v.Null(prefix + "schemaName")
 	} else {
-		if !apigenRe1().MatchString(*s.SchemaName) {
-			v.Pattern(prefix+"schemaName", *s.SchemaName, "[a-zA-Z0-9-_$#.]+")
-		}
-		if awsapi.StringLength(*s.SchemaName) < 1 {
-			v.MinLength(prefix+"schemaName", *s.SchemaName, 1)
-		}
-		if awsapi.StringLength(*s.SchemaName) > 255 {
-			v.MaxLength(prefix+"schemaName", *s.SchemaName, 255)
-		}
+		apigenCheckSchemaRegistryNameString(v, func() string { return prefix + "schemaName" }, *s.SchemaName, false)
 	}
 	if s.RegistryId != nil {
 		s.RegistryId.apigenValidate(v, prefix+"registryId.")
@@ -237,15 +195,7 @@ func (s *DeleteSchemaVersionsInput) apigenValidate(v *awsapi.ValidationErrors, p
 	if s.Versions == nil {
 		v.Null(prefix + "versions")
 	} else {
-		if !apigenRe6().MatchString(*s.Versions) {
-			v.Pattern(prefix+"versions", *s.Versions, "[1-9][0-9]*|[1-9][0-9]*-[1-9][0-9]*")
-		}
-		if awsapi.StringLength(*s.Versions) < 1 {
-			v.MinLength(prefix+"versions", *s.Versions, 1)
-		}
-		if awsapi.StringLength(*s.Versions) > 100000 {
-			v.MaxLength(prefix+"versions", *s.Versions, 100000)
-		}
+		apigenCheckVersionsString(v, func() string { return prefix + "versions" }, *s.Versions, false)
 	}
 	if s.SchemaId == nil {
 		v.Null(prefix + "schemaId")
@@ -304,15 +254,7 @@ func (s *GetSchemaByDefinitionInput) apigenValidate(v *awsapi.ValidationErrors, 
 	if s.SchemaDefinition == nil {
 		v.Null(prefix + "schemaDefinition")
 	} else {
-		if !apigenRe3().MatchString(*s.SchemaDefinition) {
-			v.Pattern(prefix+"schemaDefinition", *s.SchemaDefinition, ".*\\S.*")
-		}
-		if awsapi.StringLength(*s.SchemaDefinition) < 1 {
-			v.MinLength(prefix+"schemaDefinition", *s.SchemaDefinition, 1)
-		}
-		if awsapi.StringLength(*s.SchemaDefinition) > 170000 {
-			v.MaxLength(prefix+"schemaDefinition", *s.SchemaDefinition, 170000)
-		}
+		apigenCheckSchemaDefinitionString(v, func() string { return prefix + "schemaDefinition" }, *s.SchemaDefinition, false)
 	}
 	if s.SchemaId == nil {
 		v.Null(prefix + "schemaId")
@@ -336,15 +278,7 @@ func (s *GetSchemaVersionInput) apigenValidate(v *awsapi.ValidationErrors, prefi
 		s.SchemaVersionNumber.apigenValidate(v, prefix+"schemaVersionNumber.")
 	}
 	if s.SchemaVersionId != nil {
-		if !apigenRe2().MatchString(*s.SchemaVersionId) {
-			v.Pattern(prefix+"schemaVersionId", *s.SchemaVersionId, "[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}")
-		}
-		if awsapi.StringLength(*s.SchemaVersionId) < 36 {
-			v.MinLength(prefix+"schemaVersionId", *s.SchemaVersionId, 36)
-		}
-		if awsapi.StringLength(*s.SchemaVersionId) > 36 {
-			v.MaxLength(prefix+"schemaVersionId", *s.SchemaVersionId, 36)
-		}
+		apigenCheckSchemaVersionIdString(v, func() string { return prefix + "schemaVersionId" }, *s.SchemaVersionId, false)
 	}
 	if s.SchemaId != nil {
 		s.SchemaId.apigenValidate(v, prefix+"schemaId.")
@@ -400,15 +334,7 @@ func (s *GetTagsInput) apigenValidate(v *awsapi.ValidationErrors, prefix string)
 	if s.ResourceArn == nil {
 		v.Null(prefix + "resourceArn")
 	} else {
-		if !apigenRe0().MatchString(*s.ResourceArn) {
-			v.Pattern(prefix+"resourceArn", *s.ResourceArn, "arn:aws(-(cn|us-gov|iso(-[bef])?))?:glue:.*")
-		}
-		if awsapi.StringLength(*s.ResourceArn) < 1 {
-			v.MinLength(prefix+"resourceArn", *s.ResourceArn, 1)
-		}
-		if awsapi.StringLength(*s.ResourceArn) > 10240 {
-			v.MaxLength(prefix+"resourceArn", *s.ResourceArn, 10240)
-		}
+		apigenCheckGlueResourceArn(v, func() string { return prefix + "resourceArn" }, *s.ResourceArn, false)
 	}
 }
 
@@ -424,12 +350,7 @@ func (s *ListRegistriesInput) Validate() error {
 
 func (s *ListRegistriesInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.MaxResults != nil {
-		if *s.MaxResults < 1 {
-			v.MinValue(prefix+"maxResults", *s.MaxResults, "1")
-		}
-		if *s.MaxResults > 100 {
-			v.MaxValue(prefix+"maxResults", *s.MaxResults, "100")
-		}
+		apigenCheckMaxResultsNumber(v, func() string { return prefix + "maxResults" }, *s.MaxResults, false)
 	}
 }
 
@@ -445,12 +366,7 @@ func (s *ListSchemaVersionsInput) Validate() error {
 
 func (s *ListSchemaVersionsInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.MaxResults != nil {
-		if *s.MaxResults < 1 {
-			v.MinValue(prefix+"maxResults", *s.MaxResults, "1")
-		}
-		if *s.MaxResults > 100 {
-			v.MaxValue(prefix+"maxResults", *s.MaxResults, "100")
-		}
+		apigenCheckMaxResultsNumber(v, func() string { return prefix + "maxResults" }, *s.MaxResults, false)
 	}
 	if s.SchemaId == nil {
 		v.Null(prefix + "schemaId")
@@ -471,12 +387,7 @@ func (s *ListSchemasInput) Validate() error {
 
 func (s *ListSchemasInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.MaxResults != nil {
-		if *s.MaxResults < 1 {
-			v.MinValue(prefix+"maxResults", *s.MaxResults, "1")
-		}
-		if *s.MaxResults > 100 {
-			v.MaxValue(prefix+"maxResults", *s.MaxResults, "100")
-		}
+		apigenCheckMaxResultsNumber(v, func() string { return prefix + "maxResults" }, *s.MaxResults, false)
 	}
 	if s.RegistryId != nil {
 		s.RegistryId.apigenValidate(v, prefix+"registryId.")
@@ -500,15 +411,7 @@ func (s *PutSchemaVersionMetadataInput) apigenValidate(v *awsapi.ValidationError
 		s.MetadataKeyValue.apigenValidate(v, prefix+"metadataKeyValue.")
 	}
 	if s.SchemaVersionId != nil {
-		if !apigenRe2().MatchString(*s.SchemaVersionId) {
-			v.Pattern(prefix+"schemaVersionId", *s.SchemaVersionId, "[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}")
-		}
-		if awsapi.StringLength(*s.SchemaVersionId) < 36 {
-			v.MinLength(prefix+"schemaVersionId", *s.SchemaVersionId, 36)
-		}
-		if awsapi.StringLength(*s.SchemaVersionId) > 36 {
-			v.MaxLength(prefix+"schemaVersionId", *s.SchemaVersionId, 36)
-		}
+		apigenCheckSchemaVersionIdString(v, func() string { return prefix + "schemaVersionId" }, *s.SchemaVersionId, false)
 	}
 	if s.SchemaVersionNumber != nil {
 		s.SchemaVersionNumber.apigenValidate(v, prefix+"schemaVersionNumber.")
@@ -530,12 +433,7 @@ func (s *QuerySchemaVersionMetadataInput) Validate() error {
 
 func (s *QuerySchemaVersionMetadataInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.MaxResults != nil {
-		if *s.MaxResults < 1 {
-			v.MinValue(prefix+"maxResults", *s.MaxResults, "1")
-		}
-		if *s.MaxResults > 50 {
-			v.MaxValue(prefix+"maxResults", *s.MaxResults, "50")
-		}
+		apigenCheckQuerySchemaVersionMetadataMaxResults(v, func() string { return prefix + "maxResults" }, *s.MaxResults, false)
 	}
 	if s.MetadataList != nil {
 		for i0 := range s.MetadataList {
@@ -543,15 +441,7 @@ func (s *QuerySchemaVersionMetadataInput) apigenValidate(v *awsapi.ValidationErr
 		}
 	}
 	if s.SchemaVersionId != nil {
-		if !apigenRe2().MatchString(*s.SchemaVersionId) {
-			v.Pattern(prefix+"schemaVersionId", *s.SchemaVersionId, "[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}")
-		}
-		if awsapi.StringLength(*s.SchemaVersionId) < 36 {
-			v.MinLength(prefix+"schemaVersionId", *s.SchemaVersionId, 36)
-		}
-		if awsapi.StringLength(*s.SchemaVersionId) > 36 {
-			v.MaxLength(prefix+"schemaVersionId", *s.SchemaVersionId, 36)
-		}
+		apigenCheckSchemaVersionIdString(v, func() string { return prefix + "schemaVersionId" }, *s.SchemaVersionId, false)
 	}
 	if s.SchemaVersionNumber != nil {
 		s.SchemaVersionNumber.apigenValidate(v, prefix+"schemaVersionNumber.")
@@ -575,15 +465,7 @@ func (s *RegisterSchemaVersionInput) apigenValidate(v *awsapi.ValidationErrors, 
 	if s.SchemaDefinition == nil {
 		v.Null(prefix + "schemaDefinition")
 	} else {
-		if !apigenRe3().MatchString(*s.SchemaDefinition) {
-			v.Pattern(prefix+"schemaDefinition", *s.SchemaDefinition, ".*\\S.*")
-		}
-		if awsapi.StringLength(*s.SchemaDefinition) < 1 {
-			v.MinLength(prefix+"schemaDefinition", *s.SchemaDefinition, 1)
-		}
-		if awsapi.StringLength(*s.SchemaDefinition) > 170000 {
-			v.MaxLength(prefix+"schemaDefinition", *s.SchemaDefinition, 170000)
-		}
+		apigenCheckSchemaDefinitionString(v, func() string { return prefix + "schemaDefinition" }, *s.SchemaDefinition, false)
 	}
 	if s.SchemaId == nil {
 		v.Null(prefix + "schemaId")
@@ -609,15 +491,7 @@ func (s *RemoveSchemaVersionMetadataInput) apigenValidate(v *awsapi.ValidationEr
 		s.MetadataKeyValue.apigenValidate(v, prefix+"metadataKeyValue.")
 	}
 	if s.SchemaVersionId != nil {
-		if !apigenRe2().MatchString(*s.SchemaVersionId) {
-			v.Pattern(prefix+"schemaVersionId", *s.SchemaVersionId, "[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}")
-		}
-		if awsapi.StringLength(*s.SchemaVersionId) < 36 {
-			v.MinLength(prefix+"schemaVersionId", *s.SchemaVersionId, 36)
-		}
-		if awsapi.StringLength(*s.SchemaVersionId) > 36 {
-			v.MaxLength(prefix+"schemaVersionId", *s.SchemaVersionId, 36)
-		}
+		apigenCheckSchemaVersionIdString(v, func() string { return prefix + "schemaVersionId" }, *s.SchemaVersionId, false)
 	}
 	if s.SchemaVersionNumber != nil {
 		s.SchemaVersionNumber.apigenValidate(v, prefix+"schemaVersionNumber.")
@@ -660,15 +534,7 @@ func (s *TagResourceInput) apigenValidate(v *awsapi.ValidationErrors, prefix str
 	if s.ResourceArn == nil {
 		v.Null(prefix + "resourceArn")
 	} else {
-		if !apigenRe0().MatchString(*s.ResourceArn) {
-			v.Pattern(prefix+"resourceArn", *s.ResourceArn, "arn:aws(-(cn|us-gov|iso(-[bef])?))?:glue:.*")
-		}
-		if awsapi.StringLength(*s.ResourceArn) < 1 {
-			v.MinLength(prefix+"resourceArn", *s.ResourceArn, 1)
-		}
-		if awsapi.StringLength(*s.ResourceArn) > 10240 {
-			v.MaxLength(prefix+"resourceArn", *s.ResourceArn, 10240)
-		}
+		apigenCheckGlueResourceArn(v, func() string { return prefix + "resourceArn" }, *s.ResourceArn, false)
 	}
 }
 
@@ -699,15 +565,7 @@ func (s *UntagResourceInput) apigenValidate(v *awsapi.ValidationErrors, prefix s
 	if s.ResourceArn == nil {
 		v.Null(prefix + "resourceArn")
 	} else {
-		if !apigenRe0().MatchString(*s.ResourceArn) {
-			v.Pattern(prefix+"resourceArn", *s.ResourceArn, "arn:aws(-(cn|us-gov|iso(-[bef])?))?:glue:.*")
-		}
-		if awsapi.StringLength(*s.ResourceArn) < 1 {
-			v.MinLength(prefix+"resourceArn", *s.ResourceArn, 1)
-		}
-		if awsapi.StringLength(*s.ResourceArn) > 10240 {
-			v.MaxLength(prefix+"resourceArn", *s.ResourceArn, 10240)
-		}
+		apigenCheckGlueResourceArn(v, func() string { return prefix + "resourceArn" }, *s.ResourceArn, false)
 	}
 }
 
@@ -725,12 +583,7 @@ func (s *UpdateRegistryInput) apigenValidate(v *awsapi.ValidationErrors, prefix 
 	if s.Description == nil {
 		v.Null(prefix + "description")
 	} else {
-		if !apigenRe5().MatchString(*s.Description) {
-			v.Pattern(prefix+"description", *s.Description, "[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDC00-\\uDBFF\\uDFFF\\r\\n\\t]*")
-		}
-		if awsapi.StringLength(*s.Description) > 2048 {
-			v.MaxLength(prefix+"description", *s.Description, 2048)
-		}
+		apigenCheckDescriptionString(v, func() string { return prefix + "description" }, *s.Description, false)
 	}
 	if s.RegistryId == nil {
 		v.Null(prefix + "registryId")
@@ -751,12 +604,7 @@ func (s *UpdateSchemaInput) Validate() error {
 
 func (s *UpdateSchemaInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.Description != nil {
-		if !apigenRe5().MatchString(*s.Description) {
-			v.Pattern(prefix+"description", *s.Description, "[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDC00-\\uDBFF\\uDFFF\\r\\n\\t]*")
-		}
-		if awsapi.StringLength(*s.Description) > 2048 {
-			v.MaxLength(prefix+"description", *s.Description, 2048)
-		}
+		apigenCheckDescriptionString(v, func() string { return prefix + "description" }, *s.Description, false)
 	}
 	if s.Compatibility != "" {
 		if !Compatibility(s.Compatibility).apigenKnown() {
@@ -775,98 +623,168 @@ func (s *UpdateSchemaInput) apigenValidate(v *awsapi.ValidationErrors, prefix st
 
 func (s *MetadataKeyValuePair) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.MetadataValue != nil {
-		if !apigenRe4().MatchString(*s.MetadataValue) {
-			v.Pattern(prefix+"metadataValue", *s.MetadataValue, "[a-zA-Z0-9+-=._./@]+")
-		}
-		if awsapi.StringLength(*s.MetadataValue) < 1 {
-			v.MinLength(prefix+"metadataValue", *s.MetadataValue, 1)
-		}
-		if awsapi.StringLength(*s.MetadataValue) > 256 {
-			v.MaxLength(prefix+"metadataValue", *s.MetadataValue, 256)
-		}
+		apigenCheckMetadataValueString(v, func() string { return prefix + "metadataValue" }, *s.MetadataValue, false)
 	}
 	if s.MetadataKey != nil {
-		if !apigenRe4().MatchString(*s.MetadataKey) {
-			v.Pattern(prefix+"metadataKey", *s.MetadataKey, "[a-zA-Z0-9+-=._./@]+")
-		}
-		if awsapi.StringLength(*s.MetadataKey) < 1 {
-			v.MinLength(prefix+"metadataKey", *s.MetadataKey, 1)
-		}
-		if awsapi.StringLength(*s.MetadataKey) > 128 {
-			v.MaxLength(prefix+"metadataKey", *s.MetadataKey, 128)
-		}
+		apigenCheckMetadataKeyString(v, func() string { return prefix + "metadataKey" }, *s.MetadataKey, false)
 	}
 }
 
 func (s *RegistryId) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.RegistryArn != nil {
-		if !apigenRe0().MatchString(*s.RegistryArn) {
-			v.Pattern(prefix+"registryArn", *s.RegistryArn, "arn:aws(-(cn|us-gov|iso(-[bef])?))?:glue:.*")
-		}
-		if awsapi.StringLength(*s.RegistryArn) < 1 {
-			v.MinLength(prefix+"registryArn", *s.RegistryArn, 1)
-		}
-		if awsapi.StringLength(*s.RegistryArn) > 10240 {
-			v.MaxLength(prefix+"registryArn", *s.RegistryArn, 10240)
-		}
+		apigenCheckGlueResourceArn(v, func() string { return prefix + "registryArn" }, *s.RegistryArn, false)
 	}
 	if s.RegistryName != nil {
-		if !apigenRe1().MatchString(*s.RegistryName) {
-			v.Pattern(prefix+"registryName", *s.RegistryName, "[a-zA-Z0-9-_$#.]+")
-		}
-		if awsapi.StringLength(*s.RegistryName) < 1 {
-			v.MinLength(prefix+"registryName", *s.RegistryName, 1)
-		}
-		if awsapi.StringLength(*s.RegistryName) > 255 {
-			v.MaxLength(prefix+"registryName", *s.RegistryName, 255)
-		}
+		apigenCheckSchemaRegistryNameString(v, func() string { return prefix + "registryName" }, *s.RegistryName, false)
 	}
 }
 
 func (s *SchemaId) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.RegistryName != nil {
-		if !apigenRe1().MatchString(*s.RegistryName) {
-			v.Pattern(prefix+"registryName", *s.RegistryName, "[a-zA-Z0-9-_$#.]+")
-		}
-		if awsapi.StringLength(*s.RegistryName) < 1 {
-			v.MinLength(prefix+"registryName", *s.RegistryName, 1)
-		}
-		if awsapi.StringLength(*s.RegistryName) > 255 {
-			v.MaxLength(prefix+"registryName", *s.RegistryName, 255)
-		}
+		apigenCheckSchemaRegistryNameString(v, func() string { return prefix + "registryName" }, *s.RegistryName, false)
 	}
 	if s.SchemaName != nil {
-		if !apigenRe1().MatchString(*s.SchemaName) {
-			v.Pattern(prefix+"schemaName", *s.SchemaName, "[a-zA-Z0-9-_$#.]+")
-		}
-		if awsapi.StringLength(*s.SchemaName) < 1 {
-			v.MinLength(prefix+"schemaName", *s.SchemaName, 1)
-		}
-		if awsapi.StringLength(*s.SchemaName) > 255 {
-			v.MaxLength(prefix+"schemaName", *s.SchemaName, 255)
-		}
+		apigenCheckSchemaRegistryNameString(v, func() string { return prefix + "schemaName" }, *s.SchemaName, false)
 	}
 	if s.SchemaArn != nil {
-		if !apigenRe0().MatchString(*s.SchemaArn) {
-			v.Pattern(prefix+"schemaArn", *s.SchemaArn, "arn:aws(-(cn|us-gov|iso(-[bef])?))?:glue:.*")
-		}
-		if awsapi.StringLength(*s.SchemaArn) < 1 {
-			v.MinLength(prefix+"schemaArn", *s.SchemaArn, 1)
-		}
-		if awsapi.StringLength(*s.SchemaArn) > 10240 {
-			v.MaxLength(prefix+"schemaArn", *s.SchemaArn, 10240)
-		}
+		apigenCheckGlueResourceArn(v, func() string { return prefix + "schemaArn" }, *s.SchemaArn, false)
 	}
 }
 
 func (s *SchemaVersionNumber) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.VersionNumber != nil {
-		if *s.VersionNumber < 1 {
-			v.MinValue(prefix+"versionNumber", *s.VersionNumber, "1")
-		}
-		if *s.VersionNumber > 100000 {
-			v.MaxValue(prefix+"versionNumber", *s.VersionNumber, "100000")
-		}
+		apigenCheckVersionLongNumber(v, func() string { return prefix + "versionNumber" }, *s.VersionNumber, false)
+	}
+}
+
+// apigenCheckDescriptionString checks a value of shape DescriptionString; sensitive values are not printed.
+func apigenCheckDescriptionString(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if !apigenRe5().MatchString(x) {
+		v.Pattern(path(), awsapi.Shown(x, sensitive), "[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDC00-\\uDBFF\\uDFFF\\r\\n\\t]*")
+	}
+	if awsapi.StringLength(x) > 2048 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 2048)
+	}
+}
+
+// apigenCheckGlueResourceArn checks a value of shape GlueResourceArn; sensitive values are not printed.
+func apigenCheckGlueResourceArn(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if !apigenRe0().MatchString(x) {
+		v.Pattern(path(), awsapi.Shown(x, sensitive), "arn:aws(-(cn|us-gov|iso(-[bef])?))?:glue:.*")
+	}
+	if awsapi.StringLength(x) < 1 {
+		v.MinLength(path(), awsapi.Shown(x, sensitive), 1)
+	}
+	if awsapi.StringLength(x) > 10240 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 10240)
+	}
+}
+
+// apigenCheckMaxResultsNumber checks a value of shape MaxResultsNumber; sensitive values are not printed.
+func apigenCheckMaxResultsNumber(v *awsapi.ValidationErrors, path func() string, x int32, sensitive bool) {
+	if x < 1 {
+		v.MinValue(path(), awsapi.Shown(x, sensitive), "1")
+	}
+	if x > 100 {
+		v.MaxValue(path(), awsapi.Shown(x, sensitive), "100")
+	}
+}
+
+// apigenCheckMetadataKeyString checks a value of shape MetadataKeyString; sensitive values are not printed.
+func apigenCheckMetadataKeyString(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if !apigenRe4().MatchString(x) {
+		v.Pattern(path(), awsapi.Shown(x, sensitive), "[a-zA-Z0-9+-=._./@]+")
+	}
+	if awsapi.StringLength(x) < 1 {
+		v.MinLength(path(), awsapi.Shown(x, sensitive), 1)
+	}
+	if awsapi.StringLength(x) > 128 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 128)
+	}
+}
+
+// apigenCheckMetadataValueString checks a value of shape MetadataValueString; sensitive values are not printed.
+func apigenCheckMetadataValueString(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if !apigenRe4().MatchString(x) {
+		v.Pattern(path(), awsapi.Shown(x, sensitive), "[a-zA-Z0-9+-=._./@]+")
+	}
+	if awsapi.StringLength(x) < 1 {
+		v.MinLength(path(), awsapi.Shown(x, sensitive), 1)
+	}
+	if awsapi.StringLength(x) > 256 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 256)
+	}
+}
+
+// apigenCheckQuerySchemaVersionMetadataMaxResults checks a value of shape QuerySchemaVersionMetadataMaxResults; sensitive values are not printed.
+func apigenCheckQuerySchemaVersionMetadataMaxResults(v *awsapi.ValidationErrors, path func() string, x int32, sensitive bool) {
+	if x < 1 {
+		v.MinValue(path(), awsapi.Shown(x, sensitive), "1")
+	}
+	if x > 50 {
+		v.MaxValue(path(), awsapi.Shown(x, sensitive), "50")
+	}
+}
+
+// apigenCheckSchemaDefinitionString checks a value of shape SchemaDefinitionString; sensitive values are not printed.
+func apigenCheckSchemaDefinitionString(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if !apigenRe3().MatchString(x) {
+		v.Pattern(path(), awsapi.Shown(x, sensitive), ".*\\S.*")
+	}
+	if awsapi.StringLength(x) < 1 {
+		v.MinLength(path(), awsapi.Shown(x, sensitive), 1)
+	}
+	if awsapi.StringLength(x) > 170000 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 170000)
+	}
+}
+
+// apigenCheckSchemaRegistryNameString checks a value of shape SchemaRegistryNameString; sensitive values are not printed.
+func apigenCheckSchemaRegistryNameString(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if !apigenRe1().MatchString(x) {
+		v.Pattern(path(), awsapi.Shown(x, sensitive), "[a-zA-Z0-9-_$#.]+")
+	}
+	if awsapi.StringLength(x) < 1 {
+		v.MinLength(path(), awsapi.Shown(x, sensitive), 1)
+	}
+	if awsapi.StringLength(x) > 255 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 255)
+	}
+}
+
+// apigenCheckSchemaVersionIdString checks a value of shape SchemaVersionIdString; sensitive values are not printed.
+func apigenCheckSchemaVersionIdString(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if !apigenRe2().MatchString(x) {
+		v.Pattern(path(), awsapi.Shown(x, sensitive), "[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}")
+	}
+	if awsapi.StringLength(x) < 36 {
+		v.MinLength(path(), awsapi.Shown(x, sensitive), 36)
+	}
+	if awsapi.StringLength(x) > 36 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 36)
+	}
+}
+
+// apigenCheckVersionLongNumber checks a value of shape VersionLongNumber; sensitive values are not printed.
+func apigenCheckVersionLongNumber(v *awsapi.ValidationErrors, path func() string, x int64, sensitive bool) {
+	if x < 1 {
+		v.MinValue(path(), awsapi.Shown(x, sensitive), "1")
+	}
+	if x > 100000 {
+		v.MaxValue(path(), awsapi.Shown(x, sensitive), "100000")
+	}
+}
+
+// apigenCheckVersionsString checks a value of shape VersionsString; sensitive values are not printed.
+func apigenCheckVersionsString(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if !apigenRe6().MatchString(x) {
+		v.Pattern(path(), awsapi.Shown(x, sensitive), "[1-9][0-9]*|[1-9][0-9]*-[1-9][0-9]*")
+	}
+	if awsapi.StringLength(x) < 1 {
+		v.MinLength(path(), awsapi.Shown(x, sensitive), 1)
+	}
+	if awsapi.StringLength(x) > 100000 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 100000)
 	}
 }
 

@@ -36,26 +36,10 @@ func (s *AddTagsToStreamInput) Validate() error {
 
 func (s *AddTagsToStreamInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.StreamId != nil {
-		if !apigenRe3().MatchString(*s.StreamId) {
-			v.Pattern(prefix+"streamId", *s.StreamId, "[a-z0-9]{20}-[a-z0-9]{3}")
-		}
-		if awsapi.StringLength(*s.StreamId) < 1 {
-			v.MinLength(prefix+"streamId", *s.StreamId, 1)
-		}
-		if awsapi.StringLength(*s.StreamId) > 24 {
-			v.MaxLength(prefix+"streamId", *s.StreamId, 24)
-		}
+		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
 	}
 	if s.StreamARN != nil {
-		if !apigenRe1().MatchString(*s.StreamARN) {
-			v.Pattern(prefix+"streamARN", *s.StreamARN, "arn:aws.*:kinesis:.*:\\d{12}:stream/\\S+")
-		}
-		if awsapi.StringLength(*s.StreamARN) < 1 {
-			v.MinLength(prefix+"streamARN", *s.StreamARN, 1)
-		}
-		if awsapi.StringLength(*s.StreamARN) > 2048 {
-			v.MaxLength(prefix+"streamARN", *s.StreamARN, 2048)
-		}
+		apigenCheckStreamARN(v, func() string { return prefix + "streamARN" }, *s.StreamARN, false)
 	}
 	if s.Tags == nil {
 		v.Null(prefix + "tags")
@@ -80,15 +64,7 @@ func (s *AddTagsToStreamInput) apigenValidate(v *awsapi.ValidationErrors, prefix
 		}
 	}
 	if s.StreamName != nil {
-		if !apigenRe0().MatchString(*s.StreamName) {
-			v.Pattern(prefix+"streamName", *s.StreamName, "[a-zA-Z0-9_.-]+")
-		}
-		if awsapi.StringLength(*s.StreamName) < 1 {
-			v.MinLength(prefix+"streamName", *s.StreamName, 1)
-		}
-		if awsapi.StringLength(*s.StreamName) > 128 {
-			v.MaxLength(prefix+"streamName", *s.StreamName, 128)
-		}
+		apigenCheckStreamName(v, func() string { return prefix + "streamName" }, *s.StreamName, false)
 	}
 }
 
@@ -104,12 +80,7 @@ func (s *CreateStreamInput) Validate() error {
 
 func (s *CreateStreamInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.MaxRecordSizeInKiB != nil {
-		if *s.MaxRecordSizeInKiB < 1024 {
-			v.MinValue(prefix+"maxRecordSizeInKiB", *s.MaxRecordSizeInKiB, "1024")
-		}
-		if *s.MaxRecordSizeInKiB > 10240 {
-			v.MaxValue(prefix+"maxRecordSizeInKiB", *s.MaxRecordSizeInKiB, "10240")
-		}
+		apigenCheckMaxRecordSizeInKiB(v, func() string { return prefix + "maxRecordSizeInKiB" }, *s.MaxRecordSizeInKiB, false)
 	}
 	if s.WarmThroughputMiBps != nil {
 		if *s.WarmThroughputMiBps < 0 {
@@ -147,15 +118,7 @@ func (s *CreateStreamInput) apigenValidate(v *awsapi.ValidationErrors, prefix st
 	if s.StreamName == nil {
 		v.Null(prefix + "streamName")
 	} else {
-		if !apigenRe0().MatchString(*s.StreamName) {
-			v.Pattern(prefix+"streamName", *s.StreamName, "[a-zA-Z0-9_.-]+")
-		}
-		if awsapi.StringLength(*s.StreamName) < 1 {
-			v.MinLength(prefix+"streamName", *s.StreamName, 1)
-		}
-		if awsapi.StringLength(*s.StreamName) > 128 {
-			v.MaxLength(prefix+"streamName", *s.StreamName, 128)
-		}
+		apigenCheckStreamName(v, func() string { return prefix + "streamName" }, *s.StreamName, false)
 	}
 }
 
@@ -171,40 +134,16 @@ func (s *DecreaseStreamRetentionPeriodInput) Validate() error {
 
 func (s *DecreaseStreamRetentionPeriodInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.StreamId != nil {
-		if !apigenRe3().MatchString(*s.StreamId) {
-			v.Pattern(prefix+"streamId", *s.StreamId, "[a-z0-9]{20}-[a-z0-9]{3}")
-		}
-		if awsapi.StringLength(*s.StreamId) < 1 {
-			v.MinLength(prefix+"streamId", *s.StreamId, 1)
-		}
-		if awsapi.StringLength(*s.StreamId) > 24 {
-			v.MaxLength(prefix+"streamId", *s.StreamId, 24)
-		}
+		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
 	}
 	if s.StreamARN != nil {
-		if !apigenRe1().MatchString(*s.StreamARN) {
-			v.Pattern(prefix+"streamARN", *s.StreamARN, "arn:aws.*:kinesis:.*:\\d{12}:stream/\\S+")
-		}
-		if awsapi.StringLength(*s.StreamARN) < 1 {
-			v.MinLength(prefix+"streamARN", *s.StreamARN, 1)
-		}
-		if awsapi.StringLength(*s.StreamARN) > 2048 {
-			v.MaxLength(prefix+"streamARN", *s.StreamARN, 2048)
-		}
+		apigenCheckStreamARN(v, func() string { return prefix + "streamARN" }, *s.StreamARN, false)
 	}
 	if s.RetentionPeriodHours == nil {
 		v.Null(prefix + "retentionPeriodHours")
 	}
 	if s.StreamName != nil {
-		if !apigenRe0().MatchString(*s.StreamName) {
-			v.Pattern(prefix+"streamName", *s.StreamName, "[a-zA-Z0-9_.-]+")
-		}
-		if awsapi.StringLength(*s.StreamName) < 1 {
-			v.MinLength(prefix+"streamName", *s.StreamName, 1)
-		}
-		if awsapi.StringLength(*s.StreamName) > 128 {
-			v.MaxLength(prefix+"streamName", *s.StreamName, 128)
-		}
+		apigenCheckStreamName(v, func() string { return prefix + "streamName" }, *s.StreamName, false)
 	}
 }
 
@@ -220,28 +159,12 @@ func (s *DeleteResourcePolicyInput) Validate() error {
 
 func (s *DeleteResourcePolicyInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.StreamId != nil {
-		if !apigenRe3().MatchString(*s.StreamId) {
-			v.Pattern(prefix+"streamId", *s.StreamId, "[a-z0-9]{20}-[a-z0-9]{3}")
-		}
-		if awsapi.StringLength(*s.StreamId) < 1 {
-			v.MinLength(prefix+"streamId", *s.StreamId, 1)
-		}
-		if awsapi.StringLength(*s.StreamId) > 24 {
-			v.MaxLength(prefix+"streamId", *s.StreamId, 24)
-		}
+		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
 	}
 	if s.ResourceARN == nil {
 		v.Null(prefix + "resourceARN")
 	} else {
-		if !apigenRe4().MatchString(*s.ResourceARN) {
-			v.Pattern(prefix+"resourceARN", *s.ResourceARN, "arn:aws.*:kinesis:.*:\\d{12}:.*stream/\\S+")
-		}
-		if awsapi.StringLength(*s.ResourceARN) < 1 {
-			v.MinLength(prefix+"resourceARN", *s.ResourceARN, 1)
-		}
-		if awsapi.StringLength(*s.ResourceARN) > 2048 {
-			v.MaxLength(prefix+"resourceARN", *s.ResourceARN, 2048)
-		}
+		apigenCheckResourceARN(v, func() string { return prefix + "resourceARN" }, *s.ResourceARN, false)
 	}
 }
 
@@ -257,37 +180,13 @@ func (s *DeleteStreamInput) Validate() error {
 
 func (s *DeleteStreamInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.StreamId != nil {
-		if !apigenRe3().MatchString(*s.StreamId) {
-			v.Pattern(prefix+"streamId", *s.StreamId, "[a-z0-9]{20}-[a-z0-9]{3}")
-		}
-		if awsapi.StringLength(*s.StreamId) < 1 {
-			v.MinLength(prefix+"streamId", *s.StreamId, 1)
-		}
-		if awsapi.StringLength(*s.StreamId) > 24 {
-			v.MaxLength(prefix+"streamId", *s.StreamId, 24)
-		}
+		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
 	}
 	if s.StreamARN != nil {
-		if !apigenRe1().MatchString(*s.StreamARN) {
-			v.Pattern(prefix+"streamARN", *s.StreamARN, "arn:aws.*:kinesis:.*:\\d{12}:stream/\\S+")
-		}
-		if awsapi.StringLength(*s.StreamARN) < 1 {
-			v.MinLength(prefix+"streamARN", *s.StreamARN, 1)
-		}
-		if awsapi.StringLength(*s.StreamARN) > 2048 {
-			v.MaxLength(prefix+"streamARN", *s.StreamARN, 2048)
-		}
+		apigenCheckStreamARN(v, func() string { return prefix + "streamARN" }, *s.StreamARN, false)
 	}
 	if s.StreamName != nil {
-		if !apigenRe0().MatchString(*s.StreamName) {
-			v.Pattern(prefix+"streamName", *s.StreamName, "[a-zA-Z0-9_.-]+")
-		}
-		if awsapi.StringLength(*s.StreamName) < 1 {
-			v.MinLength(prefix+"streamName", *s.StreamName, 1)
-		}
-		if awsapi.StringLength(*s.StreamName) > 128 {
-			v.MaxLength(prefix+"streamName", *s.StreamName, 128)
-		}
+		apigenCheckStreamName(v, func() string { return prefix + "streamName" }, *s.StreamName, false)
 	}
 }
 
@@ -303,48 +202,16 @@ func (s *DeregisterStreamConsumerInput) Validate() error {
 
 func (s *DeregisterStreamConsumerInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.StreamId != nil {
-		if !apigenRe3().MatchString(*s.StreamId) {
-			v.Pattern(prefix+"streamId", *s.StreamId, "[a-z0-9]{20}-[a-z0-9]{3}")
-		}
-		if awsapi.StringLength(*s.StreamId) < 1 {
-			v.MinLength(prefix+"streamId", *s.StreamId, 1)
-		}
-		if awsapi.StringLength(*s.StreamId) > 24 {
-			v.MaxLength(prefix+"streamId", *s.StreamId, 24)
-		}
+		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
 	}
 	if s.ConsumerARN != nil {
-		if !apigenRe5().MatchString(*s.ConsumerARN) {
-			v.Pattern(prefix+"consumerARN", *s.ConsumerARN, "^(arn):aws.*:kinesis:.*:\\d{12}:.*stream\\/[a-zA-Z0-9_.-]+\\/consumer\\/[a-zA-Z0-9_.-]+:[0-9]+")
-		}
-		if awsapi.StringLength(*s.ConsumerARN) < 1 {
-			v.MinLength(prefix+"consumerARN", *s.ConsumerARN, 1)
-		}
-		if awsapi.StringLength(*s.ConsumerARN) > 2048 {
-			v.MaxLength(prefix+"consumerARN", *s.ConsumerARN, 2048)
-		}
+		apigenCheckConsumerARN(v, func() string { return prefix + "consumerARN" }, *s.ConsumerARN, false)
 	}
 	if s.ConsumerName != nil {
-		if !apigenRe0().MatchString(*s.ConsumerName) {
-			v.Pattern(prefix+"consumerName", *s.ConsumerName, "[a-zA-Z0-9_.-]+")
-		}
-		if awsapi.StringLength(*s.ConsumerName) < 1 {
-			v.MinLength(prefix+"consumerName", *s.ConsumerName, 1)
-		}
-		if awsapi.StringLength(*s.ConsumerName) > 128 {
-			v.MaxLength(prefix+"consumerName", *s.ConsumerName, 128)
-		}
+		apigenCheckConsumerName(v, func() string { return prefix + "consumerName" }, *s.ConsumerName, false)
 	}
 	if s.StreamARN != nil {
-		if !apigenRe1().MatchString(*s.StreamARN) {
-			v.Pattern(prefix+"streamARN", *s.StreamARN, "arn:aws.*:kinesis:.*:\\d{12}:stream/\\S+")
-		}
-		if awsapi.StringLength(*s.StreamARN) < 1 {
-			v.MinLength(prefix+"streamARN", *s.StreamARN, 1)
-		}
-		if awsapi.StringLength(*s.StreamARN) > 2048 {
-			v.MaxLength(prefix+"streamARN", *s.StreamARN, 2048)
-		}
+		apigenCheckStreamARN(v, func() string { return prefix + "streamARN" }, *s.StreamARN, false)
 	}
 }
 
@@ -370,56 +237,19 @@ func (s *DescribeStreamInput) Validate() error {
 
 func (s *DescribeStreamInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.StreamId != nil {
-		if !apigenRe3().MatchString(*s.StreamId) {
-			v.Pattern(prefix+"streamId", *s.StreamId, "[a-z0-9]{20}-[a-z0-9]{3}")
-		}
-		if awsapi.StringLength(*s.StreamId) < 1 {
-			v.MinLength(prefix+"streamId", *s.StreamId, 1)
-		}
-		if awsapi.StringLength(*s.StreamId) > 24 {
-			v.MaxLength(prefix+"streamId", *s.StreamId, 24)
-		}
+		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
 	}
 	if s.StreamARN != nil {
-		if !apigenRe1().MatchString(*s.StreamARN) {
-			v.Pattern(prefix+"streamARN", *s.StreamARN, "arn:aws.*:kinesis:.*:\\d{12}:stream/\\S+")
-		}
-		if awsapi.StringLength(*s.StreamARN) < 1 {
-			v.MinLength(prefix+"streamARN", *s.StreamARN, 1)
-		}
-		if awsapi.StringLength(*s.StreamARN) > 2048 {
-			v.MaxLength(prefix+"streamARN", *s.StreamARN, 2048)
-		}
+		apigenCheckStreamARN(v, func() string { return prefix + "streamARN" }, *s.StreamARN, false)
 	}
 	if s.ExclusiveStartShardId != nil {
-		if !apigenRe0().MatchString(*s.ExclusiveStartShardId) {
-			v.Pattern(prefix+"exclusiveStartShardId", *s.ExclusiveStartShardId, "[a-zA-Z0-9_.-]+")
-		}
-		if awsapi.StringLength(*s.ExclusiveStartShardId) < 1 {
-			v.MinLength(prefix+"exclusiveStartShardId", *s.ExclusiveStartShardId, 1)
-		}
-		if awsapi.StringLength(*s.ExclusiveStartShardId) > 128 {
-			v.MaxLength(prefix+"exclusiveStartShardId", *s.ExclusiveStartShardId, 128)
-		}
+		apigenCheckShardId(v, func() string { return prefix + "exclusiveStartShardId" }, *s.ExclusiveStartShardId, false)
 	}
 	if s.Limit != nil {
-		if *s.Limit < 1 {
-			v.MinValue(prefix+"limit", *s.Limit, "1")
-		}
-		if *s.Limit > 10000 {
-			v.MaxValue(prefix+"limit", *s.Limit, "10000")
-		}
+		apigenCheckDescribeStreamInputLimit(v, func() string { return prefix + "limit" }, *s.Limit, false)
 	}
 	if s.StreamName != nil {
-		if !apigenRe0().MatchString(*s.StreamName) {
-			v.Pattern(prefix+"streamName", *s.StreamName, "[a-zA-Z0-9_.-]+")
-		}
-		if awsapi.StringLength(*s.StreamName) < 1 {
-			v.MinLength(prefix+"streamName", *s.StreamName, 1)
-		}
-		if awsapi.StringLength(*s.StreamName) > 128 {
-			v.MaxLength(prefix+"streamName", *s.StreamName, 128)
-		}
+		apigenCheckStreamName(v, func() string { return prefix + "streamName" }, *s.StreamName, false)
 	}
 }
 
@@ -435,48 +265,16 @@ func (s *DescribeStreamConsumerInput) Validate() error {
 
 func (s *DescribeStreamConsumerInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.StreamId != nil {
-		if !apigenRe3().MatchString(*s.StreamId) {
-			v.Pattern(prefix+"streamId", *s.StreamId, "[a-z0-9]{20}-[a-z0-9]{3}")
-		}
-		if awsapi.StringLength(*s.StreamId) < 1 {
-			v.MinLength(prefix+"streamId", *s.StreamId, 1)
-		}
-		if awsapi.StringLength(*s.StreamId) > 24 {
-			v.MaxLength(prefix+"streamId", *s.StreamId, 24)
-		}
+		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
 	}
 	if s.ConsumerARN != nil {
-		if !apigenRe5().MatchString(*s.ConsumerARN) {
-			v.Pattern(prefix+"consumerARN", *s.ConsumerARN, "^(arn):aws.*:kinesis:.*:\\d{12}:.*stream\\/[a-zA-Z0-9_.-]+\\/consumer\\/[a-zA-Z0-9_.-]+:[0-9]+")
-		}
-		if awsapi.StringLength(*s.ConsumerARN) < 1 {
-			v.MinLength(prefix+"consumerARN", *s.ConsumerARN, 1)
-		}
-		if awsapi.StringLength(*s.ConsumerARN) > 2048 {
-			v.MaxLength(prefix+"consumerARN", *s.ConsumerARN, 2048)
-		}
+		apigenCheckConsumerARN(v, func() string { return prefix + "consumerARN" }, *s.ConsumerARN, false)
 	}
 	if s.ConsumerName != nil {
-		if !apigenRe0().MatchString(*s.ConsumerName) {
-			v.Pattern(prefix+"consumerName", *s.ConsumerName, "[a-zA-Z0-9_.-]+")
-		}
-		if awsapi.StringLength(*s.ConsumerName) < 1 {
-			v.MinLength(prefix+"consumerName", *s.ConsumerName, 1)
-		}
-		if awsapi.StringLength(*s.ConsumerName) > 128 {
-			v.MaxLength(prefix+"consumerName", *s.ConsumerName, 128)
-		}
+		apigenCheckConsumerName(v, func() string { return prefix + "consumerName" }, *s.ConsumerName, false)
 	}
 	if s.StreamARN != nil {
-		if !apigenRe1().MatchString(*s.StreamARN) {
-			v.Pattern(prefix+"streamARN", *s.StreamARN, "arn:aws.*:kinesis:.*:\\d{12}:stream/\\S+")
-		}
-		if awsapi.StringLength(*s.StreamARN) < 1 {
-			v.MinLength(prefix+"streamARN", *s.StreamARN, 1)
-		}
-		if awsapi.StringLength(*s.StreamARN) > 2048 {
-			v.MaxLength(prefix+"streamARN", *s.StreamARN, 2048)
-		}
+		apigenCheckStreamARN(v, func() string { return prefix + "streamARN" }, *s.StreamARN, false)
 	}
 }
 
@@ -492,37 +290,13 @@ func (s *DescribeStreamSummaryInput) Validate() error {
 
 func (s *DescribeStreamSummaryInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.StreamId != nil {
-		if !apigenRe3().MatchString(*s.StreamId) {
-			v.Pattern(prefix+"streamId", *s.StreamId, "[a-z0-9]{20}-[a-z0-9]{3}")
-		}
-		if awsapi.StringLength(*s.StreamId) < 1 {
-			v.MinLength(prefix+"streamId", *s.StreamId, 1)
-		}
-		if awsapi.StringLength(*s.StreamId) > 24 {
-			v.MaxLength(prefix+"streamId", *s.StreamId, 24)
-		}
+		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
 	}
 	if s.StreamARN != nil {
-		if !apigenRe1().MatchString(*s.StreamARN) {
-			v.Pattern(prefix+"streamARN", *s.StreamARN, "arn:aws.*:kinesis:.*:\\d{12}:stream/\\S+")
-		}
-		if awsapi.StringLength(*s.StreamARN) < 1 {
-			v.MinLength(prefix+"streamARN", *s.StreamARN, 1)
-		}
-		if awsapi.StringLength(*s.StreamARN) > 2048 {
-			v.MaxLength(prefix+"streamARN", *s.StreamARN, 2048)
-		}
+		apigenCheckStreamARN(v, func() string { return prefix + "streamARN" }, *s.StreamARN, false)
 	}
 	if s.StreamName != nil {
-		if !apigenRe0().MatchString(*s.StreamName) {
-			v.Pattern(prefix+"streamName", *s.StreamName, "[a-zA-Z0-9_.-]+")
-		}
-		if awsapi.StringLength(*s.StreamName) < 1 {
-			v.MinLength(prefix+"streamName", *s.StreamName, 1)
-		}
-		if awsapi.StringLength(*s.StreamName) > 128 {
-			v.MaxLength(prefix+"streamName", *s.StreamName, 128)
-		}
+		apigenCheckStreamName(v, func() string { return prefix + "streamName" }, *s.StreamName, false)
 	}
 }
 
@@ -538,26 +312,10 @@ func (s *DisableEnhancedMonitoringInput) Validate() error {
 
 func (s *DisableEnhancedMonitoringInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.StreamId != nil {
-		if !apigenRe3().MatchString(*s.StreamId) {
-			v.Pattern(prefix+"streamId", *s.StreamId, "[a-z0-9]{20}-[a-z0-9]{3}")
-		}
-		if awsapi.StringLength(*s.StreamId) < 1 {
-			v.MinLength(prefix+"streamId", *s.StreamId, 1)
-		}
-		if awsapi.StringLength(*s.StreamId) > 24 {
-			v.MaxLength(prefix+"streamId", *s.StreamId, 24)
-		}
+		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
 	}
 	if s.StreamARN != nil {
-		if !apigenRe1().MatchString(*s.StreamARN) {
-			v.Pattern(prefix+"streamARN", *s.StreamARN, "arn:aws.*:kinesis:.*:\\d{12}:stream/\\S+")
-		}
-		if awsapi.StringLength(*s.StreamARN) < 1 {
-			v.MinLength(prefix+"streamARN", *s.StreamARN, 1)
-		}
-		if awsapi.StringLength(*s.StreamARN) > 2048 {
-			v.MaxLength(prefix+"streamARN", *s.StreamARN, 2048)
-		}
+		apigenCheckStreamARN(v, func() string { return prefix + "streamARN" }, *s.StreamARN, false)
 	}
 	if s.ShardLevelMetrics == nil {
 		v.Null(prefix + "shardLevelMetrics")
@@ -576,15 +334,7 @@ func (s *DisableEnhancedMonitoringInput) apigenValidate(v *awsapi.ValidationErro
 		}
 	}
 	if s.StreamName != nil {
-		if !apigenRe0().MatchString(*s.StreamName) {
-			v.Pattern(prefix+"streamName", *s.StreamName, "[a-zA-Z0-9_.-]+")
-		}
-		if awsapi.StringLength(*s.StreamName) < 1 {
-			v.MinLength(prefix+"streamName", *s.StreamName, 1)
-		}
-		if awsapi.StringLength(*s.StreamName) > 128 {
-			v.MaxLength(prefix+"streamName", *s.StreamName, 128)
-		}
+		apigenCheckStreamName(v, func() string { return prefix + "streamName" }, *s.StreamName, false)
 	}
 }
 
@@ -600,26 +350,10 @@ func (s *EnableEnhancedMonitoringInput) Validate() error {
 
 func (s *EnableEnhancedMonitoringInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.StreamId != nil {
-		if !apigenRe3().MatchString(*s.StreamId) {
-			v.Pattern(prefix+"streamId", *s.StreamId, "[a-z0-9]{20}-[a-z0-9]{3}")
-		}
-		if awsapi.StringLength(*s.StreamId) < 1 {
-			v.MinLength(prefix+"streamId", *s.StreamId, 1)
-		}
-		if awsapi.StringLength(*s.StreamId) > 24 {
-			v.MaxLength(prefix+"streamId", *s.StreamId, 24)
-		}
+		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
 	}
 	if s.StreamARN != nil {
-		if !apigenRe1().MatchString(*s.StreamARN) {
-			v.Pattern(prefix+"streamARN", *s.StreamARN, "arn:aws.*:kinesis:.*:\\d{12}:stream/\\S+")
-		}
-		if awsapi.StringLength(*s.StreamARN) < 1 {
-			v.MinLength(prefix+"streamARN", *s.StreamARN, 1)
-		}
-		if awsapi.StringLength(*s.StreamARN) > 2048 {
-			v.MaxLength(prefix+"streamARN", *s.StreamARN, 2048)
-		}
+		apigenCheckStreamARN(v, func() string { return prefix + "streamARN" }, *s.StreamARN, false)
 	}
 	if s.ShardLevelMetrics == nil {
 		v.Null(prefix + "shardLevelMetrics")
@@ -638,15 +372,7 @@ func (s *EnableEnhancedMonitoringInput) apigenValidate(v *awsapi.ValidationError
 		}
 	}
 	if s.StreamName != nil {
-		if !apigenRe0().MatchString(*s.StreamName) {
-			v.Pattern(prefix+"streamName", *s.StreamName, "[a-zA-Z0-9_.-]+")
-		}
-		if awsapi.StringLength(*s.StreamName) < 1 {
-			v.MinLength(prefix+"streamName", *s.StreamName, 1)
-		}
-		if awsapi.StringLength(*s.StreamName) > 128 {
-			v.MaxLength(prefix+"streamName", *s.StreamName, 128)
-		}
+		apigenCheckStreamName(v, func() string { return prefix + "streamName" }, *s.StreamName, false)
 	}
 }
 
@@ -662,44 +388,18 @@ func (s *GetRecordsInput) Validate() error {
 
 func (s *GetRecordsInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.StreamId != nil {
-		if !apigenRe3().MatchString(*s.StreamId) {
-			v.Pattern(prefix+"streamId", *s.StreamId, "[a-z0-9]{20}-[a-z0-9]{3}")
-		}
-		if awsapi.StringLength(*s.StreamId) < 1 {
-			v.MinLength(prefix+"streamId", *s.StreamId, 1)
-		}
-		if awsapi.StringLength(*s.StreamId) > 24 {
-			v.MaxLength(prefix+"streamId", *s.StreamId, 24)
-		}
+		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
 	}
 	if s.StreamARN != nil {
-		if !apigenRe1().MatchString(*s.StreamARN) {
-			v.Pattern(prefix+"streamARN", *s.StreamARN, "arn:aws.*:kinesis:.*:\\d{12}:stream/\\S+")
-		}
-		if awsapi.StringLength(*s.StreamARN) < 1 {
-			v.MinLength(prefix+"streamARN", *s.StreamARN, 1)
-		}
-		if awsapi.StringLength(*s.StreamARN) > 2048 {
-			v.MaxLength(prefix+"streamARN", *s.StreamARN, 2048)
-		}
+		apigenCheckStreamARN(v, func() string { return prefix + "streamARN" }, *s.StreamARN, false)
 	}
 	if s.Limit != nil {
-		if *s.Limit < 1 {
-			v.MinValue(prefix+"limit", *s.Limit, "1")
-		}
-		if *s.Limit > 10000 {
-			v.MaxValue(prefix+"limit", *s.Limit, "10000")
-		}
+		apigenCheckGetRecordsInputLimit(v, func() string { return prefix + "limit" }, *s.Limit, false)
 	}
 	if s.ShardIterator == nil {
 		v.Null(prefix + "shardIterator")
 	} else {
-		if awsapi.StringLength(*s.ShardIterator) < 1 {
-			v.MinLength(prefix+"shardIterator", *s.ShardIterator, 1)
-		}
-		if awsapi.StringLength(*s.ShardIterator) > 512 {
-			v.MaxLength(prefix+"shardIterator", *s.ShardIterator, 512)
-		}
+		apigenCheckShardIterator(v, func() string { return prefix + "shardIterator" }, *s.ShardIterator, false)
 	}
 }
 
@@ -715,28 +415,12 @@ func (s *GetResourcePolicyInput) Validate() error {
 
 func (s *GetResourcePolicyInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.StreamId != nil {
-		if !apigenRe3().MatchString(*s.StreamId) {
-			v.Pattern(prefix+"streamId", *s.StreamId, "[a-z0-9]{20}-[a-z0-9]{3}")
-		}
-		if awsapi.StringLength(*s.StreamId) < 1 {
-			v.MinLength(prefix+"streamId", *s.StreamId, 1)
-		}
-		if awsapi.StringLength(*s.StreamId) > 24 {
-			v.MaxLength(prefix+"streamId", *s.StreamId, 24)
-		}
+		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
 	}
 	if s.ResourceARN == nil {
 		v.Null(prefix + "resourceARN")
 	} else {
-		if !apigenRe4().MatchString(*s.ResourceARN) {
-			v.Pattern(prefix+"resourceARN", *s.ResourceARN, "arn:aws.*:kinesis:.*:\\d{12}:.*stream/\\S+")
-		}
-		if awsapi.StringLength(*s.ResourceARN) < 1 {
-			v.MinLength(prefix+"resourceARN", *s.ResourceARN, 1)
-		}
-		if awsapi.StringLength(*s.ResourceARN) > 2048 {
-			v.MaxLength(prefix+"resourceARN", *s.ResourceARN, 2048)
-		}
+		apigenCheckResourceARN(v, func() string { return prefix + "resourceARN" }, *s.ResourceARN, false)
 	}
 }
 
@@ -752,26 +436,10 @@ func (s *GetShardIteratorInput) Validate() error {
 
 func (s *GetShardIteratorInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.StreamId != nil {
-		if !apigenRe3().MatchString(*s.StreamId) {
-			v.Pattern(prefix+"streamId", *s.StreamId, "[a-z0-9]{20}-[a-z0-9]{3}")
-		}
-		if awsapi.StringLength(*s.StreamId) < 1 {
-			v.MinLength(prefix+"streamId", *s.StreamId, 1)
-		}
-		if awsapi.StringLength(*s.StreamId) > 24 {
-			v.MaxLength(prefix+"streamId", *s.StreamId, 24)
-		}
+		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
 	}
 	if s.StreamARN != nil {
-		if !apigenRe1().MatchString(*s.StreamARN) {
-			v.Pattern(prefix+"streamARN", *s.StreamARN, "arn:aws.*:kinesis:.*:\\d{12}:stream/\\S+")
-		}
-		if awsapi.StringLength(*s.StreamARN) < 1 {
-			v.MinLength(prefix+"streamARN", *s.StreamARN, 1)
-		}
-		if awsapi.StringLength(*s.StreamARN) > 2048 {
-			v.MaxLength(prefix+"streamARN", *s.StreamARN, 2048)
-		}
+		apigenCheckStreamARN(v, func() string { return prefix + "streamARN" }, *s.StreamARN, false)
 	}
 	if s.StartingSequenceNumber != nil {
 		if !apigenRe2().MatchString(*s.StartingSequenceNumber) {
@@ -788,26 +456,10 @@ func (s *GetShardIteratorInput) apigenValidate(v *awsapi.ValidationErrors, prefi
 	if s.ShardId == nil {
 		v.Null(prefix + "shardId")
 	} else {
-		if !apigenRe0().MatchString(*s.ShardId) {
-			v.Pattern(prefix+"shardId", *s.ShardId, "[a-zA-Z0-9_.-]+")
-		}
-		if awsapi.StringLength(*s.ShardId) < 1 {
-			v.MinLength(prefix+"shardId", *s.ShardId, 1)
-		}
-		if awsapi.StringLength(*s.ShardId) > 128 {
-			v.MaxLength(prefix+"shardId", *s.ShardId, 128)
-		}
+		apigenCheckShardId(v, func() string { return prefix + "shardId" }, *s.ShardId, false)
 	}
 	if s.StreamName != nil {
-		if !apigenRe0().MatchString(*s.StreamName) {
-			v.Pattern(prefix+"streamName", *s.StreamName, "[a-zA-Z0-9_.-]+")
-		}
-		if awsapi.StringLength(*s.StreamName) < 1 {
-			v.MinLength(prefix+"streamName", *s.StreamName, 1)
-		}
-		if awsapi.StringLength(*s.StreamName) > 128 {
-			v.MaxLength(prefix+"streamName", *s.StreamName, 128)
-		}
+		apigenCheckStreamName(v, func() string { return prefix + "streamName" }, *s.StreamName, false)
 	}
 }
 
@@ -823,40 +475,16 @@ func (s *IncreaseStreamRetentionPeriodInput) Validate() error {
 
 func (s *IncreaseStreamRetentionPeriodInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.StreamId != nil {
-		if !apigenRe3().MatchString(*s.StreamId) {
-			v.Pattern(prefix+"streamId", *s.StreamId, "[a-z0-9]{20}-[a-z0-9]{3}")
-		}
-		if awsapi.StringLength(*s.StreamId) < 1 {
-			v.MinLength(prefix+"streamId", *s.StreamId, 1)
-		}
-		if awsapi.StringLength(*s.StreamId) > 24 {
-			v.MaxLength(prefix+"streamId", *s.StreamId, 24)
-		}
+		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
 	}
 	if s.StreamARN != nil {
-		if !apigenRe1().MatchString(*s.StreamARN) {
-			v.Pattern(prefix+"streamARN", *s.StreamARN, "arn:aws.*:kinesis:.*:\\d{12}:stream/\\S+")
-		}
-		if awsapi.StringLength(*s.StreamARN) < 1 {
-			v.MinLength(prefix+"streamARN", *s.StreamARN, 1)
-		}
-		if awsapi.StringLength(*s.StreamARN) > 2048 {
-			v.MaxLength(prefix+"streamARN", *s.StreamARN, 2048)
-		}
+		apigenCheckStreamARN(v, func() string { return prefix + "streamARN" }, *s.StreamARN, false)
 	}
 	if s.RetentionPeriodHours == nil {
 		v.Null(prefix + "retentionPeriodHours")
 	}
 	if s.StreamName != nil {
-		if !apigenRe0().MatchString(*s.StreamName) {
-			v.Pattern(prefix+"streamName", *s.StreamName, "[a-zA-Z0-9_.-]+")
-		}
-		if awsapi.StringLength(*s.StreamName) < 1 {
-			v.MinLength(prefix+"streamName", *s.StreamName, 1)
-		}
-		if awsapi.StringLength(*s.StreamName) > 128 {
-			v.MaxLength(prefix+"streamName", *s.StreamName, 128)
-		}
+		apigenCheckStreamName(v, func() string { return prefix + "streamName" }, *s.StreamName, false)
 	}
 }
 
@@ -872,67 +500,25 @@ func (s *ListShardsInput) Validate() error {
 
 func (s *ListShardsInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.StreamId != nil {
-		if !apigenRe3().MatchString(*s.StreamId) {
-			v.Pattern(prefix+"streamId", *s.StreamId, "[a-z0-9]{20}-[a-z0-9]{3}")
-		}
-		if awsapi.StringLength(*s.StreamId) < 1 {
-			v.MinLength(prefix+"streamId", *s.StreamId, 1)
-		}
-		if awsapi.StringLength(*s.StreamId) > 24 {
-			v.MaxLength(prefix+"streamId", *s.StreamId, 24)
-		}
+		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
 	}
 	if s.StreamARN != nil {
-		if !apigenRe1().MatchString(*s.StreamARN) {
-			v.Pattern(prefix+"streamARN", *s.StreamARN, "arn:aws.*:kinesis:.*:\\d{12}:stream/\\S+")
-		}
-		if awsapi.StringLength(*s.StreamARN) < 1 {
-			v.MinLength(prefix+"streamARN", *s.StreamARN, 1)
-		}
-		if awsapi.StringLength(*s.StreamARN) > 2048 {
-			v.MaxLength(prefix+"streamARN", *s.StreamARN, 2048)
-		}
+		apigenCheckStreamARN(v, func() string { return prefix + "streamARN" }, *s.StreamARN, false)
 	}
 	if s.ShardFilter != nil {
 		s.ShardFilter.apigenValidate(v, prefix+"shardFilter.")
 	}
 	if s.MaxResults != nil {
-		if *s.MaxResults < 1 {
-			v.MinValue(prefix+"maxResults", *s.MaxResults, "1")
-		}
-		if *s.MaxResults > 10000 {
-			v.MaxValue(prefix+"maxResults", *s.MaxResults, "10000")
-		}
+		apigenCheckListShardsInputLimit(v, func() string { return prefix + "maxResults" }, *s.MaxResults, false)
 	}
 	if s.ExclusiveStartShardId != nil {
-		if !apigenRe0().MatchString(*s.ExclusiveStartShardId) {
-			v.Pattern(prefix+"exclusiveStartShardId", *s.ExclusiveStartShardId, "[a-zA-Z0-9_.-]+")
-		}
-		if awsapi.StringLength(*s.ExclusiveStartShardId) < 1 {
-			v.MinLength(prefix+"exclusiveStartShardId", *s.ExclusiveStartShardId, 1)
-		}
-		if awsapi.StringLength(*s.ExclusiveStartShardId) > 128 {
-			v.MaxLength(prefix+"exclusiveStartShardId", *s.ExclusiveStartShardId, 128)
-		}
+		apigenCheckShardId(v, func() string { return prefix + "exclusiveStartShardId" }, *s.ExclusiveStartShardId, false)
 	}
 	if s.NextToken != nil {
-		if awsapi.StringLength(*s.NextToken) < 1 {
-			v.MinLength(prefix+"nextToken", *s.NextToken, 1)
-		}
-		if awsapi.StringLength(*s.NextToken) > 1048576 {
-			v.MaxLength(prefix+"nextToken", *s.NextToken, 1048576)
-		}
+		apigenCheckNextToken(v, func() string { return prefix + "nextToken" }, *s.NextToken, false)
 	}
 	if s.StreamName != nil {
-		if !apigenRe0().MatchString(*s.StreamName) {
-			v.Pattern(prefix+"streamName", *s.StreamName, "[a-zA-Z0-9_.-]+")
-		}
-		if awsapi.StringLength(*s.StreamName) < 1 {
-			v.MinLength(prefix+"streamName", *s.StreamName, 1)
-		}
-		if awsapi.StringLength(*s.StreamName) > 128 {
-			v.MaxLength(prefix+"streamName", *s.StreamName, 128)
-		}
+		apigenCheckStreamName(v, func() string { return prefix + "streamName" }, *s.StreamName, false)
 	}
 }
 
@@ -948,44 +534,18 @@ func (s *ListStreamConsumersInput) Validate() error {
 
 func (s *ListStreamConsumersInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.StreamId != nil {
-		if !apigenRe3().MatchString(*s.StreamId) {
-			v.Pattern(prefix+"streamId", *s.StreamId, "[a-z0-9]{20}-[a-z0-9]{3}")
-		}
-		if awsapi.StringLength(*s.StreamId) < 1 {
-			v.MinLength(prefix+"streamId", *s.StreamId, 1)
-		}
-		if awsapi.StringLength(*s.StreamId) > 24 {
-			v.MaxLength(prefix+"streamId", *s.StreamId, 24)
-		}
+		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
 	}
 	if s.MaxResults != nil {
-		if *s.MaxResults < 1 {
-			v.MinValue(prefix+"maxResults", *s.MaxResults, "1")
-		}
-		if *s.MaxResults > 10000 {
-			v.MaxValue(prefix+"maxResults", *s.MaxResults, "10000")
-		}
+		apigenCheckListStreamConsumersInputLimit(v, func() string { return prefix + "maxResults" }, *s.MaxResults, false)
 	}
 	if s.NextToken != nil {
-		if awsapi.StringLength(*s.NextToken) < 1 {
-			v.MinLength(prefix+"nextToken", *s.NextToken, 1)
-		}
-		if awsapi.StringLength(*s.NextToken) > 1048576 {
-			v.MaxLength(prefix+"nextToken", *s.NextToken, 1048576)
-		}
+		apigenCheckNextToken(v, func() string { return prefix + "nextToken" }, *s.NextToken, false)
 	}
 	if s.StreamARN == nil {
 		v.Null(prefix + "streamARN")
 	} else {
-		if !apigenRe1().MatchString(*s.StreamARN) {
-			v.Pattern(prefix+"streamARN", *s.StreamARN, "arn:aws.*:kinesis:.*:\\d{12}:stream/\\S+")
-		}
-		if awsapi.StringLength(*s.StreamARN) < 1 {
-			v.MinLength(prefix+"streamARN", *s.StreamARN, 1)
-		}
-		if awsapi.StringLength(*s.StreamARN) > 2048 {
-			v.MaxLength(prefix+"streamARN", *s.StreamARN, 2048)
-		}
+		apigenCheckStreamARN(v, func() string { return prefix + "streamARN" }, *s.StreamARN, false)
 	}
 }
 
@@ -1001,31 +561,13 @@ func (s *ListStreamsInput) Validate() error {
 
 func (s *ListStreamsInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.NextToken != nil {
-		if awsapi.StringLength(*s.NextToken) < 1 {
-			v.MinLength(prefix+"nextToken", *s.NextToken, 1)
-		}
-		if awsapi.StringLength(*s.NextToken) > 1048576 {
-			v.MaxLength(prefix+"nextToken", *s.NextToken, 1048576)
-		}
+		apigenCheckNextToken(v, func() string { return prefix + "nextToken" }, *s.NextToken, false)
 	}
 	if s.ExclusiveStartStreamName != nil {
-		if !apigenRe0().MatchString(*s.ExclusiveStartStreamName) {
-			v.Pattern(prefix+"exclusiveStartStreamName", *s.ExclusiveStartStreamName, "[a-zA-Z0-9_.-]+")
-		}
-		if awsapi.StringLength(*s.ExclusiveStartStreamName) < 1 {
-			v.MinLength(prefix+"exclusiveStartStreamName", *s.ExclusiveStartStreamName, 1)
-		}
-		if awsapi.StringLength(*s.ExclusiveStartStreamName) > 128 {
-			v.MaxLength(prefix+"exclusiveStartStreamName", *s.ExclusiveStartStreamName, 128)
-		}
+		apigenCheckStreamName(v, func() string { return prefix + "exclusiveStartStreamName" }, *s.ExclusiveStartStreamName, false)
 	}
 	if s.Limit != nil {
-		if *s.Limit < 1 {
-			v.MinValue(prefix+"limit", *s.Limit, "1")
-		}
-		if *s.Limit > 10000 {
-			v.MaxValue(prefix+"limit", *s.Limit, "10000")
-		}
+		apigenCheckListStreamsInputLimit(v, func() string { return prefix + "limit" }, *s.Limit, false)
 	}
 }
 
@@ -1041,28 +583,12 @@ func (s *ListTagsForResourceInput) Validate() error {
 
 func (s *ListTagsForResourceInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.StreamId != nil {
-		if !apigenRe3().MatchString(*s.StreamId) {
-			v.Pattern(prefix+"streamId", *s.StreamId, "[a-z0-9]{20}-[a-z0-9]{3}")
-		}
-		if awsapi.StringLength(*s.StreamId) < 1 {
-			v.MinLength(prefix+"streamId", *s.StreamId, 1)
-		}
-		if awsapi.StringLength(*s.StreamId) > 24 {
-			v.MaxLength(prefix+"streamId", *s.StreamId, 24)
-		}
+		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
 	}
 	if s.ResourceARN == nil {
 		v.Null(prefix + "resourceARN")
 	} else {
-		if !apigenRe4().MatchString(*s.ResourceARN) {
-			v.Pattern(prefix+"resourceARN", *s.ResourceARN, "arn:aws.*:kinesis:.*:\\d{12}:.*stream/\\S+")
-		}
-		if awsapi.StringLength(*s.ResourceARN) < 1 {
-			v.MinLength(prefix+"resourceARN", *s.ResourceARN, 1)
-		}
-		if awsapi.StringLength(*s.ResourceARN) > 2048 {
-			v.MaxLength(prefix+"resourceARN", *s.ResourceARN, 2048)
-		}
+		apigenCheckResourceARN(v, func() string { return prefix + "resourceARN" }, *s.ResourceARN, false)
 	}
 }
 
@@ -1078,53 +604,19 @@ func (s *ListTagsForStreamInput) Validate() error {
 
 func (s *ListTagsForStreamInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.StreamId != nil {
-		if !apigenRe3().MatchString(*s.StreamId) {
-			v.Pattern(prefix+"streamId", *s.StreamId, "[a-z0-9]{20}-[a-z0-9]{3}")
-		}
-		if awsapi.StringLength(*s.StreamId) < 1 {
-			v.MinLength(prefix+"streamId", *s.StreamId, 1)
-		}
-		if awsapi.StringLength(*s.StreamId) > 24 {
-			v.MaxLength(prefix+"streamId", *s.StreamId, 24)
-		}
+		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
 	}
 	if s.StreamARN != nil {
-		if !apigenRe1().MatchString(*s.StreamARN) {
-			v.Pattern(prefix+"streamARN", *s.StreamARN, "arn:aws.*:kinesis:.*:\\d{12}:stream/\\S+")
-		}
-		if awsapi.StringLength(*s.StreamARN) < 1 {
-			v.MinLength(prefix+"streamARN", *s.StreamARN, 1)
-		}
-		if awsapi.StringLength(*s.StreamARN) > 2048 {
-			v.MaxLength(prefix+"streamARN", *s.StreamARN, 2048)
-		}
+		apigenCheckStreamARN(v, func() string { return prefix + "streamARN" }, *s.StreamARN, false)
 	}
 	if s.Limit != nil {
-		if *s.Limit < 1 {
-			v.MinValue(prefix+"limit", *s.Limit, "1")
-		}
-		if *s.Limit > 50 {
-			v.MaxValue(prefix+"limit", *s.Limit, "50")
-		}
+		apigenCheckListTagsForStreamInputLimit(v, func() string { return prefix + "limit" }, *s.Limit, false)
 	}
 	if s.ExclusiveStartTagKey != nil {
-		if awsapi.StringLength(*s.ExclusiveStartTagKey) < 1 {
-			v.MinLength(prefix+"exclusiveStartTagKey", *s.ExclusiveStartTagKey, 1)
-		}
-		if awsapi.StringLength(*s.ExclusiveStartTagKey) > 128 {
-			v.MaxLength(prefix+"exclusiveStartTagKey", *s.ExclusiveStartTagKey, 128)
-		}
+		apigenCheckTagKey(v, func() string { return prefix + "exclusiveStartTagKey" }, *s.ExclusiveStartTagKey, false)
 	}
 	if s.StreamName != nil {
-		if !apigenRe0().MatchString(*s.StreamName) {
-			v.Pattern(prefix+"streamName", *s.StreamName, "[a-zA-Z0-9_.-]+")
-		}
-		if awsapi.StringLength(*s.StreamName) < 1 {
-			v.MinLength(prefix+"streamName", *s.StreamName, 1)
-		}
-		if awsapi.StringLength(*s.StreamName) > 128 {
-			v.MaxLength(prefix+"streamName", *s.StreamName, 128)
-		}
+		apigenCheckStreamName(v, func() string { return prefix + "streamName" }, *s.StreamName, false)
 	}
 }
 
@@ -1140,63 +632,23 @@ func (s *MergeShardsInput) Validate() error {
 
 func (s *MergeShardsInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.StreamId != nil {
-		if !apigenRe3().MatchString(*s.StreamId) {
-			v.Pattern(prefix+"streamId", *s.StreamId, "[a-z0-9]{20}-[a-z0-9]{3}")
-		}
-		if awsapi.StringLength(*s.StreamId) < 1 {
-			v.MinLength(prefix+"streamId", *s.StreamId, 1)
-		}
-		if awsapi.StringLength(*s.StreamId) > 24 {
-			v.MaxLength(prefix+"streamId", *s.StreamId, 24)
-		}
+		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
 	}
 	if s.StreamARN != nil {
-		if !apigenRe1().MatchString(*s.StreamARN) {
-			v.Pattern(prefix+"streamARN", *s.StreamARN, "arn:aws.*:kinesis:.*:\\d{12}:stream/\\S+")
-		}
-		if awsapi.StringLength(*s.StreamARN) < 1 {
-			v.MinLength(prefix+"streamARN", *s.StreamARN, 1)
-		}
-		if awsapi.StringLength(*s.StreamARN) > 2048 {
-			v.MaxLength(prefix+"streamARN", *s.StreamARN, 2048)
-		}
+		apigenCheckStreamARN(v, func() string { return prefix + "streamARN" }, *s.StreamARN, false)
 	}
 	if s.AdjacentShardToMerge == nil {
 		v.Null(prefix + "adjacentShardToMerge")
 	} else {
-		if !apigenRe0().MatchString(*s.AdjacentShardToMerge) {
-			v.Pattern(prefix+"adjacentShardToMerge", *s.AdjacentShardToMerge, "[a-zA-Z0-9_.-]+")
-		}
-		if awsapi.StringLength(*s.AdjacentShardToMerge) < 1 {
-			v.MinLength(prefix+"adjacentShardToMerge", *s.AdjacentShardToMerge, 1)
-		}
-		if awsapi.StringLength(*s.AdjacentShardToMerge) > 128 {
-			v.MaxLength(prefix+"adjacentShardToMerge", *s.AdjacentShardToMerge, 128)
-		}
+		apigenCheckShardId(v, func() string { return prefix + "adjacentShardToMerge" }, *s.AdjacentShardToMerge, false)
 	}
 	if s.ShardToMerge == nil {
 		v.Null(prefix + "shardToMerge")
 	} else {
-		if !apigenRe0().MatchString(*s.ShardToMerge) {
-			v.Pattern(prefix+"shardToMerge", *s.ShardToMerge, "[a-zA-Z0-9_.-]+")
-		}
-		if awsapi.StringLength(*s.ShardToMerge) < 1 {
-			v.MinLength(prefix+"shardToMerge", *s.ShardToMerge, 1)
-		}
-		if awsapi.StringLength(*s.ShardToMerge) > 128 {
-			v.MaxLength(prefix+"shardToMerge", *s.ShardToMerge, 128)
-		}
+		apigenCheckShardId(v, func() string { return prefix + "shardToMerge" }, *s.ShardToMerge, false)
 	}
 	if s.StreamName != nil {
-		if !apigenRe0().MatchString(*s.StreamName) {
-			v.Pattern(prefix+"streamName", *s.StreamName, "[a-zA-Z0-9_.-]+")
-		}
-		if awsapi.StringLength(*s.StreamName) < 1 {
-			v.MinLength(prefix+"streamName", *s.StreamName, 1)
-		}
-		if awsapi.StringLength(*s.StreamName) > 128 {
-			v.MaxLength(prefix+"streamName", *s.StreamName, 128)
-		}
+		apigenCheckStreamName(v, func() string { return prefix + "streamName" }, *s.StreamName, false)
 	}
 }
 
@@ -1212,26 +664,10 @@ func (s *PutRecordInput) Validate() error {
 
 func (s *PutRecordInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.StreamId != nil {
-		if !apigenRe3().MatchString(*s.StreamId) {
-			v.Pattern(prefix+"streamId", *s.StreamId, "[a-z0-9]{20}-[a-z0-9]{3}")
-		}
-		if awsapi.StringLength(*s.StreamId) < 1 {
-			v.MinLength(prefix+"streamId", *s.StreamId, 1)
-		}
-		if awsapi.StringLength(*s.StreamId) > 24 {
-			v.MaxLength(prefix+"streamId", *s.StreamId, 24)
-		}
+		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
 	}
 	if s.StreamARN != nil {
-		if !apigenRe1().MatchString(*s.StreamARN) {
-			v.Pattern(prefix+"streamARN", *s.StreamARN, "arn:aws.*:kinesis:.*:\\d{12}:stream/\\S+")
-		}
-		if awsapi.StringLength(*s.StreamARN) < 1 {
-			v.MinLength(prefix+"streamARN", *s.StreamARN, 1)
-		}
-		if awsapi.StringLength(*s.StreamARN) > 2048 {
-			v.MaxLength(prefix+"streamARN", *s.StreamARN, 2048)
-		}
+		apigenCheckStreamARN(v, func() string { return prefix + "streamARN" }, *s.StreamARN, false)
 	}
 	if s.SequenceNumberForOrdering != nil {
 		if !apigenRe2().MatchString(*s.SequenceNumberForOrdering) {
@@ -1246,12 +682,7 @@ func (s *PutRecordInput) apigenValidate(v *awsapi.ValidationErrors, prefix strin
 	if s.PartitionKey == nil {
 		v.Null(prefix + "partitionKey")
 	} else {
-		if awsapi.StringLength(*s.PartitionKey) < 1 {
-			v.MinLength(prefix+"partitionKey", *s.PartitionKey, 1)
-		}
-		if awsapi.StringLength(*s.PartitionKey) > 256 {
-			v.MaxLength(prefix+"partitionKey", *s.PartitionKey, 256)
-		}
+		apigenCheckPartitionKey(v, func() string { return prefix + "partitionKey" }, *s.PartitionKey, false)
 	}
 	if s.Data == nil {
 		v.Null(prefix + "data")
@@ -1261,15 +692,7 @@ func (s *PutRecordInput) apigenValidate(v *awsapi.ValidationErrors, prefix strin
 		}
 	}
 	if s.StreamName != nil {
-		if !apigenRe0().MatchString(*s.StreamName) {
-			v.Pattern(prefix+"streamName", *s.StreamName, "[a-zA-Z0-9_.-]+")
-		}
-		if awsapi.StringLength(*s.StreamName) < 1 {
-			v.MinLength(prefix+"streamName", *s.StreamName, 1)
-		}
-		if awsapi.StringLength(*s.StreamName) > 128 {
-			v.MaxLength(prefix+"streamName", *s.StreamName, 128)
-		}
+		apigenCheckStreamName(v, func() string { return prefix + "streamName" }, *s.StreamName, false)
 	}
 }
 
@@ -1285,37 +708,13 @@ func (s *PutRecordsInput) Validate() error {
 
 func (s *PutRecordsInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.StreamId != nil {
-		if !apigenRe3().MatchString(*s.StreamId) {
-			v.Pattern(prefix+"streamId", *s.StreamId, "[a-z0-9]{20}-[a-z0-9]{3}")
-		}
-		if awsapi.StringLength(*s.StreamId) < 1 {
-			v.MinLength(prefix+"streamId", *s.StreamId, 1)
-		}
-		if awsapi.StringLength(*s.StreamId) > 24 {
-			v.MaxLength(prefix+"streamId", *s.StreamId, 24)
-		}
+		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
 	}
 	if s.StreamARN != nil {
-		if !apigenRe1().MatchString(*s.StreamARN) {
-			v.Pattern(prefix+"streamARN", *s.StreamARN, "arn:aws.*:kinesis:.*:\\d{12}:stream/\\S+")
-		}
-		if awsapi.StringLength(*s.StreamARN) < 1 {
-			v.MinLength(prefix+"streamARN", *s.StreamARN, 1)
-		}
-		if awsapi.StringLength(*s.StreamARN) > 2048 {
-			v.MaxLength(prefix+"streamARN", *s.StreamARN, 2048)
-		}
+		apigenCheckStreamARN(v, func() string { return prefix + "streamARN" }, *s.StreamARN, false)
 	}
 	if s.StreamName != nil {
-		if !apigenRe0().MatchString(*s.StreamName) {
-			v.Pattern(prefix+"streamName", *s.StreamName, "[a-zA-Z0-9_.-]+")
-		}
-		if awsapi.StringLength(*s.StreamName) < 1 {
-			v.MinLength(prefix+"streamName", *s.StreamName, 1)
-		}
-		if awsapi.StringLength(*s.StreamName) > 128 {
-			v.MaxLength(prefix+"streamName", *s.StreamName, 128)
-		}
+		apigenCheckStreamName(v, func() string { return prefix + "streamName" }, *s.StreamName, false)
 	}
 	if s.Records == nil {
 		v.Null(prefix + "records")
@@ -1347,28 +746,12 @@ func (s *PutResourcePolicyInput) apigenValidate(v *awsapi.ValidationErrors, pref
 		v.Null(prefix + "policy")
 	}
 	if s.StreamId != nil {
-		if !apigenRe3().MatchString(*s.StreamId) {
-			v.Pattern(prefix+"streamId", *s.StreamId, "[a-z0-9]{20}-[a-z0-9]{3}")
-		}
-		if awsapi.StringLength(*s.StreamId) < 1 {
-			v.MinLength(prefix+"streamId", *s.StreamId, 1)
-		}
-		if awsapi.StringLength(*s.StreamId) > 24 {
-			v.MaxLength(prefix+"streamId", *s.StreamId, 24)
-		}
+		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
 	}
 	if s.ResourceARN == nil {
 		v.Null(prefix + "resourceARN")
 	} else {
-		if !apigenRe4().MatchString(*s.ResourceARN) {
-			v.Pattern(prefix+"resourceARN", *s.ResourceARN, "arn:aws.*:kinesis:.*:\\d{12}:.*stream/\\S+")
-		}
-		if awsapi.StringLength(*s.ResourceARN) < 1 {
-			v.MinLength(prefix+"resourceARN", *s.ResourceARN, 1)
-		}
-		if awsapi.StringLength(*s.ResourceARN) > 2048 {
-			v.MaxLength(prefix+"resourceARN", *s.ResourceARN, 2048)
-		}
+		apigenCheckResourceARN(v, func() string { return prefix + "resourceARN" }, *s.ResourceARN, false)
 	}
 }
 
@@ -1404,41 +787,17 @@ func (s *RegisterStreamConsumerInput) apigenValidate(v *awsapi.ValidationErrors,
 		}
 	}
 	if s.StreamId != nil {
-		if !apigenRe3().MatchString(*s.StreamId) {
-			v.Pattern(prefix+"streamId", *s.StreamId, "[a-z0-9]{20}-[a-z0-9]{3}")
-		}
-		if awsapi.StringLength(*s.StreamId) < 1 {
-			v.MinLength(prefix+"streamId", *s.StreamId, 1)
-		}
-		if awsapi.StringLength(*s.StreamId) > 24 {
-			v.MaxLength(prefix+"streamId", *s.StreamId, 24)
-		}
+		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
 	}
 	if s.ConsumerName == nil {
 		v.Null(prefix + "consumerName")
 	} else {
-		if !apigenRe0().MatchString(*s.ConsumerName) {
-			v.Pattern(prefix+"consumerName", *s.ConsumerName, "[a-zA-Z0-9_.-]+")
-		}
-		if awsapi.StringLength(*s.ConsumerName) < 1 {
-			v.MinLength(prefix+"consumerName", *s.ConsumerName, 1)
-		}
-		if awsapi.StringLength(*s.ConsumerName) > 128 {
-			v.MaxLength(prefix+"consumerName", *s.ConsumerName, 128)
-		}
+		apigenCheckConsumerName(v, func() string { return prefix + "consumerName" }, *s.ConsumerName, false)
 	}
 	if s.StreamARN == nil {
 		v.Null(prefix + "streamARN")
 	} else {
-		if !apigenRe1().MatchString(*s.StreamARN) {
-			v.Pattern(prefix+"streamARN", *s.StreamARN, "arn:aws.*:kinesis:.*:\\d{12}:stream/\\S+")
-		}
-		if awsapi.StringLength(*s.StreamARN) < 1 {
-			v.MinLength(prefix+"streamARN", *s.StreamARN, 1)
-		}
-		if awsapi.StringLength(*s.StreamARN) > 2048 {
-			v.MaxLength(prefix+"streamARN", *s.StreamARN, 2048)
-		}
+		apigenCheckStreamARN(v, func() string { return prefix + "streamARN" }, *s.StreamARN, false)
 	}
 }
 
@@ -1454,26 +813,10 @@ func (s *RemoveTagsFromStreamInput) Validate() error {
 
 func (s *RemoveTagsFromStreamInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.StreamId != nil {
-		if !apigenRe3().MatchString(*s.StreamId) {
-			v.Pattern(prefix+"streamId", *s.StreamId, "[a-z0-9]{20}-[a-z0-9]{3}")
-		}
-		if awsapi.StringLength(*s.StreamId) < 1 {
-			v.MinLength(prefix+"streamId", *s.StreamId, 1)
-		}
-		if awsapi.StringLength(*s.StreamId) > 24 {
-			v.MaxLength(prefix+"streamId", *s.StreamId, 24)
-		}
+		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
 	}
 	if s.StreamARN != nil {
-		if !apigenRe1().MatchString(*s.StreamARN) {
-			v.Pattern(prefix+"streamARN", *s.StreamARN, "arn:aws.*:kinesis:.*:\\d{12}:stream/\\S+")
-		}
-		if awsapi.StringLength(*s.StreamARN) < 1 {
-			v.MinLength(prefix+"streamARN", *s.StreamARN, 1)
-		}
-		if awsapi.StringLength(*s.StreamARN) > 2048 {
-			v.MaxLength(prefix+"streamARN", *s.StreamARN, 2048)
-		}
+		apigenCheckStreamARN(v, func() string { return prefix + "streamARN" }, *s.StreamARN, false)
 	}
 	if s.TagKeys == nil {
 		v.Null(prefix + "tagKeys")
@@ -1492,15 +835,7 @@ func (s *RemoveTagsFromStreamInput) apigenValidate(v *awsapi.ValidationErrors, p
 		}
 	}
 	if s.StreamName != nil {
-		if !apigenRe0().MatchString(*s.StreamName) {
-			v.Pattern(prefix+"streamName", *s.StreamName, "[a-zA-Z0-9_.-]+")
-		}
-		if awsapi.StringLength(*s.StreamName) < 1 {
-			v.MinLength(prefix+"streamName", *s.StreamName, 1)
-		}
-		if awsapi.StringLength(*s.StreamName) > 128 {
-			v.MaxLength(prefix+"streamName", *s.StreamName, 128)
-		}
+		apigenCheckStreamName(v, func() string { return prefix + "streamName" }, *s.StreamName, false)
 	}
 }
 
@@ -1516,26 +851,10 @@ func (s *SplitShardInput) Validate() error {
 
 func (s *SplitShardInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.StreamId != nil {
-		if !apigenRe3().MatchString(*s.StreamId) {
-			v.Pattern(prefix+"streamId", *s.StreamId, "[a-z0-9]{20}-[a-z0-9]{3}")
-		}
-		if awsapi.StringLength(*s.StreamId) < 1 {
-			v.MinLength(prefix+"streamId", *s.StreamId, 1)
-		}
-		if awsapi.StringLength(*s.StreamId) > 24 {
-			v.MaxLength(prefix+"streamId", *s.StreamId, 24)
-		}
+		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
 	}
 	if s.StreamARN != nil {
-		if !apigenRe1().MatchString(*s.StreamARN) {
-			v.Pattern(prefix+"streamARN", *s.StreamARN, "arn:aws.*:kinesis:.*:\\d{12}:stream/\\S+")
-		}
-		if awsapi.StringLength(*s.StreamARN) < 1 {
-			v.MinLength(prefix+"streamARN", *s.StreamARN, 1)
-		}
-		if awsapi.StringLength(*s.StreamARN) > 2048 {
-			v.MaxLength(prefix+"streamARN", *s.StreamARN, 2048)
-		}
+		apigenCheckStreamARN(v, func() string { return prefix + "streamARN" }, *s.StreamARN, false)
 	}
 	if s.NewStartingHashKey == nil {
 		v.Null(prefix + "newStartingHashKey")
@@ -1547,26 +866,10 @@ func (s *SplitShardInput) apigenValidate(v *awsapi.ValidationErrors, prefix stri
 	if s.ShardToSplit == nil {
 		v.Null(prefix + "shardToSplit")
 	} else {
-		if !apigenRe0().MatchString(*s.ShardToSplit) {
-			v.Pattern(prefix+"shardToSplit", *s.ShardToSplit, "[a-zA-Z0-9_.-]+")
-		}
-		if awsapi.StringLength(*s.ShardToSplit) < 1 {
-			v.MinLength(prefix+"shardToSplit", *s.ShardToSplit, 1)
-		}
-		if awsapi.StringLength(*s.ShardToSplit) > 128 {
-			v.MaxLength(prefix+"shardToSplit", *s.ShardToSplit, 128)
-		}
+		apigenCheckShardId(v, func() string { return prefix + "shardToSplit" }, *s.ShardToSplit, false)
 	}
 	if s.StreamName != nil {
-		if !apigenRe0().MatchString(*s.StreamName) {
-			v.Pattern(prefix+"streamName", *s.StreamName, "[a-zA-Z0-9_.-]+")
-		}
-		if awsapi.StringLength(*s.StreamName) < 1 {
-			v.MinLength(prefix+"streamName", *s.StreamName, 1)
-		}
-		if awsapi.StringLength(*s.StreamName) > 128 {
-			v.MaxLength(prefix+"streamName", *s.StreamName, 128)
-		}
+		apigenCheckStreamName(v, func() string { return prefix + "streamName" }, *s.StreamName, false)
 	}
 }
 
@@ -1582,36 +885,15 @@ func (s *StartStreamEncryptionInput) Validate() error {
 
 func (s *StartStreamEncryptionInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.StreamId != nil {
-		if !apigenRe3().MatchString(*s.StreamId) {
-			v.Pattern(prefix+"streamId", *s.StreamId, "[a-z0-9]{20}-[a-z0-9]{3}")
-		}
-		if awsapi.StringLength(*s.StreamId) < 1 {
-			v.MinLength(prefix+"streamId", *s.StreamId, 1)
-		}
-		if awsapi.StringLength(*s.StreamId) > 24 {
-			v.MaxLength(prefix+"streamId", *s.StreamId, 24)
-		}
+		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
 	}
 	if s.StreamARN != nil {
-		if !apigenRe1().MatchString(*s.StreamARN) {
-			v.Pattern(prefix+"streamARN", *s.StreamARN, "arn:aws.*:kinesis:.*:\\d{12}:stream/\\S+")
-		}
-		if awsapi.StringLength(*s.StreamARN) < 1 {
-			v.MinLength(prefix+"streamARN", *s.StreamARN, 1)
-		}
-		if awsapi.StringLength(*s.StreamARN) > 2048 {
-			v.MaxLength(prefix+"streamARN", *s.StreamARN, 2048)
-		}
+		apigenCheckStreamARN(v, func() string { return prefix + "streamARN" }, *s.StreamARN, false)
 	}
 	if s.KeyId == nil {
 		v.Null(prefix + "keyId")
 	} else {
-		if awsapi.StringLength(*s.KeyId) < 1 {
-			v.MinLength(prefix+"keyId", *s.KeyId, 1)
-		}
-		if awsapi.StringLength(*s.KeyId) > 2048 {
-			v.MaxLength(prefix+"keyId", *s.KeyId, 2048)
-		}
+		apigenCheckKeyId(v, func() string { return prefix + "keyId" }, *s.KeyId, false)
 	}
 	if s.EncryptionType == "" {
 		v.Null(prefix + "encryptionType")
@@ -1621,15 +903,7 @@ func (s *StartStreamEncryptionInput) apigenValidate(v *awsapi.ValidationErrors, 
 		}
 	}
 	if s.StreamName != nil {
-		if !apigenRe0().MatchString(*s.StreamName) {
-			v.Pattern(prefix+"streamName", *s.StreamName, "[a-zA-Z0-9_.-]+")
-		}
-		if awsapi.StringLength(*s.StreamName) < 1 {
-			v.MinLength(prefix+"streamName", *s.StreamName, 1)
-		}
-		if awsapi.StringLength(*s.StreamName) > 128 {
-			v.MaxLength(prefix+"streamName", *s.StreamName, 128)
-		}
+		apigenCheckStreamName(v, func() string { return prefix + "streamName" }, *s.StreamName, false)
 	}
 }
 
@@ -1645,36 +919,15 @@ func (s *StopStreamEncryptionInput) Validate() error {
 
 func (s *StopStreamEncryptionInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.StreamId != nil {
-		if !apigenRe3().MatchString(*s.StreamId) {
-			v.Pattern(prefix+"streamId", *s.StreamId, "[a-z0-9]{20}-[a-z0-9]{3}")
-		}
-		if awsapi.StringLength(*s.StreamId) < 1 {
-			v.MinLength(prefix+"streamId", *s.StreamId, 1)
-		}
-		if awsapi.StringLength(*s.StreamId) > 24 {
-			v.MaxLength(prefix+"streamId", *s.StreamId, 24)
-		}
+		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
 	}
 	if s.StreamARN != nil {
-		if !apigenRe1().MatchString(*s.StreamARN) {
-			v.Pattern(prefix+"streamARN", *s.StreamARN, "arn:aws.*:kinesis:.*:\\d{12}:stream/\\S+")
-		}
-		if awsapi.StringLength(*s.StreamARN) < 1 {
-			v.MinLength(prefix+"streamARN", *s.StreamARN, 1)
-		}
-		if awsapi.StringLength(*s.StreamARN) > 2048 {
-			v.MaxLength(prefix+"streamARN", *s.StreamARN, 2048)
-		}
+		apigenCheckStreamARN(v, func() string { return prefix + "streamARN" }, *s.StreamARN, false)
 	}
 	if s.KeyId == nil {
 		v.Null(prefix + "keyId")
 	} else {
-		if awsapi.StringLength(*s.KeyId) < 1 {
-			v.MinLength(prefix+"keyId", *s.KeyId, 1)
-		}
-		if awsapi.StringLength(*s.KeyId) > 2048 {
-			v.MaxLength(prefix+"keyId", *s.KeyId, 2048)
-		}
+		apigenCheckKeyId(v, func() string { return prefix + "keyId" }, *s.KeyId, false)
 	}
 	if s.EncryptionType == "" {
 		v.Null(prefix + "encryptionType")
@@ -1684,15 +937,7 @@ func (s *StopStreamEncryptionInput) apigenValidate(v *awsapi.ValidationErrors, p
 		}
 	}
 	if s.StreamName != nil {
-		if !apigenRe0().MatchString(*s.StreamName) {
-			v.Pattern(prefix+"streamName", *s.StreamName, "[a-zA-Z0-9_.-]+")
-		}
-		if awsapi.StringLength(*s.StreamName) < 1 {
-			v.MinLength(prefix+"streamName", *s.StreamName, 1)
-		}
-		if awsapi.StringLength(*s.StreamName) > 128 {
-			v.MaxLength(prefix+"streamName", *s.StreamName, 128)
-		}
+		apigenCheckStreamName(v, func() string { return prefix + "streamName" }, *s.StreamName, false)
 	}
 }
 
@@ -1715,39 +960,15 @@ func (s *SubscribeToShardInput) apigenValidate(v *awsapi.ValidationErrors, prefi
 	if s.ShardId == nil {
 		v.Null(prefix + "shardId")
 	} else {
-		if !apigenRe0().MatchString(*s.ShardId) {
-			v.Pattern(prefix+"shardId", *s.ShardId, "[a-zA-Z0-9_.-]+")
-		}
-		if awsapi.StringLength(*s.ShardId) < 1 {
-			v.MinLength(prefix+"shardId", *s.ShardId, 1)
-		}
-		if awsapi.StringLength(*s.ShardId) > 128 {
-			v.MaxLength(prefix+"shardId", *s.ShardId, 128)
-		}
+		apigenCheckShardId(v, func() string { return prefix + "shardId" }, *s.ShardId, false)
 	}
 	if s.StreamId != nil {
-		if !apigenRe3().MatchString(*s.StreamId) {
-			v.Pattern(prefix+"streamId", *s.StreamId, "[a-z0-9]{20}-[a-z0-9]{3}")
-		}
-		if awsapi.StringLength(*s.StreamId) < 1 {
-			v.MinLength(prefix+"streamId", *s.StreamId, 1)
-		}
-		if awsapi.StringLength(*s.StreamId) > 24 {
-			v.MaxLength(prefix+"streamId", *s.StreamId, 24)
-		}
+		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
 	}
 	if s.ConsumerARN == nil {
 		v.Null(prefix + "consumerARN")
 	} else {
-		if !apigenRe5().MatchString(*s.ConsumerARN) {
-			v.Pattern(prefix+"consumerARN", *s.ConsumerARN, "^(arn):aws.*:kinesis:.*:\\d{12}:.*stream\\/[a-zA-Z0-9_.-]+\\/consumer\\/[a-zA-Z0-9_.-]+:[0-9]+")
-		}
-		if awsapi.StringLength(*s.ConsumerARN) < 1 {
-			v.MinLength(prefix+"consumerARN", *s.ConsumerARN, 1)
-		}
-		if awsapi.StringLength(*s.ConsumerARN) > 2048 {
-			v.MaxLength(prefix+"consumerARN", *s.ConsumerARN, 2048)
-		}
+		apigenCheckConsumerARN(v, func() string { return prefix + "consumerARN" }, *s.ConsumerARN, false)
 	}
 }
 
@@ -1763,28 +984,12 @@ func (s *TagResourceInput) Validate() error {
 
 func (s *TagResourceInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.StreamId != nil {
-		if !apigenRe3().MatchString(*s.StreamId) {
-			v.Pattern(prefix+"streamId", *s.StreamId, "[a-z0-9]{20}-[a-z0-9]{3}")
-		}
-		if awsapi.StringLength(*s.StreamId) < 1 {
-			v.MinLength(prefix+"streamId", *s.StreamId, 1)
-		}
-		if awsapi.StringLength(*s.StreamId) > 24 {
-			v.MaxLength(prefix+"streamId", *s.StreamId, 24)
-		}
+		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
 	}
 	if s.ResourceARN == nil {
 		v.Null(prefix + "resourceARN")
 	} else {
-		if !apigenRe4().MatchString(*s.ResourceARN) {
-			v.Pattern(prefix+"resourceARN", *s.ResourceARN, "arn:aws.*:kinesis:.*:\\d{12}:.*stream/\\S+")
-		}
-		if awsapi.StringLength(*s.ResourceARN) < 1 {
-			v.MinLength(prefix+"resourceARN", *s.ResourceARN, 1)
-		}
-		if awsapi.StringLength(*s.ResourceARN) > 2048 {
-			v.MaxLength(prefix+"resourceARN", *s.ResourceARN, 2048)
-		}
+		apigenCheckResourceARN(v, func() string { return prefix + "resourceARN" }, *s.ResourceARN, false)
 	}
 	if s.Tags == nil {
 		v.Null(prefix + "tags")
@@ -1822,28 +1027,12 @@ func (s *UntagResourceInput) Validate() error {
 
 func (s *UntagResourceInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.StreamId != nil {
-		if !apigenRe3().MatchString(*s.StreamId) {
-			v.Pattern(prefix+"streamId", *s.StreamId, "[a-z0-9]{20}-[a-z0-9]{3}")
-		}
-		if awsapi.StringLength(*s.StreamId) < 1 {
-			v.MinLength(prefix+"streamId", *s.StreamId, 1)
-		}
-		if awsapi.StringLength(*s.StreamId) > 24 {
-			v.MaxLength(prefix+"streamId", *s.StreamId, 24)
-		}
+		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
 	}
 	if s.ResourceARN == nil {
 		v.Null(prefix + "resourceARN")
 	} else {
-		if !apigenRe4().MatchString(*s.ResourceARN) {
-			v.Pattern(prefix+"resourceARN", *s.ResourceARN, "arn:aws.*:kinesis:.*:\\d{12}:.*stream/\\S+")
-		}
-		if awsapi.StringLength(*s.ResourceARN) < 1 {
-			v.MinLength(prefix+"resourceARN", *s.ResourceARN, 1)
-		}
-		if awsapi.StringLength(*s.ResourceARN) > 2048 {
-			v.MaxLength(prefix+"resourceARN", *s.ResourceARN, 2048)
-		}
+		apigenCheckResourceARN(v, func() string { return prefix + "resourceARN" }, *s.ResourceARN, false)
 	}
 	if s.TagKeys == nil {
 		v.Null(prefix + "tagKeys")
@@ -1895,34 +1084,13 @@ func (s *UpdateMaxRecordSizeInput) apigenValidate(v *awsapi.ValidationErrors, pr
 	if s.MaxRecordSizeInKiB == nil {
 		v.Null(prefix + "maxRecordSizeInKiB")
 	} else {
-		if *s.MaxRecordSizeInKiB < 1024 {
-			v.MinValue(prefix+"maxRecordSizeInKiB", *s.MaxRecordSizeInKiB, "1024")
-		}
-		if *s.MaxRecordSizeInKiB > 10240 {
-			v.MaxValue(prefix+"maxRecordSizeInKiB", *s.MaxRecordSizeInKiB, "10240")
-		}
+		apigenCheckMaxRecordSizeInKiB(v, func() string { return prefix + "maxRecordSizeInKiB" }, *s.MaxRecordSizeInKiB, false)
 	}
 	if s.StreamId != nil {
-		if !apigenRe3().MatchString(*s.StreamId) {
-			v.Pattern(prefix+"streamId", *s.StreamId, "[a-z0-9]{20}-[a-z0-9]{3}")
-		}
-		if awsapi.StringLength(*s.StreamId) < 1 {
-			v.MinLength(prefix+"streamId", *s.StreamId, 1)
-		}
-		if awsapi.StringLength(*s.StreamId) > 24 {
-			v.MaxLength(prefix+"streamId", *s.StreamId, 24)
-		}
+		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
 	}
 	if s.StreamARN != nil {
-		if !apigenRe1().MatchString(*s.StreamARN) {
-			v.Pattern(prefix+"streamARN", *s.StreamARN, "arn:aws.*:kinesis:.*:\\d{12}:stream/\\S+")
-		}
-		if awsapi.StringLength(*s.StreamARN) < 1 {
-			v.MinLength(prefix+"streamARN", *s.StreamARN, 1)
-		}
-		if awsapi.StringLength(*s.StreamARN) > 2048 {
-			v.MaxLength(prefix+"streamARN", *s.StreamARN, 2048)
-		}
+		apigenCheckStreamARN(v, func() string { return prefix + "streamARN" }, *s.StreamARN, false)
 	}
 }
 
@@ -1938,26 +1106,10 @@ func (s *UpdateShardCountInput) Validate() error {
 
 func (s *UpdateShardCountInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.StreamId != nil {
-		if !apigenRe3().MatchString(*s.StreamId) {
-			v.Pattern(prefix+"streamId", *s.StreamId, "[a-z0-9]{20}-[a-z0-9]{3}")
-		}
-		if awsapi.StringLength(*s.StreamId) < 1 {
-			v.MinLength(prefix+"streamId", *s.StreamId, 1)
-		}
-		if awsapi.StringLength(*s.StreamId) > 24 {
-			v.MaxLength(prefix+"streamId", *s.StreamId, 24)
-		}
+		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
 	}
 	if s.StreamARN != nil {
-		if !apigenRe1().MatchString(*s.StreamARN) {
-			v.Pattern(prefix+"streamARN", *s.StreamARN, "arn:aws.*:kinesis:.*:\\d{12}:stream/\\S+")
-		}
-		if awsapi.StringLength(*s.StreamARN) < 1 {
-			v.MinLength(prefix+"streamARN", *s.StreamARN, 1)
-		}
-		if awsapi.StringLength(*s.StreamARN) > 2048 {
-			v.MaxLength(prefix+"streamARN", *s.StreamARN, 2048)
-		}
+		apigenCheckStreamARN(v, func() string { return prefix + "streamARN" }, *s.StreamARN, false)
 	}
 	if s.ScalingType == "" {
 		v.Null(prefix + "scalingType")
@@ -1974,15 +1126,7 @@ func (s *UpdateShardCountInput) apigenValidate(v *awsapi.ValidationErrors, prefi
 		}
 	}
 	if s.StreamName != nil {
-		if !apigenRe0().MatchString(*s.StreamName) {
-			v.Pattern(prefix+"streamName", *s.StreamName, "[a-zA-Z0-9_.-]+")
-		}
-		if awsapi.StringLength(*s.StreamName) < 1 {
-			v.MinLength(prefix+"streamName", *s.StreamName, 1)
-		}
-		if awsapi.StringLength(*s.StreamName) > 128 {
-			v.MaxLength(prefix+"streamName", *s.StreamName, 128)
-		}
+		apigenCheckStreamName(v, func() string { return prefix + "streamName" }, *s.StreamName, false)
 	}
 }
 
@@ -2008,28 +1152,12 @@ func (s *UpdateStreamModeInput) apigenValidate(v *awsapi.ValidationErrors, prefi
 		s.StreamModeDetails.apigenValidate(v, prefix+"streamModeDetails.")
 	}
 	if s.StreamId != nil {
-		if !apigenRe3().MatchString(*s.StreamId) {
-			v.Pattern(prefix+"streamId", *s.StreamId, "[a-z0-9]{20}-[a-z0-9]{3}")
-		}
-		if awsapi.StringLength(*s.StreamId) < 1 {
-			v.MinLength(prefix+"streamId", *s.StreamId, 1)
-		}
-		if awsapi.StringLength(*s.StreamId) > 24 {
-			v.MaxLength(prefix+"streamId", *s.StreamId, 24)
-		}
+		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
 	}
 	if s.StreamARN == nil {
 		v.Null(prefix + "streamARN")
 	} else {
-		if !apigenRe1().MatchString(*s.StreamARN) {
-			v.Pattern(prefix+"streamARN", *s.StreamARN, "arn:aws.*:kinesis:.*:\\d{12}:stream/\\S+")
-		}
-		if awsapi.StringLength(*s.StreamARN) < 1 {
-			v.MinLength(prefix+"streamARN", *s.StreamARN, 1)
-		}
-		if awsapi.StringLength(*s.StreamARN) > 2048 {
-			v.MaxLength(prefix+"streamARN", *s.StreamARN, 2048)
-		}
+		apigenCheckStreamARN(v, func() string { return prefix + "streamARN" }, *s.StreamARN, false)
 	}
 }
 
@@ -2052,37 +1180,13 @@ func (s *UpdateStreamWarmThroughputInput) apigenValidate(v *awsapi.ValidationErr
 		}
 	}
 	if s.StreamId != nil {
-		if !apigenRe3().MatchString(*s.StreamId) {
-			v.Pattern(prefix+"streamId", *s.StreamId, "[a-z0-9]{20}-[a-z0-9]{3}")
-		}
-		if awsapi.StringLength(*s.StreamId) < 1 {
-			v.MinLength(prefix+"streamId", *s.StreamId, 1)
-		}
-		if awsapi.StringLength(*s.StreamId) > 24 {
-			v.MaxLength(prefix+"streamId", *s.StreamId, 24)
-		}
+		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
 	}
 	if s.StreamName != nil {
-		if !apigenRe0().MatchString(*s.StreamName) {
-			v.Pattern(prefix+"streamName", *s.StreamName, "[a-zA-Z0-9_.-]+")
-		}
-		if awsapi.StringLength(*s.StreamName) < 1 {
-			v.MinLength(prefix+"streamName", *s.StreamName, 1)
-		}
-		if awsapi.StringLength(*s.StreamName) > 128 {
-			v.MaxLength(prefix+"streamName", *s.StreamName, 128)
-		}
+		apigenCheckStreamName(v, func() string { return prefix + "streamName" }, *s.StreamName, false)
 	}
 	if s.StreamARN != nil {
-		if !apigenRe1().MatchString(*s.StreamARN) {
-			v.Pattern(prefix+"streamARN", *s.StreamARN, "arn:aws.*:kinesis:.*:\\d{12}:stream/\\S+")
-		}
-		if awsapi.StringLength(*s.StreamARN) < 1 {
-			v.MinLength(prefix+"streamARN", *s.StreamARN, 1)
-		}
-		if awsapi.StringLength(*s.StreamARN) > 2048 {
-			v.MaxLength(prefix+"streamARN", *s.StreamARN, 2048)
-		}
+		apigenCheckStreamARN(v, func() string { return prefix + "streamARN" }, *s.StreamARN, false)
 	}
 }
 
@@ -2100,12 +1204,7 @@ func (s *PutRecordsRequestEntry) apigenValidate(v *awsapi.ValidationErrors, pref
 	if s.PartitionKey == nil {
 		v.Null(prefix + "partitionKey")
 	} else {
-		if awsapi.StringLength(*s.PartitionKey) < 1 {
-			v.MinLength(prefix+"partitionKey", *s.PartitionKey, 1)
-		}
-		if awsapi.StringLength(*s.PartitionKey) > 256 {
-			v.MaxLength(prefix+"partitionKey", *s.PartitionKey, 256)
-		}
+		apigenCheckPartitionKey(v, func() string { return prefix + "partitionKey" }, *s.PartitionKey, false)
 	}
 	if s.ExplicitHashKey != nil {
 		if !apigenRe6().MatchString(*s.ExplicitHashKey) {
@@ -2123,15 +1222,7 @@ func (s *PutRecordsRequestEntry) apigenValidate(v *awsapi.ValidationErrors, pref
 
 func (s *ShardFilter) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.ShardId != nil {
-		if !apigenRe0().MatchString(*s.ShardId) {
-			v.Pattern(prefix+"shardId", *s.ShardId, "[a-zA-Z0-9_.-]+")
-		}
-		if awsapi.StringLength(*s.ShardId) < 1 {
-			v.MinLength(prefix+"shardId", *s.ShardId, 1)
-		}
-		if awsapi.StringLength(*s.ShardId) > 128 {
-			v.MaxLength(prefix+"shardId", *s.ShardId, 128)
-		}
+		apigenCheckShardId(v, func() string { return prefix + "shardId" }, *s.ShardId, false)
 	}
 	if s.Type == "" {
 		v.Null(prefix + "type")
@@ -2164,6 +1255,217 @@ func (s *StreamModeDetails) apigenValidate(v *awsapi.ValidationErrors, prefix st
 		if !StreamMode(s.StreamMode).apigenKnown() {
 			v.Enum(prefix+"streamMode", s.StreamMode, []string{"PROVISIONED", "ON_DEMAND"})
 		}
+	}
+}
+
+// apigenCheckConsumerARN checks a value of shape ConsumerARN; sensitive values are not printed.
+func apigenCheckConsumerARN(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if !apigenRe5().MatchString(x) {
+		v.Pattern(path(), awsapi.Shown(x, sensitive), "^(arn):aws.*:kinesis:.*:\\d{12}:.*stream\\/[a-zA-Z0-9_.-]+\\/consumer\\/[a-zA-Z0-9_.-]+:[0-9]+")
+	}
+	if awsapi.StringLength(x) < 1 {
+		v.MinLength(path(), awsapi.Shown(x, sensitive), 1)
+	}
+	if awsapi.StringLength(x) > 2048 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 2048)
+	}
+}
+
+// apigenCheckConsumerName checks a value of shape ConsumerName; sensitive values are not printed.
+func apigenCheckConsumerName(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if !apigenRe0().MatchString(x) {
+		v.Pattern(path(), awsapi.Shown(x, sensitive), "[a-zA-Z0-9_.-]+")
+	}
+	if awsapi.StringLength(x) < 1 {
+		v.MinLength(path(), awsapi.Shown(x, sensitive), 1)
+	}
+	if awsapi.StringLength(x) > 128 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 128)
+	}
+}
+
+// apigenCheckDescribeStreamInputLimit checks a value of shape DescribeStreamInputLimit; sensitive values are not printed.
+func apigenCheckDescribeStreamInputLimit(v *awsapi.ValidationErrors, path func() string, x int32, sensitive bool) {
+	if x < 1 {
+		v.MinValue(path(), awsapi.Shown(x, sensitive), "1")
+	}
+	if x > 10000 {
+		v.MaxValue(path(), awsapi.Shown(x, sensitive), "10000")
+	}
+}
+
+// apigenCheckGetRecordsInputLimit checks a value of shape GetRecordsInputLimit; sensitive values are not printed.
+func apigenCheckGetRecordsInputLimit(v *awsapi.ValidationErrors, path func() string, x int32, sensitive bool) {
+	if x < 1 {
+		v.MinValue(path(), awsapi.Shown(x, sensitive), "1")
+	}
+	if x > 10000 {
+		v.MaxValue(path(), awsapi.Shown(x, sensitive), "10000")
+	}
+}
+
+// apigenCheckKeyId checks a value of shape KeyId; sensitive values are not printed.
+func apigenCheckKeyId(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if awsapi.StringLength(x) < 1 {
+		v.MinLength(path(), awsapi.Shown(x, sensitive), 1)
+	}
+	if awsapi.StringLength(x) > 2048 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 2048)
+	}
+}
+
+// apigenCheckListShardsInputLimit checks a value of shape ListShardsInputLimit; sensitive values are not printed.
+func apigenCheckListShardsInputLimit(v *awsapi.ValidationErrors, path func() string, x int32, sensitive bool) {
+	if x < 1 {
+		v.MinValue(path(), awsapi.Shown(x, sensitive), "1")
+	}
+	if x > 10000 {
+		v.MaxValue(path(), awsapi.Shown(x, sensitive), "10000")
+	}
+}
+
+// apigenCheckListStreamConsumersInputLimit checks a value of shape ListStreamConsumersInputLimit; sensitive values are not printed.
+func apigenCheckListStreamConsumersInputLimit(v *awsapi.ValidationErrors, path func() string, x int32, sensitive bool) {
+	if x < 1 {
+		v.MinValue(path(), awsapi.Shown(x, sensitive), "1")
+	}
+	if x > 10000 {
+		v.MaxValue(path(), awsapi.Shown(x, sensitive), "10000")
+	}
+}
+
+// apigenCheckListStreamsInputLimit checks a value of shape ListStreamsInputLimit; sensitive values are not printed.
+func apigenCheckListStreamsInputLimit(v *awsapi.ValidationErrors, path func() string, x int32, sensitive bool) {
+	if x < 1 {
+		v.MinValue(path(), awsapi.Shown(x, sensitive), "1")
+	}
+	if x > 10000 {
+		v.MaxValue(path(), awsapi.Shown(x, sensitive), "10000")
+	}
+}
+
+// apigenCheckListTagsForStreamInputLimit checks a value of shape ListTagsForStreamInputLimit; sensitive values are not printed.
+func apigenCheckListTagsForStreamInputLimit(v *awsapi.ValidationErrors, path func() string, x int32, sensitive bool) {
+	if x < 1 {
+		v.MinValue(path(), awsapi.Shown(x, sensitive), "1")
+	}
+	if x > 50 {
+		v.MaxValue(path(), awsapi.Shown(x, sensitive), "50")
+	}
+}
+
+// apigenCheckMaxRecordSizeInKiB checks a value of shape MaxRecordSizeInKiB; sensitive values are not printed.
+func apigenCheckMaxRecordSizeInKiB(v *awsapi.ValidationErrors, path func() string, x int32, sensitive bool) {
+	if x < 1024 {
+		v.MinValue(path(), awsapi.Shown(x, sensitive), "1024")
+	}
+	if x > 10240 {
+		v.MaxValue(path(), awsapi.Shown(x, sensitive), "10240")
+	}
+}
+
+// apigenCheckNextToken checks a value of shape NextToken; sensitive values are not printed.
+func apigenCheckNextToken(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if awsapi.StringLength(x) < 1 {
+		v.MinLength(path(), awsapi.Shown(x, sensitive), 1)
+	}
+	if awsapi.StringLength(x) > 1048576 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 1048576)
+	}
+}
+
+// apigenCheckPartitionKey checks a value of shape PartitionKey; sensitive values are not printed.
+func apigenCheckPartitionKey(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if awsapi.StringLength(x) < 1 {
+		v.MinLength(path(), awsapi.Shown(x, sensitive), 1)
+	}
+	if awsapi.StringLength(x) > 256 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 256)
+	}
+}
+
+// apigenCheckResourceARN checks a value of shape ResourceARN; sensitive values are not printed.
+func apigenCheckResourceARN(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if !apigenRe4().MatchString(x) {
+		v.Pattern(path(), awsapi.Shown(x, sensitive), "arn:aws.*:kinesis:.*:\\d{12}:.*stream/\\S+")
+	}
+	if awsapi.StringLength(x) < 1 {
+		v.MinLength(path(), awsapi.Shown(x, sensitive), 1)
+	}
+	if awsapi.StringLength(x) > 2048 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 2048)
+	}
+}
+
+// apigenCheckShardId checks a value of shape ShardId; sensitive values are not printed.
+func apigenCheckShardId(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if !apigenRe0().MatchString(x) {
+		v.Pattern(path(), awsapi.Shown(x, sensitive), "[a-zA-Z0-9_.-]+")
+	}
+	if awsapi.StringLength(x) < 1 {
+		v.MinLength(path(), awsapi.Shown(x, sensitive), 1)
+	}
+	if awsapi.StringLength(x) > 128 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 128)
+	}
+}
+
+// apigenCheckShardIterator checks a value of shape ShardIterator; sensitive values are not printed.
+func apigenCheckShardIterator(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if awsapi.StringLength(x) < 1 {
+		v.MinLength(path(), awsapi.Shown(x, sensitive), 1)
+	}
+	if awsapi.StringLength(x) > 512 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 512)
+	}
+}
+
+// apigenCheckStreamARN checks a value of shape StreamARN; sensitive values are not printed.
+func apigenCheckStreamARN(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if !apigenRe1().MatchString(x) {
+		v.Pattern(path(), awsapi.Shown(x, sensitive), "arn:aws.*:kinesis:.*:\\d{12}:stream/\\S+")
+	}
+	if awsapi.StringLength(x) < 1 {
+		v.MinLength(path(), awsapi.Shown(x, sensitive), 1)
+	}
+	if awsapi.StringLength(x) > 2048 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 2048)
+	}
+}
+
+// apigenCheckStreamId checks a value of shape StreamId; sensitive values are not printed.
+func apigenCheckStreamId(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if !apigenRe3().MatchString(x) {
+		v.Pattern(path(), awsapi.Shown(x, sensitive), "[a-z0-9]{20}-[a-z0-9]{3}")
+	}
+	if awsapi.StringLength(x) < 1 {
+		v.MinLength(path(), awsapi.Shown(x, sensitive), 1)
+	}
+	if awsapi.StringLength(x) > 24 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 24)
+	}
+}
+
+// apigenCheckStreamName checks a value of shape StreamName; sensitive values are not printed.
+func apigenCheckStreamName(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if !apigenRe0().MatchString(x) {
+		v.Pattern(path(), awsapi.Shown(x, sensitive), "[a-zA-Z0-9_.-]+")
+	}
+	if awsapi.StringLength(x) < 1 {
+		v.MinLength(path(), awsapi.Shown(x, sensitive), 1)
+	}
+	if awsapi.StringLength(x) > 128 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 128)
+	}
+}
+
+// apigenCheckTagKey checks a value of shape TagKey; sensitive values are not printed.
+func apigenCheckTagKey(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if awsapi.StringLength(x) < 1 {
+		v.MinLength(path(), awsapi.Shown(x, sensitive), 1)
+	}
+	if awsapi.StringLength(x) > 128 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 128)
 	}
 }
 

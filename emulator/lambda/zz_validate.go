@@ -104,42 +104,16 @@ func (s *AddPermissionInput) Validate() error {
 
 func (s *AddPermissionInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.PrincipalOrgID != nil {
-		if !apigenRe19().MatchString(*s.PrincipalOrgID) {
-			v.Pattern(prefix+"principalOrgID", *s.PrincipalOrgID, "o-[a-z0-9]{10,32}")
-		}
-		if awsapi.StringLength(*s.PrincipalOrgID) < 12 {
-			v.MinLength(prefix+"principalOrgID", *s.PrincipalOrgID, 12)
-		}
-		if awsapi.StringLength(*s.PrincipalOrgID) > 34 {
-			v.MaxLength(prefix+"principalOrgID", *s.PrincipalOrgID, 34)
-		}
+		apigenCheckPrincipalOrgID(v, func() string { return prefix + "principalOrgID" }, *s.PrincipalOrgID, false)
 	}
 	if s.Qualifier != nil {
-		if !apigenRe20().MatchString(*s.Qualifier) {
-			v.Pattern(prefix+"qualifier", *s.Qualifier, "\\$(LATEST(\\.PUBLISHED)?)|[a-zA-Z0-9-_$]+")
-		}
-		if awsapi.StringLength(*s.Qualifier) < 1 {
-			v.MinLength(prefix+"qualifier", *s.Qualifier, 1)
-		}
-		if awsapi.StringLength(*s.Qualifier) > 128 {
-			v.MaxLength(prefix+"qualifier", *s.Qualifier, 128)
-		}
+		apigenCheckNumericLatestPublishedOrAliasQualifier(v, func() string { return prefix + "qualifier" }, *s.Qualifier, false)
 	}
 	if s.EventSourceToken != nil {
-		if !apigenRe21().MatchString(*s.EventSourceToken) {
-			v.Pattern(prefix+"eventSourceToken", *s.EventSourceToken, "[a-zA-Z0-9._\\-]+")
-		}
-		if awsapi.StringLength(*s.EventSourceToken) > 256 {
-			v.MaxLength(prefix+"eventSourceToken", *s.EventSourceToken, 256)
-		}
+		apigenCheckEventSourceToken(v, func() string { return prefix + "eventSourceToken" }, *s.EventSourceToken, false)
 	}
 	if s.SourceAccount != nil {
-		if !apigenRe22().MatchString(*s.SourceAccount) {
-			v.Pattern(prefix+"sourceAccount", *s.SourceAccount, "\\d{12}")
-		}
-		if awsapi.StringLength(*s.SourceAccount) > 12 {
-			v.MaxLength(prefix+"sourceAccount", *s.SourceAccount, 12)
-		}
+		apigenCheckSourceOwner(v, func() string { return prefix + "sourceAccount" }, *s.SourceAccount, false)
 	}
 	if s.FunctionUrlAuthType != "" {
 		if !FunctionUrlAuthType(s.FunctionUrlAuthType).apigenKnown() {
@@ -147,58 +121,27 @@ func (s *AddPermissionInput) apigenValidate(v *awsapi.ValidationErrors, prefix s
 		}
 	}
 	if s.SourceArn != nil {
-		if !apigenRe14().MatchString(*s.SourceArn) {
-			v.Pattern(prefix+"sourceArn", *s.SourceArn, "arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-])+:((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:(.*)")
-		}
-		if awsapi.StringLength(*s.SourceArn) > 10000 {
-			v.MaxLength(prefix+"sourceArn", *s.SourceArn, 10000)
-		}
+		apigenCheckArn(v, func() string { return prefix + "sourceArn" }, *s.SourceArn, false)
 	}
 	if s.Principal == nil {
 		v.Null(prefix + "principal")
 	} else {
-		if !apigenRe23().MatchString(*s.Principal) {
-			v.Pattern(prefix+"principal", *s.Principal, "[^\\s]+")
-		}
-		if awsapi.StringLength(*s.Principal) > 2048 {
-			v.MaxLength(prefix+"principal", *s.Principal, 2048)
-		}
+		apigenCheckPrincipal(v, func() string { return prefix + "principal" }, *s.Principal, false)
 	}
 	if s.Action == nil {
 		v.Null(prefix + "action")
 	} else {
-		if !apigenRe24().MatchString(*s.Action) {
-			v.Pattern(prefix+"action", *s.Action, "(lambda:[*]|lambda:[a-zA-Z]+|[*])")
-		}
-		if awsapi.StringLength(*s.Action) > 10000 {
-			v.MaxLength(prefix+"action", *s.Action, 10000)
-		}
+		apigenCheckAction(v, func() string { return prefix + "action" }, *s.Action, false)
 	}
 	if s.StatementId == nil {
 		v.Null(prefix + "statementId")
 	} else {
-		if !apigenRe25().MatchString(*s.StatementId) {
-			v.Pattern(prefix+"statementId", *s.StatementId, "([a-zA-Z0-9-_]+)")
-		}
-		if awsapi.StringLength(*s.StatementId) < 1 {
-			v.MinLength(prefix+"statementId", *s.StatementId, 1)
-		}
-		if awsapi.StringLength(*s.StatementId) > 100 {
-			v.MaxLength(prefix+"statementId", *s.StatementId, 100)
-		}
+		apigenCheckStatementId(v, func() string { return prefix + "statementId" }, *s.StatementId, false)
 	}
 	if s.FunctionName == nil {
 		v.Null(prefix + "functionName")
 	} else {
-		if !apigenRe10().MatchString(*s.FunctionName) {
-			v.Pattern(prefix+"functionName", *s.FunctionName, "(arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:|(((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?))(function:)?([a-zA-Z0-9-_\\.]+)(:(\\$LATEST(\\.PUBLISHED)?|[a-zA-Z0-9-_]+))?")
-		}
-		if awsapi.StringLength(*s.FunctionName) < 1 {
-			v.MinLength(prefix+"functionName", *s.FunctionName, 1)
-		}
-		if awsapi.StringLength(*s.FunctionName) > 256 {
-			v.MaxLength(prefix+"functionName", *s.FunctionName, 256)
-		}
+		apigenCheckNamespacedFunctionName(v, func() string { return prefix + "functionName" }, *s.FunctionName, false)
 	}
 }
 
@@ -224,41 +167,17 @@ func (s *CreateAliasInput) apigenValidate(v *awsapi.ValidationErrors, prefix str
 	if s.FunctionVersion == nil {
 		v.Null(prefix + "functionVersion")
 	} else {
-		if !apigenRe26().MatchString(*s.FunctionVersion) {
-			v.Pattern(prefix+"functionVersion", *s.FunctionVersion, "(\\$LATEST(\\.PUBLISHED)?|[0-9]+)")
-		}
-		if awsapi.StringLength(*s.FunctionVersion) < 1 {
-			v.MinLength(prefix+"functionVersion", *s.FunctionVersion, 1)
-		}
-		if awsapi.StringLength(*s.FunctionVersion) > 1024 {
-			v.MaxLength(prefix+"functionVersion", *s.FunctionVersion, 1024)
-		}
+		apigenCheckVersionWithLatestPublished(v, func() string { return prefix + "functionVersion" }, *s.FunctionVersion, false)
 	}
 	if s.Name == nil {
 		v.Null(prefix + "name")
 	} else {
-		if !apigenRe25().MatchString(*s.Name) || apigenRe27().MatchString(*s.Name) {
-			v.Pattern(prefix+"name", *s.Name, "(?!^[0-9]+$)([a-zA-Z0-9-_]+)")
-		}
-		if awsapi.StringLength(*s.Name) < 1 {
-			v.MinLength(prefix+"name", *s.Name, 1)
-		}
-		if awsapi.StringLength(*s.Name) > 128 {
-			v.MaxLength(prefix+"name", *s.Name, 128)
-		}
+		apigenCheckAlias(v, func() string { return prefix + "name" }, *s.Name, false)
 	}
 	if s.FunctionName == nil {
 		v.Null(prefix + "functionName")
 	} else {
-		if !apigenRe28().MatchString(*s.FunctionName) {
-			v.Pattern(prefix+"functionName", *s.FunctionName, "(arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?")
-		}
-		if awsapi.StringLength(*s.FunctionName) < 1 {
-			v.MinLength(prefix+"functionName", *s.FunctionName, 1)
-		}
-		if awsapi.StringLength(*s.FunctionName) > 140 {
-			v.MaxLength(prefix+"functionName", *s.FunctionName, 140)
-		}
+		apigenCheckFunctionName(v, func() string { return prefix + "functionName" }, *s.FunctionName, false)
 	}
 }
 
@@ -336,12 +255,7 @@ func (s *CreateEventSourceMappingInput) apigenValidate(v *awsapi.ValidationError
 		}
 	}
 	if s.TumblingWindowInSeconds != nil {
-		if *s.TumblingWindowInSeconds < 0 {
-			v.MinValue(prefix+"tumblingWindowInSeconds", *s.TumblingWindowInSeconds, "0")
-		}
-		if *s.TumblingWindowInSeconds > 900 {
-			v.MaxValue(prefix+"tumblingWindowInSeconds", *s.TumblingWindowInSeconds, "900")
-		}
+		apigenCheckTumblingWindowInSeconds(v, func() string { return prefix + "tumblingWindowInSeconds" }, *s.TumblingWindowInSeconds, false)
 	}
 	if s.Tags != nil {
 		for k0 := range s.Tags {
@@ -358,20 +272,10 @@ func (s *CreateEventSourceMappingInput) apigenValidate(v *awsapi.ValidationError
 		}
 	}
 	if s.MaximumRetryAttempts != nil {
-		if *s.MaximumRetryAttempts < -1 {
-			v.MinValue(prefix+"maximumRetryAttempts", *s.MaximumRetryAttempts, "-1")
-		}
-		if *s.MaximumRetryAttempts > 10000 {
-			v.MaxValue(prefix+"maximumRetryAttempts", *s.MaximumRetryAttempts, "10000")
-		}
+		apigenCheckMaximumRetryAttemptsEventSourceMapping(v, func() string { return prefix + "maximumRetryAttempts" }, *s.MaximumRetryAttempts, false)
 	}
 	if s.MaximumRecordAgeInSeconds != nil {
-		if *s.MaximumRecordAgeInSeconds < -1 {
-			v.MinValue(prefix+"maximumRecordAgeInSeconds", *s.MaximumRecordAgeInSeconds, "-1")
-		}
-		if *s.MaximumRecordAgeInSeconds > 604800 {
-			v.MaxValue(prefix+"maximumRecordAgeInSeconds", *s.MaximumRecordAgeInSeconds, "604800")
-		}
+		apigenCheckMaximumRecordAgeInSeconds(v, func() string { return prefix + "maximumRecordAgeInSeconds" }, *s.MaximumRecordAgeInSeconds, false)
 	}
 	if s.DestinationConfig != nil {
 		s.DestinationConfig.apigenValidate(v, prefix+"destinationConfig.")
@@ -382,20 +286,10 @@ func (s *CreateEventSourceMappingInput) apigenValidate(v *awsapi.ValidationError
 		}
 	}
 	if s.ParallelizationFactor != nil {
-		if *s.ParallelizationFactor < 1 {
-			v.MinValue(prefix+"parallelizationFactor", *s.ParallelizationFactor, "1")
-		}
-		if *s.ParallelizationFactor > 10 {
-			v.MaxValue(prefix+"parallelizationFactor", *s.ParallelizationFactor, "10")
-		}
+		apigenCheckParallelizationFactor(v, func() string { return prefix + "parallelizationFactor" }, *s.ParallelizationFactor, false)
 	}
 	if s.MaximumBatchingWindowInSeconds != nil {
-		if *s.MaximumBatchingWindowInSeconds < 0 {
-			v.MinValue(prefix+"maximumBatchingWindowInSeconds", *s.MaximumBatchingWindowInSeconds, "0")
-		}
-		if *s.MaximumBatchingWindowInSeconds > 300 {
-			v.MaxValue(prefix+"maximumBatchingWindowInSeconds", *s.MaximumBatchingWindowInSeconds, "300")
-		}
+		apigenCheckMaximumBatchingWindowInSeconds(v, func() string { return prefix + "maximumBatchingWindowInSeconds" }, *s.MaximumBatchingWindowInSeconds, false)
 	}
 	if s.ScalingConfig != nil {
 		s.ScalingConfig.apigenValidate(v, prefix+"scalingConfig.")
@@ -407,44 +301,21 @@ func (s *CreateEventSourceMappingInput) apigenValidate(v *awsapi.ValidationError
 		s.MetricsConfig.apigenValidate(v, prefix+"metricsConfig.")
 	}
 	if s.KMSKeyArn != nil {
-		if !apigenRe3().MatchString(*s.KMSKeyArn) {
-			v.Pattern(prefix+"kMSKeyArn", *s.KMSKeyArn, "(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()")
-		}
-		if awsapi.StringLength(*s.KMSKeyArn) > 10000 {
-			v.MaxLength(prefix+"kMSKeyArn", *s.KMSKeyArn, 10000)
-		}
+		apigenCheckKMSKeyArn(v, func() string { return prefix + "kMSKeyArn" }, *s.KMSKeyArn, false)
 	}
 	if s.FilterCriteria != nil {
 		s.FilterCriteria.apigenValidate(v, prefix+"filterCriteria.")
 	}
 	if s.BatchSize != nil {
-		if *s.BatchSize < 1 {
-			v.MinValue(prefix+"batchSize", *s.BatchSize, "1")
-		}
-		if *s.BatchSize > 10000 {
-			v.MaxValue(prefix+"batchSize", *s.BatchSize, "10000")
-		}
+		apigenCheckBatchSize(v, func() string { return prefix + "batchSize" }, *s.BatchSize, false)
 	}
 	if s.FunctionName == nil {
 		v.Null(prefix + "functionName")
 	} else {
-		if !apigenRe10().MatchString(*s.FunctionName) {
-			v.Pattern(prefix+"functionName", *s.FunctionName, "(arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:|(((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?))(function:)?([a-zA-Z0-9-_\\.]+)(:(\\$LATEST(\\.PUBLISHED)?|[a-zA-Z0-9-_]+))?")
-		}
-		if awsapi.StringLength(*s.FunctionName) < 1 {
-			v.MinLength(prefix+"functionName", *s.FunctionName, 1)
-		}
-		if awsapi.StringLength(*s.FunctionName) > 256 {
-			v.MaxLength(prefix+"functionName", *s.FunctionName, 256)
-		}
+		apigenCheckNamespacedFunctionName(v, func() string { return prefix + "functionName" }, *s.FunctionName, false)
 	}
 	if s.EventSourceArn != nil {
-		if !apigenRe14().MatchString(*s.EventSourceArn) {
-			v.Pattern(prefix+"eventSourceArn", *s.EventSourceArn, "arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-])+:((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:(.*)")
-		}
-		if awsapi.StringLength(*s.EventSourceArn) > 10000 {
-			v.MaxLength(prefix+"eventSourceArn", *s.EventSourceArn, 10000)
-		}
+		apigenCheckArn(v, func() string { return prefix + "eventSourceArn" }, *s.EventSourceArn, false)
 	}
 }
 
@@ -495,12 +366,7 @@ func (s *CreateFunctionInput) apigenValidate(v *awsapi.ValidationErrors, prefix 
 		s.ImageConfig.apigenValidate(v, prefix+"imageConfig.")
 	}
 	if s.CodeSigningConfigArn != nil {
-		if !apigenRe30().MatchString(*s.CodeSigningConfigArn) {
-			v.Pattern(prefix+"codeSigningConfigArn", *s.CodeSigningConfigArn, "arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:code-signing-config:csc-[a-z0-9]{17}")
-		}
-		if awsapi.StringLength(*s.CodeSigningConfigArn) > 200 {
-			v.MaxLength(prefix+"codeSigningConfigArn", *s.CodeSigningConfigArn, 200)
-		}
+		apigenCheckCodeSigningConfigArn(v, func() string { return prefix + "codeSigningConfigArn" }, *s.CodeSigningConfigArn, false)
 	}
 	if s.FileSystemConfigs != nil {
 		if len(s.FileSystemConfigs) > 1 {
@@ -536,12 +402,7 @@ func (s *CreateFunctionInput) apigenValidate(v *awsapi.ValidationErrors, prefix 
 		s.TracingConfig.apigenValidate(v, prefix+"tracingConfig.")
 	}
 	if s.KMSKeyArn != nil {
-		if !apigenRe3().MatchString(*s.KMSKeyArn) {
-			v.Pattern(prefix+"kMSKeyArn", *s.KMSKeyArn, "(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()")
-		}
-		if awsapi.StringLength(*s.KMSKeyArn) > 10000 {
-			v.MaxLength(prefix+"kMSKeyArn", *s.KMSKeyArn, 10000)
-		}
+		apigenCheckKMSKeyArn(v, func() string { return prefix + "kMSKeyArn" }, *s.KMSKeyArn, false)
 	}
 	if s.Environment != nil {
 		s.Environment.apigenValidate(v, prefix+"environment.")
@@ -563,20 +424,10 @@ func (s *CreateFunctionInput) apigenValidate(v *awsapi.ValidationErrors, prefix 
 		}
 	}
 	if s.MemorySize != nil {
-		if *s.MemorySize < 128 {
-			v.MinValue(prefix+"memorySize", *s.MemorySize, "128")
-		}
-		if *s.MemorySize > 32768 {
-			v.MaxValue(prefix+"memorySize", *s.MemorySize, "32768")
-		}
+		apigenCheckMemorySize(v, func() string { return prefix + "memorySize" }, *s.MemorySize, false)
 	}
 	if s.Timeout != nil {
-		if *s.Timeout < 1 {
-			v.MinValue(prefix+"timeout", *s.Timeout, "1")
-		}
-		if *s.Timeout > 5400 {
-			v.MaxValue(prefix+"timeout", *s.Timeout, "5400")
-		}
+		apigenCheckTimeout(v, func() string { return prefix + "timeout" }, *s.Timeout, false)
 	}
 	if s.Description != nil {
 		if awsapi.StringLength(*s.Description) > 256 {
@@ -589,22 +440,12 @@ func (s *CreateFunctionInput) apigenValidate(v *awsapi.ValidationErrors, prefix 
 		s.Code.apigenValidate(v, prefix+"code.")
 	}
 	if s.Handler != nil {
-		if !apigenRe23().MatchString(*s.Handler) {
-			v.Pattern(prefix+"handler", *s.Handler, "[^\\s]+")
-		}
-		if awsapi.StringLength(*s.Handler) > 128 {
-			v.MaxLength(prefix+"handler", *s.Handler, 128)
-		}
+		apigenCheckHandler(v, func() string { return prefix + "handler" }, *s.Handler, false)
 	}
 	if s.Role == nil {
 		v.Null(prefix + "role")
 	} else {
-		if !apigenRe31().MatchString(*s.Role) {
-			v.Pattern(prefix+"role", *s.Role, "arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+")
-		}
-		if awsapi.StringLength(*s.Role) > 10000 {
-			v.MaxLength(prefix+"role", *s.Role, 10000)
-		}
+		apigenCheckRoleArn(v, func() string { return prefix + "role" }, *s.Role, false)
 	}
 	if s.Runtime != "" {
 		if !Runtime(s.Runtime).apigenKnown() {
@@ -614,15 +455,7 @@ func (s *CreateFunctionInput) apigenValidate(v *awsapi.ValidationErrors, prefix 
 	if s.FunctionName == nil {
 		v.Null(prefix + "functionName")
 	} else {
-		if !apigenRe28().MatchString(*s.FunctionName) {
-			v.Pattern(prefix+"functionName", *s.FunctionName, "(arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?")
-		}
-		if awsapi.StringLength(*s.FunctionName) < 1 {
-			v.MinLength(prefix+"functionName", *s.FunctionName, 1)
-		}
-		if awsapi.StringLength(*s.FunctionName) > 140 {
-			v.MaxLength(prefix+"functionName", *s.FunctionName, 140)
-		}
+		apigenCheckFunctionName(v, func() string { return prefix + "functionName" }, *s.FunctionName, false)
 	}
 }
 
@@ -640,28 +473,12 @@ func (s *DeleteAliasInput) apigenValidate(v *awsapi.ValidationErrors, prefix str
 	if s.Name == nil {
 		v.Null(prefix + "name")
 	} else {
-		if !apigenRe25().MatchString(*s.Name) || apigenRe27().MatchString(*s.Name) {
-			v.Pattern(prefix+"name", *s.Name, "(?!^[0-9]+$)([a-zA-Z0-9-_]+)")
-		}
-		if awsapi.StringLength(*s.Name) < 1 {
-			v.MinLength(prefix+"name", *s.Name, 1)
-		}
-		if awsapi.StringLength(*s.Name) > 128 {
-			v.MaxLength(prefix+"name", *s.Name, 128)
-		}
+		apigenCheckAlias(v, func() string { return prefix + "name" }, *s.Name, false)
 	}
 	if s.FunctionName == nil {
 		v.Null(prefix + "functionName")
 	} else {
-		if !apigenRe28().MatchString(*s.FunctionName) {
-			v.Pattern(prefix+"functionName", *s.FunctionName, "(arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?")
-		}
-		if awsapi.StringLength(*s.FunctionName) < 1 {
-			v.MinLength(prefix+"functionName", *s.FunctionName, 1)
-		}
-		if awsapi.StringLength(*s.FunctionName) > 140 {
-			v.MaxLength(prefix+"functionName", *s.FunctionName, 140)
-		}
+		apigenCheckFunctionName(v, func() string { return prefix + "functionName" }, *s.FunctionName, false)
 	}
 }
 
@@ -679,12 +496,7 @@ func (s *DeleteEventSourceMappingInput) apigenValidate(v *awsapi.ValidationError
 	if s.UUID == nil {
 		v.Null(prefix + "uUID")
 	} else {
-		if awsapi.StringLength(*s.UUID) < 36 {
-			v.MinLength(prefix+"uUID", *s.UUID, 36)
-		}
-		if awsapi.StringLength(*s.UUID) > 36 {
-			v.MaxLength(prefix+"uUID", *s.UUID, 36)
-		}
+		apigenCheckUUIDString(v, func() string { return prefix + "uUID" }, *s.UUID, false)
 	}
 }
 
@@ -700,28 +512,12 @@ func (s *DeleteFunctionInput) Validate() error {
 
 func (s *DeleteFunctionInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.Qualifier != nil {
-		if !apigenRe20().MatchString(*s.Qualifier) {
-			v.Pattern(prefix+"qualifier", *s.Qualifier, "\\$(LATEST(\\.PUBLISHED)?)|[a-zA-Z0-9-_$]+")
-		}
-		if awsapi.StringLength(*s.Qualifier) < 1 {
-			v.MinLength(prefix+"qualifier", *s.Qualifier, 1)
-		}
-		if awsapi.StringLength(*s.Qualifier) > 128 {
-			v.MaxLength(prefix+"qualifier", *s.Qualifier, 128)
-		}
+		apigenCheckNumericLatestPublishedOrAliasQualifier(v, func() string { return prefix + "qualifier" }, *s.Qualifier, false)
 	}
 	if s.FunctionName == nil {
 		v.Null(prefix + "functionName")
 	} else {
-		if !apigenRe10().MatchString(*s.FunctionName) {
-			v.Pattern(prefix+"functionName", *s.FunctionName, "(arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:|(((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?))(function:)?([a-zA-Z0-9-_\\.]+)(:(\\$LATEST(\\.PUBLISHED)?|[a-zA-Z0-9-_]+))?")
-		}
-		if awsapi.StringLength(*s.FunctionName) < 1 {
-			v.MinLength(prefix+"functionName", *s.FunctionName, 1)
-		}
-		if awsapi.StringLength(*s.FunctionName) > 256 {
-			v.MaxLength(prefix+"functionName", *s.FunctionName, 256)
-		}
+		apigenCheckNamespacedFunctionName(v, func() string { return prefix + "functionName" }, *s.FunctionName, false)
 	}
 }
 
@@ -739,15 +535,7 @@ func (s *DeleteFunctionConcurrencyInput) apigenValidate(v *awsapi.ValidationErro
 	if s.FunctionName == nil {
 		v.Null(prefix + "functionName")
 	} else {
-		if !apigenRe28().MatchString(*s.FunctionName) {
-			v.Pattern(prefix+"functionName", *s.FunctionName, "(arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?")
-		}
-		if awsapi.StringLength(*s.FunctionName) < 1 {
-			v.MinLength(prefix+"functionName", *s.FunctionName, 1)
-		}
-		if awsapi.StringLength(*s.FunctionName) > 140 {
-			v.MaxLength(prefix+"functionName", *s.FunctionName, 140)
-		}
+		apigenCheckFunctionName(v, func() string { return prefix + "functionName" }, *s.FunctionName, false)
 	}
 }
 
@@ -763,28 +551,12 @@ func (s *DeleteFunctionEventInvokeConfigInput) Validate() error {
 
 func (s *DeleteFunctionEventInvokeConfigInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.Qualifier != nil {
-		if !apigenRe20().MatchString(*s.Qualifier) {
-			v.Pattern(prefix+"qualifier", *s.Qualifier, "\\$(LATEST(\\.PUBLISHED)?)|[a-zA-Z0-9-_$]+")
-		}
-		if awsapi.StringLength(*s.Qualifier) < 1 {
-			v.MinLength(prefix+"qualifier", *s.Qualifier, 1)
-		}
-		if awsapi.StringLength(*s.Qualifier) > 128 {
-			v.MaxLength(prefix+"qualifier", *s.Qualifier, 128)
-		}
+		apigenCheckNumericLatestPublishedOrAliasQualifier(v, func() string { return prefix + "qualifier" }, *s.Qualifier, false)
 	}
 	if s.FunctionName == nil {
 		v.Null(prefix + "functionName")
 	} else {
-		if !apigenRe10().MatchString(*s.FunctionName) {
-			v.Pattern(prefix+"functionName", *s.FunctionName, "(arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:|(((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?))(function:)?([a-zA-Z0-9-_\\.]+)(:(\\$LATEST(\\.PUBLISHED)?|[a-zA-Z0-9-_]+))?")
-		}
-		if awsapi.StringLength(*s.FunctionName) < 1 {
-			v.MinLength(prefix+"functionName", *s.FunctionName, 1)
-		}
-		if awsapi.StringLength(*s.FunctionName) > 256 {
-			v.MaxLength(prefix+"functionName", *s.FunctionName, 256)
-		}
+		apigenCheckNamespacedFunctionName(v, func() string { return prefix + "functionName" }, *s.FunctionName, false)
 	}
 }
 
@@ -807,28 +579,12 @@ func (s *GetAliasInput) apigenValidate(v *awsapi.ValidationErrors, prefix string
 	if s.Name == nil {
 		v.Null(prefix + "name")
 	} else {
-		if !apigenRe25().MatchString(*s.Name) || apigenRe27().MatchString(*s.Name) {
-			v.Pattern(prefix+"name", *s.Name, "(?!^[0-9]+$)([a-zA-Z0-9-_]+)")
-		}
-		if awsapi.StringLength(*s.Name) < 1 {
-			v.MinLength(prefix+"name", *s.Name, 1)
-		}
-		if awsapi.StringLength(*s.Name) > 128 {
-			v.MaxLength(prefix+"name", *s.Name, 128)
-		}
+		apigenCheckAlias(v, func() string { return prefix + "name" }, *s.Name, false)
 	}
 	if s.FunctionName == nil {
 		v.Null(prefix + "functionName")
 	} else {
-		if !apigenRe28().MatchString(*s.FunctionName) {
-			v.Pattern(prefix+"functionName", *s.FunctionName, "(arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?")
-		}
-		if awsapi.StringLength(*s.FunctionName) < 1 {
-			v.MinLength(prefix+"functionName", *s.FunctionName, 1)
-		}
-		if awsapi.StringLength(*s.FunctionName) > 140 {
-			v.MaxLength(prefix+"functionName", *s.FunctionName, 140)
-		}
+		apigenCheckFunctionName(v, func() string { return prefix + "functionName" }, *s.FunctionName, false)
 	}
 }
 
@@ -846,12 +602,7 @@ func (s *GetEventSourceMappingInput) apigenValidate(v *awsapi.ValidationErrors, 
 	if s.UUID == nil {
 		v.Null(prefix + "uUID")
 	} else {
-		if awsapi.StringLength(*s.UUID) < 36 {
-			v.MinLength(prefix+"uUID", *s.UUID, 36)
-		}
-		if awsapi.StringLength(*s.UUID) > 36 {
-			v.MaxLength(prefix+"uUID", *s.UUID, 36)
-		}
+		apigenCheckUUIDString(v, func() string { return prefix + "uUID" }, *s.UUID, false)
 	}
 }
 
@@ -867,28 +618,12 @@ func (s *GetFunctionInput) Validate() error {
 
 func (s *GetFunctionInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.Qualifier != nil {
-		if !apigenRe20().MatchString(*s.Qualifier) {
-			v.Pattern(prefix+"qualifier", *s.Qualifier, "\\$(LATEST(\\.PUBLISHED)?)|[a-zA-Z0-9-_$]+")
-		}
-		if awsapi.StringLength(*s.Qualifier) < 1 {
-			v.MinLength(prefix+"qualifier", *s.Qualifier, 1)
-		}
-		if awsapi.StringLength(*s.Qualifier) > 128 {
-			v.MaxLength(prefix+"qualifier", *s.Qualifier, 128)
-		}
+		apigenCheckNumericLatestPublishedOrAliasQualifier(v, func() string { return prefix + "qualifier" }, *s.Qualifier, false)
 	}
 	if s.FunctionName == nil {
 		v.Null(prefix + "functionName")
 	} else {
-		if !apigenRe10().MatchString(*s.FunctionName) {
-			v.Pattern(prefix+"functionName", *s.FunctionName, "(arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:|(((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?))(function:)?([a-zA-Z0-9-_\\.]+)(:(\\$LATEST(\\.PUBLISHED)?|[a-zA-Z0-9-_]+))?")
-		}
-		if awsapi.StringLength(*s.FunctionName) < 1 {
-			v.MinLength(prefix+"functionName", *s.FunctionName, 1)
-		}
-		if awsapi.StringLength(*s.FunctionName) > 256 {
-			v.MaxLength(prefix+"functionName", *s.FunctionName, 256)
-		}
+		apigenCheckNamespacedFunctionName(v, func() string { return prefix + "functionName" }, *s.FunctionName, false)
 	}
 }
 
@@ -906,15 +641,7 @@ func (s *GetFunctionConcurrencyInput) apigenValidate(v *awsapi.ValidationErrors,
 	if s.FunctionName == nil {
 		v.Null(prefix + "functionName")
 	} else {
-		if !apigenRe28().MatchString(*s.FunctionName) {
-			v.Pattern(prefix+"functionName", *s.FunctionName, "(arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?")
-		}
-		if awsapi.StringLength(*s.FunctionName) < 1 {
-			v.MinLength(prefix+"functionName", *s.FunctionName, 1)
-		}
-		if awsapi.StringLength(*s.FunctionName) > 140 {
-			v.MaxLength(prefix+"functionName", *s.FunctionName, 140)
-		}
+		apigenCheckFunctionName(v, func() string { return prefix + "functionName" }, *s.FunctionName, false)
 	}
 }
 
@@ -930,28 +657,12 @@ func (s *GetFunctionConfigurationInput) Validate() error {
 
 func (s *GetFunctionConfigurationInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.Qualifier != nil {
-		if !apigenRe20().MatchString(*s.Qualifier) {
-			v.Pattern(prefix+"qualifier", *s.Qualifier, "\\$(LATEST(\\.PUBLISHED)?)|[a-zA-Z0-9-_$]+")
-		}
-		if awsapi.StringLength(*s.Qualifier) < 1 {
-			v.MinLength(prefix+"qualifier", *s.Qualifier, 1)
-		}
-		if awsapi.StringLength(*s.Qualifier) > 128 {
-			v.MaxLength(prefix+"qualifier", *s.Qualifier, 128)
-		}
+		apigenCheckNumericLatestPublishedOrAliasQualifier(v, func() string { return prefix + "qualifier" }, *s.Qualifier, false)
 	}
 	if s.FunctionName == nil {
 		v.Null(prefix + "functionName")
 	} else {
-		if !apigenRe10().MatchString(*s.FunctionName) {
-			v.Pattern(prefix+"functionName", *s.FunctionName, "(arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:|(((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?))(function:)?([a-zA-Z0-9-_\\.]+)(:(\\$LATEST(\\.PUBLISHED)?|[a-zA-Z0-9-_]+))?")
-		}
-		if awsapi.StringLength(*s.FunctionName) < 1 {
-			v.MinLength(prefix+"functionName", *s.FunctionName, 1)
-		}
-		if awsapi.StringLength(*s.FunctionName) > 256 {
-			v.MaxLength(prefix+"functionName", *s.FunctionName, 256)
-		}
+		apigenCheckNamespacedFunctionName(v, func() string { return prefix + "functionName" }, *s.FunctionName, false)
 	}
 }
 
@@ -967,28 +678,12 @@ func (s *GetFunctionEventInvokeConfigInput) Validate() error {
 
 func (s *GetFunctionEventInvokeConfigInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.Qualifier != nil {
-		if !apigenRe20().MatchString(*s.Qualifier) {
-			v.Pattern(prefix+"qualifier", *s.Qualifier, "\\$(LATEST(\\.PUBLISHED)?)|[a-zA-Z0-9-_$]+")
-		}
-		if awsapi.StringLength(*s.Qualifier) < 1 {
-			v.MinLength(prefix+"qualifier", *s.Qualifier, 1)
-		}
-		if awsapi.StringLength(*s.Qualifier) > 128 {
-			v.MaxLength(prefix+"qualifier", *s.Qualifier, 128)
-		}
+		apigenCheckNumericLatestPublishedOrAliasQualifier(v, func() string { return prefix + "qualifier" }, *s.Qualifier, false)
 	}
 	if s.FunctionName == nil {
 		v.Null(prefix + "functionName")
 	} else {
-		if !apigenRe10().MatchString(*s.FunctionName) {
-			v.Pattern(prefix+"functionName", *s.FunctionName, "(arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:|(((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?))(function:)?([a-zA-Z0-9-_\\.]+)(:(\\$LATEST(\\.PUBLISHED)?|[a-zA-Z0-9-_]+))?")
-		}
-		if awsapi.StringLength(*s.FunctionName) < 1 {
-			v.MinLength(prefix+"functionName", *s.FunctionName, 1)
-		}
-		if awsapi.StringLength(*s.FunctionName) > 256 {
-			v.MaxLength(prefix+"functionName", *s.FunctionName, 256)
-		}
+		apigenCheckNamespacedFunctionName(v, func() string { return prefix + "functionName" }, *s.FunctionName, false)
 	}
 }
 
@@ -1004,28 +699,12 @@ func (s *GetPolicyInput) Validate() error {
 
 func (s *GetPolicyInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.Qualifier != nil {
-		if !apigenRe20().MatchString(*s.Qualifier) {
-			v.Pattern(prefix+"qualifier", *s.Qualifier, "\\$(LATEST(\\.PUBLISHED)?)|[a-zA-Z0-9-_$]+")
-		}
-		if awsapi.StringLength(*s.Qualifier) < 1 {
-			v.MinLength(prefix+"qualifier", *s.Qualifier, 1)
-		}
-		if awsapi.StringLength(*s.Qualifier) > 128 {
-			v.MaxLength(prefix+"qualifier", *s.Qualifier, 128)
-		}
+		apigenCheckNumericLatestPublishedOrAliasQualifier(v, func() string { return prefix + "qualifier" }, *s.Qualifier, false)
 	}
 	if s.FunctionName == nil {
 		v.Null(prefix + "functionName")
 	} else {
-		if !apigenRe10().MatchString(*s.FunctionName) {
-			v.Pattern(prefix+"functionName", *s.FunctionName, "(arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:|(((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?))(function:)?([a-zA-Z0-9-_\\.]+)(:(\\$LATEST(\\.PUBLISHED)?|[a-zA-Z0-9-_]+))?")
-		}
-		if awsapi.StringLength(*s.FunctionName) < 1 {
-			v.MinLength(prefix+"functionName", *s.FunctionName, 1)
-		}
-		if awsapi.StringLength(*s.FunctionName) > 256 {
-			v.MaxLength(prefix+"functionName", *s.FunctionName, 256)
-		}
+		apigenCheckNamespacedFunctionName(v, func() string { return prefix + "functionName" }, *s.FunctionName, false)
 	}
 }
 
@@ -1041,37 +720,13 @@ func (s *InvokeInput) Validate() error {
 
 func (s *InvokeInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.TenantId != nil {
-		if !apigenRe32().MatchString(*s.TenantId) {
-			v.Pattern(prefix+"tenantId", *s.TenantId, "[a-zA-Z0-9\\._:\\/=+\\-@ ]+")
-		}
-		if awsapi.StringLength(*s.TenantId) < 1 {
-			v.MinLength(prefix+"tenantId", *s.TenantId, 1)
-		}
-		if awsapi.StringLength(*s.TenantId) > 256 {
-			v.MaxLength(prefix+"tenantId", *s.TenantId, 256)
-		}
+		apigenCheckTenantId(v, func() string { return prefix + "tenantId" }, *s.TenantId, false)
 	}
 	if s.Qualifier != nil {
-		if !apigenRe20().MatchString(*s.Qualifier) {
-			v.Pattern(prefix+"qualifier", *s.Qualifier, "\\$(LATEST(\\.PUBLISHED)?)|[a-zA-Z0-9-_$]+")
-		}
-		if awsapi.StringLength(*s.Qualifier) < 1 {
-			v.MinLength(prefix+"qualifier", *s.Qualifier, 1)
-		}
-		if awsapi.StringLength(*s.Qualifier) > 128 {
-			v.MaxLength(prefix+"qualifier", *s.Qualifier, 128)
-		}
+		apigenCheckNumericLatestPublishedOrAliasQualifier(v, func() string { return prefix + "qualifier" }, *s.Qualifier, false)
 	}
 	if s.DurableExecutionName != nil {
-		if !apigenRe33().MatchString(*s.DurableExecutionName) {
-			v.Pattern(prefix+"durableExecutionName", *s.DurableExecutionName, "[a-zA-Z0-9-_]+")
-		}
-		if awsapi.StringLength(*s.DurableExecutionName) < 1 {
-			v.MinLength(prefix+"durableExecutionName", *s.DurableExecutionName, 1)
-		}
-		if awsapi.StringLength(*s.DurableExecutionName) > 64 {
-			v.MaxLength(prefix+"durableExecutionName", *s.DurableExecutionName, 64)
-		}
+		apigenCheckDurableExecutionName(v, func() string { return prefix + "durableExecutionName" }, *s.DurableExecutionName, false)
 	}
 	if s.LogType != "" {
 		if !LogType(s.LogType).apigenKnown() {
@@ -1086,15 +741,7 @@ func (s *InvokeInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) 
 	if s.FunctionName == nil {
 		v.Null(prefix + "functionName")
 	} else {
-		if !apigenRe10().MatchString(*s.FunctionName) {
-			v.Pattern(prefix+"functionName", *s.FunctionName, "(arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:|(((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?))(function:)?([a-zA-Z0-9-_\\.]+)(:(\\$LATEST(\\.PUBLISHED)?|[a-zA-Z0-9-_]+))?")
-		}
-		if awsapi.StringLength(*s.FunctionName) < 1 {
-			v.MinLength(prefix+"functionName", *s.FunctionName, 1)
-		}
-		if awsapi.StringLength(*s.FunctionName) > 256 {
-			v.MaxLength(prefix+"functionName", *s.FunctionName, 256)
-		}
+		apigenCheckNamespacedFunctionName(v, func() string { return prefix + "functionName" }, *s.FunctionName, false)
 	}
 }
 
@@ -1115,15 +762,7 @@ func (s *InvokeAsyncInput) apigenValidate(v *awsapi.ValidationErrors, prefix str
 	if s.FunctionName == nil {
 		v.Null(prefix + "functionName")
 	} else {
-		if !apigenRe10().MatchString(*s.FunctionName) {
-			v.Pattern(prefix+"functionName", *s.FunctionName, "(arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:|(((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?))(function:)?([a-zA-Z0-9-_\\.]+)(:(\\$LATEST(\\.PUBLISHED)?|[a-zA-Z0-9-_]+))?")
-		}
-		if awsapi.StringLength(*s.FunctionName) < 1 {
-			v.MinLength(prefix+"functionName", *s.FunctionName, 1)
-		}
-		if awsapi.StringLength(*s.FunctionName) > 256 {
-			v.MaxLength(prefix+"functionName", *s.FunctionName, 256)
-		}
+		apigenCheckNamespacedFunctionName(v, func() string { return prefix + "functionName" }, *s.FunctionName, false)
 	}
 }
 
@@ -1139,36 +778,15 @@ func (s *ListAliasesInput) Validate() error {
 
 func (s *ListAliasesInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.MaxItems != nil {
-		if *s.MaxItems < 1 {
-			v.MinValue(prefix+"maxItems", *s.MaxItems, "1")
-		}
-		if *s.MaxItems > 10000 {
-			v.MaxValue(prefix+"maxItems", *s.MaxItems, "10000")
-		}
+		apigenCheckMaxListItems(v, func() string { return prefix + "maxItems" }, *s.MaxItems, false)
 	}
 	if s.FunctionVersion != nil {
-		if !apigenRe26().MatchString(*s.FunctionVersion) {
-			v.Pattern(prefix+"functionVersion", *s.FunctionVersion, "(\\$LATEST(\\.PUBLISHED)?|[0-9]+)")
-		}
-		if awsapi.StringLength(*s.FunctionVersion) < 1 {
-			v.MinLength(prefix+"functionVersion", *s.FunctionVersion, 1)
-		}
-		if awsapi.StringLength(*s.FunctionVersion) > 1024 {
-			v.MaxLength(prefix+"functionVersion", *s.FunctionVersion, 1024)
-		}
+		apigenCheckVersionWithLatestPublished(v, func() string { return prefix + "functionVersion" }, *s.FunctionVersion, false)
 	}
 	if s.FunctionName == nil {
 		v.Null(prefix + "functionName")
 	} else {
-		if !apigenRe28().MatchString(*s.FunctionName) {
-			v.Pattern(prefix+"functionName", *s.FunctionName, "(arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?")
-		}
-		if awsapi.StringLength(*s.FunctionName) < 1 {
-			v.MinLength(prefix+"functionName", *s.FunctionName, 1)
-		}
-		if awsapi.StringLength(*s.FunctionName) > 140 {
-			v.MaxLength(prefix+"functionName", *s.FunctionName, 140)
-		}
+		apigenCheckFunctionName(v, func() string { return prefix + "functionName" }, *s.FunctionName, false)
 	}
 }
 
@@ -1184,31 +802,13 @@ func (s *ListEventSourceMappingsInput) Validate() error {
 
 func (s *ListEventSourceMappingsInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.MaxItems != nil {
-		if *s.MaxItems < 1 {
-			v.MinValue(prefix+"maxItems", *s.MaxItems, "1")
-		}
-		if *s.MaxItems > 10000 {
-			v.MaxValue(prefix+"maxItems", *s.MaxItems, "10000")
-		}
+		apigenCheckMaxListItems(v, func() string { return prefix + "maxItems" }, *s.MaxItems, false)
 	}
 	if s.FunctionName != nil {
-		if !apigenRe10().MatchString(*s.FunctionName) {
-			v.Pattern(prefix+"functionName", *s.FunctionName, "(arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:|(((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?))(function:)?([a-zA-Z0-9-_\\.]+)(:(\\$LATEST(\\.PUBLISHED)?|[a-zA-Z0-9-_]+))?")
-		}
-		if awsapi.StringLength(*s.FunctionName) < 1 {
-			v.MinLength(prefix+"functionName", *s.FunctionName, 1)
-		}
-		if awsapi.StringLength(*s.FunctionName) > 256 {
-			v.MaxLength(prefix+"functionName", *s.FunctionName, 256)
-		}
+		apigenCheckNamespacedFunctionName(v, func() string { return prefix + "functionName" }, *s.FunctionName, false)
 	}
 	if s.EventSourceArn != nil {
-		if !apigenRe14().MatchString(*s.EventSourceArn) {
-			v.Pattern(prefix+"eventSourceArn", *s.EventSourceArn, "arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-])+:((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:(.*)")
-		}
-		if awsapi.StringLength(*s.EventSourceArn) > 10000 {
-			v.MaxLength(prefix+"eventSourceArn", *s.EventSourceArn, 10000)
-		}
+		apigenCheckArn(v, func() string { return prefix + "eventSourceArn" }, *s.EventSourceArn, false)
 	}
 }
 
@@ -1224,25 +824,12 @@ func (s *ListFunctionEventInvokeConfigsInput) Validate() error {
 
 func (s *ListFunctionEventInvokeConfigsInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.MaxItems != nil {
-		if *s.MaxItems < 1 {
-			v.MinValue(prefix+"maxItems", *s.MaxItems, "1")
-		}
-		if *s.MaxItems > 50 {
-			v.MaxValue(prefix+"maxItems", *s.MaxItems, "50")
-		}
+		apigenCheckMaxFunctionEventInvokeConfigListItems(v, func() string { return prefix + "maxItems" }, *s.MaxItems, false)
 	}
 	if s.FunctionName == nil {
 		v.Null(prefix + "functionName")
 	} else {
-		if !apigenRe10().MatchString(*s.FunctionName) {
-			v.Pattern(prefix+"functionName", *s.FunctionName, "(arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:|(((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?))(function:)?([a-zA-Z0-9-_\\.]+)(:(\\$LATEST(\\.PUBLISHED)?|[a-zA-Z0-9-_]+))?")
-		}
-		if awsapi.StringLength(*s.FunctionName) < 1 {
-			v.MinLength(prefix+"functionName", *s.FunctionName, 1)
-		}
-		if awsapi.StringLength(*s.FunctionName) > 256 {
-			v.MaxLength(prefix+"functionName", *s.FunctionName, 256)
-		}
+		apigenCheckNamespacedFunctionName(v, func() string { return prefix + "functionName" }, *s.FunctionName, false)
 	}
 }
 
@@ -1258,12 +845,7 @@ func (s *ListFunctionsInput) Validate() error {
 
 func (s *ListFunctionsInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.MaxItems != nil {
-		if *s.MaxItems < 1 {
-			v.MinValue(prefix+"maxItems", *s.MaxItems, "1")
-		}
-		if *s.MaxItems > 10000 {
-			v.MaxValue(prefix+"maxItems", *s.MaxItems, "10000")
-		}
+		apigenCheckMaxListItems(v, func() string { return prefix + "maxItems" }, *s.MaxItems, false)
 	}
 	if s.FunctionVersion != "" {
 		if !FunctionVersion(s.FunctionVersion).apigenKnown() {
@@ -1271,15 +853,7 @@ func (s *ListFunctionsInput) apigenValidate(v *awsapi.ValidationErrors, prefix s
 		}
 	}
 	if s.MasterRegion != nil {
-		if !apigenRe15().MatchString(*s.MasterRegion) {
-			v.Pattern(prefix+"masterRegion", *s.MasterRegion, "ALL|(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}")
-		}
-		if awsapi.StringLength(*s.MasterRegion) < 1 {
-			v.MinLength(prefix+"masterRegion", *s.MasterRegion, 1)
-		}
-		if awsapi.StringLength(*s.MasterRegion) > 50 {
-			v.MaxLength(prefix+"masterRegion", *s.MasterRegion, 50)
-		}
+		apigenCheckMasterRegion(v, func() string { return prefix + "masterRegion" }, *s.MasterRegion, false)
 	}
 }
 
@@ -1297,15 +871,7 @@ func (s *ListTagsInput) apigenValidate(v *awsapi.ValidationErrors, prefix string
 	if s.Resource == nil {
 		v.Null(prefix + "resource")
 	} else {
-		if !apigenRe34().MatchString(*s.Resource) {
-			v.Pattern(prefix+"resource", *s.Resource, "arn:(aws[a-zA-Z-]*):lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:(function:[a-zA-Z0-9-_]+(:(\\$LATEST|[a-zA-Z0-9-_]+))?|code-signing-config:csc-[a-z0-9]{17}|event-source-mapping:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|(capacity-provider|network-connector):[a-zA-Z0-9-_]{1,64})")
-		}
-		if awsapi.StringLength(*s.Resource) < 1 {
-			v.MinLength(prefix+"resource", *s.Resource, 1)
-		}
-		if awsapi.StringLength(*s.Resource) > 10000 {
-			v.MaxLength(prefix+"resource", *s.Resource, 10000)
-		}
+		apigenCheckTaggableResource(v, func() string { return prefix + "resource" }, *s.Resource, false)
 	}
 }
 
@@ -1321,25 +887,12 @@ func (s *ListVersionsByFunctionInput) Validate() error {
 
 func (s *ListVersionsByFunctionInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.MaxItems != nil {
-		if *s.MaxItems < 1 {
-			v.MinValue(prefix+"maxItems", *s.MaxItems, "1")
-		}
-		if *s.MaxItems > 10000 {
-			v.MaxValue(prefix+"maxItems", *s.MaxItems, "10000")
-		}
+		apigenCheckMaxListItems(v, func() string { return prefix + "maxItems" }, *s.MaxItems, false)
 	}
 	if s.FunctionName == nil {
 		v.Null(prefix + "functionName")
 	} else {
-		if !apigenRe10().MatchString(*s.FunctionName) {
-			v.Pattern(prefix+"functionName", *s.FunctionName, "(arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:|(((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?))(function:)?([a-zA-Z0-9-_\\.]+)(:(\\$LATEST(\\.PUBLISHED)?|[a-zA-Z0-9-_]+))?")
-		}
-		if awsapi.StringLength(*s.FunctionName) < 1 {
-			v.MinLength(prefix+"functionName", *s.FunctionName, 1)
-		}
-		if awsapi.StringLength(*s.FunctionName) > 256 {
-			v.MaxLength(prefix+"functionName", *s.FunctionName, 256)
-		}
+		apigenCheckNamespacedFunctionName(v, func() string { return prefix + "functionName" }, *s.FunctionName, false)
 	}
 }
 
@@ -1367,15 +920,7 @@ func (s *PublishVersionInput) apigenValidate(v *awsapi.ValidationErrors, prefix 
 	if s.FunctionName == nil {
 		v.Null(prefix + "functionName")
 	} else {
-		if !apigenRe28().MatchString(*s.FunctionName) {
-			v.Pattern(prefix+"functionName", *s.FunctionName, "(arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?")
-		}
-		if awsapi.StringLength(*s.FunctionName) < 1 {
-			v.MinLength(prefix+"functionName", *s.FunctionName, 1)
-		}
-		if awsapi.StringLength(*s.FunctionName) > 140 {
-			v.MaxLength(prefix+"functionName", *s.FunctionName, 140)
-		}
+		apigenCheckFunctionName(v, func() string { return prefix + "functionName" }, *s.FunctionName, false)
 	}
 }
 
@@ -1400,15 +945,7 @@ func (s *PutFunctionConcurrencyInput) apigenValidate(v *awsapi.ValidationErrors,
 	if s.FunctionName == nil {
 		v.Null(prefix + "functionName")
 	} else {
-		if !apigenRe28().MatchString(*s.FunctionName) {
-			v.Pattern(prefix+"functionName", *s.FunctionName, "(arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?")
-		}
-		if awsapi.StringLength(*s.FunctionName) < 1 {
-			v.MinLength(prefix+"functionName", *s.FunctionName, 1)
-		}
-		if awsapi.StringLength(*s.FunctionName) > 140 {
-			v.MaxLength(prefix+"functionName", *s.FunctionName, 140)
-		}
+		apigenCheckFunctionName(v, func() string { return prefix + "functionName" }, *s.FunctionName, false)
 	}
 }
 
@@ -1427,44 +964,18 @@ func (s *PutFunctionEventInvokeConfigInput) apigenValidate(v *awsapi.ValidationE
 		s.DestinationConfig.apigenValidate(v, prefix+"destinationConfig.")
 	}
 	if s.MaximumEventAgeInSeconds != nil {
-		if *s.MaximumEventAgeInSeconds < 60 {
-			v.MinValue(prefix+"maximumEventAgeInSeconds", *s.MaximumEventAgeInSeconds, "60")
-		}
-		if *s.MaximumEventAgeInSeconds > 21600 {
-			v.MaxValue(prefix+"maximumEventAgeInSeconds", *s.MaximumEventAgeInSeconds, "21600")
-		}
+		apigenCheckMaximumEventAgeInSeconds(v, func() string { return prefix + "maximumEventAgeInSeconds" }, *s.MaximumEventAgeInSeconds, false)
 	}
 	if s.MaximumRetryAttempts != nil {
-		if *s.MaximumRetryAttempts < 0 {
-			v.MinValue(prefix+"maximumRetryAttempts", *s.MaximumRetryAttempts, "0")
-		}
-		if *s.MaximumRetryAttempts > 2 {
-			v.MaxValue(prefix+"maximumRetryAttempts", *s.MaximumRetryAttempts, "2")
-		}
+		apigenCheckMaximumRetryAttempts(v, func() string { return prefix + "maximumRetryAttempts" }, *s.MaximumRetryAttempts, false)
 	}
 	if s.Qualifier != nil {
-		if !apigenRe20().MatchString(*s.Qualifier) {
-			v.Pattern(prefix+"qualifier", *s.Qualifier, "\\$(LATEST(\\.PUBLISHED)?)|[a-zA-Z0-9-_$]+")
-		}
-		if awsapi.StringLength(*s.Qualifier) < 1 {
-			v.MinLength(prefix+"qualifier", *s.Qualifier, 1)
-		}
-		if awsapi.StringLength(*s.Qualifier) > 128 {
-			v.MaxLength(prefix+"qualifier", *s.Qualifier, 128)
-		}
+		apigenCheckNumericLatestPublishedOrAliasQualifier(v, func() string { return prefix + "qualifier" }, *s.Qualifier, false)
 	}
 	if s.FunctionName == nil {
 		v.Null(prefix + "functionName")
 	} else {
-		if !apigenRe10().MatchString(*s.FunctionName) {
-			v.Pattern(prefix+"functionName", *s.FunctionName, "(arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:|(((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?))(function:)?([a-zA-Z0-9-_\\.]+)(:(\\$LATEST(\\.PUBLISHED)?|[a-zA-Z0-9-_]+))?")
-		}
-		if awsapi.StringLength(*s.FunctionName) < 1 {
-			v.MinLength(prefix+"functionName", *s.FunctionName, 1)
-		}
-		if awsapi.StringLength(*s.FunctionName) > 256 {
-			v.MaxLength(prefix+"functionName", *s.FunctionName, 256)
-		}
+		apigenCheckNamespacedFunctionName(v, func() string { return prefix + "functionName" }, *s.FunctionName, false)
 	}
 }
 
@@ -1480,41 +991,17 @@ func (s *RemovePermissionInput) Validate() error {
 
 func (s *RemovePermissionInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.Qualifier != nil {
-		if !apigenRe20().MatchString(*s.Qualifier) {
-			v.Pattern(prefix+"qualifier", *s.Qualifier, "\\$(LATEST(\\.PUBLISHED)?)|[a-zA-Z0-9-_$]+")
-		}
-		if awsapi.StringLength(*s.Qualifier) < 1 {
-			v.MinLength(prefix+"qualifier", *s.Qualifier, 1)
-		}
-		if awsapi.StringLength(*s.Qualifier) > 128 {
-			v.MaxLength(prefix+"qualifier", *s.Qualifier, 128)
-		}
+		apigenCheckNumericLatestPublishedOrAliasQualifier(v, func() string { return prefix + "qualifier" }, *s.Qualifier, false)
 	}
 	if s.StatementId == nil {
 		v.Null(prefix + "statementId")
 	} else {
-		if !apigenRe35().MatchString(*s.StatementId) {
-			v.Pattern(prefix+"statementId", *s.StatementId, "([a-zA-Z0-9-_.]+)")
-		}
-		if awsapi.StringLength(*s.StatementId) < 1 {
-			v.MinLength(prefix+"statementId", *s.StatementId, 1)
-		}
-		if awsapi.StringLength(*s.StatementId) > 100 {
-			v.MaxLength(prefix+"statementId", *s.StatementId, 100)
-		}
+		apigenCheckNamespacedStatementId(v, func() string { return prefix + "statementId" }, *s.StatementId, false)
 	}
 	if s.FunctionName == nil {
 		v.Null(prefix + "functionName")
 	} else {
-		if !apigenRe10().MatchString(*s.FunctionName) {
-			v.Pattern(prefix+"functionName", *s.FunctionName, "(arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:|(((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?))(function:)?([a-zA-Z0-9-_\\.]+)(:(\\$LATEST(\\.PUBLISHED)?|[a-zA-Z0-9-_]+))?")
-		}
-		if awsapi.StringLength(*s.FunctionName) < 1 {
-			v.MinLength(prefix+"functionName", *s.FunctionName, 1)
-		}
-		if awsapi.StringLength(*s.FunctionName) > 256 {
-			v.MaxLength(prefix+"functionName", *s.FunctionName, 256)
-		}
+		apigenCheckNamespacedFunctionName(v, func() string { return prefix + "functionName" }, *s.FunctionName, false)
 	}
 }
 
@@ -1548,15 +1035,7 @@ func (s *TagResourceInput) apigenValidate(v *awsapi.ValidationErrors, prefix str
 	if s.Resource == nil {
 		v.Null(prefix + "resource")
 	} else {
-		if !apigenRe34().MatchString(*s.Resource) {
-			v.Pattern(prefix+"resource", *s.Resource, "arn:(aws[a-zA-Z-]*):lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:(function:[a-zA-Z0-9-_]+(:(\\$LATEST|[a-zA-Z0-9-_]+))?|code-signing-config:csc-[a-z0-9]{17}|event-source-mapping:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|(capacity-provider|network-connector):[a-zA-Z0-9-_]{1,64})")
-		}
-		if awsapi.StringLength(*s.Resource) < 1 {
-			v.MinLength(prefix+"resource", *s.Resource, 1)
-		}
-		if awsapi.StringLength(*s.Resource) > 10000 {
-			v.MaxLength(prefix+"resource", *s.Resource, 10000)
-		}
+		apigenCheckTaggableResource(v, func() string { return prefix + "resource" }, *s.Resource, false)
 	}
 }
 
@@ -1584,15 +1063,7 @@ func (s *UntagResourceInput) apigenValidate(v *awsapi.ValidationErrors, prefix s
 	if s.Resource == nil {
 		v.Null(prefix + "resource")
 	} else {
-		if !apigenRe34().MatchString(*s.Resource) {
-			v.Pattern(prefix+"resource", *s.Resource, "arn:(aws[a-zA-Z-]*):lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:(function:[a-zA-Z0-9-_]+(:(\\$LATEST|[a-zA-Z0-9-_]+))?|code-signing-config:csc-[a-z0-9]{17}|event-source-mapping:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|(capacity-provider|network-connector):[a-zA-Z0-9-_]{1,64})")
-		}
-		if awsapi.StringLength(*s.Resource) < 1 {
-			v.MinLength(prefix+"resource", *s.Resource, 1)
-		}
-		if awsapi.StringLength(*s.Resource) > 10000 {
-			v.MaxLength(prefix+"resource", *s.Resource, 10000)
-		}
+		apigenCheckTaggableResource(v, func() string { return prefix + "resource" }, *s.Resource, false)
 	}
 }
 
@@ -1616,41 +1087,17 @@ func (s *UpdateAliasInput) apigenValidate(v *awsapi.ValidationErrors, prefix str
 		}
 	}
 	if s.FunctionVersion != nil {
-		if !apigenRe26().MatchString(*s.FunctionVersion) {
-			v.Pattern(prefix+"functionVersion", *s.FunctionVersion, "(\\$LATEST(\\.PUBLISHED)?|[0-9]+)")
-		}
-		if awsapi.StringLength(*s.FunctionVersion) < 1 {
-			v.MinLength(prefix+"functionVersion", *s.FunctionVersion, 1)
-		}
-		if awsapi.StringLength(*s.FunctionVersion) > 1024 {
-			v.MaxLength(prefix+"functionVersion", *s.FunctionVersion, 1024)
-		}
+		apigenCheckVersionWithLatestPublished(v, func() string { return prefix + "functionVersion" }, *s.FunctionVersion, false)
 	}
 	if s.Name == nil {
 		v.Null(prefix + "name")
 	} else {
-		if !apigenRe25().MatchString(*s.Name) || apigenRe27().MatchString(*s.Name) {
-			v.Pattern(prefix+"name", *s.Name, "(?!^[0-9]+$)([a-zA-Z0-9-_]+)")
-		}
-		if awsapi.StringLength(*s.Name) < 1 {
-			v.MinLength(prefix+"name", *s.Name, 1)
-		}
-		if awsapi.StringLength(*s.Name) > 128 {
-			v.MaxLength(prefix+"name", *s.Name, 128)
-		}
+		apigenCheckAlias(v, func() string { return prefix + "name" }, *s.Name, false)
 	}
 	if s.FunctionName == nil {
 		v.Null(prefix + "functionName")
 	} else {
-		if !apigenRe28().MatchString(*s.FunctionName) {
-			v.Pattern(prefix+"functionName", *s.FunctionName, "(arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?")
-		}
-		if awsapi.StringLength(*s.FunctionName) < 1 {
-			v.MinLength(prefix+"functionName", *s.FunctionName, 1)
-		}
-		if awsapi.StringLength(*s.FunctionName) > 140 {
-			v.MaxLength(prefix+"functionName", *s.FunctionName, 140)
-		}
+		apigenCheckFunctionName(v, func() string { return prefix + "functionName" }, *s.FunctionName, false)
 	}
 }
 
@@ -1697,47 +1144,22 @@ func (s *UpdateEventSourceMappingInput) apigenValidate(v *awsapi.ValidationError
 		}
 	}
 	if s.TumblingWindowInSeconds != nil {
-		if *s.TumblingWindowInSeconds < 0 {
-			v.MinValue(prefix+"tumblingWindowInSeconds", *s.TumblingWindowInSeconds, "0")
-		}
-		if *s.TumblingWindowInSeconds > 900 {
-			v.MaxValue(prefix+"tumblingWindowInSeconds", *s.TumblingWindowInSeconds, "900")
-		}
+		apigenCheckTumblingWindowInSeconds(v, func() string { return prefix + "tumblingWindowInSeconds" }, *s.TumblingWindowInSeconds, false)
 	}
 	if s.MaximumRetryAttempts != nil {
-		if *s.MaximumRetryAttempts < -1 {
-			v.MinValue(prefix+"maximumRetryAttempts", *s.MaximumRetryAttempts, "-1")
-		}
-		if *s.MaximumRetryAttempts > 10000 {
-			v.MaxValue(prefix+"maximumRetryAttempts", *s.MaximumRetryAttempts, "10000")
-		}
+		apigenCheckMaximumRetryAttemptsEventSourceMapping(v, func() string { return prefix + "maximumRetryAttempts" }, *s.MaximumRetryAttempts, false)
 	}
 	if s.MaximumRecordAgeInSeconds != nil {
-		if *s.MaximumRecordAgeInSeconds < -1 {
-			v.MinValue(prefix+"maximumRecordAgeInSeconds", *s.MaximumRecordAgeInSeconds, "-1")
-		}
-		if *s.MaximumRecordAgeInSeconds > 604800 {
-			v.MaxValue(prefix+"maximumRecordAgeInSeconds", *s.MaximumRecordAgeInSeconds, "604800")
-		}
+		apigenCheckMaximumRecordAgeInSeconds(v, func() string { return prefix + "maximumRecordAgeInSeconds" }, *s.MaximumRecordAgeInSeconds, false)
 	}
 	if s.DestinationConfig != nil {
 		s.DestinationConfig.apigenValidate(v, prefix+"destinationConfig.")
 	}
 	if s.ParallelizationFactor != nil {
-		if *s.ParallelizationFactor < 1 {
-			v.MinValue(prefix+"parallelizationFactor", *s.ParallelizationFactor, "1")
-		}
-		if *s.ParallelizationFactor > 10 {
-			v.MaxValue(prefix+"parallelizationFactor", *s.ParallelizationFactor, "10")
-		}
+		apigenCheckParallelizationFactor(v, func() string { return prefix + "parallelizationFactor" }, *s.ParallelizationFactor, false)
 	}
 	if s.MaximumBatchingWindowInSeconds != nil {
-		if *s.MaximumBatchingWindowInSeconds < 0 {
-			v.MinValue(prefix+"maximumBatchingWindowInSeconds", *s.MaximumBatchingWindowInSeconds, "0")
-		}
-		if *s.MaximumBatchingWindowInSeconds > 300 {
-			v.MaxValue(prefix+"maximumBatchingWindowInSeconds", *s.MaximumBatchingWindowInSeconds, "300")
-		}
+		apigenCheckMaximumBatchingWindowInSeconds(v, func() string { return prefix + "maximumBatchingWindowInSeconds" }, *s.MaximumBatchingWindowInSeconds, false)
 	}
 	if s.ScalingConfig != nil {
 		s.ScalingConfig.apigenValidate(v, prefix+"scalingConfig.")
@@ -1749,44 +1171,21 @@ func (s *UpdateEventSourceMappingInput) apigenValidate(v *awsapi.ValidationError
 		s.MetricsConfig.apigenValidate(v, prefix+"metricsConfig.")
 	}
 	if s.KMSKeyArn != nil {
-		if !apigenRe3().MatchString(*s.KMSKeyArn) {
-			v.Pattern(prefix+"kMSKeyArn", *s.KMSKeyArn, "(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()")
-		}
-		if awsapi.StringLength(*s.KMSKeyArn) > 10000 {
-			v.MaxLength(prefix+"kMSKeyArn", *s.KMSKeyArn, 10000)
-		}
+		apigenCheckKMSKeyArn(v, func() string { return prefix + "kMSKeyArn" }, *s.KMSKeyArn, false)
 	}
 	if s.FilterCriteria != nil {
 		s.FilterCriteria.apigenValidate(v, prefix+"filterCriteria.")
 	}
 	if s.BatchSize != nil {
-		if *s.BatchSize < 1 {
-			v.MinValue(prefix+"batchSize", *s.BatchSize, "1")
-		}
-		if *s.BatchSize > 10000 {
-			v.MaxValue(prefix+"batchSize", *s.BatchSize, "10000")
-		}
+		apigenCheckBatchSize(v, func() string { return prefix + "batchSize" }, *s.BatchSize, false)
 	}
 	if s.FunctionName != nil {
-		if !apigenRe10().MatchString(*s.FunctionName) {
-			v.Pattern(prefix+"functionName", *s.FunctionName, "(arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:|(((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?))(function:)?([a-zA-Z0-9-_\\.]+)(:(\\$LATEST(\\.PUBLISHED)?|[a-zA-Z0-9-_]+))?")
-		}
-		if awsapi.StringLength(*s.FunctionName) < 1 {
-			v.MinLength(prefix+"functionName", *s.FunctionName, 1)
-		}
-		if awsapi.StringLength(*s.FunctionName) > 256 {
-			v.MaxLength(prefix+"functionName", *s.FunctionName, 256)
-		}
+		apigenCheckNamespacedFunctionName(v, func() string { return prefix + "functionName" }, *s.FunctionName, false)
 	}
 	if s.UUID == nil {
 		v.Null(prefix + "uUID")
 	} else {
-		if awsapi.StringLength(*s.UUID) < 36 {
-			v.MinLength(prefix+"uUID", *s.UUID, 36)
-		}
-		if awsapi.StringLength(*s.UUID) > 36 {
-			v.MaxLength(prefix+"uUID", *s.UUID, 36)
-		}
+		apigenCheckUUIDString(v, func() string { return prefix + "uUID" }, *s.UUID, false)
 	}
 }
 
@@ -1802,12 +1201,7 @@ func (s *UpdateFunctionCodeInput) Validate() error {
 
 func (s *UpdateFunctionCodeInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.SourceKMSKeyArn != nil {
-		if !apigenRe3().MatchString(*s.SourceKMSKeyArn) {
-			v.Pattern(prefix+"sourceKMSKeyArn", *s.SourceKMSKeyArn, "(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()")
-		}
-		if awsapi.StringLength(*s.SourceKMSKeyArn) > 10000 {
-			v.MaxLength(prefix+"sourceKMSKeyArn", *s.SourceKMSKeyArn, 10000)
-		}
+		apigenCheckKMSKeyArn(v, func() string { return prefix + "sourceKMSKeyArn" }, *s.SourceKMSKeyArn, false)
 	}
 	if s.PublishTo != "" {
 		if !FunctionVersionLatestPublished(s.PublishTo).apigenKnown() {
@@ -1834,50 +1228,18 @@ func (s *UpdateFunctionCodeInput) apigenValidate(v *awsapi.ValidationErrors, pre
 		}
 	}
 	if s.S3ObjectVersion != nil {
-		if !apigenRe36().MatchString(*s.S3ObjectVersion) {
-			v.Pattern(prefix+"s3ObjectVersion", *s.S3ObjectVersion, ".*")
-		}
-		if awsapi.StringLength(*s.S3ObjectVersion) < 1 {
-			v.MinLength(prefix+"s3ObjectVersion", *s.S3ObjectVersion, 1)
-		}
-		if awsapi.StringLength(*s.S3ObjectVersion) > 1024 {
-			v.MaxLength(prefix+"s3ObjectVersion", *s.S3ObjectVersion, 1024)
-		}
+		apigenCheckS3ObjectVersion(v, func() string { return prefix + "s3ObjectVersion" }, *s.S3ObjectVersion, false)
 	}
 	if s.S3Key != nil {
-		if !apigenRe36().MatchString(*s.S3Key) {
-			v.Pattern(prefix+"s3Key", *s.S3Key, ".*")
-		}
-		if awsapi.StringLength(*s.S3Key) < 1 {
-			v.MinLength(prefix+"s3Key", *s.S3Key, 1)
-		}
-		if awsapi.StringLength(*s.S3Key) > 1024 {
-			v.MaxLength(prefix+"s3Key", *s.S3Key, 1024)
-		}
+		apigenCheckS3Key(v, func() string { return prefix + "s3Key" }, *s.S3Key, false)
 	}
 	if s.S3Bucket != nil {
-		if !apigenRe8().MatchString(*s.S3Bucket) || apigenRe9().MatchString(*s.S3Bucket) {
-			v.Pattern(prefix+"s3Bucket", *s.S3Bucket, "[0-9A-Za-z\\.\\-_]*(?<!\\.)")
-		}
-		if awsapi.StringLength(*s.S3Bucket) < 3 {
-			v.MinLength(prefix+"s3Bucket", *s.S3Bucket, 3)
-		}
-		if awsapi.StringLength(*s.S3Bucket) > 63 {
-			v.MaxLength(prefix+"s3Bucket", *s.S3Bucket, 63)
-		}
+		apigenCheckS3Bucket(v, func() string { return prefix + "s3Bucket" }, *s.S3Bucket, false)
 	}
 	if s.FunctionName == nil {
 		v.Null(prefix + "functionName")
 	} else {
-		if !apigenRe28().MatchString(*s.FunctionName) {
-			v.Pattern(prefix+"functionName", *s.FunctionName, "(arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?")
-		}
-		if awsapi.StringLength(*s.FunctionName) < 1 {
-			v.MinLength(prefix+"functionName", *s.FunctionName, 1)
-		}
-		if awsapi.StringLength(*s.FunctionName) > 140 {
-			v.MaxLength(prefix+"functionName", *s.FunctionName, 140)
-		}
+		apigenCheckFunctionName(v, func() string { return prefix + "functionName" }, *s.FunctionName, false)
 	}
 }
 
@@ -1930,12 +1292,7 @@ func (s *UpdateFunctionConfigurationInput) apigenValidate(v *awsapi.ValidationEr
 		s.TracingConfig.apigenValidate(v, prefix+"tracingConfig.")
 	}
 	if s.KMSKeyArn != nil {
-		if !apigenRe3().MatchString(*s.KMSKeyArn) {
-			v.Pattern(prefix+"kMSKeyArn", *s.KMSKeyArn, "(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()")
-		}
-		if awsapi.StringLength(*s.KMSKeyArn) > 10000 {
-			v.MaxLength(prefix+"kMSKeyArn", *s.KMSKeyArn, 10000)
-		}
+		apigenCheckKMSKeyArn(v, func() string { return prefix + "kMSKeyArn" }, *s.KMSKeyArn, false)
 	}
 	if s.DeadLetterConfig != nil {
 		s.DeadLetterConfig.apigenValidate(v, prefix+"deadLetterConfig.")
@@ -1952,20 +1309,10 @@ func (s *UpdateFunctionConfigurationInput) apigenValidate(v *awsapi.ValidationEr
 		s.VpcConfig.apigenValidate(v, prefix+"vpcConfig.")
 	}
 	if s.MemorySize != nil {
-		if *s.MemorySize < 128 {
-			v.MinValue(prefix+"memorySize", *s.MemorySize, "128")
-		}
-		if *s.MemorySize > 32768 {
-			v.MaxValue(prefix+"memorySize", *s.MemorySize, "32768")
-		}
+		apigenCheckMemorySize(v, func() string { return prefix + "memorySize" }, *s.MemorySize, false)
 	}
 	if s.Timeout != nil {
-		if *s.Timeout < 1 {
-			v.MinValue(prefix+"timeout", *s.Timeout, "1")
-		}
-		if *s.Timeout > 5400 {
-			v.MaxValue(prefix+"timeout", *s.Timeout, "5400")
-		}
+		apigenCheckTimeout(v, func() string { return prefix + "timeout" }, *s.Timeout, false)
 	}
 	if s.Description != nil {
 		if awsapi.StringLength(*s.Description) > 256 {
@@ -1973,33 +1320,15 @@ func (s *UpdateFunctionConfigurationInput) apigenValidate(v *awsapi.ValidationEr
 		}
 	}
 	if s.Handler != nil {
-		if !apigenRe23().MatchString(*s.Handler) {
-			v.Pattern(prefix+"handler", *s.Handler, "[^\\s]+")
-		}
-		if awsapi.StringLength(*s.Handler) > 128 {
-			v.MaxLength(prefix+"handler", *s.Handler, 128)
-		}
+		apigenCheckHandler(v, func() string { return prefix + "handler" }, *s.Handler, false)
 	}
 	if s.Role != nil {
-		if !apigenRe31().MatchString(*s.Role) {
-			v.Pattern(prefix+"role", *s.Role, "arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+")
-		}
-		if awsapi.StringLength(*s.Role) > 10000 {
-			v.MaxLength(prefix+"role", *s.Role, 10000)
-		}
+		apigenCheckRoleArn(v, func() string { return prefix + "role" }, *s.Role, false)
 	}
 	if s.FunctionName == nil {
 		v.Null(prefix + "functionName")
 	} else {
-		if !apigenRe28().MatchString(*s.FunctionName) {
-			v.Pattern(prefix+"functionName", *s.FunctionName, "(arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?")
-		}
-		if awsapi.StringLength(*s.FunctionName) < 1 {
-			v.MinLength(prefix+"functionName", *s.FunctionName, 1)
-		}
-		if awsapi.StringLength(*s.FunctionName) > 140 {
-			v.MaxLength(prefix+"functionName", *s.FunctionName, 140)
-		}
+		apigenCheckFunctionName(v, func() string { return prefix + "functionName" }, *s.FunctionName, false)
 	}
 }
 
@@ -2018,44 +1347,18 @@ func (s *UpdateFunctionEventInvokeConfigInput) apigenValidate(v *awsapi.Validati
 		s.DestinationConfig.apigenValidate(v, prefix+"destinationConfig.")
 	}
 	if s.MaximumEventAgeInSeconds != nil {
-		if *s.MaximumEventAgeInSeconds < 60 {
-			v.MinValue(prefix+"maximumEventAgeInSeconds", *s.MaximumEventAgeInSeconds, "60")
-		}
-		if *s.MaximumEventAgeInSeconds > 21600 {
-			v.MaxValue(prefix+"maximumEventAgeInSeconds", *s.MaximumEventAgeInSeconds, "21600")
-		}
+		apigenCheckMaximumEventAgeInSeconds(v, func() string { return prefix + "maximumEventAgeInSeconds" }, *s.MaximumEventAgeInSeconds, false)
 	}
 	if s.MaximumRetryAttempts != nil {
-		if *s.MaximumRetryAttempts < 0 {
-			v.MinValue(prefix+"maximumRetryAttempts", *s.MaximumRetryAttempts, "0")
-		}
-		if *s.MaximumRetryAttempts > 2 {
-			v.MaxValue(prefix+"maximumRetryAttempts", *s.MaximumRetryAttempts, "2")
-		}
+		apigenCheckMaximumRetryAttempts(v, func() string { return prefix + "maximumRetryAttempts" }, *s.MaximumRetryAttempts, false)
 	}
 	if s.Qualifier != nil {
-		if !apigenRe20().MatchString(*s.Qualifier) {
-			v.Pattern(prefix+"qualifier", *s.Qualifier, "\\$(LATEST(\\.PUBLISHED)?)|[a-zA-Z0-9-_$]+")
-		}
-		if awsapi.StringLength(*s.Qualifier) < 1 {
-			v.MinLength(prefix+"qualifier", *s.Qualifier, 1)
-		}
-		if awsapi.StringLength(*s.Qualifier) > 128 {
-			v.MaxLength(prefix+"qualifier", *s.Qualifier, 128)
-		}
+		apigenCheckNumericLatestPublishedOrAliasQualifier(v, func() string { return prefix + "qualifier" }, *s.Qualifier, false)
 	}
 	if s.FunctionName == nil {
 		v.Null(prefix + "functionName")
 	} else {
-		if !apigenRe10().MatchString(*s.FunctionName) {
-			v.Pattern(prefix+"functionName", *s.FunctionName, "(arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:|(((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?))(function:)?([a-zA-Z0-9-_\\.]+)(:(\\$LATEST(\\.PUBLISHED)?|[a-zA-Z0-9-_]+))?")
-		}
-		if awsapi.StringLength(*s.FunctionName) < 1 {
-			v.MinLength(prefix+"functionName", *s.FunctionName, 1)
-		}
-		if awsapi.StringLength(*s.FunctionName) > 256 {
-			v.MaxLength(prefix+"functionName", *s.FunctionName, 256)
-		}
+		apigenCheckNamespacedFunctionName(v, func() string { return prefix + "functionName" }, *s.FunctionName, false)
 	}
 }
 
@@ -2081,15 +1384,7 @@ func (s *AmazonManagedKafkaEventSourceConfig) apigenValidate(v *awsapi.Validatio
 		s.SchemaRegistryConfig.apigenValidate(v, prefix+"schemaRegistryConfig.")
 	}
 	if s.ConsumerGroupId != nil {
-		if !apigenRe2().MatchString(*s.ConsumerGroupId) {
-			v.Pattern(prefix+"consumerGroupId", *s.ConsumerGroupId, "[ a-zA-Z0-9-\\/*:_+=.@-]*")
-		}
-		if awsapi.StringLength(*s.ConsumerGroupId) < 1 {
-			v.MinLength(prefix+"consumerGroupId", *s.ConsumerGroupId, 1)
-		}
-		if awsapi.StringLength(*s.ConsumerGroupId) > 200 {
-			v.MaxLength(prefix+"consumerGroupId", *s.ConsumerGroupId, 200)
-		}
+		apigenCheckURI(v, func() string { return prefix + "consumerGroupId" }, *s.ConsumerGroupId, false)
 	}
 }
 
@@ -2103,12 +1398,7 @@ func (s *CapacityProviderConfig) apigenValidate(v *awsapi.ValidationErrors, pref
 
 func (s *DeadLetterConfig) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.TargetArn != nil {
-		if !apigenRe3().MatchString(*s.TargetArn) {
-			v.Pattern(prefix+"targetArn", *s.TargetArn, "(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()")
-		}
-		if awsapi.StringLength(*s.TargetArn) > 10000 {
-			v.MaxLength(prefix+"targetArn", *s.TargetArn, 10000)
-		}
+		apigenCheckResourceArn(v, func() string { return prefix + "targetArn" }, *s.TargetArn, false)
 	}
 }
 
@@ -2128,53 +1418,22 @@ func (s *DocumentDBEventSourceConfig) apigenValidate(v *awsapi.ValidationErrors,
 		}
 	}
 	if s.CollectionName != nil {
-		if !apigenRe37().MatchString(*s.CollectionName) || apigenRe38().MatchString(*s.CollectionName) {
-			v.Pattern(prefix+"collectionName", *s.CollectionName, "(^(?!(system\\x2e)))(^[_a-zA-Z0-9])([^$]*)")
-		}
-		if awsapi.StringLength(*s.CollectionName) < 1 {
-			v.MinLength(prefix+"collectionName", *s.CollectionName, 1)
-		}
-		if awsapi.StringLength(*s.CollectionName) > 57 {
-			v.MaxLength(prefix+"collectionName", *s.CollectionName, 57)
-		}
+		apigenCheckCollectionName(v, func() string { return prefix + "collectionName" }, *s.CollectionName, false)
 	}
 	if s.DatabaseName != nil {
-		if !apigenRe4().MatchString(*s.DatabaseName) {
-			v.Pattern(prefix+"databaseName", *s.DatabaseName, "[^ /\\.$\\x22]*")
-		}
-		if awsapi.StringLength(*s.DatabaseName) < 1 {
-			v.MinLength(prefix+"databaseName", *s.DatabaseName, 1)
-		}
-		if awsapi.StringLength(*s.DatabaseName) > 63 {
-			v.MaxLength(prefix+"databaseName", *s.DatabaseName, 63)
-		}
+		apigenCheckDatabaseName(v, func() string { return prefix + "databaseName" }, *s.DatabaseName, false)
 	}
 }
 
 func (s *DurableConfig) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.ExecutionTimeout != nil {
-		if *s.ExecutionTimeout < 1 {
-			v.MinValue(prefix+"executionTimeout", *s.ExecutionTimeout, "1")
-		}
-		if *s.ExecutionTimeout > 31622400 {
-			v.MaxValue(prefix+"executionTimeout", *s.ExecutionTimeout, "31622400")
-		}
+		apigenCheckExecutionTimeout(v, func() string { return prefix + "executionTimeout" }, *s.ExecutionTimeout, false)
 	}
 	if s.RetentionPeriodInDays != nil {
-		if *s.RetentionPeriodInDays < 1 {
-			v.MinValue(prefix+"retentionPeriodInDays", *s.RetentionPeriodInDays, "1")
-		}
-		if *s.RetentionPeriodInDays > 90 {
-			v.MaxValue(prefix+"retentionPeriodInDays", *s.RetentionPeriodInDays, "90")
-		}
+		apigenCheckRetentionPeriodInDays(v, func() string { return prefix + "retentionPeriodInDays" }, *s.RetentionPeriodInDays, false)
 	}
 	if s.KMSKeyArn != nil {
-		if !apigenRe3().MatchString(*s.KMSKeyArn) {
-			v.Pattern(prefix+"kMSKeyArn", *s.KMSKeyArn, "(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()")
-		}
-		if awsapi.StringLength(*s.KMSKeyArn) > 10000 {
-			v.MaxLength(prefix+"kMSKeyArn", *s.KMSKeyArn, 10000)
-		}
+		apigenCheckKMSKeyArn(v, func() string { return prefix + "kMSKeyArn" }, *s.KMSKeyArn, false)
 	}
 }
 
@@ -2193,12 +1452,7 @@ func (s *EphemeralStorage) apigenValidate(v *awsapi.ValidationErrors, prefix str
 	if s.Size == nil {
 		v.Null(prefix + "size")
 	} else {
-		if *s.Size < 512 {
-			v.MinValue(prefix+"size", *s.Size, "512")
-		}
-		if *s.Size > 10240 {
-			v.MaxValue(prefix+"size", *s.Size, "10240")
-		}
+		apigenCheckEphemeralStorageSize(v, func() string { return prefix + "size" }, *s.Size, false)
 	}
 }
 
@@ -2228,33 +1482,18 @@ func (s *FileSystemConfig) apigenValidate(v *awsapi.ValidationErrors, prefix str
 	if s.LocalMountPath == nil {
 		v.Null(prefix + "localMountPath")
 	} else {
-		if !apigenRe39().MatchString(*s.LocalMountPath) {
-			v.Pattern(prefix+"localMountPath", *s.LocalMountPath, "/mnt/[a-zA-Z0-9-_.]+")
-		}
-		if awsapi.StringLength(*s.LocalMountPath) > 160 {
-			v.MaxLength(prefix+"localMountPath", *s.LocalMountPath, 160)
-		}
+		apigenCheckLocalMountPath(v, func() string { return prefix + "localMountPath" }, *s.LocalMountPath, false)
 	}
 	if s.Arn == nil {
 		v.Null(prefix + "arn")
 	} else {
-		if !apigenRe40().MatchString(*s.Arn) {
-			v.Pattern(prefix+"arn", *s.Arn, "arn:aws[a-zA-Z-]*:elasticfilesystem:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:access-point/fsap-[a-f0-9]{17}$|^arn:aws[-a-z]*:s3files:[0-9a-z-:]+:file-system/fs-[0-9a-f]{17,40}/access-point/fsap-[0-9a-f]{17,40}")
-		}
-		if awsapi.StringLength(*s.Arn) > 256 {
-			v.MaxLength(prefix+"arn", *s.Arn, 256)
-		}
+		apigenCheckFileSystemArn(v, func() string { return prefix + "arn" }, *s.Arn, false)
 	}
 }
 
 func (s *Filter) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.Pattern != nil {
-		if !apigenRe6().MatchString(*s.Pattern) {
-			v.Pattern(prefix+"pattern", *s.Pattern, "[\\s\\S]*")
-		}
-		if awsapi.StringLength(*s.Pattern) > 4096 {
-			v.MaxLength(prefix+"pattern", *s.Pattern, 4096)
-		}
+		apigenCheckPattern(v, func() string { return prefix + "pattern" }, *s.Pattern, false)
 	}
 }
 
@@ -2268,12 +1507,7 @@ func (s *FilterCriteria) apigenValidate(v *awsapi.ValidationErrors, prefix strin
 
 func (s *FunctionCode) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.SourceKMSKeyArn != nil {
-		if !apigenRe3().MatchString(*s.SourceKMSKeyArn) {
-			v.Pattern(prefix+"sourceKMSKeyArn", *s.SourceKMSKeyArn, "(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()")
-		}
-		if awsapi.StringLength(*s.SourceKMSKeyArn) > 10000 {
-			v.MaxLength(prefix+"sourceKMSKeyArn", *s.SourceKMSKeyArn, 10000)
-		}
+		apigenCheckKMSKeyArn(v, func() string { return prefix + "sourceKMSKeyArn" }, *s.SourceKMSKeyArn, false)
 	}
 	if s.S3ObjectStorageMode != "" {
 		if !S3ObjectStorageMode(s.S3ObjectStorageMode).apigenKnown() {
@@ -2281,37 +1515,13 @@ func (s *FunctionCode) apigenValidate(v *awsapi.ValidationErrors, prefix string)
 		}
 	}
 	if s.S3ObjectVersion != nil {
-		if !apigenRe36().MatchString(*s.S3ObjectVersion) {
-			v.Pattern(prefix+"s3ObjectVersion", *s.S3ObjectVersion, ".*")
-		}
-		if awsapi.StringLength(*s.S3ObjectVersion) < 1 {
-			v.MinLength(prefix+"s3ObjectVersion", *s.S3ObjectVersion, 1)
-		}
-		if awsapi.StringLength(*s.S3ObjectVersion) > 1024 {
-			v.MaxLength(prefix+"s3ObjectVersion", *s.S3ObjectVersion, 1024)
-		}
+		apigenCheckS3ObjectVersion(v, func() string { return prefix + "s3ObjectVersion" }, *s.S3ObjectVersion, false)
 	}
 	if s.S3Key != nil {
-		if !apigenRe36().MatchString(*s.S3Key) {
-			v.Pattern(prefix+"s3Key", *s.S3Key, ".*")
-		}
-		if awsapi.StringLength(*s.S3Key) < 1 {
-			v.MinLength(prefix+"s3Key", *s.S3Key, 1)
-		}
-		if awsapi.StringLength(*s.S3Key) > 1024 {
-			v.MaxLength(prefix+"s3Key", *s.S3Key, 1024)
-		}
+		apigenCheckS3Key(v, func() string { return prefix + "s3Key" }, *s.S3Key, false)
 	}
 	if s.S3Bucket != nil {
-		if !apigenRe8().MatchString(*s.S3Bucket) || apigenRe9().MatchString(*s.S3Bucket) {
-			v.Pattern(prefix+"s3Bucket", *s.S3Bucket, "[0-9A-Za-z\\.\\-_]*(?<!\\.)")
-		}
-		if awsapi.StringLength(*s.S3Bucket) < 3 {
-			v.MinLength(prefix+"s3Bucket", *s.S3Bucket, 3)
-		}
-		if awsapi.StringLength(*s.S3Bucket) > 63 {
-			v.MaxLength(prefix+"s3Bucket", *s.S3Bucket, 63)
-		}
+		apigenCheckS3Bucket(v, func() string { return prefix + "s3Bucket" }, *s.S3Bucket, false)
 	}
 }
 
@@ -2335,12 +1545,7 @@ func (s *ImageConfig) apigenValidate(v *awsapi.ValidationErrors, prefix string) 
 
 func (s *KafkaSchemaRegistryAccessConfig) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.URI != nil {
-		if !apigenRe14().MatchString(*s.URI) {
-			v.Pattern(prefix+"uRI", *s.URI, "arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-])+:((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:(.*)")
-		}
-		if awsapi.StringLength(*s.URI) > 10000 {
-			v.MaxLength(prefix+"uRI", *s.URI, 10000)
-		}
+		apigenCheckArn(v, func() string { return prefix + "uRI" }, *s.URI, false)
 	}
 	if s.Type != "" {
 		if !KafkaSchemaRegistryAuthType(s.Type).apigenKnown() {
@@ -2366,15 +1571,7 @@ func (s *KafkaSchemaRegistryConfig) apigenValidate(v *awsapi.ValidationErrors, p
 		}
 	}
 	if s.SchemaRegistryURI != nil {
-		if !apigenRe12().MatchString(*s.SchemaRegistryURI) {
-			v.Pattern(prefix+"schemaRegistryURI", *s.SchemaRegistryURI, "[a-zA-Z0-9-\\/*:_+=.@-]*")
-		}
-		if awsapi.StringLength(*s.SchemaRegistryURI) < 1 {
-			v.MinLength(prefix+"schemaRegistryURI", *s.SchemaRegistryURI, 1)
-		}
-		if awsapi.StringLength(*s.SchemaRegistryURI) > 10000 {
-			v.MaxLength(prefix+"schemaRegistryURI", *s.SchemaRegistryURI, 10000)
-		}
+		apigenCheckSchemaRegistryUri(v, func() string { return prefix + "schemaRegistryURI" }, *s.SchemaRegistryURI, false)
 	}
 }
 
@@ -2388,47 +1585,21 @@ func (s *KafkaSchemaValidationConfig) apigenValidate(v *awsapi.ValidationErrors,
 
 func (s *LambdaManagedInstancesCapacityProviderConfig) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.ExecutionEnvironmentMemoryGiBPerVCpu != nil {
-		if *s.ExecutionEnvironmentMemoryGiBPerVCpu < 2 {
-			v.MinValue(prefix+"executionEnvironmentMemoryGiBPerVCpu", *s.ExecutionEnvironmentMemoryGiBPerVCpu, "2.0")
-		}
-		if *s.ExecutionEnvironmentMemoryGiBPerVCpu > 8 {
-			v.MaxValue(prefix+"executionEnvironmentMemoryGiBPerVCpu", *s.ExecutionEnvironmentMemoryGiBPerVCpu, "8.0")
-		}
+		apigenCheckExecutionEnvironmentMemoryGiBPerVCpu(v, func() string { return prefix + "executionEnvironmentMemoryGiBPerVCpu" }, *s.ExecutionEnvironmentMemoryGiBPerVCpu, false)
 	}
 	if s.PerExecutionEnvironmentMaxConcurrency != nil {
-		if *s.PerExecutionEnvironmentMaxConcurrency < 1 {
-			v.MinValue(prefix+"perExecutionEnvironmentMaxConcurrency", *s.PerExecutionEnvironmentMaxConcurrency, "1")
-		}
-		if *s.PerExecutionEnvironmentMaxConcurrency > 1600 {
-			v.MaxValue(prefix+"perExecutionEnvironmentMaxConcurrency", *s.PerExecutionEnvironmentMaxConcurrency, "1600")
-		}
+		apigenCheckPerExecutionEnvironmentMaxConcurrency(v, func() string { return prefix + "perExecutionEnvironmentMaxConcurrency" }, *s.PerExecutionEnvironmentMaxConcurrency, false)
 	}
 	if s.CapacityProviderArn == nil {
 		v.Null(prefix + "capacityProviderArn")
 	} else {
-		if !apigenRe41().MatchString(*s.CapacityProviderArn) {
-			v.Pattern(prefix+"capacityProviderArn", *s.CapacityProviderArn, "arn:aws[a-zA-Z-]*:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:capacity-provider:[a-zA-Z0-9-_]+")
-		}
-		if awsapi.StringLength(*s.CapacityProviderArn) < 1 {
-			v.MinLength(prefix+"capacityProviderArn", *s.CapacityProviderArn, 1)
-		}
-		if awsapi.StringLength(*s.CapacityProviderArn) > 140 {
-			v.MaxLength(prefix+"capacityProviderArn", *s.CapacityProviderArn, 140)
-		}
+		apigenCheckCapacityProviderArn(v, func() string { return prefix + "capacityProviderArn" }, *s.CapacityProviderArn, false)
 	}
 }
 
 func (s *LoggingConfig) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.LogGroup != nil {
-		if !apigenRe42().MatchString(*s.LogGroup) {
-			v.Pattern(prefix+"logGroup", *s.LogGroup, "[\\.\\-_/#A-Za-z0-9]+")
-		}
-		if awsapi.StringLength(*s.LogGroup) < 1 {
-			v.MinLength(prefix+"logGroup", *s.LogGroup, 1)
-		}
-		if awsapi.StringLength(*s.LogGroup) > 512 {
-			v.MaxLength(prefix+"logGroup", *s.LogGroup, 512)
-		}
+		apigenCheckLogGroup(v, func() string { return prefix + "logGroup" }, *s.LogGroup, false)
 	}
 	if s.SystemLogLevel != "" {
 		if !SystemLogLevel(s.SystemLogLevel).apigenKnown() {
@@ -2449,61 +1620,31 @@ func (s *LoggingConfig) apigenValidate(v *awsapi.ValidationErrors, prefix string
 
 func (s *OnFailure) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.Destination != nil {
-		if !apigenRe17().MatchString(*s.Destination) {
-			v.Pattern(prefix+"destination", *s.Destination, "$|kafka://([^.]([a-zA-Z0-9\\-_.]{0,248}))|arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-])+:((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:(.*)")
-		}
-		if awsapi.StringLength(*s.Destination) > 350 {
-			v.MaxLength(prefix+"destination", *s.Destination, 350)
-		}
+		apigenCheckDestinationArn(v, func() string { return prefix + "destination" }, *s.Destination, false)
 	}
 }
 
 func (s *OnSuccess) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.Destination != nil {
-		if !apigenRe17().MatchString(*s.Destination) {
-			v.Pattern(prefix+"destination", *s.Destination, "$|kafka://([^.]([a-zA-Z0-9\\-_.]{0,248}))|arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-])+:((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:(.*)")
-		}
-		if awsapi.StringLength(*s.Destination) > 350 {
-			v.MaxLength(prefix+"destination", *s.Destination, 350)
-		}
+		apigenCheckDestinationArn(v, func() string { return prefix + "destination" }, *s.Destination, false)
 	}
 }
 
 func (s *ProvisionedPollerConfig) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.PollerGroupName != nil {
-		if !apigenRe43().MatchString(*s.PollerGroupName) {
-			v.Pattern(prefix+"pollerGroupName", *s.PollerGroupName, "[a-zA-Z0-9-_]*")
-		}
-		if awsapi.StringLength(*s.PollerGroupName) > 128 {
-			v.MaxLength(prefix+"pollerGroupName", *s.PollerGroupName, 128)
-		}
+		apigenCheckProvisionedPollerGroupName(v, func() string { return prefix + "pollerGroupName" }, *s.PollerGroupName, false)
 	}
 	if s.MaximumPollers != nil {
-		if *s.MaximumPollers < 1 {
-			v.MinValue(prefix+"maximumPollers", *s.MaximumPollers, "1")
-		}
-		if *s.MaximumPollers > 10000 {
-			v.MaxValue(prefix+"maximumPollers", *s.MaximumPollers, "10000")
-		}
+		apigenCheckMaximumNumberOfPollers(v, func() string { return prefix + "maximumPollers" }, *s.MaximumPollers, false)
 	}
 	if s.MinimumPollers != nil {
-		if *s.MinimumPollers < 1 {
-			v.MinValue(prefix+"minimumPollers", *s.MinimumPollers, "1")
-		}
-		if *s.MinimumPollers > 200 {
-			v.MaxValue(prefix+"minimumPollers", *s.MinimumPollers, "200")
-		}
+		apigenCheckMinimumNumberOfPollers(v, func() string { return prefix + "minimumPollers" }, *s.MinimumPollers, false)
 	}
 }
 
 func (s *ScalingConfig) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.MaximumConcurrency != nil {
-		if *s.MaximumConcurrency < 2 {
-			v.MinValue(prefix+"maximumConcurrency", *s.MaximumConcurrency, "2")
-		}
-		if *s.MaximumConcurrency > 1000 {
-			v.MaxValue(prefix+"maximumConcurrency", *s.MaximumConcurrency, "1000")
-		}
+		apigenCheckMaximumConcurrency(v, func() string { return prefix + "maximumConcurrency" }, *s.MaximumConcurrency, false)
 	}
 }
 
@@ -2543,15 +1684,7 @@ func (s *SelfManagedKafkaEventSourceConfig) apigenValidate(v *awsapi.ValidationE
 		s.SchemaRegistryConfig.apigenValidate(v, prefix+"schemaRegistryConfig.")
 	}
 	if s.ConsumerGroupId != nil {
-		if !apigenRe2().MatchString(*s.ConsumerGroupId) {
-			v.Pattern(prefix+"consumerGroupId", *s.ConsumerGroupId, "[ a-zA-Z0-9-\\/*:_+=.@-]*")
-		}
-		if awsapi.StringLength(*s.ConsumerGroupId) < 1 {
-			v.MinLength(prefix+"consumerGroupId", *s.ConsumerGroupId, 1)
-		}
-		if awsapi.StringLength(*s.ConsumerGroupId) > 200 {
-			v.MaxLength(prefix+"consumerGroupId", *s.ConsumerGroupId, 200)
-		}
+		apigenCheckURI(v, func() string { return prefix + "consumerGroupId" }, *s.ConsumerGroupId, false)
 	}
 }
 
@@ -2565,15 +1698,7 @@ func (s *SnapStart) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 
 func (s *SourceAccessConfiguration) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.URI != nil {
-		if !apigenRe2().MatchString(*s.URI) {
-			v.Pattern(prefix+"uRI", *s.URI, "[ a-zA-Z0-9-\\/*:_+=.@-]*")
-		}
-		if awsapi.StringLength(*s.URI) < 1 {
-			v.MinLength(prefix+"uRI", *s.URI, 1)
-		}
-		if awsapi.StringLength(*s.URI) > 200 {
-			v.MaxLength(prefix+"uRI", *s.URI, 200)
-		}
+		apigenCheckURI(v, func() string { return prefix + "uRI" }, *s.URI, false)
 	}
 	if s.Type != "" {
 		if !SourceAccessType(s.Type).apigenKnown() {
@@ -2622,6 +1747,639 @@ func (s *VpcConfig) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 				break
 			}
 		}
+	}
+}
+
+// apigenCheckAction checks a value of shape Action; sensitive values are not printed.
+func apigenCheckAction(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if !apigenRe24().MatchString(x) {
+		v.Pattern(path(), awsapi.Shown(x, sensitive), "(lambda:[*]|lambda:[a-zA-Z]+|[*])")
+	}
+	if awsapi.StringLength(x) > 10000 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 10000)
+	}
+}
+
+// apigenCheckAlias checks a value of shape Alias; sensitive values are not printed.
+func apigenCheckAlias(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if !apigenRe25().MatchString(x) || apigenRe27().MatchString(x) {
+		v.Pattern(path(), awsapi.Shown(x, sensitive), "(?!^[0-9]+$)([a-zA-Z0-9-_]+)")
+	}
+	if awsapi.StringLength(x) < 1 {
+		v.MinLength(path(), awsapi.Shown(x, sensitive), 1)
+	}
+	if awsapi.StringLength(x) > 128 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 128)
+	}
+}
+
+// apigenCheckArn checks a value of shape Arn; sensitive values are not printed.
+func apigenCheckArn(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if !apigenRe14().MatchString(x) {
+		v.Pattern(path(), awsapi.Shown(x, sensitive), "arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-])+:((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:(.*)")
+	}
+	if awsapi.StringLength(x) > 10000 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 10000)
+	}
+}
+
+// apigenCheckBatchSize checks a value of shape BatchSize; sensitive values are not printed.
+func apigenCheckBatchSize(v *awsapi.ValidationErrors, path func() string, x int32, sensitive bool) {
+	if x < 1 {
+		v.MinValue(path(), awsapi.Shown(x, sensitive), "1")
+	}
+	if x > 10000 {
+		v.MaxValue(path(), awsapi.Shown(x, sensitive), "10000")
+	}
+}
+
+// apigenCheckCapacityProviderArn checks a value of shape CapacityProviderArn; sensitive values are not printed.
+func apigenCheckCapacityProviderArn(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if !apigenRe41().MatchString(x) {
+		v.Pattern(path(), awsapi.Shown(x, sensitive), "arn:aws[a-zA-Z-]*:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:capacity-provider:[a-zA-Z0-9-_]+")
+	}
+	if awsapi.StringLength(x) < 1 {
+		v.MinLength(path(), awsapi.Shown(x, sensitive), 1)
+	}
+	if awsapi.StringLength(x) > 140 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 140)
+	}
+}
+
+// apigenCheckCodeSigningConfigArn checks a value of shape CodeSigningConfigArn; sensitive values are not printed.
+func apigenCheckCodeSigningConfigArn(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if !apigenRe30().MatchString(x) {
+		v.Pattern(path(), awsapi.Shown(x, sensitive), "arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:code-signing-config:csc-[a-z0-9]{17}")
+	}
+	if awsapi.StringLength(x) > 200 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 200)
+	}
+}
+
+// apigenCheckCollectionName checks a value of shape CollectionName; sensitive values are not printed.
+func apigenCheckCollectionName(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if !apigenRe37().MatchString(x) || apigenRe38().MatchString(x) {
+		v.Pattern(path(), awsapi.Shown(x, sensitive), "(^(?!(system\\x2e)))(^[_a-zA-Z0-9])([^$]*)")
+	}
+	if awsapi.StringLength(x) < 1 {
+		v.MinLength(path(), awsapi.Shown(x, sensitive), 1)
+	}
+	if awsapi.StringLength(x) > 57 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 57)
+	}
+}
+
+// apigenCheckDatabaseName checks a value of shape DatabaseName; sensitive values are not printed.
+func apigenCheckDatabaseName(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if !apigenRe4().MatchString(x) {
+		v.Pattern(path(), awsapi.Shown(x, sensitive), "[^ /\\.$\\x22]*")
+	}
+	if awsapi.StringLength(x) < 1 {
+		v.MinLength(path(), awsapi.Shown(x, sensitive), 1)
+	}
+	if awsapi.StringLength(x) > 63 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 63)
+	}
+}
+
+// apigenCheckDestinationArn checks a value of shape DestinationArn; sensitive values are not printed.
+func apigenCheckDestinationArn(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if !apigenRe17().MatchString(x) {
+		v.Pattern(path(), awsapi.Shown(x, sensitive), "$|kafka://([^.]([a-zA-Z0-9\\-_.]{0,248}))|arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-])+:((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:(.*)")
+	}
+	if awsapi.StringLength(x) > 350 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 350)
+	}
+}
+
+// apigenCheckDurableExecutionName checks a value of shape DurableExecutionName; sensitive values are not printed.
+func apigenCheckDurableExecutionName(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if !apigenRe33().MatchString(x) {
+		v.Pattern(path(), awsapi.Shown(x, sensitive), "[a-zA-Z0-9-_]+")
+	}
+	if awsapi.StringLength(x) < 1 {
+		v.MinLength(path(), awsapi.Shown(x, sensitive), 1)
+	}
+	if awsapi.StringLength(x) > 64 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 64)
+	}
+}
+
+// apigenCheckEphemeralStorageSize checks a value of shape EphemeralStorageSize; sensitive values are not printed.
+func apigenCheckEphemeralStorageSize(v *awsapi.ValidationErrors, path func() string, x int32, sensitive bool) {
+	if x < 512 {
+		v.MinValue(path(), awsapi.Shown(x, sensitive), "512")
+	}
+	if x > 10240 {
+		v.MaxValue(path(), awsapi.Shown(x, sensitive), "10240")
+	}
+}
+
+// apigenCheckEventSourceToken checks a value of shape EventSourceToken; sensitive values are not printed.
+func apigenCheckEventSourceToken(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if !apigenRe21().MatchString(x) {
+		v.Pattern(path(), awsapi.Shown(x, sensitive), "[a-zA-Z0-9._\\-]+")
+	}
+	if awsapi.StringLength(x) > 256 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 256)
+	}
+}
+
+// apigenCheckExecutionEnvironmentMemoryGiBPerVCpu checks a value of shape ExecutionEnvironmentMemoryGiBPerVCpu; sensitive values are not printed.
+func apigenCheckExecutionEnvironmentMemoryGiBPerVCpu(v *awsapi.ValidationErrors, path func() string, x float64, sensitive bool) {
+	if x < 2 {
+		v.MinValue(path(), awsapi.Shown(x, sensitive), "2.0")
+	}
+	if x > 8 {
+		v.MaxValue(path(), awsapi.Shown(x, sensitive), "8.0")
+	}
+}
+
+// apigenCheckExecutionTimeout checks a value of shape ExecutionTimeout; sensitive values are not printed.
+func apigenCheckExecutionTimeout(v *awsapi.ValidationErrors, path func() string, x int32, sensitive bool) {
+	if x < 1 {
+		v.MinValue(path(), awsapi.Shown(x, sensitive), "1")
+	}
+	if x > 31622400 {
+		v.MaxValue(path(), awsapi.Shown(x, sensitive), "31622400")
+	}
+}
+
+// apigenCheckFileSystemArn checks a value of shape FileSystemArn; sensitive values are not printed.
+func apigenCheckFileSystemArn(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if !apigenRe40().MatchString(x) {
+		v.Pattern(path(), awsapi.Shown(x, sensitive), "arn:aws[a-zA-Z-]*:elasticfilesystem:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:access-point/fsap-[a-f0-9]{17}$|^arn:aws[-a-z]*:s3files:[0-9a-z-:]+:file-system/fs-[0-9a-f]{17,40}/access-point/fsap-[0-9a-f]{17,40}")
+	}
+	if awsapi.StringLength(x) > 256 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 256)
+	}
+}
+
+// apigenCheckFunctionName checks a value of shape FunctionName; sensitive values are not printed.
+func apigenCheckFunctionName(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if !apigenRe28().MatchString(x) {
+		v.Pattern(path(), awsapi.Shown(x, sensitive), "(arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?")
+	}
+	if awsapi.StringLength(x) < 1 {
+		v.MinLength(path(), awsapi.Shown(x, sensitive), 1)
+	}
+	if awsapi.StringLength(x) > 140 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 140)
+	}
+}
+
+// apigenCheckHandler checks a value of shape Handler; sensitive values are not printed.
+func apigenCheckHandler(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if !apigenRe23().MatchString(x) {
+		v.Pattern(path(), awsapi.Shown(x, sensitive), "[^\\s]+")
+	}
+	if awsapi.StringLength(x) > 128 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 128)
+	}
+}
+
+// apigenCheckKMSKeyArn checks a value of shape KMSKeyArn; sensitive values are not printed.
+func apigenCheckKMSKeyArn(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if !apigenRe3().MatchString(x) {
+		v.Pattern(path(), awsapi.Shown(x, sensitive), "(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()")
+	}
+	if awsapi.StringLength(x) > 10000 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 10000)
+	}
+}
+
+// apigenCheckLocalMountPath checks a value of shape LocalMountPath; sensitive values are not printed.
+func apigenCheckLocalMountPath(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if !apigenRe39().MatchString(x) {
+		v.Pattern(path(), awsapi.Shown(x, sensitive), "/mnt/[a-zA-Z0-9-_.]+")
+	}
+	if awsapi.StringLength(x) > 160 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 160)
+	}
+}
+
+// apigenCheckLogGroup checks a value of shape LogGroup; sensitive values are not printed.
+func apigenCheckLogGroup(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if !apigenRe42().MatchString(x) {
+		v.Pattern(path(), awsapi.Shown(x, sensitive), "[\\.\\-_/#A-Za-z0-9]+")
+	}
+	if awsapi.StringLength(x) < 1 {
+		v.MinLength(path(), awsapi.Shown(x, sensitive), 1)
+	}
+	if awsapi.StringLength(x) > 512 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 512)
+	}
+}
+
+// apigenCheckMasterRegion checks a value of shape MasterRegion; sensitive values are not printed.
+func apigenCheckMasterRegion(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if !apigenRe15().MatchString(x) {
+		v.Pattern(path(), awsapi.Shown(x, sensitive), "ALL|(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}")
+	}
+	if awsapi.StringLength(x) < 1 {
+		v.MinLength(path(), awsapi.Shown(x, sensitive), 1)
+	}
+	if awsapi.StringLength(x) > 50 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 50)
+	}
+}
+
+// apigenCheckMaxFunctionEventInvokeConfigListItems checks a value of shape MaxFunctionEventInvokeConfigListItems; sensitive values are not printed.
+func apigenCheckMaxFunctionEventInvokeConfigListItems(v *awsapi.ValidationErrors, path func() string, x int32, sensitive bool) {
+	if x < 1 {
+		v.MinValue(path(), awsapi.Shown(x, sensitive), "1")
+	}
+	if x > 50 {
+		v.MaxValue(path(), awsapi.Shown(x, sensitive), "50")
+	}
+}
+
+// apigenCheckMaxListItems checks a value of shape MaxListItems; sensitive values are not printed.
+func apigenCheckMaxListItems(v *awsapi.ValidationErrors, path func() string, x int32, sensitive bool) {
+	if x < 1 {
+		v.MinValue(path(), awsapi.Shown(x, sensitive), "1")
+	}
+	if x > 10000 {
+		v.MaxValue(path(), awsapi.Shown(x, sensitive), "10000")
+	}
+}
+
+// apigenCheckMaximumBatchingWindowInSeconds checks a value of shape MaximumBatchingWindowInSeconds; sensitive values are not printed.
+func apigenCheckMaximumBatchingWindowInSeconds(v *awsapi.ValidationErrors, path func() string, x int32, sensitive bool) {
+	if x < 0 {
+		v.MinValue(path(), awsapi.Shown(x, sensitive), "0")
+	}
+	if x > 300 {
+		v.MaxValue(path(), awsapi.Shown(x, sensitive), "300")
+	}
+}
+
+// apigenCheckMaximumConcurrency checks a value of shape MaximumConcurrency; sensitive values are not printed.
+func apigenCheckMaximumConcurrency(v *awsapi.ValidationErrors, path func() string, x int32, sensitive bool) {
+	if x < 2 {
+		v.MinValue(path(), awsapi.Shown(x, sensitive), "2")
+	}
+	if x > 1000 {
+		v.MaxValue(path(), awsapi.Shown(x, sensitive), "1000")
+	}
+}
+
+// apigenCheckMaximumEventAgeInSeconds checks a value of shape MaximumEventAgeInSeconds; sensitive values are not printed.
+func apigenCheckMaximumEventAgeInSeconds(v *awsapi.ValidationErrors, path func() string, x int32, sensitive bool) {
+	if x < 60 {
+		v.MinValue(path(), awsapi.Shown(x, sensitive), "60")
+	}
+	if x > 21600 {
+		v.MaxValue(path(), awsapi.Shown(x, sensitive), "21600")
+	}
+}
+
+// apigenCheckMaximumNumberOfPollers checks a value of shape MaximumNumberOfPollers; sensitive values are not printed.
+func apigenCheckMaximumNumberOfPollers(v *awsapi.ValidationErrors, path func() string, x int32, sensitive bool) {
+	if x < 1 {
+		v.MinValue(path(), awsapi.Shown(x, sensitive), "1")
+	}
+	if x > 10000 {
+		v.MaxValue(path(), awsapi.Shown(x, sensitive), "10000")
+	}
+}
+
+// apigenCheckMaximumRecordAgeInSeconds checks a value of shape MaximumRecordAgeInSeconds; sensitive values are not printed.
+func apigenCheckMaximumRecordAgeInSeconds(v *awsapi.ValidationErrors, path func() string, x int32, sensitive bool) {
+	if x < -1 {
+		v.MinValue(path(), awsapi.Shown(x, sensitive), "-1")
+	}
+	if x > 604800 {
+		v.MaxValue(path(), awsapi.Shown(x, sensitive), "604800")
+	}
+}
+
+// apigenCheckMaximumRetryAttempts checks a value of shape MaximumRetryAttempts; sensitive values are not printed.
+func apigenCheckMaximumRetryAttempts(v *awsapi.ValidationErrors, path func() string, x int32, sensitive bool) {
+	if x < 0 {
+		v.MinValue(path(), awsapi.Shown(x, sensitive), "0")
+	}
+	if x > 2 {
+		v.MaxValue(path(), awsapi.Shown(x, sensitive), "2")
+	}
+}
+
+// apigenCheckMaximumRetryAttemptsEventSourceMapping checks a value of shape MaximumRetryAttemptsEventSourceMapping; sensitive values are not printed.
+func apigenCheckMaximumRetryAttemptsEventSourceMapping(v *awsapi.ValidationErrors, path func() string, x int32, sensitive bool) {
+	if x < -1 {
+		v.MinValue(path(), awsapi.Shown(x, sensitive), "-1")
+	}
+	if x > 10000 {
+		v.MaxValue(path(), awsapi.Shown(x, sensitive), "10000")
+	}
+}
+
+// apigenCheckMemorySize checks a value of shape MemorySize; sensitive values are not printed.
+func apigenCheckMemorySize(v *awsapi.ValidationErrors, path func() string, x int32, sensitive bool) {
+	if x < 128 {
+		v.MinValue(path(), awsapi.Shown(x, sensitive), "128")
+	}
+	if x > 32768 {
+		v.MaxValue(path(), awsapi.Shown(x, sensitive), "32768")
+	}
+}
+
+// apigenCheckMinimumNumberOfPollers checks a value of shape MinimumNumberOfPollers; sensitive values are not printed.
+func apigenCheckMinimumNumberOfPollers(v *awsapi.ValidationErrors, path func() string, x int32, sensitive bool) {
+	if x < 1 {
+		v.MinValue(path(), awsapi.Shown(x, sensitive), "1")
+	}
+	if x > 200 {
+		v.MaxValue(path(), awsapi.Shown(x, sensitive), "200")
+	}
+}
+
+// apigenCheckNamespacedFunctionName checks a value of shape NamespacedFunctionName; sensitive values are not printed.
+func apigenCheckNamespacedFunctionName(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if !apigenRe10().MatchString(x) {
+		v.Pattern(path(), awsapi.Shown(x, sensitive), "(arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:|(((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?))(function:)?([a-zA-Z0-9-_\\.]+)(:(\\$LATEST(\\.PUBLISHED)?|[a-zA-Z0-9-_]+))?")
+	}
+	if awsapi.StringLength(x) < 1 {
+		v.MinLength(path(), awsapi.Shown(x, sensitive), 1)
+	}
+	if awsapi.StringLength(x) > 256 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 256)
+	}
+}
+
+// apigenCheckNamespacedStatementId checks a value of shape NamespacedStatementId; sensitive values are not printed.
+func apigenCheckNamespacedStatementId(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if !apigenRe35().MatchString(x) {
+		v.Pattern(path(), awsapi.Shown(x, sensitive), "([a-zA-Z0-9-_.]+)")
+	}
+	if awsapi.StringLength(x) < 1 {
+		v.MinLength(path(), awsapi.Shown(x, sensitive), 1)
+	}
+	if awsapi.StringLength(x) > 100 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 100)
+	}
+}
+
+// apigenCheckNumericLatestPublishedOrAliasQualifier checks a value of shape NumericLatestPublishedOrAliasQualifier; sensitive values are not printed.
+func apigenCheckNumericLatestPublishedOrAliasQualifier(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if !apigenRe20().MatchString(x) {
+		v.Pattern(path(), awsapi.Shown(x, sensitive), "\\$(LATEST(\\.PUBLISHED)?)|[a-zA-Z0-9-_$]+")
+	}
+	if awsapi.StringLength(x) < 1 {
+		v.MinLength(path(), awsapi.Shown(x, sensitive), 1)
+	}
+	if awsapi.StringLength(x) > 128 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 128)
+	}
+}
+
+// apigenCheckParallelizationFactor checks a value of shape ParallelizationFactor; sensitive values are not printed.
+func apigenCheckParallelizationFactor(v *awsapi.ValidationErrors, path func() string, x int32, sensitive bool) {
+	if x < 1 {
+		v.MinValue(path(), awsapi.Shown(x, sensitive), "1")
+	}
+	if x > 10 {
+		v.MaxValue(path(), awsapi.Shown(x, sensitive), "10")
+	}
+}
+
+// apigenCheckPattern checks a value of shape Pattern; sensitive values are not printed.
+func apigenCheckPattern(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if !apigenRe6().MatchString(x) {
+		v.Pattern(path(), awsapi.Shown(x, sensitive), "[\\s\\S]*")
+	}
+	if awsapi.StringLength(x) > 4096 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 4096)
+	}
+}
+
+// apigenCheckPerExecutionEnvironmentMaxConcurrency checks a value of shape PerExecutionEnvironmentMaxConcurrency; sensitive values are not printed.
+func apigenCheckPerExecutionEnvironmentMaxConcurrency(v *awsapi.ValidationErrors, path func() string, x int32, sensitive bool) {
+	if x < 1 {
+		v.MinValue(path(), awsapi.Shown(x, sensitive), "1")
+	}
+	if x > 1600 {
+		v.MaxValue(path(), awsapi.Shown(x, sensitive), "1600")
+	}
+}
+
+// apigenCheckPrincipal checks a value of shape Principal; sensitive values are not printed.
+func apigenCheckPrincipal(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if !apigenRe23().MatchString(x) {
+		v.Pattern(path(), awsapi.Shown(x, sensitive), "[^\\s]+")
+	}
+	if awsapi.StringLength(x) > 2048 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 2048)
+	}
+}
+
+// apigenCheckPrincipalOrgID checks a value of shape PrincipalOrgID; sensitive values are not printed.
+func apigenCheckPrincipalOrgID(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if !apigenRe19().MatchString(x) {
+		v.Pattern(path(), awsapi.Shown(x, sensitive), "o-[a-z0-9]{10,32}")
+	}
+	if awsapi.StringLength(x) < 12 {
+		v.MinLength(path(), awsapi.Shown(x, sensitive), 12)
+	}
+	if awsapi.StringLength(x) > 34 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 34)
+	}
+}
+
+// apigenCheckProvisionedPollerGroupName checks a value of shape ProvisionedPollerGroupName; sensitive values are not printed.
+func apigenCheckProvisionedPollerGroupName(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if !apigenRe43().MatchString(x) {
+		v.Pattern(path(), awsapi.Shown(x, sensitive), "[a-zA-Z0-9-_]*")
+	}
+	if awsapi.StringLength(x) > 128 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 128)
+	}
+}
+
+// apigenCheckResourceArn checks a value of shape ResourceArn; sensitive values are not printed.
+func apigenCheckResourceArn(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if !apigenRe3().MatchString(x) {
+		v.Pattern(path(), awsapi.Shown(x, sensitive), "(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()")
+	}
+	if awsapi.StringLength(x) > 10000 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 10000)
+	}
+}
+
+// apigenCheckRetentionPeriodInDays checks a value of shape RetentionPeriodInDays; sensitive values are not printed.
+func apigenCheckRetentionPeriodInDays(v *awsapi.ValidationErrors, path func() string, x int32, sensitive bool) {
+	if x < 1 {
+		v.MinValue(path(), awsapi.Shown(x, sensitive), "1")
+	}
+	if x > 90 {
+		v.MaxValue(path(), awsapi.Shown(x, sensitive), "90")
+	}
+}
+
+// apigenCheckRoleArn checks a value of shape RoleArn; sensitive values are not printed.
+func apigenCheckRoleArn(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if !apigenRe31().MatchString(x) {
+		v.Pattern(path(), awsapi.Shown(x, sensitive), "arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+")
+	}
+	if awsapi.StringLength(x) > 10000 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 10000)
+	}
+}
+
+// apigenCheckS3Bucket checks a value of shape S3Bucket; sensitive values are not printed.
+func apigenCheckS3Bucket(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if !apigenRe8().MatchString(x) || apigenRe9().MatchString(x) {
+		v.Pattern(path(), awsapi.Shown(x, sensitive), "[0-9A-Za-z\\.\\-_]*(?<!\\.)")
+	}
+	if awsapi.StringLength(x) < 3 {
+		v.MinLength(path(), awsapi.Shown(x, sensitive), 3)
+	}
+	if awsapi.StringLength(x) > 63 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 63)
+	}
+}
+
+// apigenCheckS3Key checks a value of shape S3Key; sensitive values are not printed.
+func apigenCheckS3Key(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if !apigenRe36().MatchString(x) {
+		v.Pattern(path(), awsapi.Shown(x, sensitive), ".*")
+	}
+	if awsapi.StringLength(x) < 1 {
+		v.MinLength(path(), awsapi.Shown(x, sensitive), 1)
+	}
+	if awsapi.StringLength(x) > 1024 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 1024)
+	}
+}
+
+// apigenCheckS3ObjectVersion checks a value of shape S3ObjectVersion; sensitive values are not printed.
+func apigenCheckS3ObjectVersion(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if !apigenRe36().MatchString(x) {
+		v.Pattern(path(), awsapi.Shown(x, sensitive), ".*")
+	}
+	if awsapi.StringLength(x) < 1 {
+		v.MinLength(path(), awsapi.Shown(x, sensitive), 1)
+	}
+	if awsapi.StringLength(x) > 1024 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 1024)
+	}
+}
+
+// apigenCheckSchemaRegistryUri checks a value of shape SchemaRegistryUri; sensitive values are not printed.
+func apigenCheckSchemaRegistryUri(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if !apigenRe12().MatchString(x) {
+		v.Pattern(path(), awsapi.Shown(x, sensitive), "[a-zA-Z0-9-\\/*:_+=.@-]*")
+	}
+	if awsapi.StringLength(x) < 1 {
+		v.MinLength(path(), awsapi.Shown(x, sensitive), 1)
+	}
+	if awsapi.StringLength(x) > 10000 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 10000)
+	}
+}
+
+// apigenCheckSourceOwner checks a value of shape SourceOwner; sensitive values are not printed.
+func apigenCheckSourceOwner(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if !apigenRe22().MatchString(x) {
+		v.Pattern(path(), awsapi.Shown(x, sensitive), "\\d{12}")
+	}
+	if awsapi.StringLength(x) > 12 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 12)
+	}
+}
+
+// apigenCheckStatementId checks a value of shape StatementId; sensitive values are not printed.
+func apigenCheckStatementId(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if !apigenRe25().MatchString(x) {
+		v.Pattern(path(), awsapi.Shown(x, sensitive), "([a-zA-Z0-9-_]+)")
+	}
+	if awsapi.StringLength(x) < 1 {
+		v.MinLength(path(), awsapi.Shown(x, sensitive), 1)
+	}
+	if awsapi.StringLength(x) > 100 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 100)
+	}
+}
+
+// apigenCheckTaggableResource checks a value of shape TaggableResource; sensitive values are not printed.
+func apigenCheckTaggableResource(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if !apigenRe34().MatchString(x) {
+		v.Pattern(path(), awsapi.Shown(x, sensitive), "arn:(aws[a-zA-Z-]*):lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:(function:[a-zA-Z0-9-_]+(:(\\$LATEST|[a-zA-Z0-9-_]+))?|code-signing-config:csc-[a-z0-9]{17}|event-source-mapping:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|(capacity-provider|network-connector):[a-zA-Z0-9-_]{1,64})")
+	}
+	if awsapi.StringLength(x) < 1 {
+		v.MinLength(path(), awsapi.Shown(x, sensitive), 1)
+	}
+	if awsapi.StringLength(x) > 10000 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 10000)
+	}
+}
+
+// apigenCheckTenantId checks a value of shape TenantId; sensitive values are not printed.
+func apigenCheckTenantId(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if !apigenRe32().MatchString(x) {
+		v.Pattern(path(), awsapi.Shown(x, sensitive), "[a-zA-Z0-9\\._:\\/=+\\-@ ]+")
+	}
+	if awsapi.StringLength(x) < 1 {
+		v.MinLength(path(), awsapi.Shown(x, sensitive), 1)
+	}
+	if awsapi.StringLength(x) > 256 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 256)
+	}
+}
+
+// apigenCheckTimeout checks a value of shape Timeout; sensitive values are not printed.
+func apigenCheckTimeout(v *awsapi.ValidationErrors, path func() string, x int32, sensitive bool) {
+	if x < 1 {
+		v.MinValue(path(), awsapi.Shown(x, sensitive), "1")
+	}
+	if x > 5400 {
+		v.MaxValue(path(), awsapi.Shown(x, sensitive), "5400")
+	}
+}
+
+// apigenCheckTumblingWindowInSeconds checks a value of shape TumblingWindowInSeconds; sensitive values are not printed.
+func apigenCheckTumblingWindowInSeconds(v *awsapi.ValidationErrors, path func() string, x int32, sensitive bool) {
+	if x < 0 {
+		v.MinValue(path(), awsapi.Shown(x, sensitive), "0")
+	}
+	if x > 900 {
+		v.MaxValue(path(), awsapi.Shown(x, sensitive), "900")
+	}
+}
+
+// apigenCheckURI checks a value of shape URI; sensitive values are not printed.
+func apigenCheckURI(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if !apigenRe2().MatchString(x) {
+		v.Pattern(path(), awsapi.Shown(x, sensitive), "[ a-zA-Z0-9-\\/*:_+=.@-]*")
+	}
+	if awsapi.StringLength(x) < 1 {
+		v.MinLength(path(), awsapi.Shown(x, sensitive), 1)
+	}
+	if awsapi.StringLength(x) > 200 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 200)
+	}
+}
+
+// apigenCheckUUIDString checks a value of shape UUIDString; sensitive values are not printed.
+func apigenCheckUUIDString(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if awsapi.StringLength(x) < 36 {
+		v.MinLength(path(), awsapi.Shown(x, sensitive), 36)
+	}
+	if awsapi.StringLength(x) > 36 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 36)
+	}
+}
+
+// apigenCheckVersionWithLatestPublished checks a value of shape VersionWithLatestPublished; sensitive values are not printed.
+func apigenCheckVersionWithLatestPublished(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if !apigenRe26().MatchString(x) {
+		v.Pattern(path(), awsapi.Shown(x, sensitive), "(\\$LATEST(\\.PUBLISHED)?|[0-9]+)")
+	}
+	if awsapi.StringLength(x) < 1 {
+		v.MinLength(path(), awsapi.Shown(x, sensitive), 1)
+	}
+	if awsapi.StringLength(x) > 1024 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 1024)
 	}
 }
 

@@ -20,12 +20,7 @@ func (s *CreateDiscovererInput) apigenValidate(v *awsapi.ValidationErrors, prefi
 	if s.SourceArn == nil {
 		v.Null(prefix + "sourceArn")
 	} else {
-		if awsapi.StringLength(*s.SourceArn) < 20 {
-			v.MinLength(prefix+"sourceArn", *s.SourceArn, 20)
-		}
-		if awsapi.StringLength(*s.SourceArn) > 1600 {
-			v.MaxLength(prefix+"sourceArn", *s.SourceArn, 1600)
-		}
+		apigenCheckStringMin20Max1600(v, func() string { return prefix + "sourceArn" }, *s.SourceArn, false)
 	}
 	if s.Description != nil {
 		if awsapi.StringLength(*s.Description) > 256 {
@@ -87,12 +82,7 @@ func (s *CreateSchemaInput) apigenValidate(v *awsapi.ValidationErrors, prefix st
 	if s.Content == nil {
 		v.Null(prefix + "content")
 	} else {
-		if awsapi.StringLength(*s.Content) < 1 {
-			v.MinLength(prefix+"content", *s.Content, 1)
-		}
-		if awsapi.StringLength(*s.Content) > 100000 {
-			v.MaxLength(prefix+"content", *s.Content, 100000)
-		}
+		apigenCheckStringMin1Max100000(v, func() string { return prefix + "content" }, *s.Content, false)
 	}
 }
 
@@ -590,17 +580,32 @@ func (s *UpdateSchemaInput) apigenValidate(v *awsapi.ValidationErrors, prefix st
 		}
 	}
 	if s.Content != nil {
-		if awsapi.StringLength(*s.Content) < 1 {
-			v.MinLength(prefix+"content", *s.Content, 1)
-		}
-		if awsapi.StringLength(*s.Content) > 100000 {
-			v.MaxLength(prefix+"content", *s.Content, 100000)
-		}
+		apigenCheckStringMin1Max100000(v, func() string { return prefix + "content" }, *s.Content, false)
 	}
 	if s.ClientTokenId != nil {
 		if awsapi.StringLength(*s.ClientTokenId) > 36 {
 			v.MaxLength(prefix+"clientTokenId", *s.ClientTokenId, 36)
 		}
+	}
+}
+
+// apigenCheckStringMin1Max100000 checks a value of shape __stringMin1Max100000; sensitive values are not printed.
+func apigenCheckStringMin1Max100000(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if awsapi.StringLength(x) < 1 {
+		v.MinLength(path(), awsapi.Shown(x, sensitive), 1)
+	}
+	if awsapi.StringLength(x) > 100000 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 100000)
+	}
+}
+
+// apigenCheckStringMin20Max1600 checks a value of shape __stringMin20Max1600; sensitive values are not printed.
+func apigenCheckStringMin20Max1600(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if awsapi.StringLength(x) < 20 {
+		v.MinLength(path(), awsapi.Shown(x, sensitive), 20)
+	}
+	if awsapi.StringLength(x) > 1600 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 1600)
 	}
 }
 

@@ -140,12 +140,7 @@ func (s *CreateSMSSandboxPhoneNumberInput) apigenValidate(v *awsapi.ValidationEr
 	if s.PhoneNumber == nil {
 		v.Null(prefix + "phoneNumber")
 	} else {
-		if !apigenRe1().MatchString(*s.PhoneNumber) {
-			v.Pattern(prefix+"phoneNumber", awsapi.Sensitive{}, "^(\\+[0-9]{8,}|[0-9]{0,9})$")
-		}
-		if awsapi.StringLength(*s.PhoneNumber) > 20 {
-			v.MaxLength(prefix+"phoneNumber", awsapi.Sensitive{}, 20)
-		}
+		apigenCheckPhoneNumberString(v, func() string { return prefix + "phoneNumber" }, *s.PhoneNumber, true)
 	}
 }
 
@@ -216,12 +211,7 @@ func (s *DeleteSMSSandboxPhoneNumberInput) apigenValidate(v *awsapi.ValidationEr
 	if s.PhoneNumber == nil {
 		v.Null(prefix + "phoneNumber")
 	} else {
-		if !apigenRe1().MatchString(*s.PhoneNumber) {
-			v.Pattern(prefix+"phoneNumber", awsapi.Sensitive{}, "^(\\+[0-9]{8,}|[0-9]{0,9})$")
-		}
-		if awsapi.StringLength(*s.PhoneNumber) > 20 {
-			v.MaxLength(prefix+"phoneNumber", awsapi.Sensitive{}, 20)
-		}
+		apigenCheckPhoneNumberString(v, func() string { return prefix + "phoneNumber" }, *s.PhoneNumber, true)
 	}
 }
 
@@ -359,12 +349,7 @@ func (s *ListOriginationNumbersInput) Validate() error {
 
 func (s *ListOriginationNumbersInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.MaxResults != nil {
-		if *s.MaxResults < 1 {
-			v.MinValue(prefix+"maxResults", *s.MaxResults, "1")
-		}
-		if *s.MaxResults > 30 {
-			v.MaxValue(prefix+"maxResults", *s.MaxResults, "30")
-		}
+		apigenCheckMaxItemsListOriginationNumbers(v, func() string { return prefix + "maxResults" }, *s.MaxResults, false)
 	}
 }
 
@@ -390,12 +375,7 @@ func (s *ListSMSSandboxPhoneNumbersInput) Validate() error {
 
 func (s *ListSMSSandboxPhoneNumbersInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.MaxResults != nil {
-		if *s.MaxResults < 1 {
-			v.MinValue(prefix+"maxResults", *s.MaxResults, "1")
-		}
-		if *s.MaxResults > 100 {
-			v.MaxValue(prefix+"maxResults", *s.MaxResults, "100")
-		}
+		apigenCheckMaxItems(v, func() string { return prefix + "maxResults" }, *s.MaxResults, false)
 	}
 }
 
@@ -434,12 +414,7 @@ func (s *ListTagsForResourceInput) apigenValidate(v *awsapi.ValidationErrors, pr
 	if s.ResourceArn == nil {
 		v.Null(prefix + "resourceArn")
 	} else {
-		if awsapi.StringLength(*s.ResourceArn) < 1 {
-			v.MinLength(prefix+"resourceArn", *s.ResourceArn, 1)
-		}
-		if awsapi.StringLength(*s.ResourceArn) > 1011 {
-			v.MaxLength(prefix+"resourceArn", *s.ResourceArn, 1011)
-		}
+		apigenCheckAmazonResourceName(v, func() string { return prefix + "resourceArn" }, *s.ResourceArn, false)
 	}
 }
 
@@ -679,12 +654,7 @@ func (s *TagResourceInput) apigenValidate(v *awsapi.ValidationErrors, prefix str
 	if s.ResourceArn == nil {
 		v.Null(prefix + "resourceArn")
 	} else {
-		if awsapi.StringLength(*s.ResourceArn) < 1 {
-			v.MinLength(prefix+"resourceArn", *s.ResourceArn, 1)
-		}
-		if awsapi.StringLength(*s.ResourceArn) > 1011 {
-			v.MaxLength(prefix+"resourceArn", *s.ResourceArn, 1011)
-		}
+		apigenCheckAmazonResourceName(v, func() string { return prefix + "resourceArn" }, *s.ResourceArn, false)
 	}
 }
 
@@ -728,12 +698,7 @@ func (s *UntagResourceInput) apigenValidate(v *awsapi.ValidationErrors, prefix s
 	if s.ResourceArn == nil {
 		v.Null(prefix + "resourceArn")
 	} else {
-		if awsapi.StringLength(*s.ResourceArn) < 1 {
-			v.MinLength(prefix+"resourceArn", *s.ResourceArn, 1)
-		}
-		if awsapi.StringLength(*s.ResourceArn) > 1011 {
-			v.MaxLength(prefix+"resourceArn", *s.ResourceArn, 1011)
-		}
+		apigenCheckAmazonResourceName(v, func() string { return prefix + "resourceArn" }, *s.ResourceArn, false)
 	}
 }
 
@@ -751,25 +716,12 @@ func (s *VerifySMSSandboxPhoneNumberInput) apigenValidate(v *awsapi.ValidationEr
 	if s.OneTimePassword == nil {
 		v.Null(prefix + "oneTimePassword")
 	} else {
-		if !apigenRe2().MatchString(*s.OneTimePassword) {
-			v.Pattern(prefix+"oneTimePassword", *s.OneTimePassword, "^[0-9]+$")
-		}
-		if awsapi.StringLength(*s.OneTimePassword) < 5 {
-			v.MinLength(prefix+"oneTimePassword", *s.OneTimePassword, 5)
-		}
-		if awsapi.StringLength(*s.OneTimePassword) > 8 {
-			v.MaxLength(prefix+"oneTimePassword", *s.OneTimePassword, 8)
-		}
+		apigenCheckOTPCode(v, func() string { return prefix + "oneTimePassword" }, *s.OneTimePassword, false)
 	}
 	if s.PhoneNumber == nil {
 		v.Null(prefix + "phoneNumber")
 	} else {
-		if !apigenRe1().MatchString(*s.PhoneNumber) {
-			v.Pattern(prefix+"phoneNumber", awsapi.Sensitive{}, "^(\\+[0-9]{8,}|[0-9]{0,9})$")
-		}
-		if awsapi.StringLength(*s.PhoneNumber) > 20 {
-			v.MaxLength(prefix+"phoneNumber", awsapi.Sensitive{}, 20)
-		}
+		apigenCheckPhoneNumberString(v, func() string { return prefix + "phoneNumber" }, *s.PhoneNumber, true)
 	}
 }
 
@@ -805,12 +757,70 @@ func (s *Tag) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.Key == nil {
 		v.Null(prefix + "key")
 	} else {
-		if awsapi.StringLength(*s.Key) < 1 {
-			v.MinLength(prefix+"key", *s.Key, 1)
-		}
-		if awsapi.StringLength(*s.Key) > 128 {
-			v.MaxLength(prefix+"key", *s.Key, 128)
-		}
+		apigenCheckTagKey(v, func() string { return prefix + "key" }, *s.Key, false)
+	}
+}
+
+// apigenCheckAmazonResourceName checks a value of shape AmazonResourceName; sensitive values are not printed.
+func apigenCheckAmazonResourceName(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if awsapi.StringLength(x) < 1 {
+		v.MinLength(path(), awsapi.Shown(x, sensitive), 1)
+	}
+	if awsapi.StringLength(x) > 1011 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 1011)
+	}
+}
+
+// apigenCheckMaxItems checks a value of shape MaxItems; sensitive values are not printed.
+func apigenCheckMaxItems(v *awsapi.ValidationErrors, path func() string, x int32, sensitive bool) {
+	if x < 1 {
+		v.MinValue(path(), awsapi.Shown(x, sensitive), "1")
+	}
+	if x > 100 {
+		v.MaxValue(path(), awsapi.Shown(x, sensitive), "100")
+	}
+}
+
+// apigenCheckMaxItemsListOriginationNumbers checks a value of shape MaxItemsListOriginationNumbers; sensitive values are not printed.
+func apigenCheckMaxItemsListOriginationNumbers(v *awsapi.ValidationErrors, path func() string, x int32, sensitive bool) {
+	if x < 1 {
+		v.MinValue(path(), awsapi.Shown(x, sensitive), "1")
+	}
+	if x > 30 {
+		v.MaxValue(path(), awsapi.Shown(x, sensitive), "30")
+	}
+}
+
+// apigenCheckOTPCode checks a value of shape OTPCode; sensitive values are not printed.
+func apigenCheckOTPCode(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if !apigenRe2().MatchString(x) {
+		v.Pattern(path(), awsapi.Shown(x, sensitive), "^[0-9]+$")
+	}
+	if awsapi.StringLength(x) < 5 {
+		v.MinLength(path(), awsapi.Shown(x, sensitive), 5)
+	}
+	if awsapi.StringLength(x) > 8 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 8)
+	}
+}
+
+// apigenCheckPhoneNumberString checks a value of shape PhoneNumberString; sensitive values are not printed.
+func apigenCheckPhoneNumberString(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if !apigenRe1().MatchString(x) {
+		v.Pattern(path(), awsapi.Shown(x, sensitive), "^(\\+[0-9]{8,}|[0-9]{0,9})$")
+	}
+	if awsapi.StringLength(x) > 20 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 20)
+	}
+}
+
+// apigenCheckTagKey checks a value of shape TagKey; sensitive values are not printed.
+func apigenCheckTagKey(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
+	if awsapi.StringLength(x) < 1 {
+		v.MinLength(path(), awsapi.Shown(x, sensitive), 1)
+	}
+	if awsapi.StringLength(x) > 128 {
+		v.MaxLength(path(), awsapi.Shown(x, sensitive), 128)
 	}
 }
 
