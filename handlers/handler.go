@@ -295,7 +295,7 @@ func (h *Handler) resolve(c *call) *awsapi.Error {
 		c.opName = op
 		c.desc = h.byTarget[prefix]
 		if !ok || c.desc == nil {
-			c.desc = h.signedService()(c)
+			c.desc = h.signedService(c)
 			return awsjson.UnknownOperation()
 		}
 		return h.findOp(c)
@@ -327,12 +327,13 @@ func (h *Handler) resolve(c *call) *awsapi.Error {
 			return nil
 		}
 	}
-	if d := h.signedService()(c); d != nil && d.Protocol == awsapi.ProtocolQuery {
-		c.codec, c.desc = h.query, d
+	signed := h.signedService(c)
+	if signed != nil && signed.Protocol == awsapi.ProtocolQuery {
+		c.codec, c.desc = h.query, signed
 		return awsquery.MissingAction()
 	}
 	c.codec = h.restJSON
-	c.desc = h.signedService()(c)
+	c.desc = signed
 	if strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-amz-json-") {
 		// An awsJson request without X-Amz-Target.
 		c.codec = h.json
@@ -349,27 +350,25 @@ func (h *Handler) resolve(c *call) *awsapi.Error {
 	return restjson.UnknownOperation()
 }
 
-// signedService returns a resolver that names the service from the SigV4
-// credential scope.
-func (h *Handler) signedService() func(c *call) *awsapi.ServiceDescriptor {
-	return func(c *call) *awsapi.ServiceDescriptor {
-		if c.ident.Service == "" {
-			return nil
-		}
-		for _, d := range h.byName {
-			if d.SigningName == c.ident.Service || d.EndpointPrefix == c.ident.Service || d.Name == c.ident.Service {
-				return d
-			}
-		}
+// signedService names the service of c from its SigV4 credential scope,
+// or returns nil.
+func (h *Handler) signedService(c *call) *awsapi.ServiceDescriptor {
+	if c.ident.Service == "" {
 		return nil
 	}
+	for _, d := range h.byName {
+		if d.SigningName == c.ident.Service || d.EndpointPrefix == c.ident.Service || d.Name == c.ident.Service {
+			return d
+		}
+	}
+	return nil
 }
 
 // queryService picks the service of an awsQuery request: the SigV4
 // credential scope first, then an SQS queue path, then the only service
 // whose model has the action.
 func (h *Handler) queryService(c *call) *awsapi.ServiceDescriptor {
-	if d := h.signedService()(c); d != nil && (d.Protocol == awsapi.ProtocolQuery || d.QueryCompatible) {
+	if d := h.signedService(c); d != nil && (d.Protocol == awsapi.ProtocolQuery || d.QueryCompatible) {
 		return d
 	}
 	if d := h.byName["sqs"]; d != nil && isQueuePath(c.req.HTTP.URL.Path) {
@@ -405,7 +404,7 @@ func (h *Handler) findOp(c *call) *awsapi.Error {
 }
 
 // notImplemented is the error for an operation that exists in AWS but that
-// evolvestack does not serve. It is a client error so SDKs do not retry.
+// evolvestack does not serve: 501, which the SDKs do not retry.
 func notImplemented(d *awsapi.ServiceDescriptor, op string) *awsapi.Error {
 	return &awsapi.Error{
 		Code:    "UnsupportedOperation",
