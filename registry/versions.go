@@ -62,6 +62,23 @@ func (e *Engine) parse(f compat.Format, definition string) (*parsedDefinition, e
 	return &parsedDefinition{text: definition, schema: s, canonical: s.Canonical()}, nil
 }
 
+// parseForSchema parses a definition in the data format of the schema ref
+// names. Parsing runs outside the lock; callers resolve the schema again
+// under it.
+func (e *Engine) parseForSchema(ref SchemaRef, live bool, definition string) (*parsedDefinition, error) {
+	e.mu.Lock()
+	s, err := e.resolveSchema(ref, live)
+	var format compat.Format
+	if err == nil {
+		format = s.format
+	}
+	e.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	return e.parse(format, definition)
+}
+
 // CheckValidity validates a definition's syntax, as
 // CheckSchemaVersionValidity does: nil when valid, else the error text.
 func (e *Engine) CheckValidity(dataFormat, definition string) (string, error) {
@@ -133,20 +150,11 @@ func (e *Engine) versionInfo(v *versionState, now time.Time) *VersionInfo {
 // compatibility mode is still created, with status FAILURE and findings
 // that say why.
 func (e *Engine) RegisterSchemaVersion(ref SchemaRef, definition string) (*VersionInfo, error) {
-	e.mu.Lock()
-	s, err := e.resolveSchema(ref, true)
-	var format compat.Format
-	if err == nil {
-		format = s.format
-	}
-	e.mu.Unlock()
+	p, err := e.parseForSchema(ref, true, definition)
 	if err != nil {
 		return nil, err
 	}
-	p, err := e.parse(format, definition)
-	if err != nil {
-		return nil, err
-	}
+	var s *schemaState
 
 	now := e.lock()
 	defer e.mu.Unlock()
@@ -249,20 +257,11 @@ func (e *Engine) GetSchemaVersion(ref VersionRef) (*VersionInfo, error) {
 // GetSchemaByDefinition finds the version of a schema whose definition is
 // the same as definition (after canonicalisation).
 func (e *Engine) GetSchemaByDefinition(ref SchemaRef, definition string) (*VersionInfo, error) {
-	e.mu.Lock()
-	s, err := e.resolveSchema(ref, false)
-	var format compat.Format
-	if err == nil {
-		format = s.format
-	}
-	e.mu.Unlock()
+	p, err := e.parseForSchema(ref, false, definition)
 	if err != nil {
 		return nil, err
 	}
-	p, err := e.parse(format, definition)
-	if err != nil {
-		return nil, err
-	}
+	var s *schemaState
 	now := e.lock()
 	defer e.mu.Unlock()
 	if s, err = e.resolveSchema(ref, false); err != nil {
