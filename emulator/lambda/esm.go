@@ -166,11 +166,8 @@ func (s *Service) CreateEventSourceMapping(ctx context.Context, in *CreateEventS
 	if d := in.DestinationConfig; d != nil && d.OnSuccess != nil && service != "kafka" {
 		return nil, errInvalidParameter("Unsupported DestinationConfig parameter for given event source mapping type.")
 	}
-	fnName, q := parseFunctionRef(str(in.FunctionName))
-	s.mu.Lock()
-	fn := s.functions[fnName]
-	s.mu.Unlock()
-	if fn == nil || (q != "" && q != latest) {
+	fn, fnName, q := s.findFunction(str(in.FunctionName), nil)
+	if fn == nil {
 		return nil, errInvalidParameter("Function does not exist")
 	}
 	fnArn := fn.arn

@@ -160,14 +160,8 @@ func (s *Service) UpdateFunctionEventInvokeConfig(ctx context.Context, in *Updat
 // GetFunctionEventInvokeConfig returns a function's asynchronous
 // invocation settings.
 func (s *Service) GetFunctionEventInvokeConfig(ctx context.Context, in *GetFunctionEventInvokeConfigInput) (*GetFunctionEventInvokeConfigOutput, error) {
-	name, q := parseFunctionRef(str(in.FunctionName))
-	if str(in.Qualifier) != "" {
-		q = str(in.Qualifier)
-	}
-	s.mu.Lock()
-	fn := s.functions[name]
-	s.mu.Unlock()
-	if fn == nil || (q != "" && q != latest) {
+	fn, name, q := s.findFunction(str(in.FunctionName), in.Qualifier)
+	if fn == nil {
 		return nil, s.noEventInvokeConfig(name, q)
 	}
 	fn.mu.Lock()
@@ -183,14 +177,8 @@ func (s *Service) GetFunctionEventInvokeConfig(ctx context.Context, in *GetFunct
 // DeleteFunctionEventInvokeConfig removes a function's asynchronous
 // invocation settings.
 func (s *Service) DeleteFunctionEventInvokeConfig(ctx context.Context, in *DeleteFunctionEventInvokeConfigInput) (*DeleteFunctionEventInvokeConfigOutput, error) {
-	name, q := parseFunctionRef(str(in.FunctionName))
-	if str(in.Qualifier) != "" {
-		q = str(in.Qualifier)
-	}
-	s.mu.Lock()
-	fn := s.functions[name]
-	s.mu.Unlock()
-	if fn == nil || (q != "" && q != latest) {
+	fn, name, q := s.findFunction(str(in.FunctionName), in.Qualifier)
+	if fn == nil {
 		return nil, s.noEventInvokeConfig(name, q)
 	}
 	fn.mu.Lock()

@@ -88,14 +88,8 @@ func principalOf(p string) any {
 
 // RemovePermission removes a statement from a function's resource policy.
 func (s *Service) RemovePermission(ctx context.Context, in *RemovePermissionInput) (*RemovePermissionOutput, error) {
-	name, q := parseFunctionRef(str(in.FunctionName))
-	if str(in.Qualifier) != "" {
-		q = str(in.Qualifier)
-	}
-	s.mu.Lock()
-	fn := s.functions[name]
-	s.mu.Unlock()
-	if fn == nil || (q != "" && q != latest) {
+	fn, name, _ := s.findFunction(str(in.FunctionName), in.Qualifier)
+	if fn == nil {
 		return nil, errResourceNotFound("No policy found for: %s", s.functionArn(name))
 	}
 	fn.mu.Lock()

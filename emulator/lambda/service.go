@@ -143,6 +143,25 @@ func (s *Service) lookup(nameOrArn, qualifier string) (*function, string, error)
 	return fn, qualifier, nil
 }
 
+// findFunction resolves a function reference and an optional qualifier
+// parameter (which wins over one in the reference) to the function, its
+// name and the qualifier. fn is nil when the function does not exist or the
+// qualifier names anything but $LATEST: each operation words that error
+// itself.
+func (s *Service) findFunction(ref string, qualifier *string) (fn *function, name, q string) {
+	name, q = parseFunctionRef(ref)
+	if str(qualifier) != "" {
+		q = str(qualifier)
+	}
+	s.mu.Lock()
+	fn = s.functions[name]
+	s.mu.Unlock()
+	if q != "" && q != latest {
+		fn = nil
+	}
+	return fn, name, q
+}
+
 // parseFunctionRef splits a function name, partial ARN
 // (123456789012:function:name) or ARN into name and qualifier.
 func parseFunctionRef(ref string) (name, qualifier string) {
