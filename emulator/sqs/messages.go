@@ -335,6 +335,15 @@ func optStr(s string) *string {
 
 var batchIDPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_-]{1,80}$`) })
 
+// entryIDs lists the Id of each batch entry.
+func entryIDs[E any](entries []E, id func(E) *string) []*string {
+	ids := make([]*string, len(entries))
+	for i, e := range entries {
+		ids[i] = id(e)
+	}
+	return ids
+}
+
 // checkBatch validates the entry ids of a batch.
 func checkBatch(entryName string, ids []*string) error {
 	if len(ids) == 0 {
@@ -812,11 +821,7 @@ func (s *Service) DeleteMessageBatch(ctx context.Context, in *DeleteMessageBatch
 	if err != nil {
 		return nil, err
 	}
-	ids := make([]*string, len(in.Entries))
-	for i, e := range in.Entries {
-		ids[i] = e.Id
-	}
-	if err := checkBatch("DeleteMessageBatchRequestEntry", ids); err != nil {
+	if err := checkBatch("DeleteMessageBatchRequestEntry", entryIDs(in.Entries, func(e DeleteMessageBatchRequestEntry) *string { return e.Id })); err != nil {
 		return nil, err
 	}
 	out := &DeleteMessageBatchOutput{Successful: []DeleteMessageBatchResultEntry{}}
@@ -906,11 +911,7 @@ func (s *Service) ChangeMessageVisibilityBatch(ctx context.Context, in *ChangeMe
 	if err != nil {
 		return nil, err
 	}
-	ids := make([]*string, len(in.Entries))
-	for i, e := range in.Entries {
-		ids[i] = e.Id
-	}
-	if err := checkBatch("ChangeMessageVisibilityBatchRequestEntry", ids); err != nil {
+	if err := checkBatch("ChangeMessageVisibilityBatchRequestEntry", entryIDs(in.Entries, func(e ChangeMessageVisibilityBatchRequestEntry) *string { return e.Id })); err != nil {
 		return nil, err
 	}
 	now := s.env.Clock.Now()
