@@ -156,14 +156,8 @@ func (d *decoder) object(plan *shape.Type, v reflect.Value) error {
 		if err != nil {
 			return err
 		}
-		d.skipWS()
-		if d.pos >= len(d.data) || d.data[d.pos] != ':' {
-			return syntaxErr()
-		}
-		d.pos++
-		d.skipWS()
-		if d.pos >= len(d.data) {
-			return syntaxErr()
+		if err := d.colon(); err != nil {
+			return err
 		}
 		f, ok := plan.Lookup(string(key)) // no allocation for map lookups
 		if ok && d.opts.BodyOnly && (f.Location != shape.LocBody || f == plan.Payload) {
@@ -431,14 +425,8 @@ func (d *decoder) mapValue(f *shape.Field, t *shape.Type, v reflect.Value) error
 		if err != nil {
 			return err
 		}
-		d.skipWS()
-		if d.pos >= len(d.data) || d.data[d.pos] != ':' {
-			return syntaxErr()
-		}
-		d.pos++
-		d.skipWS()
-		if d.pos >= len(d.data) {
-			return syntaxErr()
+		if err := d.colon(); err != nil {
+			return err
 		}
 		if d.data[d.pos] == 'n' {
 			if err := d.literal("null"); err != nil {
@@ -752,4 +740,19 @@ func decodeBase64(raw []byte) ([]byte, error) {
 			"Invalid last non-pad Base64 character dectected")
 	}
 	return out[:n], nil
+}
+
+// colon consumes the ':' after an object key and the white space around
+// it, and checks that a value follows.
+func (d *decoder) colon() error {
+	d.skipWS()
+	if d.pos >= len(d.data) || d.data[d.pos] != ':' {
+		return syntaxErr()
+	}
+	d.pos++
+	d.skipWS()
+	if d.pos >= len(d.data) {
+		return syntaxErr()
+	}
+	return nil
 }
