@@ -239,6 +239,21 @@ func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
 
 // parseStart parses a subcommand's command line: exit is -1 to go on, else
 // the code to return (0 after -h, 2 on a bad flag).
+// start parses a command's arguments and checks --output: it returns the
+// positional arguments and the command's output, or an exit code >= 0 to
+// return at once (help, usage errors).
+func (g *glueFlags) start(name string, fs *flag.FlagSet, args []string, stdout, stderr io.Writer) ([]string, *cmdIO, int) {
+	pos, exit := parseStart(fs, args)
+	if exit >= 0 {
+		return nil, nil, exit
+	}
+	c := &cmdIO{name: name, stdout: stdout, stderr: stderr, json: g.output == "json"}
+	if err := checkOutput(g.output); err != nil {
+		return nil, nil, c.usageErr("%v", err)
+	}
+	return pos, c, -1
+}
+
 func parseStart(fs *flag.FlagSet, args []string) (pos []string, exit int) {
 	pos, err := parseArgs(fs, args)
 	if errors.Is(err, flag.ErrHelp) {

@@ -233,13 +233,9 @@ func schemaCheck(ctx context.Context, args []string, stdin io.Reader, stdout, st
 	format := fs.String("format", "", "with --offline: AVRO, JSON or PROTOBUF")
 	mode := fs.String("compatibility", "", "with --offline: NONE, DISABLED, BACKWARD, BACKWARD_ALL, FORWARD, FORWARD_ALL, FULL or FULL_ALL")
 	against := fs.String("against", "", "with --offline: comma-separated files of the older versions, oldest first")
-	pos, exit := parseStart(fs, args)
+	pos, c, exit := g.start("check", fs, args, stdout, stderr)
 	if exit >= 0 {
 		return exit
-	}
-	c := &cmdIO{name: "check", stdout: stdout, stderr: stderr, json: g.output == "json"}
-	if err := checkOutput(g.output); err != nil {
-		return c.usageErr("%v", err)
 	}
 	if len(pos) != 1 {
 		return c.usageErr("want exactly one definition FILE (or -), got %d arguments", len(pos))

@@ -48,13 +48,9 @@ func schemaDecode(ctx context.Context, args []string, stdin io.Reader, stdout, s
 	g := addGlueFlags(fs, getenv)
 	isHex := fs.Bool("hex", false, "DATA is hex")
 	isBase64 := fs.Bool("base64", false, "DATA is base64 (standard or URL alphabet, padding optional)")
-	pos, exit := parseStart(fs, args)
+	pos, c, exit := g.start("decode", fs, args, stdout, stderr)
 	if exit >= 0 {
 		return exit
-	}
-	c := &cmdIO{name: "decode", stdout: stdout, stderr: stderr, json: g.output == "json"}
-	if err := checkOutput(g.output); err != nil {
-		return c.usageErr("%v", err)
 	}
 	if len(pos) != 1 {
 		return c.usageErr("want exactly one DATA argument (or -), got %d arguments", len(pos))

@@ -55,13 +55,9 @@ func schemaGet(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 	registryName := fs.String("registry", "", "registry name")
 	schemaName := fs.String("schema", "", "schema name")
 	version := fs.String("version", "", `version number or "latest" (default latest)`)
-	pos, exit := parseStart(fs, args)
+	pos, c, exit := g.start("get", fs, args, stdout, stderr)
 	if exit >= 0 {
 		return exit
-	}
-	c := &cmdIO{name: "get", stdout: stdout, stderr: stderr, json: g.output == "json"}
-	if err := checkOutput(g.output); err != nil {
-		return c.usageErr("%v", err)
 	}
 	if len(pos) > 0 {
 		return c.usageErr("unexpected arguments: %v", pos)
@@ -148,13 +144,9 @@ func schemaList(ctx context.Context, args []string, _ io.Reader, stdout, stderr 
 	registryName := fs.String("registry", "", "registry name (default: every registry)")
 	schemaName := fs.String("schema", "", "schema name: list its versions")
 	pageSize := fs.Int("page-size", 0, "MaxResults per request (default: the service's)")
-	pos, exit := parseStart(fs, args)
+	pos, c, exit := g.start("list", fs, args, stdout, stderr)
 	if exit >= 0 {
 		return exit
-	}
-	c := &cmdIO{name: "list", stdout: stdout, stderr: stderr, json: g.output == "json"}
-	if err := checkOutput(g.output); err != nil {
-		return c.usageErr("%v", err)
 	}
 	if len(pos) > 0 {
 		return c.usageErr("unexpected arguments: %v", pos)
@@ -253,13 +245,9 @@ func schemaDiff(ctx context.Context, args []string, _ io.Reader, stdout, stderr 
 	g := addGlueFlags(fs, getenv)
 	registryName := fs.String("registry", "", "registry name")
 	schemaName := fs.String("schema", "", "schema name")
-	pos, exit := parseStart(fs, args)
+	pos, c, exit := g.start("diff", fs, args, stdout, stderr)
 	if exit >= 0 {
 		return exit
-	}
-	c := &cmdIO{name: "diff", stdout: stdout, stderr: stderr, json: g.output == "json"}
-	if err := checkOutput(g.output); err != nil {
-		return c.usageErr("%v", err)
 	}
 	if len(pos) != 2 {
 		return c.usageErr("want two versions V1 V2, got %d arguments", len(pos))

@@ -54,13 +54,9 @@ func schemaRegister(ctx context.Context, args []string, stdin io.Reader, stdout,
 	format := fs.String("format", "AVRO", "with --create: the data format, AVRO, JSON or PROTOBUF")
 	mode := fs.String("compatibility", "", "with --create: the compatibility mode (default: the service's)")
 	wait := fs.Duration("wait", 30*time.Second, "how long to wait for a PENDING version to settle; 0: do not wait")
-	pos, exit := parseStart(fs, args)
+	pos, c, exit := g.start("register", fs, args, stdout, stderr)
 	if exit >= 0 {
 		return exit
-	}
-	c := &cmdIO{name: "register", stdout: stdout, stderr: stderr, json: g.output == "json"}
-	if err := checkOutput(g.output); err != nil {
-		return c.usageErr("%v", err)
 	}
 	if len(pos) != 1 {
 		return c.usageErr("want exactly one definition FILE (or -), got %d arguments", len(pos))
