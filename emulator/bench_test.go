@@ -112,6 +112,7 @@ func BenchmarkHandlerListStreams(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		req := httptest.NewRequest(http.MethodPost, "/", strings.NewReader("{}"))
+		req.Host = "127.0.0.1:4566"
 		req.Header.Set("X-Amz-Target", "Kinesis_20131202.ListStreams")
 		req.Header.Set("Content-Type", "application/x-amz-json-1.1")
 		req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=AKID/20250101/us-east-1/kinesis/aws4_request, SignedHeaders=host, Signature=abcd")

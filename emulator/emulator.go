@@ -10,9 +10,14 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"regexp"
 	"slices"
+	"strings"
 	"sync"
+	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/evolvestack/evolvestack/emulator/awsapi"
 	"github.com/evolvestack/evolvestack/emulator/clock"
@@ -25,6 +30,7 @@ import (
 	"github.com/evolvestack/evolvestack/emulator/sns"
 	"github.com/evolvestack/evolvestack/emulator/sqs"
 	"github.com/evolvestack/evolvestack/handlers"
+	"github.com/evolvestack/evolvestack/handlers/guard"
 	"github.com/evolvestack/evolvestack/handlers/sigv4"
 )
 
@@ -109,6 +115,8 @@ type options struct {
 	logger   *slog.Logger
 	authKeys map[string]string
 	limits   awsapi.Limits
+	policy   guard.Policy
+	token    string
 }
 
 // Option configures an Emulator.
@@ -132,6 +140,24 @@ func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l 
 func WithStrictAuth(keys map[string]string) Option {
 	return func(o *options) { o.authKeys = keys }
 }
+
+// WithAllowedOrigins adds browser origins ("http://app.test:3000", port "*"
+// for any) that may call the emulator, besides its own and the loopback
+// ones (http://localhost:*, http://127.0.0.1:*, http://[::1]:*).
+func WithAllowedOrigins(origins ...string) Option {
+	return func(o *options) { o.policy.Origins = append(o.policy.Origins, origins...) }
+}
+
+// WithAllowedHosts adds host names requests may name in Host (a compose
+// service name, say), besides loopback names, IP literals and the
+// machine's host name; "*" allows any.
+func WithAllowedHosts(hosts ...string) Option {
+	return func(o *options) { o.policy.Hosts = append(o.policy.Hosts, hosts...) }
+}
+
+// WithAdminToken sets the bearer token that opens the admin API in strict
+// mode (random when not set; see AdminToken).
+func WithAdminToken(token string) Option { return func(o *options) { o.token = token } }
 
 // WithLimits sets the configurable soft quotas.
 func WithLimits(l awsapi.Limits) Option { return func(o *options) { o.limits = l } }
@@ -169,7 +195,17 @@ func New(opts ...Option) (*Emulator, error) {
 	}
 	var verifier *sigv4.Verifier
 	if o.authKeys != nil {
-		verifier = sigv4.NewVerifier(o.authKeys, e.clock.Now)
+		// Signatures are made with the caller's wall clock, so expiry is
+		// checked against it, not against virtual time.
+		verifier = sigv4.NewVerifier(o.authKeys, time.Now)
+		if o.token == "" {
+			o.token = strings.ReplaceAll(uuid.NewString(), "-", "")
+			e.opts.token = o.token
+		}
+	}
+	g, err := guard.New(o.policy, os.Hostname)
+	if err != nil {
+		return nil, fmt.Errorf("emulator: %w", err)
 	}
 	e.handler = handlers.New(handlers.Config{
 		Backend:        backend{e},
@@ -177,8 +213,19 @@ func New(opts ...Option) (*Emulator, error) {
 		DefaultRegion:  o.region,
 		DefaultAccount: o.account,
 		Verifier:       verifier,
+		AdminToken:     o.token,
+		Guard:          g,
 	})
 	return e, nil
+}
+
+// AdminToken is the bearer token that opens the admin API when strict
+// authentication is on ("" otherwise).
+func (e *Emulator) AdminToken() string {
+	if e.opts.authKeys == nil {
+		return ""
+	}
+	return e.opts.token
 }
 
 // Handler returns the HTTP handler serving every service and the admin API.

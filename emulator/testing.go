@@ -15,6 +15,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+
+	"github.com/evolvestack/evolvestack/handlers/httpserver"
 )
 
 // Start starts an emulator on a free loopback port for the duration of t:
@@ -33,12 +35,11 @@ func Start(t testing.TB, opts ...Option) *Emulator {
 	// Requests see a context that ends with the test, so long polls and
 	// streams return promptly at cleanup.
 	base, stop := context.WithCancel(context.Background())
-	srv := &http.Server{
-		Handler:           e.Handler(),
-		ReadHeaderTimeout: 30 * time.Second,
-		BaseContext:       func(net.Listener) context.Context { return base },
-		Protocols:         ServerProtocols(),
-	}
+	srv := httpserver.New(e.Handler(), httpserver.Config{
+		BaseContext: base,
+		Protocols:   ServerProtocols(),
+		Logger:      e.log,
+	})
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
 	e.SetEndpoint("http://" + ln.Addr().String())

@@ -150,7 +150,7 @@ func (a *adminAPI) health(w http.ResponseWriter, _ *http.Request) {
 func (a *adminAPI) reset(w http.ResponseWriter, r *http.Request) {
 	var req ResetRequest
 	if err := readJSON(r, &req); err != nil {
-		writeAdminError(w, http.StatusBadRequest, err.Error())
+		writeAdminBodyError(w, err)
 		return
 	}
 	if err := a.admin.Reset(req.Service, req.Account); err != nil {
@@ -168,7 +168,7 @@ func (a *adminAPI) getClock(w http.ResponseWriter, _ *http.Request) {
 func (a *adminAPI) setClock(w http.ResponseWriter, r *http.Request) {
 	var req ClockRequest
 	if err := readJSON(r, &req); err != nil {
-		writeAdminError(w, http.StatusBadRequest, err.Error())
+		writeAdminBodyError(w, err)
 		return
 	}
 	c := a.admin.Clock()
@@ -206,11 +206,17 @@ func clockState(c *clock.Clock) ClockState {
 	return ClockState{Now: now, Epoch: float64(now.UnixMilli()) / 1000, Scale: c.Scale()}
 }
 
+// errAdminBodyTooLarge marks an admin body over adminBodyLimit.
+var errAdminBodyTooLarge = fmt.Errorf("request body over %d bytes", adminBodyLimit)
+
 // readJSON decodes an optional JSON body into v.
 func readJSON(r *http.Request, v any) error {
-	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	body, err := io.ReadAll(io.LimitReader(r.Body, adminBodyLimit+1))
 	if err != nil {
 		return fmt.Errorf("reading body: %w", err)
+	}
+	if len(body) > adminBodyLimit {
+		return errAdminBodyTooLarge
 	}
 	if len(body) == 0 {
 		return nil
@@ -231,6 +237,17 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	_ = enc.Encode(v)
+}
+
+// writeAdminBodyError answers a body readJSON refused: 413 when too
+// large, else 400.
+func writeAdminBodyError(w http.ResponseWriter, err error) {
+	if errors.Is(err, errAdminBodyTooLarge) {
+		w.Header().Set("Connection", "close")
+		writeAdminError(w, http.StatusRequestEntityTooLarge, err.Error())
+		return
+	}
+	writeAdminError(w, http.StatusBadRequest, err.Error())
 }
 
 func writeAdminError(w http.ResponseWriter, status int, msg string) {

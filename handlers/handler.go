@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"os"
 	"reflect"
 	"strconv"
 	"strings"
@@ -23,6 +24,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/evolvestack/evolvestack/emulator/awsapi"
+	"github.com/evolvestack/evolvestack/handlers/guard"
 	"github.com/evolvestack/evolvestack/handlers/protocol"
 	"github.com/evolvestack/evolvestack/handlers/protocol/awscbor"
 	"github.com/evolvestack/evolvestack/handlers/protocol/awsjson"
@@ -30,10 +32,6 @@ import (
 	"github.com/evolvestack/evolvestack/handlers/protocol/restjson"
 	"github.com/evolvestack/evolvestack/handlers/sigv4"
 )
-
-// MaxBodyBytes bounds a request body. The largest AWS request we serve is a
-// Lambda CreateFunction with a 50 MiB zip, base64-encoded in JSON.
-const MaxBodyBytes = 72 << 20
 
 // AdminPrefix is the path prefix of the emulator's own API.
 const AdminPrefix = "/_evolvestack/"
@@ -55,8 +53,21 @@ type Config struct {
 	Logger         *slog.Logger
 	DefaultRegion  string
 	DefaultAccount string
-	// Verifier, when set, turns on strict SigV4 verification.
+	// Verifier, when set, turns on strict SigV4 verification; the admin
+	// API then also requires a signed request or AdminToken.
 	Verifier *sigv4.Verifier
+	// AdminToken, with Verifier, is a bearer token that also opens the
+	// admin API (Authorization: Bearer TOKEN).
+	AdminToken string
+	// Guard refuses cross-site requests and foreign Host names; nil means
+	// the default policy (loopback origins and hosts only).
+	Guard *guard.Guard
+	// BodyMemory bounds the bytes all in-flight request bodies hold
+	// together (DefaultBodyMemory when 0).
+	BodyMemory int64
+	// BodyTimeout bounds reading one request body (DefaultBodyTimeout when
+	// 0).
+	BodyTimeout time.Duration
 }
 
 // Handler serves the AWS APIs and the admin API.
@@ -76,6 +87,8 @@ type Handler struct {
 	query    protocol.Codec
 	restJSON protocol.Codec
 	cbor     *awscbor.Codec
+	guard    *guard.Guard
+	bodies   *bodyReader
 }
 
 // restRoute is what a matched REST route carries to the dispatcher.
@@ -89,8 +102,13 @@ func New(cfg Config) *Handler {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
+	if cfg.Guard == nil {
+		cfg.Guard, _ = guard.New(guard.Policy{}, os.Hostname)
+	}
 	h := &Handler{
 		cfg:      cfg,
+		guard:    cfg.Guard,
+		bodies:   newBodyReader(cfg.BodyMemory, cfg.BodyTimeout),
 		log:      cfg.Logger,
 		byTarget: map[string]*awsapi.ServiceDescriptor{},
 		byName:   map[string]*awsapi.ServiceDescriptor{},
@@ -210,8 +228,18 @@ type call struct {
 
 // ServeHTTP implements http.Handler.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	// Browser protections come before anything else, on every route.
+	if guard.IsPreflight(r) {
+		h.guard.Preflight(w, r)
+		return
+	}
+	if ref := h.guard.Check(r); ref != nil {
+		h.refuse(w, r, ref.Message)
+		return
+	}
+	h.guard.Decorate(w, r)
 	if strings.HasPrefix(r.URL.Path, AdminPrefix) {
-		h.admin.ServeHTTP(w, r)
+		h.serveAdmin(w, r)
 		return
 	}
 	start := time.Now()
@@ -231,21 +259,17 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) serve(w http.ResponseWriter, c *call) {
 	r := c.req.HTTP
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	// A malformed signature is refused only in strict mode; otherwise the
+	// parts that parsed still name the region and account.
+	var identErr error
+	c.ident, identErr = sigv4.Parse(r)
+	body, release, err := h.readBody(w, c)
+	defer release()
 	if err != nil {
-		c.codec = h.json
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			h.writeError(w, c, &awsapi.Error{Code: "RequestEntityTooLargeException", Message: fmt.Sprintf("Request must be smaller than %d bytes.", MaxBodyBytes), Status: http.StatusRequestEntityTooLarge})
-			return
-		}
-		h.writeError(w, c, &awsapi.Error{Code: "SerializationException", Message: "could not read the request body"})
 		return
 	}
 	c.req.Body = body
-	// A malformed signature is refused only in strict mode; otherwise the
-	// parts that parsed still name the region and account.
-	c.ident, err = sigv4.Parse(r)
+	err = identErr
 	if err != nil && h.cfg.Verifier != nil {
 		h.resolve(c)
 		h.writeError(w, c, h.authError(c, err))
@@ -272,6 +296,95 @@ func (h *Handler) serve(w http.ResponseWriter, c *call) {
 		}
 	}
 	h.dispatch(w, c)
+}
+
+// readBody reads c's body within the limit of the service the request's
+// headers name. On failure it has answered, in the protocol's shape.
+func (h *Handler) readBody(w http.ResponseWriter, c *call) ([]byte, func(), error) {
+	codec, desc, op := h.shapeOf(c)
+	body, release, err := h.bodies.read(w, c.req.HTTP, bodyLimit(desc, codec == h.query))
+	if err == nil {
+		return body, release, nil
+	}
+	c.codec, c.desc = codec, desc
+	var tooLarge *errBodyTooLarge
+	switch {
+	case errors.As(err, &tooLarge):
+		msg := fmt.Sprintf("Request must be smaller than %d bytes.", tooLarge.limit)
+		if desc != nil && desc.Name == "lambda" && op != "" {
+			// Lambda names the operation (its inline-zip limit).
+			msg = fmt.Sprintf("Request must be smaller than %d bytes for the %s operation", lambdaBodyLimit-64<<10, op)
+		}
+		h.writeError(w, c, &awsapi.Error{Code: "RequestEntityTooLargeException", Message: msg, Status: http.StatusRequestEntityTooLarge})
+	case errors.Is(err, errBodyBusy):
+		w.Header().Set("Retry-After", "1")
+		h.writeError(w, c, &awsapi.Error{Code: "ServiceUnavailable", Message: "evolvestack is busy reading other large request bodies; retry the request", Status: http.StatusServiceUnavailable, Receiver: true})
+	default:
+		h.writeError(w, c, &awsapi.Error{Code: "SerializationException", Message: "could not read the request body"})
+	}
+	return nil, release, err
+}
+
+// shapeOf guesses, from the headers and URL alone (before the body is
+// read), the codec, service and operation name of c: enough to bound the
+// body and to shape an early error.
+func (h *Handler) shapeOf(c *call) (protocol.Codec, *awsapi.ServiceDescriptor, string) {
+	r := c.req.HTTP
+	if target := r.Header.Get("X-Amz-Target"); target != "" {
+		codec := protocol.Codec(h.json)
+		if awscbor.IsContentType(r.Header.Get("Content-Type")) {
+			codec = h.cbor
+		}
+		prefix, op, _ := strings.Cut(target, ".")
+		if d := h.byTarget[prefix]; d != nil {
+			return codec, d, op
+		}
+		return codec, h.signedService(c), op
+	}
+	if isQuery(r) {
+		d := h.signedService(c)
+		if d == nil && isQueuePath(r.URL.Path) {
+			d = h.byName["sqs"]
+		}
+		if d != nil && d.Protocol != awsapi.ProtocolQuery && !d.QueryCompatible {
+			d = nil
+		}
+		return h.query, d, r.URL.Query().Get("Action")
+	}
+	var match mux.RouteMatch
+	h.restOnce.Do(h.buildRESTRoutes)
+	if h.rest.Match(r, &match) && match.MatchErr == nil {
+		if rr := h.routes[match.Route]; rr != nil {
+			return h.restJSON, rr.desc, rr.op.Name
+		}
+	}
+	d := h.signedService(c)
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-amz-json-") || (d != nil && d.Protocol == awsapi.ProtocolJSON) {
+		return h.json, d, ""
+	}
+	if d != nil && d.Protocol == awsapi.ProtocolQuery {
+		return h.query, d, ""
+	}
+	return h.restJSON, d, ""
+}
+
+// refuse answers 403 to a request the guard refused, in the shape of the
+// protocol it speaks, before any effect.
+func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, msg string) {
+	h.log.Warn("refused request", "reason", msg, "method", r.Method, "path", r.URL.Path, "host", r.Host, "origin", r.Header.Get("Origin"))
+	w.Header().Set("Connection", "close")
+	if strings.HasPrefix(r.URL.Path, AdminPrefix) {
+		writeAdminError(w, http.StatusForbidden, msg)
+		return
+	}
+	c := &call{req: protocol.Request{HTTP: r, RequestID: uuid.NewString()}}
+	c.ident, _ = sigv4.Parse(r)
+	c.codec, c.desc, _ = h.shapeOf(c)
+	code := "AccessDeniedException"
+	if c.codec == h.query {
+		code = "AccessDenied"
+	}
+	h.writeError(w, c, &awsapi.Error{Code: code, Message: msg, Status: http.StatusForbidden})
 }
 
 // resolve finds the protocol, service and operation of c. On failure it

@@ -16,6 +16,7 @@ import (
 	"github.com/evolvestack/evolvestack/emulator/kinesis"
 	"github.com/evolvestack/evolvestack/emulator/sqs"
 	"github.com/evolvestack/evolvestack/handlers"
+	"github.com/evolvestack/evolvestack/handlers/guard"
 )
 
 // recorder is a fake service that records the request info of each call.
@@ -81,7 +82,13 @@ func (b fakeBackend) Reset(string, string) error { return nil }
 func (b fakeBackend) Clock() *clock.Clock        { return b.clk }
 
 func newHandler(rec *recorder) *handlers.Handler {
+	// httptest's requests name host example.com.
+	g, err := guard.New(guard.Policy{Hosts: []string{"example.com"}}, nil)
+	if err != nil {
+		panic(err)
+	}
 	return handlers.New(handlers.Config{
+		Guard:          g,
 		Backend:        fakeBackend{rec: rec, clk: clock.New()},
 		Logger:         slog.New(slog.DiscardHandler),
 		DefaultRegion:  "us-east-1",

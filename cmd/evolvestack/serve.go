@@ -8,13 +8,13 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/evolvestack/evolvestack/emulator"
 	"github.com/evolvestack/evolvestack/emulator/clock"
+	"github.com/evolvestack/evolvestack/handlers/httpserver"
 )
 
 // serveConfig is the server's configuration from flags and environment.
@@ -29,6 +29,10 @@ type serveConfig struct {
 	clockScale float64
 	drain      time.Duration
 	initFile   string
+	origins    string
+	hosts      string
+	maxConns   int
+	adminToken string
 }
 
 // envOr returns the environment variable's value, or def when unset.
@@ -56,6 +60,14 @@ func parseServe(args []string, stderr io.Writer, getenv func(string) string) (*s
 		return nil
 	})
 	fs.StringVar(&c.initFile, "init", getenv("EVOLVESTACK_INIT"), "YAML provisioning file whose resources are created at start-up (EVOLVESTACK_INIT)")
+	fs.StringVar(&c.origins, "cors-origins", getenv("EVOLVESTACK_CORS_ORIGINS"), "comma-separated browser origins allowed to call the emulator besides http://localhost:*, http://127.0.0.1:*, http://[::1]:* (e.g. http://app.test:3000, port * for any) (EVOLVESTACK_CORS_ORIGINS)")
+	fs.StringVar(&c.hosts, "allowed-hosts", getenv("EVOLVESTACK_ALLOWED_HOSTS"), "comma-separated host names clients may use besides localhost, IP literals and this machine's host name, e.g. a compose service name; * for any (EVOLVESTACK_ALLOWED_HOSTS)")
+	maxConns := envOr(getenv, "EVOLVESTACK_MAX_CONNECTIONS", "0")
+	fs.Func("max-connections", "most client connections open at once; 0 picks 4096 or less to fit the file descriptor limit (EVOLVESTACK_MAX_CONNECTIONS)", func(s string) error {
+		maxConns = s
+		return nil
+	})
+	fs.StringVar(&c.adminToken, "admin-token", getenv("EVOLVESTACK_ADMIN_TOKEN"), "with --auth strict: the bearer token that opens the admin API; random when empty, printed at start-up (EVOLVESTACK_ADMIN_TOKEN)")
 	fs.DurationVar(&c.drain, "shutdown-timeout", 30*time.Second, "how long to wait for in-flight requests on SIGINT/SIGTERM")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -68,6 +80,11 @@ func parseServe(args []string, stderr io.Writer, getenv func(string) string) (*s
 		return nil, fmt.Errorf("clock scale %q: want a number >= 0", scale)
 	}
 	c.clockScale = s
+	n, err := strconv.Atoi(maxConns)
+	if err != nil || n < 0 {
+		return nil, fmt.Errorf("max connections %q: want a number >= 0", maxConns)
+	}
+	c.maxConns = n
 	return c, nil
 }
 
@@ -108,10 +125,30 @@ func (c *serveConfig) options(log *slog.Logger) ([]emulator.Option, error) {
 			return nil, err
 		}
 		opts = append(opts, emulator.WithStrictAuth(keys))
+		if c.adminToken != "" {
+			opts = append(opts, emulator.WithAdminToken(c.adminToken))
+		}
 	default:
 		return nil, fmt.Errorf("auth %q: want any or strict", c.auth)
 	}
+	if origins := splitList(c.origins); len(origins) > 0 {
+		opts = append(opts, emulator.WithAllowedOrigins(origins...))
+	}
+	if hosts := splitList(c.hosts); len(hosts) > 0 {
+		opts = append(opts, emulator.WithAllowedHosts(hosts...))
+	}
 	return opts, nil
+}
+
+// splitList reads a comma-separated list, dropping blanks.
+func splitList(s string) []string {
+	var out []string
+	for v := range strings.SplitSeq(s, ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // parseKeys reads "AKID:SECRET,AKID2:SECRET2".
@@ -177,8 +214,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		_ = e.Close()
 		return 1
 	}
-	srv := &http.Server{Handler: e.Handler(), ReadHeaderTimeout: 30 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-		Protocols: emulator.ServerProtocols()}
+	srv := httpserver.New(e.Handler(), httpserver.Config{
+		MaxConnections: cfg.maxConns,
+		Protocols:      emulator.ServerProtocols(),
+		Logger:         log,
+	})
 	// Lambda handler processes hold Runtime API requests open; stopping
 	// them lets Shutdown finish once the other in-flight requests have.
 	srv.RegisterOnShutdown(func() { _ = e.Reset("lambda", "") })
@@ -186,6 +226,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 	go func() { done <- srv.Serve(ln) }()
 	fmt.Fprintf(stdout, "evolvestack %s ready on %s (region %s, account %s); point clients at it with AWS_ENDPOINT_URL=%s\n",
 		emulator.Version, endpoint, cfg.region, cfg.account, endpoint)
+	if tok := e.AdminToken(); tok != "" {
+		fmt.Fprintf(stdout, "strict auth: the admin API needs SigV4-signed requests or the header \"Authorization: Bearer %s\"\n", tok)
+	}
+	log.Debug("server limits", "max_connections", srv.MaxConnections())
 
 	select {
 	case err := <-done:

@@ -1,0 +1,53 @@
+package handlers
+
+import (
+	"bytes"
+	"crypto/subtle"
+	"io"
+	"net/http"
+	"strings"
+)
+
+// serveAdmin serves the admin API. In strict mode every admin route but
+// health and the Lambda Runtime API needs the same signed credentials as
+// the AWS APIs, or the admin token (Authorization: Bearer TOKEN).
+func (h *Handler) serveAdmin(w http.ResponseWriter, r *http.Request) {
+	if h.cfg.Verifier != nil && !adminOpen(r.URL.Path) {
+		if msg := h.adminAuth(r); msg != "" {
+			writeAdminError(w, http.StatusForbidden, msg)
+			return
+		}
+	}
+	h.admin.ServeHTTP(w, r)
+}
+
+// adminOpen reports whether path stays open in strict mode: health (for
+// container health checks; it reveals no data) and the Runtime API of the
+// handler processes the emulator starts, whose URLs carry an unguessable
+// execution environment id.
+func adminOpen(path string) bool {
+	return path == AdminPrefix+"health" || strings.HasPrefix(path, AdminPrefix+"lambda-runtime/")
+}
+
+// adminAuth checks a strict-mode admin request and returns why it is
+// refused, or "".
+func (h *Handler) adminAuth(r *http.Request) string {
+	if tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
+		if h.cfg.AdminToken != "" && subtle.ConstantTimeCompare([]byte(strings.TrimSpace(tok)), []byte(h.cfg.AdminToken)) == 1 {
+			return ""
+		}
+		return "The admin token is not valid."
+	}
+	if r.Header.Get("Authorization") == "" && !r.URL.Query().Has("X-Amz-Signature") {
+		return "evolvestack runs with --auth strict: admin requests must be signed with SigV4 like the AWS APIs, or carry the admin token printed at start-up (Authorization: Bearer TOKEN)."
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, adminBodyLimit+1))
+	if err != nil {
+		return "could not read the request body"
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	if err := h.cfg.Verifier.Verify(r, body); err != nil {
+		return err.Error()
+	}
+	return ""
+}

@@ -1,0 +1,186 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	"golang.org/x/sync/semaphore"
+
+	"github.com/evolvestack/evolvestack/emulator/awsapi"
+)
+
+// Body limits. Each service's limit is the largest request its API can
+// legitimately carry (the payload limit AWS documents, with the growth of
+// base64, JSON escaping or form encoding), so a larger body is refused as
+// soon as its declared or counted length passes it.
+const (
+	// lambdaBodyLimit: CreateFunction with a zip inline is at most
+	// 70167211 bytes; the slack lets Lambda word its own error for requests
+	// just over that.
+	lambdaBodyLimit = 70167211 + 64<<10
+	// kinesisBodyLimit: PutRecords carries at most 10 MiB of data (base64
+	// in JSON or raw in CBOR) in up to 500 entries.
+	kinesisBodyLimit = 16 << 20
+	// queryBodyLimit: an SQS batch of 1 MiB, or an SNS message of 256 KiB,
+	// form-encoded (up to 3 bytes per byte) or JSON-escaped.
+	queryBodyLimit = 8 << 20
+	// eventsBodyLimit: PutEvents and SNS Publish carry at most 256 KiB.
+	eventsBodyLimit = 4 << 20
+	// smallBodyLimit: Glue and Schemas definitions (at most 170,000 bytes)
+	// and every other request.
+	smallBodyLimit = 2 << 20
+	// adminBodyLimit bounds an admin API body.
+	adminBodyLimit = 1 << 20
+	// DefaultBodyMemory bounds the bytes all in-flight request bodies hold
+	// together; it is at least the largest single body limit.
+	DefaultBodyMemory = 96 << 20
+	// DefaultBodyTimeout bounds how long reading one request body may take.
+	DefaultBodyTimeout = 60 * time.Second
+	// bodyChunk is the smallest step by which the buffer of a body of
+	// unknown length grows.
+	bodyChunk = 256 << 10
+)
+
+// bodyLimit is the largest body d's requests may have; d may be nil (not
+// yet known).
+func bodyLimit(d *awsapi.ServiceDescriptor, query bool) int64 {
+	name := ""
+	if d != nil {
+		name = d.Name
+	}
+	switch name {
+	case "lambda":
+		return lambdaBodyLimit
+	case "kinesis":
+		return kinesisBodyLimit
+	case "sqs":
+		return queryBodyLimit
+	case "sns", "events":
+		return eventsBodyLimit
+	case "":
+		if query {
+			return queryBodyLimit // SQS or SNS, named by the body's Action
+		}
+	}
+	return smallBodyLimit
+}
+
+// errBodyTooLarge marks a body over its limit.
+type errBodyTooLarge struct{ limit int64 }
+
+func (e *errBodyTooLarge) Error() string {
+	return fmt.Sprintf("request body over %d bytes", e.limit)
+}
+
+// errBodyBusy marks a body that could not get memory from the shared
+// budget in time.
+var errBodyBusy = errors.New("too many large request bodies in flight")
+
+// bodyReader reads request bodies within a per-request limit, a read
+// deadline and a memory budget shared by all requests.
+type bodyReader struct {
+	budget  *semaphore.Weighted
+	size    int64
+	timeout time.Duration
+}
+
+func newBodyReader(memory int64, timeout time.Duration) *bodyReader {
+	if memory < lambdaBodyLimit {
+		memory = max(DefaultBodyMemory, lambdaBodyLimit)
+	}
+	if timeout <= 0 {
+		timeout = DefaultBodyTimeout
+	}
+	return &bodyReader{budget: semaphore.NewWeighted(memory), size: memory, timeout: timeout}
+}
+
+// read reads r's body, at most limit bytes. release gives the body's memory
+// back to the budget; call it when the request is done with the body.
+func (b *bodyReader) read(w http.ResponseWriter, r *http.Request, limit int64) (body []byte, release func(), err error) {
+	release = func() {}
+	if r.Body == nil || r.Body == http.NoBody {
+		return nil, release, nil
+	}
+	if r.ContentLength > limit {
+		// Refused before reading a byte; the server closes the connection
+		// rather than drain a large body.
+		w.Header().Set("Connection", "close")
+		return nil, release, &errBodyTooLarge{limit}
+	}
+	rc := http.NewResponseController(w)
+	deadline := time.Now().Add(b.timeout)
+	if rc.SetReadDeadline(deadline) == nil {
+		// Long polls must not inherit the body's deadline.
+		defer func() { _ = rc.SetReadDeadline(time.Time{}) }()
+	}
+	ctx, cancel := context.WithDeadline(r.Context(), deadline)
+	defer cancel()
+	var held int64
+	release = func() {
+		if held > 0 {
+			b.budget.Release(held)
+			held = 0
+		}
+	}
+	charge := func(n int64) error {
+		if err := b.budget.Acquire(ctx, n); err != nil {
+			return errBodyBusy
+		}
+		held += n
+		return nil
+	}
+	if r.ContentLength >= 0 {
+		if r.ContentLength == 0 {
+			return nil, release, nil
+		}
+		if err := charge(r.ContentLength); err != nil {
+			return nil, release, err
+		}
+		body = make([]byte, r.ContentLength)
+		if _, err := io.ReadFull(r.Body, body); err != nil {
+			release()
+			return nil, func() {}, fmt.Errorf("reading request body: %w", err)
+		}
+		return body, release, nil
+	}
+	// Unknown length (chunked): grow by half each step, the new buffer
+	// charged before it is made and the old one given back after the copy.
+	for {
+		if len(body) == cap(body) {
+			if int64(len(body)) > limit {
+				release()
+				w.Header().Set("Connection", "close")
+				return nil, func() {}, &errBodyTooLarge{limit}
+			}
+			oldCap := int64(cap(body))
+			newCap := min(oldCap+max(bodyChunk, oldCap/2), limit+1)
+			if err := charge(newCap); err != nil {
+				release()
+				return nil, func() {}, err
+			}
+			grown := make([]byte, len(body), newCap)
+			copy(grown, body)
+			body = grown
+			b.budget.Release(oldCap)
+			held -= oldCap
+		}
+		n, err := r.Body.Read(body[len(body):cap(body)])
+		body = body[:len(body)+n]
+		if int64(len(body)) > limit {
+			release()
+			w.Header().Set("Connection", "close")
+			return nil, func() {}, &errBodyTooLarge{limit}
+		}
+		if errors.Is(err, io.EOF) {
+			return body, release, nil
+		}
+		if err != nil {
+			release()
+			return nil, func() {}, fmt.Errorf("reading request body: %w", err)
+		}
+	}
+}
