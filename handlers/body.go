@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"time"
 
 	"golang.org/x/sync/semaphore"
@@ -36,10 +37,19 @@ const (
 	// adminBodyLimit bounds an admin API body.
 	adminBodyLimit = 1 << 20
 	// DefaultBodyMemory bounds the bytes all in-flight request bodies hold
-	// together; it is at least the largest single body limit.
+	// together; it holds the largest single body (a Lambda zip).
 	DefaultBodyMemory = 96 << 20
 	// DefaultBodyTimeout bounds how long reading one request body may take.
 	DefaultBodyTimeout = 60 * time.Second
+	// smallBody is the largest declared body charged to the small-body
+	// budget, so that small requests never queue behind large ones.
+	smallBody = 256 << 10
+	// smallBodyMemory is the small-body budget.
+	smallBodyMemory = 16 << 20
+	// growWait bounds how long a chunked body waits for memory to grow:
+	// bodies that hold memory while they wait for more could otherwise
+	// wait for each other until their deadlines.
+	growWait = 2 * time.Second
 	// bodyChunk is the smallest step by which the buffer of a body of
 	// unknown length grows.
 	bodyChunk = 256 << 10
@@ -84,24 +94,26 @@ var errBodyBusy = errors.New("too many large request bodies in flight")
 // deadline and a memory budget shared by all requests.
 type bodyReader struct {
 	budget  *semaphore.Weighted
+	small   *semaphore.Weighted
 	size    int64
 	timeout time.Duration
 }
 
 func newBodyReader(memory int64, timeout time.Duration) *bodyReader {
-	if memory < lambdaBodyLimit {
-		memory = max(DefaultBodyMemory, lambdaBodyLimit)
+	if memory <= 0 {
+		memory = DefaultBodyMemory
 	}
 	if timeout <= 0 {
 		timeout = DefaultBodyTimeout
 	}
-	return &bodyReader{budget: semaphore.NewWeighted(memory), size: memory, timeout: timeout}
+	return &bodyReader{budget: semaphore.NewWeighted(memory), small: semaphore.NewWeighted(smallBodyMemory), size: memory, timeout: timeout}
 }
 
 // read reads r's body, at most limit bytes. release gives the body's memory
 // back to the budget; call it when the request is done with the body.
 func (b *bodyReader) read(w http.ResponseWriter, r *http.Request, limit int64) (body []byte, release func(), err error) {
 	release = func() {}
+	limit = min(limit, b.size) // a body the budget cannot hold is too large
 	if r.Body == nil || r.Body == http.NoBody {
 		return nil, release, nil
 	}
@@ -120,14 +132,18 @@ func (b *bodyReader) read(w http.ResponseWriter, r *http.Request, limit int64) (
 	ctx, cancel := context.WithDeadline(r.Context(), deadline)
 	defer cancel()
 	var held int64
+	sem := b.budget
+	if r.ContentLength >= 0 && r.ContentLength <= smallBody {
+		sem = b.small
+	}
 	release = func() {
 		if held > 0 {
-			b.budget.Release(held)
+			sem.Release(held)
 			held = 0
 		}
 	}
-	charge := func(n int64) error {
-		if err := b.budget.Acquire(ctx, n); err != nil {
+	charge := func(ctx context.Context, n int64) error {
+		if err := sem.Acquire(ctx, n); err != nil {
 			return errBodyBusy
 		}
 		held += n
@@ -137,18 +153,19 @@ func (b *bodyReader) read(w http.ResponseWriter, r *http.Request, limit int64) (
 		if r.ContentLength == 0 {
 			return nil, release, nil
 		}
-		if err := charge(r.ContentLength); err != nil {
+		if err := charge(ctx, r.ContentLength); err != nil {
 			return nil, release, err
 		}
 		body = make([]byte, r.ContentLength)
 		if _, err := io.ReadFull(r.Body, body); err != nil {
 			release()
-			return nil, func() {}, fmt.Errorf("reading request body: %w", err)
+			return nil, func() {}, readError(err)
 		}
 		return body, release, nil
 	}
-	// Unknown length (chunked): grow by half each step, the new buffer
-	// charged before it is made and the old one given back after the copy.
+	// Unknown length (chunked): grow by half each step, the growth charged
+	// before the buffer is made (the old buffer, garbage after the copy, is
+	// not counted).
 	for {
 		if len(body) == cap(body) {
 			if int64(len(body)) > limit {
@@ -158,15 +175,16 @@ func (b *bodyReader) read(w http.ResponseWriter, r *http.Request, limit int64) (
 			}
 			oldCap := int64(cap(body))
 			newCap := min(oldCap+max(bodyChunk, oldCap/2), limit+1)
-			if err := charge(newCap); err != nil {
+			gctx, gcancel := context.WithTimeout(ctx, growWait)
+			err := charge(gctx, newCap-oldCap)
+			gcancel()
+			if err != nil {
 				release()
 				return nil, func() {}, err
 			}
 			grown := make([]byte, len(body), newCap)
 			copy(grown, body)
 			body = grown
-			b.budget.Release(oldCap)
-			held -= oldCap
 		}
 		n, err := r.Body.Read(body[len(body):cap(body)])
 		body = body[:len(body)+n]
@@ -180,7 +198,18 @@ func (b *bodyReader) read(w http.ResponseWriter, r *http.Request, limit int64) (
 		}
 		if err != nil {
 			release()
-			return nil, func() {}, fmt.Errorf("reading request body: %w", err)
+			return nil, func() {}, readError(err)
 		}
 	}
+}
+
+// errBodyTimeout marks a body not received within the body timeout.
+var errBodyTimeout = errors.New("request body not received in time")
+
+// readError classifies a failure to read a body.
+func readError(err error) error {
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		return errBodyTimeout
+	}
+	return fmt.Errorf("reading request body: %w", err)
 }

@@ -316,6 +316,9 @@ func (h *Handler) readBody(w http.ResponseWriter, c *call) ([]byte, func(), erro
 			msg = fmt.Sprintf("Request must be smaller than %d bytes for the %s operation", lambdaBodyLimit-64<<10, op)
 		}
 		h.writeError(w, c, &awsapi.Error{Code: "RequestEntityTooLargeException", Message: msg, Status: http.StatusRequestEntityTooLarge})
+	case errors.Is(err, errBodyTimeout):
+		w.Header().Set("Connection", "close")
+		h.writeError(w, c, &awsapi.Error{Code: "RequestTimeout", Message: "Your socket connection to the server was not read from or written to within the timeout period.", Status: http.StatusBadRequest})
 	case errors.Is(err, errBodyBusy):
 		w.Header().Set("Retry-After", "1")
 		h.writeError(w, c, &awsapi.Error{Code: "ServiceUnavailable", Message: "evolvestack is busy reading other large request bodies; retry the request", Status: http.StatusServiceUnavailable, Receiver: true})

@@ -150,45 +150,62 @@ func TestServeInProcess(t *testing.T) {
 	}
 }
 
-// TestBinary builds the real binary, measures start-up to the first answered
-// request, checks the health command against it, and stops it with SIGTERM.
-func TestBinary(t *testing.T) {
-	t.Parallel()
+// builtBinary is a running evolvestack binary.
+type builtBinary struct {
+	bin, endpoint string
+	cmd           *exec.Cmd
+	stderr        *syncBuffer
+	started       time.Time // when the process was started
+}
+
+// startBinary builds the binary (the build cache makes repeats cheap),
+// starts it on a free loopback port with env added, and waits for its
+// ready line. The process is killed at cleanup.
+func startBinary(t *testing.T, env ...string) *builtBinary {
+	t.Helper()
 	bin := filepath.Join(t.TempDir(), "evolvestack")
 	build := exec.Command("go", "build", "-o", bin, ".")
 	build.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
-
 	cmd := exec.Command(bin)
-	cmd.Env = append(os.Environ(), "EVOLVESTACK_ADDR=127.0.0.1:0", "EVOLVESTACK_LOG_LEVEL=info")
+	cmd.Env = append(append(os.Environ(), "EVOLVESTACK_ADDR=127.0.0.1:0", "EVOLVESTACK_LOG_LEVEL=info"), env...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	var stderr syncBuffer
-	cmd.Stderr = &stderr
-	start := time.Now()
+	b := &builtBinary{bin: bin, cmd: cmd, stderr: &syncBuffer{}}
+	cmd.Stderr = b.stderr
+	b.started = time.Now()
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = cmd.Process.Kill() })
 	line, err := bufio.NewReader(stdout).ReadString('\n')
 	if err != nil {
-		t.Fatalf("reading ready line: %v (stderr %s)", err, stderr.String())
+		t.Fatalf("reading ready line: %v (stderr %s)", err, b.stderr.String())
 	}
 	m := readyLine.FindStringSubmatch(line)
 	if m == nil {
 		t.Fatalf("ready line %q", line)
 	}
-	endpoint := m[1]
+	b.endpoint = m[1]
+	return b
+}
+
+// TestBinary builds the real binary, measures start-up to the first answered
+// request, checks the health command against it, and stops it with SIGTERM.
+func TestBinary(t *testing.T) {
+	t.Parallel()
+	b := startBinary(t)
+	bin, endpoint, cmd, stderr := b.bin, b.endpoint, b.cmd, b.stderr
 	resp, err := http.Get(endpoint + "/_evolvestack/health")
 	if err != nil {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	startup := time.Since(start)
+	startup := time.Since(b.started)
 	t.Logf("start-up to first answered request: %v", startup)
 	if startup > 2*time.Second {
 		t.Errorf("start-up took %v", startup)

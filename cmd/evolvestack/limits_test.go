@@ -1,0 +1,157 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// zeros is an endless reader of zero bytes.
+type zeros struct{}
+
+func (zeros) Read(p []byte) (int, error) {
+	clear(p)
+	return len(p), nil
+}
+
+// procStatus reads a field of /proc/PID/status in kB.
+func procStatus(t *testing.T, pid int, field string) int {
+	t.Helper()
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		t.Skipf("no /proc on this system: %v", err)
+	}
+	for line := range strings.SplitSeq(string(raw), "\n") {
+		if v, ok := strings.CutPrefix(line, field+":"); ok {
+			n, _ := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(v), " kB"))
+			return n
+		}
+	}
+	t.Fatalf("no %s in /proc/%d/status", field, pid)
+	return 0
+}
+
+// TestBinaryLargeBodies sends 16 concurrent 100 MB bodies, half with a
+// declared length and half chunked, to the largest-limit API (Lambda
+// CreateFunction): each is refused with 413 and the process's peak RSS stays
+// under 300 MB.
+func TestBinaryLargeBodies(t *testing.T) {
+	t.Parallel()
+	if _, err := os.Stat("/proc/self/status"); err != nil {
+		t.Skip("needs /proc to read the process's peak RSS")
+	}
+	b := startBinary(t)
+	const size = 100 << 20
+	var wg sync.WaitGroup
+	statuses := make([]int, 16)
+	errs := make([]error, 16)
+	for i := range 16 {
+		wg.Go(func() {
+			req, err := http.NewRequest(http.MethodPost, b.endpoint+"/2015-03-31/functions", io.LimitReader(zeros{}, size))
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/lambda/aws4_request, SignedHeaders=host, Signature=00")
+			if i%2 == 0 {
+				req.ContentLength = size
+			} else {
+				req.ContentLength = -1 // chunked
+			}
+			client := &http.Client{Timeout: 2 * time.Minute}
+			resp, err := client.Do(req)
+			if err != nil {
+				errs[i] = err // the server may close before the client has written all
+				return
+			}
+			statuses[i] = resp.StatusCode
+			raw, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusRequestEntityTooLarge && !strings.Contains(string(raw), "Request must be smaller than 70167211 bytes for the CreateFunction operation") {
+				errs[i] = fmt.Errorf("413 body %q", raw)
+			}
+		})
+	}
+	wg.Wait()
+	refused := 0
+	for i, st := range statuses {
+		switch {
+		case st == http.StatusRequestEntityTooLarge:
+			refused++
+		case errs[i] != nil && st == 0:
+			t.Logf("body %d: %v", i, errs[i])
+		default:
+			t.Errorf("body %d: status %d, %v", i, st, errs[i])
+		}
+		if st != 0 && errs[i] != nil {
+			t.Errorf("body %d: %v", i, errs[i])
+		}
+	}
+	if refused < 8 {
+		t.Errorf("%d of 16 bodies answered 413, want at least the 8 with a declared length", refused)
+	}
+	hwm := procStatus(t, b.cmd.Process.Pid, "VmHWM")
+	t.Logf("peak RSS after 16 concurrent 100 MB bodies: %d MB", hwm>>10)
+	if hwm > 300<<10 {
+		t.Errorf("peak RSS %d MB, want under 300 MB", hwm>>10)
+	}
+}
+
+// TestBinaryIdleConnections holds many more idle keep-alive connections
+// than the limit: the process keeps its descriptors under the limit, and
+// health still answers at once.
+func TestBinaryIdleConnections(t *testing.T) {
+	t.Parallel()
+	if _, err := os.Stat("/proc/self/fd"); err != nil {
+		t.Skip("needs /proc to count the process's descriptors")
+	}
+	const limit = 200
+	b := startBinary(t, "EVOLVESTACK_MAX_CONNECTIONS="+strconv.Itoa(limit))
+	addr := strings.TrimPrefix(b.endpoint, "http://")
+	var conns []net.Conn
+	t.Cleanup(func() {
+		for _, c := range conns {
+			_ = c.Close()
+		}
+	})
+	for i := range 3 * limit {
+		c, err := net.DialTimeout("tcp", addr, 5*time.Second)
+		if err != nil {
+			t.Fatalf("dial %d: %v", i, err)
+		}
+		conns = append(conns, c)
+		// One keep-alive request, then the connection stays idle.
+		fmt.Fprintf(c, "GET /_evolvestack/health HTTP/1.1\r\nHost: %s\r\n\r\n", addr)
+		_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+		if err != nil {
+			t.Fatalf("request on connection %d: %v", i, err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+	start := time.Now()
+	client := &http.Client{Timeout: 3 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+	resp, err := client.Get(b.endpoint + "/_evolvestack/health")
+	if err != nil {
+		t.Fatalf("health under %d idle connections: %v", 3*limit, err)
+	}
+	resp.Body.Close()
+	t.Logf("health answered in %v with %d idle client connections", time.Since(start), 3*limit)
+	fds, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", b.cmd.Process.Pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fds) > limit+32 {
+		t.Errorf("the process holds %d descriptors with a limit of %d connections", len(fds), limit)
+	}
+}
