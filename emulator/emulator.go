@@ -173,8 +173,8 @@ func New(opts ...Option) (*Emulator, error) {
 	if !accountPattern.MatchString(o.account) {
 		return nil, fmt.Errorf("emulator: account %q is not a 12-digit id", o.account)
 	}
-	if o.region == "" {
-		return nil, fmt.Errorf("emulator: empty region")
+	if !awsapi.ValidRegion(o.region) {
+		return nil, fmt.Errorf("emulator: region %q is not an AWS region name (e.g. us-east-1)", o.region)
 	}
 	if o.clock == nil {
 		o.clock = clock.New()
@@ -273,6 +273,23 @@ func (e *Emulator) Service(name string, scope awsapi.Scope) any {
 	e.scopes[k] = svc
 	e.mu.Unlock()
 	return svc
+}
+
+// Scopes lists the accounts and regions that hold state of the named
+// service ("" for any), sorted.
+func (e *Emulator) Scopes(service string) []awsapi.Scope {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var out []awsapi.Scope
+	for k := range e.scopes {
+		if (service == "" || k.service == service) && !slices.Contains(out, k.scope) {
+			out = append(out, k.scope)
+		}
+	}
+	slices.SortFunc(out, func(a, b awsapi.Scope) int {
+		return strings.Compare(a.Account+"/"+a.Region, b.Account+"/"+b.Region)
+	})
+	return out
 }
 
 // defaultScope is the default account and region.

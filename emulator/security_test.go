@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -20,6 +21,7 @@ import (
 	lambdasdk "github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+	"github.com/aws/smithy-go"
 
 	"github.com/evolvestack/evolvestack/emulator"
 	"github.com/evolvestack/evolvestack/emulator/clock"
@@ -246,5 +248,60 @@ func TestStrictAdminAPI(t *testing.T) {
 	sq := sqs.NewFromConfig(e.AWSConfig())
 	if _, err := sq.ListQueues(context.Background(), &sqs.ListQueuesInput{}); err != nil {
 		t.Fatalf("signed call after moving the virtual clock: %v", err)
+	}
+}
+
+// TestMalformedRegions checks that a credential scope naming no AWS region
+// is refused as AWS's front end refuses it, in every protocol, and makes no
+// state.
+func TestMalformedRegions(t *testing.T) {
+	t.Parallel()
+	e := emulator.Start(t)
+	ctx := context.Background()
+	tests := []struct {
+		name string
+		call func(cfg aws.Config) error
+		code string
+	}{
+		{"sqs awsJson", func(cfg aws.Config) error {
+			_, err := sqs.NewFromConfig(cfg).ListQueues(ctx, &sqs.ListQueuesInput{})
+			return err
+		}, "SignatureDoesNotMatch"}, // SQS keeps its query-protocol codes in JSON
+		{"lambda restJson", func(cfg aws.Config) error {
+			_, err := lambdasdk.NewFromConfig(cfg).ListFunctions(ctx, &lambdasdk.ListFunctionsInput{})
+			return err
+		}, "InvalidSignatureException"},
+	}
+	for _, region := range []string{"xx-nowhere-1", "mars", "us-east-1a", "eu-west"} {
+		for _, tc := range tests {
+			t.Run(tc.name+"/"+region, func(t *testing.T) {
+				cfg := e.AWSConfig()
+				cfg.Region = region
+				cfg.RetryMaxAttempts = 1
+				err := tc.call(cfg)
+				var ae smithy.APIError
+				if !errors.As(err, &ae) || ae.ErrorCode() != tc.code || ae.ErrorMessage() != "Credential should be scoped to a valid region, not '"+region+"'." {
+					t.Fatalf("err %v, want %s naming the region", err, tc.code)
+				}
+			})
+		}
+	}
+	status, _, body := rawCall(t, "GET", e.Endpoint()+"/?Action=ListQueues", "", map[string]string{
+		"Authorization": "AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1..%2F/sqs/aws4_request, SignedHeaders=host, Signature=00"}, "")
+	if status != http.StatusForbidden || !strings.Contains(body, "<Code>SignatureDoesNotMatch</Code>") {
+		t.Errorf("query with a bad region: %d %s", status, body)
+	}
+	status, _, body = rawCall(t, "GET", e.Endpoint()+"/_evolvestack/lambda/functions/f/invocations?region=mars", "", nil, "")
+	if status != http.StatusBadRequest || !strings.Contains(body, `region \"mars\"`) {
+		t.Errorf("admin with a bad region: %d %s", status, body)
+	}
+	status, _, _ = rawCall(t, "GET", e.Endpoint()+"/_evolvestack/lambda-runtime/000000000000/mars/x/2018-06-01/runtime/invocation/next", "", nil, "")
+	if status != http.StatusNotFound {
+		t.Errorf("runtime API with a bad region: %d", status)
+	}
+	for _, sc := range e.Scopes("") {
+		if sc.Region != e.Region() {
+			t.Errorf("state was made for %+v", sc)
+		}
 	}
 }

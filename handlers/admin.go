@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"regexp"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -76,6 +77,9 @@ func newAdmin(b Backend, account, region string, log *slog.Logger) http.Handler 
 	r := mux.NewRouter()
 	r.HandleFunc(AdminPrefix+"glue/schema-versions/{id}", api.schemaVersion).Methods(http.MethodGet)
 	r.PathPrefix(AdminPrefix + "lambda-runtime/{account}/{region}/{instance}/").Handler(lambdaruntime.NewHandler(func(account, region string) lambdaruntime.Engine {
+		if !accountID.MatchString(account) || !awsapi.ValidRegion(region) {
+			return nil // no state is made for a malformed scope
+		}
 		eng, _ := b.Service("lambda", awsapi.Scope{Account: account, Region: region}).(lambdaruntime.Engine)
 		return eng
 	}))
@@ -93,8 +97,9 @@ func newAdmin(b Backend, account, region string, log *slog.Logger) http.Handler 
 	return r
 }
 
-// scope reads ?account=&region=, defaulting to the emulator's defaults.
-func (a *adminAPI) scope(r *http.Request) awsapi.Scope {
+// scope reads ?account=&region=, defaulting to the emulator's defaults; it
+// answers 400 and returns false for a malformed account or region.
+func (a *adminAPI) scope(w http.ResponseWriter, r *http.Request) (awsapi.Scope, bool) {
 	sc := awsapi.Scope{Account: r.URL.Query().Get("account"), Region: r.URL.Query().Get("region")}
 	if sc.Account == "" {
 		sc.Account = a.account
@@ -102,13 +107,27 @@ func (a *adminAPI) scope(r *http.Request) awsapi.Scope {
 	if sc.Region == "" {
 		sc.Region = a.region
 	}
-	return sc
+	if !accountID.MatchString(sc.Account) {
+		writeAdminError(w, http.StatusBadRequest, fmt.Sprintf("account %q is not a 12-digit id", sc.Account))
+		return sc, false
+	}
+	if !awsapi.ValidRegion(sc.Region) {
+		writeAdminError(w, http.StatusBadRequest, fmt.Sprintf("region %q is not an AWS region name", sc.Region))
+		return sc, false
+	}
+	return sc, true
 }
+
+var accountID = regexp.MustCompile(`^[0-9]{12}$`)
 
 // schemaVersion serves GET /_evolvestack/glue/schema-versions/{id}: why a
 // schema version has the status it has.
 func (a *adminAPI) schemaVersion(w http.ResponseWriter, r *http.Request) {
-	rep, ok := a.backend.Service("glue", a.scope(r)).(SchemaVersionReporter)
+	sc, ok := a.scope(w, r)
+	if !ok {
+		return
+	}
+	rep, ok := a.backend.Service("glue", sc).(SchemaVersionReporter)
 	if !ok {
 		writeAdminError(w, http.StatusNotFound, "no schema registry in this emulator")
 		return
@@ -130,7 +149,11 @@ type LambdaInvocationReporter interface {
 // lambdaInvocations serves GET /_evolvestack/lambda/functions/{name}/invocations:
 // every recorded invocation of the function, oldest first.
 func (a *adminAPI) lambdaInvocations(w http.ResponseWriter, r *http.Request) {
-	rep, ok := a.backend.Service("lambda", a.scope(r)).(LambdaInvocationReporter)
+	sc, ok := a.scope(w, r)
+	if !ok {
+		return
+	}
+	rep, ok := a.backend.Service("lambda", sc).(LambdaInvocationReporter)
 	if !ok {
 		writeAdminError(w, http.StatusNotFound, "no Lambda service in this emulator")
 		return

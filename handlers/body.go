@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"sync"
 	"time"
 
 	"golang.org/x/sync/semaphore"
@@ -46,12 +47,8 @@ const (
 	smallBody = 256 << 10
 	// smallBodyMemory is the small-body budget.
 	smallBodyMemory = 16 << 20
-	// growWait bounds how long a chunked body waits for memory to grow:
-	// bodies that hold memory while they wait for more could otherwise
-	// wait for each other until their deadlines.
-	growWait = 2 * time.Second
-	// bodyChunk is the smallest step by which the buffer of a body of
-	// unknown length grows.
+	// bodyChunk is the size of the pooled chunks a body of unknown length
+	// is read into.
 	bodyChunk = 256 << 10
 )
 
@@ -93,6 +90,7 @@ var errBodyBusy = errors.New("too many large request bodies in flight")
 // bodyReader reads request bodies within a per-request limit, a read
 // deadline and a memory budget shared by all requests.
 type bodyReader struct {
+	chunks  sync.Pool // *[]byte of bodyChunk bytes
 	budget  *semaphore.Weighted
 	small   *semaphore.Weighted
 	size    int64
@@ -106,7 +104,12 @@ func newBodyReader(memory int64, timeout time.Duration) *bodyReader {
 	if timeout <= 0 {
 		timeout = DefaultBodyTimeout
 	}
-	return &bodyReader{budget: semaphore.NewWeighted(memory), small: semaphore.NewWeighted(smallBodyMemory), size: memory, timeout: timeout}
+	b := &bodyReader{budget: semaphore.NewWeighted(memory), small: semaphore.NewWeighted(smallBodyMemory), size: memory, timeout: timeout}
+	b.chunks.New = func() any {
+		c := make([]byte, bodyChunk)
+		return &c
+	}
+	return b
 }
 
 // read reads r's body, at most limit bytes. release gives the body's memory
@@ -163,44 +166,52 @@ func (b *bodyReader) read(w http.ResponseWriter, r *http.Request, limit int64) (
 		}
 		return body, release, nil
 	}
-	// Unknown length (chunked): grow by half each step, the growth charged
-	// before the buffer is made (the old buffer, garbage after the copy, is
-	// not counted).
-	for {
-		if len(body) == cap(body) {
-			if int64(len(body)) > limit {
-				release()
-				w.Header().Set("Connection", "close")
-				return nil, func() {}, &errBodyTooLarge{limit}
-			}
-			oldCap := int64(cap(body))
-			newCap := min(oldCap+max(bodyChunk, oldCap/2), limit+1)
-			gctx, gcancel := context.WithTimeout(ctx, growWait)
-			err := charge(gctx, newCap-oldCap)
-			gcancel()
-			if err != nil {
-				release()
-				return nil, func() {}, err
-			}
-			grown := make([]byte, len(body), newCap)
-			copy(grown, body)
-			body = grown
+	// Unknown length (chunked): the whole limit is charged first, so a
+	// body never waits for memory while it holds some (bodies that did
+	// could wait for each other until their deadlines); what the body did
+	// not use is given back once it is read. Clients rarely send chunked
+	// bodies (the AWS SDKs declare the length), so that large ones queue
+	// here costs little.
+	if err := charge(ctx, limit); err != nil {
+		return nil, release, err
+	}
+	// Read into pooled fixed-size chunks: a body refused as too large
+	// leaves no garbage behind, and an accepted one is copied once into a
+	// buffer of its exact size.
+	var chunks []*[]byte
+	defer func() {
+		for _, c := range chunks {
+			b.chunks.Put(c)
 		}
-		n, err := r.Body.Read(body[len(body):cap(body)])
-		body = body[:len(body)+n]
-		if int64(len(body)) > limit {
+	}()
+	var total int64
+	for {
+		c := b.chunks.Get().(*[]byte)
+		chunks = append(chunks, c)
+		n, err := io.ReadFull(r.Body, *c)
+		total += int64(n)
+		if total > limit {
 			release()
 			w.Header().Set("Connection", "close")
 			return nil, func() {}, &errBodyTooLarge{limit}
 		}
-		if errors.Is(err, io.EOF) {
-			return body, release, nil
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			break
 		}
 		if err != nil {
 			release()
 			return nil, func() {}, readError(err)
 		}
 	}
+	body = make([]byte, 0, total)
+	for _, c := range chunks {
+		body = append(body, (*c)[:min(int64(len(*c)), total-int64(len(body)))]...)
+	}
+	if unused := held - total; unused > 0 {
+		sem.Release(unused)
+		held -= unused
+	}
+	return body, release, nil
 }
 
 // errBodyTimeout marks a body not received within the body timeout.

@@ -275,6 +275,13 @@ func (h *Handler) serve(w http.ResponseWriter, c *call) {
 		h.writeError(w, c, h.authError(c, err))
 		return
 	}
+	if c.ident.Region != "" && !awsapi.ValidRegion(c.ident.Region) {
+		// Refused before any state is made for the region, as AWS's front
+		// end refuses a credential scope naming no region it knows.
+		h.resolve(c)
+		h.writeError(w, c, h.authError(c, sigv4.InvalidRegion(c.ident.Region)))
+		return
+	}
 	errResp := h.resolve(c)
 	if c.raw != nil {
 		c.raw(w, c.req.RequestID)

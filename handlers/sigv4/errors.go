@@ -182,3 +182,9 @@ func (e *Error) mismatchText(details bool) string {
 	return msgMismatch + "\n\nThe Canonical String for this request should have been\n'" + e.CanonicalRequest +
 		"'\n\nThe String-to-Sign should have been\n'" + e.StringToSign + "'\n"
 }
+
+// InvalidRegion is the failure for a credential scope whose region is not a
+// well-formed AWS region name.
+func InvalidRegion(region string) *Error {
+	return newError(SignatureMismatch, "Credential should be scoped to a valid region, not '"+region+"'.")
+}

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"github.com/evolvestack/evolvestack/emulator/awsapi"
 	"net/http"
 	"net/textproto"
 	"net/url"
@@ -133,7 +134,7 @@ func (v *Verifier) checkTime(p *parsed) *Error {
 // checkScope checks the credential scope against the request.
 func checkScope(p *parsed, service string) *Error {
 	var msg strings.Builder
-	if p.id.Region == "" {
+	if !awsapi.ValidRegion(p.id.Region) {
 		msg.WriteString("Credential should be scoped to a valid region, not '" + p.id.Region + "'. ")
 	}
 	if service != "" && p.id.Service != service {

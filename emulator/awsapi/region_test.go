@@ -1,0 +1,27 @@
+package awsapi_test
+
+import (
+	"testing"
+
+	"github.com/evolvestack/evolvestack/emulator/awsapi"
+)
+
+func TestValidRegion(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		region string
+		ok     bool
+	}{
+		{"us-east-1", true}, {"eu-central-2", true}, {"ap-southeast-7", true}, {"mx-central-1", true},
+		{"il-central-1", true}, {"cn-northwest-1", true}, {"us-gov-west-1", true}, {"us-iso-east-1", true},
+		{"us-isob-east-1", true}, {"eu-isoe-west-1", true}, {"us-isof-south-1", true}, {"eusc-de-east-1", true},
+		{"", false}, {"us-east", false}, {"xx-east-1", false}, {"US-EAST-1", false}, {"us-east-1 ", false},
+		{"us-east-1/../x", false}, {"aws-global", false}, {"local", false}, {"us-east-1a", false},
+		{"us-east-1-fips", false}, {"../../etc", false},
+	}
+	for _, tc := range tests {
+		if got := awsapi.ValidRegion(tc.region); got != tc.ok {
+			t.Errorf("ValidRegion(%q) = %v, want %v", tc.region, got, tc.ok)
+		}
+	}
+}
