@@ -63,6 +63,16 @@ func serviceDefs() []serviceDef {
 	}
 }
 
+// Descriptors lists the descriptors of the services an emulator serves.
+func Descriptors() []*awsapi.ServiceDescriptor {
+	defs := serviceDefs()
+	out := make([]*awsapi.ServiceDescriptor, len(defs))
+	for i, d := range defs {
+		out[i] = d.desc
+	}
+	return out
+}
+
 // lambdaService is Lambda with its event source mapping pollers attached.
 // Embedding keeps every operation method of *lambda.Service.
 type lambdaService struct {

@@ -13,12 +13,16 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	lambdasdk "github.com/aws/aws-sdk-go-v2/service/lambda"
+	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/aws/smithy-go"
@@ -27,8 +31,8 @@ import (
 	"github.com/evolvestack/evolvestack/emulator/clock"
 )
 
-// shellZip is a function zip whose bootstrap would run a shell command.
-func shellZip(t *testing.T) []byte {
+// shellZip is a function zip whose bootstrap runs script.
+func shellZip(t *testing.T, script string) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
@@ -38,7 +42,7 @@ func shellZip(t *testing.T) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, _ = io.WriteString(w, "#!/bin/sh\ntouch /tmp/evolvestack-pwned\n")
+	_, _ = io.WriteString(w, "#!/bin/sh\n"+script+"\n")
 	if err := zw.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +84,7 @@ func TestCrossSiteRequestsRefused(t *testing.T) {
 	if _, err := sq.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("keep")}); err != nil {
 		t.Fatal(err)
 	}
-	zipB64 := base64.StdEncoding.EncodeToString(shellZip(t))
+	zipB64 := base64.StdEncoding.EncodeToString(shellZip(t, "touch /tmp/evolvestack-pwned"))
 	createFn := fmt.Sprintf(`{"FunctionName":"pwn","Runtime":"provided.al2023","Role":"arn:aws:iam::000000000000:role/r","Handler":"x","Code":{"ZipFile":%q}}`, zipB64)
 	evil := map[string]string{"Origin": "https://evil.example", "Content-Type": "text/plain"}
 	navigation := map[string]string{"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "navigate"}
@@ -304,4 +308,77 @@ func TestMalformedRegions(t *testing.T) {
 			t.Errorf("state was made for %+v", sc)
 		}
 	}
+}
+
+// TestResetUnderLoad resets all state again and again while SDK clients
+// call every service: each call succeeds or answers a normal 4xx error,
+// never a 5xx.
+func TestResetUnderLoad(t *testing.T) {
+	t.Parallel()
+	e := emulator.Start(t)
+	ctx := context.Background()
+	cfg := e.AWSConfig()
+	cfg.RetryMaxAttempts = 1
+	sq := sqs.NewFromConfig(cfg)
+	lam := lambdasdk.NewFromConfig(cfg)
+	kin := kinesis.NewFromConfig(cfg)
+	calls := []func(i int) error{
+		func(i int) error {
+			out, err := sq.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("q")})
+			if err != nil {
+				return err
+			}
+			_, err = sq.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: out.QueueUrl, MessageBody: aws.String("m")})
+			return err
+		},
+		func(i int) error {
+			e.RegisterHandler("fn", func(ctx context.Context, in map[string]any) (map[string]any, error) { return in, nil })
+			_, err := lam.CreateFunction(ctx, &lambdasdk.CreateFunctionInput{FunctionName: aws.String("fn"), Runtime: lambdatypes.RuntimeProvidedal2023,
+				Role: aws.String("arn:aws:iam::000000000000:role/r"), Handler: aws.String("x"), Code: &lambdatypes.FunctionCode{ZipFile: shellZip(t, "exit 3")}})
+			var conflict *lambdatypes.ResourceConflictException
+			if err != nil && !errors.As(err, &conflict) {
+				return err
+			}
+			_, err = lam.Invoke(ctx, &lambdasdk.InvokeInput{FunctionName: aws.String("fn"), Payload: []byte(`{"a":1}`)})
+			return err
+		},
+		func(i int) error {
+			_, err := kin.CreateStream(ctx, &kinesis.CreateStreamInput{StreamName: aws.String(fmt.Sprintf("s%d", i)), ShardCount: aws.Int32(1)})
+			return err
+		},
+	}
+	stop := make(chan struct{})
+	resets := make(chan int)
+	go func() {
+		n := 0
+		defer func() { resets <- n }()
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if err := e.Reset("", ""); err != nil {
+				t.Error(err)
+			}
+			n++
+			time.Sleep(time.Millisecond)
+		}
+	}()
+	var wg sync.WaitGroup
+	for w, call := range calls {
+		wg.Go(func() {
+			for i := range 150 {
+				err := call(i)
+				var re *awshttp.ResponseError
+				if errors.As(err, &re) && re.HTTPStatusCode() >= 500 {
+					t.Errorf("worker %d call %d: %v", w, i, err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(stop)
+	t.Logf("%d resets during the calls", <-resets)
 }

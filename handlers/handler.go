@@ -527,12 +527,14 @@ func (h *Handler) findOp(c *call) *awsapi.Error {
 }
 
 // notImplemented is the error for an operation that exists in AWS but that
-// evolvestack does not serve: 501, which the SDKs do not retry.
+// evolvestack does not serve: a 400 UnsupportedOperation in the service's
+// own error shape (SQS's model has that code), which the SDKs neither
+// retry nor report as a server fault.
 func notImplemented(d *awsapi.ServiceDescriptor, op string) *awsapi.Error {
 	return &awsapi.Error{
 		Code:    "UnsupportedOperation",
 		Message: fmt.Sprintf("evolvestack does not implement %s operation %s", d.Name, op),
-		Status:  http.StatusNotImplemented,
+		Status:  http.StatusBadRequest,
 	}
 }
 
@@ -577,6 +579,15 @@ func (h *Handler) dispatch(w http.ResponseWriter, c *call) {
 	}
 	ctx := awsapi.WithRequest(c.req.HTTP.Context(), c.info)
 	out, err := c.desc.Invoke(ctx, svc, c.op.Name, in)
+	if err != nil && h.serverFault(err) {
+		// A reset may have closed the scope's service while the call ran:
+		// the call then runs once more on the fresh state, as if it had
+		// arrived after the reset.
+		if fresh := h.cfg.Backend.Service(c.desc.Name, scope); fresh != svc {
+			svc, c.svc = fresh, fresh
+			out, err = c.desc.Invoke(ctx, svc, c.op.Name, in)
+		}
+	}
 	if err != nil {
 		if errors.Is(err, awsapi.ErrNotImplemented) {
 			h.writeError(w, c, notImplemented(c.desc, c.op.Name))
@@ -592,6 +603,12 @@ func (h *Handler) dispatch(w http.ResponseWriter, c *call) {
 	if err := c.codec.WriteOutput(w, &c.req, c.desc, c.op, out); err != nil {
 		h.log.Error("writing response", "service", c.desc.Name, "operation", c.op.Name, "error", err)
 	}
+}
+
+// serverFault reports whether err would be answered with a 5xx.
+func (h *Handler) serverFault(err error) bool {
+	e, ok := awsapi.AsError(err)
+	return !ok || e.Status >= 500
 }
 
 // ValidationMapper is implemented by services whose validation failures are
