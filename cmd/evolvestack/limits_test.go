@@ -1,7 +1,10 @@
 package main
 
 import (
+	"archive/zip"
 	"bufio"
+	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"net"
@@ -10,8 +13,14 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 )
 
 // zeros is an endless reader of zero bytes.
@@ -153,5 +162,51 @@ func TestBinaryIdleConnections(t *testing.T) {
 	}
 	if len(fds) > limit+32 {
 		t.Errorf("the process holds %d descriptors with a limit of %d connections", len(fds), limit)
+	}
+}
+
+// TestBinaryRemovesFunctionFolders creates and invokes a zip function,
+// stops the binary with SIGTERM, and checks that no function folder is left
+// in its temp directory.
+func TestBinaryRemovesFunctionFolders(t *testing.T) {
+	t.Parallel()
+	tmp := t.TempDir()
+	b := startBinary(t, "TMPDIR="+tmp)
+	var zbuf bytes.Buffer
+	zw := zip.NewWriter(&zbuf)
+	h := &zip.FileHeader{Name: "bootstrap", Method: zip.Deflate}
+	h.SetMode(0o755)
+	w, err := zw.CreateHeader(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = io.WriteString(w, "#!/bin/sh\nexit 2\n")
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	cfg := aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(b.endpoint), RetryMaxAttempts: 1,
+		Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")}
+	lam := lambda.NewFromConfig(cfg)
+	ctx := context.Background()
+	for _, name := range []string{"f1", "f2"} {
+		if _, err := lam.CreateFunction(ctx, &lambda.CreateFunctionInput{FunctionName: aws.String(name), Runtime: lambdatypes.RuntimeProvidedal2023,
+			Role: aws.String("arn:aws:iam::000000000000:role/r"), Handler: aws.String("x"), Code: &lambdatypes.FunctionCode{ZipFile: zbuf.Bytes()}}); err != nil {
+			t.Fatal(err)
+		}
+		_, _ = lam.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String(name)}) // starts (and loses) a process
+	}
+	entries, _ := os.ReadDir(tmp)
+	if len(entries) == 0 {
+		t.Fatal("no function folder was made in TMPDIR: the test does not exercise the cleanup")
+	}
+	if err := b.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.cmd.Wait(); err != nil {
+		t.Fatalf("exit after SIGTERM: %v (stderr %s)", err, b.stderr.String())
+	}
+	entries, _ = os.ReadDir(tmp)
+	for _, e := range entries {
+		t.Errorf("left in TMPDIR after SIGTERM: %s", e.Name())
 	}
 }
