@@ -362,7 +362,7 @@ func TestResetUnderLoad(t *testing.T) {
 				t.Error(err)
 			}
 			n++
-			time.Sleep(time.Millisecond)
+			time.Sleep(5 * time.Millisecond)
 		}
 	}()
 	var wg sync.WaitGroup

@@ -579,14 +579,16 @@ func (h *Handler) dispatch(w http.ResponseWriter, c *call) {
 	}
 	ctx := awsapi.WithRequest(c.req.HTTP.Context(), c.info)
 	out, err := c.desc.Invoke(ctx, svc, c.op.Name, in)
-	if err != nil && h.serverFault(err) {
-		// A reset may have closed the scope's service while the call ran:
-		// the call then runs once more on the fresh state, as if it had
-		// arrived after the reset.
-		if fresh := h.cfg.Backend.Service(c.desc.Name, scope); fresh != svc {
-			svc, c.svc = fresh, fresh
-			out, err = c.desc.Invoke(ctx, svc, c.op.Name, in)
+	// A reset may have closed the scope's service while the call ran: the
+	// call then runs again on the fresh state, as if it had arrived after
+	// the reset (a few times, should resets keep coming).
+	for retries := 0; err != nil && retries < 3 && h.serverFault(err); retries++ {
+		fresh := h.cfg.Backend.Service(c.desc.Name, scope)
+		if fresh == svc {
+			break
 		}
+		svc, c.svc = fresh, fresh
+		out, err = c.desc.Invoke(ctx, svc, c.op.Name, in)
 	}
 	if err != nil {
 		if errors.Is(err, awsapi.ErrNotImplemented) {
