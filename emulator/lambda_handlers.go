@@ -13,7 +13,9 @@ import (
 // events with their retries, event source mappings — then call it with
 // the same payloads, error documents, timeouts and records as a deployed
 // bootstrap. A missing function is created (runtime provided.al2023, 3 s
-// timeout); an existing one keeps its configuration.
+// timeout); an existing one keeps its configuration. Its published versions
+// and aliases run the same handler (an in-process handler has no code to
+// snapshot; a version keeps its own configuration).
 func (e *Emulator) RegisterHandler(functionName string, handler any) error {
 	if err := e.Lambda().RegisterHandler(functionName, handler); err != nil {
 		return fmt.Errorf("evolvestack: %w", err)

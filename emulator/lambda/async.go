@@ -35,6 +35,9 @@ const (
 // asyncEvent is an event in a function's asynchronous queue.
 type asyncEvent struct {
 	requestID string
+	// qualifier is the version or alias the event was sent to ("" for
+	// the unqualified function); each attempt resolves it again.
+	qualifier string
 	payload   []byte
 	queued    time.Time // virtual
 	attempts  int       // invocations made
@@ -53,17 +56,23 @@ func retryDelay(n int) time.Duration { return time.Duration(n) * time.Minute }
 // it too) and returns the request id. The event is then run with
 // Lambda's retry, dead-letter and destination rules.
 func (s *Service) InvokeEvent(ctx context.Context, functionName string, payload []byte) (string, error) {
-	fn, _, err := s.lookup(functionName, "")
+	t, err := s.resolve(functionName, "", false)
 	if err != nil {
 		return "", err
 	}
+	return s.enqueue(ctx, t, payload)
+}
+
+// enqueue queues an Event invocation of what t names.
+func (s *Service) enqueue(ctx context.Context, t target, payload []byte) (string, error) {
+	fn := t.root
 	if len(payload) > MaxAsyncPayload {
 		return "", errEventTooLarge(len(payload))
 	}
-	if st := fn.config().State; st == StatePending {
+	if st := t.fn.config().State; st == StatePending {
 		return "", errConflict("The operation cannot be performed at this time. The function is currently in the following state: Pending")
 	}
-	ev := &asyncEvent{requestID: uuid.NewString(), payload: append([]byte(nil), payload...), queued: s.now()}
+	ev := &asyncEvent{requestID: uuid.NewString(), qualifier: t.qualifier, payload: append([]byte(nil), payload...), queued: s.now()}
 	if rid := awsapi.Request(ctx).RequestID; rid != "" {
 		ev.requestID = rid
 	}
@@ -104,11 +113,14 @@ type asyncSettings struct {
 	dlq        string
 }
 
-func (fn *function) asyncSettings() asyncSettings {
+// asyncSettings returns the settings of an event sent to qualifier (the
+// event invoke config of that qualifier) whose last attempt ran version
+// (the dead-letter queue is part of a version's configuration); fn is
+// $LATEST.
+func (fn *function) asyncSettings(qualifier, version string) asyncSettings {
 	fn.mu.Lock()
-	defer fn.mu.Unlock()
 	st := asyncSettings{maxRetries: defaultAsyncRetries, maxAge: defaultMaxEventAge}
-	if c := fn.invoke; c != nil {
+	if c := fn.invoke[invokeKey(qualifier)]; c != nil {
 		if c.MaximumRetryAttempts != nil {
 			st.maxRetries = int(*c.MaximumRetryAttempts)
 		}
@@ -124,10 +136,37 @@ func (fn *function) asyncSettings() asyncSettings {
 			}
 		}
 	}
-	if fn.cfg.DeadLetterConfig != nil {
-		st.dlq = str(fn.cfg.DeadLetterConfig.TargetArn)
+	dlq := fn.cfg.DeadLetterConfig
+	v := fn.versions[version]
+	fn.mu.Unlock()
+	if v != nil {
+		dlq = v.config().DeadLetterConfig
+	}
+	if dlq != nil {
+		st.dlq = str(dlq.TargetArn)
 	}
 	return st
+}
+
+// ref returns the reference an attempt of ev resolves: the function's name
+// with the event's qualifier.
+func (ev *asyncEvent) ref(fn *function) string {
+	if ev.qualifier == "" {
+		return fn.name
+	}
+	return fn.name + ":" + ev.qualifier
+}
+
+// eventVersion returns the version ev last ran, else the one its qualifier
+// names (an alias's primary version).
+func (s *Service) eventVersion(fn *function, ev *asyncEvent) string {
+	if ev.last != nil {
+		return ev.last.ExecutedVersion
+	}
+	if t, err := s.resolve(ev.ref(fn), "", false); err == nil {
+		return t.fn.version
+	}
+	return latest
 }
 
 // attempt makes one invocation of ev and decides what follows.
@@ -138,14 +177,14 @@ func (s *Service) attempt(fn *function, ev *asyncEvent) {
 	if gone {
 		return
 	}
-	st := fn.asyncSettings()
+	st := fn.asyncSettings(ev.qualifier, s.eventVersion(fn, ev))
 	// Ages are measured at the attempt's due time: a clock advanced past
 	// several due times at once runs each attempt as if on time.
 	if ev.due.Sub(ev.queued) > st.maxAge {
 		s.finishAsync(fn, ev, st, ev.last, conditionEventAgeExceeded)
 		return
 	}
-	res, err := s.Execute(context.Background(), fn.name, ev.payload, InvokeOptions{
+	res, err := s.Execute(context.Background(), ev.ref(fn), ev.payload, InvokeOptions{
 		Trigger: TriggerAsync, RequestID: ev.requestID, Attempt: ev.attempts + 1,
 	})
 	if err != nil {
@@ -172,6 +211,9 @@ func (s *Service) attempt(fn *function, ev *asyncEvent) {
 	ev.throttles = 0
 	ev.attempts++
 	ev.last = res
+	if res.ExecutedVersion != latest {
+		st = fn.asyncSettings(ev.qualifier, res.ExecutedVersion)
+	}
 	if res.FunctionError == "" {
 		s.finishAsync(fn, ev, st, res, conditionSuccess)
 		return
@@ -239,14 +281,14 @@ func destinationRecord(s *Service, fn *function, ev *asyncEvent, res *Invocation
 		Timestamp: s.now().UTC().Format("2006-01-02T15:04:05.000Z"),
 		RequestContext: requestContext{
 			RequestID:              ev.requestID,
-			FunctionArn:            fn.arn + ":" + latest,
+			FunctionArn:            fn.arn + ":" + invokeKey(ev.qualifier),
 			Condition:              condition,
 			ApproximateInvokeCount: ev.attempts,
 		},
 		RequestPayload: asJSON(ev.payload),
 	}
 	if res != nil {
-		rec.ResponseContext = &responseContext{StatusCode: http.StatusOK, ExecutedVersion: latest, FunctionError: res.FunctionError}
+		rec.ResponseContext = &responseContext{StatusCode: http.StatusOK, ExecutedVersion: res.ExecutedVersion, FunctionError: res.FunctionError}
 		rec.ResponsePayload = asJSON(res.Payload)
 	}
 	b, _ := json.Marshal(rec)
@@ -346,7 +388,7 @@ func arnService(arn string) string {
 // PendingEvents returns how many asynchronous events of functionName wait
 // for an attempt or a retry.
 func (s *Service) PendingEvents(functionName string) (int, error) {
-	fn, _, err := s.lookup(functionName, "")
+	fn, err := s.rootOf(functionName)
 	if err != nil {
 		return 0, err
 	}

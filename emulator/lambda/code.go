@@ -13,6 +13,7 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+	"syscall"
 )
 
 // Code size limits Lambda enforces.
@@ -85,10 +86,9 @@ func safeEntryPath(name string) (string, bool) {
 // headers claim.
 var errZipLimit = errors.New("unzipped size limit exceeded")
 
-// unpack extracts zr into a new directory under root and records it in b.
-// Entries are confined to the directory: names are checked again, symbolic
-// links may only point inside, and the bytes actually inflated are counted
-// against the limit.
+// unpack extracts zr into a new folder under root and records it in b. A
+// failed extraction removes the folder: an error is the 400 of a bad
+// archive unless the local file system failed.
 func unpack(zr *zip.Reader, b *codeBundle, root string) error {
 	dir, err := os.MkdirTemp(root, "code-*")
 	if err != nil {
@@ -120,109 +120,252 @@ func isZipFormatError(err error) bool {
 	return errors.As(err, &z)
 }
 
-func extract(zr *zip.Reader, dir string) error {
-	budget := int64(MaxUnzippedCodeSize)
-	for _, f := range zr.File {
-		rel, ok := safeEntryPath(f.Name)
-		if !ok {
-			return &zipFormatError{fmt.Errorf("entry %q escapes the archive root", f.Name)}
-		}
-		if rel == "" {
-			continue
-		}
-		target := filepath.Join(dir, filepath.FromSlash(rel))
-		if !within(dir, target) {
-			return &zipFormatError{fmt.Errorf("entry %q escapes the archive root", f.Name)}
-		}
-		mode := f.Mode()
-		switch {
-		case mode.IsDir():
-			if err := os.MkdirAll(target, 0o755); err != nil {
-				return fmt.Errorf("lambda: unpacking %s: %w", rel, err)
-			}
-			continue
-		case mode&fs.ModeSymlink != 0:
-			if err := extractSymlink(f, dir, target, &budget); err != nil {
-				return err
-			}
-			continue
-		case !mode.IsRegular():
-			return &zipFormatError{fmt.Errorf("entry %q is not a regular file", f.Name)}
-		}
-		if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
-			return fmt.Errorf("lambda: unpacking %s: %w", rel, err)
-		}
-		if err := extractFile(f, target, &budget); err != nil {
+// badEntry is the content error of an entry refused as it stands.
+func badEntry(format string, args ...any) error {
+	return &zipFormatError{fmt.Errorf(format, args...)}
+}
+
+// localErrnos are the failures of the local file system itself; any other
+// failure to write an entry (an existing name, a path through a file, a
+// dangling link or a loop, a path escaping the folder) is the archive's.
+var localErrnos = []error{
+	syscall.ENOSPC, syscall.EDQUOT, syscall.EIO, syscall.EROFS, syscall.EACCES,
+	syscall.EPERM, syscall.EMFILE, syscall.ENFILE, syscall.ENOMEM, syscall.EFBIG,
+}
+
+// writeError classifies err, a failure to write entry name.
+func writeError(name string, err error) error {
+	err = fmt.Errorf("lambda: unpacking %s: %w", name, err)
+	for _, e := range localErrnos {
+		if errors.Is(err, e) {
 			return err
+		}
+	}
+	return &zipFormatError{err}
+}
+
+// Symbolic link limits: a target's length (PATH_MAX), links followed in
+// one resolution (the kernel's MAXSYMLINKS) and path components walked
+// while resolving all of an archive's links.
+const (
+	maxLinkTarget  = 4095
+	maxLinkHops    = 40
+	maxLinkWalking = 1 << 24
+)
+
+// extractor writes an archive's entries into a folder through an os.Root,
+// which refuses any path, link-following included, that leaves it.
+type extractor struct {
+	root   *os.Root
+	budget int64 // bytes still allowed to inflate
+	// links maps each link made, by the path it really sits at (its parent
+	// resolved through earlier links), to its target.
+	links map[string]string
+	walk  int // components left for resolving links
+}
+
+// extract writes zr's entries into dir. Nothing is written outside dir
+// whatever the entries, and an archive is refused when one of its links
+// points outside dir, given all the links it makes.
+func extract(zr *zip.Reader, dir string) error {
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return fmt.Errorf("lambda: opening code directory: %w", err)
+	}
+	defer root.Close()
+	x := &extractor{root: root, budget: MaxUnzippedCodeSize, links: map[string]string{}, walk: maxLinkWalking}
+	for _, f := range zr.File {
+		if err := x.entry(f); err != nil {
+			return err
+		}
+	}
+	// A link checked when made may lead out through a later one (a -> b/c/../..
+	// then b -> .): check them all again against the final set.
+	for at, to := range x.links {
+		if !x.inside(path.Dir(at), to) {
+			return badEntry("symbolic link %q points outside the archive", at)
 		}
 	}
 	return nil
 }
 
-func extractFile(f *zip.File, target string, budget *int64) error {
+func (x *extractor) entry(f *zip.File) error {
+	rel, ok := safeEntryPath(f.Name)
+	if !ok {
+		return badEntry("entry %q escapes the archive root", f.Name)
+	}
+	if rel == "" {
+		return nil
+	}
+	mode := f.Mode()
+	switch {
+	case mode.IsDir():
+		return x.mkdirAll(rel)
+	case mode&fs.ModeSymlink != 0:
+		return x.symlink(f, rel)
+	case !mode.IsRegular():
+		return badEntry("entry %q is not a regular file", f.Name)
+	}
+	if err := x.mkdirAll(path.Dir(rel)); err != nil {
+		return err
+	}
+	return x.file(f, rel)
+}
+
+// mkdirAll creates directory rel and its parents.
+func (x *extractor) mkdirAll(rel string) error {
+	if rel == "." {
+		return nil
+	}
+	if err := x.root.MkdirAll(filepath.FromSlash(rel), 0o755); err != nil {
+		return writeError(rel, err)
+	}
+	return nil
+}
+
+// fileWriter records the error of the file written, to tell it from one
+// reading the archive.
+type fileWriter struct {
+	f   *os.File
+	err error
+}
+
+func (w *fileWriter) Write(p []byte) (int, error) {
+	n, err := w.f.Write(p)
+	if err != nil {
+		w.err = err
+	}
+	return n, err
+}
+
+func (x *extractor) file(f *zip.File, rel string) error {
 	rc, err := f.Open()
 	if err != nil {
-		return &zipFormatError{err}
+		return &zipFormatError{fmt.Errorf("opening %s: %w", f.Name, err)}
 	}
 	defer rc.Close()
 	perm := f.Mode().Perm() & 0o755
 	if perm == 0 {
 		perm = 0o644
 	}
-	out, err := os.OpenFile(target, os.O_CREATE|os.O_EXCL|os.O_WRONLY, perm|0o200)
+	out, err := x.root.OpenFile(filepath.FromSlash(rel), os.O_CREATE|os.O_EXCL|os.O_WRONLY, perm|0o200)
 	if err != nil {
-		if errors.Is(err, fs.ErrExist) {
-			return &zipFormatError{fmt.Errorf("duplicate entry %q", f.Name)}
-		}
-		return fmt.Errorf("lambda: unpacking %s: %w", f.Name, err)
+		return writeError(rel, err)
 	}
-	n, err := io.Copy(out, io.LimitReader(rc, *budget+1))
+	w := &fileWriter{f: out}
+	n, err := io.Copy(w, io.LimitReader(rc, x.budget+1))
 	cerr := out.Close()
-	if err != nil {
-		return &zipFormatError{err}
+	switch {
+	case w.err != nil:
+		return writeError(rel, w.err)
+	case err != nil:
+		return &zipFormatError{fmt.Errorf("reading %s: %w", f.Name, err)}
+	case cerr != nil:
+		return writeError(rel, cerr)
 	}
-	if cerr != nil {
-		return fmt.Errorf("lambda: unpacking %s: %w", f.Name, cerr)
-	}
-	*budget -= n
-	if *budget < 0 {
+	x.budget -= n
+	if x.budget < 0 {
 		return errZipLimit
 	}
 	return nil
 }
 
-func extractSymlink(f *zip.File, dir, target string, budget *int64) error {
+func (x *extractor) symlink(f *zip.File, rel string) error {
 	rc, err := f.Open()
 	if err != nil {
-		return &zipFormatError{err}
+		return &zipFormatError{fmt.Errorf("opening %s: %w", f.Name, err)}
 	}
 	defer rc.Close()
-	raw, err := io.ReadAll(io.LimitReader(rc, 4096))
+	raw, err := io.ReadAll(io.LimitReader(rc, maxLinkTarget+1))
 	if err != nil {
-		return &zipFormatError{err}
+		return &zipFormatError{fmt.Errorf("reading %s: %w", f.Name, err)}
 	}
-	*budget -= int64(len(raw))
-	dest := string(raw)
-	if filepath.IsAbs(dest) {
-		return &zipFormatError{fmt.Errorf("symbolic link %q points outside the archive", f.Name)}
+	x.budget -= int64(len(raw))
+	if x.budget < 0 {
+		return errZipLimit
 	}
-	if !within(dir, filepath.Join(filepath.Dir(target), filepath.FromSlash(dest))) {
-		return &zipFormatError{fmt.Errorf("symbolic link %q points outside the archive", f.Name)}
+	to := string(raw)
+	if to == "" || len(to) > maxLinkTarget || strings.ContainsRune(to, 0) {
+		return badEntry("symbolic link %q has an invalid target", f.Name)
 	}
-	if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
-		return fmt.Errorf("lambda: unpacking %s: %w", f.Name, err)
+	// The link sits where its parent, followed through earlier links, leads.
+	parent, ok := x.resolve(path.Dir(rel))
+	if !ok || !x.inside(parent, to) {
+		return badEntry("symbolic link %q points outside the archive", f.Name)
 	}
-	if err := os.Symlink(dest, target); err != nil {
-		return fmt.Errorf("lambda: unpacking %s: %w", f.Name, err)
+	if err := x.mkdirAll(path.Dir(rel)); err != nil {
+		return err
 	}
+	if err := x.root.Symlink(to, filepath.FromSlash(rel)); err != nil {
+		return writeError(rel, err)
+	}
+	x.links[path.Join(parent, path.Base(rel))] = to
 	return nil
 }
 
-// within reports whether p is dir or below it.
-func within(dir, p string) bool {
-	rel, err := filepath.Rel(dir, p)
-	if err != nil {
+// inside reports whether link target to, relative and resolved from
+// directory dir through the links made so far, stays in the folder.
+func (x *extractor) inside(dir, to string) bool {
+	if absTarget(to) {
 		return false
 	}
-	return rel == "." || (rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)))
+	_, ok := x.resolve(dir + "/" + to)
+	return ok
+}
+
+// absTarget reports whether a link target is absolute on any platform.
+func absTarget(to string) bool {
+	return strings.HasPrefix(to, "/") || strings.HasPrefix(to, `\`) ||
+		(len(to) > 1 && to[1] == ':') || filepath.IsAbs(to)
+}
+
+// resolve follows p, slash-separated and relative to the folder, through
+// the links made so far as the kernel would, treating names not written
+// yet as directories (which later entries may make them). It returns the
+// path reached; ok is false when the walk leaves the folder, meets an
+// absolute target, loops or exhausts the walking budget.
+func (x *extractor) resolve(p string) (_ string, ok bool) {
+	// stack holds the folder-relative path of each component reached.
+	var stack []string
+	todo := splitTarget(p)
+	for hops := 0; len(todo) > 0; {
+		if x.walk--; x.walk < 0 {
+			return "", false
+		}
+		c := todo[0]
+		todo = todo[1:]
+		switch c {
+		case "", ".":
+			continue
+		case "..":
+			if len(stack) == 0 {
+				return "", false
+			}
+			stack = stack[:len(stack)-1]
+			continue
+		}
+		at := c
+		if len(stack) > 0 {
+			at = stack[len(stack)-1] + "/" + c
+		}
+		to, isLink := x.links[at]
+		if !isLink {
+			stack = append(stack, at)
+			continue
+		}
+		if hops++; hops > maxLinkHops || absTarget(to) {
+			return "", false
+		}
+		todo = append(splitTarget(to), todo...)
+	}
+	if len(stack) == 0 {
+		return ".", true
+	}
+	return stack[len(stack)-1], true
+}
+
+// splitTarget splits a path on either separator, so that a target is
+// judged as strictly as any platform would read it.
+func splitTarget(p string) []string {
+	return strings.FieldsFunc(p, func(r rune) bool { return r == '/' || r == '\\' })
 }

@@ -131,12 +131,19 @@ type invocation struct {
 }
 
 // Execute runs one invocation of functionName with the options given; see
-// InvokeSync.
+// InvokeSync. A qualified name or ARN runs that version, or the version
+// the alias routes the invocation to.
 func (s *Service) Execute(ctx context.Context, functionName string, payload []byte, opts InvokeOptions) (*InvocationResult, error) {
-	fn, _, err := s.lookup(functionName, "")
+	t, err := s.resolve(functionName, "", true)
 	if err != nil {
 		return nil, err
 	}
+	return s.execute(ctx, t, payload, opts)
+}
+
+// execute runs one invocation of what t resolved to.
+func (s *Service) execute(ctx context.Context, t target, payload []byte, opts InvokeOptions) (*InvocationResult, error) {
+	fn := t.fn
 	if opts.RequestID == "" {
 		opts.RequestID = uuid.NewString()
 	}
@@ -154,7 +161,7 @@ func (s *Service) Execute(ctx context.Context, functionName string, payload []by
 	if err != nil {
 		return nil, err
 	}
-	release, err := s.acquire(fn)
+	release, err := s.acquire(t.root)
 	if err != nil {
 		return nil, err
 	}
@@ -167,12 +174,12 @@ func (s *Service) Execute(ctx context.Context, functionName string, payload []by
 		requestID:     opts.RequestID,
 		payload:       payload,
 		clientContext: opts.ClientContext,
-		arn:           fn.arn,
+		arn:           t.arn(),
 		timeout:       timeout,
 		log:           &invocationLog{},
 	}
 	started := s.now()
-	inv.log.printf("START RequestId: %s Version: %s\n", inv.requestID, latest)
+	inv.log.printf("START RequestId: %s Version: %s\n", inv.requestID, fn.version)
 	realStart := time.Now()
 	inv.deadline = realStart.Add(timeout)
 	expired, stopTimer := s.executionTimer(timeout)
@@ -189,7 +196,7 @@ func (s *Service) Execute(ctx context.Context, functionName string, payload []by
 	res := &InvocationResult{
 		RequestID:       inv.requestID,
 		Payload:         out.payload,
-		ExecutedVersion: latest,
+		ExecutedVersion: fn.version,
 		Log:             inv.log.String(),
 		Duration:        dur,
 		Attempt:         opts.Attempt,
@@ -198,8 +205,10 @@ func (s *Service) Execute(ctx context.Context, functionName string, payload []by
 		res.FunctionError = "Unhandled"
 		res.ErrorType, res.ErrorMessage = out.errType, out.errMsg
 	}
-	fn.record(s, InvocationRecord{
+	t.root.record(s, InvocationRecord{
 		RequestID:     res.RequestID,
+		Version:       fn.version,
+		Qualifier:     t.qualifier,
 		Trigger:       opts.Trigger,
 		Attempt:       opts.Attempt,
 		Event:         string(payload),
@@ -250,7 +259,8 @@ func (s *Service) runnerFor(fn *function, cfg FunctionConfiguration) (runner, er
 	}
 }
 
-// acquire takes one concurrency slot for fn or reports the throttle.
+// acquire takes one concurrency slot for fn ($LATEST: reserved
+// concurrency is shared by all versions) or reports the throttle.
 func (s *Service) acquire(fn *function) (release func(), err error) {
 	s.mu.Lock()
 	if s.closed {
@@ -338,8 +348,12 @@ func (l *invocationLog) String() string {
 // InvocationRecord is one invocation as evolvestack saw it, for tests and
 // the admin API.
 type InvocationRecord struct {
-	RequestID     string        `json:"requestId"`
-	Function      string        `json:"function"`
+	RequestID string `json:"requestId"`
+	Function  string `json:"function"`
+	// Version is the version that ran ($LATEST or a number); Qualifier the
+	// one the caller named (a version, an alias, $LATEST, or empty).
+	Version       string        `json:"version"`
+	Qualifier     string        `json:"qualifier,omitempty"`
 	Trigger       Trigger       `json:"trigger"`
 	Attempt       int           `json:"attempt"`
 	Event         string        `json:"event"`
@@ -368,13 +382,14 @@ func (fn *function) record(s *Service, rec InvocationRecord, log string) {
 		fn.logs = append([]byte(nil), fn.logs[len(fn.logs)-maxFunctionLog:]...)
 	}
 	fn.mu.Unlock()
-	s.env.Logger.Debug("lambda invocation", "function", fn.name, "request_id", rec.RequestID, "trigger", rec.Trigger,
+	s.env.Logger.Debug("lambda invocation", "function", fn.name, "version", rec.Version, "request_id", rec.RequestID, "trigger", rec.Trigger,
 		"attempt", rec.Attempt, "function_error", rec.FunctionError, "duration", rec.Duration)
 }
 
 // appendLog adds output outside any invocation (process start-up, late
 // writes) to the function's log.
 func (fn *function) appendLog(p []byte) {
+	fn = fn.root()
 	fn.mu.Lock()
 	defer fn.mu.Unlock()
 	fn.logs = append(fn.logs, p...)
@@ -383,10 +398,10 @@ func (fn *function) appendLog(p []byte) {
 	}
 }
 
-// Invocations returns the recorded invocations of a function, oldest first
-// (at most the last 1000).
+// Invocations returns the recorded invocations of a function, of all its
+// versions and aliases, oldest first (at most the last 1000).
 func (s *Service) Invocations(functionName string) ([]InvocationRecord, error) {
-	fn, _, err := s.lookup(functionName, "")
+	fn, err := s.rootOf(functionName)
 	if err != nil {
 		return nil, err
 	}
@@ -398,7 +413,7 @@ func (s *Service) Invocations(functionName string) ([]InvocationRecord, error) {
 // FunctionLogs returns a function's log: every invocation's lines and its
 // processes' output (the last 1 MiB).
 func (s *Service) FunctionLogs(functionName string) (string, error) {
-	fn, _, err := s.lookup(functionName, "")
+	fn, err := s.rootOf(functionName)
 	if err != nil {
 		return "", err
 	}

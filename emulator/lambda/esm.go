@@ -345,7 +345,7 @@ func (s *Service) UpdateEventSourceMapping(ctx context.Context, in *UpdateEventS
 		s.mu.Lock()
 		fn := s.functions[name]
 		s.mu.Unlock()
-		if fn == nil || (q != "" && q != latest) {
+		if fn == nil || !fn.hasQualifier(q) {
 			return nil, errInvalidParameter("Function does not exist")
 		}
 		fnArn = fn.arn

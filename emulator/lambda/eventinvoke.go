@@ -2,10 +2,21 @@ package lambda
 
 import (
 	"context"
+	"sort"
 )
 
-// eventInvokeTarget resolves the function of an event invoke config call.
-func (s *Service) eventInvokeTarget(nameOrArn, qualifier string) (*function, error) {
+// invokeKey is the key of a qualifier's event invoke config: the
+// unqualified function's is $LATEST's.
+func invokeKey(qualifier string) string {
+	if qualifier == "" {
+		return latest
+	}
+	return qualifier
+}
+
+// eventInvokeTarget resolves the function ($LATEST) and the config key of
+// an event invoke config call: $LATEST, a version or an alias.
+func (s *Service) eventInvokeTarget(nameOrArn, qualifier string) (*function, string, error) {
 	name, q := parseFunctionRef(nameOrArn)
 	if qualifier == "" {
 		qualifier = q
@@ -13,10 +24,10 @@ func (s *Service) eventInvokeTarget(nameOrArn, qualifier string) (*function, err
 	s.mu.Lock()
 	fn := s.functions[name]
 	s.mu.Unlock()
-	if fn == nil || (qualifier != "" && qualifier != latest) {
-		return nil, errResourceNotFound("The function doesn't exist.")
+	if fn == nil || !fn.hasQualifier(qualifier) {
+		return nil, "", errResourceNotFound("The function doesn't exist.")
 	}
-	return fn, nil
+	return fn, invokeKey(qualifier), nil
 }
 
 func (s *Service) noEventInvokeConfig(name, qualifier string) error {
@@ -92,7 +103,7 @@ func (s *Service) PutFunctionEventInvokeConfig(ctx context.Context, in *PutFunct
 	if in.MaximumEventAgeInSeconds == nil && in.MaximumRetryAttempts == nil && in.DestinationConfig == nil {
 		return nil, errInvalidParameter("You must specify at least one of error handling or destination setting.")
 	}
-	fn, err := s.eventInvokeTarget(str(in.FunctionName), str(in.Qualifier))
+	fn, key, err := s.eventInvokeTarget(str(in.FunctionName), str(in.Qualifier))
 	if err != nil {
 		return nil, err
 	}
@@ -101,13 +112,13 @@ func (s *Service) PutFunctionEventInvokeConfig(ctx context.Context, in *PutFunct
 	}
 	cfg := &FunctionEventInvokeConfig{
 		LastModified:             ptr(s.now().UTC()),
-		FunctionArn:              ptr(fn.arn + ":" + latest),
+		FunctionArn:              ptr(fn.arn + ":" + key),
 		MaximumRetryAttempts:     in.MaximumRetryAttempts,
 		MaximumEventAgeInSeconds: in.MaximumEventAgeInSeconds,
 		DestinationConfig:        normalizeDestinations(in.DestinationConfig),
 	}
 	fn.mu.Lock()
-	fn.invoke = cfg
+	fn.invoke[key] = cfg
 	out := PutFunctionEventInvokeConfigOutput(*cfg)
 	fn.mu.Unlock()
 	return &out, nil
@@ -119,12 +130,12 @@ func (s *Service) UpdateFunctionEventInvokeConfig(ctx context.Context, in *Updat
 	if in.MaximumEventAgeInSeconds == nil && in.MaximumRetryAttempts == nil && in.DestinationConfig == nil {
 		return nil, errInvalidParameter("You must specify at least one of error handling or destination setting.")
 	}
-	fn, err := s.eventInvokeTarget(str(in.FunctionName), str(in.Qualifier))
+	fn, key, err := s.eventInvokeTarget(str(in.FunctionName), str(in.Qualifier))
 	if err != nil {
 		return nil, err
 	}
 	fn.mu.Lock()
-	cur := fn.invoke
+	cur := fn.invoke[key]
 	fn.mu.Unlock()
 	if cur == nil {
 		return nil, s.noEventInvokeConfig(fn.name, str(in.Qualifier))
@@ -151,7 +162,7 @@ func (s *Service) UpdateFunctionEventInvokeConfig(ctx context.Context, in *Updat
 		next.DestinationConfig = merged
 	}
 	fn.mu.Lock()
-	fn.invoke = &next
+	fn.invoke[key] = &next
 	fn.mu.Unlock()
 	out := UpdateFunctionEventInvokeConfigOutput(next)
 	return &out, nil
@@ -165,7 +176,7 @@ func (s *Service) GetFunctionEventInvokeConfig(ctx context.Context, in *GetFunct
 		return nil, s.noEventInvokeConfig(name, q)
 	}
 	fn.mu.Lock()
-	cur := fn.invoke
+	cur := fn.invoke[invokeKey(q)]
 	fn.mu.Unlock()
 	if cur == nil {
 		return nil, s.noEventInvokeConfig(name, q)
@@ -183,10 +194,10 @@ func (s *Service) DeleteFunctionEventInvokeConfig(ctx context.Context, in *Delet
 	}
 	fn.mu.Lock()
 	defer fn.mu.Unlock()
-	if fn.invoke == nil {
+	if fn.invoke[invokeKey(q)] == nil {
 		return nil, s.noEventInvokeConfig(name, q)
 	}
-	fn.invoke = nil
+	delete(fn.invoke, invokeKey(q))
 	return &DeleteFunctionEventInvokeConfigOutput{}, nil
 }
 
@@ -202,9 +213,31 @@ func (s *Service) ListFunctionEventInvokeConfigs(ctx context.Context, in *ListFu
 	}
 	out := &ListFunctionEventInvokeConfigsOutput{FunctionEventInvokeConfigs: []FunctionEventInvokeConfig{}}
 	fn.mu.Lock()
-	if fn.invoke != nil {
-		out.FunctionEventInvokeConfigs = append(out.FunctionEventInvokeConfigs, *fn.invoke)
+	for _, c := range fn.invoke {
+		out.FunctionEventInvokeConfigs = append(out.FunctionEventInvokeConfigs, *c)
 	}
 	fn.mu.Unlock()
+	// $LATEST, the versions in order, then the aliases by name.
+	rank := func(c FunctionEventInvokeConfig) (int, string) {
+		_, q := parseFunctionRef(str(c.FunctionArn))
+		switch {
+		case q == latest:
+			return 0, ""
+		case isVersionNumber(q):
+			return 1, q
+		}
+		return 2, q
+	}
+	sort.Slice(out.FunctionEventInvokeConfigs, func(i, j int) bool {
+		ri, qi := rank(out.FunctionEventInvokeConfigs[i])
+		rj, qj := rank(out.FunctionEventInvokeConfigs[j])
+		if ri != rj {
+			return ri < rj
+		}
+		if ri == 1 {
+			return versionOrder(qi, qj)
+		}
+		return qi < qj
+	})
 	return out, nil
 }

@@ -21,21 +21,36 @@ const (
 	maxFunctionLog    = 1 << 20
 )
 
-// function is one Lambda function ($LATEST; versions are not modelled).
+// function is one Lambda function: the struct itself is its $LATEST, and
+// each published version is a function of its own (parent set, version its
+// number) with its immutable configuration, its code and its execution
+// environments. What belongs to the function as a whole (tags, policies,
+// event invoke configs, reserved concurrency, aliases, the asynchronous
+// queue, invocation records and logs) lives on the $LATEST function only.
 type function struct {
-	svc  *Service
-	name string
-	arn  string
+	svc     *Service
+	name    string
+	arn     string    // unqualified
+	parent  *function // nil for $LATEST
+	version string    // "$LATEST", or the version number
 
 	mu        sync.Mutex
 	cfg       FunctionConfiguration
 	code      *codeBundle
 	tags      map[string]string
-	policy    []map[string]any
-	invoke    *FunctionEventInvokeConfig
+	policies  map[string][]map[string]any           // by qualifier, "" for the unqualified function
+	invoke    map[string]*FunctionEventInvokeConfig // by qualifier, $LATEST for the unqualified function
 	reserved  *int32
 	stopState func()
 	deleted   bool
+	// versions are the published versions by number, aliases the aliases
+	// by name ($LATEST only).
+	versions    map[string]*function
+	aliases     map[string]*AliasConfiguration
+	lastVersion int // the highest version number published
+	// publishedFrom is, for a version, the generation of $LATEST it was
+	// published from.
+	publishedFrom int
 	// generation changes with code or configuration; instances of an older
 	// generation are retired.
 	generation int
@@ -50,21 +65,54 @@ type function struct {
 
 func newFunction(s *Service, name string) *function {
 	return &function{
-		svc:   s,
-		name:  name,
-		arn:   s.functionArn(name),
-		tags:  map[string]string{},
-		async: map[string]*asyncEvent{},
-		done:  make(chan struct{}),
+		svc:      s,
+		name:     name,
+		arn:      s.functionArn(name),
+		version:  latest,
+		tags:     map[string]string{},
+		policies: map[string][]map[string]any{},
+		invoke:   map[string]*FunctionEventInvokeConfig{},
+		versions: map[string]*function{},
+		aliases:  map[string]*AliasConfiguration{},
+		async:    map[string]*asyncEvent{},
+		done:     make(chan struct{}),
 	}
+}
+
+// root returns the function a version belongs to ($LATEST itself for
+// $LATEST).
+func (fn *function) root() *function {
+	if fn.parent != nil {
+		return fn.parent
+	}
+	return fn
 }
 
 // closing returns a channel closed when fn is deleted or the service shut
 // down.
 func (s *Service) closing(fn *function) <-chan struct{} { return fn.done }
 
-// shutdown stops the function's work: pending retries, timers, processes.
+// shutdown stops the function's work, its versions' included: pending
+// retries, timers, processes; and removes the unpacked code.
 func (fn *function) shutdown() {
+	fn.mu.Lock()
+	versions := make([]*function, 0, len(fn.versions))
+	for _, v := range fn.versions {
+		versions = append(versions, v)
+	}
+	fn.mu.Unlock()
+	codes := map[*codeBundle]bool{fn.stop(): true}
+	for _, v := range versions {
+		codes[v.stop()] = true
+	}
+	for code := range codes {
+		removeCode(code)
+	}
+}
+
+// stop ends the work of one function or version (pending retries, timers,
+// processes) and returns its code.
+func (fn *function) stop() *codeBundle {
 	fn.mu.Lock()
 	if !fn.deleted {
 		close(fn.done)
@@ -92,9 +140,28 @@ func (fn *function) shutdown() {
 		inst.kill()
 	}
 	fn.svc.killInstances(fn)
+	return code
+}
+
+// removeCode removes a bundle's unpacked files.
+func removeCode(code *codeBundle) {
 	if code != nil && code.dir != "" {
 		_ = os.RemoveAll(code.dir)
 	}
+}
+
+// codeInUseLocked reports whether $LATEST or a version runs code; fn is
+// $LATEST, locked.
+func (fn *function) codeInUseLocked(code *codeBundle) bool {
+	if fn.code == code {
+		return true
+	}
+	for _, v := range fn.versions {
+		if v.code == code {
+			return true
+		}
+	}
+	return false
 }
 
 // config returns a copy of the function's configuration.
@@ -221,8 +288,18 @@ func (s *Service) CreateFunction(ctx context.Context, in *CreateFunctionInput) (
 		fn.tags[k] = v
 	}
 	out := CreateFunctionOutput(fn.cfg)
+	var v1 *function
+	if in.Publish != nil && *in.Publish {
+		// Lambda answers with the unqualified ARN and the new version's
+		// number.
+		v1, _ = fn.publishLocked(nil, true)
+		out.Version = ptr(v1.version)
+	}
 	fn.mu.Unlock()
 	s.settleFunction(fn)
+	if v1 != nil {
+		s.settleFunction(v1)
+	}
 	return &out, nil
 }
 
@@ -236,13 +313,27 @@ func (s *Service) runtimeVersion(rt Runtime) *RuntimeVersionConfig {
 	return &RuntimeVersionConfig{RuntimeVersionArn: ptr(fmt.Sprintf("arn:aws:lambda:%s::runtime:%x", s.env.Scope.Region, sum))}
 }
 
-// unpackInto unpacks a checked zip under the service's work directory.
+// unpackInto unpacks a checked zip under the service's work directory. A
+// package unpacked while the service closed is removed again, with the
+// work directory once empty: Close cannot remove files still being written.
 func (s *Service) unpackInto(zr *zip.Reader, b *codeBundle) error {
 	root, err := s.ensureWorkDir()
 	if err != nil {
 		return err
 	}
-	return unpack(zr, b, root)
+	err = unpack(zr, b, root)
+	s.mu.Lock()
+	closed := s.closed
+	s.mu.Unlock()
+	if closed {
+		if b.dir != "" {
+			_ = os.RemoveAll(b.dir)
+			b.dir = ""
+		}
+		_ = os.Remove(root)
+		return errServiceClosed()
+	}
+	return err
 }
 
 // settleFunction moves a Pending function to Active, or an InProgress
@@ -309,81 +400,99 @@ func copyMap(m map[string]string) map[string]string {
 	return out
 }
 
-// GetFunction returns a function's configuration, code location, tags and
-// concurrency.
+// GetFunction returns a function's configuration (of $LATEST, a version,
+// or the version an alias points to), code location, tags and concurrency.
 func (s *Service) GetFunction(ctx context.Context, in *GetFunctionInput) (*GetFunctionOutput, error) {
-	fn, q, err := s.lookup(str(in.FunctionName), str(in.Qualifier))
+	t, err := s.resolve(str(in.FunctionName), str(in.Qualifier), false)
 	if err != nil {
 		return nil, err
 	}
-	fn.mu.Lock()
-	defer fn.mu.Unlock()
-	cfg := fn.cfg
-	if q != "" {
-		cfg.FunctionArn = ptr(fn.arn + ":" + q)
-	}
+	cfg := t.config()
+	root := t.root
+	root.mu.Lock()
+	defer root.mu.Unlock()
 	out := &GetFunctionOutput{
 		Configuration: &cfg,
 		Code: &FunctionCodeLocation{
 			RepositoryType: ptr("S3"),
-			Location:       ptr(fmt.Sprintf("https://awslambda-%s-tasks.s3.%s.amazonaws.com/snapshots/%s/%s-%s", s.env.Scope.Region, s.env.Scope.Region, s.env.Scope.Account, fn.name, str(cfg.RevisionId))),
+			Location:       ptr(fmt.Sprintf("https://awslambda-%s-tasks.s3.%s.amazonaws.com/snapshots/%s/%s-%s", s.env.Scope.Region, s.env.Scope.Region, s.env.Scope.Account, root.name, str(cfg.RevisionId))),
 		},
 	}
-	if len(fn.tags) > 0 {
-		out.Tags = copyMap(fn.tags)
+	if len(root.tags) > 0 {
+		out.Tags = copyMap(root.tags)
 	}
-	if fn.reserved != nil {
-		out.Concurrency = &Concurrency{ReservedConcurrentExecutions: ptr(*fn.reserved)}
+	if root.reserved != nil {
+		out.Concurrency = &Concurrency{ReservedConcurrentExecutions: ptr(*root.reserved)}
 	}
 	return out, nil
 }
 
-// GetFunctionConfiguration returns a function's configuration.
+// GetFunctionConfiguration returns the configuration of a function's
+// $LATEST, of a version, or of the version an alias points to.
 func (s *Service) GetFunctionConfiguration(ctx context.Context, in *GetFunctionConfigurationInput) (*GetFunctionConfigurationOutput, error) {
-	fn, q, err := s.lookup(str(in.FunctionName), str(in.Qualifier))
+	t, err := s.resolve(str(in.FunctionName), str(in.Qualifier), false)
 	if err != nil {
 		return nil, err
 	}
-	out := GetFunctionConfigurationOutput(fn.config())
-	if q != "" {
-		out.FunctionArn = ptr(fn.arn + ":" + q)
-	}
+	out := GetFunctionConfigurationOutput(t.config())
 	return &out, nil
 }
 
-// ListFunctions lists the functions of the scope, by name, paginated.
+// ListFunctions lists the functions of the scope by name, paginated; with
+// FunctionVersion ALL, each function's $LATEST and published versions.
 func (s *Service) ListFunctions(ctx context.Context, in *ListFunctionsInput) (*ListFunctionsOutput, error) {
-	fns := s.sortedFunctions()
-	out := &ListFunctionsOutput{Functions: []FunctionConfiguration{}}
+	all := in.FunctionVersion == FunctionVersionAll
+	var items []FunctionConfiguration
+	for _, fn := range s.sortedFunctions() {
+		cfg := fn.config()
+		if cfg.FunctionName == nil { // still being created
+			continue
+		}
+		if !all {
+			items = append(items, listedConfig(cfg))
+			continue
+		}
+		items = append(items, fn.listedVersions()...)
+	}
+	page, next := paginate(items, func(c FunctionConfiguration) string { return str(c.FunctionArn) }, str(in.Marker), in.MaxItems, 50,
+		func(c FunctionConfiguration, marker string) bool {
+			name, _ := parseFunctionRef(marker)
+			return str(c.FunctionName) > name
+		})
+	return &ListFunctionsOutput{Functions: page, NextMarker: next}, nil
+}
+
+// paginate returns the page of items after marker (the key of the last
+// item of the previous page) of at most maxItems (capped at limit) items,
+// and the marker of the next page. When no item has the marker's key (it
+// was deleted), the page starts at the first item for which after reports
+// that it comes past the marker.
+func paginate[T any](items []T, key func(T) string, marker string, maxItems *int32, limit int, after func(T, string) bool) ([]T, *string) {
+	if maxItems != nil && *maxItems > 0 && int(*maxItems) < limit {
+		limit = int(*maxItems)
+	}
 	start := 0
-	if m := str(in.Marker); m != "" {
-		start = len(fns)
-		for i, fn := range fns {
-			if fn.name > m || fn.arn == m {
+	if marker != "" {
+		start = len(items)
+		for i, it := range items {
+			if key(it) == marker {
+				start = i + 1
+				break
+			}
+			if after != nil && after(it, marker) {
 				start = i
-				if fn.arn == m {
-					start = i + 1
-				}
 				break
 			}
 		}
 	}
-	limit := 50
-	if in.MaxItems != nil && *in.MaxItems > 0 && *in.MaxItems < 50 {
-		limit = int(*in.MaxItems)
-	}
-	for i := start; i < len(fns); i++ {
-		if len(out.Functions) == limit {
-			out.NextMarker = ptr(fns[i-1].arn)
-			break
+	page := make([]T, 0, min(limit, len(items)-start))
+	for i := start; i < len(items); i++ {
+		if len(page) == limit {
+			return page, ptr(key(page[len(page)-1]))
 		}
-		cfg := fns[i].config()
-		if cfg.FunctionName == nil { // still being created
-			continue
-		}
-		out.Functions = append(out.Functions, listedConfig(cfg))
+		page = append(page, items[i])
 	}
-	return out, nil
+	return page, nil
 }
 
 // listedConfig is the subset of a configuration ListFunctions returns:
@@ -395,15 +504,35 @@ func listedConfig(cfg FunctionConfiguration) FunctionConfiguration {
 	return cfg
 }
 
-// DeleteFunction deletes a function, its processes, pending events and
-// records.
+// DeleteFunction deletes a function (every version, alias, process,
+// pending event and record) or, with a version number as qualifier, one
+// published version.
 func (s *Service) DeleteFunction(ctx context.Context, in *DeleteFunctionInput) (*DeleteFunctionOutput, error) {
-	if str(in.Qualifier) == latest {
-		return nil, errInvalidParameter("$LATEST version cannot be deleted without deleting the function.")
+	name, q := parseFunctionRef(str(in.FunctionName))
+	if qp := str(in.Qualifier); qp != "" {
+		if q != "" && q != qp {
+			return nil, errInvalidParameter("The derived qualifier from the function name does not match the specified qualifier.")
+		}
+		q = qp
 	}
-	fn, _, err := s.lookup(str(in.FunctionName), str(in.Qualifier))
+	switch {
+	case q == latest:
+		return nil, errInvalidParameter("$LATEST version cannot be deleted without deleting the function.")
+	case q != "" && !isVersionNumber(q):
+		return nil, errInvalidParameter("Deletion of aliases is not currently supported.")
+	}
+	if err := s.checkRegion(str(in.FunctionName)); err != nil {
+		return nil, err
+	}
+	fn, _, err := s.lookup(name, "")
 	if err != nil {
 		return nil, err
+	}
+	if q != "" {
+		if err := s.deleteVersion(fn, q); err != nil {
+			return nil, err
+		}
+		return &DeleteFunctionOutput{StatusCode: ptr(int32(204))}, nil
 	}
 	s.mu.Lock()
 	if s.functions[fn.name] == fn {
@@ -455,12 +584,24 @@ func (s *Service) UpdateFunctionCode(ctx context.Context, in *UpdateFunctionCode
 	}
 	fn.beginUpdateLocked(s)
 	out := UpdateFunctionCodeOutput(fn.cfg)
+	var published *function
+	if in.Publish != nil && *in.Publish {
+		// The answer is the new version's configuration, Pending until
+		// the update has settled.
+		var vcfg FunctionConfiguration
+		published, vcfg = fn.publishLocked(nil, true)
+		out = UpdateFunctionCodeOutput(vcfg)
+	}
+	oldInUse := fn.codeInUseLocked(old)
 	fn.mu.Unlock()
 	s.retire(fn)
-	if old != nil && old.dir != "" {
-		_ = os.RemoveAll(old.dir)
+	if !oldInUse {
+		removeCode(old) // no version runs it
 	}
 	s.settleFunction(fn)
+	if published != nil {
+		s.settleFunction(published)
+	}
 	return &out, nil
 }
 
@@ -559,6 +700,9 @@ func (s *Service) UpdateFunctionConfiguration(ctx context.Context, in *UpdateFun
 
 // PutFunctionConcurrency reserves concurrency for a function.
 func (s *Service) PutFunctionConcurrency(ctx context.Context, in *PutFunctionConcurrencyInput) (*PutFunctionConcurrencyOutput, error) {
+	if _, q := parseFunctionRef(str(in.FunctionName)); q != "" {
+		return nil, errInvalidParameter("This operation is permitted on Lambda functions only. Aliases and versions do not support this operation. Please specify either a function name or an unqualified function ARN.")
+	}
 	fn, _, err := s.lookup(str(in.FunctionName), "")
 	if err != nil {
 		return nil, err

@@ -40,6 +40,13 @@ const GoHandlerDefaultRole = "arn:aws:iam::%s:role/evolvestack-go-handler"
 // a deployed bootstrap. When the function does not exist it is created
 // (runtime provided.al2023, 3 s timeout, 128 MB, Active at once); an
 // existing function keeps its configuration, whatever its runtime.
+//
+// A handler is bound to the function's name, so its published versions and
+// aliases run the same handler: there is no code to snapshot, and a version
+// keeps only its own configuration (the timeout, for instance). The
+// handler can tell what was invoked from lambdacontext's
+// InvokedFunctionArn (qualified with the version or alias named), and the
+// records say which version ran.
 func (s *Service) RegisterHandler(functionName string, handler any) error {
 	h, err := asHandler(handler)
 	if err != nil {

@@ -265,6 +265,7 @@ type handlerResult struct {
 	Pid       int    `json:"pid"`
 	Count     int64  `json:"count"`
 	Env       string `json:"env"`
+	Arn       string `json:"arn"`
 }
 
 func decodeResult(t *testing.T, b []byte) handlerResult {

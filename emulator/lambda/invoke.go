@@ -11,9 +11,14 @@ import (
 
 // Invoke runs a function: RequestResponse waits for the result (a function
 // error is a 200 with X-Amz-Function-Error), Event queues it (202), DryRun
-// only checks (204).
+// only checks (204). A qualifier (the parameter, or in the name or ARN)
+// runs that version's code and configuration, or the version the alias
+// routes the invocation to.
 func (s *Service) Invoke(ctx context.Context, in *InvokeInput) (*InvokeOutput, error) {
-	fn, _, err := s.lookup(str(in.FunctionName), str(in.Qualifier))
+	// An alias routes each invocation when it runs: asynchronous events at
+	// each attempt.
+	route := in.InvocationType != InvocationTypeEvent && in.InvocationType != InvocationTypeDryRun
+	t, err := s.resolve(str(in.FunctionName), str(in.Qualifier), route)
 	if err != nil {
 		return nil, err
 	}
@@ -27,12 +32,12 @@ func (s *Service) Invoke(ctx context.Context, in *InvokeInput) (*InvokeOutput, e
 	}
 	switch in.InvocationType {
 	case InvocationTypeEvent:
-		if _, err := s.InvokeEvent(ctx, fn.name, in.Payload); err != nil {
+		if _, err := s.enqueue(ctx, t, in.Payload); err != nil {
 			return nil, err
 		}
 		return &InvokeOutput{StatusCode: ptr(int32(http.StatusAccepted))}, nil
 	case InvocationTypeDryRun:
-		if fn.config().State == StatePending {
+		if t.fn.config().State == StatePending {
 			return nil, errConflict("The operation cannot be performed at this time. The function is currently in the following state: Pending")
 		}
 		return &InvokeOutput{StatusCode: ptr(int32(http.StatusNoContent))}, nil
@@ -41,7 +46,7 @@ func (s *Service) Invoke(ctx context.Context, in *InvokeInput) (*InvokeOutput, e
 	if len(payload) == 0 {
 		payload = []byte("{}")
 	}
-	res, err := s.Execute(ctx, fn.name, payload, InvokeOptions{
+	res, err := s.execute(ctx, t, payload, InvokeOptions{
 		Trigger:       TriggerAPI,
 		RequestID:     awsapi.Request(ctx).RequestID,
 		ClientContext: str(in.ClientContext),
@@ -69,11 +74,7 @@ func (s *Service) Invoke(ctx context.Context, in *InvokeInput) (*InvokeOutput, e
 // InvokeAsync is the deprecated asynchronous invoke: it queues the event
 // and answers 202.
 func (s *Service) InvokeAsync(ctx context.Context, in *InvokeAsyncInput) (*InvokeAsyncOutput, error) {
-	fn, _, err := s.lookup(str(in.FunctionName), "")
-	if err != nil {
-		return nil, err
-	}
-	if _, err := s.InvokeEvent(ctx, fn.name, in.InvokeArgs); err != nil {
+	if _, err := s.InvokeEvent(ctx, str(in.FunctionName), in.InvokeArgs); err != nil {
 		return nil, err
 	}
 	return &InvokeAsyncOutput{Status: ptr(int32(http.StatusAccepted))}, nil

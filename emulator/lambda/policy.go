@@ -14,17 +14,21 @@ func (s *Service) AddPermission(ctx context.Context, in *AddPermissionInput) (*A
 	if q := str(in.Qualifier); q == latest {
 		return nil, errInvalidParameter("We currently do not support adding policies for $LATEST.")
 	}
-	fn, _, err := s.lookup(str(in.FunctionName), str(in.Qualifier))
+	t, err := s.resolve(str(in.FunctionName), str(in.Qualifier), false)
 	if err != nil {
 		return nil, err
 	}
+	if t.qualifier == latest {
+		return nil, errInvalidParameter("We currently do not support adding policies for $LATEST.")
+	}
+	fn, q := t.root, t.qualifier
 	sid := str(in.StatementId)
 	fn.mu.Lock()
 	defer fn.mu.Unlock()
-	if rev := str(in.RevisionId); rev != "" && rev != str(fn.cfg.RevisionId) {
+	if rev := str(in.RevisionId); rev != "" && rev != fn.revisionLocked(q) {
 		return nil, errPrecondition()
 	}
-	for _, st := range fn.policy {
+	for _, st := range fn.policies[q] {
 		if st["Sid"] == sid {
 			return nil, errConflict("The statement id (%s) provided already exists. Please provide a new statement id, or remove the existing statement.", sid)
 		}
@@ -34,7 +38,7 @@ func (s *Service) AddPermission(ctx context.Context, in *AddPermissionInput) (*A
 		"Effect":    "Allow",
 		"Principal": principalOf(str(in.Principal)),
 		"Action":    str(in.Action),
-		"Resource":  fn.arn,
+		"Resource":  t.arn(),
 	}
 	cond := map[string]any{}
 	if v := str(in.SourceArn); v != "" {
@@ -55,10 +59,48 @@ func (s *Service) AddPermission(ctx context.Context, in *AddPermissionInput) (*A
 	if len(cond) > 0 {
 		st["Condition"] = cond
 	}
-	fn.policy = append(fn.policy, st)
-	fn.cfg.RevisionId = ptr(uuid.NewString())
+	fn.policies[q] = append(fn.policies[q], st)
+	fn.newRevisionLocked(q)
 	b, _ := json.Marshal(st)
 	return &AddPermissionOutput{Statement: ptr(string(b))}, nil
+}
+
+// revisionLocked returns the revision of what qualifier names in fn
+// ($LATEST, locked): the function's, a version's or an alias's.
+func (fn *function) revisionLocked(qualifier string) string {
+	if a := fn.aliases[qualifier]; a != nil {
+		return str(a.RevisionId)
+	}
+	if v := fn.versions[qualifier]; v != nil {
+		return str(v.config().RevisionId)
+	}
+	return str(fn.cfg.RevisionId)
+}
+
+// newRevisionLocked gives what qualifier names in fn ($LATEST, locked) a
+// new revision.
+func (fn *function) newRevisionLocked(qualifier string) {
+	rev := ptr(uuid.NewString())
+	if a := fn.aliases[qualifier]; a != nil {
+		a.RevisionId = rev
+		return
+	}
+	if v := fn.versions[qualifier]; v != nil {
+		v.mu.Lock()
+		v.cfg.RevisionId = rev
+		v.mu.Unlock()
+		return
+	}
+	fn.cfg.RevisionId = rev
+}
+
+// policyKey is the key of a qualifier's policy: $LATEST shares the
+// unqualified function's.
+func policyKey(qualifier string) string {
+	if qualifier == latest {
+		return ""
+	}
+	return qualifier
 }
 
 func addCondition(cond map[string]any, op, key, value string) {
@@ -88,25 +130,27 @@ func principalOf(p string) any {
 
 // RemovePermission removes a statement from a function's resource policy.
 func (s *Service) RemovePermission(ctx context.Context, in *RemovePermissionInput) (*RemovePermissionOutput, error) {
-	fn, name, _ := s.findFunction(str(in.FunctionName), in.Qualifier)
+	fn, name, q := s.findFunction(str(in.FunctionName), in.Qualifier)
 	if fn == nil {
 		return nil, errResourceNotFound("No policy found for: %s", s.functionArn(name))
 	}
+	q = policyKey(q)
 	fn.mu.Lock()
 	defer fn.mu.Unlock()
-	if len(fn.policy) == 0 {
+	policy := fn.policies[q]
+	if len(policy) == 0 {
 		return nil, errResourceNotFound("No policy is associated with the given resource.")
 	}
 	sid := str(in.StatementId)
-	for i, st := range fn.policy {
+	for i, st := range policy {
 		if st["Sid"] != sid {
 			continue
 		}
-		if rev := str(in.RevisionId); rev != "" && rev != str(fn.cfg.RevisionId) {
+		if rev := str(in.RevisionId); rev != "" && rev != fn.revisionLocked(q) {
 			return nil, errPrecondition()
 		}
-		fn.policy = append(fn.policy[:i], fn.policy[i+1:]...)
-		fn.cfg.RevisionId = ptr(uuid.NewString())
+		fn.policies[q] = append(policy[:i:i], policy[i+1:]...)
+		fn.newRevisionLocked(q)
 		return &RemovePermissionOutput{}, nil
 	}
 	return nil, errResourceNotFound("Statement %s is not found in resource policy.", sid)
@@ -114,18 +158,19 @@ func (s *Service) RemovePermission(ctx context.Context, in *RemovePermissionInpu
 
 // GetPolicy returns a function's resource policy.
 func (s *Service) GetPolicy(ctx context.Context, in *GetPolicyInput) (*GetPolicyOutput, error) {
-	fn, _, err := s.lookup(str(in.FunctionName), str(in.Qualifier))
+	t, err := s.resolve(str(in.FunctionName), str(in.Qualifier), false)
 	if err != nil {
 		return nil, err
 	}
+	fn, q := t.root, policyKey(t.qualifier)
 	fn.mu.Lock()
 	defer fn.mu.Unlock()
-	if len(fn.policy) == 0 {
+	if len(fn.policies[q]) == 0 {
 		return nil, errResourceNotFound("The resource you requested does not exist.")
 	}
-	doc := map[string]any{"Version": "2012-10-17", "Id": "default", "Statement": fn.policy}
+	doc := map[string]any{"Version": "2012-10-17", "Id": "default", "Statement": fn.policies[q]}
 	b, _ := json.Marshal(doc)
-	return &GetPolicyOutput{Policy: ptr(string(b)), RevisionId: fn.cfg.RevisionId}, nil
+	return &GetPolicyOutput{Policy: ptr(string(b)), RevisionId: ptr(fn.revisionLocked(q))}, nil
 }
 
 // tagTarget resolves a function ARN given to the tagging operations.

@@ -273,7 +273,22 @@ func (s *Service) startInstance(fn *function, inv *invocation) (*procInstance, *
 	}
 	s.instances[inst.id] = inst
 	s.mu.Unlock()
-	if err := cmd.Start(); err != nil {
+	// Start under the lock kill takes: a kill (a reset, a delete) that
+	// comes first stops the start; one that comes during it sees the
+	// process once it exists.
+	inst.mu.Lock()
+	if inst.killed {
+		inst.mu.Unlock()
+		s.mu.Lock()
+		delete(s.instances, inst.id)
+		s.mu.Unlock()
+		_ = os.RemoveAll(tmp)
+		close(inst.exited)
+		return nil, invalid("Error: the function was deleted or the emulator is shutting down", "")
+	}
+	err = cmd.Start()
+	inst.mu.Unlock()
+	if err != nil {
 		s.mu.Lock()
 		delete(s.instances, inst.id)
 		s.mu.Unlock()
@@ -332,10 +347,10 @@ func (s *Service) processEnv(fn *function, cfg FunctionConfiguration, inst *proc
 		"_HANDLER=" + str(cfg.Handler),
 		"AWS_LAMBDA_RUNTIME_API=" + hostPort + RuntimeAPIPathPrefix + s.env.Scope.Account + "/" + region + "/" + inst.id,
 		"AWS_LAMBDA_FUNCTION_NAME=" + fn.name,
-		"AWS_LAMBDA_FUNCTION_VERSION=" + latest,
+		"AWS_LAMBDA_FUNCTION_VERSION=" + fn.version,
 		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE=" + strconv.Itoa(int(memoryOf(cfg))),
 		"AWS_LAMBDA_LOG_GROUP_NAME=" + logGroup,
-		"AWS_LAMBDA_LOG_STREAM_NAME=" + s.now().UTC().Format("2006/01/02") + "/[" + latest + "]" + hex.EncodeToString([]byte(inst.id))[:32],
+		"AWS_LAMBDA_LOG_STREAM_NAME=" + s.now().UTC().Format("2006/01/02") + "/[" + fn.version + "]" + hex.EncodeToString([]byte(inst.id))[:32],
 		"AWS_LAMBDA_INITIALIZATION_TYPE=on-demand",
 		"AWS_REGION=" + region,
 		"AWS_DEFAULT_REGION=" + region,
@@ -398,8 +413,9 @@ func (inst *procInstance) kill() {
 	inst.killOnce.Do(func() {
 		inst.mu.Lock()
 		inst.killed = true
+		started := inst.cmd != nil && inst.cmd.Process != nil
 		inst.mu.Unlock()
-		if inst.cmd != nil && inst.cmd.Process != nil {
+		if started {
 			killProcessGroup(inst.cmd)
 		}
 	})

@@ -10,6 +10,7 @@ package lambda
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"sort"
 	"strings"
@@ -36,6 +37,10 @@ type Service struct {
 	closed     bool
 	workDir    string // created on first zip, removed on Close
 	stateDelay time.Duration
+
+	// routing picks between the two versions of a weighted alias.
+	routingMu sync.Mutex
+	routing   *rand.Rand
 }
 
 // New returns the service for env's scope.
@@ -47,6 +52,7 @@ func New(env awsapi.Env) *Service {
 		goHandlers: map[string]*goHandler{},
 		instances:  map[string]*procInstance{},
 		watchers:   map[int]func(ESMEvent){},
+		routing:    rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())),
 	}
 }
 
@@ -117,15 +123,24 @@ func (s *Service) functionArn(name string) string {
 	return fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", s.env.Scope.Region, s.env.Scope.Account, name)
 }
 
+// checkRegion refuses a function ARN of another region.
+func (s *Service) checkRegion(nameOrArn string) error {
+	if parts := strings.Split(nameOrArn, ":"); len(parts) >= 7 && parts[0] == "arn" && parts[3] != s.env.Scope.Region {
+		return errResourceNotFound("Functions from '%s' are not reachable in this region ('%s')", parts[3], s.env.Scope.Region)
+	}
+	return nil
+}
+
 // lookup returns the function named by nameOrArn (name, partial or full
-// ARN, optionally qualified) with its qualifier.
+// ARN, optionally qualified) with its qualifier, for the operations that
+// act on $LATEST only: any qualifier but $LATEST is not found.
 func (s *Service) lookup(nameOrArn, qualifier string) (*function, string, error) {
 	name, q := parseFunctionRef(nameOrArn)
 	if q != "" && qualifier != "" && q != qualifier {
 		return nil, "", errInvalidParameter("The derived qualifier from the function name does not match the specified qualifier.")
 	}
-	if parts := strings.Split(nameOrArn, ":"); len(parts) >= 7 && parts[0] == "arn" && parts[3] != s.env.Scope.Region {
-		return nil, "", errResourceNotFound("Functions from '%s' are not reachable in this region ('%s')", parts[3], s.env.Scope.Region)
+	if err := s.checkRegion(nameOrArn); err != nil {
+		return nil, "", err
 	}
 	if qualifier == "" {
 		qualifier = q
@@ -144,10 +159,10 @@ func (s *Service) lookup(nameOrArn, qualifier string) (*function, string, error)
 }
 
 // findFunction resolves a function reference and an optional qualifier
-// parameter (which wins over one in the reference) to the function, its
-// name and the qualifier. fn is nil when the function does not exist or the
-// qualifier names anything but $LATEST: each operation words that error
-// itself.
+// parameter (which wins over one in the reference) to the function
+// ($LATEST), its name and the qualifier. fn is nil when the function does
+// not exist or the qualifier names no version or alias of it: each
+// operation words that error itself.
 func (s *Service) findFunction(ref string, qualifier *string) (fn *function, name, q string) {
 	name, q = parseFunctionRef(ref)
 	if str(qualifier) != "" {
@@ -156,7 +171,7 @@ func (s *Service) findFunction(ref string, qualifier *string) (fn *function, nam
 	s.mu.Lock()
 	fn = s.functions[name]
 	s.mu.Unlock()
-	if q != "" && q != latest {
+	if fn != nil && !fn.hasQualifier(q) {
 		fn = nil
 	}
 	return fn, name, q

@@ -101,7 +101,8 @@ func checkEnvironmentSize(vars map[string]string) error {
 // ValidationError renders a model-constraint violation as Lambda does: a
 // runtime outside the enum is Lambda's own InvalidParameterValueException
 // (its model member is a plain string), the timeout and memory bounds are
-// those of functions without a capacity provider, and anything else is
+// those of functions without a capacity provider, an alias's routing
+// weights also list the map's non-null constraint, and anything else is
 // Coral's ValidationException.
 func (s *Service) ValidationError(err error) *awsapi.Error {
 	v, ok := awsapi.AsValidationErrors(err)
@@ -122,6 +123,9 @@ func (s *Service) ValidationError(err error) *awsapi.Error {
 			it.Constraint = "Member must have value less than or equal to " + strconv.Itoa(maxTimeout)
 		case it.Path == "memorySize" && strings.HasSuffix(it.Constraint, "less than or equal to 32768"):
 			it.Constraint = "Member must have value less than or equal to " + strconv.Itoa(maxMemorySize)
+		case strings.HasSuffix(it.Path, "routingConfig.additionalVersionWeights") && strings.HasSuffix(it.Constraint, "]"):
+			// Lambda lists the map's non-null constraint too.
+			it.Constraint = strings.TrimSuffix(it.Constraint, "]") + ", Member must not be null]"
 		}
 		kept = append(kept, it.String())
 	}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"sync/atomic"
 	"time"
 
@@ -29,6 +30,7 @@ type result struct {
 	Pid       int    `json:"pid"`
 	Count     int64  `json:"count"`
 	Env       string `json:"env,omitempty"`
+	Arn       string `json:"arn,omitempty"`
 }
 
 func main() {
@@ -48,6 +50,13 @@ func main() {
 		case "crash":
 			fmt.Println("crashing")
 			os.Exit(3)
+		case "file":
+			// The content of a file of the deployment package.
+			b, err := os.ReadFile(filepath.Join(os.Getenv("LAMBDA_TASK_ROOT"), ev.Message))
+			if err != nil {
+				return nil, err
+			}
+			ev.Message = string(b)
 		case "panic":
 			panic(ev.Message)
 		case "print":
@@ -60,6 +69,7 @@ func main() {
 		res := &result{Action: ev.Action, Message: ev.Message, Function: os.Getenv("AWS_LAMBDA_FUNCTION_NAME"), Pid: os.Getpid(), Count: n}
 		if lc != nil {
 			res.RequestID = lc.AwsRequestID
+			res.Arn = lc.InvokedFunctionArn
 		}
 		if ev.Env != "" {
 			res.Env = os.Getenv(ev.Env)
