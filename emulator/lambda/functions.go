@@ -576,6 +576,12 @@ func (s *Service) UpdateFunctionCode(ctx context.Context, in *UpdateFunctionCode
 		return nil, err
 	}
 	fn.mu.Lock()
+	if fn.deleted {
+		// Deleted while the new code was unpacked: nothing runs it.
+		fn.mu.Unlock()
+		removeCode(bundle)
+		return nil, errFunctionNotFound(fn.arn)
+	}
 	old := fn.code
 	fn.code = bundle
 	fn.cfg.CodeSha256, fn.cfg.CodeSize = ptr(bundle.sha256), ptr(bundle.size)
