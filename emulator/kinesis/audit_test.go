@@ -333,6 +333,7 @@ func TestCreateStreamModes(t *testing.T) {
 			if err != nil {
 				t.Fatalf("CreateStream: %v", err)
 			}
+			v.waitActive(t, *tc.in.StreamName)
 			sum := ok(v.c.DescribeStreamSummary(v.ctx, &sdk.DescribeStreamSummaryInput{StreamName: tc.in.StreamName})).StreamDescriptionSummary
 			if aws.ToInt32(sum.OpenShardCount) != tc.shards {
 				t.Fatalf("%d shards, want %d", aws.ToInt32(sum.OpenShardCount), tc.shards)

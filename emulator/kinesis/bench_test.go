@@ -30,6 +30,7 @@ func benchClient(b *testing.B, shards int32) *sdk.Client {
 	if _, err := c.CreateStream(context.Background(), &sdk.CreateStreamInput{StreamName: aws.String("bench"), ShardCount: aws.Int32(shards)}); err != nil {
 		b.Fatal(err)
 	}
+	awaitActive(b, e, "bench")
 	return c
 }
 
@@ -87,6 +88,7 @@ func BenchmarkStoredRecordMemory(b *testing.B) {
 	if _, err := c.CreateStream(ctx, &sdk.CreateStreamInput{StreamName: aws.String("mem"), ShardCount: aws.Int32(4)}); err != nil {
 		b.Fatal(err)
 	}
+	awaitActive(b, e, "mem")
 	recs := batch()
 	const calls = 400
 	var before, after runtime.MemStats
@@ -124,6 +126,7 @@ func BenchmarkServiceGetRecords(b *testing.B) {
 	if _, err := svc.CreateStream(ctx, &kinesis.CreateStreamInput{StreamName: aws.String("bench"), ShardCount: aws.Int32(1)}); err != nil {
 		b.Fatal(err)
 	}
+	awaitActive(b, e, "bench")
 	in := &kinesis.PutRecordsInput{StreamName: aws.String("bench")}
 	for i := range 500 {
 		in.Records = append(in.Records, kinesis.PutRecordsRequestEntry{Data: make([]byte, 100), PartitionKey: aws.String(fmt.Sprintf("pk-%05d", i))})

@@ -49,6 +49,7 @@ func TestCBORRoundTrip(t *testing.T) {
 	if status, out := cborCall(t, e, "CreateStream", map[string]any{"StreamName": "cbor", "ShardCount": 1}); status != 200 {
 		t.Fatalf("CreateStream %d %v", status, out)
 	}
+	awaitActive(t, e, "cbor")
 	status, put := cborCall(t, e, "PutRecord", map[string]any{"StreamName": "cbor", "Data": []byte{0, 1, 2, 0xff}, "PartitionKey": "k"})
 	if status != 200 || put["ShardId"] != "shardId-000000000000" || put["SequenceNumber"] == nil {
 		t.Fatalf("PutRecord %d %v", status, put)
@@ -84,6 +85,7 @@ func TestCBORSubscribeToShard(t *testing.T) {
 	t.Parallel()
 	e := emulator.Start(t)
 	cborCall(t, e, "CreateStream", map[string]any{"StreamName": "efo", "ShardCount": 1})
+	awaitActive(t, e, "efo")
 	_, sum := cborCall(t, e, "DescribeStreamSummary", map[string]any{"StreamName": "efo"})
 	arn := sum["StreamDescriptionSummary"].(map[any]any)["StreamARN"].(string)
 	_, reg := cborCall(t, e, "RegisterStreamConsumer", map[string]any{"StreamARN": arn, "ConsumerName": "c"})

@@ -52,6 +52,7 @@ func BenchmarkHTTPPutRecords(b *testing.B) {
 	if _, err := sdk.NewFromConfig(e.AWSConfig()).CreateStream(context.Background(), &sdk.CreateStreamInput{StreamName: aws.String("bench"), ShardCount: aws.Int32(4)}); err != nil {
 		b.Fatal(err)
 	}
+	awaitActive(b, e, "bench")
 	c := &http.Client{}
 	body := putRecordsBody("bench")
 	b.ReportAllocs()
@@ -71,6 +72,7 @@ func BenchmarkHTTPGetRecords(b *testing.B) {
 	if _, err := sc.CreateStream(ctx, &sdk.CreateStreamInput{StreamName: aws.String("bench"), ShardCount: aws.Int32(1)}); err != nil {
 		b.Fatal(err)
 	}
+	awaitActive(b, e, "bench")
 	c := &http.Client{}
 	body := putRecordsBody("bench")
 	for range 20 {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/bits"
 	"strconv"
+	"strings"
 )
 
 // hashKey is a 128-bit hash key: partition keys map to one by MD5, and
@@ -118,132 +119,54 @@ func evenRanges(n int) [][2]hashKey {
 	return out
 }
 
-// seqNum is a Kinesis sequence number: a 188-bit value printed in decimal
-// (56 or 57 digits), laid out like the numbers Kinesis issues. From the
-// most significant end, in hex digits: version 2 (1), shard creation time
-// in seconds (9), low digit of the shard index (1), per-shard record
-// counter (16), reserved (2), record time in seconds (9), shard index (8),
-// version 2 (1).
-type seqNum struct {
-	shardCreate uint64 // seconds
-	counter     uint64 // < 2^63
-	seqTime     uint64 // seconds
-	shardIndex  uint32
-}
-
-// maxCounter is the counter of a closed shard's EndingSequenceNumber.
-const maxCounter = 1<<63 - 1
-
-// words returns the number as three 64-bit limbs, most significant first.
-func (s seqNum) words() [3]uint64 {
-	const mask36 = 1<<36 - 1
-	t := s.seqTime & mask36
-	return [3]uint64{
-		s.counter>>48 | (uint64(s.shardIndex)&0xf)<<16 | (s.shardCreate&mask36)<<20 | 2<<56,
-		t>>28 | s.counter<<16,
-		2 | uint64(s.shardIndex)<<4 | (t&(1<<28-1))<<36,
-	}
-}
-
-// String renders s in decimal.
-func (s seqNum) String() string {
-	var buf [64]byte
-	return string(s.appendTo(buf[:0]))
-}
-
-// appendTo appends s in decimal to b.
-func (s seqNum) appendTo(b []byte) []byte {
-	w := s.words()
-	const tenPow19 = 10_000_000_000_000_000_000
-	var chunks [4]uint64
-	n := 0
-	for w[0] != 0 || w[1] != 0 || w[2] != 0 {
-		var r uint64
-		w[0], r = w[0]/tenPow19, w[0]%tenPow19
-		w[1], r = bits.Div64(r, w[1], tenPow19)
-		w[2], r = bits.Div64(r, w[2], tenPow19)
-		chunks[n] = r
-		n++
-	}
-	if n == 0 {
-		return append(b, '0')
-	}
-	b = strconv.AppendUint(b, chunks[n-1], 10)
-	for i := n - 2; i >= 0; i-- {
-		var tmp [19]byte
-		v := chunks[i]
-		for j := 18; j >= 0; j-- {
-			tmp[j] = byte('0' + v%10)
-			v /= 10
-		}
-		b = append(b, tmp[:]...)
-	}
-	return b
-}
-
-// parseSeqNum parses a sequence number this emulator issued; ok is false
-// for anything else.
-func parseSeqNum(str string) (seqNum, bool) {
-	if str == "" || len(str) > 58 {
-		return seqNum{}, false
-	}
-	var w [3]uint64
-	for i := 0; i < len(str); i++ {
-		c := str[i]
-		if c < '0' || c > '9' {
-			return seqNum{}, false
-		}
-		// w = w*10 + d
-		carry := uint64(c - '0')
-		for j := 2; j >= 0; j-- {
-			hi, lo := bits.Mul64(w[j], 10)
-			var cc uint64
-			lo, cc = bits.Add64(lo, carry, 0)
-			w[j] = lo
-			carry = hi + cc
-		}
-		if carry != 0 {
-			return seqNum{}, false
-		}
-	}
-	if w[0]>>56 != 2 || w[2]&0xf != 2 || (w[1]>>8)&0xff != 0 {
-		return seqNum{}, false
-	}
-	const mask36 = 1<<36 - 1
-	s := seqNum{
-		shardCreate: (w[0] >> 20) & mask36,
-		counter:     (w[0]&0xffff)<<48 | w[1]>>16,
-		seqTime:     (w[1]&0xff)<<28 | w[2]>>36,
-		shardIndex:  uint32(w[2] >> 4),
-	}
-	if s.counter > maxCounter || (w[0]>>16)&0xf != uint64(s.shardIndex)&0xf || s.shardIndex > 1<<31-1 {
-		return seqNum{}, false
-	}
-	return s, true
-}
-
-// shardIDFor renders shard index i as Kinesis names shards.
+// shardIDFor renders shard index i as Kinesis names shards; Kinesis prints
+// a negative index it decoded from a sequence number the same way
+// ("shardId--02147483648").
 func shardIDFor(i int) string {
 	return fmt.Sprintf("shardId-%012d", i)
 }
 
-// parseShardID accepts "shardId-000000000001" and, like Kinesis, the bare
-// number or a shorter "shardId-1"; ok is false otherwise.
-func parseShardID(id string) (int, bool) {
-	num := id
-	if len(id) > 8 && id[:8] == "shardId-" {
-		num = id[8:]
+// maxShardIndex is the largest shard index a shard id may name: a Java
+// int.
+const maxShardIndex = 1<<31 - 1
+
+// resolveShardID resolves a shard id as Kinesis does: the digits between
+// its first and second hyphen ("shardId-5", "shard-0", "x-1",
+// "-00002147483647"), or the whole id without a hyphen ("5"), leading zeros
+// allowed, naming an index up to 2^31-1. It returns the index and the
+// canonical id shardId-%012d; ok is false for any other id (kinesalite's
+// db.resolveShardId and its GetShardIterator, SplitShard and MergeShards
+// tests, recorded against AWS).
+func resolveShardID(id string) (index int, canonical string, ok bool) {
+	if id == "" {
+		return 0, "", false
 	}
-	if num == "" || len(num) > 12 {
-		return 0, false
+	num := id
+	if _, rest, found := strings.Cut(id, "-"); found {
+		if n, _, _ := strings.Cut(rest, "-"); n != "" {
+			num = n
+		}
+	}
+	num = strings.TrimLeft(num, "0")
+	if len(num) > 10 {
+		return 0, "", false
 	}
 	n := 0
 	for i := 0; i < len(num); i++ {
 		c := num[i]
 		if c < '0' || c > '9' {
-			return 0, false
+			return 0, "", false
 		}
 		n = n*10 + int(c-'0')
 	}
-	return n, true
+	if n > maxShardIndex {
+		return 0, "", false
+	}
+	return n, shardIDFor(n), true
+}
+
+// parseShardID returns the index a shard id names; see resolveShardID.
+func parseShardID(id string) (int, bool) {
+	i, _, ok := resolveShardID(id)
+	return i, ok
 }

@@ -47,10 +47,44 @@ func (v *env) arn(name string) string {
 	return "arn:aws:kinesis:us-east-1:" + v.e.Account() + ":stream/" + name
 }
 
+// create creates a provisioned stream and waits until it is ACTIVE.
 func (v *env) create(t *testing.T, name string, shards int32) {
 	t.Helper()
 	if _, err := v.c.CreateStream(v.ctx, &sdk.CreateStreamInput{StreamName: aws.String(name), ShardCount: aws.Int32(shards)}); err != nil {
 		t.Fatalf("CreateStream %s: %v", name, err)
+	}
+	v.waitActive(t, name)
+}
+
+// awaitActive polls a stream of e, whose clock runs in real time, until
+// its CREATING period is over, as a client of AWS waits.
+func awaitActive(tb testing.TB, e *emulator.Emulator, name string) {
+	tb.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		out, err := e.Kinesis().DescribeStreamSummary(context.Background(), &kinesis.DescribeStreamSummaryInput{StreamName: aws.String(name)})
+		if err != nil {
+			tb.Fatal(err)
+		}
+		if out.StreamDescriptionSummary.StreamStatus == kinesis.StreamStatusActive {
+			return
+		}
+		if time.Now().After(deadline) {
+			tb.Fatalf("stream %s still %s", name, out.StreamDescriptionSummary.StreamStatus)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// waitActive waits for a new stream as a client of AWS does, with the
+// SDK's stream-exists waiter, moving the frozen clock past the CREATING
+// period.
+func (v *env) waitActive(t *testing.T, name string) {
+	t.Helper()
+	v.advance(t, v.e.Kinesis().Options().CreateDelay)
+	w := sdk.NewStreamExistsWaiter(v.c)
+	if err := w.Wait(v.ctx, &sdk.DescribeStreamInput{StreamName: aws.String(name)}, 5*time.Second); err != nil {
+		t.Fatalf("waiting for stream %s: %v", name, err)
 	}
 }
 
@@ -183,6 +217,7 @@ func TestStreamLifecycle(t *testing.T) {
 
 	// On-demand: four shards.
 	ok(v.c.CreateStream(v.ctx, &sdk.CreateStreamInput{StreamName: aws.String("od"), StreamModeDetails: &types.StreamModeDetails{StreamMode: types.StreamModeOnDemand}}))
+	v.waitActive(t, "od")
 	sum = ok(v.c.DescribeStreamSummary(v.ctx, &sdk.DescribeStreamSummaryInput{StreamName: aws.String("od")})).StreamDescriptionSummary
 	if aws.ToInt32(sum.OpenShardCount) != 4 || sum.StreamModeDetails.StreamMode != types.StreamModeOnDemand {
 		t.Fatalf("on-demand summary %+v", sum)
@@ -322,10 +357,10 @@ func TestValidationMessages(t *testing.T) {
 			_, err := v.c.GetShardIterator(v.ctx, &sdk.GetShardIteratorInput{StreamName: aws.String("s"), ShardId: aws.String("shardId-000000000000"), ShardIteratorType: types.ShardIteratorTypeAtSequenceNumber})
 			return err
 		}, "InvalidArgumentException", "Request specified AT_SEQUENCE_NUMBER and no StartingSequenceNumber."},
-		{"garbage sequence", func() error {
+		{"small sequence number decodes to another shard", func() error {
 			_, err := v.c.GetShardIterator(v.ctx, &sdk.GetShardIteratorInput{StreamName: aws.String("s"), ShardId: aws.String("shardId-000000000000"), ShardIteratorType: types.ShardIteratorTypeAtSequenceNumber, StartingSequenceNumber: aws.String("12345")})
 			return err
-		}, "InvalidArgumentException", "StartingSequenceNumber 12345 used in GetShardIterator on shard shardId-000000000000 in stream s under account " + v.e.Account() + " is invalid."},
+		}, "InvalidArgumentException", "Invalid StartingSequenceNumber. It encodes shardId-000000012345, while it was used in a call to a shard with shardId-000000000000"},
 		{"split outside range", func() error {
 			_, err := v.c.SplitShard(v.ctx, &sdk.SplitShardInput{StreamName: aws.String("s"), ShardToSplit: aws.String("shardId-000000000000"), NewStartingHashKey: aws.String("0")})
 			return err
@@ -473,8 +508,11 @@ func TestPutGetAndHashKeys(t *testing.T) {
 	if a.Cmp(b) <= 0 {
 		t.Fatalf("ordering: %s <= %s", a, b)
 	}
-	_, err = v.c.PutRecord(v.ctx, &sdk.PutRecordInput{StreamName: aws.String("s"), Data: []byte("o"), PartitionKey: aws.String("same"), SequenceNumberForOrdering: aws.String("42")})
-	wantErr(t, err, "InvalidArgumentException", "ExclusiveMinimumSequenceNumber 42 used in PutRecord on stream s under account "+v.e.Account()+" is invalid.")
+	// Version 4 is no layout Kinesis knows (TestSequenceNumberDecoding has
+	// the rest).
+	const v4 = "49039857307708443467467104868809893875799651909875269636"
+	_, err = v.c.PutRecord(v.ctx, &sdk.PutRecordInput{StreamName: aws.String("s"), Data: []byte("o"), PartitionKey: aws.String("same"), SequenceNumberForOrdering: aws.String(v4)})
+	wantErr(t, err, "InvalidArgumentException", "ExclusiveMinimumSequenceNumber "+v4+" used in PutRecord on stream s under account "+v.e.Account()+" is invalid.")
 }
 
 func TestIteratorExpiryAndRetention(t *testing.T) {
@@ -633,7 +671,7 @@ func TestStatusTransitions(t *testing.T) {
 	opts := svc.Options()
 	opts.CreateDelay, opts.UpdateDelay, opts.DeleteDelay = time.Second, 2*time.Second, 3*time.Second
 	svc.SetOptions(opts)
-	v.create(t, "s", 1)
+	ok(v.c.CreateStream(v.ctx, &sdk.CreateStreamInput{StreamName: aws.String("s"), ShardCount: aws.Int32(1)}))
 	status := func() types.StreamStatus {
 		return ok(v.c.DescribeStreamSummary(v.ctx, &sdk.DescribeStreamSummaryInput{StreamName: aws.String("s")})).StreamDescriptionSummary.StreamStatus
 	}

@@ -2,9 +2,6 @@ package kinesis
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"strconv"
@@ -70,8 +67,12 @@ func recordSizeErrors(reqs []putReq, maxBytes int, batch bool) error {
 }
 
 // put stores records in st, all-or-nothing on stream errors and per
-// record on throughput limits. batch tells PutRecords from PutRecord.
-func (s *Service) put(st *stream, reqs []putReq, results []putResult, batch bool) (EncryptionType, error) {
+// record on throughput limits. batch tells PutRecords from PutRecord;
+// ordering is PutRecord's SequenceNumberForOrdering, if any. The
+// encryption type is KMS for an encrypted stream and empty otherwise:
+// Kinesis leaves EncryptionType out of an unencrypted stream's responses
+// (kinesalite's PutRecord and PutRecords tests, recorded against AWS).
+func (s *Service) put(st *stream, reqs []putReq, results []putResult, batch bool, ordering *string) (EncryptionType, error) {
 	hashes := make([]hashKey, len(reqs))
 	maxBytes := 0
 	for i := range reqs {
@@ -88,9 +89,20 @@ func (s *Service) put(st *stream, reqs []putReq, results []putResult, batch bool
 	if !st.readable() {
 		return "", s.errStreamNotFound(st.name)
 	}
+	var order decodedSeq
+	if ordering != nil {
+		d, err := s.orderingSeq(st, *ordering, now)
+		if err != nil {
+			return "", err
+		}
+		order = d
+	}
 	maxBytes = int(st.maxRecKiB) * 1024
 	if err := recordSizeErrors(reqs, maxBytes, batch); err != nil {
 		return "", err
+	}
+	if ordering != nil {
+		st.honourOrdering(order)
 	}
 	throttle := s.throttled(st)
 	kms := st.encType == EncryptionTypeKms
@@ -119,7 +131,7 @@ func (s *Service) put(st *stream, reqs []putReq, results []putResult, batch bool
 	if kms {
 		return EncryptionTypeKms, nil
 	}
-	return EncryptionTypeNone, nil
+	return "", nil
 }
 
 // PutRecord writes one record.
@@ -128,14 +140,9 @@ func (s *Service) PutRecord(ctx context.Context, in *PutRecordInput) (*PutRecord
 	if err != nil {
 		return nil, err
 	}
-	if in.SequenceNumberForOrdering != nil {
-		if err := s.honourOrdering(st, *in.SequenceNumberForOrdering); err != nil {
-			return nil, err
-		}
-	}
 	reqs := []putReq{{data: in.Data, key: *in.PartitionKey, ehk: in.ExplicitHashKey}}
 	var res [1]putResult
-	enc, err := s.put(st, reqs, res[:], false)
+	enc, err := s.put(st, reqs, res[:], false, in.SequenceNumberForOrdering)
 	if err != nil {
 		return nil, err
 	}
@@ -146,20 +153,27 @@ func (s *Service) PutRecord(ctx context.Context, in *PutRecordInput) (*PutRecord
 	return &PutRecordOutput{ShardId: new(res[0].sh.id), SequenceNumber: new(seq), EncryptionType: enc}, nil
 }
 
-// honourOrdering makes the next record of the shard that issued seq come
-// after it.
-func (s *Service) honourOrdering(st *stream, seq string) error {
-	sn, ok := parseSeqNum(seq)
-	now := s.now()
-	if !ok || int64(sn.seqTime) > now.Unix() {
-		return invalidArg("ExclusiveMinimumSequenceNumber %s used in PutRecord on stream %s under account %s is invalid.", seq, st.name, s.account())
+// orderingSeq decodes a SequenceNumberForOrdering as Kinesis does: any
+// valid layout is accepted unless its record time is in the future,
+// whichever shard or stream it came from (kinesalite's PutRecord tests,
+// recorded against AWS). st.mu is held.
+func (s *Service) orderingSeq(st *stream, seq string, now time.Time) (decodedSeq, error) {
+	d, ok := decodeSeq(seq)
+	if !ok || int64(d.seqTime) > now.UnixMilli()/1000 {
+		return decodedSeq{}, invalidArg("ExclusiveMinimumSequenceNumber %s used in PutRecord on stream %s under account %s is invalid.", seq, st.name, s.account())
 	}
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	if sh := st.shardByIndex(int(sn.shardIndex)); sh != nil && sh.created == sn.shardCreate && !sh.closed && sn.counter > sh.counter && sn.counter < maxCounter {
-		sh.counter = sn.counter
+	return d, nil
+}
+
+// honourOrdering makes the next record of the shard that issued d come
+// after it. st.mu is held.
+func (st *stream) honourOrdering(d decodedSeq) {
+	if d.version != 2 || d.shardIndex < 0 {
+		return
 	}
-	return nil
+	if sh := st.shardByIndex(int(d.shardIndex)); sh != nil && sh.created == d.shardCreate && !sh.closed && d.counter > sh.counter && d.counter < maxCounter {
+		sh.counter = d.counter
+	}
 }
 
 // PutRecords writes up to 500 records, reporting failures per record.
@@ -179,7 +193,7 @@ func (s *Service) PutRecords(ctx context.Context, in *PutRecordsInput) (*PutReco
 		return nil, err
 	}
 	results := make([]putResult, len(reqs))
-	enc, err := s.put(st, reqs, results, true)
+	enc, err := s.put(st, reqs, results, true, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -224,73 +238,6 @@ func bytesString(b []byte) string {
 	return unsafe.String(&b[0], len(b))
 }
 
-// iterator is the decoded content of a shard iterator.
-type iterator struct {
-	issued  int64 // Unix ms
-	shard   uint32
-	pos     uint64
-	created int64 // stream creation, Unix ns: binds the iterator to one incarnation
-	stream  string
-}
-
-// iteratorPrefix starts every shard iterator, as on Kinesis.
-const iteratorPrefix = "\x00\x00\x00\x00\x00\x00\x00\x01"
-
-// sealIterator encodes it as an opaque, authenticated string.
-func (s *Service) sealIterator(it iterator) string {
-	plain := make([]byte, 0, 36+len(it.stream))
-	plain = binary.BigEndian.AppendUint64(plain, uint64(it.issued))
-	plain = binary.BigEndian.AppendUint32(plain, it.shard)
-	plain = binary.BigEndian.AppendUint64(plain, it.pos)
-	plain = binary.BigEndian.AppendUint64(plain, uint64(it.created))
-	plain = append(plain, it.stream...)
-	return s.seal("iterator", plain)
-}
-
-// seal encrypts and authenticates plain for kind (iterator, token) as an
-// opaque base64 string.
-func (s *Service) seal(kind string, plain []byte) string {
-	nonce := make([]byte, s.aead.NonceSize())
-	_, _ = rand.Read(nonce)
-	out := make([]byte, 0, len(iteratorPrefix)+len(nonce)+len(plain)+s.aead.Overhead())
-	out = append(out, iteratorPrefix...)
-	out = append(out, nonce...)
-	out = s.aead.Seal(out, nonce, plain, []byte(kind))
-	return base64.StdEncoding.EncodeToString(out)
-}
-
-// open reverses seal; ok is false for anything seal did not produce for
-// kind.
-func (s *Service) open(kind, str string) ([]byte, bool) {
-	raw, err := base64.StdEncoding.DecodeString(str)
-	ns := s.aead.NonceSize()
-	if err != nil || len(raw) < len(iteratorPrefix)+ns+s.aead.Overhead() || string(raw[:len(iteratorPrefix)]) != iteratorPrefix {
-		return nil, false
-	}
-	raw = raw[len(iteratorPrefix):]
-	plain, err := s.aead.Open(nil, raw[:ns], raw[ns:], []byte(kind))
-	return plain, err == nil
-}
-
-// errInvalidIterator is the error for an iterator this service did not
-// issue.
-func errInvalidIterator() *awsapi.Error { return invalidArg("Invalid ShardIterator.") }
-
-// openIterator decodes and authenticates a shard iterator.
-func (s *Service) openIterator(str string) (iterator, error) {
-	plain, ok := s.open("iterator", str)
-	if !ok || len(plain) < 28 {
-		return iterator{}, errInvalidIterator()
-	}
-	return iterator{
-		issued:  int64(binary.BigEndian.Uint64(plain)),
-		shard:   binary.BigEndian.Uint32(plain[8:]),
-		pos:     binary.BigEndian.Uint64(plain[12:]),
-		created: int64(binary.BigEndian.Uint64(plain[20:])),
-		stream:  string(plain[28:]),
-	}, nil
-}
-
 // amzTime renders t as Java's Date.toString does in Kinesis messages.
 func amzTime(t time.Time) string { return t.UTC().Format("Mon Jan 02 15:04:05 MST 2006") }
 
@@ -317,15 +264,22 @@ func (s *Service) startPosition(st *stream, sh *shard, typ ShardIteratorType, se
 		if !hasSeq {
 			return 0, invalidArg("Must either specify (1) AT_SEQUENCE_NUMBER or AFTER_SEQUENCE_NUMBER and StartingSequenceNumber or (2) TRIM_HORIZON or LATEST and no StartingSequenceNumber. Request specified %s and no StartingSequenceNumber.", typ)
 		}
-		sn, ok := parseSeqNum(*seq)
+		// Checked as Kinesis checks it (kinesalite's GetShardIterator
+		// tests, recorded against AWS): the layout, then the shard it
+		// encodes, then the shard's creation; a valid number of an older
+		// layout never comes from a shard of today's. (For "0" those
+		// recordings show a bare InternalFailure; like any version-0
+		// number of the right shard, it is refused as not from this
+		// stream instead.)
+		sn, ok := decodeSeq(*seq)
 		if !ok {
 			return 0, invalidArg("StartingSequenceNumber %s used in %s on shard %s in stream %s under account %s is invalid.", *seq, op, sh.id, st.name, s.account())
 		}
 		if int(sn.shardIndex) != sh.index {
 			return 0, invalidArg("Invalid StartingSequenceNumber. It encodes %s, while it was used in a call to a shard with %s", shardIDFor(int(sn.shardIndex)), sh.id)
 		}
-		if sn.shardCreate != sh.created {
-			return 0, invalidArg("StartingSequenceNumber %s used in %s on shard %s in stream %s under account %s is invalid because it did not come from this stream.", *seq, op, sh.id, st.name, s.account())
+		if sn.version != 2 || sn.shardCreate != sh.created {
+			return 0, invalidArg("StartingSequenceNumber %s used in %s on shard %s in stream %s under account %s is invalid because it did not come from this stream.", sn.text, op, sh.id, st.name, s.account())
 		}
 		c := sn.counter
 		if typ == ShardIteratorTypeAfterSequenceNumber {
@@ -348,24 +302,29 @@ func (s *Service) startPosition(st *stream, sh *shard, typ ShardIteratorType, se
 }
 
 // GetShardIterator returns an iterator into a shard, valid for five
-// minutes.
+// minutes. As on Kinesis, the shard id is resolved before the stream is
+// looked up, and a missing stream is worded as a missing shard.
 func (s *Service) GetShardIterator(ctx context.Context, in *GetShardIteratorInput) (*GetShardIteratorOutput, error) {
-	st, err := s.resolve(in.StreamName, in.StreamARN)
+	name, err := s.streamNameOf(in.StreamName, in.StreamARN)
 	if err != nil {
 		return nil, err
+	}
+	idx, id, ok := resolveShardID(*in.ShardId)
+	if !ok {
+		return nil, s.errShardNotFound(*in.ShardId, name)
+	}
+	st, err := s.lookup(name)
+	if err != nil {
+		// lookup fails only for a stream that does not exist.
+		return nil, s.shardMissing(id, name)
 	}
 	now := s.now()
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	st.expireClosedShards(now)
-	id := *in.ShardId
-	idx, ok := parseShardID(id)
-	if !ok {
-		return nil, s.errShardNotFound(id, st.name)
-	}
 	sh := st.shardByIndex(idx)
 	if sh == nil || !st.visible() || st.status == StreamStatusDeleting {
-		return nil, s.shardMissing(shardIDFor(idx), st.name)
+		return nil, s.shardMissing(id, st.name)
 	}
 	st.trim(sh, now)
 	pos, err := s.startPosition(st, sh, in.ShardIteratorType, in.StartingSequenceNumber, in.Timestamp, "GetShardIterator", now)
@@ -459,6 +418,10 @@ func (s *Service) GetRecords(ctx context.Context, in *GetRecordsInput) (*GetReco
 		return nil, err
 	}
 	now := s.now()
+	if it.issued > now.UnixMilli() {
+		// Issued in the future: not one of this clock's iterators.
+		return nil, errInvalidIterator()
+	}
 	if issued := time.UnixMilli(it.issued); now.UnixMilli()-it.issued > iteratorLifetime.Milliseconds() {
 		return nil, awsapi.Errorf(ErrCodeExpiredIteratorException,
 			"Iterator expired. The iterator was created at time %s while right now it is %s which is further in the future than the tolerated delay of %d milliseconds.",

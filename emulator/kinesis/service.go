@@ -42,11 +42,24 @@ const (
 	maxListConsumersPage  = 100
 )
 
-// Options tune the emulation. The zero value, which New starts with apart
-// from the limits DefaultOptions fills in, makes every status transition
-// immediate and leaves throughput unlimited.
+// AWSCreateDelay is a CREATING period like AWS's: a new stream is not
+// ACTIVE at once, so clients wait for it (the SDK's stream-exists waiter)
+// before using it. kinesalite, whose behaviour is recorded against AWS,
+// uses the same 500 ms.
+const AWSCreateDelay = 500 * time.Millisecond
+
+// defaultCreateDelay is the CreateDelay of DefaultOptions. It stays 0
+// while callers elsewhere in the repository use a stream right after
+// CreateStream without waiting for it; set it to AWSCreateDelay once they
+// wait, as they must on AWS.
+const defaultCreateDelay time.Duration = 0
+
+// Options tune the emulation. The zero value makes every status transition
+// immediate and leaves throughput unlimited; New starts with
+// DefaultOptions.
 type Options struct {
-	// CreateDelay is how long a new stream stays CREATING.
+	// CreateDelay is how long a new stream stays CREATING (virtual time);
+	// 0 makes it ACTIVE at once.
 	CreateDelay time.Duration
 	// UpdateDelay is how long a stream stays UPDATING after resharding,
 	// a mode change or an encryption change.
@@ -69,9 +82,11 @@ type Options struct {
 	ThroughputLimits bool
 }
 
-// DefaultOptions returns the options a new service starts with.
+// DefaultOptions returns the options a new service starts with: AWS's
+// limits, CreateDelay defaultCreateDelay, the other transitions
+// immediate.
 func DefaultOptions() Options {
-	return Options{ShardLimit: 500, OnDemandStreamLimit: 50}
+	return Options{ShardLimit: 500, OnDemandStreamLimit: 50, CreateDelay: defaultCreateDelay}
 }
 
 // Service is Kinesis Data Streams for one account and region.

@@ -221,11 +221,28 @@ func shardMatches(sh *shard, f *ShardFilter, horizon time.Time) bool {
 	return true
 }
 
-// mutableShard returns an open shard of st for resharding. st.mu is held.
-func (s *Service) mutableShard(st *stream, id string) (*shard, error) {
-	sh := st.shardByID(id)
+// reshardIDs resolves the shard ids of a SplitShard or MergeShards call,
+// in order, before its stream is looked up, as Kinesis does: an id that
+// names no shard index is reported as given, in stream name (kinesalite's
+// SplitShard and MergeShards tests, recorded against AWS).
+func (s *Service) reshardIDs(name string, ids ...string) ([]int, error) {
+	out := make([]int, len(ids))
+	for i, id := range ids {
+		idx, _, ok := resolveShardID(id)
+		if !ok {
+			return nil, s.errShardNotFound(id, name)
+		}
+		out[i] = idx
+	}
+	return out, nil
+}
+
+// mutableShard returns the open shard of st with index idx for
+// resharding. st.mu is held.
+func (s *Service) mutableShard(st *stream, idx int) (*shard, error) {
+	sh := st.shardByIndex(idx)
 	if sh == nil {
-		return nil, s.errShardNotFound(id, st.name)
+		return nil, s.errShardNotFound(shardIDFor(idx), st.name)
 	}
 	if sh.closed {
 		return nil, awsapi.Errorf(ErrCodeResourceInUseException, "Shard %s in stream %s under account %s has already been merged or split, and thus is not eligible for merging or splitting.", sh.id, st.name, s.account())
@@ -236,7 +253,15 @@ func (s *Service) mutableShard(st *stream, id string) (*shard, error) {
 // SplitShard splits an open shard in two at NewStartingHashKey.
 func (s *Service) SplitShard(ctx context.Context, in *SplitShardInput) (*SplitShardOutput, error) {
 	opts := s.Options()
-	st, err := s.resolve(in.StreamName, in.StreamARN)
+	name, err := s.streamNameOf(in.StreamName, in.StreamARN)
+	if err != nil {
+		return nil, err
+	}
+	idx, err := s.reshardIDs(name, *in.ShardToSplit)
+	if err != nil {
+		return nil, err
+	}
+	st, err := s.lookup(name)
 	if err != nil {
 		return nil, err
 	}
@@ -246,12 +271,16 @@ func (s *Service) SplitShard(ctx context.Context, in *SplitShardInput) (*SplitSh
 	if st.status != StreamStatusActive {
 		return nil, s.errNotActive(st)
 	}
-	sh, err := s.mutableShard(st, *in.ShardToSplit)
+	sh, err := s.mutableShard(st, idx[0])
 	if err != nil {
 		return nil, err
 	}
+	// As the message says, StartingHashKey+1 < NewStartingHashKey <
+	// EndingHashKey: each child gets two hash keys or more (kinesalite's
+	// SplitShard tests, recorded against AWS, refuse 1 on a shard from 0
+	// and the shard's EndingHashKey).
 	h, ok := parseHashKey(*in.NewStartingHashKey)
-	if !ok || h.cmp(sh.start) <= 0 || h.cmp(sh.end) > 0 {
+	if !ok || h.cmp(sh.start) <= 0 || h == sh.start.add1() || h.cmp(sh.end) >= 0 {
 		return nil, invalidArg("NewStartingHashKey %s used in SplitShard() on shard %s in stream %s under account %s is not both greater than one plus the shard's StartingHashKey %s and less than the shard's EndingHashKey %s.", *in.NewStartingHashKey, sh.id, st.name, s.account(), sh.startStr, sh.endStr)
 	}
 	if cur := open + st.openShardCount(); cur+1 > opts.ShardLimit {
@@ -267,7 +296,15 @@ func (s *Service) SplitShard(ctx context.Context, in *SplitShardInput) (*SplitSh
 
 // MergeShards merges two adjacent open shards.
 func (s *Service) MergeShards(ctx context.Context, in *MergeShardsInput) (*MergeShardsOutput, error) {
-	st, err := s.resolve(in.StreamName, in.StreamARN)
+	name, err := s.streamNameOf(in.StreamName, in.StreamARN)
+	if err != nil {
+		return nil, err
+	}
+	idx, err := s.reshardIDs(name, *in.ShardToMerge, *in.AdjacentShardToMerge)
+	if err != nil {
+		return nil, err
+	}
+	st, err := s.lookup(name)
 	if err != nil {
 		return nil, err
 	}
@@ -276,11 +313,11 @@ func (s *Service) MergeShards(ctx context.Context, in *MergeShardsInput) (*Merge
 	if st.status != StreamStatusActive {
 		return nil, s.errNotActive(st)
 	}
-	a, err := s.mutableShard(st, *in.ShardToMerge)
+	a, err := s.mutableShard(st, idx[0])
 	if err != nil {
 		return nil, err
 	}
-	b, err := s.mutableShard(st, *in.AdjacentShardToMerge)
+	b, err := s.mutableShard(st, idx[1])
 	if err != nil {
 		return nil, err
 	}

@@ -167,10 +167,16 @@ func (st *stream) shardByIndex(i int) *shard {
 func (st *stream) newShard(now time.Time, start, end hashKey, parent, adjParent string) *shard {
 	i := st.nextIndex
 	st.nextIndex++
-	// Sequence numbers lead with the shard's creation second: a child
-	// takes a later second than its parents so that its sequence numbers
-	// sort after theirs even when resharding happens within a second.
+	// Sequence numbers lead with the shard's creation second. As on
+	// Kinesis, a child is created the second after its parents close
+	// (kinesalite's SplitShard and MergeShards tests, recorded against
+	// AWS), and always later than its parents were, so that its sequence
+	// numbers sort after theirs even when resharding happens within a
+	// second.
 	created := uint64(now.Unix())
+	if parent != "" {
+		created++
+	}
 	for _, p := range []string{parent, adjParent} {
 		if ps := st.shardByID(p); p != "" && ps != nil && ps.created >= created {
 			created = ps.created + 1
@@ -189,7 +195,9 @@ func (st *stream) newShard(now time.Time, start, end hashKey, parent, adjParent 
 		createdAt: now,
 		notify:    make(chan struct{}),
 	}
-	sh.startSeq = seqNum{shardCreate: sh.created, seqTime: uint64(now.Unix()), shardIndex: uint32(i)}.String()
+	// The first sequence number's time is the creation second, as on
+	// Kinesis.
+	sh.startSeq = seqNum{shardCreate: sh.created, seqTime: sh.created, shardIndex: uint32(i)}.String()
 	st.shards = append(st.shards, sh)
 	return sh
 }

@@ -39,6 +39,9 @@ func (s *Service) CreateStream(ctx context.Context, in *CreateStreamInput) (*Cre
 	if in.WarmThroughputMiBps != nil && mode != StreamModeOnDemand {
 		return nil, invalidArg("WarmThroughputMiBps is only supported for a stream in ON_DEMAND mode.")
 	}
+	if err := checkTagMap(in.Tags); err != nil {
+		return nil, err
+	}
 	if len(in.Tags) > maxTagsPerStream {
 		return nil, invalidArg("Failed to create stream %s under account %s because a given stream cannot have more than %d tags associated with it.", name, s.account(), maxTagsPerStream)
 	}

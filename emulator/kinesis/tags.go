@@ -5,6 +5,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"unicode"
 
 	"github.com/evolvestack/evolvestack/emulator/awsapi"
 )
@@ -19,8 +20,45 @@ func sortedTags(tags map[string]string) []Tag {
 	return out
 }
 
-// addTags merges add into tags, refusing to exceed the per-resource limit.
+// validTagText reports whether s holds only the characters Kinesis allows
+// in tag keys and values: Unicode letters, digits and white space (the
+// classes L, N and Z, so not tabs or newlines) and _ . / = + - % @.
+func validTagText(s string) bool {
+	for _, r := range s {
+		if !unicode.In(r, unicode.L, unicode.N, unicode.Z) && !strings.ContainsRune("_./=+-%@", r) {
+			return false
+		}
+	}
+	return true
+}
+
+// errTagText is Kinesis' refusal of tag keys and values with other
+// characters. Sources: the API reference's Tag ("Valid characters: Unicode
+// letters, digits, white space, _ . / = + - % @") and kinesalite's tests
+// recorded against AWS for the message and for tabs, newlines, commas and
+// semicolons being refused. Those 2015 recordings also refused '%' with a
+// second message; today's API reference lists '%' as valid, so it is
+// accepted.
+func errTagText() error {
+	return invalidArg("%s", "Some tags contain invalid characters. Valid characters: Unicode letters, digits, white space, _ . / = + - % @.")
+}
+
+// checkTagMap refuses a tag map with a key or value validTagText refuses.
+func checkTagMap(tags map[string]string) error {
+	for k, v := range tags {
+		if !validTagText(k) || !validTagText(v) {
+			return errTagText()
+		}
+	}
+	return nil
+}
+
+// addTags merges add into tags, refusing invalid characters and exceeding
+// the per-resource limit.
 func (s *Service) addTags(tags map[string]string, add map[string]string, what string) error {
+	if err := checkTagMap(add); err != nil {
+		return err
+	}
 	n := len(tags)
 	for k := range add {
 		if _, ok := tags[k]; !ok {
@@ -53,6 +91,13 @@ func (s *Service) RemoveTagsFromStream(ctx context.Context, in *RemoveTagsFromSt
 	st, err := s.resolve(in.StreamName, in.StreamARN)
 	if err != nil {
 		return nil, err
+	}
+	// Kinesis checks the keys to remove too (kinesalite's
+	// RemoveTagsFromStream tests, recorded against AWS).
+	for _, k := range in.TagKeys {
+		if !validTagText(k) {
+			return nil, errTagText()
+		}
 	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
