@@ -188,7 +188,9 @@ func (t *moveTask) step() {
 			src.mu.Lock()
 			for j := len(msgs) - 1; j >= i; j-- {
 				back := msgs[j]
-				src.byID[back.id] = back
+				if back.handle != "" {
+					src.byID[back.id] = back
+				}
 				src.pushReadyLocked(back, true)
 			}
 			src.mu.Unlock()
@@ -278,7 +280,6 @@ func (s *Service) redriveInto(q *queue, old *message) {
 		m.seqNum = sequenceNumber(q.seq)
 		m.sent = now
 	}
-	q.byID[m.id] = &m
 	q.pushReadyLocked(&m, false)
 	q.signalLocked()
 }

@@ -117,7 +117,7 @@ type queue struct {
 	nReady      int
 	delayed     timeHeap
 	inflight    timeHeap
-	byID        map[string]*message
+	byID        map[string]*message // the messages received at least once: those a receipt handle can name
 	dedup       dedupWindow
 	attempts    map[string]*receiveAttempt
 
@@ -216,6 +216,22 @@ func parseRedrive(doc string) (*redrivePolicy, error) {
 		return nil, errInvalidParam("Value %s for parameter RedrivePolicy is invalid. Reason: Invalid value for maxReceiveCount: %v, valid values are from 1 to 1000 both inclusive.", doc, raw["maxReceiveCount"])
 	}
 	return &redrivePolicy{target: target, maxCount: count}, nil
+}
+
+// document renders the policy as SQS stores and returns it: compact JSON,
+// deadLetterTargetArn first and maxReceiveCount a number whatever form it
+// was set in. localstack#1785 and moto#2402 corrected their string echo of
+// maxReceiveCount to match AWS, and AWS answers GetQueueAttributes with
+// {"deadLetterTargetArn":"arn:aws:sqs:ap-northeast-1:…","maxReceiveCount":30}.
+// RedriveAllowPolicy is kept as set: no recording shows AWS rewriting it.
+func (p *redrivePolicy) document() string {
+	var b strings.Builder
+	b.WriteString(`{"deadLetterTargetArn":`)
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(p.target) // a string always encodes
+	s := strings.TrimSuffix(b.String(), "\n")
+	return s + `,"maxReceiveCount":` + strconv.Itoa(p.maxCount) + "}"
 }
 
 // redriveAllows reports whether a RedriveAllowPolicy document lets

@@ -74,30 +74,81 @@ var regionHost = sync.OnceValue(func() *regexp.Regexp {
 	return regexp.MustCompile(`^(?:sqs\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?|([a-z0-9-]+)\.queue\.amazonaws\.com(?:\.cn)?|sqs\.([a-z0-9-]+)\.localhost\.localstack\.cloud)$`)
 })
 
-var accountID = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9]{12}$`) })
-
 // parseQueueURL splits a queue URL into account, region (empty when the
 // host does not name one) and queue name.
 func parseQueueURL(raw string) (account, region, name string, ok bool) {
+	if account, region, name, ok, done := parsePlainQueueURL(raw); done {
+		return account, region, name, ok
+	}
 	u, err := url.Parse(raw)
 	if err != nil || u.Path == "" {
 		return "", "", "", false
 	}
-	parts := strings.Split(strings.Trim(u.Path, "/"), "/")
-	if len(parts) < 2 {
+	return splitQueuePath(u.Hostname(), u.Path)
+}
+
+// parsePlainQueueURL parses without url.Parse the URLs clients send
+// (scheme://host[:port]/path, no escapes, query or fragment); done is
+// false for anything else, which parseQueueURL leaves to url.Parse.
+func parsePlainQueueURL(raw string) (account, region, name string, ok, done bool) {
+	i := strings.Index(raw, "://")
+	if i <= 0 {
+		return "", "", "", false, false
+	}
+	for j := 0; j < len(raw); j++ {
+		switch c := raw[j]; {
+		case c <= ' ' || c >= 0x7f, c == '%', c == '?', c == '#', c == '@', c == '[', c == '\\':
+			return "", "", "", false, false
+		}
+	}
+	rest := raw[i+3:]
+	slash := strings.IndexByte(rest, '/')
+	if slash < 0 {
+		return "", "", "", false, true // no path
+	}
+	host := rest[:slash]
+	if c := strings.LastIndexByte(host, ':'); c >= 0 {
+		host = host[:c]
+	}
+	account, region, name, ok = splitQueuePath(host, rest[slash:])
+	return account, region, name, ok, true
+}
+
+// splitQueuePath finds account, region and name in a queue URL's host and
+// path.
+func splitQueuePath(host, path string) (account, region, name string, ok bool) {
+	p := strings.Trim(path, "/")
+	j := strings.LastIndexByte(p, '/')
+	if j < 0 {
 		return "", "", "", false
 	}
-	name, account = parts[len(parts)-1], parts[len(parts)-2]
-	if !accountID().MatchString(account) {
+	name, head := p[j+1:], p[:j]
+	account = head[strings.LastIndexByte(head, '/')+1:]
+	if !isAccountID(account) {
 		return "", "", "", false
 	}
-	if m := regionHost().FindStringSubmatch(u.Hostname()); m != nil {
-		region = m[1] + m[2] + m[3]
+	if strings.Contains(host, "sqs.") || strings.Contains(host, ".queue.") {
+		if m := regionHost().FindStringSubmatch(host); m != nil {
+			region = m[1] + m[2] + m[3]
+		}
 	}
-	if len(parts) == 4 && parts[0] == "queue" {
-		region = parts[1] // path style /queue/<region>/<account>/<name>
+	if strings.Count(p, "/") == 3 && strings.HasPrefix(p, "queue/") {
+		region, _, _ = strings.Cut(p[len("queue/"):], "/") // path style /queue/<region>/<account>/<name>
 	}
 	return account, region, name, true
+}
+
+// isAccountID reports whether s is a 12-digit account id.
+func isAccountID(s string) bool {
+	if len(s) != 12 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // scopeService returns the SQS service of another scope, or s.
@@ -126,10 +177,22 @@ func (s *Service) lookup(name string) *queue {
 	return s.queues[name]
 }
 
-// resolve finds the queue a QueueUrl names.
+// resolve finds the queue a QueueUrl names. Like AWS, it also takes a
+// bare queue name, looked up in the caller's account and region (s is the
+// service of the request's scope); moto's SQS notes "The parameter could
+// be the name itself, which AWS also accepts", and aws-sdk-js-v3#6337
+// documents sending names with useQueueUrlAsEndpoint=false. A name or URL
+// that names no queue is QueueDoesNotExist either way: moto#3657 found
+// AWS answering a non-URL QueueUrl with AWS.SimpleQueueService.NonExistentQueue.
 func (s *Service) resolve(raw *string) (*queue, error) {
 	if raw == nil || *raw == "" {
 		return nil, errMissingParam("QueueUrl")
+	}
+	if !strings.Contains(*raw, "/") {
+		if q := s.lookup(*raw); q != nil {
+			return q, nil
+		}
+		return nil, errNoQueue()
 	}
 	account, region, name, ok := parseQueueURL(*raw)
 	if !ok {
@@ -276,6 +339,7 @@ func (s *Service) checkAttributes(in map[string]string, fifo, create bool, selfA
 			if !allow {
 				return nil, errInvalidParam("Value %s for parameter RedrivePolicy is invalid. Reason: Queue %s does not allow this queue to use it as a dead-letter queue.", v, p.target)
 			}
+			v = p.document()
 		case "RedriveAllowPolicy":
 			if v != "" && !validRedriveAllow(v) {
 				return nil, errInvalidParam("Value %s for parameter RedriveAllowPolicy is invalid. Reason: Amazon SQS can't create the redrive allow policy, as it’s in an unsupported format.", v)
