@@ -425,12 +425,28 @@ func (h *Handler) resolve(c *call) *awsapi.Error {
 	}
 	if isQuery(r) {
 		c.codec = h.query
-		form, err := queryForm(r, c.req.Body)
+		// Parsed once here, for routing and for the codec.
+		form, err := awsquery.Form(&c.req)
 		if err != nil {
+			if e, ok := awsapi.AsError(err); ok {
+				return e
+			}
 			return awsquery.MalformedQueryString(err.Error())
 		}
+		c.req.Form = form
 		c.opName = form.Get("Action")
 		c.version = form.Get("Version")
+		if r.URL.RawQuery != "" {
+			// Action and Version in the query string name the operation
+			// even when the body repeats them.
+			qs := r.URL.Query()
+			if qs.Has("Action") {
+				c.opName = qs.Get("Action")
+			}
+			if qs.Has("Version") {
+				c.version = qs.Get("Version")
+			}
+		}
 		c.desc = h.queryService(c)
 		if c.opName == "" {
 			return awsquery.MissingAction()

@@ -3,7 +3,6 @@ package handlers
 import (
 	"mime"
 	"net/http"
-	"net/url"
 	"regexp"
 	"strings"
 )
@@ -16,25 +15,6 @@ func isQuery(r *http.Request) bool {
 		return mt == "application/x-www-form-urlencoded"
 	}
 	return r.URL.Query().Has("Action")
-}
-
-// queryForm returns the request's query-string parameters merged with its
-// form-encoded body.
-func queryForm(r *http.Request, body []byte) (url.Values, error) {
-	form, err := url.ParseQuery(r.URL.RawQuery)
-	if err != nil {
-		return nil, err
-	}
-	if r.Method == http.MethodPost && len(body) > 0 {
-		b, err := url.ParseQuery(string(body))
-		if err != nil {
-			return nil, err
-		}
-		for k, v := range b {
-			form[k] = append(form[k], v...)
-		}
-	}
-	return form, nil
 }
 
 // queuePath matches SQS queue URL paths: /<12-digit account>/<queue name>.

@@ -5,6 +5,7 @@ package protocol
 
 import (
 	"net/http"
+	"net/url"
 
 	"github.com/evolvestack/evolvestack/emulator/awsapi"
 )
@@ -18,6 +19,9 @@ type Request struct {
 	PathVars map[string]string
 	// RequestID is the id the response must carry.
 	RequestID string
+	// Form holds the awsQuery parameters once the router has parsed them
+	// (nil before), so the codec does not parse the body again.
+	Form url.Values
 }
 
 // Codec decodes and encodes one protocol. Implementations are safe for

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unsafe"
 
 	"github.com/evolvestack/evolvestack/emulator/awsapi"
 	"github.com/evolvestack/evolvestack/handlers/protocol"
@@ -55,6 +56,9 @@ func MalformedInput(msg string) *awsapi.Error {
 // Form returns the parameters of req: the URL query string merged with a
 // form-encoded body (body values win).
 func Form(req *protocol.Request) (url.Values, error) {
+	if req.Form != nil {
+		return req.Form, nil
+	}
 	vals := url.Values{}
 	if req.HTTP != nil && req.HTTP.URL != nil && req.HTTP.URL.RawQuery != "" {
 		q, err := url.ParseQuery(req.HTTP.URL.RawQuery)
@@ -109,6 +113,7 @@ const maxDepth = 64
 type formDecoder struct {
 	vals url.Values
 	keys []string
+	buf  []byte // scratch for member names probed with hasTree
 }
 
 // hasTree reports whether some key starts with prefix.
@@ -130,10 +135,14 @@ func (d *formDecoder) structure(plan *shape.Type, v reflect.Value, prefix string
 		return MalformedInput("Maximum nesting depth exceeded")
 	}
 	for _, f := range plan.Fields {
-		name := prefix + f.Wire
-		if !d.hasTree(name) && !(f.Type.Kind == shape.KindList && f.Flattened && f.HasListMember && d.hasTree(prefix+f.ListMember)) {
+		// Most members are absent: probe with a scratch buffer, and build
+		// the name string only for those present.
+		d.buf = append(append(d.buf[:0], prefix...), f.Wire...)
+		if !d.hasTree(unsafe.String(unsafe.SliceData(d.buf), len(d.buf))) &&
+			!(f.Type.Kind == shape.KindList && f.Flattened && f.HasListMember && d.hasTree(prefix+f.ListMember)) {
 			continue
 		}
+		name := prefix + f.Wire
 		if err := d.member(f, f.Type, v.Field(f.Index), name, depth); err != nil {
 			return err
 		}
