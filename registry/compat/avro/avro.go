@@ -11,6 +11,10 @@
 // CanRead implements the schema-resolution rules of the Avro specification
 // itself, deciding as Apache Avro Java's SchemaCompatibility does where the
 // two differ (see CanRead in resolve.go for the details).
+//
+// Both are bounded: Parse refuses definitions past the limits of limits.go
+// before hamba parses them, and CanRead gives up with a
+// "schema-too-complex" finding past its step budget.
 package avro
 
 import (
@@ -24,6 +28,7 @@ import (
 	hamba "github.com/hamba/avro/v2"
 
 	"github.com/evolvestack/evolvestack/registry/compat"
+	"github.com/evolvestack/evolvestack/registry/compat/internal/jsonscan"
 )
 
 // DataFormat is the Glue DataFormat served by this package.
@@ -81,12 +86,21 @@ func (s *Schema) Avro() hamba.Schema { return s.parsed }
 
 // Parse validates definition as an Avro schema. A definition that is not
 // valid JSON or not a valid Avro schema yields an *InvalidDefinitionError.
+//
+// Definitions beyond the limits in limits.go are refused with an
+// *InvalidDefinitionError before hamba sees them.
 func (Format) Parse(definition string) (compat.Schema, error) {
+	if err := jsonscan.Scan(definition, scanLimits); err != nil {
+		return nil, &InvalidDefinitionError{Detail: err.Error(), Cause: err}
+	}
 	doc, canonical, err := canonicalJSON(definition)
 	if err != nil {
 		return nil, &InvalidDefinitionError{Detail: err.Error(), Cause: err}
 	}
 	if err := checkShape(doc); err != nil {
+		return nil, &InvalidDefinitionError{Detail: err.Error(), Cause: err}
+	}
+	if err := checkNames(doc); err != nil {
 		return nil, &InvalidDefinitionError{Detail: err.Error(), Cause: err}
 	}
 	parsed, err := parseAvro(definition)

@@ -413,8 +413,10 @@ func mustParse(t testing.TB, f compat.Format, def string) compat.Schema {
 func TestCanReadTerminates(t *testing.T) {
 	t.Parallel()
 	f := New(WithDefaultDraft(Draft07))
-	deep := strings.Repeat(`{"type":"object","properties":{"a":`, 400) + `{"type":"string"}` + strings.Repeat(`}}`, 400)
-	deep2 := strings.Repeat(`{"type":"object","properties":{"a":`, 400) + `{"type":"integer"}` + strings.Repeat(`}}`, 400)
+	// As deep as Parse accepts: 63 objects are 126 levels of JSON nesting.
+	const levels = (maxNesting - 2) / 2
+	deep := strings.Repeat(`{"type":"object","properties":{"a":`, levels) + `{"type":"string"}` + strings.Repeat(`}}`, levels)
+	deep2 := strings.Repeat(`{"type":"object","properties":{"a":`, levels) + `{"type":"integer"}` + strings.Repeat(`}}`, levels)
 	defs := []string{
 		`{"not":{"allOf":[{"$ref":"#/not"}]}}`,
 		`{"anyOf":[{"$ref":"#"},{"type":"string"}]}`,

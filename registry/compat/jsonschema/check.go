@@ -51,12 +51,11 @@ import (
 	"strings"
 
 	"github.com/evolvestack/evolvestack/registry/compat"
+	js "github.com/santhosh-tekuri/jsonschema/v6"
 )
 
-const (
-	maxSteps = 200000
-	maxDepth = 256
-)
+// maxFindings bounds the findings one CanRead returns.
+const maxFindings = 200
 
 type checker struct {
 	ids        map[*node]int
@@ -65,10 +64,26 @@ type checker struct {
 	steps      int
 	depth      int
 	disjDepth  int
+
+	// work and validations count what the check spent beyond its steps
+	// (see budget.go); exhausted is set once a question was left undecided
+	// for lack of either.
+	work        int
+	validations int
+	exhausted   bool
+	sets        map[*node][]map[string]bool
+	stripped    map[*node]*js.Schema
+	costs       map[costKey]int
 }
 
 func newChecker() *checker {
-	return &checker{ids: map[*node]int{}, inProgress: map[string]int{}}
+	return &checker{
+		ids:        map[*node]int{},
+		inProgress: map[string]int{},
+		sets:       map[*node][]map[string]bool{},
+		stripped:   map[*node]*js.Schema{},
+		costs:      map[costKey]int{},
+	}
 }
 
 func (c *checker) id(n *node) int {
@@ -192,6 +207,10 @@ func (c *checker) childW(w *writer, r *node, path string) []compat.Finding {
 
 func (c *checker) key(w *writer, r *node) string {
 	ids := make([]int, 0, len(w.locals))
+	c.work += 1 + len(w.locals)
+	for _, d := range w.disj {
+		c.work += len(d)
+	}
 	for _, l := range w.locals {
 		ids = append(ids, c.id(l))
 	}
@@ -223,16 +242,17 @@ func (c *checker) check(w *writer, r *node, path string) []compat.Finding {
 	if r == nil || (r.isBool && r.boolVal) || w.empty {
 		return nil
 	}
-	c.steps++
-	if c.steps > maxSteps || c.depth > maxDepth {
+	c.steps += 1 + len(path)/64
+	if c.steps > maxSteps || c.depth > maxDepth || c.work > maxWork {
+		c.exhausted = true
 		return c.inconclusive(path)
 	}
 	// Identical subschemas.
 	if len(w.locals) == 1 && w.locals[0].lib != nil && w.locals[0].pure && r.pure &&
-		w.locals[0].draft == r.draft && w.locals[0].canon == r.canon && r.canon != "" {
+		w.locals[0].draft == r.draft && w.locals[0].raw && r.raw && w.locals[0].sum == r.sum {
 		return nil
 	}
-	if r.lib != nil && r.canon == "{}" {
+	if r.lib != nil && r.empty {
 		return nil
 	}
 	k := c.key(w, r)
@@ -272,14 +292,15 @@ func (c *checker) values(w *writer) ([]any, bool) {
 	var cand []any
 	have := false
 	for _, l := range w.locals {
-		for _, e := range l.enums {
+		for i, e := range l.enums {
 			if !have {
 				cand, have = append([]any(nil), e...), true
 				continue
 			}
+			set := c.enumSets(l)[i]
 			var keep []any
 			for _, v := range cand {
-				if containsValue(e, v) {
+				if set[valueKey(v)] {
 					keep = append(keep, v)
 				}
 			}
@@ -299,7 +320,12 @@ func (c *checker) values(w *writer) ([]any, bool) {
 		}
 		ok := true
 		for _, l := range w.locals {
-			if l.lib != nil && l.lib.Validate(v) != nil {
+			if l.lib == nil {
+				continue
+			}
+			// A value whose validation is too costly is kept: the writer
+			// is then taken wider than it is, which is sound.
+			if accepted, known := c.validate(l, v); known && !accepted {
 				ok = false
 				break
 			}
@@ -320,10 +346,17 @@ func (c *checker) local(w *writer, r *node, path string) []compat.Finding {
 	if vals, ok := c.values(w); ok {
 		var out []compat.Finding
 		for _, v := range vals {
-			if accepts(r, v) {
+			accepted, known := c.validate(r, v)
+			if accepted {
 				continue
 			}
-			if len(r.enums) > 0 && !inAllEnums(r.enums, v) {
+			if !known {
+				return append(out, c.inconclusive(path)...)
+			}
+			if len(out) >= maxFindings {
+				break
+			}
+			if len(r.enums) > 0 && !c.inAllEnums(r, v) {
 				out = append(out, find(path, "enum-value-removed",
 					"value %s is allowed by the writer but not by the reader's enum", jsonText(v)))
 			} else {
@@ -453,6 +486,11 @@ func (c *checker) coveredBySome(w *writer, branches []*node, wt uint8, path stri
 // disjoint reports whether no document the writer allows is accepted by n.
 func (c *checker) disjoint(w *writer, n *node) bool {
 	n = deref(n)
+	c.work++
+	if c.work > maxWork {
+		c.exhausted = true
+		return false
+	}
 	if n == nil || c.disjDepth > 32 {
 		return false
 	}
@@ -467,7 +505,10 @@ func (c *checker) disjoint(w *writer, n *node) bool {
 	}
 	if vals, ok := c.values(w); ok {
 		for _, v := range vals {
-			if n.lib == nil || accepts(n, v) {
+			if n.lib == nil {
+				return false
+			}
+			if accepted, known := c.validate(n, v); accepted || !known {
 				return false
 			}
 		}
@@ -883,6 +924,7 @@ func (c *checker) objects(w *writer, r *node, path string) []compat.Finding {
 	for p := range names {
 		sorted = append(sorted, p)
 	}
+	c.work += len(sorted)
 	sort.Strings(sorted)
 	for _, p := range sorted {
 		out = append(out, c.property(w, r, p, path)...)
@@ -924,7 +966,12 @@ func (c *checker) objects(w *writer, r *node, path string) []compat.Finding {
 			if l.addProps.isFalse() && len(l.patterns) == 0 {
 				ok = true
 				for p := range l.props {
-					if rn := deref(r.propNames); rn == nil || rn.lib == nil || rn.lib.Validate(p) != nil {
+					rn := deref(r.propNames)
+					if rn == nil || rn.lib == nil {
+						ok = false
+						break
+					}
+					if accepted, known := c.validate(rn, p); !accepted || !known {
 						ok = false
 						break
 					}
@@ -1098,18 +1145,6 @@ func (c *checker) dependencies(w *writer, r *node, req map[string]bool, path str
 
 // --- values ---
 
-// accepts reports whether reader node n accepts value v; a synthetic node
-// other than a boolean one is taken as rejecting it (conservative).
-func accepts(n *node, v any) bool {
-	if n.isBool {
-		return n.boolVal
-	}
-	if n.lib == nil {
-		return false
-	}
-	return n.lib.Validate(v) == nil
-}
-
 func valueType(v any) uint8 {
 	switch x := v.(type) {
 	case nil:
@@ -1129,61 +1164,6 @@ func valueType(v any) uint8 {
 		return tFrac
 	}
 	return tAll
-}
-
-func jsonEqual(a, b any) bool {
-	switch x := a.(type) {
-	case json.Number:
-		y, ok := b.(json.Number)
-		if !ok {
-			return false
-		}
-		ra, ok1 := new(big.Rat).SetString(string(x))
-		rb, ok2 := new(big.Rat).SetString(string(y))
-		return ok1 && ok2 && ra.Cmp(rb) == 0
-	case map[string]any:
-		y, ok := b.(map[string]any)
-		if !ok || len(x) != len(y) {
-			return false
-		}
-		for k, v := range x {
-			w, ok := y[k]
-			if !ok || !jsonEqual(v, w) {
-				return false
-			}
-		}
-		return true
-	case []any:
-		y, ok := b.([]any)
-		if !ok || len(x) != len(y) {
-			return false
-		}
-		for i := range x {
-			if !jsonEqual(x[i], y[i]) {
-				return false
-			}
-		}
-		return true
-	}
-	return a == b
-}
-
-func containsValue(list []any, v any) bool {
-	for _, x := range list {
-		if jsonEqual(x, v) {
-			return true
-		}
-	}
-	return false
-}
-
-func inAllEnums(enums [][]any, v any) bool {
-	for _, e := range enums {
-		if !containsValue(e, v) {
-			return false
-		}
-	}
-	return true
 }
 
 func containsString(list []string, s string) bool {

@@ -11,6 +11,11 @@
 // CanRead decides "every document the writer schema accepts is also accepted
 // by the reader schema" with a structural, conservative subschema check; see
 // check.go for the conventions.
+//
+// Both are bounded: Parse refuses definitions past the limits of limits.go
+// and regex.go before the compiler's work could blow up, and CanRead gives
+// up with a "check-inconclusive" finding when a pair would need more than
+// the budgets of budget.go.
 package jsonschema
 
 import (
@@ -22,6 +27,7 @@ import (
 	"strings"
 
 	"github.com/evolvestack/evolvestack/registry/compat"
+	"github.com/evolvestack/evolvestack/registry/compat/internal/jsonscan"
 	js "github.com/santhosh-tekuri/jsonschema/v6"
 )
 
@@ -146,6 +152,9 @@ func (f *format) Parse(definition string) (compat.Schema, error) {
 }
 
 func (f *format) parse(definition string) (*Schema, error) {
+	if err := jsonscan.Scan(definition, scanLimits); err != nil {
+		return nil, invalid(err, "%s", err.Error())
+	}
 	doc, err := decodeJSON(definition)
 	if err != nil {
 		return nil, invalid(err, "%s", err.Error())
@@ -178,10 +187,15 @@ func (f *format) parse(definition string) (*Schema, error) {
 	c := js.NewCompiler()
 	c.DefaultDraft(draft.lib())
 	c.UseLoader(refusingLoader{})
+	regexes := newRegexEngine()
+	c.UseRegexpEngine(regexes.compile)
 	if err := c.AddResource(resourceURL, compiled); err != nil {
 		return nil, invalid(err, "%s", err.Error())
 	}
 	root, err := c.Compile(resourceURL)
+	if regexes.err != nil {
+		return nil, invalid(regexes.err, "%s", regexes.err.Error())
+	}
 	if err != nil {
 		return nil, invalid(err, "%s", compileDetail(err))
 	}
@@ -267,5 +281,21 @@ func (f *format) CanRead(reader, writer compat.Schema) []compat.Finding {
 			Message: "the reader or the writer was not parsed by the JSON Schema format"}}
 	}
 	c := newChecker()
-	return dedupe(c.sub([]*node{w.root}, r.root, "#"))
+	out := dedupe(c.sub([]*node{w.root}, r.root, "#"))
+	if c.exhausted && !hasRule(out, "check-inconclusive") {
+		out = append(c.inconclusive("#"), out...)
+	}
+	if len(out) > maxFindings {
+		out = out[:maxFindings]
+	}
+	return out
+}
+
+func hasRule(fs []compat.Finding, rule string) bool {
+	for _, f := range fs {
+		if f.Rule == rule {
+			return true
+		}
+	}
+	return false
 }

@@ -1,8 +1,12 @@
 package jsonschema
 
 import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/json"
 	"math/big"
 	"net/url"
+	"reflect"
 	"sort"
 	"strings"
 
@@ -83,8 +87,12 @@ type node struct {
 	not                 *node
 	ifN, thenN, elseN   *node
 
-	canon string // canonical JSON of the raw subschema
-	pure  bool   // raw subschema holds no "$ref"
+	// raw reports whether the raw subschema was found; sum then identifies
+	// its canonical JSON and empty says it is {}.
+	raw   bool
+	sum   digest
+	empty bool
+	pure  bool // the raw subschema holds no "$ref" key
 }
 
 func (n *node) isFalse() bool { return n != nil && n.isBool && !n.boolVal }
@@ -104,10 +112,11 @@ func deref(n *node) *node {
 type builder struct {
 	raw  any
 	memo map[*js.Schema]*node
+	sums digester
 }
 
 func newBuilder(raw any) *builder {
-	return &builder{raw: raw, memo: map[*js.Schema]*node{}}
+	return &builder{raw: raw, memo: map[*js.Schema]*node{}, sums: digester{memo: map[uintptr]summary{}}}
 }
 
 func (b *builder) build(s *js.Schema) *node {
@@ -121,7 +130,10 @@ func (b *builder) build(s *js.Schema) *node {
 	b.memo[s] = n
 	raw := b.lookup(s.Location)
 	if raw != nil {
-		n.canon, n.pure = canonOf(raw)
+		sum := b.sums.of(raw)
+		n.raw, n.sum, n.pure = true, sum.sum, sum.pure
+		m, ok := raw.(map[string]any)
+		n.empty = ok && len(m) == 0
 	}
 	if s.Bool != nil {
 		n.isBool, n.boolVal = true, *s.Bool
@@ -215,7 +227,7 @@ func (b *builder) additional(v any) *node {
 		if a {
 			return nil
 		}
-		return &node{isBool: true, boolVal: false, types: tAll, canon: "false", pure: true}
+		return &node{isBool: true, boolVal: false, types: tAll, raw: true, sum: b.sums.of(false).sum, pure: true}
 	case *js.Schema:
 		return b.build(a)
 	}
@@ -234,8 +246,12 @@ func (b *builder) lookup(loc string) any {
 	if frag == "" {
 		return cur
 	}
-	for _, tok := range strings.Split(strings.TrimPrefix(frag, "/"), "/") {
-		tok = strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")
+	for rest, more := strings.TrimPrefix(frag, "/"), true; more; {
+		var tok string
+		tok, rest, more = strings.Cut(rest, "/")
+		if strings.Contains(tok, "~") {
+			tok = strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")
+		}
 		switch c := cur.(type) {
 		case map[string]any:
 			cur = c[tok]
@@ -261,13 +277,82 @@ func (b *builder) lookup(loc string) any {
 	return cur
 }
 
-// canonOf returns the canonical JSON of v and whether it holds no "$ref".
-func canonOf(v any) (string, bool) {
-	s, err := canonicalJSON(v)
-	if err != nil {
-		return "", false
+// digest identifies a raw JSON value: values with the same canonical JSON
+// (sorted keys, numbers as written) have the same digest, and different
+// ones different digests but for SHA-256 collisions. The checker compares
+// subschemas by digest, which costs each object its own size once instead
+// of the canonical JSON of its whole subtree.
+type digest [sha256.Size]byte
+
+type summary struct {
+	sum  digest
+	pure bool // no "$ref" key anywhere in the value
+}
+
+// digester computes summaries, each object's once.
+type digester struct {
+	memo map[uintptr]summary // by map identity
+	buf  []byte
+}
+
+func (d *digester) of(v any) summary {
+	var m map[string]any
+	if obj, ok := v.(map[string]any); ok {
+		m = obj
+		if s, ok := d.memo[reflect.ValueOf(m).Pointer()]; ok {
+			return s
+		}
 	}
-	return s, !strings.Contains(s, `"$ref"`)
+	out := summary{pure: true}
+	var children []summary
+	switch x := v.(type) {
+	case map[string]any:
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+			if k == "$ref" {
+				out.pure = false
+			}
+		}
+		sort.Strings(keys)
+		children = make([]summary, len(keys))
+		for i, k := range keys {
+			children[i] = d.of(x[k])
+			out.pure = out.pure && children[i].pure
+		}
+		d.buf = binary.AppendUvarint(append(d.buf[:0], 'o'), uint64(len(keys)))
+		for i, k := range keys {
+			d.buf = binary.AppendUvarint(d.buf, uint64(len(k)))
+			d.buf = append(d.buf, k...)
+			d.buf = append(d.buf, children[i].sum[:]...)
+		}
+	case []any:
+		children = make([]summary, len(x))
+		for i, e := range x {
+			children[i] = d.of(e)
+			out.pure = out.pure && children[i].pure
+		}
+		d.buf = binary.AppendUvarint(append(d.buf[:0], 'a'), uint64(len(x)))
+		for _, c := range children {
+			d.buf = append(d.buf, c.sum[:]...)
+		}
+	case string:
+		d.buf = append(binary.AppendUvarint(append(d.buf[:0], 's'), uint64(len(x))), x...)
+	case json.Number:
+		d.buf = append(append(d.buf[:0], 'n'), x...)
+	case bool:
+		d.buf = append(d.buf[:0], 'f')
+		if x {
+			d.buf[0] = 't'
+		}
+	default:
+		d.buf = append(d.buf[:0], 'z')
+	}
+	out.sum = sha256.Sum256(d.buf)
+	if m != nil {
+		d.memo[reflect.ValueOf(m).Pointer()] = out
+	}
+	return out
 }
 
 func typeBit(t string) uint8 {

@@ -2,6 +2,9 @@
 // compiles a single .proto definition in memory (proto2 or proto3, with the
 // google/protobuf well-known types importable), gives it a canonical form and
 // checks whether data written with one definition can be read with another.
+//
+// Parse refuses definitions past the limits of scan.go before the compiler
+// sees them.
 package protobuf
 
 import (
@@ -9,7 +12,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 	"time"
 
@@ -133,10 +135,13 @@ type errorCollector struct {
 	msgs []string
 }
 
+// reporter collects errors and stops the compiler at the last one it
+// reports: the work on a definition with many errors stays bounded.
 func (c *errorCollector) reporter() reporter.Reporter {
 	return reporter.NewReporter(func(err reporter.ErrorWithPos) error {
-		if len(c.msgs) < maxReportedErrors {
-			c.msgs = append(c.msgs, err.Error())
+		c.msgs = append(c.msgs, err.Error())
+		if len(c.msgs) >= maxReportedErrors {
+			return err
 		}
 		return nil
 	}, nil)
@@ -153,29 +158,41 @@ func (c *errorCollector) detail(fallback error) string {
 }
 
 func parse(definition string) (*Schema, error) {
-	// First pass: syntax only, to learn the package (which decides the file
-	// name errors mention) and the imports.
-	var pc errorCollector
-	node, perr := parser.Parse("default.proto", strings.NewReader(definition), reporter.NewHandler(pc.reporter()))
-	if perr != nil || len(pc.msgs) > 0 {
-		return nil, &ParseError{Detail: pc.detail(perr), Err: perr}
+	// The scan refuses definitions that would make the compiler's work or
+	// memory blow up, and finds the package, which decides the file name
+	// the compiler and its errors use.
+	scanned, err := scanProto(definition, defaultLimits)
+	if err != nil {
+		return nil, &ParseError{Detail: err.Error(), Err: err}
+	}
+	name := fileName(scanned.pkg)
+	node, err := parseAST(name, definition)
+	if err != nil {
+		return nil, err
 	}
 	pkg, imports := header(node)
-	name := fileName(pkg)
+	if pkg != scanned.pkg {
+		// The scan misread the package statement: parse again under the
+		// name the compiler needs.
+		name = fileName(pkg)
+		if node, err = parseAST(name, definition); err != nil {
+			return nil, err
+		}
+	}
 	if missing := missingImports(imports, name); missing != "" {
 		return nil, &ParseError{Detail: missing}
 	}
 
 	var cc errorCollector
 	comp := protocompile.Compiler{
-		Resolver: protocompile.WithStandardImports(&protocompile.SourceResolver{
-			Accessor: func(path string) (io.ReadCloser, error) {
-				if path == name {
-					return io.NopCloser(strings.NewReader(definition)), nil
-				}
-				return nil, fmt.Errorf("file %q not found", path)
-			},
-		}),
+		// The compiler links the AST parsed above rather than parsing the
+		// definition a second time.
+		Resolver: protocompile.WithStandardImports(protocompile.ResolverFunc(func(path string) (protocompile.SearchResult, error) {
+			if path == name {
+				return protocompile.SearchResult{AST: node}, nil
+			}
+			return protocompile.SearchResult{}, fmt.Errorf("file %q not found", path)
+		})),
 		MaxParallelism: 1,
 		Reporter:       cc.reporter(),
 		SourceInfoMode: protocompile.SourceInfoNone,
@@ -198,6 +215,21 @@ func parse(definition string) (*Schema, error) {
 		return nil, &ParseError{Detail: err.Error(), Err: err}
 	}
 	return &Schema{file: fd, canonical: canonical, names: MessageNames(fd)}, nil
+}
+
+// parseAST parses definition as the file name. Its syntax errors name the
+// file default.proto, whatever the package, as they always have.
+func parseAST(name, definition string) (*ast.FileNode, error) {
+	var pc errorCollector
+	node, err := parser.Parse(name, strings.NewReader(definition), reporter.NewHandler(pc.reporter()))
+	if err == nil && len(pc.msgs) == 0 {
+		return node, nil
+	}
+	detail := pc.detail(err)
+	if name != "default.proto" {
+		detail = strings.ReplaceAll(detail, name+":", "default.proto:")
+	}
+	return nil, &ParseError{Detail: detail, Err: err}
 }
 
 // header returns the package and the imported paths declared in node.
