@@ -111,6 +111,10 @@ type Emulator struct {
 	mu       sync.Mutex
 	scopes   map[scopeKey]any // live service instances
 	endpoint string
+	// closingN counts Resets still closing the services they removed;
+	// closed (on mu) is signalled when it drops to zero.
+	closingN int
+	closed   *sync.Cond
 }
 
 type scopeKey struct {
@@ -200,6 +204,7 @@ func New(opts ...Option) (*Emulator, error) {
 		byName: map[string]serviceDef{},
 		scopes: map[scopeKey]any{},
 	}
+	e.closed = sync.NewCond(&e.mu)
 	for _, d := range e.defs {
 		e.byName[d.desc.Name] = d
 	}
@@ -358,17 +363,31 @@ func (e *Emulator) Reset(service, account string) error {
 			delete(e.scopes, k)
 		}
 	}
+	e.closingN++
 	e.mu.Unlock()
 	for _, svc := range closing {
 		closeService(svc)
 	}
+	e.mu.Lock()
+	e.closingN--
+	if e.closingN == 0 {
+		e.closed.Broadcast()
+	}
+	e.mu.Unlock()
 	return nil
 }
 
-// Close stops every service's background work. The emulator must not be
-// used afterwards.
+// Close stops every service's background work, and waits for closes a
+// concurrent Reset started (so that their folders are gone when it
+// returns). The emulator must not be used afterwards.
 func (e *Emulator) Close() error {
-	return e.Reset("", "")
+	err := e.Reset("", "")
+	e.mu.Lock()
+	for e.closingN > 0 {
+		e.closed.Wait()
+	}
+	e.mu.Unlock()
+	return err
 }
 
 func closeService(svc any) {

@@ -269,6 +269,7 @@ func (s *Service) startInstance(fn *function, inv *invocation) (*procInstance, *
 	if s.closed {
 		s.mu.Unlock()
 		_ = os.RemoveAll(tmp)
+		s.removeWorkDirIfClosed()
 		return nil, invalid("Error: the emulator is shutting down", "")
 	}
 	s.instances[inst.id] = inst
@@ -388,6 +389,7 @@ func (inst *procInstance) wait() {
 	}
 	fn.mu.Unlock()
 	_ = os.RemoveAll(inst.tmpDir)
+	s.removeWorkDirIfClosed()
 	s.env.Logger.Debug("lambda process exited", "function", fn.name, "instance", inst.id, "error", err)
 }
 

@@ -93,11 +93,32 @@ func (s *Service) Close() error {
 		fn.shutdown()
 	}
 	if dir != "" {
-		if err := os.RemoveAll(dir); err != nil {
+		// A process that was just killed may still be removing its own
+		// sandbox inside dir: try again briefly (removeWorkDirIfClosed
+		// also removes dir once the last sandbox is gone).
+		var err error
+		for range 5 {
+			if err = os.RemoveAll(dir); err == nil {
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		if err != nil {
 			return fmt.Errorf("lambda: removing code directory: %w", err)
 		}
 	}
 	return nil
+}
+
+// removeWorkDirIfClosed removes the work directory of a closed service once
+// nothing is left in it (a sandbox removed after Close ran).
+func (s *Service) removeWorkDirIfClosed() {
+	s.mu.Lock()
+	closed, dir := s.closed, s.workDir
+	s.mu.Unlock()
+	if closed && dir != "" {
+		_ = os.Remove(dir) // fails, harmlessly, while something is still inside
+	}
 }
 
 // afterTransition runs f once the state transition delay has passed: at

@@ -48,27 +48,27 @@ var (
 	apigenRe18 = sync.OnceValue(func() *regexp.Regexp {
 		return regexp.MustCompile(`^(?s:arn:(aws[a-zA-Z-]*):lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}::runtime:.+)$`)
 	})
-	apigenRe19 = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?s:o-[a-z0-9]{10,32})$`) })
-	apigenRe20 = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?s:\$(LATEST(\.PUBLISHED)?)|[a-zA-Z0-9-_$]+)$`) })
-	apigenRe21 = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?s:[a-zA-Z0-9._\-]+)$`) })
+	apigenRe19 = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?s:([a-zA-Z0-9-_]+))$`) })
+	apigenRe20 = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?s:(lambda:[*]|lambda:[a-zA-Z]+|[*]))$`) })
+	apigenRe21 = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?s:[^\s]+)$`) })
 	apigenRe22 = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?s:\d{12})$`) })
-	apigenRe23 = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?s:[^\s]+)$`) })
-	apigenRe24 = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?s:(lambda:[*]|lambda:[a-zA-Z]+|[*]))$`) })
-	apigenRe25 = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?s:([a-zA-Z0-9-_]+))$`) })
-	apigenRe26 = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?s:(\$LATEST(\.PUBLISHED)?|[0-9]+))$`) })
-	apigenRe27 = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?s:^[0-9]+$)`) })
-	apigenRe28 = sync.OnceValue(func() *regexp.Regexp {
+	apigenRe23 = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?s:[a-zA-Z0-9._\-]+)$`) })
+	apigenRe24 = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?s:\$(LATEST(\.PUBLISHED)?)|[a-zA-Z0-9-_$]+)$`) })
+	apigenRe25 = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?s:o-[a-z0-9]{10,32})$`) })
+	apigenRe26 = sync.OnceValue(func() *regexp.Regexp {
 		return regexp.MustCompile(`^(?s:(arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:)?(\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\$LATEST|[a-zA-Z0-9-_]+))?)$`)
 	})
+	apigenRe27 = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?s:^[0-9]+$)`) })
+	apigenRe28 = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?s:(\$LATEST(\.PUBLISHED)?|[0-9]+))$`) })
 	apigenRe29 = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?s:[^.]([a-zA-Z0-9\-_.]+))$`) })
 	apigenRe30 = sync.OnceValue(func() *regexp.Regexp {
-		return regexp.MustCompile(`^(?s:arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:\d{12}:code-signing-config:csc-[a-z0-9]{17})$`)
-	})
-	apigenRe31 = sync.OnceValue(func() *regexp.Regexp {
 		return regexp.MustCompile(`^(?s:arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+)$`)
 	})
-	apigenRe32 = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?s:[a-zA-Z0-9\._:\/=+\-@ ]+)$`) })
-	apigenRe33 = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?s:[a-zA-Z0-9-_]+)$`) })
+	apigenRe31 = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^(?s:arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:\d{12}:code-signing-config:csc-[a-z0-9]{17})$`)
+	})
+	apigenRe32 = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?s:[a-zA-Z0-9-_]+)$`) })
+	apigenRe33 = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?s:[a-zA-Z0-9\._:\/=+\-@ ]+)$`) })
 	apigenRe34 = sync.OnceValue(func() *regexp.Regexp {
 		return regexp.MustCompile(`^(?s:arn:(aws[a-zA-Z-]*):lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:\d{12}:(function:[a-zA-Z0-9-_]+(:(\$LATEST|[a-zA-Z0-9-_]+))?|code-signing-config:csc-[a-z0-9]{17}|event-source-mapping:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|(capacity-provider|network-connector):[a-zA-Z0-9-_]{1,64}))$`)
 	})
@@ -76,10 +76,10 @@ var (
 	apigenRe36 = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?s:.*)$`) })
 	apigenRe37 = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?s:(^[_a-zA-Z0-9])([^$]*))$`) })
 	apigenRe38 = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?s:(system\x2e))`) })
-	apigenRe39 = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?s:/mnt/[a-zA-Z0-9-_.]+)$`) })
-	apigenRe40 = sync.OnceValue(func() *regexp.Regexp {
+	apigenRe39 = sync.OnceValue(func() *regexp.Regexp {
 		return regexp.MustCompile(`^(?s:arn:aws[a-zA-Z-]*:elasticfilesystem:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:\d{12}:access-point/fsap-[a-f0-9]{17}$|^arn:aws[-a-z]*:s3files:[0-9a-z-:]+:file-system/fs-[0-9a-f]{17,40}/access-point/fsap-[0-9a-f]{17,40})$`)
 	})
+	apigenRe40 = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?s:/mnt/[a-zA-Z0-9-_.]+)$`) })
 	apigenRe41 = sync.OnceValue(func() *regexp.Regexp {
 		return regexp.MustCompile(`^(?s:arn:aws[a-zA-Z-]*:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:\d{12}:capacity-provider:[a-zA-Z0-9-_]+)$`)
 	})
@@ -88,8 +88,8 @@ var (
 	apigenRe44 = sync.OnceValue(func() *regexp.Regexp {
 		return regexp.MustCompile(`^(?s:(([a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9\-]*[a-zA-Z0-9])\.)*([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9\-]*[A-Za-z0-9]):[0-9]{1,5})$`)
 	})
-	apigenRe45 = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?s:sg-[0-9a-zA-Z]*)$`) })
-	apigenRe46 = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?s:subnet-[0-9a-z]*)$`) })
+	apigenRe45 = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?s:subnet-[0-9a-z]*)$`) })
+	apigenRe46 = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?s:sg-[0-9a-zA-Z]*)$`) })
 )
 
 // Validate checks the model's constraints on s.
@@ -103,45 +103,45 @@ func (s *AddPermissionInput) Validate() error {
 }
 
 func (s *AddPermissionInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.PrincipalOrgID != nil {
-		apigenCheckPrincipalOrgID(v, func() string { return prefix + "principalOrgID" }, *s.PrincipalOrgID, false)
-	}
-	if s.Qualifier != nil {
-		apigenCheckNumericLatestPublishedOrAliasQualifier(v, func() string { return prefix + "qualifier" }, *s.Qualifier, false)
-	}
-	if s.EventSourceToken != nil {
-		apigenCheckEventSourceToken(v, func() string { return prefix + "eventSourceToken" }, *s.EventSourceToken, false)
-	}
-	if s.SourceAccount != nil {
-		apigenCheckSourceOwner(v, func() string { return prefix + "sourceAccount" }, *s.SourceAccount, false)
-	}
-	if s.FunctionUrlAuthType != "" {
-		if !FunctionUrlAuthType(s.FunctionUrlAuthType).apigenKnown() {
-			v.Enum(prefix+"functionUrlAuthType", s.FunctionUrlAuthType, []string{"AWS_IAM", "NONE"})
-		}
-	}
-	if s.SourceArn != nil {
-		apigenCheckArn(v, func() string { return prefix + "sourceArn" }, *s.SourceArn, false)
-	}
-	if s.Principal == nil {
-		v.Null(prefix + "principal")
+	if s.FunctionName == nil {
+		v.Null(prefix + "functionName")
 	} else {
-		apigenCheckPrincipal(v, func() string { return prefix + "principal" }, *s.Principal, false)
-	}
-	if s.Action == nil {
-		v.Null(prefix + "action")
-	} else {
-		apigenCheckAction(v, func() string { return prefix + "action" }, *s.Action, false)
+		apigenCheckNamespacedFunctionName(v, func() string { return prefix + "functionName" }, *s.FunctionName, false)
 	}
 	if s.StatementId == nil {
 		v.Null(prefix + "statementId")
 	} else {
 		apigenCheckStatementId(v, func() string { return prefix + "statementId" }, *s.StatementId, false)
 	}
-	if s.FunctionName == nil {
-		v.Null(prefix + "functionName")
+	if s.Action == nil {
+		v.Null(prefix + "action")
 	} else {
-		apigenCheckNamespacedFunctionName(v, func() string { return prefix + "functionName" }, *s.FunctionName, false)
+		apigenCheckAction(v, func() string { return prefix + "action" }, *s.Action, false)
+	}
+	if s.Principal == nil {
+		v.Null(prefix + "principal")
+	} else {
+		apigenCheckPrincipal(v, func() string { return prefix + "principal" }, *s.Principal, false)
+	}
+	if s.SourceArn != nil {
+		apigenCheckArn(v, func() string { return prefix + "sourceArn" }, *s.SourceArn, false)
+	}
+	if s.FunctionUrlAuthType != "" {
+		if !FunctionUrlAuthType(s.FunctionUrlAuthType).apigenKnown() {
+			v.Enum(prefix+"functionUrlAuthType", apigenEnumText(string(s.FunctionUrlAuthType)), []string{"AWS_IAM", "NONE"})
+		}
+	}
+	if s.SourceAccount != nil {
+		apigenCheckSourceOwner(v, func() string { return prefix + "sourceAccount" }, *s.SourceAccount, false)
+	}
+	if s.EventSourceToken != nil {
+		apigenCheckEventSourceToken(v, func() string { return prefix + "eventSourceToken" }, *s.EventSourceToken, false)
+	}
+	if s.Qualifier != nil {
+		apigenCheckNumericLatestPublishedOrAliasQualifier(v, func() string { return prefix + "qualifier" }, *s.Qualifier, false)
+	}
+	if s.PrincipalOrgID != nil {
+		apigenCheckPrincipalOrgID(v, func() string { return prefix + "principalOrgID" }, *s.PrincipalOrgID, false)
 	}
 }
 
@@ -156,28 +156,28 @@ func (s *CreateAliasInput) Validate() error {
 }
 
 func (s *CreateAliasInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.RoutingConfig != nil {
-		s.RoutingConfig.apigenValidate(v, prefix+"routingConfig.")
-	}
-	if s.Description != nil {
-		if awsapi.StringLength(*s.Description) > 256 {
-			v.MaxLength(prefix+"description", *s.Description, 256)
-		}
-	}
-	if s.FunctionVersion == nil {
-		v.Null(prefix + "functionVersion")
+	if s.FunctionName == nil {
+		v.Null(prefix + "functionName")
 	} else {
-		apigenCheckVersionWithLatestPublished(v, func() string { return prefix + "functionVersion" }, *s.FunctionVersion, false)
+		apigenCheckFunctionName(v, func() string { return prefix + "functionName" }, *s.FunctionName, false)
 	}
 	if s.Name == nil {
 		v.Null(prefix + "name")
 	} else {
 		apigenCheckAlias(v, func() string { return prefix + "name" }, *s.Name, false)
 	}
-	if s.FunctionName == nil {
-		v.Null(prefix + "functionName")
+	if s.FunctionVersion == nil {
+		v.Null(prefix + "functionVersion")
 	} else {
-		apigenCheckFunctionName(v, func() string { return prefix + "functionName" }, *s.FunctionName, false)
+		apigenCheckVersionWithLatestPublished(v, func() string { return prefix + "functionVersion" }, *s.FunctionVersion, false)
+	}
+	if s.Description != nil {
+		if awsapi.StringLength(*s.Description) > 256 {
+			v.MaxLength(prefix+"description", *s.Description, 256)
+		}
+	}
+	if s.RoutingConfig != nil {
+		s.RoutingConfig.apigenValidate(v, prefix+"routingConfig.")
 	}
 }
 
@@ -192,38 +192,81 @@ func (s *CreateEventSourceMappingInput) Validate() error {
 }
 
 func (s *CreateEventSourceMappingInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.ProvisionedPollerConfig != nil {
-		s.ProvisionedPollerConfig.apigenValidate(v, prefix+"provisionedPollerConfig.")
+	if s.EventSourceArn != nil {
+		apigenCheckArn(v, func() string { return prefix + "eventSourceArn" }, *s.EventSourceArn, false)
 	}
-	if s.DocumentDBEventSourceConfig != nil {
-		s.DocumentDBEventSourceConfig.apigenValidate(v, prefix+"documentDBEventSourceConfig.")
+	if s.FunctionName == nil {
+		v.Null(prefix + "functionName")
+	} else {
+		apigenCheckNamespacedFunctionName(v, func() string { return prefix + "functionName" }, *s.FunctionName, false)
 	}
-	if s.SelfManagedKafkaEventSourceConfig != nil {
-		s.SelfManagedKafkaEventSourceConfig.apigenValidate(v, prefix+"selfManagedKafkaEventSourceConfig.")
+	if s.BatchSize != nil {
+		apigenCheckBatchSize(v, func() string { return prefix + "batchSize" }, *s.BatchSize, false)
 	}
-	if s.AmazonManagedKafkaEventSourceConfig != nil {
-		s.AmazonManagedKafkaEventSourceConfig.apigenValidate(v, prefix+"amazonManagedKafkaEventSourceConfig.")
+	if s.FilterCriteria != nil {
+		s.FilterCriteria.apigenValidate(v, prefix+"filterCriteria.")
 	}
-	if s.FunctionResponseTypes != nil {
-		if len(s.FunctionResponseTypes) > 1 {
-			v.MaxLength(prefix+"functionResponseTypes", s.FunctionResponseTypes, 1)
+	if s.KMSKeyArn != nil {
+		apigenCheckKMSKeyArn(v, func() string { return prefix + "kMSKeyArn" }, *s.KMSKeyArn, false)
+	}
+	if s.MetricsConfig != nil {
+		s.MetricsConfig.apigenValidate(v, prefix+"metricsConfig.")
+	}
+	if s.LoggingConfig != nil {
+		s.LoggingConfig.apigenValidate(v, prefix+"loggingConfig.")
+	}
+	if s.ScalingConfig != nil {
+		s.ScalingConfig.apigenValidate(v, prefix+"scalingConfig.")
+	}
+	if s.MaximumBatchingWindowInSeconds != nil {
+		apigenCheckMaximumBatchingWindowInSeconds(v, func() string { return prefix + "maximumBatchingWindowInSeconds" }, *s.MaximumBatchingWindowInSeconds, false)
+	}
+	if s.ParallelizationFactor != nil {
+		apigenCheckParallelizationFactor(v, func() string { return prefix + "parallelizationFactor" }, *s.ParallelizationFactor, false)
+	}
+	if s.StartingPosition != "" {
+		if !EventSourcePosition(s.StartingPosition).apigenKnown() {
+			v.Enum(prefix+"startingPosition", apigenEnumText(string(s.StartingPosition)), []string{"TRIM_HORIZON", "LATEST", "AT_TIMESTAMP"})
 		}
-		for _, e0 := range s.FunctionResponseTypes {
-			if !FunctionResponseType(e0).apigenKnown() {
-				v.Add(prefix+"functionResponseTypes", s.FunctionResponseTypes, "Member must satisfy constraint: [Member must satisfy enum value set: [ReportBatchItemFailures]]")
+	}
+	if s.DestinationConfig != nil {
+		s.DestinationConfig.apigenValidate(v, prefix+"destinationConfig.")
+	}
+	if s.MaximumRecordAgeInSeconds != nil {
+		apigenCheckMaximumRecordAgeInSeconds(v, func() string { return prefix + "maximumRecordAgeInSeconds" }, *s.MaximumRecordAgeInSeconds, false)
+	}
+	if s.MaximumRetryAttempts != nil {
+		apigenCheckMaximumRetryAttemptsEventSourceMapping(v, func() string { return prefix + "maximumRetryAttempts" }, *s.MaximumRetryAttempts, false)
+	}
+	if s.Tags != nil {
+		for k0 := range s.Tags {
+			if (!apigenRe16().MatchString(k0)) || (awsapi.StringLength(k0) < 1) || (awsapi.StringLength(k0) > 128) {
+				v.Add(prefix+"tags", s.Tags, "Map keys must satisfy constraint: [Member must have length less than or equal to 128, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: ([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)]")
+				break
+			}
+		}
+		for _, e0 := range s.Tags {
+			if (!apigenRe16().MatchString(e0)) || (awsapi.StringLength(e0) > 256) {
+				v.Add(prefix+"tags", s.Tags, "Map value must satisfy constraint: [Member must have length less than or equal to 256, Member must have length greater than or equal to 0, Member must satisfy regular expression pattern: ([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)]")
 				break
 			}
 		}
 	}
-	if s.SelfManagedEventSource != nil {
-		s.SelfManagedEventSource.apigenValidate(v, prefix+"selfManagedEventSource.")
+	if s.TumblingWindowInSeconds != nil {
+		apigenCheckTumblingWindowInSeconds(v, func() string { return prefix + "tumblingWindowInSeconds" }, *s.TumblingWindowInSeconds, false)
 	}
-	if s.SourceAccessConfigurations != nil {
-		if len(s.SourceAccessConfigurations) > 23 {
-			v.MaxLength(prefix+"sourceAccessConfigurations", s.SourceAccessConfigurations, 23)
+	if s.Topics != nil {
+		if len(s.Topics) < 1 {
+			v.MinLength(prefix+"topics", s.Topics, 1)
 		}
-		for i0 := range s.SourceAccessConfigurations {
-			s.SourceAccessConfigurations[i0].apigenValidate(v, prefix+"sourceAccessConfigurations."+strconv.Itoa(i0+1)+".member.")
+		if len(s.Topics) > 1 {
+			v.MaxLength(prefix+"topics", s.Topics, 1)
+		}
+		for _, e0 := range s.Topics {
+			if (!apigenRe29().MatchString(e0)) || (awsapi.StringLength(e0) < 1) || (awsapi.StringLength(e0) > 249) {
+				v.Add(prefix+"topics", s.Topics, "Member must satisfy constraint: [Member must have length less than or equal to 249, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: [^.]([a-zA-Z0-9\\-_.]+)]")
+				break
+			}
 		}
 	}
 	if s.Queues != nil {
@@ -240,22 +283,111 @@ func (s *CreateEventSourceMappingInput) apigenValidate(v *awsapi.ValidationError
 			}
 		}
 	}
-	if s.Topics != nil {
-		if len(s.Topics) < 1 {
-			v.MinLength(prefix+"topics", s.Topics, 1)
+	if s.SourceAccessConfigurations != nil {
+		if len(s.SourceAccessConfigurations) > 23 {
+			v.MaxLength(prefix+"sourceAccessConfigurations", s.SourceAccessConfigurations, 23)
 		}
-		if len(s.Topics) > 1 {
-			v.MaxLength(prefix+"topics", s.Topics, 1)
+		for i0 := range s.SourceAccessConfigurations {
+			s.SourceAccessConfigurations[i0].apigenValidate(v, prefix+"sourceAccessConfigurations."+strconv.Itoa(i0+1)+".member.")
 		}
-		for _, e0 := range s.Topics {
-			if (!apigenRe29().MatchString(e0)) || (awsapi.StringLength(e0) < 1) || (awsapi.StringLength(e0) > 249) {
-				v.Add(prefix+"topics", s.Topics, "Member must satisfy constraint: [Member must have length less than or equal to 249, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: [^.]([a-zA-Z0-9\\-_.]+)]")
+	}
+	if s.SelfManagedEventSource != nil {
+		s.SelfManagedEventSource.apigenValidate(v, prefix+"selfManagedEventSource.")
+	}
+	if s.FunctionResponseTypes != nil {
+		if len(s.FunctionResponseTypes) > 1 {
+			v.MaxLength(prefix+"functionResponseTypes", s.FunctionResponseTypes, 1)
+		}
+		for _, e0 := range s.FunctionResponseTypes {
+			if !FunctionResponseType(e0).apigenKnown() {
+				v.Add(prefix+"functionResponseTypes", s.FunctionResponseTypes, "Member must satisfy constraint: [Member must satisfy enum value set: [ReportBatchItemFailures]]")
 				break
 			}
 		}
 	}
-	if s.TumblingWindowInSeconds != nil {
-		apigenCheckTumblingWindowInSeconds(v, func() string { return prefix + "tumblingWindowInSeconds" }, *s.TumblingWindowInSeconds, false)
+	if s.AmazonManagedKafkaEventSourceConfig != nil {
+		s.AmazonManagedKafkaEventSourceConfig.apigenValidate(v, prefix+"amazonManagedKafkaEventSourceConfig.")
+	}
+	if s.SelfManagedKafkaEventSourceConfig != nil {
+		s.SelfManagedKafkaEventSourceConfig.apigenValidate(v, prefix+"selfManagedKafkaEventSourceConfig.")
+	}
+	if s.DocumentDBEventSourceConfig != nil {
+		s.DocumentDBEventSourceConfig.apigenValidate(v, prefix+"documentDBEventSourceConfig.")
+	}
+	if s.ProvisionedPollerConfig != nil {
+		s.ProvisionedPollerConfig.apigenValidate(v, prefix+"provisionedPollerConfig.")
+	}
+}
+
+// Validate checks the model's constraints on s.
+func (s *CreateFunctionInput) Validate() error {
+	if s == nil {
+		return nil
+	}
+	var v awsapi.ValidationErrors
+	s.apigenValidate(&v, "")
+	return v.Err()
+}
+
+func (s *CreateFunctionInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+	if s.FunctionName == nil {
+		v.Null(prefix + "functionName")
+	} else {
+		apigenCheckFunctionName(v, func() string { return prefix + "functionName" }, *s.FunctionName, false)
+	}
+	if s.Runtime != "" {
+		if !Runtime(s.Runtime).apigenKnown() {
+			v.Enum(prefix+"runtime", apigenEnumText(string(s.Runtime)), []string{"python3.14", "python3.15", "python3.12", "python3.13", "java25", "python3.10", "python3.11", "java21", "nodejs4.3", "dotnetcore2.0", "ruby2.5", "dotnetcore2.1", "ruby4.0", "python3.7", "python3.8", "python3.9", "java17.al2023", "java17", "python3.6", "dotnet10", "ruby2.7", "java11", "nodejs8.10", "java8.al2", "java11.al2023", "nodejs20.x", "provided.al2023", "nodejs24.x", "nodejs22.x", "provided", "nodejs26.x", "nodejs", "go1.x", "dotnetcore1.0", "ruby3.3", "java8", "ruby3.4", "dotnetcore3.1", "ruby3.2", "nodejs12.x", "nodejs10.x", "python2.7", "nodejs16.x", "nodejs14.x", "dotnet8", "java8.al2023", "dotnet6", "nodejs18.x", "nodejs4.3-edge", "provided.al2", "nodejs6.10"})
+		}
+	}
+	if s.Role == nil {
+		v.Null(prefix + "role")
+	} else {
+		apigenCheckRoleArn(v, func() string { return prefix + "role" }, *s.Role, false)
+	}
+	if s.Handler != nil {
+		apigenCheckHandler(v, func() string { return prefix + "handler" }, *s.Handler, false)
+	}
+	if s.Code == nil {
+		v.Null(prefix + "code")
+	} else {
+		s.Code.apigenValidate(v, prefix+"code.")
+	}
+	if s.Description != nil {
+		if awsapi.StringLength(*s.Description) > 256 {
+			v.MaxLength(prefix+"description", *s.Description, 256)
+		}
+	}
+	if s.Timeout != nil {
+		apigenCheckTimeout(v, func() string { return prefix + "timeout" }, *s.Timeout, false)
+	}
+	if s.MemorySize != nil {
+		apigenCheckMemorySize(v, func() string { return prefix + "memorySize" }, *s.MemorySize, false)
+	}
+	if s.PublishTo != "" {
+		if !FunctionVersionLatestPublished(s.PublishTo).apigenKnown() {
+			v.Enum(prefix+"publishTo", apigenEnumText(string(s.PublishTo)), []string{"LATEST_PUBLISHED"})
+		}
+	}
+	if s.VpcConfig != nil {
+		s.VpcConfig.apigenValidate(v, prefix+"vpcConfig.")
+	}
+	if s.PackageType != "" {
+		if !PackageType(s.PackageType).apigenKnown() {
+			v.Enum(prefix+"packageType", apigenEnumText(string(s.PackageType)), []string{"Zip", "Image"})
+		}
+	}
+	if s.DeadLetterConfig != nil {
+		s.DeadLetterConfig.apigenValidate(v, prefix+"deadLetterConfig.")
+	}
+	if s.Environment != nil {
+		s.Environment.apigenValidate(v, prefix+"environment.")
+	}
+	if s.KMSKeyArn != nil {
+		apigenCheckKMSKeyArn(v, func() string { return prefix + "kMSKeyArn" }, *s.KMSKeyArn, false)
+	}
+	if s.TracingConfig != nil {
+		s.TracingConfig.apigenValidate(v, prefix+"tracingConfig.")
 	}
 	if s.Tags != nil {
 		for k0 := range s.Tags {
@@ -271,82 +403,27 @@ func (s *CreateEventSourceMappingInput) apigenValidate(v *awsapi.ValidationError
 			}
 		}
 	}
-	if s.MaximumRetryAttempts != nil {
-		apigenCheckMaximumRetryAttemptsEventSourceMapping(v, func() string { return prefix + "maximumRetryAttempts" }, *s.MaximumRetryAttempts, false)
-	}
-	if s.MaximumRecordAgeInSeconds != nil {
-		apigenCheckMaximumRecordAgeInSeconds(v, func() string { return prefix + "maximumRecordAgeInSeconds" }, *s.MaximumRecordAgeInSeconds, false)
-	}
-	if s.DestinationConfig != nil {
-		s.DestinationConfig.apigenValidate(v, prefix+"destinationConfig.")
-	}
-	if s.StartingPosition != "" {
-		if !EventSourcePosition(s.StartingPosition).apigenKnown() {
-			v.Enum(prefix+"startingPosition", s.StartingPosition, []string{"TRIM_HORIZON", "LATEST", "AT_TIMESTAMP"})
+	if s.Layers != nil {
+		for _, e0 := range s.Layers {
+			if (!apigenRe13().MatchString(e0)) || (awsapi.StringLength(e0) < 1) || (awsapi.StringLength(e0) > 2048) {
+				v.Add(prefix+"layers", s.Layers, "Member must satisfy constraint: [Member must have length less than or equal to 2048, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: ((arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:layer:[a-zA-Z0-9-_]+:[0-9]+)|(arn:[a-zA-Z0-9-]+:lambda:::awslayer:[a-zA-Z0-9-_]+))]")
+				break
+			}
 		}
 	}
-	if s.ParallelizationFactor != nil {
-		apigenCheckParallelizationFactor(v, func() string { return prefix + "parallelizationFactor" }, *s.ParallelizationFactor, false)
+	if s.FileSystemConfigs != nil {
+		if len(s.FileSystemConfigs) > 1 {
+			v.MaxLength(prefix+"fileSystemConfigs", s.FileSystemConfigs, 1)
+		}
+		for i0 := range s.FileSystemConfigs {
+			s.FileSystemConfigs[i0].apigenValidate(v, prefix+"fileSystemConfigs."+strconv.Itoa(i0+1)+".member.")
+		}
 	}
-	if s.MaximumBatchingWindowInSeconds != nil {
-		apigenCheckMaximumBatchingWindowInSeconds(v, func() string { return prefix + "maximumBatchingWindowInSeconds" }, *s.MaximumBatchingWindowInSeconds, false)
+	if s.CodeSigningConfigArn != nil {
+		apigenCheckCodeSigningConfigArn(v, func() string { return prefix + "codeSigningConfigArn" }, *s.CodeSigningConfigArn, false)
 	}
-	if s.ScalingConfig != nil {
-		s.ScalingConfig.apigenValidate(v, prefix+"scalingConfig.")
-	}
-	if s.LoggingConfig != nil {
-		s.LoggingConfig.apigenValidate(v, prefix+"loggingConfig.")
-	}
-	if s.MetricsConfig != nil {
-		s.MetricsConfig.apigenValidate(v, prefix+"metricsConfig.")
-	}
-	if s.KMSKeyArn != nil {
-		apigenCheckKMSKeyArn(v, func() string { return prefix + "kMSKeyArn" }, *s.KMSKeyArn, false)
-	}
-	if s.FilterCriteria != nil {
-		s.FilterCriteria.apigenValidate(v, prefix+"filterCriteria.")
-	}
-	if s.BatchSize != nil {
-		apigenCheckBatchSize(v, func() string { return prefix + "batchSize" }, *s.BatchSize, false)
-	}
-	if s.FunctionName == nil {
-		v.Null(prefix + "functionName")
-	} else {
-		apigenCheckNamespacedFunctionName(v, func() string { return prefix + "functionName" }, *s.FunctionName, false)
-	}
-	if s.EventSourceArn != nil {
-		apigenCheckArn(v, func() string { return prefix + "eventSourceArn" }, *s.EventSourceArn, false)
-	}
-}
-
-// Validate checks the model's constraints on s.
-func (s *CreateFunctionInput) Validate() error {
-	if s == nil {
-		return nil
-	}
-	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
-	return v.Err()
-}
-
-func (s *CreateFunctionInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.DurableConfig != nil {
-		s.DurableConfig.apigenValidate(v, prefix+"durableConfig.")
-	}
-	if s.CapacityProviderConfig != nil {
-		s.CapacityProviderConfig.apigenValidate(v, prefix+"capacityProviderConfig.")
-	}
-	if s.TenancyConfig != nil {
-		s.TenancyConfig.apigenValidate(v, prefix+"tenancyConfig.")
-	}
-	if s.LoggingConfig != nil {
-		s.LoggingConfig.apigenValidate(v, prefix+"loggingConfig.")
-	}
-	if s.SnapStart != nil {
-		s.SnapStart.apigenValidate(v, prefix+"snapStart.")
-	}
-	if s.EphemeralStorage != nil {
-		s.EphemeralStorage.apigenValidate(v, prefix+"ephemeralStorage.")
+	if s.ImageConfig != nil {
+		s.ImageConfig.apigenValidate(v, prefix+"imageConfig.")
 	}
 	if s.Architectures != nil {
 		if len(s.Architectures) < 1 {
@@ -362,100 +439,23 @@ func (s *CreateFunctionInput) apigenValidate(v *awsapi.ValidationErrors, prefix 
 			}
 		}
 	}
-	if s.ImageConfig != nil {
-		s.ImageConfig.apigenValidate(v, prefix+"imageConfig.")
+	if s.EphemeralStorage != nil {
+		s.EphemeralStorage.apigenValidate(v, prefix+"ephemeralStorage.")
 	}
-	if s.CodeSigningConfigArn != nil {
-		apigenCheckCodeSigningConfigArn(v, func() string { return prefix + "codeSigningConfigArn" }, *s.CodeSigningConfigArn, false)
+	if s.SnapStart != nil {
+		s.SnapStart.apigenValidate(v, prefix+"snapStart.")
 	}
-	if s.FileSystemConfigs != nil {
-		if len(s.FileSystemConfigs) > 1 {
-			v.MaxLength(prefix+"fileSystemConfigs", s.FileSystemConfigs, 1)
-		}
-		for i0 := range s.FileSystemConfigs {
-			s.FileSystemConfigs[i0].apigenValidate(v, prefix+"fileSystemConfigs."+strconv.Itoa(i0+1)+".member.")
-		}
+	if s.LoggingConfig != nil {
+		s.LoggingConfig.apigenValidate(v, prefix+"loggingConfig.")
 	}
-	if s.Layers != nil {
-		for _, e0 := range s.Layers {
-			if (!apigenRe13().MatchString(e0)) || (awsapi.StringLength(e0) < 1) || (awsapi.StringLength(e0) > 2048) {
-				v.Add(prefix+"layers", s.Layers, "Member must satisfy constraint: [Member must have length less than or equal to 2048, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: ((arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:layer:[a-zA-Z0-9-_]+:[0-9]+)|(arn:[a-zA-Z0-9-]+:lambda:::awslayer:[a-zA-Z0-9-_]+))]")
-				break
-			}
-		}
+	if s.TenancyConfig != nil {
+		s.TenancyConfig.apigenValidate(v, prefix+"tenancyConfig.")
 	}
-	if s.Tags != nil {
-		for k0 := range s.Tags {
-			if (!apigenRe16().MatchString(k0)) || (awsapi.StringLength(k0) < 1) || (awsapi.StringLength(k0) > 128) {
-				v.Add(prefix+"tags", s.Tags, "Map keys must satisfy constraint: [Member must have length less than or equal to 128, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: ([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)]")
-				break
-			}
-		}
-		for _, e0 := range s.Tags {
-			if (!apigenRe16().MatchString(e0)) || (awsapi.StringLength(e0) > 256) {
-				v.Add(prefix+"tags", s.Tags, "Map value must satisfy constraint: [Member must have length less than or equal to 256, Member must have length greater than or equal to 0, Member must satisfy regular expression pattern: ([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)]")
-				break
-			}
-		}
+	if s.CapacityProviderConfig != nil {
+		s.CapacityProviderConfig.apigenValidate(v, prefix+"capacityProviderConfig.")
 	}
-	if s.TracingConfig != nil {
-		s.TracingConfig.apigenValidate(v, prefix+"tracingConfig.")
-	}
-	if s.KMSKeyArn != nil {
-		apigenCheckKMSKeyArn(v, func() string { return prefix + "kMSKeyArn" }, *s.KMSKeyArn, false)
-	}
-	if s.Environment != nil {
-		s.Environment.apigenValidate(v, prefix+"environment.")
-	}
-	if s.DeadLetterConfig != nil {
-		s.DeadLetterConfig.apigenValidate(v, prefix+"deadLetterConfig.")
-	}
-	if s.PackageType != "" {
-		if !PackageType(s.PackageType).apigenKnown() {
-			v.Enum(prefix+"packageType", s.PackageType, []string{"Zip", "Image"})
-		}
-	}
-	if s.VpcConfig != nil {
-		s.VpcConfig.apigenValidate(v, prefix+"vpcConfig.")
-	}
-	if s.PublishTo != "" {
-		if !FunctionVersionLatestPublished(s.PublishTo).apigenKnown() {
-			v.Enum(prefix+"publishTo", s.PublishTo, []string{"LATEST_PUBLISHED"})
-		}
-	}
-	if s.MemorySize != nil {
-		apigenCheckMemorySize(v, func() string { return prefix + "memorySize" }, *s.MemorySize, false)
-	}
-	if s.Timeout != nil {
-		apigenCheckTimeout(v, func() string { return prefix + "timeout" }, *s.Timeout, false)
-	}
-	if s.Description != nil {
-		if awsapi.StringLength(*s.Description) > 256 {
-			v.MaxLength(prefix+"description", *s.Description, 256)
-		}
-	}
-	if s.Code == nil {
-		v.Null(prefix + "code")
-	} else {
-		s.Code.apigenValidate(v, prefix+"code.")
-	}
-	if s.Handler != nil {
-		apigenCheckHandler(v, func() string { return prefix + "handler" }, *s.Handler, false)
-	}
-	if s.Role == nil {
-		v.Null(prefix + "role")
-	} else {
-		apigenCheckRoleArn(v, func() string { return prefix + "role" }, *s.Role, false)
-	}
-	if s.Runtime != "" {
-		if !Runtime(s.Runtime).apigenKnown() {
-			v.Enum(prefix+"runtime", s.Runtime, []string{"python3.14", "python3.15", "python3.12", "python3.13", "java25", "python3.10", "python3.11", "java21", "nodejs4.3", "dotnetcore2.0", "ruby2.5", "dotnetcore2.1", "ruby4.0", "python3.7", "python3.8", "python3.9", "java17.al2023", "java17", "python3.6", "dotnet10", "ruby2.7", "java11", "nodejs8.10", "java8.al2", "java11.al2023", "nodejs20.x", "provided.al2023", "nodejs24.x", "nodejs22.x", "provided", "nodejs26.x", "nodejs", "go1.x", "dotnetcore1.0", "ruby3.3", "java8", "ruby3.4", "dotnetcore3.1", "ruby3.2", "nodejs12.x", "nodejs10.x", "python2.7", "nodejs16.x", "nodejs14.x", "dotnet8", "java8.al2023", "dotnet6", "nodejs18.x", "nodejs4.3-edge", "provided.al2", "nodejs6.10"})
-		}
-	}
-	if s.FunctionName == nil {
-		v.Null(prefix + "functionName")
-	} else {
-		apigenCheckFunctionName(v, func() string { return prefix + "functionName" }, *s.FunctionName, false)
+	if s.DurableConfig != nil {
+		s.DurableConfig.apigenValidate(v, prefix+"durableConfig.")
 	}
 }
 
@@ -470,15 +470,15 @@ func (s *DeleteAliasInput) Validate() error {
 }
 
 func (s *DeleteAliasInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.Name == nil {
-		v.Null(prefix + "name")
-	} else {
-		apigenCheckAlias(v, func() string { return prefix + "name" }, *s.Name, false)
-	}
 	if s.FunctionName == nil {
 		v.Null(prefix + "functionName")
 	} else {
 		apigenCheckFunctionName(v, func() string { return prefix + "functionName" }, *s.FunctionName, false)
+	}
+	if s.Name == nil {
+		v.Null(prefix + "name")
+	} else {
+		apigenCheckAlias(v, func() string { return prefix + "name" }, *s.Name, false)
 	}
 }
 
@@ -511,13 +511,13 @@ func (s *DeleteFunctionInput) Validate() error {
 }
 
 func (s *DeleteFunctionInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.Qualifier != nil {
-		apigenCheckNumericLatestPublishedOrAliasQualifier(v, func() string { return prefix + "qualifier" }, *s.Qualifier, false)
-	}
 	if s.FunctionName == nil {
 		v.Null(prefix + "functionName")
 	} else {
 		apigenCheckNamespacedFunctionName(v, func() string { return prefix + "functionName" }, *s.FunctionName, false)
+	}
+	if s.Qualifier != nil {
+		apigenCheckNumericLatestPublishedOrAliasQualifier(v, func() string { return prefix + "qualifier" }, *s.Qualifier, false)
 	}
 }
 
@@ -550,13 +550,13 @@ func (s *DeleteFunctionEventInvokeConfigInput) Validate() error {
 }
 
 func (s *DeleteFunctionEventInvokeConfigInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.Qualifier != nil {
-		apigenCheckNumericLatestPublishedOrAliasQualifier(v, func() string { return prefix + "qualifier" }, *s.Qualifier, false)
-	}
 	if s.FunctionName == nil {
 		v.Null(prefix + "functionName")
 	} else {
 		apigenCheckNamespacedFunctionName(v, func() string { return prefix + "functionName" }, *s.FunctionName, false)
+	}
+	if s.Qualifier != nil {
+		apigenCheckNumericLatestPublishedOrAliasQualifier(v, func() string { return prefix + "qualifier" }, *s.Qualifier, false)
 	}
 }
 
@@ -576,15 +576,15 @@ func (s *GetAliasInput) Validate() error {
 }
 
 func (s *GetAliasInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.Name == nil {
-		v.Null(prefix + "name")
-	} else {
-		apigenCheckAlias(v, func() string { return prefix + "name" }, *s.Name, false)
-	}
 	if s.FunctionName == nil {
 		v.Null(prefix + "functionName")
 	} else {
 		apigenCheckFunctionName(v, func() string { return prefix + "functionName" }, *s.FunctionName, false)
+	}
+	if s.Name == nil {
+		v.Null(prefix + "name")
+	} else {
+		apigenCheckAlias(v, func() string { return prefix + "name" }, *s.Name, false)
 	}
 }
 
@@ -617,13 +617,13 @@ func (s *GetFunctionInput) Validate() error {
 }
 
 func (s *GetFunctionInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.Qualifier != nil {
-		apigenCheckNumericLatestPublishedOrAliasQualifier(v, func() string { return prefix + "qualifier" }, *s.Qualifier, false)
-	}
 	if s.FunctionName == nil {
 		v.Null(prefix + "functionName")
 	} else {
 		apigenCheckNamespacedFunctionName(v, func() string { return prefix + "functionName" }, *s.FunctionName, false)
+	}
+	if s.Qualifier != nil {
+		apigenCheckNumericLatestPublishedOrAliasQualifier(v, func() string { return prefix + "qualifier" }, *s.Qualifier, false)
 	}
 }
 
@@ -656,13 +656,13 @@ func (s *GetFunctionConfigurationInput) Validate() error {
 }
 
 func (s *GetFunctionConfigurationInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.Qualifier != nil {
-		apigenCheckNumericLatestPublishedOrAliasQualifier(v, func() string { return prefix + "qualifier" }, *s.Qualifier, false)
-	}
 	if s.FunctionName == nil {
 		v.Null(prefix + "functionName")
 	} else {
 		apigenCheckNamespacedFunctionName(v, func() string { return prefix + "functionName" }, *s.FunctionName, false)
+	}
+	if s.Qualifier != nil {
+		apigenCheckNumericLatestPublishedOrAliasQualifier(v, func() string { return prefix + "qualifier" }, *s.Qualifier, false)
 	}
 }
 
@@ -677,13 +677,13 @@ func (s *GetFunctionEventInvokeConfigInput) Validate() error {
 }
 
 func (s *GetFunctionEventInvokeConfigInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.Qualifier != nil {
-		apigenCheckNumericLatestPublishedOrAliasQualifier(v, func() string { return prefix + "qualifier" }, *s.Qualifier, false)
-	}
 	if s.FunctionName == nil {
 		v.Null(prefix + "functionName")
 	} else {
 		apigenCheckNamespacedFunctionName(v, func() string { return prefix + "functionName" }, *s.FunctionName, false)
+	}
+	if s.Qualifier != nil {
+		apigenCheckNumericLatestPublishedOrAliasQualifier(v, func() string { return prefix + "qualifier" }, *s.Qualifier, false)
 	}
 }
 
@@ -698,13 +698,13 @@ func (s *GetPolicyInput) Validate() error {
 }
 
 func (s *GetPolicyInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.Qualifier != nil {
-		apigenCheckNumericLatestPublishedOrAliasQualifier(v, func() string { return prefix + "qualifier" }, *s.Qualifier, false)
-	}
 	if s.FunctionName == nil {
 		v.Null(prefix + "functionName")
 	} else {
 		apigenCheckNamespacedFunctionName(v, func() string { return prefix + "functionName" }, *s.FunctionName, false)
+	}
+	if s.Qualifier != nil {
+		apigenCheckNumericLatestPublishedOrAliasQualifier(v, func() string { return prefix + "qualifier" }, *s.Qualifier, false)
 	}
 }
 
@@ -719,29 +719,29 @@ func (s *InvokeInput) Validate() error {
 }
 
 func (s *InvokeInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.TenantId != nil {
-		apigenCheckTenantId(v, func() string { return prefix + "tenantId" }, *s.TenantId, false)
-	}
-	if s.Qualifier != nil {
-		apigenCheckNumericLatestPublishedOrAliasQualifier(v, func() string { return prefix + "qualifier" }, *s.Qualifier, false)
-	}
-	if s.DurableExecutionName != nil {
-		apigenCheckDurableExecutionName(v, func() string { return prefix + "durableExecutionName" }, *s.DurableExecutionName, false)
-	}
-	if s.LogType != "" {
-		if !LogType(s.LogType).apigenKnown() {
-			v.Enum(prefix+"logType", s.LogType, []string{"Tail", "None"})
-		}
-	}
-	if s.InvocationType != "" {
-		if !InvocationType(s.InvocationType).apigenKnown() {
-			v.Enum(prefix+"invocationType", s.InvocationType, []string{"DryRun", "Event", "RequestResponse"})
-		}
-	}
 	if s.FunctionName == nil {
 		v.Null(prefix + "functionName")
 	} else {
 		apigenCheckNamespacedFunctionName(v, func() string { return prefix + "functionName" }, *s.FunctionName, false)
+	}
+	if s.InvocationType != "" {
+		if !InvocationType(s.InvocationType).apigenKnown() {
+			v.Enum(prefix+"invocationType", apigenEnumText(string(s.InvocationType)), []string{"DryRun", "Event", "RequestResponse"})
+		}
+	}
+	if s.LogType != "" {
+		if !LogType(s.LogType).apigenKnown() {
+			v.Enum(prefix+"logType", apigenEnumText(string(s.LogType)), []string{"Tail", "None"})
+		}
+	}
+	if s.DurableExecutionName != nil {
+		apigenCheckDurableExecutionName(v, func() string { return prefix + "durableExecutionName" }, *s.DurableExecutionName, false)
+	}
+	if s.Qualifier != nil {
+		apigenCheckNumericLatestPublishedOrAliasQualifier(v, func() string { return prefix + "qualifier" }, *s.Qualifier, false)
+	}
+	if s.TenantId != nil {
+		apigenCheckTenantId(v, func() string { return prefix + "tenantId" }, *s.TenantId, false)
 	}
 }
 
@@ -756,13 +756,13 @@ func (s *InvokeAsyncInput) Validate() error {
 }
 
 func (s *InvokeAsyncInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.InvokeArgs == nil {
-		v.Null(prefix + "invokeArgs")
-	}
 	if s.FunctionName == nil {
 		v.Null(prefix + "functionName")
 	} else {
 		apigenCheckNamespacedFunctionName(v, func() string { return prefix + "functionName" }, *s.FunctionName, false)
+	}
+	if s.InvokeArgs == nil {
+		v.Null(prefix + "invokeArgs")
 	}
 }
 
@@ -777,16 +777,16 @@ func (s *ListAliasesInput) Validate() error {
 }
 
 func (s *ListAliasesInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.MaxItems != nil {
-		apigenCheckMaxListItems(v, func() string { return prefix + "maxItems" }, *s.MaxItems, false)
-	}
-	if s.FunctionVersion != nil {
-		apigenCheckVersionWithLatestPublished(v, func() string { return prefix + "functionVersion" }, *s.FunctionVersion, false)
-	}
 	if s.FunctionName == nil {
 		v.Null(prefix + "functionName")
 	} else {
 		apigenCheckFunctionName(v, func() string { return prefix + "functionName" }, *s.FunctionName, false)
+	}
+	if s.FunctionVersion != nil {
+		apigenCheckVersionWithLatestPublished(v, func() string { return prefix + "functionVersion" }, *s.FunctionVersion, false)
+	}
+	if s.MaxItems != nil {
+		apigenCheckMaxListItems(v, func() string { return prefix + "maxItems" }, *s.MaxItems, false)
 	}
 }
 
@@ -801,14 +801,14 @@ func (s *ListEventSourceMappingsInput) Validate() error {
 }
 
 func (s *ListEventSourceMappingsInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.MaxItems != nil {
-		apigenCheckMaxListItems(v, func() string { return prefix + "maxItems" }, *s.MaxItems, false)
+	if s.EventSourceArn != nil {
+		apigenCheckArn(v, func() string { return prefix + "eventSourceArn" }, *s.EventSourceArn, false)
 	}
 	if s.FunctionName != nil {
 		apigenCheckNamespacedFunctionName(v, func() string { return prefix + "functionName" }, *s.FunctionName, false)
 	}
-	if s.EventSourceArn != nil {
-		apigenCheckArn(v, func() string { return prefix + "eventSourceArn" }, *s.EventSourceArn, false)
+	if s.MaxItems != nil {
+		apigenCheckMaxListItems(v, func() string { return prefix + "maxItems" }, *s.MaxItems, false)
 	}
 }
 
@@ -823,13 +823,13 @@ func (s *ListFunctionEventInvokeConfigsInput) Validate() error {
 }
 
 func (s *ListFunctionEventInvokeConfigsInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.MaxItems != nil {
-		apigenCheckMaxFunctionEventInvokeConfigListItems(v, func() string { return prefix + "maxItems" }, *s.MaxItems, false)
-	}
 	if s.FunctionName == nil {
 		v.Null(prefix + "functionName")
 	} else {
 		apigenCheckNamespacedFunctionName(v, func() string { return prefix + "functionName" }, *s.FunctionName, false)
+	}
+	if s.MaxItems != nil {
+		apigenCheckMaxFunctionEventInvokeConfigListItems(v, func() string { return prefix + "maxItems" }, *s.MaxItems, false)
 	}
 }
 
@@ -844,16 +844,16 @@ func (s *ListFunctionsInput) Validate() error {
 }
 
 func (s *ListFunctionsInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.MaxItems != nil {
-		apigenCheckMaxListItems(v, func() string { return prefix + "maxItems" }, *s.MaxItems, false)
+	if s.MasterRegion != nil {
+		apigenCheckMasterRegion(v, func() string { return prefix + "masterRegion" }, *s.MasterRegion, false)
 	}
 	if s.FunctionVersion != "" {
 		if !FunctionVersion(s.FunctionVersion).apigenKnown() {
-			v.Enum(prefix+"functionVersion", s.FunctionVersion, []string{"ALL"})
+			v.Enum(prefix+"functionVersion", apigenEnumText(string(s.FunctionVersion)), []string{"ALL"})
 		}
 	}
-	if s.MasterRegion != nil {
-		apigenCheckMasterRegion(v, func() string { return prefix + "masterRegion" }, *s.MasterRegion, false)
+	if s.MaxItems != nil {
+		apigenCheckMaxListItems(v, func() string { return prefix + "maxItems" }, *s.MaxItems, false)
 	}
 }
 
@@ -886,13 +886,13 @@ func (s *ListVersionsByFunctionInput) Validate() error {
 }
 
 func (s *ListVersionsByFunctionInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.MaxItems != nil {
-		apigenCheckMaxListItems(v, func() string { return prefix + "maxItems" }, *s.MaxItems, false)
-	}
 	if s.FunctionName == nil {
 		v.Null(prefix + "functionName")
 	} else {
 		apigenCheckNamespacedFunctionName(v, func() string { return prefix + "functionName" }, *s.FunctionName, false)
+	}
+	if s.MaxItems != nil {
+		apigenCheckMaxListItems(v, func() string { return prefix + "maxItems" }, *s.MaxItems, false)
 	}
 }
 
@@ -907,20 +907,20 @@ func (s *PublishVersionInput) Validate() error {
 }
 
 func (s *PublishVersionInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.PublishTo != "" {
-		if !FunctionVersionLatestPublished(s.PublishTo).apigenKnown() {
-			v.Enum(prefix+"publishTo", s.PublishTo, []string{"LATEST_PUBLISHED"})
-		}
+	if s.FunctionName == nil {
+		v.Null(prefix + "functionName")
+	} else {
+		apigenCheckFunctionName(v, func() string { return prefix + "functionName" }, *s.FunctionName, false)
 	}
 	if s.Description != nil {
 		if awsapi.StringLength(*s.Description) > 256 {
 			v.MaxLength(prefix+"description", *s.Description, 256)
 		}
 	}
-	if s.FunctionName == nil {
-		v.Null(prefix + "functionName")
-	} else {
-		apigenCheckFunctionName(v, func() string { return prefix + "functionName" }, *s.FunctionName, false)
+	if s.PublishTo != "" {
+		if !FunctionVersionLatestPublished(s.PublishTo).apigenKnown() {
+			v.Enum(prefix+"publishTo", apigenEnumText(string(s.PublishTo)), []string{"LATEST_PUBLISHED"})
+		}
 	}
 }
 
@@ -935,17 +935,17 @@ func (s *PutFunctionConcurrencyInput) Validate() error {
 }
 
 func (s *PutFunctionConcurrencyInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+	if s.FunctionName == nil {
+		v.Null(prefix + "functionName")
+	} else {
+		apigenCheckFunctionName(v, func() string { return prefix + "functionName" }, *s.FunctionName, false)
+	}
 	if s.ReservedConcurrentExecutions == nil {
 		v.Null(prefix + "reservedConcurrentExecutions")
 	} else {
 		if *s.ReservedConcurrentExecutions < 0 {
 			v.MinValue(prefix+"reservedConcurrentExecutions", *s.ReservedConcurrentExecutions, "0")
 		}
-	}
-	if s.FunctionName == nil {
-		v.Null(prefix + "functionName")
-	} else {
-		apigenCheckFunctionName(v, func() string { return prefix + "functionName" }, *s.FunctionName, false)
 	}
 }
 
@@ -960,22 +960,22 @@ func (s *PutFunctionEventInvokeConfigInput) Validate() error {
 }
 
 func (s *PutFunctionEventInvokeConfigInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.DestinationConfig != nil {
-		s.DestinationConfig.apigenValidate(v, prefix+"destinationConfig.")
-	}
-	if s.MaximumEventAgeInSeconds != nil {
-		apigenCheckMaximumEventAgeInSeconds(v, func() string { return prefix + "maximumEventAgeInSeconds" }, *s.MaximumEventAgeInSeconds, false)
-	}
-	if s.MaximumRetryAttempts != nil {
-		apigenCheckMaximumRetryAttempts(v, func() string { return prefix + "maximumRetryAttempts" }, *s.MaximumRetryAttempts, false)
-	}
-	if s.Qualifier != nil {
-		apigenCheckNumericLatestPublishedOrAliasQualifier(v, func() string { return prefix + "qualifier" }, *s.Qualifier, false)
-	}
 	if s.FunctionName == nil {
 		v.Null(prefix + "functionName")
 	} else {
 		apigenCheckNamespacedFunctionName(v, func() string { return prefix + "functionName" }, *s.FunctionName, false)
+	}
+	if s.Qualifier != nil {
+		apigenCheckNumericLatestPublishedOrAliasQualifier(v, func() string { return prefix + "qualifier" }, *s.Qualifier, false)
+	}
+	if s.MaximumRetryAttempts != nil {
+		apigenCheckMaximumRetryAttempts(v, func() string { return prefix + "maximumRetryAttempts" }, *s.MaximumRetryAttempts, false)
+	}
+	if s.MaximumEventAgeInSeconds != nil {
+		apigenCheckMaximumEventAgeInSeconds(v, func() string { return prefix + "maximumEventAgeInSeconds" }, *s.MaximumEventAgeInSeconds, false)
+	}
+	if s.DestinationConfig != nil {
+		s.DestinationConfig.apigenValidate(v, prefix+"destinationConfig.")
 	}
 }
 
@@ -990,18 +990,18 @@ func (s *RemovePermissionInput) Validate() error {
 }
 
 func (s *RemovePermissionInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.Qualifier != nil {
-		apigenCheckNumericLatestPublishedOrAliasQualifier(v, func() string { return prefix + "qualifier" }, *s.Qualifier, false)
+	if s.FunctionName == nil {
+		v.Null(prefix + "functionName")
+	} else {
+		apigenCheckNamespacedFunctionName(v, func() string { return prefix + "functionName" }, *s.FunctionName, false)
 	}
 	if s.StatementId == nil {
 		v.Null(prefix + "statementId")
 	} else {
 		apigenCheckNamespacedStatementId(v, func() string { return prefix + "statementId" }, *s.StatementId, false)
 	}
-	if s.FunctionName == nil {
-		v.Null(prefix + "functionName")
-	} else {
-		apigenCheckNamespacedFunctionName(v, func() string { return prefix + "functionName" }, *s.FunctionName, false)
+	if s.Qualifier != nil {
+		apigenCheckNumericLatestPublishedOrAliasQualifier(v, func() string { return prefix + "qualifier" }, *s.Qualifier, false)
 	}
 }
 
@@ -1016,6 +1016,11 @@ func (s *TagResourceInput) Validate() error {
 }
 
 func (s *TagResourceInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+	if s.Resource == nil {
+		v.Null(prefix + "resource")
+	} else {
+		apigenCheckTaggableResource(v, func() string { return prefix + "resource" }, *s.Resource, false)
+	}
 	if s.Tags == nil {
 		v.Null(prefix + "tags")
 	} else {
@@ -1032,11 +1037,6 @@ func (s *TagResourceInput) apigenValidate(v *awsapi.ValidationErrors, prefix str
 			}
 		}
 	}
-	if s.Resource == nil {
-		v.Null(prefix + "resource")
-	} else {
-		apigenCheckTaggableResource(v, func() string { return prefix + "resource" }, *s.Resource, false)
-	}
 }
 
 // Validate checks the model's constraints on s.
@@ -1050,6 +1050,11 @@ func (s *UntagResourceInput) Validate() error {
 }
 
 func (s *UntagResourceInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+	if s.Resource == nil {
+		v.Null(prefix + "resource")
+	} else {
+		apigenCheckTaggableResource(v, func() string { return prefix + "resource" }, *s.Resource, false)
+	}
 	if s.TagKeys == nil {
 		v.Null(prefix + "tagKeys")
 	} else {
@@ -1059,11 +1064,6 @@ func (s *UntagResourceInput) apigenValidate(v *awsapi.ValidationErrors, prefix s
 				break
 			}
 		}
-	}
-	if s.Resource == nil {
-		v.Null(prefix + "resource")
-	} else {
-		apigenCheckTaggableResource(v, func() string { return prefix + "resource" }, *s.Resource, false)
 	}
 }
 
@@ -1078,26 +1078,26 @@ func (s *UpdateAliasInput) Validate() error {
 }
 
 func (s *UpdateAliasInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.RoutingConfig != nil {
-		s.RoutingConfig.apigenValidate(v, prefix+"routingConfig.")
-	}
-	if s.Description != nil {
-		if awsapi.StringLength(*s.Description) > 256 {
-			v.MaxLength(prefix+"description", *s.Description, 256)
-		}
-	}
-	if s.FunctionVersion != nil {
-		apigenCheckVersionWithLatestPublished(v, func() string { return prefix + "functionVersion" }, *s.FunctionVersion, false)
+	if s.FunctionName == nil {
+		v.Null(prefix + "functionName")
+	} else {
+		apigenCheckFunctionName(v, func() string { return prefix + "functionName" }, *s.FunctionName, false)
 	}
 	if s.Name == nil {
 		v.Null(prefix + "name")
 	} else {
 		apigenCheckAlias(v, func() string { return prefix + "name" }, *s.Name, false)
 	}
-	if s.FunctionName == nil {
-		v.Null(prefix + "functionName")
-	} else {
-		apigenCheckFunctionName(v, func() string { return prefix + "functionName" }, *s.FunctionName, false)
+	if s.FunctionVersion != nil {
+		apigenCheckVersionWithLatestPublished(v, func() string { return prefix + "functionVersion" }, *s.FunctionVersion, false)
+	}
+	if s.Description != nil {
+		if awsapi.StringLength(*s.Description) > 256 {
+			v.MaxLength(prefix+"description", *s.Description, 256)
+		}
+	}
+	if s.RoutingConfig != nil {
+		s.RoutingConfig.apigenValidate(v, prefix+"routingConfig.")
 	}
 }
 
@@ -1112,17 +1112,57 @@ func (s *UpdateEventSourceMappingInput) Validate() error {
 }
 
 func (s *UpdateEventSourceMappingInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.ProvisionedPollerConfig != nil {
-		s.ProvisionedPollerConfig.apigenValidate(v, prefix+"provisionedPollerConfig.")
+	if s.UUID == nil {
+		v.Null(prefix + "uUID")
+	} else {
+		apigenCheckUUIDString(v, func() string { return prefix + "uUID" }, *s.UUID, false)
 	}
-	if s.DocumentDBEventSourceConfig != nil {
-		s.DocumentDBEventSourceConfig.apigenValidate(v, prefix+"documentDBEventSourceConfig.")
+	if s.FunctionName != nil {
+		apigenCheckNamespacedFunctionName(v, func() string { return prefix + "functionName" }, *s.FunctionName, false)
 	}
-	if s.SelfManagedKafkaEventSourceConfig != nil {
-		s.SelfManagedKafkaEventSourceConfig.apigenValidate(v, prefix+"selfManagedKafkaEventSourceConfig.")
+	if s.BatchSize != nil {
+		apigenCheckBatchSize(v, func() string { return prefix + "batchSize" }, *s.BatchSize, false)
 	}
-	if s.AmazonManagedKafkaEventSourceConfig != nil {
-		s.AmazonManagedKafkaEventSourceConfig.apigenValidate(v, prefix+"amazonManagedKafkaEventSourceConfig.")
+	if s.FilterCriteria != nil {
+		s.FilterCriteria.apigenValidate(v, prefix+"filterCriteria.")
+	}
+	if s.KMSKeyArn != nil {
+		apigenCheckKMSKeyArn(v, func() string { return prefix + "kMSKeyArn" }, *s.KMSKeyArn, false)
+	}
+	if s.MetricsConfig != nil {
+		s.MetricsConfig.apigenValidate(v, prefix+"metricsConfig.")
+	}
+	if s.LoggingConfig != nil {
+		s.LoggingConfig.apigenValidate(v, prefix+"loggingConfig.")
+	}
+	if s.ScalingConfig != nil {
+		s.ScalingConfig.apigenValidate(v, prefix+"scalingConfig.")
+	}
+	if s.MaximumBatchingWindowInSeconds != nil {
+		apigenCheckMaximumBatchingWindowInSeconds(v, func() string { return prefix + "maximumBatchingWindowInSeconds" }, *s.MaximumBatchingWindowInSeconds, false)
+	}
+	if s.ParallelizationFactor != nil {
+		apigenCheckParallelizationFactor(v, func() string { return prefix + "parallelizationFactor" }, *s.ParallelizationFactor, false)
+	}
+	if s.DestinationConfig != nil {
+		s.DestinationConfig.apigenValidate(v, prefix+"destinationConfig.")
+	}
+	if s.MaximumRecordAgeInSeconds != nil {
+		apigenCheckMaximumRecordAgeInSeconds(v, func() string { return prefix + "maximumRecordAgeInSeconds" }, *s.MaximumRecordAgeInSeconds, false)
+	}
+	if s.MaximumRetryAttempts != nil {
+		apigenCheckMaximumRetryAttemptsEventSourceMapping(v, func() string { return prefix + "maximumRetryAttempts" }, *s.MaximumRetryAttempts, false)
+	}
+	if s.TumblingWindowInSeconds != nil {
+		apigenCheckTumblingWindowInSeconds(v, func() string { return prefix + "tumblingWindowInSeconds" }, *s.TumblingWindowInSeconds, false)
+	}
+	if s.SourceAccessConfigurations != nil {
+		if len(s.SourceAccessConfigurations) > 23 {
+			v.MaxLength(prefix+"sourceAccessConfigurations", s.SourceAccessConfigurations, 23)
+		}
+		for i0 := range s.SourceAccessConfigurations {
+			s.SourceAccessConfigurations[i0].apigenValidate(v, prefix+"sourceAccessConfigurations."+strconv.Itoa(i0+1)+".member.")
+		}
 	}
 	if s.FunctionResponseTypes != nil {
 		if len(s.FunctionResponseTypes) > 1 {
@@ -1135,57 +1175,17 @@ func (s *UpdateEventSourceMappingInput) apigenValidate(v *awsapi.ValidationError
 			}
 		}
 	}
-	if s.SourceAccessConfigurations != nil {
-		if len(s.SourceAccessConfigurations) > 23 {
-			v.MaxLength(prefix+"sourceAccessConfigurations", s.SourceAccessConfigurations, 23)
-		}
-		for i0 := range s.SourceAccessConfigurations {
-			s.SourceAccessConfigurations[i0].apigenValidate(v, prefix+"sourceAccessConfigurations."+strconv.Itoa(i0+1)+".member.")
-		}
+	if s.AmazonManagedKafkaEventSourceConfig != nil {
+		s.AmazonManagedKafkaEventSourceConfig.apigenValidate(v, prefix+"amazonManagedKafkaEventSourceConfig.")
 	}
-	if s.TumblingWindowInSeconds != nil {
-		apigenCheckTumblingWindowInSeconds(v, func() string { return prefix + "tumblingWindowInSeconds" }, *s.TumblingWindowInSeconds, false)
+	if s.SelfManagedKafkaEventSourceConfig != nil {
+		s.SelfManagedKafkaEventSourceConfig.apigenValidate(v, prefix+"selfManagedKafkaEventSourceConfig.")
 	}
-	if s.MaximumRetryAttempts != nil {
-		apigenCheckMaximumRetryAttemptsEventSourceMapping(v, func() string { return prefix + "maximumRetryAttempts" }, *s.MaximumRetryAttempts, false)
+	if s.DocumentDBEventSourceConfig != nil {
+		s.DocumentDBEventSourceConfig.apigenValidate(v, prefix+"documentDBEventSourceConfig.")
 	}
-	if s.MaximumRecordAgeInSeconds != nil {
-		apigenCheckMaximumRecordAgeInSeconds(v, func() string { return prefix + "maximumRecordAgeInSeconds" }, *s.MaximumRecordAgeInSeconds, false)
-	}
-	if s.DestinationConfig != nil {
-		s.DestinationConfig.apigenValidate(v, prefix+"destinationConfig.")
-	}
-	if s.ParallelizationFactor != nil {
-		apigenCheckParallelizationFactor(v, func() string { return prefix + "parallelizationFactor" }, *s.ParallelizationFactor, false)
-	}
-	if s.MaximumBatchingWindowInSeconds != nil {
-		apigenCheckMaximumBatchingWindowInSeconds(v, func() string { return prefix + "maximumBatchingWindowInSeconds" }, *s.MaximumBatchingWindowInSeconds, false)
-	}
-	if s.ScalingConfig != nil {
-		s.ScalingConfig.apigenValidate(v, prefix+"scalingConfig.")
-	}
-	if s.LoggingConfig != nil {
-		s.LoggingConfig.apigenValidate(v, prefix+"loggingConfig.")
-	}
-	if s.MetricsConfig != nil {
-		s.MetricsConfig.apigenValidate(v, prefix+"metricsConfig.")
-	}
-	if s.KMSKeyArn != nil {
-		apigenCheckKMSKeyArn(v, func() string { return prefix + "kMSKeyArn" }, *s.KMSKeyArn, false)
-	}
-	if s.FilterCriteria != nil {
-		s.FilterCriteria.apigenValidate(v, prefix+"filterCriteria.")
-	}
-	if s.BatchSize != nil {
-		apigenCheckBatchSize(v, func() string { return prefix + "batchSize" }, *s.BatchSize, false)
-	}
-	if s.FunctionName != nil {
-		apigenCheckNamespacedFunctionName(v, func() string { return prefix + "functionName" }, *s.FunctionName, false)
-	}
-	if s.UUID == nil {
-		v.Null(prefix + "uUID")
-	} else {
-		apigenCheckUUIDString(v, func() string { return prefix + "uUID" }, *s.UUID, false)
+	if s.ProvisionedPollerConfig != nil {
+		s.ProvisionedPollerConfig.apigenValidate(v, prefix+"provisionedPollerConfig.")
 	}
 }
 
@@ -1200,12 +1200,23 @@ func (s *UpdateFunctionCodeInput) Validate() error {
 }
 
 func (s *UpdateFunctionCodeInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.SourceKMSKeyArn != nil {
-		apigenCheckKMSKeyArn(v, func() string { return prefix + "sourceKMSKeyArn" }, *s.SourceKMSKeyArn, false)
+	if s.FunctionName == nil {
+		v.Null(prefix + "functionName")
+	} else {
+		apigenCheckFunctionName(v, func() string { return prefix + "functionName" }, *s.FunctionName, false)
 	}
-	if s.PublishTo != "" {
-		if !FunctionVersionLatestPublished(s.PublishTo).apigenKnown() {
-			v.Enum(prefix+"publishTo", s.PublishTo, []string{"LATEST_PUBLISHED"})
+	if s.S3Bucket != nil {
+		apigenCheckS3Bucket(v, func() string { return prefix + "s3Bucket" }, *s.S3Bucket, false)
+	}
+	if s.S3Key != nil {
+		apigenCheckS3Key(v, func() string { return prefix + "s3Key" }, *s.S3Key, false)
+	}
+	if s.S3ObjectVersion != nil {
+		apigenCheckS3ObjectVersion(v, func() string { return prefix + "s3ObjectVersion" }, *s.S3ObjectVersion, false)
+	}
+	if s.S3ObjectStorageMode != "" {
+		if !S3ObjectStorageMode(s.S3ObjectStorageMode).apigenKnown() {
+			v.Enum(prefix+"s3ObjectStorageMode", apigenEnumText(string(s.S3ObjectStorageMode)), []string{"REFERENCE", "COPY"})
 		}
 	}
 	if s.Architectures != nil {
@@ -1222,24 +1233,13 @@ func (s *UpdateFunctionCodeInput) apigenValidate(v *awsapi.ValidationErrors, pre
 			}
 		}
 	}
-	if s.S3ObjectStorageMode != "" {
-		if !S3ObjectStorageMode(s.S3ObjectStorageMode).apigenKnown() {
-			v.Enum(prefix+"s3ObjectStorageMode", s.S3ObjectStorageMode, []string{"REFERENCE", "COPY"})
+	if s.PublishTo != "" {
+		if !FunctionVersionLatestPublished(s.PublishTo).apigenKnown() {
+			v.Enum(prefix+"publishTo", apigenEnumText(string(s.PublishTo)), []string{"LATEST_PUBLISHED"})
 		}
 	}
-	if s.S3ObjectVersion != nil {
-		apigenCheckS3ObjectVersion(v, func() string { return prefix + "s3ObjectVersion" }, *s.S3ObjectVersion, false)
-	}
-	if s.S3Key != nil {
-		apigenCheckS3Key(v, func() string { return prefix + "s3Key" }, *s.S3Key, false)
-	}
-	if s.S3Bucket != nil {
-		apigenCheckS3Bucket(v, func() string { return prefix + "s3Bucket" }, *s.S3Bucket, false)
-	}
-	if s.FunctionName == nil {
-		v.Null(prefix + "functionName")
-	} else {
-		apigenCheckFunctionName(v, func() string { return prefix + "functionName" }, *s.FunctionName, false)
+	if s.SourceKMSKeyArn != nil {
+		apigenCheckKMSKeyArn(v, func() string { return prefix + "sourceKMSKeyArn" }, *s.SourceKMSKeyArn, false)
 	}
 }
 
@@ -1254,31 +1254,47 @@ func (s *UpdateFunctionConfigurationInput) Validate() error {
 }
 
 func (s *UpdateFunctionConfigurationInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.DurableConfig != nil {
-		s.DurableConfig.apigenValidate(v, prefix+"durableConfig.")
+	if s.FunctionName == nil {
+		v.Null(prefix + "functionName")
+	} else {
+		apigenCheckFunctionName(v, func() string { return prefix + "functionName" }, *s.FunctionName, false)
 	}
-	if s.CapacityProviderConfig != nil {
-		s.CapacityProviderConfig.apigenValidate(v, prefix+"capacityProviderConfig.")
+	if s.Role != nil {
+		apigenCheckRoleArn(v, func() string { return prefix + "role" }, *s.Role, false)
 	}
-	if s.LoggingConfig != nil {
-		s.LoggingConfig.apigenValidate(v, prefix+"loggingConfig.")
+	if s.Handler != nil {
+		apigenCheckHandler(v, func() string { return prefix + "handler" }, *s.Handler, false)
 	}
-	if s.SnapStart != nil {
-		s.SnapStart.apigenValidate(v, prefix+"snapStart.")
-	}
-	if s.EphemeralStorage != nil {
-		s.EphemeralStorage.apigenValidate(v, prefix+"ephemeralStorage.")
-	}
-	if s.ImageConfig != nil {
-		s.ImageConfig.apigenValidate(v, prefix+"imageConfig.")
-	}
-	if s.FileSystemConfigs != nil {
-		if len(s.FileSystemConfigs) > 1 {
-			v.MaxLength(prefix+"fileSystemConfigs", s.FileSystemConfigs, 1)
+	if s.Description != nil {
+		if awsapi.StringLength(*s.Description) > 256 {
+			v.MaxLength(prefix+"description", *s.Description, 256)
 		}
-		for i0 := range s.FileSystemConfigs {
-			s.FileSystemConfigs[i0].apigenValidate(v, prefix+"fileSystemConfigs."+strconv.Itoa(i0+1)+".member.")
+	}
+	if s.Timeout != nil {
+		apigenCheckTimeout(v, func() string { return prefix + "timeout" }, *s.Timeout, false)
+	}
+	if s.MemorySize != nil {
+		apigenCheckMemorySize(v, func() string { return prefix + "memorySize" }, *s.MemorySize, false)
+	}
+	if s.VpcConfig != nil {
+		s.VpcConfig.apigenValidate(v, prefix+"vpcConfig.")
+	}
+	if s.Environment != nil {
+		s.Environment.apigenValidate(v, prefix+"environment.")
+	}
+	if s.Runtime != "" {
+		if !Runtime(s.Runtime).apigenKnown() {
+			v.Enum(prefix+"runtime", apigenEnumText(string(s.Runtime)), []string{"python3.14", "python3.15", "python3.12", "python3.13", "java25", "python3.10", "python3.11", "java21", "nodejs4.3", "dotnetcore2.0", "ruby2.5", "dotnetcore2.1", "ruby4.0", "python3.7", "python3.8", "python3.9", "java17.al2023", "java17", "python3.6", "dotnet10", "ruby2.7", "java11", "nodejs8.10", "java8.al2", "java11.al2023", "nodejs20.x", "provided.al2023", "nodejs24.x", "nodejs22.x", "provided", "nodejs26.x", "nodejs", "go1.x", "dotnetcore1.0", "ruby3.3", "java8", "ruby3.4", "dotnetcore3.1", "ruby3.2", "nodejs12.x", "nodejs10.x", "python2.7", "nodejs16.x", "nodejs14.x", "dotnet8", "java8.al2023", "dotnet6", "nodejs18.x", "nodejs4.3-edge", "provided.al2", "nodejs6.10"})
 		}
+	}
+	if s.DeadLetterConfig != nil {
+		s.DeadLetterConfig.apigenValidate(v, prefix+"deadLetterConfig.")
+	}
+	if s.KMSKeyArn != nil {
+		apigenCheckKMSKeyArn(v, func() string { return prefix + "kMSKeyArn" }, *s.KMSKeyArn, false)
+	}
+	if s.TracingConfig != nil {
+		s.TracingConfig.apigenValidate(v, prefix+"tracingConfig.")
 	}
 	if s.Layers != nil {
 		for _, e0 := range s.Layers {
@@ -1288,47 +1304,31 @@ func (s *UpdateFunctionConfigurationInput) apigenValidate(v *awsapi.ValidationEr
 			}
 		}
 	}
-	if s.TracingConfig != nil {
-		s.TracingConfig.apigenValidate(v, prefix+"tracingConfig.")
-	}
-	if s.KMSKeyArn != nil {
-		apigenCheckKMSKeyArn(v, func() string { return prefix + "kMSKeyArn" }, *s.KMSKeyArn, false)
-	}
-	if s.DeadLetterConfig != nil {
-		s.DeadLetterConfig.apigenValidate(v, prefix+"deadLetterConfig.")
-	}
-	if s.Runtime != "" {
-		if !Runtime(s.Runtime).apigenKnown() {
-			v.Enum(prefix+"runtime", s.Runtime, []string{"python3.14", "python3.15", "python3.12", "python3.13", "java25", "python3.10", "python3.11", "java21", "nodejs4.3", "dotnetcore2.0", "ruby2.5", "dotnetcore2.1", "ruby4.0", "python3.7", "python3.8", "python3.9", "java17.al2023", "java17", "python3.6", "dotnet10", "ruby2.7", "java11", "nodejs8.10", "java8.al2", "java11.al2023", "nodejs20.x", "provided.al2023", "nodejs24.x", "nodejs22.x", "provided", "nodejs26.x", "nodejs", "go1.x", "dotnetcore1.0", "ruby3.3", "java8", "ruby3.4", "dotnetcore3.1", "ruby3.2", "nodejs12.x", "nodejs10.x", "python2.7", "nodejs16.x", "nodejs14.x", "dotnet8", "java8.al2023", "dotnet6", "nodejs18.x", "nodejs4.3-edge", "provided.al2", "nodejs6.10"})
+	if s.FileSystemConfigs != nil {
+		if len(s.FileSystemConfigs) > 1 {
+			v.MaxLength(prefix+"fileSystemConfigs", s.FileSystemConfigs, 1)
+		}
+		for i0 := range s.FileSystemConfigs {
+			s.FileSystemConfigs[i0].apigenValidate(v, prefix+"fileSystemConfigs."+strconv.Itoa(i0+1)+".member.")
 		}
 	}
-	if s.Environment != nil {
-		s.Environment.apigenValidate(v, prefix+"environment.")
+	if s.ImageConfig != nil {
+		s.ImageConfig.apigenValidate(v, prefix+"imageConfig.")
 	}
-	if s.VpcConfig != nil {
-		s.VpcConfig.apigenValidate(v, prefix+"vpcConfig.")
+	if s.EphemeralStorage != nil {
+		s.EphemeralStorage.apigenValidate(v, prefix+"ephemeralStorage.")
 	}
-	if s.MemorySize != nil {
-		apigenCheckMemorySize(v, func() string { return prefix + "memorySize" }, *s.MemorySize, false)
+	if s.SnapStart != nil {
+		s.SnapStart.apigenValidate(v, prefix+"snapStart.")
 	}
-	if s.Timeout != nil {
-		apigenCheckTimeout(v, func() string { return prefix + "timeout" }, *s.Timeout, false)
+	if s.LoggingConfig != nil {
+		s.LoggingConfig.apigenValidate(v, prefix+"loggingConfig.")
 	}
-	if s.Description != nil {
-		if awsapi.StringLength(*s.Description) > 256 {
-			v.MaxLength(prefix+"description", *s.Description, 256)
-		}
+	if s.CapacityProviderConfig != nil {
+		s.CapacityProviderConfig.apigenValidate(v, prefix+"capacityProviderConfig.")
 	}
-	if s.Handler != nil {
-		apigenCheckHandler(v, func() string { return prefix + "handler" }, *s.Handler, false)
-	}
-	if s.Role != nil {
-		apigenCheckRoleArn(v, func() string { return prefix + "role" }, *s.Role, false)
-	}
-	if s.FunctionName == nil {
-		v.Null(prefix + "functionName")
-	} else {
-		apigenCheckFunctionName(v, func() string { return prefix + "functionName" }, *s.FunctionName, false)
+	if s.DurableConfig != nil {
+		s.DurableConfig.apigenValidate(v, prefix+"durableConfig.")
 	}
 }
 
@@ -1343,22 +1343,22 @@ func (s *UpdateFunctionEventInvokeConfigInput) Validate() error {
 }
 
 func (s *UpdateFunctionEventInvokeConfigInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.DestinationConfig != nil {
-		s.DestinationConfig.apigenValidate(v, prefix+"destinationConfig.")
-	}
-	if s.MaximumEventAgeInSeconds != nil {
-		apigenCheckMaximumEventAgeInSeconds(v, func() string { return prefix + "maximumEventAgeInSeconds" }, *s.MaximumEventAgeInSeconds, false)
-	}
-	if s.MaximumRetryAttempts != nil {
-		apigenCheckMaximumRetryAttempts(v, func() string { return prefix + "maximumRetryAttempts" }, *s.MaximumRetryAttempts, false)
-	}
-	if s.Qualifier != nil {
-		apigenCheckNumericLatestPublishedOrAliasQualifier(v, func() string { return prefix + "qualifier" }, *s.Qualifier, false)
-	}
 	if s.FunctionName == nil {
 		v.Null(prefix + "functionName")
 	} else {
 		apigenCheckNamespacedFunctionName(v, func() string { return prefix + "functionName" }, *s.FunctionName, false)
+	}
+	if s.Qualifier != nil {
+		apigenCheckNumericLatestPublishedOrAliasQualifier(v, func() string { return prefix + "qualifier" }, *s.Qualifier, false)
+	}
+	if s.MaximumRetryAttempts != nil {
+		apigenCheckMaximumRetryAttempts(v, func() string { return prefix + "maximumRetryAttempts" }, *s.MaximumRetryAttempts, false)
+	}
+	if s.MaximumEventAgeInSeconds != nil {
+		apigenCheckMaximumEventAgeInSeconds(v, func() string { return prefix + "maximumEventAgeInSeconds" }, *s.MaximumEventAgeInSeconds, false)
+	}
+	if s.DestinationConfig != nil {
+		s.DestinationConfig.apigenValidate(v, prefix+"destinationConfig.")
 	}
 }
 
@@ -1380,11 +1380,11 @@ func (s *AliasRoutingConfiguration) apigenValidate(v *awsapi.ValidationErrors, p
 }
 
 func (s *AmazonManagedKafkaEventSourceConfig) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.SchemaRegistryConfig != nil {
-		s.SchemaRegistryConfig.apigenValidate(v, prefix+"schemaRegistryConfig.")
-	}
 	if s.ConsumerGroupId != nil {
 		apigenCheckURI(v, func() string { return prefix + "consumerGroupId" }, *s.ConsumerGroupId, false)
+	}
+	if s.SchemaRegistryConfig != nil {
+		s.SchemaRegistryConfig.apigenValidate(v, prefix+"schemaRegistryConfig.")
 	}
 }
 
@@ -1403,37 +1403,37 @@ func (s *DeadLetterConfig) apigenValidate(v *awsapi.ValidationErrors, prefix str
 }
 
 func (s *DestinationConfig) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.OnFailure != nil {
-		s.OnFailure.apigenValidate(v, prefix+"onFailure.")
-	}
 	if s.OnSuccess != nil {
 		s.OnSuccess.apigenValidate(v, prefix+"onSuccess.")
+	}
+	if s.OnFailure != nil {
+		s.OnFailure.apigenValidate(v, prefix+"onFailure.")
 	}
 }
 
 func (s *DocumentDBEventSourceConfig) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.FullDocument != "" {
-		if !FullDocument(s.FullDocument).apigenKnown() {
-			v.Enum(prefix+"fullDocument", s.FullDocument, []string{"UpdateLookup", "Default"})
-		}
+	if s.DatabaseName != nil {
+		apigenCheckDatabaseName(v, func() string { return prefix + "databaseName" }, *s.DatabaseName, false)
 	}
 	if s.CollectionName != nil {
 		apigenCheckCollectionName(v, func() string { return prefix + "collectionName" }, *s.CollectionName, false)
 	}
-	if s.DatabaseName != nil {
-		apigenCheckDatabaseName(v, func() string { return prefix + "databaseName" }, *s.DatabaseName, false)
+	if s.FullDocument != "" {
+		if !FullDocument(s.FullDocument).apigenKnown() {
+			v.Enum(prefix+"fullDocument", apigenEnumText(string(s.FullDocument)), []string{"UpdateLookup", "Default"})
+		}
 	}
 }
 
 func (s *DurableConfig) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.ExecutionTimeout != nil {
-		apigenCheckExecutionTimeout(v, func() string { return prefix + "executionTimeout" }, *s.ExecutionTimeout, false)
+	if s.KMSKeyArn != nil {
+		apigenCheckKMSKeyArn(v, func() string { return prefix + "kMSKeyArn" }, *s.KMSKeyArn, false)
 	}
 	if s.RetentionPeriodInDays != nil {
 		apigenCheckRetentionPeriodInDays(v, func() string { return prefix + "retentionPeriodInDays" }, *s.RetentionPeriodInDays, false)
 	}
-	if s.KMSKeyArn != nil {
-		apigenCheckKMSKeyArn(v, func() string { return prefix + "kMSKeyArn" }, *s.KMSKeyArn, false)
+	if s.ExecutionTimeout != nil {
+		apigenCheckExecutionTimeout(v, func() string { return prefix + "executionTimeout" }, *s.ExecutionTimeout, false)
 	}
 }
 
@@ -1459,7 +1459,7 @@ func (s *EphemeralStorage) apigenValidate(v *awsapi.ValidationErrors, prefix str
 func (s *EventSourceMappingLoggingConfig) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.SystemLogLevel != "" {
 		if !EventSourceMappingSystemLogLevel(s.SystemLogLevel).apigenKnown() {
-			v.Enum(prefix+"systemLogLevel", s.SystemLogLevel, []string{"INFO", "DEBUG", "WARN"})
+			v.Enum(prefix+"systemLogLevel", apigenEnumText(string(s.SystemLogLevel)), []string{"INFO", "DEBUG", "WARN"})
 		}
 	}
 }
@@ -1479,15 +1479,15 @@ func (s *EventSourceMappingMetricsConfig) apigenValidate(v *awsapi.ValidationErr
 }
 
 func (s *FileSystemConfig) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.LocalMountPath == nil {
-		v.Null(prefix + "localMountPath")
-	} else {
-		apigenCheckLocalMountPath(v, func() string { return prefix + "localMountPath" }, *s.LocalMountPath, false)
-	}
 	if s.Arn == nil {
 		v.Null(prefix + "arn")
 	} else {
 		apigenCheckFileSystemArn(v, func() string { return prefix + "arn" }, *s.Arn, false)
+	}
+	if s.LocalMountPath == nil {
+		v.Null(prefix + "localMountPath")
+	} else {
+		apigenCheckLocalMountPath(v, func() string { return prefix + "localMountPath" }, *s.LocalMountPath, false)
 	}
 }
 
@@ -1506,29 +1506,29 @@ func (s *FilterCriteria) apigenValidate(v *awsapi.ValidationErrors, prefix strin
 }
 
 func (s *FunctionCode) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.SourceKMSKeyArn != nil {
-		apigenCheckKMSKeyArn(v, func() string { return prefix + "sourceKMSKeyArn" }, *s.SourceKMSKeyArn, false)
-	}
-	if s.S3ObjectStorageMode != "" {
-		if !S3ObjectStorageMode(s.S3ObjectStorageMode).apigenKnown() {
-			v.Enum(prefix+"s3ObjectStorageMode", s.S3ObjectStorageMode, []string{"REFERENCE", "COPY"})
-		}
-	}
-	if s.S3ObjectVersion != nil {
-		apigenCheckS3ObjectVersion(v, func() string { return prefix + "s3ObjectVersion" }, *s.S3ObjectVersion, false)
+	if s.S3Bucket != nil {
+		apigenCheckS3Bucket(v, func() string { return prefix + "s3Bucket" }, *s.S3Bucket, false)
 	}
 	if s.S3Key != nil {
 		apigenCheckS3Key(v, func() string { return prefix + "s3Key" }, *s.S3Key, false)
 	}
-	if s.S3Bucket != nil {
-		apigenCheckS3Bucket(v, func() string { return prefix + "s3Bucket" }, *s.S3Bucket, false)
+	if s.S3ObjectVersion != nil {
+		apigenCheckS3ObjectVersion(v, func() string { return prefix + "s3ObjectVersion" }, *s.S3ObjectVersion, false)
+	}
+	if s.S3ObjectStorageMode != "" {
+		if !S3ObjectStorageMode(s.S3ObjectStorageMode).apigenKnown() {
+			v.Enum(prefix+"s3ObjectStorageMode", apigenEnumText(string(s.S3ObjectStorageMode)), []string{"REFERENCE", "COPY"})
+		}
+	}
+	if s.SourceKMSKeyArn != nil {
+		apigenCheckKMSKeyArn(v, func() string { return prefix + "sourceKMSKeyArn" }, *s.SourceKMSKeyArn, false)
 	}
 }
 
 func (s *ImageConfig) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.WorkingDirectory != nil {
-		if awsapi.StringLength(*s.WorkingDirectory) > 1000 {
-			v.MaxLength(prefix+"workingDirectory", *s.WorkingDirectory, 1000)
+	if s.EntryPoint != nil {
+		if len(s.EntryPoint) > 1500 {
+			v.MaxLength(prefix+"entryPoint", s.EntryPoint, 1500)
 		}
 	}
 	if s.Command != nil {
@@ -1536,28 +1536,31 @@ func (s *ImageConfig) apigenValidate(v *awsapi.ValidationErrors, prefix string) 
 			v.MaxLength(prefix+"command", s.Command, 1500)
 		}
 	}
-	if s.EntryPoint != nil {
-		if len(s.EntryPoint) > 1500 {
-			v.MaxLength(prefix+"entryPoint", s.EntryPoint, 1500)
+	if s.WorkingDirectory != nil {
+		if awsapi.StringLength(*s.WorkingDirectory) > 1000 {
+			v.MaxLength(prefix+"workingDirectory", *s.WorkingDirectory, 1000)
 		}
 	}
 }
 
 func (s *KafkaSchemaRegistryAccessConfig) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.URI != nil {
-		apigenCheckArn(v, func() string { return prefix + "uRI" }, *s.URI, false)
-	}
 	if s.Type != "" {
 		if !KafkaSchemaRegistryAuthType(s.Type).apigenKnown() {
-			v.Enum(prefix+"type", s.Type, []string{"CLIENT_CERTIFICATE_TLS_AUTH", "BASIC_AUTH", "SERVER_ROOT_CA_CERTIFICATE"})
+			v.Enum(prefix+"type", apigenEnumText(string(s.Type)), []string{"CLIENT_CERTIFICATE_TLS_AUTH", "BASIC_AUTH", "SERVER_ROOT_CA_CERTIFICATE"})
 		}
+	}
+	if s.URI != nil {
+		apigenCheckArn(v, func() string { return prefix + "uRI" }, *s.URI, false)
 	}
 }
 
 func (s *KafkaSchemaRegistryConfig) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.SchemaValidationConfigs != nil {
-		for i0 := range s.SchemaValidationConfigs {
-			s.SchemaValidationConfigs[i0].apigenValidate(v, prefix+"schemaValidationConfigs."+strconv.Itoa(i0+1)+".member.")
+	if s.SchemaRegistryURI != nil {
+		apigenCheckSchemaRegistryUri(v, func() string { return prefix + "schemaRegistryURI" }, *s.SchemaRegistryURI, false)
+	}
+	if s.EventRecordFormat != "" {
+		if !SchemaRegistryEventRecordFormat(s.EventRecordFormat).apigenKnown() {
+			v.Enum(prefix+"eventRecordFormat", apigenEnumText(string(s.EventRecordFormat)), []string{"SOURCE", "JSON"})
 		}
 	}
 	if s.AccessConfigs != nil {
@@ -1565,56 +1568,53 @@ func (s *KafkaSchemaRegistryConfig) apigenValidate(v *awsapi.ValidationErrors, p
 			s.AccessConfigs[i0].apigenValidate(v, prefix+"accessConfigs."+strconv.Itoa(i0+1)+".member.")
 		}
 	}
-	if s.EventRecordFormat != "" {
-		if !SchemaRegistryEventRecordFormat(s.EventRecordFormat).apigenKnown() {
-			v.Enum(prefix+"eventRecordFormat", s.EventRecordFormat, []string{"SOURCE", "JSON"})
+	if s.SchemaValidationConfigs != nil {
+		for i0 := range s.SchemaValidationConfigs {
+			s.SchemaValidationConfigs[i0].apigenValidate(v, prefix+"schemaValidationConfigs."+strconv.Itoa(i0+1)+".member.")
 		}
-	}
-	if s.SchemaRegistryURI != nil {
-		apigenCheckSchemaRegistryUri(v, func() string { return prefix + "schemaRegistryURI" }, *s.SchemaRegistryURI, false)
 	}
 }
 
 func (s *KafkaSchemaValidationConfig) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.Attribute != "" {
 		if !KafkaSchemaValidationAttribute(s.Attribute).apigenKnown() {
-			v.Enum(prefix+"attribute", s.Attribute, []string{"VALUE", "KEY"})
+			v.Enum(prefix+"attribute", apigenEnumText(string(s.Attribute)), []string{"VALUE", "KEY"})
 		}
 	}
 }
 
 func (s *LambdaManagedInstancesCapacityProviderConfig) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.ExecutionEnvironmentMemoryGiBPerVCpu != nil {
-		apigenCheckExecutionEnvironmentMemoryGiBPerVCpu(v, func() string { return prefix + "executionEnvironmentMemoryGiBPerVCpu" }, *s.ExecutionEnvironmentMemoryGiBPerVCpu, false)
-	}
-	if s.PerExecutionEnvironmentMaxConcurrency != nil {
-		apigenCheckPerExecutionEnvironmentMaxConcurrency(v, func() string { return prefix + "perExecutionEnvironmentMaxConcurrency" }, *s.PerExecutionEnvironmentMaxConcurrency, false)
-	}
 	if s.CapacityProviderArn == nil {
 		v.Null(prefix + "capacityProviderArn")
 	} else {
 		apigenCheckCapacityProviderArn(v, func() string { return prefix + "capacityProviderArn" }, *s.CapacityProviderArn, false)
 	}
+	if s.PerExecutionEnvironmentMaxConcurrency != nil {
+		apigenCheckPerExecutionEnvironmentMaxConcurrency(v, func() string { return prefix + "perExecutionEnvironmentMaxConcurrency" }, *s.PerExecutionEnvironmentMaxConcurrency, false)
+	}
+	if s.ExecutionEnvironmentMemoryGiBPerVCpu != nil {
+		apigenCheckExecutionEnvironmentMemoryGiBPerVCpu(v, func() string { return prefix + "executionEnvironmentMemoryGiBPerVCpu" }, *s.ExecutionEnvironmentMemoryGiBPerVCpu, false)
+	}
 }
 
 func (s *LoggingConfig) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.LogGroup != nil {
-		apigenCheckLogGroup(v, func() string { return prefix + "logGroup" }, *s.LogGroup, false)
-	}
-	if s.SystemLogLevel != "" {
-		if !SystemLogLevel(s.SystemLogLevel).apigenKnown() {
-			v.Enum(prefix+"systemLogLevel", s.SystemLogLevel, []string{"INFO", "DEBUG", "WARN"})
+	if s.LogFormat != "" {
+		if !LogFormat(s.LogFormat).apigenKnown() {
+			v.Enum(prefix+"logFormat", apigenEnumText(string(s.LogFormat)), []string{"JSON", "Text"})
 		}
 	}
 	if s.ApplicationLogLevel != "" {
 		if !ApplicationLogLevel(s.ApplicationLogLevel).apigenKnown() {
-			v.Enum(prefix+"applicationLogLevel", s.ApplicationLogLevel, []string{"TRACE", "ERROR", "INFO", "DEBUG", "FATAL", "WARN"})
+			v.Enum(prefix+"applicationLogLevel", apigenEnumText(string(s.ApplicationLogLevel)), []string{"TRACE", "ERROR", "INFO", "DEBUG", "FATAL", "WARN"})
 		}
 	}
-	if s.LogFormat != "" {
-		if !LogFormat(s.LogFormat).apigenKnown() {
-			v.Enum(prefix+"logFormat", s.LogFormat, []string{"JSON", "Text"})
+	if s.SystemLogLevel != "" {
+		if !SystemLogLevel(s.SystemLogLevel).apigenKnown() {
+			v.Enum(prefix+"systemLogLevel", apigenEnumText(string(s.SystemLogLevel)), []string{"INFO", "DEBUG", "WARN"})
 		}
+	}
+	if s.LogGroup != nil {
+		apigenCheckLogGroup(v, func() string { return prefix + "logGroup" }, *s.LogGroup, false)
 	}
 }
 
@@ -1631,14 +1631,14 @@ func (s *OnSuccess) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 }
 
 func (s *ProvisionedPollerConfig) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.PollerGroupName != nil {
-		apigenCheckProvisionedPollerGroupName(v, func() string { return prefix + "pollerGroupName" }, *s.PollerGroupName, false)
+	if s.MinimumPollers != nil {
+		apigenCheckMinimumNumberOfPollers(v, func() string { return prefix + "minimumPollers" }, *s.MinimumPollers, false)
 	}
 	if s.MaximumPollers != nil {
 		apigenCheckMaximumNumberOfPollers(v, func() string { return prefix + "maximumPollers" }, *s.MaximumPollers, false)
 	}
-	if s.MinimumPollers != nil {
-		apigenCheckMinimumNumberOfPollers(v, func() string { return prefix + "minimumPollers" }, *s.MinimumPollers, false)
+	if s.PollerGroupName != nil {
+		apigenCheckProvisionedPollerGroupName(v, func() string { return prefix + "pollerGroupName" }, *s.PollerGroupName, false)
 	}
 }
 
@@ -1680,30 +1680,30 @@ func (s *SelfManagedEventSource) apigenValidate(v *awsapi.ValidationErrors, pref
 }
 
 func (s *SelfManagedKafkaEventSourceConfig) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.SchemaRegistryConfig != nil {
-		s.SchemaRegistryConfig.apigenValidate(v, prefix+"schemaRegistryConfig.")
-	}
 	if s.ConsumerGroupId != nil {
 		apigenCheckURI(v, func() string { return prefix + "consumerGroupId" }, *s.ConsumerGroupId, false)
+	}
+	if s.SchemaRegistryConfig != nil {
+		s.SchemaRegistryConfig.apigenValidate(v, prefix+"schemaRegistryConfig.")
 	}
 }
 
 func (s *SnapStart) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.ApplyOn != "" {
 		if !SnapStartApplyOn(s.ApplyOn).apigenKnown() {
-			v.Enum(prefix+"applyOn", s.ApplyOn, []string{"PublishedVersions", "None"})
+			v.Enum(prefix+"applyOn", apigenEnumText(string(s.ApplyOn)), []string{"PublishedVersions", "None"})
 		}
 	}
 }
 
 func (s *SourceAccessConfiguration) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.URI != nil {
-		apigenCheckURI(v, func() string { return prefix + "uRI" }, *s.URI, false)
-	}
 	if s.Type != "" {
 		if !SourceAccessType(s.Type).apigenKnown() {
-			v.Enum(prefix+"type", s.Type, []string{"SASL_SCRAM_512_AUTH", "CLIENT_CERTIFICATE_TLS_AUTH", "VIRTUAL_HOST", "VPC_SECURITY_GROUP", "SASL_SCRAM_256_AUTH", "BASIC_AUTH", "VPC_SUBNET", "SERVER_ROOT_CA_CERTIFICATE"})
+			v.Enum(prefix+"type", apigenEnumText(string(s.Type)), []string{"SASL_SCRAM_512_AUTH", "CLIENT_CERTIFICATE_TLS_AUTH", "VIRTUAL_HOST", "VPC_SECURITY_GROUP", "SASL_SCRAM_256_AUTH", "BASIC_AUTH", "VPC_SUBNET", "SERVER_ROOT_CA_CERTIFICATE"})
 		}
+	}
+	if s.URI != nil {
+		apigenCheckURI(v, func() string { return prefix + "uRI" }, *s.URI, false)
 	}
 }
 
@@ -1712,7 +1712,7 @@ func (s *TenancyConfig) apigenValidate(v *awsapi.ValidationErrors, prefix string
 		v.Null(prefix + "tenantIsolationMode")
 	} else {
 		if !TenantIsolationMode(s.TenantIsolationMode).apigenKnown() {
-			v.Enum(prefix+"tenantIsolationMode", s.TenantIsolationMode, []string{"PER_TENANT"})
+			v.Enum(prefix+"tenantIsolationMode", apigenEnumText(string(s.TenantIsolationMode)), []string{"PER_TENANT"})
 		}
 	}
 }
@@ -1720,30 +1720,30 @@ func (s *TenancyConfig) apigenValidate(v *awsapi.ValidationErrors, prefix string
 func (s *TracingConfig) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.Mode != "" {
 		if !TracingMode(s.Mode).apigenKnown() {
-			v.Enum(prefix+"mode", s.Mode, []string{"Active", "PassThrough"})
+			v.Enum(prefix+"mode", apigenEnumText(string(s.Mode)), []string{"Active", "PassThrough"})
 		}
 	}
 }
 
 func (s *VpcConfig) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.SecurityGroupIds != nil {
-		if len(s.SecurityGroupIds) > 5 {
-			v.MaxLength(prefix+"securityGroupIds", s.SecurityGroupIds, 5)
-		}
-		for _, e0 := range s.SecurityGroupIds {
-			if (!apigenRe45().MatchString(e0)) || (awsapi.StringLength(e0) > 1024) {
-				v.Add(prefix+"securityGroupIds", s.SecurityGroupIds, "Member must satisfy constraint: [Member must have length less than or equal to 1024, Member must have length greater than or equal to 0, Member must satisfy regular expression pattern: sg-[0-9a-zA-Z]*]")
-				break
-			}
-		}
-	}
 	if s.SubnetIds != nil {
 		if len(s.SubnetIds) > 16 {
 			v.MaxLength(prefix+"subnetIds", s.SubnetIds, 16)
 		}
 		for _, e0 := range s.SubnetIds {
-			if (!apigenRe46().MatchString(e0)) || (awsapi.StringLength(e0) > 1024) {
+			if (!apigenRe45().MatchString(e0)) || (awsapi.StringLength(e0) > 1024) {
 				v.Add(prefix+"subnetIds", s.SubnetIds, "Member must satisfy constraint: [Member must have length less than or equal to 1024, Member must have length greater than or equal to 0, Member must satisfy regular expression pattern: subnet-[0-9a-z]*]")
+				break
+			}
+		}
+	}
+	if s.SecurityGroupIds != nil {
+		if len(s.SecurityGroupIds) > 5 {
+			v.MaxLength(prefix+"securityGroupIds", s.SecurityGroupIds, 5)
+		}
+		for _, e0 := range s.SecurityGroupIds {
+			if (!apigenRe46().MatchString(e0)) || (awsapi.StringLength(e0) > 1024) {
+				v.Add(prefix+"securityGroupIds", s.SecurityGroupIds, "Member must satisfy constraint: [Member must have length less than or equal to 1024, Member must have length greater than or equal to 0, Member must satisfy regular expression pattern: sg-[0-9a-zA-Z]*]")
 				break
 			}
 		}
@@ -1752,7 +1752,7 @@ func (s *VpcConfig) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 
 // apigenCheckAction checks a value of shape Action; sensitive values are not printed.
 func apigenCheckAction(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
-	if !apigenRe24().MatchString(x) {
+	if !apigenRe20().MatchString(x) {
 		v.Pattern(path(), awsapi.Shown(x, sensitive), "(lambda:[*]|lambda:[a-zA-Z]+|[*])")
 	}
 	if awsapi.StringLength(x) > 10000 {
@@ -1762,7 +1762,7 @@ func apigenCheckAction(v *awsapi.ValidationErrors, path func() string, x string,
 
 // apigenCheckAlias checks a value of shape Alias; sensitive values are not printed.
 func apigenCheckAlias(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
-	if !apigenRe25().MatchString(x) || apigenRe27().MatchString(x) {
+	if !apigenRe19().MatchString(x) || apigenRe27().MatchString(x) {
 		v.Pattern(path(), awsapi.Shown(x, sensitive), "(?!^[0-9]+$)([a-zA-Z0-9-_]+)")
 	}
 	if awsapi.StringLength(x) < 1 {
@@ -1808,7 +1808,7 @@ func apigenCheckCapacityProviderArn(v *awsapi.ValidationErrors, path func() stri
 
 // apigenCheckCodeSigningConfigArn checks a value of shape CodeSigningConfigArn; sensitive values are not printed.
 func apigenCheckCodeSigningConfigArn(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
-	if !apigenRe30().MatchString(x) {
+	if !apigenRe31().MatchString(x) {
 		v.Pattern(path(), awsapi.Shown(x, sensitive), "arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:code-signing-config:csc-[a-z0-9]{17}")
 	}
 	if awsapi.StringLength(x) > 200 {
@@ -1854,7 +1854,7 @@ func apigenCheckDestinationArn(v *awsapi.ValidationErrors, path func() string, x
 
 // apigenCheckDurableExecutionName checks a value of shape DurableExecutionName; sensitive values are not printed.
 func apigenCheckDurableExecutionName(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
-	if !apigenRe33().MatchString(x) {
+	if !apigenRe32().MatchString(x) {
 		v.Pattern(path(), awsapi.Shown(x, sensitive), "[a-zA-Z0-9-_]+")
 	}
 	if awsapi.StringLength(x) < 1 {
@@ -1877,7 +1877,7 @@ func apigenCheckEphemeralStorageSize(v *awsapi.ValidationErrors, path func() str
 
 // apigenCheckEventSourceToken checks a value of shape EventSourceToken; sensitive values are not printed.
 func apigenCheckEventSourceToken(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
-	if !apigenRe21().MatchString(x) {
+	if !apigenRe23().MatchString(x) {
 		v.Pattern(path(), awsapi.Shown(x, sensitive), "[a-zA-Z0-9._\\-]+")
 	}
 	if awsapi.StringLength(x) > 256 {
@@ -1907,7 +1907,7 @@ func apigenCheckExecutionTimeout(v *awsapi.ValidationErrors, path func() string,
 
 // apigenCheckFileSystemArn checks a value of shape FileSystemArn; sensitive values are not printed.
 func apigenCheckFileSystemArn(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
-	if !apigenRe40().MatchString(x) {
+	if !apigenRe39().MatchString(x) {
 		v.Pattern(path(), awsapi.Shown(x, sensitive), "arn:aws[a-zA-Z-]*:elasticfilesystem:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:access-point/fsap-[a-f0-9]{17}$|^arn:aws[-a-z]*:s3files:[0-9a-z-:]+:file-system/fs-[0-9a-f]{17,40}/access-point/fsap-[0-9a-f]{17,40}")
 	}
 	if awsapi.StringLength(x) > 256 {
@@ -1917,7 +1917,7 @@ func apigenCheckFileSystemArn(v *awsapi.ValidationErrors, path func() string, x 
 
 // apigenCheckFunctionName checks a value of shape FunctionName; sensitive values are not printed.
 func apigenCheckFunctionName(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
-	if !apigenRe28().MatchString(x) {
+	if !apigenRe26().MatchString(x) {
 		v.Pattern(path(), awsapi.Shown(x, sensitive), "(arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?")
 	}
 	if awsapi.StringLength(x) < 1 {
@@ -1930,7 +1930,7 @@ func apigenCheckFunctionName(v *awsapi.ValidationErrors, path func() string, x s
 
 // apigenCheckHandler checks a value of shape Handler; sensitive values are not printed.
 func apigenCheckHandler(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
-	if !apigenRe23().MatchString(x) {
+	if !apigenRe21().MatchString(x) {
 		v.Pattern(path(), awsapi.Shown(x, sensitive), "[^\\s]+")
 	}
 	if awsapi.StringLength(x) > 128 {
@@ -1950,7 +1950,7 @@ func apigenCheckKMSKeyArn(v *awsapi.ValidationErrors, path func() string, x stri
 
 // apigenCheckLocalMountPath checks a value of shape LocalMountPath; sensitive values are not printed.
 func apigenCheckLocalMountPath(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
-	if !apigenRe39().MatchString(x) {
+	if !apigenRe40().MatchString(x) {
 		v.Pattern(path(), awsapi.Shown(x, sensitive), "/mnt/[a-zA-Z0-9-_.]+")
 	}
 	if awsapi.StringLength(x) > 160 {
@@ -2122,7 +2122,7 @@ func apigenCheckNamespacedStatementId(v *awsapi.ValidationErrors, path func() st
 
 // apigenCheckNumericLatestPublishedOrAliasQualifier checks a value of shape NumericLatestPublishedOrAliasQualifier; sensitive values are not printed.
 func apigenCheckNumericLatestPublishedOrAliasQualifier(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
-	if !apigenRe20().MatchString(x) {
+	if !apigenRe24().MatchString(x) {
 		v.Pattern(path(), awsapi.Shown(x, sensitive), "\\$(LATEST(\\.PUBLISHED)?)|[a-zA-Z0-9-_$]+")
 	}
 	if awsapi.StringLength(x) < 1 {
@@ -2165,7 +2165,7 @@ func apigenCheckPerExecutionEnvironmentMaxConcurrency(v *awsapi.ValidationErrors
 
 // apigenCheckPrincipal checks a value of shape Principal; sensitive values are not printed.
 func apigenCheckPrincipal(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
-	if !apigenRe23().MatchString(x) {
+	if !apigenRe21().MatchString(x) {
 		v.Pattern(path(), awsapi.Shown(x, sensitive), "[^\\s]+")
 	}
 	if awsapi.StringLength(x) > 2048 {
@@ -2175,7 +2175,7 @@ func apigenCheckPrincipal(v *awsapi.ValidationErrors, path func() string, x stri
 
 // apigenCheckPrincipalOrgID checks a value of shape PrincipalOrgID; sensitive values are not printed.
 func apigenCheckPrincipalOrgID(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
-	if !apigenRe19().MatchString(x) {
+	if !apigenRe25().MatchString(x) {
 		v.Pattern(path(), awsapi.Shown(x, sensitive), "o-[a-z0-9]{10,32}")
 	}
 	if awsapi.StringLength(x) < 12 {
@@ -2218,7 +2218,7 @@ func apigenCheckRetentionPeriodInDays(v *awsapi.ValidationErrors, path func() st
 
 // apigenCheckRoleArn checks a value of shape RoleArn; sensitive values are not printed.
 func apigenCheckRoleArn(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
-	if !apigenRe31().MatchString(x) {
+	if !apigenRe30().MatchString(x) {
 		v.Pattern(path(), awsapi.Shown(x, sensitive), "arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+")
 	}
 	if awsapi.StringLength(x) > 10000 {
@@ -2290,7 +2290,7 @@ func apigenCheckSourceOwner(v *awsapi.ValidationErrors, path func() string, x st
 
 // apigenCheckStatementId checks a value of shape StatementId; sensitive values are not printed.
 func apigenCheckStatementId(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
-	if !apigenRe25().MatchString(x) {
+	if !apigenRe19().MatchString(x) {
 		v.Pattern(path(), awsapi.Shown(x, sensitive), "([a-zA-Z0-9-_]+)")
 	}
 	if awsapi.StringLength(x) < 1 {
@@ -2316,7 +2316,7 @@ func apigenCheckTaggableResource(v *awsapi.ValidationErrors, path func() string,
 
 // apigenCheckTenantId checks a value of shape TenantId; sensitive values are not printed.
 func apigenCheckTenantId(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
-	if !apigenRe32().MatchString(x) {
+	if !apigenRe33().MatchString(x) {
 		v.Pattern(path(), awsapi.Shown(x, sensitive), "[a-zA-Z0-9\\._:\\/=+\\-@ ]+")
 	}
 	if awsapi.StringLength(x) < 1 {
@@ -2372,7 +2372,7 @@ func apigenCheckUUIDString(v *awsapi.ValidationErrors, path func() string, x str
 
 // apigenCheckVersionWithLatestPublished checks a value of shape VersionWithLatestPublished; sensitive values are not printed.
 func apigenCheckVersionWithLatestPublished(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
-	if !apigenRe26().MatchString(x) {
+	if !apigenRe28().MatchString(x) {
 		v.Pattern(path(), awsapi.Shown(x, sensitive), "(\\$LATEST(\\.PUBLISHED)?|[0-9]+)")
 	}
 	if awsapi.StringLength(x) < 1 {
@@ -2381,6 +2381,19 @@ func apigenCheckVersionWithLatestPublished(v *awsapi.ValidationErrors, path func
 	if awsapi.StringLength(x) > 1024 {
 		v.MaxLength(path(), awsapi.Shown(x, sensitive), 1024)
 	}
+}
+
+// apigenExplicitEmpty is jsonwire.ExplicitEmptyEnum: what the JSON and
+// CBOR decoders store in an enum member given as "", which Coral validates
+// against the enum instead of taking it as absent.
+const apigenExplicitEmpty = "\xff\x00explicit-empty"
+
+// apigenEnumText returns the text of an enum value as the client sent it.
+func apigenEnumText(s string) string {
+	if s == apigenExplicitEmpty {
+		return ""
+	}
+	return s
 }
 
 func (e ApplicationLogLevel) apigenKnown() bool {

@@ -94,17 +94,24 @@ func (h *harness) register(name string, handler any) {
 	}
 }
 
+// createStream creates a stream and waits, as a client must, until it is
+// ACTIVE: the frozen clock is moved past the CREATING period and the SDK's
+// stream-exists waiter confirms the status. It returns the stream's ARN.
 func (h *harness) createStream(name string, shards int32) string {
 	h.t.Helper()
 	ctx := h.ctx()
 	if _, err := h.kin.CreateStream(ctx, &kinesissdk.CreateStreamInput{StreamName: aws.String(name), ShardCount: aws.Int32(shards)}); err != nil {
 		h.t.Fatal(err)
 	}
-	out, err := h.kin.DescribeStreamSummary(ctx, &kinesissdk.DescribeStreamSummaryInput{StreamName: aws.String(name)})
+	h.advance(h.e.Kinesis().Options().CreateDelay)
+	w := kinesissdk.NewStreamExistsWaiter(h.kin, func(o *kinesissdk.StreamExistsWaiterOptions) {
+		o.MinDelay, o.MaxDelay = 10*time.Millisecond, 50*time.Millisecond
+	})
+	out, err := w.WaitForOutput(ctx, &kinesissdk.DescribeStreamInput{StreamName: aws.String(name)}, 10*time.Second)
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	return aws.ToString(out.StreamDescriptionSummary.StreamARN)
+	return aws.ToString(out.StreamDescription.StreamARN)
 }
 
 // put writes a record and returns its shard and sequence number.

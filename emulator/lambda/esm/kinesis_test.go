@@ -27,6 +27,7 @@ func TestKinesisEvent(t *testing.T) {
 	h := newHarness(t)
 	h.register("consumer", func(ctx context.Context, ev events.KinesisEvent) error { return nil })
 	arn := h.createStream("orders", 1)
+	arrivedAt := h.e.Clock().Now().UTC() // the frozen clock's time once the stream is ACTIVE
 	shard, seq1 := h.put("orders", "k1", "hello")
 	_, seq2 := h.put("orders", "k2", "\x00\x01binary")
 	id := h.createESM(trimHorizon("consumer", arn, nil))
@@ -45,7 +46,7 @@ func TestKinesisEvent(t *testing.T) {
 	if len(raw.Records) != 2 {
 		t.Fatalf("%d records, want 2", len(raw.Records))
 	}
-	arrival := epochSecondsOf(epoch)
+	arrival := epochSecondsOf(arrivedAt)
 	want := []struct{ seq, key, data string }{{seq1, "k1", "hello"}, {seq2, "k2", "\x00\x01binary"}}
 	for i, w := range want {
 		got := map[string]any{}
@@ -72,7 +73,7 @@ func TestKinesisEvent(t *testing.T) {
 			t.Errorf("record %d has members %v", i, keys(got))
 		}
 		r := calls[0].ev.Records[i]
-		if string(r.Kinesis.Data) != w.data || r.Kinesis.ApproximateArrivalTimestamp.UTC() != epoch || r.EventID != shard+":"+w.seq {
+		if string(r.Kinesis.Data) != w.data || !r.Kinesis.ApproximateArrivalTimestamp.Equal(arrivedAt) || r.EventID != shard+":"+w.seq {
 			t.Errorf("decoded record %d: %+v", i, r)
 		}
 	}
@@ -124,6 +125,7 @@ func TestKinesisPoisonBisect(t *testing.T) {
 		return nil
 	})
 	arn := h.createStream("orders", 1)
+	arrivalPoison := h.e.Clock().Now().UTC() // the frozen clock's time once the stream is ACTIVE
 	dlqURL, dlqARN := h.createQueue("orders-failures", nil)
 	var seqs []string
 	shard := ""
@@ -138,7 +140,6 @@ func TestKinesisPoisonBisect(t *testing.T) {
 	}
 	h.advance(1500 * time.Millisecond) // records arrive before the batch is cut
 	h.put("orders", "k", "after")
-	arrivalPoison := epoch
 	h.createESM(trimHorizon("consumer", arn, func(in *lambdasdk.CreateEventSourceMappingInput) {
 		in.BisectBatchOnFunctionError = aws.Bool(true)
 		in.MaximumRetryAttempts = aws.Int32(2)
