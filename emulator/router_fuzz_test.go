@@ -213,3 +213,25 @@ func validHeader(v string) bool {
 	}
 	return true
 }
+
+// TestRESTTrailingSlash checks that a REST path with a trailing slash, as
+// older SDK models send it (botocore 1.29: GET /2015-03-31/functions/),
+// reaches the operation.
+func TestRESTTrailingSlash(t *testing.T) {
+	t.Parallel()
+	rh := newRouterHarness(t)
+	for _, path := range []string{"/2015-03-31/functions", "/2015-03-31/functions/", "/v1/registries/"} {
+		r := httptest.NewRequest(http.MethodGet, path, nil)
+		r.Host = "127.0.0.1:4566"
+		svc := "lambda"
+		if strings.HasPrefix(path, "/v1/") {
+			svc = "schemas"
+		}
+		r.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=000000000000/20260101/us-east-1/"+svc+"/aws4_request, SignedHeaders=host, Signature=00")
+		w := rh.serve(t, r)
+		// Schemas' ListRegistries is routed but not yet served.
+		if w.Code != http.StatusOK && !strings.Contains(w.Body.String(), "operation ListRegistries") {
+			t.Errorf("GET %s: %d %s", path, w.Code, w.Body.String())
+		}
+	}
+}

@@ -361,12 +361,8 @@ func (h *Handler) shapeOf(c *call) (protocol.Codec, *awsapi.ServiceDescriptor, s
 		}
 		return h.query, d, r.URL.Query().Get("Action")
 	}
-	var match mux.RouteMatch
-	h.restOnce.Do(h.buildRESTRoutes)
-	if h.rest.Match(r, &match) && match.MatchErr == nil {
-		if rr := h.routes[match.Route]; rr != nil {
-			return h.restJSON, rr.desc, rr.op.Name
-		}
+	if rr, _ := h.matchREST(r); rr != nil {
+		return h.restJSON, rr.desc, rr.op.Name
 	}
 	d := h.signedService(c)
 	if strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-amz-json-") || (d != nil && d.Protocol == awsapi.ProtocolJSON) {
@@ -456,15 +452,11 @@ func (h *Handler) resolve(c *call) *awsapi.Error {
 		}
 		return h.findOp(c)
 	}
-	var match mux.RouteMatch
-	h.restOnce.Do(h.buildRESTRoutes)
-	if h.rest.Match(r, &match) && match.MatchErr == nil {
-		if rr := h.routes[match.Route]; rr != nil {
-			c.codec = h.restJSON
-			c.desc, c.op, c.opName = rr.desc, rr.op, rr.op.Name
-			c.req.PathVars = match.Vars
-			return nil
-		}
+	if rr, vars := h.matchREST(r); rr != nil {
+		c.codec = h.restJSON
+		c.desc, c.op, c.opName = rr.desc, rr.op, rr.op.Name
+		c.req.PathVars = vars
+		return nil
 	}
 	signed := h.signedService(c)
 	if signed != nil && signed.Protocol == awsapi.ProtocolQuery {
@@ -487,6 +479,34 @@ func (h *Handler) resolve(c *call) *awsapi.Error {
 		return awsjson.UnknownOperation()
 	}
 	return restjson.UnknownOperation()
+}
+
+// matchREST finds the restJson1 route of r. A trailing slash is ignored,
+// as AWS's front ends ignore it (older SDK models, e.g. botocore 1.29's
+// Lambda ListFunctions, send "/2015-03-31/functions/").
+func (h *Handler) matchREST(r *http.Request) (*restRoute, map[string]string) {
+	h.restOnce.Do(h.buildRESTRoutes)
+	var match mux.RouteMatch
+	if h.rest.Match(r, &match) && match.MatchErr == nil {
+		if rr := h.routes[match.Route]; rr != nil {
+			return rr, match.Vars
+		}
+	}
+	if p := r.URL.EscapedPath(); len(p) > 1 && strings.HasSuffix(p, "/") {
+		r2 := new(http.Request)
+		*r2 = *r
+		u := *r.URL
+		u.Path = strings.TrimSuffix(u.Path, "/")
+		u.RawPath = strings.TrimSuffix(u.RawPath, "/")
+		r2.URL = &u
+		match = mux.RouteMatch{}
+		if h.rest.Match(r2, &match) && match.MatchErr == nil {
+			if rr := h.routes[match.Route]; rr != nil {
+				return rr, match.Vars
+			}
+		}
+	}
+	return nil, nil
 }
 
 // signedService names the service of c from its SigV4 credential scope,
