@@ -14,6 +14,7 @@ import (
 	"github.com/evolvestack/evolvestack/emulator/schemas"
 	"github.com/evolvestack/evolvestack/emulator/sns"
 	"github.com/evolvestack/evolvestack/emulator/sqs"
+	"github.com/evolvestack/evolvestack/handlers/protocol/jsonwire"
 )
 
 func ptr[T any](v T) *T { return &v }
@@ -45,17 +46,20 @@ func TestValidationMessages(t *testing.T) {
 			"1 validation error detected: Value 'FOO' at 'streamModeDetails.streamMode' failed to satisfy constraint: Member must satisfy enum value set: [PROVISIONED, ON_DEMAND]"},
 		{"kinesis nested null", &kinesis.CreateStreamInput{StreamName: ptr("s"), StreamModeDetails: &kinesis.StreamModeDetails{}},
 			"1 validation error detected: Value null at 'streamModeDetails.streamMode' failed to satisfy constraint: Member must not be null"},
-		// Same three errors kinesalite recorded from real Kinesis.
+		// The three errors kinesalite recorded from Kinesis, in the model's
+		// member order, as today's Kinesis lists them (kinesalite's older
+		// recording has shardCount first).
 		{"kinesis several errors", &kinesis.CreateStreamInput{StreamName: ptr(""), ShardCount: ptr(int32(0))},
-			"3 validation errors detected: Value '0' at 'shardCount' failed to satisfy constraint: Member must have value greater than or equal to 1; " +
+			"3 validation errors detected: " +
 				"Value '' at 'streamName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+; " +
-				"Value '' at 'streamName' failed to satisfy constraint: Member must have length greater than or equal to 1"},
+				"Value '' at 'streamName' failed to satisfy constraint: Member must have length greater than or equal to 1; " +
+				"Value '0' at 'shardCount' failed to satisfy constraint: Member must have value greater than or equal to 1"},
 		{"kinesis nested list element", &kinesis.PutRecordsInput{StreamName: ptr("s"), Records: []kinesis.PutRecordsRequestEntry{
 			{Data: []byte("x"), PartitionKey: ptr("ok")},
 			{Data: []byte("x"), PartitionKey: ptr(""), ExplicitHashKey: ptr("01")},
 		}},
-			"2 validation errors detected: Value '' at 'records.2.member.partitionKey' failed to satisfy constraint: Member must have length greater than or equal to 1; " +
-				"Value '01' at 'records.2.member.explicitHashKey' failed to satisfy constraint: Member must satisfy regular expression pattern: 0|([1-9]\\d{0,38})"},
+			"2 validation errors detected: Value '01' at 'records.2.member.explicitHashKey' failed to satisfy constraint: Member must satisfy regular expression pattern: 0|([1-9]\\d{0,38}); " +
+				"Value '' at 'records.2.member.partitionKey' failed to satisfy constraint: Member must have length greater than or equal to 1"},
 		{"kinesis null list element member", &kinesis.PutRecordsInput{StreamName: ptr("s"), Records: []kinesis.PutRecordsRequestEntry{{PartitionKey: ptr("k")}}},
 			"1 validation error detected: Value null at 'records.1.member.data' failed to satisfy constraint: Member must not be null"},
 		{"kinesis empty list", &kinesis.PutRecordsInput{StreamName: ptr("s"), Records: []kinesis.PutRecordsRequestEntry{}},
@@ -71,7 +75,7 @@ func TestValidationMessages(t *testing.T) {
 		{"kinesis code points", &kinesis.CreateStreamInput{StreamName: ptr("s"), Tags: map[string]string{strings.Repeat("é", 128): "v"}}, ""},
 
 		{"sqs two nulls", &sqs.SendMessageInput{},
-			"2 validation errors detected: Value null at 'messageBody' failed to satisfy constraint: Member must not be null; Value null at 'queueUrl' failed to satisfy constraint: Member must not be null"},
+			"2 validation errors detected: Value null at 'queueUrl' failed to satisfy constraint: Member must not be null; Value null at 'messageBody' failed to satisfy constraint: Member must not be null"},
 		{"sqs valid", &sqs.SendMessageInput{QueueUrl: ptr("http://q"), MessageBody: ptr("hi")}, ""},
 
 		{"lambda bad function name", &lambda.GetFunctionInput{FunctionName: ptr("bad name")},
@@ -79,8 +83,8 @@ func TestValidationMessages(t *testing.T) {
 		{"lambda header enum", &lambda.InvokeInput{FunctionName: ptr("f"), LogType: "Bad"},
 			"1 validation error detected: Value 'Bad' at 'logType' failed to satisfy constraint: Member must satisfy enum value set: [Tail, None]"},
 		{"lambda range", &lambda.UpdateFunctionConfigurationInput{FunctionName: ptr("f"), MemorySize: ptr(int32(64)), Timeout: ptr(int32(0))},
-			"2 validation errors detected: Value '64' at 'memorySize' failed to satisfy constraint: Member must have value greater than or equal to 128; " +
-				"Value '0' at 'timeout' failed to satisfy constraint: Member must have value greater than or equal to 1"},
+			"2 validation errors detected: Value '0' at 'timeout' failed to satisfy constraint: Member must have value greater than or equal to 1; " +
+				"Value '64' at 'memorySize' failed to satisfy constraint: Member must have value greater than or equal to 128"},
 		{"lambda sensitive map keys", &lambda.UpdateFunctionConfigurationInput{FunctionName: ptr("f"), Environment: &lambda.Environment{Variables: map[string]string{"1bad": "x"}}},
 			"1 validation error detected: Value at 'environment.variables' failed to satisfy constraint: Map keys must satisfy constraint: [Member must satisfy regular expression pattern: [a-zA-Z]([a-zA-Z0-9_])+]"},
 		{"lambda double map value", &lambda.CreateAliasInput{FunctionName: ptr("f"), Name: ptr("live"), FunctionVersion: ptr("1"),
@@ -89,6 +93,14 @@ func TestValidationMessages(t *testing.T) {
 		{"lambda s3 bucket lookbehind", &lambda.UpdateFunctionCodeInput{FunctionName: ptr("f"), S3Bucket: ptr("bucket.")},
 			"1 validation error detected: Value 'bucket.' at 's3Bucket' failed to satisfy constraint: Member must satisfy regular expression pattern: [0-9A-Za-z\\.\\-_]*(?<!\\.)"},
 
+		// An enum member given as "" (the decoders' marker) fails the enum
+		// constraint with the empty value, as kinesalite recorded from
+		// Kinesis; a required one is not taken as null.
+		{"kinesis empty enum", &kinesis.GetShardIteratorInput{ShardId: ptr("shardId-000000000000"), ShardIteratorType: jsonwire.ExplicitEmptyEnum},
+			"1 validation error detected: Value '' at 'shardIteratorType' failed to satisfy constraint: Member must satisfy enum value set: [AT_SEQUENCE_NUMBER, AFTER_SEQUENCE_NUMBER, TRIM_HORIZON, LATEST, AT_TIMESTAMP]"},
+		{"glue optional empty enum", &glue.CreateSchemaInput{SchemaName: ptr("s"), DataFormat: "AVRO", Compatibility: jsonwire.ExplicitEmptyEnum},
+			"1 validation error detected: Value '' at 'compatibility' failed to satisfy constraint: Member must satisfy enum value set: [DISABLED, BACKWARD, BACKWARD_ALL, FORWARD_ALL, FORWARD, NONE, FULL, FULL_ALL]"},
+
 		{"glue null and pattern", &glue.CreateRegistryInput{RegistryName: ptr("bad name")},
 			"1 validation error detected: Value 'bad name' at 'registryName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9-_$#.]+"},
 		{"glue nested struct", &glue.RegisterSchemaVersionInput{SchemaId: &glue.SchemaId{SchemaName: ptr("")}, SchemaDefinition: ptr("{\n}")},
@@ -96,7 +108,7 @@ func TestValidationMessages(t *testing.T) {
 				"Value '' at 'schemaId.schemaName' failed to satisfy constraint: Member must have length greater than or equal to 1"},
 		{"glue multi-line definition valid", &glue.RegisterSchemaVersionInput{SchemaId: &glue.SchemaId{SchemaName: ptr("s")}, SchemaDefinition: ptr("{\n  \"type\": \"string\"\n}")}, ""},
 		{"glue nulls", &glue.RegisterSchemaVersionInput{},
-			"2 validation errors detected: Value null at 'schemaDefinition' failed to satisfy constraint: Member must not be null; Value null at 'schemaId' failed to satisfy constraint: Member must not be null"},
+			"2 validation errors detected: Value null at 'schemaId' failed to satisfy constraint: Member must not be null; Value null at 'schemaDefinition' failed to satisfy constraint: Member must not be null"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

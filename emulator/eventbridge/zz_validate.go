@@ -40,10 +40,10 @@ var (
 	apigenRe12 = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?s:\d{12})$`) })
 	apigenRe13 = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?s:aws\.partner(/[\.\-_A-Za-z0-9]+){2,})$`) })
 	apigenRe14 = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?s:[a-zA-Z0-9-_]+)$`) })
-	apigenRe15 = sync.OnceValue(func() *regexp.Regexp {
+	apigenRe15 = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?s:.*)$`) })
+	apigenRe16 = sync.OnceValue(func() *regexp.Regexp {
 		return regexp.MustCompile(`^(?s:^((%[0-9A-Fa-f]{2}|[-()_.!~*';/?:@\x26=+$,A-Za-z0-9])+)([).!';/?:,])?$)$`)
 	})
-	apigenRe16 = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?s:.*)$`) })
 	apigenRe17 = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?s:^[a-zA-Z0-9_\-/:]*$)$`) })
 	apigenRe18 = sync.OnceValue(func() *regexp.Regexp {
 		return regexp.MustCompile(`^(?s:^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$)$`)
@@ -53,8 +53,8 @@ var (
 		return regexp.MustCompile(`^(?s:aws\.partner/[\.\-_A-Za-z0-9]+/[/\.\-_A-Za-z0-9]*)$`)
 	})
 	apigenRe21 = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?s:^[A-Za-z0-9\-]+[\.][A-Za-z0-9\-]+$)$`) })
-	apigenRe22 = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?s:(\d{12}|\*))$`) })
-	apigenRe23 = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?s:events:[a-zA-Z]+)$`) })
+	apigenRe22 = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?s:events:[a-zA-Z]+)$`) })
+	apigenRe23 = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?s:(\d{12}|\*))$`) })
 	apigenRe24 = sync.OnceValue(func() *regexp.Regexp {
 		return regexp.MustCompile(`^(?s:^[ \t]*[\x20-\x7E]+([ \t]+[\x20-\x7E]+)*[ \t]*$)$`)
 	})
@@ -126,35 +126,35 @@ func (s *CreateApiDestinationInput) Validate() error {
 }
 
 func (s *CreateApiDestinationInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.InvocationRateLimitPerSecond != nil {
-		if *s.InvocationRateLimitPerSecond < 1 {
-			v.MinValue(prefix+"invocationRateLimitPerSecond", *s.InvocationRateLimitPerSecond, "1")
-		}
-	}
-	if s.HttpMethod == "" {
-		v.Null(prefix + "httpMethod")
+	if s.Name == nil {
+		v.Null(prefix + "name")
 	} else {
-		if !ApiDestinationHttpMethod(s.HttpMethod).apigenKnown() {
-			v.Enum(prefix+"httpMethod", s.HttpMethod, []string{"HEAD", "DELETE", "POST", "GET", "OPTIONS", "PUT", "PATCH"})
-		}
+		apigenCheckApiDestinationName(v, func() string { return prefix + "name" }, *s.Name, false)
 	}
-	if s.InvocationEndpoint == nil {
-		v.Null(prefix + "invocationEndpoint")
-	} else {
-		apigenCheckHttpsEndpoint(v, func() string { return prefix + "invocationEndpoint" }, *s.InvocationEndpoint, false)
+	if s.Description != nil {
+		apigenCheckApiDestinationDescription(v, func() string { return prefix + "description" }, *s.Description, false)
 	}
 	if s.ConnectionArn == nil {
 		v.Null(prefix + "connectionArn")
 	} else {
 		apigenCheckConnectionArn(v, func() string { return prefix + "connectionArn" }, *s.ConnectionArn, false)
 	}
-	if s.Description != nil {
-		apigenCheckApiDestinationDescription(v, func() string { return prefix + "description" }, *s.Description, false)
-	}
-	if s.Name == nil {
-		v.Null(prefix + "name")
+	if s.InvocationEndpoint == nil {
+		v.Null(prefix + "invocationEndpoint")
 	} else {
-		apigenCheckApiDestinationName(v, func() string { return prefix + "name" }, *s.Name, false)
+		apigenCheckHttpsEndpoint(v, func() string { return prefix + "invocationEndpoint" }, *s.InvocationEndpoint, false)
+	}
+	if s.HttpMethod == "" {
+		v.Null(prefix + "httpMethod")
+	} else {
+		if !ApiDestinationHttpMethod(s.HttpMethod).apigenKnown() {
+			v.Enum(prefix+"httpMethod", apigenEnumText(string(s.HttpMethod)), []string{"HEAD", "DELETE", "POST", "GET", "OPTIONS", "PUT", "PATCH"})
+		}
+	}
+	if s.InvocationRateLimitPerSecond != nil {
+		if *s.InvocationRateLimitPerSecond < 1 {
+			v.MinValue(prefix+"invocationRateLimitPerSecond", *s.InvocationRateLimitPerSecond, "1")
+		}
 	}
 }
 
@@ -169,31 +169,31 @@ func (s *CreateArchiveInput) Validate() error {
 }
 
 func (s *CreateArchiveInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.KmsKeyIdentifier != nil {
-		apigenCheckKmsKeyIdentifier(v, func() string { return prefix + "kmsKeyIdentifier" }, *s.KmsKeyIdentifier, false)
-	}
-	if s.RetentionDays != nil {
-		if *s.RetentionDays < 0 {
-			v.MinValue(prefix+"retentionDays", *s.RetentionDays, "0")
-		}
-	}
-	if s.EventPattern != nil {
-		if awsapi.StringLength(*s.EventPattern) > 4096 {
-			v.MaxLength(prefix+"eventPattern", *s.EventPattern, 4096)
-		}
-	}
-	if s.Description != nil {
-		apigenCheckArchiveDescription(v, func() string { return prefix + "description" }, *s.Description, false)
+	if s.ArchiveName == nil {
+		v.Null(prefix + "archiveName")
+	} else {
+		apigenCheckArchiveName(v, func() string { return prefix + "archiveName" }, *s.ArchiveName, false)
 	}
 	if s.EventSourceArn == nil {
 		v.Null(prefix + "eventSourceArn")
 	} else {
 		apigenCheckEventBusArn(v, func() string { return prefix + "eventSourceArn" }, *s.EventSourceArn, false)
 	}
-	if s.ArchiveName == nil {
-		v.Null(prefix + "archiveName")
-	} else {
-		apigenCheckArchiveName(v, func() string { return prefix + "archiveName" }, *s.ArchiveName, false)
+	if s.Description != nil {
+		apigenCheckArchiveDescription(v, func() string { return prefix + "description" }, *s.Description, false)
+	}
+	if s.EventPattern != nil {
+		if awsapi.StringLength(*s.EventPattern) > 4096 {
+			v.MaxLength(prefix+"eventPattern", *s.EventPattern, 4096)
+		}
+	}
+	if s.RetentionDays != nil {
+		if *s.RetentionDays < 0 {
+			v.MinValue(prefix+"retentionDays", *s.RetentionDays, "0")
+		}
+	}
+	if s.KmsKeyIdentifier != nil {
+		apigenCheckKmsKeyIdentifier(v, func() string { return prefix + "kmsKeyIdentifier" }, *s.KmsKeyIdentifier, false)
 	}
 }
 
@@ -208,31 +208,31 @@ func (s *CreateConnectionInput) Validate() error {
 }
 
 func (s *CreateConnectionInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.KmsKeyIdentifier != nil {
-		apigenCheckKmsKeyIdentifier(v, func() string { return prefix + "kmsKeyIdentifier" }, *s.KmsKeyIdentifier, false)
+	if s.Name == nil {
+		v.Null(prefix + "name")
+	} else {
+		apigenCheckConnectionName(v, func() string { return prefix + "name" }, *s.Name, false)
 	}
-	if s.InvocationConnectivityParameters != nil {
-		s.InvocationConnectivityParameters.apigenValidate(v, prefix+"invocationConnectivityParameters.")
+	if s.Description != nil {
+		apigenCheckConnectionDescription(v, func() string { return prefix + "description" }, *s.Description, false)
+	}
+	if s.AuthorizationType == "" {
+		v.Null(prefix + "authorizationType")
+	} else {
+		if !ConnectionAuthorizationType(s.AuthorizationType).apigenKnown() {
+			v.Enum(prefix+"authorizationType", apigenEnumText(string(s.AuthorizationType)), []string{"API_KEY", "OAUTH_CLIENT_CREDENTIALS", "BASIC"})
+		}
 	}
 	if s.AuthParameters == nil {
 		v.Null(prefix + "authParameters")
 	} else {
 		s.AuthParameters.apigenValidate(v, prefix+"authParameters.")
 	}
-	if s.AuthorizationType == "" {
-		v.Null(prefix + "authorizationType")
-	} else {
-		if !ConnectionAuthorizationType(s.AuthorizationType).apigenKnown() {
-			v.Enum(prefix+"authorizationType", s.AuthorizationType, []string{"API_KEY", "OAUTH_CLIENT_CREDENTIALS", "BASIC"})
-		}
+	if s.InvocationConnectivityParameters != nil {
+		s.InvocationConnectivityParameters.apigenValidate(v, prefix+"invocationConnectivityParameters.")
 	}
-	if s.Description != nil {
-		apigenCheckConnectionDescription(v, func() string { return prefix + "description" }, *s.Description, false)
-	}
-	if s.Name == nil {
-		v.Null(prefix + "name")
-	} else {
-		apigenCheckConnectionName(v, func() string { return prefix + "name" }, *s.Name, false)
+	if s.KmsKeyIdentifier != nil {
+		apigenCheckKmsKeyIdentifier(v, func() string { return prefix + "kmsKeyIdentifier" }, *s.KmsKeyIdentifier, false)
 	}
 }
 
@@ -247,8 +247,21 @@ func (s *CreateEndpointInput) Validate() error {
 }
 
 func (s *CreateEndpointInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.RoleArn != nil {
-		apigenCheckIamRoleArn(v, func() string { return prefix + "roleArn" }, *s.RoleArn, false)
+	if s.Name == nil {
+		v.Null(prefix + "name")
+	} else {
+		apigenCheckEndpointName(v, func() string { return prefix + "name" }, *s.Name, false)
+	}
+	if s.Description != nil {
+		apigenCheckEndpointDescription(v, func() string { return prefix + "description" }, *s.Description, false)
+	}
+	if s.RoutingConfig == nil {
+		v.Null(prefix + "routingConfig")
+	} else {
+		s.RoutingConfig.apigenValidate(v, prefix+"routingConfig.")
+	}
+	if s.ReplicationConfig != nil {
+		s.ReplicationConfig.apigenValidate(v, prefix+"replicationConfig.")
 	}
 	if s.EventBuses == nil {
 		v.Null(prefix + "eventBuses")
@@ -263,21 +276,8 @@ func (s *CreateEndpointInput) apigenValidate(v *awsapi.ValidationErrors, prefix 
 			s.EventBuses[i0].apigenValidate(v, prefix+"eventBuses."+strconv.Itoa(i0+1)+".member.")
 		}
 	}
-	if s.ReplicationConfig != nil {
-		s.ReplicationConfig.apigenValidate(v, prefix+"replicationConfig.")
-	}
-	if s.RoutingConfig == nil {
-		v.Null(prefix + "routingConfig")
-	} else {
-		s.RoutingConfig.apigenValidate(v, prefix+"routingConfig.")
-	}
-	if s.Description != nil {
-		apigenCheckEndpointDescription(v, func() string { return prefix + "description" }, *s.Description, false)
-	}
-	if s.Name == nil {
-		v.Null(prefix + "name")
-	} else {
-		apigenCheckEndpointName(v, func() string { return prefix + "name" }, *s.Name, false)
+	if s.RoleArn != nil {
+		apigenCheckIamRoleArn(v, func() string { return prefix + "roleArn" }, *s.RoleArn, false)
 	}
 }
 
@@ -292,32 +292,32 @@ func (s *CreateEventBusInput) Validate() error {
 }
 
 func (s *CreateEventBusInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.Tags != nil {
-		for i0 := range s.Tags {
-			s.Tags[i0].apigenValidate(v, prefix+"tags."+strconv.Itoa(i0+1)+".member.")
-		}
+	if s.Name == nil {
+		v.Null(prefix + "name")
+	} else {
+		apigenCheckEventBusName(v, func() string { return prefix + "name" }, *s.Name, false)
 	}
-	if s.LogConfig != nil {
-		s.LogConfig.apigenValidate(v, prefix+"logConfig.")
-	}
-	if s.DeadLetterConfig != nil {
-		s.DeadLetterConfig.apigenValidate(v, prefix+"deadLetterConfig.")
-	}
-	if s.KmsKeyIdentifier != nil {
-		apigenCheckKmsKeyIdentifier(v, func() string { return prefix + "kmsKeyIdentifier" }, *s.KmsKeyIdentifier, false)
+	if s.EventSourceName != nil {
+		apigenCheckEventSourceName(v, func() string { return prefix + "eventSourceName" }, *s.EventSourceName, false)
 	}
 	if s.Description != nil {
 		if awsapi.StringLength(*s.Description) > 512 {
 			v.MaxLength(prefix+"description", *s.Description, 512)
 		}
 	}
-	if s.EventSourceName != nil {
-		apigenCheckEventSourceName(v, func() string { return prefix + "eventSourceName" }, *s.EventSourceName, false)
+	if s.KmsKeyIdentifier != nil {
+		apigenCheckKmsKeyIdentifier(v, func() string { return prefix + "kmsKeyIdentifier" }, *s.KmsKeyIdentifier, false)
 	}
-	if s.Name == nil {
-		v.Null(prefix + "name")
-	} else {
-		apigenCheckEventBusName(v, func() string { return prefix + "name" }, *s.Name, false)
+	if s.DeadLetterConfig != nil {
+		s.DeadLetterConfig.apigenValidate(v, prefix+"deadLetterConfig.")
+	}
+	if s.LogConfig != nil {
+		s.LogConfig.apigenValidate(v, prefix+"logConfig.")
+	}
+	if s.Tags != nil {
+		for i0 := range s.Tags {
+			s.Tags[i0].apigenValidate(v, prefix+"tags."+strconv.Itoa(i0+1)+".member.")
+		}
 	}
 }
 
@@ -332,15 +332,15 @@ func (s *CreatePartnerEventSourceInput) Validate() error {
 }
 
 func (s *CreatePartnerEventSourceInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.Account == nil {
-		v.Null(prefix + "account")
-	} else {
-		apigenCheckAccountId(v, func() string { return prefix + "account" }, *s.Account, false)
-	}
 	if s.Name == nil {
 		v.Null(prefix + "name")
 	} else {
 		apigenCheckEventSourceName(v, func() string { return prefix + "name" }, *s.Name, false)
+	}
+	if s.Account == nil {
+		v.Null(prefix + "account")
+	} else {
+		apigenCheckAccountId(v, func() string { return prefix + "account" }, *s.Account, false)
 	}
 }
 
@@ -481,15 +481,15 @@ func (s *DeletePartnerEventSourceInput) Validate() error {
 }
 
 func (s *DeletePartnerEventSourceInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.Account == nil {
-		v.Null(prefix + "account")
-	} else {
-		apigenCheckAccountId(v, func() string { return prefix + "account" }, *s.Account, false)
-	}
 	if s.Name == nil {
 		v.Null(prefix + "name")
 	} else {
 		apigenCheckEventSourceName(v, func() string { return prefix + "name" }, *s.Name, false)
+	}
+	if s.Account == nil {
+		v.Null(prefix + "account")
+	} else {
+		apigenCheckAccountId(v, func() string { return prefix + "account" }, *s.Account, false)
 	}
 }
 
@@ -504,13 +504,13 @@ func (s *DeleteRuleInput) Validate() error {
 }
 
 func (s *DeleteRuleInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.EventBusName != nil {
-		apigenCheckEventBusNameOrArn(v, func() string { return prefix + "eventBusName" }, *s.EventBusName, false)
-	}
 	if s.Name == nil {
 		v.Null(prefix + "name")
 	} else {
 		apigenCheckRuleName(v, func() string { return prefix + "name" }, *s.Name, false)
+	}
+	if s.EventBusName != nil {
+		apigenCheckEventBusNameOrArn(v, func() string { return prefix + "eventBusName" }, *s.EventBusName, false)
 	}
 }
 
@@ -579,13 +579,13 @@ func (s *DescribeEndpointInput) Validate() error {
 }
 
 func (s *DescribeEndpointInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.HomeRegion != nil {
-		apigenCheckHomeRegion(v, func() string { return prefix + "homeRegion" }, *s.HomeRegion, false)
-	}
 	if s.Name == nil {
 		v.Null(prefix + "name")
 	} else {
 		apigenCheckEndpointName(v, func() string { return prefix + "name" }, *s.Name, false)
+	}
+	if s.HomeRegion != nil {
+		apigenCheckHomeRegion(v, func() string { return prefix + "homeRegion" }, *s.HomeRegion, false)
 	}
 }
 
@@ -670,13 +670,13 @@ func (s *DescribeRuleInput) Validate() error {
 }
 
 func (s *DescribeRuleInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.EventBusName != nil {
-		apigenCheckEventBusNameOrArn(v, func() string { return prefix + "eventBusName" }, *s.EventBusName, false)
-	}
 	if s.Name == nil {
 		v.Null(prefix + "name")
 	} else {
 		apigenCheckRuleName(v, func() string { return prefix + "name" }, *s.Name, false)
+	}
+	if s.EventBusName != nil {
+		apigenCheckEventBusNameOrArn(v, func() string { return prefix + "eventBusName" }, *s.EventBusName, false)
 	}
 }
 
@@ -691,13 +691,13 @@ func (s *DisableRuleInput) Validate() error {
 }
 
 func (s *DisableRuleInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.EventBusName != nil {
-		apigenCheckEventBusNameOrArn(v, func() string { return prefix + "eventBusName" }, *s.EventBusName, false)
-	}
 	if s.Name == nil {
 		v.Null(prefix + "name")
 	} else {
 		apigenCheckRuleName(v, func() string { return prefix + "name" }, *s.Name, false)
+	}
+	if s.EventBusName != nil {
+		apigenCheckEventBusNameOrArn(v, func() string { return prefix + "eventBusName" }, *s.EventBusName, false)
 	}
 }
 
@@ -712,13 +712,13 @@ func (s *EnableRuleInput) Validate() error {
 }
 
 func (s *EnableRuleInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.EventBusName != nil {
-		apigenCheckEventBusNameOrArn(v, func() string { return prefix + "eventBusName" }, *s.EventBusName, false)
-	}
 	if s.Name == nil {
 		v.Null(prefix + "name")
 	} else {
 		apigenCheckRuleName(v, func() string { return prefix + "name" }, *s.Name, false)
+	}
+	if s.EventBusName != nil {
+		apigenCheckEventBusNameOrArn(v, func() string { return prefix + "eventBusName" }, *s.EventBusName, false)
 	}
 }
 
@@ -733,17 +733,17 @@ func (s *ListApiDestinationsInput) Validate() error {
 }
 
 func (s *ListApiDestinationsInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.Limit != nil {
-		apigenCheckLimitMax100(v, func() string { return prefix + "limit" }, *s.Limit, false)
-	}
-	if s.NextToken != nil {
-		apigenCheckNextToken(v, func() string { return prefix + "nextToken" }, *s.NextToken, false)
+	if s.NamePrefix != nil {
+		apigenCheckApiDestinationName(v, func() string { return prefix + "namePrefix" }, *s.NamePrefix, false)
 	}
 	if s.ConnectionArn != nil {
 		apigenCheckConnectionArn(v, func() string { return prefix + "connectionArn" }, *s.ConnectionArn, false)
 	}
-	if s.NamePrefix != nil {
-		apigenCheckApiDestinationName(v, func() string { return prefix + "namePrefix" }, *s.NamePrefix, false)
+	if s.NextToken != nil {
+		apigenCheckNextToken(v, func() string { return prefix + "nextToken" }, *s.NextToken, false)
+	}
+	if s.Limit != nil {
+		apigenCheckLimitMax100(v, func() string { return prefix + "limit" }, *s.Limit, false)
 	}
 }
 
@@ -758,22 +758,22 @@ func (s *ListArchivesInput) Validate() error {
 }
 
 func (s *ListArchivesInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.Limit != nil {
-		apigenCheckLimitMax100(v, func() string { return prefix + "limit" }, *s.Limit, false)
-	}
-	if s.NextToken != nil {
-		apigenCheckNextToken(v, func() string { return prefix + "nextToken" }, *s.NextToken, false)
-	}
-	if s.State != "" {
-		if !ArchiveState(s.State).apigenKnown() {
-			v.Enum(prefix+"state", s.State, []string{"DISABLED", "ENABLED", "CREATE_FAILED", "UPDATE_FAILED", "UPDATING", "CREATING"})
-		}
+	if s.NamePrefix != nil {
+		apigenCheckArchiveName(v, func() string { return prefix + "namePrefix" }, *s.NamePrefix, false)
 	}
 	if s.EventSourceArn != nil {
 		apigenCheckEventBusArn(v, func() string { return prefix + "eventSourceArn" }, *s.EventSourceArn, false)
 	}
-	if s.NamePrefix != nil {
-		apigenCheckArchiveName(v, func() string { return prefix + "namePrefix" }, *s.NamePrefix, false)
+	if s.State != "" {
+		if !ArchiveState(s.State).apigenKnown() {
+			v.Enum(prefix+"state", apigenEnumText(string(s.State)), []string{"DISABLED", "ENABLED", "CREATE_FAILED", "UPDATE_FAILED", "UPDATING", "CREATING"})
+		}
+	}
+	if s.NextToken != nil {
+		apigenCheckNextToken(v, func() string { return prefix + "nextToken" }, *s.NextToken, false)
+	}
+	if s.Limit != nil {
+		apigenCheckLimitMax100(v, func() string { return prefix + "limit" }, *s.Limit, false)
 	}
 }
 
@@ -788,19 +788,19 @@ func (s *ListConnectionsInput) Validate() error {
 }
 
 func (s *ListConnectionsInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.Limit != nil {
-		apigenCheckLimitMax100(v, func() string { return prefix + "limit" }, *s.Limit, false)
+	if s.NamePrefix != nil {
+		apigenCheckConnectionName(v, func() string { return prefix + "namePrefix" }, *s.NamePrefix, false)
+	}
+	if s.ConnectionState != "" {
+		if !ConnectionState(s.ConnectionState).apigenKnown() {
+			v.Enum(prefix+"connectionState", apigenEnumText(string(s.ConnectionState)), []string{"DEAUTHORIZING", "AUTHORIZING", "ACTIVE", "DEAUTHORIZED", "FAILED_CONNECTIVITY", "DELETING", "UPDATING", "AUTHORIZED", "CREATING"})
+		}
 	}
 	if s.NextToken != nil {
 		apigenCheckNextToken(v, func() string { return prefix + "nextToken" }, *s.NextToken, false)
 	}
-	if s.ConnectionState != "" {
-		if !ConnectionState(s.ConnectionState).apigenKnown() {
-			v.Enum(prefix+"connectionState", s.ConnectionState, []string{"DEAUTHORIZING", "AUTHORIZING", "ACTIVE", "DEAUTHORIZED", "FAILED_CONNECTIVITY", "DELETING", "UPDATING", "AUTHORIZED", "CREATING"})
-		}
-	}
-	if s.NamePrefix != nil {
-		apigenCheckConnectionName(v, func() string { return prefix + "namePrefix" }, *s.NamePrefix, false)
+	if s.Limit != nil {
+		apigenCheckLimitMax100(v, func() string { return prefix + "limit" }, *s.Limit, false)
 	}
 }
 
@@ -815,17 +815,17 @@ func (s *ListEndpointsInput) Validate() error {
 }
 
 func (s *ListEndpointsInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.MaxResults != nil {
-		apigenCheckLimitMax100(v, func() string { return prefix + "maxResults" }, *s.MaxResults, false)
-	}
-	if s.NextToken != nil {
-		apigenCheckNextToken(v, func() string { return prefix + "nextToken" }, *s.NextToken, false)
+	if s.NamePrefix != nil {
+		apigenCheckEndpointName(v, func() string { return prefix + "namePrefix" }, *s.NamePrefix, false)
 	}
 	if s.HomeRegion != nil {
 		apigenCheckHomeRegion(v, func() string { return prefix + "homeRegion" }, *s.HomeRegion, false)
 	}
-	if s.NamePrefix != nil {
-		apigenCheckEndpointName(v, func() string { return prefix + "namePrefix" }, *s.NamePrefix, false)
+	if s.NextToken != nil {
+		apigenCheckNextToken(v, func() string { return prefix + "nextToken" }, *s.NextToken, false)
+	}
+	if s.MaxResults != nil {
+		apigenCheckLimitMax100(v, func() string { return prefix + "maxResults" }, *s.MaxResults, false)
 	}
 }
 
@@ -840,14 +840,14 @@ func (s *ListEventBusesInput) Validate() error {
 }
 
 func (s *ListEventBusesInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.Limit != nil {
-		apigenCheckLimitMax100(v, func() string { return prefix + "limit" }, *s.Limit, false)
+	if s.NamePrefix != nil {
+		apigenCheckEventBusName(v, func() string { return prefix + "namePrefix" }, *s.NamePrefix, false)
 	}
 	if s.NextToken != nil {
 		apigenCheckNextToken(v, func() string { return prefix + "nextToken" }, *s.NextToken, false)
 	}
-	if s.NamePrefix != nil {
-		apigenCheckEventBusName(v, func() string { return prefix + "namePrefix" }, *s.NamePrefix, false)
+	if s.Limit != nil {
+		apigenCheckLimitMax100(v, func() string { return prefix + "limit" }, *s.Limit, false)
 	}
 }
 
@@ -862,14 +862,14 @@ func (s *ListEventSourcesInput) Validate() error {
 }
 
 func (s *ListEventSourcesInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.Limit != nil {
-		apigenCheckLimitMax100(v, func() string { return prefix + "limit" }, *s.Limit, false)
+	if s.NamePrefix != nil {
+		apigenCheckEventSourceNamePrefix(v, func() string { return prefix + "namePrefix" }, *s.NamePrefix, false)
 	}
 	if s.NextToken != nil {
 		apigenCheckNextToken(v, func() string { return prefix + "nextToken" }, *s.NextToken, false)
 	}
-	if s.NamePrefix != nil {
-		apigenCheckEventSourceNamePrefix(v, func() string { return prefix + "namePrefix" }, *s.NamePrefix, false)
+	if s.Limit != nil {
+		apigenCheckLimitMax100(v, func() string { return prefix + "limit" }, *s.Limit, false)
 	}
 }
 
@@ -884,16 +884,16 @@ func (s *ListPartnerEventSourceAccountsInput) Validate() error {
 }
 
 func (s *ListPartnerEventSourceAccountsInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.Limit != nil {
-		apigenCheckLimitMax100(v, func() string { return prefix + "limit" }, *s.Limit, false)
-	}
-	if s.NextToken != nil {
-		apigenCheckNextToken(v, func() string { return prefix + "nextToken" }, *s.NextToken, false)
-	}
 	if s.EventSourceName == nil {
 		v.Null(prefix + "eventSourceName")
 	} else {
 		apigenCheckEventSourceName(v, func() string { return prefix + "eventSourceName" }, *s.EventSourceName, false)
+	}
+	if s.NextToken != nil {
+		apigenCheckNextToken(v, func() string { return prefix + "nextToken" }, *s.NextToken, false)
+	}
+	if s.Limit != nil {
+		apigenCheckLimitMax100(v, func() string { return prefix + "limit" }, *s.Limit, false)
 	}
 }
 
@@ -908,16 +908,16 @@ func (s *ListPartnerEventSourcesInput) Validate() error {
 }
 
 func (s *ListPartnerEventSourcesInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.Limit != nil {
-		apigenCheckLimitMax100(v, func() string { return prefix + "limit" }, *s.Limit, false)
-	}
-	if s.NextToken != nil {
-		apigenCheckNextToken(v, func() string { return prefix + "nextToken" }, *s.NextToken, false)
-	}
 	if s.NamePrefix == nil {
 		v.Null(prefix + "namePrefix")
 	} else {
 		apigenCheckPartnerEventSourceNamePrefix(v, func() string { return prefix + "namePrefix" }, *s.NamePrefix, false)
+	}
+	if s.NextToken != nil {
+		apigenCheckNextToken(v, func() string { return prefix + "nextToken" }, *s.NextToken, false)
+	}
+	if s.Limit != nil {
+		apigenCheckLimitMax100(v, func() string { return prefix + "limit" }, *s.Limit, false)
 	}
 }
 
@@ -932,22 +932,22 @@ func (s *ListReplaysInput) Validate() error {
 }
 
 func (s *ListReplaysInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.Limit != nil {
-		apigenCheckLimitMax100(v, func() string { return prefix + "limit" }, *s.Limit, false)
+	if s.NamePrefix != nil {
+		apigenCheckReplayName(v, func() string { return prefix + "namePrefix" }, *s.NamePrefix, false)
 	}
-	if s.NextToken != nil {
-		apigenCheckNextToken(v, func() string { return prefix + "nextToken" }, *s.NextToken, false)
+	if s.State != "" {
+		if !ReplayState(s.State).apigenKnown() {
+			v.Enum(prefix+"state", apigenEnumText(string(s.State)), []string{"CANCELLED", "STARTING", "COMPLETED", "FAILED", "RUNNING", "CANCELLING"})
+		}
 	}
 	if s.EventSourceArn != nil {
 		apigenCheckArchiveArn(v, func() string { return prefix + "eventSourceArn" }, *s.EventSourceArn, false)
 	}
-	if s.State != "" {
-		if !ReplayState(s.State).apigenKnown() {
-			v.Enum(prefix+"state", s.State, []string{"CANCELLED", "STARTING", "COMPLETED", "FAILED", "RUNNING", "CANCELLING"})
-		}
+	if s.NextToken != nil {
+		apigenCheckNextToken(v, func() string { return prefix + "nextToken" }, *s.NextToken, false)
 	}
-	if s.NamePrefix != nil {
-		apigenCheckReplayName(v, func() string { return prefix + "namePrefix" }, *s.NamePrefix, false)
+	if s.Limit != nil {
+		apigenCheckLimitMax100(v, func() string { return prefix + "limit" }, *s.Limit, false)
 	}
 }
 
@@ -962,19 +962,19 @@ func (s *ListRuleNamesByTargetInput) Validate() error {
 }
 
 func (s *ListRuleNamesByTargetInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.Limit != nil {
-		apigenCheckLimitMax100(v, func() string { return prefix + "limit" }, *s.Limit, false)
-	}
-	if s.NextToken != nil {
-		apigenCheckNextToken(v, func() string { return prefix + "nextToken" }, *s.NextToken, false)
-	}
-	if s.EventBusName != nil {
-		apigenCheckEventBusNameOrArn(v, func() string { return prefix + "eventBusName" }, *s.EventBusName, false)
-	}
 	if s.TargetArn == nil {
 		v.Null(prefix + "targetArn")
 	} else {
 		apigenCheckTargetArn(v, func() string { return prefix + "targetArn" }, *s.TargetArn, false)
+	}
+	if s.EventBusName != nil {
+		apigenCheckEventBusNameOrArn(v, func() string { return prefix + "eventBusName" }, *s.EventBusName, false)
+	}
+	if s.NextToken != nil {
+		apigenCheckNextToken(v, func() string { return prefix + "nextToken" }, *s.NextToken, false)
+	}
+	if s.Limit != nil {
+		apigenCheckLimitMax100(v, func() string { return prefix + "limit" }, *s.Limit, false)
 	}
 }
 
@@ -989,17 +989,17 @@ func (s *ListRulesInput) Validate() error {
 }
 
 func (s *ListRulesInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.Limit != nil {
-		apigenCheckLimitMax100(v, func() string { return prefix + "limit" }, *s.Limit, false)
-	}
-	if s.NextToken != nil {
-		apigenCheckNextToken(v, func() string { return prefix + "nextToken" }, *s.NextToken, false)
+	if s.NamePrefix != nil {
+		apigenCheckRuleName(v, func() string { return prefix + "namePrefix" }, *s.NamePrefix, false)
 	}
 	if s.EventBusName != nil {
 		apigenCheckEventBusNameOrArn(v, func() string { return prefix + "eventBusName" }, *s.EventBusName, false)
 	}
-	if s.NamePrefix != nil {
-		apigenCheckRuleName(v, func() string { return prefix + "namePrefix" }, *s.NamePrefix, false)
+	if s.NextToken != nil {
+		apigenCheckNextToken(v, func() string { return prefix + "nextToken" }, *s.NextToken, false)
+	}
+	if s.Limit != nil {
+		apigenCheckLimitMax100(v, func() string { return prefix + "limit" }, *s.Limit, false)
 	}
 }
 
@@ -1032,19 +1032,19 @@ func (s *ListTargetsByRuleInput) Validate() error {
 }
 
 func (s *ListTargetsByRuleInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.Limit != nil {
-		apigenCheckLimitMax100(v, func() string { return prefix + "limit" }, *s.Limit, false)
-	}
-	if s.NextToken != nil {
-		apigenCheckNextToken(v, func() string { return prefix + "nextToken" }, *s.NextToken, false)
-	}
-	if s.EventBusName != nil {
-		apigenCheckEventBusNameOrArn(v, func() string { return prefix + "eventBusName" }, *s.EventBusName, false)
-	}
 	if s.Rule == nil {
 		v.Null(prefix + "rule")
 	} else {
 		apigenCheckRuleName(v, func() string { return prefix + "rule" }, *s.Rule, false)
+	}
+	if s.EventBusName != nil {
+		apigenCheckEventBusNameOrArn(v, func() string { return prefix + "eventBusName" }, *s.EventBusName, false)
+	}
+	if s.NextToken != nil {
+		apigenCheckNextToken(v, func() string { return prefix + "nextToken" }, *s.NextToken, false)
+	}
+	if s.Limit != nil {
+		apigenCheckLimitMax100(v, func() string { return prefix + "limit" }, *s.Limit, false)
 	}
 }
 
@@ -1059,9 +1059,6 @@ func (s *PutEventsInput) Validate() error {
 }
 
 func (s *PutEventsInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.EndpointId != nil {
-		apigenCheckEndpointId(v, func() string { return prefix + "endpointId" }, *s.EndpointId, false)
-	}
 	if s.Entries == nil {
 		v.Null(prefix + "entries")
 	} else {
@@ -1074,6 +1071,9 @@ func (s *PutEventsInput) apigenValidate(v *awsapi.ValidationErrors, prefix strin
 		for i0 := range s.Entries {
 			s.Entries[i0].apigenValidate(v, prefix+"entries."+strconv.Itoa(i0+1)+".member.")
 		}
+	}
+	if s.EndpointId != nil {
+		apigenCheckEndpointId(v, func() string { return prefix + "endpointId" }, *s.EndpointId, false)
 	}
 }
 
@@ -1114,20 +1114,20 @@ func (s *PutPermissionInput) Validate() error {
 }
 
 func (s *PutPermissionInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.Condition != nil {
-		s.Condition.apigenValidate(v, prefix+"condition.")
-	}
-	if s.StatementId != nil {
-		apigenCheckStatementId(v, func() string { return prefix + "statementId" }, *s.StatementId, false)
-	}
-	if s.Principal != nil {
-		apigenCheckPrincipal(v, func() string { return prefix + "principal" }, *s.Principal, false)
+	if s.EventBusName != nil {
+		apigenCheckNonPartnerEventBusName(v, func() string { return prefix + "eventBusName" }, *s.EventBusName, false)
 	}
 	if s.Action != nil {
 		apigenCheckAction(v, func() string { return prefix + "action" }, *s.Action, false)
 	}
-	if s.EventBusName != nil {
-		apigenCheckNonPartnerEventBusName(v, func() string { return prefix + "eventBusName" }, *s.EventBusName, false)
+	if s.Principal != nil {
+		apigenCheckPrincipal(v, func() string { return prefix + "principal" }, *s.Principal, false)
+	}
+	if s.StatementId != nil {
+		apigenCheckStatementId(v, func() string { return prefix + "statementId" }, *s.StatementId, false)
+	}
+	if s.Condition != nil {
+		s.Condition.apigenValidate(v, prefix+"condition.")
 	}
 }
 
@@ -1142,25 +1142,14 @@ func (s *PutRuleInput) Validate() error {
 }
 
 func (s *PutRuleInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.EventBusName != nil {
-		apigenCheckEventBusNameOrArn(v, func() string { return prefix + "eventBusName" }, *s.EventBusName, false)
+	if s.Name == nil {
+		v.Null(prefix + "name")
+	} else {
+		apigenCheckRuleName(v, func() string { return prefix + "name" }, *s.Name, false)
 	}
-	if s.Tags != nil {
-		for i0 := range s.Tags {
-			s.Tags[i0].apigenValidate(v, prefix+"tags."+strconv.Itoa(i0+1)+".member.")
-		}
-	}
-	if s.RoleArn != nil {
-		apigenCheckRoleArn(v, func() string { return prefix + "roleArn" }, *s.RoleArn, false)
-	}
-	if s.Description != nil {
-		if awsapi.StringLength(*s.Description) > 512 {
-			v.MaxLength(prefix+"description", *s.Description, 512)
-		}
-	}
-	if s.State != "" {
-		if !RuleState(s.State).apigenKnown() {
-			v.Enum(prefix+"state", s.State, []string{"DISABLED", "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS", "ENABLED"})
+	if s.ScheduleExpression != nil {
+		if awsapi.StringLength(*s.ScheduleExpression) > 256 {
+			v.MaxLength(prefix+"scheduleExpression", *s.ScheduleExpression, 256)
 		}
 	}
 	if s.EventPattern != nil {
@@ -1168,15 +1157,26 @@ func (s *PutRuleInput) apigenValidate(v *awsapi.ValidationErrors, prefix string)
 			v.MaxLength(prefix+"eventPattern", *s.EventPattern, 4096)
 		}
 	}
-	if s.ScheduleExpression != nil {
-		if awsapi.StringLength(*s.ScheduleExpression) > 256 {
-			v.MaxLength(prefix+"scheduleExpression", *s.ScheduleExpression, 256)
+	if s.State != "" {
+		if !RuleState(s.State).apigenKnown() {
+			v.Enum(prefix+"state", apigenEnumText(string(s.State)), []string{"DISABLED", "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS", "ENABLED"})
 		}
 	}
-	if s.Name == nil {
-		v.Null(prefix + "name")
-	} else {
-		apigenCheckRuleName(v, func() string { return prefix + "name" }, *s.Name, false)
+	if s.Description != nil {
+		if awsapi.StringLength(*s.Description) > 512 {
+			v.MaxLength(prefix+"description", *s.Description, 512)
+		}
+	}
+	if s.RoleArn != nil {
+		apigenCheckRoleArn(v, func() string { return prefix + "roleArn" }, *s.RoleArn, false)
+	}
+	if s.Tags != nil {
+		for i0 := range s.Tags {
+			s.Tags[i0].apigenValidate(v, prefix+"tags."+strconv.Itoa(i0+1)+".member.")
+		}
+	}
+	if s.EventBusName != nil {
+		apigenCheckEventBusNameOrArn(v, func() string { return prefix + "eventBusName" }, *s.EventBusName, false)
 	}
 }
 
@@ -1191,6 +1191,14 @@ func (s *PutTargetsInput) Validate() error {
 }
 
 func (s *PutTargetsInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+	if s.Rule == nil {
+		v.Null(prefix + "rule")
+	} else {
+		apigenCheckRuleName(v, func() string { return prefix + "rule" }, *s.Rule, false)
+	}
+	if s.EventBusName != nil {
+		apigenCheckEventBusNameOrArn(v, func() string { return prefix + "eventBusName" }, *s.EventBusName, false)
+	}
 	if s.Targets == nil {
 		v.Null(prefix + "targets")
 	} else {
@@ -1203,14 +1211,6 @@ func (s *PutTargetsInput) apigenValidate(v *awsapi.ValidationErrors, prefix stri
 		for i0 := range s.Targets {
 			s.Targets[i0].apigenValidate(v, prefix+"targets."+strconv.Itoa(i0+1)+".member.")
 		}
-	}
-	if s.EventBusName != nil {
-		apigenCheckEventBusNameOrArn(v, func() string { return prefix + "eventBusName" }, *s.EventBusName, false)
-	}
-	if s.Rule == nil {
-		v.Null(prefix + "rule")
-	} else {
-		apigenCheckRuleName(v, func() string { return prefix + "rule" }, *s.Rule, false)
 	}
 }
 
@@ -1225,11 +1225,11 @@ func (s *RemovePermissionInput) Validate() error {
 }
 
 func (s *RemovePermissionInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.EventBusName != nil {
-		apigenCheckNonPartnerEventBusName(v, func() string { return prefix + "eventBusName" }, *s.EventBusName, false)
-	}
 	if s.StatementId != nil {
 		apigenCheckStatementId(v, func() string { return prefix + "statementId" }, *s.StatementId, false)
+	}
+	if s.EventBusName != nil {
+		apigenCheckNonPartnerEventBusName(v, func() string { return prefix + "eventBusName" }, *s.EventBusName, false)
 	}
 }
 
@@ -1244,6 +1244,14 @@ func (s *RemoveTargetsInput) Validate() error {
 }
 
 func (s *RemoveTargetsInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+	if s.Rule == nil {
+		v.Null(prefix + "rule")
+	} else {
+		apigenCheckRuleName(v, func() string { return prefix + "rule" }, *s.Rule, false)
+	}
+	if s.EventBusName != nil {
+		apigenCheckEventBusNameOrArn(v, func() string { return prefix + "eventBusName" }, *s.EventBusName, false)
+	}
 	if s.Ids == nil {
 		v.Null(prefix + "ids")
 	} else {
@@ -1260,14 +1268,6 @@ func (s *RemoveTargetsInput) apigenValidate(v *awsapi.ValidationErrors, prefix s
 			}
 		}
 	}
-	if s.EventBusName != nil {
-		apigenCheckEventBusNameOrArn(v, func() string { return prefix + "eventBusName" }, *s.EventBusName, false)
-	}
-	if s.Rule == nil {
-		v.Null(prefix + "rule")
-	} else {
-		apigenCheckRuleName(v, func() string { return prefix + "rule" }, *s.Rule, false)
-	}
 }
 
 // Validate checks the model's constraints on s.
@@ -1281,29 +1281,29 @@ func (s *StartReplayInput) Validate() error {
 }
 
 func (s *StartReplayInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.Destination == nil {
-		v.Null(prefix + "destination")
+	if s.ReplayName == nil {
+		v.Null(prefix + "replayName")
 	} else {
-		s.Destination.apigenValidate(v, prefix+"destination.")
+		apigenCheckReplayName(v, func() string { return prefix + "replayName" }, *s.ReplayName, false)
 	}
-	if s.EventEndTime == nil {
-		v.Null(prefix + "eventEndTime")
-	}
-	if s.EventStartTime == nil {
-		v.Null(prefix + "eventStartTime")
+	if s.Description != nil {
+		apigenCheckReplayDescription(v, func() string { return prefix + "description" }, *s.Description, false)
 	}
 	if s.EventSourceArn == nil {
 		v.Null(prefix + "eventSourceArn")
 	} else {
 		apigenCheckArchiveArn(v, func() string { return prefix + "eventSourceArn" }, *s.EventSourceArn, false)
 	}
-	if s.Description != nil {
-		apigenCheckReplayDescription(v, func() string { return prefix + "description" }, *s.Description, false)
+	if s.EventStartTime == nil {
+		v.Null(prefix + "eventStartTime")
 	}
-	if s.ReplayName == nil {
-		v.Null(prefix + "replayName")
+	if s.EventEndTime == nil {
+		v.Null(prefix + "eventEndTime")
+	}
+	if s.Destination == nil {
+		v.Null(prefix + "destination")
 	} else {
-		apigenCheckReplayName(v, func() string { return prefix + "replayName" }, *s.ReplayName, false)
+		s.Destination.apigenValidate(v, prefix+"destination.")
 	}
 }
 
@@ -1318,17 +1318,17 @@ func (s *TagResourceInput) Validate() error {
 }
 
 func (s *TagResourceInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+	if s.ResourceARN == nil {
+		v.Null(prefix + "resourceARN")
+	} else {
+		apigenCheckArn(v, func() string { return prefix + "resourceARN" }, *s.ResourceARN, false)
+	}
 	if s.Tags == nil {
 		v.Null(prefix + "tags")
 	} else {
 		for i0 := range s.Tags {
 			s.Tags[i0].apigenValidate(v, prefix+"tags."+strconv.Itoa(i0+1)+".member.")
 		}
-	}
-	if s.ResourceARN == nil {
-		v.Null(prefix + "resourceARN")
-	} else {
-		apigenCheckArn(v, func() string { return prefix + "resourceARN" }, *s.ResourceARN, false)
 	}
 }
 
@@ -1343,15 +1343,15 @@ func (s *TestEventPatternInput) Validate() error {
 }
 
 func (s *TestEventPatternInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.Event == nil {
-		v.Null(prefix + "event")
-	}
 	if s.EventPattern == nil {
 		v.Null(prefix + "eventPattern")
 	} else {
 		if awsapi.StringLength(*s.EventPattern) > 4096 {
 			v.MaxLength(prefix+"eventPattern", *s.EventPattern, 4096)
 		}
+	}
+	if s.Event == nil {
+		v.Null(prefix + "event")
 	}
 }
 
@@ -1366,6 +1366,11 @@ func (s *UntagResourceInput) Validate() error {
 }
 
 func (s *UntagResourceInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+	if s.ResourceARN == nil {
+		v.Null(prefix + "resourceARN")
+	} else {
+		apigenCheckArn(v, func() string { return prefix + "resourceARN" }, *s.ResourceARN, false)
+	}
 	if s.TagKeys == nil {
 		v.Null(prefix + "tagKeys")
 	} else {
@@ -1375,11 +1380,6 @@ func (s *UntagResourceInput) apigenValidate(v *awsapi.ValidationErrors, prefix s
 				break
 			}
 		}
-	}
-	if s.ResourceARN == nil {
-		v.Null(prefix + "resourceARN")
-	} else {
-		apigenCheckArn(v, func() string { return prefix + "resourceARN" }, *s.ResourceARN, false)
 	}
 }
 
@@ -1394,29 +1394,29 @@ func (s *UpdateApiDestinationInput) Validate() error {
 }
 
 func (s *UpdateApiDestinationInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.InvocationRateLimitPerSecond != nil {
-		if *s.InvocationRateLimitPerSecond < 1 {
-			v.MinValue(prefix+"invocationRateLimitPerSecond", *s.InvocationRateLimitPerSecond, "1")
-		}
-	}
-	if s.HttpMethod != "" {
-		if !ApiDestinationHttpMethod(s.HttpMethod).apigenKnown() {
-			v.Enum(prefix+"httpMethod", s.HttpMethod, []string{"HEAD", "DELETE", "POST", "GET", "OPTIONS", "PUT", "PATCH"})
-		}
-	}
-	if s.InvocationEndpoint != nil {
-		apigenCheckHttpsEndpoint(v, func() string { return prefix + "invocationEndpoint" }, *s.InvocationEndpoint, false)
-	}
-	if s.ConnectionArn != nil {
-		apigenCheckConnectionArn(v, func() string { return prefix + "connectionArn" }, *s.ConnectionArn, false)
-	}
-	if s.Description != nil {
-		apigenCheckApiDestinationDescription(v, func() string { return prefix + "description" }, *s.Description, false)
-	}
 	if s.Name == nil {
 		v.Null(prefix + "name")
 	} else {
 		apigenCheckApiDestinationName(v, func() string { return prefix + "name" }, *s.Name, false)
+	}
+	if s.Description != nil {
+		apigenCheckApiDestinationDescription(v, func() string { return prefix + "description" }, *s.Description, false)
+	}
+	if s.ConnectionArn != nil {
+		apigenCheckConnectionArn(v, func() string { return prefix + "connectionArn" }, *s.ConnectionArn, false)
+	}
+	if s.InvocationEndpoint != nil {
+		apigenCheckHttpsEndpoint(v, func() string { return prefix + "invocationEndpoint" }, *s.InvocationEndpoint, false)
+	}
+	if s.HttpMethod != "" {
+		if !ApiDestinationHttpMethod(s.HttpMethod).apigenKnown() {
+			v.Enum(prefix+"httpMethod", apigenEnumText(string(s.HttpMethod)), []string{"HEAD", "DELETE", "POST", "GET", "OPTIONS", "PUT", "PATCH"})
+		}
+	}
+	if s.InvocationRateLimitPerSecond != nil {
+		if *s.InvocationRateLimitPerSecond < 1 {
+			v.MinValue(prefix+"invocationRateLimitPerSecond", *s.InvocationRateLimitPerSecond, "1")
+		}
 	}
 }
 
@@ -1431,26 +1431,26 @@ func (s *UpdateArchiveInput) Validate() error {
 }
 
 func (s *UpdateArchiveInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.KmsKeyIdentifier != nil {
-		apigenCheckKmsKeyIdentifier(v, func() string { return prefix + "kmsKeyIdentifier" }, *s.KmsKeyIdentifier, false)
+	if s.ArchiveName == nil {
+		v.Null(prefix + "archiveName")
+	} else {
+		apigenCheckArchiveName(v, func() string { return prefix + "archiveName" }, *s.ArchiveName, false)
 	}
-	if s.RetentionDays != nil {
-		if *s.RetentionDays < 0 {
-			v.MinValue(prefix+"retentionDays", *s.RetentionDays, "0")
-		}
+	if s.Description != nil {
+		apigenCheckArchiveDescription(v, func() string { return prefix + "description" }, *s.Description, false)
 	}
 	if s.EventPattern != nil {
 		if awsapi.StringLength(*s.EventPattern) > 4096 {
 			v.MaxLength(prefix+"eventPattern", *s.EventPattern, 4096)
 		}
 	}
-	if s.Description != nil {
-		apigenCheckArchiveDescription(v, func() string { return prefix + "description" }, *s.Description, false)
+	if s.RetentionDays != nil {
+		if *s.RetentionDays < 0 {
+			v.MinValue(prefix+"retentionDays", *s.RetentionDays, "0")
+		}
 	}
-	if s.ArchiveName == nil {
-		v.Null(prefix + "archiveName")
-	} else {
-		apigenCheckArchiveName(v, func() string { return prefix + "archiveName" }, *s.ArchiveName, false)
+	if s.KmsKeyIdentifier != nil {
+		apigenCheckKmsKeyIdentifier(v, func() string { return prefix + "kmsKeyIdentifier" }, *s.KmsKeyIdentifier, false)
 	}
 }
 
@@ -1465,27 +1465,27 @@ func (s *UpdateConnectionInput) Validate() error {
 }
 
 func (s *UpdateConnectionInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.KmsKeyIdentifier != nil {
-		apigenCheckKmsKeyIdentifier(v, func() string { return prefix + "kmsKeyIdentifier" }, *s.KmsKeyIdentifier, false)
-	}
-	if s.InvocationConnectivityParameters != nil {
-		s.InvocationConnectivityParameters.apigenValidate(v, prefix+"invocationConnectivityParameters.")
-	}
-	if s.AuthParameters != nil {
-		s.AuthParameters.apigenValidate(v, prefix+"authParameters.")
-	}
-	if s.AuthorizationType != "" {
-		if !ConnectionAuthorizationType(s.AuthorizationType).apigenKnown() {
-			v.Enum(prefix+"authorizationType", s.AuthorizationType, []string{"API_KEY", "OAUTH_CLIENT_CREDENTIALS", "BASIC"})
-		}
-	}
-	if s.Description != nil {
-		apigenCheckConnectionDescription(v, func() string { return prefix + "description" }, *s.Description, false)
-	}
 	if s.Name == nil {
 		v.Null(prefix + "name")
 	} else {
 		apigenCheckConnectionName(v, func() string { return prefix + "name" }, *s.Name, false)
+	}
+	if s.Description != nil {
+		apigenCheckConnectionDescription(v, func() string { return prefix + "description" }, *s.Description, false)
+	}
+	if s.AuthorizationType != "" {
+		if !ConnectionAuthorizationType(s.AuthorizationType).apigenKnown() {
+			v.Enum(prefix+"authorizationType", apigenEnumText(string(s.AuthorizationType)), []string{"API_KEY", "OAUTH_CLIENT_CREDENTIALS", "BASIC"})
+		}
+	}
+	if s.AuthParameters != nil {
+		s.AuthParameters.apigenValidate(v, prefix+"authParameters.")
+	}
+	if s.InvocationConnectivityParameters != nil {
+		s.InvocationConnectivityParameters.apigenValidate(v, prefix+"invocationConnectivityParameters.")
+	}
+	if s.KmsKeyIdentifier != nil {
+		apigenCheckKmsKeyIdentifier(v, func() string { return prefix + "kmsKeyIdentifier" }, *s.KmsKeyIdentifier, false)
 	}
 }
 
@@ -1500,8 +1500,19 @@ func (s *UpdateEndpointInput) Validate() error {
 }
 
 func (s *UpdateEndpointInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.RoleArn != nil {
-		apigenCheckIamRoleArn(v, func() string { return prefix + "roleArn" }, *s.RoleArn, false)
+	if s.Name == nil {
+		v.Null(prefix + "name")
+	} else {
+		apigenCheckEndpointName(v, func() string { return prefix + "name" }, *s.Name, false)
+	}
+	if s.Description != nil {
+		apigenCheckEndpointDescription(v, func() string { return prefix + "description" }, *s.Description, false)
+	}
+	if s.RoutingConfig != nil {
+		s.RoutingConfig.apigenValidate(v, prefix+"routingConfig.")
+	}
+	if s.ReplicationConfig != nil {
+		s.ReplicationConfig.apigenValidate(v, prefix+"replicationConfig.")
 	}
 	if s.EventBuses != nil {
 		if len(s.EventBuses) < 2 {
@@ -1514,19 +1525,8 @@ func (s *UpdateEndpointInput) apigenValidate(v *awsapi.ValidationErrors, prefix 
 			s.EventBuses[i0].apigenValidate(v, prefix+"eventBuses."+strconv.Itoa(i0+1)+".member.")
 		}
 	}
-	if s.ReplicationConfig != nil {
-		s.ReplicationConfig.apigenValidate(v, prefix+"replicationConfig.")
-	}
-	if s.RoutingConfig != nil {
-		s.RoutingConfig.apigenValidate(v, prefix+"routingConfig.")
-	}
-	if s.Description != nil {
-		apigenCheckEndpointDescription(v, func() string { return prefix + "description" }, *s.Description, false)
-	}
-	if s.Name == nil {
-		v.Null(prefix + "name")
-	} else {
-		apigenCheckEndpointName(v, func() string { return prefix + "name" }, *s.Name, false)
+	if s.RoleArn != nil {
+		apigenCheckIamRoleArn(v, func() string { return prefix + "roleArn" }, *s.RoleArn, false)
 	}
 }
 
@@ -1541,22 +1541,22 @@ func (s *UpdateEventBusInput) Validate() error {
 }
 
 func (s *UpdateEventBusInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.LogConfig != nil {
-		s.LogConfig.apigenValidate(v, prefix+"logConfig.")
+	if s.Name != nil {
+		apigenCheckEventBusName(v, func() string { return prefix + "name" }, *s.Name, false)
 	}
-	if s.DeadLetterConfig != nil {
-		s.DeadLetterConfig.apigenValidate(v, prefix+"deadLetterConfig.")
+	if s.KmsKeyIdentifier != nil {
+		apigenCheckKmsKeyIdentifier(v, func() string { return prefix + "kmsKeyIdentifier" }, *s.KmsKeyIdentifier, false)
 	}
 	if s.Description != nil {
 		if awsapi.StringLength(*s.Description) > 512 {
 			v.MaxLength(prefix+"description", *s.Description, 512)
 		}
 	}
-	if s.KmsKeyIdentifier != nil {
-		apigenCheckKmsKeyIdentifier(v, func() string { return prefix + "kmsKeyIdentifier" }, *s.KmsKeyIdentifier, false)
+	if s.DeadLetterConfig != nil {
+		s.DeadLetterConfig.apigenValidate(v, prefix+"deadLetterConfig.")
 	}
-	if s.Name != nil {
-		apigenCheckEventBusName(v, func() string { return prefix + "name" }, *s.Name, false)
+	if s.LogConfig != nil {
+		s.LogConfig.apigenValidate(v, prefix+"logConfig.")
 	}
 }
 
@@ -1567,64 +1567,67 @@ func (s *AppSyncParameters) apigenValidate(v *awsapi.ValidationErrors, prefix st
 }
 
 func (s *AwsVpcConfiguration) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.AssignPublicIp != "" {
-		if !AssignPublicIp(s.AssignPublicIp).apigenKnown() {
-			v.Enum(prefix+"assignPublicIp", s.AssignPublicIp, []string{"DISABLED", "ENABLED"})
-		}
-	}
 	if s.Subnets == nil {
 		v.Null(prefix + "subnets")
+	}
+	if s.AssignPublicIp != "" {
+		if !AssignPublicIp(s.AssignPublicIp).apigenKnown() {
+			v.Enum(prefix+"assignPublicIp", apigenEnumText(string(s.AssignPublicIp)), []string{"DISABLED", "ENABLED"})
+		}
 	}
 }
 
 func (s *BatchParameters) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.JobName == nil {
-		v.Null(prefix + "jobName")
-	}
 	if s.JobDefinition == nil {
 		v.Null(prefix + "jobDefinition")
+	}
+	if s.JobName == nil {
+		v.Null(prefix + "jobName")
 	}
 }
 
 func (s *CapacityProviderStrategyItem) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.Base != nil {
-		apigenCheckCapacityProviderStrategyItemBase(v, func() string { return prefix + "base" }, *s.Base, false)
-	}
-	if s.Weight != nil {
-		apigenCheckCapacityProviderStrategyItemWeight(v, func() string { return prefix + "weight" }, *s.Weight, false)
-	}
 	if s.CapacityProvider == nil {
 		v.Null(prefix + "capacityProvider")
 	} else {
 		apigenCheckCapacityProvider(v, func() string { return prefix + "capacityProvider" }, *s.CapacityProvider, false)
 	}
+	if s.Weight != nil {
+		apigenCheckCapacityProviderStrategyItemWeight(v, func() string { return prefix + "weight" }, *s.Weight, false)
+	}
+	if s.Base != nil {
+		apigenCheckCapacityProviderStrategyItemBase(v, func() string { return prefix + "base" }, *s.Base, false)
+	}
 }
 
 func (s *Condition) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.Value == nil {
-		v.Null(prefix + "value")
+	if s.Type == nil {
+		v.Null(prefix + "type")
 	}
 	if s.Key == nil {
 		v.Null(prefix + "key")
 	}
-	if s.Type == nil {
-		v.Null(prefix + "type")
+	if s.Value == nil {
+		v.Null(prefix + "value")
 	}
 }
 
 func (s *ConnectionHeaderParameter) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.Value != nil {
-		apigenCheckHeaderValueSensitive(v, func() string { return prefix + "value" }, *s.Value, true)
-	}
 	if s.Key != nil {
 		apigenCheckHeaderKey(v, func() string { return prefix + "key" }, *s.Key, false)
+	}
+	if s.Value != nil {
+		apigenCheckHeaderValueSensitive(v, func() string { return prefix + "value" }, *s.Value, true)
 	}
 }
 
 func (s *ConnectionHttpParameters) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.BodyParameters != nil {
-		if len(s.BodyParameters) > 100 {
-			v.MaxLength(prefix+"bodyParameters", s.BodyParameters, 100)
+	if s.HeaderParameters != nil {
+		if len(s.HeaderParameters) > 100 {
+			v.MaxLength(prefix+"headerParameters", s.HeaderParameters, 100)
+		}
+		for i0 := range s.HeaderParameters {
+			s.HeaderParameters[i0].apigenValidate(v, prefix+"headerParameters."+strconv.Itoa(i0+1)+".member.")
 		}
 	}
 	if s.QueryStringParameters != nil {
@@ -1635,22 +1638,19 @@ func (s *ConnectionHttpParameters) apigenValidate(v *awsapi.ValidationErrors, pr
 			s.QueryStringParameters[i0].apigenValidate(v, prefix+"queryStringParameters."+strconv.Itoa(i0+1)+".member.")
 		}
 	}
-	if s.HeaderParameters != nil {
-		if len(s.HeaderParameters) > 100 {
-			v.MaxLength(prefix+"headerParameters", s.HeaderParameters, 100)
-		}
-		for i0 := range s.HeaderParameters {
-			s.HeaderParameters[i0].apigenValidate(v, prefix+"headerParameters."+strconv.Itoa(i0+1)+".member.")
+	if s.BodyParameters != nil {
+		if len(s.BodyParameters) > 100 {
+			v.MaxLength(prefix+"bodyParameters", s.BodyParameters, 100)
 		}
 	}
 }
 
 func (s *ConnectionQueryStringParameter) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.Value != nil {
-		apigenCheckQueryStringValueSensitive(v, func() string { return prefix + "value" }, *s.Value, true)
-	}
 	if s.Key != nil {
 		apigenCheckQueryStringKey(v, func() string { return prefix + "key" }, *s.Key, false)
+	}
+	if s.Value != nil {
+		apigenCheckQueryStringValueSensitive(v, func() string { return prefix + "value" }, *s.Value, true)
 	}
 }
 
@@ -1671,82 +1671,82 @@ func (s *ConnectivityResourceParameters) apigenValidate(v *awsapi.ValidationErro
 }
 
 func (s *CreateConnectionApiKeyAuthRequestParameters) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.ApiKeyValue == nil {
-		v.Null(prefix + "apiKeyValue")
-	} else {
-		apigenCheckAuthHeaderParametersSensitive(v, func() string { return prefix + "apiKeyValue" }, *s.ApiKeyValue, true)
-	}
 	if s.ApiKeyName == nil {
 		v.Null(prefix + "apiKeyName")
 	} else {
 		apigenCheckAuthHeaderParameters(v, func() string { return prefix + "apiKeyName" }, *s.ApiKeyName, false)
 	}
+	if s.ApiKeyValue == nil {
+		v.Null(prefix + "apiKeyValue")
+	} else {
+		apigenCheckAuthHeaderParametersSensitive(v, func() string { return prefix + "apiKeyValue" }, *s.ApiKeyValue, true)
+	}
 }
 
 func (s *CreateConnectionAuthRequestParameters) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.ConnectivityParameters != nil {
-		s.ConnectivityParameters.apigenValidate(v, prefix+"connectivityParameters.")
-	}
-	if s.InvocationHttpParameters != nil {
-		s.InvocationHttpParameters.apigenValidate(v, prefix+"invocationHttpParameters.")
-	}
-	if s.ApiKeyAuthParameters != nil {
-		s.ApiKeyAuthParameters.apigenValidate(v, prefix+"apiKeyAuthParameters.")
+	if s.BasicAuthParameters != nil {
+		s.BasicAuthParameters.apigenValidate(v, prefix+"basicAuthParameters.")
 	}
 	if s.OAuthParameters != nil {
 		s.OAuthParameters.apigenValidate(v, prefix+"oAuthParameters.")
 	}
-	if s.BasicAuthParameters != nil {
-		s.BasicAuthParameters.apigenValidate(v, prefix+"basicAuthParameters.")
+	if s.ApiKeyAuthParameters != nil {
+		s.ApiKeyAuthParameters.apigenValidate(v, prefix+"apiKeyAuthParameters.")
+	}
+	if s.InvocationHttpParameters != nil {
+		s.InvocationHttpParameters.apigenValidate(v, prefix+"invocationHttpParameters.")
+	}
+	if s.ConnectivityParameters != nil {
+		s.ConnectivityParameters.apigenValidate(v, prefix+"connectivityParameters.")
 	}
 }
 
 func (s *CreateConnectionBasicAuthRequestParameters) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.Password == nil {
-		v.Null(prefix + "password")
-	} else {
-		apigenCheckAuthHeaderParametersSensitive(v, func() string { return prefix + "password" }, *s.Password, true)
-	}
 	if s.Username == nil {
 		v.Null(prefix + "username")
 	} else {
 		apigenCheckAuthHeaderParameters(v, func() string { return prefix + "username" }, *s.Username, false)
 	}
+	if s.Password == nil {
+		v.Null(prefix + "password")
+	} else {
+		apigenCheckAuthHeaderParametersSensitive(v, func() string { return prefix + "password" }, *s.Password, true)
+	}
 }
 
 func (s *CreateConnectionOAuthClientRequestParameters) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.ClientSecret == nil {
-		v.Null(prefix + "clientSecret")
-	} else {
-		apigenCheckAuthHeaderParametersSensitive(v, func() string { return prefix + "clientSecret" }, *s.ClientSecret, true)
-	}
 	if s.ClientID == nil {
 		v.Null(prefix + "clientID")
 	} else {
 		apigenCheckAuthHeaderParameters(v, func() string { return prefix + "clientID" }, *s.ClientID, false)
 	}
+	if s.ClientSecret == nil {
+		v.Null(prefix + "clientSecret")
+	} else {
+		apigenCheckAuthHeaderParametersSensitive(v, func() string { return prefix + "clientSecret" }, *s.ClientSecret, true)
+	}
 }
 
 func (s *CreateConnectionOAuthRequestParameters) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.OAuthHttpParameters != nil {
-		s.OAuthHttpParameters.apigenValidate(v, prefix+"oAuthHttpParameters.")
-	}
-	if s.HttpMethod == "" {
-		v.Null(prefix + "httpMethod")
+	if s.ClientParameters == nil {
+		v.Null(prefix + "clientParameters")
 	} else {
-		if !ConnectionOAuthHttpMethod(s.HttpMethod).apigenKnown() {
-			v.Enum(prefix+"httpMethod", s.HttpMethod, []string{"POST", "GET", "PUT"})
-		}
+		s.ClientParameters.apigenValidate(v, prefix+"clientParameters.")
 	}
 	if s.AuthorizationEndpoint == nil {
 		v.Null(prefix + "authorizationEndpoint")
 	} else {
 		apigenCheckHttpsEndpoint(v, func() string { return prefix + "authorizationEndpoint" }, *s.AuthorizationEndpoint, false)
 	}
-	if s.ClientParameters == nil {
-		v.Null(prefix + "clientParameters")
+	if s.HttpMethod == "" {
+		v.Null(prefix + "httpMethod")
 	} else {
-		s.ClientParameters.apigenValidate(v, prefix+"clientParameters.")
+		if !ConnectionOAuthHttpMethod(s.HttpMethod).apigenKnown() {
+			v.Enum(prefix+"httpMethod", apigenEnumText(string(s.HttpMethod)), []string{"POST", "GET", "PUT"})
+		}
+	}
+	if s.OAuthHttpParameters != nil {
+		s.OAuthHttpParameters.apigenValidate(v, prefix+"oAuthHttpParameters.")
 	}
 }
 
@@ -1757,27 +1757,30 @@ func (s *DeadLetterConfig) apigenValidate(v *awsapi.ValidationErrors, prefix str
 }
 
 func (s *EcsParameters) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.Tags != nil {
-		for i0 := range s.Tags {
-			s.Tags[i0].apigenValidate(v, prefix+"tags."+strconv.Itoa(i0+1)+".member.")
+	if s.TaskDefinitionArn == nil {
+		v.Null(prefix + "taskDefinitionArn")
+	} else {
+		apigenCheckArn(v, func() string { return prefix + "taskDefinitionArn" }, *s.TaskDefinitionArn, false)
+	}
+	if s.TaskCount != nil {
+		if *s.TaskCount < 1 {
+			v.MinValue(prefix+"taskCount", *s.TaskCount, "1")
 		}
 	}
-	if s.ReferenceId != nil {
-		if awsapi.StringLength(*s.ReferenceId) > 1024 {
-			v.MaxLength(prefix+"referenceId", *s.ReferenceId, 1024)
+	if s.LaunchType != "" {
+		if !LaunchType(s.LaunchType).apigenKnown() {
+			v.Enum(prefix+"launchType", apigenEnumText(string(s.LaunchType)), []string{"EXTERNAL", "EC2", "FARGATE"})
 		}
 	}
-	if s.PropagateTags != "" {
-		if !PropagateTags(s.PropagateTags).apigenKnown() {
-			v.Enum(prefix+"propagateTags", s.PropagateTags, []string{"TASK_DEFINITION"})
-		}
+	if s.NetworkConfiguration != nil {
+		s.NetworkConfiguration.apigenValidate(v, prefix+"networkConfiguration.")
 	}
-	if s.PlacementStrategy != nil {
-		if len(s.PlacementStrategy) > 5 {
-			v.MaxLength(prefix+"placementStrategy", s.PlacementStrategy, 5)
+	if s.CapacityProviderStrategy != nil {
+		if len(s.CapacityProviderStrategy) > 6 {
+			v.MaxLength(prefix+"capacityProviderStrategy", s.CapacityProviderStrategy, 6)
 		}
-		for i0 := range s.PlacementStrategy {
-			s.PlacementStrategy[i0].apigenValidate(v, prefix+"placementStrategy."+strconv.Itoa(i0+1)+".member.")
+		for i0 := range s.CapacityProviderStrategy {
+			s.CapacityProviderStrategy[i0].apigenValidate(v, prefix+"capacityProviderStrategy."+strconv.Itoa(i0+1)+".member.")
 		}
 	}
 	if s.PlacementConstraints != nil {
@@ -1788,31 +1791,28 @@ func (s *EcsParameters) apigenValidate(v *awsapi.ValidationErrors, prefix string
 			s.PlacementConstraints[i0].apigenValidate(v, prefix+"placementConstraints."+strconv.Itoa(i0+1)+".member.")
 		}
 	}
-	if s.CapacityProviderStrategy != nil {
-		if len(s.CapacityProviderStrategy) > 6 {
-			v.MaxLength(prefix+"capacityProviderStrategy", s.CapacityProviderStrategy, 6)
+	if s.PlacementStrategy != nil {
+		if len(s.PlacementStrategy) > 5 {
+			v.MaxLength(prefix+"placementStrategy", s.PlacementStrategy, 5)
 		}
-		for i0 := range s.CapacityProviderStrategy {
-			s.CapacityProviderStrategy[i0].apigenValidate(v, prefix+"capacityProviderStrategy."+strconv.Itoa(i0+1)+".member.")
-		}
-	}
-	if s.NetworkConfiguration != nil {
-		s.NetworkConfiguration.apigenValidate(v, prefix+"networkConfiguration.")
-	}
-	if s.LaunchType != "" {
-		if !LaunchType(s.LaunchType).apigenKnown() {
-			v.Enum(prefix+"launchType", s.LaunchType, []string{"EXTERNAL", "EC2", "FARGATE"})
+		for i0 := range s.PlacementStrategy {
+			s.PlacementStrategy[i0].apigenValidate(v, prefix+"placementStrategy."+strconv.Itoa(i0+1)+".member.")
 		}
 	}
-	if s.TaskCount != nil {
-		if *s.TaskCount < 1 {
-			v.MinValue(prefix+"taskCount", *s.TaskCount, "1")
+	if s.PropagateTags != "" {
+		if !PropagateTags(s.PropagateTags).apigenKnown() {
+			v.Enum(prefix+"propagateTags", apigenEnumText(string(s.PropagateTags)), []string{"TASK_DEFINITION"})
 		}
 	}
-	if s.TaskDefinitionArn == nil {
-		v.Null(prefix + "taskDefinitionArn")
-	} else {
-		apigenCheckArn(v, func() string { return prefix + "taskDefinitionArn" }, *s.TaskDefinitionArn, false)
+	if s.ReferenceId != nil {
+		if awsapi.StringLength(*s.ReferenceId) > 1024 {
+			v.MaxLength(prefix+"referenceId", *s.ReferenceId, 1024)
+		}
+	}
+	if s.Tags != nil {
+		for i0 := range s.Tags {
+			s.Tags[i0].apigenValidate(v, prefix+"tags."+strconv.Itoa(i0+1)+".member.")
+		}
 	}
 }
 
@@ -1825,29 +1825,23 @@ func (s *EndpointEventBus) apigenValidate(v *awsapi.ValidationErrors, prefix str
 }
 
 func (s *FailoverConfig) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.Secondary == nil {
-		v.Null(prefix + "secondary")
-	} else {
-		s.Secondary.apigenValidate(v, prefix+"secondary.")
-	}
 	if s.Primary == nil {
 		v.Null(prefix + "primary")
 	} else {
 		s.Primary.apigenValidate(v, prefix+"primary.")
 	}
+	if s.Secondary == nil {
+		v.Null(prefix + "secondary")
+	} else {
+		s.Secondary.apigenValidate(v, prefix+"secondary.")
+	}
 }
 
 func (s *HttpParameters) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.QueryStringParameters != nil {
-		for k0 := range s.QueryStringParameters {
-			if (!apigenRe6().MatchString(k0)) || (awsapi.StringLength(k0) > 512) {
-				v.Add(prefix+"queryStringParameters", s.QueryStringParameters, "Map keys must satisfy constraint: [Member must have length less than or equal to 512, Member must satisfy regular expression pattern: [^\\x00-\\x1F\\x7F]+]")
-				break
-			}
-		}
-		for _, e0 := range s.QueryStringParameters {
-			if (!apigenRe25().MatchString(e0)) || (awsapi.StringLength(e0) > 512) {
-				v.Add(prefix+"queryStringParameters", s.QueryStringParameters, "Map value must satisfy constraint: [Member must have length less than or equal to 512, Member must satisfy regular expression pattern: [^\\x00-\\x09\\x0B\\x0C\\x0E-\\x1F\\x7F]+]")
+	if s.PathParameterValues != nil {
+		for _, e0 := range s.PathParameterValues {
+			if !apigenRe9().MatchString(e0) || apigenRe10().MatchString(e0) {
+				v.Add(prefix+"pathParameterValues", s.PathParameterValues, "Member must satisfy constraint: [Member must satisfy regular expression pattern: ^(?!\\s*$).+]")
 				break
 			}
 		}
@@ -1866,10 +1860,16 @@ func (s *HttpParameters) apigenValidate(v *awsapi.ValidationErrors, prefix strin
 			}
 		}
 	}
-	if s.PathParameterValues != nil {
-		for _, e0 := range s.PathParameterValues {
-			if !apigenRe9().MatchString(e0) || apigenRe10().MatchString(e0) {
-				v.Add(prefix+"pathParameterValues", s.PathParameterValues, "Member must satisfy constraint: [Member must satisfy regular expression pattern: ^(?!\\s*$).+]")
+	if s.QueryStringParameters != nil {
+		for k0 := range s.QueryStringParameters {
+			if (!apigenRe6().MatchString(k0)) || (awsapi.StringLength(k0) > 512) {
+				v.Add(prefix+"queryStringParameters", s.QueryStringParameters, "Map keys must satisfy constraint: [Member must have length less than or equal to 512, Member must satisfy regular expression pattern: [^\\x00-\\x1F\\x7F]+]")
+				break
+			}
+		}
+		for _, e0 := range s.QueryStringParameters {
+			if (!apigenRe25().MatchString(e0)) || (awsapi.StringLength(e0) > 512) {
+				v.Add(prefix+"queryStringParameters", s.QueryStringParameters, "Map value must satisfy constraint: [Member must have length less than or equal to 512, Member must satisfy regular expression pattern: [^\\x00-\\x09\\x0B\\x0C\\x0E-\\x1F\\x7F]+]")
 				break
 			}
 		}
@@ -1877,11 +1877,6 @@ func (s *HttpParameters) apigenValidate(v *awsapi.ValidationErrors, prefix strin
 }
 
 func (s *InputTransformer) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.InputTemplate == nil {
-		v.Null(prefix + "inputTemplate")
-	} else {
-		apigenCheckTransformerInput(v, func() string { return prefix + "inputTemplate" }, *s.InputTemplate, false)
-	}
 	if s.InputPathsMap != nil {
 		if len(s.InputPathsMap) > 100 {
 			v.MaxLength(prefix+"inputPathsMap", s.InputPathsMap, 100)
@@ -1899,6 +1894,11 @@ func (s *InputTransformer) apigenValidate(v *awsapi.ValidationErrors, prefix str
 			}
 		}
 	}
+	if s.InputTemplate == nil {
+		v.Null(prefix + "inputTemplate")
+	} else {
+		apigenCheckTransformerInput(v, func() string { return prefix + "inputTemplate" }, *s.InputTemplate, false)
+	}
 }
 
 func (s *KinesisParameters) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
@@ -1912,14 +1912,14 @@ func (s *KinesisParameters) apigenValidate(v *awsapi.ValidationErrors, prefix st
 }
 
 func (s *LogConfig) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.Level != "" {
-		if !Level(s.Level).apigenKnown() {
-			v.Enum(prefix+"level", s.Level, []string{"TRACE", "ERROR", "INFO", "OFF"})
-		}
-	}
 	if s.IncludeDetail != "" {
 		if !IncludeDetail(s.IncludeDetail).apigenKnown() {
-			v.Enum(prefix+"includeDetail", s.IncludeDetail, []string{"NONE", "FULL"})
+			v.Enum(prefix+"includeDetail", apigenEnumText(string(s.IncludeDetail)), []string{"NONE", "FULL"})
+		}
+	}
+	if s.Level != "" {
+		if !Level(s.Level).apigenKnown() {
+			v.Enum(prefix+"level", apigenEnumText(string(s.Level)), []string{"TRACE", "ERROR", "INFO", "OFF"})
 		}
 	}
 }
@@ -1931,27 +1931,27 @@ func (s *NetworkConfiguration) apigenValidate(v *awsapi.ValidationErrors, prefix
 }
 
 func (s *PlacementConstraint) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+	if s.Type != "" {
+		if !PlacementConstraintType(s.Type).apigenKnown() {
+			v.Enum(prefix+"type", apigenEnumText(string(s.Type)), []string{"distinctInstance", "memberOf"})
+		}
+	}
 	if s.Expression != nil {
 		if awsapi.StringLength(*s.Expression) > 2000 {
 			v.MaxLength(prefix+"expression", *s.Expression, 2000)
 		}
 	}
-	if s.Type != "" {
-		if !PlacementConstraintType(s.Type).apigenKnown() {
-			v.Enum(prefix+"type", s.Type, []string{"distinctInstance", "memberOf"})
-		}
-	}
 }
 
 func (s *PlacementStrategy) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+	if s.Type != "" {
+		if !PlacementStrategyType(s.Type).apigenKnown() {
+			v.Enum(prefix+"type", apigenEnumText(string(s.Type)), []string{"random", "binpack", "spread"})
+		}
+	}
 	if s.Field != nil {
 		if awsapi.StringLength(*s.Field) > 255 {
 			v.MaxLength(prefix+"field", *s.Field, 255)
-		}
-	}
-	if s.Type != "" {
-		if !PlacementStrategyType(s.Type).apigenKnown() {
-			v.Enum(prefix+"type", s.Type, []string{"random", "binpack", "spread"})
 		}
 	}
 }
@@ -1965,23 +1965,26 @@ func (s *Primary) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 }
 
 func (s *PutEventsRequestEntry) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.TraceHeader != nil {
-		apigenCheckTraceHeader(v, func() string { return prefix + "traceHeader" }, *s.TraceHeader, false)
+	if s.Resources != nil {
+		for _, e0 := range s.Resources {
+			if awsapi.StringLength(e0) > 2048 {
+				v.Add(prefix+"resources", s.Resources, "Member must satisfy constraint: [Member must have length less than or equal to 2048]")
+				break
+			}
+		}
 	}
 	if s.EventBusName != nil {
 		apigenCheckNonPartnerEventBusNameOrArn(v, func() string { return prefix + "eventBusName" }, *s.EventBusName, false)
 	}
-	if s.Resources != nil {
-		for _, e0 := range s.Resources {
-			if awsapi.StringLength(e0) > 2048 {
-				v.Add(prefix+"resources", s.Resources, "Member must satisfy constraint: [Member must have length less than or equal to 2048]")
-				break
-			}
-		}
+	if s.TraceHeader != nil {
+		apigenCheckTraceHeader(v, func() string { return prefix + "traceHeader" }, *s.TraceHeader, false)
 	}
 }
 
 func (s *PutPartnerEventsRequestEntry) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+	if s.Source != nil {
+		apigenCheckEventSourceName(v, func() string { return prefix + "source" }, *s.Source, false)
+	}
 	if s.Resources != nil {
 		for _, e0 := range s.Resources {
 			if awsapi.StringLength(e0) > 2048 {
@@ -1990,12 +1993,26 @@ func (s *PutPartnerEventsRequestEntry) apigenValidate(v *awsapi.ValidationErrors
 			}
 		}
 	}
-	if s.Source != nil {
-		apigenCheckEventSourceName(v, func() string { return prefix + "source" }, *s.Source, false)
-	}
 }
 
 func (s *RedshiftDataParameters) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+	if s.SecretManagerArn != nil {
+		apigenCheckRedshiftSecretManagerArn(v, func() string { return prefix + "secretManagerArn" }, *s.SecretManagerArn, false)
+	}
+	if s.Database == nil {
+		v.Null(prefix + "database")
+	} else {
+		apigenCheckDatabase(v, func() string { return prefix + "database" }, *s.Database, false)
+	}
+	if s.DbUser != nil {
+		apigenCheckDbUser(v, func() string { return prefix + "dbUser" }, *s.DbUser, false)
+	}
+	if s.Sql != nil {
+		apigenCheckSql(v, func() string { return prefix + "sql" }, *s.Sql, true)
+	}
+	if s.StatementName != nil {
+		apigenCheckStatementName(v, func() string { return prefix + "statementName" }, *s.StatementName, false)
+	}
 	if s.Sqls != nil {
 		if len(s.Sqls) > 40 {
 			v.MaxLength(prefix+"sqls", awsapi.Sensitive{}, 40)
@@ -2007,26 +2024,14 @@ func (s *RedshiftDataParameters) apigenValidate(v *awsapi.ValidationErrors, pref
 			}
 		}
 	}
-	if s.StatementName != nil {
-		apigenCheckStatementName(v, func() string { return prefix + "statementName" }, *s.StatementName, false)
-	}
-	if s.Sql != nil {
-		apigenCheckSql(v, func() string { return prefix + "sql" }, *s.Sql, true)
-	}
-	if s.DbUser != nil {
-		apigenCheckDbUser(v, func() string { return prefix + "dbUser" }, *s.DbUser, false)
-	}
-	if s.Database == nil {
-		v.Null(prefix + "database")
-	} else {
-		apigenCheckDatabase(v, func() string { return prefix + "database" }, *s.Database, false)
-	}
-	if s.SecretManagerArn != nil {
-		apigenCheckRedshiftSecretManagerArn(v, func() string { return prefix + "secretManagerArn" }, *s.SecretManagerArn, false)
-	}
 }
 
 func (s *ReplayDestination) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+	if s.Arn == nil {
+		v.Null(prefix + "arn")
+	} else {
+		apigenCheckArn(v, func() string { return prefix + "arn" }, *s.Arn, false)
+	}
 	if s.FilterArns != nil {
 		for _, e0 := range s.FilterArns {
 			if (awsapi.StringLength(e0) < 1) || (awsapi.StringLength(e0) > 1600) {
@@ -2035,27 +2040,22 @@ func (s *ReplayDestination) apigenValidate(v *awsapi.ValidationErrors, prefix st
 			}
 		}
 	}
-	if s.Arn == nil {
-		v.Null(prefix + "arn")
-	} else {
-		apigenCheckArn(v, func() string { return prefix + "arn" }, *s.Arn, false)
-	}
 }
 
 func (s *ReplicationConfig) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 	if s.State != "" {
 		if !ReplicationState(s.State).apigenKnown() {
-			v.Enum(prefix+"state", s.State, []string{"DISABLED", "ENABLED"})
+			v.Enum(prefix+"state", apigenEnumText(string(s.State)), []string{"DISABLED", "ENABLED"})
 		}
 	}
 }
 
 func (s *RetryPolicy) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.MaximumEventAgeInSeconds != nil {
-		apigenCheckMaximumEventAgeInSeconds(v, func() string { return prefix + "maximumEventAgeInSeconds" }, *s.MaximumEventAgeInSeconds, false)
-	}
 	if s.MaximumRetryAttempts != nil {
 		apigenCheckMaximumRetryAttempts(v, func() string { return prefix + "maximumRetryAttempts" }, *s.MaximumRetryAttempts, false)
+	}
+	if s.MaximumEventAgeInSeconds != nil {
+		apigenCheckMaximumEventAgeInSeconds(v, func() string { return prefix + "maximumEventAgeInSeconds" }, *s.MaximumEventAgeInSeconds, false)
 	}
 }
 
@@ -2084,6 +2084,11 @@ func (s *RunCommandParameters) apigenValidate(v *awsapi.ValidationErrors, prefix
 }
 
 func (s *RunCommandTarget) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+	if s.Key == nil {
+		v.Null(prefix + "key")
+	} else {
+		apigenCheckRunCommandTargetKey(v, func() string { return prefix + "key" }, *s.Key, false)
+	}
 	if s.Values == nil {
 		v.Null(prefix + "values")
 	} else {
@@ -2100,25 +2105,20 @@ func (s *RunCommandTarget) apigenValidate(v *awsapi.ValidationErrors, prefix str
 			}
 		}
 	}
-	if s.Key == nil {
-		v.Null(prefix + "key")
-	} else {
-		apigenCheckRunCommandTargetKey(v, func() string { return prefix + "key" }, *s.Key, false)
-	}
 }
 
 func (s *SageMakerPipelineParameter) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+	if s.Name == nil {
+		v.Null(prefix + "name")
+	} else {
+		apigenCheckSageMakerPipelineParameterName(v, func() string { return prefix + "name" }, *s.Name, false)
+	}
 	if s.Value == nil {
 		v.Null(prefix + "value")
 	} else {
 		if awsapi.StringLength(*s.Value) > 1024 {
 			v.MaxLength(prefix+"value", *s.Value, 1024)
 		}
-	}
-	if s.Name == nil {
-		v.Null(prefix + "name")
-	} else {
-		apigenCheckSageMakerPipelineParameterName(v, func() string { return prefix + "name" }, *s.Name, false)
 	}
 }
 
@@ -2150,6 +2150,11 @@ func (s *SqsParameters) apigenValidate(v *awsapi.ValidationErrors, prefix string
 }
 
 func (s *Tag) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+	if s.Key == nil {
+		v.Null(prefix + "key")
+	} else {
+		apigenCheckTagKey(v, func() string { return prefix + "key" }, *s.Key, false)
+	}
 	if s.Value == nil {
 		v.Null(prefix + "value")
 	} else {
@@ -2157,134 +2162,129 @@ func (s *Tag) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
 			v.MaxLength(prefix+"value", *s.Value, 256)
 		}
 	}
-	if s.Key == nil {
-		v.Null(prefix + "key")
-	} else {
-		apigenCheckTagKey(v, func() string { return prefix + "key" }, *s.Key, false)
-	}
 }
 
 func (s *Target) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.AppSyncParameters != nil {
-		s.AppSyncParameters.apigenValidate(v, prefix+"appSyncParameters.")
-	}
-	if s.RetryPolicy != nil {
-		s.RetryPolicy.apigenValidate(v, prefix+"retryPolicy.")
-	}
-	if s.DeadLetterConfig != nil {
-		s.DeadLetterConfig.apigenValidate(v, prefix+"deadLetterConfig.")
-	}
-	if s.SageMakerPipelineParameters != nil {
-		s.SageMakerPipelineParameters.apigenValidate(v, prefix+"sageMakerPipelineParameters.")
-	}
-	if s.RedshiftDataParameters != nil {
-		s.RedshiftDataParameters.apigenValidate(v, prefix+"redshiftDataParameters.")
-	}
-	if s.HttpParameters != nil {
-		s.HttpParameters.apigenValidate(v, prefix+"httpParameters.")
-	}
-	if s.SqsParameters != nil {
-		s.SqsParameters.apigenValidate(v, prefix+"sqsParameters.")
-	}
-	if s.BatchParameters != nil {
-		s.BatchParameters.apigenValidate(v, prefix+"batchParameters.")
-	}
-	if s.EcsParameters != nil {
-		s.EcsParameters.apigenValidate(v, prefix+"ecsParameters.")
-	}
-	if s.RunCommandParameters != nil {
-		s.RunCommandParameters.apigenValidate(v, prefix+"runCommandParameters.")
-	}
-	if s.KinesisParameters != nil {
-		s.KinesisParameters.apigenValidate(v, prefix+"kinesisParameters.")
-	}
-	if s.InputTransformer != nil {
-		s.InputTransformer.apigenValidate(v, prefix+"inputTransformer.")
-	}
-	if s.InputPath != nil {
-		if awsapi.StringLength(*s.InputPath) > 256 {
-			v.MaxLength(prefix+"inputPath", *s.InputPath, 256)
-		}
-	}
-	if s.Input != nil {
-		if awsapi.StringLength(*s.Input) > 8192 {
-			v.MaxLength(prefix+"input", *s.Input, 8192)
-		}
-	}
-	if s.RoleArn != nil {
-		apigenCheckRoleArn(v, func() string { return prefix + "roleArn" }, *s.RoleArn, false)
+	if s.Id == nil {
+		v.Null(prefix + "id")
+	} else {
+		apigenCheckTargetId(v, func() string { return prefix + "id" }, *s.Id, false)
 	}
 	if s.Arn == nil {
 		v.Null(prefix + "arn")
 	} else {
 		apigenCheckTargetArn(v, func() string { return prefix + "arn" }, *s.Arn, false)
 	}
-	if s.Id == nil {
-		v.Null(prefix + "id")
-	} else {
-		apigenCheckTargetId(v, func() string { return prefix + "id" }, *s.Id, false)
+	if s.RoleArn != nil {
+		apigenCheckRoleArn(v, func() string { return prefix + "roleArn" }, *s.RoleArn, false)
+	}
+	if s.Input != nil {
+		if awsapi.StringLength(*s.Input) > 8192 {
+			v.MaxLength(prefix+"input", *s.Input, 8192)
+		}
+	}
+	if s.InputPath != nil {
+		if awsapi.StringLength(*s.InputPath) > 256 {
+			v.MaxLength(prefix+"inputPath", *s.InputPath, 256)
+		}
+	}
+	if s.InputTransformer != nil {
+		s.InputTransformer.apigenValidate(v, prefix+"inputTransformer.")
+	}
+	if s.KinesisParameters != nil {
+		s.KinesisParameters.apigenValidate(v, prefix+"kinesisParameters.")
+	}
+	if s.RunCommandParameters != nil {
+		s.RunCommandParameters.apigenValidate(v, prefix+"runCommandParameters.")
+	}
+	if s.EcsParameters != nil {
+		s.EcsParameters.apigenValidate(v, prefix+"ecsParameters.")
+	}
+	if s.BatchParameters != nil {
+		s.BatchParameters.apigenValidate(v, prefix+"batchParameters.")
+	}
+	if s.SqsParameters != nil {
+		s.SqsParameters.apigenValidate(v, prefix+"sqsParameters.")
+	}
+	if s.HttpParameters != nil {
+		s.HttpParameters.apigenValidate(v, prefix+"httpParameters.")
+	}
+	if s.RedshiftDataParameters != nil {
+		s.RedshiftDataParameters.apigenValidate(v, prefix+"redshiftDataParameters.")
+	}
+	if s.SageMakerPipelineParameters != nil {
+		s.SageMakerPipelineParameters.apigenValidate(v, prefix+"sageMakerPipelineParameters.")
+	}
+	if s.DeadLetterConfig != nil {
+		s.DeadLetterConfig.apigenValidate(v, prefix+"deadLetterConfig.")
+	}
+	if s.RetryPolicy != nil {
+		s.RetryPolicy.apigenValidate(v, prefix+"retryPolicy.")
+	}
+	if s.AppSyncParameters != nil {
+		s.AppSyncParameters.apigenValidate(v, prefix+"appSyncParameters.")
 	}
 }
 
 func (s *UpdateConnectionApiKeyAuthRequestParameters) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.ApiKeyValue != nil {
-		apigenCheckAuthHeaderParametersSensitive(v, func() string { return prefix + "apiKeyValue" }, *s.ApiKeyValue, true)
-	}
 	if s.ApiKeyName != nil {
 		apigenCheckAuthHeaderParameters(v, func() string { return prefix + "apiKeyName" }, *s.ApiKeyName, false)
+	}
+	if s.ApiKeyValue != nil {
+		apigenCheckAuthHeaderParametersSensitive(v, func() string { return prefix + "apiKeyValue" }, *s.ApiKeyValue, true)
 	}
 }
 
 func (s *UpdateConnectionAuthRequestParameters) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.ConnectivityParameters != nil {
-		s.ConnectivityParameters.apigenValidate(v, prefix+"connectivityParameters.")
-	}
-	if s.InvocationHttpParameters != nil {
-		s.InvocationHttpParameters.apigenValidate(v, prefix+"invocationHttpParameters.")
-	}
-	if s.ApiKeyAuthParameters != nil {
-		s.ApiKeyAuthParameters.apigenValidate(v, prefix+"apiKeyAuthParameters.")
+	if s.BasicAuthParameters != nil {
+		s.BasicAuthParameters.apigenValidate(v, prefix+"basicAuthParameters.")
 	}
 	if s.OAuthParameters != nil {
 		s.OAuthParameters.apigenValidate(v, prefix+"oAuthParameters.")
 	}
-	if s.BasicAuthParameters != nil {
-		s.BasicAuthParameters.apigenValidate(v, prefix+"basicAuthParameters.")
+	if s.ApiKeyAuthParameters != nil {
+		s.ApiKeyAuthParameters.apigenValidate(v, prefix+"apiKeyAuthParameters.")
+	}
+	if s.InvocationHttpParameters != nil {
+		s.InvocationHttpParameters.apigenValidate(v, prefix+"invocationHttpParameters.")
+	}
+	if s.ConnectivityParameters != nil {
+		s.ConnectivityParameters.apigenValidate(v, prefix+"connectivityParameters.")
 	}
 }
 
 func (s *UpdateConnectionBasicAuthRequestParameters) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.Password != nil {
-		apigenCheckAuthHeaderParametersSensitive(v, func() string { return prefix + "password" }, *s.Password, true)
-	}
 	if s.Username != nil {
 		apigenCheckAuthHeaderParameters(v, func() string { return prefix + "username" }, *s.Username, false)
+	}
+	if s.Password != nil {
+		apigenCheckAuthHeaderParametersSensitive(v, func() string { return prefix + "password" }, *s.Password, true)
 	}
 }
 
 func (s *UpdateConnectionOAuthClientRequestParameters) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.ClientSecret != nil {
-		apigenCheckAuthHeaderParametersSensitive(v, func() string { return prefix + "clientSecret" }, *s.ClientSecret, true)
-	}
 	if s.ClientID != nil {
 		apigenCheckAuthHeaderParameters(v, func() string { return prefix + "clientID" }, *s.ClientID, false)
+	}
+	if s.ClientSecret != nil {
+		apigenCheckAuthHeaderParametersSensitive(v, func() string { return prefix + "clientSecret" }, *s.ClientSecret, true)
 	}
 }
 
 func (s *UpdateConnectionOAuthRequestParameters) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.OAuthHttpParameters != nil {
-		s.OAuthHttpParameters.apigenValidate(v, prefix+"oAuthHttpParameters.")
-	}
-	if s.HttpMethod != "" {
-		if !ConnectionOAuthHttpMethod(s.HttpMethod).apigenKnown() {
-			v.Enum(prefix+"httpMethod", s.HttpMethod, []string{"POST", "GET", "PUT"})
-		}
+	if s.ClientParameters != nil {
+		s.ClientParameters.apigenValidate(v, prefix+"clientParameters.")
 	}
 	if s.AuthorizationEndpoint != nil {
 		apigenCheckHttpsEndpoint(v, func() string { return prefix + "authorizationEndpoint" }, *s.AuthorizationEndpoint, false)
 	}
-	if s.ClientParameters != nil {
-		s.ClientParameters.apigenValidate(v, prefix+"clientParameters.")
+	if s.HttpMethod != "" {
+		if !ConnectionOAuthHttpMethod(s.HttpMethod).apigenKnown() {
+			v.Enum(prefix+"httpMethod", apigenEnumText(string(s.HttpMethod)), []string{"POST", "GET", "PUT"})
+		}
+	}
+	if s.OAuthHttpParameters != nil {
+		s.OAuthHttpParameters.apigenValidate(v, prefix+"oAuthHttpParameters.")
 	}
 }
 
@@ -2303,7 +2303,7 @@ func apigenCheckAccountId(v *awsapi.ValidationErrors, path func() string, x stri
 
 // apigenCheckAction checks a value of shape Action; sensitive values are not printed.
 func apigenCheckAction(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
-	if !apigenRe23().MatchString(x) {
+	if !apigenRe22().MatchString(x) {
 		v.Pattern(path(), awsapi.Shown(x, sensitive), "events:[a-zA-Z]+")
 	}
 	if awsapi.StringLength(x) < 1 {
@@ -2316,7 +2316,7 @@ func apigenCheckAction(v *awsapi.ValidationErrors, path func() string, x string,
 
 // apigenCheckApiDestinationDescription checks a value of shape ApiDestinationDescription; sensitive values are not printed.
 func apigenCheckApiDestinationDescription(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
-	if !apigenRe16().MatchString(x) {
+	if !apigenRe15().MatchString(x) {
 		v.Pattern(path(), awsapi.Shown(x, sensitive), ".*")
 	}
 	if awsapi.StringLength(x) > 512 {
@@ -2352,7 +2352,7 @@ func apigenCheckArchiveArn(v *awsapi.ValidationErrors, path func() string, x str
 
 // apigenCheckArchiveDescription checks a value of shape ArchiveDescription; sensitive values are not printed.
 func apigenCheckArchiveDescription(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
-	if !apigenRe16().MatchString(x) {
+	if !apigenRe15().MatchString(x) {
 		v.Pattern(path(), awsapi.Shown(x, sensitive), ".*")
 	}
 	if awsapi.StringLength(x) > 512 {
@@ -2454,7 +2454,7 @@ func apigenCheckConnectionArn(v *awsapi.ValidationErrors, path func() string, x 
 
 // apigenCheckConnectionDescription checks a value of shape ConnectionDescription; sensitive values are not printed.
 func apigenCheckConnectionDescription(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
-	if !apigenRe16().MatchString(x) {
+	if !apigenRe15().MatchString(x) {
 		v.Pattern(path(), awsapi.Shown(x, sensitive), ".*")
 	}
 	if awsapi.StringLength(x) > 512 {
@@ -2497,7 +2497,7 @@ func apigenCheckDbUser(v *awsapi.ValidationErrors, path func() string, x string,
 
 // apigenCheckEndpointDescription checks a value of shape EndpointDescription; sensitive values are not printed.
 func apigenCheckEndpointDescription(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
-	if !apigenRe16().MatchString(x) {
+	if !apigenRe15().MatchString(x) {
 		v.Pattern(path(), awsapi.Shown(x, sensitive), ".*")
 	}
 	if awsapi.StringLength(x) > 512 {
@@ -2654,7 +2654,7 @@ func apigenCheckHomeRegion(v *awsapi.ValidationErrors, path func() string, x str
 
 // apigenCheckHttpsEndpoint checks a value of shape HttpsEndpoint; sensitive values are not printed.
 func apigenCheckHttpsEndpoint(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
-	if !apigenRe15().MatchString(x) {
+	if !apigenRe16().MatchString(x) {
 		v.Pattern(path(), awsapi.Shown(x, sensitive), "^((%!{(BADINDEX)2}|[-()_.!~*';/?:@\\x26=+$,A-Za-z0-9])+)([).!';/?:,])?$")
 	}
 	if awsapi.StringLength(x) < 1 {
@@ -2782,7 +2782,7 @@ func apigenCheckPartnerEventSourceNamePrefix(v *awsapi.ValidationErrors, path fu
 
 // apigenCheckPrincipal checks a value of shape Principal; sensitive values are not printed.
 func apigenCheckPrincipal(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
-	if !apigenRe22().MatchString(x) {
+	if !apigenRe23().MatchString(x) {
 		v.Pattern(path(), awsapi.Shown(x, sensitive), "(\\d{12}|\\*)")
 	}
 	if awsapi.StringLength(x) < 1 {
@@ -2828,7 +2828,7 @@ func apigenCheckRedshiftSecretManagerArn(v *awsapi.ValidationErrors, path func()
 
 // apigenCheckReplayDescription checks a value of shape ReplayDescription; sensitive values are not printed.
 func apigenCheckReplayDescription(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
-	if !apigenRe16().MatchString(x) {
+	if !apigenRe15().MatchString(x) {
 		v.Pattern(path(), awsapi.Shown(x, sensitive), ".*")
 	}
 	if awsapi.StringLength(x) > 512 {
@@ -3015,6 +3015,19 @@ func apigenCheckTransformerInput(v *awsapi.ValidationErrors, path func() string,
 	if awsapi.StringLength(x) > 8192 {
 		v.MaxLength(path(), awsapi.Shown(x, sensitive), 8192)
 	}
+}
+
+// apigenExplicitEmpty is jsonwire.ExplicitEmptyEnum: what the JSON and
+// CBOR decoders store in an enum member given as "", which Coral validates
+// against the enum instead of taking it as absent.
+const apigenExplicitEmpty = "\xff\x00explicit-empty"
+
+// apigenEnumText returns the text of an enum value as the client sent it.
+func apigenEnumText(s string) string {
+	if s == apigenExplicitEmpty {
+		return ""
+	}
+	return s
 }
 
 func (e ApiDestinationHttpMethod) apigenKnown() bool {

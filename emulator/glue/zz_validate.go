@@ -37,17 +37,17 @@ func (s *CheckSchemaVersionValidityInput) Validate() error {
 }
 
 func (s *CheckSchemaVersionValidityInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.SchemaDefinition == nil {
-		v.Null(prefix + "schemaDefinition")
-	} else {
-		apigenCheckSchemaDefinitionString(v, func() string { return prefix + "schemaDefinition" }, *s.SchemaDefinition, false)
-	}
 	if s.DataFormat == "" {
 		v.Null(prefix + "dataFormat")
 	} else {
 		if !DataFormat(s.DataFormat).apigenKnown() {
-			v.Enum(prefix+"dataFormat", s.DataFormat, []string{"JSON", "PROTOBUF", "AVRO"})
+			v.Enum(prefix+"dataFormat", apigenEnumText(string(s.DataFormat)), []string{"JSON", "PROTOBUF", "AVRO"})
 		}
+	}
+	if s.SchemaDefinition == nil {
+		v.Null(prefix + "schemaDefinition")
+	} else {
+		apigenCheckSchemaDefinitionString(v, func() string { return prefix + "schemaDefinition" }, *s.SchemaDefinition, false)
 	}
 }
 
@@ -62,6 +62,14 @@ func (s *CreateRegistryInput) Validate() error {
 }
 
 func (s *CreateRegistryInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+	if s.RegistryName == nil {
+		v.Null(prefix + "registryName")
+	} else {
+		apigenCheckSchemaRegistryNameString(v, func() string { return prefix + "registryName" }, *s.RegistryName, false)
+	}
+	if s.Description != nil {
+		apigenCheckDescriptionString(v, func() string { return prefix + "description" }, *s.Description, false)
+	}
 	if s.Tags != nil {
 		if len(s.Tags) > 50 {
 			v.MaxLength(prefix+"tags", s.Tags, 50)
@@ -78,14 +86,6 @@ func (s *CreateRegistryInput) apigenValidate(v *awsapi.ValidationErrors, prefix 
 				break
 			}
 		}
-	}
-	if s.Description != nil {
-		apigenCheckDescriptionString(v, func() string { return prefix + "description" }, *s.Description, false)
-	}
-	if s.RegistryName == nil {
-		v.Null(prefix + "registryName")
-	} else {
-		apigenCheckSchemaRegistryNameString(v, func() string { return prefix + "registryName" }, *s.RegistryName, false)
 	}
 }
 
@@ -100,8 +100,28 @@ func (s *CreateSchemaInput) Validate() error {
 }
 
 func (s *CreateSchemaInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.SchemaDefinition != nil {
-		apigenCheckSchemaDefinitionString(v, func() string { return prefix + "schemaDefinition" }, *s.SchemaDefinition, false)
+	if s.RegistryId != nil {
+		s.RegistryId.apigenValidate(v, prefix+"registryId.")
+	}
+	if s.SchemaName == nil {
+		v.Null(prefix + "schemaName")
+	} else {
+		apigenCheckSchemaRegistryNameString(v, func() string { return prefix + "schemaName" }, *s.SchemaName, false)
+	}
+	if s.DataFormat == "" {
+		v.Null(prefix + "dataFormat")
+	} else {
+		if !DataFormat(s.DataFormat).apigenKnown() {
+			v.Enum(prefix+"dataFormat", apigenEnumText(string(s.DataFormat)), []string{"JSON", "PROTOBUF", "AVRO"})
+		}
+	}
+	if s.Compatibility != "" {
+		if !Compatibility(s.Compatibility).apigenKnown() {
+			v.Enum(prefix+"compatibility", apigenEnumText(string(s.Compatibility)), []string{"DISABLED", "BACKWARD", "BACKWARD_ALL", "FORWARD_ALL", "FORWARD", "NONE", "FULL", "FULL_ALL"})
+		}
+	}
+	if s.Description != nil {
+		apigenCheckDescriptionString(v, func() string { return prefix + "description" }, *s.Description, false)
 	}
 	if s.Tags != nil {
 		if len(s.Tags) > 50 {
@@ -120,28 +140,8 @@ func (s *CreateSchemaInput) apigenValidate(v *awsapi.ValidationErrors, prefix st
 			}
 		}
 	}
-	if s.Description != nil {
-		apigenCheckDescriptionString(v, func() string { return prefix + "description" }, *s.Description, false)
-	}
-	if s.Compatibility != "" {
-		if !Compatibility(s.Compatibility).apigenKnown() {
-			v.Enum(prefix+"compatibility", s.Compatibility, []string{"DISABLED", "BACKWARD", "BACKWARD_ALL", "FORWARD_ALL", "FORWARD", "NONE", "FULL", "FULL_ALL"})
-		}
-	}
-	if s.DataFormat == "" {
-		v.Null(prefix + "dataFormat")
-	} else {
-		if !DataFormat(s.DataFormat).apigenKnown() {
-			v.Enum(prefix+"dataFormat", s.DataFormat, []string{"JSON", "PROTOBUF", "AVRO"})
-		}
-	}
-	if s.SchemaName == nil {
-		v.Null(prefix + "schemaName")
-	} else {
-		apigenCheckSchemaRegistryNameString(v, func() string { return prefix + "schemaName" }, *s.SchemaName, false)
-	}
-	if s.RegistryId != nil {
-		s.RegistryId.apigenValidate(v, prefix+"registryId.")
+	if s.SchemaDefinition != nil {
+		apigenCheckSchemaDefinitionString(v, func() string { return prefix + "schemaDefinition" }, *s.SchemaDefinition, false)
 	}
 }
 
@@ -192,15 +192,15 @@ func (s *DeleteSchemaVersionsInput) Validate() error {
 }
 
 func (s *DeleteSchemaVersionsInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.Versions == nil {
-		v.Null(prefix + "versions")
-	} else {
-		apigenCheckVersionsString(v, func() string { return prefix + "versions" }, *s.Versions, false)
-	}
 	if s.SchemaId == nil {
 		v.Null(prefix + "schemaId")
 	} else {
 		s.SchemaId.apigenValidate(v, prefix+"schemaId.")
+	}
+	if s.Versions == nil {
+		v.Null(prefix + "versions")
+	} else {
+		apigenCheckVersionsString(v, func() string { return prefix + "versions" }, *s.Versions, false)
 	}
 }
 
@@ -251,15 +251,15 @@ func (s *GetSchemaByDefinitionInput) Validate() error {
 }
 
 func (s *GetSchemaByDefinitionInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.SchemaDefinition == nil {
-		v.Null(prefix + "schemaDefinition")
-	} else {
-		apigenCheckSchemaDefinitionString(v, func() string { return prefix + "schemaDefinition" }, *s.SchemaDefinition, false)
-	}
 	if s.SchemaId == nil {
 		v.Null(prefix + "schemaId")
 	} else {
 		s.SchemaId.apigenValidate(v, prefix+"schemaId.")
+	}
+	if s.SchemaDefinition == nil {
+		v.Null(prefix + "schemaDefinition")
+	} else {
+		apigenCheckSchemaDefinitionString(v, func() string { return prefix + "schemaDefinition" }, *s.SchemaDefinition, false)
 	}
 }
 
@@ -274,14 +274,14 @@ func (s *GetSchemaVersionInput) Validate() error {
 }
 
 func (s *GetSchemaVersionInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.SchemaVersionNumber != nil {
-		s.SchemaVersionNumber.apigenValidate(v, prefix+"schemaVersionNumber.")
+	if s.SchemaId != nil {
+		s.SchemaId.apigenValidate(v, prefix+"schemaId.")
 	}
 	if s.SchemaVersionId != nil {
 		apigenCheckSchemaVersionIdString(v, func() string { return prefix + "schemaVersionId" }, *s.SchemaVersionId, false)
 	}
-	if s.SchemaId != nil {
-		s.SchemaId.apigenValidate(v, prefix+"schemaId.")
+	if s.SchemaVersionNumber != nil {
+		s.SchemaVersionNumber.apigenValidate(v, prefix+"schemaVersionNumber.")
 	}
 }
 
@@ -296,27 +296,27 @@ func (s *GetSchemaVersionsDiffInput) Validate() error {
 }
 
 func (s *GetSchemaVersionsDiffInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.SchemaDiffType == "" {
-		v.Null(prefix + "schemaDiffType")
+	if s.SchemaId == nil {
+		v.Null(prefix + "schemaId")
 	} else {
-		if !SchemaDiffType(s.SchemaDiffType).apigenKnown() {
-			v.Enum(prefix+"schemaDiffType", s.SchemaDiffType, []string{"SYNTAX_DIFF"})
-		}
-	}
-	if s.SecondSchemaVersionNumber == nil {
-		v.Null(prefix + "secondSchemaVersionNumber")
-	} else {
-		s.SecondSchemaVersionNumber.apigenValidate(v, prefix+"secondSchemaVersionNumber.")
+		s.SchemaId.apigenValidate(v, prefix+"schemaId.")
 	}
 	if s.FirstSchemaVersionNumber == nil {
 		v.Null(prefix + "firstSchemaVersionNumber")
 	} else {
 		s.FirstSchemaVersionNumber.apigenValidate(v, prefix+"firstSchemaVersionNumber.")
 	}
-	if s.SchemaId == nil {
-		v.Null(prefix + "schemaId")
+	if s.SecondSchemaVersionNumber == nil {
+		v.Null(prefix + "secondSchemaVersionNumber")
 	} else {
-		s.SchemaId.apigenValidate(v, prefix+"schemaId.")
+		s.SecondSchemaVersionNumber.apigenValidate(v, prefix+"secondSchemaVersionNumber.")
+	}
+	if s.SchemaDiffType == "" {
+		v.Null(prefix + "schemaDiffType")
+	} else {
+		if !SchemaDiffType(s.SchemaDiffType).apigenKnown() {
+			v.Enum(prefix+"schemaDiffType", apigenEnumText(string(s.SchemaDiffType)), []string{"SYNTAX_DIFF"})
+		}
 	}
 }
 
@@ -365,13 +365,13 @@ func (s *ListSchemaVersionsInput) Validate() error {
 }
 
 func (s *ListSchemaVersionsInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.MaxResults != nil {
-		apigenCheckMaxResultsNumber(v, func() string { return prefix + "maxResults" }, *s.MaxResults, false)
-	}
 	if s.SchemaId == nil {
 		v.Null(prefix + "schemaId")
 	} else {
 		s.SchemaId.apigenValidate(v, prefix+"schemaId.")
+	}
+	if s.MaxResults != nil {
+		apigenCheckMaxResultsNumber(v, func() string { return prefix + "maxResults" }, *s.MaxResults, false)
 	}
 }
 
@@ -386,11 +386,11 @@ func (s *ListSchemasInput) Validate() error {
 }
 
 func (s *ListSchemasInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.MaxResults != nil {
-		apigenCheckMaxResultsNumber(v, func() string { return prefix + "maxResults" }, *s.MaxResults, false)
-	}
 	if s.RegistryId != nil {
 		s.RegistryId.apigenValidate(v, prefix+"registryId.")
+	}
+	if s.MaxResults != nil {
+		apigenCheckMaxResultsNumber(v, func() string { return prefix + "maxResults" }, *s.MaxResults, false)
 	}
 }
 
@@ -405,19 +405,19 @@ func (s *PutSchemaVersionMetadataInput) Validate() error {
 }
 
 func (s *PutSchemaVersionMetadataInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.MetadataKeyValue == nil {
-		v.Null(prefix + "metadataKeyValue")
-	} else {
-		s.MetadataKeyValue.apigenValidate(v, prefix+"metadataKeyValue.")
-	}
-	if s.SchemaVersionId != nil {
-		apigenCheckSchemaVersionIdString(v, func() string { return prefix + "schemaVersionId" }, *s.SchemaVersionId, false)
+	if s.SchemaId != nil {
+		s.SchemaId.apigenValidate(v, prefix+"schemaId.")
 	}
 	if s.SchemaVersionNumber != nil {
 		s.SchemaVersionNumber.apigenValidate(v, prefix+"schemaVersionNumber.")
 	}
-	if s.SchemaId != nil {
-		s.SchemaId.apigenValidate(v, prefix+"schemaId.")
+	if s.SchemaVersionId != nil {
+		apigenCheckSchemaVersionIdString(v, func() string { return prefix + "schemaVersionId" }, *s.SchemaVersionId, false)
+	}
+	if s.MetadataKeyValue == nil {
+		v.Null(prefix + "metadataKeyValue")
+	} else {
+		s.MetadataKeyValue.apigenValidate(v, prefix+"metadataKeyValue.")
 	}
 }
 
@@ -432,22 +432,22 @@ func (s *QuerySchemaVersionMetadataInput) Validate() error {
 }
 
 func (s *QuerySchemaVersionMetadataInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.MaxResults != nil {
-		apigenCheckQuerySchemaVersionMetadataMaxResults(v, func() string { return prefix + "maxResults" }, *s.MaxResults, false)
+	if s.SchemaId != nil {
+		s.SchemaId.apigenValidate(v, prefix+"schemaId.")
+	}
+	if s.SchemaVersionNumber != nil {
+		s.SchemaVersionNumber.apigenValidate(v, prefix+"schemaVersionNumber.")
+	}
+	if s.SchemaVersionId != nil {
+		apigenCheckSchemaVersionIdString(v, func() string { return prefix + "schemaVersionId" }, *s.SchemaVersionId, false)
 	}
 	if s.MetadataList != nil {
 		for i0 := range s.MetadataList {
 			s.MetadataList[i0].apigenValidate(v, prefix+"metadataList."+strconv.Itoa(i0+1)+".member.")
 		}
 	}
-	if s.SchemaVersionId != nil {
-		apigenCheckSchemaVersionIdString(v, func() string { return prefix + "schemaVersionId" }, *s.SchemaVersionId, false)
-	}
-	if s.SchemaVersionNumber != nil {
-		s.SchemaVersionNumber.apigenValidate(v, prefix+"schemaVersionNumber.")
-	}
-	if s.SchemaId != nil {
-		s.SchemaId.apigenValidate(v, prefix+"schemaId.")
+	if s.MaxResults != nil {
+		apigenCheckQuerySchemaVersionMetadataMaxResults(v, func() string { return prefix + "maxResults" }, *s.MaxResults, false)
 	}
 }
 
@@ -462,15 +462,15 @@ func (s *RegisterSchemaVersionInput) Validate() error {
 }
 
 func (s *RegisterSchemaVersionInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.SchemaDefinition == nil {
-		v.Null(prefix + "schemaDefinition")
-	} else {
-		apigenCheckSchemaDefinitionString(v, func() string { return prefix + "schemaDefinition" }, *s.SchemaDefinition, false)
-	}
 	if s.SchemaId == nil {
 		v.Null(prefix + "schemaId")
 	} else {
 		s.SchemaId.apigenValidate(v, prefix+"schemaId.")
+	}
+	if s.SchemaDefinition == nil {
+		v.Null(prefix + "schemaDefinition")
+	} else {
+		apigenCheckSchemaDefinitionString(v, func() string { return prefix + "schemaDefinition" }, *s.SchemaDefinition, false)
 	}
 }
 
@@ -485,19 +485,19 @@ func (s *RemoveSchemaVersionMetadataInput) Validate() error {
 }
 
 func (s *RemoveSchemaVersionMetadataInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.MetadataKeyValue == nil {
-		v.Null(prefix + "metadataKeyValue")
-	} else {
-		s.MetadataKeyValue.apigenValidate(v, prefix+"metadataKeyValue.")
-	}
-	if s.SchemaVersionId != nil {
-		apigenCheckSchemaVersionIdString(v, func() string { return prefix + "schemaVersionId" }, *s.SchemaVersionId, false)
+	if s.SchemaId != nil {
+		s.SchemaId.apigenValidate(v, prefix+"schemaId.")
 	}
 	if s.SchemaVersionNumber != nil {
 		s.SchemaVersionNumber.apigenValidate(v, prefix+"schemaVersionNumber.")
 	}
-	if s.SchemaId != nil {
-		s.SchemaId.apigenValidate(v, prefix+"schemaId.")
+	if s.SchemaVersionId != nil {
+		apigenCheckSchemaVersionIdString(v, func() string { return prefix + "schemaVersionId" }, *s.SchemaVersionId, false)
+	}
+	if s.MetadataKeyValue == nil {
+		v.Null(prefix + "metadataKeyValue")
+	} else {
+		s.MetadataKeyValue.apigenValidate(v, prefix+"metadataKeyValue.")
 	}
 }
 
@@ -512,6 +512,11 @@ func (s *TagResourceInput) Validate() error {
 }
 
 func (s *TagResourceInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+	if s.ResourceArn == nil {
+		v.Null(prefix + "resourceArn")
+	} else {
+		apigenCheckGlueResourceArn(v, func() string { return prefix + "resourceArn" }, *s.ResourceArn, false)
+	}
 	if s.TagsToAdd == nil {
 		v.Null(prefix + "tagsToAdd")
 	} else {
@@ -531,11 +536,6 @@ func (s *TagResourceInput) apigenValidate(v *awsapi.ValidationErrors, prefix str
 			}
 		}
 	}
-	if s.ResourceArn == nil {
-		v.Null(prefix + "resourceArn")
-	} else {
-		apigenCheckGlueResourceArn(v, func() string { return prefix + "resourceArn" }, *s.ResourceArn, false)
-	}
 }
 
 // Validate checks the model's constraints on s.
@@ -549,6 +549,11 @@ func (s *UntagResourceInput) Validate() error {
 }
 
 func (s *UntagResourceInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+	if s.ResourceArn == nil {
+		v.Null(prefix + "resourceArn")
+	} else {
+		apigenCheckGlueResourceArn(v, func() string { return prefix + "resourceArn" }, *s.ResourceArn, false)
+	}
 	if s.TagsToRemove == nil {
 		v.Null(prefix + "tagsToRemove")
 	} else {
@@ -561,11 +566,6 @@ func (s *UntagResourceInput) apigenValidate(v *awsapi.ValidationErrors, prefix s
 				break
 			}
 		}
-	}
-	if s.ResourceArn == nil {
-		v.Null(prefix + "resourceArn")
-	} else {
-		apigenCheckGlueResourceArn(v, func() string { return prefix + "resourceArn" }, *s.ResourceArn, false)
 	}
 }
 
@@ -580,15 +580,15 @@ func (s *UpdateRegistryInput) Validate() error {
 }
 
 func (s *UpdateRegistryInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.Description == nil {
-		v.Null(prefix + "description")
-	} else {
-		apigenCheckDescriptionString(v, func() string { return prefix + "description" }, *s.Description, false)
-	}
 	if s.RegistryId == nil {
 		v.Null(prefix + "registryId")
 	} else {
 		s.RegistryId.apigenValidate(v, prefix+"registryId.")
+	}
+	if s.Description == nil {
+		v.Null(prefix + "description")
+	} else {
+		apigenCheckDescriptionString(v, func() string { return prefix + "description" }, *s.Description, false)
 	}
 }
 
@@ -603,51 +603,51 @@ func (s *UpdateSchemaInput) Validate() error {
 }
 
 func (s *UpdateSchemaInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.Description != nil {
-		apigenCheckDescriptionString(v, func() string { return prefix + "description" }, *s.Description, false)
-	}
-	if s.Compatibility != "" {
-		if !Compatibility(s.Compatibility).apigenKnown() {
-			v.Enum(prefix+"compatibility", s.Compatibility, []string{"DISABLED", "BACKWARD", "BACKWARD_ALL", "FORWARD_ALL", "FORWARD", "NONE", "FULL", "FULL_ALL"})
-		}
-	}
-	if s.SchemaVersionNumber != nil {
-		s.SchemaVersionNumber.apigenValidate(v, prefix+"schemaVersionNumber.")
-	}
 	if s.SchemaId == nil {
 		v.Null(prefix + "schemaId")
 	} else {
 		s.SchemaId.apigenValidate(v, prefix+"schemaId.")
 	}
+	if s.SchemaVersionNumber != nil {
+		s.SchemaVersionNumber.apigenValidate(v, prefix+"schemaVersionNumber.")
+	}
+	if s.Compatibility != "" {
+		if !Compatibility(s.Compatibility).apigenKnown() {
+			v.Enum(prefix+"compatibility", apigenEnumText(string(s.Compatibility)), []string{"DISABLED", "BACKWARD", "BACKWARD_ALL", "FORWARD_ALL", "FORWARD", "NONE", "FULL", "FULL_ALL"})
+		}
+	}
+	if s.Description != nil {
+		apigenCheckDescriptionString(v, func() string { return prefix + "description" }, *s.Description, false)
+	}
 }
 
 func (s *MetadataKeyValuePair) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.MetadataValue != nil {
-		apigenCheckMetadataValueString(v, func() string { return prefix + "metadataValue" }, *s.MetadataValue, false)
-	}
 	if s.MetadataKey != nil {
 		apigenCheckMetadataKeyString(v, func() string { return prefix + "metadataKey" }, *s.MetadataKey, false)
+	}
+	if s.MetadataValue != nil {
+		apigenCheckMetadataValueString(v, func() string { return prefix + "metadataValue" }, *s.MetadataValue, false)
 	}
 }
 
 func (s *RegistryId) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.RegistryArn != nil {
-		apigenCheckGlueResourceArn(v, func() string { return prefix + "registryArn" }, *s.RegistryArn, false)
-	}
 	if s.RegistryName != nil {
 		apigenCheckSchemaRegistryNameString(v, func() string { return prefix + "registryName" }, *s.RegistryName, false)
+	}
+	if s.RegistryArn != nil {
+		apigenCheckGlueResourceArn(v, func() string { return prefix + "registryArn" }, *s.RegistryArn, false)
 	}
 }
 
 func (s *SchemaId) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.RegistryName != nil {
-		apigenCheckSchemaRegistryNameString(v, func() string { return prefix + "registryName" }, *s.RegistryName, false)
+	if s.SchemaArn != nil {
+		apigenCheckGlueResourceArn(v, func() string { return prefix + "schemaArn" }, *s.SchemaArn, false)
 	}
 	if s.SchemaName != nil {
 		apigenCheckSchemaRegistryNameString(v, func() string { return prefix + "schemaName" }, *s.SchemaName, false)
 	}
-	if s.SchemaArn != nil {
-		apigenCheckGlueResourceArn(v, func() string { return prefix + "schemaArn" }, *s.SchemaArn, false)
+	if s.RegistryName != nil {
+		apigenCheckSchemaRegistryNameString(v, func() string { return prefix + "registryName" }, *s.RegistryName, false)
 	}
 }
 
@@ -786,6 +786,19 @@ func apigenCheckVersionsString(v *awsapi.ValidationErrors, path func() string, x
 	if awsapi.StringLength(x) > 100000 {
 		v.MaxLength(path(), awsapi.Shown(x, sensitive), 100000)
 	}
+}
+
+// apigenExplicitEmpty is jsonwire.ExplicitEmptyEnum: what the JSON and
+// CBOR decoders store in an enum member given as "", which Coral validates
+// against the enum instead of taking it as absent.
+const apigenExplicitEmpty = "\xff\x00explicit-empty"
+
+// apigenEnumText returns the text of an enum value as the client sent it.
+func apigenEnumText(s string) string {
+	if s == apigenExplicitEmpty {
+		return ""
+	}
+	return s
 }
 
 func (e Compatibility) apigenKnown() bool {

@@ -35,11 +35,8 @@ func (s *AddTagsToStreamInput) Validate() error {
 }
 
 func (s *AddTagsToStreamInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.StreamId != nil {
-		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
-	}
-	if s.StreamARN != nil {
-		apigenCheckStreamARN(v, func() string { return prefix + "streamARN" }, *s.StreamARN, false)
+	if s.StreamName != nil {
+		apigenCheckStreamName(v, func() string { return prefix + "streamName" }, *s.StreamName, false)
 	}
 	if s.Tags == nil {
 		v.Null(prefix + "tags")
@@ -63,8 +60,11 @@ func (s *AddTagsToStreamInput) apigenValidate(v *awsapi.ValidationErrors, prefix
 			}
 		}
 	}
-	if s.StreamName != nil {
-		apigenCheckStreamName(v, func() string { return prefix + "streamName" }, *s.StreamName, false)
+	if s.StreamARN != nil {
+		apigenCheckStreamARN(v, func() string { return prefix + "streamARN" }, *s.StreamARN, false)
+	}
+	if s.StreamId != nil {
+		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
 	}
 }
 
@@ -79,13 +79,18 @@ func (s *CreateStreamInput) Validate() error {
 }
 
 func (s *CreateStreamInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.MaxRecordSizeInKiB != nil {
-		apigenCheckMaxRecordSizeInKiB(v, func() string { return prefix + "maxRecordSizeInKiB" }, *s.MaxRecordSizeInKiB, false)
+	if s.StreamName == nil {
+		v.Null(prefix + "streamName")
+	} else {
+		apigenCheckStreamName(v, func() string { return prefix + "streamName" }, *s.StreamName, false)
 	}
-	if s.WarmThroughputMiBps != nil {
-		if *s.WarmThroughputMiBps < 0 {
-			v.MinValue(prefix+"warmThroughputMiBps", *s.WarmThroughputMiBps, "0")
+	if s.ShardCount != nil {
+		if *s.ShardCount < 1 {
+			v.MinValue(prefix+"shardCount", *s.ShardCount, "1")
 		}
+	}
+	if s.StreamModeDetails != nil {
+		s.StreamModeDetails.apigenValidate(v, prefix+"streamModeDetails.")
 	}
 	if s.Tags != nil {
 		if len(s.Tags) < 1 {
@@ -107,18 +112,13 @@ func (s *CreateStreamInput) apigenValidate(v *awsapi.ValidationErrors, prefix st
 			}
 		}
 	}
-	if s.StreamModeDetails != nil {
-		s.StreamModeDetails.apigenValidate(v, prefix+"streamModeDetails.")
-	}
-	if s.ShardCount != nil {
-		if *s.ShardCount < 1 {
-			v.MinValue(prefix+"shardCount", *s.ShardCount, "1")
+	if s.WarmThroughputMiBps != nil {
+		if *s.WarmThroughputMiBps < 0 {
+			v.MinValue(prefix+"warmThroughputMiBps", *s.WarmThroughputMiBps, "0")
 		}
 	}
-	if s.StreamName == nil {
-		v.Null(prefix + "streamName")
-	} else {
-		apigenCheckStreamName(v, func() string { return prefix + "streamName" }, *s.StreamName, false)
+	if s.MaxRecordSizeInKiB != nil {
+		apigenCheckMaxRecordSizeInKiB(v, func() string { return prefix + "maxRecordSizeInKiB" }, *s.MaxRecordSizeInKiB, false)
 	}
 }
 
@@ -133,17 +133,17 @@ func (s *DecreaseStreamRetentionPeriodInput) Validate() error {
 }
 
 func (s *DecreaseStreamRetentionPeriodInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.StreamId != nil {
-		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
-	}
-	if s.StreamARN != nil {
-		apigenCheckStreamARN(v, func() string { return prefix + "streamARN" }, *s.StreamARN, false)
+	if s.StreamName != nil {
+		apigenCheckStreamName(v, func() string { return prefix + "streamName" }, *s.StreamName, false)
 	}
 	if s.RetentionPeriodHours == nil {
 		v.Null(prefix + "retentionPeriodHours")
 	}
-	if s.StreamName != nil {
-		apigenCheckStreamName(v, func() string { return prefix + "streamName" }, *s.StreamName, false)
+	if s.StreamARN != nil {
+		apigenCheckStreamARN(v, func() string { return prefix + "streamARN" }, *s.StreamARN, false)
+	}
+	if s.StreamId != nil {
+		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
 	}
 }
 
@@ -158,13 +158,13 @@ func (s *DeleteResourcePolicyInput) Validate() error {
 }
 
 func (s *DeleteResourcePolicyInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.StreamId != nil {
-		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
-	}
 	if s.ResourceARN == nil {
 		v.Null(prefix + "resourceARN")
 	} else {
 		apigenCheckResourceARN(v, func() string { return prefix + "resourceARN" }, *s.ResourceARN, false)
+	}
+	if s.StreamId != nil {
+		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
 	}
 }
 
@@ -179,14 +179,14 @@ func (s *DeleteStreamInput) Validate() error {
 }
 
 func (s *DeleteStreamInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.StreamId != nil {
-		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
+	if s.StreamName != nil {
+		apigenCheckStreamName(v, func() string { return prefix + "streamName" }, *s.StreamName, false)
 	}
 	if s.StreamARN != nil {
 		apigenCheckStreamARN(v, func() string { return prefix + "streamARN" }, *s.StreamARN, false)
 	}
-	if s.StreamName != nil {
-		apigenCheckStreamName(v, func() string { return prefix + "streamName" }, *s.StreamName, false)
+	if s.StreamId != nil {
+		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
 	}
 }
 
@@ -201,17 +201,17 @@ func (s *DeregisterStreamConsumerInput) Validate() error {
 }
 
 func (s *DeregisterStreamConsumerInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.StreamId != nil {
-		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
-	}
-	if s.ConsumerARN != nil {
-		apigenCheckConsumerARN(v, func() string { return prefix + "consumerARN" }, *s.ConsumerARN, false)
+	if s.StreamARN != nil {
+		apigenCheckStreamARN(v, func() string { return prefix + "streamARN" }, *s.StreamARN, false)
 	}
 	if s.ConsumerName != nil {
 		apigenCheckConsumerName(v, func() string { return prefix + "consumerName" }, *s.ConsumerName, false)
 	}
-	if s.StreamARN != nil {
-		apigenCheckStreamARN(v, func() string { return prefix + "streamARN" }, *s.StreamARN, false)
+	if s.ConsumerARN != nil {
+		apigenCheckConsumerARN(v, func() string { return prefix + "consumerARN" }, *s.ConsumerARN, false)
+	}
+	if s.StreamId != nil {
+		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
 	}
 }
 
@@ -236,20 +236,20 @@ func (s *DescribeStreamInput) Validate() error {
 }
 
 func (s *DescribeStreamInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.StreamId != nil {
-		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
-	}
-	if s.StreamARN != nil {
-		apigenCheckStreamARN(v, func() string { return prefix + "streamARN" }, *s.StreamARN, false)
-	}
-	if s.ExclusiveStartShardId != nil {
-		apigenCheckShardId(v, func() string { return prefix + "exclusiveStartShardId" }, *s.ExclusiveStartShardId, false)
+	if s.StreamName != nil {
+		apigenCheckStreamName(v, func() string { return prefix + "streamName" }, *s.StreamName, false)
 	}
 	if s.Limit != nil {
 		apigenCheckDescribeStreamInputLimit(v, func() string { return prefix + "limit" }, *s.Limit, false)
 	}
-	if s.StreamName != nil {
-		apigenCheckStreamName(v, func() string { return prefix + "streamName" }, *s.StreamName, false)
+	if s.ExclusiveStartShardId != nil {
+		apigenCheckShardId(v, func() string { return prefix + "exclusiveStartShardId" }, *s.ExclusiveStartShardId, false)
+	}
+	if s.StreamARN != nil {
+		apigenCheckStreamARN(v, func() string { return prefix + "streamARN" }, *s.StreamARN, false)
+	}
+	if s.StreamId != nil {
+		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
 	}
 }
 
@@ -264,17 +264,17 @@ func (s *DescribeStreamConsumerInput) Validate() error {
 }
 
 func (s *DescribeStreamConsumerInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.StreamId != nil {
-		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
-	}
-	if s.ConsumerARN != nil {
-		apigenCheckConsumerARN(v, func() string { return prefix + "consumerARN" }, *s.ConsumerARN, false)
+	if s.StreamARN != nil {
+		apigenCheckStreamARN(v, func() string { return prefix + "streamARN" }, *s.StreamARN, false)
 	}
 	if s.ConsumerName != nil {
 		apigenCheckConsumerName(v, func() string { return prefix + "consumerName" }, *s.ConsumerName, false)
 	}
-	if s.StreamARN != nil {
-		apigenCheckStreamARN(v, func() string { return prefix + "streamARN" }, *s.StreamARN, false)
+	if s.ConsumerARN != nil {
+		apigenCheckConsumerARN(v, func() string { return prefix + "consumerARN" }, *s.ConsumerARN, false)
+	}
+	if s.StreamId != nil {
+		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
 	}
 }
 
@@ -289,14 +289,14 @@ func (s *DescribeStreamSummaryInput) Validate() error {
 }
 
 func (s *DescribeStreamSummaryInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.StreamId != nil {
-		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
+	if s.StreamName != nil {
+		apigenCheckStreamName(v, func() string { return prefix + "streamName" }, *s.StreamName, false)
 	}
 	if s.StreamARN != nil {
 		apigenCheckStreamARN(v, func() string { return prefix + "streamARN" }, *s.StreamARN, false)
 	}
-	if s.StreamName != nil {
-		apigenCheckStreamName(v, func() string { return prefix + "streamName" }, *s.StreamName, false)
+	if s.StreamId != nil {
+		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
 	}
 }
 
@@ -311,11 +311,8 @@ func (s *DisableEnhancedMonitoringInput) Validate() error {
 }
 
 func (s *DisableEnhancedMonitoringInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.StreamId != nil {
-		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
-	}
-	if s.StreamARN != nil {
-		apigenCheckStreamARN(v, func() string { return prefix + "streamARN" }, *s.StreamARN, false)
+	if s.StreamName != nil {
+		apigenCheckStreamName(v, func() string { return prefix + "streamName" }, *s.StreamName, false)
 	}
 	if s.ShardLevelMetrics == nil {
 		v.Null(prefix + "shardLevelMetrics")
@@ -333,8 +330,11 @@ func (s *DisableEnhancedMonitoringInput) apigenValidate(v *awsapi.ValidationErro
 			}
 		}
 	}
-	if s.StreamName != nil {
-		apigenCheckStreamName(v, func() string { return prefix + "streamName" }, *s.StreamName, false)
+	if s.StreamARN != nil {
+		apigenCheckStreamARN(v, func() string { return prefix + "streamARN" }, *s.StreamARN, false)
+	}
+	if s.StreamId != nil {
+		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
 	}
 }
 
@@ -349,11 +349,8 @@ func (s *EnableEnhancedMonitoringInput) Validate() error {
 }
 
 func (s *EnableEnhancedMonitoringInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.StreamId != nil {
-		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
-	}
-	if s.StreamARN != nil {
-		apigenCheckStreamARN(v, func() string { return prefix + "streamARN" }, *s.StreamARN, false)
+	if s.StreamName != nil {
+		apigenCheckStreamName(v, func() string { return prefix + "streamName" }, *s.StreamName, false)
 	}
 	if s.ShardLevelMetrics == nil {
 		v.Null(prefix + "shardLevelMetrics")
@@ -371,8 +368,11 @@ func (s *EnableEnhancedMonitoringInput) apigenValidate(v *awsapi.ValidationError
 			}
 		}
 	}
-	if s.StreamName != nil {
-		apigenCheckStreamName(v, func() string { return prefix + "streamName" }, *s.StreamName, false)
+	if s.StreamARN != nil {
+		apigenCheckStreamARN(v, func() string { return prefix + "streamARN" }, *s.StreamARN, false)
+	}
+	if s.StreamId != nil {
+		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
 	}
 }
 
@@ -387,19 +387,19 @@ func (s *GetRecordsInput) Validate() error {
 }
 
 func (s *GetRecordsInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.StreamId != nil {
-		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
-	}
-	if s.StreamARN != nil {
-		apigenCheckStreamARN(v, func() string { return prefix + "streamARN" }, *s.StreamARN, false)
-	}
-	if s.Limit != nil {
-		apigenCheckGetRecordsInputLimit(v, func() string { return prefix + "limit" }, *s.Limit, false)
-	}
 	if s.ShardIterator == nil {
 		v.Null(prefix + "shardIterator")
 	} else {
 		apigenCheckShardIterator(v, func() string { return prefix + "shardIterator" }, *s.ShardIterator, false)
+	}
+	if s.Limit != nil {
+		apigenCheckGetRecordsInputLimit(v, func() string { return prefix + "limit" }, *s.Limit, false)
+	}
+	if s.StreamARN != nil {
+		apigenCheckStreamARN(v, func() string { return prefix + "streamARN" }, *s.StreamARN, false)
+	}
+	if s.StreamId != nil {
+		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
 	}
 }
 
@@ -414,13 +414,13 @@ func (s *GetResourcePolicyInput) Validate() error {
 }
 
 func (s *GetResourcePolicyInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.StreamId != nil {
-		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
-	}
 	if s.ResourceARN == nil {
 		v.Null(prefix + "resourceARN")
 	} else {
 		apigenCheckResourceARN(v, func() string { return prefix + "resourceARN" }, *s.ResourceARN, false)
+	}
+	if s.StreamId != nil {
+		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
 	}
 }
 
@@ -435,31 +435,31 @@ func (s *GetShardIteratorInput) Validate() error {
 }
 
 func (s *GetShardIteratorInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.StreamId != nil {
-		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
-	}
-	if s.StreamARN != nil {
-		apigenCheckStreamARN(v, func() string { return prefix + "streamARN" }, *s.StreamARN, false)
-	}
-	if s.StartingSequenceNumber != nil {
-		if !apigenRe2().MatchString(*s.StartingSequenceNumber) {
-			v.Pattern(prefix+"startingSequenceNumber", *s.StartingSequenceNumber, "0|([1-9]\\d{0,128})")
-		}
-	}
-	if s.ShardIteratorType == "" {
-		v.Null(prefix + "shardIteratorType")
-	} else {
-		if !ShardIteratorType(s.ShardIteratorType).apigenKnown() {
-			v.Enum(prefix+"shardIteratorType", s.ShardIteratorType, []string{"AT_SEQUENCE_NUMBER", "AFTER_SEQUENCE_NUMBER", "TRIM_HORIZON", "LATEST", "AT_TIMESTAMP"})
-		}
+	if s.StreamName != nil {
+		apigenCheckStreamName(v, func() string { return prefix + "streamName" }, *s.StreamName, false)
 	}
 	if s.ShardId == nil {
 		v.Null(prefix + "shardId")
 	} else {
 		apigenCheckShardId(v, func() string { return prefix + "shardId" }, *s.ShardId, false)
 	}
-	if s.StreamName != nil {
-		apigenCheckStreamName(v, func() string { return prefix + "streamName" }, *s.StreamName, false)
+	if s.ShardIteratorType == "" {
+		v.Null(prefix + "shardIteratorType")
+	} else {
+		if !ShardIteratorType(s.ShardIteratorType).apigenKnown() {
+			v.Enum(prefix+"shardIteratorType", apigenEnumText(string(s.ShardIteratorType)), []string{"AT_SEQUENCE_NUMBER", "AFTER_SEQUENCE_NUMBER", "TRIM_HORIZON", "LATEST", "AT_TIMESTAMP"})
+		}
+	}
+	if s.StartingSequenceNumber != nil {
+		if !apigenRe2().MatchString(*s.StartingSequenceNumber) {
+			v.Pattern(prefix+"startingSequenceNumber", *s.StartingSequenceNumber, "0|([1-9]\\d{0,128})")
+		}
+	}
+	if s.StreamARN != nil {
+		apigenCheckStreamARN(v, func() string { return prefix + "streamARN" }, *s.StreamARN, false)
+	}
+	if s.StreamId != nil {
+		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
 	}
 }
 
@@ -474,17 +474,17 @@ func (s *IncreaseStreamRetentionPeriodInput) Validate() error {
 }
 
 func (s *IncreaseStreamRetentionPeriodInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.StreamId != nil {
-		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
-	}
-	if s.StreamARN != nil {
-		apigenCheckStreamARN(v, func() string { return prefix + "streamARN" }, *s.StreamARN, false)
+	if s.StreamName != nil {
+		apigenCheckStreamName(v, func() string { return prefix + "streamName" }, *s.StreamName, false)
 	}
 	if s.RetentionPeriodHours == nil {
 		v.Null(prefix + "retentionPeriodHours")
 	}
-	if s.StreamName != nil {
-		apigenCheckStreamName(v, func() string { return prefix + "streamName" }, *s.StreamName, false)
+	if s.StreamARN != nil {
+		apigenCheckStreamARN(v, func() string { return prefix + "streamARN" }, *s.StreamARN, false)
+	}
+	if s.StreamId != nil {
+		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
 	}
 }
 
@@ -499,26 +499,26 @@ func (s *ListShardsInput) Validate() error {
 }
 
 func (s *ListShardsInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.StreamId != nil {
-		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
-	}
-	if s.StreamARN != nil {
-		apigenCheckStreamARN(v, func() string { return prefix + "streamARN" }, *s.StreamARN, false)
-	}
-	if s.ShardFilter != nil {
-		s.ShardFilter.apigenValidate(v, prefix+"shardFilter.")
-	}
-	if s.MaxResults != nil {
-		apigenCheckListShardsInputLimit(v, func() string { return prefix + "maxResults" }, *s.MaxResults, false)
-	}
-	if s.ExclusiveStartShardId != nil {
-		apigenCheckShardId(v, func() string { return prefix + "exclusiveStartShardId" }, *s.ExclusiveStartShardId, false)
+	if s.StreamName != nil {
+		apigenCheckStreamName(v, func() string { return prefix + "streamName" }, *s.StreamName, false)
 	}
 	if s.NextToken != nil {
 		apigenCheckNextToken(v, func() string { return prefix + "nextToken" }, *s.NextToken, false)
 	}
-	if s.StreamName != nil {
-		apigenCheckStreamName(v, func() string { return prefix + "streamName" }, *s.StreamName, false)
+	if s.ExclusiveStartShardId != nil {
+		apigenCheckShardId(v, func() string { return prefix + "exclusiveStartShardId" }, *s.ExclusiveStartShardId, false)
+	}
+	if s.MaxResults != nil {
+		apigenCheckListShardsInputLimit(v, func() string { return prefix + "maxResults" }, *s.MaxResults, false)
+	}
+	if s.ShardFilter != nil {
+		s.ShardFilter.apigenValidate(v, prefix+"shardFilter.")
+	}
+	if s.StreamARN != nil {
+		apigenCheckStreamARN(v, func() string { return prefix + "streamARN" }, *s.StreamARN, false)
+	}
+	if s.StreamId != nil {
+		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
 	}
 }
 
@@ -533,19 +533,19 @@ func (s *ListStreamConsumersInput) Validate() error {
 }
 
 func (s *ListStreamConsumersInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.StreamId != nil {
-		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
-	}
-	if s.MaxResults != nil {
-		apigenCheckListStreamConsumersInputLimit(v, func() string { return prefix + "maxResults" }, *s.MaxResults, false)
-	}
-	if s.NextToken != nil {
-		apigenCheckNextToken(v, func() string { return prefix + "nextToken" }, *s.NextToken, false)
-	}
 	if s.StreamARN == nil {
 		v.Null(prefix + "streamARN")
 	} else {
 		apigenCheckStreamARN(v, func() string { return prefix + "streamARN" }, *s.StreamARN, false)
+	}
+	if s.NextToken != nil {
+		apigenCheckNextToken(v, func() string { return prefix + "nextToken" }, *s.NextToken, false)
+	}
+	if s.MaxResults != nil {
+		apigenCheckListStreamConsumersInputLimit(v, func() string { return prefix + "maxResults" }, *s.MaxResults, false)
+	}
+	if s.StreamId != nil {
+		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
 	}
 }
 
@@ -560,14 +560,14 @@ func (s *ListStreamsInput) Validate() error {
 }
 
 func (s *ListStreamsInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.NextToken != nil {
-		apigenCheckNextToken(v, func() string { return prefix + "nextToken" }, *s.NextToken, false)
+	if s.Limit != nil {
+		apigenCheckListStreamsInputLimit(v, func() string { return prefix + "limit" }, *s.Limit, false)
 	}
 	if s.ExclusiveStartStreamName != nil {
 		apigenCheckStreamName(v, func() string { return prefix + "exclusiveStartStreamName" }, *s.ExclusiveStartStreamName, false)
 	}
-	if s.Limit != nil {
-		apigenCheckListStreamsInputLimit(v, func() string { return prefix + "limit" }, *s.Limit, false)
+	if s.NextToken != nil {
+		apigenCheckNextToken(v, func() string { return prefix + "nextToken" }, *s.NextToken, false)
 	}
 }
 
@@ -582,13 +582,13 @@ func (s *ListTagsForResourceInput) Validate() error {
 }
 
 func (s *ListTagsForResourceInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.StreamId != nil {
-		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
-	}
 	if s.ResourceARN == nil {
 		v.Null(prefix + "resourceARN")
 	} else {
 		apigenCheckResourceARN(v, func() string { return prefix + "resourceARN" }, *s.ResourceARN, false)
+	}
+	if s.StreamId != nil {
+		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
 	}
 }
 
@@ -603,20 +603,20 @@ func (s *ListTagsForStreamInput) Validate() error {
 }
 
 func (s *ListTagsForStreamInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.StreamId != nil {
-		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
-	}
-	if s.StreamARN != nil {
-		apigenCheckStreamARN(v, func() string { return prefix + "streamARN" }, *s.StreamARN, false)
-	}
-	if s.Limit != nil {
-		apigenCheckListTagsForStreamInputLimit(v, func() string { return prefix + "limit" }, *s.Limit, false)
+	if s.StreamName != nil {
+		apigenCheckStreamName(v, func() string { return prefix + "streamName" }, *s.StreamName, false)
 	}
 	if s.ExclusiveStartTagKey != nil {
 		apigenCheckTagKey(v, func() string { return prefix + "exclusiveStartTagKey" }, *s.ExclusiveStartTagKey, false)
 	}
-	if s.StreamName != nil {
-		apigenCheckStreamName(v, func() string { return prefix + "streamName" }, *s.StreamName, false)
+	if s.Limit != nil {
+		apigenCheckListTagsForStreamInputLimit(v, func() string { return prefix + "limit" }, *s.Limit, false)
+	}
+	if s.StreamARN != nil {
+		apigenCheckStreamARN(v, func() string { return prefix + "streamARN" }, *s.StreamARN, false)
+	}
+	if s.StreamId != nil {
+		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
 	}
 }
 
@@ -631,24 +631,24 @@ func (s *MergeShardsInput) Validate() error {
 }
 
 func (s *MergeShardsInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.StreamId != nil {
-		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
-	}
-	if s.StreamARN != nil {
-		apigenCheckStreamARN(v, func() string { return prefix + "streamARN" }, *s.StreamARN, false)
-	}
-	if s.AdjacentShardToMerge == nil {
-		v.Null(prefix + "adjacentShardToMerge")
-	} else {
-		apigenCheckShardId(v, func() string { return prefix + "adjacentShardToMerge" }, *s.AdjacentShardToMerge, false)
+	if s.StreamName != nil {
+		apigenCheckStreamName(v, func() string { return prefix + "streamName" }, *s.StreamName, false)
 	}
 	if s.ShardToMerge == nil {
 		v.Null(prefix + "shardToMerge")
 	} else {
 		apigenCheckShardId(v, func() string { return prefix + "shardToMerge" }, *s.ShardToMerge, false)
 	}
-	if s.StreamName != nil {
-		apigenCheckStreamName(v, func() string { return prefix + "streamName" }, *s.StreamName, false)
+	if s.AdjacentShardToMerge == nil {
+		v.Null(prefix + "adjacentShardToMerge")
+	} else {
+		apigenCheckShardId(v, func() string { return prefix + "adjacentShardToMerge" }, *s.AdjacentShardToMerge, false)
+	}
+	if s.StreamARN != nil {
+		apigenCheckStreamARN(v, func() string { return prefix + "streamARN" }, *s.StreamARN, false)
+	}
+	if s.StreamId != nil {
+		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
 	}
 }
 
@@ -663,26 +663,8 @@ func (s *PutRecordInput) Validate() error {
 }
 
 func (s *PutRecordInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.StreamId != nil {
-		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
-	}
-	if s.StreamARN != nil {
-		apigenCheckStreamARN(v, func() string { return prefix + "streamARN" }, *s.StreamARN, false)
-	}
-	if s.SequenceNumberForOrdering != nil {
-		if !apigenRe2().MatchString(*s.SequenceNumberForOrdering) {
-			v.Pattern(prefix+"sequenceNumberForOrdering", *s.SequenceNumberForOrdering, "0|([1-9]\\d{0,128})")
-		}
-	}
-	if s.ExplicitHashKey != nil {
-		if !apigenRe6().MatchString(*s.ExplicitHashKey) {
-			v.Pattern(prefix+"explicitHashKey", *s.ExplicitHashKey, "0|([1-9]\\d{0,38})")
-		}
-	}
-	if s.PartitionKey == nil {
-		v.Null(prefix + "partitionKey")
-	} else {
-		apigenCheckPartitionKey(v, func() string { return prefix + "partitionKey" }, *s.PartitionKey, false)
+	if s.StreamName != nil {
+		apigenCheckStreamName(v, func() string { return prefix + "streamName" }, *s.StreamName, false)
 	}
 	if s.Data == nil {
 		v.Null(prefix + "data")
@@ -691,8 +673,26 @@ func (s *PutRecordInput) apigenValidate(v *awsapi.ValidationErrors, prefix strin
 			v.MaxLength(prefix+"data", s.Data, 10485760)
 		}
 	}
-	if s.StreamName != nil {
-		apigenCheckStreamName(v, func() string { return prefix + "streamName" }, *s.StreamName, false)
+	if s.PartitionKey == nil {
+		v.Null(prefix + "partitionKey")
+	} else {
+		apigenCheckPartitionKey(v, func() string { return prefix + "partitionKey" }, *s.PartitionKey, false)
+	}
+	if s.ExplicitHashKey != nil {
+		if !apigenRe6().MatchString(*s.ExplicitHashKey) {
+			v.Pattern(prefix+"explicitHashKey", *s.ExplicitHashKey, "0|([1-9]\\d{0,38})")
+		}
+	}
+	if s.SequenceNumberForOrdering != nil {
+		if !apigenRe2().MatchString(*s.SequenceNumberForOrdering) {
+			v.Pattern(prefix+"sequenceNumberForOrdering", *s.SequenceNumberForOrdering, "0|([1-9]\\d{0,128})")
+		}
+	}
+	if s.StreamARN != nil {
+		apigenCheckStreamARN(v, func() string { return prefix + "streamARN" }, *s.StreamARN, false)
+	}
+	if s.StreamId != nil {
+		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
 	}
 }
 
@@ -707,15 +707,6 @@ func (s *PutRecordsInput) Validate() error {
 }
 
 func (s *PutRecordsInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.StreamId != nil {
-		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
-	}
-	if s.StreamARN != nil {
-		apigenCheckStreamARN(v, func() string { return prefix + "streamARN" }, *s.StreamARN, false)
-	}
-	if s.StreamName != nil {
-		apigenCheckStreamName(v, func() string { return prefix + "streamName" }, *s.StreamName, false)
-	}
 	if s.Records == nil {
 		v.Null(prefix + "records")
 	} else {
@@ -728,6 +719,15 @@ func (s *PutRecordsInput) apigenValidate(v *awsapi.ValidationErrors, prefix stri
 		for i0 := range s.Records {
 			s.Records[i0].apigenValidate(v, prefix+"records."+strconv.Itoa(i0+1)+".member.")
 		}
+	}
+	if s.StreamName != nil {
+		apigenCheckStreamName(v, func() string { return prefix + "streamName" }, *s.StreamName, false)
+	}
+	if s.StreamARN != nil {
+		apigenCheckStreamARN(v, func() string { return prefix + "streamARN" }, *s.StreamARN, false)
+	}
+	if s.StreamId != nil {
+		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
 	}
 }
 
@@ -742,16 +742,16 @@ func (s *PutResourcePolicyInput) Validate() error {
 }
 
 func (s *PutResourcePolicyInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.Policy == nil {
-		v.Null(prefix + "policy")
-	}
-	if s.StreamId != nil {
-		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
-	}
 	if s.ResourceARN == nil {
 		v.Null(prefix + "resourceARN")
 	} else {
 		apigenCheckResourceARN(v, func() string { return prefix + "resourceARN" }, *s.ResourceARN, false)
+	}
+	if s.StreamId != nil {
+		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
+	}
+	if s.Policy == nil {
+		v.Null(prefix + "policy")
 	}
 }
 
@@ -766,6 +766,19 @@ func (s *RegisterStreamConsumerInput) Validate() error {
 }
 
 func (s *RegisterStreamConsumerInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+	if s.StreamARN == nil {
+		v.Null(prefix + "streamARN")
+	} else {
+		apigenCheckStreamARN(v, func() string { return prefix + "streamARN" }, *s.StreamARN, false)
+	}
+	if s.ConsumerName == nil {
+		v.Null(prefix + "consumerName")
+	} else {
+		apigenCheckConsumerName(v, func() string { return prefix + "consumerName" }, *s.ConsumerName, false)
+	}
+	if s.StreamId != nil {
+		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
+	}
 	if s.Tags != nil {
 		if len(s.Tags) < 1 {
 			v.MinLength(prefix+"tags", s.Tags, 1)
@@ -786,19 +799,6 @@ func (s *RegisterStreamConsumerInput) apigenValidate(v *awsapi.ValidationErrors,
 			}
 		}
 	}
-	if s.StreamId != nil {
-		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
-	}
-	if s.ConsumerName == nil {
-		v.Null(prefix + "consumerName")
-	} else {
-		apigenCheckConsumerName(v, func() string { return prefix + "consumerName" }, *s.ConsumerName, false)
-	}
-	if s.StreamARN == nil {
-		v.Null(prefix + "streamARN")
-	} else {
-		apigenCheckStreamARN(v, func() string { return prefix + "streamARN" }, *s.StreamARN, false)
-	}
 }
 
 // Validate checks the model's constraints on s.
@@ -812,11 +812,8 @@ func (s *RemoveTagsFromStreamInput) Validate() error {
 }
 
 func (s *RemoveTagsFromStreamInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.StreamId != nil {
-		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
-	}
-	if s.StreamARN != nil {
-		apigenCheckStreamARN(v, func() string { return prefix + "streamARN" }, *s.StreamARN, false)
+	if s.StreamName != nil {
+		apigenCheckStreamName(v, func() string { return prefix + "streamName" }, *s.StreamName, false)
 	}
 	if s.TagKeys == nil {
 		v.Null(prefix + "tagKeys")
@@ -834,8 +831,11 @@ func (s *RemoveTagsFromStreamInput) apigenValidate(v *awsapi.ValidationErrors, p
 			}
 		}
 	}
-	if s.StreamName != nil {
-		apigenCheckStreamName(v, func() string { return prefix + "streamName" }, *s.StreamName, false)
+	if s.StreamARN != nil {
+		apigenCheckStreamARN(v, func() string { return prefix + "streamARN" }, *s.StreamARN, false)
+	}
+	if s.StreamId != nil {
+		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
 	}
 }
 
@@ -850,11 +850,13 @@ func (s *SplitShardInput) Validate() error {
 }
 
 func (s *SplitShardInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.StreamId != nil {
-		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
+	if s.StreamName != nil {
+		apigenCheckStreamName(v, func() string { return prefix + "streamName" }, *s.StreamName, false)
 	}
-	if s.StreamARN != nil {
-		apigenCheckStreamARN(v, func() string { return prefix + "streamARN" }, *s.StreamARN, false)
+	if s.ShardToSplit == nil {
+		v.Null(prefix + "shardToSplit")
+	} else {
+		apigenCheckShardId(v, func() string { return prefix + "shardToSplit" }, *s.ShardToSplit, false)
 	}
 	if s.NewStartingHashKey == nil {
 		v.Null(prefix + "newStartingHashKey")
@@ -863,13 +865,11 @@ func (s *SplitShardInput) apigenValidate(v *awsapi.ValidationErrors, prefix stri
 			v.Pattern(prefix+"newStartingHashKey", *s.NewStartingHashKey, "0|([1-9]\\d{0,38})")
 		}
 	}
-	if s.ShardToSplit == nil {
-		v.Null(prefix + "shardToSplit")
-	} else {
-		apigenCheckShardId(v, func() string { return prefix + "shardToSplit" }, *s.ShardToSplit, false)
+	if s.StreamARN != nil {
+		apigenCheckStreamARN(v, func() string { return prefix + "streamARN" }, *s.StreamARN, false)
 	}
-	if s.StreamName != nil {
-		apigenCheckStreamName(v, func() string { return prefix + "streamName" }, *s.StreamName, false)
+	if s.StreamId != nil {
+		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
 	}
 }
 
@@ -884,26 +884,26 @@ func (s *StartStreamEncryptionInput) Validate() error {
 }
 
 func (s *StartStreamEncryptionInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.StreamId != nil {
-		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
+	if s.StreamName != nil {
+		apigenCheckStreamName(v, func() string { return prefix + "streamName" }, *s.StreamName, false)
 	}
-	if s.StreamARN != nil {
-		apigenCheckStreamARN(v, func() string { return prefix + "streamARN" }, *s.StreamARN, false)
+	if s.EncryptionType == "" {
+		v.Null(prefix + "encryptionType")
+	} else {
+		if !EncryptionType(s.EncryptionType).apigenKnown() {
+			v.Enum(prefix+"encryptionType", apigenEnumText(string(s.EncryptionType)), []string{"KMS", "NONE"})
+		}
 	}
 	if s.KeyId == nil {
 		v.Null(prefix + "keyId")
 	} else {
 		apigenCheckKeyId(v, func() string { return prefix + "keyId" }, *s.KeyId, false)
 	}
-	if s.EncryptionType == "" {
-		v.Null(prefix + "encryptionType")
-	} else {
-		if !EncryptionType(s.EncryptionType).apigenKnown() {
-			v.Enum(prefix+"encryptionType", s.EncryptionType, []string{"KMS", "NONE"})
-		}
+	if s.StreamARN != nil {
+		apigenCheckStreamARN(v, func() string { return prefix + "streamARN" }, *s.StreamARN, false)
 	}
-	if s.StreamName != nil {
-		apigenCheckStreamName(v, func() string { return prefix + "streamName" }, *s.StreamName, false)
+	if s.StreamId != nil {
+		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
 	}
 }
 
@@ -918,26 +918,26 @@ func (s *StopStreamEncryptionInput) Validate() error {
 }
 
 func (s *StopStreamEncryptionInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.StreamId != nil {
-		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
+	if s.StreamName != nil {
+		apigenCheckStreamName(v, func() string { return prefix + "streamName" }, *s.StreamName, false)
 	}
-	if s.StreamARN != nil {
-		apigenCheckStreamARN(v, func() string { return prefix + "streamARN" }, *s.StreamARN, false)
+	if s.EncryptionType == "" {
+		v.Null(prefix + "encryptionType")
+	} else {
+		if !EncryptionType(s.EncryptionType).apigenKnown() {
+			v.Enum(prefix+"encryptionType", apigenEnumText(string(s.EncryptionType)), []string{"KMS", "NONE"})
+		}
 	}
 	if s.KeyId == nil {
 		v.Null(prefix + "keyId")
 	} else {
 		apigenCheckKeyId(v, func() string { return prefix + "keyId" }, *s.KeyId, false)
 	}
-	if s.EncryptionType == "" {
-		v.Null(prefix + "encryptionType")
-	} else {
-		if !EncryptionType(s.EncryptionType).apigenKnown() {
-			v.Enum(prefix+"encryptionType", s.EncryptionType, []string{"KMS", "NONE"})
-		}
+	if s.StreamARN != nil {
+		apigenCheckStreamARN(v, func() string { return prefix + "streamARN" }, *s.StreamARN, false)
 	}
-	if s.StreamName != nil {
-		apigenCheckStreamName(v, func() string { return prefix + "streamName" }, *s.StreamName, false)
+	if s.StreamId != nil {
+		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
 	}
 }
 
@@ -952,23 +952,23 @@ func (s *SubscribeToShardInput) Validate() error {
 }
 
 func (s *SubscribeToShardInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.StartingPosition == nil {
-		v.Null(prefix + "startingPosition")
+	if s.ConsumerARN == nil {
+		v.Null(prefix + "consumerARN")
 	} else {
-		s.StartingPosition.apigenValidate(v, prefix+"startingPosition.")
+		apigenCheckConsumerARN(v, func() string { return prefix + "consumerARN" }, *s.ConsumerARN, false)
+	}
+	if s.StreamId != nil {
+		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
 	}
 	if s.ShardId == nil {
 		v.Null(prefix + "shardId")
 	} else {
 		apigenCheckShardId(v, func() string { return prefix + "shardId" }, *s.ShardId, false)
 	}
-	if s.StreamId != nil {
-		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
-	}
-	if s.ConsumerARN == nil {
-		v.Null(prefix + "consumerARN")
+	if s.StartingPosition == nil {
+		v.Null(prefix + "startingPosition")
 	} else {
-		apigenCheckConsumerARN(v, func() string { return prefix + "consumerARN" }, *s.ConsumerARN, false)
+		s.StartingPosition.apigenValidate(v, prefix+"startingPosition.")
 	}
 }
 
@@ -983,14 +983,6 @@ func (s *TagResourceInput) Validate() error {
 }
 
 func (s *TagResourceInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.StreamId != nil {
-		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
-	}
-	if s.ResourceARN == nil {
-		v.Null(prefix + "resourceARN")
-	} else {
-		apigenCheckResourceARN(v, func() string { return prefix + "resourceARN" }, *s.ResourceARN, false)
-	}
 	if s.Tags == nil {
 		v.Null(prefix + "tags")
 	} else {
@@ -1013,6 +1005,14 @@ func (s *TagResourceInput) apigenValidate(v *awsapi.ValidationErrors, prefix str
 			}
 		}
 	}
+	if s.ResourceARN == nil {
+		v.Null(prefix + "resourceARN")
+	} else {
+		apigenCheckResourceARN(v, func() string { return prefix + "resourceARN" }, *s.ResourceARN, false)
+	}
+	if s.StreamId != nil {
+		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
+	}
 }
 
 // Validate checks the model's constraints on s.
@@ -1026,14 +1026,6 @@ func (s *UntagResourceInput) Validate() error {
 }
 
 func (s *UntagResourceInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.StreamId != nil {
-		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
-	}
-	if s.ResourceARN == nil {
-		v.Null(prefix + "resourceARN")
-	} else {
-		apigenCheckResourceARN(v, func() string { return prefix + "resourceARN" }, *s.ResourceARN, false)
-	}
 	if s.TagKeys == nil {
 		v.Null(prefix + "tagKeys")
 	} else {
@@ -1049,6 +1041,14 @@ func (s *UntagResourceInput) apigenValidate(v *awsapi.ValidationErrors, prefix s
 				break
 			}
 		}
+	}
+	if s.ResourceARN == nil {
+		v.Null(prefix + "resourceARN")
+	} else {
+		apigenCheckResourceARN(v, func() string { return prefix + "resourceARN" }, *s.ResourceARN, false)
+	}
+	if s.StreamId != nil {
+		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
 	}
 }
 
@@ -1081,16 +1081,16 @@ func (s *UpdateMaxRecordSizeInput) Validate() error {
 }
 
 func (s *UpdateMaxRecordSizeInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.MaxRecordSizeInKiB == nil {
-		v.Null(prefix + "maxRecordSizeInKiB")
-	} else {
-		apigenCheckMaxRecordSizeInKiB(v, func() string { return prefix + "maxRecordSizeInKiB" }, *s.MaxRecordSizeInKiB, false)
+	if s.StreamARN != nil {
+		apigenCheckStreamARN(v, func() string { return prefix + "streamARN" }, *s.StreamARN, false)
 	}
 	if s.StreamId != nil {
 		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
 	}
-	if s.StreamARN != nil {
-		apigenCheckStreamARN(v, func() string { return prefix + "streamARN" }, *s.StreamARN, false)
+	if s.MaxRecordSizeInKiB == nil {
+		v.Null(prefix + "maxRecordSizeInKiB")
+	} else {
+		apigenCheckMaxRecordSizeInKiB(v, func() string { return prefix + "maxRecordSizeInKiB" }, *s.MaxRecordSizeInKiB, false)
 	}
 }
 
@@ -1105,18 +1105,8 @@ func (s *UpdateShardCountInput) Validate() error {
 }
 
 func (s *UpdateShardCountInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.StreamId != nil {
-		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
-	}
-	if s.StreamARN != nil {
-		apigenCheckStreamARN(v, func() string { return prefix + "streamARN" }, *s.StreamARN, false)
-	}
-	if s.ScalingType == "" {
-		v.Null(prefix + "scalingType")
-	} else {
-		if !ScalingType(s.ScalingType).apigenKnown() {
-			v.Enum(prefix+"scalingType", s.ScalingType, []string{"UNIFORM_SCALING"})
-		}
+	if s.StreamName != nil {
+		apigenCheckStreamName(v, func() string { return prefix + "streamName" }, *s.StreamName, false)
 	}
 	if s.TargetShardCount == nil {
 		v.Null(prefix + "targetShardCount")
@@ -1125,8 +1115,18 @@ func (s *UpdateShardCountInput) apigenValidate(v *awsapi.ValidationErrors, prefi
 			v.MinValue(prefix+"targetShardCount", *s.TargetShardCount, "1")
 		}
 	}
-	if s.StreamName != nil {
-		apigenCheckStreamName(v, func() string { return prefix + "streamName" }, *s.StreamName, false)
+	if s.ScalingType == "" {
+		v.Null(prefix + "scalingType")
+	} else {
+		if !ScalingType(s.ScalingType).apigenKnown() {
+			v.Enum(prefix+"scalingType", apigenEnumText(string(s.ScalingType)), []string{"UNIFORM_SCALING"})
+		}
+	}
+	if s.StreamARN != nil {
+		apigenCheckStreamARN(v, func() string { return prefix + "streamARN" }, *s.StreamARN, false)
+	}
+	if s.StreamId != nil {
+		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
 	}
 }
 
@@ -1141,23 +1141,23 @@ func (s *UpdateStreamModeInput) Validate() error {
 }
 
 func (s *UpdateStreamModeInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.WarmThroughputMiBps != nil {
-		if *s.WarmThroughputMiBps < 0 {
-			v.MinValue(prefix+"warmThroughputMiBps", *s.WarmThroughputMiBps, "0")
-		}
+	if s.StreamARN == nil {
+		v.Null(prefix + "streamARN")
+	} else {
+		apigenCheckStreamARN(v, func() string { return prefix + "streamARN" }, *s.StreamARN, false)
+	}
+	if s.StreamId != nil {
+		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
 	}
 	if s.StreamModeDetails == nil {
 		v.Null(prefix + "streamModeDetails")
 	} else {
 		s.StreamModeDetails.apigenValidate(v, prefix+"streamModeDetails.")
 	}
-	if s.StreamId != nil {
-		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
-	}
-	if s.StreamARN == nil {
-		v.Null(prefix + "streamARN")
-	} else {
-		apigenCheckStreamARN(v, func() string { return prefix + "streamARN" }, *s.StreamARN, false)
+	if s.WarmThroughputMiBps != nil {
+		if *s.WarmThroughputMiBps < 0 {
+			v.MinValue(prefix+"warmThroughputMiBps", *s.WarmThroughputMiBps, "0")
+		}
 	}
 }
 
@@ -1172,21 +1172,21 @@ func (s *UpdateStreamWarmThroughputInput) Validate() error {
 }
 
 func (s *UpdateStreamWarmThroughputInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+	if s.StreamARN != nil {
+		apigenCheckStreamARN(v, func() string { return prefix + "streamARN" }, *s.StreamARN, false)
+	}
+	if s.StreamName != nil {
+		apigenCheckStreamName(v, func() string { return prefix + "streamName" }, *s.StreamName, false)
+	}
+	if s.StreamId != nil {
+		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
+	}
 	if s.WarmThroughputMiBps == nil {
 		v.Null(prefix + "warmThroughputMiBps")
 	} else {
 		if *s.WarmThroughputMiBps < 0 {
 			v.MinValue(prefix+"warmThroughputMiBps", *s.WarmThroughputMiBps, "0")
 		}
-	}
-	if s.StreamId != nil {
-		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
-	}
-	if s.StreamName != nil {
-		apigenCheckStreamName(v, func() string { return prefix + "streamName" }, *s.StreamName, false)
-	}
-	if s.StreamARN != nil {
-		apigenCheckStreamARN(v, func() string { return prefix + "streamARN" }, *s.StreamARN, false)
 	}
 }
 
@@ -1195,22 +1195,12 @@ func (s *MinimumThroughputBillingCommitmentInput) apigenValidate(v *awsapi.Valid
 		v.Null(prefix + "status")
 	} else {
 		if !MinimumThroughputBillingCommitmentInputStatus(s.Status).apigenKnown() {
-			v.Enum(prefix+"status", s.Status, []string{"DISABLED", "ENABLED"})
+			v.Enum(prefix+"status", apigenEnumText(string(s.Status)), []string{"DISABLED", "ENABLED"})
 		}
 	}
 }
 
 func (s *PutRecordsRequestEntry) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.PartitionKey == nil {
-		v.Null(prefix + "partitionKey")
-	} else {
-		apigenCheckPartitionKey(v, func() string { return prefix + "partitionKey" }, *s.PartitionKey, false)
-	}
-	if s.ExplicitHashKey != nil {
-		if !apigenRe6().MatchString(*s.ExplicitHashKey) {
-			v.Pattern(prefix+"explicitHashKey", *s.ExplicitHashKey, "0|([1-9]\\d{0,38})")
-		}
-	}
 	if s.Data == nil {
 		v.Null(prefix + "data")
 	} else {
@@ -1218,32 +1208,42 @@ func (s *PutRecordsRequestEntry) apigenValidate(v *awsapi.ValidationErrors, pref
 			v.MaxLength(prefix+"data", s.Data, 10485760)
 		}
 	}
+	if s.ExplicitHashKey != nil {
+		if !apigenRe6().MatchString(*s.ExplicitHashKey) {
+			v.Pattern(prefix+"explicitHashKey", *s.ExplicitHashKey, "0|([1-9]\\d{0,38})")
+		}
+	}
+	if s.PartitionKey == nil {
+		v.Null(prefix + "partitionKey")
+	} else {
+		apigenCheckPartitionKey(v, func() string { return prefix + "partitionKey" }, *s.PartitionKey, false)
+	}
 }
 
 func (s *ShardFilter) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.ShardId != nil {
-		apigenCheckShardId(v, func() string { return prefix + "shardId" }, *s.ShardId, false)
-	}
 	if s.Type == "" {
 		v.Null(prefix + "type")
 	} else {
 		if !ShardFilterType(s.Type).apigenKnown() {
-			v.Enum(prefix+"type", s.Type, []string{"AFTER_SHARD_ID", "AT_TRIM_HORIZON", "FROM_TIMESTAMP", "FROM_TRIM_HORIZON", "AT_LATEST", "AT_TIMESTAMP"})
+			v.Enum(prefix+"type", apigenEnumText(string(s.Type)), []string{"AFTER_SHARD_ID", "AT_TRIM_HORIZON", "FROM_TIMESTAMP", "FROM_TRIM_HORIZON", "AT_LATEST", "AT_TIMESTAMP"})
 		}
+	}
+	if s.ShardId != nil {
+		apigenCheckShardId(v, func() string { return prefix + "shardId" }, *s.ShardId, false)
 	}
 }
 
 func (s *StartingPosition) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.SequenceNumber != nil {
-		if !apigenRe2().MatchString(*s.SequenceNumber) {
-			v.Pattern(prefix+"sequenceNumber", *s.SequenceNumber, "0|([1-9]\\d{0,128})")
-		}
-	}
 	if s.Type == "" {
 		v.Null(prefix + "type")
 	} else {
 		if !ShardIteratorType(s.Type).apigenKnown() {
-			v.Enum(prefix+"type", s.Type, []string{"AT_SEQUENCE_NUMBER", "AFTER_SEQUENCE_NUMBER", "TRIM_HORIZON", "LATEST", "AT_TIMESTAMP"})
+			v.Enum(prefix+"type", apigenEnumText(string(s.Type)), []string{"AT_SEQUENCE_NUMBER", "AFTER_SEQUENCE_NUMBER", "TRIM_HORIZON", "LATEST", "AT_TIMESTAMP"})
+		}
+	}
+	if s.SequenceNumber != nil {
+		if !apigenRe2().MatchString(*s.SequenceNumber) {
+			v.Pattern(prefix+"sequenceNumber", *s.SequenceNumber, "0|([1-9]\\d{0,128})")
 		}
 	}
 }
@@ -1253,7 +1253,7 @@ func (s *StreamModeDetails) apigenValidate(v *awsapi.ValidationErrors, prefix st
 		v.Null(prefix + "streamMode")
 	} else {
 		if !StreamMode(s.StreamMode).apigenKnown() {
-			v.Enum(prefix+"streamMode", s.StreamMode, []string{"PROVISIONED", "ON_DEMAND"})
+			v.Enum(prefix+"streamMode", apigenEnumText(string(s.StreamMode)), []string{"PROVISIONED", "ON_DEMAND"})
 		}
 	}
 }
@@ -1467,6 +1467,19 @@ func apigenCheckTagKey(v *awsapi.ValidationErrors, path func() string, x string,
 	if awsapi.StringLength(x) > 128 {
 		v.MaxLength(path(), awsapi.Shown(x, sensitive), 128)
 	}
+}
+
+// apigenExplicitEmpty is jsonwire.ExplicitEmptyEnum: what the JSON and
+// CBOR decoders store in an enum member given as "", which Coral validates
+// against the enum instead of taking it as absent.
+const apigenExplicitEmpty = "\xff\x00explicit-empty"
+
+// apigenEnumText returns the text of an enum value as the client sent it.
+func apigenEnumText(s string) string {
+	if s == apigenExplicitEmpty {
+		return ""
+	}
+	return s
 }
 
 func (e ConsumerStatus) apigenKnown() bool {

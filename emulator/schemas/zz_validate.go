@@ -17,15 +17,15 @@ func (s *CreateDiscovererInput) Validate() error {
 }
 
 func (s *CreateDiscovererInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.SourceArn == nil {
-		v.Null(prefix + "sourceArn")
-	} else {
-		apigenCheckStringMin20Max1600(v, func() string { return prefix + "sourceArn" }, *s.SourceArn, false)
-	}
 	if s.Description != nil {
 		if awsapi.StringLength(*s.Description) > 256 {
 			v.MaxLength(prefix+"description", *s.Description, 256)
 		}
+	}
+	if s.SourceArn == nil {
+		v.Null(prefix + "sourceArn")
+	} else {
+		apigenCheckStringMin20Max1600(v, func() string { return prefix + "sourceArn" }, *s.SourceArn, false)
 	}
 }
 
@@ -40,13 +40,13 @@ func (s *CreateRegistryInput) Validate() error {
 }
 
 func (s *CreateRegistryInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.RegistryName == nil {
-		v.Null(prefix + "registryName")
-	}
 	if s.Description != nil {
 		if awsapi.StringLength(*s.Description) > 256 {
 			v.MaxLength(prefix+"description", *s.Description, 256)
 		}
+	}
+	if s.RegistryName == nil {
+		v.Null(prefix + "registryName")
 	}
 }
 
@@ -61,28 +61,28 @@ func (s *CreateSchemaInput) Validate() error {
 }
 
 func (s *CreateSchemaInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.Type == "" {
-		v.Null(prefix + "type")
+	if s.Content == nil {
+		v.Null(prefix + "content")
 	} else {
-		if !Type(s.Type).apigenKnown() {
-			v.Enum(prefix+"type", s.Type, []string{"JSONSchemaDraft4", "OpenApi3"})
-		}
-	}
-	if s.SchemaName == nil {
-		v.Null(prefix + "schemaName")
-	}
-	if s.RegistryName == nil {
-		v.Null(prefix + "registryName")
+		apigenCheckStringMin1Max100000(v, func() string { return prefix + "content" }, *s.Content, false)
 	}
 	if s.Description != nil {
 		if awsapi.StringLength(*s.Description) > 256 {
 			v.MaxLength(prefix+"description", *s.Description, 256)
 		}
 	}
-	if s.Content == nil {
-		v.Null(prefix + "content")
+	if s.RegistryName == nil {
+		v.Null(prefix + "registryName")
+	}
+	if s.SchemaName == nil {
+		v.Null(prefix + "schemaName")
+	}
+	if s.Type == "" {
+		v.Null(prefix + "type")
 	} else {
-		apigenCheckStringMin1Max100000(v, func() string { return prefix + "content" }, *s.Content, false)
+		if !Type(s.Type).apigenKnown() {
+			v.Enum(prefix+"type", apigenEnumText(string(s.Type)), []string{"JSONSchemaDraft4", "OpenApi3"})
+		}
 	}
 }
 
@@ -134,11 +134,11 @@ func (s *DeleteSchemaInput) Validate() error {
 }
 
 func (s *DeleteSchemaInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.SchemaName == nil {
-		v.Null(prefix + "schemaName")
-	}
 	if s.RegistryName == nil {
 		v.Null(prefix + "registryName")
+	}
+	if s.SchemaName == nil {
+		v.Null(prefix + "schemaName")
 	}
 }
 
@@ -153,14 +153,14 @@ func (s *DeleteSchemaVersionInput) Validate() error {
 }
 
 func (s *DeleteSchemaVersionInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.SchemaVersion == nil {
-		v.Null(prefix + "schemaVersion")
+	if s.RegistryName == nil {
+		v.Null(prefix + "registryName")
 	}
 	if s.SchemaName == nil {
 		v.Null(prefix + "schemaName")
 	}
-	if s.RegistryName == nil {
-		v.Null(prefix + "registryName")
+	if s.SchemaVersion == nil {
+		v.Null(prefix + "schemaVersion")
 	}
 }
 
@@ -175,14 +175,14 @@ func (s *DescribeCodeBindingInput) Validate() error {
 }
 
 func (s *DescribeCodeBindingInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.SchemaName == nil {
-		v.Null(prefix + "schemaName")
+	if s.Language == nil {
+		v.Null(prefix + "language")
 	}
 	if s.RegistryName == nil {
 		v.Null(prefix + "registryName")
 	}
-	if s.Language == nil {
-		v.Null(prefix + "language")
+	if s.SchemaName == nil {
+		v.Null(prefix + "schemaName")
 	}
 }
 
@@ -229,11 +229,11 @@ func (s *DescribeSchemaInput) Validate() error {
 }
 
 func (s *DescribeSchemaInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.SchemaName == nil {
-		v.Null(prefix + "schemaName")
-	}
 	if s.RegistryName == nil {
 		v.Null(prefix + "registryName")
+	}
+	if s.SchemaName == nil {
+		v.Null(prefix + "schemaName")
 	}
 }
 
@@ -248,14 +248,14 @@ func (s *ExportSchemaInput) Validate() error {
 }
 
 func (s *ExportSchemaInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.Type == nil {
-		v.Null(prefix + "type")
+	if s.RegistryName == nil {
+		v.Null(prefix + "registryName")
 	}
 	if s.SchemaName == nil {
 		v.Null(prefix + "schemaName")
 	}
-	if s.RegistryName == nil {
-		v.Null(prefix + "registryName")
+	if s.Type == nil {
+		v.Null(prefix + "type")
 	}
 }
 
@@ -270,14 +270,14 @@ func (s *GetCodeBindingSourceInput) Validate() error {
 }
 
 func (s *GetCodeBindingSourceInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.SchemaName == nil {
-		v.Null(prefix + "schemaName")
+	if s.Language == nil {
+		v.Null(prefix + "language")
 	}
 	if s.RegistryName == nil {
 		v.Null(prefix + "registryName")
 	}
-	if s.Language == nil {
-		v.Null(prefix + "language")
+	if s.SchemaName == nil {
+		v.Null(prefix + "schemaName")
 	}
 }
 
@@ -292,13 +292,6 @@ func (s *GetDiscoveredSchemaInput) Validate() error {
 }
 
 func (s *GetDiscoveredSchemaInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.Type == "" {
-		v.Null(prefix + "type")
-	} else {
-		if !Type(s.Type).apigenKnown() {
-			v.Enum(prefix+"type", s.Type, []string{"JSONSchemaDraft4", "OpenApi3"})
-		}
-	}
 	if s.Events == nil {
 		v.Null(prefix + "events")
 	} else {
@@ -313,6 +306,13 @@ func (s *GetDiscoveredSchemaInput) apigenValidate(v *awsapi.ValidationErrors, pr
 				v.Add(prefix+"events", s.Events, "Member must satisfy constraint: [Member must have length less than or equal to 100000, Member must have length greater than or equal to 1]")
 				break
 			}
+		}
+	}
+	if s.Type == "" {
+		v.Null(prefix + "type")
+	} else {
+		if !Type(s.Type).apigenKnown() {
+			v.Enum(prefix+"type", apigenEnumText(string(s.Type)), []string{"JSONSchemaDraft4", "OpenApi3"})
 		}
 	}
 }
@@ -343,11 +343,11 @@ func (s *ListSchemaVersionsInput) Validate() error {
 }
 
 func (s *ListSchemaVersionsInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.SchemaName == nil {
-		v.Null(prefix + "schemaName")
-	}
 	if s.RegistryName == nil {
 		v.Null(prefix + "registryName")
+	}
+	if s.SchemaName == nil {
+		v.Null(prefix + "schemaName")
 	}
 }
 
@@ -394,14 +394,14 @@ func (s *PutCodeBindingInput) Validate() error {
 }
 
 func (s *PutCodeBindingInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.SchemaName == nil {
-		v.Null(prefix + "schemaName")
+	if s.Language == nil {
+		v.Null(prefix + "language")
 	}
 	if s.RegistryName == nil {
 		v.Null(prefix + "registryName")
 	}
-	if s.Language == nil {
-		v.Null(prefix + "language")
+	if s.SchemaName == nil {
+		v.Null(prefix + "schemaName")
 	}
 }
 
@@ -432,11 +432,11 @@ func (s *SearchSchemasInput) Validate() error {
 }
 
 func (s *SearchSchemasInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.RegistryName == nil {
-		v.Null(prefix + "registryName")
-	}
 	if s.Keywords == nil {
 		v.Null(prefix + "keywords")
+	}
+	if s.RegistryName == nil {
+		v.Null(prefix + "registryName")
 	}
 }
 
@@ -483,11 +483,11 @@ func (s *TagResourceInput) Validate() error {
 }
 
 func (s *TagResourceInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.Tags == nil {
-		v.Null(prefix + "tags")
-	}
 	if s.ResourceArn == nil {
 		v.Null(prefix + "resourceArn")
+	}
+	if s.Tags == nil {
+		v.Null(prefix + "tags")
 	}
 }
 
@@ -502,11 +502,11 @@ func (s *UntagResourceInput) Validate() error {
 }
 
 func (s *UntagResourceInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.TagKeys == nil {
-		v.Null(prefix + "tagKeys")
-	}
 	if s.ResourceArn == nil {
 		v.Null(prefix + "resourceArn")
+	}
+	if s.TagKeys == nil {
+		v.Null(prefix + "tagKeys")
 	}
 }
 
@@ -521,13 +521,13 @@ func (s *UpdateDiscovererInput) Validate() error {
 }
 
 func (s *UpdateDiscovererInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.DiscovererId == nil {
-		v.Null(prefix + "discovererId")
-	}
 	if s.Description != nil {
 		if awsapi.StringLength(*s.Description) > 256 {
 			v.MaxLength(prefix+"description", *s.Description, 256)
 		}
+	}
+	if s.DiscovererId == nil {
+		v.Null(prefix + "discovererId")
 	}
 }
 
@@ -542,13 +542,13 @@ func (s *UpdateRegistryInput) Validate() error {
 }
 
 func (s *UpdateRegistryInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.RegistryName == nil {
-		v.Null(prefix + "registryName")
-	}
 	if s.Description != nil {
 		if awsapi.StringLength(*s.Description) > 256 {
 			v.MaxLength(prefix+"description", *s.Description, 256)
 		}
+	}
+	if s.RegistryName == nil {
+		v.Null(prefix + "registryName")
 	}
 }
 
@@ -563,28 +563,28 @@ func (s *UpdateSchemaInput) Validate() error {
 }
 
 func (s *UpdateSchemaInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.Type != "" {
-		if !Type(s.Type).apigenKnown() {
-			v.Enum(prefix+"type", s.Type, []string{"JSONSchemaDraft4", "OpenApi3"})
+	if s.ClientTokenId != nil {
+		if awsapi.StringLength(*s.ClientTokenId) > 36 {
+			v.MaxLength(prefix+"clientTokenId", *s.ClientTokenId, 36)
 		}
 	}
-	if s.SchemaName == nil {
-		v.Null(prefix + "schemaName")
-	}
-	if s.RegistryName == nil {
-		v.Null(prefix + "registryName")
+	if s.Content != nil {
+		apigenCheckStringMin1Max100000(v, func() string { return prefix + "content" }, *s.Content, false)
 	}
 	if s.Description != nil {
 		if awsapi.StringLength(*s.Description) > 256 {
 			v.MaxLength(prefix+"description", *s.Description, 256)
 		}
 	}
-	if s.Content != nil {
-		apigenCheckStringMin1Max100000(v, func() string { return prefix + "content" }, *s.Content, false)
+	if s.RegistryName == nil {
+		v.Null(prefix + "registryName")
 	}
-	if s.ClientTokenId != nil {
-		if awsapi.StringLength(*s.ClientTokenId) > 36 {
-			v.MaxLength(prefix+"clientTokenId", *s.ClientTokenId, 36)
+	if s.SchemaName == nil {
+		v.Null(prefix + "schemaName")
+	}
+	if s.Type != "" {
+		if !Type(s.Type).apigenKnown() {
+			v.Enum(prefix+"type", apigenEnumText(string(s.Type)), []string{"JSONSchemaDraft4", "OpenApi3"})
 		}
 	}
 }
@@ -607,6 +607,19 @@ func apigenCheckStringMin20Max1600(v *awsapi.ValidationErrors, path func() strin
 	if awsapi.StringLength(x) > 1600 {
 		v.MaxLength(path(), awsapi.Shown(x, sensitive), 1600)
 	}
+}
+
+// apigenExplicitEmpty is jsonwire.ExplicitEmptyEnum: what the JSON and
+// CBOR decoders store in an enum member given as "", which Coral validates
+// against the enum instead of taking it as absent.
+const apigenExplicitEmpty = "\xff\x00explicit-empty"
+
+// apigenEnumText returns the text of an enum value as the client sent it.
+func apigenEnumText(s string) string {
+	if s == apigenExplicitEmpty {
+		return ""
+	}
+	return s
 }
 
 func (e CodeGenerationStatus) apigenKnown() bool {

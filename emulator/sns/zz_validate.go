@@ -31,17 +31,17 @@ func (s *AddPermissionInput) Validate() error {
 }
 
 func (s *AddPermissionInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.ActionName == nil {
-		v.Null(prefix + "actionName")
-	}
-	if s.AWSAccountId == nil {
-		v.Null(prefix + "aWSAccountId")
+	if s.TopicArn == nil {
+		v.Null(prefix + "topicArn")
 	}
 	if s.Label == nil {
 		v.Null(prefix + "label")
 	}
-	if s.TopicArn == nil {
-		v.Null(prefix + "topicArn")
+	if s.AWSAccountId == nil {
+		v.Null(prefix + "aWSAccountId")
+	}
+	if s.ActionName == nil {
+		v.Null(prefix + "actionName")
 	}
 }
 
@@ -72,11 +72,11 @@ func (s *ConfirmSubscriptionInput) Validate() error {
 }
 
 func (s *ConfirmSubscriptionInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.Token == nil {
-		v.Null(prefix + "token")
-	}
 	if s.TopicArn == nil {
 		v.Null(prefix + "topicArn")
+	}
+	if s.Token == nil {
+		v.Null(prefix + "token")
 	}
 }
 
@@ -91,14 +91,14 @@ func (s *CreatePlatformApplicationInput) Validate() error {
 }
 
 func (s *CreatePlatformApplicationInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.Attributes == nil {
-		v.Null(prefix + "attributes")
+	if s.Name == nil {
+		v.Null(prefix + "name")
 	}
 	if s.Platform == nil {
 		v.Null(prefix + "platform")
 	}
-	if s.Name == nil {
-		v.Null(prefix + "name")
+	if s.Attributes == nil {
+		v.Null(prefix + "attributes")
 	}
 }
 
@@ -113,11 +113,11 @@ func (s *CreatePlatformEndpointInput) Validate() error {
 }
 
 func (s *CreatePlatformEndpointInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.Token == nil {
-		v.Null(prefix + "token")
-	}
 	if s.PlatformApplicationArn == nil {
 		v.Null(prefix + "platformApplicationArn")
+	}
+	if s.Token == nil {
+		v.Null(prefix + "token")
 	}
 }
 
@@ -132,15 +132,15 @@ func (s *CreateSMSSandboxPhoneNumberInput) Validate() error {
 }
 
 func (s *CreateSMSSandboxPhoneNumberInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.LanguageCode != "" {
-		if !LanguageCodeString(s.LanguageCode).apigenKnown() {
-			v.Enum(prefix+"languageCode", s.LanguageCode, []string{"de-DE", "en-US", "zh-TW", "pt-BR", "es-ES", "zh-CN", "fr-CA", "it-IT", "kr-KR", "fr-FR", "en-GB", "es-419", "ja-JP"})
-		}
-	}
 	if s.PhoneNumber == nil {
 		v.Null(prefix + "phoneNumber")
 	} else {
 		apigenCheckPhoneNumberString(v, func() string { return prefix + "phoneNumber" }, *s.PhoneNumber, true)
+	}
+	if s.LanguageCode != "" {
+		if !LanguageCodeString(s.LanguageCode).apigenKnown() {
+			v.Enum(prefix+"languageCode", apigenEnumText(string(s.LanguageCode)), []string{"de-DE", "en-US", "zh-TW", "pt-BR", "es-ES", "zh-CN", "fr-CA", "it-IT", "kr-KR", "fr-FR", "en-GB", "es-419", "ja-JP"})
+		}
 	}
 }
 
@@ -155,13 +155,13 @@ func (s *CreateTopicInput) Validate() error {
 }
 
 func (s *CreateTopicInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+	if s.Name == nil {
+		v.Null(prefix + "name")
+	}
 	if s.Tags != nil {
 		for i0 := range s.Tags {
 			s.Tags[i0].apigenValidate(v, prefix+"tags."+strconv.Itoa(i0+1)+".member.")
 		}
-	}
-	if s.Name == nil {
-		v.Null(prefix + "name")
 	}
 }
 
@@ -450,14 +450,14 @@ func (s *PublishInput) Validate() error {
 }
 
 func (s *PublishInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+	if s.Message == nil {
+		v.Null(prefix + "message")
+	}
 	if s.MessageAttributes != nil {
 		for _, k0 := range slices.Sorted(maps.Keys(s.MessageAttributes)) {
 			e0 := s.MessageAttributes[k0]
 			e0.apigenValidate(v, prefix+"messageAttributes."+k0+".member.")
 		}
-	}
-	if s.Message == nil {
-		v.Null(prefix + "message")
 	}
 }
 
@@ -472,15 +472,15 @@ func (s *PublishBatchInput) Validate() error {
 }
 
 func (s *PublishBatchInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+	if s.TopicArn == nil {
+		v.Null(prefix + "topicArn")
+	}
 	if s.PublishBatchRequestEntries == nil {
 		v.Null(prefix + "publishBatchRequestEntries")
 	} else {
 		for i0 := range s.PublishBatchRequestEntries {
 			s.PublishBatchRequestEntries[i0].apigenValidate(v, prefix+"publishBatchRequestEntries."+strconv.Itoa(i0+1)+".member.")
 		}
-	}
-	if s.TopicArn == nil {
-		v.Null(prefix + "topicArn")
 	}
 }
 
@@ -495,11 +495,11 @@ func (s *PutDataProtectionPolicyInput) Validate() error {
 }
 
 func (s *PutDataProtectionPolicyInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.DataProtectionPolicy == nil {
-		v.Null(prefix + "dataProtectionPolicy")
-	}
 	if s.ResourceArn == nil {
 		v.Null(prefix + "resourceArn")
+	}
+	if s.DataProtectionPolicy == nil {
+		v.Null(prefix + "dataProtectionPolicy")
 	}
 }
 
@@ -514,11 +514,11 @@ func (s *RemovePermissionInput) Validate() error {
 }
 
 func (s *RemovePermissionInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.Label == nil {
-		v.Null(prefix + "label")
-	}
 	if s.TopicArn == nil {
 		v.Null(prefix + "topicArn")
+	}
+	if s.Label == nil {
+		v.Null(prefix + "label")
 	}
 }
 
@@ -533,11 +533,11 @@ func (s *SetEndpointAttributesInput) Validate() error {
 }
 
 func (s *SetEndpointAttributesInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.Attributes == nil {
-		v.Null(prefix + "attributes")
-	}
 	if s.EndpointArn == nil {
 		v.Null(prefix + "endpointArn")
+	}
+	if s.Attributes == nil {
+		v.Null(prefix + "attributes")
 	}
 }
 
@@ -552,11 +552,11 @@ func (s *SetPlatformApplicationAttributesInput) Validate() error {
 }
 
 func (s *SetPlatformApplicationAttributesInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.Attributes == nil {
-		v.Null(prefix + "attributes")
-	}
 	if s.PlatformApplicationArn == nil {
 		v.Null(prefix + "platformApplicationArn")
+	}
+	if s.Attributes == nil {
+		v.Null(prefix + "attributes")
 	}
 }
 
@@ -587,11 +587,11 @@ func (s *SetSubscriptionAttributesInput) Validate() error {
 }
 
 func (s *SetSubscriptionAttributesInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.AttributeName == nil {
-		v.Null(prefix + "attributeName")
-	}
 	if s.SubscriptionArn == nil {
 		v.Null(prefix + "subscriptionArn")
+	}
+	if s.AttributeName == nil {
+		v.Null(prefix + "attributeName")
 	}
 }
 
@@ -606,11 +606,11 @@ func (s *SetTopicAttributesInput) Validate() error {
 }
 
 func (s *SetTopicAttributesInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.AttributeName == nil {
-		v.Null(prefix + "attributeName")
-	}
 	if s.TopicArn == nil {
 		v.Null(prefix + "topicArn")
+	}
+	if s.AttributeName == nil {
+		v.Null(prefix + "attributeName")
 	}
 }
 
@@ -625,11 +625,11 @@ func (s *SubscribeInput) Validate() error {
 }
 
 func (s *SubscribeInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.Protocol == nil {
-		v.Null(prefix + "protocol")
-	}
 	if s.TopicArn == nil {
 		v.Null(prefix + "topicArn")
+	}
+	if s.Protocol == nil {
+		v.Null(prefix + "protocol")
 	}
 }
 
@@ -644,17 +644,17 @@ func (s *TagResourceInput) Validate() error {
 }
 
 func (s *TagResourceInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+	if s.ResourceArn == nil {
+		v.Null(prefix + "resourceArn")
+	} else {
+		apigenCheckAmazonResourceName(v, func() string { return prefix + "resourceArn" }, *s.ResourceArn, false)
+	}
 	if s.Tags == nil {
 		v.Null(prefix + "tags")
 	} else {
 		for i0 := range s.Tags {
 			s.Tags[i0].apigenValidate(v, prefix+"tags."+strconv.Itoa(i0+1)+".member.")
 		}
-	}
-	if s.ResourceArn == nil {
-		v.Null(prefix + "resourceArn")
-	} else {
-		apigenCheckAmazonResourceName(v, func() string { return prefix + "resourceArn" }, *s.ResourceArn, false)
 	}
 }
 
@@ -685,6 +685,11 @@ func (s *UntagResourceInput) Validate() error {
 }
 
 func (s *UntagResourceInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+	if s.ResourceArn == nil {
+		v.Null(prefix + "resourceArn")
+	} else {
+		apigenCheckAmazonResourceName(v, func() string { return prefix + "resourceArn" }, *s.ResourceArn, false)
+	}
 	if s.TagKeys == nil {
 		v.Null(prefix + "tagKeys")
 	} else {
@@ -694,11 +699,6 @@ func (s *UntagResourceInput) apigenValidate(v *awsapi.ValidationErrors, prefix s
 				break
 			}
 		}
-	}
-	if s.ResourceArn == nil {
-		v.Null(prefix + "resourceArn")
-	} else {
-		apigenCheckAmazonResourceName(v, func() string { return prefix + "resourceArn" }, *s.ResourceArn, false)
 	}
 }
 
@@ -713,15 +713,15 @@ func (s *VerifySMSSandboxPhoneNumberInput) Validate() error {
 }
 
 func (s *VerifySMSSandboxPhoneNumberInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.OneTimePassword == nil {
-		v.Null(prefix + "oneTimePassword")
-	} else {
-		apigenCheckOTPCode(v, func() string { return prefix + "oneTimePassword" }, *s.OneTimePassword, false)
-	}
 	if s.PhoneNumber == nil {
 		v.Null(prefix + "phoneNumber")
 	} else {
 		apigenCheckPhoneNumberString(v, func() string { return prefix + "phoneNumber" }, *s.PhoneNumber, true)
+	}
+	if s.OneTimePassword == nil {
+		v.Null(prefix + "oneTimePassword")
+	} else {
+		apigenCheckOTPCode(v, func() string { return prefix + "oneTimePassword" }, *s.OneTimePassword, false)
 	}
 }
 
@@ -732,32 +732,32 @@ func (s *MessageAttributeValue) apigenValidate(v *awsapi.ValidationErrors, prefi
 }
 
 func (s *PublishBatchRequestEntry) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+	if s.Id == nil {
+		v.Null(prefix + "id")
+	}
+	if s.Message == nil {
+		v.Null(prefix + "message")
+	}
 	if s.MessageAttributes != nil {
 		for _, k0 := range slices.Sorted(maps.Keys(s.MessageAttributes)) {
 			e0 := s.MessageAttributes[k0]
 			e0.apigenValidate(v, prefix+"messageAttributes."+k0+".member.")
 		}
 	}
-	if s.Message == nil {
-		v.Null(prefix + "message")
-	}
-	if s.Id == nil {
-		v.Null(prefix + "id")
-	}
 }
 
 func (s *Tag) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+	if s.Key == nil {
+		v.Null(prefix + "key")
+	} else {
+		apigenCheckTagKey(v, func() string { return prefix + "key" }, *s.Key, false)
+	}
 	if s.Value == nil {
 		v.Null(prefix + "value")
 	} else {
 		if awsapi.StringLength(*s.Value) > 256 {
 			v.MaxLength(prefix+"value", *s.Value, 256)
 		}
-	}
-	if s.Key == nil {
-		v.Null(prefix + "key")
-	} else {
-		apigenCheckTagKey(v, func() string { return prefix + "key" }, *s.Key, false)
 	}
 }
 
@@ -822,6 +822,19 @@ func apigenCheckTagKey(v *awsapi.ValidationErrors, path func() string, x string,
 	if awsapi.StringLength(x) > 128 {
 		v.MaxLength(path(), awsapi.Shown(x, sensitive), 128)
 	}
+}
+
+// apigenExplicitEmpty is jsonwire.ExplicitEmptyEnum: what the JSON and
+// CBOR decoders store in an enum member given as "", which Coral validates
+// against the enum instead of taking it as absent.
+const apigenExplicitEmpty = "\xff\x00explicit-empty"
+
+// apigenEnumText returns the text of an enum value as the client sent it.
+func apigenEnumText(s string) string {
+	if s == apigenExplicitEmpty {
+		return ""
+	}
+	return s
 }
 
 func (e LanguageCodeString) apigenKnown() bool {

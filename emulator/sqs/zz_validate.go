@@ -21,17 +21,17 @@ func (s *AddPermissionInput) Validate() error {
 }
 
 func (s *AddPermissionInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.Actions == nil {
-		v.Null(prefix + "actions")
-	}
-	if s.AWSAccountIds == nil {
-		v.Null(prefix + "aWSAccountIds")
+	if s.QueueUrl == nil {
+		v.Null(prefix + "queueUrl")
 	}
 	if s.Label == nil {
 		v.Null(prefix + "label")
 	}
-	if s.QueueUrl == nil {
-		v.Null(prefix + "queueUrl")
+	if s.AWSAccountIds == nil {
+		v.Null(prefix + "aWSAccountIds")
+	}
+	if s.Actions == nil {
+		v.Null(prefix + "actions")
 	}
 }
 
@@ -62,14 +62,14 @@ func (s *ChangeMessageVisibilityInput) Validate() error {
 }
 
 func (s *ChangeMessageVisibilityInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.VisibilityTimeout == nil {
-		v.Null(prefix + "visibilityTimeout")
+	if s.QueueUrl == nil {
+		v.Null(prefix + "queueUrl")
 	}
 	if s.ReceiptHandle == nil {
 		v.Null(prefix + "receiptHandle")
 	}
-	if s.QueueUrl == nil {
-		v.Null(prefix + "queueUrl")
+	if s.VisibilityTimeout == nil {
+		v.Null(prefix + "visibilityTimeout")
 	}
 }
 
@@ -84,15 +84,15 @@ func (s *ChangeMessageVisibilityBatchInput) Validate() error {
 }
 
 func (s *ChangeMessageVisibilityBatchInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+	if s.QueueUrl == nil {
+		v.Null(prefix + "queueUrl")
+	}
 	if s.Entries == nil {
 		v.Null(prefix + "entries")
 	} else {
 		for i0 := range s.Entries {
 			s.Entries[i0].apigenValidate(v, prefix+"entries."+strconv.Itoa(i0+1)+".member.")
 		}
-	}
-	if s.QueueUrl == nil {
-		v.Null(prefix + "queueUrl")
 	}
 }
 
@@ -123,11 +123,11 @@ func (s *DeleteMessageInput) Validate() error {
 }
 
 func (s *DeleteMessageInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.ReceiptHandle == nil {
-		v.Null(prefix + "receiptHandle")
-	}
 	if s.QueueUrl == nil {
 		v.Null(prefix + "queueUrl")
+	}
+	if s.ReceiptHandle == nil {
+		v.Null(prefix + "receiptHandle")
 	}
 }
 
@@ -142,15 +142,15 @@ func (s *DeleteMessageBatchInput) Validate() error {
 }
 
 func (s *DeleteMessageBatchInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+	if s.QueueUrl == nil {
+		v.Null(prefix + "queueUrl")
+	}
 	if s.Entries == nil {
 		v.Null(prefix + "entries")
 	} else {
 		for i0 := range s.Entries {
 			s.Entries[i0].apigenValidate(v, prefix+"entries."+strconv.Itoa(i0+1)+".member.")
 		}
-	}
-	if s.QueueUrl == nil {
-		v.Null(prefix + "queueUrl")
 	}
 }
 
@@ -298,11 +298,11 @@ func (s *RemovePermissionInput) Validate() error {
 }
 
 func (s *RemovePermissionInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.Label == nil {
-		v.Null(prefix + "label")
-	}
 	if s.QueueUrl == nil {
 		v.Null(prefix + "queueUrl")
+	}
+	if s.Label == nil {
+		v.Null(prefix + "label")
 	}
 }
 
@@ -317,11 +317,11 @@ func (s *SendMessageInput) Validate() error {
 }
 
 func (s *SendMessageInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.MessageSystemAttributes != nil {
-		for _, k0 := range slices.Sorted(maps.Keys(s.MessageSystemAttributes)) {
-			e0 := s.MessageSystemAttributes[k0]
-			e0.apigenValidate(v, prefix+"messageSystemAttributes."+k0+".member.")
-		}
+	if s.QueueUrl == nil {
+		v.Null(prefix + "queueUrl")
+	}
+	if s.MessageBody == nil {
+		v.Null(prefix + "messageBody")
 	}
 	if s.MessageAttributes != nil {
 		for _, k0 := range slices.Sorted(maps.Keys(s.MessageAttributes)) {
@@ -329,11 +329,11 @@ func (s *SendMessageInput) apigenValidate(v *awsapi.ValidationErrors, prefix str
 			e0.apigenValidate(v, prefix+"messageAttributes."+k0+".member.")
 		}
 	}
-	if s.MessageBody == nil {
-		v.Null(prefix + "messageBody")
-	}
-	if s.QueueUrl == nil {
-		v.Null(prefix + "queueUrl")
+	if s.MessageSystemAttributes != nil {
+		for _, k0 := range slices.Sorted(maps.Keys(s.MessageSystemAttributes)) {
+			e0 := s.MessageSystemAttributes[k0]
+			e0.apigenValidate(v, prefix+"messageSystemAttributes."+k0+".member.")
+		}
 	}
 }
 
@@ -348,15 +348,15 @@ func (s *SendMessageBatchInput) Validate() error {
 }
 
 func (s *SendMessageBatchInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+	if s.QueueUrl == nil {
+		v.Null(prefix + "queueUrl")
+	}
 	if s.Entries == nil {
 		v.Null(prefix + "entries")
 	} else {
 		for i0 := range s.Entries {
 			s.Entries[i0].apigenValidate(v, prefix+"entries."+strconv.Itoa(i0+1)+".member.")
 		}
-	}
-	if s.QueueUrl == nil {
-		v.Null(prefix + "queueUrl")
 	}
 }
 
@@ -371,11 +371,11 @@ func (s *SetQueueAttributesInput) Validate() error {
 }
 
 func (s *SetQueueAttributesInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.Attributes == nil {
-		v.Null(prefix + "attributes")
-	}
 	if s.QueueUrl == nil {
 		v.Null(prefix + "queueUrl")
+	}
+	if s.Attributes == nil {
+		v.Null(prefix + "attributes")
 	}
 }
 
@@ -406,11 +406,11 @@ func (s *TagQueueInput) Validate() error {
 }
 
 func (s *TagQueueInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.Tags == nil {
-		v.Null(prefix + "tags")
-	}
 	if s.QueueUrl == nil {
 		v.Null(prefix + "queueUrl")
+	}
+	if s.Tags == nil {
+		v.Null(prefix + "tags")
 	}
 }
 
@@ -425,29 +425,29 @@ func (s *UntagQueueInput) Validate() error {
 }
 
 func (s *UntagQueueInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.TagKeys == nil {
-		v.Null(prefix + "tagKeys")
-	}
 	if s.QueueUrl == nil {
 		v.Null(prefix + "queueUrl")
+	}
+	if s.TagKeys == nil {
+		v.Null(prefix + "tagKeys")
 	}
 }
 
 func (s *ChangeMessageVisibilityBatchRequestEntry) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.ReceiptHandle == nil {
-		v.Null(prefix + "receiptHandle")
-	}
 	if s.Id == nil {
 		v.Null(prefix + "id")
+	}
+	if s.ReceiptHandle == nil {
+		v.Null(prefix + "receiptHandle")
 	}
 }
 
 func (s *DeleteMessageBatchRequestEntry) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.ReceiptHandle == nil {
-		v.Null(prefix + "receiptHandle")
-	}
 	if s.Id == nil {
 		v.Null(prefix + "id")
+	}
+	if s.ReceiptHandle == nil {
+		v.Null(prefix + "receiptHandle")
 	}
 }
 
@@ -464,11 +464,11 @@ func (s *MessageSystemAttributeValue) apigenValidate(v *awsapi.ValidationErrors,
 }
 
 func (s *SendMessageBatchRequestEntry) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
-	if s.MessageSystemAttributes != nil {
-		for _, k0 := range slices.Sorted(maps.Keys(s.MessageSystemAttributes)) {
-			e0 := s.MessageSystemAttributes[k0]
-			e0.apigenValidate(v, prefix+"messageSystemAttributes."+k0+".member.")
-		}
+	if s.Id == nil {
+		v.Null(prefix + "id")
+	}
+	if s.MessageBody == nil {
+		v.Null(prefix + "messageBody")
 	}
 	if s.MessageAttributes != nil {
 		for _, k0 := range slices.Sorted(maps.Keys(s.MessageAttributes)) {
@@ -476,11 +476,11 @@ func (s *SendMessageBatchRequestEntry) apigenValidate(v *awsapi.ValidationErrors
 			e0.apigenValidate(v, prefix+"messageAttributes."+k0+".member.")
 		}
 	}
-	if s.MessageBody == nil {
-		v.Null(prefix + "messageBody")
-	}
-	if s.Id == nil {
-		v.Null(prefix + "id")
+	if s.MessageSystemAttributes != nil {
+		for _, k0 := range slices.Sorted(maps.Keys(s.MessageSystemAttributes)) {
+			e0 := s.MessageSystemAttributes[k0]
+			e0.apigenValidate(v, prefix+"messageSystemAttributes."+k0+".member.")
+		}
 	}
 }
 

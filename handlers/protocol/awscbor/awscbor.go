@@ -139,13 +139,18 @@ func (c *Codec) Marshal(v any) ([]byte, error) {
 	return e.object(make([]byte, 0, 256), plan, reflect.Indirect(rv)), nil
 }
 
-// WriteOutput writes a 200 response with out as the CBOR body. A nil out
-// renders an empty map when the operation has an output shape and an
-// empty body otherwise (as Kinesis answers void operations).
+// WriteOutput writes a 200 response with out as the CBOR body. An
+// operation without output shape answers an empty body whatever out is,
+// as Kinesis answers them (awsjson.EmptyVoidBody); a nil out of an
+// operation with output renders an empty map.
 func (c *Codec) WriteOutput(w http.ResponseWriter, req *protocol.Request, desc *awsapi.ServiceDescriptor, op *awsapi.Operation, out any) error {
 	var body []byte
-	if op == nil || op.OutputShape != "" {
+	void := op != nil && op.OutputShape == ""
+	if !void {
 		body = []byte{startIndefMap, breakByte}
+	}
+	if void && awsjson.EmptyVoidBody(desc) {
+		out = nil
 	}
 	if v := reflect.ValueOf(out); out != nil && !(v.Kind() == reflect.Pointer && v.IsNil()) {
 		b, err := c.Marshal(out)

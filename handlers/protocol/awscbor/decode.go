@@ -11,6 +11,7 @@ import (
 
 	"github.com/fxamacker/cbor/v2"
 
+	"github.com/evolvestack/evolvestack/handlers/protocol/jsonwire"
 	"github.com/evolvestack/evolvestack/handlers/protocol/shape"
 )
 
@@ -384,15 +385,36 @@ func (d *decoder) object(plan *shape.Type, v reflect.Value) error {
 		if ok && f.Location != shape.LocBody {
 			ok = false
 		}
-		if ok {
+		switch {
+		case ok && f.Type.Kind == shape.KindString && !f.Type.Ptr:
+			err = d.enumMember(f, v.Field(f.Index))
+		case ok:
 			err = d.value(f, f.Type, v.Field(f.Index))
-		} else {
+		default:
 			err = d.skip()
 		}
 		if err != nil {
 			return err
 		}
 	}
+}
+
+// enumMember decodes an enum member (a string held by value, where ""
+// means absent): a present "" becomes jsonwire.ExplicitEmptyEnum, to be
+// validated against the enum as Coral does rather than taken as absent
+// (see jsonwire); a null leaves it absent.
+func (d *decoder) enumMember(f *shape.Field, v reflect.Value) error {
+	null, err := d.nullAhead()
+	if err != nil || null {
+		return err
+	}
+	if err := d.value(f, f.Type, v); err != nil {
+		return err
+	}
+	if v.String() == "" {
+		shape.SetString(v, f.Type, jsonwire.ExplicitEmptyEnum)
+	}
+	return nil
 }
 
 // value decodes the item at the cursor into member v of type t. f is the

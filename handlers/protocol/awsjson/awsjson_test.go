@@ -2,6 +2,7 @@ package awsjson
 
 import (
 	"bytes"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/evolvestack/evolvestack/emulator/awsapi"
 	"github.com/evolvestack/evolvestack/handlers/protocol"
+	"github.com/evolvestack/evolvestack/handlers/protocol/jsonwire"
 )
 
 func ptr[T any](v T) *T { return &v }
@@ -87,8 +89,8 @@ func TestDecodeInputErrors(t *testing.T) {
 		{"bad literal", `{"HasMoreStreams":tru}`, ""},
 		{"object for string", `{"StreamName":{}}`, "Start of structure or map found where not expected."},
 		{"array for string", `{"StreamName":[]}`, "Start of list found where not expected"},
-		{"number for string", `{"StreamName":1}`, "NUMBER_VALUE can not be converted to an String"},
-		{"bool for string", `{"StreamName":true}`, "BOOLEAN_VALUE can not be converted to an String"},
+		{"number for string", `{"StreamName":1}`, "class com.amazon.coral.value.json.numbers.TruncatingBigNumber can not be converted to an String"},
+		{"bool for string", `{"StreamName":true}`, "class java.lang.Boolean can not be converted to an String"},
 		{"string for list", `{"Records":"x"}`, "Expected list or null"},
 		{"object for list", `{"Records":{}}`, "Start of structure or map found where not expected."},
 		{"string for struct", `{"Records":["x"]}`, "Expected null"},
@@ -98,7 +100,7 @@ func TestDecodeInputErrors(t *testing.T) {
 		{"bad base64 char", `{"Records":[{"Data":"ab*d"}]}`, "'ab*d' can not be converted to a Blob: Invalid Base64 character: '*'"},
 		{"bad base64 tail", `{"Records":[{"Data":"aGk="}, {"Data":"aGl="}]}`,
 			"'aGl=' can not be converted to a Blob: Invalid last non-pad Base64 character dectected"},
-		{"number for blob", `{"Records":[{"Data":5}]}`, "NUMBER_VALUE can not be converted to a Blob"},
+		{"number for blob", `{"Records":[{"Data":5}]}`, "class com.amazon.coral.value.json.numbers.TruncatingBigNumber can not be converted to a Blob"},
 		{"deep nesting", `{"x":` + strings.Repeat("[", 10000) + strings.Repeat("]", 10000) + `}`, ""},
 		{"unterminated string", `{"StreamName":"abc`, ""},
 		{"control char", "{\"StreamName\":\"a\x01\"}", ""},
@@ -119,9 +121,37 @@ func TestDecodeInputErrors(t *testing.T) {
 			}
 		})
 	}
-	t.Run("wrong types per kind", func(t *testing.T) {
-		t.Parallel()
-		for body, msg := range map[string]string{
+	// Kinesis's Coral names Java classes (kinesalite's recordings); SQS's
+	// JSON protocol names the JSON token (async-aws/aws issue #1667).
+	const (
+		jBool   = "class java.lang.Boolean can not be converted to "
+		jNumber = "class com.amazon.coral.value.json.numbers.TruncatingBigNumber can not be converted to "
+		jString = "class java.lang.String can not be converted to "
+	)
+	for _, dialect := range []struct {
+		name string
+		desc *awsapi.ServiceDescriptor
+		msgs map[string]string
+	}{
+		{"kinesis", kinesisDesc(), map[string]string{
+			`{"i32":"1"}`:                   jString + "an Integer",
+			`{"i32":true}`:                  jBool + "an Integer",
+			`{"i64":"x"}`:                   jString + "an Long",
+			`{"bool":1}`:                    jNumber + "an Boolean",
+			`{"bool":"maybe"}`:              "'MAYBE' can not be converted to an Boolean",
+			`{"f64":"1"}`:                   jString + "an Double",
+			`{"f32":false}`:                 jBool + "an Float",
+			`{"ts":"yesterday"}`:            jString + "milliseconds since epoch",
+			`{"ts":"2023-11-14T22:13:20Z"}`: jString + "milliseconds since epoch",
+			`{"ts":true}`:                   jBool + "milliseconds since epoch",
+			`{"blob":true}`:                 jBool + "a Blob",
+			`{"str":1.5}`:                   jNumber + "an String",
+			`{"map":[]}`:                    "Start of list found where not expected",
+			`{"map":1}`:                     "Expected map or null",
+			`{"map":{"k":1}}`:               jNumber + "an String",
+			`{"mapList":{"k":["1"]}}`:       jString + "an Long",
+		}},
+		{"sqs", sqsDesc(), map[string]string{
 			`{"i32":"1"}`:                 "STRING_VALUE can not be converted to an Integer",
 			`{"i32":true}`:                "BOOLEAN_VALUE can not be converted to an Integer",
 			`{"i32":3000000000}`:          "NUMBER_VALUE can not be converted to an Integer",
@@ -135,15 +165,96 @@ func TestDecodeInputErrors(t *testing.T) {
 			`{"map":1}`:                   "Expected map or null",
 			`{"map":{"k":1}}`:             "NUMBER_VALUE can not be converted to an String",
 			`{"mapList":{"k":[1.5e400]}}`: "NUMBER_VALUE can not be converted to an Long",
-		} {
-			var in allTypes
-			err := c.DecodeInput(&protocol.Request{Body: []byte(body)}, kinesisDesc(), &awsapi.Operation{Name: "X"}, &in)
-			ae, ok := awsapi.AsError(err)
-			if !ok || ae.Code != "SerializationException" || ae.Message != msg {
-				t.Errorf("%s: got %v, want SerializationException %q", body, err, msg)
+		}},
+	} {
+		t.Run("wrong types per kind "+dialect.name, func(t *testing.T) {
+			t.Parallel()
+			for body, msg := range dialect.msgs {
+				var in allTypes
+				err := c.DecodeInput(&protocol.Request{Body: []byte(body)}, dialect.desc, &awsapi.Operation{Name: "X"}, &in)
+				ae, ok := awsapi.AsError(err)
+				if !ok || ae.Code != "SerializationException" || ae.Message != msg {
+					t.Errorf("%s: got %v, want SerializationException %q", body, err, msg)
+				}
+			}
+		})
+	}
+}
+
+// TestDecodeJavaNumbers: Kinesis's Coral reads numbers into integer
+// members as Java narrows a BigDecimal (integer part truncated, low 32 or
+// 64 bits kept), into floating members as doubleValue does (infinities
+// out of range), and a boolean from the strings it accepts.
+func TestDecodeJavaNumbers(t *testing.T) {
+	t.Parallel()
+	c := New()
+	cases := []struct {
+		body string
+		want allTypes
+	}{
+		{`{"i32":2147483648}`, allTypes{I32: ptr[int32](-2147483648)}},
+		{`{"i32":4294967297}`, allTypes{I32: ptr[int32](1)}},
+		{`{"i32":-4294967297}`, allTypes{I32: ptr[int32](-1)}},
+		{`{"i32":3000000000}`, allTypes{I32: ptr[int32](-1294967296)}},
+		{`{"i32":2.9}`, allTypes{I32: ptr[int32](2)}},
+		{`{"i32":-2.9}`, allTypes{I32: ptr[int32](-2)}},
+		{`{"i32":1e10}`, allTypes{I32: ptr[int32](1410065408)}},
+		{`{"i32":2.5e1}`, allTypes{I32: ptr[int32](25)}},
+		{`{"i32":1E-400}`, allTypes{I32: ptr[int32](0)}},
+		{`{"i32":123456789012345678901234567890}`, allTypes{I32: ptr[int32](1312754386)}},
+		{`{"i64":9223372036854775808}`, allTypes{I64: ptr[int64](-9223372036854775808)}},
+		{`{"i64":18446744073709551617}`, allTypes{I64: ptr[int64](1)}},
+		{`{"i64":1e64}`, allTypes{I64: ptr[int64](0)}},
+		{`{"i64":1e999999999999999999999}`, allTypes{I64: ptr[int64](0)}},
+		{`{"i64":-0.5}`, allTypes{I64: ptr[int64](0)}},
+		{`{"mapList":{"k":[1.5e400]}}`, allTypes{MapList: map[string][]int64{"k": {0}}}},
+		{`{"f64":1e400}`, allTypes{F64: ptr(math.Inf(1))}},
+		{`{"f32":-1e39}`, allTypes{F32: ptr(float32(math.Inf(-1)))}},
+		{`{"bool":"TRUE"}`, allTypes{Bool: ptr(true)}},
+		{`{"bool":"yes"}`, allTypes{Bool: ptr(true)}},
+		{`{"bool":"0"}`, allTypes{Bool: ptr(false)}},
+		{`{"bool":"No"}`, allTypes{Bool: ptr(false)}},
+		{`{"ts":1e20}`, allTypes{TS: ptr(time.UnixMilli(200376420520689664).UTC())}}, // 10^23 ms mod 2^64
+	}
+	for _, tc := range cases {
+		var got allTypes
+		if err := c.DecodeInput(&protocol.Request{Body: []byte(tc.body)}, kinesisDesc(), &awsapi.Operation{Name: "X"}, &got); err != nil {
+			t.Errorf("%s: %v", tc.body, err)
+			continue
+		}
+		if !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("%s: got %+v, want %+v", tc.body, got, tc.want)
+		}
+	}
+}
+
+// TestDecodeEmptyEnum: an enum member given as "" decodes to the marker
+// the generated validation reports as an empty enum value; null and
+// absence leave it "", and list elements keep "".
+func TestDecodeEmptyEnum(t *testing.T) {
+	t.Parallel()
+	c := New()
+	for body, want := range map[string]allTypes{
+		`{"enum":""}`:                         {Enum: jsonwire.ExplicitEmptyEnum},
+		`{"enum":null}`:                       {},
+		`{}`:                                  {},
+		`{"enum":"KMS"}`:                      {Enum: "KMS"},
+		`{"enum":"a\udc00b"}`:                 {Enum: "a\uFFFDb"},
+		"{\"enum\":\"a\xffb\"}":               {Enum: "a\uFFFDb"}, // invalid UTF-8 on the wire
+		`{"struct":{"StreamMode":""}}`:        {Struct: &streamModeDetails{StreamMode: jsonwire.ExplicitEmptyEnum}},
+		`{"structs":{"s":{"StreamMode":""}}}`: {Structs: map[string]streamModeDetails{"s": {StreamMode: jsonwire.ExplicitEmptyEnum}}},
+	} {
+		for _, desc := range []*awsapi.ServiceDescriptor{kinesisDesc(), sqsDesc()} {
+			var got allTypes
+			if err := c.DecodeInput(&protocol.Request{Body: []byte(body)}, desc, &awsapi.Operation{Name: "X"}, &got); err != nil {
+				t.Errorf("%s %s: %v", desc.Name, body, err)
+				continue
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("%s %s: got %+v, want %+v", desc.Name, body, got, want)
 			}
 		}
-	})
+	}
 }
 
 func TestWriteOutput(t *testing.T) {

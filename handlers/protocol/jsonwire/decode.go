@@ -9,6 +9,8 @@ import (
 	"math"
 	"reflect"
 	"strconv"
+	"strings"
+	"time"
 	"unicode/utf16"
 	"unicode/utf8"
 
@@ -34,11 +36,52 @@ func SerializationError(msg string) *awsapi.Error {
 	return &awsapi.Error{Code: SerializationCode, Message: msg}
 }
 
-// Options select which members Unmarshal fills.
+// Dialect selects how a value of the wrong JSON type is reported and how
+// numbers are read: the Coral front ends of AWS's JSON services differ.
+type Dialect uint8
+
+const (
+	// DialectTokens names the JSON token that does not fit: "STRING_VALUE
+	// can not be converted to an Integer". SQS's JSON protocol answers so
+	// today (sqs.eu-central-1 in 2024, async-aws/aws issue #1667); the
+	// restJson1 services keep it too. Numbers out of the member's range are
+	// refused, timestamps may also be date strings.
+	DialectTokens Dialect = iota
+	// DialectJava is the Coral JSON codec of Kinesis, used here for Glue
+	// and EventBridge too (Coral services of Kinesis's age; no recording
+	// of theirs was found): it names the Java class it read the value into
+	// and the member type with "an" (even "an String"), "a Blob" and, for
+	// timestamps, "milliseconds since epoch"; kinesalite recorded the texts
+	// from Kinesis (test/helpers.js assertType, validations/index.js
+	// checkTypes in mhart/kinesalite). Numbers are read as Java narrows a
+	// BigDecimal (the integer part, truncated, then its low 32 or 64 bits:
+	// Coral's TruncatingBigNumber) and validated afterwards; a string is
+	// never a timestamp; a string for a boolean is read case-insensitively
+	// (true, false, yes, no, 1, 0), else quoted upper-cased in the error.
+	DialectJava
+)
+
+// ExplicitEmptyEnum is what Unmarshal, with Options.KeepEmptyEnums, stores
+// in an enum member (a string member held by value, where "" means
+// absent) that the body gave as "". Coral validates such a value against
+// the enum (an empty ShardIteratorType "failed to satisfy constraint:
+// Member must satisfy enum value set", recorded from Kinesis in
+// kinesalite's test/getShardIterator.js) instead of taking it as a missing
+// member; the Validate methods cmd/apigen generates know this marker and
+// print it as the empty value it stands for. It is not valid UTF-8, and
+// Unmarshal makes every other enum value valid UTF-8, so no client text
+// can be mistaken for it.
+const ExplicitEmptyEnum = "\xff\x00explicit-empty"
+
+// Options select which members Unmarshal fills and how.
 type Options struct {
 	// BodyOnly skips members bound elsewhere (REST location tags) and the
 	// payload member.
 	BodyOnly bool
+	// Dialect is the wording of type errors and the reading of numbers.
+	Dialect Dialect
+	// KeepEmptyEnums stores ExplicitEmptyEnum in enum members given as "".
+	KeepEmptyEnums bool
 }
 
 // Unmarshal decodes the JSON object in data into v, a struct value whose
@@ -107,6 +150,30 @@ func convertMsg(token string, k shape.Kind) string {
 	return token + " can not be converted to " + article + k.String()
 }
 
+// javaClass names the Java class Coral reads the JSON value starting with
+// c into.
+func javaClass(c byte) string {
+	switch c {
+	case '"':
+		return "class java.lang.String"
+	case 't', 'f':
+		return "class java.lang.Boolean"
+	}
+	return "class com.amazon.coral.value.json.numbers.TruncatingBigNumber"
+}
+
+// javaConvertMsg is Coral's (DialectJava) text for a value of class class
+// given for a member of kind k.
+func javaConvertMsg(class string, k shape.Kind) string {
+	switch k {
+	case shape.KindTimestamp:
+		return class + " can not be converted to milliseconds since epoch"
+	case shape.KindBlob:
+		return class + " can not be converted to a Blob"
+	}
+	return class + " can not be converted to an " + k.String()
+}
+
 // mismatch returns the error for the value at the cursor not fitting k.
 func (d *decoder) mismatch(k shape.Kind) error {
 	switch d.data[d.pos] {
@@ -123,7 +190,16 @@ func (d *decoder) mismatch(k shape.Kind) error {
 	case shape.KindStruct:
 		return SerializationError("Expected null")
 	}
+	if d.opts.Dialect == DialectJava {
+		return SerializationError(javaConvertMsg(javaClass(d.data[d.pos]), k))
+	}
 	return SerializationError(convertMsg(d.token(), k))
+}
+
+// numberError is the error for a number that cannot be held by a member
+// of kind k (DialectTokens only: Java narrows instead).
+func numberError(k shape.Kind) error {
+	return SerializationError(convertMsg("NUMBER_VALUE", k))
 }
 
 func (d *decoder) literal(word string) error {
@@ -163,9 +239,12 @@ func (d *decoder) object(plan *shape.Type, v reflect.Value) error {
 		if ok && d.opts.BodyOnly && (f.Location != shape.LocBody || f == plan.Payload) {
 			ok = false
 		}
-		if ok {
+		switch {
+		case ok && d.opts.KeepEmptyEnums && f.Type.Kind == shape.KindString && !f.Type.Ptr && d.data[d.pos] == '"':
+			err = d.enumMember(f, v.Field(f.Index))
+		case ok:
 			err = d.value(f, f.Type, v.Field(f.Index))
-		} else {
+		default:
 			err = d.skipValue()
 		}
 		if err != nil {
@@ -217,6 +296,19 @@ func (d *decoder) value(f *shape.Field, t *shape.Type, v reflect.Value) error {
 				return err
 			}
 			shape.SetBool(v, t, false)
+		case '"':
+			if d.opts.Dialect != DialectJava {
+				return d.mismatch(t.Kind)
+			}
+			s, err := d.str()
+			if err != nil {
+				return err
+			}
+			b, err := javaBoolean(s)
+			if err != nil {
+				return err
+			}
+			shape.SetBool(v, t, b)
 		default:
 			return d.mismatch(t.Kind)
 		}
@@ -227,6 +319,14 @@ func (d *decoder) value(f *shape.Field, t *shape.Type, v reflect.Value) error {
 		raw, isInt, err := d.number()
 		if err != nil {
 			return err
+		}
+		if d.opts.Dialect == DialectJava {
+			n := int64(narrow(raw, 0))
+			if t.Kind == shape.KindInt32 {
+				n = int64(int32(n))
+			}
+			shape.SetInt(v, t, n)
+			return nil
 		}
 		var n int64
 		if isInt {
@@ -241,7 +341,7 @@ func (d *decoder) value(f *shape.Field, t *shape.Type, v reflect.Value) error {
 			n = int64(fl)
 		}
 		if err != nil || !shape.RangeInt(t.Kind, n) {
-			return SerializationError(convertMsg("NUMBER_VALUE", t.Kind))
+			return numberError(t.Kind)
 		}
 		shape.SetInt(v, t, n)
 	case shape.KindFloat32, shape.KindFloat64:
@@ -257,12 +357,14 @@ func (d *decoder) value(f *shape.Field, t *shape.Type, v reflect.Value) error {
 			bits = 32
 		}
 		fl, err := strconv.ParseFloat(string(raw), bits)
-		if err != nil {
-			return SerializationError(convertMsg("NUMBER_VALUE", t.Kind))
+		// Java's BigDecimal.doubleValue and floatValue give an infinity
+		// for a number out of range.
+		if err != nil && !(d.opts.Dialect == DialectJava && math.IsInf(fl, 0)) {
+			return numberError(t.Kind)
 		}
 		shape.SetFloat(v, t, fl)
 	case shape.KindTimestamp:
-		return d.timestamp(t, v)
+		return d.timestamp(f, t, v)
 	case shape.KindBlob:
 		if c != '"' {
 			return d.mismatch(t.Kind)
@@ -307,8 +409,12 @@ func (d *decoder) value(f *shape.Field, t *shape.Type, v reflect.Value) error {
 	return nil
 }
 
-func (d *decoder) timestamp(t *shape.Type, v reflect.Value) error {
+// timestamp decodes a timestamp member: epoch seconds, or a date string.
+// Coral's Java dialect reads only numbers, unless the model gives the
+// member a string format (timestampFormat iso8601 or rfc822).
+func (d *decoder) timestamp(f *shape.Field, t *shape.Type, v reflect.Value) error {
 	c := d.data[d.pos]
+	stringsOK := d.opts.Dialect != DialectJava || f != nil && f.TimestampFormat != "" && f.TimestampFormat != shape.TSUnix
 	switch {
 	case isNumStart(c):
 		raw, _, err := d.number()
@@ -316,15 +422,17 @@ func (d *decoder) timestamp(t *shape.Type, v reflect.Value) error {
 			return err
 		}
 		fl, err := strconv.ParseFloat(string(raw), 64)
-		if err != nil {
-			return SerializationError(convertMsg("NUMBER_VALUE", t.Kind))
-		}
 		tm, ok := shape.FromEpochSeconds(fl)
-		if !ok {
-			return SerializationError(convertMsg("NUMBER_VALUE", t.Kind))
+		if err != nil || !ok {
+			if d.opts.Dialect != DialectJava {
+				return numberError(t.Kind)
+			}
+			// Coral turns the seconds into a long of milliseconds, as
+			// Java narrows: far out of range, they wrap.
+			tm = time.UnixMilli(int64(narrow(raw, 3))).UTC()
 		}
 		shape.SetTime(v, t, tm)
-	case c == '"':
+	case c == '"' && stringsOK:
 		s, err := d.str()
 		if err != nil {
 			return err
@@ -454,6 +562,115 @@ func (d *decoder) mapValue(f *shape.Field, t *shape.Type, v reflect.Value) error
 			return syntaxErr()
 		}
 	}
+}
+
+// enumMember decodes the JSON string at the cursor into enum member v
+// (options KeepEmptyEnums): "" becomes ExplicitEmptyEnum, and text that is
+// not valid UTF-8 has U+FFFD for its bad bytes, as Java decodes it.
+func (d *decoder) enumMember(f *shape.Field, v reflect.Value) error {
+	s, err := d.str()
+	if err != nil {
+		return err
+	}
+	switch {
+	case s == "":
+		s = ExplicitEmptyEnum
+	case !utf8.ValidString(s):
+		s = strings.ToValidUTF8(s, "\uFFFD")
+	}
+	shape.SetString(v, f.Type, s)
+	return nil
+}
+
+// javaBoolean reads a JSON string given for a boolean member as Coral
+// does: kinesalite found true, false, yes, no, 1 and 0 accepted in any
+// case, and anything else refused with the text upper-cased ("'HELLOWTF'
+// can not be converted to an Boolean", validations/index.js; "'23' ..."
+// recorded in test/helpers.js).
+func javaBoolean(s string) (bool, error) {
+	up := strings.ToUpper(s)
+	switch up {
+	case "TRUE", "YES", "1":
+		return true, nil
+	case "FALSE", "NO", "0":
+		return false, nil
+	}
+	return false, SerializationError("'" + up + "' can not be converted to an Boolean")
+}
+
+// narrow returns the integer part of the JSON number raw times 10^shift,
+// truncated toward zero, modulo 2^64: the bits Java's narrowing of a
+// BigDecimal (intValue, longValue) keeps. Arithmetic on uint64 wraps
+// exactly as the narrowing drops high bits, so any length of input takes
+// linear time; 10^64 is a multiple of 2^64, so larger powers add nothing.
+func narrow(raw []byte, shift int) uint64 {
+	neg := len(raw) > 0 && raw[0] == '-'
+	if neg {
+		raw = raw[1:]
+	}
+	mant, exp := raw, []byte(nil)
+	if i := indexByte2(raw, 'e', 'E'); i >= 0 {
+		mant, exp = raw[:i], raw[i+1:]
+	}
+	intPart, frac := mant, []byte(nil)
+	if i := indexByte2(mant, '.', '.'); i >= 0 {
+		intPart, frac = mant[:i], mant[i+1:]
+	}
+	// The digits are intPart followed by frac; the value is digits times
+	// 10^e.
+	e := shift - len(frac)
+	if len(exp) > 0 {
+		expNeg := exp[0] == '-'
+		if exp[0] == '-' || exp[0] == '+' {
+			exp = exp[1:]
+		}
+		x := 0
+		for _, c := range exp {
+			if x < 1<<20 {
+				x = x*10 + int(c-'0')
+			}
+		}
+		if expNeg {
+			x = -x
+		}
+		e += x
+	}
+	digits := len(intPart) + len(frac)
+	at := func(i int) byte {
+		if i < len(intPart) {
+			return intPart[i]
+		}
+		return frac[i-len(intPart)]
+	}
+	keep := digits
+	if e < 0 {
+		keep = digits + e // drop the fraction's digits
+		e = 0
+	}
+	var u uint64
+	for i := 0; i < keep; i++ {
+		u = u*10 + uint64(at(i)-'0')
+	}
+	for i := 0; i < e && i < 64 && u != 0; i++ {
+		u *= 10
+	}
+	if e >= 64 {
+		u = 0
+	}
+	if neg {
+		u = -u
+	}
+	return u
+}
+
+// indexByte2 returns the index of the first a or b in s, or -1.
+func indexByte2(s []byte, a, b byte) int {
+	for i, c := range s {
+		if c == a || c == b {
+			return i
+		}
+	}
+	return -1
 }
 
 func isNumStart(c byte) bool { return c == '-' || (c >= '0' && c <= '9') }
