@@ -456,9 +456,6 @@ func TestCreatingPeriod(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			defer catch(t)
-			if tc.delay == nil && tc.want == 0 {
-				t.Skip("the default CREATING period is off (kinesis.defaultCreateDelay)")
-			}
 			v := newEnv(t)
 			svc := v.e.Kinesis()
 			if tc.delay != nil {

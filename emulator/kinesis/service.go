@@ -48,11 +48,9 @@ const (
 // uses the same 500 ms.
 const AWSCreateDelay = 500 * time.Millisecond
 
-// defaultCreateDelay is the CreateDelay of DefaultOptions. It stays 0
-// while callers elsewhere in the repository use a stream right after
-// CreateStream without waiting for it; set it to AWSCreateDelay once they
-// wait, as they must on AWS.
-const defaultCreateDelay time.Duration = 0
+// defaultCreateDelay is the CreateDelay of DefaultOptions: AWS's CREATING
+// period, so callers wait for a new stream as they must on AWS.
+const defaultCreateDelay time.Duration = AWSCreateDelay
 
 // Options tune the emulation. The zero value makes every status transition
 // immediate and leaves throughput unlimited; New starts with

@@ -11,6 +11,8 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -57,6 +59,14 @@ const (
 // exists with the declared settings is left alone; one whose settings
 // differ, or an operation that fails, stops Apply with an *Error naming
 // the line.
+//
+// The file describes the state the emulator should be in once Apply
+// returns, as a stack does once CloudFormation reports it complete, so
+// the streams Apply creates are ACTIVE at once: they skip the CREATING
+// period (kinesis.Options.CreateDelay) that API clients see and wait out.
+// Apply therefore needs no clock and finishes whatever the emulator's
+// clock does, frozen (scale 0) or scaled. Streams created through the API
+// are not affected.
 func (f *File) Apply(ctx context.Context, t Target) (*Report, error) {
 	if t.Services == nil {
 		return nil, errors.New("provision: Target.Services is nil")
@@ -214,8 +224,12 @@ func (a *applier) stream(ctx context.Context, s *Stream) error {
 	switch {
 	case notFound(err):
 		in := &kinesis.CreateStreamInput{StreamName: &s.Name, ShardCount: s.Shards, StreamModeDetails: &kinesis.StreamModeDetails{StreamMode: mode}, Tags: s.Tags}
-		if _, err := call[kinesis.CreateStreamOutput](ctx, a, "kinesis", "CreateStream", in); err != nil {
+		if err := a.createStream(ctx, in); err != nil {
 			return a.fail(s.Line, err, "stream %q: CreateStream", s.Name)
+		}
+		// IncreaseStreamRetentionPeriod needs an ACTIVE stream.
+		if err := a.waitActive(ctx, s.Name); err != nil {
+			return a.fail(s.Line, err, "stream %q: waiting for ACTIVE", s.Name)
 		}
 		if h := s.RetentionHours; h != nil && *h > 24 {
 			in := &kinesis.IncreaseStreamRetentionPeriodInput{StreamName: &s.Name, RetentionPeriodHours: h}
@@ -229,12 +243,16 @@ func (a *applier) stream(ctx context.Context, s *Stream) error {
 		created = true
 	case err != nil:
 		return a.fail(s.Line, err, "stream %q: DescribeStreamSummary", s.Name)
+	case sum.StreamStatus == kinesis.StreamStatusDeleting:
+		return a.fail(s.Line, nil, "stream %q is being deleted (DELETING); provision again once it is gone", s.Name)
 	default:
 		var diffs []string
 		if sum.StreamModeDetails != nil && sum.StreamModeDetails.StreamMode != mode {
 			diffs = append(diffs, fmt.Sprintf("mode %s (the file says %s)", sum.StreamModeDetails.StreamMode, mode))
 		}
-		if s.Shards != nil && sum.OpenShardCount != nil && *sum.OpenShardCount != *s.Shards {
+		// A stream an API client has just created is CREATING and shows no
+		// shards yet: its shard count cannot be compared.
+		if s.Shards != nil && sum.OpenShardCount != nil && *sum.OpenShardCount != *s.Shards && sum.StreamStatus != kinesis.StreamStatusCreating {
 			diffs = append(diffs, fmt.Sprintf("%d open shards (the file says %d)", *sum.OpenShardCount, *s.Shards))
 		}
 		want := int32(24)
@@ -251,6 +269,81 @@ func (a *applier) stream(ctx context.Context, s *Stream) error {
 	a.streams[s.Name] = deref(sum.StreamARN)
 	a.done(created, "kinesis stream %s", s.Name)
 	return nil
+}
+
+// kinesisOptions is the part of *kinesis.Service that createStream uses.
+type kinesisOptions interface {
+	Options() kinesis.Options
+	SetOptions(kinesis.Options)
+}
+
+// createDelayMu serialises createStream's changes to a Kinesis service's
+// options, so that concurrent Applies restore the options they found.
+var createDelayMu sync.Mutex
+
+// createStream calls CreateStream with the scope's Kinesis CREATING period
+// turned off for the call, so that the stream is ACTIVE at once (see
+// Apply); the options in force before are restored afterwards, unless
+// something else changed them meanwhile.
+func (a *applier) createStream(ctx context.Context, in *kinesis.CreateStreamInput) error {
+	if svc, ok := a.t.Services("kinesis", a.sc).(kinesisOptions); ok {
+		createDelayMu.Lock()
+		defer createDelayMu.Unlock()
+		if was := svc.Options(); was.CreateDelay > 0 {
+			off := was
+			off.CreateDelay = 0
+			svc.SetOptions(off)
+			defer func() {
+				if svc.Options() == off {
+					svc.SetOptions(was)
+				}
+			}()
+		}
+	}
+	_, err := call[kinesis.CreateStreamOutput](ctx, a, "kinesis", "CreateStream", in)
+	return err
+}
+
+// activeWait bounds waitActive in real time.
+const activeWait = time.Minute
+
+// waitActive waits until the named stream is ACTIVE, polling
+// DescribeStreamSummary as the SDK's stream-exists waiter does. Streams
+// createStream makes are ACTIVE at once, so it returns on the first call
+// unless the scope's Kinesis service could not have its CREATING period
+// turned off; it then waits for virtual time to end the period, which a
+// frozen clock never does, hence the bound in real time.
+func (a *applier) waitActive(ctx context.Context, name string) error {
+	deadline := time.Now().Add(activeWait)
+	pause := 10 * time.Millisecond
+	for {
+		out, err := call[kinesis.DescribeStreamSummaryOutput](ctx, a, "kinesis", "DescribeStreamSummary", &kinesis.DescribeStreamSummaryInput{StreamName: &name})
+		if err != nil {
+			return err
+		}
+		var status kinesis.StreamStatus
+		if out.StreamDescriptionSummary != nil {
+			status = out.StreamDescriptionSummary.StreamStatus
+		}
+		switch status {
+		case kinesis.StreamStatusActive:
+			return nil
+		case kinesis.StreamStatusCreating, kinesis.StreamStatusUpdating:
+		default:
+			return fmt.Errorf("the stream is %s", status)
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("the stream is still %s after %v (is the emulator's clock frozen?)", status, activeWait)
+		}
+		t := time.NewTimer(pause)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+		pause = min(2*pause, 500*time.Millisecond)
+	}
 }
 
 // queueOrder returns the queues with every dead-letter queue before the

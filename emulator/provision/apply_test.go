@@ -6,21 +6,28 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	sdkglue "github.com/aws/aws-sdk-go-v2/service/glue"
 	gluetypes "github.com/aws/aws-sdk-go-v2/service/glue/types"
 	sdkkinesis "github.com/aws/aws-sdk-go-v2/service/kinesis"
+	kinesistypes "github.com/aws/aws-sdk-go-v2/service/kinesis/types"
 	sdklambda "github.com/aws/aws-sdk-go-v2/service/lambda"
 	sdksqs "github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/evolvestack/evolvestack/emulator"
+	"github.com/evolvestack/evolvestack/emulator/awsapi"
+	"github.com/evolvestack/evolvestack/emulator/clock"
+	"github.com/evolvestack/evolvestack/emulator/kinesis"
 	"github.com/evolvestack/evolvestack/emulator/provision"
 )
 
@@ -251,6 +258,170 @@ scopes:
 		_, err = e.Provision(ctx, filepath.Join(dir, "badname.yaml"))
 		wantLineError(t, err, filepath.Join(dir, "badname.yaml"), "2", `queue "no spaces please": CreateQueue`)
 	})
+}
+
+// TestApplyStreamsActiveAtOnce checks that provisioned streams skip
+// Kinesis' CREATING period, so that Apply completes on a frozen clock,
+// while streams created through the API still go through it.
+func TestApplyStreamsActiveAtOnce(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := emulator.Start(t, emulator.WithClock(clock.New(clock.WithScale(0))))
+	if got := e.Kinesis().Options().CreateDelay; got != kinesis.AWSCreateDelay {
+		t.Fatalf("default CreateDelay %v, want %v", got, kinesis.AWSCreateDelay)
+	}
+	files := map[string]string{"init.yaml": `streams:
+  - name: orders
+    shards: 2
+    retentionHours: 48
+scopes:
+  - region: eu-west-1
+    streams:
+      - name: elsewhere
+        retentionHours: 72
+`,
+		"api.yaml": `streams:
+  - name: from-api
+    shards: 1
+`}
+	for i := range 4 {
+		files[fmt.Sprintf("p%d.yaml", i)] = fmt.Sprintf("streams:\n  - name: parallel-%d\n    retentionHours: 25\n", i)
+	}
+	dir := writeFiles(t, files)
+	start := e.Clock().Now()
+	provisionTwice(t, e, filepath.Join(dir, "init.yaml"))
+	// Concurrent applies in one scope leave its options as they were.
+	var wg sync.WaitGroup
+	for i := range 4 {
+		wg.Go(func() {
+			if _, err := e.Provision(ctx, filepath.Join(dir, fmt.Sprintf("p%d.yaml", i))); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if !e.Clock().Now().Equal(start) {
+		t.Errorf("provisioning moved the clock from %v to %v", start, e.Clock().Now())
+	}
+	if got := e.Kinesis().Options().CreateDelay; got != kinesis.AWSCreateDelay {
+		t.Errorf("CreateDelay %v after provisioning, want %v", got, kinesis.AWSCreateDelay)
+	}
+
+	kc := sdkkinesis.NewFromConfig(e.AWSConfig())
+	summary := func(c *sdkkinesis.Client, name string) *kinesistypes.StreamDescriptionSummary {
+		t.Helper()
+		out, err := c.DescribeStreamSummary(ctx, &sdkkinesis.DescribeStreamSummaryInput{StreamName: aws.String(name)})
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		return out.StreamDescriptionSummary
+	}
+	if s := summary(kc, "orders"); s.StreamStatus != kinesistypes.StreamStatusActive || aws.ToInt32(s.OpenShardCount) != 2 || aws.ToInt32(s.RetentionPeriodHours) != 48 {
+		t.Errorf("orders: %s, %d shards, %d hours; want ACTIVE, 2, 48", s.StreamStatus, aws.ToInt32(s.OpenShardCount), aws.ToInt32(s.RetentionPeriodHours))
+	}
+	for i := range 4 {
+		if s := summary(kc, fmt.Sprintf("parallel-%d", i)); s.StreamStatus != kinesistypes.StreamStatusActive || aws.ToInt32(s.RetentionPeriodHours) != 25 {
+			t.Errorf("parallel-%d: %s, %d hours; want ACTIVE, 25", i, s.StreamStatus, aws.ToInt32(s.RetentionPeriodHours))
+		}
+	}
+	cfg := e.AWSConfig()
+	cfg.Region = "eu-west-1"
+	if s := summary(sdkkinesis.NewFromConfig(cfg), "elsewhere"); s.StreamStatus != kinesistypes.StreamStatusActive || aws.ToInt32(s.RetentionPeriodHours) != 72 {
+		t.Errorf("elsewhere: %s, %d hours; want ACTIVE, 72", s.StreamStatus, aws.ToInt32(s.RetentionPeriodHours))
+	}
+	if _, err := kc.PutRecord(ctx, &sdkkinesis.PutRecordInput{StreamName: aws.String("orders"), Data: []byte("x"), PartitionKey: aws.String("k")}); err != nil {
+		t.Errorf("PutRecord on a provisioned stream: %v", err)
+	}
+
+	// A stream created through the API is CREATING, with no shards to
+	// compare; provisioning accepts it as it is.
+	if _, err := kc.CreateStream(ctx, &sdkkinesis.CreateStreamInput{StreamName: aws.String("from-api"), ShardCount: aws.Int32(1)}); err != nil {
+		t.Fatal(err)
+	}
+	if s := summary(kc, "from-api"); s.StreamStatus != kinesistypes.StreamStatusCreating {
+		t.Fatalf("from-api is %s, want CREATING", s.StreamStatus)
+	}
+	rep, err := e.Provision(ctx, filepath.Join(dir, "api.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Created) != 0 || len(rep.Unchanged) != 1 {
+		t.Errorf("report %+v, want from-api unchanged", rep)
+	}
+	if s := summary(kc, "from-api"); s.StreamStatus != kinesistypes.StreamStatusCreating {
+		t.Errorf("from-api is %s after provisioning, want CREATING still", s.StreamStatus)
+	}
+	if err := e.Clock().Advance(kinesis.AWSCreateDelay); err != nil {
+		t.Fatal(err)
+	}
+	if s := summary(kc, "from-api"); s.StreamStatus != kinesistypes.StreamStatusActive {
+		t.Errorf("from-api is %s after its CREATING period, want ACTIVE", s.StreamStatus)
+	}
+}
+
+// TestApplyKeepsCreateDelay checks that a CREATING period set through the
+// Kinesis options survives provisioning.
+func TestApplyKeepsCreateDelay(t *testing.T) {
+	t.Parallel()
+	e := emulator.Start(t, emulator.WithClock(clock.New(clock.WithScale(0))))
+	o := e.Kinesis().Options()
+	o.CreateDelay = 3 * time.Second
+	o.ThroughputLimits = true
+	e.Kinesis().SetOptions(o)
+	dir := writeFiles(t, map[string]string{"init.yaml": "streams:\n  - name: s\n    retentionHours: 30\n"})
+	if _, err := e.Provision(context.Background(), filepath.Join(dir, "init.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.Kinesis().Options(); got != o {
+		t.Errorf("options %+v after provisioning, want %+v", got, o)
+	}
+}
+
+// kinesisOps are the Kinesis operations Apply calls for a stream.
+type kinesisOps interface {
+	CreateStream(context.Context, *kinesis.CreateStreamInput) (*kinesis.CreateStreamOutput, error)
+	DescribeStreamSummary(context.Context, *kinesis.DescribeStreamSummaryInput) (*kinesis.DescribeStreamSummaryOutput, error)
+	IncreaseStreamRetentionPeriod(context.Context, *kinesis.IncreaseStreamRetentionPeriodInput) (*kinesis.IncreaseStreamRetentionPeriodOutput, error)
+}
+
+// opsOnly hides the Kinesis service's options from Apply.
+type opsOnly struct{ kinesisOps }
+
+// TestApplyWaitsForCreating checks that Apply waits for a stream it could
+// not create ACTIVE at once (its service hides its options) before
+// raising its retention, as an AWS client waits.
+func TestApplyWaitsForCreating(t *testing.T) {
+	t.Parallel()
+	e := emulator.Start(t) // a running clock
+	f, err := provision.Parse("init.yaml", []byte("streams:\n  - name: s\n    retentionHours: 48\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := e.Clock().Now()
+	_, err = f.Apply(context.Background(), provision.Target{
+		Services: func(name string, sc awsapi.Scope) any {
+			svc := e.Service(name, sc)
+			if name == "kinesis" {
+				return opsOnly{svc.(kinesisOps)}
+			}
+			return svc
+		},
+		Default:  awsapi.Scope{Account: e.Account(), Region: e.Region()},
+		Endpoint: e.Endpoint(),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if waited := e.Clock().Since(start); waited < kinesis.AWSCreateDelay {
+		t.Errorf("Apply returned after %v, within the CREATING period", waited)
+	}
+	out, err := e.Kinesis().DescribeStreamSummary(context.Background(), &kinesis.DescribeStreamSummaryInput{StreamName: aws.String("s")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := out.StreamDescriptionSummary; s.StreamStatus != kinesis.StreamStatusActive || aws.ToInt32(s.RetentionPeriodHours) != 48 {
+		t.Errorf("stream %s with %d hours, want ACTIVE with 48", s.StreamStatus, aws.ToInt32(s.RetentionPeriodHours))
+	}
 }
 
 // zipOf builds a deployment package holding one bootstrap file.

@@ -10,6 +10,8 @@
 // (keys starting with x- are ignored, for YAML anchors).
 // Applying is idempotent: a resource that already exists with the declared
 // settings is left alone, so applying the same file twice changes nothing.
+// Streams are ACTIVE when Apply returns, whatever the emulator's clock does
+// (see File.Apply).
 // See examples/provisioning/init.yaml for a commented example.
 package provision
 

@@ -5,7 +5,7 @@
 //   EVOLVESTACK_ENDPOINT=http://127.0.0.1:4566 node smoke.mjs
 import assert from "node:assert/strict";
 import { SQSClient, CreateQueueCommand, SendMessageCommand, ReceiveMessageCommand, GetQueueAttributesCommand } from "@aws-sdk/client-sqs";
-import { KinesisClient, CreateStreamCommand, PutRecordsCommand, ListShardsCommand, GetShardIteratorCommand, GetRecordsCommand, DescribeStreamSummaryCommand, RegisterStreamConsumerCommand, SubscribeToShardCommand } from "@aws-sdk/client-kinesis";
+import { KinesisClient, waitUntilStreamExists, CreateStreamCommand, PutRecordsCommand, ListShardsCommand, GetShardIteratorCommand, GetRecordsCommand, DescribeStreamSummaryCommand, RegisterStreamConsumerCommand, SubscribeToShardCommand } from "@aws-sdk/client-kinesis";
 import { GlueClient, CreateSchemaCommand, RegisterSchemaVersionCommand } from "@aws-sdk/client-glue";
 import { LambdaClient, GetFunctionCommand } from "@aws-sdk/client-lambda";
 
@@ -35,6 +35,8 @@ console.log("ok   sqs: send, receive with MD5 checks, QueueDoesNotExist");
 const kin = new KinesisClient(cfg);
 const stream = `js-${suffix}`;
 await kin.send(new CreateStreamCommand({ StreamName: stream, ShardCount: 2 }));
+// A new stream is CREATING for a moment, as on AWS: wait until it is ACTIVE.
+await waitUntilStreamExists({ client: kin, maxWaitTime: 60, minDelay: 1, maxDelay: 1 }, { StreamName: stream });
 const put = await kin.send(new PutRecordsCommand({ StreamName: stream, Records: [{ Data: enc("a"), PartitionKey: "p1" }, { Data: enc("b"), PartitionKey: "p2" }] }));
 assert.equal(put.FailedRecordCount, 0);
 const datas = [];
