@@ -210,3 +210,83 @@ func TestBinaryRemovesFunctionFolders(t *testing.T) {
 		t.Errorf("left in TMPDIR after SIGTERM: %s", e.Name())
 	}
 }
+
+// TestServeAllowedHostsAndOrigins starts the server with --allowed-hosts
+// and --cors-origins (and the same through the environment) and checks that
+// the named host and origin are served and others refused; with --auth
+// strict the admin token is printed and opens the admin API.
+func TestServeAllowedHostsAndOrigins(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		args []string
+		env  map[string]string
+	}{
+		{"flags", []string{"--allowed-hosts", "evolvestack, other", "--cors-origins", "http://app.test:3000",
+			"--auth", "strict", "--auth-keys", "AKID:secret", "--admin-token", "tok123"}, nil},
+		{"environment", nil, map[string]string{"EVOLVESTACK_ALLOWED_HOSTS": "evolvestack", "EVOLVESTACK_CORS_ORIGINS": "http://app.test:3000",
+			"EVOLVESTACK_AUTH": "strict", "EVOLVESTACK_AUTH_KEYS": "AKID:secret", "EVOLVESTACK_ADMIN_TOKEN": "tok123"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			pr, pw := io.Pipe()
+			var logs syncBuffer
+			done := make(chan int, 1)
+			go func() {
+				done <- run(ctx, append([]string{"--addr", "127.0.0.1:0"}, tc.args...), pw, &logs, envMap(tc.env))
+				pw.Close()
+			}()
+			rd := bufio.NewReader(pr)
+			line, err := rd.ReadString('\n')
+			if err != nil {
+				t.Fatalf("ready line: %v (%s)", err, logs.String())
+			}
+			tokenLine, _ := rd.ReadString('\n')
+			go func() { _, _ = io.Copy(io.Discard, pr) }()
+			if !strings.Contains(tokenLine, "Authorization: Bearer tok123") {
+				t.Errorf("start-up output %q lacks the admin token", tokenLine)
+			}
+			endpoint := readyLine.FindStringSubmatch(line)[1]
+			get := func(host, origin, auth string) int {
+				req, _ := http.NewRequest(http.MethodGet, endpoint+"/_evolvestack/clock", nil)
+				req.Host = host
+				if origin != "" {
+					req.Header.Set("Origin", origin)
+				}
+				if auth != "" {
+					req.Header.Set("Authorization", auth)
+				}
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				resp.Body.Close()
+				return resp.StatusCode
+			}
+			_, port, _ := net.SplitHostPort(strings.TrimPrefix(endpoint, "http://"))
+			checks := []struct {
+				host, origin, auth string
+				want               int
+			}{
+				{"evolvestack:" + port, "", "Bearer tok123", http.StatusOK},
+				{"evolvestack:" + port, "http://app.test:3000", "Bearer tok123", http.StatusOK},
+				{"evolvestack:" + port, "http://app.test:3001", "Bearer tok123", http.StatusForbidden},
+				{"attacker.example:" + port, "", "Bearer tok123", http.StatusForbidden},
+				{"evolvestack:" + port, "", "", http.StatusForbidden},
+				{"evolvestack:" + port, "", "Bearer wrong", http.StatusForbidden},
+			}
+			for _, c := range checks {
+				if got := get(c.host, c.origin, c.auth); got != c.want {
+					t.Errorf("host %s origin %q auth %q: %d, want %d", c.host, c.origin, c.auth, got, c.want)
+				}
+			}
+			cancel()
+			if code := <-done; code != 0 {
+				t.Errorf("exit %d: %s", code, logs.String())
+			}
+		})
+	}
+}
