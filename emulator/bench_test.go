@@ -116,6 +116,7 @@ func BenchmarkHandlerListStreams(b *testing.B) {
 		req.Header.Set("X-Amz-Target", "Kinesis_20131202.ListStreams")
 		req.Header.Set("Content-Type", "application/x-amz-json-1.1")
 		req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=AKID/20250101/us-east-1/kinesis/aws4_request, SignedHeaders=host, Signature=abcd")
+		req.Header.Set("X-Amz-Date", "20250101T000000Z")
 		w := httptest.NewRecorder()
 		h.ServeHTTP(w, req)
 		if w.Code != http.StatusOK {

@@ -107,6 +107,7 @@ func requestFor(d *awsapi.ServiceDescriptor, op *awsapi.Operation, body string) 
 	signed := func(r *http.Request) *http.Request {
 		r.Host = "127.0.0.1:4566"
 		r.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=000000000000/20260101/us-east-1/"+d.SigningName+"/aws4_request, SignedHeaders=host, Signature=00")
+		r.Header.Set("X-Amz-Date", "20260101T000000Z")
 		return r
 	}
 	switch d.Protocol {

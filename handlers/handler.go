@@ -7,10 +7,14 @@ package handlers
 
 import (
 	"bytes"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"mime"
 	"net/http"
 	"os"
@@ -20,6 +24,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/fxamacker/cbor/v2"
 	"github.com/google/uuid"
 	"github.com/gorilla/mux"
 
@@ -89,6 +94,8 @@ type Handler struct {
 	cbor     *awscbor.Codec
 	guard    *guard.Guard
 	bodies   *bodyReader
+	// kinesis is Kinesis's descriptor, nil when it is not served.
+	kinesis *awsapi.ServiceDescriptor
 }
 
 // restRoute is what a matched REST route carries to the dispatcher.
@@ -127,6 +134,7 @@ func New(cfg Config) *Handler {
 			h.byTarget[d.TargetPrefix] = d
 		}
 	}
+	h.kinesis = h.byName["kinesis"]
 	h.admin = newAdmin(cfg.Backend, cfg.DefaultAccount, cfg.DefaultRegion, h.log)
 	return h
 }
@@ -222,13 +230,35 @@ type call struct {
 	// request.
 	raw   func(w http.ResponseWriter, requestID string)
 	ident sigv4.Identity
-	info  *awsapi.RequestInfo
-	svc   any // the service implementation, once known
+	// identErr is why the signature could not be parsed (nil when it
+	// parsed, or when there is none).
+	identErr error
+	// kinesis: the request names Kinesis, whose front end answers as
+	// AWS's does (serveKinesis).
+	kinesis bool
+	info    *awsapi.RequestInfo
+	svc     any // the service implementation, once known
 }
 
 // ServeHTTP implements http.Handler.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	// Browser protections come before anything else, on every route.
+	// Reading the signature and naming the service only look at headers;
+	// nothing is answered or changed before the guard has decided.
+	ident, identErr := sigv4.Parse(r)
+	kinesis := h.namesKinesis(r, ident)
+	// Browser protections come before anything else, on every route: the
+	// guard answers or refuses every preflight, and refuses cross-site
+	// requests and foreign hosts.
+	if kinesis && r.Method == http.MethodOptions && r.Header.Get("Origin") != "" {
+		// Kinesis answers any OPTIONS with an Origin, a preflight or not,
+		// with its CORS headers and a request id, but no x-amz-id-2
+		// (kinesalite's recordings, mhart/kinesalite test/connection.js,
+		// "should set CORS if OPTIONS and Origin"); the guard does so for
+		// allowed origins only.
+		w.Header()["x-amzn-RequestId"] = []string{uuid.NewString()}
+		h.guard.PreflightAWS(w, r)
+		return
+	}
 	if guard.IsPreflight(r) {
 		h.guard.Preflight(w, r)
 		return
@@ -237,14 +267,18 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.refuse(w, r, ref.Message)
 		return
 	}
-	h.guard.Decorate(w, r)
+	if kinesis {
+		h.guard.DecorateExposing(w, r, KinesisExposedHeaders)
+	} else {
+		h.guard.Decorate(w, r)
+	}
 	if strings.HasPrefix(r.URL.Path, AdminPrefix) {
 		h.serveAdmin(w, r)
 		return
 	}
 	start := time.Now()
 	sw := &statusWriter{ResponseWriter: w}
-	c := &call{req: protocol.Request{HTTP: r, RequestID: uuid.NewString()}}
+	c := &call{req: protocol.Request{HTTP: r, RequestID: uuid.NewString()}, ident: ident, identErr: identErr, kinesis: kinesis}
 	defer func() {
 		if p := recover(); p != nil {
 			h.log.Error("panic serving request", "panic", p, "service", c.serviceName(), "operation", c.opName)
@@ -259,17 +293,23 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) serve(w http.ResponseWriter, c *call) {
 	r := c.req.HTTP
-	// A malformed signature is refused only in strict mode; otherwise the
-	// parts that parsed still name the region and account.
-	var identErr error
-	c.ident, identErr = sigv4.Parse(r)
+	if c.kinesis {
+		// Every answer of Kinesis's front end carries an x-amz-id-2.
+		w.Header()["x-amz-id-2"] = []string{amzID2()}
+	}
 	body, release, err := h.readBody(w, c)
 	defer release()
 	if err != nil {
 		return
 	}
 	c.req.Body = body
-	err = identErr
+	if c.kinesis {
+		h.serveKinesis(w, c)
+		return
+	}
+	// A malformed signature is refused only in strict mode; otherwise the
+	// parts that parsed still name the region and account.
+	err = c.identErr
 	if err != nil && h.cfg.Verifier != nil {
 		h.resolve(c)
 		h.writeError(w, c, h.authError(c, err))
@@ -799,4 +839,250 @@ func endpointOf(r *http.Request) string {
 		scheme = "https"
 	}
 	return scheme + "://" + r.Host
+}
+
+// The Kinesis front end. AWS answers requests to Kinesis's endpoint in an
+// order and with texts of its own before any operation runs; the answers
+// below are kinesalite's recordings of Kinesis (mhart/kinesalite
+// test/connection.js; its test helper sends the same requests to
+// kinesis.<region>.amazonaws.com with REMOTE=1). Where that file's latest
+// version recorded a case, it wins over its older versions: a POST without
+// a body is answered in CBOR whatever its content type or target (it was
+// XML), and application/json without a body no longer gets the legacy
+// envelope. Where only the older version recorded a case (unsigned GET,
+// PUT, OPTIONS or POST that cannot be routed: XML
+// MissingAuthenticationTokenException), the older recording is followed.
+
+// KinesisExposedHeaders are the response headers Kinesis exposes to
+// browser scripts (kinesalite's latest recording; the older one exposed
+// "x-amz-request-id, x-amz-id-2").
+const KinesisExposedHeaders = "x-amzn-RequestId,x-amzn-ErrorType,x-amz-request-id,x-amz-id-2,x-amzn-ErrorMessage,Date"
+
+// Kinesis's texts.
+const (
+	kinesisMissingToken = "Missing Authentication Token"
+	kinesisUnroutable   = "Unable to determine service/operation name to be authorized"
+)
+
+// namesKinesis reports whether r is for Kinesis: its X-Amz-Target names
+// Kinesis, or it names no other service and its SigV4 credential scope
+// names Kinesis.
+func (h *Handler) namesKinesis(r *http.Request, ident sigv4.Identity) bool {
+	d := h.kinesis
+	if d == nil || strings.HasPrefix(r.URL.Path, AdminPrefix) {
+		return false
+	}
+	if target := r.Header.Get("X-Amz-Target"); target != "" {
+		prefix, _, _ := strings.Cut(target, ".")
+		if prefix == d.TargetPrefix {
+			return true
+		}
+		if h.byTarget[prefix] != nil {
+			return false
+		}
+	}
+	return ident.Service != "" && (ident.Service == d.SigningName || ident.Service == d.EndpointPrefix)
+}
+
+// serveKinesis answers a request that names Kinesis, its body read, as
+// Kinesis's front end does: method, body and content type first, then
+// the target, then authentication (in every auth mode: an unsigned or
+// malformed signature is refused as AWS refuses it; strict mode also
+// verifies the signature), then the operation.
+func (h *Handler) serveKinesis(w http.ResponseWriter, c *call) {
+	r, body, d := c.req.HTTP, c.req.Body, h.kinesis
+	c.desc = d
+	signed := sigv4.Present(r)
+	prefix, op, _ := strings.Cut(r.Header.Get("X-Amz-Target"), ".")
+	c.opName = op
+	known := prefix == d.TargetPrefix && op != "" && d.KnowsOperation(op)
+	if !known && prefix == d.TargetPrefix && op != "" {
+		_, known = d.Operation(op)
+	}
+	mt := mediaType(r.Header.Get("Content-Type"))
+	isJSON := strings.EqualFold(mt, "application/x-amz-json-1.1")
+	isCBOR := strings.EqualFold(mt, awscbor.ContentType)
+	isLegacy := strings.EqualFold(mt, "application/json")
+	c.codec = h.json
+	if isCBOR {
+		c.codec = h.cbor
+	}
+	switch {
+	case r.Method != http.MethodPost:
+		h.kinesisUnroutable(w, c, signed)
+		return
+	case len(body) == 0:
+		// Latest recordings: a POST without a body is answered in CBOR
+		// unless it is application/x-amz-json-1.1 ("should return CBOR
+		// UnknownOperationException if POST with no body", "... if
+		// x-amz-json-1.0 Content-Type", "should return CBOR
+		// SerializationException if no Content-Type"), where the older
+		// ones had XML; before authentication ("should return
+		// SerializationException if no body and no auth").
+		c.codec = h.cbor
+		if isJSON {
+			c.codec = h.json
+		}
+		if known {
+			h.writeError(w, c, awsjson.SerializationError(""))
+		} else {
+			h.writeError(w, c, awsjson.UnknownOperation())
+		}
+		return
+	case !isJSON && !isCBOR && !isLegacy:
+		if prefix == "" || op == "" {
+			h.kinesisUnroutable(w, c, signed)
+		} else {
+			writeCoralXML(w, c.req.RequestID, http.StatusNotFound, awsjson.CodeUnknownOperation, "")
+		}
+		return
+	case isLegacy:
+		// The old Coral JSON envelope, with 200 ("should return
+		// UnknownOperationException if valid target and body and
+		// application/json", "should return SerializationException if
+		// non-JSON body and application/json").
+		if jsonDocument(body) {
+			writeCoralLegacy(w, c.req.RequestID, awsjson.CodeUnknownOperation, "message")
+		} else {
+			writeCoralLegacy(w, c.req.RequestID, awsjson.CodeSerialization, "Message")
+		}
+		return
+	}
+	// A body the codec cannot parse is refused before the target and
+	// authentication ("should return SerializationException if non-JSON
+	// body", unsigned). Checked in full only when the request is about to
+	// be refused anyway; otherwise the decoder finds it.
+	ident, authErr := kinesisAuth(c, signed)
+	if !known || authErr != nil || (isJSON && !jsonStart(body)) {
+		if !h.wellFormed(c, body) {
+			h.writeError(w, c, awsjson.SerializationError(""))
+			return
+		}
+	}
+	if !known {
+		h.writeError(w, c, awsjson.UnknownOperation())
+		return
+	}
+	if authErr != nil {
+		h.writeError(w, c, h.authError(c, authErr))
+		return
+	}
+	c.ident = ident
+	if c.ident.Region != "" && !awsapi.ValidRegion(c.ident.Region) {
+		h.writeError(w, c, h.authError(c, sigv4.InvalidRegion(c.ident.Region)))
+		return
+	}
+	if e := h.findOp(c); e != nil {
+		h.writeError(w, c, e)
+		return
+	}
+	if h.cfg.Verifier != nil {
+		if err := h.cfg.Verifier.Verify(r, body); err != nil {
+			h.writeError(w, c, h.authError(c, err))
+			return
+		}
+	}
+	h.dispatch(w, c)
+}
+
+// kinesisAuth reads r's signature as Kinesis does, and returns how Kinesis
+// refuses it before checking the signature itself: none at all, both
+// forms, or a malformed header or query ("should return
+// MissingAuthenticationTokenException if no auth", "...
+// IncompleteSignatureException if invalid auth", "...
+// InvalidSignatureException if both auth header and query"). The error is
+// nil when the signature is well formed.
+func kinesisAuth(c *call, signed bool) (sigv4.Identity, error) {
+	if !signed {
+		return sigv4.Identity{}, sigv4.MissingToken(kinesisMissingToken)
+	}
+	if c.identErr != nil || c.ident.Signed() {
+		// sigv4.Parse read it as a SigV4 signature already: ParseAny
+		// would read it the same way.
+		return c.ident, c.identErr
+	}
+	return sigv4.ParseAny(c.req.HTTP)
+}
+
+// kinesisUnroutable answers a request Kinesis cannot route to an
+// operation (a method other than POST, or a body with a foreign content
+// type and no target): 403 in XML, MissingAuthenticationTokenException
+// when unsigned (older recordings: "should return
+// MissingAuthenticationTokenException if GET with no auth", "... PUT ...",
+// "... OPTIONS ...", "... POST with no auth"), AccessDeniedException when
+// signed ("should return AccessDeniedException if GET", "... if body and
+// no Content-Type").
+func (h *Handler) kinesisUnroutable(w http.ResponseWriter, c *call, signed bool) {
+	if signed {
+		writeCoralXML(w, c.req.RequestID, http.StatusForbidden, "AccessDeniedException", kinesisUnroutable)
+		return
+	}
+	writeCoralXML(w, c.req.RequestID, http.StatusForbidden, "MissingAuthenticationTokenException", kinesisMissingToken)
+}
+
+// wellFormed reports whether body parses in c's codec as a document a
+// request can carry: a JSON object (or array, which the front end lets
+// through to the operation), a CBOR map or array.
+func (h *Handler) wellFormed(c *call, body []byte) bool {
+	if c.codec == h.cbor {
+		if len(body) == 0 || cbor.Wellformed(body) != nil {
+			return false
+		}
+		major := body[0] >> 5
+		return major == 4 || major == 5
+	}
+	return jsonDocument(body)
+}
+
+// jsonDocument reports whether body is JSON whose top level is an object
+// or an array (what the JavaScript front end of kinesalite, modelled on
+// Kinesis, accepts: typeof "object", not null).
+func jsonDocument(body []byte) bool {
+	return jsonStart(body) && json.Valid(body)
+}
+
+// jsonStart reports whether body's first token opens an object or an
+// array.
+func jsonStart(body []byte) bool {
+	b := bytes.TrimLeft(body, " \t\r\n")
+	return len(b) > 0 && (b[0] == '{' || b[0] == '[')
+}
+
+// mediaType is the media type of a Content-Type value: what precedes any
+// ';', without surrounding spaces (Kinesis accepts "   application/json
+// ;").
+func mediaType(ct string) string {
+	mt, _, _ := strings.Cut(ct, ";")
+	return strings.TrimSpace(mt)
+}
+
+// writeCoralXML writes the bare XML the AWS front end sends for a request
+// it cannot route, without a Content-Type (as AWS sends it; net/http would
+// otherwise sniff one).
+func writeCoralXML(w http.ResponseWriter, requestID string, status int, code, message string) {
+	w.Header()["Content-Type"] = nil
+	coralReply(status, code, message)(w, requestID)
+}
+
+// writeCoralLegacy writes the old Coral JSON envelope a Coral service
+// answers application/json with: 200, the error inside Output.
+func writeCoralLegacy(w http.ResponseWriter, requestID, code, messageKey string) {
+	body := `{"Output":{"__type":"com.amazon.coral.service#` + code + `","` + messageKey + `":null},"Version":"1.0"}`
+	hd := w.Header()
+	hd["x-amzn-RequestId"] = []string{requestID}
+	hd.Set("Content-Type", "application/json")
+	hd.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(http.StatusOK)
+	_, _ = io.WriteString(w, body)
+}
+
+// amzID2 returns an x-amz-id-2 value as Kinesis sends it: 72 random bytes
+// in base64 (kinesalite's recordings accept 64 to 80 decoded bytes). It
+// identifies nothing, so a fast non-cryptographic source will do.
+func amzID2() string {
+	var b [72]byte
+	for i := 0; i < len(b); i += 8 {
+		binary.LittleEndian.PutUint64(b[i:], rand.Uint64())
+	}
+	return base64.StdEncoding.EncodeToString(b[:])
 }

@@ -96,6 +96,16 @@ func newHandler(rec *recorder) *handlers.Handler {
 	})
 }
 
+// signedKinesis is a well-formed (not verified) SigV4 header for Kinesis.
+const signedKinesis = "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20250101/us-east-1/kinesis/aws4_request, SignedHeaders=host;x-amz-date, Signature=abcd"
+
+// sign adds a well-formed SigV4 header for service (not verified unless
+// the handler is strict): AWS's front ends refuse unsigned requests.
+func sign(r *http.Request, service string) {
+	r.Header.Set("Authorization", strings.Replace(signedKinesis, "/kinesis/", "/"+service+"/", 1))
+	r.Header.Set("X-Amz-Date", "20250101T000000Z")
+}
+
 // TestScopeFromSignature checks that the account comes from a 12-digit
 // access key and the region from the credential scope.
 func TestScopeFromSignature(t *testing.T) {
@@ -107,7 +117,8 @@ func TestScopeFromSignature(t *testing.T) {
 		want     awsapi.Scope
 		wantAKID string
 	}{
-		{"unsigned", "", "", awsapi.Scope{Account: "000000000000", Region: "us-east-1"}, ""},
+		// Unsigned Kinesis requests are refused, as AWS refuses them (see
+		// kinesis_frontend_http_test.go).
 		{"account key", "AWS4-HMAC-SHA256 Credential=123456789012/20250101/eu-west-1/kinesis/aws4_request, SignedHeaders=host, Signature=abcd", "", awsapi.Scope{Account: "123456789012", Region: "eu-west-1"}, "123456789012"},
 		{"other key", "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20250101/ap-south-1/kinesis/aws4_request, SignedHeaders=host, Signature=abcd", "", awsapi.Scope{Account: "000000000000", Region: "ap-south-1"}, "AKIDEXAMPLE"},
 		{"presigned", "", "?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=210987654321%2F20250101%2Fus-west-2%2Fkinesis%2Faws4_request&X-Amz-Date=20250101T000000Z&X-Amz-SignedHeaders=host&X-Amz-Signature=abcd&X-Amz-Expires=300", awsapi.Scope{Account: "210987654321", Region: "us-west-2"}, "210987654321"},
@@ -122,6 +133,7 @@ func TestScopeFromSignature(t *testing.T) {
 			req.Header.Set("Content-Type", "application/x-amz-json-1.1")
 			if tt.auth != "" {
 				req.Header.Set("Authorization", tt.auth)
+				req.Header.Set("X-Amz-Date", "20250101T000000Z")
 			}
 			w := httptest.NewRecorder()
 			h.ServeHTTP(w, req)
@@ -192,7 +204,11 @@ func TestServiceFailures(t *testing.T) {
 			req := httptest.NewRequest(http.MethodPost, "/", strings.NewReader("{}"))
 			req.Header.Set("Content-Type", "application/x-amz-json-1.1")
 			req.Header.Set("X-Amz-Target", tt.target)
-			req.Header.Set("Content-Type", "application/x-amz-json-1.1")
+			service := "kinesis"
+			if strings.HasPrefix(tt.target, "AmazonSQS.") {
+				service = "sqs"
+			}
+			sign(req, service)
 			w := httptest.NewRecorder()
 			h.ServeHTTP(w, req)
 			if w.Code != tt.wantStatus {
@@ -232,11 +248,13 @@ func TestMalformedRequests(t *testing.T) {
 		{"json truncated", "POST", "/", map[string]string{"X-Amz-Target": "Kinesis_20131202.ListStreams"}, `{"Limit":`, 400, "SerializationException"},
 		{"query bad escape", "POST", "/", map[string]string{"Content-Type": "application/x-www-form-urlencoded"}, "Action=ListQueues&x=%zz", 400, "<ErrorResponse"},
 		{"query unknown action no scope", "POST", "/", map[string]string{"Content-Type": "application/x-www-form-urlencoded"}, "Action=Nope", 400, "InvalidAction"},
-		{"signature malformed", "POST", "/", map[string]string{"X-Amz-Target": "Kinesis_20131202.ListStreams", "Authorization": "AWS4-HMAC-SHA256 garbage"}, "{}", 200, "StreamNames"},
+		{"signature malformed", "POST", "/", map[string]string{"X-Amz-Target": "Kinesis_20131202.ListStreams", "Authorization": "AWS4-HMAC-SHA256 garbage"}, "{}", 400, "IncompleteSignatureException"},
 		{"get root", "GET", "/", nil, "", 0, ""},
 		{"json empty body", "POST", "/", map[string]string{"X-Amz-Target": "Kinesis_20131202.ListStreams", "Content-Type": "application/x-amz-json-1.1"}, "", 400, "SerializationException"},
 		{"json wrong content type", "POST", "/", map[string]string{"X-Amz-Target": "Kinesis_20131202.ListStreams", "Content-Type": "text/plain"}, "{}", 404, "<UnknownOperationException/>"},
-		{"json wrong method", "GET", "/", map[string]string{"X-Amz-Target": "Kinesis_20131202.ListStreams", "Content-Type": "application/x-amz-json-1.1"}, "", 403, "<Message>Unable to determine service/operation name to be authorized</Message>"},
+		{"json wrong method unsigned", "GET", "/", map[string]string{"X-Amz-Target": "Kinesis_20131202.ListStreams", "Content-Type": "application/x-amz-json-1.1"}, "", 403, "<MissingAuthenticationTokenException>"},
+		{"json wrong method", "GET", "/", map[string]string{"X-Amz-Target": "Kinesis_20131202.ListStreams", "Content-Type": "application/x-amz-json-1.1",
+			"Authorization": signedKinesis, "X-Amz-Date": "20250101T000000Z"}, "", 403, "<Message>Unable to determine service/operation name to be authorized</Message>"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -301,6 +319,7 @@ func TestCBORRouting(t *testing.T) {
 			req := httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(tt.body))
 			req.Header.Set("X-Amz-Target", tt.target)
 			req.Header.Set("Content-Type", "application/x-amz-cbor-1.1")
+			sign(req, "kinesis")
 			w := httptest.NewRecorder()
 			h.ServeHTTP(w, req)
 			if w.Code != tt.wantStatus || !bytes.Contains(w.Body.Bytes(), tt.wantBody) {

@@ -125,6 +125,8 @@ func TestServeInProcess(t *testing.T) {
 	req, _ := http.NewRequest(http.MethodPost, endpoint+"/", strings.NewReader("{}"))
 	req.Header.Set("X-Amz-Target", "Kinesis_20131202.ListStreams")
 	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
+	req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=AKID/20250101/us-east-1/kinesis/aws4_request, SignedHeaders=host;x-amz-date, Signature=0")
+	req.Header.Set("X-Amz-Date", "20250101T000000Z")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

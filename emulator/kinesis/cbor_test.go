@@ -23,6 +23,8 @@ func cborCall(t *testing.T, e *emulator.Emulator, op string, req map[string]any)
 	r, _ := http.NewRequest(http.MethodPost, e.Endpoint()+"/", bytes.NewReader(body))
 	r.Header.Set("X-Amz-Target", "Kinesis_20131202."+op)
 	r.Header.Set("Content-Type", "application/x-amz-cbor-1.1")
+	r.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=000000000000/20240101/us-east-1/kinesis/aws4_request, SignedHeaders=host;x-amz-date, Signature=0")
+	r.Header.Set("X-Amz-Date", "20240101T000000Z")
 	resp, err := http.DefaultClient.Do(r)
 	if err != nil {
 		t.Fatal(err)
@@ -97,6 +99,8 @@ func TestCBORSubscribeToShard(t *testing.T) {
 	req, _ := http.NewRequest(http.MethodPost, e.Endpoint()+"/", bytes.NewReader(body))
 	req.Header.Set("X-Amz-Target", "Kinesis_20131202.SubscribeToShard")
 	req.Header.Set("Content-Type", "application/x-amz-cbor-1.1")
+	req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=000000000000/20240101/us-east-1/kinesis/aws4_request, SignedHeaders=host;x-amz-date, Signature=0")
+	req.Header.Set("X-Amz-Date", "20240101T000000Z")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

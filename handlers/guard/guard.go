@@ -202,33 +202,13 @@ func IsPreflight(r *http.Request) bool {
 // Preflight answers a CORS preflight: 204 with the CORS headers for an
 // allowed origin asking for allowed headers, else 403 without them.
 func (g *Guard) Preflight(w http.ResponseWriter, r *http.Request) {
-	origin := r.Header.Get("Origin")
-	w.Header().Add("Vary", "Origin, Access-Control-Request-Method, Access-Control-Request-Headers")
-	if !g.HostAllowed(r.Host) || !g.OriginAllowed(origin, r.Host) {
-		w.WriteHeader(http.StatusForbidden)
-		return
-	}
-	var reqHeaders []string
-	for _, line := range r.Header.Values("Access-Control-Request-Headers") {
-		for h := range strings.SplitSeq(line, ",") {
-			h = strings.ToLower(strings.TrimSpace(h))
-			if h == "" {
-				continue
-			}
-			if !headerAllowed(h) {
-				w.WriteHeader(http.StatusForbidden)
-				return
-			}
-			reqHeaders = append(reqHeaders, h)
-		}
-	}
-	m := strings.ToUpper(r.Header.Get("Access-Control-Request-Method"))
-	if !strings.Contains(allowedMethods, m) || strings.ContainsAny(m, ", ") {
+	reqHeaders, ok := g.preflightAllowed(w, r)
+	if !ok {
 		w.WriteHeader(http.StatusForbidden)
 		return
 	}
 	hd := w.Header()
-	hd.Set("Access-Control-Allow-Origin", origin)
+	hd.Set("Access-Control-Allow-Origin", r.Header.Get("Origin"))
 	hd.Set("Access-Control-Allow-Methods", allowedMethods)
 	if len(reqHeaders) > 0 {
 		hd.Set("Access-Control-Allow-Headers", strings.Join(reqHeaders, ", "))
@@ -238,9 +218,75 @@ func (g *Guard) Preflight(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
+// AWSMaxAge is the Access-Control-Max-Age AWS's JSON front ends send (two
+// days; kinesalite's recordings of Kinesis, mhart/kinesalite
+// test/connection.js).
+const AWSMaxAge = "172800"
+
+// PreflightAWS answers an OPTIONS request with an Origin (a preflight, or
+// not: AWS answers both) as AWS's JSON front ends do: 200 with an empty
+// body, Access-Control-Allow-Headers and -Methods echoing what was asked
+// for, Access-Control-Max-Age two days. Unlike AWS, which allows every
+// origin ("*"), it answers so only for an allowed origin asking for
+// allowed headers and methods, naming that origin; anything else is
+// refused as Preflight refuses it (403 without CORS headers).
+func (g *Guard) PreflightAWS(w http.ResponseWriter, r *http.Request) {
+	if _, ok := g.preflightAllowed(w, r); !ok {
+		w.WriteHeader(http.StatusForbidden)
+		return
+	}
+	hd := w.Header()
+	hd.Set("Access-Control-Allow-Origin", r.Header.Get("Origin"))
+	if v := strings.Join(r.Header.Values("Access-Control-Request-Headers"), ", "); v != "" {
+		hd.Set("Access-Control-Allow-Headers", v)
+	}
+	if m := r.Header.Get("Access-Control-Request-Method"); m != "" {
+		hd.Set("Access-Control-Allow-Methods", m)
+	}
+	hd.Set("Access-Control-Max-Age", AWSMaxAge)
+	hd.Set("Content-Length", "0")
+	w.WriteHeader(http.StatusOK)
+}
+
+// preflightAllowed checks a preflight's host, origin, requested headers
+// and requested method (none is allowed), and returns the requested
+// headers in lower case. It adds the Vary header either way.
+func (g *Guard) preflightAllowed(w http.ResponseWriter, r *http.Request) ([]string, bool) {
+	origin := r.Header.Get("Origin")
+	w.Header().Add("Vary", "Origin, Access-Control-Request-Method, Access-Control-Request-Headers")
+	if !g.HostAllowed(r.Host) || !g.OriginAllowed(origin, r.Host) {
+		return nil, false
+	}
+	var reqHeaders []string
+	for _, line := range r.Header.Values("Access-Control-Request-Headers") {
+		for h := range strings.SplitSeq(line, ",") {
+			h = strings.ToLower(strings.TrimSpace(h))
+			if h == "" {
+				continue
+			}
+			if !headerAllowed(h) {
+				return nil, false
+			}
+			reqHeaders = append(reqHeaders, h)
+		}
+	}
+	m := strings.ToUpper(r.Header.Get("Access-Control-Request-Method"))
+	if m != "" && !slices.Contains(strings.Split(allowedMethods, ", "), m) {
+		return nil, false
+	}
+	return reqHeaders, true
+}
+
 // Decorate adds the CORS response headers for an allowed cross-origin
 // request (one Check let through with an Origin).
 func (g *Guard) Decorate(w http.ResponseWriter, r *http.Request) {
+	g.DecorateExposing(w, r, ExposedHeaders)
+}
+
+// DecorateExposing is Decorate exposing the response headers expose (a
+// service's own list, e.g. the one Kinesis sends) instead of
+// ExposedHeaders.
+func (g *Guard) DecorateExposing(w http.ResponseWriter, r *http.Request, expose string) {
 	origin := r.Header.Get("Origin")
 	if origin == "" {
 		return
@@ -248,7 +294,7 @@ func (g *Guard) Decorate(w http.ResponseWriter, r *http.Request) {
 	hd := w.Header()
 	hd.Add("Vary", "Origin")
 	hd.Set("Access-Control-Allow-Origin", origin)
-	hd.Set("Access-Control-Expose-Headers", ExposedHeaders)
+	hd.Set("Access-Control-Expose-Headers", expose)
 }
 
 func headerAllowed(h string) bool {

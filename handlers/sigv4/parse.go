@@ -82,9 +82,42 @@ func Parse(r *http.Request) (Identity, error) {
 	return p.id, nil
 }
 
+// ParseAny is Parse for a front end that reads every Authorization header
+// as a SigV4 one, as Kinesis's does (kinesalite's recordings of Kinesis,
+// mhart/kinesalite test/connection.js: "Authorization: X" is answered
+// with IncompleteSignatureException listing the missing Credential,
+// Signature, SignedHeaders and date). Parse instead treats a header of
+// another scheme as no signature.
+func ParseAny(r *http.Request) (Identity, error) {
+	p, err := parseAs(r, true)
+	if err != nil {
+		return p.id, err
+	}
+	if p.late != nil {
+		return p.id, p.late
+	}
+	return p.id, nil
+}
+
+// Present reports whether r carries any authentication AWS's front ends
+// look for: an Authorization header, or an X-Amz-Algorithm query parameter
+// (even empty). A request without either is answered with
+// MissingAuthenticationToken.
+func Present(r *http.Request) bool {
+	return r.Header.Get("Authorization") != "" || hasQueryKey(r.URL.RawQuery, "X-Amz-Algorithm")
+}
+
+// MissingToken is the failure for a request without authentication,
+// worded msg (empty for the protocol's standard text).
+func MissingToken(msg string) *Error { return newError(MissingAuthentication, msg) }
+
 // parse reads r's authentication. The returned error is one AWS reports
 // before looking at the clock; later structural errors go to p.late.
-func parse(r *http.Request) (parsed, *Error) {
+func parse(r *http.Request) (parsed, *Error) { return parseAs(r, false) }
+
+// parseAs is parse; anyScheme reads an Authorization header that does not
+// start with "AWS4-" as a (malformed) SigV4 header instead of ignoring it.
+func parseAs(r *http.Request, anyScheme bool) (parsed, *Error) {
 	var p parsed
 	auth := r.Header.Get("Authorization")
 	presign := hasQueryKey(r.URL.RawQuery, "X-Amz-Algorithm")
@@ -94,7 +127,7 @@ func parse(r *http.Request) (parsed, *Error) {
 		}
 		return parseQuery(r)
 	}
-	if !strings.HasPrefix(strings.TrimSpace(auth), "AWS4-") {
+	if auth == "" || (!anyScheme && !strings.HasPrefix(strings.TrimSpace(auth), "AWS4-")) {
 		return p, nil
 	}
 	return parseHeader(r, auth)

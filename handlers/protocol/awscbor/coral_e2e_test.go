@@ -26,6 +26,7 @@ func postCBOR(t *testing.T, e *emulator.Emulator, op string, body map[string]any
 	req.Header.Set("Content-Type", "application/x-amz-cbor-1.1")
 	req.Header.Set("X-Amz-Target", "Kinesis_20131202."+op)
 	req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=000000000000/20240101/us-east-1/kinesis/aws4_request, SignedHeaders=host;x-amz-date, Signature=0")
+	req.Header.Set("X-Amz-Date", "20240101T000000Z")
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

@@ -66,6 +66,7 @@ func post(t *testing.T, e *emulator.Emulator, service, version, target, body str
 	req.Header.Set("X-Amz-Target", target)
 	req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=000000000000/20240101/us-east-1/"+service+
 		"/aws4_request, SignedHeaders=host;x-amz-date, Signature=0")
+	req.Header.Set("X-Amz-Date", "20240101T000000Z")
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
