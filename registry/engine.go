@@ -160,9 +160,12 @@ type schemaState struct {
 	created, updated       time.Time
 	tags                   map[string]string
 	versions               map[int64]*versionState
-	order                  []int64 // version numbers ascending
-	byCanonical            map[string]*versionState
-	deletedAt              time.Time
+	order                  []int64                  // version numbers ascending
+	byCanonical            map[string]*versionState // by canonical digest
+	// store keeps the compact forms of the versions, when the format has
+	// them (compat.Compactor); nil otherwise.
+	store     compat.Store
+	deletedAt time.Time
 }
 
 // versionState is one schema version.
@@ -171,14 +174,18 @@ type versionState struct {
 	id         string
 	number     int64
 	definition string
-	parsed     compat.Schema
-	canonical  string
-	failed     bool // the compatibility check failed
-	findings   []Finding
-	created    time.Time
-	settleAt   time.Time // PENDING until then
-	metadata   []metadataEntry
-	deletedAt  time.Time
+	// check is what compatibility checks read: the format's compact form
+	// when it has one, else the parsed definition.
+	check compat.Schema
+	// canonical is the SHA-256 of the canonical form: what finds a
+	// definition registered again.
+	canonical string
+	failed    bool // the compatibility check failed
+	findings  []Finding
+	created   time.Time
+	settleAt  time.Time // PENDING until then
+	metadata  []metadataEntry
+	deletedAt time.Time
 }
 
 type metadataEntry struct {

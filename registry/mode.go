@@ -83,6 +83,29 @@ type Prior struct {
 // counts. NONE accepts anything. DISABLED is refused before any check, by
 // the caller, so it accepts here.
 func Check(f compat.Format, mode Mode, priors []Prior, candidate compat.Schema, number int64) []Finding {
+	js := checkJobs(mode, priors)
+	results := map[checkKey][]compat.Finding{}
+	runChecks(f, js, candidate, results)
+	return assemble(js, results, number)
+}
+
+// checkKey names one check of a candidate: against which earlier version,
+// in which direction.
+type checkKey struct {
+	number int64
+	dir    Direction
+}
+
+// checkJob is one check a mode requires.
+type checkJob struct {
+	key   checkKey
+	prior compat.Schema
+}
+
+// checkJobs lists the checks mode requires of a candidate against priors
+// (oldest first), in the order their findings are reported: newest prior
+// first, backward before forward.
+func checkJobs(mode Mode, priors []Prior) []checkJob {
 	if mode == ModeNone || mode == ModeDisabled || len(priors) == 0 {
 		return nil
 	}
@@ -90,17 +113,58 @@ func Check(f compat.Format, mode Mode, priors []Prior, candidate compat.Schema, 
 	if !mode.All() {
 		against = priors[len(priors)-1:]
 	}
-	var out []Finding
+	out := make([]checkJob, 0, 2*len(against))
 	for i := len(against) - 1; i >= 0; i-- {
 		p := against[i]
 		if mode.backward() {
-			for _, cf := range f.CanRead(candidate, p.Schema) {
-				out = append(out, explain(cf, Backward, number, p.Number))
-			}
+			out = append(out, checkJob{checkKey{p.Number, Backward}, p.Schema})
 		}
 		if mode.forward() {
-			for _, cf := range f.CanRead(p.Schema, candidate) {
-				out = append(out, explain(cf, Forward, p.Number, number))
+			out = append(out, checkJob{checkKey{p.Number, Forward}, p.Schema})
+		}
+	}
+	return out
+}
+
+// missingChecks returns the jobs results holds no answer for.
+func missingChecks(js []checkJob, results map[checkKey][]compat.Finding) []checkJob {
+	var out []checkJob
+	for _, j := range js {
+		if _, ok := results[j.key]; !ok {
+			out = append(out, j)
+		}
+	}
+	return out
+}
+
+// runChecks runs the jobs results holds no answer for and records theirs.
+// A check's answer depends only on the two versions, so it stays valid
+// whatever else changes.
+func runChecks(f compat.Format, js []checkJob, candidate compat.Schema, results map[checkKey][]compat.Finding) {
+	for _, j := range js {
+		if _, ok := results[j.key]; ok {
+			continue
+		}
+		var fs []compat.Finding
+		if j.key.dir == Backward {
+			fs = f.CanRead(candidate, j.prior)
+		} else {
+			fs = f.CanRead(j.prior, candidate)
+		}
+		results[j.key] = fs
+	}
+}
+
+// assemble turns the answers to js into findings for the candidate
+// numbered number.
+func assemble(js []checkJob, results map[checkKey][]compat.Finding, number int64) []Finding {
+	var out []Finding
+	for _, j := range js {
+		for _, cf := range results[j.key] {
+			if j.key.dir == Backward {
+				out = append(out, explain(cf, Backward, number, j.key.number))
+			} else {
+				out = append(out, explain(cf, Forward, j.key.number, number))
 			}
 		}
 	}

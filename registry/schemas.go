@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/evolvestack/evolvestack/registry/compat"
 )
 
 // SchemaRef names a schema by ARN, or by registry name and schema name.
@@ -78,10 +80,13 @@ func (e *Engine) CreateSchema(in CreateSchemaInput) (*CreateSchemaOutput, error)
 		return nil, err
 	}
 	var parsed *parsedDefinition
+	var form compat.Schema
+	store := newStore(format)
 	if in.Definition != "" {
 		if parsed, err = e.parse(format, in.Definition); err != nil {
 			return nil, err
 		}
+		form = checkForm(store, parsed.schema)
 	}
 
 	now := e.lock()
@@ -125,12 +130,13 @@ func (e *Engine) CreateSchema(in CreateSchemaInput) (*CreateSchemaOutput, error)
 		tags:        copyTags(in.Tags),
 		versions:    map[int64]*versionState{},
 		byCanonical: map[string]*versionState{},
+		store:       store,
 	}
 	reg.schemas[in.Name] = s
 	e.schemas++
 	out := &CreateSchemaOutput{}
 	if parsed != nil {
-		v := e.addVersion(s, parsed, nil, now)
+		v := e.addVersion(s, parsed, form, nil, now)
 		s.checkpoint = v.number
 		out.Version = e.versionInfo(v, now)
 	}

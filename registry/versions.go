@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"crypto/sha256"
 	"fmt"
 	"slices"
 	"strconv"
@@ -38,9 +39,35 @@ type VersionInfo struct {
 
 // parsedDefinition is a definition parsed once.
 type parsedDefinition struct {
-	text      string
-	schema    compat.Schema
+	text   string
+	schema compat.Schema
+	// canonical is the SHA-256 of the canonical form.
 	canonical string
+}
+
+// canonicalSum is the key versions are found by: a digest of the canonical
+// form, so the engine need not keep the canonical text of every version.
+func canonicalSum(canonical string) string {
+	sum := sha256.Sum256([]byte(canonical))
+	return string(sum[:])
+}
+
+// newStore returns a store for the compact forms of a new schema's
+// versions, or nil when format has none.
+func newStore(format compat.Format) compat.Store {
+	if c, ok := format.(compat.Compactor); ok {
+		return c.NewStore()
+	}
+	return nil
+}
+
+// checkForm returns what the engine keeps of a version for compatibility
+// checks: the compact form from store, or the parsed schema without one.
+func checkForm(store compat.Store, s compat.Schema) compat.Schema {
+	if store == nil {
+		return s
+	}
+	return store.Compact(s)
 }
 
 // parse parses a definition of format f into the registry's error shape.
@@ -59,7 +86,7 @@ func (e *Engine) parse(f compat.Format, definition string) (*parsedDefinition, e
 		}
 		return nil, invalidInput("%s", msg)
 	}
-	return &parsedDefinition{text: definition, schema: s, canonical: s.Canonical()}, nil
+	return &parsedDefinition{text: definition, schema: s, canonical: canonicalSum(s.Canonical())}, nil
 }
 
 // parseForSchema parses a definition in the data format of the schema ref
@@ -92,15 +119,15 @@ func (e *Engine) CheckValidity(dataFormat, definition string) (string, error) {
 	return "", nil
 }
 
-// addVersion appends a version to s with the given findings. Callers hold
-// mu.
-func (e *Engine) addVersion(s *schemaState, p *parsedDefinition, findings []Finding, now time.Time) *versionState {
+// addVersion appends a version to s with the given findings; form is what
+// later checks read of it (see checkForm). Callers hold mu.
+func (e *Engine) addVersion(s *schemaState, p *parsedDefinition, form compat.Schema, findings []Finding, now time.Time) *versionState {
 	v := &versionState{
 		schema:     s,
 		id:         e.cfg.NewID(),
 		number:     s.next,
 		definition: p.text,
-		parsed:     p.schema,
+		check:      form,
 		canonical:  p.canonical,
 		failed:     len(findings) > 0,
 		findings:   findings,
@@ -145,34 +172,85 @@ func (e *Engine) versionInfo(v *versionState, now time.Time) *VersionInfo {
 	return info
 }
 
+// maxOptimisticChecks is how many times RegisterSchemaVersion checks
+// outside the lock before, with registrations racing it that long, it
+// finishes its checks holding the lock.
+const maxOptimisticChecks = 4
+
 // RegisterSchemaVersion adds a version to a schema, or returns the existing
 // version with the same definition. A version that breaks the schema's
 // compatibility mode is still created, with status FAILURE and findings
 // that say why.
+//
+// The compatibility checks run outside the engine's lock, so a long check
+// holds up no other operation. The version is numbered, and its status
+// decided, when it is added under the lock: if meanwhile versions were
+// added, deleted or settled, or the mode or checkpoint changed, the checks
+// the schema's state at that moment requires and that have not run yet are
+// run first (a check's result depends only on the two versions, so the
+// others stand). The outcome is the one registering at that moment, with
+// every check under the lock, gives.
 func (e *Engine) RegisterSchemaVersion(ref SchemaRef, definition string) (*VersionInfo, error) {
 	p, err := e.parseForSchema(ref, true, definition)
 	if err != nil {
 		return nil, err
 	}
-	var s *schemaState
+	var (
+		s       *schemaState
+		form    compat.Schema // p's check form, in s's store
+		results = map[checkKey][]compat.Finding{}
+	)
+	for attempt := 0; ; attempt++ {
+		now := e.lock()
+		cur, err := e.resolveSchema(ref, true)
+		if err != nil {
+			e.mu.Unlock()
+			return nil, err
+		}
+		if v, ok := cur.byCanonical[p.canonical]; ok && v.deletedAt.IsZero() {
+			info := e.versionInfo(v, now)
+			e.mu.Unlock()
+			return info, nil
+		}
+		if cur.mode == ModeDisabled && len(cur.order) > 0 {
+			e.mu.Unlock()
+			return nil, invalidInput("Compatibility DISABLED does not allow versioning. SchemaId: SchemaId(schemaArn=%s, schemaName=%s, registryName=%s)",
+				orNull(ref.ARN), orNull(ref.SchemaName), orNull(ref.RegistryName))
+		}
+		if len(cur.order) >= e.cfg.Limits.VersionsPerSchema {
+			e.mu.Unlock()
+			return nil, limitExceeded("schema versions")
+		}
+		if cur != s {
+			// First round, or the schema was deleted and created again.
+			s, form = cur, nil
+			clear(results)
+		}
+		js := checkJobs(s.mode, s.priors(now))
+		missing := missingChecks(js, results)
+		if form == nil || len(missing) > 0 {
+			store, format := s.store, s.format
+			if attempt < maxOptimisticChecks {
+				e.mu.Unlock()
+			}
+			if form == nil {
+				form = checkForm(store, p.schema)
+			}
+			runChecks(format, missing, form, results)
+			if attempt < maxOptimisticChecks {
+				continue
+			}
+		}
+		info := e.commitVersion(s, p, form, assemble(js, results, s.next), now)
+		e.mu.Unlock()
+		return info, nil
+	}
+}
 
-	now := e.lock()
-	defer e.mu.Unlock()
-	if s, err = e.resolveSchema(ref, true); err != nil {
-		return nil, err
-	}
-	if v, ok := s.byCanonical[p.canonical]; ok && v.deletedAt.IsZero() {
-		return e.versionInfo(v, now), nil
-	}
-	if s.mode == ModeDisabled && len(s.order) > 0 {
-		return nil, invalidInput("Compatibility DISABLED does not allow versioning. SchemaId: SchemaId(schemaArn=%s, schemaName=%s, registryName=%s)",
-			orNull(ref.ARN), orNull(ref.SchemaName), orNull(ref.RegistryName))
-	}
-	if len(s.order) >= e.cfg.Limits.VersionsPerSchema {
-		return nil, limitExceeded("schema versions")
-	}
-	findings := Check(s.format, s.mode, s.priors(now), p.schema, s.next)
-	v := e.addVersion(s, p, findings, now)
+// commitVersion adds the version RegisterSchemaVersion checked. Callers
+// hold mu.
+func (e *Engine) commitVersion(s *schemaState, p *parsedDefinition, form compat.Schema, findings []Finding, now time.Time) *VersionInfo {
+	v := e.addVersion(s, p, form, findings, now)
 	if len(s.order) == 1 {
 		s.checkpoint = v.number
 	}
@@ -182,7 +260,7 @@ func (e *Engine) RegisterSchemaVersion(ref SchemaRef, definition string) (*Versi
 			e.cfg.Logger.Warn("schema version failed compatibility check", append(attrs, "path", f.Path, "rule", f.Rule, "finding", f.Explanation)...)
 		}
 	}
-	return e.versionInfo(v, now), nil
+	return e.versionInfo(v, now)
 }
 
 // priors lists the versions a new version is checked against: the usable
@@ -194,7 +272,7 @@ func (s *schemaState) priors(now time.Time) []Prior {
 			continue
 		}
 		if v := s.versions[n]; v.usable(now) {
-			out = append(out, Prior{Number: n, Schema: v.parsed})
+			out = append(out, Prior{Number: n, Schema: v.check})
 		}
 	}
 	return out

@@ -47,3 +47,25 @@ type Format interface {
 	// returned by this format's Parse.
 	CanRead(reader, writer Schema) []Finding
 }
+
+// Compactor is implemented by formats that can keep, for each version of a
+// schema, a compact form that holds only what CanRead needs, instead of the
+// whole parsed definition. The registry keeps these forms for the versions
+// it checks new ones against.
+type Compactor interface {
+	// NewStore returns an empty store for the versions of one schema.
+	NewStore() Store
+}
+
+// Store holds the compact forms of the versions of one schema. Forms in one
+// store share the parts their versions have in common (a field unchanged
+// across a thousand versions is kept once), and checks between them reuse
+// what earlier checks found. A Store is safe for concurrent use and frees
+// what no form it returned uses any more.
+type Store interface {
+	// Compact returns the compact form of s, a Schema this format parsed:
+	// a Schema that CanRead accepts wherever s is accepted, with the same
+	// results. Its Canonical is a digest of s's Canonical (equal for equal
+	// canonical forms), not the canonical text.
+	Compact(s Schema) Schema
+}

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 
 	hamba "github.com/hamba/avro/v2"
 	js "github.com/santhosh-tekuri/jsonschema/v6"
@@ -60,10 +59,10 @@ func parseCodec(format, definition string) (c *codec, err error) {
 		if err != nil {
 			return nil, err
 		}
-		c.json, err = compileJSONSchema(definition, s.(*cjson.Schema).Draft())
-		if err != nil {
-			return nil, err
-		}
+		// The validator the registry's parser compiled: the same draft,
+		// nothing loaded from the network, boolean subschemas wherever
+		// the registry accepts them.
+		c.json = s.(*cjson.Schema).Validator()
 	case FormatProtobuf:
 		s, err := cproto.New().Parse(definition)
 		if err != nil {
@@ -94,52 +93,6 @@ func collectMessages(msgs protoreflect.MessageDescriptors, into map[protoreflect
 		into[m.FullName()] = m
 		collectMessages(m.Messages(), into)
 	}
-}
-
-type refusingLoader struct{}
-
-func (refusingLoader) Load(url string) (any, error) {
-	return nil, fmt.Errorf("remote reference %q is not loaded", url)
-}
-
-const jsonSchemaURL = "urn:evolvestack:serde:schema.json"
-
-// compileJSONSchema compiles a validator the way the registry parses the
-// definition: the draft decided by $schema (or draft-04), nothing loaded
-// from the network.
-func compileJSONSchema(definition string, draft cjson.Draft) (*js.Schema, error) {
-	doc, err := js.UnmarshalJSON(strings.NewReader(definition))
-	if err != nil {
-		return nil, fmt.Errorf("parsing JSON schema: %w", err)
-	}
-	obj, ok := doc.(map[string]any)
-	if !ok {
-		return nil, errors.New("parsing JSON schema: the schema must be a JSON object")
-	}
-	stripped := make(map[string]any, len(obj))
-	for k, v := range obj {
-		if k != "$schema" {
-			stripped[k] = v
-		}
-	}
-	c := js.NewCompiler()
-	switch draft {
-	case cjson.Draft06:
-		c.DefaultDraft(js.Draft6)
-	case cjson.Draft07:
-		c.DefaultDraft(js.Draft7)
-	default:
-		c.DefaultDraft(js.Draft4)
-	}
-	c.UseLoader(refusingLoader{})
-	if err := c.AddResource(jsonSchemaURL, stripped); err != nil {
-		return nil, fmt.Errorf("compiling JSON schema: %w", err)
-	}
-	s, err := c.Compile(jsonSchemaURL)
-	if err != nil {
-		return nil, fmt.Errorf("compiling JSON schema: %w", err)
-	}
-	return s, nil
 }
 
 // validateJSON checks that payload is JSON and conforms to s.

@@ -15,6 +15,10 @@
 // Both are bounded: Parse refuses definitions past the limits of limits.go
 // before hamba parses them, and CanRead gives up with a
 // "schema-too-complex" finding past its step budget.
+//
+// The check runs on a compact graph of each schema (node.go), not on
+// hamba's objects; Format is also a compat.Compactor whose stores keep that
+// graph alone for each version, shared between versions.
 package avro
 
 import (
@@ -24,6 +28,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 
 	hamba "github.com/hamba/avro/v2"
 
@@ -69,6 +74,8 @@ type Format struct{}
 // New returns the Avro format.
 func New() compat.Format { return Format{} }
 
+var _ compat.Compactor = Format{}
+
 // Name returns "AVRO".
 func (Format) Name() string { return DataFormat }
 
@@ -76,6 +83,15 @@ func (Format) Name() string { return DataFormat }
 type Schema struct {
 	canonical string
 	parsed    hamba.Schema
+
+	once sync.Once
+	root *node // the checker's graph, built on first use
+}
+
+// graph returns the checker's graph of the schema.
+func (s *Schema) graph() *node {
+	s.once.Do(func() { s.root = buildGraph(s.parsed) })
+	return s.root
 }
 
 // Canonical returns the definition as sorted-key, whitespace-free JSON.

@@ -90,32 +90,49 @@ const (
 // union branches add no segment, their messages name the branch instead.
 // E.g. "Order.items[].price".
 func (Format) CanRead(reader, writer compat.Schema) []compat.Finding {
-	r, rok := reader.(*Schema)
-	w, wok := writer.(*Schema)
-	if !rok || !wok || r == nil || w == nil || r.parsed == nil || w.parsed == nil {
+	r, rs := graphOf(reader)
+	w, ws := graphOf(writer)
+	if r == nil || w == nil {
 		return []compat.Finding{{
 			Path:    "",
 			Rule:    RuleNotAvroSchema,
 			Message: "the reader or the writer schema was not parsed by the AVRO format",
 		}}
 	}
-	return canRead(r, w, maxSteps)
+	var shared *pairMemo
+	if rs != nil && rs == ws {
+		shared = &rs.memo
+	}
+	return canRead(r, w, maxSteps, shared)
 }
 
-// canRead runs one check with the given step budget.
-func canRead(r, w *Schema, budget int) []compat.Finding {
-	c := &checker{
-		unions:     map[*hamba.UnionSchema]*unionIndex{},
-		inProgress: map[pairKey]int{},
-		memo:       map[pairKey]memoEntry{},
-		budget:     budget,
+// graphOf returns the node graph of a parsed or compact schema, and the
+// store of a compact one.
+func graphOf(s compat.Schema) (*node, *store) {
+	switch t := s.(type) {
+	case *Schema:
+		if t == nil || t.parsed == nil {
+			return nil, nil
+		}
+		return t.graph(), nil
+	case *compactSchema:
+		if t == nil {
+			return nil, nil
+		}
+		return t.root, t.store
 	}
-	root := deref(r.parsed)
-	out, _ := c.check(root, deref(w.parsed), rootLabel(root), 0)
+	return nil, nil
+}
+
+// canRead runs one check with the given step budget; shared, when set,
+// holds the results of closed record pairs across checks.
+func canRead(r, w *node, budget int, shared *pairMemo) []compat.Finding {
+	c := &checker{shared: shared, budget: budget}
+	out, _ := c.check(r, w, rootLabel(r), 0)
 	if c.exhausted {
 		// One finding at the root replaces those at every abandoned branch.
 		out = slices.DeleteFunc(out, func(f compat.Finding) bool { return f.Rule == RuleSchemaTooComplex })
-		out = append([]compat.Finding{tooComplex(rootLabel(root))}, out...)
+		out = append([]compat.Finding{tooComplex(rootLabel(r))}, out...)
 	}
 	if len(out) > maxFindings {
 		out = out[:maxFindings]
@@ -128,40 +145,18 @@ func canRead(r, w *Schema, budget int) []compat.Finding {
 
 type pairKey struct{ reader, writer string }
 
-// unionIndex locates the branches of a reader union: named ones by
-// unqualified name ("n:" key) and by alias ("a:" key, a full name), the
-// others in order.
-type unionIndex struct {
-	named   map[string][]int
-	unnamed []int
-}
-
 // candidates returns, in order, the indexes of the branches of ru that may
 // read w (w is not a union): a named branch of w's kind whose name or
 // alias matches w's (the rule nameFinding applies), an array or map for an
 // array or map, and a primitive branch w's type is promotable to. Every
 // other branch fails on the type or the name alone.
-func (c *checker) candidates(ru *hamba.UnionSchema, w hamba.Schema) []int {
-	idx, ok := c.unions[ru]
-	if !ok {
-		idx = &unionIndex{named: map[string][]int{}}
-		for i, b := range ru.Types() {
-			if n, ok := deref(b).(hamba.NamedSchema); ok {
-				idx.named["n:"+n.Name()] = append(idx.named["n:"+n.Name()], i)
-				for _, a := range n.Aliases() {
-					idx.named["a:"+a] = append(idx.named["a:"+a], i)
-				}
-				continue
-			}
-			idx.unnamed = append(idx.unnamed, i)
-		}
-		c.unions[ru] = idx
-	}
-	branches := ru.Types()
+func candidates(ru, w *node) []int {
+	idx := ru.index
+	branches := ru.branches
 	var out []int
-	if wn, ok := w.(hamba.NamedSchema); ok {
-		for _, i := range append(idx.named["n:"+wn.Name()], idx.named["a:"+wn.FullName()]...) {
-			if deref(branches[i]).Type() == w.Type() && !slices.Contains(out, i) {
+	if w.named() {
+		for _, i := range append(idx.named["n:"+w.name], idx.named["a:"+w.full]...) {
+			if branches[i].typ == w.typ && !slices.Contains(out, i) {
 				out = append(out, i)
 			}
 		}
@@ -169,14 +164,14 @@ func (c *checker) candidates(ru *hamba.UnionSchema, w hamba.Schema) []int {
 		return out
 	}
 	for _, i := range idx.unnamed {
-		b := deref(branches[i])
-		switch b.Type() {
+		b := branches[i]
+		switch b.typ {
 		case hamba.Array, hamba.Map:
-			if b.Type() == w.Type() {
+			if b.typ == w.typ {
 				out = append(out, i)
 			}
 		default:
-			if promotable(w.Type(), b.Type()) {
+			if promotable(w.typ, b.typ) {
 				out = append(out, i)
 			}
 		}
@@ -197,13 +192,14 @@ type memoEntry struct {
 
 // checker walks one reader/writer pair. inProgress holds the record pairs on
 // the current walk with their depth, frames the id of the record check at
-// each depth, memo the results of record pairs.
+// each depth, memo the results of record pairs, shared those of closed
+// record pairs across checks.
 type checker struct {
-	unions     map[*hamba.UnionSchema]*unionIndex
 	inProgress map[pairKey]int
 	frames     []int
 	nextFrame  int
 	memo       map[pairKey]memoEntry
+	shared     *pairMemo
 	steps      int
 	budget     int
 	exhausted  bool
@@ -216,19 +212,22 @@ func (c *checker) valid(m memoEntry) bool {
 
 // check returns the findings for reading w as r at path, and the lowest
 // depth of an in-progress record pair the result relied on (noLow if none).
-func (c *checker) check(r, w hamba.Schema, path string, depth int) ([]compat.Finding, int) {
+func (c *checker) check(r, w *node, path string, depth int) ([]compat.Finding, int) {
+	if identical(r, w) {
+		// A type reads itself: nothing to walk.
+		return nil, noLow
+	}
 	c.steps += 1 + len(path)/64
 	if c.steps > c.budget {
 		c.exhausted = true
 		return []compat.Finding{tooComplex(path)}, noLow
 	}
-	r, w = deref(r), deref(w)
 
-	if wu, ok := w.(*hamba.UnionSchema); ok {
-		return c.writerUnion(r, wu, path, depth)
+	if w.typ == hamba.Union {
+		return c.writerUnion(r, w, path, depth)
 	}
-	if ru, ok := r.(*hamba.UnionSchema); ok {
-		matched, detail, low := c.readerUnion(ru, w, path, depth)
+	if r.typ == hamba.Union {
+		matched, detail, low := c.readerUnion(r, w, path, depth)
 		if matched {
 			return nil, low
 		}
@@ -236,64 +235,49 @@ func (c *checker) check(r, w hamba.Schema, path string, depth int) ([]compat.Fin
 			Path: path,
 			Rule: RuleNoUnionBranchMatches,
 			Message: fmt.Sprintf("no branch of the reader's %s can read the writer's %s",
-				describe(ru, 2), describe(w, 2)),
+				describe(r, 2), describe(w, 2)),
 		}
 		return append([]compat.Finding{f}, detail...), low
 	}
 
-	switch rs := r.(type) {
-	case *hamba.RecordSchema:
-		ws, ok := w.(*hamba.RecordSchema)
-		if !ok {
+	switch r.typ {
+	case hamba.Record, hamba.Enum, hamba.Fixed, hamba.Array, hamba.Map:
+		if w.typ != r.typ {
 			return []compat.Finding{typeMismatch(r, w, path)}, noLow
 		}
-		return c.record(rs, ws, path, depth)
-	case *hamba.EnumSchema:
-		ws, ok := w.(*hamba.EnumSchema)
-		if !ok {
-			return []compat.Finding{typeMismatch(r, w, path)}, noLow
-		}
-		return enumFindings(rs, ws, path), noLow
-	case *hamba.FixedSchema:
-		ws, ok := w.(*hamba.FixedSchema)
-		if !ok {
-			return []compat.Finding{typeMismatch(r, w, path)}, noLow
-		}
-		return fixedFindings(rs, ws, path), noLow
-	case *hamba.ArraySchema:
-		ws, ok := w.(*hamba.ArraySchema)
-		if !ok {
-			return []compat.Finding{typeMismatch(r, w, path)}, noLow
-		}
-		return c.check(rs.Items(), ws.Items(), path+"[]", depth)
-	case *hamba.MapSchema:
-		ws, ok := w.(*hamba.MapSchema)
-		if !ok {
-			return []compat.Finding{typeMismatch(r, w, path)}, noLow
-		}
-		return c.check(rs.Values(), ws.Values(), path+"{}", depth)
 	}
-	if promotable(w.Type(), r.Type()) {
+	switch r.typ {
+	case hamba.Record:
+		return c.record(r, w, path, depth)
+	case hamba.Enum:
+		return enumFindings(r, w, path), noLow
+	case hamba.Fixed:
+		return fixedFindings(r, w, path), noLow
+	case hamba.Array:
+		return c.check(r.items, w.items, path+"[]", depth)
+	case hamba.Map:
+		return c.check(r.items, w.items, path+"{}", depth)
+	}
+	if promotable(w.typ, r.typ) {
 		return nil, noLow
 	}
 	return []compat.Finding{typeMismatch(r, w, path)}, noLow
 }
 
 // writerUnion requires every writer branch to be readable by r.
-func (c *checker) writerUnion(r hamba.Schema, wu *hamba.UnionSchema, path string, depth int) ([]compat.Finding, int) {
+func (c *checker) writerUnion(r, wu *node, path string, depth int) ([]compat.Finding, int) {
 	var out []compat.Finding
 	low := noLow
-	ru, readerIsUnion := r.(*hamba.UnionSchema)
-	for i, branch := range wu.Types() {
+	readerIsUnion := r.typ == hamba.Union
+	for i, branch := range wu.branches {
 		if len(out) >= maxFindings {
 			break // the pair is incompatible; more findings add nothing
 		}
-		branch = deref(branch)
 		var detail []compat.Finding
 		var l int
 		if readerIsUnion {
 			var matched bool
-			matched, detail, l = c.readerUnion(ru, branch, path, depth)
+			matched, detail, l = c.readerUnion(r, branch, path, depth)
 			low = min(low, l)
 			if matched {
 				continue
@@ -323,12 +307,11 @@ func (c *checker) writerUnion(r hamba.Schema, wu *hamba.UnionSchema, path string
 // others fail whatever their content, so checking them would change no
 // result but cost a check per pair of branches, which for two unions of
 // hundreds of records is hundreds of thousands.
-func (c *checker) readerUnion(ru *hamba.UnionSchema, w hamba.Schema, path string, depth int) (bool, []compat.Finding, int) {
+func (c *checker) readerUnion(ru, w *node, path string, depth int) (bool, []compat.Finding, int) {
 	low := noLow
 	var closest []compat.Finding
-	branches := ru.Types()
-	for _, i := range c.candidates(ru, w) {
-		branch := deref(branches[i])
+	for _, i := range candidates(ru, w) {
+		branch := ru.branches[i]
 		fs, l := c.check(branch, w, path, depth)
 		low = min(low, l)
 		if len(fs) == 0 {
@@ -342,8 +325,8 @@ func (c *checker) readerUnion(ru *hamba.UnionSchema, w hamba.Schema, path string
 }
 
 // record checks a record pair, guarding recursion with the pair of full names.
-func (c *checker) record(r, w *hamba.RecordSchema, path string, depth int) ([]compat.Finding, int) {
-	key := pairKey{reader: r.FullName(), writer: w.FullName()}
+func (c *checker) record(r, w *node, path string, depth int) ([]compat.Finding, int) {
+	key := pairKey{reader: r.full, writer: w.full}
 	if d, ok := c.inProgress[key]; ok {
 		// Recursion: assume compatible; the outer check decides.
 		return nil, d
@@ -352,12 +335,33 @@ func (c *checker) record(r, w *hamba.RecordSchema, path string, depth int) ([]co
 		c.steps += len(m.findings)
 		return reroot(m.findings, m.base, path), m.dep
 	}
-	c.inProgress[key] = depth
-	c.nextFrame++
-	c.frames = append(c.frames[:depth], c.nextFrame)
+	sharable := c.shared != nil && r.closed && w.closed
+	if sharable {
+		if m, ok := c.shared.get(r, w); ok {
+			c.steps += len(m.findings)
+			return reroot(m.findings, m.base, path), noLow
+		}
+	}
+	// The pair is marked in progress only once a field needs a check of
+	// its own: only those can lead back to it.
+	entered := false
+	enter := func() {
+		if entered {
+			return
+		}
+		entered = true
+		if c.inProgress == nil {
+			c.inProgress = map[pairKey]int{}
+		}
+		c.inProgress[key] = depth
+		c.nextFrame++
+		c.frames = append(c.frames[:depth], c.nextFrame)
+	}
 	defer func() {
-		delete(c.inProgress, key)
-		c.frames = c.frames[:depth]
+		if entered {
+			delete(c.inProgress, key)
+			c.frames = c.frames[:depth]
+		}
 	}()
 
 	var out []compat.Finding
@@ -365,37 +369,68 @@ func (c *checker) record(r, w *hamba.RecordSchema, path string, depth int) ([]co
 		out = append(out, f)
 	}
 	low := noLow
-	writerFields := make(map[string]*hamba.Field, len(w.Fields()))
-	for _, wf := range w.Fields() {
-		writerFields[wf.Name()] = wf
+
+	// The fields both records share at the same positions, same in every
+	// respect, read themselves: the usual evolution (fields appended) then
+	// costs one comparison per shared field. Without reader aliases, a
+	// reader field matches only the writer field of its name, so the
+	// fields after a common prefix that covers the whole writer are
+	// missing from it.
+	rf, wf := r.fields, w.fields
+	same := 0
+	if !r.fieldAliases {
+		for same < min(len(rf), len(wf)) && sameField(rf[same], wf[same]) && rf[same].typ.clean {
+			same++
+		}
+		if same == len(wf) && r.lastRequired < same {
+			// Every reader field after the prefix has a default.
+			rf = nil
+		}
 	}
-	for _, rf := range r.Fields() {
-		fieldPath := path + "." + rf.Name()
-		matches := matchingWriterFields(rf, writerFields)
+	var writerFields map[string]*fieldNode
+	lookup := func(name string) *fieldNode {
+		if writerFields == nil {
+			writerFields = make(map[string]*fieldNode, len(wf)-same)
+			for _, f := range wf[same:] {
+				writerFields[f.name] = f
+			}
+		}
+		return writerFields[name]
+	}
+	for i := same; i < len(rf); i++ {
+		f := rf[i]
+		var matches []*fieldNode
+		if r.fieldAliases || same < len(wf) {
+			matches = matchingWriterFields(f, lookup)
+		}
 		switch len(matches) {
 		case 0:
-			if !rf.HasDefault() {
+			if !f.hasDefault {
 				out = append(out, compat.Finding{
-					Path: fieldPath,
+					Path: path + "." + f.name,
 					Rule: RuleReaderFieldMissingDefault,
 					Message: fmt.Sprintf("field %q (%s) is in the reader schema but not in the writer's, and has no default",
-						rf.Name(), describe(rf.Type(), 1)),
+						f.name, describe(f.typ, 1)),
 				})
 			}
 		case 1:
-			fs, l := c.check(rf.Type(), matches[0].Type(), fieldPath, depth+1)
+			if identical(f.typ, matches[0].typ) {
+				continue
+			}
+			enter()
+			fs, l := c.check(f.typ, matches[0].typ, path+"."+f.name, depth+1)
 			low = min(low, l)
 			out = append(out, fs...)
 		default:
 			names := make([]string, len(matches))
 			for i, m := range matches {
-				names[i] = fmt.Sprintf("%q", m.Name())
+				names[i] = fmt.Sprintf("%q", m.name)
 			}
 			out = append(out, compat.Finding{
-				Path: fieldPath,
+				Path: path + "." + f.name,
 				Rule: RuleReaderFieldAmbiguous,
 				Message: fmt.Sprintf("field %q of the reader matches more than one field of the writer through its name and aliases (%s)",
-					rf.Name(), strings.Join(names, ", ")),
+					f.name, strings.Join(names, ", ")),
 			})
 		}
 		if len(out) > maxFindings {
@@ -411,37 +446,46 @@ func (c *checker) record(r, w *hamba.RecordSchema, path string, depth int) ([]co
 		if low != noLow {
 			entry.frame = c.frames[low]
 		}
-		c.memo[key] = entry
+		if depth > 0 || entered {
+			// The root pair with no field checked cannot be met again.
+			if c.memo == nil {
+				c.memo = map[pairKey]memoEntry{}
+			}
+			c.memo[key] = entry
+		}
+		if sharable && low == noLow {
+			c.shared.put(r, w, entry)
+		}
 	}
 	return out, low
 }
 
 // matchingWriterFields returns the writer fields named like the reader field
 // or like one of its aliases, without duplicates, in lookup order.
-func matchingWriterFields(rf *hamba.Field, writerFields map[string]*hamba.Field) []*hamba.Field {
-	var out []*hamba.Field
-	if wf, ok := writerFields[rf.Name()]; ok {
+func matchingWriterFields(rf *fieldNode, lookup func(string) *fieldNode) []*fieldNode {
+	var out []*fieldNode
+	if wf := lookup(rf.name); wf != nil {
 		out = append(out, wf)
 	}
-	for _, alias := range rf.Aliases() {
-		if wf, ok := writerFields[alias]; ok && !slices.Contains(out, wf) {
+	for _, alias := range rf.aliases {
+		if wf := lookup(alias); wf != nil && !slices.Contains(out, wf) {
 			out = append(out, wf)
 		}
 	}
 	return out
 }
 
-func enumFindings(r, w *hamba.EnumSchema, path string) []compat.Finding {
+func enumFindings(r, w *node, path string) []compat.Finding {
 	var out []compat.Finding
 	if f, bad := nameFinding(r, w, "enum", path); bad {
 		out = append(out, f)
 	}
-	if r.HasDefault() {
+	if r.enumDefault {
 		return out
 	}
 	var missing []string
-	for _, s := range w.Symbols() {
-		if !slices.Contains(r.Symbols(), s) {
+	for _, s := range w.symbols {
+		if !slices.Contains(r.symbols, s) {
 			missing = append(missing, fmt.Sprintf("%q", s))
 		}
 	}
@@ -457,21 +501,21 @@ func enumFindings(r, w *hamba.EnumSchema, path string) []compat.Finding {
 		Path: path,
 		Rule: RuleEnumSymbolMissing,
 		Message: fmt.Sprintf("the writer's enum %q has %s %s that the reader's enum %q lacks, and the reader's enum has no default symbol",
-			w.FullName(), noun, strings.Join(missing, ", "), r.FullName()),
+			w.full, noun, strings.Join(missing, ", "), r.full),
 	})
 }
 
-func fixedFindings(r, w *hamba.FixedSchema, path string) []compat.Finding {
+func fixedFindings(r, w *node, path string) []compat.Finding {
 	var out []compat.Finding
 	if f, bad := nameFinding(r, w, "fixed", path); bad {
 		out = append(out, f)
 	}
-	if r.Size() != w.Size() {
+	if r.size != w.size {
 		out = append(out, compat.Finding{
 			Path: path,
 			Rule: RuleFixedSizeMismatch,
 			Message: fmt.Sprintf("the reader's fixed %q is %d bytes but the writer's fixed %q is %d bytes",
-				r.FullName(), r.Size(), w.FullName(), w.Size()),
+				r.full, r.size, w.full, w.size),
 		})
 	}
 	return out
@@ -479,7 +523,7 @@ func fixedFindings(r, w *hamba.FixedSchema, path string) []compat.Finding {
 
 // nameFinding applies Avro Java's name rule: equal unqualified names, or a
 // reader alias equal to the writer's full name.
-func nameFinding(r, w hamba.NamedSchema, kind, path string) (compat.Finding, bool) {
+func nameFinding(r, w *node, kind, path string) (compat.Finding, bool) {
 	if namesMatch(r, w) {
 		return compat.Finding{}, false
 	}
@@ -487,12 +531,12 @@ func nameFinding(r, w hamba.NamedSchema, kind, path string) (compat.Finding, boo
 		Path: path,
 		Rule: RuleNameMismatch,
 		Message: fmt.Sprintf("the reader's %s %q and the writer's %s %q have different names, and the reader has no alias %q",
-			kind, r.FullName(), kind, w.FullName(), w.FullName()),
+			kind, r.full, kind, w.full, w.full),
 	}, true
 }
 
-func namesMatch(r, w hamba.NamedSchema) bool {
-	return r.Name() == w.Name() || slices.Contains(r.Aliases(), w.FullName())
+func namesMatch(r, w *node) bool {
+	return r.name == w.name || slices.Contains(r.aliases, w.full)
 }
 
 // promotable reports whether a value of the writer's primitive type can be
@@ -524,10 +568,10 @@ func tooComplex(path string) compat.Finding {
 	}
 }
 
-func typeMismatch(r, w hamba.Schema, path string) compat.Finding {
+func typeMismatch(r, w *node, path string) compat.Finding {
 	msg := fmt.Sprintf("the writer's %s cannot be read as the reader's %s", describe(w, 2), describe(r, 2))
-	if promotionFamily(r.Type()) && promotionFamily(w.Type()) {
-		msg += fmt.Sprintf("; Avro does not promote %s to %s", w.Type(), r.Type())
+	if promotionFamily(r.typ) && promotionFamily(w.typ) {
+		msg += fmt.Sprintf("; Avro does not promote %s to %s", w.typ, r.typ)
 	}
 	return compat.Finding{Path: path, Rule: RuleTypeMismatch, Message: msg}
 }
@@ -543,15 +587,14 @@ func promotionFamily(t hamba.Type) bool {
 
 // sameKind reports whether a reader union branch is the one a developer
 // would expect to read w: the same named type or the same complex type.
-func sameKind(branch, w hamba.Schema) bool {
-	if branch.Type() != w.Type() {
+func sameKind(branch, w *node) bool {
+	if branch.typ != w.typ {
 		return false
 	}
-	if bn, ok := branch.(hamba.NamedSchema); ok {
-		wn, ok := w.(hamba.NamedSchema)
-		return ok && namesMatch(bn, wn)
+	if branch.named() {
+		return w.named() && namesMatch(branch, w)
 	}
-	return branch.Type() == hamba.Array || branch.Type() == hamba.Map
+	return branch.typ == hamba.Array || branch.typ == hamba.Map
 }
 
 // reroot moves memoised findings computed at base to path.
@@ -580,64 +623,61 @@ func deref(s hamba.Schema) hamba.Schema {
 }
 
 // rootLabel names the top of every finding path.
-func rootLabel(s hamba.Schema) string {
-	if n, ok := s.(hamba.NamedSchema); ok {
-		return n.Name()
+func rootLabel(n *node) string {
+	if n.named() {
+		return n.name
 	}
-	return string(s.Type())
+	return string(n.typ)
 }
 
 // describe names a schema for messages, e.g. `record "shop.Order"`,
 // "long (timestamp-millis)", "array of string", "union [null, string]".
-func describe(s hamba.Schema, depth int) string {
-	s = deref(s)
-	switch t := s.(type) {
-	case *hamba.RecordSchema:
-		return fmt.Sprintf("record %q", t.FullName())
-	case *hamba.EnumSchema:
-		return fmt.Sprintf("enum %q", t.FullName())
-	case *hamba.FixedSchema:
-		d := fmt.Sprintf("fixed %q (%d bytes", t.FullName(), t.Size())
-		if l := t.Logical(); l != nil {
-			d += ", " + l.String()
+func describe(n *node, depth int) string {
+	switch n.typ {
+	case hamba.Record:
+		return fmt.Sprintf("record %q", n.full)
+	case hamba.Enum:
+		return fmt.Sprintf("enum %q", n.full)
+	case hamba.Fixed:
+		d := fmt.Sprintf("fixed %q (%d bytes", n.full, n.size)
+		if n.logical != "" {
+			d += ", " + n.logical
 		}
 		return d + ")"
-	case *hamba.ArraySchema:
+	case hamba.Array:
 		if depth <= 0 {
 			return "array"
 		}
-		return "array of " + describe(t.Items(), depth-1)
-	case *hamba.MapSchema:
+		return "array of " + describe(n.items, depth-1)
+	case hamba.Map:
 		if depth <= 0 {
 			return "map"
 		}
-		return "map of " + describe(t.Values(), depth-1)
-	case *hamba.UnionSchema:
+		return "map of " + describe(n.items, depth-1)
+	case hamba.Union:
 		if depth <= 0 {
 			return "union"
 		}
-		parts := make([]string, 0, min(len(t.Types()), maxDescribedBranches+1))
-		for i, b := range t.Types() {
+		parts := make([]string, 0, min(len(n.branches), maxDescribedBranches+1))
+		for i, b := range n.branches {
 			if i == maxDescribedBranches {
-				parts = append(parts, fmt.Sprintf("... %d more", len(t.Types())-i))
+				parts = append(parts, fmt.Sprintf("... %d more", len(n.branches)-i))
 				break
 			}
 			parts = append(parts, shortName(b))
 		}
 		return "union [" + strings.Join(parts, ", ") + "]"
-	case *hamba.PrimitiveSchema:
-		if l := t.Logical(); l != nil {
-			return fmt.Sprintf("%s (%s)", t.Type(), l.String())
-		}
 	}
-	return string(s.Type())
+	if n.logical != "" {
+		return fmt.Sprintf("%s (%s)", n.typ, n.logical)
+	}
+	return string(n.typ)
 }
 
 // shortName names a union branch: its full name when named, else its type.
-func shortName(s hamba.Schema) string {
-	s = deref(s)
-	if n, ok := s.(hamba.NamedSchema); ok {
-		return n.FullName()
+func shortName(n *node) string {
+	if n.named() {
+		return n.full
 	}
-	return string(s.Type())
+	return string(n.typ)
 }

@@ -11,14 +11,20 @@ package jsonschema
 //     are flattened into it. A writer anyOf/oneOf is split: every branch,
 //     taken together with the rest of the writer, must be covered (oneOf is
 //     treated as anyOf, which only widens the writer). Writer keywords the
-//     check does not use (not, if/then/else, dependencies, propertyNames,
-//     contains) are dropped, which only widens the writer.
+//     check does not use (if/then/else, dependencies, propertyNames,
+//     contains) are dropped, which only widens the writer. A writer "not"
+//     is used where it is exact: "not" of a type-only schema removes those
+//     types, "not": true leaves the writer nothing, and a writer "not" whose
+//     schema holds all of a reader "not"'s proves them disjoint.
 //   - A reader allOf must hold member by member. A reader anyOf needs one
 //     branch covering the writer (tried per writer type when the writer
 //     allows several); a reader oneOf needs one covering branch and every
 //     other branch provably disjoint from the writer (by type, by values, or
 //     by a discriminating property whose enum/const values differ). A reader
-//     not needs the writer provably disjoint from it. A reader
+//     not needs the writer provably disjoint from it: inside not the
+//     direction inverts, so where the writer has a not as well, the
+//     reader's not schema must be included in the writer's (as Confluent's
+//     NotSchemaDiff compares them reversed). A reader
 //     if/then/else needs the writer inside if and then, outside if and
 //     inside else, or inside both then and else.
 //   - When the writer allows a finite set of values (enum/const, or only
@@ -28,7 +34,13 @@ package jsonschema
 //     of the reader is irrelevant when the writer produces only strings.
 //     integer ⊆ number; for integer-only writers exclusive and inclusive
 //     bounds are compared on integers.
-//   - Objects: property p's value is checked against the reader's
+//   - Boolean schemas: true accepts everything, false nothing, wherever
+//     they stand.
+//   - Objects: a writer that requires a property it cannot produce writes
+//     no object at all. A reader's "required" needs the writer to require
+//     the property too, whether or not "properties" declares it (Confluent
+//     ignores required names that "properties" does not declare; they
+//     still reject documents without them). Property p's value is checked against the reader's
 //     properties[p], every matching patternProperties entry and, when
 //     neither applies, additionalProperties; the writer side is built the
 //     same way. Names neither side lists are covered when some writer
@@ -118,6 +130,10 @@ func (w *writer) add(n *node, seen map[*node]bool) {
 	}
 	seen[n] = true
 	w.locals = append(w.locals, n)
+	if d := deref(n.not); d != nil && d.isBool && d.boolVal {
+		w.empty = true // "not": true accepts nothing
+		return
+	}
 	for _, m := range n.allOf {
 		w.add(m, seen)
 	}
@@ -158,6 +174,9 @@ func (w *writer) types() uint8 {
 	t := tAll
 	for _, l := range w.locals {
 		t &= l.types
+		if d := deref(l.not); d != nil && d.onlyType {
+			t &^= d.types
+		}
 	}
 	return t
 }
@@ -248,8 +267,7 @@ func (c *checker) check(w *writer, r *node, path string) []compat.Finding {
 		return c.inconclusive(path)
 	}
 	// Identical subschemas.
-	if len(w.locals) == 1 && w.locals[0].lib != nil && w.locals[0].pure && r.pure &&
-		w.locals[0].draft == r.draft && w.locals[0].raw && r.raw && w.locals[0].sum == r.sum {
+	if len(w.locals) == 1 && sameSubschema(w.locals[0], r) {
 		return nil
 	}
 	if r.lib != nil && r.empty {
@@ -340,6 +358,9 @@ func (c *checker) values(w *writer) ([]any, bool) {
 // local checks the reader's keywords against a writer without disjunctions.
 func (c *checker) local(w *writer, r *node, path string) []compat.Finding {
 	wt := w.types()
+	if wt&tObj != 0 && w.requiresForbidden() {
+		wt &^= tObj // the writer's objects lack a property it requires
+	}
 	if wt == 0 {
 		return nil // the writer's types contradict each other
 	}
@@ -416,8 +437,17 @@ func (c *checker) combinators(w *writer, r *node, wt uint8, path string) []compa
 			"the check could not prove that exactly one branch of the reader's oneOf accepts each document the writer allows"))
 	}
 	if r.not != nil && !c.disjoint(w, r.not) {
-		out = append(out, find(path, "not-unprovable",
-			"the check could not prove that the writer never produces a document the reader's not excludes"))
+		switch d := deref(r.not); {
+		case d != nil && d.isBool && d.boolVal:
+			out = append(out, find(path+"/not", "reader-rejects-all",
+				"the reader's not: true rejects every value the writer allows"))
+		case w.hasNot():
+			out = append(out, find(path+"/not", "not-extended",
+				"the reader's not excludes documents the writer's not allows: inside not the check runs the other way, and the writer's not schema does not hold all of the reader's"))
+		default:
+			out = append(out, find(path, "not-unprovable",
+				"the check could not prove that the writer never produces a document the reader's not excludes"))
+		}
 	}
 	if r.ifN != nil && (r.thenN != nil || r.elseN != nil) {
 		thenOK := r.thenN == nil || len(c.check(w, r.thenN, path+"/then")) == 0
@@ -514,6 +544,19 @@ func (c *checker) disjoint(w *writer, n *node) bool {
 		}
 		return true
 	}
+	// The writer excludes what its not accepts: n is disjoint from the
+	// writer when n's documents are all among those (the inclusion runs
+	// from n to the writer's not schema: the direction inverts inside not).
+	for _, l := range w.locals {
+		if l.not != nil && len(c.check(newWriter(n), l.not, "#/not")) == 0 {
+			return true
+		}
+	}
+	// n excludes what its own not accepts: the writer within n's not is
+	// disjoint from n (a not inside a not turns the direction back).
+	if n.not != nil && len(c.check(w, n.not, "#/not")) == 0 {
+		return true
+	}
 	for _, m := range n.allOf {
 		if c.disjoint(w, m) {
 			return true
@@ -549,6 +592,29 @@ func (c *checker) disjoint(w *writer, n *node) bool {
 	for _, p := range n.required {
 		if w.forbids(p) {
 			return true
+		}
+	}
+	return false
+}
+
+// hasNot reports whether a writer conjunct has a not.
+func (w *writer) hasNot() bool {
+	for _, l := range w.locals {
+		if l.not != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// requiresForbidden reports whether the writer requires a property it
+// cannot produce: then no object is valid under it.
+func (w *writer) requiresForbidden() bool {
+	for _, l := range w.locals {
+		for _, p := range l.required {
+			if w.forbids(p) {
+				return true
+			}
 		}
 	}
 	return false
@@ -827,6 +893,16 @@ func (c *checker) arrays(w *writer, r *node, path string) []compat.Finding {
 				width = len(l.tuple)
 			}
 		}
+		// An item schema false makes its index, and every later one,
+		// impossible.
+		for k := 0; k < len(l.tuple) || (k == 0 && !l.isTuple); k++ {
+			if it := deref(l.itemSchema(k)); it.isFalse() {
+				if lmax < 0 || k < lmax {
+					lmax = k
+				}
+				break
+			}
+		}
 		if lmax >= 0 && (wmax < 0 || lmax < wmax) {
 			wmax = lmax
 		}
@@ -905,29 +981,52 @@ func (c *checker) objects(w *writer, r *node, path string) []compat.Finding {
 	var out []compat.Finding
 	req := w.required()
 	for _, p := range r.required {
-		if !req[p] {
+		switch {
+		case req[p]:
+		case w.forbids(p):
+			out = append(out, find(path+"/properties/"+ptrEscape(p), "required-added-to-closed-model",
+				"property %q is required by the reader but the writer's content model never allows it", p))
+		default:
 			out = append(out, find(path+"/properties/"+ptrEscape(p), "required-added",
 				"property %q is required by the reader but optional in the writer", p))
 		}
 	}
-	// Listed properties.
-	names := map[string]bool{}
-	for p := range r.props {
-		names[p] = true
-	}
-	for _, l := range w.locals {
-		for p := range l.props {
+	// Listed properties, in name order.
+	if len(w.locals) == 1 {
+		// Merge the two sorted lists.
+		a, b := r.propKeys, w.locals[0].propKeys
+		for len(a) > 0 || len(b) > 0 {
+			var p string
+			switch {
+			case len(b) == 0 || (len(a) > 0 && a[0] < b[0]):
+				p, a = a[0], a[1:]
+			case len(a) == 0 || b[0] < a[0]:
+				p, b = b[0], b[1:]
+			default:
+				p, a, b = a[0], a[1:], b[1:]
+			}
+			c.work++
+			out = append(out, c.property(w, r, p, path)...)
+		}
+	} else {
+		names := map[string]bool{}
+		for p := range r.props {
 			names[p] = true
 		}
-	}
-	sorted := make([]string, 0, len(names))
-	for p := range names {
-		sorted = append(sorted, p)
-	}
-	c.work += len(sorted)
-	sort.Strings(sorted)
-	for _, p := range sorted {
-		out = append(out, c.property(w, r, p, path)...)
+		for _, l := range w.locals {
+			for p := range l.props {
+				names[p] = true
+			}
+		}
+		sorted := make([]string, 0, len(names))
+		for p := range names {
+			sorted = append(sorted, p)
+		}
+		c.work += len(sorted)
+		sort.Strings(sorted)
+		for _, p := range sorted {
+			out = append(out, c.property(w, r, p, path)...)
+		}
 	}
 	out = append(out, c.unlisted(w, r, path)...)
 	// Property counts.
@@ -956,8 +1055,8 @@ func (c *checker) objects(w *writer, r *node, path string) []compat.Finding {
 			"the reader allows at most %d properties but the writer allows %s", *r.maxProps, limitText(wmax)))
 	}
 	out = append(out, c.dependencies(w, r, req, path)...)
-	if r.propNames != nil {
-		ok := false
+	if pn := deref(r.propNames); pn != nil && !(pn.isBool && pn.boolVal) {
+		ok := wmax == 0 // no property, no name to check
 		for _, l := range w.locals {
 			if l.propNames != nil && len(c.child([]*node{l.propNames}, r.propNames, path+"/propertyNames")) == 0 {
 				ok = true
@@ -991,6 +1090,21 @@ func (c *checker) objects(w *writer, r *node, path string) []compat.Finding {
 
 // property checks the value of listed property p.
 func (c *checker) property(w *writer, r *node, p, path string) []compat.Finding {
+	if len(w.locals) == 1 && len(w.disj) == 0 && len(r.patterns) == 0 {
+		// The common cases, without building writers: a property the
+		// same on both sides, and one a closed writer never writes.
+		l := w.locals[0]
+		if len(l.patterns) == 0 {
+			rp, listed := r.props[p]
+			wp, has := l.props[p]
+			switch {
+			case listed && has && sameSubschema(wp, rp):
+				return nil
+			case !has && l.addProps.isFalse():
+				return nil
+			}
+		}
+	}
 	ppath := path + "/properties/" + ptrEscape(p)
 	ws := w.propSchemas(p)
 	pw := newWriter(ws...)
@@ -1024,6 +1138,13 @@ func (c *checker) property(w *writer, r *node, p, path string) []compat.Finding 
 			"property %q is allowed by the writer but the reader's closed content model does not allow it", p))
 	}
 	return append(out, c.childW(pw, r.addProps, ppath)...)
+}
+
+// sameSubschema reports whether w and r are the same subschema without
+// $ref, of the same draft: every document one accepts the other does (the
+// shortcut check takes for a single writer conjunct).
+func sameSubschema(w, r *node) bool {
+	return w.lib != nil && w.pure && r.pure && w.draft == r.draft && w.raw && r.raw && w.sum == r.sum
 }
 
 // unlisted checks names that no side lists, against the reader's

@@ -8,6 +8,11 @@
 // WithDefaultDraft). References may only point inside the definition: any
 // reference that would need loading another document is refused.
 //
+// Boolean schemas (true accepts everything, false nothing) are accepted
+// wherever a schema may stand, the whole definition included, in every
+// draft: Everit loads a JSON boolean as its TrueSchema or FalseSchema
+// whatever the draft, although draft-04's meta-schema has no booleans.
+//
 // CanRead decides "every document the writer schema accepts is also accepted
 // by the reader schema" with a structural, conservative subschema check; see
 // check.go for the conventions.
@@ -24,6 +29,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"strings"
 
 	"github.com/evolvestack/evolvestack/registry/compat"
@@ -159,9 +165,12 @@ func (f *format) parse(definition string) (*Schema, error) {
 	if err != nil {
 		return nil, invalid(err, "%s", err.Error())
 	}
+	if b, ok := doc.(bool); ok {
+		return f.boolSchema(b)
+	}
 	obj, ok := doc.(map[string]any)
 	if !ok {
-		return nil, invalid(nil, "the schema must be a JSON object")
+		return nil, invalid(nil, "the schema must be a JSON object or a boolean")
 	}
 	draft := f.defaultDraft
 	if v, ok := obj["$schema"]; ok {
@@ -184,6 +193,14 @@ func (f *format) parse(definition string) (*Schema, error) {
 			compiled[k] = v
 		}
 	}
+	var sentinels map[uintptr]bool
+	if draft == Draft04 {
+		// Draft-04's meta-schema refuses boolean subschemas that Everit
+		// accepts: the compiler gets equivalent objects instead, which
+		// the checker reads as the booleans they stand for.
+		sentinels = map[uintptr]bool{}
+		compiled = rewriteBooleans(compiled, sentinels).(map[string]any)
+	}
 	c := js.NewCompiler()
 	c.DefaultDraft(draft.lib())
 	c.UseLoader(refusingLoader{})
@@ -204,7 +221,148 @@ func (f *format) parse(definition string) (*Schema, error) {
 		return nil, invalid(err, "%s", err.Error())
 	}
 	b := newBuilder(compiled)
+	b.sentinels = sentinels
 	return &Schema{canonical: canon, draft: draft, raw: doc, root: b.build(root)}, nil
+}
+
+// boolSchema is a definition that is just true or false.
+func (f *format) boolSchema(v bool) (*Schema, error) {
+	c := js.NewCompiler()
+	c.DefaultDraft(js.Draft7) // any draft with boolean schemas: they mean the same in all
+	c.UseLoader(refusingLoader{})
+	if err := c.AddResource(resourceURL, v); err != nil {
+		return nil, invalid(err, "%s", err.Error())
+	}
+	lib, err := c.Compile(resourceURL)
+	if err != nil {
+		return nil, invalid(err, "%s", compileDetail(err))
+	}
+	canon := "false"
+	if v {
+		canon = "true"
+	}
+	root := newBuilder(v).build(lib)
+	root.draft = int(f.defaultDraft)
+	return &Schema{canonical: canon, draft: f.defaultDraft, raw: v, root: root}, nil
+}
+
+// Validator returns the compiled schema that validates documents as the
+// definition does.
+func (s *Schema) Validator() *js.Schema { return s.root.lib }
+
+// rewriteBooleans returns v, a draft-04 schema, with every boolean that
+// stands where draft-04 wants a schema object replaced by an equivalent
+// object: {} for true, {"not":{}} for false. Each replacement is recorded
+// in sentinels with the boolean it stands for. Objects on the way to a
+// replacement are copied; v itself is not changed. additionalProperties
+// and additionalItems take booleans in draft-04 already.
+func rewriteBooleans(v any, sentinels map[uintptr]bool) any {
+	switch x := v.(type) {
+	case bool:
+		m := map[string]any{}
+		if !x {
+			m["not"] = map[string]any{}
+		}
+		sentinels[reflect.ValueOf(m).Pointer()] = x
+		return m
+	case map[string]any:
+		var out map[string]any
+		set := func(k string, nv any) {
+			if out == nil {
+				out = make(map[string]any, len(x))
+				for k2, v2 := range x {
+					out[k2] = v2
+				}
+			}
+			out[k] = nv
+		}
+		for k, sub := range x {
+			switch k {
+			case "not":
+				if nv, changed := rewriteSchema(sub, sentinels); changed {
+					set(k, nv)
+				}
+			case "additionalProperties", "additionalItems":
+				if _, isBool := sub.(bool); !isBool {
+					if nv, changed := rewriteSchema(sub, sentinels); changed {
+						set(k, nv)
+					}
+				}
+			case "items", "allOf", "anyOf", "oneOf":
+				if list, ok := sub.([]any); ok {
+					if nl, changed := rewriteList(list, sentinels); changed {
+						set(k, nl)
+					}
+				} else if nv, changed := rewriteSchema(sub, sentinels); changed {
+					set(k, nv)
+				}
+			case "properties", "patternProperties", "definitions", "dependencies":
+				m, ok := sub.(map[string]any)
+				if !ok {
+					continue
+				}
+				var nm map[string]any
+				for name, s := range m {
+					if _, isList := s.([]any); isList && k == "dependencies" {
+						continue // property dependency, not a schema
+					}
+					if nv, changed := rewriteSchema(s, sentinels); changed {
+						if nm == nil {
+							nm = make(map[string]any, len(m))
+							for n2, v2 := range m {
+								nm[n2] = v2
+							}
+						}
+						nm[name] = nv
+					}
+				}
+				if nm != nil {
+					set(k, nm)
+				}
+			}
+		}
+		if out == nil {
+			return x
+		}
+		return out
+	}
+	return v
+}
+
+// rewriteSchema rewrites one schema position; changed reports a new value.
+func rewriteSchema(v any, sentinels map[uintptr]bool) (any, bool) {
+	switch v.(type) {
+	case bool, map[string]any:
+		nv := rewriteBooleans(v, sentinels)
+		if m, ok := v.(map[string]any); ok {
+			if nm, ok := nv.(map[string]any); ok && sameMap(m, nm) {
+				return v, false
+			}
+		}
+		return nv, true
+	}
+	return v, false
+}
+
+func rewriteList(list []any, sentinels map[uintptr]bool) ([]any, bool) {
+	var out []any
+	for i, e := range list {
+		if nv, changed := rewriteSchema(e, sentinels); changed {
+			if out == nil {
+				out = append([]any(nil), list...)
+			}
+			out[i] = nv
+		}
+	}
+	if out == nil {
+		return list, false
+	}
+	return out, true
+}
+
+// sameMap reports whether a and b are the same map object.
+func sameMap(a, b map[string]any) bool {
+	return reflect.ValueOf(a).Pointer() == reflect.ValueOf(b).Pointer()
 }
 
 // draftFromURL maps a "$schema" value to a draft by prefix, over http and

@@ -75,6 +75,7 @@ type node struct {
 	contains *node
 
 	props     map[string]*node
+	propKeys  []string // the keys of props, sorted
 	patterns  []patProp
 	addProps  *node // nil: any
 	required  []string
@@ -86,6 +87,10 @@ type node struct {
 	allOf, anyOf, oneOf []*node
 	not                 *node
 	ifN, thenN, elseN   *node
+
+	// onlyType: the subschema constrains nothing but the type (it may
+	// carry annotations), so "not" of it removes those types.
+	onlyType bool
 
 	// raw reports whether the raw subschema was found; sum then identifies
 	// its canonical JSON and empty says it is {}.
@@ -113,6 +118,9 @@ type builder struct {
 	raw  any
 	memo map[*js.Schema]*node
 	sums digester
+	// sentinels are the objects that stand for boolean subschemas of a
+	// draft-04 definition (see rewriteBooleans), by map identity.
+	sentinels map[uintptr]bool
 }
 
 func newBuilder(raw any) *builder {
@@ -129,6 +137,13 @@ func (b *builder) build(s *js.Schema) *node {
 	n := &node{lib: s, draft: s.DraftVersion, types: tAll}
 	b.memo[s] = n
 	raw := b.lookup(s.Location)
+	if m, ok := raw.(map[string]any); ok && b.sentinels != nil {
+		if v, isBool := b.sentinels[reflect.ValueOf(m).Pointer()]; isBool {
+			n.isBool, n.boolVal = true, v
+			n.raw, n.sum, n.pure = true, b.sums.of(v).sum, true
+			return n
+		}
+	}
 	if raw != nil {
 		sum := b.sums.of(raw)
 		n.raw, n.sum, n.pure = true, sum.sum, sum.pure
@@ -167,6 +182,7 @@ func (b *builder) build(s *js.Schema) *node {
 		if f, ok := m["format"].(string); ok {
 			n.format = &f
 		}
+		n.onlyType = n.types != tAll && onlyTypeKeys(m)
 	}
 	switch it := s.Items.(type) {
 	case *js.Schema:
@@ -182,9 +198,12 @@ func (b *builder) build(s *js.Schema) *node {
 	n.contains = b.build(s.Contains)
 	if len(s.Properties) > 0 {
 		n.props = make(map[string]*node, len(s.Properties))
+		n.propKeys = make([]string, 0, len(s.Properties))
 		for k, v := range s.Properties {
 			n.props[k] = b.build(v)
+			n.propKeys = append(n.propKeys, k)
 		}
+		sort.Strings(n.propKeys)
 	}
 	for re, v := range s.PatternProperties {
 		n.patterns = append(n.patterns, patProp{src: re.String(), re: re, n: b.build(v)})
@@ -217,6 +236,19 @@ func (b *builder) build(s *js.Schema) *node {
 	n.not = b.build(s.Not)
 	n.ifN, n.thenN, n.elseN = b.build(s.If), b.build(s.Then), b.build(s.Else)
 	return n
+}
+
+// onlyTypeKeys reports whether a subschema's keywords are "type" and
+// annotations only.
+func onlyTypeKeys(m map[string]any) bool {
+	for k := range m {
+		switch k {
+		case "type", "title", "description", "$comment", "default", "examples":
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // additional converts additionalProperties/additionalItems: nil or true
