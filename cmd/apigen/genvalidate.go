@@ -74,13 +74,23 @@ func (g *generator) scalarChecks(sh *shape) []scalarCheck {
 	return out
 }
 
+// nonBlankPattern is the translation of the models' `.*\S.*`.
+const nonBlankPattern = `^(?s:.*\S.*)$`
+
 func (g *generator) patternCheck(sh *shape, str string) scalarCheck {
 	p, ok, why := translatePattern(sh.Pattern)
 	if !ok {
 		g.noteSkipped(sh.Pattern)
 		return scalarCheck{skipped: fmt.Sprintf("pattern %q not checked: RE2 cannot express it (%s)", sh.Pattern, why)}
 	}
-	cond := "!" + g.regex(p.Match) + ".MatchString(" + str + ")"
+	var cond string
+	if p.Match == nonBlankPattern {
+		// "Has a non-blank character": a scan, not a regexp run over
+		// definitions of up to 170 KB.
+		cond = "!awsapi.HasNonSpace(" + str + ")"
+	} else {
+		cond = "!" + g.regex(p.Match) + ".MatchString(" + str + ")"
+	}
 	for _, r := range p.Reject {
 		cond += " || " + g.regex(r) + ".MatchString(" + str + ")"
 	}

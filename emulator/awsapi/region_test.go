@@ -1,6 +1,7 @@
 package awsapi_test
 
 import (
+	"regexp"
 	"testing"
 
 	"github.com/evolvestack/evolvestack/emulator/awsapi"
@@ -22,6 +23,16 @@ func TestValidRegion(t *testing.T) {
 	for _, tc := range tests {
 		if got := awsapi.ValidRegion(tc.region); got != tc.ok {
 			t.Errorf("ValidRegion(%q) = %v, want %v", tc.region, got, tc.ok)
+		}
+	}
+}
+
+func TestHasNonSpace(t *testing.T) {
+	t.Parallel()
+	re := regexp.MustCompile(`^(?s:.*\S.*)$`)
+	for _, s := range []string{"", " ", "\t\n\r\f ", "a", " \n{}", "\v", "\u00a0", "\xff", "   x   ", "\n\n\n"} {
+		if got, want := awsapi.HasNonSpace(s), re.MatchString(s); got != want {
+			t.Errorf("HasNonSpace(%q) = %v, the pattern says %v", s, got, want)
 		}
 	}
 }

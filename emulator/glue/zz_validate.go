@@ -18,12 +18,11 @@ var (
 	apigenRe2 = sync.OnceValue(func() *regexp.Regexp {
 		return regexp.MustCompile(`^(?s:[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12})$`)
 	})
-	apigenRe3 = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?s:.*\S.*)$`) })
-	apigenRe4 = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?s:[a-zA-Z0-9+-=._./@]+)$`) })
-	apigenRe5 = sync.OnceValue(func() *regexp.Regexp {
+	apigenRe3 = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?s:[a-zA-Z0-9+-=._./@]+)$`) })
+	apigenRe4 = sync.OnceValue(func() *regexp.Regexp {
 		return regexp.MustCompile(`^(?s:[\x{20}-\x{D7FF}\x{E000}-\x{FFFD}\x{10000}-\x{10FFFF}\r\n\t]*)$`)
 	})
-	apigenRe6 = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?s:[1-9][0-9]*|[1-9][0-9]*-[1-9][0-9]*)$`) })
+	apigenRe5 = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?s:[1-9][0-9]*|[1-9][0-9]*-[1-9][0-9]*)$`) })
 )
 
 // Validate checks the model's constraints on s.
@@ -659,7 +658,7 @@ func (s *SchemaVersionNumber) apigenValidate(v *awsapi.ValidationErrors, prefix 
 
 // apigenCheckDescriptionString checks a value of shape DescriptionString; sensitive values are not printed.
 func apigenCheckDescriptionString(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
-	if !apigenRe5().MatchString(x) {
+	if !apigenRe4().MatchString(x) {
 		v.Pattern(path(), awsapi.Shown(x, sensitive), "[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDC00-\\uDBFF\\uDFFF\\r\\n\\t]*")
 	}
 	if awsapi.StringLength(x) > 2048 {
@@ -692,7 +691,7 @@ func apigenCheckMaxResultsNumber(v *awsapi.ValidationErrors, path func() string,
 
 // apigenCheckMetadataKeyString checks a value of shape MetadataKeyString; sensitive values are not printed.
 func apigenCheckMetadataKeyString(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
-	if !apigenRe4().MatchString(x) {
+	if !apigenRe3().MatchString(x) {
 		v.Pattern(path(), awsapi.Shown(x, sensitive), "[a-zA-Z0-9+-=._./@]+")
 	}
 	if awsapi.StringLength(x) < 1 {
@@ -705,7 +704,7 @@ func apigenCheckMetadataKeyString(v *awsapi.ValidationErrors, path func() string
 
 // apigenCheckMetadataValueString checks a value of shape MetadataValueString; sensitive values are not printed.
 func apigenCheckMetadataValueString(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
-	if !apigenRe4().MatchString(x) {
+	if !apigenRe3().MatchString(x) {
 		v.Pattern(path(), awsapi.Shown(x, sensitive), "[a-zA-Z0-9+-=._./@]+")
 	}
 	if awsapi.StringLength(x) < 1 {
@@ -728,7 +727,7 @@ func apigenCheckQuerySchemaVersionMetadataMaxResults(v *awsapi.ValidationErrors,
 
 // apigenCheckSchemaDefinitionString checks a value of shape SchemaDefinitionString; sensitive values are not printed.
 func apigenCheckSchemaDefinitionString(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
-	if !apigenRe3().MatchString(x) {
+	if !awsapi.HasNonSpace(x) {
 		v.Pattern(path(), awsapi.Shown(x, sensitive), ".*\\S.*")
 	}
 	if awsapi.StringLength(x) < 1 {
@@ -777,7 +776,7 @@ func apigenCheckVersionLongNumber(v *awsapi.ValidationErrors, path func() string
 
 // apigenCheckVersionsString checks a value of shape VersionsString; sensitive values are not printed.
 func apigenCheckVersionsString(v *awsapi.ValidationErrors, path func() string, x string, sensitive bool) {
-	if !apigenRe6().MatchString(x) {
+	if !apigenRe5().MatchString(x) {
 		v.Pattern(path(), awsapi.Shown(x, sensitive), "[1-9][0-9]*|[1-9][0-9]*-[1-9][0-9]*")
 	}
 	if awsapi.StringLength(x) < 1 {
