@@ -305,7 +305,7 @@ func (sub *subscription) next(ctx context.Context) (string, any, error) {
 			return "", nil, io.EOF
 		}
 		b := st.read(sub.sh, sub.pos, 10000, now)
-		due := !sub.sent || len(b.view.entries) > 0 || b.atEnd || now.Sub(sub.lastBeat) >= heartbeat
+		due := !sub.sent || b.view.len() > 0 || b.atEnd || now.Sub(sub.lastBeat) >= heartbeat
 		if !due {
 			wait := sub.sh.notify
 			st.mu.Unlock()
@@ -324,13 +324,13 @@ func (sub *subscription) next(ctx context.Context) (string, any, error) {
 		var cont *string
 		if !b.atEnd {
 			var marker seqNum
-			if n := len(b.view.entries); n > 0 {
-				e := b.view.entries[n-1]
+			if b.view.len() > 0 {
+				e := b.view.last()
 				marker = sub.sh.seqFor(e.counter, e.arrival)
 			} else {
 				c := sub.sh.counter
 				if b.next < sub.sh.log.end() {
-					c = sub.sh.log.entries[b.next-sub.sh.log.base].counter - 1
+					c = sub.sh.log.at(b.next).counter - 1
 				}
 				marker = sub.sh.seqFor(c, now.UnixMilli())
 			}

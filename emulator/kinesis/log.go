@@ -23,12 +23,27 @@ type entry struct {
 // flagKMS marks a record put while the stream was encrypted.
 const flagKMS = 1
 
+// entryBlock is the number of entries in a full block of a shard's
+// index. Blocks are never copied once full, so a growing shard does not
+// copy (and make the garbage collector reclaim) ever larger arrays.
+const entryBlock = 4096
+
+// firstBlock is the size of a shard's first block, which grows to
+// entryBlock.
+const firstBlock = 16
+
 // shardLog is a shard's append-only record store. Entries and chunk bytes
 // are never modified once written, so readers may use slices of them
 // after releasing the stream lock.
 type shardLog struct {
-	base      uint64 // absolute position of entries[0]
-	entries   []entry
+	base uint64 // absolute position of the first record
+	// blocks hold the entries: every block but the last is full, with
+	// entryBlock entries, the first of them from index off on; blocks are
+	// allocated at full length (the first one grows) and written in place
+	// past what readers were given.
+	blocks    [][]entry
+	off       int
+	n         int    // records held
 	chunkBase uint32 // absolute number of chunks[0]
 	chunks    [][]byte
 	fill      int   // bytes used in the last chunk
@@ -36,11 +51,21 @@ type shardLog struct {
 }
 
 // end returns the absolute position after the last record.
-func (l *shardLog) end() uint64 { return l.base + uint64(len(l.entries)) }
+func (l *shardLog) end() uint64 { return l.base + uint64(l.n) }
+
+// len returns the number of records held.
+func (l *shardLog) len() int { return l.n }
+
+// at returns the record at absolute position p, which must be held.
+func (l *shardLog) at(p uint64) *entry {
+	i := l.off + int(p-l.base)
+	return &l.blocks[i/entryBlock][i%entryBlock]
+}
 
 // add appends a record and returns its absolute position. Chunks are
 // allocated at full length and never re-sliced in place, so concurrent
-// readers of earlier bytes do not race with appends.
+// readers of earlier bytes do not race with appends; entries are appended
+// past the end of what readers were given.
 func (l *shardLog) add(counter uint64, arrival int64, key string, data []byte, kms bool) uint64 {
 	need := len(key) + len(data)
 	if len(l.chunks) == 0 || len(l.chunks[len(l.chunks)-1])-l.fill < need {
@@ -57,7 +82,7 @@ func (l *shardLog) add(counter uint64, arrival int64, key string, data []byte, k
 	if kms {
 		flags = flagKMS
 	}
-	l.entries = append(l.entries, entry{
+	e := entry{
 		counter: counter,
 		arrival: arrival,
 		chunk:   l.chunkBase + uint32(idx),
@@ -65,34 +90,61 @@ func (l *shardLog) add(counter uint64, arrival int64, key string, data []byte, k
 		keyLen:  uint16(len(key)),
 		dataLen: uint32(len(data)),
 		flags:   flags,
-	})
+	}
+	i := l.off + l.n
+	bi, j := i/entryBlock, i%entryBlock
+	switch {
+	case bi == len(l.blocks):
+		// A shard's first block starts small and grows (by copying:
+		// readers keep the array they were given), so that small shards
+		// stay small; the others are full-size from the start.
+		size := entryBlock
+		if bi == 0 {
+			size = firstBlock
+		}
+		l.blocks = append(l.blocks, make([]entry, size))
+	case j == len(l.blocks[bi]):
+		b := make([]entry, min(2*j, entryBlock))
+		copy(b, l.blocks[bi])
+		l.blocks[bi] = b
+	}
+	l.blocks[bi][j] = e
+	l.n++
 	l.bytes += int64(need)
 	return l.end() - 1
 }
 
 // trimBefore drops records that arrived before cutoff (Unix ms) and the
-// chunks no remaining record uses.
+// chunks and blocks no remaining record uses.
 func (l *shardLog) trimBefore(cutoff int64) {
-	if len(l.entries) == 0 || l.entries[0].arrival >= cutoff {
+	if l.n == 0 || l.at(l.base).arrival >= cutoff {
 		return
 	}
-	n := sort.Search(len(l.entries), func(i int) bool { return l.entries[i].arrival >= cutoff })
-	for _, e := range l.entries[:n] {
+	n := sort.Search(l.n, func(i int) bool { return l.at(l.base+uint64(i)).arrival >= cutoff })
+	for i := range n {
+		e := l.at(l.base + uint64(i))
 		l.bytes -= int64(e.keyLen) + int64(e.dataLen)
 	}
+	var first uint32
+	if n < l.n {
+		first = l.at(l.base + uint64(n)).chunk
+	}
 	l.base += uint64(n)
-	rest := l.entries[n:]
-	if len(rest) == 0 {
-		// Keep the last chunk for further appends only if it has room.
-		l.entries = nil
+	l.n -= n
+	if l.n == 0 {
+		l.blocks = nil
+		l.off = 0
 		l.chunkBase += uint32(len(l.chunks))
 		l.chunks = nil
 		l.fill = 0
 		return
 	}
-	// Copy the survivors so the trimmed entries' memory is freed.
-	l.entries = append(make([]entry, 0, len(rest)+len(rest)/4), rest...)
-	first := rest[0].chunk
+	l.off += n
+	if drop := l.off / entryBlock; drop > 0 {
+		// Copy the rest so the dropped blocks' memory is freed.
+		l.blocks = append(make([][]entry, 0, len(l.blocks)-drop+4), l.blocks[drop:]...)
+		l.off -= drop * entryBlock
+	}
 	if drop := int(first - l.chunkBase); drop > 0 {
 		l.chunks = append([][]byte(nil), l.chunks[drop:]...)
 		l.chunkBase = first
@@ -102,21 +154,22 @@ func (l *shardLog) trimBefore(cutoff int64) {
 // search returns the absolute position of the first record whose counter
 // is at least c.
 func (l *shardLog) search(c uint64) uint64 {
-	i := sort.Search(len(l.entries), func(i int) bool { return l.entries[i].counter >= c })
+	i := sort.Search(l.n, func(i int) bool { return l.at(l.base+uint64(i)).counter >= c })
 	return l.base + uint64(i)
 }
 
 // searchTime returns the absolute position of the first record that
 // arrived at or after ms.
 func (l *shardLog) searchTime(ms int64) uint64 {
-	i := sort.Search(len(l.entries), func(i int) bool { return l.entries[i].arrival >= ms })
+	i := sort.Search(l.n, func(i int) bool { return l.at(l.base+uint64(i)).arrival >= ms })
 	return l.base + uint64(i)
 }
 
 // view is a snapshot of a range of a shard's records, usable without the
 // stream lock.
 type view struct {
-	entries   []entry
+	segs      [][]entry // the entries, in runs of consecutive ones
+	n         int
 	chunks    [][]byte
 	chunkBase uint32
 }
@@ -132,14 +185,35 @@ func (l *shardLog) slice(from, to uint64) view {
 	if from >= to {
 		return view{}
 	}
-	es := l.entries[from-l.base : to-l.base : to-l.base]
-	first, last := es[0].chunk-l.chunkBase, es[len(es)-1].chunk-l.chunkBase
-	return view{entries: es, chunks: l.chunks[first : last+1 : last+1], chunkBase: es[0].chunk}
+	v := view{n: int(to - from)}
+	i, j := l.off+int(from-l.base), l.off+int(to-l.base) // [i, j) in block space
+	for i < j {
+		b := l.blocks[i/entryBlock]
+		lo := i % entryBlock
+		hi := min(entryBlock, lo+(j-i))
+		v.segs = append(v.segs, b[lo:hi:hi])
+		i += hi - lo
+	}
+	firstChunk := v.segs[0][0].chunk
+	lastSeg := v.segs[len(v.segs)-1]
+	lastChunk := lastSeg[len(lastSeg)-1].chunk
+	first, last := firstChunk-l.chunkBase, lastChunk-l.chunkBase
+	v.chunks = l.chunks[first : last+1 : last+1]
+	v.chunkBase = firstChunk
+	return v
 }
 
-// keyData returns the partition key and data of v's i-th record.
-func (v *view) keyData(i int) (key, data []byte) {
-	e := &v.entries[i]
+// len returns the number of records in v.
+func (v *view) len() int { return v.n }
+
+// last returns v's last record; v must not be empty.
+func (v *view) last() *entry {
+	s := v.segs[len(v.segs)-1]
+	return &s[len(s)-1]
+}
+
+// keyData returns the partition key and data of record e of v.
+func (v *view) keyData(e *entry) (key, data []byte) {
 	c := v.chunks[e.chunk-v.chunkBase]
 	k := e.off + uint32(e.keyLen)
 	d := k + e.dataLen
@@ -149,8 +223,10 @@ func (v *view) keyData(i int) (key, data []byte) {
 // bytes returns the key and data bytes of v's records.
 func (v *view) bytes() int {
 	n := 0
-	for i := range v.entries {
-		n += int(v.entries[i].keyLen) + int(v.entries[i].dataLen)
+	for _, s := range v.segs {
+		for i := range s {
+			n += int(s[i].keyLen) + int(s[i].dataLen)
+		}
 	}
 	return n
 }

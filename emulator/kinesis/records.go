@@ -11,20 +11,12 @@ import (
 	"github.com/evolvestack/evolvestack/emulator/awsapi"
 )
 
-// putReq is one record to put.
-type putReq struct {
-	data []byte
-	key  string
-	ehk  *string
-}
-
-// putResult is where one record went, or why it did not.
+// putResult is where one record went: its shard and counter, or, with a
+// zero counter (counters start at 1), the shard whose throughput limit
+// refused it.
 type putResult struct {
 	sh      *shard
 	counter uint64
-	arrival int64
-	errCode string
-	errMsg  string
 }
 
 // errThroughput is the message of a write or read over a shard's limit.
@@ -32,26 +24,14 @@ func (s *Service) throughputMessage(sh *shard, st *stream) string {
 	return fmt.Sprintf("Rate exceeded for shard %s in stream %s under account %s.", sh.id, st.name, s.account())
 }
 
-// hashFor maps a record to its hash key.
-func hashFor(r *putReq) (hashKey, error) {
-	if r.ehk != nil {
-		h, ok := parseHashKey(*r.ehk)
-		if !ok {
-			return hashKey{}, invalidArg("Invalid ExplicitHashKey. ExplicitHashKey must be in the range: [0, 2^128-1]. Specified value was %s", *r.ehk)
-		}
-		return h, nil
-	}
-	return partitionHash(r.key), nil
-}
-
 // recordSizeErrors is the ValidationException for records whose data and
 // partition key together exceed the stream's maximum record size, worded as
 // the data member's length constraint (records.N.member.data for
 // PutRecords, data for PutRecord), nil when every record fits.
-func recordSizeErrors(reqs []putReq, maxBytes int, batch bool) error {
+func recordSizeErrors(recs []PutRecordsRequestEntry, maxBytes int, batch bool) error {
 	var v awsapi.ValidationErrors
-	for i := range reqs {
-		if len(reqs[i].data)+len(reqs[i].key) <= maxBytes {
+	for i := range recs {
+		if len(recs[i].Data)+len(*recs[i].PartitionKey) <= maxBytes {
 			continue
 		}
 		path := "data"
@@ -67,60 +47,66 @@ func recordSizeErrors(reqs []putReq, maxBytes int, batch bool) error {
 }
 
 // put stores records in st, all-or-nothing on stream errors and per
-// record on throughput limits. batch tells PutRecords from PutRecord;
-// ordering is PutRecord's SequenceNumberForOrdering, if any. The
-// encryption type is KMS for an encrypted stream and empty otherwise:
-// Kinesis leaves EncryptionType out of an unencrypted stream's responses
-// (kinesalite's PutRecord and PutRecords tests, recorded against AWS).
-func (s *Service) put(st *stream, reqs []putReq, results []putResult, batch bool, ordering *string) (EncryptionType, error) {
-	hashes := make([]hashKey, len(reqs))
-	maxBytes := 0
-	for i := range reqs {
-		h, err := hashFor(&reqs[i])
-		if err != nil {
-			return "", err
+// record on throughput limits, and returns their arrival time (Unix ms).
+// batch tells PutRecords from PutRecord; ordering is PutRecord's
+// SequenceNumberForOrdering, if any. The encryption type is KMS for an
+// encrypted stream and empty otherwise: Kinesis leaves EncryptionType out
+// of an unencrypted stream's responses (kinesalite's PutRecord and
+// PutRecords tests, recorded against AWS).
+func (s *Service) put(st *stream, recs []PutRecordsRequestEntry, results []putResult, batch bool, ordering *string) (EncryptionType, int64, error) {
+	// Hashing needs no stream lock.
+	hashes := make([]hashKey, len(recs))
+	for i := range recs {
+		if r := &recs[i]; r.ExplicitHashKey != nil {
+			h, ok := parseHashKey(*r.ExplicitHashKey)
+			if !ok {
+				return "", 0, invalidArg("Invalid ExplicitHashKey. ExplicitHashKey must be in the range: [0, 2^128-1]. Specified value was %s", *r.ExplicitHashKey)
+			}
+			hashes[i] = h
 		}
-		hashes[i] = h
 	}
+	st.keyHashes.partitionHashes(recs, hashes)
 	now := s.now()
 	ms := now.UnixMilli()
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	if !st.readable() {
-		return "", s.errStreamNotFound(st.name)
+		return "", 0, s.errStreamNotFound(st.name)
 	}
 	var order decodedSeq
 	if ordering != nil {
 		d, err := s.orderingSeq(st, *ordering, now)
 		if err != nil {
-			return "", err
+			return "", 0, err
 		}
 		order = d
 	}
-	maxBytes = int(st.maxRecKiB) * 1024
-	if err := recordSizeErrors(reqs, maxBytes, batch); err != nil {
-		return "", err
+	if err := recordSizeErrors(recs, int(st.maxRecKiB)*1024, batch); err != nil {
+		return "", 0, err
 	}
 	if ordering != nil {
 		st.honourOrdering(order)
 	}
 	throttle := s.throttled(st)
 	kms := st.encType == EncryptionTypeKms
+	st.putGen++
 	var touched []*shard
-	for i := range reqs {
+	for i := range recs {
 		sh := st.shardFor(hashes[i])
 		if sh == nil {
-			return "", fmt.Errorf("kinesis: no open shard owns hash key %s in stream %s", hashes[i], st.name)
+			return "", 0, fmt.Errorf("kinesis: no open shard owns hash key %s in stream %s", hashes[i], st.name)
 		}
-		r := &reqs[i]
-		if throttle && !sh.write.take(now, len(r.data)+len(r.key)) {
-			results[i] = putResult{errCode: ErrCodeProvisionedThroughputExceededException, errMsg: s.throughputMessage(sh, st)}
+		r := &recs[i]
+		key := *r.PartitionKey
+		if throttle && !sh.write.take(now, len(r.Data)+len(key)) {
+			results[i] = putResult{sh: sh}
 			continue
 		}
 		sh.counter++
-		sh.log.add(sh.counter, ms, r.key, r.data, kms)
-		results[i] = putResult{sh: sh, counter: sh.counter, arrival: ms}
-		if len(touched) == 0 || touched[len(touched)-1] != sh {
+		sh.log.add(sh.counter, ms, key, r.Data, kms)
+		results[i] = putResult{sh: sh, counter: sh.counter}
+		if sh.putGen != st.putGen {
+			sh.putGen = st.putGen
 			touched = append(touched, sh)
 		}
 	}
@@ -129,9 +115,9 @@ func (s *Service) put(st *stream, reqs []putReq, results []putResult, batch bool
 		sh.wake()
 	}
 	if kms {
-		return EncryptionTypeKms, nil
+		return EncryptionTypeKms, ms, nil
 	}
-	return "", nil
+	return "", ms, nil
 }
 
 // PutRecord writes one record.
@@ -140,16 +126,16 @@ func (s *Service) PutRecord(ctx context.Context, in *PutRecordInput) (*PutRecord
 	if err != nil {
 		return nil, err
 	}
-	reqs := []putReq{{data: in.Data, key: *in.PartitionKey, ehk: in.ExplicitHashKey}}
+	recs := []PutRecordsRequestEntry{{Data: in.Data, PartitionKey: in.PartitionKey, ExplicitHashKey: in.ExplicitHashKey}}
 	var res [1]putResult
-	enc, err := s.put(st, reqs, res[:], false, in.SequenceNumberForOrdering)
+	enc, ms, err := s.put(st, recs, res[:], false, in.SequenceNumberForOrdering)
 	if err != nil {
 		return nil, err
 	}
-	if res[0].errCode != "" {
-		return nil, awsapi.Errorf(res[0].errCode, "%s", res[0].errMsg)
+	if res[0].counter == 0 {
+		return nil, awsapi.Errorf(ErrCodeProvisionedThroughputExceededException, "%s", s.throughputMessage(res[0].sh, st))
 	}
-	seq := res[0].sh.seqFor(res[0].counter, res[0].arrival).String()
+	seq := res[0].sh.seqFor(res[0].counter, ms).String()
 	return &PutRecordOutput{ShardId: new(res[0].sh.id), SequenceNumber: new(seq), EncryptionType: enc}, nil
 }
 
@@ -179,10 +165,8 @@ func (st *stream) honourOrdering(d decodedSeq) {
 // PutRecords writes up to 500 records, reporting failures per record.
 func (s *Service) PutRecords(ctx context.Context, in *PutRecordsInput) (*PutRecordsOutput, error) {
 	total := 0
-	reqs := make([]putReq, len(in.Records))
 	for i := range in.Records {
 		r := &in.Records[i]
-		reqs[i] = putReq{data: r.Data, key: *r.PartitionKey, ehk: r.ExplicitHashKey}
 		total += len(r.Data) + len(*r.PartitionKey)
 	}
 	if total > maxPutRecordsBytes {
@@ -192,36 +176,37 @@ func (s *Service) PutRecords(ctx context.Context, in *PutRecordsInput) (*PutReco
 	if err != nil {
 		return nil, err
 	}
-	results := make([]putResult, len(reqs))
-	enc, err := s.put(st, reqs, results, true, nil)
+	results := make([]putResult, len(in.Records))
+	enc, ms, err := s.put(st, in.Records, results, true, nil)
 	if err != nil {
 		return nil, err
 	}
 	out := &PutRecordsOutput{Records: make([]PutRecordsResultEntry, len(results)), EncryptionType: enc}
-	buf := make([]byte, 0, len(results)*57)
-	ends := make([]int, len(results))
+	// The sequence numbers share one buffer; a string taken from it stays
+	// valid, as bytes once written are never written again (a reallocation
+	// leaves them to the strings that use them).
+	buf := make([]byte, 0, len(results)*maxSeqDigits)
+	strs := make([]string, len(results))
+	// A shard's records of one call have consecutive counters: each
+	// shard's numbers follow on from its previous one.
+	var writers [8]seqWriter
 	failed := int32(0)
 	for i := range results {
 		r := &results[i]
-		if r.errCode == "" {
-			buf = r.sh.seqFor(r.counter, r.arrival).appendTo(buf)
-		}
-		ends[i] = len(buf)
-	}
-	all := bytesString(buf)
-	strs := make([]string, len(results))
-	start := 0
-	for i := range results {
-		r := &results[i]
 		e := &out.Records[i]
-		if r.errCode != "" {
+		if r.counter == 0 {
 			failed++
-			e.ErrorCode = new(r.errCode)
-			e.ErrorMessage = new(r.errMsg)
+			e.ErrorCode = new(ErrCodeProvisionedThroughputExceededException)
+			e.ErrorMessage = new(s.throughputMessage(r.sh, st))
 			continue
 		}
-		strs[i] = all[start:ends[i]]
-		start = ends[i]
+		start := len(buf)
+		w := &writers[r.sh.index%len(writers)]
+		if w.sh != r.sh {
+			*w = seqWriter{sh: r.sh}
+		}
+		buf = w.append(buf, r.counter, ms)
+		strs[i] = bytesString(buf[start:])
 		e.SequenceNumber = &strs[i]
 		e.ShardId = &r.sh.id
 	}
@@ -355,7 +340,7 @@ func (st *stream) read(sh *shard, pos uint64, limit int, now time.Time) readBatc
 	n := 0
 	size := 0
 	for p := pos; p < end && n < limit; p++ {
-		e := &sh.log.entries[p-sh.log.base]
+		e := sh.log.at(p)
 		sz := int(e.keyLen) + int(e.dataLen)
 		if n > 0 && size+sz > maxGetRecordsBytes {
 			break
@@ -365,7 +350,7 @@ func (st *stream) read(sh *shard, pos uint64, limit int, now time.Time) readBatc
 	}
 	b := readBatch{view: sh.log.slice(pos, pos+uint64(n)), next: pos + uint64(n)}
 	if b.next < end {
-		b.behindMs = max(0, now.UnixMilli()-sh.log.entries[b.next-sh.log.base].arrival)
+		b.behindMs = max(0, now.UnixMilli()-sh.log.at(b.next).arrival)
 	}
 	if sh.closed && b.next >= end {
 		b.atEnd = true
@@ -376,36 +361,44 @@ func (st *stream) read(sh *shard, pos uint64, limit int, now time.Time) readBatc
 
 // records renders a batch's records. It runs without the stream lock.
 func (sh *shard) records(v *view) []Record {
-	n := len(v.entries)
+	n := v.len()
 	if n == 0 {
 		return []Record{}
 	}
 	recs := make([]Record, n)
-	times := make([]time.Time, n)
+	// Records that arrived in the same millisecond (a batch's) share their
+	// arrival time, as records share their shard's id.
+	var times []time.Time
+	var at *time.Time
 	strs := make([]string, 2*n)
-	buf := make([]byte, 0, n*57)
-	ends := make([]int, n)
-	for i := range v.entries {
-		e := &v.entries[i]
-		buf = sh.seqFor(e.counter, e.arrival).appendTo(buf)
-		ends[i] = len(buf)
-	}
-	all := bytesString(buf)
-	start := 0
-	for i := range v.entries {
-		e := &v.entries[i]
-		k, d := v.keyData(i)
-		strs[2*i] = all[start:ends[i]]
-		start = ends[i]
-		strs[2*i+1] = bytesString(k)
-		times[i] = time.UnixMilli(e.arrival)
-		r := &recs[i]
-		r.SequenceNumber = &strs[2*i]
-		r.PartitionKey = &strs[2*i+1]
-		r.Data = d
-		r.ApproximateArrivalTimestamp = &times[i]
-		if e.flags&flagKMS != 0 {
-			r.EncryptionType = EncryptionTypeKms
+	// As in PutRecords, strings taken from buf stay valid.
+	buf := make([]byte, 0, n*maxSeqDigits)
+	w := seqWriter{sh: sh}
+	i := 0
+	for _, seg := range v.segs {
+		for j := range seg {
+			e := &seg[j]
+			k, d := v.keyData(e)
+			start := len(buf)
+			buf = w.append(buf, e.counter, e.arrival)
+			strs[2*i] = bytesString(buf[start:])
+			strs[2*i+1] = bytesString(k)
+			if at == nil || e.arrival != at.UnixMilli() {
+				if len(times) == cap(times) {
+					times = make([]time.Time, 0, min(n-i, max(8, 2*cap(times))))
+				}
+				times = append(times, time.UnixMilli(e.arrival))
+				at = &times[len(times)-1]
+			}
+			r := &recs[i]
+			r.SequenceNumber = &strs[2*i]
+			r.PartitionKey = &strs[2*i+1]
+			r.Data = d
+			r.ApproximateArrivalTimestamp = at
+			if e.flags&flagKMS != 0 {
+				r.EncryptionType = EncryptionTypeKms
+			}
+			i++
 		}
 	}
 	return recs

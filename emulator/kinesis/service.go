@@ -192,7 +192,7 @@ func (s *Service) StoredRecords(name string) (int, error) {
 	n := 0
 	for _, sh := range st.shards {
 		st.trim(sh, now)
-		n += len(sh.log.entries)
+		n += sh.log.len()
 	}
 	return n, nil
 }

@@ -33,6 +33,9 @@ type stream struct {
 	consumers []*consumer
 	throttle  *bool
 	closing   bool
+	putGen    uint64 // counts puts, to mark the shards one touched
+
+	keyHashes hashCache // its own lock
 }
 
 // shard is one shard of a stream, with its records.
@@ -57,6 +60,7 @@ type shard struct {
 	write     bucketPair
 	read      readBucket
 	subs      map[string]bool // consumer ARNs subscribed to this shard
+	putGen    uint64          // the stream's putGen when a put last touched it
 }
 
 // settle applies the transitions due by now. st.mu is held.

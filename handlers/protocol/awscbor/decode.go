@@ -473,7 +473,11 @@ func (d *decoder) value(f *shape.Field, t *shape.Type, v reflect.Value) error {
 		if err != nil {
 			return err
 		}
-		shape.SetBlob(v, t, b)
+		if !t.Ptr && v.Kind() == reflect.Slice && v.Type().Elem().Kind() == reflect.Uint8 {
+			v.SetBytes(b) // no boxing of the slice, unlike shape.SetBlob
+		} else {
+			shape.SetBlob(v, t, b)
+		}
 	case shape.KindDocument:
 		return d.document(v)
 	case shape.KindStruct:
@@ -694,7 +698,10 @@ func (d *decoder) list(f *shape.Field, t *shape.Type, v reflect.Value) error {
 	if err := d.spend(capacity * elemSize); err != nil {
 		return err
 	}
-	slice := reflect.MakeSlice(t.Go, 0, capacity)
+	// An addressable slice: slicing one that is not allocates a header
+	// per element.
+	slice := reflect.New(t.Go).Elem()
+	slice.Set(reflect.MakeSlice(t.Go, 0, capacity))
 	for i := uint64(0); ; i++ {
 		if indef {
 			if d.atBreak() {
@@ -715,10 +722,11 @@ func (d *decoder) list(f *shape.Field, t *shape.Type, v reflect.Value) error {
 			}
 			ns := reflect.MakeSlice(t.Go, slice.Len(), grown)
 			reflect.Copy(ns, slice)
-			slice = ns
+			slice.Set(ns)
 		}
-		slice = slice.Slice(0, slice.Len()+1)
-		if err := d.value(f, t.Elem, slice.Index(slice.Len()-1)); err != nil {
+		n := slice.Len()
+		slice.SetLen(n + 1)
+		if err := d.value(f, t.Elem, slice.Index(n)); err != nil {
 			return err
 		}
 	}

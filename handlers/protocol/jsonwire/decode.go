@@ -4,7 +4,9 @@
 package jsonwire
 
 import (
+	"bytes"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/json"
 	"math"
 	"reflect"
@@ -13,6 +15,7 @@ import (
 	"time"
 	"unicode/utf16"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/evolvestack/evolvestack/emulator/awsapi"
 	"github.com/evolvestack/evolvestack/handlers/protocol/shape"
@@ -115,6 +118,86 @@ type decoder struct {
 	depth int
 	opts  Options
 	buf   []byte
+	// arena is the unused part of the chunk decoded strings and blobs are
+	// carved from, and cells the unused *string cells: a request of many
+	// small members costs a few allocations instead of one or two each.
+	arena []byte
+	cells []string
+	// The fast stores of structure members (decodeOps).
+	opsCache map[*shape.Type][]decodeOp
+	opsPlan  *shape.Type
+	ops      []decodeOp
+}
+
+// Decoded strings and blobs of at most arenaMax bytes share chunks of at
+// most arenaChunk bytes (no larger than the rest of the input, which bounds
+// what is left to decode), and *string members share blocks of at most
+// cellChunk cells, so a value a service keeps holds at most one chunk of
+// its own request alive.
+const (
+	arenaMax   = 1 << 10
+	arenaChunk = 16 << 10
+	cellChunk  = 64
+)
+
+// alloc returns n bytes for a decoded string or blob, capped so that an
+// append cannot reach its neighbour.
+func (d *decoder) alloc(n int) []byte {
+	if n > arenaMax {
+		return make([]byte, n)
+	}
+	if len(d.arena) < n {
+		d.arena = make([]byte, max(n, min(len(d.data)-d.pos, arenaChunk)))
+	}
+	b := d.arena[:n:n]
+	d.arena = d.arena[n:]
+	return b
+}
+
+// string returns b, which aliases the input or the scratch buffer, as a
+// string of its own.
+func (d *decoder) string(b []byte) string {
+	if len(b) == 0 || len(b) > arenaMax {
+		return string(b)
+	}
+	p := d.alloc(len(b))
+	copy(p, b)
+	// The arena's bytes are never written again once handed out.
+	return unsafe.String(&p[0], len(p))
+}
+
+// stringPtr returns a pointer to s.
+func (d *decoder) stringPtr(s string) *string {
+	if len(d.cells) == 0 {
+		d.cells = make([]string, min(cellChunk, max(4, (len(d.data)-d.pos)/16)))
+	}
+	p := &d.cells[0]
+	d.cells = d.cells[1:]
+	*p = s
+	return p
+}
+
+// setString stores s into string member v of type t.
+func (d *decoder) setString(v reflect.Value, t *shape.Type, s string) {
+	if t.Ptr && t.Go == stringType {
+		v.Set(reflect.ValueOf(d.stringPtr(s)))
+		return
+	}
+	shape.SetString(v, t, s)
+}
+
+var (
+	stringType = reflect.TypeFor[string]()
+	bytesType  = reflect.TypeFor[[]byte]()
+)
+
+// setBlob stores b into blob member v of type t.
+func setBlob(v reflect.Value, t *shape.Type, b []byte) {
+	if !t.Ptr && t.Go == bytesType {
+		v.SetBytes(b) // no boxing of the slice, unlike reflect.ValueOf
+		return
+	}
+	shape.SetBlob(v, t, b)
 }
 
 func (d *decoder) skipWS() {
@@ -223,29 +306,60 @@ func (d *decoder) object(plan *shape.Type, v reflect.Value) error {
 		d.pos++
 		return nil
 	}
+	// Members of the commonest types are stored through their offsets
+	// (see decodeOps), others through reflect.
+	var base unsafe.Pointer
+	var ops []decodeOp
+	if len(plan.Fields) <= maxLinearFields && v.CanAddr() {
+		base, ops = v.Addr().UnsafePointer(), d.decodeOps(plan)
+	}
 	for {
 		d.skipWS()
 		if d.pos >= len(d.data) || d.data[d.pos] != '"' {
 			return syntaxErr()
 		}
-		key, err := d.keyBytes()
-		if err != nil {
-			return err
+		f, i := d.matchKey(plan, ops)
+		if f == nil {
+			key, err := d.keyBytes()
+			if err != nil {
+				return err
+			}
+			f, i = lookup(plan, key)
 		}
 		if err := d.colon(); err != nil {
 			return err
 		}
-		f, ok := plan.Lookup(string(key)) // no allocation for map lookups
-		if ok && d.opts.BodyOnly && (f.Location != shape.LocBody || f == plan.Payload) {
-			ok = false
+		if f != nil && d.opts.BodyOnly && (f.Location != shape.LocBody || f == plan.Payload) {
+			f = nil
 		}
+		op := decodeReflect
+		if f != nil && ops != nil && d.data[d.pos] == '"' {
+			op = ops[i].kind
+		}
+		var err error
 		switch {
-		case ok && d.opts.KeepEmptyEnums && f.Type.Kind == shape.KindString && !f.Type.Ptr && d.data[d.pos] == '"':
-			err = d.enumMember(f, v.Field(f.Index))
-		case ok:
-			err = d.value(f, f.Type, v.Field(f.Index))
-		default:
+		case f == nil:
 			err = d.skipValue()
+		case op == decodeBytes:
+			b, ok := d.blob()
+			if !ok {
+				var raw []byte
+				if raw, err = d.strBytes(); err == nil {
+					b, err = decodeBase64(raw)
+				}
+			}
+			if err == nil {
+				*(*[]byte)(unsafe.Add(base, ops[i].off)) = b
+			}
+		case op == decodeStringPtr:
+			var s string
+			if s, err = d.str(); err == nil {
+				*(**string)(unsafe.Add(base, ops[i].off)) = d.stringPtr(s)
+			}
+		case d.opts.KeepEmptyEnums && f.Type.Kind == shape.KindString && !f.Type.Ptr && d.data[d.pos] == '"':
+			err = d.enumMember(f, v.Field(f.Index))
+		default:
+			err = d.value(f, f.Type, v.Field(f.Index))
 		}
 		if err != nil {
 			return err
@@ -266,6 +380,124 @@ func (d *decoder) object(plan *shape.Type, v reflect.Value) error {
 	}
 }
 
+// listCap is the capacity a list of elements of size bytes grows to from
+// n. Lists of a thousand records are the norm in batch APIs: after the
+// first element, the rest of the input divided by its length estimates
+// how many follow, so that a uniform list is allocated about once instead
+// of doubling its way up; the guess is bounded by listGuessBytes, and the
+// list doubles as usual when that is not enough.
+func (d *decoder) listCap(n, first int, size uintptr) int {
+	c := max(4, 2*n)
+	if n == 1 && first > 0 && size > 0 {
+		guess := 1 + (len(d.data)-d.pos)/(first+1) + 1
+		c = max(c, min(guess, int(listGuessBytes/size)))
+	}
+	return c
+}
+
+// listGuessBytes bounds the memory a list's capacity guess may take.
+const listGuessBytes = 64 << 10
+
+// maxLinearFields bounds the structures whose members lookup finds by
+// comparing names rather than hashing.
+const maxLinearFields = 16
+
+// lookup returns the member of plan whose wire name is key, as
+// plan.Lookup does, and its index in plan.Fields (-1 in large
+// structures). Small structures are searched without hashing, from the
+// last member so that, like the plan's map, a later member wins.
+func lookup(plan *shape.Type, key []byte) (*shape.Field, int) {
+	fs := plan.Fields
+	if len(fs) > maxLinearFields {
+		f, _ := plan.Lookup(string(key)) // no allocation for map lookups
+		return f, -1
+	}
+	for i := len(fs) - 1; i >= 0; i-- {
+		if w := fs[i].Wire; len(w) == len(key) && w == string(key) {
+			return fs[i], i
+		}
+	}
+	return nil, -1
+}
+
+// matchKey reads the key at the cursor when it is, without escapes, the
+// wire name of one of plan's members (ops holds which names need none),
+// and returns that member as lookup would; otherwise it returns nil and
+// leaves the cursor.
+func (d *decoder) matchKey(plan *shape.Type, ops []decodeOp) (*shape.Field, int) {
+	if ops == nil {
+		return nil, -1
+	}
+	p := d.pos + 1
+	rest := d.data[p:]
+	for i := len(ops) - 1; i >= 0; i-- {
+		w := plan.Fields[i].Wire
+		if ops[i].plainWire && len(rest) > len(w) && rest[len(w)] == '"' && string(rest[:len(w)]) == w {
+			d.pos = p + len(w) + 1
+			return plan.Fields[i], i
+		}
+	}
+	return nil, -1
+}
+
+// plainWire reports whether w reads as itself between quotes: no
+// backslash, quote or control character.
+func plainWire(w string) bool {
+	for i := 0; i < len(w); i++ {
+		if c := w[i]; c < 0x20 || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
+}
+
+// decodeKind is how object stores a member without reflect.
+type decodeKind uint8
+
+const (
+	decodeReflect   decodeKind = iota
+	decodeBytes                // a []byte blob
+	decodeStringPtr            // a *string
+)
+
+// decodeOp is the fast store of one member: its kind and offset, and
+// whether matchKey may match its wire name.
+type decodeOp struct {
+	kind      decodeKind
+	off       uintptr
+	plainWire bool
+}
+
+// decodeOps returns the fast stores of plan's members (aligned with
+// plan.Fields), built once per Unmarshal and kept for the last structure
+// type seen (list elements repeat it).
+func (d *decoder) decodeOps(plan *shape.Type) []decodeOp {
+	if d.opsPlan == plan {
+		return d.ops
+	}
+	if d.opsCache == nil {
+		d.opsCache = map[*shape.Type][]decodeOp{}
+	}
+	ops, ok := d.opsCache[plan]
+	if !ok {
+		ops = make([]decodeOp, len(plan.Fields))
+		for i, f := range plan.Fields {
+			sf := plan.Go.Field(f.Index)
+			ops[i].off = sf.Offset
+			ops[i].plainWire = plainWire(f.Wire)
+			switch {
+			case f.Type.Kind == shape.KindBlob && sf.Type == bytesType:
+				ops[i].kind = decodeBytes
+			case f.Type.Kind == shape.KindString && sf.Type == stringPtrType:
+				ops[i].kind = decodeStringPtr
+			}
+		}
+		d.opsCache[plan] = ops
+	}
+	d.opsPlan, d.ops = plan, ops
+	return ops
+}
+
 // value decodes the JSON value at the cursor into member v of type t. f is
 // the enclosing field (for its timestamp format), or nil.
 func (d *decoder) value(f *shape.Field, t *shape.Type, v reflect.Value) error {
@@ -283,7 +515,7 @@ func (d *decoder) value(f *shape.Field, t *shape.Type, v reflect.Value) error {
 		if err != nil {
 			return err
 		}
-		shape.SetString(v, t, s)
+		d.setString(v, t, s)
 	case shape.KindBool:
 		switch c {
 		case 't':
@@ -369,6 +601,10 @@ func (d *decoder) value(f *shape.Field, t *shape.Type, v reflect.Value) error {
 		if c != '"' {
 			return d.mismatch(t.Kind)
 		}
+		if b, ok := d.blob(); ok {
+			setBlob(v, t, b)
+			return nil
+		}
 		raw, err := d.strBytes()
 		if err != nil {
 			return err
@@ -377,7 +613,7 @@ func (d *decoder) value(f *shape.Field, t *shape.Type, v reflect.Value) error {
 		if err != nil {
 			return err
 		}
-		shape.SetBlob(v, t, b)
+		setBlob(v, t, b)
 	case shape.KindDocument:
 		start := d.pos
 		if err := d.skipValue(); err != nil {
@@ -455,13 +691,23 @@ func (d *decoder) list(f *shape.Field, t *shape.Type, v reflect.Value) error {
 		return syntaxErr()
 	}
 	d.pos++ // '['
-	slice := reflect.MakeSlice(t.Go, 0, 0)
+	// The elements are decoded in place into an addressable slice (v
+	// itself, unless it is a pointer): slicing a slice Value that is not
+	// addressable allocates.
+	slice := v
+	if t.Ptr {
+		slice = reflect.New(t.Go).Elem()
+	}
+	slice.Set(reflect.MakeSlice(t.Go, 0, 0))
 	d.skipWS()
 	if d.pos < len(d.data) && d.data[d.pos] == ']' {
 		d.pos++
-		shape.Set(v, t, slice)
+		if t.Ptr {
+			shape.Set(v, t, slice)
+		}
 		return nil
 	}
+	first := 0 // the length in the input of the first element
 	for i := 0; ; i++ {
 		d.skipWS()
 		if d.pos >= len(d.data) {
@@ -473,12 +719,21 @@ func (d *decoder) list(f *shape.Field, t *shape.Type, v reflect.Value) error {
 				return err
 			}
 		} else {
-			if slice.Len() == slice.Cap() {
-				slice = grow(slice)
+			n := slice.Len()
+			if n == slice.Cap() {
+				// MakeSlice zeroes the new capacity, so elements start
+				// out zero.
+				grown := reflect.MakeSlice(t.Go, n, d.listCap(n, first, t.Go.Elem().Size()))
+				reflect.Copy(grown, slice)
+				slice.Set(grown)
 			}
-			slice = slice.Slice(0, slice.Len()+1)
-			if err := d.value(f, t.Elem, slice.Index(slice.Len()-1)); err != nil {
+			slice.SetLen(n + 1)
+			start := d.pos
+			if err := d.value(f, t.Elem, slice.Index(n)); err != nil {
 				return err
+			}
+			if n == 0 {
+				first = d.pos - start
 			}
 		}
 		d.skipWS()
@@ -490,22 +745,14 @@ func (d *decoder) list(f *shape.Field, t *shape.Type, v reflect.Value) error {
 			d.pos++
 		case ']':
 			d.pos++
-			shape.Set(v, t, slice)
+			if t.Ptr {
+				shape.Set(v, t, slice)
+			}
 			return nil
 		default:
 			return syntaxErr()
 		}
 	}
-}
-
-func grow(s reflect.Value) reflect.Value {
-	n := s.Cap() * 2
-	if n < 4 {
-		n = 4
-	}
-	ns := reflect.MakeSlice(s.Type(), s.Len(), n)
-	reflect.Copy(ns, s)
-	return ns
 }
 
 func (d *decoder) mapValue(f *shape.Field, t *shape.Type, v reflect.Value) error {
@@ -578,7 +825,7 @@ func (d *decoder) enumMember(f *shape.Field, v reflect.Value) error {
 	case !utf8.ValidString(s):
 		s = strings.ToValidUTF8(s, "\uFFFD")
 	}
-	shape.SetString(v, f.Type, s)
+	d.setString(v, f.Type, s)
 	return nil
 }
 
@@ -737,7 +984,7 @@ func (d *decoder) str() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return string(b), nil
+	return d.string(b), nil
 }
 
 // strBytes reads a JSON string and returns its unescaped bytes, which alias
@@ -972,4 +1219,103 @@ func (d *decoder) colon() error {
 		return syntaxErr()
 	}
 	return nil
+}
+
+// b64Dec maps a byte to its standard base64 value, or 0xff for anything
+// else ('=' included).
+var b64Dec = func() (t [256]byte) {
+	for i := range t {
+		t[i] = 0xff
+	}
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+	for i := 0; i < len(alphabet); i++ {
+		t[alphabet[i]] = byte(i)
+	}
+	return t
+}()
+
+// blob decodes, in one pass, a JSON string at the cursor that is plain
+// canonical base64 (no escapes, padded, zero pad bits), which is what
+// clients send. For anything else it reports false and leaves the cursor:
+// the general path then reads the string and words the error.
+func (d *decoder) blob() ([]byte, bool) {
+	src := d.data[d.pos+1:]
+	end := bytes.IndexByte(src, '"')
+	if end < 0 || end%4 != 0 {
+		return nil, false
+	}
+	if end == 0 {
+		d.pos += 2
+		return []byte{}, true
+	}
+	s := src[:end]
+	n := end / 4 * 3
+	if s[end-1] == '=' {
+		n--
+		if s[end-2] == '=' {
+			n--
+		}
+	}
+	arena := d.arena
+	out := d.alloc(n)
+	if !decodeBase64Into(out, s) {
+		if n <= arenaMax && len(arena) >= n {
+			d.arena = arena // give the bytes back
+		}
+		return nil, false
+	}
+	d.pos += end + 2
+	return out, true
+}
+
+// decodeBase64Into decodes s, whose length is a multiple of 4, into out,
+// sized for it; it reports false unless s is canonical padded base64 (as
+// base64.StdEncoding.Strict accepts, without its skipping of CR and LF).
+func decodeBase64Into(out, s []byte) bool {
+	// Every quartet but the last has no padding. Eight digits to six
+	// bytes (of an eight-byte store, the last two rewritten next) at a
+	// time while there is room.
+	for len(s) >= 12 && len(out) >= 8 {
+		a, b, c, e := b64Dec[s[0]], b64Dec[s[1]], b64Dec[s[2]], b64Dec[s[3]]
+		f, g, h, k := b64Dec[s[4]], b64Dec[s[5]], b64Dec[s[6]], b64Dec[s[7]]
+		if (a|b|c|e|f|g|h|k)&0xc0 != 0 {
+			return false
+		}
+		binary.BigEndian.PutUint64(out, uint64(a)<<58|uint64(b)<<52|uint64(c)<<46|uint64(e)<<40|
+			uint64(f)<<34|uint64(g)<<28|uint64(h)<<22|uint64(k)<<16)
+		out, s = out[6:], s[8:]
+	}
+	for len(s) > 4 {
+		a, b, c, e := b64Dec[s[0]], b64Dec[s[1]], b64Dec[s[2]], b64Dec[s[3]]
+		if (a|b|c|e)&0xc0 != 0 {
+			return false
+		}
+		v := uint32(a)<<18 | uint32(b)<<12 | uint32(c)<<6 | uint32(e)
+		out[0], out[1], out[2] = byte(v>>16), byte(v>>8), byte(v)
+		out, s = out[3:], s[4:]
+	}
+	a, b := b64Dec[s[0]], b64Dec[s[1]]
+	if (a|b)&0xc0 != 0 {
+		return false
+	}
+	switch {
+	case s[2] == '=' && s[3] == '=':
+		if b&0x0f != 0 || len(out) != 1 {
+			return false
+		}
+		out[0] = a<<2 | b>>4
+	case s[3] == '=':
+		c := b64Dec[s[2]]
+		if c&0xc0 != 0 || c&0x03 != 0 || len(out) != 2 {
+			return false
+		}
+		out[0], out[1] = a<<2|b>>4, b<<4|c>>2
+	default:
+		c, e := b64Dec[s[2]], b64Dec[s[3]]
+		if (c|e)&0xc0 != 0 || len(out) != 3 {
+			return false
+		}
+		out[0], out[1], out[2] = a<<2|b>>4, b<<4|c>>2, c<<6|e
+	}
+	return true
 }

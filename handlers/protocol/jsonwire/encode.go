@@ -2,12 +2,14 @@ package jsonwire
 
 import (
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/json"
 	"reflect"
 	"slices"
 	"strconv"
 	"time"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/evolvestack/evolvestack/handlers/protocol/shape"
 )
@@ -16,6 +18,10 @@ import (
 // Absent members are omitted. With opts.BodyOnly, members bound to REST
 // locations and the payload member are left out.
 func Marshal(b []byte, plan *shape.Type, v reflect.Value, opts Options) []byte {
+	if v.Kind() == reflect.Struct && v.CanAddr() && v.Type() == plan.Go {
+		var fp fastPlans
+		return fp.appendStruct(b, fp.plan(plan), v.Addr().UnsafePointer(), opts.BodyOnly)
+	}
 	e := encoder{opts: opts}
 	return e.object(b, plan, v)
 }
@@ -61,22 +67,23 @@ func (e *encoder) value(b []byte, f *shape.Field, t *shape.Type, v reflect.Value
 	case shape.KindFloat64:
 		return shape.AppendJavaDouble(b, v.Float(), 64)
 	case shape.KindTimestamp:
-		tm := v.Interface().(time.Time)
+		var tm time.Time
+		if v.CanAddr() {
+			tm = *v.Addr().Interface().(*time.Time) // no boxing of the time
+		} else {
+			tm = v.Interface().(time.Time)
+		}
 		format := shape.TSUnix
 		if f != nil && f.TimestampFormat != "" {
 			format = f.TimestampFormat
 		}
 		if format == shape.TSUnix {
-			return shape.AppendJavaDouble(b, shape.EpochSeconds(tm), 64)
+			return appendEpochSeconds(b, tm)
 		}
 		return AppendString(b, shape.FormatTimestamp(tm, format))
 	case shape.KindBlob:
-		raw := v.Bytes()
 		b = append(b, '"')
-		n := base64.StdEncoding.EncodedLen(len(raw))
-		b = slices.Grow(b, n)
-		base64.StdEncoding.Encode(b[len(b):len(b)+n], raw)
-		b = b[:len(b)+n]
+		b = appendBase64(b, v.Bytes())
 		return append(b, '"')
 	case shape.KindDocument:
 		raw, err := json.Marshal(v.Interface())
@@ -138,6 +145,15 @@ func (e *encoder) value(b []byte, f *shape.Field, t *shape.Type, v reflect.Value
 
 const hexDigits = "0123456789abcdef"
 
+// plain8 reports whether none of the 8 bytes in x needs a look: no
+// control character, quote, backslash or non-ASCII byte.
+func plain8(x uint64) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	q := x ^ (ones * '"')
+	bs := x ^ (ones * '\\')
+	return (x|(x-ones*0x20)|(q-ones)&^q|(bs-ones)&^bs)&highs == 0
+}
+
 // AppendString appends s as a JSON string. Like AWS's Jackson-based
 // services it escapes only what JSON requires (no HTML escaping); invalid
 // UTF-8 becomes U+FFFD.
@@ -145,6 +161,13 @@ func AppendString(b []byte, s string) []byte {
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); {
+		// Runs of plain ASCII are skipped eight bytes at a time.
+		for i+8 <= len(s) && plain8(binary.LittleEndian.Uint64(unsafe.Slice(unsafe.StringData(s[i:]), 8))) {
+			i += 8
+		}
+		if i >= len(s) {
+			break
+		}
 		c := s[i]
 		if c < utf8.RuneSelf {
 			if c >= 0x20 && c != '"' && c != '\\' {
@@ -203,4 +226,64 @@ func AppendAny(b []byte, x any) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, raw...)
+}
+
+// appendEpochSeconds appends tm as shape.AppendJavaDouble renders
+// shape.EpochSeconds(tm). For the times of this era (10^7 to 10^11
+// seconds) that is the digits of the milliseconds, trailing zeros dropped,
+// as d.ddddE9: a double of that size is precise to far less than a
+// millisecond, so the shortest text that reads back as it is the exact
+// decimal of the milliseconds.
+func appendEpochSeconds(b []byte, tm time.Time) []byte {
+	ms := tm.UnixMilli()
+	if ms < 1e10 || ms >= 1e14 {
+		return shape.AppendJavaDouble(b, shape.EpochSeconds(tm), 64)
+	}
+	var buf [20]byte
+	digits := strconv.AppendInt(buf[:0], ms, 10)
+	exp := len(digits) - 4 // the point sits before the last three digits
+	last := len(digits)
+	for last > 1 && digits[last-1] == '0' {
+		last--
+	}
+	b = append(b, digits[0], '.')
+	if last == 1 {
+		b = append(b, '0')
+	} else {
+		b = append(b, digits[1:last]...)
+	}
+	b = append(b, 'E')
+	return strconv.AppendInt(b, int64(exp), 10)
+}
+
+// b64Enc12 maps 12 bits to their two standard base64 digits (the first in
+// the low byte).
+var b64Enc12 = func() (t [4096]uint16) {
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+	for i := range t {
+		t[i] = uint16(alphabet[i>>6]) | uint16(alphabet[i&63])<<8
+	}
+	return t
+}()
+
+// appendBase64 appends the standard, padded base64 encoding of src to b.
+func appendBase64(b, src []byte) []byte {
+	n := base64.StdEncoding.EncodedLen(len(src))
+	b = slices.Grow(b, n)
+	dst := b[len(b) : len(b)+n]
+	di, si := 0, 0
+	// Six bytes (of an eight-byte load) to eight digits at a time.
+	for ; si+8 <= len(src); si, di = si+6, di+8 {
+		x := binary.BigEndian.Uint64(src[si:])
+		binary.LittleEndian.PutUint64(dst[di:], uint64(b64Enc12[x>>52])|uint64(b64Enc12[x>>40&0xfff])<<16|
+			uint64(b64Enc12[x>>28&0xfff])<<32|uint64(b64Enc12[x>>16&0xfff])<<48)
+	}
+	for ; si+3 <= len(src); si, di = si+3, di+4 {
+		v := uint(src[si])<<16 | uint(src[si+1])<<8 | uint(src[si+2])
+		binary.LittleEndian.PutUint32(dst[di:], uint32(b64Enc12[v>>12])|uint32(b64Enc12[v&0xfff])<<16)
+	}
+	if si < len(src) {
+		base64.StdEncoding.Encode(dst[di:], src[si:])
+	}
+	return b[:len(b)+n]
 }
