@@ -11,7 +11,6 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
-	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -176,15 +175,13 @@ func WithAdminToken(token string) Option { return func(o *options) { o.token = t
 // WithLimits sets the configurable soft quotas.
 func WithLimits(l awsapi.Limits) Option { return func(o *options) { o.limits = l } }
 
-var accountPattern = regexp.MustCompile(`^[0-9]{12}$`)
-
 // New builds an emulator.
 func New(opts ...Option) (*Emulator, error) {
 	o := options{account: DefaultAccount, region: DefaultRegion}
 	for _, opt := range opts {
 		opt(&o)
 	}
-	if !accountPattern.MatchString(o.account) {
+	if !awsapi.ValidAccount(o.account) {
 		return nil, fmt.Errorf("emulator: account %q is not a 12-digit id", o.account)
 	}
 	if !awsapi.ValidRegion(o.region) {
@@ -352,7 +349,7 @@ func (e *Emulator) Reset(service, account string) error {
 			return fmt.Errorf("unknown service %q (one of %v)", service, e.serviceNames())
 		}
 	}
-	if account != "" && !accountPattern.MatchString(account) {
+	if account != "" && !awsapi.ValidAccount(account) {
 		return fmt.Errorf("account %q is not a 12-digit id", account)
 	}
 	e.mu.Lock()

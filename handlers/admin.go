@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"regexp"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -77,7 +76,7 @@ func newAdmin(b Backend, account, region string, log *slog.Logger) http.Handler 
 	r := mux.NewRouter()
 	r.HandleFunc(AdminPrefix+"glue/schema-versions/{id}", api.schemaVersion).Methods(http.MethodGet)
 	r.PathPrefix(AdminPrefix + "lambda-runtime/{account}/{region}/{instance}/").Handler(lambdaruntime.NewHandler(func(account, region string) lambdaruntime.Engine {
-		if !accountID.MatchString(account) || !awsapi.ValidRegion(region) {
+		if !awsapi.ValidAccount(account) || !awsapi.ValidRegion(region) {
 			return nil // no state is made for a malformed scope
 		}
 		eng, _ := b.Service("lambda", awsapi.Scope{Account: account, Region: region}).(lambdaruntime.Engine)
@@ -107,7 +106,7 @@ func (a *adminAPI) scope(w http.ResponseWriter, r *http.Request) (awsapi.Scope, 
 	if sc.Region == "" {
 		sc.Region = a.region
 	}
-	if !accountID.MatchString(sc.Account) {
+	if !awsapi.ValidAccount(sc.Account) {
 		writeAdminError(w, http.StatusBadRequest, fmt.Sprintf("account %q is not a 12-digit id", sc.Account))
 		return sc, false
 	}
@@ -117,8 +116,6 @@ func (a *adminAPI) scope(w http.ResponseWriter, r *http.Request) (awsapi.Scope, 
 	}
 	return sc, true
 }
-
-var accountID = regexp.MustCompile(`^[0-9]{12}$`)
 
 // schemaVersion serves GET /_evolvestack/glue/schema-versions/{id}: why a
 // schema version has the status it has.

@@ -36,3 +36,13 @@ func TestHasNonSpace(t *testing.T) {
 		}
 	}
 }
+
+func TestValidAccount(t *testing.T) {
+	t.Parallel()
+	re := regexp.MustCompile(`^[0-9]{12}$`)
+	for _, id := range []string{"", "000000000000", "123456789012", "12345678901", "1234567890123", "12345678901a", "١٢٣٤٥٦٧٨٩٠١٢", " 23456789012"} {
+		if got, want := awsapi.ValidAccount(id), re.MatchString(id); got != want {
+			t.Errorf("ValidAccount(%q) = %v, want %v", id, got, want)
+		}
+	}
+}
