@@ -49,12 +49,21 @@ type serviceDef struct {
 	new  func(env awsapi.Env) any
 }
 
-// serviceDefs lists the services served, in a stable order.
-func serviceDefs() []serviceDef {
+// serviceDefs lists the services served, in a stable order. snsKey is
+// the SNS signing key every account and region of one emulator shares, so
+// one certificate URL serves them all and the key is made once; nil when
+// only descriptors are wanted.
+func serviceDefs(snsKey *sns.SigningKey) []serviceDef {
 	return []serviceDef{
 		{kinesis.Descriptor(), func(env awsapi.Env) any { return kinesis.New(env) }},
 		{sqsDescriptor(), func(env awsapi.Env) any { return sqs.New(env) }},
-		{sns.Descriptor(), func(env awsapi.Env) any { return sns.New(env) }},
+		{sns.Descriptor(), func(env awsapi.Env) any {
+			s := sns.New(env)
+			if snsKey != nil {
+				s.UseSigningKey(snsKey)
+			}
+			return s
+		}},
 		{eventbridge.Descriptor(), func(env awsapi.Env) any { return eventbridge.New(env) }},
 		{schemas.Descriptor(), func(env awsapi.Env) any { return schemas.New(env) }},
 		{glue.Descriptor(), func(env awsapi.Env) any { return glue.New(env) }},
@@ -64,7 +73,7 @@ func serviceDefs() []serviceDef {
 
 // Descriptors lists the descriptors of the services an emulator serves.
 func Descriptors() []*awsapi.ServiceDescriptor {
-	defs := serviceDefs()
+	defs := serviceDefs(nil)
 	out := make([]*awsapi.ServiceDescriptor, len(defs))
 	for i, d := range defs {
 		out[i] = d.desc
@@ -197,7 +206,7 @@ func New(opts ...Option) (*Emulator, error) {
 		opts:   o,
 		clock:  o.clock,
 		log:    o.logger,
-		defs:   serviceDefs(),
+		defs:   serviceDefs(sns.NewSigningKey()),
 		byName: map[string]serviceDef{},
 		scopes: map[scopeKey]any{},
 	}

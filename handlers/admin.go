@@ -14,6 +14,7 @@ import (
 	"github.com/evolvestack/evolvestack/emulator/awsapi"
 	"github.com/evolvestack/evolvestack/emulator/clock"
 	"github.com/evolvestack/evolvestack/emulator/lambda"
+	"github.com/evolvestack/evolvestack/emulator/sns"
 	"github.com/evolvestack/evolvestack/handlers/lambdaruntime"
 )
 
@@ -83,6 +84,8 @@ func newAdmin(b Backend, account, region string, log *slog.Logger) http.Handler 
 		return eng
 	}))
 	r.HandleFunc(AdminPrefix+"lambda/functions/{name}/invocations", api.lambdaInvocations).Methods(http.MethodGet)
+	r.HandleFunc(AdminPrefix+"sns/deliveries", api.snsDeliveries).Methods(http.MethodGet)
+	r.HandleFunc(AdminPrefix+"sns/{cert:[A-Za-z0-9-]+\\.pem}", api.snsCert).Methods(http.MethodGet)
 	r.HandleFunc(AdminPrefix+"health", api.health).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc(AdminPrefix+"reset", api.reset).Methods(http.MethodPost)
 	r.HandleFunc(AdminPrefix+"clock", api.getClock).Methods(http.MethodGet)
@@ -161,6 +164,51 @@ func (a *adminAPI) lambdaInvocations(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"invocations": recs})
+}
+
+// SNSDeliveryReporter is implemented by the SNS service: the deliveries
+// it recorded for endpoints the emulator does not run (email, SMS, push,
+// Firehose, HTTP) and the certificate its notifications are signed with.
+type SNSDeliveryReporter interface {
+	Deliveries() []sns.Delivery
+	SigningCert(name string) ([]byte, bool)
+}
+
+// snsDeliveries serves GET /_evolvestack/sns/deliveries: the recorded
+// deliveries of the scope, oldest first.
+func (a *adminAPI) snsDeliveries(w http.ResponseWriter, r *http.Request) {
+	sc, ok := a.scope(w, r)
+	if !ok {
+		return
+	}
+	rep, ok := a.backend.Service("sns", sc).(SNSDeliveryReporter)
+	if !ok {
+		writeAdminError(w, http.StatusNotFound, "no SNS service in this emulator")
+		return
+	}
+	d := rep.Deliveries()
+	if d == nil {
+		d = []sns.Delivery{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"deliveries": d})
+}
+
+// snsCert serves the certificate named in a notification's SigningCertURL
+// (PEM), open in every auth mode as AWS's certificate URLs are, so that a
+// subscriber can verify what it receives.
+func (a *adminAPI) snsCert(w http.ResponseWriter, r *http.Request) {
+	rep, ok := a.backend.Service("sns", awsapi.Scope{Account: a.account, Region: a.region}).(SNSDeliveryReporter)
+	if !ok {
+		writeAdminError(w, http.StatusNotFound, "no SNS service in this emulator")
+		return
+	}
+	pem, ok := rep.SigningCert(mux.Vars(r)["cert"])
+	if !ok {
+		writeAdminError(w, http.StatusNotFound, "no such signing certificate")
+		return
+	}
+	w.Header().Set("Content-Type", "application/x-x509-ca-cert")
+	_, _ = w.Write(pem)
 }
 
 func (a *adminAPI) health(w http.ResponseWriter, _ *http.Request) {

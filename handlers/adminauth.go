@@ -21,11 +21,15 @@ func (h *Handler) serveAdmin(w http.ResponseWriter, r *http.Request) {
 	h.admin.ServeHTTP(w, r)
 }
 
-// adminOpen reports whether path stays open in strict mode: health (for
+// adminOpen reports whether path stays open in strict mode: SNS signing
+// certificates (public on AWS too), health (for
 // container health checks; it reveals no data) and the Runtime API of the
 // handler processes the emulator starts, whose URLs carry an unguessable
 // execution environment id.
 func adminOpen(path string) bool {
+	if strings.HasPrefix(path, AdminPrefix+"sns/") && strings.HasSuffix(path, ".pem") {
+		return true // SNS signing certificates are public, as on AWS
+	}
 	return path == AdminPrefix+"health" || strings.HasPrefix(path, AdminPrefix+"lambda-runtime/")
 }
 

@@ -1,0 +1,344 @@
+package sns
+
+// Fan-out: each deliverable subscription whose filter matches gets the
+// notification through one call, deliverTo(ctx, sub, n), which a
+// retrying delivery engine can take over. SQS and Lambda subscriptions
+// reach the emulator's own services; the other protocols are recorded.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"github.com/evolvestack/evolvestack/emulator/awsapi"
+	"github.com/evolvestack/evolvestack/emulator/sqs"
+)
+
+// messageFilter is a compiled FilterPolicy as the shared matcher provides
+// it: body is the message (for the MessageBody scope).
+type messageFilter interface {
+	Match(attrs map[string]MessageAttributeValue, body []byte) bool
+}
+
+// matches reports whether sub's filter policy accepts a message. A
+// subscription without a policy, or whose compiled policy is not a
+// messageFilter (the permissive default before the matcher is wired in),
+// accepts everything.
+func (sub *subscription) matches(attrs map[string]MessageAttributeValue, body []byte) bool {
+	f, ok := sub.filter.(messageFilter)
+	if !ok || f == nil {
+		return true
+	}
+	return f.Match(attrs, body)
+}
+
+// errDiscarded marks a message a subscription refuses as a client error
+// (it is not retried).
+var errDiscarded = errors.New("sns: message discarded")
+
+// sqsSender is the SQS service as deliveries use it.
+type sqsSender interface {
+	GetQueueUrl(context.Context, *sqs.GetQueueUrlInput) (*sqs.GetQueueUrlOutput, error)
+	SendMessage(context.Context, *sqs.SendMessageInput) (*sqs.SendMessageOutput, error)
+}
+
+// lambdaInvoker is the Lambda service as deliveries use it.
+type lambdaInvoker interface {
+	InvokeEvent(ctx context.Context, functionName string, payload []byte) (string, error)
+}
+
+// deliverTo delivers n to one subscription.
+func (s *Service) deliverTo(ctx context.Context, sub *subscription, n *notification) error {
+	switch sub.protocol {
+	case "sqs":
+		return s.deliverSQS(ctx, sub, n)
+	case "lambda":
+		return s.deliverLambda(ctx, sub, n)
+	}
+	d := Delivery{Protocol: sub.protocol, Endpoint: sub.endpoint, SubscriptionArn: sub.arn, TopicArn: n.topicArn,
+		MessageID: n.messageID, Subject: deref(n.subject), Time: n.timestamp}
+	switch sub.protocol {
+	case "email", "sms":
+		if sub.protocol == "sms" && s.optedOut(sub.endpoint) {
+			return nil // AWS sends nothing to an opted-out number.
+		}
+		d.Body = n.content(sub.protocol)
+		if sub.protocol == "email" && n.subject == nil {
+			d.Subject = "AWS Notification Message" // unverified: AWS's default email subject.
+		}
+	case "application":
+		d.Body = n.content(platformOf(sub.endpoint))
+		d.Attributes = deliveryAttributes(n.attrs)
+	case "http", "https", "email-json", "firehose":
+		body, err := s.body(sub, n)
+		if err != nil {
+			return err
+		}
+		d.Body = string(body)
+		if !sub.raw || sub.protocol == "email-json" {
+			d.Attributes = deliveryAttributes(n.attrs)
+		}
+		if sub.protocol == "http" || sub.protocol == "https" {
+			d.Headers = httpHeaders(sub, n)
+		}
+	default:
+		return fmt.Errorf("sns: unsupported protocol %q of %s", sub.protocol, sub.arn)
+	}
+	s.pub.record(d)
+	return nil
+}
+
+// body is what an SQS, HTTP(S), email-json or Firehose subscription
+// receives: the message alone with raw delivery, else the envelope.
+func (s *Service) body(sub *subscription, n *notification) ([]byte, error) {
+	if sub.raw && sub.protocol != "email-json" {
+		return []byte(n.content(sub.protocol)), nil
+	}
+	return n.envelope(sub.protocol, sub.arn)
+}
+
+// httpHeaders are the headers of an HTTP(S) notification POST.
+func httpHeaders(sub *subscription, n *notification) map[string]string {
+	h := map[string]string{
+		"Content-Type":               "text/plain; charset=UTF-8",
+		"User-Agent":                 "Amazon Simple Notification Service Agent",
+		"x-amz-sns-message-type":     typeNotification,
+		"x-amz-sns-message-id":       n.messageID,
+		"x-amz-sns-topic-arn":        n.topicArn,
+		"x-amz-sns-subscription-arn": sub.arn,
+	}
+	if sub.raw {
+		h["x-amz-sns-rawdelivery"] = "true"
+	}
+	return h
+}
+
+// deliverSQS sends n to the queue sub names.
+func (s *Service) deliverSQS(ctx context.Context, sub *subscription, n *notification) error {
+	in, err := s.sqsMessage(sub, n)
+	if err != nil {
+		return err
+	}
+	return s.sendSQS(ctx, sub.endpoint, in, n.endpoint)
+}
+
+// sqsMessage builds the SendMessage input of n for SQS subscription sub:
+// with raw delivery the message attributes become SQS attributes (at most
+// ten; String.Array travels as String); FIFO queues get the message group
+// and deduplication ids.
+func (s *Service) sqsMessage(sub *subscription, n *notification) (*sqs.SendMessageInput, error) {
+	body, err := s.body(sub, n)
+	if err != nil {
+		return nil, err
+	}
+	in := &sqs.SendMessageInput{MessageBody: ptr(string(body))}
+	if sub.raw && len(n.attrs) > 0 {
+		if len(n.attrs) > maxRawSQSAttributes {
+			return nil, fmt.Errorf("%w: %d message attributes exceed the %d a raw SQS delivery carries", errDiscarded, len(n.attrs), maxRawSQSAttributes)
+		}
+		in.MessageAttributes = make(map[string]sqs.MessageAttributeValue, len(n.attrs))
+		for name, a := range n.attrs {
+			dt := deref(a.DataType)
+			if dt == "String.Array" {
+				dt = "String" // unverified: how SQS receives String.Array.
+			}
+			v := sqs.MessageAttributeValue{DataType: ptr(dt)}
+			if strings.HasPrefix(dt, "Binary") {
+				v.BinaryValue = a.BinaryValue
+			} else {
+				v.StringValue = a.StringValue
+			}
+			in.MessageAttributes[name] = v
+		}
+	}
+	if strings.HasSuffix(sub.endpoint, ".fifo") && n.fifo {
+		in.MessageGroupId = ptr(n.groupID)
+		in.MessageDeduplicationId = ptr(n.dedupID)
+	}
+	return in, nil
+}
+
+// sendSQS sends in to the queue queueArn names.
+func (s *Service) sendSQS(ctx context.Context, queueArn string, in *sqs.SendMessageInput, endpoint string) error {
+	scope, name, ok := arnScope(queueArn, "sqs")
+	if !ok {
+		return fmt.Errorf("sns: %s is not an SQS queue ARN", queueArn)
+	}
+	if s.env.Services == nil {
+		return errors.New("sns: no SQS service in this emulator")
+	}
+	svc, ok := s.env.Services("sqs", scope).(sqsSender)
+	if !ok {
+		return errors.New("sns: the SQS service cannot receive messages")
+	}
+	rctx := awsapi.WithRequest(ctx, &awsapi.RequestInfo{RequestID: uuid.NewString(), Scope: scope, Service: "sns", Endpoint: endpoint})
+	q, err := svc.GetQueueUrl(rctx, &sqs.GetQueueUrlInput{QueueName: ptr(name), QueueOwnerAWSAccountId: ptr(scope.Account)})
+	if err != nil {
+		return fmt.Errorf("sns: resolving queue %s: %w", queueArn, err)
+	}
+	msg := *in
+	msg.QueueUrl = q.QueueUrl
+	if _, err := svc.SendMessage(rctx, &msg); err != nil {
+		return fmt.Errorf("sns: sending to %s: %w", queueArn, err)
+	}
+	return nil
+}
+
+// deliverLambda queues n's event for the function sub names.
+func (s *Service) deliverLambda(ctx context.Context, sub *subscription, n *notification) error {
+	scope, _, ok := arnScope(sub.endpoint, "lambda")
+	if !ok {
+		return fmt.Errorf("sns: %s is not a Lambda function ARN", sub.endpoint)
+	}
+	if s.env.Services == nil {
+		return errors.New("sns: no Lambda service in this emulator")
+	}
+	svc, ok := s.env.Services("lambda", scope).(lambdaInvoker)
+	if !ok {
+		return errors.New("sns: the Lambda service cannot take events")
+	}
+	payload, err := n.lambdaEvent(sub.arn)
+	if err != nil {
+		return err
+	}
+	rctx := awsapi.WithRequest(ctx, &awsapi.RequestInfo{RequestID: uuid.NewString(), Scope: scope, Service: "sns", Endpoint: n.endpoint})
+	if _, err := svc.InvokeEvent(rctx, sub.endpoint, payload); err != nil {
+		return fmt.Errorf("sns: invoking %s: %w", sub.endpoint, err)
+	}
+	return nil
+}
+
+// fanOut delivers n to every deliverable subscription of t whose filter
+// matches, in subscription order. A failed delivery goes to the
+// subscription's dead-letter queue when it has one.
+func (s *Service) fanOut(ctx context.Context, t *topic, n *notification) {
+	body := []byte(n.message)
+	if n.structured != nil {
+		body = []byte(n.structured["default"])
+	}
+	for _, sub := range t.deliverable() {
+		if !sub.matches(n.attrs, body) {
+			continue
+		}
+		if err := s.deliverTo(ctx, sub, n); err != nil {
+			s.deliveryFailed(ctx, sub, n, err)
+		}
+	}
+}
+
+// deliveryFailed logs a failed delivery and moves the message to the
+// subscription's dead-letter queue, if any.
+func (s *Service) deliveryFailed(ctx context.Context, sub *subscription, n *notification, cause error) {
+	log := s.env.Logger
+	if sub.deadLetterTargetArn == "" {
+		if log != nil {
+			log.Warn("sns: delivery failed", "subscription", sub.arn, "message", n.messageID, "error", cause)
+		}
+		return
+	}
+	// The dead-letter queue gets what the endpoint would have: the raw
+	// message (with its attributes) or the envelope.
+	dlq := *sub
+	dlq.endpoint = sub.deadLetterTargetArn
+	dlq.protocol = "sqs"
+	in, err := s.sqsMessage(&dlq, n)
+	if err == nil {
+		err = s.sendSQS(ctx, sub.deadLetterTargetArn, in, n.endpoint)
+	}
+	if log != nil {
+		if err != nil {
+			log.Warn("sns: delivery failed and the dead-letter queue refused the message", "subscription", sub.arn,
+				"message", n.messageID, "error", cause, "dlqError", err)
+		} else {
+			log.Info("sns: delivery failed; message moved to the dead-letter queue", "subscription", sub.arn,
+				"message", n.messageID, "error", cause, "deadLetterTargetArn", sub.deadLetterTargetArn)
+		}
+	}
+}
+
+// deliveryAttributes converts message attributes for a recorded delivery.
+func deliveryAttributes(attrs map[string]MessageAttributeValue) map[string]DeliveryAttribute {
+	if len(attrs) == 0 {
+		return nil
+	}
+	out := make(map[string]DeliveryAttribute, len(attrs))
+	for name, a := range maps.All(attrs) {
+		out[name] = DeliveryAttribute{Type: deref(a.DataType), Value: attributeValueString(a)}
+	}
+	return out
+}
+
+// arnScope splits an ARN of service into the scope (account, region) and
+// the resource name (a Lambda function ARN's name part).
+func arnScope(arn, service string) (awsapi.Scope, string, bool) {
+	f := strings.SplitN(arn, ":", 7)
+	if len(f) < 6 || f[0] != "arn" || f[2] != service || f[3] == "" || f[4] == "" || f[5] == "" {
+		return awsapi.Scope{}, "", false
+	}
+	name := f[5]
+	if service == "lambda" {
+		if len(f) < 7 || f[5] != "function" {
+			return awsapi.Scope{}, "", false
+		}
+		name = f[6]
+	}
+	return awsapi.Scope{Account: f[4], Region: f[3]}, name, true
+}
+
+// sendConfirmation sends the SubscriptionConfirmation message of a
+// subscription waiting for ConfirmSubscription (Service.onPending): HTTP(S)
+// and email-json endpoints get the signed JSON document (recorded), email
+// the text with its link (recorded), an SQS queue of another account the
+// document as a message.
+func (s *Service) sendConfirmation(t *topic, sub *subscription) {
+	endpoint := s.endpointURL(context.Background())
+	set := t.settings()
+	c := confirmation{
+		Type:      typeSubscriptionConfirmation,
+		MessageID: uuid.NewString(),
+		Token:     sub.token,
+		TopicArn:  t.arn,
+		// AWS's text, as recorded by localstack's AWS snapshots.
+		Message:          "You have chosen to subscribe to the topic " + t.arn + ".\nTo confirm the subscription, visit the SubscribeURL included in this message.",
+		Timestamp:        s.now(),
+		SignatureVersion: set.SignatureVersion,
+	}
+	if c.SignatureVersion == "" {
+		c.SignatureVersion = "1"
+	}
+	body, err := confirmationEnvelope(c, s.pub.signingKey(), endpoint)
+	if err != nil {
+		if s.env.Logger != nil {
+			s.env.Logger.Warn("sns: building a subscription confirmation", "subscription", sub.arn, "error", err)
+		}
+		return
+	}
+	d := Delivery{Protocol: sub.protocol, Endpoint: sub.endpoint, SubscriptionArn: sub.arn, TopicArn: t.arn,
+		MessageID: c.MessageID, Body: string(body), Time: c.Timestamp}
+	switch sub.protocol {
+	case "sqs":
+		err := s.sendSQS(context.Background(), sub.endpoint, &sqs.SendMessageInput{MessageBody: ptr(string(body))}, endpoint)
+		if err != nil && s.env.Logger != nil {
+			s.env.Logger.Warn("sns: sending a subscription confirmation", "subscription", sub.arn, "error", err)
+		}
+		return
+	case "email":
+		// unverified: AWS's email wording; the link is the SubscribeURL.
+		d.Subject = "AWS Notification - Subscription Confirmation"
+		d.Body = "You have chosen to subscribe to the topic:\n" + t.arn + "\n\nTo confirm this subscription, click or visit the link below:\n" +
+			subscribeURL(endpoint, t.arn, sub.token)
+	case "http", "https":
+		d.Headers = map[string]string{
+			"Content-Type":           "text/plain; charset=UTF-8",
+			"User-Agent":             "Amazon Simple Notification Service Agent",
+			"x-amz-sns-message-type": typeSubscriptionConfirmation,
+			"x-amz-sns-message-id":   c.MessageID,
+			"x-amz-sns-topic-arn":    t.arn,
+		}
+	}
+	s.pub.record(d)
+}
