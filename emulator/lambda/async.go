@@ -13,15 +13,14 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/evolvestack/evolvestack/emulator/awsapi"
-	"github.com/evolvestack/evolvestack/emulator/clock"
+	"github.com/evolvestack/evolvestack/emulator/delivery"
 	"github.com/evolvestack/evolvestack/emulator/sqs"
 )
 
 // Asynchronous invocation defaults.
 const (
-	defaultAsyncRetries = 2
-	defaultMaxEventAge  = 6 * time.Hour
-	maxThrottleBackoff  = 5 * time.Minute
+	defaultAsyncRetries = delivery.LambdaMaxRetries
+	defaultMaxEventAge  = delivery.LambdaMaxEventAge
 	maxDLQErrorMessage  = 1024
 )
 
@@ -32,24 +31,17 @@ const (
 	conditionEventAgeExceeded = "EventAgeExceeded"
 )
 
-// asyncEvent is an event in a function's asynchronous queue.
+// asyncEvent is the payload of an event in a function's asynchronous
+// queue (a delivery.Queue): attempts of one event never overlap, so the
+// attempt function updates last without a lock.
 type asyncEvent struct {
 	requestID string
 	// qualifier is the version or alias the event was sent to ("" for
 	// the unqualified function); each attempt resolves it again.
 	qualifier string
 	payload   []byte
-	queued    time.Time // virtual
-	attempts  int       // invocations made
-	throttles int       // consecutive throttles or system errors
-	due       time.Time // when the pending attempt is due (virtual)
 	last      *InvocationResult
-	timer     *clock.Timer
 }
-
-// retryDelay is the wait before the n-th retry (1-based) of a failed
-// event: one minute, then two.
-func retryDelay(n int) time.Duration { return time.Duration(n) * time.Minute }
 
 // InvokeEvent queues payload for functionName as an Event invocation (what
 // Invoke with InvocationType Event does; SNS and EventBridge targets use
@@ -72,37 +64,89 @@ func (s *Service) enqueue(ctx context.Context, t target, payload []byte) (string
 	if st := t.fn.config().State; st == StatePending {
 		return "", errConflict("The operation cannot be performed at this time. The function is currently in the following state: Pending")
 	}
-	ev := &asyncEvent{requestID: uuid.NewString(), qualifier: t.qualifier, payload: append([]byte(nil), payload...), queued: s.now()}
+	ev := &asyncEvent{requestID: uuid.NewString(), qualifier: t.qualifier, payload: append([]byte(nil), payload...)}
 	if rid := awsapi.Request(ctx).RequestID; rid != "" {
 		ev.requestID = rid
 	}
-	fn.mu.Lock()
-	if fn.deleted {
-		fn.mu.Unlock()
+	q, err := s.asyncQueue(fn)
+	if err != nil {
+		return "", err
+	}
+	_, err = q.Enqueue(delivery.Delivery[*asyncEvent]{ID: ev.requestID, Target: fn.arn, Payload: ev, Policy: asyncPolicy{s: s, fn: fn, ev: ev}})
+	if errors.Is(err, delivery.ErrClosed) {
 		return "", errFunctionNotFound(fn.arn)
 	}
-	fn.async[ev.requestID] = ev
-	fn.mu.Unlock()
-	s.schedule(fn, ev, 0)
+	if err != nil {
+		return "", fmt.Errorf("lambda: queueing an event for %s: %w", fn.name, err)
+	}
 	return ev.requestID, nil
 }
 
-// schedule runs the next attempt of ev after d on the emulator's clock.
-// The attempt runs inside the clock callback, so clock.Settle waits for it.
-func (s *Service) schedule(fn *function, ev *asyncEvent, d time.Duration) {
-	s.scheduleAt(fn, ev, s.now().Add(d))
-}
-
-// scheduleAt runs the next attempt of ev at the virtual time at.
-func (s *Service) scheduleAt(fn *function, ev *asyncEvent, at time.Time) {
+// asyncQueue returns fn's asynchronous queue, made on first use; a deleted
+// function has none.
+func (s *Service) asyncQueue(fn *function) (*delivery.Queue[*asyncEvent], error) {
 	fn.mu.Lock()
 	defer fn.mu.Unlock()
 	if fn.deleted {
-		return
+		return nil, errFunctionNotFound(fn.arn)
 	}
-	ev.due = at
-	ev.timer = s.env.Clock.AfterFunc(s.env.Clock.Until(at), func() { s.attempt(fn, ev) })
+	if fn.async != nil {
+		return fn.async, nil
+	}
+	q, err := delivery.New(delivery.Options[*asyncEvent]{
+		Clock: s.env.Clock,
+		Attempt: func(ctx context.Context, a delivery.Attempt[*asyncEvent]) delivery.Outcome {
+			return s.attemptAsync(ctx, fn, a)
+		},
+		OnSuccess: func(r delivery.Result[*asyncEvent]) {
+			s.finishAsync(fn, r.Payload, r.Attempts, conditionSuccess)
+		},
+		OnFailure: func(r delivery.Result[*asyncEvent]) {
+			s.finishAsync(fn, r.Payload, r.Attempts, failureCondition(r.Status))
+		},
+		DeadLetter: func(r delivery.Result[*asyncEvent]) {
+			s.deadLetterAsync(fn, r.Payload, failureCondition(r.Status))
+		},
+		// Lambda's own limits throttle beyond this.
+		MaxConcurrent: accountConcurrency,
+		MaxRecords:    -1, // the function's invocation records say more
+	})
+	if err != nil {
+		return nil, fmt.Errorf("lambda: asynchronous queue of %s: %w", fn.name, err)
+	}
+	fn.async = q
+	return q, nil
 }
+
+// failureCondition is the destination condition of a failed event.
+func failureCondition(st delivery.Status) string {
+	if st == delivery.StatusEventAgeExceeded {
+		return conditionEventAgeExceeded
+	}
+	return conditionRetriesExhausted
+}
+
+// asyncPolicy is the retry policy of an event: Lambda's schedule with the
+// limits of the event invoke config in force at each attempt.
+type asyncPolicy struct {
+	s  *Service
+	fn *function
+	ev *asyncEvent
+}
+
+func (p asyncPolicy) current() delivery.LambdaPolicy {
+	st := p.fn.asyncSettings(p.ev.qualifier, p.s.eventVersion(p.fn, p.ev))
+	return delivery.LambdaPolicy{MaximumRetryAttempts: st.maxRetries, MaximumEventAge: st.maxAge}
+}
+
+// RetryDelay implements delivery.Policy.
+func (p asyncPolicy) RetryDelay(n int) (time.Duration, bool) { return p.current().RetryDelay(n) }
+
+// MaxAge implements delivery.Policy.
+func (p asyncPolicy) MaxAge() time.Duration { return p.current().MaxAge() }
+
+// ThrottleDelay implements delivery.ThrottlePolicy.
+func (p asyncPolicy) ThrottleDelay(n int) time.Duration { return p.current().ThrottleDelay(n) }
 
 // asyncSettings are the retry and destination settings in force.
 type asyncSettings struct {
@@ -169,95 +213,53 @@ func (s *Service) eventVersion(fn *function, ev *asyncEvent) string {
 	return latest
 }
 
-// attempt makes one invocation of ev and decides what follows.
-func (s *Service) attempt(fn *function, ev *asyncEvent) {
-	fn.mu.Lock()
-	gone := fn.deleted
-	fn.mu.Unlock()
-	if gone {
-		return
-	}
-	st := fn.asyncSettings(ev.qualifier, s.eventVersion(fn, ev))
-	// Ages are measured at the attempt's due time: a clock advanced past
-	// several due times at once runs each attempt as if on time.
-	if ev.due.Sub(ev.queued) > st.maxAge {
-		s.finishAsync(fn, ev, st, ev.last, conditionEventAgeExceeded)
-		return
-	}
-	res, err := s.Execute(context.Background(), ev.ref(fn), ev.payload, InvokeOptions{
-		Trigger: TriggerAsync, RequestID: ev.requestID, Attempt: ev.attempts + 1,
+// attemptAsync makes one invocation of an event: a function that is gone
+// drops it, throttles and system errors back off, a function error is a
+// retryable failure.
+func (s *Service) attemptAsync(ctx context.Context, fn *function, a delivery.Attempt[*asyncEvent]) delivery.Outcome {
+	ev := a.Payload
+	res, err := s.Execute(ctx, ev.ref(fn), ev.payload, InvokeOptions{
+		Trigger: TriggerAsync, RequestID: ev.requestID, Attempt: a.Number,
 	})
 	if err != nil {
 		var ae *awsapi.Error
 		if errors.As(err, &ae) && ae.Code == CodeResourceNotFound {
-			s.dropAsync(fn, ev)
-			return
+			return delivery.Drop(err.Error())
 		}
-		// Throttles and system errors: back off 1 s, 2 s, 4 s ... up to
-		// 5 min, for as long as the event is young enough.
-		ev.throttles++
-		delay := time.Second << min(ev.throttles-1, 20)
-		if delay > maxThrottleBackoff {
-			delay = maxThrottleBackoff
-		}
-		if ev.due.Add(delay).Sub(ev.queued) > st.maxAge {
-			s.finishAsync(fn, ev, st, ev.last, conditionEventAgeExceeded)
-			return
-		}
-		s.env.Logger.Debug("lambda async attempt throttled", "function", fn.name, "request_id", ev.requestID, "error", err, "retry_in", delay)
-		s.scheduleAt(fn, ev, ev.due.Add(delay))
-		return
+		s.env.Logger.Debug("lambda async attempt throttled", "function", fn.name, "request_id", ev.requestID, "error", err, "throttles", a.Throttles+1)
+		return delivery.Throttle(err.Error())
 	}
-	ev.throttles = 0
-	ev.attempts++
 	ev.last = res
-	if res.ExecutedVersion != latest {
-		st = fn.asyncSettings(ev.qualifier, res.ExecutedVersion)
+	if res.FunctionError != "" {
+		return delivery.Retry(res.ErrorMessage)
 	}
-	if res.FunctionError == "" {
-		s.finishAsync(fn, ev, st, res, conditionSuccess)
-		return
-	}
-	if ev.attempts > st.maxRetries {
-		s.finishAsync(fn, ev, st, res, conditionRetriesExhausted)
-		return
-	}
-	delay := retryDelay(ev.attempts)
-	if ev.due.Add(delay).Sub(ev.queued) > st.maxAge {
-		s.finishAsync(fn, ev, st, res, conditionEventAgeExceeded)
-		return
-	}
-	s.scheduleAt(fn, ev, ev.due.Add(delay))
+	return delivery.Delivered()
 }
 
-func (s *Service) dropAsync(fn *function, ev *asyncEvent) {
-	fn.mu.Lock()
-	delete(fn.async, ev.requestID)
-	fn.mu.Unlock()
-}
-
-// finishAsync sends the invocation record to the destination of the
-// condition and, on failure, the event to the dead-letter queue.
-func (s *Service) finishAsync(fn *function, ev *asyncEvent, st asyncSettings, res *InvocationResult, condition string) {
-	s.dropAsync(fn, ev)
-	ctx := context.Background()
+// finishAsync sends the invocation record of an ended event to the
+// destination of its condition.
+func (s *Service) finishAsync(fn *function, ev *asyncEvent, attempts int, condition string) {
+	st := fn.asyncSettings(ev.qualifier, s.eventVersion(fn, ev))
+	dest := st.onFailure
 	if condition == conditionSuccess {
-		if st.onSuccess != "" {
-			s.deliver(ctx, fn, st.onSuccess, destinationRecord(s, fn, ev, res, condition))
-		}
-		return
+		dest = st.onSuccess
 	}
-	if st.onFailure != "" {
-		s.deliver(ctx, fn, st.onFailure, destinationRecord(s, fn, ev, res, condition))
+	if dest != "" {
+		s.deliver(context.Background(), fn, dest, destinationRecord(s, fn, ev, attempts, ev.last, condition))
 	}
-	if st.dlq != "" {
-		s.sendToDLQ(ctx, fn, st.dlq, ev, res, condition)
+}
+
+// deadLetterAsync sends a failed event to the dead-letter queue of the
+// version it last ran, after its OnFailure destination.
+func (s *Service) deadLetterAsync(fn *function, ev *asyncEvent, condition string) {
+	if st := fn.asyncSettings(ev.qualifier, s.eventVersion(fn, ev)); st.dlq != "" {
+		s.sendToDLQ(context.Background(), fn, st.dlq, ev, ev.last, condition)
 	}
 }
 
 // destinationRecord is the invocation record Lambda sends to a
 // destination.
-func destinationRecord(s *Service, fn *function, ev *asyncEvent, res *InvocationResult, condition string) []byte {
+func destinationRecord(s *Service, fn *function, ev *asyncEvent, attempts int, res *InvocationResult, condition string) []byte {
 	type requestContext struct {
 		RequestID              string `json:"requestId"`
 		FunctionArn            string `json:"functionArn"`
@@ -283,7 +285,7 @@ func destinationRecord(s *Service, fn *function, ev *asyncEvent, res *Invocation
 			RequestID:              ev.requestID,
 			FunctionArn:            fn.arn + ":" + invokeKey(ev.qualifier),
 			Condition:              condition,
-			ApproximateInvokeCount: ev.attempts,
+			ApproximateInvokeCount: attempts,
 		},
 		RequestPayload: asJSON(ev.payload),
 	}
@@ -393,6 +395,10 @@ func (s *Service) PendingEvents(functionName string) (int, error) {
 		return 0, err
 	}
 	fn.mu.Lock()
-	defer fn.mu.Unlock()
-	return len(fn.async), nil
+	q := fn.async
+	fn.mu.Unlock()
+	if q == nil {
+		return 0, nil
+	}
+	return q.Pending(), nil
 }

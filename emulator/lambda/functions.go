@@ -11,6 +11,8 @@ import (
 	"sync"
 
 	"github.com/google/uuid"
+
+	"github.com/evolvestack/evolvestack/emulator/delivery"
 )
 
 const (
@@ -59,7 +61,7 @@ type function struct {
 	goWarm     bool // the in-process handler has run since the last change
 	records    []InvocationRecord
 	logs       []byte
-	async      map[string]*asyncEvent
+	async      *delivery.Queue[*asyncEvent]
 	done       chan struct{} // closed by shutdown
 }
 
@@ -74,7 +76,6 @@ func newFunction(s *Service, name string) *function {
 		invoke:   map[string]*FunctionEventInvokeConfig{},
 		versions: map[string]*function{},
 		aliases:  map[string]*AliasConfiguration{},
-		async:    map[string]*asyncEvent{},
 		done:     make(chan struct{}),
 	}
 }
@@ -124,17 +125,12 @@ func (fn *function) stop() *codeBundle {
 	}
 	idle := fn.idle
 	fn.idle = nil
-	events := make([]*asyncEvent, 0, len(fn.async))
-	for _, ev := range fn.async {
-		events = append(events, ev)
-	}
-	fn.async = map[string]*asyncEvent{}
+	async := fn.async
+	fn.async = nil
 	code := fn.code
 	fn.mu.Unlock()
-	for _, ev := range events {
-		if ev.timer != nil {
-			ev.timer.Stop()
-		}
+	if async != nil {
+		async.Close()
 	}
 	for _, inst := range idle {
 		inst.kill()

@@ -1,0 +1,62 @@
+// Package delivery is the emulator's delivery engine: it attempts
+// deliveries on the emulator's virtual clock, retries them on a policy's
+// schedule and reports how they end, so that Lambda's asynchronous
+// invocations, SNS subscriptions and EventBridge targets share one
+// implementation of retries, event ages, dead-lettering and FIFO order.
+// It knows nothing of HTTP or of the services' types: a delivery is an
+// opaque payload, a target name and a Policy.
+//
+// # Using it
+//
+// Make one Queue per owner (a Lambda function, an SNS topic or
+// subscription, an EventBridge bus) with New, giving the emulator's clock
+// and an attempt function, and Close it when the owner goes away:
+//
+//	q, err := delivery.New(delivery.Options[*message]{
+//		Clock:   env.Clock,
+//		Attempt: func(ctx context.Context, a delivery.Attempt[*message]) delivery.Outcome {
+//			if err := send(ctx, a.Target, a.Payload); err != nil {
+//				return delivery.Retry(err.Error())
+//			}
+//			return delivery.Delivered()
+//		},
+//		DeadLetter: func(r delivery.Result[*message]) { sendToDLQ(r.Payload, r.Status, r.Reason) },
+//	})
+//	...
+//	q.Enqueue(delivery.Delivery[*message]{Target: sub.arn, Payload: m, Policy: policy})
+//
+// The attempt function returns an Outcome: Delivered, Retry (the policy
+// decides whether and when to try again), Fail (dead-letter at once),
+// Throttle (back off without using a retry, under a ThrottlePolicy; else
+// a retry) or Drop (the target is gone: end silently). Attempts run in
+// clock callbacks, so after moving the clock a test calls clock.Settle
+// (emulator's Settle helpers do) and then sees every attempt that fell
+// due, each run as if at its due time (Attempt.Due) even when the clock
+// jumped past several. At most Options.MaxConcurrent attempts run at once.
+//
+// When a delivery ends, OnSuccess runs, or OnFailure then DeadLetter with
+// the Status (RetriesExhausted, EventAgeExceeded, Failed) and the last
+// failure's reason. Records keeps the last Options.MaxRecords attempts
+// (time, number, outcome, error), for admin APIs and tests.
+//
+// # Policies
+//
+// LambdaPolicy (async invocations), EventBridgePolicy (a target's
+// RetryPolicy) and SNSPolicy (a subscription's delivery policy; use
+// SNSManagedPolicy for SQS, Lambda and Firehose endpoints,
+// SNSCustomerManagedPolicy for email, SMS and push, and
+// SNSDefaultHTTPPolicy or the parsed policy for HTTP/S) are values whose
+// RetryDelay gives the schedule; their Validate checks AWS's ranges and
+// returns plain errors that the service words as AWS does. A policy may
+// also be any type of the caller's that reads live settings (Lambda's
+// reads the event invoke config at every attempt). SNSPolicy's
+// MaxReceivesPerSecond spaces the attempts to one Target.
+//
+// # FIFO
+//
+// Deliveries with the same OrderingKey are attempted one at a time in
+// enqueue order: the next starts only when the one before has ended
+// (delivered, dead-lettered or dropped), so a failing head blocks its group
+// through all its retries. SNS FIFO topics use the message group ID as the
+// key (per subscription queue).
+package delivery
