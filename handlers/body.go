@@ -50,6 +50,14 @@ const (
 	// bodyChunk is the size of the pooled chunks a body of unknown length
 	// is read into.
 	bodyChunk = 256 << 10
+	// minPooledBody and maxPooledBody bound the bodies kept for reuse once
+	// their request is answered: size classes of powers of two from 1 KiB
+	// (smaller bodies cost little to allocate; an SQS batch of ten 100-byte
+	// messages is ~2.5 KiB) to 1 MiB (a PutRecords of 500 records of 1 KiB
+	// is ~700 KiB; rarer, larger bodies are not worth keeping).
+	minPooledBody = 1 << 10
+	maxPooledBody = 1 << 20
+	bodyClasses   = 11 // log2(maxPooledBody/minPooledBody) + 1
 )
 
 // bodyLimit is the largest body d's requests may have; d may be nil (not
@@ -90,7 +98,11 @@ var errBodyBusy = errors.New("too many large request bodies in flight")
 // bodyReader reads request bodies within a per-request limit, a read
 // deadline and a memory budget shared by all requests.
 type bodyReader struct {
-	chunks  sync.Pool // *[]byte of bodyChunk bytes
+	chunks sync.Pool // *[]byte of bodyChunk bytes
+	// bodies[i] holds *[]byte of capacity minPooledBody<<i: bodies given
+	// back once their request is answered. The decoders copy whatever
+	// they keep out of a body, so nothing refers to it by then.
+	bodies  [bodyClasses]sync.Pool
 	budget  *semaphore.Weighted
 	small   *semaphore.Weighted
 	size    int64
@@ -112,8 +124,57 @@ func newBodyReader(memory int64, timeout time.Duration) *bodyReader {
 	return b
 }
 
+// bodyClass returns the pool class of a body of n bytes, or -1 when such
+// bodies are not pooled.
+func bodyClass(n int) int {
+	if n <= 0 || n > maxPooledBody {
+		return -1
+	}
+	c := 0
+	for minPooledBody<<c < n {
+		c++
+	}
+	return c
+}
+
+// buffer returns a buffer of n bytes, from the pool when its class has
+// one. Its content is undefined.
+func (b *bodyReader) buffer(n int) []byte {
+	c := bodyClass(n)
+	if n < minPooledBody || c < 0 {
+		return make([]byte, n)
+	}
+	if p, _ := b.bodies[c].Get().(*[]byte); p != nil {
+		return (*p)[:n]
+	}
+	return make([]byte, n, minPooledBody<<c)
+}
+
+// recycle gives buf, from buffer, back to its pool; nothing may use it
+// afterwards. Under the race detector its bytes are overwritten first,
+// so that a decoder that kept a reference to a body shows in the tests as
+// corrupted data.
+func (b *bodyReader) recycle(buf []byte) {
+	c := bodyClass(cap(buf))
+	if c < 0 || cap(buf) != minPooledBody<<c {
+		return // not one of the pool's
+	}
+	buf = buf[:cap(buf)]
+	if poisonBodies {
+		for i := range buf {
+			buf[i] = bodyPoison
+		}
+	}
+	b.bodies[c].Put(&buf)
+}
+
+// bodyPoison is the byte recycled bodies are filled with under the race
+// detector.
+const bodyPoison = 0xA5
+
 // read reads r's body, at most limit bytes. release gives the body's memory
-// back to the budget; call it when the request is done with the body.
+// back to the budget and the body's buffer back to the pool; call it once,
+// when the request is done with the body.
 func (b *bodyReader) read(w http.ResponseWriter, r *http.Request, limit int64) (body []byte, release func(), err error) {
 	release = func() {}
 	limit = min(limit, b.size) // a body the budget cannot hold is too large
@@ -132,22 +193,31 @@ func (b *bodyReader) read(w http.ResponseWriter, r *http.Request, limit int64) (
 		// Long polls must not inherit the body's deadline.
 		defer func() { _ = rc.SetReadDeadline(time.Time{}) }()
 	}
-	ctx, cancel := context.WithDeadline(r.Context(), deadline)
-	defer cancel()
 	var held int64
 	sem := b.budget
 	if r.ContentLength >= 0 && r.ContentLength <= smallBody {
 		sem = b.small
 	}
+	var pooled []byte // body's buffer, recycled on release
 	release = func() {
 		if held > 0 {
 			sem.Release(held)
 			held = 0
 		}
+		if pooled != nil {
+			b.recycle(pooled)
+			pooled = nil
+		}
 	}
-	charge := func(ctx context.Context, n int64) error {
-		if err := sem.Acquire(ctx, n); err != nil {
-			return errBodyBusy
+	charge := func(n int64) error {
+		// Waiting (behind other waiters, or for memory) is bounded by the
+		// body's deadline; most bodies need not wait, nor a timer.
+		if !sem.TryAcquire(n) {
+			ctx, cancel := context.WithDeadline(r.Context(), deadline)
+			defer cancel()
+			if err := sem.Acquire(ctx, n); err != nil {
+				return errBodyBusy
+			}
 		}
 		held += n
 		return nil
@@ -156,10 +226,11 @@ func (b *bodyReader) read(w http.ResponseWriter, r *http.Request, limit int64) (
 		if r.ContentLength == 0 {
 			return nil, release, nil
 		}
-		if err := charge(ctx, r.ContentLength); err != nil {
+		if err := charge(r.ContentLength); err != nil {
 			return nil, release, err
 		}
-		body = make([]byte, r.ContentLength)
+		body = b.buffer(int(r.ContentLength))
+		pooled = body
 		if _, err := io.ReadFull(r.Body, body); err != nil {
 			release()
 			return nil, func() {}, readError(err)
@@ -172,7 +243,7 @@ func (b *bodyReader) read(w http.ResponseWriter, r *http.Request, limit int64) (
 	// not use is given back once it is read. Clients rarely send chunked
 	// bodies (the AWS SDKs declare the length), so that large ones queue
 	// here costs little.
-	if err := charge(ctx, limit); err != nil {
+	if err := charge(limit); err != nil {
 		return nil, release, err
 	}
 	// Read into pooled fixed-size chunks: a body refused as too large
@@ -203,7 +274,8 @@ func (b *bodyReader) read(w http.ResponseWriter, r *http.Request, limit int64) (
 			return nil, func() {}, readError(err)
 		}
 	}
-	body = make([]byte, 0, total)
+	body = b.buffer(int(total))[:0]
+	pooled = body
 	for _, c := range chunks {
 		body = append(body, (*c)[:min(int64(len(*c)), total-int64(len(body)))]...)
 	}

@@ -286,7 +286,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				h.writeError(sw, c, &awsapi.Error{Code: "InternalFailure", Message: "The request processing has failed because of an unknown error, exception or failure.", Status: http.StatusInternalServerError, Receiver: true})
 			}
 		}
-		h.log.Debug("request", "service", c.serviceName(), "operation", c.opName, "status", sw.code(), "latency", time.Since(start), "request_id", c.req.RequestID)
+		if h.log.Enabled(r.Context(), slog.LevelDebug) { // the arguments alone cost allocations
+			h.log.Debug("request", "service", c.serviceName(), "operation", c.opName, "status", sw.code(), "latency", time.Since(start), "request_id", c.req.RequestID)
+		}
 	}()
 	h.serve(sw, c)
 }
@@ -681,6 +683,16 @@ func (h *Handler) dispatch(w http.ResponseWriter, c *call) {
 	if err := c.codec.WriteOutput(w, &c.req, c.desc, c.op, out); err != nil {
 		h.log.Error("writing response", "service", c.desc.Name, "operation", c.op.Name, "error", err)
 	}
+	if r, ok := svc.(OutputReleaser); ok {
+		r.ReleaseOutput(c.op.Name, out)
+	}
+}
+
+// OutputReleaser is implemented by services that render large answers into
+// reusable buffers: ReleaseOutput is called with each answer once it has
+// been written, when nothing refers to it any more.
+type OutputReleaser interface {
+	ReleaseOutput(op string, out any)
 }
 
 // serverFault reports whether err would be answered with a 5xx.

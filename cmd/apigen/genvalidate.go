@@ -173,6 +173,12 @@ func (p pathExpr) plus(parts ...string) pathExpr {
 	return append(append(pathExpr(nil), p...), parts...)
 }
 
+// lazy renders p as a function literal returning it: the path of a
+// member or element is built only if one of its checks fails.
+func (p pathExpr) lazy() string {
+	return "func() string { return " + p.String() + " }"
+}
+
 // String renders p, merging adjacent literals.
 func (p pathExpr) String() string {
 	var out []string
@@ -206,7 +212,7 @@ func (g *generator) emitValue(b *strings.Builder, name, x string, path pathExpr,
 	switch sh.Type {
 	case "structure":
 		if g.needs[name] {
-			fmt.Fprintf(b, "%s.apigenValidate(v, %s)\n", x, path.plus(lit(".")))
+			fmt.Fprintf(b, "%s.apigenValidate(v, %s)\n", x, path.plus(lit(".")).lazy())
 		}
 	case "list":
 		g.emitLength(b, sh, x, path, val)
@@ -215,7 +221,7 @@ func (g *generator) emitValue(b *strings.Builder, name, x string, path pathExpr,
 		switch {
 		case el.Type == "structure" && g.needs[el.Name]:
 			fmt.Fprintf(b, "for i%s := range %s {\n", d, x)
-			fmt.Fprintf(b, "%s[i%s].apigenValidate(v, %s)\n", x, d, path.plus(lit("."), "strconv.Itoa(i"+d+"+1)", lit(".member.")))
+			fmt.Fprintf(b, "%s[i%s].apigenValidate(v, %s)\n", x, d, path.plus(lit("."), "strconv.Itoa(i"+d+"+1)", lit(".member.")).lazy())
 			b.WriteString("}\n")
 		case (el.Type == "list" || el.Type == "map") && g.valueNeeds(el.Name):
 			fmt.Fprintf(b, "for i%s := range %s {\n", d, x)
@@ -234,7 +240,7 @@ func (g *generator) emitValue(b *strings.Builder, name, x string, path pathExpr,
 		case el.Type == "structure" && g.needs[el.Name]:
 			fmt.Fprintf(b, "for _, k%s := range slices.Sorted(maps.Keys(%s)) {\n", d, x)
 			fmt.Fprintf(b, "e%s := %s[k%s]\n", d, x, d)
-			fmt.Fprintf(b, "e%s.apigenValidate(v, %s)\n", d, path.plus(lit("."), "k"+d, lit(".member.")))
+			fmt.Fprintf(b, "e%s.apigenValidate(v, %s)\n", d, path.plus(lit("."), "k"+d, lit(".member.")).lazy())
 			b.WriteString("}\n")
 		case (el.Type == "list" || el.Type == "map") && g.valueNeeds(el.Name):
 			fmt.Fprintf(b, "for _, k%s := range slices.Sorted(maps.Keys(%s)) {\n", d, x)
@@ -246,7 +252,7 @@ func (g *generator) emitValue(b *strings.Builder, name, x string, path pathExpr,
 	default:
 		if fn := g.checkFunc(sh); fn != "" {
 			// The path is built only when a check fails.
-			fmt.Fprintf(b, "%s(v, func() string { return %s }, %s, %t)\n", fn, path, x, sens)
+			fmt.Fprintf(b, "%s(v, %s, %s, %t)\n", fn, path.lazy(), x, sens)
 			return
 		}
 		for _, c := range g.scalarChecks(sh) {
@@ -373,13 +379,13 @@ func (g *generator) validateFile() (string, error) {
 			if !needs {
 				body.WriteString("return nil\n}\n\n")
 			} else {
-				body.WriteString("if s == nil {\nreturn nil\n}\nvar v awsapi.ValidationErrors\ns.apigenValidate(&v, \"\")\nreturn v.Err()\n}\n\n")
+				body.WriteString("if s == nil {\nreturn nil\n}\nvar v awsapi.ValidationErrors\ns.apigenValidate(&v, apigenNoPrefix)\nreturn v.Err()\n}\n\n")
 			}
 		}
 		if !needs || (!st.Input && !reach[sh.Name]) {
 			continue
 		}
-		fmt.Fprintf(&body, "func (s *%s) apigenValidate(v *awsapi.ValidationErrors, prefix string) {\n", st.GoName)
+		fmt.Fprintf(&body, "func (s *%s) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {\n", st.GoName)
 		// Coral lists violations member by member in the model's order:
 		// the issue that measured today's Kinesis found so, as do
 		// kinesalite's recordings of ListStreams (limit before
@@ -397,6 +403,9 @@ func (g *generator) validateFile() (string, error) {
 		body.WriteString("}\n\n")
 	}
 	g.emitCheckFuncs(&body)
+	if strings.Contains(body.String(), "apigenNoPrefix") {
+		body.WriteString("// apigenNoPrefix is the path prefix of a request's top-level members.\nfunc apigenNoPrefix() string { return \"\" }\n\n")
+	}
 	if strings.Contains(body.String(), "apigenEnumText(") {
 		fmt.Fprintf(&body, `// apigenExplicitEmpty is jsonwire.ExplicitEmptyEnum: what the JSON and
 // CBOR decoders store in an enum member given as "", which Coral validates
@@ -478,7 +487,7 @@ func (g *generator) emitMember(b *strings.Builder, parent *shape, m *member, fie
 	if !required && !g.valueNeeds(m.Shape) {
 		return nil
 	}
-	path := pathExpr{"prefix", lit(lowerFirst(m.Name))}
+	path := pathExpr{"prefix()", lit(lowerFirst(m.Name))}
 	isNull := field + " == nil"
 	x := field
 	switch target.Type {

@@ -146,9 +146,12 @@ func TestTranslatePattern(t *testing.T) {
 
 func TestPathExpr(t *testing.T) {
 	t.Parallel()
-	p := pathExpr{"prefix", lit("records")}.plus(lit("."), "strconv.Itoa(i0+1)", lit(".member."))
-	if got, want := p.String(), `prefix + "records." + strconv.Itoa(i0+1) + ".member."`; got != want {
+	p := pathExpr{"prefix()", lit("records")}.plus(lit("."), "strconv.Itoa(i0+1)", lit(".member."))
+	if got, want := p.String(), `prefix() + "records." + strconv.Itoa(i0+1) + ".member."`; got != want {
 		t.Errorf("path = %s, want %s", got, want)
+	}
+	if got, want := p.lazy(), `func() string { return prefix() + "records." + strconv.Itoa(i0+1) + ".member." }`; got != want {
+		t.Errorf("lazy path = %s, want %s", got, want)
 	}
 	if got := (pathExpr{}).String(); got != `""` {
 		t.Errorf("empty path = %s", got)

@@ -85,15 +85,15 @@ func (s *ActivateEventSourceInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *ActivateEventSourceInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *ActivateEventSourceInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.Name == nil {
-		v.Null(prefix + "name")
+		v.Null(prefix() + "name")
 	} else {
-		apigenCheckEventSourceName(v, func() string { return prefix + "name" }, *s.Name, false)
+		apigenCheckEventSourceName(v, func() string { return prefix() + "name" }, *s.Name, false)
 	}
 }
 
@@ -103,15 +103,15 @@ func (s *CancelReplayInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *CancelReplayInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *CancelReplayInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.ReplayName == nil {
-		v.Null(prefix + "replayName")
+		v.Null(prefix() + "replayName")
 	} else {
-		apigenCheckReplayName(v, func() string { return prefix + "replayName" }, *s.ReplayName, false)
+		apigenCheckReplayName(v, func() string { return prefix() + "replayName" }, *s.ReplayName, false)
 	}
 }
 
@@ -121,39 +121,39 @@ func (s *CreateApiDestinationInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *CreateApiDestinationInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *CreateApiDestinationInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.Name == nil {
-		v.Null(prefix + "name")
+		v.Null(prefix() + "name")
 	} else {
-		apigenCheckApiDestinationName(v, func() string { return prefix + "name" }, *s.Name, false)
+		apigenCheckApiDestinationName(v, func() string { return prefix() + "name" }, *s.Name, false)
 	}
 	if s.Description != nil {
-		apigenCheckApiDestinationDescription(v, func() string { return prefix + "description" }, *s.Description, false)
+		apigenCheckApiDestinationDescription(v, func() string { return prefix() + "description" }, *s.Description, false)
 	}
 	if s.ConnectionArn == nil {
-		v.Null(prefix + "connectionArn")
+		v.Null(prefix() + "connectionArn")
 	} else {
-		apigenCheckConnectionArn(v, func() string { return prefix + "connectionArn" }, *s.ConnectionArn, false)
+		apigenCheckConnectionArn(v, func() string { return prefix() + "connectionArn" }, *s.ConnectionArn, false)
 	}
 	if s.InvocationEndpoint == nil {
-		v.Null(prefix + "invocationEndpoint")
+		v.Null(prefix() + "invocationEndpoint")
 	} else {
-		apigenCheckHttpsEndpoint(v, func() string { return prefix + "invocationEndpoint" }, *s.InvocationEndpoint, false)
+		apigenCheckHttpsEndpoint(v, func() string { return prefix() + "invocationEndpoint" }, *s.InvocationEndpoint, false)
 	}
 	if s.HttpMethod == "" {
-		v.Null(prefix + "httpMethod")
+		v.Null(prefix() + "httpMethod")
 	} else {
 		if !ApiDestinationHttpMethod(s.HttpMethod).apigenKnown() {
-			v.Enum(prefix+"httpMethod", apigenEnumText(string(s.HttpMethod)), []string{"HEAD", "DELETE", "POST", "GET", "OPTIONS", "PUT", "PATCH"})
+			v.Enum(prefix()+"httpMethod", apigenEnumText(string(s.HttpMethod)), []string{"HEAD", "DELETE", "POST", "GET", "OPTIONS", "PUT", "PATCH"})
 		}
 	}
 	if s.InvocationRateLimitPerSecond != nil {
 		if *s.InvocationRateLimitPerSecond < 1 {
-			v.MinValue(prefix+"invocationRateLimitPerSecond", *s.InvocationRateLimitPerSecond, "1")
+			v.MinValue(prefix()+"invocationRateLimitPerSecond", *s.InvocationRateLimitPerSecond, "1")
 		}
 	}
 }
@@ -164,36 +164,36 @@ func (s *CreateArchiveInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *CreateArchiveInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *CreateArchiveInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.ArchiveName == nil {
-		v.Null(prefix + "archiveName")
+		v.Null(prefix() + "archiveName")
 	} else {
-		apigenCheckArchiveName(v, func() string { return prefix + "archiveName" }, *s.ArchiveName, false)
+		apigenCheckArchiveName(v, func() string { return prefix() + "archiveName" }, *s.ArchiveName, false)
 	}
 	if s.EventSourceArn == nil {
-		v.Null(prefix + "eventSourceArn")
+		v.Null(prefix() + "eventSourceArn")
 	} else {
-		apigenCheckEventBusArn(v, func() string { return prefix + "eventSourceArn" }, *s.EventSourceArn, false)
+		apigenCheckEventBusArn(v, func() string { return prefix() + "eventSourceArn" }, *s.EventSourceArn, false)
 	}
 	if s.Description != nil {
-		apigenCheckArchiveDescription(v, func() string { return prefix + "description" }, *s.Description, false)
+		apigenCheckArchiveDescription(v, func() string { return prefix() + "description" }, *s.Description, false)
 	}
 	if s.EventPattern != nil {
 		if awsapi.StringLength(*s.EventPattern) > 4096 {
-			v.MaxLength(prefix+"eventPattern", *s.EventPattern, 4096)
+			v.MaxLength(prefix()+"eventPattern", *s.EventPattern, 4096)
 		}
 	}
 	if s.RetentionDays != nil {
 		if *s.RetentionDays < 0 {
-			v.MinValue(prefix+"retentionDays", *s.RetentionDays, "0")
+			v.MinValue(prefix()+"retentionDays", *s.RetentionDays, "0")
 		}
 	}
 	if s.KmsKeyIdentifier != nil {
-		apigenCheckKmsKeyIdentifier(v, func() string { return prefix + "kmsKeyIdentifier" }, *s.KmsKeyIdentifier, false)
+		apigenCheckKmsKeyIdentifier(v, func() string { return prefix() + "kmsKeyIdentifier" }, *s.KmsKeyIdentifier, false)
 	}
 }
 
@@ -203,36 +203,36 @@ func (s *CreateConnectionInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *CreateConnectionInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *CreateConnectionInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.Name == nil {
-		v.Null(prefix + "name")
+		v.Null(prefix() + "name")
 	} else {
-		apigenCheckConnectionName(v, func() string { return prefix + "name" }, *s.Name, false)
+		apigenCheckConnectionName(v, func() string { return prefix() + "name" }, *s.Name, false)
 	}
 	if s.Description != nil {
-		apigenCheckConnectionDescription(v, func() string { return prefix + "description" }, *s.Description, false)
+		apigenCheckConnectionDescription(v, func() string { return prefix() + "description" }, *s.Description, false)
 	}
 	if s.AuthorizationType == "" {
-		v.Null(prefix + "authorizationType")
+		v.Null(prefix() + "authorizationType")
 	} else {
 		if !ConnectionAuthorizationType(s.AuthorizationType).apigenKnown() {
-			v.Enum(prefix+"authorizationType", apigenEnumText(string(s.AuthorizationType)), []string{"API_KEY", "OAUTH_CLIENT_CREDENTIALS", "BASIC"})
+			v.Enum(prefix()+"authorizationType", apigenEnumText(string(s.AuthorizationType)), []string{"API_KEY", "OAUTH_CLIENT_CREDENTIALS", "BASIC"})
 		}
 	}
 	if s.AuthParameters == nil {
-		v.Null(prefix + "authParameters")
+		v.Null(prefix() + "authParameters")
 	} else {
-		s.AuthParameters.apigenValidate(v, prefix+"authParameters.")
+		s.AuthParameters.apigenValidate(v, func() string { return prefix() + "authParameters." })
 	}
 	if s.InvocationConnectivityParameters != nil {
-		s.InvocationConnectivityParameters.apigenValidate(v, prefix+"invocationConnectivityParameters.")
+		s.InvocationConnectivityParameters.apigenValidate(v, func() string { return prefix() + "invocationConnectivityParameters." })
 	}
 	if s.KmsKeyIdentifier != nil {
-		apigenCheckKmsKeyIdentifier(v, func() string { return prefix + "kmsKeyIdentifier" }, *s.KmsKeyIdentifier, false)
+		apigenCheckKmsKeyIdentifier(v, func() string { return prefix() + "kmsKeyIdentifier" }, *s.KmsKeyIdentifier, false)
 	}
 }
 
@@ -242,42 +242,42 @@ func (s *CreateEndpointInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *CreateEndpointInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *CreateEndpointInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.Name == nil {
-		v.Null(prefix + "name")
+		v.Null(prefix() + "name")
 	} else {
-		apigenCheckEndpointName(v, func() string { return prefix + "name" }, *s.Name, false)
+		apigenCheckEndpointName(v, func() string { return prefix() + "name" }, *s.Name, false)
 	}
 	if s.Description != nil {
-		apigenCheckEndpointDescription(v, func() string { return prefix + "description" }, *s.Description, false)
+		apigenCheckEndpointDescription(v, func() string { return prefix() + "description" }, *s.Description, false)
 	}
 	if s.RoutingConfig == nil {
-		v.Null(prefix + "routingConfig")
+		v.Null(prefix() + "routingConfig")
 	} else {
-		s.RoutingConfig.apigenValidate(v, prefix+"routingConfig.")
+		s.RoutingConfig.apigenValidate(v, func() string { return prefix() + "routingConfig." })
 	}
 	if s.ReplicationConfig != nil {
-		s.ReplicationConfig.apigenValidate(v, prefix+"replicationConfig.")
+		s.ReplicationConfig.apigenValidate(v, func() string { return prefix() + "replicationConfig." })
 	}
 	if s.EventBuses == nil {
-		v.Null(prefix + "eventBuses")
+		v.Null(prefix() + "eventBuses")
 	} else {
 		if len(s.EventBuses) < 2 {
-			v.MinLength(prefix+"eventBuses", s.EventBuses, 2)
+			v.MinLength(prefix()+"eventBuses", s.EventBuses, 2)
 		}
 		if len(s.EventBuses) > 2 {
-			v.MaxLength(prefix+"eventBuses", s.EventBuses, 2)
+			v.MaxLength(prefix()+"eventBuses", s.EventBuses, 2)
 		}
 		for i0 := range s.EventBuses {
-			s.EventBuses[i0].apigenValidate(v, prefix+"eventBuses."+strconv.Itoa(i0+1)+".member.")
+			s.EventBuses[i0].apigenValidate(v, func() string { return prefix() + "eventBuses." + strconv.Itoa(i0+1) + ".member." })
 		}
 	}
 	if s.RoleArn != nil {
-		apigenCheckIamRoleArn(v, func() string { return prefix + "roleArn" }, *s.RoleArn, false)
+		apigenCheckIamRoleArn(v, func() string { return prefix() + "roleArn" }, *s.RoleArn, false)
 	}
 }
 
@@ -287,36 +287,36 @@ func (s *CreateEventBusInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *CreateEventBusInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *CreateEventBusInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.Name == nil {
-		v.Null(prefix + "name")
+		v.Null(prefix() + "name")
 	} else {
-		apigenCheckEventBusName(v, func() string { return prefix + "name" }, *s.Name, false)
+		apigenCheckEventBusName(v, func() string { return prefix() + "name" }, *s.Name, false)
 	}
 	if s.EventSourceName != nil {
-		apigenCheckEventSourceName(v, func() string { return prefix + "eventSourceName" }, *s.EventSourceName, false)
+		apigenCheckEventSourceName(v, func() string { return prefix() + "eventSourceName" }, *s.EventSourceName, false)
 	}
 	if s.Description != nil {
 		if awsapi.StringLength(*s.Description) > 512 {
-			v.MaxLength(prefix+"description", *s.Description, 512)
+			v.MaxLength(prefix()+"description", *s.Description, 512)
 		}
 	}
 	if s.KmsKeyIdentifier != nil {
-		apigenCheckKmsKeyIdentifier(v, func() string { return prefix + "kmsKeyIdentifier" }, *s.KmsKeyIdentifier, false)
+		apigenCheckKmsKeyIdentifier(v, func() string { return prefix() + "kmsKeyIdentifier" }, *s.KmsKeyIdentifier, false)
 	}
 	if s.DeadLetterConfig != nil {
-		s.DeadLetterConfig.apigenValidate(v, prefix+"deadLetterConfig.")
+		s.DeadLetterConfig.apigenValidate(v, func() string { return prefix() + "deadLetterConfig." })
 	}
 	if s.LogConfig != nil {
-		s.LogConfig.apigenValidate(v, prefix+"logConfig.")
+		s.LogConfig.apigenValidate(v, func() string { return prefix() + "logConfig." })
 	}
 	if s.Tags != nil {
 		for i0 := range s.Tags {
-			s.Tags[i0].apigenValidate(v, prefix+"tags."+strconv.Itoa(i0+1)+".member.")
+			s.Tags[i0].apigenValidate(v, func() string { return prefix() + "tags." + strconv.Itoa(i0+1) + ".member." })
 		}
 	}
 }
@@ -327,20 +327,20 @@ func (s *CreatePartnerEventSourceInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *CreatePartnerEventSourceInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *CreatePartnerEventSourceInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.Name == nil {
-		v.Null(prefix + "name")
+		v.Null(prefix() + "name")
 	} else {
-		apigenCheckEventSourceName(v, func() string { return prefix + "name" }, *s.Name, false)
+		apigenCheckEventSourceName(v, func() string { return prefix() + "name" }, *s.Name, false)
 	}
 	if s.Account == nil {
-		v.Null(prefix + "account")
+		v.Null(prefix() + "account")
 	} else {
-		apigenCheckAccountId(v, func() string { return prefix + "account" }, *s.Account, false)
+		apigenCheckAccountId(v, func() string { return prefix() + "account" }, *s.Account, false)
 	}
 }
 
@@ -350,15 +350,15 @@ func (s *DeactivateEventSourceInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *DeactivateEventSourceInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *DeactivateEventSourceInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.Name == nil {
-		v.Null(prefix + "name")
+		v.Null(prefix() + "name")
 	} else {
-		apigenCheckEventSourceName(v, func() string { return prefix + "name" }, *s.Name, false)
+		apigenCheckEventSourceName(v, func() string { return prefix() + "name" }, *s.Name, false)
 	}
 }
 
@@ -368,15 +368,15 @@ func (s *DeauthorizeConnectionInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *DeauthorizeConnectionInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *DeauthorizeConnectionInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.Name == nil {
-		v.Null(prefix + "name")
+		v.Null(prefix() + "name")
 	} else {
-		apigenCheckConnectionName(v, func() string { return prefix + "name" }, *s.Name, false)
+		apigenCheckConnectionName(v, func() string { return prefix() + "name" }, *s.Name, false)
 	}
 }
 
@@ -386,15 +386,15 @@ func (s *DeleteApiDestinationInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *DeleteApiDestinationInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *DeleteApiDestinationInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.Name == nil {
-		v.Null(prefix + "name")
+		v.Null(prefix() + "name")
 	} else {
-		apigenCheckApiDestinationName(v, func() string { return prefix + "name" }, *s.Name, false)
+		apigenCheckApiDestinationName(v, func() string { return prefix() + "name" }, *s.Name, false)
 	}
 }
 
@@ -404,15 +404,15 @@ func (s *DeleteArchiveInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *DeleteArchiveInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *DeleteArchiveInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.ArchiveName == nil {
-		v.Null(prefix + "archiveName")
+		v.Null(prefix() + "archiveName")
 	} else {
-		apigenCheckArchiveName(v, func() string { return prefix + "archiveName" }, *s.ArchiveName, false)
+		apigenCheckArchiveName(v, func() string { return prefix() + "archiveName" }, *s.ArchiveName, false)
 	}
 }
 
@@ -422,15 +422,15 @@ func (s *DeleteConnectionInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *DeleteConnectionInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *DeleteConnectionInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.Name == nil {
-		v.Null(prefix + "name")
+		v.Null(prefix() + "name")
 	} else {
-		apigenCheckConnectionName(v, func() string { return prefix + "name" }, *s.Name, false)
+		apigenCheckConnectionName(v, func() string { return prefix() + "name" }, *s.Name, false)
 	}
 }
 
@@ -440,15 +440,15 @@ func (s *DeleteEndpointInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *DeleteEndpointInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *DeleteEndpointInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.Name == nil {
-		v.Null(prefix + "name")
+		v.Null(prefix() + "name")
 	} else {
-		apigenCheckEndpointName(v, func() string { return prefix + "name" }, *s.Name, false)
+		apigenCheckEndpointName(v, func() string { return prefix() + "name" }, *s.Name, false)
 	}
 }
 
@@ -458,15 +458,15 @@ func (s *DeleteEventBusInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *DeleteEventBusInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *DeleteEventBusInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.Name == nil {
-		v.Null(prefix + "name")
+		v.Null(prefix() + "name")
 	} else {
-		apigenCheckEventBusName(v, func() string { return prefix + "name" }, *s.Name, false)
+		apigenCheckEventBusName(v, func() string { return prefix() + "name" }, *s.Name, false)
 	}
 }
 
@@ -476,20 +476,20 @@ func (s *DeletePartnerEventSourceInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *DeletePartnerEventSourceInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *DeletePartnerEventSourceInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.Name == nil {
-		v.Null(prefix + "name")
+		v.Null(prefix() + "name")
 	} else {
-		apigenCheckEventSourceName(v, func() string { return prefix + "name" }, *s.Name, false)
+		apigenCheckEventSourceName(v, func() string { return prefix() + "name" }, *s.Name, false)
 	}
 	if s.Account == nil {
-		v.Null(prefix + "account")
+		v.Null(prefix() + "account")
 	} else {
-		apigenCheckAccountId(v, func() string { return prefix + "account" }, *s.Account, false)
+		apigenCheckAccountId(v, func() string { return prefix() + "account" }, *s.Account, false)
 	}
 }
 
@@ -499,18 +499,18 @@ func (s *DeleteRuleInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *DeleteRuleInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *DeleteRuleInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.Name == nil {
-		v.Null(prefix + "name")
+		v.Null(prefix() + "name")
 	} else {
-		apigenCheckRuleName(v, func() string { return prefix + "name" }, *s.Name, false)
+		apigenCheckRuleName(v, func() string { return prefix() + "name" }, *s.Name, false)
 	}
 	if s.EventBusName != nil {
-		apigenCheckEventBusNameOrArn(v, func() string { return prefix + "eventBusName" }, *s.EventBusName, false)
+		apigenCheckEventBusNameOrArn(v, func() string { return prefix() + "eventBusName" }, *s.EventBusName, false)
 	}
 }
 
@@ -520,15 +520,15 @@ func (s *DescribeApiDestinationInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *DescribeApiDestinationInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *DescribeApiDestinationInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.Name == nil {
-		v.Null(prefix + "name")
+		v.Null(prefix() + "name")
 	} else {
-		apigenCheckApiDestinationName(v, func() string { return prefix + "name" }, *s.Name, false)
+		apigenCheckApiDestinationName(v, func() string { return prefix() + "name" }, *s.Name, false)
 	}
 }
 
@@ -538,15 +538,15 @@ func (s *DescribeArchiveInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *DescribeArchiveInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *DescribeArchiveInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.ArchiveName == nil {
-		v.Null(prefix + "archiveName")
+		v.Null(prefix() + "archiveName")
 	} else {
-		apigenCheckArchiveName(v, func() string { return prefix + "archiveName" }, *s.ArchiveName, false)
+		apigenCheckArchiveName(v, func() string { return prefix() + "archiveName" }, *s.ArchiveName, false)
 	}
 }
 
@@ -556,15 +556,15 @@ func (s *DescribeConnectionInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *DescribeConnectionInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *DescribeConnectionInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.Name == nil {
-		v.Null(prefix + "name")
+		v.Null(prefix() + "name")
 	} else {
-		apigenCheckConnectionName(v, func() string { return prefix + "name" }, *s.Name, false)
+		apigenCheckConnectionName(v, func() string { return prefix() + "name" }, *s.Name, false)
 	}
 }
 
@@ -574,18 +574,18 @@ func (s *DescribeEndpointInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *DescribeEndpointInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *DescribeEndpointInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.Name == nil {
-		v.Null(prefix + "name")
+		v.Null(prefix() + "name")
 	} else {
-		apigenCheckEndpointName(v, func() string { return prefix + "name" }, *s.Name, false)
+		apigenCheckEndpointName(v, func() string { return prefix() + "name" }, *s.Name, false)
 	}
 	if s.HomeRegion != nil {
-		apigenCheckHomeRegion(v, func() string { return prefix + "homeRegion" }, *s.HomeRegion, false)
+		apigenCheckHomeRegion(v, func() string { return prefix() + "homeRegion" }, *s.HomeRegion, false)
 	}
 }
 
@@ -595,13 +595,13 @@ func (s *DescribeEventBusInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *DescribeEventBusInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *DescribeEventBusInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.Name != nil {
-		apigenCheckEventBusNameOrArn(v, func() string { return prefix + "name" }, *s.Name, false)
+		apigenCheckEventBusNameOrArn(v, func() string { return prefix() + "name" }, *s.Name, false)
 	}
 }
 
@@ -611,15 +611,15 @@ func (s *DescribeEventSourceInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *DescribeEventSourceInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *DescribeEventSourceInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.Name == nil {
-		v.Null(prefix + "name")
+		v.Null(prefix() + "name")
 	} else {
-		apigenCheckEventSourceName(v, func() string { return prefix + "name" }, *s.Name, false)
+		apigenCheckEventSourceName(v, func() string { return prefix() + "name" }, *s.Name, false)
 	}
 }
 
@@ -629,15 +629,15 @@ func (s *DescribePartnerEventSourceInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *DescribePartnerEventSourceInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *DescribePartnerEventSourceInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.Name == nil {
-		v.Null(prefix + "name")
+		v.Null(prefix() + "name")
 	} else {
-		apigenCheckEventSourceName(v, func() string { return prefix + "name" }, *s.Name, false)
+		apigenCheckEventSourceName(v, func() string { return prefix() + "name" }, *s.Name, false)
 	}
 }
 
@@ -647,15 +647,15 @@ func (s *DescribeReplayInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *DescribeReplayInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *DescribeReplayInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.ReplayName == nil {
-		v.Null(prefix + "replayName")
+		v.Null(prefix() + "replayName")
 	} else {
-		apigenCheckReplayName(v, func() string { return prefix + "replayName" }, *s.ReplayName, false)
+		apigenCheckReplayName(v, func() string { return prefix() + "replayName" }, *s.ReplayName, false)
 	}
 }
 
@@ -665,18 +665,18 @@ func (s *DescribeRuleInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *DescribeRuleInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *DescribeRuleInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.Name == nil {
-		v.Null(prefix + "name")
+		v.Null(prefix() + "name")
 	} else {
-		apigenCheckRuleName(v, func() string { return prefix + "name" }, *s.Name, false)
+		apigenCheckRuleName(v, func() string { return prefix() + "name" }, *s.Name, false)
 	}
 	if s.EventBusName != nil {
-		apigenCheckEventBusNameOrArn(v, func() string { return prefix + "eventBusName" }, *s.EventBusName, false)
+		apigenCheckEventBusNameOrArn(v, func() string { return prefix() + "eventBusName" }, *s.EventBusName, false)
 	}
 }
 
@@ -686,18 +686,18 @@ func (s *DisableRuleInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *DisableRuleInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *DisableRuleInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.Name == nil {
-		v.Null(prefix + "name")
+		v.Null(prefix() + "name")
 	} else {
-		apigenCheckRuleName(v, func() string { return prefix + "name" }, *s.Name, false)
+		apigenCheckRuleName(v, func() string { return prefix() + "name" }, *s.Name, false)
 	}
 	if s.EventBusName != nil {
-		apigenCheckEventBusNameOrArn(v, func() string { return prefix + "eventBusName" }, *s.EventBusName, false)
+		apigenCheckEventBusNameOrArn(v, func() string { return prefix() + "eventBusName" }, *s.EventBusName, false)
 	}
 }
 
@@ -707,18 +707,18 @@ func (s *EnableRuleInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *EnableRuleInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *EnableRuleInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.Name == nil {
-		v.Null(prefix + "name")
+		v.Null(prefix() + "name")
 	} else {
-		apigenCheckRuleName(v, func() string { return prefix + "name" }, *s.Name, false)
+		apigenCheckRuleName(v, func() string { return prefix() + "name" }, *s.Name, false)
 	}
 	if s.EventBusName != nil {
-		apigenCheckEventBusNameOrArn(v, func() string { return prefix + "eventBusName" }, *s.EventBusName, false)
+		apigenCheckEventBusNameOrArn(v, func() string { return prefix() + "eventBusName" }, *s.EventBusName, false)
 	}
 }
 
@@ -728,22 +728,22 @@ func (s *ListApiDestinationsInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *ListApiDestinationsInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *ListApiDestinationsInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.NamePrefix != nil {
-		apigenCheckApiDestinationName(v, func() string { return prefix + "namePrefix" }, *s.NamePrefix, false)
+		apigenCheckApiDestinationName(v, func() string { return prefix() + "namePrefix" }, *s.NamePrefix, false)
 	}
 	if s.ConnectionArn != nil {
-		apigenCheckConnectionArn(v, func() string { return prefix + "connectionArn" }, *s.ConnectionArn, false)
+		apigenCheckConnectionArn(v, func() string { return prefix() + "connectionArn" }, *s.ConnectionArn, false)
 	}
 	if s.NextToken != nil {
-		apigenCheckNextToken(v, func() string { return prefix + "nextToken" }, *s.NextToken, false)
+		apigenCheckNextToken(v, func() string { return prefix() + "nextToken" }, *s.NextToken, false)
 	}
 	if s.Limit != nil {
-		apigenCheckLimitMax100(v, func() string { return prefix + "limit" }, *s.Limit, false)
+		apigenCheckLimitMax100(v, func() string { return prefix() + "limit" }, *s.Limit, false)
 	}
 }
 
@@ -753,27 +753,27 @@ func (s *ListArchivesInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *ListArchivesInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *ListArchivesInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.NamePrefix != nil {
-		apigenCheckArchiveName(v, func() string { return prefix + "namePrefix" }, *s.NamePrefix, false)
+		apigenCheckArchiveName(v, func() string { return prefix() + "namePrefix" }, *s.NamePrefix, false)
 	}
 	if s.EventSourceArn != nil {
-		apigenCheckEventBusArn(v, func() string { return prefix + "eventSourceArn" }, *s.EventSourceArn, false)
+		apigenCheckEventBusArn(v, func() string { return prefix() + "eventSourceArn" }, *s.EventSourceArn, false)
 	}
 	if s.State != "" {
 		if !ArchiveState(s.State).apigenKnown() {
-			v.Enum(prefix+"state", apigenEnumText(string(s.State)), []string{"DISABLED", "ENABLED", "CREATE_FAILED", "UPDATE_FAILED", "UPDATING", "CREATING"})
+			v.Enum(prefix()+"state", apigenEnumText(string(s.State)), []string{"DISABLED", "ENABLED", "CREATE_FAILED", "UPDATE_FAILED", "UPDATING", "CREATING"})
 		}
 	}
 	if s.NextToken != nil {
-		apigenCheckNextToken(v, func() string { return prefix + "nextToken" }, *s.NextToken, false)
+		apigenCheckNextToken(v, func() string { return prefix() + "nextToken" }, *s.NextToken, false)
 	}
 	if s.Limit != nil {
-		apigenCheckLimitMax100(v, func() string { return prefix + "limit" }, *s.Limit, false)
+		apigenCheckLimitMax100(v, func() string { return prefix() + "limit" }, *s.Limit, false)
 	}
 }
 
@@ -783,24 +783,24 @@ func (s *ListConnectionsInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *ListConnectionsInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *ListConnectionsInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.NamePrefix != nil {
-		apigenCheckConnectionName(v, func() string { return prefix + "namePrefix" }, *s.NamePrefix, false)
+		apigenCheckConnectionName(v, func() string { return prefix() + "namePrefix" }, *s.NamePrefix, false)
 	}
 	if s.ConnectionState != "" {
 		if !ConnectionState(s.ConnectionState).apigenKnown() {
-			v.Enum(prefix+"connectionState", apigenEnumText(string(s.ConnectionState)), []string{"DEAUTHORIZING", "AUTHORIZING", "ACTIVE", "DEAUTHORIZED", "FAILED_CONNECTIVITY", "DELETING", "UPDATING", "AUTHORIZED", "CREATING"})
+			v.Enum(prefix()+"connectionState", apigenEnumText(string(s.ConnectionState)), []string{"DEAUTHORIZING", "AUTHORIZING", "ACTIVE", "DEAUTHORIZED", "FAILED_CONNECTIVITY", "DELETING", "UPDATING", "AUTHORIZED", "CREATING"})
 		}
 	}
 	if s.NextToken != nil {
-		apigenCheckNextToken(v, func() string { return prefix + "nextToken" }, *s.NextToken, false)
+		apigenCheckNextToken(v, func() string { return prefix() + "nextToken" }, *s.NextToken, false)
 	}
 	if s.Limit != nil {
-		apigenCheckLimitMax100(v, func() string { return prefix + "limit" }, *s.Limit, false)
+		apigenCheckLimitMax100(v, func() string { return prefix() + "limit" }, *s.Limit, false)
 	}
 }
 
@@ -810,22 +810,22 @@ func (s *ListEndpointsInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *ListEndpointsInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *ListEndpointsInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.NamePrefix != nil {
-		apigenCheckEndpointName(v, func() string { return prefix + "namePrefix" }, *s.NamePrefix, false)
+		apigenCheckEndpointName(v, func() string { return prefix() + "namePrefix" }, *s.NamePrefix, false)
 	}
 	if s.HomeRegion != nil {
-		apigenCheckHomeRegion(v, func() string { return prefix + "homeRegion" }, *s.HomeRegion, false)
+		apigenCheckHomeRegion(v, func() string { return prefix() + "homeRegion" }, *s.HomeRegion, false)
 	}
 	if s.NextToken != nil {
-		apigenCheckNextToken(v, func() string { return prefix + "nextToken" }, *s.NextToken, false)
+		apigenCheckNextToken(v, func() string { return prefix() + "nextToken" }, *s.NextToken, false)
 	}
 	if s.MaxResults != nil {
-		apigenCheckLimitMax100(v, func() string { return prefix + "maxResults" }, *s.MaxResults, false)
+		apigenCheckLimitMax100(v, func() string { return prefix() + "maxResults" }, *s.MaxResults, false)
 	}
 }
 
@@ -835,19 +835,19 @@ func (s *ListEventBusesInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *ListEventBusesInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *ListEventBusesInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.NamePrefix != nil {
-		apigenCheckEventBusName(v, func() string { return prefix + "namePrefix" }, *s.NamePrefix, false)
+		apigenCheckEventBusName(v, func() string { return prefix() + "namePrefix" }, *s.NamePrefix, false)
 	}
 	if s.NextToken != nil {
-		apigenCheckNextToken(v, func() string { return prefix + "nextToken" }, *s.NextToken, false)
+		apigenCheckNextToken(v, func() string { return prefix() + "nextToken" }, *s.NextToken, false)
 	}
 	if s.Limit != nil {
-		apigenCheckLimitMax100(v, func() string { return prefix + "limit" }, *s.Limit, false)
+		apigenCheckLimitMax100(v, func() string { return prefix() + "limit" }, *s.Limit, false)
 	}
 }
 
@@ -857,19 +857,19 @@ func (s *ListEventSourcesInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *ListEventSourcesInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *ListEventSourcesInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.NamePrefix != nil {
-		apigenCheckEventSourceNamePrefix(v, func() string { return prefix + "namePrefix" }, *s.NamePrefix, false)
+		apigenCheckEventSourceNamePrefix(v, func() string { return prefix() + "namePrefix" }, *s.NamePrefix, false)
 	}
 	if s.NextToken != nil {
-		apigenCheckNextToken(v, func() string { return prefix + "nextToken" }, *s.NextToken, false)
+		apigenCheckNextToken(v, func() string { return prefix() + "nextToken" }, *s.NextToken, false)
 	}
 	if s.Limit != nil {
-		apigenCheckLimitMax100(v, func() string { return prefix + "limit" }, *s.Limit, false)
+		apigenCheckLimitMax100(v, func() string { return prefix() + "limit" }, *s.Limit, false)
 	}
 }
 
@@ -879,21 +879,21 @@ func (s *ListPartnerEventSourceAccountsInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *ListPartnerEventSourceAccountsInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *ListPartnerEventSourceAccountsInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.EventSourceName == nil {
-		v.Null(prefix + "eventSourceName")
+		v.Null(prefix() + "eventSourceName")
 	} else {
-		apigenCheckEventSourceName(v, func() string { return prefix + "eventSourceName" }, *s.EventSourceName, false)
+		apigenCheckEventSourceName(v, func() string { return prefix() + "eventSourceName" }, *s.EventSourceName, false)
 	}
 	if s.NextToken != nil {
-		apigenCheckNextToken(v, func() string { return prefix + "nextToken" }, *s.NextToken, false)
+		apigenCheckNextToken(v, func() string { return prefix() + "nextToken" }, *s.NextToken, false)
 	}
 	if s.Limit != nil {
-		apigenCheckLimitMax100(v, func() string { return prefix + "limit" }, *s.Limit, false)
+		apigenCheckLimitMax100(v, func() string { return prefix() + "limit" }, *s.Limit, false)
 	}
 }
 
@@ -903,21 +903,21 @@ func (s *ListPartnerEventSourcesInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *ListPartnerEventSourcesInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *ListPartnerEventSourcesInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.NamePrefix == nil {
-		v.Null(prefix + "namePrefix")
+		v.Null(prefix() + "namePrefix")
 	} else {
-		apigenCheckPartnerEventSourceNamePrefix(v, func() string { return prefix + "namePrefix" }, *s.NamePrefix, false)
+		apigenCheckPartnerEventSourceNamePrefix(v, func() string { return prefix() + "namePrefix" }, *s.NamePrefix, false)
 	}
 	if s.NextToken != nil {
-		apigenCheckNextToken(v, func() string { return prefix + "nextToken" }, *s.NextToken, false)
+		apigenCheckNextToken(v, func() string { return prefix() + "nextToken" }, *s.NextToken, false)
 	}
 	if s.Limit != nil {
-		apigenCheckLimitMax100(v, func() string { return prefix + "limit" }, *s.Limit, false)
+		apigenCheckLimitMax100(v, func() string { return prefix() + "limit" }, *s.Limit, false)
 	}
 }
 
@@ -927,27 +927,27 @@ func (s *ListReplaysInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *ListReplaysInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *ListReplaysInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.NamePrefix != nil {
-		apigenCheckReplayName(v, func() string { return prefix + "namePrefix" }, *s.NamePrefix, false)
+		apigenCheckReplayName(v, func() string { return prefix() + "namePrefix" }, *s.NamePrefix, false)
 	}
 	if s.State != "" {
 		if !ReplayState(s.State).apigenKnown() {
-			v.Enum(prefix+"state", apigenEnumText(string(s.State)), []string{"CANCELLED", "STARTING", "COMPLETED", "FAILED", "RUNNING", "CANCELLING"})
+			v.Enum(prefix()+"state", apigenEnumText(string(s.State)), []string{"CANCELLED", "STARTING", "COMPLETED", "FAILED", "RUNNING", "CANCELLING"})
 		}
 	}
 	if s.EventSourceArn != nil {
-		apigenCheckArchiveArn(v, func() string { return prefix + "eventSourceArn" }, *s.EventSourceArn, false)
+		apigenCheckArchiveArn(v, func() string { return prefix() + "eventSourceArn" }, *s.EventSourceArn, false)
 	}
 	if s.NextToken != nil {
-		apigenCheckNextToken(v, func() string { return prefix + "nextToken" }, *s.NextToken, false)
+		apigenCheckNextToken(v, func() string { return prefix() + "nextToken" }, *s.NextToken, false)
 	}
 	if s.Limit != nil {
-		apigenCheckLimitMax100(v, func() string { return prefix + "limit" }, *s.Limit, false)
+		apigenCheckLimitMax100(v, func() string { return prefix() + "limit" }, *s.Limit, false)
 	}
 }
 
@@ -957,24 +957,24 @@ func (s *ListRuleNamesByTargetInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *ListRuleNamesByTargetInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *ListRuleNamesByTargetInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.TargetArn == nil {
-		v.Null(prefix + "targetArn")
+		v.Null(prefix() + "targetArn")
 	} else {
-		apigenCheckTargetArn(v, func() string { return prefix + "targetArn" }, *s.TargetArn, false)
+		apigenCheckTargetArn(v, func() string { return prefix() + "targetArn" }, *s.TargetArn, false)
 	}
 	if s.EventBusName != nil {
-		apigenCheckEventBusNameOrArn(v, func() string { return prefix + "eventBusName" }, *s.EventBusName, false)
+		apigenCheckEventBusNameOrArn(v, func() string { return prefix() + "eventBusName" }, *s.EventBusName, false)
 	}
 	if s.NextToken != nil {
-		apigenCheckNextToken(v, func() string { return prefix + "nextToken" }, *s.NextToken, false)
+		apigenCheckNextToken(v, func() string { return prefix() + "nextToken" }, *s.NextToken, false)
 	}
 	if s.Limit != nil {
-		apigenCheckLimitMax100(v, func() string { return prefix + "limit" }, *s.Limit, false)
+		apigenCheckLimitMax100(v, func() string { return prefix() + "limit" }, *s.Limit, false)
 	}
 }
 
@@ -984,22 +984,22 @@ func (s *ListRulesInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *ListRulesInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *ListRulesInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.NamePrefix != nil {
-		apigenCheckRuleName(v, func() string { return prefix + "namePrefix" }, *s.NamePrefix, false)
+		apigenCheckRuleName(v, func() string { return prefix() + "namePrefix" }, *s.NamePrefix, false)
 	}
 	if s.EventBusName != nil {
-		apigenCheckEventBusNameOrArn(v, func() string { return prefix + "eventBusName" }, *s.EventBusName, false)
+		apigenCheckEventBusNameOrArn(v, func() string { return prefix() + "eventBusName" }, *s.EventBusName, false)
 	}
 	if s.NextToken != nil {
-		apigenCheckNextToken(v, func() string { return prefix + "nextToken" }, *s.NextToken, false)
+		apigenCheckNextToken(v, func() string { return prefix() + "nextToken" }, *s.NextToken, false)
 	}
 	if s.Limit != nil {
-		apigenCheckLimitMax100(v, func() string { return prefix + "limit" }, *s.Limit, false)
+		apigenCheckLimitMax100(v, func() string { return prefix() + "limit" }, *s.Limit, false)
 	}
 }
 
@@ -1009,15 +1009,15 @@ func (s *ListTagsForResourceInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *ListTagsForResourceInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *ListTagsForResourceInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.ResourceARN == nil {
-		v.Null(prefix + "resourceARN")
+		v.Null(prefix() + "resourceARN")
 	} else {
-		apigenCheckArn(v, func() string { return prefix + "resourceARN" }, *s.ResourceARN, false)
+		apigenCheckArn(v, func() string { return prefix() + "resourceARN" }, *s.ResourceARN, false)
 	}
 }
 
@@ -1027,24 +1027,24 @@ func (s *ListTargetsByRuleInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *ListTargetsByRuleInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *ListTargetsByRuleInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.Rule == nil {
-		v.Null(prefix + "rule")
+		v.Null(prefix() + "rule")
 	} else {
-		apigenCheckRuleName(v, func() string { return prefix + "rule" }, *s.Rule, false)
+		apigenCheckRuleName(v, func() string { return prefix() + "rule" }, *s.Rule, false)
 	}
 	if s.EventBusName != nil {
-		apigenCheckEventBusNameOrArn(v, func() string { return prefix + "eventBusName" }, *s.EventBusName, false)
+		apigenCheckEventBusNameOrArn(v, func() string { return prefix() + "eventBusName" }, *s.EventBusName, false)
 	}
 	if s.NextToken != nil {
-		apigenCheckNextToken(v, func() string { return prefix + "nextToken" }, *s.NextToken, false)
+		apigenCheckNextToken(v, func() string { return prefix() + "nextToken" }, *s.NextToken, false)
 	}
 	if s.Limit != nil {
-		apigenCheckLimitMax100(v, func() string { return prefix + "limit" }, *s.Limit, false)
+		apigenCheckLimitMax100(v, func() string { return prefix() + "limit" }, *s.Limit, false)
 	}
 }
 
@@ -1054,26 +1054,26 @@ func (s *PutEventsInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *PutEventsInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *PutEventsInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.Entries == nil {
-		v.Null(prefix + "entries")
+		v.Null(prefix() + "entries")
 	} else {
 		if len(s.Entries) < 1 {
-			v.MinLength(prefix+"entries", s.Entries, 1)
+			v.MinLength(prefix()+"entries", s.Entries, 1)
 		}
 		if len(s.Entries) > 10 {
-			v.MaxLength(prefix+"entries", s.Entries, 10)
+			v.MaxLength(prefix()+"entries", s.Entries, 10)
 		}
 		for i0 := range s.Entries {
-			s.Entries[i0].apigenValidate(v, prefix+"entries."+strconv.Itoa(i0+1)+".member.")
+			s.Entries[i0].apigenValidate(v, func() string { return prefix() + "entries." + strconv.Itoa(i0+1) + ".member." })
 		}
 	}
 	if s.EndpointId != nil {
-		apigenCheckEndpointId(v, func() string { return prefix + "endpointId" }, *s.EndpointId, false)
+		apigenCheckEndpointId(v, func() string { return prefix() + "endpointId" }, *s.EndpointId, false)
 	}
 }
 
@@ -1083,22 +1083,22 @@ func (s *PutPartnerEventsInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *PutPartnerEventsInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *PutPartnerEventsInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.Entries == nil {
-		v.Null(prefix + "entries")
+		v.Null(prefix() + "entries")
 	} else {
 		if len(s.Entries) < 1 {
-			v.MinLength(prefix+"entries", s.Entries, 1)
+			v.MinLength(prefix()+"entries", s.Entries, 1)
 		}
 		if len(s.Entries) > 20 {
-			v.MaxLength(prefix+"entries", s.Entries, 20)
+			v.MaxLength(prefix()+"entries", s.Entries, 20)
 		}
 		for i0 := range s.Entries {
-			s.Entries[i0].apigenValidate(v, prefix+"entries."+strconv.Itoa(i0+1)+".member.")
+			s.Entries[i0].apigenValidate(v, func() string { return prefix() + "entries." + strconv.Itoa(i0+1) + ".member." })
 		}
 	}
 }
@@ -1109,25 +1109,25 @@ func (s *PutPermissionInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *PutPermissionInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *PutPermissionInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.EventBusName != nil {
-		apigenCheckNonPartnerEventBusName(v, func() string { return prefix + "eventBusName" }, *s.EventBusName, false)
+		apigenCheckNonPartnerEventBusName(v, func() string { return prefix() + "eventBusName" }, *s.EventBusName, false)
 	}
 	if s.Action != nil {
-		apigenCheckAction(v, func() string { return prefix + "action" }, *s.Action, false)
+		apigenCheckAction(v, func() string { return prefix() + "action" }, *s.Action, false)
 	}
 	if s.Principal != nil {
-		apigenCheckPrincipal(v, func() string { return prefix + "principal" }, *s.Principal, false)
+		apigenCheckPrincipal(v, func() string { return prefix() + "principal" }, *s.Principal, false)
 	}
 	if s.StatementId != nil {
-		apigenCheckStatementId(v, func() string { return prefix + "statementId" }, *s.StatementId, false)
+		apigenCheckStatementId(v, func() string { return prefix() + "statementId" }, *s.StatementId, false)
 	}
 	if s.Condition != nil {
-		s.Condition.apigenValidate(v, prefix+"condition.")
+		s.Condition.apigenValidate(v, func() string { return prefix() + "condition." })
 	}
 }
 
@@ -1137,46 +1137,46 @@ func (s *PutRuleInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *PutRuleInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *PutRuleInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.Name == nil {
-		v.Null(prefix + "name")
+		v.Null(prefix() + "name")
 	} else {
-		apigenCheckRuleName(v, func() string { return prefix + "name" }, *s.Name, false)
+		apigenCheckRuleName(v, func() string { return prefix() + "name" }, *s.Name, false)
 	}
 	if s.ScheduleExpression != nil {
 		if awsapi.StringLength(*s.ScheduleExpression) > 256 {
-			v.MaxLength(prefix+"scheduleExpression", *s.ScheduleExpression, 256)
+			v.MaxLength(prefix()+"scheduleExpression", *s.ScheduleExpression, 256)
 		}
 	}
 	if s.EventPattern != nil {
 		if awsapi.StringLength(*s.EventPattern) > 4096 {
-			v.MaxLength(prefix+"eventPattern", *s.EventPattern, 4096)
+			v.MaxLength(prefix()+"eventPattern", *s.EventPattern, 4096)
 		}
 	}
 	if s.State != "" {
 		if !RuleState(s.State).apigenKnown() {
-			v.Enum(prefix+"state", apigenEnumText(string(s.State)), []string{"DISABLED", "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS", "ENABLED"})
+			v.Enum(prefix()+"state", apigenEnumText(string(s.State)), []string{"DISABLED", "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS", "ENABLED"})
 		}
 	}
 	if s.Description != nil {
 		if awsapi.StringLength(*s.Description) > 512 {
-			v.MaxLength(prefix+"description", *s.Description, 512)
+			v.MaxLength(prefix()+"description", *s.Description, 512)
 		}
 	}
 	if s.RoleArn != nil {
-		apigenCheckRoleArn(v, func() string { return prefix + "roleArn" }, *s.RoleArn, false)
+		apigenCheckRoleArn(v, func() string { return prefix() + "roleArn" }, *s.RoleArn, false)
 	}
 	if s.Tags != nil {
 		for i0 := range s.Tags {
-			s.Tags[i0].apigenValidate(v, prefix+"tags."+strconv.Itoa(i0+1)+".member.")
+			s.Tags[i0].apigenValidate(v, func() string { return prefix() + "tags." + strconv.Itoa(i0+1) + ".member." })
 		}
 	}
 	if s.EventBusName != nil {
-		apigenCheckEventBusNameOrArn(v, func() string { return prefix + "eventBusName" }, *s.EventBusName, false)
+		apigenCheckEventBusNameOrArn(v, func() string { return prefix() + "eventBusName" }, *s.EventBusName, false)
 	}
 }
 
@@ -1186,30 +1186,30 @@ func (s *PutTargetsInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *PutTargetsInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *PutTargetsInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.Rule == nil {
-		v.Null(prefix + "rule")
+		v.Null(prefix() + "rule")
 	} else {
-		apigenCheckRuleName(v, func() string { return prefix + "rule" }, *s.Rule, false)
+		apigenCheckRuleName(v, func() string { return prefix() + "rule" }, *s.Rule, false)
 	}
 	if s.EventBusName != nil {
-		apigenCheckEventBusNameOrArn(v, func() string { return prefix + "eventBusName" }, *s.EventBusName, false)
+		apigenCheckEventBusNameOrArn(v, func() string { return prefix() + "eventBusName" }, *s.EventBusName, false)
 	}
 	if s.Targets == nil {
-		v.Null(prefix + "targets")
+		v.Null(prefix() + "targets")
 	} else {
 		if len(s.Targets) < 1 {
-			v.MinLength(prefix+"targets", s.Targets, 1)
+			v.MinLength(prefix()+"targets", s.Targets, 1)
 		}
 		if len(s.Targets) > 100 {
-			v.MaxLength(prefix+"targets", s.Targets, 100)
+			v.MaxLength(prefix()+"targets", s.Targets, 100)
 		}
 		for i0 := range s.Targets {
-			s.Targets[i0].apigenValidate(v, prefix+"targets."+strconv.Itoa(i0+1)+".member.")
+			s.Targets[i0].apigenValidate(v, func() string { return prefix() + "targets." + strconv.Itoa(i0+1) + ".member." })
 		}
 	}
 }
@@ -1220,16 +1220,16 @@ func (s *RemovePermissionInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *RemovePermissionInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *RemovePermissionInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.StatementId != nil {
-		apigenCheckStatementId(v, func() string { return prefix + "statementId" }, *s.StatementId, false)
+		apigenCheckStatementId(v, func() string { return prefix() + "statementId" }, *s.StatementId, false)
 	}
 	if s.EventBusName != nil {
-		apigenCheckNonPartnerEventBusName(v, func() string { return prefix + "eventBusName" }, *s.EventBusName, false)
+		apigenCheckNonPartnerEventBusName(v, func() string { return prefix() + "eventBusName" }, *s.EventBusName, false)
 	}
 }
 
@@ -1239,31 +1239,31 @@ func (s *RemoveTargetsInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *RemoveTargetsInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *RemoveTargetsInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.Rule == nil {
-		v.Null(prefix + "rule")
+		v.Null(prefix() + "rule")
 	} else {
-		apigenCheckRuleName(v, func() string { return prefix + "rule" }, *s.Rule, false)
+		apigenCheckRuleName(v, func() string { return prefix() + "rule" }, *s.Rule, false)
 	}
 	if s.EventBusName != nil {
-		apigenCheckEventBusNameOrArn(v, func() string { return prefix + "eventBusName" }, *s.EventBusName, false)
+		apigenCheckEventBusNameOrArn(v, func() string { return prefix() + "eventBusName" }, *s.EventBusName, false)
 	}
 	if s.Ids == nil {
-		v.Null(prefix + "ids")
+		v.Null(prefix() + "ids")
 	} else {
 		if len(s.Ids) < 1 {
-			v.MinLength(prefix+"ids", s.Ids, 1)
+			v.MinLength(prefix()+"ids", s.Ids, 1)
 		}
 		if len(s.Ids) > 100 {
-			v.MaxLength(prefix+"ids", s.Ids, 100)
+			v.MaxLength(prefix()+"ids", s.Ids, 100)
 		}
 		for _, e0 := range s.Ids {
 			if (!apigenRe1().MatchString(e0)) || (awsapi.StringLength(e0) < 1) || (awsapi.StringLength(e0) > 64) {
-				v.Add(prefix+"ids", s.Ids, "Member must satisfy constraint: [Member must have length less than or equal to 64, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: [\\.\\-_A-Za-z0-9]+]")
+				v.Add(prefix()+"ids", s.Ids, "Member must satisfy constraint: [Member must have length less than or equal to 64, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: [\\.\\-_A-Za-z0-9]+]")
 				break
 			}
 		}
@@ -1276,34 +1276,34 @@ func (s *StartReplayInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *StartReplayInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *StartReplayInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.ReplayName == nil {
-		v.Null(prefix + "replayName")
+		v.Null(prefix() + "replayName")
 	} else {
-		apigenCheckReplayName(v, func() string { return prefix + "replayName" }, *s.ReplayName, false)
+		apigenCheckReplayName(v, func() string { return prefix() + "replayName" }, *s.ReplayName, false)
 	}
 	if s.Description != nil {
-		apigenCheckReplayDescription(v, func() string { return prefix + "description" }, *s.Description, false)
+		apigenCheckReplayDescription(v, func() string { return prefix() + "description" }, *s.Description, false)
 	}
 	if s.EventSourceArn == nil {
-		v.Null(prefix + "eventSourceArn")
+		v.Null(prefix() + "eventSourceArn")
 	} else {
-		apigenCheckArchiveArn(v, func() string { return prefix + "eventSourceArn" }, *s.EventSourceArn, false)
+		apigenCheckArchiveArn(v, func() string { return prefix() + "eventSourceArn" }, *s.EventSourceArn, false)
 	}
 	if s.EventStartTime == nil {
-		v.Null(prefix + "eventStartTime")
+		v.Null(prefix() + "eventStartTime")
 	}
 	if s.EventEndTime == nil {
-		v.Null(prefix + "eventEndTime")
+		v.Null(prefix() + "eventEndTime")
 	}
 	if s.Destination == nil {
-		v.Null(prefix + "destination")
+		v.Null(prefix() + "destination")
 	} else {
-		s.Destination.apigenValidate(v, prefix+"destination.")
+		s.Destination.apigenValidate(v, func() string { return prefix() + "destination." })
 	}
 }
 
@@ -1313,21 +1313,21 @@ func (s *TagResourceInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *TagResourceInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *TagResourceInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.ResourceARN == nil {
-		v.Null(prefix + "resourceARN")
+		v.Null(prefix() + "resourceARN")
 	} else {
-		apigenCheckArn(v, func() string { return prefix + "resourceARN" }, *s.ResourceARN, false)
+		apigenCheckArn(v, func() string { return prefix() + "resourceARN" }, *s.ResourceARN, false)
 	}
 	if s.Tags == nil {
-		v.Null(prefix + "tags")
+		v.Null(prefix() + "tags")
 	} else {
 		for i0 := range s.Tags {
-			s.Tags[i0].apigenValidate(v, prefix+"tags."+strconv.Itoa(i0+1)+".member.")
+			s.Tags[i0].apigenValidate(v, func() string { return prefix() + "tags." + strconv.Itoa(i0+1) + ".member." })
 		}
 	}
 }
@@ -1338,20 +1338,20 @@ func (s *TestEventPatternInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *TestEventPatternInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *TestEventPatternInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.EventPattern == nil {
-		v.Null(prefix + "eventPattern")
+		v.Null(prefix() + "eventPattern")
 	} else {
 		if awsapi.StringLength(*s.EventPattern) > 4096 {
-			v.MaxLength(prefix+"eventPattern", *s.EventPattern, 4096)
+			v.MaxLength(prefix()+"eventPattern", *s.EventPattern, 4096)
 		}
 	}
 	if s.Event == nil {
-		v.Null(prefix + "event")
+		v.Null(prefix() + "event")
 	}
 }
 
@@ -1361,22 +1361,22 @@ func (s *UntagResourceInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *UntagResourceInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *UntagResourceInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.ResourceARN == nil {
-		v.Null(prefix + "resourceARN")
+		v.Null(prefix() + "resourceARN")
 	} else {
-		apigenCheckArn(v, func() string { return prefix + "resourceARN" }, *s.ResourceARN, false)
+		apigenCheckArn(v, func() string { return prefix() + "resourceARN" }, *s.ResourceARN, false)
 	}
 	if s.TagKeys == nil {
-		v.Null(prefix + "tagKeys")
+		v.Null(prefix() + "tagKeys")
 	} else {
 		for _, e0 := range s.TagKeys {
 			if (awsapi.StringLength(e0) < 1) || (awsapi.StringLength(e0) > 128) {
-				v.Add(prefix+"tagKeys", s.TagKeys, "Member must satisfy constraint: [Member must have length less than or equal to 128, Member must have length greater than or equal to 1]")
+				v.Add(prefix()+"tagKeys", s.TagKeys, "Member must satisfy constraint: [Member must have length less than or equal to 128, Member must have length greater than or equal to 1]")
 				break
 			}
 		}
@@ -1389,33 +1389,33 @@ func (s *UpdateApiDestinationInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *UpdateApiDestinationInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *UpdateApiDestinationInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.Name == nil {
-		v.Null(prefix + "name")
+		v.Null(prefix() + "name")
 	} else {
-		apigenCheckApiDestinationName(v, func() string { return prefix + "name" }, *s.Name, false)
+		apigenCheckApiDestinationName(v, func() string { return prefix() + "name" }, *s.Name, false)
 	}
 	if s.Description != nil {
-		apigenCheckApiDestinationDescription(v, func() string { return prefix + "description" }, *s.Description, false)
+		apigenCheckApiDestinationDescription(v, func() string { return prefix() + "description" }, *s.Description, false)
 	}
 	if s.ConnectionArn != nil {
-		apigenCheckConnectionArn(v, func() string { return prefix + "connectionArn" }, *s.ConnectionArn, false)
+		apigenCheckConnectionArn(v, func() string { return prefix() + "connectionArn" }, *s.ConnectionArn, false)
 	}
 	if s.InvocationEndpoint != nil {
-		apigenCheckHttpsEndpoint(v, func() string { return prefix + "invocationEndpoint" }, *s.InvocationEndpoint, false)
+		apigenCheckHttpsEndpoint(v, func() string { return prefix() + "invocationEndpoint" }, *s.InvocationEndpoint, false)
 	}
 	if s.HttpMethod != "" {
 		if !ApiDestinationHttpMethod(s.HttpMethod).apigenKnown() {
-			v.Enum(prefix+"httpMethod", apigenEnumText(string(s.HttpMethod)), []string{"HEAD", "DELETE", "POST", "GET", "OPTIONS", "PUT", "PATCH"})
+			v.Enum(prefix()+"httpMethod", apigenEnumText(string(s.HttpMethod)), []string{"HEAD", "DELETE", "POST", "GET", "OPTIONS", "PUT", "PATCH"})
 		}
 	}
 	if s.InvocationRateLimitPerSecond != nil {
 		if *s.InvocationRateLimitPerSecond < 1 {
-			v.MinValue(prefix+"invocationRateLimitPerSecond", *s.InvocationRateLimitPerSecond, "1")
+			v.MinValue(prefix()+"invocationRateLimitPerSecond", *s.InvocationRateLimitPerSecond, "1")
 		}
 	}
 }
@@ -1426,31 +1426,31 @@ func (s *UpdateArchiveInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *UpdateArchiveInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *UpdateArchiveInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.ArchiveName == nil {
-		v.Null(prefix + "archiveName")
+		v.Null(prefix() + "archiveName")
 	} else {
-		apigenCheckArchiveName(v, func() string { return prefix + "archiveName" }, *s.ArchiveName, false)
+		apigenCheckArchiveName(v, func() string { return prefix() + "archiveName" }, *s.ArchiveName, false)
 	}
 	if s.Description != nil {
-		apigenCheckArchiveDescription(v, func() string { return prefix + "description" }, *s.Description, false)
+		apigenCheckArchiveDescription(v, func() string { return prefix() + "description" }, *s.Description, false)
 	}
 	if s.EventPattern != nil {
 		if awsapi.StringLength(*s.EventPattern) > 4096 {
-			v.MaxLength(prefix+"eventPattern", *s.EventPattern, 4096)
+			v.MaxLength(prefix()+"eventPattern", *s.EventPattern, 4096)
 		}
 	}
 	if s.RetentionDays != nil {
 		if *s.RetentionDays < 0 {
-			v.MinValue(prefix+"retentionDays", *s.RetentionDays, "0")
+			v.MinValue(prefix()+"retentionDays", *s.RetentionDays, "0")
 		}
 	}
 	if s.KmsKeyIdentifier != nil {
-		apigenCheckKmsKeyIdentifier(v, func() string { return prefix + "kmsKeyIdentifier" }, *s.KmsKeyIdentifier, false)
+		apigenCheckKmsKeyIdentifier(v, func() string { return prefix() + "kmsKeyIdentifier" }, *s.KmsKeyIdentifier, false)
 	}
 }
 
@@ -1460,32 +1460,32 @@ func (s *UpdateConnectionInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *UpdateConnectionInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *UpdateConnectionInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.Name == nil {
-		v.Null(prefix + "name")
+		v.Null(prefix() + "name")
 	} else {
-		apigenCheckConnectionName(v, func() string { return prefix + "name" }, *s.Name, false)
+		apigenCheckConnectionName(v, func() string { return prefix() + "name" }, *s.Name, false)
 	}
 	if s.Description != nil {
-		apigenCheckConnectionDescription(v, func() string { return prefix + "description" }, *s.Description, false)
+		apigenCheckConnectionDescription(v, func() string { return prefix() + "description" }, *s.Description, false)
 	}
 	if s.AuthorizationType != "" {
 		if !ConnectionAuthorizationType(s.AuthorizationType).apigenKnown() {
-			v.Enum(prefix+"authorizationType", apigenEnumText(string(s.AuthorizationType)), []string{"API_KEY", "OAUTH_CLIENT_CREDENTIALS", "BASIC"})
+			v.Enum(prefix()+"authorizationType", apigenEnumText(string(s.AuthorizationType)), []string{"API_KEY", "OAUTH_CLIENT_CREDENTIALS", "BASIC"})
 		}
 	}
 	if s.AuthParameters != nil {
-		s.AuthParameters.apigenValidate(v, prefix+"authParameters.")
+		s.AuthParameters.apigenValidate(v, func() string { return prefix() + "authParameters." })
 	}
 	if s.InvocationConnectivityParameters != nil {
-		s.InvocationConnectivityParameters.apigenValidate(v, prefix+"invocationConnectivityParameters.")
+		s.InvocationConnectivityParameters.apigenValidate(v, func() string { return prefix() + "invocationConnectivityParameters." })
 	}
 	if s.KmsKeyIdentifier != nil {
-		apigenCheckKmsKeyIdentifier(v, func() string { return prefix + "kmsKeyIdentifier" }, *s.KmsKeyIdentifier, false)
+		apigenCheckKmsKeyIdentifier(v, func() string { return prefix() + "kmsKeyIdentifier" }, *s.KmsKeyIdentifier, false)
 	}
 }
 
@@ -1495,38 +1495,38 @@ func (s *UpdateEndpointInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *UpdateEndpointInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *UpdateEndpointInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.Name == nil {
-		v.Null(prefix + "name")
+		v.Null(prefix() + "name")
 	} else {
-		apigenCheckEndpointName(v, func() string { return prefix + "name" }, *s.Name, false)
+		apigenCheckEndpointName(v, func() string { return prefix() + "name" }, *s.Name, false)
 	}
 	if s.Description != nil {
-		apigenCheckEndpointDescription(v, func() string { return prefix + "description" }, *s.Description, false)
+		apigenCheckEndpointDescription(v, func() string { return prefix() + "description" }, *s.Description, false)
 	}
 	if s.RoutingConfig != nil {
-		s.RoutingConfig.apigenValidate(v, prefix+"routingConfig.")
+		s.RoutingConfig.apigenValidate(v, func() string { return prefix() + "routingConfig." })
 	}
 	if s.ReplicationConfig != nil {
-		s.ReplicationConfig.apigenValidate(v, prefix+"replicationConfig.")
+		s.ReplicationConfig.apigenValidate(v, func() string { return prefix() + "replicationConfig." })
 	}
 	if s.EventBuses != nil {
 		if len(s.EventBuses) < 2 {
-			v.MinLength(prefix+"eventBuses", s.EventBuses, 2)
+			v.MinLength(prefix()+"eventBuses", s.EventBuses, 2)
 		}
 		if len(s.EventBuses) > 2 {
-			v.MaxLength(prefix+"eventBuses", s.EventBuses, 2)
+			v.MaxLength(prefix()+"eventBuses", s.EventBuses, 2)
 		}
 		for i0 := range s.EventBuses {
-			s.EventBuses[i0].apigenValidate(v, prefix+"eventBuses."+strconv.Itoa(i0+1)+".member.")
+			s.EventBuses[i0].apigenValidate(v, func() string { return prefix() + "eventBuses." + strconv.Itoa(i0+1) + ".member." })
 		}
 	}
 	if s.RoleArn != nil {
-		apigenCheckIamRoleArn(v, func() string { return prefix + "roleArn" }, *s.RoleArn, false)
+		apigenCheckIamRoleArn(v, func() string { return prefix() + "roleArn" }, *s.RoleArn, false)
 	}
 }
 
@@ -1536,312 +1536,312 @@ func (s *UpdateEventBusInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *UpdateEventBusInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *UpdateEventBusInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.Name != nil {
-		apigenCheckEventBusName(v, func() string { return prefix + "name" }, *s.Name, false)
+		apigenCheckEventBusName(v, func() string { return prefix() + "name" }, *s.Name, false)
 	}
 	if s.KmsKeyIdentifier != nil {
-		apigenCheckKmsKeyIdentifier(v, func() string { return prefix + "kmsKeyIdentifier" }, *s.KmsKeyIdentifier, false)
+		apigenCheckKmsKeyIdentifier(v, func() string { return prefix() + "kmsKeyIdentifier" }, *s.KmsKeyIdentifier, false)
 	}
 	if s.Description != nil {
 		if awsapi.StringLength(*s.Description) > 512 {
-			v.MaxLength(prefix+"description", *s.Description, 512)
+			v.MaxLength(prefix()+"description", *s.Description, 512)
 		}
 	}
 	if s.DeadLetterConfig != nil {
-		s.DeadLetterConfig.apigenValidate(v, prefix+"deadLetterConfig.")
+		s.DeadLetterConfig.apigenValidate(v, func() string { return prefix() + "deadLetterConfig." })
 	}
 	if s.LogConfig != nil {
-		s.LogConfig.apigenValidate(v, prefix+"logConfig.")
+		s.LogConfig.apigenValidate(v, func() string { return prefix() + "logConfig." })
 	}
 }
 
-func (s *AppSyncParameters) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *AppSyncParameters) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.GraphQLOperation != nil {
-		apigenCheckGraphQLOperation(v, func() string { return prefix + "graphQLOperation" }, *s.GraphQLOperation, true)
+		apigenCheckGraphQLOperation(v, func() string { return prefix() + "graphQLOperation" }, *s.GraphQLOperation, true)
 	}
 }
 
-func (s *AwsVpcConfiguration) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *AwsVpcConfiguration) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.Subnets == nil {
-		v.Null(prefix + "subnets")
+		v.Null(prefix() + "subnets")
 	}
 	if s.AssignPublicIp != "" {
 		if !AssignPublicIp(s.AssignPublicIp).apigenKnown() {
-			v.Enum(prefix+"assignPublicIp", apigenEnumText(string(s.AssignPublicIp)), []string{"DISABLED", "ENABLED"})
+			v.Enum(prefix()+"assignPublicIp", apigenEnumText(string(s.AssignPublicIp)), []string{"DISABLED", "ENABLED"})
 		}
 	}
 }
 
-func (s *BatchParameters) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *BatchParameters) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.JobDefinition == nil {
-		v.Null(prefix + "jobDefinition")
+		v.Null(prefix() + "jobDefinition")
 	}
 	if s.JobName == nil {
-		v.Null(prefix + "jobName")
+		v.Null(prefix() + "jobName")
 	}
 }
 
-func (s *CapacityProviderStrategyItem) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *CapacityProviderStrategyItem) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.CapacityProvider == nil {
-		v.Null(prefix + "capacityProvider")
+		v.Null(prefix() + "capacityProvider")
 	} else {
-		apigenCheckCapacityProvider(v, func() string { return prefix + "capacityProvider" }, *s.CapacityProvider, false)
+		apigenCheckCapacityProvider(v, func() string { return prefix() + "capacityProvider" }, *s.CapacityProvider, false)
 	}
 	if s.Weight != nil {
-		apigenCheckCapacityProviderStrategyItemWeight(v, func() string { return prefix + "weight" }, *s.Weight, false)
+		apigenCheckCapacityProviderStrategyItemWeight(v, func() string { return prefix() + "weight" }, *s.Weight, false)
 	}
 	if s.Base != nil {
-		apigenCheckCapacityProviderStrategyItemBase(v, func() string { return prefix + "base" }, *s.Base, false)
+		apigenCheckCapacityProviderStrategyItemBase(v, func() string { return prefix() + "base" }, *s.Base, false)
 	}
 }
 
-func (s *Condition) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *Condition) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.Type == nil {
-		v.Null(prefix + "type")
+		v.Null(prefix() + "type")
 	}
 	if s.Key == nil {
-		v.Null(prefix + "key")
+		v.Null(prefix() + "key")
 	}
 	if s.Value == nil {
-		v.Null(prefix + "value")
+		v.Null(prefix() + "value")
 	}
 }
 
-func (s *ConnectionHeaderParameter) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *ConnectionHeaderParameter) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.Key != nil {
-		apigenCheckHeaderKey(v, func() string { return prefix + "key" }, *s.Key, false)
+		apigenCheckHeaderKey(v, func() string { return prefix() + "key" }, *s.Key, false)
 	}
 	if s.Value != nil {
-		apigenCheckHeaderValueSensitive(v, func() string { return prefix + "value" }, *s.Value, true)
+		apigenCheckHeaderValueSensitive(v, func() string { return prefix() + "value" }, *s.Value, true)
 	}
 }
 
-func (s *ConnectionHttpParameters) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *ConnectionHttpParameters) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.HeaderParameters != nil {
 		if len(s.HeaderParameters) > 100 {
-			v.MaxLength(prefix+"headerParameters", s.HeaderParameters, 100)
+			v.MaxLength(prefix()+"headerParameters", s.HeaderParameters, 100)
 		}
 		for i0 := range s.HeaderParameters {
-			s.HeaderParameters[i0].apigenValidate(v, prefix+"headerParameters."+strconv.Itoa(i0+1)+".member.")
+			s.HeaderParameters[i0].apigenValidate(v, func() string { return prefix() + "headerParameters." + strconv.Itoa(i0+1) + ".member." })
 		}
 	}
 	if s.QueryStringParameters != nil {
 		if len(s.QueryStringParameters) > 100 {
-			v.MaxLength(prefix+"queryStringParameters", s.QueryStringParameters, 100)
+			v.MaxLength(prefix()+"queryStringParameters", s.QueryStringParameters, 100)
 		}
 		for i0 := range s.QueryStringParameters {
-			s.QueryStringParameters[i0].apigenValidate(v, prefix+"queryStringParameters."+strconv.Itoa(i0+1)+".member.")
+			s.QueryStringParameters[i0].apigenValidate(v, func() string { return prefix() + "queryStringParameters." + strconv.Itoa(i0+1) + ".member." })
 		}
 	}
 	if s.BodyParameters != nil {
 		if len(s.BodyParameters) > 100 {
-			v.MaxLength(prefix+"bodyParameters", s.BodyParameters, 100)
+			v.MaxLength(prefix()+"bodyParameters", s.BodyParameters, 100)
 		}
 	}
 }
 
-func (s *ConnectionQueryStringParameter) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *ConnectionQueryStringParameter) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.Key != nil {
-		apigenCheckQueryStringKey(v, func() string { return prefix + "key" }, *s.Key, false)
+		apigenCheckQueryStringKey(v, func() string { return prefix() + "key" }, *s.Key, false)
 	}
 	if s.Value != nil {
-		apigenCheckQueryStringValueSensitive(v, func() string { return prefix + "value" }, *s.Value, true)
+		apigenCheckQueryStringValueSensitive(v, func() string { return prefix() + "value" }, *s.Value, true)
 	}
 }
 
-func (s *ConnectivityResourceConfigurationArn) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *ConnectivityResourceConfigurationArn) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.ResourceConfigurationArn == nil {
-		v.Null(prefix + "resourceConfigurationArn")
+		v.Null(prefix() + "resourceConfigurationArn")
 	} else {
-		apigenCheckResourceConfigurationArn(v, func() string { return prefix + "resourceConfigurationArn" }, *s.ResourceConfigurationArn, false)
+		apigenCheckResourceConfigurationArn(v, func() string { return prefix() + "resourceConfigurationArn" }, *s.ResourceConfigurationArn, false)
 	}
 }
 
-func (s *ConnectivityResourceParameters) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *ConnectivityResourceParameters) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.ResourceParameters == nil {
-		v.Null(prefix + "resourceParameters")
+		v.Null(prefix() + "resourceParameters")
 	} else {
-		s.ResourceParameters.apigenValidate(v, prefix+"resourceParameters.")
+		s.ResourceParameters.apigenValidate(v, func() string { return prefix() + "resourceParameters." })
 	}
 }
 
-func (s *CreateConnectionApiKeyAuthRequestParameters) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *CreateConnectionApiKeyAuthRequestParameters) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.ApiKeyName == nil {
-		v.Null(prefix + "apiKeyName")
+		v.Null(prefix() + "apiKeyName")
 	} else {
-		apigenCheckAuthHeaderParameters(v, func() string { return prefix + "apiKeyName" }, *s.ApiKeyName, false)
+		apigenCheckAuthHeaderParameters(v, func() string { return prefix() + "apiKeyName" }, *s.ApiKeyName, false)
 	}
 	if s.ApiKeyValue == nil {
-		v.Null(prefix + "apiKeyValue")
+		v.Null(prefix() + "apiKeyValue")
 	} else {
-		apigenCheckAuthHeaderParametersSensitive(v, func() string { return prefix + "apiKeyValue" }, *s.ApiKeyValue, true)
+		apigenCheckAuthHeaderParametersSensitive(v, func() string { return prefix() + "apiKeyValue" }, *s.ApiKeyValue, true)
 	}
 }
 
-func (s *CreateConnectionAuthRequestParameters) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *CreateConnectionAuthRequestParameters) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.BasicAuthParameters != nil {
-		s.BasicAuthParameters.apigenValidate(v, prefix+"basicAuthParameters.")
+		s.BasicAuthParameters.apigenValidate(v, func() string { return prefix() + "basicAuthParameters." })
 	}
 	if s.OAuthParameters != nil {
-		s.OAuthParameters.apigenValidate(v, prefix+"oAuthParameters.")
+		s.OAuthParameters.apigenValidate(v, func() string { return prefix() + "oAuthParameters." })
 	}
 	if s.ApiKeyAuthParameters != nil {
-		s.ApiKeyAuthParameters.apigenValidate(v, prefix+"apiKeyAuthParameters.")
+		s.ApiKeyAuthParameters.apigenValidate(v, func() string { return prefix() + "apiKeyAuthParameters." })
 	}
 	if s.InvocationHttpParameters != nil {
-		s.InvocationHttpParameters.apigenValidate(v, prefix+"invocationHttpParameters.")
+		s.InvocationHttpParameters.apigenValidate(v, func() string { return prefix() + "invocationHttpParameters." })
 	}
 	if s.ConnectivityParameters != nil {
-		s.ConnectivityParameters.apigenValidate(v, prefix+"connectivityParameters.")
+		s.ConnectivityParameters.apigenValidate(v, func() string { return prefix() + "connectivityParameters." })
 	}
 }
 
-func (s *CreateConnectionBasicAuthRequestParameters) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *CreateConnectionBasicAuthRequestParameters) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.Username == nil {
-		v.Null(prefix + "username")
+		v.Null(prefix() + "username")
 	} else {
-		apigenCheckAuthHeaderParameters(v, func() string { return prefix + "username" }, *s.Username, false)
+		apigenCheckAuthHeaderParameters(v, func() string { return prefix() + "username" }, *s.Username, false)
 	}
 	if s.Password == nil {
-		v.Null(prefix + "password")
+		v.Null(prefix() + "password")
 	} else {
-		apigenCheckAuthHeaderParametersSensitive(v, func() string { return prefix + "password" }, *s.Password, true)
+		apigenCheckAuthHeaderParametersSensitive(v, func() string { return prefix() + "password" }, *s.Password, true)
 	}
 }
 
-func (s *CreateConnectionOAuthClientRequestParameters) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *CreateConnectionOAuthClientRequestParameters) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.ClientID == nil {
-		v.Null(prefix + "clientID")
+		v.Null(prefix() + "clientID")
 	} else {
-		apigenCheckAuthHeaderParameters(v, func() string { return prefix + "clientID" }, *s.ClientID, false)
+		apigenCheckAuthHeaderParameters(v, func() string { return prefix() + "clientID" }, *s.ClientID, false)
 	}
 	if s.ClientSecret == nil {
-		v.Null(prefix + "clientSecret")
+		v.Null(prefix() + "clientSecret")
 	} else {
-		apigenCheckAuthHeaderParametersSensitive(v, func() string { return prefix + "clientSecret" }, *s.ClientSecret, true)
+		apigenCheckAuthHeaderParametersSensitive(v, func() string { return prefix() + "clientSecret" }, *s.ClientSecret, true)
 	}
 }
 
-func (s *CreateConnectionOAuthRequestParameters) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *CreateConnectionOAuthRequestParameters) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.ClientParameters == nil {
-		v.Null(prefix + "clientParameters")
+		v.Null(prefix() + "clientParameters")
 	} else {
-		s.ClientParameters.apigenValidate(v, prefix+"clientParameters.")
+		s.ClientParameters.apigenValidate(v, func() string { return prefix() + "clientParameters." })
 	}
 	if s.AuthorizationEndpoint == nil {
-		v.Null(prefix + "authorizationEndpoint")
+		v.Null(prefix() + "authorizationEndpoint")
 	} else {
-		apigenCheckHttpsEndpoint(v, func() string { return prefix + "authorizationEndpoint" }, *s.AuthorizationEndpoint, false)
+		apigenCheckHttpsEndpoint(v, func() string { return prefix() + "authorizationEndpoint" }, *s.AuthorizationEndpoint, false)
 	}
 	if s.HttpMethod == "" {
-		v.Null(prefix + "httpMethod")
+		v.Null(prefix() + "httpMethod")
 	} else {
 		if !ConnectionOAuthHttpMethod(s.HttpMethod).apigenKnown() {
-			v.Enum(prefix+"httpMethod", apigenEnumText(string(s.HttpMethod)), []string{"POST", "GET", "PUT"})
+			v.Enum(prefix()+"httpMethod", apigenEnumText(string(s.HttpMethod)), []string{"POST", "GET", "PUT"})
 		}
 	}
 	if s.OAuthHttpParameters != nil {
-		s.OAuthHttpParameters.apigenValidate(v, prefix+"oAuthHttpParameters.")
+		s.OAuthHttpParameters.apigenValidate(v, func() string { return prefix() + "oAuthHttpParameters." })
 	}
 }
 
-func (s *DeadLetterConfig) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *DeadLetterConfig) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.Arn != nil {
-		apigenCheckResourceArn(v, func() string { return prefix + "arn" }, *s.Arn, false)
+		apigenCheckResourceArn(v, func() string { return prefix() + "arn" }, *s.Arn, false)
 	}
 }
 
-func (s *EcsParameters) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *EcsParameters) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.TaskDefinitionArn == nil {
-		v.Null(prefix + "taskDefinitionArn")
+		v.Null(prefix() + "taskDefinitionArn")
 	} else {
-		apigenCheckArn(v, func() string { return prefix + "taskDefinitionArn" }, *s.TaskDefinitionArn, false)
+		apigenCheckArn(v, func() string { return prefix() + "taskDefinitionArn" }, *s.TaskDefinitionArn, false)
 	}
 	if s.TaskCount != nil {
 		if *s.TaskCount < 1 {
-			v.MinValue(prefix+"taskCount", *s.TaskCount, "1")
+			v.MinValue(prefix()+"taskCount", *s.TaskCount, "1")
 		}
 	}
 	if s.LaunchType != "" {
 		if !LaunchType(s.LaunchType).apigenKnown() {
-			v.Enum(prefix+"launchType", apigenEnumText(string(s.LaunchType)), []string{"EXTERNAL", "EC2", "FARGATE"})
+			v.Enum(prefix()+"launchType", apigenEnumText(string(s.LaunchType)), []string{"EXTERNAL", "EC2", "FARGATE"})
 		}
 	}
 	if s.NetworkConfiguration != nil {
-		s.NetworkConfiguration.apigenValidate(v, prefix+"networkConfiguration.")
+		s.NetworkConfiguration.apigenValidate(v, func() string { return prefix() + "networkConfiguration." })
 	}
 	if s.CapacityProviderStrategy != nil {
 		if len(s.CapacityProviderStrategy) > 6 {
-			v.MaxLength(prefix+"capacityProviderStrategy", s.CapacityProviderStrategy, 6)
+			v.MaxLength(prefix()+"capacityProviderStrategy", s.CapacityProviderStrategy, 6)
 		}
 		for i0 := range s.CapacityProviderStrategy {
-			s.CapacityProviderStrategy[i0].apigenValidate(v, prefix+"capacityProviderStrategy."+strconv.Itoa(i0+1)+".member.")
+			s.CapacityProviderStrategy[i0].apigenValidate(v, func() string { return prefix() + "capacityProviderStrategy." + strconv.Itoa(i0+1) + ".member." })
 		}
 	}
 	if s.PlacementConstraints != nil {
 		if len(s.PlacementConstraints) > 10 {
-			v.MaxLength(prefix+"placementConstraints", s.PlacementConstraints, 10)
+			v.MaxLength(prefix()+"placementConstraints", s.PlacementConstraints, 10)
 		}
 		for i0 := range s.PlacementConstraints {
-			s.PlacementConstraints[i0].apigenValidate(v, prefix+"placementConstraints."+strconv.Itoa(i0+1)+".member.")
+			s.PlacementConstraints[i0].apigenValidate(v, func() string { return prefix() + "placementConstraints." + strconv.Itoa(i0+1) + ".member." })
 		}
 	}
 	if s.PlacementStrategy != nil {
 		if len(s.PlacementStrategy) > 5 {
-			v.MaxLength(prefix+"placementStrategy", s.PlacementStrategy, 5)
+			v.MaxLength(prefix()+"placementStrategy", s.PlacementStrategy, 5)
 		}
 		for i0 := range s.PlacementStrategy {
-			s.PlacementStrategy[i0].apigenValidate(v, prefix+"placementStrategy."+strconv.Itoa(i0+1)+".member.")
+			s.PlacementStrategy[i0].apigenValidate(v, func() string { return prefix() + "placementStrategy." + strconv.Itoa(i0+1) + ".member." })
 		}
 	}
 	if s.PropagateTags != "" {
 		if !PropagateTags(s.PropagateTags).apigenKnown() {
-			v.Enum(prefix+"propagateTags", apigenEnumText(string(s.PropagateTags)), []string{"TASK_DEFINITION"})
+			v.Enum(prefix()+"propagateTags", apigenEnumText(string(s.PropagateTags)), []string{"TASK_DEFINITION"})
 		}
 	}
 	if s.ReferenceId != nil {
 		if awsapi.StringLength(*s.ReferenceId) > 1024 {
-			v.MaxLength(prefix+"referenceId", *s.ReferenceId, 1024)
+			v.MaxLength(prefix()+"referenceId", *s.ReferenceId, 1024)
 		}
 	}
 	if s.Tags != nil {
 		for i0 := range s.Tags {
-			s.Tags[i0].apigenValidate(v, prefix+"tags."+strconv.Itoa(i0+1)+".member.")
+			s.Tags[i0].apigenValidate(v, func() string { return prefix() + "tags." + strconv.Itoa(i0+1) + ".member." })
 		}
 	}
 }
 
-func (s *EndpointEventBus) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *EndpointEventBus) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.EventBusArn == nil {
-		v.Null(prefix + "eventBusArn")
+		v.Null(prefix() + "eventBusArn")
 	} else {
-		apigenCheckNonPartnerEventBusArn(v, func() string { return prefix + "eventBusArn" }, *s.EventBusArn, false)
+		apigenCheckNonPartnerEventBusArn(v, func() string { return prefix() + "eventBusArn" }, *s.EventBusArn, false)
 	}
 }
 
-func (s *FailoverConfig) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *FailoverConfig) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.Primary == nil {
-		v.Null(prefix + "primary")
+		v.Null(prefix() + "primary")
 	} else {
-		s.Primary.apigenValidate(v, prefix+"primary.")
+		s.Primary.apigenValidate(v, func() string { return prefix() + "primary." })
 	}
 	if s.Secondary == nil {
-		v.Null(prefix + "secondary")
+		v.Null(prefix() + "secondary")
 	} else {
-		s.Secondary.apigenValidate(v, prefix+"secondary.")
+		s.Secondary.apigenValidate(v, func() string { return prefix() + "secondary." })
 	}
 }
 
-func (s *HttpParameters) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *HttpParameters) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.PathParameterValues != nil {
 		for _, e0 := range s.PathParameterValues {
 			if !apigenRe9().MatchString(e0) || apigenRe10().MatchString(e0) {
-				v.Add(prefix+"pathParameterValues", s.PathParameterValues, "Member must satisfy constraint: [Member must satisfy regular expression pattern: ^(?!\\s*$).+]")
+				v.Add(prefix()+"pathParameterValues", s.PathParameterValues, "Member must satisfy constraint: [Member must satisfy regular expression pattern: ^(?!\\s*$).+]")
 				break
 			}
 		}
@@ -1849,13 +1849,13 @@ func (s *HttpParameters) apigenValidate(v *awsapi.ValidationErrors, prefix strin
 	if s.HeaderParameters != nil {
 		for k0 := range s.HeaderParameters {
 			if (!apigenRe5().MatchString(k0)) || (awsapi.StringLength(k0) > 512) {
-				v.Add(prefix+"headerParameters", s.HeaderParameters, "Map keys must satisfy constraint: [Member must have length less than or equal to 512, Member must satisfy regular expression pattern: ^[!#$%&'*+-.^_`|~0-9a-zA-Z]+$]")
+				v.Add(prefix()+"headerParameters", s.HeaderParameters, "Map keys must satisfy constraint: [Member must have length less than or equal to 512, Member must satisfy regular expression pattern: ^[!#$%&'*+-.^_`|~0-9a-zA-Z]+$]")
 				break
 			}
 		}
 		for _, e0 := range s.HeaderParameters {
 			if (!apigenRe24().MatchString(e0)) || (awsapi.StringLength(e0) > 512) {
-				v.Add(prefix+"headerParameters", s.HeaderParameters, "Map value must satisfy constraint: [Member must have length less than or equal to 512, Member must satisfy regular expression pattern: ^[ \\t]*[\\x20-\\x7E]+([ \\t]+[\\x20-\\x7E]+)*[ \\t]*$]")
+				v.Add(prefix()+"headerParameters", s.HeaderParameters, "Map value must satisfy constraint: [Member must have length less than or equal to 512, Member must satisfy regular expression pattern: ^[ \\t]*[\\x20-\\x7E]+([ \\t]+[\\x20-\\x7E]+)*[ \\t]*$]")
 				break
 			}
 		}
@@ -1863,428 +1863,428 @@ func (s *HttpParameters) apigenValidate(v *awsapi.ValidationErrors, prefix strin
 	if s.QueryStringParameters != nil {
 		for k0 := range s.QueryStringParameters {
 			if (!apigenRe6().MatchString(k0)) || (awsapi.StringLength(k0) > 512) {
-				v.Add(prefix+"queryStringParameters", s.QueryStringParameters, "Map keys must satisfy constraint: [Member must have length less than or equal to 512, Member must satisfy regular expression pattern: [^\\x00-\\x1F\\x7F]+]")
+				v.Add(prefix()+"queryStringParameters", s.QueryStringParameters, "Map keys must satisfy constraint: [Member must have length less than or equal to 512, Member must satisfy regular expression pattern: [^\\x00-\\x1F\\x7F]+]")
 				break
 			}
 		}
 		for _, e0 := range s.QueryStringParameters {
 			if (!apigenRe25().MatchString(e0)) || (awsapi.StringLength(e0) > 512) {
-				v.Add(prefix+"queryStringParameters", s.QueryStringParameters, "Map value must satisfy constraint: [Member must have length less than or equal to 512, Member must satisfy regular expression pattern: [^\\x00-\\x09\\x0B\\x0C\\x0E-\\x1F\\x7F]+]")
+				v.Add(prefix()+"queryStringParameters", s.QueryStringParameters, "Map value must satisfy constraint: [Member must have length less than or equal to 512, Member must satisfy regular expression pattern: [^\\x00-\\x09\\x0B\\x0C\\x0E-\\x1F\\x7F]+]")
 				break
 			}
 		}
 	}
 }
 
-func (s *InputTransformer) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *InputTransformer) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.InputPathsMap != nil {
 		if len(s.InputPathsMap) > 100 {
-			v.MaxLength(prefix+"inputPathsMap", s.InputPathsMap, 100)
+			v.MaxLength(prefix()+"inputPathsMap", s.InputPathsMap, 100)
 		}
 		for k0 := range s.InputPathsMap {
 			if (!apigenRe28().MatchString(k0)) || (awsapi.StringLength(k0) < 1) || (awsapi.StringLength(k0) > 256) {
-				v.Add(prefix+"inputPathsMap", s.InputPathsMap, "Map keys must satisfy constraint: [Member must have length less than or equal to 256, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: [A-Za-z0-9\\_\\-]+]")
+				v.Add(prefix()+"inputPathsMap", s.InputPathsMap, "Map keys must satisfy constraint: [Member must have length less than or equal to 256, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: [A-Za-z0-9\\_\\-]+]")
 				break
 			}
 		}
 		for _, e0 := range s.InputPathsMap {
 			if awsapi.StringLength(e0) > 256 {
-				v.Add(prefix+"inputPathsMap", s.InputPathsMap, "Map value must satisfy constraint: [Member must have length less than or equal to 256]")
+				v.Add(prefix()+"inputPathsMap", s.InputPathsMap, "Map value must satisfy constraint: [Member must have length less than or equal to 256]")
 				break
 			}
 		}
 	}
 	if s.InputTemplate == nil {
-		v.Null(prefix + "inputTemplate")
+		v.Null(prefix() + "inputTemplate")
 	} else {
-		apigenCheckTransformerInput(v, func() string { return prefix + "inputTemplate" }, *s.InputTemplate, false)
+		apigenCheckTransformerInput(v, func() string { return prefix() + "inputTemplate" }, *s.InputTemplate, false)
 	}
 }
 
-func (s *KinesisParameters) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *KinesisParameters) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.PartitionKeyPath == nil {
-		v.Null(prefix + "partitionKeyPath")
+		v.Null(prefix() + "partitionKeyPath")
 	} else {
 		if awsapi.StringLength(*s.PartitionKeyPath) > 256 {
-			v.MaxLength(prefix+"partitionKeyPath", *s.PartitionKeyPath, 256)
+			v.MaxLength(prefix()+"partitionKeyPath", *s.PartitionKeyPath, 256)
 		}
 	}
 }
 
-func (s *LogConfig) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *LogConfig) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.IncludeDetail != "" {
 		if !IncludeDetail(s.IncludeDetail).apigenKnown() {
-			v.Enum(prefix+"includeDetail", apigenEnumText(string(s.IncludeDetail)), []string{"NONE", "FULL"})
+			v.Enum(prefix()+"includeDetail", apigenEnumText(string(s.IncludeDetail)), []string{"NONE", "FULL"})
 		}
 	}
 	if s.Level != "" {
 		if !Level(s.Level).apigenKnown() {
-			v.Enum(prefix+"level", apigenEnumText(string(s.Level)), []string{"TRACE", "ERROR", "INFO", "OFF"})
+			v.Enum(prefix()+"level", apigenEnumText(string(s.Level)), []string{"TRACE", "ERROR", "INFO", "OFF"})
 		}
 	}
 }
 
-func (s *NetworkConfiguration) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *NetworkConfiguration) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.AwsvpcConfiguration != nil {
-		s.AwsvpcConfiguration.apigenValidate(v, prefix+"awsvpcConfiguration.")
+		s.AwsvpcConfiguration.apigenValidate(v, func() string { return prefix() + "awsvpcConfiguration." })
 	}
 }
 
-func (s *PlacementConstraint) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *PlacementConstraint) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.Type != "" {
 		if !PlacementConstraintType(s.Type).apigenKnown() {
-			v.Enum(prefix+"type", apigenEnumText(string(s.Type)), []string{"distinctInstance", "memberOf"})
+			v.Enum(prefix()+"type", apigenEnumText(string(s.Type)), []string{"distinctInstance", "memberOf"})
 		}
 	}
 	if s.Expression != nil {
 		if awsapi.StringLength(*s.Expression) > 2000 {
-			v.MaxLength(prefix+"expression", *s.Expression, 2000)
+			v.MaxLength(prefix()+"expression", *s.Expression, 2000)
 		}
 	}
 }
 
-func (s *PlacementStrategy) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *PlacementStrategy) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.Type != "" {
 		if !PlacementStrategyType(s.Type).apigenKnown() {
-			v.Enum(prefix+"type", apigenEnumText(string(s.Type)), []string{"random", "binpack", "spread"})
+			v.Enum(prefix()+"type", apigenEnumText(string(s.Type)), []string{"random", "binpack", "spread"})
 		}
 	}
 	if s.Field != nil {
 		if awsapi.StringLength(*s.Field) > 255 {
-			v.MaxLength(prefix+"field", *s.Field, 255)
+			v.MaxLength(prefix()+"field", *s.Field, 255)
 		}
 	}
 }
 
-func (s *Primary) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *Primary) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.HealthCheck == nil {
-		v.Null(prefix + "healthCheck")
+		v.Null(prefix() + "healthCheck")
 	} else {
-		apigenCheckHealthCheck(v, func() string { return prefix + "healthCheck" }, *s.HealthCheck, false)
+		apigenCheckHealthCheck(v, func() string { return prefix() + "healthCheck" }, *s.HealthCheck, false)
 	}
 }
 
-func (s *PutEventsRequestEntry) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *PutEventsRequestEntry) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.Resources != nil {
 		for _, e0 := range s.Resources {
 			if awsapi.StringLength(e0) > 2048 {
-				v.Add(prefix+"resources", s.Resources, "Member must satisfy constraint: [Member must have length less than or equal to 2048]")
+				v.Add(prefix()+"resources", s.Resources, "Member must satisfy constraint: [Member must have length less than or equal to 2048]")
 				break
 			}
 		}
 	}
 	if s.EventBusName != nil {
-		apigenCheckNonPartnerEventBusNameOrArn(v, func() string { return prefix + "eventBusName" }, *s.EventBusName, false)
+		apigenCheckNonPartnerEventBusNameOrArn(v, func() string { return prefix() + "eventBusName" }, *s.EventBusName, false)
 	}
 	if s.TraceHeader != nil {
-		apigenCheckTraceHeader(v, func() string { return prefix + "traceHeader" }, *s.TraceHeader, false)
+		apigenCheckTraceHeader(v, func() string { return prefix() + "traceHeader" }, *s.TraceHeader, false)
 	}
 }
 
-func (s *PutPartnerEventsRequestEntry) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *PutPartnerEventsRequestEntry) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.Source != nil {
-		apigenCheckEventSourceName(v, func() string { return prefix + "source" }, *s.Source, false)
+		apigenCheckEventSourceName(v, func() string { return prefix() + "source" }, *s.Source, false)
 	}
 	if s.Resources != nil {
 		for _, e0 := range s.Resources {
 			if awsapi.StringLength(e0) > 2048 {
-				v.Add(prefix+"resources", s.Resources, "Member must satisfy constraint: [Member must have length less than or equal to 2048]")
+				v.Add(prefix()+"resources", s.Resources, "Member must satisfy constraint: [Member must have length less than or equal to 2048]")
 				break
 			}
 		}
 	}
 }
 
-func (s *RedshiftDataParameters) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *RedshiftDataParameters) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.SecretManagerArn != nil {
-		apigenCheckRedshiftSecretManagerArn(v, func() string { return prefix + "secretManagerArn" }, *s.SecretManagerArn, false)
+		apigenCheckRedshiftSecretManagerArn(v, func() string { return prefix() + "secretManagerArn" }, *s.SecretManagerArn, false)
 	}
 	if s.Database == nil {
-		v.Null(prefix + "database")
+		v.Null(prefix() + "database")
 	} else {
-		apigenCheckDatabase(v, func() string { return prefix + "database" }, *s.Database, false)
+		apigenCheckDatabase(v, func() string { return prefix() + "database" }, *s.Database, false)
 	}
 	if s.DbUser != nil {
-		apigenCheckDbUser(v, func() string { return prefix + "dbUser" }, *s.DbUser, false)
+		apigenCheckDbUser(v, func() string { return prefix() + "dbUser" }, *s.DbUser, false)
 	}
 	if s.Sql != nil {
-		apigenCheckSql(v, func() string { return prefix + "sql" }, *s.Sql, true)
+		apigenCheckSql(v, func() string { return prefix() + "sql" }, *s.Sql, true)
 	}
 	if s.StatementName != nil {
-		apigenCheckStatementName(v, func() string { return prefix + "statementName" }, *s.StatementName, false)
+		apigenCheckStatementName(v, func() string { return prefix() + "statementName" }, *s.StatementName, false)
 	}
 	if s.Sqls != nil {
 		if len(s.Sqls) > 40 {
-			v.MaxLength(prefix+"sqls", awsapi.Sensitive{}, 40)
+			v.MaxLength(prefix()+"sqls", awsapi.Sensitive{}, 40)
 		}
 		for _, e0 := range s.Sqls {
 			if (awsapi.StringLength(e0) < 1) || (awsapi.StringLength(e0) > 100000) {
-				v.Add(prefix+"sqls", awsapi.Sensitive{}, "Member must satisfy constraint: [Member must have length less than or equal to 100000, Member must have length greater than or equal to 1]")
+				v.Add(prefix()+"sqls", awsapi.Sensitive{}, "Member must satisfy constraint: [Member must have length less than or equal to 100000, Member must have length greater than or equal to 1]")
 				break
 			}
 		}
 	}
 }
 
-func (s *ReplayDestination) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *ReplayDestination) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.Arn == nil {
-		v.Null(prefix + "arn")
+		v.Null(prefix() + "arn")
 	} else {
-		apigenCheckArn(v, func() string { return prefix + "arn" }, *s.Arn, false)
+		apigenCheckArn(v, func() string { return prefix() + "arn" }, *s.Arn, false)
 	}
 	if s.FilterArns != nil {
 		for _, e0 := range s.FilterArns {
 			if (awsapi.StringLength(e0) < 1) || (awsapi.StringLength(e0) > 1600) {
-				v.Add(prefix+"filterArns", s.FilterArns, "Member must satisfy constraint: [Member must have length less than or equal to 1600, Member must have length greater than or equal to 1]")
+				v.Add(prefix()+"filterArns", s.FilterArns, "Member must satisfy constraint: [Member must have length less than or equal to 1600, Member must have length greater than or equal to 1]")
 				break
 			}
 		}
 	}
 }
 
-func (s *ReplicationConfig) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *ReplicationConfig) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.State != "" {
 		if !ReplicationState(s.State).apigenKnown() {
-			v.Enum(prefix+"state", apigenEnumText(string(s.State)), []string{"DISABLED", "ENABLED"})
+			v.Enum(prefix()+"state", apigenEnumText(string(s.State)), []string{"DISABLED", "ENABLED"})
 		}
 	}
 }
 
-func (s *RetryPolicy) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *RetryPolicy) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.MaximumRetryAttempts != nil {
-		apigenCheckMaximumRetryAttempts(v, func() string { return prefix + "maximumRetryAttempts" }, *s.MaximumRetryAttempts, false)
+		apigenCheckMaximumRetryAttempts(v, func() string { return prefix() + "maximumRetryAttempts" }, *s.MaximumRetryAttempts, false)
 	}
 	if s.MaximumEventAgeInSeconds != nil {
-		apigenCheckMaximumEventAgeInSeconds(v, func() string { return prefix + "maximumEventAgeInSeconds" }, *s.MaximumEventAgeInSeconds, false)
+		apigenCheckMaximumEventAgeInSeconds(v, func() string { return prefix() + "maximumEventAgeInSeconds" }, *s.MaximumEventAgeInSeconds, false)
 	}
 }
 
-func (s *RoutingConfig) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *RoutingConfig) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.FailoverConfig == nil {
-		v.Null(prefix + "failoverConfig")
+		v.Null(prefix() + "failoverConfig")
 	} else {
-		s.FailoverConfig.apigenValidate(v, prefix+"failoverConfig.")
+		s.FailoverConfig.apigenValidate(v, func() string { return prefix() + "failoverConfig." })
 	}
 }
 
-func (s *RunCommandParameters) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *RunCommandParameters) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.RunCommandTargets == nil {
-		v.Null(prefix + "runCommandTargets")
+		v.Null(prefix() + "runCommandTargets")
 	} else {
 		if len(s.RunCommandTargets) < 1 {
-			v.MinLength(prefix+"runCommandTargets", s.RunCommandTargets, 1)
+			v.MinLength(prefix()+"runCommandTargets", s.RunCommandTargets, 1)
 		}
 		if len(s.RunCommandTargets) > 5 {
-			v.MaxLength(prefix+"runCommandTargets", s.RunCommandTargets, 5)
+			v.MaxLength(prefix()+"runCommandTargets", s.RunCommandTargets, 5)
 		}
 		for i0 := range s.RunCommandTargets {
-			s.RunCommandTargets[i0].apigenValidate(v, prefix+"runCommandTargets."+strconv.Itoa(i0+1)+".member.")
+			s.RunCommandTargets[i0].apigenValidate(v, func() string { return prefix() + "runCommandTargets." + strconv.Itoa(i0+1) + ".member." })
 		}
 	}
 }
 
-func (s *RunCommandTarget) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *RunCommandTarget) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.Key == nil {
-		v.Null(prefix + "key")
+		v.Null(prefix() + "key")
 	} else {
-		apigenCheckRunCommandTargetKey(v, func() string { return prefix + "key" }, *s.Key, false)
+		apigenCheckRunCommandTargetKey(v, func() string { return prefix() + "key" }, *s.Key, false)
 	}
 	if s.Values == nil {
-		v.Null(prefix + "values")
+		v.Null(prefix() + "values")
 	} else {
 		if len(s.Values) < 1 {
-			v.MinLength(prefix+"values", s.Values, 1)
+			v.MinLength(prefix()+"values", s.Values, 1)
 		}
 		if len(s.Values) > 50 {
-			v.MaxLength(prefix+"values", s.Values, 50)
+			v.MaxLength(prefix()+"values", s.Values, 50)
 		}
 		for _, e0 := range s.Values {
 			if (awsapi.StringLength(e0) < 1) || (awsapi.StringLength(e0) > 256) {
-				v.Add(prefix+"values", s.Values, "Member must satisfy constraint: [Member must have length less than or equal to 256, Member must have length greater than or equal to 1]")
+				v.Add(prefix()+"values", s.Values, "Member must satisfy constraint: [Member must have length less than or equal to 256, Member must have length greater than or equal to 1]")
 				break
 			}
 		}
 	}
 }
 
-func (s *SageMakerPipelineParameter) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *SageMakerPipelineParameter) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.Name == nil {
-		v.Null(prefix + "name")
+		v.Null(prefix() + "name")
 	} else {
-		apigenCheckSageMakerPipelineParameterName(v, func() string { return prefix + "name" }, *s.Name, false)
+		apigenCheckSageMakerPipelineParameterName(v, func() string { return prefix() + "name" }, *s.Name, false)
 	}
 	if s.Value == nil {
-		v.Null(prefix + "value")
+		v.Null(prefix() + "value")
 	} else {
 		if awsapi.StringLength(*s.Value) > 1024 {
-			v.MaxLength(prefix+"value", *s.Value, 1024)
+			v.MaxLength(prefix()+"value", *s.Value, 1024)
 		}
 	}
 }
 
-func (s *SageMakerPipelineParameters) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *SageMakerPipelineParameters) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.PipelineParameterList != nil {
 		if len(s.PipelineParameterList) > 200 {
-			v.MaxLength(prefix+"pipelineParameterList", s.PipelineParameterList, 200)
+			v.MaxLength(prefix()+"pipelineParameterList", s.PipelineParameterList, 200)
 		}
 		for i0 := range s.PipelineParameterList {
-			s.PipelineParameterList[i0].apigenValidate(v, prefix+"pipelineParameterList."+strconv.Itoa(i0+1)+".member.")
+			s.PipelineParameterList[i0].apigenValidate(v, func() string { return prefix() + "pipelineParameterList." + strconv.Itoa(i0+1) + ".member." })
 		}
 	}
 }
 
-func (s *Secondary) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *Secondary) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.Route == nil {
-		v.Null(prefix + "route")
+		v.Null(prefix() + "route")
 	} else {
-		apigenCheckRoute(v, func() string { return prefix + "route" }, *s.Route, false)
+		apigenCheckRoute(v, func() string { return prefix() + "route" }, *s.Route, false)
 	}
 }
 
-func (s *SqsParameters) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *SqsParameters) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.MessageGroupId != nil {
 		if awsapi.StringLength(*s.MessageGroupId) > 100 {
-			v.MaxLength(prefix+"messageGroupId", *s.MessageGroupId, 100)
+			v.MaxLength(prefix()+"messageGroupId", *s.MessageGroupId, 100)
 		}
 	}
 }
 
-func (s *Tag) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *Tag) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.Key == nil {
-		v.Null(prefix + "key")
+		v.Null(prefix() + "key")
 	} else {
-		apigenCheckTagKey(v, func() string { return prefix + "key" }, *s.Key, false)
+		apigenCheckTagKey(v, func() string { return prefix() + "key" }, *s.Key, false)
 	}
 	if s.Value == nil {
-		v.Null(prefix + "value")
+		v.Null(prefix() + "value")
 	} else {
 		if awsapi.StringLength(*s.Value) > 256 {
-			v.MaxLength(prefix+"value", *s.Value, 256)
+			v.MaxLength(prefix()+"value", *s.Value, 256)
 		}
 	}
 }
 
-func (s *Target) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *Target) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.Id == nil {
-		v.Null(prefix + "id")
+		v.Null(prefix() + "id")
 	} else {
-		apigenCheckTargetId(v, func() string { return prefix + "id" }, *s.Id, false)
+		apigenCheckTargetId(v, func() string { return prefix() + "id" }, *s.Id, false)
 	}
 	if s.Arn == nil {
-		v.Null(prefix + "arn")
+		v.Null(prefix() + "arn")
 	} else {
-		apigenCheckTargetArn(v, func() string { return prefix + "arn" }, *s.Arn, false)
+		apigenCheckTargetArn(v, func() string { return prefix() + "arn" }, *s.Arn, false)
 	}
 	if s.RoleArn != nil {
-		apigenCheckRoleArn(v, func() string { return prefix + "roleArn" }, *s.RoleArn, false)
+		apigenCheckRoleArn(v, func() string { return prefix() + "roleArn" }, *s.RoleArn, false)
 	}
 	if s.Input != nil {
 		if awsapi.StringLength(*s.Input) > 8192 {
-			v.MaxLength(prefix+"input", *s.Input, 8192)
+			v.MaxLength(prefix()+"input", *s.Input, 8192)
 		}
 	}
 	if s.InputPath != nil {
 		if awsapi.StringLength(*s.InputPath) > 256 {
-			v.MaxLength(prefix+"inputPath", *s.InputPath, 256)
+			v.MaxLength(prefix()+"inputPath", *s.InputPath, 256)
 		}
 	}
 	if s.InputTransformer != nil {
-		s.InputTransformer.apigenValidate(v, prefix+"inputTransformer.")
+		s.InputTransformer.apigenValidate(v, func() string { return prefix() + "inputTransformer." })
 	}
 	if s.KinesisParameters != nil {
-		s.KinesisParameters.apigenValidate(v, prefix+"kinesisParameters.")
+		s.KinesisParameters.apigenValidate(v, func() string { return prefix() + "kinesisParameters." })
 	}
 	if s.RunCommandParameters != nil {
-		s.RunCommandParameters.apigenValidate(v, prefix+"runCommandParameters.")
+		s.RunCommandParameters.apigenValidate(v, func() string { return prefix() + "runCommandParameters." })
 	}
 	if s.EcsParameters != nil {
-		s.EcsParameters.apigenValidate(v, prefix+"ecsParameters.")
+		s.EcsParameters.apigenValidate(v, func() string { return prefix() + "ecsParameters." })
 	}
 	if s.BatchParameters != nil {
-		s.BatchParameters.apigenValidate(v, prefix+"batchParameters.")
+		s.BatchParameters.apigenValidate(v, func() string { return prefix() + "batchParameters." })
 	}
 	if s.SqsParameters != nil {
-		s.SqsParameters.apigenValidate(v, prefix+"sqsParameters.")
+		s.SqsParameters.apigenValidate(v, func() string { return prefix() + "sqsParameters." })
 	}
 	if s.HttpParameters != nil {
-		s.HttpParameters.apigenValidate(v, prefix+"httpParameters.")
+		s.HttpParameters.apigenValidate(v, func() string { return prefix() + "httpParameters." })
 	}
 	if s.RedshiftDataParameters != nil {
-		s.RedshiftDataParameters.apigenValidate(v, prefix+"redshiftDataParameters.")
+		s.RedshiftDataParameters.apigenValidate(v, func() string { return prefix() + "redshiftDataParameters." })
 	}
 	if s.SageMakerPipelineParameters != nil {
-		s.SageMakerPipelineParameters.apigenValidate(v, prefix+"sageMakerPipelineParameters.")
+		s.SageMakerPipelineParameters.apigenValidate(v, func() string { return prefix() + "sageMakerPipelineParameters." })
 	}
 	if s.DeadLetterConfig != nil {
-		s.DeadLetterConfig.apigenValidate(v, prefix+"deadLetterConfig.")
+		s.DeadLetterConfig.apigenValidate(v, func() string { return prefix() + "deadLetterConfig." })
 	}
 	if s.RetryPolicy != nil {
-		s.RetryPolicy.apigenValidate(v, prefix+"retryPolicy.")
+		s.RetryPolicy.apigenValidate(v, func() string { return prefix() + "retryPolicy." })
 	}
 	if s.AppSyncParameters != nil {
-		s.AppSyncParameters.apigenValidate(v, prefix+"appSyncParameters.")
+		s.AppSyncParameters.apigenValidate(v, func() string { return prefix() + "appSyncParameters." })
 	}
 }
 
-func (s *UpdateConnectionApiKeyAuthRequestParameters) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *UpdateConnectionApiKeyAuthRequestParameters) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.ApiKeyName != nil {
-		apigenCheckAuthHeaderParameters(v, func() string { return prefix + "apiKeyName" }, *s.ApiKeyName, false)
+		apigenCheckAuthHeaderParameters(v, func() string { return prefix() + "apiKeyName" }, *s.ApiKeyName, false)
 	}
 	if s.ApiKeyValue != nil {
-		apigenCheckAuthHeaderParametersSensitive(v, func() string { return prefix + "apiKeyValue" }, *s.ApiKeyValue, true)
+		apigenCheckAuthHeaderParametersSensitive(v, func() string { return prefix() + "apiKeyValue" }, *s.ApiKeyValue, true)
 	}
 }
 
-func (s *UpdateConnectionAuthRequestParameters) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *UpdateConnectionAuthRequestParameters) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.BasicAuthParameters != nil {
-		s.BasicAuthParameters.apigenValidate(v, prefix+"basicAuthParameters.")
+		s.BasicAuthParameters.apigenValidate(v, func() string { return prefix() + "basicAuthParameters." })
 	}
 	if s.OAuthParameters != nil {
-		s.OAuthParameters.apigenValidate(v, prefix+"oAuthParameters.")
+		s.OAuthParameters.apigenValidate(v, func() string { return prefix() + "oAuthParameters." })
 	}
 	if s.ApiKeyAuthParameters != nil {
-		s.ApiKeyAuthParameters.apigenValidate(v, prefix+"apiKeyAuthParameters.")
+		s.ApiKeyAuthParameters.apigenValidate(v, func() string { return prefix() + "apiKeyAuthParameters." })
 	}
 	if s.InvocationHttpParameters != nil {
-		s.InvocationHttpParameters.apigenValidate(v, prefix+"invocationHttpParameters.")
+		s.InvocationHttpParameters.apigenValidate(v, func() string { return prefix() + "invocationHttpParameters." })
 	}
 	if s.ConnectivityParameters != nil {
-		s.ConnectivityParameters.apigenValidate(v, prefix+"connectivityParameters.")
+		s.ConnectivityParameters.apigenValidate(v, func() string { return prefix() + "connectivityParameters." })
 	}
 }
 
-func (s *UpdateConnectionBasicAuthRequestParameters) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *UpdateConnectionBasicAuthRequestParameters) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.Username != nil {
-		apigenCheckAuthHeaderParameters(v, func() string { return prefix + "username" }, *s.Username, false)
+		apigenCheckAuthHeaderParameters(v, func() string { return prefix() + "username" }, *s.Username, false)
 	}
 	if s.Password != nil {
-		apigenCheckAuthHeaderParametersSensitive(v, func() string { return prefix + "password" }, *s.Password, true)
+		apigenCheckAuthHeaderParametersSensitive(v, func() string { return prefix() + "password" }, *s.Password, true)
 	}
 }
 
-func (s *UpdateConnectionOAuthClientRequestParameters) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *UpdateConnectionOAuthClientRequestParameters) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.ClientID != nil {
-		apigenCheckAuthHeaderParameters(v, func() string { return prefix + "clientID" }, *s.ClientID, false)
+		apigenCheckAuthHeaderParameters(v, func() string { return prefix() + "clientID" }, *s.ClientID, false)
 	}
 	if s.ClientSecret != nil {
-		apigenCheckAuthHeaderParametersSensitive(v, func() string { return prefix + "clientSecret" }, *s.ClientSecret, true)
+		apigenCheckAuthHeaderParametersSensitive(v, func() string { return prefix() + "clientSecret" }, *s.ClientSecret, true)
 	}
 }
 
-func (s *UpdateConnectionOAuthRequestParameters) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *UpdateConnectionOAuthRequestParameters) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.ClientParameters != nil {
-		s.ClientParameters.apigenValidate(v, prefix+"clientParameters.")
+		s.ClientParameters.apigenValidate(v, func() string { return prefix() + "clientParameters." })
 	}
 	if s.AuthorizationEndpoint != nil {
-		apigenCheckHttpsEndpoint(v, func() string { return prefix + "authorizationEndpoint" }, *s.AuthorizationEndpoint, false)
+		apigenCheckHttpsEndpoint(v, func() string { return prefix() + "authorizationEndpoint" }, *s.AuthorizationEndpoint, false)
 	}
 	if s.HttpMethod != "" {
 		if !ConnectionOAuthHttpMethod(s.HttpMethod).apigenKnown() {
-			v.Enum(prefix+"httpMethod", apigenEnumText(string(s.HttpMethod)), []string{"POST", "GET", "PUT"})
+			v.Enum(prefix()+"httpMethod", apigenEnumText(string(s.HttpMethod)), []string{"POST", "GET", "PUT"})
 		}
 	}
 	if s.OAuthHttpParameters != nil {
-		s.OAuthHttpParameters.apigenValidate(v, prefix+"oAuthHttpParameters.")
+		s.OAuthHttpParameters.apigenValidate(v, func() string { return prefix() + "oAuthHttpParameters." })
 	}
 }
 
@@ -3016,6 +3016,9 @@ func apigenCheckTransformerInput(v *awsapi.ValidationErrors, path func() string,
 		v.MaxLength(path(), awsapi.Shown(x, sensitive), 8192)
 	}
 }
+
+// apigenNoPrefix is the path prefix of a request's top-level members.
+func apigenNoPrefix() string { return "" }
 
 // apigenExplicitEmpty is jsonwire.ExplicitEmptyEnum: what the JSON and
 // CBOR decoders store in an enum member given as "", which Coral validates

@@ -31,22 +31,22 @@ func (s *CheckSchemaVersionValidityInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *CheckSchemaVersionValidityInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *CheckSchemaVersionValidityInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.DataFormat == "" {
-		v.Null(prefix + "dataFormat")
+		v.Null(prefix() + "dataFormat")
 	} else {
 		if !DataFormat(s.DataFormat).apigenKnown() {
-			v.Enum(prefix+"dataFormat", apigenEnumText(string(s.DataFormat)), []string{"JSON", "PROTOBUF", "AVRO"})
+			v.Enum(prefix()+"dataFormat", apigenEnumText(string(s.DataFormat)), []string{"JSON", "PROTOBUF", "AVRO"})
 		}
 	}
 	if s.SchemaDefinition == nil {
-		v.Null(prefix + "schemaDefinition")
+		v.Null(prefix() + "schemaDefinition")
 	} else {
-		apigenCheckSchemaDefinitionString(v, func() string { return prefix + "schemaDefinition" }, *s.SchemaDefinition, false)
+		apigenCheckSchemaDefinitionString(v, func() string { return prefix() + "schemaDefinition" }, *s.SchemaDefinition, false)
 	}
 }
 
@@ -56,32 +56,32 @@ func (s *CreateRegistryInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *CreateRegistryInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *CreateRegistryInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.RegistryName == nil {
-		v.Null(prefix + "registryName")
+		v.Null(prefix() + "registryName")
 	} else {
-		apigenCheckSchemaRegistryNameString(v, func() string { return prefix + "registryName" }, *s.RegistryName, false)
+		apigenCheckSchemaRegistryNameString(v, func() string { return prefix() + "registryName" }, *s.RegistryName, false)
 	}
 	if s.Description != nil {
-		apigenCheckDescriptionString(v, func() string { return prefix + "description" }, *s.Description, false)
+		apigenCheckDescriptionString(v, func() string { return prefix() + "description" }, *s.Description, false)
 	}
 	if s.Tags != nil {
 		if len(s.Tags) > 50 {
-			v.MaxLength(prefix+"tags", s.Tags, 50)
+			v.MaxLength(prefix()+"tags", s.Tags, 50)
 		}
 		for k0 := range s.Tags {
 			if (awsapi.StringLength(k0) < 1) || (awsapi.StringLength(k0) > 128) {
-				v.Add(prefix+"tags", s.Tags, "Map keys must satisfy constraint: [Member must have length less than or equal to 128, Member must have length greater than or equal to 1]")
+				v.Add(prefix()+"tags", s.Tags, "Map keys must satisfy constraint: [Member must have length less than or equal to 128, Member must have length greater than or equal to 1]")
 				break
 			}
 		}
 		for _, e0 := range s.Tags {
 			if awsapi.StringLength(e0) > 256 {
-				v.Add(prefix+"tags", s.Tags, "Map value must satisfy constraint: [Member must have length less than or equal to 256, Member must have length greater than or equal to 0]")
+				v.Add(prefix()+"tags", s.Tags, "Map value must satisfy constraint: [Member must have length less than or equal to 256, Member must have length greater than or equal to 0]")
 				break
 			}
 		}
@@ -94,53 +94,53 @@ func (s *CreateSchemaInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *CreateSchemaInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *CreateSchemaInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.RegistryId != nil {
-		s.RegistryId.apigenValidate(v, prefix+"registryId.")
+		s.RegistryId.apigenValidate(v, func() string { return prefix() + "registryId." })
 	}
 	if s.SchemaName == nil {
-		v.Null(prefix + "schemaName")
+		v.Null(prefix() + "schemaName")
 	} else {
-		apigenCheckSchemaRegistryNameString(v, func() string { return prefix + "schemaName" }, *s.SchemaName, false)
+		apigenCheckSchemaRegistryNameString(v, func() string { return prefix() + "schemaName" }, *s.SchemaName, false)
 	}
 	if s.DataFormat == "" {
-		v.Null(prefix + "dataFormat")
+		v.Null(prefix() + "dataFormat")
 	} else {
 		if !DataFormat(s.DataFormat).apigenKnown() {
-			v.Enum(prefix+"dataFormat", apigenEnumText(string(s.DataFormat)), []string{"JSON", "PROTOBUF", "AVRO"})
+			v.Enum(prefix()+"dataFormat", apigenEnumText(string(s.DataFormat)), []string{"JSON", "PROTOBUF", "AVRO"})
 		}
 	}
 	if s.Compatibility != "" {
 		if !Compatibility(s.Compatibility).apigenKnown() {
-			v.Enum(prefix+"compatibility", apigenEnumText(string(s.Compatibility)), []string{"DISABLED", "BACKWARD", "BACKWARD_ALL", "FORWARD_ALL", "FORWARD", "NONE", "FULL", "FULL_ALL"})
+			v.Enum(prefix()+"compatibility", apigenEnumText(string(s.Compatibility)), []string{"DISABLED", "BACKWARD", "BACKWARD_ALL", "FORWARD_ALL", "FORWARD", "NONE", "FULL", "FULL_ALL"})
 		}
 	}
 	if s.Description != nil {
-		apigenCheckDescriptionString(v, func() string { return prefix + "description" }, *s.Description, false)
+		apigenCheckDescriptionString(v, func() string { return prefix() + "description" }, *s.Description, false)
 	}
 	if s.Tags != nil {
 		if len(s.Tags) > 50 {
-			v.MaxLength(prefix+"tags", s.Tags, 50)
+			v.MaxLength(prefix()+"tags", s.Tags, 50)
 		}
 		for k0 := range s.Tags {
 			if (awsapi.StringLength(k0) < 1) || (awsapi.StringLength(k0) > 128) {
-				v.Add(prefix+"tags", s.Tags, "Map keys must satisfy constraint: [Member must have length less than or equal to 128, Member must have length greater than or equal to 1]")
+				v.Add(prefix()+"tags", s.Tags, "Map keys must satisfy constraint: [Member must have length less than or equal to 128, Member must have length greater than or equal to 1]")
 				break
 			}
 		}
 		for _, e0 := range s.Tags {
 			if awsapi.StringLength(e0) > 256 {
-				v.Add(prefix+"tags", s.Tags, "Map value must satisfy constraint: [Member must have length less than or equal to 256, Member must have length greater than or equal to 0]")
+				v.Add(prefix()+"tags", s.Tags, "Map value must satisfy constraint: [Member must have length less than or equal to 256, Member must have length greater than or equal to 0]")
 				break
 			}
 		}
 	}
 	if s.SchemaDefinition != nil {
-		apigenCheckSchemaDefinitionString(v, func() string { return prefix + "schemaDefinition" }, *s.SchemaDefinition, false)
+		apigenCheckSchemaDefinitionString(v, func() string { return prefix() + "schemaDefinition" }, *s.SchemaDefinition, false)
 	}
 }
 
@@ -150,15 +150,15 @@ func (s *DeleteRegistryInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *DeleteRegistryInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *DeleteRegistryInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.RegistryId == nil {
-		v.Null(prefix + "registryId")
+		v.Null(prefix() + "registryId")
 	} else {
-		s.RegistryId.apigenValidate(v, prefix+"registryId.")
+		s.RegistryId.apigenValidate(v, func() string { return prefix() + "registryId." })
 	}
 }
 
@@ -168,15 +168,15 @@ func (s *DeleteSchemaInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *DeleteSchemaInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *DeleteSchemaInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.SchemaId == nil {
-		v.Null(prefix + "schemaId")
+		v.Null(prefix() + "schemaId")
 	} else {
-		s.SchemaId.apigenValidate(v, prefix+"schemaId.")
+		s.SchemaId.apigenValidate(v, func() string { return prefix() + "schemaId." })
 	}
 }
 
@@ -186,20 +186,20 @@ func (s *DeleteSchemaVersionsInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *DeleteSchemaVersionsInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *DeleteSchemaVersionsInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.SchemaId == nil {
-		v.Null(prefix + "schemaId")
+		v.Null(prefix() + "schemaId")
 	} else {
-		s.SchemaId.apigenValidate(v, prefix+"schemaId.")
+		s.SchemaId.apigenValidate(v, func() string { return prefix() + "schemaId." })
 	}
 	if s.Versions == nil {
-		v.Null(prefix + "versions")
+		v.Null(prefix() + "versions")
 	} else {
-		apigenCheckVersionsString(v, func() string { return prefix + "versions" }, *s.Versions, false)
+		apigenCheckVersionsString(v, func() string { return prefix() + "versions" }, *s.Versions, false)
 	}
 }
 
@@ -209,15 +209,15 @@ func (s *GetRegistryInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *GetRegistryInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *GetRegistryInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.RegistryId == nil {
-		v.Null(prefix + "registryId")
+		v.Null(prefix() + "registryId")
 	} else {
-		s.RegistryId.apigenValidate(v, prefix+"registryId.")
+		s.RegistryId.apigenValidate(v, func() string { return prefix() + "registryId." })
 	}
 }
 
@@ -227,15 +227,15 @@ func (s *GetSchemaInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *GetSchemaInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *GetSchemaInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.SchemaId == nil {
-		v.Null(prefix + "schemaId")
+		v.Null(prefix() + "schemaId")
 	} else {
-		s.SchemaId.apigenValidate(v, prefix+"schemaId.")
+		s.SchemaId.apigenValidate(v, func() string { return prefix() + "schemaId." })
 	}
 }
 
@@ -245,20 +245,20 @@ func (s *GetSchemaByDefinitionInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *GetSchemaByDefinitionInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *GetSchemaByDefinitionInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.SchemaId == nil {
-		v.Null(prefix + "schemaId")
+		v.Null(prefix() + "schemaId")
 	} else {
-		s.SchemaId.apigenValidate(v, prefix+"schemaId.")
+		s.SchemaId.apigenValidate(v, func() string { return prefix() + "schemaId." })
 	}
 	if s.SchemaDefinition == nil {
-		v.Null(prefix + "schemaDefinition")
+		v.Null(prefix() + "schemaDefinition")
 	} else {
-		apigenCheckSchemaDefinitionString(v, func() string { return prefix + "schemaDefinition" }, *s.SchemaDefinition, false)
+		apigenCheckSchemaDefinitionString(v, func() string { return prefix() + "schemaDefinition" }, *s.SchemaDefinition, false)
 	}
 }
 
@@ -268,19 +268,19 @@ func (s *GetSchemaVersionInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *GetSchemaVersionInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *GetSchemaVersionInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.SchemaId != nil {
-		s.SchemaId.apigenValidate(v, prefix+"schemaId.")
+		s.SchemaId.apigenValidate(v, func() string { return prefix() + "schemaId." })
 	}
 	if s.SchemaVersionId != nil {
-		apigenCheckSchemaVersionIdString(v, func() string { return prefix + "schemaVersionId" }, *s.SchemaVersionId, false)
+		apigenCheckSchemaVersionIdString(v, func() string { return prefix() + "schemaVersionId" }, *s.SchemaVersionId, false)
 	}
 	if s.SchemaVersionNumber != nil {
-		s.SchemaVersionNumber.apigenValidate(v, prefix+"schemaVersionNumber.")
+		s.SchemaVersionNumber.apigenValidate(v, func() string { return prefix() + "schemaVersionNumber." })
 	}
 }
 
@@ -290,31 +290,31 @@ func (s *GetSchemaVersionsDiffInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *GetSchemaVersionsDiffInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *GetSchemaVersionsDiffInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.SchemaId == nil {
-		v.Null(prefix + "schemaId")
+		v.Null(prefix() + "schemaId")
 	} else {
-		s.SchemaId.apigenValidate(v, prefix+"schemaId.")
+		s.SchemaId.apigenValidate(v, func() string { return prefix() + "schemaId." })
 	}
 	if s.FirstSchemaVersionNumber == nil {
-		v.Null(prefix + "firstSchemaVersionNumber")
+		v.Null(prefix() + "firstSchemaVersionNumber")
 	} else {
-		s.FirstSchemaVersionNumber.apigenValidate(v, prefix+"firstSchemaVersionNumber.")
+		s.FirstSchemaVersionNumber.apigenValidate(v, func() string { return prefix() + "firstSchemaVersionNumber." })
 	}
 	if s.SecondSchemaVersionNumber == nil {
-		v.Null(prefix + "secondSchemaVersionNumber")
+		v.Null(prefix() + "secondSchemaVersionNumber")
 	} else {
-		s.SecondSchemaVersionNumber.apigenValidate(v, prefix+"secondSchemaVersionNumber.")
+		s.SecondSchemaVersionNumber.apigenValidate(v, func() string { return prefix() + "secondSchemaVersionNumber." })
 	}
 	if s.SchemaDiffType == "" {
-		v.Null(prefix + "schemaDiffType")
+		v.Null(prefix() + "schemaDiffType")
 	} else {
 		if !SchemaDiffType(s.SchemaDiffType).apigenKnown() {
-			v.Enum(prefix+"schemaDiffType", apigenEnumText(string(s.SchemaDiffType)), []string{"SYNTAX_DIFF"})
+			v.Enum(prefix()+"schemaDiffType", apigenEnumText(string(s.SchemaDiffType)), []string{"SYNTAX_DIFF"})
 		}
 	}
 }
@@ -325,15 +325,15 @@ func (s *GetTagsInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *GetTagsInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *GetTagsInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.ResourceArn == nil {
-		v.Null(prefix + "resourceArn")
+		v.Null(prefix() + "resourceArn")
 	} else {
-		apigenCheckGlueResourceArn(v, func() string { return prefix + "resourceArn" }, *s.ResourceArn, false)
+		apigenCheckGlueResourceArn(v, func() string { return prefix() + "resourceArn" }, *s.ResourceArn, false)
 	}
 }
 
@@ -343,13 +343,13 @@ func (s *ListRegistriesInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *ListRegistriesInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *ListRegistriesInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.MaxResults != nil {
-		apigenCheckMaxResultsNumber(v, func() string { return prefix + "maxResults" }, *s.MaxResults, false)
+		apigenCheckMaxResultsNumber(v, func() string { return prefix() + "maxResults" }, *s.MaxResults, false)
 	}
 }
 
@@ -359,18 +359,18 @@ func (s *ListSchemaVersionsInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *ListSchemaVersionsInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *ListSchemaVersionsInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.SchemaId == nil {
-		v.Null(prefix + "schemaId")
+		v.Null(prefix() + "schemaId")
 	} else {
-		s.SchemaId.apigenValidate(v, prefix+"schemaId.")
+		s.SchemaId.apigenValidate(v, func() string { return prefix() + "schemaId." })
 	}
 	if s.MaxResults != nil {
-		apigenCheckMaxResultsNumber(v, func() string { return prefix + "maxResults" }, *s.MaxResults, false)
+		apigenCheckMaxResultsNumber(v, func() string { return prefix() + "maxResults" }, *s.MaxResults, false)
 	}
 }
 
@@ -380,16 +380,16 @@ func (s *ListSchemasInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *ListSchemasInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *ListSchemasInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.RegistryId != nil {
-		s.RegistryId.apigenValidate(v, prefix+"registryId.")
+		s.RegistryId.apigenValidate(v, func() string { return prefix() + "registryId." })
 	}
 	if s.MaxResults != nil {
-		apigenCheckMaxResultsNumber(v, func() string { return prefix + "maxResults" }, *s.MaxResults, false)
+		apigenCheckMaxResultsNumber(v, func() string { return prefix() + "maxResults" }, *s.MaxResults, false)
 	}
 }
 
@@ -399,24 +399,24 @@ func (s *PutSchemaVersionMetadataInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *PutSchemaVersionMetadataInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *PutSchemaVersionMetadataInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.SchemaId != nil {
-		s.SchemaId.apigenValidate(v, prefix+"schemaId.")
+		s.SchemaId.apigenValidate(v, func() string { return prefix() + "schemaId." })
 	}
 	if s.SchemaVersionNumber != nil {
-		s.SchemaVersionNumber.apigenValidate(v, prefix+"schemaVersionNumber.")
+		s.SchemaVersionNumber.apigenValidate(v, func() string { return prefix() + "schemaVersionNumber." })
 	}
 	if s.SchemaVersionId != nil {
-		apigenCheckSchemaVersionIdString(v, func() string { return prefix + "schemaVersionId" }, *s.SchemaVersionId, false)
+		apigenCheckSchemaVersionIdString(v, func() string { return prefix() + "schemaVersionId" }, *s.SchemaVersionId, false)
 	}
 	if s.MetadataKeyValue == nil {
-		v.Null(prefix + "metadataKeyValue")
+		v.Null(prefix() + "metadataKeyValue")
 	} else {
-		s.MetadataKeyValue.apigenValidate(v, prefix+"metadataKeyValue.")
+		s.MetadataKeyValue.apigenValidate(v, func() string { return prefix() + "metadataKeyValue." })
 	}
 }
 
@@ -426,27 +426,27 @@ func (s *QuerySchemaVersionMetadataInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *QuerySchemaVersionMetadataInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *QuerySchemaVersionMetadataInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.SchemaId != nil {
-		s.SchemaId.apigenValidate(v, prefix+"schemaId.")
+		s.SchemaId.apigenValidate(v, func() string { return prefix() + "schemaId." })
 	}
 	if s.SchemaVersionNumber != nil {
-		s.SchemaVersionNumber.apigenValidate(v, prefix+"schemaVersionNumber.")
+		s.SchemaVersionNumber.apigenValidate(v, func() string { return prefix() + "schemaVersionNumber." })
 	}
 	if s.SchemaVersionId != nil {
-		apigenCheckSchemaVersionIdString(v, func() string { return prefix + "schemaVersionId" }, *s.SchemaVersionId, false)
+		apigenCheckSchemaVersionIdString(v, func() string { return prefix() + "schemaVersionId" }, *s.SchemaVersionId, false)
 	}
 	if s.MetadataList != nil {
 		for i0 := range s.MetadataList {
-			s.MetadataList[i0].apigenValidate(v, prefix+"metadataList."+strconv.Itoa(i0+1)+".member.")
+			s.MetadataList[i0].apigenValidate(v, func() string { return prefix() + "metadataList." + strconv.Itoa(i0+1) + ".member." })
 		}
 	}
 	if s.MaxResults != nil {
-		apigenCheckQuerySchemaVersionMetadataMaxResults(v, func() string { return prefix + "maxResults" }, *s.MaxResults, false)
+		apigenCheckQuerySchemaVersionMetadataMaxResults(v, func() string { return prefix() + "maxResults" }, *s.MaxResults, false)
 	}
 }
 
@@ -456,20 +456,20 @@ func (s *RegisterSchemaVersionInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *RegisterSchemaVersionInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *RegisterSchemaVersionInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.SchemaId == nil {
-		v.Null(prefix + "schemaId")
+		v.Null(prefix() + "schemaId")
 	} else {
-		s.SchemaId.apigenValidate(v, prefix+"schemaId.")
+		s.SchemaId.apigenValidate(v, func() string { return prefix() + "schemaId." })
 	}
 	if s.SchemaDefinition == nil {
-		v.Null(prefix + "schemaDefinition")
+		v.Null(prefix() + "schemaDefinition")
 	} else {
-		apigenCheckSchemaDefinitionString(v, func() string { return prefix + "schemaDefinition" }, *s.SchemaDefinition, false)
+		apigenCheckSchemaDefinitionString(v, func() string { return prefix() + "schemaDefinition" }, *s.SchemaDefinition, false)
 	}
 }
 
@@ -479,24 +479,24 @@ func (s *RemoveSchemaVersionMetadataInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *RemoveSchemaVersionMetadataInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *RemoveSchemaVersionMetadataInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.SchemaId != nil {
-		s.SchemaId.apigenValidate(v, prefix+"schemaId.")
+		s.SchemaId.apigenValidate(v, func() string { return prefix() + "schemaId." })
 	}
 	if s.SchemaVersionNumber != nil {
-		s.SchemaVersionNumber.apigenValidate(v, prefix+"schemaVersionNumber.")
+		s.SchemaVersionNumber.apigenValidate(v, func() string { return prefix() + "schemaVersionNumber." })
 	}
 	if s.SchemaVersionId != nil {
-		apigenCheckSchemaVersionIdString(v, func() string { return prefix + "schemaVersionId" }, *s.SchemaVersionId, false)
+		apigenCheckSchemaVersionIdString(v, func() string { return prefix() + "schemaVersionId" }, *s.SchemaVersionId, false)
 	}
 	if s.MetadataKeyValue == nil {
-		v.Null(prefix + "metadataKeyValue")
+		v.Null(prefix() + "metadataKeyValue")
 	} else {
-		s.MetadataKeyValue.apigenValidate(v, prefix+"metadataKeyValue.")
+		s.MetadataKeyValue.apigenValidate(v, func() string { return prefix() + "metadataKeyValue." })
 	}
 }
 
@@ -506,31 +506,31 @@ func (s *TagResourceInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *TagResourceInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *TagResourceInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.ResourceArn == nil {
-		v.Null(prefix + "resourceArn")
+		v.Null(prefix() + "resourceArn")
 	} else {
-		apigenCheckGlueResourceArn(v, func() string { return prefix + "resourceArn" }, *s.ResourceArn, false)
+		apigenCheckGlueResourceArn(v, func() string { return prefix() + "resourceArn" }, *s.ResourceArn, false)
 	}
 	if s.TagsToAdd == nil {
-		v.Null(prefix + "tagsToAdd")
+		v.Null(prefix() + "tagsToAdd")
 	} else {
 		if len(s.TagsToAdd) > 50 {
-			v.MaxLength(prefix+"tagsToAdd", s.TagsToAdd, 50)
+			v.MaxLength(prefix()+"tagsToAdd", s.TagsToAdd, 50)
 		}
 		for k0 := range s.TagsToAdd {
 			if (awsapi.StringLength(k0) < 1) || (awsapi.StringLength(k0) > 128) {
-				v.Add(prefix+"tagsToAdd", s.TagsToAdd, "Map keys must satisfy constraint: [Member must have length less than or equal to 128, Member must have length greater than or equal to 1]")
+				v.Add(prefix()+"tagsToAdd", s.TagsToAdd, "Map keys must satisfy constraint: [Member must have length less than or equal to 128, Member must have length greater than or equal to 1]")
 				break
 			}
 		}
 		for _, e0 := range s.TagsToAdd {
 			if awsapi.StringLength(e0) > 256 {
-				v.Add(prefix+"tagsToAdd", s.TagsToAdd, "Map value must satisfy constraint: [Member must have length less than or equal to 256, Member must have length greater than or equal to 0]")
+				v.Add(prefix()+"tagsToAdd", s.TagsToAdd, "Map value must satisfy constraint: [Member must have length less than or equal to 256, Member must have length greater than or equal to 0]")
 				break
 			}
 		}
@@ -543,25 +543,25 @@ func (s *UntagResourceInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *UntagResourceInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *UntagResourceInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.ResourceArn == nil {
-		v.Null(prefix + "resourceArn")
+		v.Null(prefix() + "resourceArn")
 	} else {
-		apigenCheckGlueResourceArn(v, func() string { return prefix + "resourceArn" }, *s.ResourceArn, false)
+		apigenCheckGlueResourceArn(v, func() string { return prefix() + "resourceArn" }, *s.ResourceArn, false)
 	}
 	if s.TagsToRemove == nil {
-		v.Null(prefix + "tagsToRemove")
+		v.Null(prefix() + "tagsToRemove")
 	} else {
 		if len(s.TagsToRemove) > 50 {
-			v.MaxLength(prefix+"tagsToRemove", s.TagsToRemove, 50)
+			v.MaxLength(prefix()+"tagsToRemove", s.TagsToRemove, 50)
 		}
 		for _, e0 := range s.TagsToRemove {
 			if (awsapi.StringLength(e0) < 1) || (awsapi.StringLength(e0) > 128) {
-				v.Add(prefix+"tagsToRemove", s.TagsToRemove, "Member must satisfy constraint: [Member must have length less than or equal to 128, Member must have length greater than or equal to 1]")
+				v.Add(prefix()+"tagsToRemove", s.TagsToRemove, "Member must satisfy constraint: [Member must have length less than or equal to 128, Member must have length greater than or equal to 1]")
 				break
 			}
 		}
@@ -574,20 +574,20 @@ func (s *UpdateRegistryInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *UpdateRegistryInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *UpdateRegistryInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.RegistryId == nil {
-		v.Null(prefix + "registryId")
+		v.Null(prefix() + "registryId")
 	} else {
-		s.RegistryId.apigenValidate(v, prefix+"registryId.")
+		s.RegistryId.apigenValidate(v, func() string { return prefix() + "registryId." })
 	}
 	if s.Description == nil {
-		v.Null(prefix + "description")
+		v.Null(prefix() + "description")
 	} else {
-		apigenCheckDescriptionString(v, func() string { return prefix + "description" }, *s.Description, false)
+		apigenCheckDescriptionString(v, func() string { return prefix() + "description" }, *s.Description, false)
 	}
 }
 
@@ -597,62 +597,62 @@ func (s *UpdateSchemaInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *UpdateSchemaInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *UpdateSchemaInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.SchemaId == nil {
-		v.Null(prefix + "schemaId")
+		v.Null(prefix() + "schemaId")
 	} else {
-		s.SchemaId.apigenValidate(v, prefix+"schemaId.")
+		s.SchemaId.apigenValidate(v, func() string { return prefix() + "schemaId." })
 	}
 	if s.SchemaVersionNumber != nil {
-		s.SchemaVersionNumber.apigenValidate(v, prefix+"schemaVersionNumber.")
+		s.SchemaVersionNumber.apigenValidate(v, func() string { return prefix() + "schemaVersionNumber." })
 	}
 	if s.Compatibility != "" {
 		if !Compatibility(s.Compatibility).apigenKnown() {
-			v.Enum(prefix+"compatibility", apigenEnumText(string(s.Compatibility)), []string{"DISABLED", "BACKWARD", "BACKWARD_ALL", "FORWARD_ALL", "FORWARD", "NONE", "FULL", "FULL_ALL"})
+			v.Enum(prefix()+"compatibility", apigenEnumText(string(s.Compatibility)), []string{"DISABLED", "BACKWARD", "BACKWARD_ALL", "FORWARD_ALL", "FORWARD", "NONE", "FULL", "FULL_ALL"})
 		}
 	}
 	if s.Description != nil {
-		apigenCheckDescriptionString(v, func() string { return prefix + "description" }, *s.Description, false)
+		apigenCheckDescriptionString(v, func() string { return prefix() + "description" }, *s.Description, false)
 	}
 }
 
-func (s *MetadataKeyValuePair) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *MetadataKeyValuePair) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.MetadataKey != nil {
-		apigenCheckMetadataKeyString(v, func() string { return prefix + "metadataKey" }, *s.MetadataKey, false)
+		apigenCheckMetadataKeyString(v, func() string { return prefix() + "metadataKey" }, *s.MetadataKey, false)
 	}
 	if s.MetadataValue != nil {
-		apigenCheckMetadataValueString(v, func() string { return prefix + "metadataValue" }, *s.MetadataValue, false)
+		apigenCheckMetadataValueString(v, func() string { return prefix() + "metadataValue" }, *s.MetadataValue, false)
 	}
 }
 
-func (s *RegistryId) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *RegistryId) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.RegistryName != nil {
-		apigenCheckSchemaRegistryNameString(v, func() string { return prefix + "registryName" }, *s.RegistryName, false)
+		apigenCheckSchemaRegistryNameString(v, func() string { return prefix() + "registryName" }, *s.RegistryName, false)
 	}
 	if s.RegistryArn != nil {
-		apigenCheckGlueResourceArn(v, func() string { return prefix + "registryArn" }, *s.RegistryArn, false)
+		apigenCheckGlueResourceArn(v, func() string { return prefix() + "registryArn" }, *s.RegistryArn, false)
 	}
 }
 
-func (s *SchemaId) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *SchemaId) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.SchemaArn != nil {
-		apigenCheckGlueResourceArn(v, func() string { return prefix + "schemaArn" }, *s.SchemaArn, false)
+		apigenCheckGlueResourceArn(v, func() string { return prefix() + "schemaArn" }, *s.SchemaArn, false)
 	}
 	if s.SchemaName != nil {
-		apigenCheckSchemaRegistryNameString(v, func() string { return prefix + "schemaName" }, *s.SchemaName, false)
+		apigenCheckSchemaRegistryNameString(v, func() string { return prefix() + "schemaName" }, *s.SchemaName, false)
 	}
 	if s.RegistryName != nil {
-		apigenCheckSchemaRegistryNameString(v, func() string { return prefix + "registryName" }, *s.RegistryName, false)
+		apigenCheckSchemaRegistryNameString(v, func() string { return prefix() + "registryName" }, *s.RegistryName, false)
 	}
 }
 
-func (s *SchemaVersionNumber) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *SchemaVersionNumber) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.VersionNumber != nil {
-		apigenCheckVersionLongNumber(v, func() string { return prefix + "versionNumber" }, *s.VersionNumber, false)
+		apigenCheckVersionLongNumber(v, func() string { return prefix() + "versionNumber" }, *s.VersionNumber, false)
 	}
 }
 
@@ -786,6 +786,9 @@ func apigenCheckVersionsString(v *awsapi.ValidationErrors, path func() string, x
 		v.MaxLength(path(), awsapi.Shown(x, sensitive), 100000)
 	}
 }
+
+// apigenNoPrefix is the path prefix of a request's top-level members.
+func apigenNoPrefix() string { return "" }
 
 // apigenExplicitEmpty is jsonwire.ExplicitEmptyEnum: what the JSON and
 // CBOR decoders store in an enum member given as "", which Coral validates

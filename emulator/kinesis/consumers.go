@@ -342,7 +342,7 @@ func (sub *subscription) next(ctx context.Context) (string, any, error) {
 		sub.ended = b.atEnd
 		st.mu.Unlock()
 		ev := &SubscribeToShardEvent{
-			Records:                    sub.sh.records(&b.view),
+			Records:                    sub.sh.records(&b.view, nil),
 			ContinuationSequenceNumber: cont,
 			MillisBehindLatest:         new(b.behindMs),
 			ChildShards:                b.children,

@@ -359,20 +359,38 @@ func (st *stream) read(sh *shard, pos uint64, limit int, now time.Time) readBatc
 	return b
 }
 
-// records renders a batch's records. It runs without the stream lock.
-func (sh *shard) records(v *view) []Record {
+// recordBuffers are the arrays a batch's records are rendered into, kept
+// for reuse between GetRecords calls (see Service.ReleaseOutput).
+type recordBuffers struct {
+	recs []Record
+	strs []string
+	buf  []byte
+}
+
+// records renders a batch's records, into rb's arrays when rb is not nil
+// (growing them as needed). It runs without the stream lock.
+func (sh *shard) records(v *view, rb *recordBuffers) []Record {
 	n := v.len()
 	if n == 0 {
 		return []Record{}
 	}
-	recs := make([]Record, n)
+	if rb == nil {
+		rb = &recordBuffers{}
+	}
+	if cap(rb.recs) < n {
+		rb.recs = make([]Record, n)
+		rb.strs = make([]string, 2*n)
+		rb.buf = make([]byte, 0, n*maxSeqDigits)
+	}
+	recs := rb.recs[:n]
 	// Records that arrived in the same millisecond (a batch's) share their
 	// arrival time, as records share their shard's id.
 	var times []time.Time
 	var at *time.Time
-	strs := make([]string, 2*n)
-	// As in PutRecords, strings taken from buf stay valid.
-	buf := make([]byte, 0, n*maxSeqDigits)
+	strs := rb.strs[:2*n]
+	// As in PutRecords, strings taken from buf stay valid: it has room for
+	// every sequence number and never grows.
+	buf := rb.buf[:0]
 	w := seqWriter{sh: sh}
 	i := 0
 	for _, seg := range v.segs {
@@ -402,6 +420,67 @@ func (sh *shard) records(v *view) []Record {
 		}
 	}
 	return recs
+}
+
+// Record buffers kept for reuse: at most maxSpareRecords spare sets, and
+// at most maxLentRecords lent to answers being written (more are not
+// reused), so a front end that never gives them back costs little.
+const (
+	maxSpareRecords = 4
+	maxLentRecords  = 16
+)
+
+// borrowRecords returns spare record buffers, or empty ones.
+func (s *Service) borrowRecords() *recordBuffers {
+	s.recMu.Lock()
+	defer s.recMu.Unlock()
+	if n := len(s.spareRecs); n > 0 {
+		rb := s.spareRecs[n-1]
+		s.spareRecs = s.spareRecs[:n-1]
+		return rb
+	}
+	return &recordBuffers{}
+}
+
+// lendRecords notes that recs, the answer to a call, were rendered into
+// rb, to be given back by ReleaseOutput.
+func (s *Service) lendRecords(recs []Record, rb *recordBuffers) {
+	if len(recs) == 0 {
+		return
+	}
+	s.recMu.Lock()
+	defer s.recMu.Unlock()
+	if s.lentRecs == nil {
+		s.lentRecs = map[*Record]*recordBuffers{}
+	}
+	if len(s.lentRecs) < maxLentRecords {
+		s.lentRecs[&recs[0]] = rb
+	}
+}
+
+// ReleaseOutput is called by the HTTP front end once it has written out,
+// the answer to op, and nothing refers to it any more: the buffers of a
+// GetRecords answer are cleared (so they keep no records' data alive) and
+// kept for the next call.
+func (s *Service) ReleaseOutput(op string, out any) {
+	o, ok := out.(*GetRecordsOutput)
+	if op != "GetRecords" || !ok || len(o.Records) == 0 {
+		return
+	}
+	s.recMu.Lock()
+	rb := s.lentRecs[&o.Records[0]]
+	delete(s.lentRecs, &o.Records[0])
+	s.recMu.Unlock()
+	if rb == nil {
+		return
+	}
+	clear(rb.recs)
+	clear(rb.strs)
+	s.recMu.Lock()
+	defer s.recMu.Unlock()
+	if len(s.spareRecs) < maxSpareRecords {
+		s.spareRecs = append(s.spareRecs, rb)
+	}
 }
 
 // GetRecords reads records from a shard iterator.
@@ -454,10 +533,20 @@ func (s *Service) GetRecords(ctx context.Context, in *GetRecordsInput) (*GetReco
 	}
 	st.mu.Unlock()
 
+	// Answers to HTTP clients are rendered into buffers the front end
+	// gives back once it has written them (ReleaseOutput); those of
+	// in-process callers, who may keep them, are not.
+	var rb *recordBuffers
+	if awsapi.Request(ctx).Protocol != "" {
+		rb = s.borrowRecords()
+	}
 	out := &GetRecordsOutput{
-		Records:            sh.records(&b.view),
+		Records:            sh.records(&b.view, rb),
 		MillisBehindLatest: new(b.behindMs),
 		ChildShards:        b.children,
+	}
+	if rb != nil {
+		s.lendRecords(out.Records, rb)
 	}
 	if !b.atEnd {
 		out.NextShardIterator = new(s.sealIterator(iterator{issued: now.UnixMilli(), shard: it.shard, pos: b.next, created: it.created, stream: it.stream}))

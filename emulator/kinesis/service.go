@@ -98,6 +98,11 @@ type Service struct {
 	policies map[string]string // resource ARN -> policy document
 	settings *MinimumThroughputBillingCommitmentOutput
 	closed   bool
+
+	// GetRecords answers' buffers (see ReleaseOutput).
+	recMu     sync.Mutex
+	lentRecs  map[*Record]*recordBuffers
+	spareRecs []*recordBuffers
 }
 
 // New returns the service for env's scope.

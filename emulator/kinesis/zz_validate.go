@@ -30,41 +30,41 @@ func (s *AddTagsToStreamInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *AddTagsToStreamInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *AddTagsToStreamInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.StreamName != nil {
-		apigenCheckStreamName(v, func() string { return prefix + "streamName" }, *s.StreamName, false)
+		apigenCheckStreamName(v, func() string { return prefix() + "streamName" }, *s.StreamName, false)
 	}
 	if s.Tags == nil {
-		v.Null(prefix + "tags")
+		v.Null(prefix() + "tags")
 	} else {
 		if len(s.Tags) < 1 {
-			v.MinLength(prefix+"tags", s.Tags, 1)
+			v.MinLength(prefix()+"tags", s.Tags, 1)
 		}
 		if len(s.Tags) > 200 {
-			v.MaxLength(prefix+"tags", s.Tags, 200)
+			v.MaxLength(prefix()+"tags", s.Tags, 200)
 		}
 		for k0 := range s.Tags {
 			if (awsapi.StringLength(k0) < 1) || (awsapi.StringLength(k0) > 128) {
-				v.Add(prefix+"tags", s.Tags, "Map keys must satisfy constraint: [Member must have length less than or equal to 128, Member must have length greater than or equal to 1]")
+				v.Add(prefix()+"tags", s.Tags, "Map keys must satisfy constraint: [Member must have length less than or equal to 128, Member must have length greater than or equal to 1]")
 				break
 			}
 		}
 		for _, e0 := range s.Tags {
 			if awsapi.StringLength(e0) > 256 {
-				v.Add(prefix+"tags", s.Tags, "Map value must satisfy constraint: [Member must have length less than or equal to 256, Member must have length greater than or equal to 0]")
+				v.Add(prefix()+"tags", s.Tags, "Map value must satisfy constraint: [Member must have length less than or equal to 256, Member must have length greater than or equal to 0]")
 				break
 			}
 		}
 	}
 	if s.StreamARN != nil {
-		apigenCheckStreamARN(v, func() string { return prefix + "streamARN" }, *s.StreamARN, false)
+		apigenCheckStreamARN(v, func() string { return prefix() + "streamARN" }, *s.StreamARN, false)
 	}
 	if s.StreamId != nil {
-		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
+		apigenCheckStreamId(v, func() string { return prefix() + "streamId" }, *s.StreamId, false)
 	}
 }
 
@@ -74,51 +74,51 @@ func (s *CreateStreamInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *CreateStreamInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *CreateStreamInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.StreamName == nil {
-		v.Null(prefix + "streamName")
+		v.Null(prefix() + "streamName")
 	} else {
-		apigenCheckStreamName(v, func() string { return prefix + "streamName" }, *s.StreamName, false)
+		apigenCheckStreamName(v, func() string { return prefix() + "streamName" }, *s.StreamName, false)
 	}
 	if s.ShardCount != nil {
 		if *s.ShardCount < 1 {
-			v.MinValue(prefix+"shardCount", *s.ShardCount, "1")
+			v.MinValue(prefix()+"shardCount", *s.ShardCount, "1")
 		}
 	}
 	if s.StreamModeDetails != nil {
-		s.StreamModeDetails.apigenValidate(v, prefix+"streamModeDetails.")
+		s.StreamModeDetails.apigenValidate(v, func() string { return prefix() + "streamModeDetails." })
 	}
 	if s.Tags != nil {
 		if len(s.Tags) < 1 {
-			v.MinLength(prefix+"tags", s.Tags, 1)
+			v.MinLength(prefix()+"tags", s.Tags, 1)
 		}
 		if len(s.Tags) > 200 {
-			v.MaxLength(prefix+"tags", s.Tags, 200)
+			v.MaxLength(prefix()+"tags", s.Tags, 200)
 		}
 		for k0 := range s.Tags {
 			if (awsapi.StringLength(k0) < 1) || (awsapi.StringLength(k0) > 128) {
-				v.Add(prefix+"tags", s.Tags, "Map keys must satisfy constraint: [Member must have length less than or equal to 128, Member must have length greater than or equal to 1]")
+				v.Add(prefix()+"tags", s.Tags, "Map keys must satisfy constraint: [Member must have length less than or equal to 128, Member must have length greater than or equal to 1]")
 				break
 			}
 		}
 		for _, e0 := range s.Tags {
 			if awsapi.StringLength(e0) > 256 {
-				v.Add(prefix+"tags", s.Tags, "Map value must satisfy constraint: [Member must have length less than or equal to 256, Member must have length greater than or equal to 0]")
+				v.Add(prefix()+"tags", s.Tags, "Map value must satisfy constraint: [Member must have length less than or equal to 256, Member must have length greater than or equal to 0]")
 				break
 			}
 		}
 	}
 	if s.WarmThroughputMiBps != nil {
 		if *s.WarmThroughputMiBps < 0 {
-			v.MinValue(prefix+"warmThroughputMiBps", *s.WarmThroughputMiBps, "0")
+			v.MinValue(prefix()+"warmThroughputMiBps", *s.WarmThroughputMiBps, "0")
 		}
 	}
 	if s.MaxRecordSizeInKiB != nil {
-		apigenCheckMaxRecordSizeInKiB(v, func() string { return prefix + "maxRecordSizeInKiB" }, *s.MaxRecordSizeInKiB, false)
+		apigenCheckMaxRecordSizeInKiB(v, func() string { return prefix() + "maxRecordSizeInKiB" }, *s.MaxRecordSizeInKiB, false)
 	}
 }
 
@@ -128,22 +128,22 @@ func (s *DecreaseStreamRetentionPeriodInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *DecreaseStreamRetentionPeriodInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *DecreaseStreamRetentionPeriodInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.StreamName != nil {
-		apigenCheckStreamName(v, func() string { return prefix + "streamName" }, *s.StreamName, false)
+		apigenCheckStreamName(v, func() string { return prefix() + "streamName" }, *s.StreamName, false)
 	}
 	if s.RetentionPeriodHours == nil {
-		v.Null(prefix + "retentionPeriodHours")
+		v.Null(prefix() + "retentionPeriodHours")
 	}
 	if s.StreamARN != nil {
-		apigenCheckStreamARN(v, func() string { return prefix + "streamARN" }, *s.StreamARN, false)
+		apigenCheckStreamARN(v, func() string { return prefix() + "streamARN" }, *s.StreamARN, false)
 	}
 	if s.StreamId != nil {
-		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
+		apigenCheckStreamId(v, func() string { return prefix() + "streamId" }, *s.StreamId, false)
 	}
 }
 
@@ -153,18 +153,18 @@ func (s *DeleteResourcePolicyInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *DeleteResourcePolicyInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *DeleteResourcePolicyInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.ResourceARN == nil {
-		v.Null(prefix + "resourceARN")
+		v.Null(prefix() + "resourceARN")
 	} else {
-		apigenCheckResourceARN(v, func() string { return prefix + "resourceARN" }, *s.ResourceARN, false)
+		apigenCheckResourceARN(v, func() string { return prefix() + "resourceARN" }, *s.ResourceARN, false)
 	}
 	if s.StreamId != nil {
-		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
+		apigenCheckStreamId(v, func() string { return prefix() + "streamId" }, *s.StreamId, false)
 	}
 }
 
@@ -174,19 +174,19 @@ func (s *DeleteStreamInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *DeleteStreamInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *DeleteStreamInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.StreamName != nil {
-		apigenCheckStreamName(v, func() string { return prefix + "streamName" }, *s.StreamName, false)
+		apigenCheckStreamName(v, func() string { return prefix() + "streamName" }, *s.StreamName, false)
 	}
 	if s.StreamARN != nil {
-		apigenCheckStreamARN(v, func() string { return prefix + "streamARN" }, *s.StreamARN, false)
+		apigenCheckStreamARN(v, func() string { return prefix() + "streamARN" }, *s.StreamARN, false)
 	}
 	if s.StreamId != nil {
-		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
+		apigenCheckStreamId(v, func() string { return prefix() + "streamId" }, *s.StreamId, false)
 	}
 }
 
@@ -196,22 +196,22 @@ func (s *DeregisterStreamConsumerInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *DeregisterStreamConsumerInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *DeregisterStreamConsumerInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.StreamARN != nil {
-		apigenCheckStreamARN(v, func() string { return prefix + "streamARN" }, *s.StreamARN, false)
+		apigenCheckStreamARN(v, func() string { return prefix() + "streamARN" }, *s.StreamARN, false)
 	}
 	if s.ConsumerName != nil {
-		apigenCheckConsumerName(v, func() string { return prefix + "consumerName" }, *s.ConsumerName, false)
+		apigenCheckConsumerName(v, func() string { return prefix() + "consumerName" }, *s.ConsumerName, false)
 	}
 	if s.ConsumerARN != nil {
-		apigenCheckConsumerARN(v, func() string { return prefix + "consumerARN" }, *s.ConsumerARN, false)
+		apigenCheckConsumerARN(v, func() string { return prefix() + "consumerARN" }, *s.ConsumerARN, false)
 	}
 	if s.StreamId != nil {
-		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
+		apigenCheckStreamId(v, func() string { return prefix() + "streamId" }, *s.StreamId, false)
 	}
 }
 
@@ -231,25 +231,25 @@ func (s *DescribeStreamInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *DescribeStreamInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *DescribeStreamInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.StreamName != nil {
-		apigenCheckStreamName(v, func() string { return prefix + "streamName" }, *s.StreamName, false)
+		apigenCheckStreamName(v, func() string { return prefix() + "streamName" }, *s.StreamName, false)
 	}
 	if s.Limit != nil {
-		apigenCheckDescribeStreamInputLimit(v, func() string { return prefix + "limit" }, *s.Limit, false)
+		apigenCheckDescribeStreamInputLimit(v, func() string { return prefix() + "limit" }, *s.Limit, false)
 	}
 	if s.ExclusiveStartShardId != nil {
-		apigenCheckShardId(v, func() string { return prefix + "exclusiveStartShardId" }, *s.ExclusiveStartShardId, false)
+		apigenCheckShardId(v, func() string { return prefix() + "exclusiveStartShardId" }, *s.ExclusiveStartShardId, false)
 	}
 	if s.StreamARN != nil {
-		apigenCheckStreamARN(v, func() string { return prefix + "streamARN" }, *s.StreamARN, false)
+		apigenCheckStreamARN(v, func() string { return prefix() + "streamARN" }, *s.StreamARN, false)
 	}
 	if s.StreamId != nil {
-		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
+		apigenCheckStreamId(v, func() string { return prefix() + "streamId" }, *s.StreamId, false)
 	}
 }
 
@@ -259,22 +259,22 @@ func (s *DescribeStreamConsumerInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *DescribeStreamConsumerInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *DescribeStreamConsumerInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.StreamARN != nil {
-		apigenCheckStreamARN(v, func() string { return prefix + "streamARN" }, *s.StreamARN, false)
+		apigenCheckStreamARN(v, func() string { return prefix() + "streamARN" }, *s.StreamARN, false)
 	}
 	if s.ConsumerName != nil {
-		apigenCheckConsumerName(v, func() string { return prefix + "consumerName" }, *s.ConsumerName, false)
+		apigenCheckConsumerName(v, func() string { return prefix() + "consumerName" }, *s.ConsumerName, false)
 	}
 	if s.ConsumerARN != nil {
-		apigenCheckConsumerARN(v, func() string { return prefix + "consumerARN" }, *s.ConsumerARN, false)
+		apigenCheckConsumerARN(v, func() string { return prefix() + "consumerARN" }, *s.ConsumerARN, false)
 	}
 	if s.StreamId != nil {
-		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
+		apigenCheckStreamId(v, func() string { return prefix() + "streamId" }, *s.StreamId, false)
 	}
 }
 
@@ -284,19 +284,19 @@ func (s *DescribeStreamSummaryInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *DescribeStreamSummaryInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *DescribeStreamSummaryInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.StreamName != nil {
-		apigenCheckStreamName(v, func() string { return prefix + "streamName" }, *s.StreamName, false)
+		apigenCheckStreamName(v, func() string { return prefix() + "streamName" }, *s.StreamName, false)
 	}
 	if s.StreamARN != nil {
-		apigenCheckStreamARN(v, func() string { return prefix + "streamARN" }, *s.StreamARN, false)
+		apigenCheckStreamARN(v, func() string { return prefix() + "streamARN" }, *s.StreamARN, false)
 	}
 	if s.StreamId != nil {
-		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
+		apigenCheckStreamId(v, func() string { return prefix() + "streamId" }, *s.StreamId, false)
 	}
 }
 
@@ -306,35 +306,35 @@ func (s *DisableEnhancedMonitoringInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *DisableEnhancedMonitoringInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *DisableEnhancedMonitoringInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.StreamName != nil {
-		apigenCheckStreamName(v, func() string { return prefix + "streamName" }, *s.StreamName, false)
+		apigenCheckStreamName(v, func() string { return prefix() + "streamName" }, *s.StreamName, false)
 	}
 	if s.ShardLevelMetrics == nil {
-		v.Null(prefix + "shardLevelMetrics")
+		v.Null(prefix() + "shardLevelMetrics")
 	} else {
 		if len(s.ShardLevelMetrics) < 1 {
-			v.MinLength(prefix+"shardLevelMetrics", s.ShardLevelMetrics, 1)
+			v.MinLength(prefix()+"shardLevelMetrics", s.ShardLevelMetrics, 1)
 		}
 		if len(s.ShardLevelMetrics) > 7 {
-			v.MaxLength(prefix+"shardLevelMetrics", s.ShardLevelMetrics, 7)
+			v.MaxLength(prefix()+"shardLevelMetrics", s.ShardLevelMetrics, 7)
 		}
 		for _, e0 := range s.ShardLevelMetrics {
 			if !MetricsName(e0).apigenKnown() {
-				v.Add(prefix+"shardLevelMetrics", s.ShardLevelMetrics, "Member must satisfy constraint: [Member must satisfy enum value set: [IncomingBytes, ALL, OutgoingRecords, IteratorAgeMilliseconds, IncomingRecords, ReadProvisionedThroughputExceeded, OutgoingBytes, WriteProvisionedThroughputExceeded]]")
+				v.Add(prefix()+"shardLevelMetrics", s.ShardLevelMetrics, "Member must satisfy constraint: [Member must satisfy enum value set: [IncomingBytes, ALL, OutgoingRecords, IteratorAgeMilliseconds, IncomingRecords, ReadProvisionedThroughputExceeded, OutgoingBytes, WriteProvisionedThroughputExceeded]]")
 				break
 			}
 		}
 	}
 	if s.StreamARN != nil {
-		apigenCheckStreamARN(v, func() string { return prefix + "streamARN" }, *s.StreamARN, false)
+		apigenCheckStreamARN(v, func() string { return prefix() + "streamARN" }, *s.StreamARN, false)
 	}
 	if s.StreamId != nil {
-		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
+		apigenCheckStreamId(v, func() string { return prefix() + "streamId" }, *s.StreamId, false)
 	}
 }
 
@@ -344,35 +344,35 @@ func (s *EnableEnhancedMonitoringInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *EnableEnhancedMonitoringInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *EnableEnhancedMonitoringInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.StreamName != nil {
-		apigenCheckStreamName(v, func() string { return prefix + "streamName" }, *s.StreamName, false)
+		apigenCheckStreamName(v, func() string { return prefix() + "streamName" }, *s.StreamName, false)
 	}
 	if s.ShardLevelMetrics == nil {
-		v.Null(prefix + "shardLevelMetrics")
+		v.Null(prefix() + "shardLevelMetrics")
 	} else {
 		if len(s.ShardLevelMetrics) < 1 {
-			v.MinLength(prefix+"shardLevelMetrics", s.ShardLevelMetrics, 1)
+			v.MinLength(prefix()+"shardLevelMetrics", s.ShardLevelMetrics, 1)
 		}
 		if len(s.ShardLevelMetrics) > 7 {
-			v.MaxLength(prefix+"shardLevelMetrics", s.ShardLevelMetrics, 7)
+			v.MaxLength(prefix()+"shardLevelMetrics", s.ShardLevelMetrics, 7)
 		}
 		for _, e0 := range s.ShardLevelMetrics {
 			if !MetricsName(e0).apigenKnown() {
-				v.Add(prefix+"shardLevelMetrics", s.ShardLevelMetrics, "Member must satisfy constraint: [Member must satisfy enum value set: [IncomingBytes, ALL, OutgoingRecords, IteratorAgeMilliseconds, IncomingRecords, ReadProvisionedThroughputExceeded, OutgoingBytes, WriteProvisionedThroughputExceeded]]")
+				v.Add(prefix()+"shardLevelMetrics", s.ShardLevelMetrics, "Member must satisfy constraint: [Member must satisfy enum value set: [IncomingBytes, ALL, OutgoingRecords, IteratorAgeMilliseconds, IncomingRecords, ReadProvisionedThroughputExceeded, OutgoingBytes, WriteProvisionedThroughputExceeded]]")
 				break
 			}
 		}
 	}
 	if s.StreamARN != nil {
-		apigenCheckStreamARN(v, func() string { return prefix + "streamARN" }, *s.StreamARN, false)
+		apigenCheckStreamARN(v, func() string { return prefix() + "streamARN" }, *s.StreamARN, false)
 	}
 	if s.StreamId != nil {
-		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
+		apigenCheckStreamId(v, func() string { return prefix() + "streamId" }, *s.StreamId, false)
 	}
 }
 
@@ -382,24 +382,24 @@ func (s *GetRecordsInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *GetRecordsInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *GetRecordsInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.ShardIterator == nil {
-		v.Null(prefix + "shardIterator")
+		v.Null(prefix() + "shardIterator")
 	} else {
-		apigenCheckShardIterator(v, func() string { return prefix + "shardIterator" }, *s.ShardIterator, false)
+		apigenCheckShardIterator(v, func() string { return prefix() + "shardIterator" }, *s.ShardIterator, false)
 	}
 	if s.Limit != nil {
-		apigenCheckGetRecordsInputLimit(v, func() string { return prefix + "limit" }, *s.Limit, false)
+		apigenCheckGetRecordsInputLimit(v, func() string { return prefix() + "limit" }, *s.Limit, false)
 	}
 	if s.StreamARN != nil {
-		apigenCheckStreamARN(v, func() string { return prefix + "streamARN" }, *s.StreamARN, false)
+		apigenCheckStreamARN(v, func() string { return prefix() + "streamARN" }, *s.StreamARN, false)
 	}
 	if s.StreamId != nil {
-		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
+		apigenCheckStreamId(v, func() string { return prefix() + "streamId" }, *s.StreamId, false)
 	}
 }
 
@@ -409,18 +409,18 @@ func (s *GetResourcePolicyInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *GetResourcePolicyInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *GetResourcePolicyInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.ResourceARN == nil {
-		v.Null(prefix + "resourceARN")
+		v.Null(prefix() + "resourceARN")
 	} else {
-		apigenCheckResourceARN(v, func() string { return prefix + "resourceARN" }, *s.ResourceARN, false)
+		apigenCheckResourceARN(v, func() string { return prefix() + "resourceARN" }, *s.ResourceARN, false)
 	}
 	if s.StreamId != nil {
-		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
+		apigenCheckStreamId(v, func() string { return prefix() + "streamId" }, *s.StreamId, false)
 	}
 }
 
@@ -430,36 +430,36 @@ func (s *GetShardIteratorInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *GetShardIteratorInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *GetShardIteratorInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.StreamName != nil {
-		apigenCheckStreamName(v, func() string { return prefix + "streamName" }, *s.StreamName, false)
+		apigenCheckStreamName(v, func() string { return prefix() + "streamName" }, *s.StreamName, false)
 	}
 	if s.ShardId == nil {
-		v.Null(prefix + "shardId")
+		v.Null(prefix() + "shardId")
 	} else {
-		apigenCheckShardId(v, func() string { return prefix + "shardId" }, *s.ShardId, false)
+		apigenCheckShardId(v, func() string { return prefix() + "shardId" }, *s.ShardId, false)
 	}
 	if s.ShardIteratorType == "" {
-		v.Null(prefix + "shardIteratorType")
+		v.Null(prefix() + "shardIteratorType")
 	} else {
 		if !ShardIteratorType(s.ShardIteratorType).apigenKnown() {
-			v.Enum(prefix+"shardIteratorType", apigenEnumText(string(s.ShardIteratorType)), []string{"AT_SEQUENCE_NUMBER", "AFTER_SEQUENCE_NUMBER", "TRIM_HORIZON", "LATEST", "AT_TIMESTAMP"})
+			v.Enum(prefix()+"shardIteratorType", apigenEnumText(string(s.ShardIteratorType)), []string{"AT_SEQUENCE_NUMBER", "AFTER_SEQUENCE_NUMBER", "TRIM_HORIZON", "LATEST", "AT_TIMESTAMP"})
 		}
 	}
 	if s.StartingSequenceNumber != nil {
 		if !apigenRe2().MatchString(*s.StartingSequenceNumber) {
-			v.Pattern(prefix+"startingSequenceNumber", *s.StartingSequenceNumber, "0|([1-9]\\d{0,128})")
+			v.Pattern(prefix()+"startingSequenceNumber", *s.StartingSequenceNumber, "0|([1-9]\\d{0,128})")
 		}
 	}
 	if s.StreamARN != nil {
-		apigenCheckStreamARN(v, func() string { return prefix + "streamARN" }, *s.StreamARN, false)
+		apigenCheckStreamARN(v, func() string { return prefix() + "streamARN" }, *s.StreamARN, false)
 	}
 	if s.StreamId != nil {
-		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
+		apigenCheckStreamId(v, func() string { return prefix() + "streamId" }, *s.StreamId, false)
 	}
 }
 
@@ -469,22 +469,22 @@ func (s *IncreaseStreamRetentionPeriodInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *IncreaseStreamRetentionPeriodInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *IncreaseStreamRetentionPeriodInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.StreamName != nil {
-		apigenCheckStreamName(v, func() string { return prefix + "streamName" }, *s.StreamName, false)
+		apigenCheckStreamName(v, func() string { return prefix() + "streamName" }, *s.StreamName, false)
 	}
 	if s.RetentionPeriodHours == nil {
-		v.Null(prefix + "retentionPeriodHours")
+		v.Null(prefix() + "retentionPeriodHours")
 	}
 	if s.StreamARN != nil {
-		apigenCheckStreamARN(v, func() string { return prefix + "streamARN" }, *s.StreamARN, false)
+		apigenCheckStreamARN(v, func() string { return prefix() + "streamARN" }, *s.StreamARN, false)
 	}
 	if s.StreamId != nil {
-		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
+		apigenCheckStreamId(v, func() string { return prefix() + "streamId" }, *s.StreamId, false)
 	}
 }
 
@@ -494,31 +494,31 @@ func (s *ListShardsInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *ListShardsInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *ListShardsInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.StreamName != nil {
-		apigenCheckStreamName(v, func() string { return prefix + "streamName" }, *s.StreamName, false)
+		apigenCheckStreamName(v, func() string { return prefix() + "streamName" }, *s.StreamName, false)
 	}
 	if s.NextToken != nil {
-		apigenCheckNextToken(v, func() string { return prefix + "nextToken" }, *s.NextToken, false)
+		apigenCheckNextToken(v, func() string { return prefix() + "nextToken" }, *s.NextToken, false)
 	}
 	if s.ExclusiveStartShardId != nil {
-		apigenCheckShardId(v, func() string { return prefix + "exclusiveStartShardId" }, *s.ExclusiveStartShardId, false)
+		apigenCheckShardId(v, func() string { return prefix() + "exclusiveStartShardId" }, *s.ExclusiveStartShardId, false)
 	}
 	if s.MaxResults != nil {
-		apigenCheckListShardsInputLimit(v, func() string { return prefix + "maxResults" }, *s.MaxResults, false)
+		apigenCheckListShardsInputLimit(v, func() string { return prefix() + "maxResults" }, *s.MaxResults, false)
 	}
 	if s.ShardFilter != nil {
-		s.ShardFilter.apigenValidate(v, prefix+"shardFilter.")
+		s.ShardFilter.apigenValidate(v, func() string { return prefix() + "shardFilter." })
 	}
 	if s.StreamARN != nil {
-		apigenCheckStreamARN(v, func() string { return prefix + "streamARN" }, *s.StreamARN, false)
+		apigenCheckStreamARN(v, func() string { return prefix() + "streamARN" }, *s.StreamARN, false)
 	}
 	if s.StreamId != nil {
-		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
+		apigenCheckStreamId(v, func() string { return prefix() + "streamId" }, *s.StreamId, false)
 	}
 }
 
@@ -528,24 +528,24 @@ func (s *ListStreamConsumersInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *ListStreamConsumersInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *ListStreamConsumersInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.StreamARN == nil {
-		v.Null(prefix + "streamARN")
+		v.Null(prefix() + "streamARN")
 	} else {
-		apigenCheckStreamARN(v, func() string { return prefix + "streamARN" }, *s.StreamARN, false)
+		apigenCheckStreamARN(v, func() string { return prefix() + "streamARN" }, *s.StreamARN, false)
 	}
 	if s.NextToken != nil {
-		apigenCheckNextToken(v, func() string { return prefix + "nextToken" }, *s.NextToken, false)
+		apigenCheckNextToken(v, func() string { return prefix() + "nextToken" }, *s.NextToken, false)
 	}
 	if s.MaxResults != nil {
-		apigenCheckListStreamConsumersInputLimit(v, func() string { return prefix + "maxResults" }, *s.MaxResults, false)
+		apigenCheckListStreamConsumersInputLimit(v, func() string { return prefix() + "maxResults" }, *s.MaxResults, false)
 	}
 	if s.StreamId != nil {
-		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
+		apigenCheckStreamId(v, func() string { return prefix() + "streamId" }, *s.StreamId, false)
 	}
 }
 
@@ -555,19 +555,19 @@ func (s *ListStreamsInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *ListStreamsInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *ListStreamsInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.Limit != nil {
-		apigenCheckListStreamsInputLimit(v, func() string { return prefix + "limit" }, *s.Limit, false)
+		apigenCheckListStreamsInputLimit(v, func() string { return prefix() + "limit" }, *s.Limit, false)
 	}
 	if s.ExclusiveStartStreamName != nil {
-		apigenCheckStreamName(v, func() string { return prefix + "exclusiveStartStreamName" }, *s.ExclusiveStartStreamName, false)
+		apigenCheckStreamName(v, func() string { return prefix() + "exclusiveStartStreamName" }, *s.ExclusiveStartStreamName, false)
 	}
 	if s.NextToken != nil {
-		apigenCheckNextToken(v, func() string { return prefix + "nextToken" }, *s.NextToken, false)
+		apigenCheckNextToken(v, func() string { return prefix() + "nextToken" }, *s.NextToken, false)
 	}
 }
 
@@ -577,18 +577,18 @@ func (s *ListTagsForResourceInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *ListTagsForResourceInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *ListTagsForResourceInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.ResourceARN == nil {
-		v.Null(prefix + "resourceARN")
+		v.Null(prefix() + "resourceARN")
 	} else {
-		apigenCheckResourceARN(v, func() string { return prefix + "resourceARN" }, *s.ResourceARN, false)
+		apigenCheckResourceARN(v, func() string { return prefix() + "resourceARN" }, *s.ResourceARN, false)
 	}
 	if s.StreamId != nil {
-		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
+		apigenCheckStreamId(v, func() string { return prefix() + "streamId" }, *s.StreamId, false)
 	}
 }
 
@@ -598,25 +598,25 @@ func (s *ListTagsForStreamInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *ListTagsForStreamInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *ListTagsForStreamInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.StreamName != nil {
-		apigenCheckStreamName(v, func() string { return prefix + "streamName" }, *s.StreamName, false)
+		apigenCheckStreamName(v, func() string { return prefix() + "streamName" }, *s.StreamName, false)
 	}
 	if s.ExclusiveStartTagKey != nil {
-		apigenCheckTagKey(v, func() string { return prefix + "exclusiveStartTagKey" }, *s.ExclusiveStartTagKey, false)
+		apigenCheckTagKey(v, func() string { return prefix() + "exclusiveStartTagKey" }, *s.ExclusiveStartTagKey, false)
 	}
 	if s.Limit != nil {
-		apigenCheckListTagsForStreamInputLimit(v, func() string { return prefix + "limit" }, *s.Limit, false)
+		apigenCheckListTagsForStreamInputLimit(v, func() string { return prefix() + "limit" }, *s.Limit, false)
 	}
 	if s.StreamARN != nil {
-		apigenCheckStreamARN(v, func() string { return prefix + "streamARN" }, *s.StreamARN, false)
+		apigenCheckStreamARN(v, func() string { return prefix() + "streamARN" }, *s.StreamARN, false)
 	}
 	if s.StreamId != nil {
-		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
+		apigenCheckStreamId(v, func() string { return prefix() + "streamId" }, *s.StreamId, false)
 	}
 }
 
@@ -626,29 +626,29 @@ func (s *MergeShardsInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *MergeShardsInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *MergeShardsInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.StreamName != nil {
-		apigenCheckStreamName(v, func() string { return prefix + "streamName" }, *s.StreamName, false)
+		apigenCheckStreamName(v, func() string { return prefix() + "streamName" }, *s.StreamName, false)
 	}
 	if s.ShardToMerge == nil {
-		v.Null(prefix + "shardToMerge")
+		v.Null(prefix() + "shardToMerge")
 	} else {
-		apigenCheckShardId(v, func() string { return prefix + "shardToMerge" }, *s.ShardToMerge, false)
+		apigenCheckShardId(v, func() string { return prefix() + "shardToMerge" }, *s.ShardToMerge, false)
 	}
 	if s.AdjacentShardToMerge == nil {
-		v.Null(prefix + "adjacentShardToMerge")
+		v.Null(prefix() + "adjacentShardToMerge")
 	} else {
-		apigenCheckShardId(v, func() string { return prefix + "adjacentShardToMerge" }, *s.AdjacentShardToMerge, false)
+		apigenCheckShardId(v, func() string { return prefix() + "adjacentShardToMerge" }, *s.AdjacentShardToMerge, false)
 	}
 	if s.StreamARN != nil {
-		apigenCheckStreamARN(v, func() string { return prefix + "streamARN" }, *s.StreamARN, false)
+		apigenCheckStreamARN(v, func() string { return prefix() + "streamARN" }, *s.StreamARN, false)
 	}
 	if s.StreamId != nil {
-		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
+		apigenCheckStreamId(v, func() string { return prefix() + "streamId" }, *s.StreamId, false)
 	}
 }
 
@@ -658,41 +658,41 @@ func (s *PutRecordInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *PutRecordInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *PutRecordInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.StreamName != nil {
-		apigenCheckStreamName(v, func() string { return prefix + "streamName" }, *s.StreamName, false)
+		apigenCheckStreamName(v, func() string { return prefix() + "streamName" }, *s.StreamName, false)
 	}
 	if s.Data == nil {
-		v.Null(prefix + "data")
+		v.Null(prefix() + "data")
 	} else {
 		if len(s.Data) > 10485760 {
-			v.MaxLength(prefix+"data", s.Data, 10485760)
+			v.MaxLength(prefix()+"data", s.Data, 10485760)
 		}
 	}
 	if s.PartitionKey == nil {
-		v.Null(prefix + "partitionKey")
+		v.Null(prefix() + "partitionKey")
 	} else {
-		apigenCheckPartitionKey(v, func() string { return prefix + "partitionKey" }, *s.PartitionKey, false)
+		apigenCheckPartitionKey(v, func() string { return prefix() + "partitionKey" }, *s.PartitionKey, false)
 	}
 	if s.ExplicitHashKey != nil {
 		if !apigenRe6().MatchString(*s.ExplicitHashKey) {
-			v.Pattern(prefix+"explicitHashKey", *s.ExplicitHashKey, "0|([1-9]\\d{0,38})")
+			v.Pattern(prefix()+"explicitHashKey", *s.ExplicitHashKey, "0|([1-9]\\d{0,38})")
 		}
 	}
 	if s.SequenceNumberForOrdering != nil {
 		if !apigenRe2().MatchString(*s.SequenceNumberForOrdering) {
-			v.Pattern(prefix+"sequenceNumberForOrdering", *s.SequenceNumberForOrdering, "0|([1-9]\\d{0,128})")
+			v.Pattern(prefix()+"sequenceNumberForOrdering", *s.SequenceNumberForOrdering, "0|([1-9]\\d{0,128})")
 		}
 	}
 	if s.StreamARN != nil {
-		apigenCheckStreamARN(v, func() string { return prefix + "streamARN" }, *s.StreamARN, false)
+		apigenCheckStreamARN(v, func() string { return prefix() + "streamARN" }, *s.StreamARN, false)
 	}
 	if s.StreamId != nil {
-		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
+		apigenCheckStreamId(v, func() string { return prefix() + "streamId" }, *s.StreamId, false)
 	}
 }
 
@@ -702,32 +702,32 @@ func (s *PutRecordsInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *PutRecordsInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *PutRecordsInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.Records == nil {
-		v.Null(prefix + "records")
+		v.Null(prefix() + "records")
 	} else {
 		if len(s.Records) < 1 {
-			v.MinLength(prefix+"records", s.Records, 1)
+			v.MinLength(prefix()+"records", s.Records, 1)
 		}
 		if len(s.Records) > 500 {
-			v.MaxLength(prefix+"records", s.Records, 500)
+			v.MaxLength(prefix()+"records", s.Records, 500)
 		}
 		for i0 := range s.Records {
-			s.Records[i0].apigenValidate(v, prefix+"records."+strconv.Itoa(i0+1)+".member.")
+			s.Records[i0].apigenValidate(v, func() string { return prefix() + "records." + strconv.Itoa(i0+1) + ".member." })
 		}
 	}
 	if s.StreamName != nil {
-		apigenCheckStreamName(v, func() string { return prefix + "streamName" }, *s.StreamName, false)
+		apigenCheckStreamName(v, func() string { return prefix() + "streamName" }, *s.StreamName, false)
 	}
 	if s.StreamARN != nil {
-		apigenCheckStreamARN(v, func() string { return prefix + "streamARN" }, *s.StreamARN, false)
+		apigenCheckStreamARN(v, func() string { return prefix() + "streamARN" }, *s.StreamARN, false)
 	}
 	if s.StreamId != nil {
-		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
+		apigenCheckStreamId(v, func() string { return prefix() + "streamId" }, *s.StreamId, false)
 	}
 }
 
@@ -737,21 +737,21 @@ func (s *PutResourcePolicyInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *PutResourcePolicyInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *PutResourcePolicyInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.ResourceARN == nil {
-		v.Null(prefix + "resourceARN")
+		v.Null(prefix() + "resourceARN")
 	} else {
-		apigenCheckResourceARN(v, func() string { return prefix + "resourceARN" }, *s.ResourceARN, false)
+		apigenCheckResourceARN(v, func() string { return prefix() + "resourceARN" }, *s.ResourceARN, false)
 	}
 	if s.StreamId != nil {
-		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
+		apigenCheckStreamId(v, func() string { return prefix() + "streamId" }, *s.StreamId, false)
 	}
 	if s.Policy == nil {
-		v.Null(prefix + "policy")
+		v.Null(prefix() + "policy")
 	}
 }
 
@@ -761,40 +761,40 @@ func (s *RegisterStreamConsumerInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *RegisterStreamConsumerInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *RegisterStreamConsumerInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.StreamARN == nil {
-		v.Null(prefix + "streamARN")
+		v.Null(prefix() + "streamARN")
 	} else {
-		apigenCheckStreamARN(v, func() string { return prefix + "streamARN" }, *s.StreamARN, false)
+		apigenCheckStreamARN(v, func() string { return prefix() + "streamARN" }, *s.StreamARN, false)
 	}
 	if s.ConsumerName == nil {
-		v.Null(prefix + "consumerName")
+		v.Null(prefix() + "consumerName")
 	} else {
-		apigenCheckConsumerName(v, func() string { return prefix + "consumerName" }, *s.ConsumerName, false)
+		apigenCheckConsumerName(v, func() string { return prefix() + "consumerName" }, *s.ConsumerName, false)
 	}
 	if s.StreamId != nil {
-		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
+		apigenCheckStreamId(v, func() string { return prefix() + "streamId" }, *s.StreamId, false)
 	}
 	if s.Tags != nil {
 		if len(s.Tags) < 1 {
-			v.MinLength(prefix+"tags", s.Tags, 1)
+			v.MinLength(prefix()+"tags", s.Tags, 1)
 		}
 		if len(s.Tags) > 200 {
-			v.MaxLength(prefix+"tags", s.Tags, 200)
+			v.MaxLength(prefix()+"tags", s.Tags, 200)
 		}
 		for k0 := range s.Tags {
 			if (awsapi.StringLength(k0) < 1) || (awsapi.StringLength(k0) > 128) {
-				v.Add(prefix+"tags", s.Tags, "Map keys must satisfy constraint: [Member must have length less than or equal to 128, Member must have length greater than or equal to 1]")
+				v.Add(prefix()+"tags", s.Tags, "Map keys must satisfy constraint: [Member must have length less than or equal to 128, Member must have length greater than or equal to 1]")
 				break
 			}
 		}
 		for _, e0 := range s.Tags {
 			if awsapi.StringLength(e0) > 256 {
-				v.Add(prefix+"tags", s.Tags, "Map value must satisfy constraint: [Member must have length less than or equal to 256, Member must have length greater than or equal to 0]")
+				v.Add(prefix()+"tags", s.Tags, "Map value must satisfy constraint: [Member must have length less than or equal to 256, Member must have length greater than or equal to 0]")
 				break
 			}
 		}
@@ -807,35 +807,35 @@ func (s *RemoveTagsFromStreamInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *RemoveTagsFromStreamInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *RemoveTagsFromStreamInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.StreamName != nil {
-		apigenCheckStreamName(v, func() string { return prefix + "streamName" }, *s.StreamName, false)
+		apigenCheckStreamName(v, func() string { return prefix() + "streamName" }, *s.StreamName, false)
 	}
 	if s.TagKeys == nil {
-		v.Null(prefix + "tagKeys")
+		v.Null(prefix() + "tagKeys")
 	} else {
 		if len(s.TagKeys) < 1 {
-			v.MinLength(prefix+"tagKeys", s.TagKeys, 1)
+			v.MinLength(prefix()+"tagKeys", s.TagKeys, 1)
 		}
 		if len(s.TagKeys) > 50 {
-			v.MaxLength(prefix+"tagKeys", s.TagKeys, 50)
+			v.MaxLength(prefix()+"tagKeys", s.TagKeys, 50)
 		}
 		for _, e0 := range s.TagKeys {
 			if (awsapi.StringLength(e0) < 1) || (awsapi.StringLength(e0) > 128) {
-				v.Add(prefix+"tagKeys", s.TagKeys, "Member must satisfy constraint: [Member must have length less than or equal to 128, Member must have length greater than or equal to 1]")
+				v.Add(prefix()+"tagKeys", s.TagKeys, "Member must satisfy constraint: [Member must have length less than or equal to 128, Member must have length greater than or equal to 1]")
 				break
 			}
 		}
 	}
 	if s.StreamARN != nil {
-		apigenCheckStreamARN(v, func() string { return prefix + "streamARN" }, *s.StreamARN, false)
+		apigenCheckStreamARN(v, func() string { return prefix() + "streamARN" }, *s.StreamARN, false)
 	}
 	if s.StreamId != nil {
-		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
+		apigenCheckStreamId(v, func() string { return prefix() + "streamId" }, *s.StreamId, false)
 	}
 }
 
@@ -845,31 +845,31 @@ func (s *SplitShardInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *SplitShardInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *SplitShardInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.StreamName != nil {
-		apigenCheckStreamName(v, func() string { return prefix + "streamName" }, *s.StreamName, false)
+		apigenCheckStreamName(v, func() string { return prefix() + "streamName" }, *s.StreamName, false)
 	}
 	if s.ShardToSplit == nil {
-		v.Null(prefix + "shardToSplit")
+		v.Null(prefix() + "shardToSplit")
 	} else {
-		apigenCheckShardId(v, func() string { return prefix + "shardToSplit" }, *s.ShardToSplit, false)
+		apigenCheckShardId(v, func() string { return prefix() + "shardToSplit" }, *s.ShardToSplit, false)
 	}
 	if s.NewStartingHashKey == nil {
-		v.Null(prefix + "newStartingHashKey")
+		v.Null(prefix() + "newStartingHashKey")
 	} else {
 		if !apigenRe6().MatchString(*s.NewStartingHashKey) {
-			v.Pattern(prefix+"newStartingHashKey", *s.NewStartingHashKey, "0|([1-9]\\d{0,38})")
+			v.Pattern(prefix()+"newStartingHashKey", *s.NewStartingHashKey, "0|([1-9]\\d{0,38})")
 		}
 	}
 	if s.StreamARN != nil {
-		apigenCheckStreamARN(v, func() string { return prefix + "streamARN" }, *s.StreamARN, false)
+		apigenCheckStreamARN(v, func() string { return prefix() + "streamARN" }, *s.StreamARN, false)
 	}
 	if s.StreamId != nil {
-		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
+		apigenCheckStreamId(v, func() string { return prefix() + "streamId" }, *s.StreamId, false)
 	}
 }
 
@@ -879,31 +879,31 @@ func (s *StartStreamEncryptionInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *StartStreamEncryptionInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *StartStreamEncryptionInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.StreamName != nil {
-		apigenCheckStreamName(v, func() string { return prefix + "streamName" }, *s.StreamName, false)
+		apigenCheckStreamName(v, func() string { return prefix() + "streamName" }, *s.StreamName, false)
 	}
 	if s.EncryptionType == "" {
-		v.Null(prefix + "encryptionType")
+		v.Null(prefix() + "encryptionType")
 	} else {
 		if !EncryptionType(s.EncryptionType).apigenKnown() {
-			v.Enum(prefix+"encryptionType", apigenEnumText(string(s.EncryptionType)), []string{"KMS", "NONE"})
+			v.Enum(prefix()+"encryptionType", apigenEnumText(string(s.EncryptionType)), []string{"KMS", "NONE"})
 		}
 	}
 	if s.KeyId == nil {
-		v.Null(prefix + "keyId")
+		v.Null(prefix() + "keyId")
 	} else {
-		apigenCheckKeyId(v, func() string { return prefix + "keyId" }, *s.KeyId, false)
+		apigenCheckKeyId(v, func() string { return prefix() + "keyId" }, *s.KeyId, false)
 	}
 	if s.StreamARN != nil {
-		apigenCheckStreamARN(v, func() string { return prefix + "streamARN" }, *s.StreamARN, false)
+		apigenCheckStreamARN(v, func() string { return prefix() + "streamARN" }, *s.StreamARN, false)
 	}
 	if s.StreamId != nil {
-		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
+		apigenCheckStreamId(v, func() string { return prefix() + "streamId" }, *s.StreamId, false)
 	}
 }
 
@@ -913,31 +913,31 @@ func (s *StopStreamEncryptionInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *StopStreamEncryptionInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *StopStreamEncryptionInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.StreamName != nil {
-		apigenCheckStreamName(v, func() string { return prefix + "streamName" }, *s.StreamName, false)
+		apigenCheckStreamName(v, func() string { return prefix() + "streamName" }, *s.StreamName, false)
 	}
 	if s.EncryptionType == "" {
-		v.Null(prefix + "encryptionType")
+		v.Null(prefix() + "encryptionType")
 	} else {
 		if !EncryptionType(s.EncryptionType).apigenKnown() {
-			v.Enum(prefix+"encryptionType", apigenEnumText(string(s.EncryptionType)), []string{"KMS", "NONE"})
+			v.Enum(prefix()+"encryptionType", apigenEnumText(string(s.EncryptionType)), []string{"KMS", "NONE"})
 		}
 	}
 	if s.KeyId == nil {
-		v.Null(prefix + "keyId")
+		v.Null(prefix() + "keyId")
 	} else {
-		apigenCheckKeyId(v, func() string { return prefix + "keyId" }, *s.KeyId, false)
+		apigenCheckKeyId(v, func() string { return prefix() + "keyId" }, *s.KeyId, false)
 	}
 	if s.StreamARN != nil {
-		apigenCheckStreamARN(v, func() string { return prefix + "streamARN" }, *s.StreamARN, false)
+		apigenCheckStreamARN(v, func() string { return prefix() + "streamARN" }, *s.StreamARN, false)
 	}
 	if s.StreamId != nil {
-		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
+		apigenCheckStreamId(v, func() string { return prefix() + "streamId" }, *s.StreamId, false)
 	}
 }
 
@@ -947,28 +947,28 @@ func (s *SubscribeToShardInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *SubscribeToShardInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *SubscribeToShardInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.ConsumerARN == nil {
-		v.Null(prefix + "consumerARN")
+		v.Null(prefix() + "consumerARN")
 	} else {
-		apigenCheckConsumerARN(v, func() string { return prefix + "consumerARN" }, *s.ConsumerARN, false)
+		apigenCheckConsumerARN(v, func() string { return prefix() + "consumerARN" }, *s.ConsumerARN, false)
 	}
 	if s.StreamId != nil {
-		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
+		apigenCheckStreamId(v, func() string { return prefix() + "streamId" }, *s.StreamId, false)
 	}
 	if s.ShardId == nil {
-		v.Null(prefix + "shardId")
+		v.Null(prefix() + "shardId")
 	} else {
-		apigenCheckShardId(v, func() string { return prefix + "shardId" }, *s.ShardId, false)
+		apigenCheckShardId(v, func() string { return prefix() + "shardId" }, *s.ShardId, false)
 	}
 	if s.StartingPosition == nil {
-		v.Null(prefix + "startingPosition")
+		v.Null(prefix() + "startingPosition")
 	} else {
-		s.StartingPosition.apigenValidate(v, prefix+"startingPosition.")
+		s.StartingPosition.apigenValidate(v, func() string { return prefix() + "startingPosition." })
 	}
 }
 
@@ -978,40 +978,40 @@ func (s *TagResourceInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *TagResourceInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *TagResourceInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.Tags == nil {
-		v.Null(prefix + "tags")
+		v.Null(prefix() + "tags")
 	} else {
 		if len(s.Tags) < 1 {
-			v.MinLength(prefix+"tags", s.Tags, 1)
+			v.MinLength(prefix()+"tags", s.Tags, 1)
 		}
 		if len(s.Tags) > 200 {
-			v.MaxLength(prefix+"tags", s.Tags, 200)
+			v.MaxLength(prefix()+"tags", s.Tags, 200)
 		}
 		for k0 := range s.Tags {
 			if (awsapi.StringLength(k0) < 1) || (awsapi.StringLength(k0) > 128) {
-				v.Add(prefix+"tags", s.Tags, "Map keys must satisfy constraint: [Member must have length less than or equal to 128, Member must have length greater than or equal to 1]")
+				v.Add(prefix()+"tags", s.Tags, "Map keys must satisfy constraint: [Member must have length less than or equal to 128, Member must have length greater than or equal to 1]")
 				break
 			}
 		}
 		for _, e0 := range s.Tags {
 			if awsapi.StringLength(e0) > 256 {
-				v.Add(prefix+"tags", s.Tags, "Map value must satisfy constraint: [Member must have length less than or equal to 256, Member must have length greater than or equal to 0]")
+				v.Add(prefix()+"tags", s.Tags, "Map value must satisfy constraint: [Member must have length less than or equal to 256, Member must have length greater than or equal to 0]")
 				break
 			}
 		}
 	}
 	if s.ResourceARN == nil {
-		v.Null(prefix + "resourceARN")
+		v.Null(prefix() + "resourceARN")
 	} else {
-		apigenCheckResourceARN(v, func() string { return prefix + "resourceARN" }, *s.ResourceARN, false)
+		apigenCheckResourceARN(v, func() string { return prefix() + "resourceARN" }, *s.ResourceARN, false)
 	}
 	if s.StreamId != nil {
-		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
+		apigenCheckStreamId(v, func() string { return prefix() + "streamId" }, *s.StreamId, false)
 	}
 }
 
@@ -1021,34 +1021,34 @@ func (s *UntagResourceInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *UntagResourceInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *UntagResourceInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.TagKeys == nil {
-		v.Null(prefix + "tagKeys")
+		v.Null(prefix() + "tagKeys")
 	} else {
 		if len(s.TagKeys) < 1 {
-			v.MinLength(prefix+"tagKeys", s.TagKeys, 1)
+			v.MinLength(prefix()+"tagKeys", s.TagKeys, 1)
 		}
 		if len(s.TagKeys) > 50 {
-			v.MaxLength(prefix+"tagKeys", s.TagKeys, 50)
+			v.MaxLength(prefix()+"tagKeys", s.TagKeys, 50)
 		}
 		for _, e0 := range s.TagKeys {
 			if (awsapi.StringLength(e0) < 1) || (awsapi.StringLength(e0) > 128) {
-				v.Add(prefix+"tagKeys", s.TagKeys, "Member must satisfy constraint: [Member must have length less than or equal to 128, Member must have length greater than or equal to 1]")
+				v.Add(prefix()+"tagKeys", s.TagKeys, "Member must satisfy constraint: [Member must have length less than or equal to 128, Member must have length greater than or equal to 1]")
 				break
 			}
 		}
 	}
 	if s.ResourceARN == nil {
-		v.Null(prefix + "resourceARN")
+		v.Null(prefix() + "resourceARN")
 	} else {
-		apigenCheckResourceARN(v, func() string { return prefix + "resourceARN" }, *s.ResourceARN, false)
+		apigenCheckResourceARN(v, func() string { return prefix() + "resourceARN" }, *s.ResourceARN, false)
 	}
 	if s.StreamId != nil {
-		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
+		apigenCheckStreamId(v, func() string { return prefix() + "streamId" }, *s.StreamId, false)
 	}
 }
 
@@ -1058,15 +1058,15 @@ func (s *UpdateAccountSettingsInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *UpdateAccountSettingsInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *UpdateAccountSettingsInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.MinimumThroughputBillingCommitment == nil {
-		v.Null(prefix + "minimumThroughputBillingCommitment")
+		v.Null(prefix() + "minimumThroughputBillingCommitment")
 	} else {
-		s.MinimumThroughputBillingCommitment.apigenValidate(v, prefix+"minimumThroughputBillingCommitment.")
+		s.MinimumThroughputBillingCommitment.apigenValidate(v, func() string { return prefix() + "minimumThroughputBillingCommitment." })
 	}
 }
 
@@ -1076,21 +1076,21 @@ func (s *UpdateMaxRecordSizeInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *UpdateMaxRecordSizeInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *UpdateMaxRecordSizeInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.StreamARN != nil {
-		apigenCheckStreamARN(v, func() string { return prefix + "streamARN" }, *s.StreamARN, false)
+		apigenCheckStreamARN(v, func() string { return prefix() + "streamARN" }, *s.StreamARN, false)
 	}
 	if s.StreamId != nil {
-		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
+		apigenCheckStreamId(v, func() string { return prefix() + "streamId" }, *s.StreamId, false)
 	}
 	if s.MaxRecordSizeInKiB == nil {
-		v.Null(prefix + "maxRecordSizeInKiB")
+		v.Null(prefix() + "maxRecordSizeInKiB")
 	} else {
-		apigenCheckMaxRecordSizeInKiB(v, func() string { return prefix + "maxRecordSizeInKiB" }, *s.MaxRecordSizeInKiB, false)
+		apigenCheckMaxRecordSizeInKiB(v, func() string { return prefix() + "maxRecordSizeInKiB" }, *s.MaxRecordSizeInKiB, false)
 	}
 }
 
@@ -1100,33 +1100,33 @@ func (s *UpdateShardCountInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *UpdateShardCountInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *UpdateShardCountInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.StreamName != nil {
-		apigenCheckStreamName(v, func() string { return prefix + "streamName" }, *s.StreamName, false)
+		apigenCheckStreamName(v, func() string { return prefix() + "streamName" }, *s.StreamName, false)
 	}
 	if s.TargetShardCount == nil {
-		v.Null(prefix + "targetShardCount")
+		v.Null(prefix() + "targetShardCount")
 	} else {
 		if *s.TargetShardCount < 1 {
-			v.MinValue(prefix+"targetShardCount", *s.TargetShardCount, "1")
+			v.MinValue(prefix()+"targetShardCount", *s.TargetShardCount, "1")
 		}
 	}
 	if s.ScalingType == "" {
-		v.Null(prefix + "scalingType")
+		v.Null(prefix() + "scalingType")
 	} else {
 		if !ScalingType(s.ScalingType).apigenKnown() {
-			v.Enum(prefix+"scalingType", apigenEnumText(string(s.ScalingType)), []string{"UNIFORM_SCALING"})
+			v.Enum(prefix()+"scalingType", apigenEnumText(string(s.ScalingType)), []string{"UNIFORM_SCALING"})
 		}
 	}
 	if s.StreamARN != nil {
-		apigenCheckStreamARN(v, func() string { return prefix + "streamARN" }, *s.StreamARN, false)
+		apigenCheckStreamARN(v, func() string { return prefix() + "streamARN" }, *s.StreamARN, false)
 	}
 	if s.StreamId != nil {
-		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
+		apigenCheckStreamId(v, func() string { return prefix() + "streamId" }, *s.StreamId, false)
 	}
 }
 
@@ -1136,27 +1136,27 @@ func (s *UpdateStreamModeInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *UpdateStreamModeInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *UpdateStreamModeInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.StreamARN == nil {
-		v.Null(prefix + "streamARN")
+		v.Null(prefix() + "streamARN")
 	} else {
-		apigenCheckStreamARN(v, func() string { return prefix + "streamARN" }, *s.StreamARN, false)
+		apigenCheckStreamARN(v, func() string { return prefix() + "streamARN" }, *s.StreamARN, false)
 	}
 	if s.StreamId != nil {
-		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
+		apigenCheckStreamId(v, func() string { return prefix() + "streamId" }, *s.StreamId, false)
 	}
 	if s.StreamModeDetails == nil {
-		v.Null(prefix + "streamModeDetails")
+		v.Null(prefix() + "streamModeDetails")
 	} else {
-		s.StreamModeDetails.apigenValidate(v, prefix+"streamModeDetails.")
+		s.StreamModeDetails.apigenValidate(v, func() string { return prefix() + "streamModeDetails." })
 	}
 	if s.WarmThroughputMiBps != nil {
 		if *s.WarmThroughputMiBps < 0 {
-			v.MinValue(prefix+"warmThroughputMiBps", *s.WarmThroughputMiBps, "0")
+			v.MinValue(prefix()+"warmThroughputMiBps", *s.WarmThroughputMiBps, "0")
 		}
 	}
 }
@@ -1167,93 +1167,93 @@ func (s *UpdateStreamWarmThroughputInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *UpdateStreamWarmThroughputInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *UpdateStreamWarmThroughputInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.StreamARN != nil {
-		apigenCheckStreamARN(v, func() string { return prefix + "streamARN" }, *s.StreamARN, false)
+		apigenCheckStreamARN(v, func() string { return prefix() + "streamARN" }, *s.StreamARN, false)
 	}
 	if s.StreamName != nil {
-		apigenCheckStreamName(v, func() string { return prefix + "streamName" }, *s.StreamName, false)
+		apigenCheckStreamName(v, func() string { return prefix() + "streamName" }, *s.StreamName, false)
 	}
 	if s.StreamId != nil {
-		apigenCheckStreamId(v, func() string { return prefix + "streamId" }, *s.StreamId, false)
+		apigenCheckStreamId(v, func() string { return prefix() + "streamId" }, *s.StreamId, false)
 	}
 	if s.WarmThroughputMiBps == nil {
-		v.Null(prefix + "warmThroughputMiBps")
+		v.Null(prefix() + "warmThroughputMiBps")
 	} else {
 		if *s.WarmThroughputMiBps < 0 {
-			v.MinValue(prefix+"warmThroughputMiBps", *s.WarmThroughputMiBps, "0")
+			v.MinValue(prefix()+"warmThroughputMiBps", *s.WarmThroughputMiBps, "0")
 		}
 	}
 }
 
-func (s *MinimumThroughputBillingCommitmentInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *MinimumThroughputBillingCommitmentInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.Status == "" {
-		v.Null(prefix + "status")
+		v.Null(prefix() + "status")
 	} else {
 		if !MinimumThroughputBillingCommitmentInputStatus(s.Status).apigenKnown() {
-			v.Enum(prefix+"status", apigenEnumText(string(s.Status)), []string{"DISABLED", "ENABLED"})
+			v.Enum(prefix()+"status", apigenEnumText(string(s.Status)), []string{"DISABLED", "ENABLED"})
 		}
 	}
 }
 
-func (s *PutRecordsRequestEntry) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *PutRecordsRequestEntry) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.Data == nil {
-		v.Null(prefix + "data")
+		v.Null(prefix() + "data")
 	} else {
 		if len(s.Data) > 10485760 {
-			v.MaxLength(prefix+"data", s.Data, 10485760)
+			v.MaxLength(prefix()+"data", s.Data, 10485760)
 		}
 	}
 	if s.ExplicitHashKey != nil {
 		if !apigenRe6().MatchString(*s.ExplicitHashKey) {
-			v.Pattern(prefix+"explicitHashKey", *s.ExplicitHashKey, "0|([1-9]\\d{0,38})")
+			v.Pattern(prefix()+"explicitHashKey", *s.ExplicitHashKey, "0|([1-9]\\d{0,38})")
 		}
 	}
 	if s.PartitionKey == nil {
-		v.Null(prefix + "partitionKey")
+		v.Null(prefix() + "partitionKey")
 	} else {
-		apigenCheckPartitionKey(v, func() string { return prefix + "partitionKey" }, *s.PartitionKey, false)
+		apigenCheckPartitionKey(v, func() string { return prefix() + "partitionKey" }, *s.PartitionKey, false)
 	}
 }
 
-func (s *ShardFilter) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *ShardFilter) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.Type == "" {
-		v.Null(prefix + "type")
+		v.Null(prefix() + "type")
 	} else {
 		if !ShardFilterType(s.Type).apigenKnown() {
-			v.Enum(prefix+"type", apigenEnumText(string(s.Type)), []string{"AFTER_SHARD_ID", "AT_TRIM_HORIZON", "FROM_TIMESTAMP", "FROM_TRIM_HORIZON", "AT_LATEST", "AT_TIMESTAMP"})
+			v.Enum(prefix()+"type", apigenEnumText(string(s.Type)), []string{"AFTER_SHARD_ID", "AT_TRIM_HORIZON", "FROM_TIMESTAMP", "FROM_TRIM_HORIZON", "AT_LATEST", "AT_TIMESTAMP"})
 		}
 	}
 	if s.ShardId != nil {
-		apigenCheckShardId(v, func() string { return prefix + "shardId" }, *s.ShardId, false)
+		apigenCheckShardId(v, func() string { return prefix() + "shardId" }, *s.ShardId, false)
 	}
 }
 
-func (s *StartingPosition) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *StartingPosition) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.Type == "" {
-		v.Null(prefix + "type")
+		v.Null(prefix() + "type")
 	} else {
 		if !ShardIteratorType(s.Type).apigenKnown() {
-			v.Enum(prefix+"type", apigenEnumText(string(s.Type)), []string{"AT_SEQUENCE_NUMBER", "AFTER_SEQUENCE_NUMBER", "TRIM_HORIZON", "LATEST", "AT_TIMESTAMP"})
+			v.Enum(prefix()+"type", apigenEnumText(string(s.Type)), []string{"AT_SEQUENCE_NUMBER", "AFTER_SEQUENCE_NUMBER", "TRIM_HORIZON", "LATEST", "AT_TIMESTAMP"})
 		}
 	}
 	if s.SequenceNumber != nil {
 		if !apigenRe2().MatchString(*s.SequenceNumber) {
-			v.Pattern(prefix+"sequenceNumber", *s.SequenceNumber, "0|([1-9]\\d{0,128})")
+			v.Pattern(prefix()+"sequenceNumber", *s.SequenceNumber, "0|([1-9]\\d{0,128})")
 		}
 	}
 }
 
-func (s *StreamModeDetails) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *StreamModeDetails) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.StreamMode == "" {
-		v.Null(prefix + "streamMode")
+		v.Null(prefix() + "streamMode")
 	} else {
 		if !StreamMode(s.StreamMode).apigenKnown() {
-			v.Enum(prefix+"streamMode", apigenEnumText(string(s.StreamMode)), []string{"PROVISIONED", "ON_DEMAND"})
+			v.Enum(prefix()+"streamMode", apigenEnumText(string(s.StreamMode)), []string{"PROVISIONED", "ON_DEMAND"})
 		}
 	}
 }
@@ -1468,6 +1468,9 @@ func apigenCheckTagKey(v *awsapi.ValidationErrors, path func() string, x string,
 		v.MaxLength(path(), awsapi.Shown(x, sensitive), 128)
 	}
 }
+
+// apigenNoPrefix is the path prefix of a request's top-level members.
+func apigenNoPrefix() string { return "" }
 
 // apigenExplicitEmpty is jsonwire.ExplicitEmptyEnum: what the JSON and
 // CBOR decoders store in an enum member given as "", which Coral validates

@@ -98,50 +98,50 @@ func (s *AddPermissionInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *AddPermissionInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *AddPermissionInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.FunctionName == nil {
-		v.Null(prefix + "functionName")
+		v.Null(prefix() + "functionName")
 	} else {
-		apigenCheckNamespacedFunctionName(v, func() string { return prefix + "functionName" }, *s.FunctionName, false)
+		apigenCheckNamespacedFunctionName(v, func() string { return prefix() + "functionName" }, *s.FunctionName, false)
 	}
 	if s.StatementId == nil {
-		v.Null(prefix + "statementId")
+		v.Null(prefix() + "statementId")
 	} else {
-		apigenCheckStatementId(v, func() string { return prefix + "statementId" }, *s.StatementId, false)
+		apigenCheckStatementId(v, func() string { return prefix() + "statementId" }, *s.StatementId, false)
 	}
 	if s.Action == nil {
-		v.Null(prefix + "action")
+		v.Null(prefix() + "action")
 	} else {
-		apigenCheckAction(v, func() string { return prefix + "action" }, *s.Action, false)
+		apigenCheckAction(v, func() string { return prefix() + "action" }, *s.Action, false)
 	}
 	if s.Principal == nil {
-		v.Null(prefix + "principal")
+		v.Null(prefix() + "principal")
 	} else {
-		apigenCheckPrincipal(v, func() string { return prefix + "principal" }, *s.Principal, false)
+		apigenCheckPrincipal(v, func() string { return prefix() + "principal" }, *s.Principal, false)
 	}
 	if s.SourceArn != nil {
-		apigenCheckArn(v, func() string { return prefix + "sourceArn" }, *s.SourceArn, false)
+		apigenCheckArn(v, func() string { return prefix() + "sourceArn" }, *s.SourceArn, false)
 	}
 	if s.FunctionUrlAuthType != "" {
 		if !FunctionUrlAuthType(s.FunctionUrlAuthType).apigenKnown() {
-			v.Enum(prefix+"functionUrlAuthType", apigenEnumText(string(s.FunctionUrlAuthType)), []string{"AWS_IAM", "NONE"})
+			v.Enum(prefix()+"functionUrlAuthType", apigenEnumText(string(s.FunctionUrlAuthType)), []string{"AWS_IAM", "NONE"})
 		}
 	}
 	if s.SourceAccount != nil {
-		apigenCheckSourceOwner(v, func() string { return prefix + "sourceAccount" }, *s.SourceAccount, false)
+		apigenCheckSourceOwner(v, func() string { return prefix() + "sourceAccount" }, *s.SourceAccount, false)
 	}
 	if s.EventSourceToken != nil {
-		apigenCheckEventSourceToken(v, func() string { return prefix + "eventSourceToken" }, *s.EventSourceToken, false)
+		apigenCheckEventSourceToken(v, func() string { return prefix() + "eventSourceToken" }, *s.EventSourceToken, false)
 	}
 	if s.Qualifier != nil {
-		apigenCheckNumericLatestPublishedOrAliasQualifier(v, func() string { return prefix + "qualifier" }, *s.Qualifier, false)
+		apigenCheckNumericLatestPublishedOrAliasQualifier(v, func() string { return prefix() + "qualifier" }, *s.Qualifier, false)
 	}
 	if s.PrincipalOrgID != nil {
-		apigenCheckPrincipalOrgID(v, func() string { return prefix + "principalOrgID" }, *s.PrincipalOrgID, false)
+		apigenCheckPrincipalOrgID(v, func() string { return prefix() + "principalOrgID" }, *s.PrincipalOrgID, false)
 	}
 }
 
@@ -151,33 +151,33 @@ func (s *CreateAliasInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *CreateAliasInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *CreateAliasInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.FunctionName == nil {
-		v.Null(prefix + "functionName")
+		v.Null(prefix() + "functionName")
 	} else {
-		apigenCheckFunctionName(v, func() string { return prefix + "functionName" }, *s.FunctionName, false)
+		apigenCheckFunctionName(v, func() string { return prefix() + "functionName" }, *s.FunctionName, false)
 	}
 	if s.Name == nil {
-		v.Null(prefix + "name")
+		v.Null(prefix() + "name")
 	} else {
-		apigenCheckAlias(v, func() string { return prefix + "name" }, *s.Name, false)
+		apigenCheckAlias(v, func() string { return prefix() + "name" }, *s.Name, false)
 	}
 	if s.FunctionVersion == nil {
-		v.Null(prefix + "functionVersion")
+		v.Null(prefix() + "functionVersion")
 	} else {
-		apigenCheckVersionWithLatestPublished(v, func() string { return prefix + "functionVersion" }, *s.FunctionVersion, false)
+		apigenCheckVersionWithLatestPublished(v, func() string { return prefix() + "functionVersion" }, *s.FunctionVersion, false)
 	}
 	if s.Description != nil {
 		if awsapi.StringLength(*s.Description) > 256 {
-			v.MaxLength(prefix+"description", *s.Description, 256)
+			v.MaxLength(prefix()+"description", *s.Description, 256)
 		}
 	}
 	if s.RoutingConfig != nil {
-		s.RoutingConfig.apigenValidate(v, prefix+"routingConfig.")
+		s.RoutingConfig.apigenValidate(v, func() string { return prefix() + "routingConfig." })
 	}
 }
 
@@ -187,135 +187,135 @@ func (s *CreateEventSourceMappingInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *CreateEventSourceMappingInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *CreateEventSourceMappingInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.EventSourceArn != nil {
-		apigenCheckArn(v, func() string { return prefix + "eventSourceArn" }, *s.EventSourceArn, false)
+		apigenCheckArn(v, func() string { return prefix() + "eventSourceArn" }, *s.EventSourceArn, false)
 	}
 	if s.FunctionName == nil {
-		v.Null(prefix + "functionName")
+		v.Null(prefix() + "functionName")
 	} else {
-		apigenCheckNamespacedFunctionName(v, func() string { return prefix + "functionName" }, *s.FunctionName, false)
+		apigenCheckNamespacedFunctionName(v, func() string { return prefix() + "functionName" }, *s.FunctionName, false)
 	}
 	if s.BatchSize != nil {
-		apigenCheckBatchSize(v, func() string { return prefix + "batchSize" }, *s.BatchSize, false)
+		apigenCheckBatchSize(v, func() string { return prefix() + "batchSize" }, *s.BatchSize, false)
 	}
 	if s.FilterCriteria != nil {
-		s.FilterCriteria.apigenValidate(v, prefix+"filterCriteria.")
+		s.FilterCriteria.apigenValidate(v, func() string { return prefix() + "filterCriteria." })
 	}
 	if s.KMSKeyArn != nil {
-		apigenCheckKMSKeyArn(v, func() string { return prefix + "kMSKeyArn" }, *s.KMSKeyArn, false)
+		apigenCheckKMSKeyArn(v, func() string { return prefix() + "kMSKeyArn" }, *s.KMSKeyArn, false)
 	}
 	if s.MetricsConfig != nil {
-		s.MetricsConfig.apigenValidate(v, prefix+"metricsConfig.")
+		s.MetricsConfig.apigenValidate(v, func() string { return prefix() + "metricsConfig." })
 	}
 	if s.LoggingConfig != nil {
-		s.LoggingConfig.apigenValidate(v, prefix+"loggingConfig.")
+		s.LoggingConfig.apigenValidate(v, func() string { return prefix() + "loggingConfig." })
 	}
 	if s.ScalingConfig != nil {
-		s.ScalingConfig.apigenValidate(v, prefix+"scalingConfig.")
+		s.ScalingConfig.apigenValidate(v, func() string { return prefix() + "scalingConfig." })
 	}
 	if s.MaximumBatchingWindowInSeconds != nil {
-		apigenCheckMaximumBatchingWindowInSeconds(v, func() string { return prefix + "maximumBatchingWindowInSeconds" }, *s.MaximumBatchingWindowInSeconds, false)
+		apigenCheckMaximumBatchingWindowInSeconds(v, func() string { return prefix() + "maximumBatchingWindowInSeconds" }, *s.MaximumBatchingWindowInSeconds, false)
 	}
 	if s.ParallelizationFactor != nil {
-		apigenCheckParallelizationFactor(v, func() string { return prefix + "parallelizationFactor" }, *s.ParallelizationFactor, false)
+		apigenCheckParallelizationFactor(v, func() string { return prefix() + "parallelizationFactor" }, *s.ParallelizationFactor, false)
 	}
 	if s.StartingPosition != "" {
 		if !EventSourcePosition(s.StartingPosition).apigenKnown() {
-			v.Enum(prefix+"startingPosition", apigenEnumText(string(s.StartingPosition)), []string{"TRIM_HORIZON", "LATEST", "AT_TIMESTAMP"})
+			v.Enum(prefix()+"startingPosition", apigenEnumText(string(s.StartingPosition)), []string{"TRIM_HORIZON", "LATEST", "AT_TIMESTAMP"})
 		}
 	}
 	if s.DestinationConfig != nil {
-		s.DestinationConfig.apigenValidate(v, prefix+"destinationConfig.")
+		s.DestinationConfig.apigenValidate(v, func() string { return prefix() + "destinationConfig." })
 	}
 	if s.MaximumRecordAgeInSeconds != nil {
-		apigenCheckMaximumRecordAgeInSeconds(v, func() string { return prefix + "maximumRecordAgeInSeconds" }, *s.MaximumRecordAgeInSeconds, false)
+		apigenCheckMaximumRecordAgeInSeconds(v, func() string { return prefix() + "maximumRecordAgeInSeconds" }, *s.MaximumRecordAgeInSeconds, false)
 	}
 	if s.MaximumRetryAttempts != nil {
-		apigenCheckMaximumRetryAttemptsEventSourceMapping(v, func() string { return prefix + "maximumRetryAttempts" }, *s.MaximumRetryAttempts, false)
+		apigenCheckMaximumRetryAttemptsEventSourceMapping(v, func() string { return prefix() + "maximumRetryAttempts" }, *s.MaximumRetryAttempts, false)
 	}
 	if s.Tags != nil {
 		for k0 := range s.Tags {
 			if (!apigenRe16().MatchString(k0)) || (awsapi.StringLength(k0) < 1) || (awsapi.StringLength(k0) > 128) {
-				v.Add(prefix+"tags", s.Tags, "Map keys must satisfy constraint: [Member must have length less than or equal to 128, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: ([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)]")
+				v.Add(prefix()+"tags", s.Tags, "Map keys must satisfy constraint: [Member must have length less than or equal to 128, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: ([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)]")
 				break
 			}
 		}
 		for _, e0 := range s.Tags {
 			if (!apigenRe16().MatchString(e0)) || (awsapi.StringLength(e0) > 256) {
-				v.Add(prefix+"tags", s.Tags, "Map value must satisfy constraint: [Member must have length less than or equal to 256, Member must have length greater than or equal to 0, Member must satisfy regular expression pattern: ([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)]")
+				v.Add(prefix()+"tags", s.Tags, "Map value must satisfy constraint: [Member must have length less than or equal to 256, Member must have length greater than or equal to 0, Member must satisfy regular expression pattern: ([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)]")
 				break
 			}
 		}
 	}
 	if s.TumblingWindowInSeconds != nil {
-		apigenCheckTumblingWindowInSeconds(v, func() string { return prefix + "tumblingWindowInSeconds" }, *s.TumblingWindowInSeconds, false)
+		apigenCheckTumblingWindowInSeconds(v, func() string { return prefix() + "tumblingWindowInSeconds" }, *s.TumblingWindowInSeconds, false)
 	}
 	if s.Topics != nil {
 		if len(s.Topics) < 1 {
-			v.MinLength(prefix+"topics", s.Topics, 1)
+			v.MinLength(prefix()+"topics", s.Topics, 1)
 		}
 		if len(s.Topics) > 1 {
-			v.MaxLength(prefix+"topics", s.Topics, 1)
+			v.MaxLength(prefix()+"topics", s.Topics, 1)
 		}
 		for _, e0 := range s.Topics {
 			if (!apigenRe29().MatchString(e0)) || (awsapi.StringLength(e0) < 1) || (awsapi.StringLength(e0) > 249) {
-				v.Add(prefix+"topics", s.Topics, "Member must satisfy constraint: [Member must have length less than or equal to 249, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: [^.]([a-zA-Z0-9\\-_.]+)]")
+				v.Add(prefix()+"topics", s.Topics, "Member must satisfy constraint: [Member must have length less than or equal to 249, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: [^.]([a-zA-Z0-9\\-_.]+)]")
 				break
 			}
 		}
 	}
 	if s.Queues != nil {
 		if len(s.Queues) < 1 {
-			v.MinLength(prefix+"queues", s.Queues, 1)
+			v.MinLength(prefix()+"queues", s.Queues, 1)
 		}
 		if len(s.Queues) > 1 {
-			v.MaxLength(prefix+"queues", s.Queues, 1)
+			v.MaxLength(prefix()+"queues", s.Queues, 1)
 		}
 		for _, e0 := range s.Queues {
 			if (!apigenRe6().MatchString(e0)) || (awsapi.StringLength(e0) < 1) || (awsapi.StringLength(e0) > 1000) {
-				v.Add(prefix+"queues", s.Queues, "Member must satisfy constraint: [Member must have length less than or equal to 1000, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: [\\s\\S]*]")
+				v.Add(prefix()+"queues", s.Queues, "Member must satisfy constraint: [Member must have length less than or equal to 1000, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: [\\s\\S]*]")
 				break
 			}
 		}
 	}
 	if s.SourceAccessConfigurations != nil {
 		if len(s.SourceAccessConfigurations) > 23 {
-			v.MaxLength(prefix+"sourceAccessConfigurations", s.SourceAccessConfigurations, 23)
+			v.MaxLength(prefix()+"sourceAccessConfigurations", s.SourceAccessConfigurations, 23)
 		}
 		for i0 := range s.SourceAccessConfigurations {
-			s.SourceAccessConfigurations[i0].apigenValidate(v, prefix+"sourceAccessConfigurations."+strconv.Itoa(i0+1)+".member.")
+			s.SourceAccessConfigurations[i0].apigenValidate(v, func() string { return prefix() + "sourceAccessConfigurations." + strconv.Itoa(i0+1) + ".member." })
 		}
 	}
 	if s.SelfManagedEventSource != nil {
-		s.SelfManagedEventSource.apigenValidate(v, prefix+"selfManagedEventSource.")
+		s.SelfManagedEventSource.apigenValidate(v, func() string { return prefix() + "selfManagedEventSource." })
 	}
 	if s.FunctionResponseTypes != nil {
 		if len(s.FunctionResponseTypes) > 1 {
-			v.MaxLength(prefix+"functionResponseTypes", s.FunctionResponseTypes, 1)
+			v.MaxLength(prefix()+"functionResponseTypes", s.FunctionResponseTypes, 1)
 		}
 		for _, e0 := range s.FunctionResponseTypes {
 			if !FunctionResponseType(e0).apigenKnown() {
-				v.Add(prefix+"functionResponseTypes", s.FunctionResponseTypes, "Member must satisfy constraint: [Member must satisfy enum value set: [ReportBatchItemFailures]]")
+				v.Add(prefix()+"functionResponseTypes", s.FunctionResponseTypes, "Member must satisfy constraint: [Member must satisfy enum value set: [ReportBatchItemFailures]]")
 				break
 			}
 		}
 	}
 	if s.AmazonManagedKafkaEventSourceConfig != nil {
-		s.AmazonManagedKafkaEventSourceConfig.apigenValidate(v, prefix+"amazonManagedKafkaEventSourceConfig.")
+		s.AmazonManagedKafkaEventSourceConfig.apigenValidate(v, func() string { return prefix() + "amazonManagedKafkaEventSourceConfig." })
 	}
 	if s.SelfManagedKafkaEventSourceConfig != nil {
-		s.SelfManagedKafkaEventSourceConfig.apigenValidate(v, prefix+"selfManagedKafkaEventSourceConfig.")
+		s.SelfManagedKafkaEventSourceConfig.apigenValidate(v, func() string { return prefix() + "selfManagedKafkaEventSourceConfig." })
 	}
 	if s.DocumentDBEventSourceConfig != nil {
-		s.DocumentDBEventSourceConfig.apigenValidate(v, prefix+"documentDBEventSourceConfig.")
+		s.DocumentDBEventSourceConfig.apigenValidate(v, func() string { return prefix() + "documentDBEventSourceConfig." })
 	}
 	if s.ProvisionedPollerConfig != nil {
-		s.ProvisionedPollerConfig.apigenValidate(v, prefix+"provisionedPollerConfig.")
+		s.ProvisionedPollerConfig.apigenValidate(v, func() string { return prefix() + "provisionedPollerConfig." })
 	}
 }
 
@@ -325,80 +325,80 @@ func (s *CreateFunctionInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *CreateFunctionInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *CreateFunctionInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.FunctionName == nil {
-		v.Null(prefix + "functionName")
+		v.Null(prefix() + "functionName")
 	} else {
-		apigenCheckFunctionName(v, func() string { return prefix + "functionName" }, *s.FunctionName, false)
+		apigenCheckFunctionName(v, func() string { return prefix() + "functionName" }, *s.FunctionName, false)
 	}
 	if s.Runtime != "" {
 		if !Runtime(s.Runtime).apigenKnown() {
-			v.Enum(prefix+"runtime", apigenEnumText(string(s.Runtime)), []string{"python3.14", "python3.15", "python3.12", "python3.13", "java25", "python3.10", "python3.11", "java21", "nodejs4.3", "dotnetcore2.0", "ruby2.5", "dotnetcore2.1", "ruby4.0", "python3.7", "python3.8", "python3.9", "java17.al2023", "java17", "python3.6", "dotnet10", "ruby2.7", "java11", "nodejs8.10", "java8.al2", "java11.al2023", "nodejs20.x", "provided.al2023", "nodejs24.x", "nodejs22.x", "provided", "nodejs26.x", "nodejs", "go1.x", "dotnetcore1.0", "ruby3.3", "java8", "ruby3.4", "dotnetcore3.1", "ruby3.2", "nodejs12.x", "nodejs10.x", "python2.7", "nodejs16.x", "nodejs14.x", "dotnet8", "java8.al2023", "dotnet6", "nodejs18.x", "nodejs4.3-edge", "provided.al2", "nodejs6.10"})
+			v.Enum(prefix()+"runtime", apigenEnumText(string(s.Runtime)), []string{"python3.14", "python3.15", "python3.12", "python3.13", "java25", "python3.10", "python3.11", "java21", "nodejs4.3", "dotnetcore2.0", "ruby2.5", "dotnetcore2.1", "ruby4.0", "python3.7", "python3.8", "python3.9", "java17.al2023", "java17", "python3.6", "dotnet10", "ruby2.7", "java11", "nodejs8.10", "java8.al2", "java11.al2023", "nodejs20.x", "provided.al2023", "nodejs24.x", "nodejs22.x", "provided", "nodejs26.x", "nodejs", "go1.x", "dotnetcore1.0", "ruby3.3", "java8", "ruby3.4", "dotnetcore3.1", "ruby3.2", "nodejs12.x", "nodejs10.x", "python2.7", "nodejs16.x", "nodejs14.x", "dotnet8", "java8.al2023", "dotnet6", "nodejs18.x", "nodejs4.3-edge", "provided.al2", "nodejs6.10"})
 		}
 	}
 	if s.Role == nil {
-		v.Null(prefix + "role")
+		v.Null(prefix() + "role")
 	} else {
-		apigenCheckRoleArn(v, func() string { return prefix + "role" }, *s.Role, false)
+		apigenCheckRoleArn(v, func() string { return prefix() + "role" }, *s.Role, false)
 	}
 	if s.Handler != nil {
-		apigenCheckHandler(v, func() string { return prefix + "handler" }, *s.Handler, false)
+		apigenCheckHandler(v, func() string { return prefix() + "handler" }, *s.Handler, false)
 	}
 	if s.Code == nil {
-		v.Null(prefix + "code")
+		v.Null(prefix() + "code")
 	} else {
-		s.Code.apigenValidate(v, prefix+"code.")
+		s.Code.apigenValidate(v, func() string { return prefix() + "code." })
 	}
 	if s.Description != nil {
 		if awsapi.StringLength(*s.Description) > 256 {
-			v.MaxLength(prefix+"description", *s.Description, 256)
+			v.MaxLength(prefix()+"description", *s.Description, 256)
 		}
 	}
 	if s.Timeout != nil {
-		apigenCheckTimeout(v, func() string { return prefix + "timeout" }, *s.Timeout, false)
+		apigenCheckTimeout(v, func() string { return prefix() + "timeout" }, *s.Timeout, false)
 	}
 	if s.MemorySize != nil {
-		apigenCheckMemorySize(v, func() string { return prefix + "memorySize" }, *s.MemorySize, false)
+		apigenCheckMemorySize(v, func() string { return prefix() + "memorySize" }, *s.MemorySize, false)
 	}
 	if s.PublishTo != "" {
 		if !FunctionVersionLatestPublished(s.PublishTo).apigenKnown() {
-			v.Enum(prefix+"publishTo", apigenEnumText(string(s.PublishTo)), []string{"LATEST_PUBLISHED"})
+			v.Enum(prefix()+"publishTo", apigenEnumText(string(s.PublishTo)), []string{"LATEST_PUBLISHED"})
 		}
 	}
 	if s.VpcConfig != nil {
-		s.VpcConfig.apigenValidate(v, prefix+"vpcConfig.")
+		s.VpcConfig.apigenValidate(v, func() string { return prefix() + "vpcConfig." })
 	}
 	if s.PackageType != "" {
 		if !PackageType(s.PackageType).apigenKnown() {
-			v.Enum(prefix+"packageType", apigenEnumText(string(s.PackageType)), []string{"Zip", "Image"})
+			v.Enum(prefix()+"packageType", apigenEnumText(string(s.PackageType)), []string{"Zip", "Image"})
 		}
 	}
 	if s.DeadLetterConfig != nil {
-		s.DeadLetterConfig.apigenValidate(v, prefix+"deadLetterConfig.")
+		s.DeadLetterConfig.apigenValidate(v, func() string { return prefix() + "deadLetterConfig." })
 	}
 	if s.Environment != nil {
-		s.Environment.apigenValidate(v, prefix+"environment.")
+		s.Environment.apigenValidate(v, func() string { return prefix() + "environment." })
 	}
 	if s.KMSKeyArn != nil {
-		apigenCheckKMSKeyArn(v, func() string { return prefix + "kMSKeyArn" }, *s.KMSKeyArn, false)
+		apigenCheckKMSKeyArn(v, func() string { return prefix() + "kMSKeyArn" }, *s.KMSKeyArn, false)
 	}
 	if s.TracingConfig != nil {
-		s.TracingConfig.apigenValidate(v, prefix+"tracingConfig.")
+		s.TracingConfig.apigenValidate(v, func() string { return prefix() + "tracingConfig." })
 	}
 	if s.Tags != nil {
 		for k0 := range s.Tags {
 			if (!apigenRe16().MatchString(k0)) || (awsapi.StringLength(k0) < 1) || (awsapi.StringLength(k0) > 128) {
-				v.Add(prefix+"tags", s.Tags, "Map keys must satisfy constraint: [Member must have length less than or equal to 128, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: ([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)]")
+				v.Add(prefix()+"tags", s.Tags, "Map keys must satisfy constraint: [Member must have length less than or equal to 128, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: ([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)]")
 				break
 			}
 		}
 		for _, e0 := range s.Tags {
 			if (!apigenRe16().MatchString(e0)) || (awsapi.StringLength(e0) > 256) {
-				v.Add(prefix+"tags", s.Tags, "Map value must satisfy constraint: [Member must have length less than or equal to 256, Member must have length greater than or equal to 0, Member must satisfy regular expression pattern: ([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)]")
+				v.Add(prefix()+"tags", s.Tags, "Map value must satisfy constraint: [Member must have length less than or equal to 256, Member must have length greater than or equal to 0, Member must satisfy regular expression pattern: ([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)]")
 				break
 			}
 		}
@@ -406,56 +406,56 @@ func (s *CreateFunctionInput) apigenValidate(v *awsapi.ValidationErrors, prefix 
 	if s.Layers != nil {
 		for _, e0 := range s.Layers {
 			if (!apigenRe13().MatchString(e0)) || (awsapi.StringLength(e0) < 1) || (awsapi.StringLength(e0) > 2048) {
-				v.Add(prefix+"layers", s.Layers, "Member must satisfy constraint: [Member must have length less than or equal to 2048, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: ((arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:layer:[a-zA-Z0-9-_]+:[0-9]+)|(arn:[a-zA-Z0-9-]+:lambda:::awslayer:[a-zA-Z0-9-_]+))]")
+				v.Add(prefix()+"layers", s.Layers, "Member must satisfy constraint: [Member must have length less than or equal to 2048, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: ((arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:layer:[a-zA-Z0-9-_]+:[0-9]+)|(arn:[a-zA-Z0-9-]+:lambda:::awslayer:[a-zA-Z0-9-_]+))]")
 				break
 			}
 		}
 	}
 	if s.FileSystemConfigs != nil {
 		if len(s.FileSystemConfigs) > 1 {
-			v.MaxLength(prefix+"fileSystemConfigs", s.FileSystemConfigs, 1)
+			v.MaxLength(prefix()+"fileSystemConfigs", s.FileSystemConfigs, 1)
 		}
 		for i0 := range s.FileSystemConfigs {
-			s.FileSystemConfigs[i0].apigenValidate(v, prefix+"fileSystemConfigs."+strconv.Itoa(i0+1)+".member.")
+			s.FileSystemConfigs[i0].apigenValidate(v, func() string { return prefix() + "fileSystemConfigs." + strconv.Itoa(i0+1) + ".member." })
 		}
 	}
 	if s.CodeSigningConfigArn != nil {
-		apigenCheckCodeSigningConfigArn(v, func() string { return prefix + "codeSigningConfigArn" }, *s.CodeSigningConfigArn, false)
+		apigenCheckCodeSigningConfigArn(v, func() string { return prefix() + "codeSigningConfigArn" }, *s.CodeSigningConfigArn, false)
 	}
 	if s.ImageConfig != nil {
-		s.ImageConfig.apigenValidate(v, prefix+"imageConfig.")
+		s.ImageConfig.apigenValidate(v, func() string { return prefix() + "imageConfig." })
 	}
 	if s.Architectures != nil {
 		if len(s.Architectures) < 1 {
-			v.MinLength(prefix+"architectures", s.Architectures, 1)
+			v.MinLength(prefix()+"architectures", s.Architectures, 1)
 		}
 		if len(s.Architectures) > 1 {
-			v.MaxLength(prefix+"architectures", s.Architectures, 1)
+			v.MaxLength(prefix()+"architectures", s.Architectures, 1)
 		}
 		for _, e0 := range s.Architectures {
 			if !Architecture(e0).apigenKnown() {
-				v.Add(prefix+"architectures", s.Architectures, "Member must satisfy constraint: [Member must satisfy enum value set: [x86_64, arm64]]")
+				v.Add(prefix()+"architectures", s.Architectures, "Member must satisfy constraint: [Member must satisfy enum value set: [x86_64, arm64]]")
 				break
 			}
 		}
 	}
 	if s.EphemeralStorage != nil {
-		s.EphemeralStorage.apigenValidate(v, prefix+"ephemeralStorage.")
+		s.EphemeralStorage.apigenValidate(v, func() string { return prefix() + "ephemeralStorage." })
 	}
 	if s.SnapStart != nil {
-		s.SnapStart.apigenValidate(v, prefix+"snapStart.")
+		s.SnapStart.apigenValidate(v, func() string { return prefix() + "snapStart." })
 	}
 	if s.LoggingConfig != nil {
-		s.LoggingConfig.apigenValidate(v, prefix+"loggingConfig.")
+		s.LoggingConfig.apigenValidate(v, func() string { return prefix() + "loggingConfig." })
 	}
 	if s.TenancyConfig != nil {
-		s.TenancyConfig.apigenValidate(v, prefix+"tenancyConfig.")
+		s.TenancyConfig.apigenValidate(v, func() string { return prefix() + "tenancyConfig." })
 	}
 	if s.CapacityProviderConfig != nil {
-		s.CapacityProviderConfig.apigenValidate(v, prefix+"capacityProviderConfig.")
+		s.CapacityProviderConfig.apigenValidate(v, func() string { return prefix() + "capacityProviderConfig." })
 	}
 	if s.DurableConfig != nil {
-		s.DurableConfig.apigenValidate(v, prefix+"durableConfig.")
+		s.DurableConfig.apigenValidate(v, func() string { return prefix() + "durableConfig." })
 	}
 }
 
@@ -465,20 +465,20 @@ func (s *DeleteAliasInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *DeleteAliasInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *DeleteAliasInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.FunctionName == nil {
-		v.Null(prefix + "functionName")
+		v.Null(prefix() + "functionName")
 	} else {
-		apigenCheckFunctionName(v, func() string { return prefix + "functionName" }, *s.FunctionName, false)
+		apigenCheckFunctionName(v, func() string { return prefix() + "functionName" }, *s.FunctionName, false)
 	}
 	if s.Name == nil {
-		v.Null(prefix + "name")
+		v.Null(prefix() + "name")
 	} else {
-		apigenCheckAlias(v, func() string { return prefix + "name" }, *s.Name, false)
+		apigenCheckAlias(v, func() string { return prefix() + "name" }, *s.Name, false)
 	}
 }
 
@@ -488,15 +488,15 @@ func (s *DeleteEventSourceMappingInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *DeleteEventSourceMappingInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *DeleteEventSourceMappingInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.UUID == nil {
-		v.Null(prefix + "uUID")
+		v.Null(prefix() + "uUID")
 	} else {
-		apigenCheckUUIDString(v, func() string { return prefix + "uUID" }, *s.UUID, false)
+		apigenCheckUUIDString(v, func() string { return prefix() + "uUID" }, *s.UUID, false)
 	}
 }
 
@@ -506,18 +506,18 @@ func (s *DeleteFunctionInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *DeleteFunctionInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *DeleteFunctionInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.FunctionName == nil {
-		v.Null(prefix + "functionName")
+		v.Null(prefix() + "functionName")
 	} else {
-		apigenCheckNamespacedFunctionName(v, func() string { return prefix + "functionName" }, *s.FunctionName, false)
+		apigenCheckNamespacedFunctionName(v, func() string { return prefix() + "functionName" }, *s.FunctionName, false)
 	}
 	if s.Qualifier != nil {
-		apigenCheckNumericLatestPublishedOrAliasQualifier(v, func() string { return prefix + "qualifier" }, *s.Qualifier, false)
+		apigenCheckNumericLatestPublishedOrAliasQualifier(v, func() string { return prefix() + "qualifier" }, *s.Qualifier, false)
 	}
 }
 
@@ -527,15 +527,15 @@ func (s *DeleteFunctionConcurrencyInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *DeleteFunctionConcurrencyInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *DeleteFunctionConcurrencyInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.FunctionName == nil {
-		v.Null(prefix + "functionName")
+		v.Null(prefix() + "functionName")
 	} else {
-		apigenCheckFunctionName(v, func() string { return prefix + "functionName" }, *s.FunctionName, false)
+		apigenCheckFunctionName(v, func() string { return prefix() + "functionName" }, *s.FunctionName, false)
 	}
 }
 
@@ -545,18 +545,18 @@ func (s *DeleteFunctionEventInvokeConfigInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *DeleteFunctionEventInvokeConfigInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *DeleteFunctionEventInvokeConfigInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.FunctionName == nil {
-		v.Null(prefix + "functionName")
+		v.Null(prefix() + "functionName")
 	} else {
-		apigenCheckNamespacedFunctionName(v, func() string { return prefix + "functionName" }, *s.FunctionName, false)
+		apigenCheckNamespacedFunctionName(v, func() string { return prefix() + "functionName" }, *s.FunctionName, false)
 	}
 	if s.Qualifier != nil {
-		apigenCheckNumericLatestPublishedOrAliasQualifier(v, func() string { return prefix + "qualifier" }, *s.Qualifier, false)
+		apigenCheckNumericLatestPublishedOrAliasQualifier(v, func() string { return prefix() + "qualifier" }, *s.Qualifier, false)
 	}
 }
 
@@ -571,20 +571,20 @@ func (s *GetAliasInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *GetAliasInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *GetAliasInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.FunctionName == nil {
-		v.Null(prefix + "functionName")
+		v.Null(prefix() + "functionName")
 	} else {
-		apigenCheckFunctionName(v, func() string { return prefix + "functionName" }, *s.FunctionName, false)
+		apigenCheckFunctionName(v, func() string { return prefix() + "functionName" }, *s.FunctionName, false)
 	}
 	if s.Name == nil {
-		v.Null(prefix + "name")
+		v.Null(prefix() + "name")
 	} else {
-		apigenCheckAlias(v, func() string { return prefix + "name" }, *s.Name, false)
+		apigenCheckAlias(v, func() string { return prefix() + "name" }, *s.Name, false)
 	}
 }
 
@@ -594,15 +594,15 @@ func (s *GetEventSourceMappingInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *GetEventSourceMappingInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *GetEventSourceMappingInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.UUID == nil {
-		v.Null(prefix + "uUID")
+		v.Null(prefix() + "uUID")
 	} else {
-		apigenCheckUUIDString(v, func() string { return prefix + "uUID" }, *s.UUID, false)
+		apigenCheckUUIDString(v, func() string { return prefix() + "uUID" }, *s.UUID, false)
 	}
 }
 
@@ -612,18 +612,18 @@ func (s *GetFunctionInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *GetFunctionInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *GetFunctionInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.FunctionName == nil {
-		v.Null(prefix + "functionName")
+		v.Null(prefix() + "functionName")
 	} else {
-		apigenCheckNamespacedFunctionName(v, func() string { return prefix + "functionName" }, *s.FunctionName, false)
+		apigenCheckNamespacedFunctionName(v, func() string { return prefix() + "functionName" }, *s.FunctionName, false)
 	}
 	if s.Qualifier != nil {
-		apigenCheckNumericLatestPublishedOrAliasQualifier(v, func() string { return prefix + "qualifier" }, *s.Qualifier, false)
+		apigenCheckNumericLatestPublishedOrAliasQualifier(v, func() string { return prefix() + "qualifier" }, *s.Qualifier, false)
 	}
 }
 
@@ -633,15 +633,15 @@ func (s *GetFunctionConcurrencyInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *GetFunctionConcurrencyInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *GetFunctionConcurrencyInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.FunctionName == nil {
-		v.Null(prefix + "functionName")
+		v.Null(prefix() + "functionName")
 	} else {
-		apigenCheckFunctionName(v, func() string { return prefix + "functionName" }, *s.FunctionName, false)
+		apigenCheckFunctionName(v, func() string { return prefix() + "functionName" }, *s.FunctionName, false)
 	}
 }
 
@@ -651,18 +651,18 @@ func (s *GetFunctionConfigurationInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *GetFunctionConfigurationInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *GetFunctionConfigurationInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.FunctionName == nil {
-		v.Null(prefix + "functionName")
+		v.Null(prefix() + "functionName")
 	} else {
-		apigenCheckNamespacedFunctionName(v, func() string { return prefix + "functionName" }, *s.FunctionName, false)
+		apigenCheckNamespacedFunctionName(v, func() string { return prefix() + "functionName" }, *s.FunctionName, false)
 	}
 	if s.Qualifier != nil {
-		apigenCheckNumericLatestPublishedOrAliasQualifier(v, func() string { return prefix + "qualifier" }, *s.Qualifier, false)
+		apigenCheckNumericLatestPublishedOrAliasQualifier(v, func() string { return prefix() + "qualifier" }, *s.Qualifier, false)
 	}
 }
 
@@ -672,18 +672,18 @@ func (s *GetFunctionEventInvokeConfigInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *GetFunctionEventInvokeConfigInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *GetFunctionEventInvokeConfigInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.FunctionName == nil {
-		v.Null(prefix + "functionName")
+		v.Null(prefix() + "functionName")
 	} else {
-		apigenCheckNamespacedFunctionName(v, func() string { return prefix + "functionName" }, *s.FunctionName, false)
+		apigenCheckNamespacedFunctionName(v, func() string { return prefix() + "functionName" }, *s.FunctionName, false)
 	}
 	if s.Qualifier != nil {
-		apigenCheckNumericLatestPublishedOrAliasQualifier(v, func() string { return prefix + "qualifier" }, *s.Qualifier, false)
+		apigenCheckNumericLatestPublishedOrAliasQualifier(v, func() string { return prefix() + "qualifier" }, *s.Qualifier, false)
 	}
 }
 
@@ -693,18 +693,18 @@ func (s *GetPolicyInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *GetPolicyInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *GetPolicyInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.FunctionName == nil {
-		v.Null(prefix + "functionName")
+		v.Null(prefix() + "functionName")
 	} else {
-		apigenCheckNamespacedFunctionName(v, func() string { return prefix + "functionName" }, *s.FunctionName, false)
+		apigenCheckNamespacedFunctionName(v, func() string { return prefix() + "functionName" }, *s.FunctionName, false)
 	}
 	if s.Qualifier != nil {
-		apigenCheckNumericLatestPublishedOrAliasQualifier(v, func() string { return prefix + "qualifier" }, *s.Qualifier, false)
+		apigenCheckNumericLatestPublishedOrAliasQualifier(v, func() string { return prefix() + "qualifier" }, *s.Qualifier, false)
 	}
 }
 
@@ -714,34 +714,34 @@ func (s *InvokeInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *InvokeInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *InvokeInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.FunctionName == nil {
-		v.Null(prefix + "functionName")
+		v.Null(prefix() + "functionName")
 	} else {
-		apigenCheckNamespacedFunctionName(v, func() string { return prefix + "functionName" }, *s.FunctionName, false)
+		apigenCheckNamespacedFunctionName(v, func() string { return prefix() + "functionName" }, *s.FunctionName, false)
 	}
 	if s.InvocationType != "" {
 		if !InvocationType(s.InvocationType).apigenKnown() {
-			v.Enum(prefix+"invocationType", apigenEnumText(string(s.InvocationType)), []string{"DryRun", "Event", "RequestResponse"})
+			v.Enum(prefix()+"invocationType", apigenEnumText(string(s.InvocationType)), []string{"DryRun", "Event", "RequestResponse"})
 		}
 	}
 	if s.LogType != "" {
 		if !LogType(s.LogType).apigenKnown() {
-			v.Enum(prefix+"logType", apigenEnumText(string(s.LogType)), []string{"Tail", "None"})
+			v.Enum(prefix()+"logType", apigenEnumText(string(s.LogType)), []string{"Tail", "None"})
 		}
 	}
 	if s.DurableExecutionName != nil {
-		apigenCheckDurableExecutionName(v, func() string { return prefix + "durableExecutionName" }, *s.DurableExecutionName, false)
+		apigenCheckDurableExecutionName(v, func() string { return prefix() + "durableExecutionName" }, *s.DurableExecutionName, false)
 	}
 	if s.Qualifier != nil {
-		apigenCheckNumericLatestPublishedOrAliasQualifier(v, func() string { return prefix + "qualifier" }, *s.Qualifier, false)
+		apigenCheckNumericLatestPublishedOrAliasQualifier(v, func() string { return prefix() + "qualifier" }, *s.Qualifier, false)
 	}
 	if s.TenantId != nil {
-		apigenCheckTenantId(v, func() string { return prefix + "tenantId" }, *s.TenantId, false)
+		apigenCheckTenantId(v, func() string { return prefix() + "tenantId" }, *s.TenantId, false)
 	}
 }
 
@@ -751,18 +751,18 @@ func (s *InvokeAsyncInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *InvokeAsyncInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *InvokeAsyncInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.FunctionName == nil {
-		v.Null(prefix + "functionName")
+		v.Null(prefix() + "functionName")
 	} else {
-		apigenCheckNamespacedFunctionName(v, func() string { return prefix + "functionName" }, *s.FunctionName, false)
+		apigenCheckNamespacedFunctionName(v, func() string { return prefix() + "functionName" }, *s.FunctionName, false)
 	}
 	if s.InvokeArgs == nil {
-		v.Null(prefix + "invokeArgs")
+		v.Null(prefix() + "invokeArgs")
 	}
 }
 
@@ -772,21 +772,21 @@ func (s *ListAliasesInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *ListAliasesInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *ListAliasesInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.FunctionName == nil {
-		v.Null(prefix + "functionName")
+		v.Null(prefix() + "functionName")
 	} else {
-		apigenCheckFunctionName(v, func() string { return prefix + "functionName" }, *s.FunctionName, false)
+		apigenCheckFunctionName(v, func() string { return prefix() + "functionName" }, *s.FunctionName, false)
 	}
 	if s.FunctionVersion != nil {
-		apigenCheckVersionWithLatestPublished(v, func() string { return prefix + "functionVersion" }, *s.FunctionVersion, false)
+		apigenCheckVersionWithLatestPublished(v, func() string { return prefix() + "functionVersion" }, *s.FunctionVersion, false)
 	}
 	if s.MaxItems != nil {
-		apigenCheckMaxListItems(v, func() string { return prefix + "maxItems" }, *s.MaxItems, false)
+		apigenCheckMaxListItems(v, func() string { return prefix() + "maxItems" }, *s.MaxItems, false)
 	}
 }
 
@@ -796,19 +796,19 @@ func (s *ListEventSourceMappingsInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *ListEventSourceMappingsInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *ListEventSourceMappingsInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.EventSourceArn != nil {
-		apigenCheckArn(v, func() string { return prefix + "eventSourceArn" }, *s.EventSourceArn, false)
+		apigenCheckArn(v, func() string { return prefix() + "eventSourceArn" }, *s.EventSourceArn, false)
 	}
 	if s.FunctionName != nil {
-		apigenCheckNamespacedFunctionName(v, func() string { return prefix + "functionName" }, *s.FunctionName, false)
+		apigenCheckNamespacedFunctionName(v, func() string { return prefix() + "functionName" }, *s.FunctionName, false)
 	}
 	if s.MaxItems != nil {
-		apigenCheckMaxListItems(v, func() string { return prefix + "maxItems" }, *s.MaxItems, false)
+		apigenCheckMaxListItems(v, func() string { return prefix() + "maxItems" }, *s.MaxItems, false)
 	}
 }
 
@@ -818,18 +818,18 @@ func (s *ListFunctionEventInvokeConfigsInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *ListFunctionEventInvokeConfigsInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *ListFunctionEventInvokeConfigsInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.FunctionName == nil {
-		v.Null(prefix + "functionName")
+		v.Null(prefix() + "functionName")
 	} else {
-		apigenCheckNamespacedFunctionName(v, func() string { return prefix + "functionName" }, *s.FunctionName, false)
+		apigenCheckNamespacedFunctionName(v, func() string { return prefix() + "functionName" }, *s.FunctionName, false)
 	}
 	if s.MaxItems != nil {
-		apigenCheckMaxFunctionEventInvokeConfigListItems(v, func() string { return prefix + "maxItems" }, *s.MaxItems, false)
+		apigenCheckMaxFunctionEventInvokeConfigListItems(v, func() string { return prefix() + "maxItems" }, *s.MaxItems, false)
 	}
 }
 
@@ -839,21 +839,21 @@ func (s *ListFunctionsInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *ListFunctionsInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *ListFunctionsInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.MasterRegion != nil {
-		apigenCheckMasterRegion(v, func() string { return prefix + "masterRegion" }, *s.MasterRegion, false)
+		apigenCheckMasterRegion(v, func() string { return prefix() + "masterRegion" }, *s.MasterRegion, false)
 	}
 	if s.FunctionVersion != "" {
 		if !FunctionVersion(s.FunctionVersion).apigenKnown() {
-			v.Enum(prefix+"functionVersion", apigenEnumText(string(s.FunctionVersion)), []string{"ALL"})
+			v.Enum(prefix()+"functionVersion", apigenEnumText(string(s.FunctionVersion)), []string{"ALL"})
 		}
 	}
 	if s.MaxItems != nil {
-		apigenCheckMaxListItems(v, func() string { return prefix + "maxItems" }, *s.MaxItems, false)
+		apigenCheckMaxListItems(v, func() string { return prefix() + "maxItems" }, *s.MaxItems, false)
 	}
 }
 
@@ -863,15 +863,15 @@ func (s *ListTagsInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *ListTagsInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *ListTagsInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.Resource == nil {
-		v.Null(prefix + "resource")
+		v.Null(prefix() + "resource")
 	} else {
-		apigenCheckTaggableResource(v, func() string { return prefix + "resource" }, *s.Resource, false)
+		apigenCheckTaggableResource(v, func() string { return prefix() + "resource" }, *s.Resource, false)
 	}
 }
 
@@ -881,18 +881,18 @@ func (s *ListVersionsByFunctionInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *ListVersionsByFunctionInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *ListVersionsByFunctionInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.FunctionName == nil {
-		v.Null(prefix + "functionName")
+		v.Null(prefix() + "functionName")
 	} else {
-		apigenCheckNamespacedFunctionName(v, func() string { return prefix + "functionName" }, *s.FunctionName, false)
+		apigenCheckNamespacedFunctionName(v, func() string { return prefix() + "functionName" }, *s.FunctionName, false)
 	}
 	if s.MaxItems != nil {
-		apigenCheckMaxListItems(v, func() string { return prefix + "maxItems" }, *s.MaxItems, false)
+		apigenCheckMaxListItems(v, func() string { return prefix() + "maxItems" }, *s.MaxItems, false)
 	}
 }
 
@@ -902,24 +902,24 @@ func (s *PublishVersionInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *PublishVersionInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *PublishVersionInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.FunctionName == nil {
-		v.Null(prefix + "functionName")
+		v.Null(prefix() + "functionName")
 	} else {
-		apigenCheckFunctionName(v, func() string { return prefix + "functionName" }, *s.FunctionName, false)
+		apigenCheckFunctionName(v, func() string { return prefix() + "functionName" }, *s.FunctionName, false)
 	}
 	if s.Description != nil {
 		if awsapi.StringLength(*s.Description) > 256 {
-			v.MaxLength(prefix+"description", *s.Description, 256)
+			v.MaxLength(prefix()+"description", *s.Description, 256)
 		}
 	}
 	if s.PublishTo != "" {
 		if !FunctionVersionLatestPublished(s.PublishTo).apigenKnown() {
-			v.Enum(prefix+"publishTo", apigenEnumText(string(s.PublishTo)), []string{"LATEST_PUBLISHED"})
+			v.Enum(prefix()+"publishTo", apigenEnumText(string(s.PublishTo)), []string{"LATEST_PUBLISHED"})
 		}
 	}
 }
@@ -930,21 +930,21 @@ func (s *PutFunctionConcurrencyInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *PutFunctionConcurrencyInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *PutFunctionConcurrencyInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.FunctionName == nil {
-		v.Null(prefix + "functionName")
+		v.Null(prefix() + "functionName")
 	} else {
-		apigenCheckFunctionName(v, func() string { return prefix + "functionName" }, *s.FunctionName, false)
+		apigenCheckFunctionName(v, func() string { return prefix() + "functionName" }, *s.FunctionName, false)
 	}
 	if s.ReservedConcurrentExecutions == nil {
-		v.Null(prefix + "reservedConcurrentExecutions")
+		v.Null(prefix() + "reservedConcurrentExecutions")
 	} else {
 		if *s.ReservedConcurrentExecutions < 0 {
-			v.MinValue(prefix+"reservedConcurrentExecutions", *s.ReservedConcurrentExecutions, "0")
+			v.MinValue(prefix()+"reservedConcurrentExecutions", *s.ReservedConcurrentExecutions, "0")
 		}
 	}
 }
@@ -955,27 +955,27 @@ func (s *PutFunctionEventInvokeConfigInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *PutFunctionEventInvokeConfigInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *PutFunctionEventInvokeConfigInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.FunctionName == nil {
-		v.Null(prefix + "functionName")
+		v.Null(prefix() + "functionName")
 	} else {
-		apigenCheckNamespacedFunctionName(v, func() string { return prefix + "functionName" }, *s.FunctionName, false)
+		apigenCheckNamespacedFunctionName(v, func() string { return prefix() + "functionName" }, *s.FunctionName, false)
 	}
 	if s.Qualifier != nil {
-		apigenCheckNumericLatestPublishedOrAliasQualifier(v, func() string { return prefix + "qualifier" }, *s.Qualifier, false)
+		apigenCheckNumericLatestPublishedOrAliasQualifier(v, func() string { return prefix() + "qualifier" }, *s.Qualifier, false)
 	}
 	if s.MaximumRetryAttempts != nil {
-		apigenCheckMaximumRetryAttempts(v, func() string { return prefix + "maximumRetryAttempts" }, *s.MaximumRetryAttempts, false)
+		apigenCheckMaximumRetryAttempts(v, func() string { return prefix() + "maximumRetryAttempts" }, *s.MaximumRetryAttempts, false)
 	}
 	if s.MaximumEventAgeInSeconds != nil {
-		apigenCheckMaximumEventAgeInSeconds(v, func() string { return prefix + "maximumEventAgeInSeconds" }, *s.MaximumEventAgeInSeconds, false)
+		apigenCheckMaximumEventAgeInSeconds(v, func() string { return prefix() + "maximumEventAgeInSeconds" }, *s.MaximumEventAgeInSeconds, false)
 	}
 	if s.DestinationConfig != nil {
-		s.DestinationConfig.apigenValidate(v, prefix+"destinationConfig.")
+		s.DestinationConfig.apigenValidate(v, func() string { return prefix() + "destinationConfig." })
 	}
 }
 
@@ -985,23 +985,23 @@ func (s *RemovePermissionInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *RemovePermissionInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *RemovePermissionInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.FunctionName == nil {
-		v.Null(prefix + "functionName")
+		v.Null(prefix() + "functionName")
 	} else {
-		apigenCheckNamespacedFunctionName(v, func() string { return prefix + "functionName" }, *s.FunctionName, false)
+		apigenCheckNamespacedFunctionName(v, func() string { return prefix() + "functionName" }, *s.FunctionName, false)
 	}
 	if s.StatementId == nil {
-		v.Null(prefix + "statementId")
+		v.Null(prefix() + "statementId")
 	} else {
-		apigenCheckNamespacedStatementId(v, func() string { return prefix + "statementId" }, *s.StatementId, false)
+		apigenCheckNamespacedStatementId(v, func() string { return prefix() + "statementId" }, *s.StatementId, false)
 	}
 	if s.Qualifier != nil {
-		apigenCheckNumericLatestPublishedOrAliasQualifier(v, func() string { return prefix + "qualifier" }, *s.Qualifier, false)
+		apigenCheckNumericLatestPublishedOrAliasQualifier(v, func() string { return prefix() + "qualifier" }, *s.Qualifier, false)
 	}
 }
 
@@ -1011,28 +1011,28 @@ func (s *TagResourceInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *TagResourceInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *TagResourceInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.Resource == nil {
-		v.Null(prefix + "resource")
+		v.Null(prefix() + "resource")
 	} else {
-		apigenCheckTaggableResource(v, func() string { return prefix + "resource" }, *s.Resource, false)
+		apigenCheckTaggableResource(v, func() string { return prefix() + "resource" }, *s.Resource, false)
 	}
 	if s.Tags == nil {
-		v.Null(prefix + "tags")
+		v.Null(prefix() + "tags")
 	} else {
 		for k0 := range s.Tags {
 			if (!apigenRe16().MatchString(k0)) || (awsapi.StringLength(k0) < 1) || (awsapi.StringLength(k0) > 128) {
-				v.Add(prefix+"tags", s.Tags, "Map keys must satisfy constraint: [Member must have length less than or equal to 128, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: ([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)]")
+				v.Add(prefix()+"tags", s.Tags, "Map keys must satisfy constraint: [Member must have length less than or equal to 128, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: ([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)]")
 				break
 			}
 		}
 		for _, e0 := range s.Tags {
 			if (!apigenRe16().MatchString(e0)) || (awsapi.StringLength(e0) > 256) {
-				v.Add(prefix+"tags", s.Tags, "Map value must satisfy constraint: [Member must have length less than or equal to 256, Member must have length greater than or equal to 0, Member must satisfy regular expression pattern: ([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)]")
+				v.Add(prefix()+"tags", s.Tags, "Map value must satisfy constraint: [Member must have length less than or equal to 256, Member must have length greater than or equal to 0, Member must satisfy regular expression pattern: ([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)]")
 				break
 			}
 		}
@@ -1045,22 +1045,22 @@ func (s *UntagResourceInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *UntagResourceInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *UntagResourceInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.Resource == nil {
-		v.Null(prefix + "resource")
+		v.Null(prefix() + "resource")
 	} else {
-		apigenCheckTaggableResource(v, func() string { return prefix + "resource" }, *s.Resource, false)
+		apigenCheckTaggableResource(v, func() string { return prefix() + "resource" }, *s.Resource, false)
 	}
 	if s.TagKeys == nil {
-		v.Null(prefix + "tagKeys")
+		v.Null(prefix() + "tagKeys")
 	} else {
 		for _, e0 := range s.TagKeys {
 			if (!apigenRe16().MatchString(e0)) || (awsapi.StringLength(e0) < 1) || (awsapi.StringLength(e0) > 128) {
-				v.Add(prefix+"tagKeys", s.TagKeys, "Member must satisfy constraint: [Member must have length less than or equal to 128, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: ([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)]")
+				v.Add(prefix()+"tagKeys", s.TagKeys, "Member must satisfy constraint: [Member must have length less than or equal to 128, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: ([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)]")
 				break
 			}
 		}
@@ -1073,31 +1073,31 @@ func (s *UpdateAliasInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *UpdateAliasInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *UpdateAliasInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.FunctionName == nil {
-		v.Null(prefix + "functionName")
+		v.Null(prefix() + "functionName")
 	} else {
-		apigenCheckFunctionName(v, func() string { return prefix + "functionName" }, *s.FunctionName, false)
+		apigenCheckFunctionName(v, func() string { return prefix() + "functionName" }, *s.FunctionName, false)
 	}
 	if s.Name == nil {
-		v.Null(prefix + "name")
+		v.Null(prefix() + "name")
 	} else {
-		apigenCheckAlias(v, func() string { return prefix + "name" }, *s.Name, false)
+		apigenCheckAlias(v, func() string { return prefix() + "name" }, *s.Name, false)
 	}
 	if s.FunctionVersion != nil {
-		apigenCheckVersionWithLatestPublished(v, func() string { return prefix + "functionVersion" }, *s.FunctionVersion, false)
+		apigenCheckVersionWithLatestPublished(v, func() string { return prefix() + "functionVersion" }, *s.FunctionVersion, false)
 	}
 	if s.Description != nil {
 		if awsapi.StringLength(*s.Description) > 256 {
-			v.MaxLength(prefix+"description", *s.Description, 256)
+			v.MaxLength(prefix()+"description", *s.Description, 256)
 		}
 	}
 	if s.RoutingConfig != nil {
-		s.RoutingConfig.apigenValidate(v, prefix+"routingConfig.")
+		s.RoutingConfig.apigenValidate(v, func() string { return prefix() + "routingConfig." })
 	}
 }
 
@@ -1107,85 +1107,85 @@ func (s *UpdateEventSourceMappingInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *UpdateEventSourceMappingInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *UpdateEventSourceMappingInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.UUID == nil {
-		v.Null(prefix + "uUID")
+		v.Null(prefix() + "uUID")
 	} else {
-		apigenCheckUUIDString(v, func() string { return prefix + "uUID" }, *s.UUID, false)
+		apigenCheckUUIDString(v, func() string { return prefix() + "uUID" }, *s.UUID, false)
 	}
 	if s.FunctionName != nil {
-		apigenCheckNamespacedFunctionName(v, func() string { return prefix + "functionName" }, *s.FunctionName, false)
+		apigenCheckNamespacedFunctionName(v, func() string { return prefix() + "functionName" }, *s.FunctionName, false)
 	}
 	if s.BatchSize != nil {
-		apigenCheckBatchSize(v, func() string { return prefix + "batchSize" }, *s.BatchSize, false)
+		apigenCheckBatchSize(v, func() string { return prefix() + "batchSize" }, *s.BatchSize, false)
 	}
 	if s.FilterCriteria != nil {
-		s.FilterCriteria.apigenValidate(v, prefix+"filterCriteria.")
+		s.FilterCriteria.apigenValidate(v, func() string { return prefix() + "filterCriteria." })
 	}
 	if s.KMSKeyArn != nil {
-		apigenCheckKMSKeyArn(v, func() string { return prefix + "kMSKeyArn" }, *s.KMSKeyArn, false)
+		apigenCheckKMSKeyArn(v, func() string { return prefix() + "kMSKeyArn" }, *s.KMSKeyArn, false)
 	}
 	if s.MetricsConfig != nil {
-		s.MetricsConfig.apigenValidate(v, prefix+"metricsConfig.")
+		s.MetricsConfig.apigenValidate(v, func() string { return prefix() + "metricsConfig." })
 	}
 	if s.LoggingConfig != nil {
-		s.LoggingConfig.apigenValidate(v, prefix+"loggingConfig.")
+		s.LoggingConfig.apigenValidate(v, func() string { return prefix() + "loggingConfig." })
 	}
 	if s.ScalingConfig != nil {
-		s.ScalingConfig.apigenValidate(v, prefix+"scalingConfig.")
+		s.ScalingConfig.apigenValidate(v, func() string { return prefix() + "scalingConfig." })
 	}
 	if s.MaximumBatchingWindowInSeconds != nil {
-		apigenCheckMaximumBatchingWindowInSeconds(v, func() string { return prefix + "maximumBatchingWindowInSeconds" }, *s.MaximumBatchingWindowInSeconds, false)
+		apigenCheckMaximumBatchingWindowInSeconds(v, func() string { return prefix() + "maximumBatchingWindowInSeconds" }, *s.MaximumBatchingWindowInSeconds, false)
 	}
 	if s.ParallelizationFactor != nil {
-		apigenCheckParallelizationFactor(v, func() string { return prefix + "parallelizationFactor" }, *s.ParallelizationFactor, false)
+		apigenCheckParallelizationFactor(v, func() string { return prefix() + "parallelizationFactor" }, *s.ParallelizationFactor, false)
 	}
 	if s.DestinationConfig != nil {
-		s.DestinationConfig.apigenValidate(v, prefix+"destinationConfig.")
+		s.DestinationConfig.apigenValidate(v, func() string { return prefix() + "destinationConfig." })
 	}
 	if s.MaximumRecordAgeInSeconds != nil {
-		apigenCheckMaximumRecordAgeInSeconds(v, func() string { return prefix + "maximumRecordAgeInSeconds" }, *s.MaximumRecordAgeInSeconds, false)
+		apigenCheckMaximumRecordAgeInSeconds(v, func() string { return prefix() + "maximumRecordAgeInSeconds" }, *s.MaximumRecordAgeInSeconds, false)
 	}
 	if s.MaximumRetryAttempts != nil {
-		apigenCheckMaximumRetryAttemptsEventSourceMapping(v, func() string { return prefix + "maximumRetryAttempts" }, *s.MaximumRetryAttempts, false)
+		apigenCheckMaximumRetryAttemptsEventSourceMapping(v, func() string { return prefix() + "maximumRetryAttempts" }, *s.MaximumRetryAttempts, false)
 	}
 	if s.TumblingWindowInSeconds != nil {
-		apigenCheckTumblingWindowInSeconds(v, func() string { return prefix + "tumblingWindowInSeconds" }, *s.TumblingWindowInSeconds, false)
+		apigenCheckTumblingWindowInSeconds(v, func() string { return prefix() + "tumblingWindowInSeconds" }, *s.TumblingWindowInSeconds, false)
 	}
 	if s.SourceAccessConfigurations != nil {
 		if len(s.SourceAccessConfigurations) > 23 {
-			v.MaxLength(prefix+"sourceAccessConfigurations", s.SourceAccessConfigurations, 23)
+			v.MaxLength(prefix()+"sourceAccessConfigurations", s.SourceAccessConfigurations, 23)
 		}
 		for i0 := range s.SourceAccessConfigurations {
-			s.SourceAccessConfigurations[i0].apigenValidate(v, prefix+"sourceAccessConfigurations."+strconv.Itoa(i0+1)+".member.")
+			s.SourceAccessConfigurations[i0].apigenValidate(v, func() string { return prefix() + "sourceAccessConfigurations." + strconv.Itoa(i0+1) + ".member." })
 		}
 	}
 	if s.FunctionResponseTypes != nil {
 		if len(s.FunctionResponseTypes) > 1 {
-			v.MaxLength(prefix+"functionResponseTypes", s.FunctionResponseTypes, 1)
+			v.MaxLength(prefix()+"functionResponseTypes", s.FunctionResponseTypes, 1)
 		}
 		for _, e0 := range s.FunctionResponseTypes {
 			if !FunctionResponseType(e0).apigenKnown() {
-				v.Add(prefix+"functionResponseTypes", s.FunctionResponseTypes, "Member must satisfy constraint: [Member must satisfy enum value set: [ReportBatchItemFailures]]")
+				v.Add(prefix()+"functionResponseTypes", s.FunctionResponseTypes, "Member must satisfy constraint: [Member must satisfy enum value set: [ReportBatchItemFailures]]")
 				break
 			}
 		}
 	}
 	if s.AmazonManagedKafkaEventSourceConfig != nil {
-		s.AmazonManagedKafkaEventSourceConfig.apigenValidate(v, prefix+"amazonManagedKafkaEventSourceConfig.")
+		s.AmazonManagedKafkaEventSourceConfig.apigenValidate(v, func() string { return prefix() + "amazonManagedKafkaEventSourceConfig." })
 	}
 	if s.SelfManagedKafkaEventSourceConfig != nil {
-		s.SelfManagedKafkaEventSourceConfig.apigenValidate(v, prefix+"selfManagedKafkaEventSourceConfig.")
+		s.SelfManagedKafkaEventSourceConfig.apigenValidate(v, func() string { return prefix() + "selfManagedKafkaEventSourceConfig." })
 	}
 	if s.DocumentDBEventSourceConfig != nil {
-		s.DocumentDBEventSourceConfig.apigenValidate(v, prefix+"documentDBEventSourceConfig.")
+		s.DocumentDBEventSourceConfig.apigenValidate(v, func() string { return prefix() + "documentDBEventSourceConfig." })
 	}
 	if s.ProvisionedPollerConfig != nil {
-		s.ProvisionedPollerConfig.apigenValidate(v, prefix+"provisionedPollerConfig.")
+		s.ProvisionedPollerConfig.apigenValidate(v, func() string { return prefix() + "provisionedPollerConfig." })
 	}
 }
 
@@ -1195,51 +1195,51 @@ func (s *UpdateFunctionCodeInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *UpdateFunctionCodeInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *UpdateFunctionCodeInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.FunctionName == nil {
-		v.Null(prefix + "functionName")
+		v.Null(prefix() + "functionName")
 	} else {
-		apigenCheckFunctionName(v, func() string { return prefix + "functionName" }, *s.FunctionName, false)
+		apigenCheckFunctionName(v, func() string { return prefix() + "functionName" }, *s.FunctionName, false)
 	}
 	if s.S3Bucket != nil {
-		apigenCheckS3Bucket(v, func() string { return prefix + "s3Bucket" }, *s.S3Bucket, false)
+		apigenCheckS3Bucket(v, func() string { return prefix() + "s3Bucket" }, *s.S3Bucket, false)
 	}
 	if s.S3Key != nil {
-		apigenCheckS3Key(v, func() string { return prefix + "s3Key" }, *s.S3Key, false)
+		apigenCheckS3Key(v, func() string { return prefix() + "s3Key" }, *s.S3Key, false)
 	}
 	if s.S3ObjectVersion != nil {
-		apigenCheckS3ObjectVersion(v, func() string { return prefix + "s3ObjectVersion" }, *s.S3ObjectVersion, false)
+		apigenCheckS3ObjectVersion(v, func() string { return prefix() + "s3ObjectVersion" }, *s.S3ObjectVersion, false)
 	}
 	if s.S3ObjectStorageMode != "" {
 		if !S3ObjectStorageMode(s.S3ObjectStorageMode).apigenKnown() {
-			v.Enum(prefix+"s3ObjectStorageMode", apigenEnumText(string(s.S3ObjectStorageMode)), []string{"REFERENCE", "COPY"})
+			v.Enum(prefix()+"s3ObjectStorageMode", apigenEnumText(string(s.S3ObjectStorageMode)), []string{"REFERENCE", "COPY"})
 		}
 	}
 	if s.Architectures != nil {
 		if len(s.Architectures) < 1 {
-			v.MinLength(prefix+"architectures", s.Architectures, 1)
+			v.MinLength(prefix()+"architectures", s.Architectures, 1)
 		}
 		if len(s.Architectures) > 1 {
-			v.MaxLength(prefix+"architectures", s.Architectures, 1)
+			v.MaxLength(prefix()+"architectures", s.Architectures, 1)
 		}
 		for _, e0 := range s.Architectures {
 			if !Architecture(e0).apigenKnown() {
-				v.Add(prefix+"architectures", s.Architectures, "Member must satisfy constraint: [Member must satisfy enum value set: [x86_64, arm64]]")
+				v.Add(prefix()+"architectures", s.Architectures, "Member must satisfy constraint: [Member must satisfy enum value set: [x86_64, arm64]]")
 				break
 			}
 		}
 	}
 	if s.PublishTo != "" {
 		if !FunctionVersionLatestPublished(s.PublishTo).apigenKnown() {
-			v.Enum(prefix+"publishTo", apigenEnumText(string(s.PublishTo)), []string{"LATEST_PUBLISHED"})
+			v.Enum(prefix()+"publishTo", apigenEnumText(string(s.PublishTo)), []string{"LATEST_PUBLISHED"})
 		}
 	}
 	if s.SourceKMSKeyArn != nil {
-		apigenCheckKMSKeyArn(v, func() string { return prefix + "sourceKMSKeyArn" }, *s.SourceKMSKeyArn, false)
+		apigenCheckKMSKeyArn(v, func() string { return prefix() + "sourceKMSKeyArn" }, *s.SourceKMSKeyArn, false)
 	}
 }
 
@@ -1249,86 +1249,86 @@ func (s *UpdateFunctionConfigurationInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *UpdateFunctionConfigurationInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *UpdateFunctionConfigurationInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.FunctionName == nil {
-		v.Null(prefix + "functionName")
+		v.Null(prefix() + "functionName")
 	} else {
-		apigenCheckFunctionName(v, func() string { return prefix + "functionName" }, *s.FunctionName, false)
+		apigenCheckFunctionName(v, func() string { return prefix() + "functionName" }, *s.FunctionName, false)
 	}
 	if s.Role != nil {
-		apigenCheckRoleArn(v, func() string { return prefix + "role" }, *s.Role, false)
+		apigenCheckRoleArn(v, func() string { return prefix() + "role" }, *s.Role, false)
 	}
 	if s.Handler != nil {
-		apigenCheckHandler(v, func() string { return prefix + "handler" }, *s.Handler, false)
+		apigenCheckHandler(v, func() string { return prefix() + "handler" }, *s.Handler, false)
 	}
 	if s.Description != nil {
 		if awsapi.StringLength(*s.Description) > 256 {
-			v.MaxLength(prefix+"description", *s.Description, 256)
+			v.MaxLength(prefix()+"description", *s.Description, 256)
 		}
 	}
 	if s.Timeout != nil {
-		apigenCheckTimeout(v, func() string { return prefix + "timeout" }, *s.Timeout, false)
+		apigenCheckTimeout(v, func() string { return prefix() + "timeout" }, *s.Timeout, false)
 	}
 	if s.MemorySize != nil {
-		apigenCheckMemorySize(v, func() string { return prefix + "memorySize" }, *s.MemorySize, false)
+		apigenCheckMemorySize(v, func() string { return prefix() + "memorySize" }, *s.MemorySize, false)
 	}
 	if s.VpcConfig != nil {
-		s.VpcConfig.apigenValidate(v, prefix+"vpcConfig.")
+		s.VpcConfig.apigenValidate(v, func() string { return prefix() + "vpcConfig." })
 	}
 	if s.Environment != nil {
-		s.Environment.apigenValidate(v, prefix+"environment.")
+		s.Environment.apigenValidate(v, func() string { return prefix() + "environment." })
 	}
 	if s.Runtime != "" {
 		if !Runtime(s.Runtime).apigenKnown() {
-			v.Enum(prefix+"runtime", apigenEnumText(string(s.Runtime)), []string{"python3.14", "python3.15", "python3.12", "python3.13", "java25", "python3.10", "python3.11", "java21", "nodejs4.3", "dotnetcore2.0", "ruby2.5", "dotnetcore2.1", "ruby4.0", "python3.7", "python3.8", "python3.9", "java17.al2023", "java17", "python3.6", "dotnet10", "ruby2.7", "java11", "nodejs8.10", "java8.al2", "java11.al2023", "nodejs20.x", "provided.al2023", "nodejs24.x", "nodejs22.x", "provided", "nodejs26.x", "nodejs", "go1.x", "dotnetcore1.0", "ruby3.3", "java8", "ruby3.4", "dotnetcore3.1", "ruby3.2", "nodejs12.x", "nodejs10.x", "python2.7", "nodejs16.x", "nodejs14.x", "dotnet8", "java8.al2023", "dotnet6", "nodejs18.x", "nodejs4.3-edge", "provided.al2", "nodejs6.10"})
+			v.Enum(prefix()+"runtime", apigenEnumText(string(s.Runtime)), []string{"python3.14", "python3.15", "python3.12", "python3.13", "java25", "python3.10", "python3.11", "java21", "nodejs4.3", "dotnetcore2.0", "ruby2.5", "dotnetcore2.1", "ruby4.0", "python3.7", "python3.8", "python3.9", "java17.al2023", "java17", "python3.6", "dotnet10", "ruby2.7", "java11", "nodejs8.10", "java8.al2", "java11.al2023", "nodejs20.x", "provided.al2023", "nodejs24.x", "nodejs22.x", "provided", "nodejs26.x", "nodejs", "go1.x", "dotnetcore1.0", "ruby3.3", "java8", "ruby3.4", "dotnetcore3.1", "ruby3.2", "nodejs12.x", "nodejs10.x", "python2.7", "nodejs16.x", "nodejs14.x", "dotnet8", "java8.al2023", "dotnet6", "nodejs18.x", "nodejs4.3-edge", "provided.al2", "nodejs6.10"})
 		}
 	}
 	if s.DeadLetterConfig != nil {
-		s.DeadLetterConfig.apigenValidate(v, prefix+"deadLetterConfig.")
+		s.DeadLetterConfig.apigenValidate(v, func() string { return prefix() + "deadLetterConfig." })
 	}
 	if s.KMSKeyArn != nil {
-		apigenCheckKMSKeyArn(v, func() string { return prefix + "kMSKeyArn" }, *s.KMSKeyArn, false)
+		apigenCheckKMSKeyArn(v, func() string { return prefix() + "kMSKeyArn" }, *s.KMSKeyArn, false)
 	}
 	if s.TracingConfig != nil {
-		s.TracingConfig.apigenValidate(v, prefix+"tracingConfig.")
+		s.TracingConfig.apigenValidate(v, func() string { return prefix() + "tracingConfig." })
 	}
 	if s.Layers != nil {
 		for _, e0 := range s.Layers {
 			if (!apigenRe13().MatchString(e0)) || (awsapi.StringLength(e0) < 1) || (awsapi.StringLength(e0) > 2048) {
-				v.Add(prefix+"layers", s.Layers, "Member must satisfy constraint: [Member must have length less than or equal to 2048, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: ((arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:layer:[a-zA-Z0-9-_]+:[0-9]+)|(arn:[a-zA-Z0-9-]+:lambda:::awslayer:[a-zA-Z0-9-_]+))]")
+				v.Add(prefix()+"layers", s.Layers, "Member must satisfy constraint: [Member must have length less than or equal to 2048, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: ((arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:layer:[a-zA-Z0-9-_]+:[0-9]+)|(arn:[a-zA-Z0-9-]+:lambda:::awslayer:[a-zA-Z0-9-_]+))]")
 				break
 			}
 		}
 	}
 	if s.FileSystemConfigs != nil {
 		if len(s.FileSystemConfigs) > 1 {
-			v.MaxLength(prefix+"fileSystemConfigs", s.FileSystemConfigs, 1)
+			v.MaxLength(prefix()+"fileSystemConfigs", s.FileSystemConfigs, 1)
 		}
 		for i0 := range s.FileSystemConfigs {
-			s.FileSystemConfigs[i0].apigenValidate(v, prefix+"fileSystemConfigs."+strconv.Itoa(i0+1)+".member.")
+			s.FileSystemConfigs[i0].apigenValidate(v, func() string { return prefix() + "fileSystemConfigs." + strconv.Itoa(i0+1) + ".member." })
 		}
 	}
 	if s.ImageConfig != nil {
-		s.ImageConfig.apigenValidate(v, prefix+"imageConfig.")
+		s.ImageConfig.apigenValidate(v, func() string { return prefix() + "imageConfig." })
 	}
 	if s.EphemeralStorage != nil {
-		s.EphemeralStorage.apigenValidate(v, prefix+"ephemeralStorage.")
+		s.EphemeralStorage.apigenValidate(v, func() string { return prefix() + "ephemeralStorage." })
 	}
 	if s.SnapStart != nil {
-		s.SnapStart.apigenValidate(v, prefix+"snapStart.")
+		s.SnapStart.apigenValidate(v, func() string { return prefix() + "snapStart." })
 	}
 	if s.LoggingConfig != nil {
-		s.LoggingConfig.apigenValidate(v, prefix+"loggingConfig.")
+		s.LoggingConfig.apigenValidate(v, func() string { return prefix() + "loggingConfig." })
 	}
 	if s.CapacityProviderConfig != nil {
-		s.CapacityProviderConfig.apigenValidate(v, prefix+"capacityProviderConfig.")
+		s.CapacityProviderConfig.apigenValidate(v, func() string { return prefix() + "capacityProviderConfig." })
 	}
 	if s.DurableConfig != nil {
-		s.DurableConfig.apigenValidate(v, prefix+"durableConfig.")
+		s.DurableConfig.apigenValidate(v, func() string { return prefix() + "durableConfig." })
 	}
 }
 
@@ -1338,340 +1338,340 @@ func (s *UpdateFunctionEventInvokeConfigInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *UpdateFunctionEventInvokeConfigInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *UpdateFunctionEventInvokeConfigInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.FunctionName == nil {
-		v.Null(prefix + "functionName")
+		v.Null(prefix() + "functionName")
 	} else {
-		apigenCheckNamespacedFunctionName(v, func() string { return prefix + "functionName" }, *s.FunctionName, false)
+		apigenCheckNamespacedFunctionName(v, func() string { return prefix() + "functionName" }, *s.FunctionName, false)
 	}
 	if s.Qualifier != nil {
-		apigenCheckNumericLatestPublishedOrAliasQualifier(v, func() string { return prefix + "qualifier" }, *s.Qualifier, false)
+		apigenCheckNumericLatestPublishedOrAliasQualifier(v, func() string { return prefix() + "qualifier" }, *s.Qualifier, false)
 	}
 	if s.MaximumRetryAttempts != nil {
-		apigenCheckMaximumRetryAttempts(v, func() string { return prefix + "maximumRetryAttempts" }, *s.MaximumRetryAttempts, false)
+		apigenCheckMaximumRetryAttempts(v, func() string { return prefix() + "maximumRetryAttempts" }, *s.MaximumRetryAttempts, false)
 	}
 	if s.MaximumEventAgeInSeconds != nil {
-		apigenCheckMaximumEventAgeInSeconds(v, func() string { return prefix + "maximumEventAgeInSeconds" }, *s.MaximumEventAgeInSeconds, false)
+		apigenCheckMaximumEventAgeInSeconds(v, func() string { return prefix() + "maximumEventAgeInSeconds" }, *s.MaximumEventAgeInSeconds, false)
 	}
 	if s.DestinationConfig != nil {
-		s.DestinationConfig.apigenValidate(v, prefix+"destinationConfig.")
+		s.DestinationConfig.apigenValidate(v, func() string { return prefix() + "destinationConfig." })
 	}
 }
 
-func (s *AliasRoutingConfiguration) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *AliasRoutingConfiguration) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.AdditionalVersionWeights != nil {
 		for k0 := range s.AdditionalVersionWeights {
 			if (!apigenRe1().MatchString(k0)) || (awsapi.StringLength(k0) < 1) || (awsapi.StringLength(k0) > 1024) {
-				v.Add(prefix+"additionalVersionWeights", s.AdditionalVersionWeights, "Map keys must satisfy constraint: [Member must have length less than or equal to 1024, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: [0-9]+]")
+				v.Add(prefix()+"additionalVersionWeights", s.AdditionalVersionWeights, "Map keys must satisfy constraint: [Member must have length less than or equal to 1024, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: [0-9]+]")
 				break
 			}
 		}
 		for _, e0 := range s.AdditionalVersionWeights {
 			if (e0 < 0.0) || (e0 > 1.0) {
-				v.Add(prefix+"additionalVersionWeights", s.AdditionalVersionWeights, "Map value must satisfy constraint: [Member must have value less than or equal to 1.0, Member must have value greater than or equal to 0.0]")
+				v.Add(prefix()+"additionalVersionWeights", s.AdditionalVersionWeights, "Map value must satisfy constraint: [Member must have value less than or equal to 1.0, Member must have value greater than or equal to 0.0]")
 				break
 			}
 		}
 	}
 }
 
-func (s *AmazonManagedKafkaEventSourceConfig) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *AmazonManagedKafkaEventSourceConfig) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.ConsumerGroupId != nil {
-		apigenCheckURI(v, func() string { return prefix + "consumerGroupId" }, *s.ConsumerGroupId, false)
+		apigenCheckURI(v, func() string { return prefix() + "consumerGroupId" }, *s.ConsumerGroupId, false)
 	}
 	if s.SchemaRegistryConfig != nil {
-		s.SchemaRegistryConfig.apigenValidate(v, prefix+"schemaRegistryConfig.")
+		s.SchemaRegistryConfig.apigenValidate(v, func() string { return prefix() + "schemaRegistryConfig." })
 	}
 }
 
-func (s *CapacityProviderConfig) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *CapacityProviderConfig) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.LambdaManagedInstancesCapacityProviderConfig == nil {
-		v.Null(prefix + "lambdaManagedInstancesCapacityProviderConfig")
+		v.Null(prefix() + "lambdaManagedInstancesCapacityProviderConfig")
 	} else {
-		s.LambdaManagedInstancesCapacityProviderConfig.apigenValidate(v, prefix+"lambdaManagedInstancesCapacityProviderConfig.")
+		s.LambdaManagedInstancesCapacityProviderConfig.apigenValidate(v, func() string { return prefix() + "lambdaManagedInstancesCapacityProviderConfig." })
 	}
 }
 
-func (s *DeadLetterConfig) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *DeadLetterConfig) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.TargetArn != nil {
-		apigenCheckResourceArn(v, func() string { return prefix + "targetArn" }, *s.TargetArn, false)
+		apigenCheckResourceArn(v, func() string { return prefix() + "targetArn" }, *s.TargetArn, false)
 	}
 }
 
-func (s *DestinationConfig) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *DestinationConfig) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.OnSuccess != nil {
-		s.OnSuccess.apigenValidate(v, prefix+"onSuccess.")
+		s.OnSuccess.apigenValidate(v, func() string { return prefix() + "onSuccess." })
 	}
 	if s.OnFailure != nil {
-		s.OnFailure.apigenValidate(v, prefix+"onFailure.")
+		s.OnFailure.apigenValidate(v, func() string { return prefix() + "onFailure." })
 	}
 }
 
-func (s *DocumentDBEventSourceConfig) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *DocumentDBEventSourceConfig) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.DatabaseName != nil {
-		apigenCheckDatabaseName(v, func() string { return prefix + "databaseName" }, *s.DatabaseName, false)
+		apigenCheckDatabaseName(v, func() string { return prefix() + "databaseName" }, *s.DatabaseName, false)
 	}
 	if s.CollectionName != nil {
-		apigenCheckCollectionName(v, func() string { return prefix + "collectionName" }, *s.CollectionName, false)
+		apigenCheckCollectionName(v, func() string { return prefix() + "collectionName" }, *s.CollectionName, false)
 	}
 	if s.FullDocument != "" {
 		if !FullDocument(s.FullDocument).apigenKnown() {
-			v.Enum(prefix+"fullDocument", apigenEnumText(string(s.FullDocument)), []string{"UpdateLookup", "Default"})
+			v.Enum(prefix()+"fullDocument", apigenEnumText(string(s.FullDocument)), []string{"UpdateLookup", "Default"})
 		}
 	}
 }
 
-func (s *DurableConfig) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *DurableConfig) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.KMSKeyArn != nil {
-		apigenCheckKMSKeyArn(v, func() string { return prefix + "kMSKeyArn" }, *s.KMSKeyArn, false)
+		apigenCheckKMSKeyArn(v, func() string { return prefix() + "kMSKeyArn" }, *s.KMSKeyArn, false)
 	}
 	if s.RetentionPeriodInDays != nil {
-		apigenCheckRetentionPeriodInDays(v, func() string { return prefix + "retentionPeriodInDays" }, *s.RetentionPeriodInDays, false)
+		apigenCheckRetentionPeriodInDays(v, func() string { return prefix() + "retentionPeriodInDays" }, *s.RetentionPeriodInDays, false)
 	}
 	if s.ExecutionTimeout != nil {
-		apigenCheckExecutionTimeout(v, func() string { return prefix + "executionTimeout" }, *s.ExecutionTimeout, false)
+		apigenCheckExecutionTimeout(v, func() string { return prefix() + "executionTimeout" }, *s.ExecutionTimeout, false)
 	}
 }
 
-func (s *Environment) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *Environment) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.Variables != nil {
 		for k0 := range s.Variables {
 			if !apigenRe5().MatchString(k0) {
-				v.Add(prefix+"variables", awsapi.Sensitive{}, "Map keys must satisfy constraint: [Member must satisfy regular expression pattern: [a-zA-Z]([a-zA-Z0-9_])+]")
+				v.Add(prefix()+"variables", awsapi.Sensitive{}, "Map keys must satisfy constraint: [Member must satisfy regular expression pattern: [a-zA-Z]([a-zA-Z0-9_])+]")
 				break
 			}
 		}
 	}
 }
 
-func (s *EphemeralStorage) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *EphemeralStorage) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.Size == nil {
-		v.Null(prefix + "size")
+		v.Null(prefix() + "size")
 	} else {
-		apigenCheckEphemeralStorageSize(v, func() string { return prefix + "size" }, *s.Size, false)
+		apigenCheckEphemeralStorageSize(v, func() string { return prefix() + "size" }, *s.Size, false)
 	}
 }
 
-func (s *EventSourceMappingLoggingConfig) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *EventSourceMappingLoggingConfig) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.SystemLogLevel != "" {
 		if !EventSourceMappingSystemLogLevel(s.SystemLogLevel).apigenKnown() {
-			v.Enum(prefix+"systemLogLevel", apigenEnumText(string(s.SystemLogLevel)), []string{"INFO", "DEBUG", "WARN"})
+			v.Enum(prefix()+"systemLogLevel", apigenEnumText(string(s.SystemLogLevel)), []string{"INFO", "DEBUG", "WARN"})
 		}
 	}
 }
 
-func (s *EventSourceMappingMetricsConfig) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *EventSourceMappingMetricsConfig) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.Metrics != nil {
 		if len(s.Metrics) > 3 {
-			v.MaxLength(prefix+"metrics", s.Metrics, 3)
+			v.MaxLength(prefix()+"metrics", s.Metrics, 3)
 		}
 		for _, e0 := range s.Metrics {
 			if !EventSourceMappingMetric(e0).apigenKnown() {
-				v.Add(prefix+"metrics", s.Metrics, "Member must satisfy constraint: [Member must satisfy enum value set: [EventCount, ErrorCount, KafkaMetrics]]")
+				v.Add(prefix()+"metrics", s.Metrics, "Member must satisfy constraint: [Member must satisfy enum value set: [EventCount, ErrorCount, KafkaMetrics]]")
 				break
 			}
 		}
 	}
 }
 
-func (s *FileSystemConfig) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *FileSystemConfig) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.Arn == nil {
-		v.Null(prefix + "arn")
+		v.Null(prefix() + "arn")
 	} else {
-		apigenCheckFileSystemArn(v, func() string { return prefix + "arn" }, *s.Arn, false)
+		apigenCheckFileSystemArn(v, func() string { return prefix() + "arn" }, *s.Arn, false)
 	}
 	if s.LocalMountPath == nil {
-		v.Null(prefix + "localMountPath")
+		v.Null(prefix() + "localMountPath")
 	} else {
-		apigenCheckLocalMountPath(v, func() string { return prefix + "localMountPath" }, *s.LocalMountPath, false)
+		apigenCheckLocalMountPath(v, func() string { return prefix() + "localMountPath" }, *s.LocalMountPath, false)
 	}
 }
 
-func (s *Filter) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *Filter) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.Pattern != nil {
-		apigenCheckPattern(v, func() string { return prefix + "pattern" }, *s.Pattern, false)
+		apigenCheckPattern(v, func() string { return prefix() + "pattern" }, *s.Pattern, false)
 	}
 }
 
-func (s *FilterCriteria) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *FilterCriteria) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.Filters != nil {
 		for i0 := range s.Filters {
-			s.Filters[i0].apigenValidate(v, prefix+"filters."+strconv.Itoa(i0+1)+".member.")
+			s.Filters[i0].apigenValidate(v, func() string { return prefix() + "filters." + strconv.Itoa(i0+1) + ".member." })
 		}
 	}
 }
 
-func (s *FunctionCode) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *FunctionCode) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.S3Bucket != nil {
-		apigenCheckS3Bucket(v, func() string { return prefix + "s3Bucket" }, *s.S3Bucket, false)
+		apigenCheckS3Bucket(v, func() string { return prefix() + "s3Bucket" }, *s.S3Bucket, false)
 	}
 	if s.S3Key != nil {
-		apigenCheckS3Key(v, func() string { return prefix + "s3Key" }, *s.S3Key, false)
+		apigenCheckS3Key(v, func() string { return prefix() + "s3Key" }, *s.S3Key, false)
 	}
 	if s.S3ObjectVersion != nil {
-		apigenCheckS3ObjectVersion(v, func() string { return prefix + "s3ObjectVersion" }, *s.S3ObjectVersion, false)
+		apigenCheckS3ObjectVersion(v, func() string { return prefix() + "s3ObjectVersion" }, *s.S3ObjectVersion, false)
 	}
 	if s.S3ObjectStorageMode != "" {
 		if !S3ObjectStorageMode(s.S3ObjectStorageMode).apigenKnown() {
-			v.Enum(prefix+"s3ObjectStorageMode", apigenEnumText(string(s.S3ObjectStorageMode)), []string{"REFERENCE", "COPY"})
+			v.Enum(prefix()+"s3ObjectStorageMode", apigenEnumText(string(s.S3ObjectStorageMode)), []string{"REFERENCE", "COPY"})
 		}
 	}
 	if s.SourceKMSKeyArn != nil {
-		apigenCheckKMSKeyArn(v, func() string { return prefix + "sourceKMSKeyArn" }, *s.SourceKMSKeyArn, false)
+		apigenCheckKMSKeyArn(v, func() string { return prefix() + "sourceKMSKeyArn" }, *s.SourceKMSKeyArn, false)
 	}
 }
 
-func (s *ImageConfig) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *ImageConfig) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.EntryPoint != nil {
 		if len(s.EntryPoint) > 1500 {
-			v.MaxLength(prefix+"entryPoint", s.EntryPoint, 1500)
+			v.MaxLength(prefix()+"entryPoint", s.EntryPoint, 1500)
 		}
 	}
 	if s.Command != nil {
 		if len(s.Command) > 1500 {
-			v.MaxLength(prefix+"command", s.Command, 1500)
+			v.MaxLength(prefix()+"command", s.Command, 1500)
 		}
 	}
 	if s.WorkingDirectory != nil {
 		if awsapi.StringLength(*s.WorkingDirectory) > 1000 {
-			v.MaxLength(prefix+"workingDirectory", *s.WorkingDirectory, 1000)
+			v.MaxLength(prefix()+"workingDirectory", *s.WorkingDirectory, 1000)
 		}
 	}
 }
 
-func (s *KafkaSchemaRegistryAccessConfig) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *KafkaSchemaRegistryAccessConfig) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.Type != "" {
 		if !KafkaSchemaRegistryAuthType(s.Type).apigenKnown() {
-			v.Enum(prefix+"type", apigenEnumText(string(s.Type)), []string{"CLIENT_CERTIFICATE_TLS_AUTH", "BASIC_AUTH", "SERVER_ROOT_CA_CERTIFICATE"})
+			v.Enum(prefix()+"type", apigenEnumText(string(s.Type)), []string{"CLIENT_CERTIFICATE_TLS_AUTH", "BASIC_AUTH", "SERVER_ROOT_CA_CERTIFICATE"})
 		}
 	}
 	if s.URI != nil {
-		apigenCheckArn(v, func() string { return prefix + "uRI" }, *s.URI, false)
+		apigenCheckArn(v, func() string { return prefix() + "uRI" }, *s.URI, false)
 	}
 }
 
-func (s *KafkaSchemaRegistryConfig) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *KafkaSchemaRegistryConfig) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.SchemaRegistryURI != nil {
-		apigenCheckSchemaRegistryUri(v, func() string { return prefix + "schemaRegistryURI" }, *s.SchemaRegistryURI, false)
+		apigenCheckSchemaRegistryUri(v, func() string { return prefix() + "schemaRegistryURI" }, *s.SchemaRegistryURI, false)
 	}
 	if s.EventRecordFormat != "" {
 		if !SchemaRegistryEventRecordFormat(s.EventRecordFormat).apigenKnown() {
-			v.Enum(prefix+"eventRecordFormat", apigenEnumText(string(s.EventRecordFormat)), []string{"SOURCE", "JSON"})
+			v.Enum(prefix()+"eventRecordFormat", apigenEnumText(string(s.EventRecordFormat)), []string{"SOURCE", "JSON"})
 		}
 	}
 	if s.AccessConfigs != nil {
 		for i0 := range s.AccessConfigs {
-			s.AccessConfigs[i0].apigenValidate(v, prefix+"accessConfigs."+strconv.Itoa(i0+1)+".member.")
+			s.AccessConfigs[i0].apigenValidate(v, func() string { return prefix() + "accessConfigs." + strconv.Itoa(i0+1) + ".member." })
 		}
 	}
 	if s.SchemaValidationConfigs != nil {
 		for i0 := range s.SchemaValidationConfigs {
-			s.SchemaValidationConfigs[i0].apigenValidate(v, prefix+"schemaValidationConfigs."+strconv.Itoa(i0+1)+".member.")
+			s.SchemaValidationConfigs[i0].apigenValidate(v, func() string { return prefix() + "schemaValidationConfigs." + strconv.Itoa(i0+1) + ".member." })
 		}
 	}
 }
 
-func (s *KafkaSchemaValidationConfig) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *KafkaSchemaValidationConfig) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.Attribute != "" {
 		if !KafkaSchemaValidationAttribute(s.Attribute).apigenKnown() {
-			v.Enum(prefix+"attribute", apigenEnumText(string(s.Attribute)), []string{"VALUE", "KEY"})
+			v.Enum(prefix()+"attribute", apigenEnumText(string(s.Attribute)), []string{"VALUE", "KEY"})
 		}
 	}
 }
 
-func (s *LambdaManagedInstancesCapacityProviderConfig) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *LambdaManagedInstancesCapacityProviderConfig) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.CapacityProviderArn == nil {
-		v.Null(prefix + "capacityProviderArn")
+		v.Null(prefix() + "capacityProviderArn")
 	} else {
-		apigenCheckCapacityProviderArn(v, func() string { return prefix + "capacityProviderArn" }, *s.CapacityProviderArn, false)
+		apigenCheckCapacityProviderArn(v, func() string { return prefix() + "capacityProviderArn" }, *s.CapacityProviderArn, false)
 	}
 	if s.PerExecutionEnvironmentMaxConcurrency != nil {
-		apigenCheckPerExecutionEnvironmentMaxConcurrency(v, func() string { return prefix + "perExecutionEnvironmentMaxConcurrency" }, *s.PerExecutionEnvironmentMaxConcurrency, false)
+		apigenCheckPerExecutionEnvironmentMaxConcurrency(v, func() string { return prefix() + "perExecutionEnvironmentMaxConcurrency" }, *s.PerExecutionEnvironmentMaxConcurrency, false)
 	}
 	if s.ExecutionEnvironmentMemoryGiBPerVCpu != nil {
-		apigenCheckExecutionEnvironmentMemoryGiBPerVCpu(v, func() string { return prefix + "executionEnvironmentMemoryGiBPerVCpu" }, *s.ExecutionEnvironmentMemoryGiBPerVCpu, false)
+		apigenCheckExecutionEnvironmentMemoryGiBPerVCpu(v, func() string { return prefix() + "executionEnvironmentMemoryGiBPerVCpu" }, *s.ExecutionEnvironmentMemoryGiBPerVCpu, false)
 	}
 }
 
-func (s *LoggingConfig) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *LoggingConfig) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.LogFormat != "" {
 		if !LogFormat(s.LogFormat).apigenKnown() {
-			v.Enum(prefix+"logFormat", apigenEnumText(string(s.LogFormat)), []string{"JSON", "Text"})
+			v.Enum(prefix()+"logFormat", apigenEnumText(string(s.LogFormat)), []string{"JSON", "Text"})
 		}
 	}
 	if s.ApplicationLogLevel != "" {
 		if !ApplicationLogLevel(s.ApplicationLogLevel).apigenKnown() {
-			v.Enum(prefix+"applicationLogLevel", apigenEnumText(string(s.ApplicationLogLevel)), []string{"TRACE", "ERROR", "INFO", "DEBUG", "FATAL", "WARN"})
+			v.Enum(prefix()+"applicationLogLevel", apigenEnumText(string(s.ApplicationLogLevel)), []string{"TRACE", "ERROR", "INFO", "DEBUG", "FATAL", "WARN"})
 		}
 	}
 	if s.SystemLogLevel != "" {
 		if !SystemLogLevel(s.SystemLogLevel).apigenKnown() {
-			v.Enum(prefix+"systemLogLevel", apigenEnumText(string(s.SystemLogLevel)), []string{"INFO", "DEBUG", "WARN"})
+			v.Enum(prefix()+"systemLogLevel", apigenEnumText(string(s.SystemLogLevel)), []string{"INFO", "DEBUG", "WARN"})
 		}
 	}
 	if s.LogGroup != nil {
-		apigenCheckLogGroup(v, func() string { return prefix + "logGroup" }, *s.LogGroup, false)
+		apigenCheckLogGroup(v, func() string { return prefix() + "logGroup" }, *s.LogGroup, false)
 	}
 }
 
-func (s *OnFailure) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *OnFailure) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.Destination != nil {
-		apigenCheckDestinationArn(v, func() string { return prefix + "destination" }, *s.Destination, false)
+		apigenCheckDestinationArn(v, func() string { return prefix() + "destination" }, *s.Destination, false)
 	}
 }
 
-func (s *OnSuccess) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *OnSuccess) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.Destination != nil {
-		apigenCheckDestinationArn(v, func() string { return prefix + "destination" }, *s.Destination, false)
+		apigenCheckDestinationArn(v, func() string { return prefix() + "destination" }, *s.Destination, false)
 	}
 }
 
-func (s *ProvisionedPollerConfig) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *ProvisionedPollerConfig) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.MinimumPollers != nil {
-		apigenCheckMinimumNumberOfPollers(v, func() string { return prefix + "minimumPollers" }, *s.MinimumPollers, false)
+		apigenCheckMinimumNumberOfPollers(v, func() string { return prefix() + "minimumPollers" }, *s.MinimumPollers, false)
 	}
 	if s.MaximumPollers != nil {
-		apigenCheckMaximumNumberOfPollers(v, func() string { return prefix + "maximumPollers" }, *s.MaximumPollers, false)
+		apigenCheckMaximumNumberOfPollers(v, func() string { return prefix() + "maximumPollers" }, *s.MaximumPollers, false)
 	}
 	if s.PollerGroupName != nil {
-		apigenCheckProvisionedPollerGroupName(v, func() string { return prefix + "pollerGroupName" }, *s.PollerGroupName, false)
+		apigenCheckProvisionedPollerGroupName(v, func() string { return prefix() + "pollerGroupName" }, *s.PollerGroupName, false)
 	}
 }
 
-func (s *ScalingConfig) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *ScalingConfig) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.MaximumConcurrency != nil {
-		apigenCheckMaximumConcurrency(v, func() string { return prefix + "maximumConcurrency" }, *s.MaximumConcurrency, false)
+		apigenCheckMaximumConcurrency(v, func() string { return prefix() + "maximumConcurrency" }, *s.MaximumConcurrency, false)
 	}
 }
 
-func (s *SelfManagedEventSource) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *SelfManagedEventSource) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.Endpoints != nil {
 		if len(s.Endpoints) < 1 {
-			v.MinLength(prefix+"endpoints", s.Endpoints, 1)
+			v.MinLength(prefix()+"endpoints", s.Endpoints, 1)
 		}
 		if len(s.Endpoints) > 2 {
-			v.MaxLength(prefix+"endpoints", s.Endpoints, 2)
+			v.MaxLength(prefix()+"endpoints", s.Endpoints, 2)
 		}
 		for k0 := range s.Endpoints {
 			if !EndPointType(k0).apigenKnown() {
-				v.Add(prefix+"endpoints", s.Endpoints, "Map keys must satisfy constraint: [Member must satisfy enum value set: [KAFKA_BOOTSTRAP_SERVERS]]")
+				v.Add(prefix()+"endpoints", s.Endpoints, "Map keys must satisfy constraint: [Member must satisfy enum value set: [KAFKA_BOOTSTRAP_SERVERS]]")
 				break
 			}
 		}
 		for _, k0 := range slices.Sorted(maps.Keys(s.Endpoints)) {
 			if len(s.Endpoints[k0]) < 1 {
-				v.MinLength(prefix+"endpoints."+k0+".member", s.Endpoints[k0], 1)
+				v.MinLength(prefix()+"endpoints."+k0+".member", s.Endpoints[k0], 1)
 			}
 			if len(s.Endpoints[k0]) > 10 {
-				v.MaxLength(prefix+"endpoints."+k0+".member", s.Endpoints[k0], 10)
+				v.MaxLength(prefix()+"endpoints."+k0+".member", s.Endpoints[k0], 10)
 			}
 			for _, e1 := range s.Endpoints[k0] {
 				if (!apigenRe44().MatchString(e1)) || (awsapi.StringLength(e1) < 1) || (awsapi.StringLength(e1) > 300) {
-					v.Add(prefix+"endpoints."+k0+".member", s.Endpoints[k0], "Member must satisfy constraint: [Member must have length less than or equal to 300, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: (([a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9\\-]*[a-zA-Z0-9])\\.)*([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9\\-]*[A-Za-z0-9]):[0-9]{1,5}]")
+					v.Add(prefix()+"endpoints."+k0+".member", s.Endpoints[k0], "Member must satisfy constraint: [Member must have length less than or equal to 300, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: (([a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9\\-]*[a-zA-Z0-9])\\.)*([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9\\-]*[A-Za-z0-9]):[0-9]{1,5}]")
 					break
 				}
 			}
@@ -1679,71 +1679,71 @@ func (s *SelfManagedEventSource) apigenValidate(v *awsapi.ValidationErrors, pref
 	}
 }
 
-func (s *SelfManagedKafkaEventSourceConfig) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *SelfManagedKafkaEventSourceConfig) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.ConsumerGroupId != nil {
-		apigenCheckURI(v, func() string { return prefix + "consumerGroupId" }, *s.ConsumerGroupId, false)
+		apigenCheckURI(v, func() string { return prefix() + "consumerGroupId" }, *s.ConsumerGroupId, false)
 	}
 	if s.SchemaRegistryConfig != nil {
-		s.SchemaRegistryConfig.apigenValidate(v, prefix+"schemaRegistryConfig.")
+		s.SchemaRegistryConfig.apigenValidate(v, func() string { return prefix() + "schemaRegistryConfig." })
 	}
 }
 
-func (s *SnapStart) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *SnapStart) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.ApplyOn != "" {
 		if !SnapStartApplyOn(s.ApplyOn).apigenKnown() {
-			v.Enum(prefix+"applyOn", apigenEnumText(string(s.ApplyOn)), []string{"PublishedVersions", "None"})
+			v.Enum(prefix()+"applyOn", apigenEnumText(string(s.ApplyOn)), []string{"PublishedVersions", "None"})
 		}
 	}
 }
 
-func (s *SourceAccessConfiguration) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *SourceAccessConfiguration) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.Type != "" {
 		if !SourceAccessType(s.Type).apigenKnown() {
-			v.Enum(prefix+"type", apigenEnumText(string(s.Type)), []string{"SASL_SCRAM_512_AUTH", "CLIENT_CERTIFICATE_TLS_AUTH", "VIRTUAL_HOST", "VPC_SECURITY_GROUP", "SASL_SCRAM_256_AUTH", "BASIC_AUTH", "VPC_SUBNET", "SERVER_ROOT_CA_CERTIFICATE"})
+			v.Enum(prefix()+"type", apigenEnumText(string(s.Type)), []string{"SASL_SCRAM_512_AUTH", "CLIENT_CERTIFICATE_TLS_AUTH", "VIRTUAL_HOST", "VPC_SECURITY_GROUP", "SASL_SCRAM_256_AUTH", "BASIC_AUTH", "VPC_SUBNET", "SERVER_ROOT_CA_CERTIFICATE"})
 		}
 	}
 	if s.URI != nil {
-		apigenCheckURI(v, func() string { return prefix + "uRI" }, *s.URI, false)
+		apigenCheckURI(v, func() string { return prefix() + "uRI" }, *s.URI, false)
 	}
 }
 
-func (s *TenancyConfig) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *TenancyConfig) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.TenantIsolationMode == "" {
-		v.Null(prefix + "tenantIsolationMode")
+		v.Null(prefix() + "tenantIsolationMode")
 	} else {
 		if !TenantIsolationMode(s.TenantIsolationMode).apigenKnown() {
-			v.Enum(prefix+"tenantIsolationMode", apigenEnumText(string(s.TenantIsolationMode)), []string{"PER_TENANT"})
+			v.Enum(prefix()+"tenantIsolationMode", apigenEnumText(string(s.TenantIsolationMode)), []string{"PER_TENANT"})
 		}
 	}
 }
 
-func (s *TracingConfig) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *TracingConfig) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.Mode != "" {
 		if !TracingMode(s.Mode).apigenKnown() {
-			v.Enum(prefix+"mode", apigenEnumText(string(s.Mode)), []string{"Active", "PassThrough"})
+			v.Enum(prefix()+"mode", apigenEnumText(string(s.Mode)), []string{"Active", "PassThrough"})
 		}
 	}
 }
 
-func (s *VpcConfig) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *VpcConfig) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.SubnetIds != nil {
 		if len(s.SubnetIds) > 16 {
-			v.MaxLength(prefix+"subnetIds", s.SubnetIds, 16)
+			v.MaxLength(prefix()+"subnetIds", s.SubnetIds, 16)
 		}
 		for _, e0 := range s.SubnetIds {
 			if (!apigenRe45().MatchString(e0)) || (awsapi.StringLength(e0) > 1024) {
-				v.Add(prefix+"subnetIds", s.SubnetIds, "Member must satisfy constraint: [Member must have length less than or equal to 1024, Member must have length greater than or equal to 0, Member must satisfy regular expression pattern: subnet-[0-9a-z]*]")
+				v.Add(prefix()+"subnetIds", s.SubnetIds, "Member must satisfy constraint: [Member must have length less than or equal to 1024, Member must have length greater than or equal to 0, Member must satisfy regular expression pattern: subnet-[0-9a-z]*]")
 				break
 			}
 		}
 	}
 	if s.SecurityGroupIds != nil {
 		if len(s.SecurityGroupIds) > 5 {
-			v.MaxLength(prefix+"securityGroupIds", s.SecurityGroupIds, 5)
+			v.MaxLength(prefix()+"securityGroupIds", s.SecurityGroupIds, 5)
 		}
 		for _, e0 := range s.SecurityGroupIds {
 			if (!apigenRe46().MatchString(e0)) || (awsapi.StringLength(e0) > 1024) {
-				v.Add(prefix+"securityGroupIds", s.SecurityGroupIds, "Member must satisfy constraint: [Member must have length less than or equal to 1024, Member must have length greater than or equal to 0, Member must satisfy regular expression pattern: sg-[0-9a-zA-Z]*]")
+				v.Add(prefix()+"securityGroupIds", s.SecurityGroupIds, "Member must satisfy constraint: [Member must have length less than or equal to 1024, Member must have length greater than or equal to 0, Member must satisfy regular expression pattern: sg-[0-9a-zA-Z]*]")
 				break
 			}
 		}
@@ -2382,6 +2382,9 @@ func apigenCheckVersionWithLatestPublished(v *awsapi.ValidationErrors, path func
 		v.MaxLength(path(), awsapi.Shown(x, sensitive), 1024)
 	}
 }
+
+// apigenNoPrefix is the path prefix of a request's top-level members.
+func apigenNoPrefix() string { return "" }
 
 // apigenExplicitEmpty is jsonwire.ExplicitEmptyEnum: what the JSON and
 // CBOR decoders store in an enum member given as "", which Coral validates

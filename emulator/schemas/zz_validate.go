@@ -12,20 +12,20 @@ func (s *CreateDiscovererInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *CreateDiscovererInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *CreateDiscovererInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.Description != nil {
 		if awsapi.StringLength(*s.Description) > 256 {
-			v.MaxLength(prefix+"description", *s.Description, 256)
+			v.MaxLength(prefix()+"description", *s.Description, 256)
 		}
 	}
 	if s.SourceArn == nil {
-		v.Null(prefix + "sourceArn")
+		v.Null(prefix() + "sourceArn")
 	} else {
-		apigenCheckStringMin20Max1600(v, func() string { return prefix + "sourceArn" }, *s.SourceArn, false)
+		apigenCheckStringMin20Max1600(v, func() string { return prefix() + "sourceArn" }, *s.SourceArn, false)
 	}
 }
 
@@ -35,18 +35,18 @@ func (s *CreateRegistryInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *CreateRegistryInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *CreateRegistryInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.Description != nil {
 		if awsapi.StringLength(*s.Description) > 256 {
-			v.MaxLength(prefix+"description", *s.Description, 256)
+			v.MaxLength(prefix()+"description", *s.Description, 256)
 		}
 	}
 	if s.RegistryName == nil {
-		v.Null(prefix + "registryName")
+		v.Null(prefix() + "registryName")
 	}
 }
 
@@ -56,32 +56,32 @@ func (s *CreateSchemaInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *CreateSchemaInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *CreateSchemaInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.Content == nil {
-		v.Null(prefix + "content")
+		v.Null(prefix() + "content")
 	} else {
-		apigenCheckStringMin1Max100000(v, func() string { return prefix + "content" }, *s.Content, false)
+		apigenCheckStringMin1Max100000(v, func() string { return prefix() + "content" }, *s.Content, false)
 	}
 	if s.Description != nil {
 		if awsapi.StringLength(*s.Description) > 256 {
-			v.MaxLength(prefix+"description", *s.Description, 256)
+			v.MaxLength(prefix()+"description", *s.Description, 256)
 		}
 	}
 	if s.RegistryName == nil {
-		v.Null(prefix + "registryName")
+		v.Null(prefix() + "registryName")
 	}
 	if s.SchemaName == nil {
-		v.Null(prefix + "schemaName")
+		v.Null(prefix() + "schemaName")
 	}
 	if s.Type == "" {
-		v.Null(prefix + "type")
+		v.Null(prefix() + "type")
 	} else {
 		if !Type(s.Type).apigenKnown() {
-			v.Enum(prefix+"type", apigenEnumText(string(s.Type)), []string{"JSONSchemaDraft4", "OpenApi3"})
+			v.Enum(prefix()+"type", apigenEnumText(string(s.Type)), []string{"JSONSchemaDraft4", "OpenApi3"})
 		}
 	}
 }
@@ -92,13 +92,13 @@ func (s *DeleteDiscovererInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *DeleteDiscovererInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *DeleteDiscovererInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.DiscovererId == nil {
-		v.Null(prefix + "discovererId")
+		v.Null(prefix() + "discovererId")
 	}
 }
 
@@ -108,13 +108,13 @@ func (s *DeleteRegistryInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *DeleteRegistryInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *DeleteRegistryInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.RegistryName == nil {
-		v.Null(prefix + "registryName")
+		v.Null(prefix() + "registryName")
 	}
 }
 
@@ -129,16 +129,16 @@ func (s *DeleteSchemaInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *DeleteSchemaInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *DeleteSchemaInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.RegistryName == nil {
-		v.Null(prefix + "registryName")
+		v.Null(prefix() + "registryName")
 	}
 	if s.SchemaName == nil {
-		v.Null(prefix + "schemaName")
+		v.Null(prefix() + "schemaName")
 	}
 }
 
@@ -148,19 +148,19 @@ func (s *DeleteSchemaVersionInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *DeleteSchemaVersionInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *DeleteSchemaVersionInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.RegistryName == nil {
-		v.Null(prefix + "registryName")
+		v.Null(prefix() + "registryName")
 	}
 	if s.SchemaName == nil {
-		v.Null(prefix + "schemaName")
+		v.Null(prefix() + "schemaName")
 	}
 	if s.SchemaVersion == nil {
-		v.Null(prefix + "schemaVersion")
+		v.Null(prefix() + "schemaVersion")
 	}
 }
 
@@ -170,19 +170,19 @@ func (s *DescribeCodeBindingInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *DescribeCodeBindingInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *DescribeCodeBindingInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.Language == nil {
-		v.Null(prefix + "language")
+		v.Null(prefix() + "language")
 	}
 	if s.RegistryName == nil {
-		v.Null(prefix + "registryName")
+		v.Null(prefix() + "registryName")
 	}
 	if s.SchemaName == nil {
-		v.Null(prefix + "schemaName")
+		v.Null(prefix() + "schemaName")
 	}
 }
 
@@ -192,13 +192,13 @@ func (s *DescribeDiscovererInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *DescribeDiscovererInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *DescribeDiscovererInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.DiscovererId == nil {
-		v.Null(prefix + "discovererId")
+		v.Null(prefix() + "discovererId")
 	}
 }
 
@@ -208,13 +208,13 @@ func (s *DescribeRegistryInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *DescribeRegistryInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *DescribeRegistryInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.RegistryName == nil {
-		v.Null(prefix + "registryName")
+		v.Null(prefix() + "registryName")
 	}
 }
 
@@ -224,16 +224,16 @@ func (s *DescribeSchemaInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *DescribeSchemaInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *DescribeSchemaInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.RegistryName == nil {
-		v.Null(prefix + "registryName")
+		v.Null(prefix() + "registryName")
 	}
 	if s.SchemaName == nil {
-		v.Null(prefix + "schemaName")
+		v.Null(prefix() + "schemaName")
 	}
 }
 
@@ -243,19 +243,19 @@ func (s *ExportSchemaInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *ExportSchemaInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *ExportSchemaInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.RegistryName == nil {
-		v.Null(prefix + "registryName")
+		v.Null(prefix() + "registryName")
 	}
 	if s.SchemaName == nil {
-		v.Null(prefix + "schemaName")
+		v.Null(prefix() + "schemaName")
 	}
 	if s.Type == nil {
-		v.Null(prefix + "type")
+		v.Null(prefix() + "type")
 	}
 }
 
@@ -265,19 +265,19 @@ func (s *GetCodeBindingSourceInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *GetCodeBindingSourceInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *GetCodeBindingSourceInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.Language == nil {
-		v.Null(prefix + "language")
+		v.Null(prefix() + "language")
 	}
 	if s.RegistryName == nil {
-		v.Null(prefix + "registryName")
+		v.Null(prefix() + "registryName")
 	}
 	if s.SchemaName == nil {
-		v.Null(prefix + "schemaName")
+		v.Null(prefix() + "schemaName")
 	}
 }
 
@@ -287,32 +287,32 @@ func (s *GetDiscoveredSchemaInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *GetDiscoveredSchemaInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *GetDiscoveredSchemaInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.Events == nil {
-		v.Null(prefix + "events")
+		v.Null(prefix() + "events")
 	} else {
 		if len(s.Events) < 1 {
-			v.MinLength(prefix+"events", s.Events, 1)
+			v.MinLength(prefix()+"events", s.Events, 1)
 		}
 		if len(s.Events) > 10 {
-			v.MaxLength(prefix+"events", s.Events, 10)
+			v.MaxLength(prefix()+"events", s.Events, 10)
 		}
 		for _, e0 := range s.Events {
 			if (awsapi.StringLength(e0) < 1) || (awsapi.StringLength(e0) > 100000) {
-				v.Add(prefix+"events", s.Events, "Member must satisfy constraint: [Member must have length less than or equal to 100000, Member must have length greater than or equal to 1]")
+				v.Add(prefix()+"events", s.Events, "Member must satisfy constraint: [Member must have length less than or equal to 100000, Member must have length greater than or equal to 1]")
 				break
 			}
 		}
 	}
 	if s.Type == "" {
-		v.Null(prefix + "type")
+		v.Null(prefix() + "type")
 	} else {
 		if !Type(s.Type).apigenKnown() {
-			v.Enum(prefix+"type", apigenEnumText(string(s.Type)), []string{"JSONSchemaDraft4", "OpenApi3"})
+			v.Enum(prefix()+"type", apigenEnumText(string(s.Type)), []string{"JSONSchemaDraft4", "OpenApi3"})
 		}
 	}
 }
@@ -338,16 +338,16 @@ func (s *ListSchemaVersionsInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *ListSchemaVersionsInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *ListSchemaVersionsInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.RegistryName == nil {
-		v.Null(prefix + "registryName")
+		v.Null(prefix() + "registryName")
 	}
 	if s.SchemaName == nil {
-		v.Null(prefix + "schemaName")
+		v.Null(prefix() + "schemaName")
 	}
 }
 
@@ -357,13 +357,13 @@ func (s *ListSchemasInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *ListSchemasInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *ListSchemasInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.RegistryName == nil {
-		v.Null(prefix + "registryName")
+		v.Null(prefix() + "registryName")
 	}
 }
 
@@ -373,13 +373,13 @@ func (s *ListTagsForResourceInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *ListTagsForResourceInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *ListTagsForResourceInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.ResourceArn == nil {
-		v.Null(prefix + "resourceArn")
+		v.Null(prefix() + "resourceArn")
 	}
 }
 
@@ -389,19 +389,19 @@ func (s *PutCodeBindingInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *PutCodeBindingInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *PutCodeBindingInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.Language == nil {
-		v.Null(prefix + "language")
+		v.Null(prefix() + "language")
 	}
 	if s.RegistryName == nil {
-		v.Null(prefix + "registryName")
+		v.Null(prefix() + "registryName")
 	}
 	if s.SchemaName == nil {
-		v.Null(prefix + "schemaName")
+		v.Null(prefix() + "schemaName")
 	}
 }
 
@@ -411,13 +411,13 @@ func (s *PutResourcePolicyInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *PutResourcePolicyInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *PutResourcePolicyInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.Policy == nil {
-		v.Null(prefix + "policy")
+		v.Null(prefix() + "policy")
 	}
 }
 
@@ -427,16 +427,16 @@ func (s *SearchSchemasInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *SearchSchemasInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *SearchSchemasInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.Keywords == nil {
-		v.Null(prefix + "keywords")
+		v.Null(prefix() + "keywords")
 	}
 	if s.RegistryName == nil {
-		v.Null(prefix + "registryName")
+		v.Null(prefix() + "registryName")
 	}
 }
 
@@ -446,13 +446,13 @@ func (s *StartDiscovererInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *StartDiscovererInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *StartDiscovererInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.DiscovererId == nil {
-		v.Null(prefix + "discovererId")
+		v.Null(prefix() + "discovererId")
 	}
 }
 
@@ -462,13 +462,13 @@ func (s *StopDiscovererInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *StopDiscovererInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *StopDiscovererInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.DiscovererId == nil {
-		v.Null(prefix + "discovererId")
+		v.Null(prefix() + "discovererId")
 	}
 }
 
@@ -478,16 +478,16 @@ func (s *TagResourceInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *TagResourceInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *TagResourceInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.ResourceArn == nil {
-		v.Null(prefix + "resourceArn")
+		v.Null(prefix() + "resourceArn")
 	}
 	if s.Tags == nil {
-		v.Null(prefix + "tags")
+		v.Null(prefix() + "tags")
 	}
 }
 
@@ -497,16 +497,16 @@ func (s *UntagResourceInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *UntagResourceInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *UntagResourceInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.ResourceArn == nil {
-		v.Null(prefix + "resourceArn")
+		v.Null(prefix() + "resourceArn")
 	}
 	if s.TagKeys == nil {
-		v.Null(prefix + "tagKeys")
+		v.Null(prefix() + "tagKeys")
 	}
 }
 
@@ -516,18 +516,18 @@ func (s *UpdateDiscovererInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *UpdateDiscovererInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *UpdateDiscovererInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.Description != nil {
 		if awsapi.StringLength(*s.Description) > 256 {
-			v.MaxLength(prefix+"description", *s.Description, 256)
+			v.MaxLength(prefix()+"description", *s.Description, 256)
 		}
 	}
 	if s.DiscovererId == nil {
-		v.Null(prefix + "discovererId")
+		v.Null(prefix() + "discovererId")
 	}
 }
 
@@ -537,18 +537,18 @@ func (s *UpdateRegistryInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *UpdateRegistryInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *UpdateRegistryInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.Description != nil {
 		if awsapi.StringLength(*s.Description) > 256 {
-			v.MaxLength(prefix+"description", *s.Description, 256)
+			v.MaxLength(prefix()+"description", *s.Description, 256)
 		}
 	}
 	if s.RegistryName == nil {
-		v.Null(prefix + "registryName")
+		v.Null(prefix() + "registryName")
 	}
 }
 
@@ -558,33 +558,33 @@ func (s *UpdateSchemaInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *UpdateSchemaInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *UpdateSchemaInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.ClientTokenId != nil {
 		if awsapi.StringLength(*s.ClientTokenId) > 36 {
-			v.MaxLength(prefix+"clientTokenId", *s.ClientTokenId, 36)
+			v.MaxLength(prefix()+"clientTokenId", *s.ClientTokenId, 36)
 		}
 	}
 	if s.Content != nil {
-		apigenCheckStringMin1Max100000(v, func() string { return prefix + "content" }, *s.Content, false)
+		apigenCheckStringMin1Max100000(v, func() string { return prefix() + "content" }, *s.Content, false)
 	}
 	if s.Description != nil {
 		if awsapi.StringLength(*s.Description) > 256 {
-			v.MaxLength(prefix+"description", *s.Description, 256)
+			v.MaxLength(prefix()+"description", *s.Description, 256)
 		}
 	}
 	if s.RegistryName == nil {
-		v.Null(prefix + "registryName")
+		v.Null(prefix() + "registryName")
 	}
 	if s.SchemaName == nil {
-		v.Null(prefix + "schemaName")
+		v.Null(prefix() + "schemaName")
 	}
 	if s.Type != "" {
 		if !Type(s.Type).apigenKnown() {
-			v.Enum(prefix+"type", apigenEnumText(string(s.Type)), []string{"JSONSchemaDraft4", "OpenApi3"})
+			v.Enum(prefix()+"type", apigenEnumText(string(s.Type)), []string{"JSONSchemaDraft4", "OpenApi3"})
 		}
 	}
 }
@@ -608,6 +608,9 @@ func apigenCheckStringMin20Max1600(v *awsapi.ValidationErrors, path func() strin
 		v.MaxLength(path(), awsapi.Shown(x, sensitive), 1600)
 	}
 }
+
+// apigenNoPrefix is the path prefix of a request's top-level members.
+func apigenNoPrefix() string { return "" }
 
 // apigenExplicitEmpty is jsonwire.ExplicitEmptyEnum: what the JSON and
 // CBOR decoders store in an enum member given as "", which Coral validates

@@ -26,22 +26,22 @@ func (s *AddPermissionInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *AddPermissionInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *AddPermissionInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.TopicArn == nil {
-		v.Null(prefix + "topicArn")
+		v.Null(prefix() + "topicArn")
 	}
 	if s.Label == nil {
-		v.Null(prefix + "label")
+		v.Null(prefix() + "label")
 	}
 	if s.AWSAccountId == nil {
-		v.Null(prefix + "aWSAccountId")
+		v.Null(prefix() + "aWSAccountId")
 	}
 	if s.ActionName == nil {
-		v.Null(prefix + "actionName")
+		v.Null(prefix() + "actionName")
 	}
 }
 
@@ -51,13 +51,13 @@ func (s *CheckIfPhoneNumberIsOptedOutInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *CheckIfPhoneNumberIsOptedOutInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *CheckIfPhoneNumberIsOptedOutInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.PhoneNumber == nil {
-		v.Null(prefix + "phoneNumber")
+		v.Null(prefix() + "phoneNumber")
 	}
 }
 
@@ -67,16 +67,16 @@ func (s *ConfirmSubscriptionInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *ConfirmSubscriptionInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *ConfirmSubscriptionInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.TopicArn == nil {
-		v.Null(prefix + "topicArn")
+		v.Null(prefix() + "topicArn")
 	}
 	if s.Token == nil {
-		v.Null(prefix + "token")
+		v.Null(prefix() + "token")
 	}
 }
 
@@ -86,19 +86,19 @@ func (s *CreatePlatformApplicationInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *CreatePlatformApplicationInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *CreatePlatformApplicationInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.Name == nil {
-		v.Null(prefix + "name")
+		v.Null(prefix() + "name")
 	}
 	if s.Platform == nil {
-		v.Null(prefix + "platform")
+		v.Null(prefix() + "platform")
 	}
 	if s.Attributes == nil {
-		v.Null(prefix + "attributes")
+		v.Null(prefix() + "attributes")
 	}
 }
 
@@ -108,16 +108,16 @@ func (s *CreatePlatformEndpointInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *CreatePlatformEndpointInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *CreatePlatformEndpointInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.PlatformApplicationArn == nil {
-		v.Null(prefix + "platformApplicationArn")
+		v.Null(prefix() + "platformApplicationArn")
 	}
 	if s.Token == nil {
-		v.Null(prefix + "token")
+		v.Null(prefix() + "token")
 	}
 }
 
@@ -127,19 +127,19 @@ func (s *CreateSMSSandboxPhoneNumberInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *CreateSMSSandboxPhoneNumberInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *CreateSMSSandboxPhoneNumberInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.PhoneNumber == nil {
-		v.Null(prefix + "phoneNumber")
+		v.Null(prefix() + "phoneNumber")
 	} else {
-		apigenCheckPhoneNumberString(v, func() string { return prefix + "phoneNumber" }, *s.PhoneNumber, true)
+		apigenCheckPhoneNumberString(v, func() string { return prefix() + "phoneNumber" }, *s.PhoneNumber, true)
 	}
 	if s.LanguageCode != "" {
 		if !LanguageCodeString(s.LanguageCode).apigenKnown() {
-			v.Enum(prefix+"languageCode", apigenEnumText(string(s.LanguageCode)), []string{"de-DE", "en-US", "zh-TW", "pt-BR", "es-ES", "zh-CN", "fr-CA", "it-IT", "kr-KR", "fr-FR", "en-GB", "es-419", "ja-JP"})
+			v.Enum(prefix()+"languageCode", apigenEnumText(string(s.LanguageCode)), []string{"de-DE", "en-US", "zh-TW", "pt-BR", "es-ES", "zh-CN", "fr-CA", "it-IT", "kr-KR", "fr-FR", "en-GB", "es-419", "ja-JP"})
 		}
 	}
 }
@@ -150,17 +150,17 @@ func (s *CreateTopicInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *CreateTopicInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *CreateTopicInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.Name == nil {
-		v.Null(prefix + "name")
+		v.Null(prefix() + "name")
 	}
 	if s.Tags != nil {
 		for i0 := range s.Tags {
-			s.Tags[i0].apigenValidate(v, prefix+"tags."+strconv.Itoa(i0+1)+".member.")
+			s.Tags[i0].apigenValidate(v, func() string { return prefix() + "tags." + strconv.Itoa(i0+1) + ".member." })
 		}
 	}
 }
@@ -171,13 +171,13 @@ func (s *DeleteEndpointInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *DeleteEndpointInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *DeleteEndpointInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.EndpointArn == nil {
-		v.Null(prefix + "endpointArn")
+		v.Null(prefix() + "endpointArn")
 	}
 }
 
@@ -187,13 +187,13 @@ func (s *DeletePlatformApplicationInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *DeletePlatformApplicationInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *DeletePlatformApplicationInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.PlatformApplicationArn == nil {
-		v.Null(prefix + "platformApplicationArn")
+		v.Null(prefix() + "platformApplicationArn")
 	}
 }
 
@@ -203,15 +203,15 @@ func (s *DeleteSMSSandboxPhoneNumberInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *DeleteSMSSandboxPhoneNumberInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *DeleteSMSSandboxPhoneNumberInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.PhoneNumber == nil {
-		v.Null(prefix + "phoneNumber")
+		v.Null(prefix() + "phoneNumber")
 	} else {
-		apigenCheckPhoneNumberString(v, func() string { return prefix + "phoneNumber" }, *s.PhoneNumber, true)
+		apigenCheckPhoneNumberString(v, func() string { return prefix() + "phoneNumber" }, *s.PhoneNumber, true)
 	}
 }
 
@@ -221,13 +221,13 @@ func (s *DeleteTopicInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *DeleteTopicInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *DeleteTopicInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.TopicArn == nil {
-		v.Null(prefix + "topicArn")
+		v.Null(prefix() + "topicArn")
 	}
 }
 
@@ -237,13 +237,13 @@ func (s *GetDataProtectionPolicyInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *GetDataProtectionPolicyInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *GetDataProtectionPolicyInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.ResourceArn == nil {
-		v.Null(prefix + "resourceArn")
+		v.Null(prefix() + "resourceArn")
 	}
 }
 
@@ -253,13 +253,13 @@ func (s *GetEndpointAttributesInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *GetEndpointAttributesInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *GetEndpointAttributesInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.EndpointArn == nil {
-		v.Null(prefix + "endpointArn")
+		v.Null(prefix() + "endpointArn")
 	}
 }
 
@@ -269,13 +269,13 @@ func (s *GetPlatformApplicationAttributesInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *GetPlatformApplicationAttributesInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *GetPlatformApplicationAttributesInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.PlatformApplicationArn == nil {
-		v.Null(prefix + "platformApplicationArn")
+		v.Null(prefix() + "platformApplicationArn")
 	}
 }
 
@@ -295,13 +295,13 @@ func (s *GetSubscriptionAttributesInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *GetSubscriptionAttributesInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *GetSubscriptionAttributesInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.SubscriptionArn == nil {
-		v.Null(prefix + "subscriptionArn")
+		v.Null(prefix() + "subscriptionArn")
 	}
 }
 
@@ -311,13 +311,13 @@ func (s *GetTopicAttributesInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *GetTopicAttributesInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *GetTopicAttributesInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.TopicArn == nil {
-		v.Null(prefix + "topicArn")
+		v.Null(prefix() + "topicArn")
 	}
 }
 
@@ -327,13 +327,13 @@ func (s *ListEndpointsByPlatformApplicationInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *ListEndpointsByPlatformApplicationInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *ListEndpointsByPlatformApplicationInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.PlatformApplicationArn == nil {
-		v.Null(prefix + "platformApplicationArn")
+		v.Null(prefix() + "platformApplicationArn")
 	}
 }
 
@@ -343,13 +343,13 @@ func (s *ListOriginationNumbersInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *ListOriginationNumbersInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *ListOriginationNumbersInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.MaxResults != nil {
-		apigenCheckMaxItemsListOriginationNumbers(v, func() string { return prefix + "maxResults" }, *s.MaxResults, false)
+		apigenCheckMaxItemsListOriginationNumbers(v, func() string { return prefix() + "maxResults" }, *s.MaxResults, false)
 	}
 }
 
@@ -369,13 +369,13 @@ func (s *ListSMSSandboxPhoneNumbersInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *ListSMSSandboxPhoneNumbersInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *ListSMSSandboxPhoneNumbersInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.MaxResults != nil {
-		apigenCheckMaxItems(v, func() string { return prefix + "maxResults" }, *s.MaxResults, false)
+		apigenCheckMaxItems(v, func() string { return prefix() + "maxResults" }, *s.MaxResults, false)
 	}
 }
 
@@ -390,13 +390,13 @@ func (s *ListSubscriptionsByTopicInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *ListSubscriptionsByTopicInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *ListSubscriptionsByTopicInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.TopicArn == nil {
-		v.Null(prefix + "topicArn")
+		v.Null(prefix() + "topicArn")
 	}
 }
 
@@ -406,15 +406,15 @@ func (s *ListTagsForResourceInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *ListTagsForResourceInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *ListTagsForResourceInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.ResourceArn == nil {
-		v.Null(prefix + "resourceArn")
+		v.Null(prefix() + "resourceArn")
 	} else {
-		apigenCheckAmazonResourceName(v, func() string { return prefix + "resourceArn" }, *s.ResourceArn, false)
+		apigenCheckAmazonResourceName(v, func() string { return prefix() + "resourceArn" }, *s.ResourceArn, false)
 	}
 }
 
@@ -429,13 +429,13 @@ func (s *OptInPhoneNumberInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *OptInPhoneNumberInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *OptInPhoneNumberInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.PhoneNumber == nil {
-		v.Null(prefix + "phoneNumber")
+		v.Null(prefix() + "phoneNumber")
 	}
 }
 
@@ -445,18 +445,18 @@ func (s *PublishInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *PublishInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *PublishInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.Message == nil {
-		v.Null(prefix + "message")
+		v.Null(prefix() + "message")
 	}
 	if s.MessageAttributes != nil {
 		for _, k0 := range slices.Sorted(maps.Keys(s.MessageAttributes)) {
 			e0 := s.MessageAttributes[k0]
-			e0.apigenValidate(v, prefix+"messageAttributes."+k0+".member.")
+			e0.apigenValidate(v, func() string { return prefix() + "messageAttributes." + k0 + ".member." })
 		}
 	}
 }
@@ -467,19 +467,19 @@ func (s *PublishBatchInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *PublishBatchInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *PublishBatchInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.TopicArn == nil {
-		v.Null(prefix + "topicArn")
+		v.Null(prefix() + "topicArn")
 	}
 	if s.PublishBatchRequestEntries == nil {
-		v.Null(prefix + "publishBatchRequestEntries")
+		v.Null(prefix() + "publishBatchRequestEntries")
 	} else {
 		for i0 := range s.PublishBatchRequestEntries {
-			s.PublishBatchRequestEntries[i0].apigenValidate(v, prefix+"publishBatchRequestEntries."+strconv.Itoa(i0+1)+".member.")
+			s.PublishBatchRequestEntries[i0].apigenValidate(v, func() string { return prefix() + "publishBatchRequestEntries." + strconv.Itoa(i0+1) + ".member." })
 		}
 	}
 }
@@ -490,16 +490,16 @@ func (s *PutDataProtectionPolicyInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *PutDataProtectionPolicyInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *PutDataProtectionPolicyInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.ResourceArn == nil {
-		v.Null(prefix + "resourceArn")
+		v.Null(prefix() + "resourceArn")
 	}
 	if s.DataProtectionPolicy == nil {
-		v.Null(prefix + "dataProtectionPolicy")
+		v.Null(prefix() + "dataProtectionPolicy")
 	}
 }
 
@@ -509,16 +509,16 @@ func (s *RemovePermissionInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *RemovePermissionInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *RemovePermissionInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.TopicArn == nil {
-		v.Null(prefix + "topicArn")
+		v.Null(prefix() + "topicArn")
 	}
 	if s.Label == nil {
-		v.Null(prefix + "label")
+		v.Null(prefix() + "label")
 	}
 }
 
@@ -528,16 +528,16 @@ func (s *SetEndpointAttributesInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *SetEndpointAttributesInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *SetEndpointAttributesInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.EndpointArn == nil {
-		v.Null(prefix + "endpointArn")
+		v.Null(prefix() + "endpointArn")
 	}
 	if s.Attributes == nil {
-		v.Null(prefix + "attributes")
+		v.Null(prefix() + "attributes")
 	}
 }
 
@@ -547,16 +547,16 @@ func (s *SetPlatformApplicationAttributesInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *SetPlatformApplicationAttributesInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *SetPlatformApplicationAttributesInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.PlatformApplicationArn == nil {
-		v.Null(prefix + "platformApplicationArn")
+		v.Null(prefix() + "platformApplicationArn")
 	}
 	if s.Attributes == nil {
-		v.Null(prefix + "attributes")
+		v.Null(prefix() + "attributes")
 	}
 }
 
@@ -566,13 +566,13 @@ func (s *SetSMSAttributesInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *SetSMSAttributesInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *SetSMSAttributesInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.Attributes == nil {
-		v.Null(prefix + "attributes")
+		v.Null(prefix() + "attributes")
 	}
 }
 
@@ -582,16 +582,16 @@ func (s *SetSubscriptionAttributesInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *SetSubscriptionAttributesInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *SetSubscriptionAttributesInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.SubscriptionArn == nil {
-		v.Null(prefix + "subscriptionArn")
+		v.Null(prefix() + "subscriptionArn")
 	}
 	if s.AttributeName == nil {
-		v.Null(prefix + "attributeName")
+		v.Null(prefix() + "attributeName")
 	}
 }
 
@@ -601,16 +601,16 @@ func (s *SetTopicAttributesInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *SetTopicAttributesInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *SetTopicAttributesInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.TopicArn == nil {
-		v.Null(prefix + "topicArn")
+		v.Null(prefix() + "topicArn")
 	}
 	if s.AttributeName == nil {
-		v.Null(prefix + "attributeName")
+		v.Null(prefix() + "attributeName")
 	}
 }
 
@@ -620,16 +620,16 @@ func (s *SubscribeInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *SubscribeInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *SubscribeInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.TopicArn == nil {
-		v.Null(prefix + "topicArn")
+		v.Null(prefix() + "topicArn")
 	}
 	if s.Protocol == nil {
-		v.Null(prefix + "protocol")
+		v.Null(prefix() + "protocol")
 	}
 }
 
@@ -639,21 +639,21 @@ func (s *TagResourceInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *TagResourceInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *TagResourceInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.ResourceArn == nil {
-		v.Null(prefix + "resourceArn")
+		v.Null(prefix() + "resourceArn")
 	} else {
-		apigenCheckAmazonResourceName(v, func() string { return prefix + "resourceArn" }, *s.ResourceArn, false)
+		apigenCheckAmazonResourceName(v, func() string { return prefix() + "resourceArn" }, *s.ResourceArn, false)
 	}
 	if s.Tags == nil {
-		v.Null(prefix + "tags")
+		v.Null(prefix() + "tags")
 	} else {
 		for i0 := range s.Tags {
-			s.Tags[i0].apigenValidate(v, prefix+"tags."+strconv.Itoa(i0+1)+".member.")
+			s.Tags[i0].apigenValidate(v, func() string { return prefix() + "tags." + strconv.Itoa(i0+1) + ".member." })
 		}
 	}
 }
@@ -664,13 +664,13 @@ func (s *UnsubscribeInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *UnsubscribeInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *UnsubscribeInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.SubscriptionArn == nil {
-		v.Null(prefix + "subscriptionArn")
+		v.Null(prefix() + "subscriptionArn")
 	}
 }
 
@@ -680,22 +680,22 @@ func (s *UntagResourceInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *UntagResourceInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *UntagResourceInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.ResourceArn == nil {
-		v.Null(prefix + "resourceArn")
+		v.Null(prefix() + "resourceArn")
 	} else {
-		apigenCheckAmazonResourceName(v, func() string { return prefix + "resourceArn" }, *s.ResourceArn, false)
+		apigenCheckAmazonResourceName(v, func() string { return prefix() + "resourceArn" }, *s.ResourceArn, false)
 	}
 	if s.TagKeys == nil {
-		v.Null(prefix + "tagKeys")
+		v.Null(prefix() + "tagKeys")
 	} else {
 		for _, e0 := range s.TagKeys {
 			if (awsapi.StringLength(e0) < 1) || (awsapi.StringLength(e0) > 128) {
-				v.Add(prefix+"tagKeys", s.TagKeys, "Member must satisfy constraint: [Member must have length less than or equal to 128, Member must have length greater than or equal to 1]")
+				v.Add(prefix()+"tagKeys", s.TagKeys, "Member must satisfy constraint: [Member must have length less than or equal to 128, Member must have length greater than or equal to 1]")
 				break
 			}
 		}
@@ -708,55 +708,55 @@ func (s *VerifySMSSandboxPhoneNumberInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *VerifySMSSandboxPhoneNumberInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *VerifySMSSandboxPhoneNumberInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.PhoneNumber == nil {
-		v.Null(prefix + "phoneNumber")
+		v.Null(prefix() + "phoneNumber")
 	} else {
-		apigenCheckPhoneNumberString(v, func() string { return prefix + "phoneNumber" }, *s.PhoneNumber, true)
+		apigenCheckPhoneNumberString(v, func() string { return prefix() + "phoneNumber" }, *s.PhoneNumber, true)
 	}
 	if s.OneTimePassword == nil {
-		v.Null(prefix + "oneTimePassword")
+		v.Null(prefix() + "oneTimePassword")
 	} else {
-		apigenCheckOTPCode(v, func() string { return prefix + "oneTimePassword" }, *s.OneTimePassword, false)
+		apigenCheckOTPCode(v, func() string { return prefix() + "oneTimePassword" }, *s.OneTimePassword, false)
 	}
 }
 
-func (s *MessageAttributeValue) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *MessageAttributeValue) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.DataType == nil {
-		v.Null(prefix + "dataType")
+		v.Null(prefix() + "dataType")
 	}
 }
 
-func (s *PublishBatchRequestEntry) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *PublishBatchRequestEntry) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.Id == nil {
-		v.Null(prefix + "id")
+		v.Null(prefix() + "id")
 	}
 	if s.Message == nil {
-		v.Null(prefix + "message")
+		v.Null(prefix() + "message")
 	}
 	if s.MessageAttributes != nil {
 		for _, k0 := range slices.Sorted(maps.Keys(s.MessageAttributes)) {
 			e0 := s.MessageAttributes[k0]
-			e0.apigenValidate(v, prefix+"messageAttributes."+k0+".member.")
+			e0.apigenValidate(v, func() string { return prefix() + "messageAttributes." + k0 + ".member." })
 		}
 	}
 }
 
-func (s *Tag) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *Tag) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.Key == nil {
-		v.Null(prefix + "key")
+		v.Null(prefix() + "key")
 	} else {
-		apigenCheckTagKey(v, func() string { return prefix + "key" }, *s.Key, false)
+		apigenCheckTagKey(v, func() string { return prefix() + "key" }, *s.Key, false)
 	}
 	if s.Value == nil {
-		v.Null(prefix + "value")
+		v.Null(prefix() + "value")
 	} else {
 		if awsapi.StringLength(*s.Value) > 256 {
-			v.MaxLength(prefix+"value", *s.Value, 256)
+			v.MaxLength(prefix()+"value", *s.Value, 256)
 		}
 	}
 }
@@ -823,6 +823,9 @@ func apigenCheckTagKey(v *awsapi.ValidationErrors, path func() string, x string,
 		v.MaxLength(path(), awsapi.Shown(x, sensitive), 128)
 	}
 }
+
+// apigenNoPrefix is the path prefix of a request's top-level members.
+func apigenNoPrefix() string { return "" }
 
 // apigenExplicitEmpty is jsonwire.ExplicitEmptyEnum: what the JSON and
 // CBOR decoders store in an enum member given as "", which Coral validates

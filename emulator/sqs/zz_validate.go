@@ -16,22 +16,22 @@ func (s *AddPermissionInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *AddPermissionInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *AddPermissionInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.QueueUrl == nil {
-		v.Null(prefix + "queueUrl")
+		v.Null(prefix() + "queueUrl")
 	}
 	if s.Label == nil {
-		v.Null(prefix + "label")
+		v.Null(prefix() + "label")
 	}
 	if s.AWSAccountIds == nil {
-		v.Null(prefix + "aWSAccountIds")
+		v.Null(prefix() + "aWSAccountIds")
 	}
 	if s.Actions == nil {
-		v.Null(prefix + "actions")
+		v.Null(prefix() + "actions")
 	}
 }
 
@@ -41,13 +41,13 @@ func (s *CancelMessageMoveTaskInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *CancelMessageMoveTaskInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *CancelMessageMoveTaskInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.TaskHandle == nil {
-		v.Null(prefix + "taskHandle")
+		v.Null(prefix() + "taskHandle")
 	}
 }
 
@@ -57,19 +57,19 @@ func (s *ChangeMessageVisibilityInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *ChangeMessageVisibilityInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *ChangeMessageVisibilityInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.QueueUrl == nil {
-		v.Null(prefix + "queueUrl")
+		v.Null(prefix() + "queueUrl")
 	}
 	if s.ReceiptHandle == nil {
-		v.Null(prefix + "receiptHandle")
+		v.Null(prefix() + "receiptHandle")
 	}
 	if s.VisibilityTimeout == nil {
-		v.Null(prefix + "visibilityTimeout")
+		v.Null(prefix() + "visibilityTimeout")
 	}
 }
 
@@ -79,19 +79,19 @@ func (s *ChangeMessageVisibilityBatchInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *ChangeMessageVisibilityBatchInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *ChangeMessageVisibilityBatchInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.QueueUrl == nil {
-		v.Null(prefix + "queueUrl")
+		v.Null(prefix() + "queueUrl")
 	}
 	if s.Entries == nil {
-		v.Null(prefix + "entries")
+		v.Null(prefix() + "entries")
 	} else {
 		for i0 := range s.Entries {
-			s.Entries[i0].apigenValidate(v, prefix+"entries."+strconv.Itoa(i0+1)+".member.")
+			s.Entries[i0].apigenValidate(v, func() string { return prefix() + "entries." + strconv.Itoa(i0+1) + ".member." })
 		}
 	}
 }
@@ -102,13 +102,13 @@ func (s *CreateQueueInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *CreateQueueInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *CreateQueueInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.QueueName == nil {
-		v.Null(prefix + "queueName")
+		v.Null(prefix() + "queueName")
 	}
 }
 
@@ -118,16 +118,16 @@ func (s *DeleteMessageInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *DeleteMessageInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *DeleteMessageInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.QueueUrl == nil {
-		v.Null(prefix + "queueUrl")
+		v.Null(prefix() + "queueUrl")
 	}
 	if s.ReceiptHandle == nil {
-		v.Null(prefix + "receiptHandle")
+		v.Null(prefix() + "receiptHandle")
 	}
 }
 
@@ -137,19 +137,19 @@ func (s *DeleteMessageBatchInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *DeleteMessageBatchInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *DeleteMessageBatchInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.QueueUrl == nil {
-		v.Null(prefix + "queueUrl")
+		v.Null(prefix() + "queueUrl")
 	}
 	if s.Entries == nil {
-		v.Null(prefix + "entries")
+		v.Null(prefix() + "entries")
 	} else {
 		for i0 := range s.Entries {
-			s.Entries[i0].apigenValidate(v, prefix+"entries."+strconv.Itoa(i0+1)+".member.")
+			s.Entries[i0].apigenValidate(v, func() string { return prefix() + "entries." + strconv.Itoa(i0+1) + ".member." })
 		}
 	}
 }
@@ -160,13 +160,13 @@ func (s *DeleteQueueInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *DeleteQueueInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *DeleteQueueInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.QueueUrl == nil {
-		v.Null(prefix + "queueUrl")
+		v.Null(prefix() + "queueUrl")
 	}
 }
 
@@ -176,13 +176,13 @@ func (s *GetQueueAttributesInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *GetQueueAttributesInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *GetQueueAttributesInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.QueueUrl == nil {
-		v.Null(prefix + "queueUrl")
+		v.Null(prefix() + "queueUrl")
 	}
 }
 
@@ -192,13 +192,13 @@ func (s *GetQueueUrlInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *GetQueueUrlInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *GetQueueUrlInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.QueueName == nil {
-		v.Null(prefix + "queueName")
+		v.Null(prefix() + "queueName")
 	}
 }
 
@@ -208,13 +208,13 @@ func (s *ListDeadLetterSourceQueuesInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *ListDeadLetterSourceQueuesInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *ListDeadLetterSourceQueuesInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.QueueUrl == nil {
-		v.Null(prefix + "queueUrl")
+		v.Null(prefix() + "queueUrl")
 	}
 }
 
@@ -224,13 +224,13 @@ func (s *ListMessageMoveTasksInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *ListMessageMoveTasksInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *ListMessageMoveTasksInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.SourceArn == nil {
-		v.Null(prefix + "sourceArn")
+		v.Null(prefix() + "sourceArn")
 	}
 }
 
@@ -240,13 +240,13 @@ func (s *ListQueueTagsInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *ListQueueTagsInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *ListQueueTagsInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.QueueUrl == nil {
-		v.Null(prefix + "queueUrl")
+		v.Null(prefix() + "queueUrl")
 	}
 }
 
@@ -261,13 +261,13 @@ func (s *PurgeQueueInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *PurgeQueueInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *PurgeQueueInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.QueueUrl == nil {
-		v.Null(prefix + "queueUrl")
+		v.Null(prefix() + "queueUrl")
 	}
 }
 
@@ -277,13 +277,13 @@ func (s *ReceiveMessageInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *ReceiveMessageInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *ReceiveMessageInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.QueueUrl == nil {
-		v.Null(prefix + "queueUrl")
+		v.Null(prefix() + "queueUrl")
 	}
 }
 
@@ -293,16 +293,16 @@ func (s *RemovePermissionInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *RemovePermissionInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *RemovePermissionInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.QueueUrl == nil {
-		v.Null(prefix + "queueUrl")
+		v.Null(prefix() + "queueUrl")
 	}
 	if s.Label == nil {
-		v.Null(prefix + "label")
+		v.Null(prefix() + "label")
 	}
 }
 
@@ -312,27 +312,27 @@ func (s *SendMessageInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *SendMessageInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *SendMessageInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.QueueUrl == nil {
-		v.Null(prefix + "queueUrl")
+		v.Null(prefix() + "queueUrl")
 	}
 	if s.MessageBody == nil {
-		v.Null(prefix + "messageBody")
+		v.Null(prefix() + "messageBody")
 	}
 	if s.MessageAttributes != nil {
 		for _, k0 := range slices.Sorted(maps.Keys(s.MessageAttributes)) {
 			e0 := s.MessageAttributes[k0]
-			e0.apigenValidate(v, prefix+"messageAttributes."+k0+".member.")
+			e0.apigenValidate(v, func() string { return prefix() + "messageAttributes." + k0 + ".member." })
 		}
 	}
 	if s.MessageSystemAttributes != nil {
 		for _, k0 := range slices.Sorted(maps.Keys(s.MessageSystemAttributes)) {
 			e0 := s.MessageSystemAttributes[k0]
-			e0.apigenValidate(v, prefix+"messageSystemAttributes."+k0+".member.")
+			e0.apigenValidate(v, func() string { return prefix() + "messageSystemAttributes." + k0 + ".member." })
 		}
 	}
 }
@@ -343,19 +343,19 @@ func (s *SendMessageBatchInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *SendMessageBatchInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *SendMessageBatchInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.QueueUrl == nil {
-		v.Null(prefix + "queueUrl")
+		v.Null(prefix() + "queueUrl")
 	}
 	if s.Entries == nil {
-		v.Null(prefix + "entries")
+		v.Null(prefix() + "entries")
 	} else {
 		for i0 := range s.Entries {
-			s.Entries[i0].apigenValidate(v, prefix+"entries."+strconv.Itoa(i0+1)+".member.")
+			s.Entries[i0].apigenValidate(v, func() string { return prefix() + "entries." + strconv.Itoa(i0+1) + ".member." })
 		}
 	}
 }
@@ -366,16 +366,16 @@ func (s *SetQueueAttributesInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *SetQueueAttributesInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *SetQueueAttributesInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.QueueUrl == nil {
-		v.Null(prefix + "queueUrl")
+		v.Null(prefix() + "queueUrl")
 	}
 	if s.Attributes == nil {
-		v.Null(prefix + "attributes")
+		v.Null(prefix() + "attributes")
 	}
 }
 
@@ -385,13 +385,13 @@ func (s *StartMessageMoveTaskInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *StartMessageMoveTaskInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *StartMessageMoveTaskInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.SourceArn == nil {
-		v.Null(prefix + "sourceArn")
+		v.Null(prefix() + "sourceArn")
 	}
 }
 
@@ -401,16 +401,16 @@ func (s *TagQueueInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *TagQueueInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *TagQueueInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.QueueUrl == nil {
-		v.Null(prefix + "queueUrl")
+		v.Null(prefix() + "queueUrl")
 	}
 	if s.Tags == nil {
-		v.Null(prefix + "tags")
+		v.Null(prefix() + "tags")
 	}
 }
 
@@ -420,69 +420,72 @@ func (s *UntagQueueInput) Validate() error {
 		return nil
 	}
 	var v awsapi.ValidationErrors
-	s.apigenValidate(&v, "")
+	s.apigenValidate(&v, apigenNoPrefix)
 	return v.Err()
 }
 
-func (s *UntagQueueInput) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *UntagQueueInput) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.QueueUrl == nil {
-		v.Null(prefix + "queueUrl")
+		v.Null(prefix() + "queueUrl")
 	}
 	if s.TagKeys == nil {
-		v.Null(prefix + "tagKeys")
+		v.Null(prefix() + "tagKeys")
 	}
 }
 
-func (s *ChangeMessageVisibilityBatchRequestEntry) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *ChangeMessageVisibilityBatchRequestEntry) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.Id == nil {
-		v.Null(prefix + "id")
+		v.Null(prefix() + "id")
 	}
 	if s.ReceiptHandle == nil {
-		v.Null(prefix + "receiptHandle")
+		v.Null(prefix() + "receiptHandle")
 	}
 }
 
-func (s *DeleteMessageBatchRequestEntry) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *DeleteMessageBatchRequestEntry) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.Id == nil {
-		v.Null(prefix + "id")
+		v.Null(prefix() + "id")
 	}
 	if s.ReceiptHandle == nil {
-		v.Null(prefix + "receiptHandle")
+		v.Null(prefix() + "receiptHandle")
 	}
 }
 
-func (s *MessageAttributeValue) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *MessageAttributeValue) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.DataType == nil {
-		v.Null(prefix + "dataType")
+		v.Null(prefix() + "dataType")
 	}
 }
 
-func (s *MessageSystemAttributeValue) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *MessageSystemAttributeValue) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.DataType == nil {
-		v.Null(prefix + "dataType")
+		v.Null(prefix() + "dataType")
 	}
 }
 
-func (s *SendMessageBatchRequestEntry) apigenValidate(v *awsapi.ValidationErrors, prefix string) {
+func (s *SendMessageBatchRequestEntry) apigenValidate(v *awsapi.ValidationErrors, prefix func() string) {
 	if s.Id == nil {
-		v.Null(prefix + "id")
+		v.Null(prefix() + "id")
 	}
 	if s.MessageBody == nil {
-		v.Null(prefix + "messageBody")
+		v.Null(prefix() + "messageBody")
 	}
 	if s.MessageAttributes != nil {
 		for _, k0 := range slices.Sorted(maps.Keys(s.MessageAttributes)) {
 			e0 := s.MessageAttributes[k0]
-			e0.apigenValidate(v, prefix+"messageAttributes."+k0+".member.")
+			e0.apigenValidate(v, func() string { return prefix() + "messageAttributes." + k0 + ".member." })
 		}
 	}
 	if s.MessageSystemAttributes != nil {
 		for _, k0 := range slices.Sorted(maps.Keys(s.MessageSystemAttributes)) {
 			e0 := s.MessageSystemAttributes[k0]
-			e0.apigenValidate(v, prefix+"messageSystemAttributes."+k0+".member.")
+			e0.apigenValidate(v, func() string { return prefix() + "messageSystemAttributes." + k0 + ".member." })
 		}
 	}
 }
+
+// apigenNoPrefix is the path prefix of a request's top-level members.
+func apigenNoPrefix() string { return "" }
 
 func (e MessageSystemAttributeName) apigenKnown() bool {
 	switch e {

@@ -7,7 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"reflect"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"unsafe"
@@ -59,16 +59,42 @@ func Form(req *protocol.Request) (url.Values, error) {
 	if req.Form != nil {
 		return req.Form, nil
 	}
+	var query, body string
+	if req.HTTP != nil && req.HTTP.URL != nil {
+		query = req.HTTP.URL.RawQuery
+	}
+	if len(req.Body) > 0 && (req.HTTP == nil || req.HTTP.Method != http.MethodGet) {
+		// One copy of the body, which the parameters' names and values
+		// share (the body's buffer is reused once the request is done).
+		body = string(req.Body)
+	}
+	switch {
+	case query == "":
+		if vals, ok := parseForm(body); ok {
+			return vals, nil
+		}
+	case body == "":
+		if vals, ok := parseForm(query); ok {
+			return vals, nil
+		}
+	}
+	return mergeForms(query, body)
+}
+
+// mergeForms parses query and body with net/url, for both at once and for
+// the inputs parseForm leaves to it (those url.ParseQuery refuses, whose
+// errors are the ones to report).
+func mergeForms(query, body string) (url.Values, error) {
 	vals := url.Values{}
-	if req.HTTP != nil && req.HTTP.URL != nil && req.HTTP.URL.RawQuery != "" {
-		q, err := url.ParseQuery(req.HTTP.URL.RawQuery)
+	if query != "" {
+		q, err := url.ParseQuery(query)
 		if err != nil {
 			return nil, MalformedQueryString(err.Error())
 		}
 		vals = q
 	}
-	if len(req.Body) > 0 && (req.HTTP == nil || req.HTTP.Method != http.MethodGet) {
-		b, err := url.ParseQuery(string(req.Body))
+	if body != "" {
+		b, err := url.ParseQuery(body)
 		if err != nil {
 			return nil, MalformedQueryString(err.Error())
 		}
@@ -77,6 +103,101 @@ func Form(req *protocol.Request) (url.Values, error) {
 		}
 	}
 	return vals, nil
+}
+
+// maxFormParams is url.ParseQuery's default limit on parameters.
+const maxFormParams = 10000
+
+// parseForm parses s as url.ParseQuery does, with names and values that
+// need no unescaping taken as substrings of s, the others unescaped into
+// one buffer, and one allocation for all the value lists. It reports
+// false for input url.ParseQuery refuses (semicolons, bad escapes, too
+// many parameters).
+func parseForm(s string) (url.Values, bool) {
+	n := strings.Count(s, "&") + 1
+	if n > maxFormParams {
+		return nil, false
+	}
+	vals := make(url.Values, n)
+	lists := make([]string, n)
+	// Unescaped text is never longer than its escaped form: a buffer of
+	// len(s) never grows, so the strings made from it stay valid.
+	var buf []byte
+	for s != "" {
+		var kv string
+		kv, s, _ = strings.Cut(s, "&")
+		if kv == "" {
+			continue
+		}
+		if strings.IndexByte(kv, ';') >= 0 {
+			return nil, false
+		}
+		k, v, _ := strings.Cut(kv, "=")
+		k, ok := unescapeForm(k, &buf, len(s))
+		if !ok {
+			return nil, false
+		}
+		if v, ok = unescapeForm(v, &buf, len(s)); !ok {
+			return nil, false
+		}
+		if cur, dup := vals[k]; dup {
+			vals[k] = append(cur, v) // cur has no spare capacity: copied
+			continue
+		}
+		lists[0] = v
+		vals[k] = lists[:1:1]
+		lists = lists[1:]
+	}
+	return vals, true
+}
+
+// unescapeForm is url.QueryUnescape: s itself when it has no escapes,
+// else its unescaped text appended to *buf (made with capacity size when
+// nil), which must have room for it.
+func unescapeForm(s string, buf *[]byte, size int) (string, bool) {
+	i := 0
+	for i < len(s) && s[i] != '%' && s[i] != '+' {
+		i++
+	}
+	if i == len(s) {
+		return s, true
+	}
+	if *buf == nil {
+		*buf = make([]byte, 0, size)
+	}
+	b := *buf
+	start := len(b)
+	b = append(b, s[:i]...)
+	for ; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '+':
+			b = append(b, ' ')
+		case '%':
+			if i+2 >= len(s) || !isHex(s[i+1]) || !isHex(s[i+2]) {
+				return "", false
+			}
+			b = append(b, unhex(s[i+1])<<4|unhex(s[i+2]))
+			i += 2
+		default:
+			b = append(b, c)
+		}
+	}
+	*buf = b
+	return str(b[start:]), true
+}
+
+func isHex(c byte) bool {
+	return ('0' <= c && c <= '9') || ('a' <= c && c <= 'f') || ('A' <= c && c <= 'F')
+}
+
+func unhex(c byte) byte {
+	switch {
+	case c <= '9':
+		return c - '0'
+	case c <= 'F':
+		return c - 'A' + 10
+	}
+	return c - 'a' + 10
 }
 
 // DecodeInput decodes the request parameters into in following the
@@ -100,72 +221,119 @@ func (c *Codec) DecodeInput(req *protocol.Request, desc *awsapi.ServiceDescripto
 
 // DecodeValues decodes vals into struct value v (plan plan).
 func DecodeValues(vals url.Values, plan *shape.Type, v reflect.Value) error {
-	d := formDecoder{vals: vals, keys: make([]string, 0, len(vals))}
+	d := formDecoder{vals: vals, keys: make([]string, 0, len(vals)), path: make([]byte, 0, 128)}
 	for k := range vals {
 		d.keys = append(d.keys, k)
 	}
-	sort.Strings(d.keys)
-	return d.structure(plan, v, "", 0)
+	slices.Sort(d.keys)
+	return d.structure(plan, v, 0)
 }
 
 const maxDepth = 64
 
+// formDecoder decodes parameters into a value. The name of the member
+// being decoded is built in path, which each step extends and restores,
+// so that names are strings only in error messages.
 type formDecoder struct {
-	vals url.Values
-	keys []string
-	buf  []byte // scratch for member names probed with hasTree
+	vals  url.Values
+	keys  []string // sorted
+	path  []byte
+	cells []string // for *string members, allocated together
 }
+
+var stringType = reflect.TypeFor[string]()
+
+// setString stores s into string member v of type t.
+func (d *formDecoder) setString(v reflect.Value, t *shape.Type, s string) {
+	if !t.Ptr || t.Go != stringType {
+		shape.SetString(v, t, s)
+		return
+	}
+	if len(d.cells) == 0 {
+		d.cells = make([]string, max(4, len(d.vals)))
+	}
+	p := &d.cells[0]
+	d.cells = d.cells[1:]
+	*p = s
+	v.Set(reflect.ValueOf(p))
+}
+
+// str returns p as a string that lives only until path changes.
+func str(p []byte) string { return unsafe.String(unsafe.SliceData(p), len(p)) }
 
 // hasTree reports whether some key starts with prefix.
-func (d *formDecoder) hasTree(prefix string) bool {
-	i := sort.SearchStrings(d.keys, prefix)
-	return i < len(d.keys) && strings.HasPrefix(d.keys[i], prefix)
+func (d *formDecoder) hasTree(prefix []byte) bool {
+	p := str(prefix)
+	i, _ := slices.BinarySearch(d.keys, p)
+	return i < len(d.keys) && strings.HasPrefix(d.keys[i], p)
 }
 
-func (d *formDecoder) get(key string) (string, bool) {
-	vs, ok := d.vals[key]
+// has reports whether key is a parameter.
+func (d *formDecoder) has(key []byte) bool {
+	_, ok := d.vals[string(key)]
+	return ok
+}
+
+// get returns the (first) value of key.
+func (d *formDecoder) get(key []byte) (string, bool) {
+	vs, ok := d.vals[string(key)]
 	if !ok || len(vs) == 0 {
 		return "", false
 	}
 	return vs[0], true
 }
 
-func (d *formDecoder) structure(plan *shape.Type, v reflect.Value, prefix string, depth int) error {
+// structure decodes the members of struct v whose names start with path.
+func (d *formDecoder) structure(plan *shape.Type, v reflect.Value, depth int) error {
 	if depth > maxDepth {
 		return MalformedInput("Maximum nesting depth exceeded")
 	}
+	prefix := len(d.path)
 	for _, f := range plan.Fields {
-		// Most members are absent: probe with a scratch buffer, and build
-		// the name string only for those present.
-		d.buf = append(append(d.buf[:0], prefix...), f.Wire...)
-		if !d.hasTree(unsafe.String(unsafe.SliceData(d.buf), len(d.buf))) &&
-			!(f.Type.Kind == shape.KindList && f.Flattened && f.HasListMember && d.hasTree(prefix+f.ListMember)) {
+		// Most members are absent: probe before decoding.
+		d.path = append(d.path[:prefix], f.Wire...)
+		present := d.hasTree(d.path)
+		if !present && f.Type.Kind == shape.KindList && f.Flattened && f.HasListMember {
+			d.path = append(d.path[:prefix], f.ListMember...)
+			present = d.hasTree(d.path)
+			d.path = append(d.path[:prefix], f.Wire...)
+		}
+		if !present {
 			continue
 		}
-		name := prefix + f.Wire
-		if err := d.member(f, f.Type, v.Field(f.Index), name, depth); err != nil {
+		if err := d.member(f, f.Type, v.Field(f.Index), depth); err != nil {
 			return err
 		}
 	}
+	d.path = d.path[:prefix]
 	return nil
 }
 
-func (d *formDecoder) member(f *shape.Field, t *shape.Type, v reflect.Value, name string, depth int) error {
+// member decodes the member named path.
+func (d *formDecoder) member(f *shape.Field, t *shape.Type, v reflect.Value, depth int) error {
 	switch t.Kind {
 	case shape.KindStruct:
-		if !d.hasTree(name + ".") {
-			return nil
+		name := len(d.path)
+		d.path = append(d.path, '.')
+		var err error
+		if d.hasTree(d.path) {
+			err = d.structure(t.Struct(), shape.StructValue(v, t), depth+1)
 		}
-		return d.structure(t.Struct(), shape.StructValue(v, t), name+".", depth+1)
+		d.path = d.path[:name]
+		return err
 	case shape.KindList:
-		return d.list(f, t, v, name, depth)
+		return d.list(f, t, v, depth)
 	case shape.KindMap:
-		return d.mapValue(f, t, v, name, depth)
+		return d.mapValue(f, t, v, depth)
 	case shape.KindDocument:
 		return nil
 	}
-	s, ok := d.get(name)
+	s, ok := d.get(d.path)
 	if !ok {
+		return nil
+	}
+	if t.Kind == shape.KindString {
+		d.setString(v, t, s)
 		return nil
 	}
 	if !shape.ParseText(v, t, s) {
@@ -174,60 +342,98 @@ func (d *formDecoder) member(f *shape.Field, t *shape.Type, v reflect.Value, nam
 	return nil
 }
 
-func (d *formDecoder) list(f *shape.Field, t *shape.Type, v reflect.Value, name string, depth int) error {
-	base := name + "." + f.ListMember
-	if f.Flattened {
-		base = name
-		if f.HasListMember && strings.HasSuffix(name, f.Wire) {
-			base = name[:len(name)-len(f.Wire)] + f.ListMember
-		}
+// element sets path to base.i and reports whether a parameter has that
+// name or starts with it and a dot.
+func (d *formDecoder) element(base, i int) bool {
+	d.path = append(d.path[:base], '.')
+	d.path = strconv.AppendInt(d.path, int64(i), 10)
+	if d.has(d.path) {
+		return true
 	}
-	slice := reflect.MakeSlice(t.Go, 0, 0)
-	for i := 1; ; i++ {
-		key := base + "." + strconv.Itoa(i)
-		_, exact := d.vals[key]
-		if !exact && !d.hasTree(key+".") {
-			break
+	key := len(d.path)
+	d.path = append(d.path, '.')
+	ok := d.hasTree(d.path)
+	d.path = d.path[:key]
+	return ok
+}
+
+func (d *formDecoder) list(f *shape.Field, t *shape.Type, v reflect.Value, depth int) error {
+	name := len(d.path)
+	// The elements' base name: Name.member, or for flattened lists Name
+	// or, when the list has a member name, that name in place of Name.
+	nameOnly := name // where the list's own name starts, when replaced
+	switch {
+	case !f.Flattened:
+		d.path = append(d.path, '.')
+		d.path = append(d.path, f.ListMember...)
+	case f.HasListMember && strings.HasSuffix(str(d.path), f.Wire):
+		nameOnly = name - len(f.Wire)
+		d.path = append(d.path[:nameOnly], f.ListMember...)
+	}
+	base := len(d.path)
+	// restore puts the list's name back in path.
+	restore := func() {
+		if nameOnly != name {
+			d.path = append(d.path[:nameOnly], f.Wire...)
 		}
-		slice = reflect.Append(slice, reflect.Zero(t.Go.Elem()))
-		ev := slice.Index(i - 1)
-		if err := d.member(f, t.Elem, ev, key, depth+1); err != nil {
+		d.path = d.path[:name]
+	}
+	n := 0
+	for d.element(base, n+1) {
+		n++
+	}
+	if n == 0 {
+		restore()
+		// "Name=" is how clients send an empty list.
+		if s, ok := d.get(d.path); !ok || s != "" {
+			return nil
+		}
+		shape.Set(v, t, reflect.MakeSlice(t.Go, 0, 0))
+		return nil
+	}
+	slice := reflect.MakeSlice(t.Go, n, n)
+	for i := range n {
+		d.element(base, i+1)
+		if err := d.member(f, t.Elem, slice.Index(i), depth+1); err != nil {
+			restore()
 			return err
 		}
 	}
-	if slice.Len() == 0 {
-		// "Name=" is how clients send an empty list.
-		if s, ok := d.get(name); !ok || s != "" {
-			return nil
-		}
-	}
+	restore()
 	shape.Set(v, t, slice)
 	return nil
 }
 
-func (d *formDecoder) mapValue(f *shape.Field, t *shape.Type, v reflect.Value, name string, depth int) error {
-	base := name + ".entry"
-	if f.Flattened {
-		base = name
+func (d *formDecoder) mapValue(f *shape.Field, t *shape.Type, v reflect.Value, depth int) error {
+	name := len(d.path)
+	defer func() { d.path = d.path[:name] }()
+	if !f.Flattened {
+		d.path = append(d.path, ".entry"...)
 	}
+	base := len(d.path)
 	m := reflect.MakeMap(t.Go)
 	for i := 1; ; i++ {
-		entry := base + "." + strconv.Itoa(i) + "."
-		if !d.hasTree(entry) {
+		d.path = append(d.path[:base], '.')
+		d.path = strconv.AppendInt(d.path, int64(i), 10)
+		d.path = append(d.path, '.')
+		entry := len(d.path)
+		if !d.hasTree(d.path) {
 			break
 		}
-		k, ok := d.get(entry + f.MapKey)
+		k, ok := d.get(append(d.path, f.MapKey...))
 		if !ok {
 			continue
 		}
 		ev := reflect.New(t.Go.Elem()).Elem()
-		if err := d.member(f, t.Elem, ev, entry+f.MapValue, depth+1); err != nil {
+		d.path = append(d.path[:entry], f.MapValue...)
+		if err := d.member(f, t.Elem, ev, depth+1); err != nil {
 			return err
 		}
 		m.SetMapIndex(reflect.ValueOf(k).Convert(t.Go.Key()), ev)
 	}
 	if m.Len() == 0 {
-		if s, ok := d.get(name); !ok || s != "" {
+		d.path = d.path[:name]
+		if s, ok := d.get(d.path); !ok || s != "" {
 			return nil
 		}
 	}

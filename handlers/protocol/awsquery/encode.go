@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -17,6 +18,9 @@ import (
 // Codec is the awsQuery codec. Create it with New.
 type Codec struct {
 	cache shape.Cache
+	// writers holds *xmlWriter for reuse: a response is copied out by
+	// the ResponseWriter before its writer goes back.
+	writers sync.Pool
 }
 
 var _ protocol.Codec = (*Codec)(nil)
@@ -51,7 +55,12 @@ func styleOf(desc *awsapi.ServiceDescriptor) style {
 // result wrapper.
 func (c *Codec) WriteOutput(w http.ResponseWriter, req *protocol.Request, desc *awsapi.ServiceDescriptor, op *awsapi.Operation, out any) error {
 	st := styleOf(desc)
-	x := xmlWriter{pretty: st.pretty}
+	x, _ := c.writers.Get().(*xmlWriter)
+	if x == nil {
+		x = &xmlWriter{b: make([]byte, 0, 1024)}
+	}
+	defer c.recycle(x)
+	x.pretty = st.pretty
 	if st.declaration {
 		x.b = append(x.b, `<?xml version="1.0"?>`...)
 	}
@@ -74,6 +83,18 @@ func (c *Codec) WriteOutput(w http.ResponseWriter, req *protocol.Request, desc *
 	x.close(op.Name + "Response")
 	write(w, req, http.StatusOK, x.bytes())
 	return nil
+}
+
+// maxPooledResponse bounds the responses whose buffers are kept for reuse.
+const maxPooledResponse = 64 << 10
+
+// recycle gives x back to the pool, emptied, unless its buffer grew large.
+func (c *Codec) recycle(x *xmlWriter) {
+	if cap(x.b) > maxPooledResponse {
+		return
+	}
+	*x = xmlWriter{b: x.b[:0], hasKids: x.hasKids[:0]}
+	c.writers.Put(x)
 }
 
 // WriteError writes <ErrorResponse><Error><Type/><Code/><Message/></Error>
@@ -335,10 +356,25 @@ func elem(v reflect.Value, t *shape.Type) (reflect.Value, bool) {
 	return v, true
 }
 
+// xmlPlain reports whether appendEscaped copies ASCII byte c as it is.
+func xmlPlain(c byte) bool {
+	switch c {
+	case '&', '<', '>', '"':
+		return false
+	}
+	return (c >= 0x20 && c < utf8.RuneSelf) || c == '\n' || c == '\t'
+}
+
 // appendEscaped escapes text for XML content and attributes as AWS does
 // (&, <, >, " and CR); characters XML cannot carry become U+FFFD.
 func appendEscaped(b []byte, s string) []byte {
-	for i := 0; i < len(s); {
+	// Runs of plain ASCII are copied at once.
+	plain := 0
+	for plain < len(s) && xmlPlain(s[plain]) {
+		plain++
+	}
+	b = append(b, s[:plain]...)
+	for i := plain; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
 			switch {

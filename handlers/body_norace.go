@@ -1,0 +1,6 @@
+//go:build !race
+
+package handlers
+
+// poisonBodies: recycled request bodies are left as they are.
+const poisonBodies = false
