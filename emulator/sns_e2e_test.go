@@ -12,6 +12,7 @@ import (
 	"encoding/pem"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -191,5 +192,53 @@ func TestSNSRecordedDeliveriesAdmin(t *testing.T) {
 	}
 	if status, out := adminCall(t, e, "GET", "/_evolvestack/sns/deliveries?account=123", ""); status != 400 {
 		t.Fatalf("bad account: %d %v", status, out)
+	}
+}
+
+// TestSNSSubscribeURLInStrictMode follows a SubscribeURL as an endpoint
+// owner does (a plain unsigned GET) against an emulator that otherwise
+// requires signatures: as on AWS, ConfirmSubscription needs none, while
+// any other unsigned action is still refused.
+func TestSNSSubscribeURLInStrictMode(t *testing.T) {
+	t.Parallel()
+	e := emulator.Start(t, emulator.WithStrictAuth(map[string]string{emulator.DefaultAccount: "evolvestack"}))
+	ctx := context.Background()
+	snsc := awssns.NewFromConfig(e.AWSConfig())
+	topic, err := snsc.CreateTopic(ctx, &awssns.CreateTopicInput{Name: aws.String("hooks")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub, err := snsc.Subscribe(ctx, &awssns.SubscribeInput{TopicArn: topic.TopicArn, Protocol: aws.String("http"),
+		Endpoint: aws.String("http://127.0.0.1:9/hook"), ReturnSubscriptionArn: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	token, ok := e.SNS().ConfirmationToken(*sub.SubscriptionArn)
+	if !ok {
+		t.Fatal("no confirmation token")
+	}
+	get := func(query string) (int, string) {
+		t.Helper()
+		resp, err := http.Get(e.Endpoint() + "/?" + query)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if status, body := get("Action=ListTopics"); status != http.StatusForbidden {
+		t.Fatalf("unsigned ListTopics in strict mode: %d %s", status, body)
+	}
+	status, body := get("Action=ConfirmSubscription&TopicArn=" + url.QueryEscape(*topic.TopicArn) + "&Token=" + url.QueryEscape(token))
+	if status != http.StatusOK || !strings.Contains(body, "<SubscriptionArn>"+*sub.SubscriptionArn+"</SubscriptionArn>") {
+		t.Fatalf("unsigned ConfirmSubscription: %d %s", status, body)
+	}
+	attrs, err := snsc.GetSubscriptionAttributes(ctx, &awssns.GetSubscriptionAttributesInput{SubscriptionArn: sub.SubscriptionArn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if attrs.Attributes["PendingConfirmation"] != "false" || attrs.Attributes["ConfirmationWasAuthenticated"] != "false" {
+		t.Fatalf("attributes after confirming: %v", attrs.Attributes)
 	}
 }

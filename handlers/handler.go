@@ -338,13 +338,25 @@ func (h *Handler) serve(w http.ResponseWriter, c *call) {
 		h.writeError(w, c, awsjson.SerializationError(""))
 		return
 	}
-	if h.cfg.Verifier != nil {
+	if h.cfg.Verifier != nil && !openUnsigned(c) {
 		if err := h.cfg.Verifier.Verify(r, body); err != nil {
 			h.writeError(w, c, h.authError(c, err))
 			return
 		}
 	}
 	h.dispatch(w, c)
+}
+
+// openUnsigned reports whether c may go unsigned even in strict mode:
+// SNS's ConfirmSubscription and Unsubscribe, which AWS serves without
+// authentication because they are the SubscribeURL and UnsubscribeURL
+// handed to endpoints (SNS itself then refuses an unauthenticated
+// Unsubscribe of a subscription confirmed with AuthenticateOnUnsubscribe).
+func openUnsigned(c *call) bool {
+	if c.desc == nil || c.desc.Name != "sns" || sigv4.Present(c.req.HTTP) {
+		return false
+	}
+	return c.opName == "ConfirmSubscription" || c.opName == "Unsubscribe"
 }
 
 // readBody reads c's body within the limit of the service the request's
