@@ -27,7 +27,7 @@ import (
 
 // snsEnvelope is the JSON an SQS subscriber receives from SNS.
 type snsEnvelope struct {
-	Type, MessageId, TopicArn, Subject, Message, Timestamp string
+	Type, MessageId, TopicArn, Subject, Message, Timestamp      string
 	SignatureVersion, Signature, SigningCertURL, UnsubscribeURL string
 }
 
