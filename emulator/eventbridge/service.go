@@ -5,19 +5,134 @@ package eventbridge
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"sync"
+	"time"
 
 	"github.com/evolvestack/evolvestack/emulator/awsapi"
 )
 
-// Service is Amazon EventBridge for one account and region.
+// Service is Amazon EventBridge for one account and region. The locking and
+// the seam to the data plane are described at the top of rules.go.
 type Service struct {
 	env awsapi.Env
+
+	// Hooks of the data plane, detected in New (nil when absent).
+	onScheduleChange func(r *rule)
+	onReplayStart    func(rp *replay)
+
+	// dataOnce and data hold the data plane's state, built on first use.
+	dataOnce sync.Once
+	data     any
+
+	mu          sync.RWMutex
+	seq         uint64
+	buses       map[string]*bus // by name
+	archives    map[string]*archive
+	replays     map[string]*replay
+	connections map[string]*connection
+	apiDests    map[string]*apiDestination
+	// partnerSources are the sources this (partner) account created, by
+	// name; eventSources are the partner sources offered to this account.
+	partnerSources map[string]*partnerSource
+	eventSources   map[string]*eventSource
+	endpoints      map[string]*endpoint
 }
 
 // New returns the service for env's scope.
-func New(env awsapi.Env) *Service { return &Service{env: env} }
+func New(env awsapi.Env) *Service {
+	s := &Service{
+		env:            env,
+		buses:          map[string]*bus{},
+		archives:       map[string]*archive{},
+		replays:        map[string]*replay{},
+		connections:    map[string]*connection{},
+		apiDests:       map[string]*apiDestination{},
+		partnerSources: map[string]*partnerSource{},
+		eventSources:   map[string]*eventSource{},
+		endpoints:      map[string]*endpoint{},
+	}
+	now := s.now()
+	s.buses[defaultBus] = &bus{name: defaultBus, arn: s.arn("event-bus/" + defaultBus), created: now, modified: now, rules: map[string]*rule{}}
+	if h, ok := any(s).(interface{ scheduleChanged(*rule) }); ok {
+		s.onScheduleChange = h.scheduleChanged
+	}
+	if h, ok := any(s).(interface{ startReplay(*replay) }); ok {
+		s.onReplayStart = h.startReplay
+	}
+	return s
+}
 
-// ListRules lists the rules of an event bus.
-func (s *Service) ListRules(ctx context.Context, in *ListRulesInput) (*ListRulesOutput, error) {
-	return &ListRulesOutput{Rules: []Rule{}}, nil
+// nextSeqLocked returns the next creation sequence number (s.mu held).
+func (s *Service) nextSeqLocked() uint64 {
+	s.seq++
+	return s.seq
+}
+
+// now is the emulator's virtual time.
+func (s *Service) now() time.Time {
+	if s.env.Clock == nil {
+		return time.Now()
+	}
+	return s.env.Clock.Now()
+}
+
+// caller is the account of the request in ctx (the service's own when the
+// call does not come over the wire).
+func (s *Service) caller(ctx context.Context) string {
+	if a := awsapi.Request(ctx).Scope.Account; a != "" {
+		return a
+	}
+	return s.env.Scope.Account
+}
+
+// partition is the ARN partition of the service's region.
+func (s *Service) partition() string {
+	return partitionOf(s.env.Scope.Region)
+}
+
+func partitionOf(r string) string {
+	switch {
+	case len(r) >= 3 && r[:3] == "cn-":
+		return "aws-cn"
+	case len(r) >= 7 && r[:7] == "us-gov-":
+		return "aws-us-gov"
+	}
+	return "aws"
+}
+
+// arn builds an EventBridge ARN of this scope.
+func (s *Service) arn(resource string) string {
+	return "arn:" + s.partition() + ":events:" + s.env.Scope.Region + ":" + s.env.Scope.Account + ":" + resource
+}
+
+// other returns the EventBridge service of another scope (nil when the
+// emulator cannot provide it). It takes no lock.
+func (s *Service) other(account, region string) *Service {
+	if account == s.env.Scope.Account && region == s.env.Scope.Region {
+		return s
+	}
+	if s.env.Services == nil {
+		return nil
+	}
+	o, _ := s.env.Services("events", awsapi.Scope{Account: account, Region: region}).(*Service)
+	return o
+}
+
+// newUUID returns a random RFC 4122 version 4 UUID.
+func newUUID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b[:])
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}
+
+// randomHex returns n random hex digits.
+func randomHex(n int) string {
+	b := make([]byte, (n+1)/2)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)[:n]
 }
