@@ -14,6 +14,7 @@ import (
 
 	"github.com/evolvestack/evolvestack/emulator/awsapi"
 	"github.com/evolvestack/evolvestack/emulator/delivery"
+	"github.com/evolvestack/evolvestack/emulator/sns"
 	"github.com/evolvestack/evolvestack/emulator/sqs"
 )
 
@@ -309,17 +310,47 @@ func asJSON(b []byte) json.RawMessage {
 	return q
 }
 
-// deliver sends a destination record to target (an SQS queue; other
-// targets are logged as unsupported).
+// deliver sends a destination record to target (an SQS queue or SNS
+// topic; other targets are logged as unsupported).
 func (s *Service) deliver(ctx context.Context, fn *function, target string, body []byte) {
-	service := arnService(target)
-	if service != "sqs" {
-		s.env.Logger.Warn("lambda destination not delivered: only SQS destinations are supported", "function", fn.name, "destination", target)
+	var err error
+	switch arnService(target) {
+	case "sqs":
+		err = s.sendSQS(ctx, target, string(body), nil)
+	case "sns":
+		err = s.publishSNS(ctx, target, string(body))
+	default:
+		s.env.Logger.Warn("lambda destination not delivered: only SQS and SNS destinations are supported", "function", fn.name, "destination", target)
 		return
 	}
-	if err := s.sendSQS(ctx, target, string(body), nil); err != nil {
+	if err != nil {
 		s.env.Logger.Warn("lambda destination delivery failed", "function", fn.name, "destination", target, "error", err)
 	}
+}
+
+// snsPublisher is what Lambda needs of the SNS service.
+type snsPublisher interface {
+	Publish(context.Context, *sns.PublishInput) (*sns.PublishOutput, error)
+}
+
+// publishSNS publishes body to the topic of arn.
+func (s *Service) publishSNS(ctx context.Context, arn, body string) error {
+	parts := strings.Split(arn, ":")
+	if len(parts) != 6 {
+		return fmt.Errorf("lambda: invalid SNS topic ARN %q", arn)
+	}
+	scope := awsapi.Scope{Region: parts[3], Account: parts[4]}
+	if s.env.Services == nil {
+		return errors.New("lambda: no SNS service in this emulator")
+	}
+	svc, ok := s.env.Services("sns", scope).(snsPublisher)
+	if !ok {
+		return errors.New("lambda: the SNS service cannot publish")
+	}
+	if _, err := svc.Publish(s.requestContext(ctx, scope, uuid.NewString()), &sns.PublishInput{TopicArn: ptr(arn), Message: ptr(body)}); err != nil {
+		return fmt.Errorf("lambda: publishing to %s: %w", arn, err)
+	}
+	return nil
 }
 
 // sendToDLQ sends the failed event to the function's dead-letter queue

@@ -20,6 +20,7 @@ import (
 	"github.com/evolvestack/evolvestack/emulator/glue"
 	"github.com/evolvestack/evolvestack/emulator/kinesis"
 	"github.com/evolvestack/evolvestack/emulator/lambda"
+	"github.com/evolvestack/evolvestack/emulator/sns"
 	"github.com/evolvestack/evolvestack/emulator/sqs"
 	"github.com/evolvestack/evolvestack/registry"
 )
@@ -27,7 +28,7 @@ import (
 // Target is where Apply creates resources.
 type Target struct {
 	// Services returns a service implementation by model name (kinesis,
-	// sqs, glue, lambda) for a scope: Emulator.Service.
+	// sqs, glue, lambda, sns) for a scope: Emulator.Service.
 	Services func(name string, scope awsapi.Scope) any
 	// Default is the scope of the top-level sections, and fills in a
 	// scope entry's missing account or region.
@@ -55,7 +56,9 @@ const (
 
 // Apply creates the file's resources that do not exist yet, in order:
 // streams, queues (dead-letter queues first), registries with their schemas
-// and versions, functions with their event source mappings. A resource that
+// and versions, functions with their event source mappings, topics with
+// their subscriptions (whose endpoints are the queues and functions made
+// before). A resource that
 // exists with the declared settings is left alone; one whose settings
 // differ, or an operation that fails, stops Apply with an *Error naming
 // the line.
@@ -79,6 +82,7 @@ func (f *File) Apply(ctx context.Context, t Target) (*Report, error) {
 		"sqs":     sqs.Descriptor(),
 		"glue":    glue.Descriptor(),
 		"lambda":  lambda.Descriptor(),
+		"sns":     sns.Descriptor(),
 	}}
 	if err := a.scope(ctx, t.Default, &f.Resources); err != nil {
 		return a.rep, err
@@ -107,9 +111,10 @@ type applier struct {
 	descs map[string]*awsapi.ServiceDescriptor
 
 	// per scope
-	sc      awsapi.Scope
-	streams map[string]string // name -> ARN
-	queues  map[string]string // name -> ARN
+	sc        awsapi.Scope
+	streams   map[string]string // name -> ARN
+	queues    map[string]string // name -> ARN
+	functions map[string]string // name -> ARN
 }
 
 // fail builds the *Error for a resource at line.
@@ -169,7 +174,8 @@ func notFound(err error) bool {
 	}
 	switch e.Code {
 	// Kinesis and Lambda share the code ResourceNotFoundException.
-	case sqs.ErrCodeQueueDoesNotExist, glue.ErrCodeEntityNotFoundException, kinesis.ErrCodeResourceNotFoundException:
+	case sqs.ErrCodeQueueDoesNotExist, glue.ErrCodeEntityNotFoundException, kinesis.ErrCodeResourceNotFoundException,
+		snsNotFound, sns.ErrCodeNotFoundException:
 		return true
 	}
 	return false
@@ -177,7 +183,7 @@ func notFound(err error) bool {
 
 func (a *applier) scope(ctx context.Context, sc awsapi.Scope, r *Resources) error {
 	a.sc = sc
-	a.streams, a.queues = map[string]string{}, map[string]string{}
+	a.streams, a.queues, a.functions = map[string]string{}, map[string]string{}, map[string]string{}
 	for i := range r.Streams {
 		if err := a.stream(ctx, &r.Streams[i]); err != nil {
 			return err
@@ -195,6 +201,11 @@ func (a *applier) scope(ctx context.Context, sc awsapi.Scope, r *Resources) erro
 	}
 	for i := range r.Functions {
 		if err := a.function(ctx, &r.Functions[i]); err != nil {
+			return err
+		}
+	}
+	for i := range r.Topics {
+		if err := a.topic(ctx, &r.Topics[i]); err != nil {
 			return err
 		}
 	}
@@ -587,9 +598,11 @@ func (a *applier) function(ctx context.Context, fn *Function) error {
 		if fn.DeadLetterQueue != "" {
 			in.DeadLetterConfig = &lambda.DeadLetterConfig{TargetArn: ptr(arnOf(a.queues, fn.DeadLetterQueue))}
 		}
-		if _, err := call[lambda.CreateFunctionOutput](ctx, a, "lambda", "CreateFunction", in); err != nil {
+		out, err := call[lambda.CreateFunctionOutput](ctx, a, "lambda", "CreateFunction", in)
+		if err != nil {
 			return a.fail(fn.Line, err, "function %q: CreateFunction", fn.Name)
 		}
+		a.functions[fn.Name] = deref(out.FunctionArn)
 		a.done(true, "lambda function %s", fn.Name)
 	case err != nil:
 		return a.fail(fn.Line, err, "function %q: GetFunction", fn.Name)
@@ -618,6 +631,7 @@ func (a *applier) function(ctx context.Context, fn *Function) error {
 		if len(diffs) > 0 {
 			return a.fail(fn.Line, nil, "function %q exists with %s", fn.Name, strings.Join(diffs, ", "))
 		}
+		a.functions[fn.Name] = deref(cfg.FunctionArn)
 		a.done(false, "lambda function %s", fn.Name)
 	}
 	for i := range fn.EventSources {

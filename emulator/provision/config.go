@@ -1,7 +1,7 @@
 // Package provision reads a YAML provisioning file — the Kinesis streams,
-// SQS queues, Glue schema registries and Lambda functions an emulator
-// should hold when it starts — and creates them through the services'
-// typed operations.
+// SQS queues, Glue schema registries, Lambda functions and SNS topics with
+// their subscriptions an emulator should hold when it starts — and creates
+// them through the services' typed operations.
 //
 // The file's top-level sections apply to the emulator's default account
 // and region; a scopes list adds sections for other accounts and regions.
@@ -16,6 +16,9 @@
 package provision
 
 import (
+	"encoding/json"
+	"fmt"
+
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
 )
@@ -42,6 +45,7 @@ type Resources struct {
 	Queues     []Queue    `yaml:"queues"`
 	Registries []Registry `yaml:"registries"`
 	Functions  []Function `yaml:"functions"`
+	Topics     []Topic    `yaml:"topics"`
 }
 
 // Scope is an account and region with its resources. An empty account or
@@ -200,4 +204,102 @@ type OnFailure struct {
 	// Queue names a queue of the same scope, or gives its ARN.
 	Queue string `yaml:"queue"`
 	Line  int    `yaml:"-"`
+}
+
+// Topic is an SNS topic and its subscriptions.
+type Topic struct {
+	Name string `yaml:"name"`
+	// Fifo makes a FIFO topic; it defaults to whether Name ends in .fifo.
+	Fifo *bool `yaml:"fifo"`
+	// Attributes are CreateTopic attributes (DisplayName, Policy,
+	// DeliveryPolicy, SignatureVersion, ...); JSON-valued ones may be
+	// written as YAML mappings.
+	Attributes    map[string]AttrValue `yaml:"attributes"`
+	Tags          map[string]string    `yaml:"tags"`
+	Subscriptions []Subscription       `yaml:"subscriptions"`
+	Line          int                  `yaml:"-"`
+}
+
+// Subscription subscribes an endpoint to its topic.
+type Subscription struct {
+	// Protocol is sqs, lambda, http, https, email, email-json, sms,
+	// application or firehose.
+	Protocol string `yaml:"protocol"`
+	// Endpoint is, for sqs and lambda, the name of a queue or function of
+	// the same scope or an ARN; for the other protocols, the endpoint as
+	// Subscribe takes it (URL, address, number, ARN).
+	Endpoint string `yaml:"endpoint"`
+	// Attributes are Subscribe attributes (RawMessageDelivery,
+	// FilterPolicy, FilterPolicyScope, DeliveryPolicy, RedrivePolicy, ...);
+	// JSON-valued ones may be written as YAML mappings.
+	Attributes map[string]AttrValue `yaml:"attributes"`
+	// Redrive sets the RedrivePolicy from a queue of the same scope.
+	Redrive *SubscriptionRedrive `yaml:"redrive"`
+	Line    int                  `yaml:"-"`
+}
+
+// SubscriptionRedrive names a subscription's dead-letter queue.
+type SubscriptionRedrive struct {
+	// DeadLetterQueue is the name of a queue declared in the same scope,
+	// or a queue ARN.
+	DeadLetterQueue string `yaml:"deadLetterQueue"`
+	Line            int    `yaml:"-"`
+}
+
+// AttrValue is an attribute value: a scalar as written, or a YAML mapping
+// or list as its JSON text (for FilterPolicy, Policy, DeliveryPolicy, ...).
+type AttrValue string
+
+// UnmarshalYAML reads a scalar as text and a mapping or list as JSON.
+func (v *AttrValue) UnmarshalYAML(n ast.Node) error {
+	switch n.Type() {
+	case ast.NullType:
+		*v = ""
+		return nil
+	case ast.MappingType, ast.MappingValueType, ast.SequenceType, ast.AliasType, ast.AnchorType, ast.TagType:
+		var x any
+		if err := yaml.NodeToValue(n, &x); err != nil {
+			return err
+		}
+		if s, ok := x.(string); ok {
+			*v = AttrValue(s)
+			return nil
+		}
+		b, err := json.Marshal(jsonable(x))
+		if err != nil {
+			return &yaml.SyntaxError{Message: "attribute value: " + err.Error(), Token: n.GetToken()}
+		}
+		*v = AttrValue(b)
+		return nil
+	}
+	var s string
+	if err := yaml.NodeToValue(n, &s); err != nil {
+		return err
+	}
+	*v = AttrValue(s)
+	return nil
+}
+
+// jsonable turns the map[any]any a YAML mapping may decode to into
+// map[string]any, recursively, so that it marshals as JSON.
+func jsonable(x any) any {
+	switch t := x.(type) {
+	case map[string]any:
+		for k, e := range t {
+			t[k] = jsonable(e)
+		}
+		return t
+	case map[any]any:
+		m := make(map[string]any, len(t))
+		for k, e := range t {
+			m[fmt.Sprint(k)] = jsonable(e)
+		}
+		return m
+	case []any:
+		for i, e := range t {
+			t[i] = jsonable(e)
+		}
+		return t
+	}
+	return x
 }

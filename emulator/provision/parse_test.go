@@ -115,7 +115,7 @@ func TestParseExampleFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(f.Streams) == 0 || len(f.Queues) == 0 || len(f.Registries) == 0 || len(f.Scopes) == 0 {
+	if len(f.Streams) == 0 || len(f.Queues) == 0 || len(f.Registries) == 0 || len(f.Topics) == 0 || len(f.Scopes) == 0 {
 		t.Errorf("example declares too little: %+v", f)
 	}
 }
@@ -167,6 +167,24 @@ func TestParseErrors(t *testing.T) {
 		{"empty scope", "scopes:\n  - queues: []\n", []string{"2: scope: set account, region or both"}},
 		{"duplicate scope", "scopes:\n  - region: eu-west-1\n  - region: eu-west-1\n", []string{"3: scope (account \"\", region \"eu-west-1\") is already declared at line 2"}},
 		{"bad version", "version: 2\n", []string{"1: version 2"}},
+		{"topic without name", "topics:\n  - fifo: true\n", []string{"2: topic: name is required"}},
+		{"duplicate topic", "topics:\n  - name: t\n  - name: t\n", []string{`3: topic "t" is already declared at line 2`}},
+		{"bad topic name", "topics:\n  - name: no.dots\n", []string{`2: topic "no.dots": want 1 to 256 letters`}},
+		{"fifo topic without suffix", "topics:\n  - name: t\n    fifo: true\n", []string{`2: topic "t": a FIFO topic's name must end in .fifo`}},
+		{"fifo false with topic suffix", "topics:\n  - name: t.fifo\n    fifo: false\n", []string{`3: topic "t.fifo": a name ending in .fifo is a FIFO topic`}},
+		{"fifo and FifoTopic", "topics:\n  - name: t.fifo\n    fifo: true\n    attributes: {FifoTopic: true}\n", []string{"4: set fifo or attributes.FifoTopic, not both"}},
+		{"unknown subscription key", "topics:\n  - name: t\n    subscriptions:\n      - protocol: sqs\n        endpoint: q\n        rawDelivery: true\n", []string{`6: unknown field "rawDelivery"`}},
+		{"missing protocol and endpoint", "topics:\n  - name: t\n    subscriptions:\n      - attributes: {}\n", []string{"4: subscription: protocol is required", "4: subscription: endpoint is required"}},
+		{"bad protocol", "topics:\n  - name: t\n    subscriptions:\n      - protocol: pigeon\n        endpoint: x\n", []string{`4: protocol "pigeon": want one of sqs, lambda`}},
+		{"fifo topic to http", "topics:\n  - name: t.fifo\n    subscriptions:\n      - protocol: https\n        endpoint: https://example.com\n", []string{`4: protocol "https": a FIFO topic delivers to SQS queues only`}},
+		{"undeclared queue endpoint", "topics:\n  - name: t\n    subscriptions:\n      - protocol: sqs\n        endpoint: nope\n", []string{`5: queue "nope" is not declared in this scope`}},
+		{"undeclared function endpoint", "topics:\n  - name: t\n    subscriptions:\n      - protocol: lambda\n        endpoint: nope\n", []string{`5: function "nope" is not declared in this scope`}},
+		{"duplicate subscription", "queues:\n  - name: q\ntopics:\n  - name: t\n    subscriptions:\n      - {protocol: sqs, endpoint: q}\n      - {protocol: sqs, endpoint: q}\n", []string{`7: sqs "q" is already subscribed to topic "t" at line 6`}},
+		{"unknown subscription attribute", "topics:\n  - name: t\n    subscriptions:\n      - protocol: email\n        endpoint: a@example.com\n        attributes:\n          Raw: true\n", []string{`7: subscription attribute "Raw": want one of`}},
+		{"bad subscription attribute values", "topics:\n  - name: t\n    subscriptions:\n      - protocol: email\n        endpoint: a@example.com\n        attributes:\n          RawMessageDelivery: yes please\n          FilterPolicyScope: Body\n          FilterPolicy: '[1]'\n", []string{"7: RawMessageDelivery \"yes please\"", `8: FilterPolicyScope "Body"`, "9: FilterPolicy: want a mapping or a JSON object"}},
+		{"subscription redrive twice", "queues:\n  - name: d\ntopics:\n  - name: t\n    subscriptions:\n      - protocol: email\n        endpoint: a@example.com\n        attributes: {RedrivePolicy: '{}'}\n        redrive: {deadLetterQueue: d}\n", []string{"8: set redrive or attributes.RedrivePolicy, not both"}},
+		{"subscription redrive to undeclared queue", "topics:\n  - name: t\n    subscriptions:\n      - protocol: email\n        endpoint: a@example.com\n        redrive: {}\n      - protocol: sms\n        endpoint: '+15550100'\n        redrive: {deadLetterQueue: dlq}\n", []string{"6: redrive: deadLetterQueue is required", `9: queue "dlq" is not declared`}},
+		{"topic references stay in their scope", "queues:\n  - name: q\nscopes:\n  - region: eu-west-1\n    topics:\n      - name: t\n        subscriptions:\n          - {protocol: sqs, endpoint: q}\n", []string{`8: queue "q" is not declared in this scope`}},
 		{"several problems in line order", "queues:\n  - name: a\n    redrive: {deadLetterQueue: x, maxReceiveCount: 0}\nstreams:\n  - mode: NONE\n", []string{`3: queue "x"`, "3: redrive: maxReceiveCount is required", "5: stream: name is required", `5: stream mode "NONE"`}},
 	}
 	for _, tt := range tests {
@@ -241,5 +259,70 @@ queues:
 	}
 	if f.Queues[1].Line != 6 {
 		t.Errorf("queue b at line %d, want 6", f.Queues[1].Line)
+	}
+}
+
+func TestParseTopics(t *testing.T) {
+	t.Parallel()
+	src := `x-filter: &filter
+  kind: [order]
+queues:
+  - name: q
+  - name: dlq
+functions:
+  - name: f
+    zip: f.zip
+topics:
+  - name: events
+    attributes:
+      DisplayName: Events
+      DeliveryPolicy:
+        http:
+          defaultHealthyRetryPolicy: {numRetries: 5}
+    tags: {team: shop}
+    subscriptions:
+      - protocol: sqs
+        endpoint: q
+        attributes:
+          RawMessageDelivery: true
+          FilterPolicy: *filter
+        redrive: {deadLetterQueue: dlq}
+      - protocol: lambda
+        endpoint: f
+        attributes:
+          FilterPolicy: '{"price": [{"numeric": [">", 10]}]}'
+          FilterPolicyScope: MessageBody
+      - protocol: sqs
+        endpoint: arn:aws:sqs:us-east-1:000000000000:elsewhere
+  - name: orders.fifo
+    attributes: {ContentBasedDeduplication: true}
+`
+	dir := writeFiles(t, map[string]string{"f.zip": "PK"})
+	f, err := provision.Parse(filepath.Join(dir, "init.yaml"), []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tp := f.Topics[0]
+	checks := []struct {
+		what      string
+		got, want any
+	}{
+		{"topic line", tp.Line, 10},
+		{"scalar attribute", tp.Attributes["DisplayName"], provision.AttrValue("Events")},
+		{"mapping attribute as JSON", tp.Attributes["DeliveryPolicy"], provision.AttrValue(`{"http":{"defaultHealthyRetryPolicy":{"numRetries":5}}}`)},
+		{"tags", tp.Tags["team"], "shop"},
+		{"subscription line", tp.Subscriptions[1].Line, 24},
+		{"bool attribute", tp.Subscriptions[0].Attributes["RawMessageDelivery"], provision.AttrValue("true")},
+		{"alias attribute as JSON", tp.Subscriptions[0].Attributes["FilterPolicy"], provision.AttrValue(`{"kind":["order"]}`)},
+		{"JSON string attribute kept", tp.Subscriptions[1].Attributes["FilterPolicy"], provision.AttrValue(`{"price": [{"numeric": [">", 10]}]}`)},
+		{"redrive", tp.Subscriptions[0].Redrive.DeadLetterQueue, "dlq"},
+		{"redrive line", tp.Subscriptions[0].Redrive.Line, 23},
+		{"ARN endpoint", tp.Subscriptions[2].Endpoint, "arn:aws:sqs:us-east-1:000000000000:elsewhere"},
+		{"fifo topic", f.Topics[1].Name, "orders.fifo"},
+	}
+	for _, c := range checks {
+		if c.got != c.want {
+			t.Errorf("%s: got %v, want %v", c.what, c.got, c.want)
+		}
 	}
 }

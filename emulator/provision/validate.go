@@ -1,6 +1,7 @@
 package provision
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -18,8 +19,10 @@ import (
 
 // Patterns the checker applies before anything is created.
 var (
-	accountRE = regexp.MustCompile(`^[0-9]{12}$`)
-	regionRE  = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
+	accountRE   = regexp.MustCompile(`^[0-9]{12}$`)
+	regionRE    = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
+	topicNameRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
+	fifoTopicRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,251}\.fifo$`)
 )
 
 // checker validates a decoded file and fills in the Line fields.
@@ -157,6 +160,18 @@ func (c *checker) resources(p string, r *Resources) {
 			c.add(functions, "function", fn.Name, fp, fn.Line)
 		}
 		c.function(fp, fn, queues, streams)
+	}
+	topics := names{}
+	for i := range r.Topics {
+		tp := &r.Topics[i]
+		tpath := fmt.Sprintf("%s.topics[%d]", p, i)
+		tp.Line = c.line(tpath)
+		if tp.Name == "" {
+			c.errf(tpath, "topic: name is required")
+		} else {
+			c.add(topics, "topic", tp.Name, tpath, tp.Line)
+		}
+		c.topic(tpath, tp, queues, functions)
 	}
 }
 
@@ -405,4 +420,112 @@ func joinValues[T ~string](vs []T) string {
 		s[i] = string(v)
 	}
 	return strings.Join(s, ", ")
+}
+
+// snsProtocols are the subscription protocols SNS offers.
+var snsProtocols = []string{"sqs", "lambda", "http", "https", "email", "email-json", "sms", "application", "firehose"}
+
+// subscriptionAttrs are the attributes Subscribe takes.
+var subscriptionAttrs = []string{"DeliveryPolicy", "FilterPolicy", "FilterPolicyScope", "RawMessageDelivery", "RedrivePolicy", "ReplayPolicy", "SubscriptionRoleArn"}
+
+// jsonAttrs are the subscription attributes whose value is a JSON object.
+var jsonAttrs = []string{"DeliveryPolicy", "FilterPolicy", "RedrivePolicy", "ReplayPolicy"}
+
+func (c *checker) topic(p string, tp *Topic, queues, functions names) {
+	if _, ok := tp.Attributes["FifoTopic"]; ok && tp.Fifo != nil {
+		c.errf(p+".attributes.FifoTopic", "set fifo or attributes.FifoTopic, not both")
+	}
+	if v, ok := tp.Attributes["FifoTopic"]; ok && tp.Fifo == nil {
+		isFifo := strings.EqualFold(string(v), "true")
+		tp.Fifo = &isFifo
+	}
+	fifoName := strings.HasSuffix(tp.Name, ".fifo")
+	fifo := fifoName
+	if tp.Fifo != nil {
+		fifo = *tp.Fifo
+	}
+	switch {
+	case tp.Name == "":
+	case tp.Fifo != nil && *tp.Fifo && !fifoName:
+		c.errf(p+".name", "topic %q: a FIFO topic's name must end in .fifo", tp.Name)
+	case tp.Fifo != nil && !*tp.Fifo && fifoName:
+		c.errf(p+".fifo", "topic %q: a name ending in .fifo is a FIFO topic", tp.Name)
+	case fifo && !fifoTopicRE.MatchString(tp.Name), !fifo && !topicNameRE.MatchString(tp.Name):
+		c.errf(p+".name", "topic %q: want 1 to 256 letters, digits, hyphens and underscores (and .fifo at the end of a FIFO topic's)", tp.Name)
+	}
+	seen := map[string]int{}
+	for i := range tp.Subscriptions {
+		s := &tp.Subscriptions[i]
+		sp := fmt.Sprintf("%s.subscriptions[%d]", p, i)
+		s.Line = c.line(sp)
+		c.subscription(sp, s, fifo, queues, functions)
+		key := s.Protocol + "\x00" + s.Endpoint
+		if prev, ok := seen[key]; ok && s.Protocol != "" && s.Endpoint != "" {
+			c.errf(sp, "%s %q is already subscribed to topic %q at line %d", s.Protocol, s.Endpoint, tp.Name, prev)
+		} else if !ok {
+			seen[key] = s.Line
+		}
+	}
+}
+
+func (c *checker) subscription(p string, s *Subscription, fifo bool, queues, functions names) {
+	switch {
+	case s.Protocol == "":
+		c.errf(p, "subscription: protocol is required (%s)", strings.Join(snsProtocols, ", "))
+	case !slices.Contains(snsProtocols, s.Protocol):
+		c.errf(p+".protocol", "protocol %q: want one of %s", s.Protocol, strings.Join(snsProtocols, ", "))
+	case fifo && s.Protocol != "sqs":
+		c.errf(p+".protocol", "protocol %q: a FIFO topic delivers to SQS queues only", s.Protocol)
+	}
+	switch {
+	case s.Endpoint == "":
+		c.errf(p, "subscription: endpoint is required")
+	case s.Protocol == "sqs":
+		c.ref(p+".endpoint", "queue", s.Endpoint, queues)
+	case s.Protocol == "lambda":
+		c.ref(p+".endpoint", "function", s.Endpoint, functions)
+	}
+	for _, k := range sortedKeys(s.Attributes) {
+		v := string(s.Attributes[k])
+		ap := p + ".attributes." + k
+		switch {
+		case !slices.Contains(subscriptionAttrs, k):
+			c.errf(ap, "subscription attribute %q: want one of %s", k, strings.Join(subscriptionAttrs, ", "))
+		case k == "RawMessageDelivery" && !strings.EqualFold(v, "true") && !strings.EqualFold(v, "false"):
+			c.errf(ap, "RawMessageDelivery %q: want true or false", v)
+		case k == "FilterPolicyScope" && v != "MessageAttributes" && v != "MessageBody":
+			c.errf(ap, "FilterPolicyScope %q: want MessageAttributes or MessageBody", v)
+		case slices.Contains(jsonAttrs, k) && v != "" && !isJSONObject(v):
+			c.errf(ap, "%s: want a mapping or a JSON object", k)
+		}
+	}
+	if s.Redrive == nil {
+		return
+	}
+	rp := p + ".redrive"
+	s.Redrive.Line = c.line(rp)
+	if _, ok := s.Attributes["RedrivePolicy"]; ok {
+		c.errf(p+".attributes.RedrivePolicy", "set redrive or attributes.RedrivePolicy, not both")
+	}
+	if s.Redrive.DeadLetterQueue == "" {
+		c.errf(rp, "redrive: deadLetterQueue is required")
+	} else {
+		c.ref(rp+".deadLetterQueue", "queue", s.Redrive.DeadLetterQueue, queues)
+	}
+}
+
+// isJSONObject reports whether s is a JSON object.
+func isJSONObject(s string) bool {
+	var m map[string]json.RawMessage
+	return json.Unmarshal([]byte(s), &m) == nil && m != nil
+}
+
+// sortedKeys returns m's keys in order, for messages in a stable order.
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
 }

@@ -1,9 +1,10 @@
 package sns
 
 // Fan-out: each deliverable subscription whose filter matches gets the
-// notification through one call, deliverTo(ctx, sub, n), which a
-// retrying delivery engine can take over. SQS and Lambda subscriptions
-// reach the emulator's own services; the other protocols are recorded.
+// notification. SQS, Lambda and HTTP(S) deliveries are queued on the
+// delivery engine with SNS's retry policies (dispatch.go); email, SMS,
+// mobile push and Firehose deliveries are recorded (deliverTo), as the
+// emulator runs no such endpoints.
 
 import (
 	"context"
@@ -73,7 +74,13 @@ func (s *Service) deliverTo(ctx context.Context, sub *subscription, n *notificat
 	case "application":
 		d.Body = n.content(platformOf(sub.endpoint))
 		d.Attributes = deliveryAttributes(n.attrs)
-	case "http", "https", "email-json", "firehose":
+	case "http", "https":
+		hd, err := s.httpDelivery(sub, n)
+		if err != nil {
+			return err
+		}
+		d = hd
+	case "email-json", "firehose":
 		body, err := s.body(sub, n)
 		if err != nil {
 			return err
@@ -82,14 +89,28 @@ func (s *Service) deliverTo(ctx context.Context, sub *subscription, n *notificat
 		if !sub.raw || sub.protocol == "email-json" {
 			d.Attributes = deliveryAttributes(n.attrs)
 		}
-		if sub.protocol == "http" || sub.protocol == "https" {
-			d.Headers = httpHeaders(sub, n)
-		}
 	default:
 		return fmt.Errorf("sns: unsupported protocol %q of %s", sub.protocol, sub.arn)
 	}
 	s.pub.record(d)
 	return nil
+}
+
+// httpDelivery is the POST an HTTP(S) subscription gets for n, as
+// recorded: body, headers and (without raw delivery) attributes.
+func (s *Service) httpDelivery(sub *subscription, n *notification) (Delivery, error) {
+	d := Delivery{Protocol: sub.protocol, Endpoint: sub.endpoint, SubscriptionArn: sub.arn, TopicArn: n.topicArn,
+		MessageID: n.messageID, Subject: deref(n.subject), Time: n.timestamp}
+	body, err := s.body(sub, n)
+	if err != nil {
+		return Delivery{}, err
+	}
+	d.Body = string(body)
+	if !sub.raw {
+		d.Attributes = deliveryAttributes(n.attrs)
+	}
+	d.Headers = httpHeaders(sub, n)
+	return d, nil
 }
 
 // body is what an SQS, HTTP(S), email-json or Firehose subscription
@@ -190,9 +211,19 @@ func (s *Service) sendSQS(ctx context.Context, queueArn string, in *sqs.SendMess
 
 // deliverLambda queues n's event for the function sub names.
 func (s *Service) deliverLambda(ctx context.Context, sub *subscription, n *notification) error {
-	scope, _, ok := arnScope(sub.endpoint, "lambda")
+	payload, err := n.lambdaEvent(sub.arn)
+	if err != nil {
+		return err
+	}
+	return s.invokeLambda(ctx, sub.endpoint, payload, n.endpoint)
+}
+
+// invokeLambda queues payload as an asynchronous invocation of the
+// function fnArn names.
+func (s *Service) invokeLambda(ctx context.Context, fnArn string, payload []byte, endpoint string) error {
+	scope, _, ok := arnScope(fnArn, "lambda")
 	if !ok {
-		return fmt.Errorf("sns: %s is not a Lambda function ARN", sub.endpoint)
+		return fmt.Errorf("sns: %s is not a Lambda function ARN", fnArn)
 	}
 	if s.env.Services == nil {
 		return errors.New("sns: no Lambda service in this emulator")
@@ -201,20 +232,16 @@ func (s *Service) deliverLambda(ctx context.Context, sub *subscription, n *notif
 	if !ok {
 		return errors.New("sns: the Lambda service cannot take events")
 	}
-	payload, err := n.lambdaEvent(sub.arn)
-	if err != nil {
-		return err
-	}
-	rctx := awsapi.WithRequest(ctx, &awsapi.RequestInfo{RequestID: uuid.NewString(), Scope: scope, Service: "sns", Endpoint: n.endpoint})
-	if _, err := svc.InvokeEvent(rctx, sub.endpoint, payload); err != nil {
-		return fmt.Errorf("sns: invoking %s: %w", sub.endpoint, err)
+	rctx := awsapi.WithRequest(ctx, &awsapi.RequestInfo{RequestID: uuid.NewString(), Scope: scope, Service: "sns", Endpoint: endpoint})
+	if _, err := svc.InvokeEvent(rctx, fnArn, payload); err != nil {
+		return fmt.Errorf("sns: invoking %s: %w", fnArn, err)
 	}
 	return nil
 }
 
 // fanOut delivers n to every deliverable subscription of t whose filter
-// matches, in subscription order. A failed delivery goes to the
-// subscription's dead-letter queue when it has one.
+// matches, in subscription order: SQS, Lambda and HTTP(S) deliveries are
+// queued (dispatch.go), the others recorded at once.
 func (s *Service) fanOut(ctx context.Context, t *topic, n *notification) {
 	body := []byte(n.message)
 	if n.structured != nil {
@@ -224,40 +251,50 @@ func (s *Service) fanOut(ctx context.Context, t *topic, n *notification) {
 		if !sub.matches(n.attrs, body) {
 			continue
 		}
+		switch sub.protocol {
+		case "sqs", "lambda", "http", "https":
+			s.enqueue(ctx, t, sub, n)
+			continue
+		}
 		if err := s.deliverTo(ctx, sub, n); err != nil {
 			s.deliveryFailed(ctx, sub, n, err)
 		}
 	}
 }
 
-// deliveryFailed logs a failed delivery and moves the message to the
-// subscription's dead-letter queue, if any.
+// deliveryFailed moves a message a recorded delivery refused to the
+// subscription's dead-letter queue, or drops and counts it.
 func (s *Service) deliveryFailed(ctx context.Context, sub *subscription, n *notification, cause error) {
-	log := s.env.Logger
 	if sub.deadLetterTargetArn == "" {
-		if log != nil {
-			log.Warn("sns: delivery failed", "subscription", sub.arn, "message", n.messageID, "error", cause)
-		}
+		s.countDropped(sub, n.messageID, cause.Error())
 		return
 	}
-	// The dead-letter queue gets what the endpoint would have: the raw
-	// message (with its attributes) or the envelope.
+	if err := s.sendDeadLetter(ctx, sub, n); err != nil {
+		s.countDropped(sub, n.messageID, err.Error())
+	}
+}
+
+// sendDeadLetter sends n to sub's dead-letter queue as the endpoint would
+// have received it: the raw message (with its attributes) or the envelope.
+// unverified: SNS adds no attributes of its own to dead-lettered messages
+// (localstack's AWS-validated snapshots show none).
+func (s *Service) sendDeadLetter(ctx context.Context, sub *subscription, n *notification) error {
 	dlq := *sub
 	dlq.endpoint = sub.deadLetterTargetArn
 	dlq.protocol = "sqs"
 	in, err := s.sqsMessage(&dlq, n)
-	if err == nil {
-		err = s.sendSQS(ctx, sub.deadLetterTargetArn, in, n.endpoint)
+	if err != nil {
+		return err
 	}
-	if log != nil {
+	if sub.protocol != "sqs" && !sub.raw {
+		// The envelope names the subscription's protocol's form.
+		body, err := s.body(sub, n)
 		if err != nil {
-			log.Warn("sns: delivery failed and the dead-letter queue refused the message", "subscription", sub.arn,
-				"message", n.messageID, "error", cause, "dlqError", err)
-		} else {
-			log.Info("sns: delivery failed; message moved to the dead-letter queue", "subscription", sub.arn,
-				"message", n.messageID, "error", cause, "deadLetterTargetArn", sub.deadLetterTargetArn)
+			return err
 		}
+		in.MessageBody = ptr(string(body))
 	}
+	return s.sendSQS(ctx, sub.deadLetterTargetArn, in, n.endpoint)
 }
 
 // deliveryAttributes converts message attributes for a recorded delivery.
@@ -333,12 +370,15 @@ func (s *Service) sendConfirmation(t *topic, sub *subscription) {
 			subscribeURL(endpoint, t.arn, sub.token)
 	case "http", "https":
 		d.Headers = map[string]string{
-			"Content-Type":           "text/plain; charset=UTF-8",
+			"Content-Type":           contentType(sub.deliveryPolicy, set.DeliveryPolicy),
 			"User-Agent":             "Amazon Simple Notification Service Agent",
 			"x-amz-sns-message-type": typeSubscriptionConfirmation,
 			"x-amz-sns-message-id":   c.MessageID,
 			"x-amz-sns-topic-arn":    t.arn,
 		}
+		s.pub.record(d)
+		s.enqueueConfirmation(t, sub, &d)
+		return
 	}
 	s.pub.record(d)
 }

@@ -3,11 +3,13 @@ package sns
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/evolvestack/evolvestack/emulator/awsapi"
 	"github.com/evolvestack/evolvestack/emulator/clock"
@@ -83,7 +85,18 @@ func deliverEnv(t *testing.T) (*Service, *fakeSQS, *fakeLambda) {
 		Endpoint: func() string { return testEndpoint },
 	})
 	s.UseSigningKey(testKey)
+	t.Cleanup(func() { _ = s.Close() })
 	return s, q, l
+}
+
+// settle waits for the deliveries s has queued to run.
+func settle(t *testing.T, s *Service) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := s.env.Clock.Settle(ctx); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func TestDeliverToEachProtocol(t *testing.T) {
@@ -161,11 +174,15 @@ func TestFanOutFiltersAndDeadLetters(t *testing.T) {
 		{arn: testTopic + ":5", protocol: "sqs", endpoint: "arn:aws:sqs:us-east-1:000000000000:gone"}, // no DLQ: logged only
 		{arn: testTopic + ":6", protocol: "sqs", endpoint: "arn:aws:sqs:us-east-1:000000000000:default-q", filter: map[string]any{"x": []any{"y"}}},
 	}
-	l.err = errors.New("function throttled")
+	for _, sb := range tp.live {
+		s.subs[sb.arn] = sb
+	}
+	l.err = &awsapi.Error{Code: "ResourceNotFoundException", Message: "Function not found", Status: 404}
 	n := testNotification(func(n *notification) {
 		n.attrs = map[string]MessageAttributeValue{"color": {DataType: ptr("String"), StringValue: ptr("red")}}
 	})
 	s.fanOut(context.Background(), tp, n)
+	settle(t, s)
 	counts := fmt.Sprintf("match=%d nomatch=%d dlq=%d dlq2=%d default=%d", len(q.sent["match-q"]), len(q.sent["nomatch-q"]),
 		len(q.sent["dlq"]), len(q.sent["dlq2"]), len(q.sent["default-q"]))
 	if counts != "match=1 nomatch=0 dlq=1 dlq2=1 default=1" {
@@ -180,9 +197,14 @@ func TestFanOutFiltersAndDeadLetters(t *testing.T) {
 func TestSendConfirmation(t *testing.T) {
 	t.Parallel()
 	s, q, _ := deliverEnv(t)
+	posts := make(chan http.Header, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) { posts <- r.Header.Clone() }))
+	t.Cleanup(srv.Close)
 	tp := &topic{arn: testTopic, name: "orders", account: "000000000000", region: "us-east-1"}
+	hook := &subscription{arn: testTopic + ":h", protocol: "http", endpoint: srv.URL + "/hook", token: "tok1", pending: true}
+	s.subs[hook.arn] = hook
 	for _, sb := range []*subscription{
-		{arn: testTopic + ":h", protocol: "https", endpoint: "https://example.com/hook", token: "tok1", pending: true},
+		hook,
 		{arn: testTopic + ":e", protocol: "email", endpoint: "a@example.com", token: "tok2", pending: true},
 		{arn: testTopic + ":q", protocol: "sqs", endpoint: "arn:aws:sqs:us-east-1:222233334444:x-q", token: "tok3", pending: true},
 	} {
@@ -208,6 +230,14 @@ func TestSendConfirmation(t *testing.T) {
 	}
 	if got := q.sent["x-q"]; len(got) != 1 || !strings.Contains(*got[0].MessageBody, `"Token" : "tok3"`) {
 		t.Fatalf("sqs confirmation %+v", got)
+	}
+	select {
+	case h := <-posts:
+		if h.Get("x-amz-sns-message-type") != "SubscriptionConfirmation" || h.Get("x-amz-sns-topic-arn") != testTopic {
+			t.Fatalf("confirmation POST headers %v", h)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the confirmation was not POSTed")
 	}
 }
 

@@ -1,27 +1,44 @@
 package sns
 
 import (
-	"encoding/json"
-	"errors"
+	"github.com/evolvestack/evolvestack/emulator/eventmatch"
 )
 
 // maxFilterPolicyBytes is AWS's cap on a FilterPolicy's size.
-const maxFilterPolicyBytes = 256 * 1024
+const maxFilterPolicyBytes = eventmatch.MaxFilterPolicyBytes
 
-// errFilterNotJSON is the reason a filter policy that is not a JSON object
-// is refused (AWS appends its JSON parser's complaint).
-var errFilterNotJSON = errors.New("failed to parse JSON.") //nolint:staticcheck // AWS's text ends with a period
+// snsFilter is a compiled FilterPolicy: the shared matcher's rule and the
+// scope it was compiled for.
+type snsFilter struct {
+	rule  *eventmatch.Rule
+	scope eventmatch.Scope
+}
 
-// defaultCompileFilter is the permissive filter-policy check used until the
-// shared matcher is wired in: a JSON object. It returns the decoded object.
-//
-// A compiler's error text is the reason SNS gives after "FilterPolicy: "
-// (Subscribe prefixes "Invalid parameter: Attributes Reason: ", the Set
-// operation "Invalid parameter: "); an *awsapi.Error is returned as is.
-func defaultCompileFilter(policy []byte, scope string) (any, error) {
-	var m map[string]any
-	if err := json.Unmarshal(policy, &m); err != nil || m == nil {
-		return nil, errFilterNotJSON
+// compileFilterPolicy compiles a FilterPolicy for scope
+// ("MessageAttributes" or "MessageBody") with the shared matcher. Its
+// errors are *eventmatch.Error, which Service.compile words as SNS does.
+func compileFilterPolicy(policy []byte, scope string) (any, error) {
+	sc, ok := eventmatch.ParseScope(scope)
+	if !ok {
+		sc = eventmatch.ScopeMessageAttributes
 	}
-	return m, nil
+	r, err := eventmatch.CompileFilterPolicy(policy, sc)
+	if err != nil {
+		return nil, err
+	}
+	return &snsFilter{rule: r, scope: sc}, nil
+}
+
+// Match implements messageFilter: the MessageBody scope matches the body
+// as JSON (anything else matches nothing), the MessageAttributes scope the
+// message attributes.
+func (f *snsFilter) Match(attrs map[string]MessageAttributeValue, body []byte) bool {
+	if f.scope == eventmatch.ScopeMessageBody {
+		return f.rule.Match(body)
+	}
+	m := make(map[string]eventmatch.Attribute, len(attrs))
+	for name, a := range attrs {
+		m[name] = eventmatch.Attribute{Type: deref(a.DataType), Value: deref(a.StringValue)}
+	}
+	return f.rule.MatchAttributes(m)
 }

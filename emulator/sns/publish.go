@@ -335,7 +335,8 @@ func (s *Service) SigningCert(name string) ([]byte, bool) {
 func (s *Service) UseSigningKey(k *SigningKey) { s.pub.useSigningKey(k) }
 
 // Deliveries returns the deliveries recorded for endpoints the emulator
-// does not run (email, email-json, sms, application, firehose, http(s)),
+// does not run (email, email-json, sms, application, firehose) and the
+// HTTP(S) POSTs it makes (first attempts and subscription confirmations),
 // oldest first, at most the last 1,000.
 func (s *Service) Deliveries() []Delivery { return s.pub.recorded() }
 

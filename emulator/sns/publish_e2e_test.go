@@ -12,8 +12,12 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"path"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -100,12 +104,24 @@ func (p *pubEnv) subscribe(t *testing.T, topic, proto, endpoint string, attrs ma
 		Endpoint: aws.String(endpoint), Attributes: attrs, ReturnSubscriptionArn: true})).SubscriptionArn
 }
 
-// receive reads up to n messages (with attributes) from a queue.
+// receive reads up to n messages (with attributes) from a queue, once
+// the deliveries queued so far have run.
 func (p *pubEnv) receive(t *testing.T, queueURL string, n int32) []sqstypes.Message {
 	t.Helper()
+	p.settle(t)
 	out := pubMust(p.sqs.ReceiveMessage(p.ctx, &sdksqs.ReceiveMessageInput{QueueUrl: aws.String(queueURL), MaxNumberOfMessages: n,
 		MessageAttributeNames: []string{"All"}, MessageSystemAttributeNames: []sqstypes.MessageSystemAttributeName{"All"}}))
 	return out.Messages
+}
+
+// settle waits for the clock callbacks running now (the queued deliveries).
+func (p *pubEnv) settle(t *testing.T) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(p.ctx, 20*time.Second)
+	defer cancel()
+	if err := p.e.Clock().Settle(ctx); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // verifyEnvelope checks an envelope's signature with the certificate the
@@ -418,6 +434,7 @@ func TestPublishBatch(t *testing.T) {
 	for _, m := range p.receive(t, qURL, 10) {
 		got = append(got, *m.Body)
 	}
+	slices.Sort(got) // standard topics do not keep order
 	if strings.Join(got, ",") != "one,three" {
 		t.Fatalf("delivered %v", got)
 	}
@@ -566,20 +583,44 @@ func TestPublishHTTPSubscriptionConfirmation(t *testing.T) {
 	t.Parallel()
 	defer pubCatch(t)
 	p := pubSetup(t)
+	type post struct {
+		header http.Header
+		body   string
+	}
+	posts := make(chan post, 8)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		posts <- post{r.Header.Clone(), string(b)}
+	}))
+	t.Cleanup(srv.Close)
+	next := func() post {
+		select {
+		case got := <-posts:
+			return got
+		case <-time.After(10 * time.Second):
+			t.Fatal("no POST arrived")
+		}
+		return post{}
+	}
 	topic := p.topic(t, "hooks", nil)
-	out := pubMust(p.sns.Subscribe(p.ctx, &sdksns.SubscribeInput{TopicArn: aws.String(topic), Protocol: aws.String("https"),
-		Endpoint: aws.String("https://example.com/hook")}))
+	out := pubMust(p.sns.Subscribe(p.ctx, &sdksns.SubscribeInput{TopicArn: aws.String(topic), Protocol: aws.String("http"),
+		Endpoint: aws.String(srv.URL + "/hook")}))
 	if *out.SubscriptionArn != "pending confirmation" {
 		t.Fatalf("SubscriptionArn %q", *out.SubscriptionArn)
 	}
+	confPost := next()
+	if confPost.header.Get("x-amz-sns-message-type") != "SubscriptionConfirmation" {
+		t.Fatalf("confirmation headers %v", confPost.header)
+	}
 	// Not delivered before confirmation.
 	pubMust(p.sns.Publish(p.ctx, &sdksns.PublishInput{TopicArn: aws.String(topic), Message: aws.String("early")}))
+	p.settle(t)
 	recs := p.e.SNS().Deliveries()
-	if len(recs) != 1 || recs[0].Headers["x-amz-sns-message-type"] != "SubscriptionConfirmation" {
+	if len(recs) != 1 || recs[0].Headers["x-amz-sns-message-type"] != "SubscriptionConfirmation" || recs[0].Body != confPost.body {
 		t.Fatalf("deliveries before confirmation: %+v", recs)
 	}
 	var conf map[string]any
-	if err := json.Unmarshal([]byte(recs[0].Body), &conf); err != nil {
+	if err := json.Unmarshal([]byte(confPost.body), &conf); err != nil {
 		t.Fatal(err)
 	}
 	if conf["Type"] != "SubscriptionConfirmation" || !strings.Contains(conf["SubscribeURL"].(string), "Action=ConfirmSubscription") {
@@ -588,13 +629,19 @@ func TestPublishHTTPSubscriptionConfirmation(t *testing.T) {
 	verifyConfirmation(t, p.e, conf)
 	pubMust(p.sns.ConfirmSubscription(p.ctx, &sdksns.ConfirmSubscriptionInput{TopicArn: aws.String(topic), Token: aws.String(conf["Token"].(string))}))
 	pubMust(p.sns.Publish(p.ctx, &sdksns.PublishInput{TopicArn: aws.String(topic), Message: aws.String("after"), Subject: aws.String("S")}))
+	got := next()
+	if got.header.Get("x-amz-sns-message-type") != "Notification" || got.header.Get("Content-Type") != "text/plain; charset=UTF-8" ||
+		got.header.Get("User-Agent") != "Amazon Simple Notification Service Agent" || got.header.Get("x-amz-sns-topic-arn") != topic {
+		t.Fatalf("notification headers %v", got.header)
+	}
+	p.settle(t)
 	recs = p.e.SNS().Deliveries()
-	if len(recs) != 2 || recs[1].Protocol != "https" || recs[1].Headers["x-amz-sns-message-type"] != "Notification" {
+	if len(recs) != 2 || recs[1].Protocol != "http" || recs[1].Headers["x-amz-sns-message-type"] != "Notification" || recs[1].Body != got.body {
 		t.Fatalf("deliveries after confirmation: %+v", recs)
 	}
 	var env map[string]any
-	if err := json.Unmarshal([]byte(recs[1].Body), &env); err != nil || env["Message"] != "after" || env["Subject"] != "S" {
-		t.Fatalf("notification %s", recs[1].Body)
+	if err := json.Unmarshal([]byte(got.body), &env); err != nil || env["Message"] != "after" || env["Subject"] != "S" {
+		t.Fatalf("notification %s", got.body)
 	}
 	verifyEnvelope(t, p.e, env)
 }

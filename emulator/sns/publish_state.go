@@ -138,8 +138,8 @@ func (p *publishState) forgetTopic(topicArn string) {
 }
 
 // Delivery is one message SNS delivered to an endpoint the emulator does
-// not run itself (email, email-json, sms, application, firehose, http and
-// https), as recorded for tests.
+// not run itself (email, email-json, sms, application, firehose) or POSTed
+// to an HTTP(S) endpoint, as recorded for tests.
 type Delivery struct {
 	// Protocol is the subscription's protocol ("sms" for a publish to a
 	// phone number, "application" for one to a platform endpoint).

@@ -25,8 +25,7 @@ type Service struct {
 
 	// compileFilter checks a subscription's FilterPolicy (scope is
 	// "MessageAttributes" or "MessageBody") and returns the compiled form
-	// stored on the subscription. The default only checks that the policy
-	// is a JSON object within 256 KB.
+	// stored on the subscription (compileFilterPolicy: the shared matcher).
 	compileFilter func(policy []byte, scope string) (any, error)
 	// onPending, when set, is called (without locks held) after Subscribe
 	// creates a subscription that waits for confirmation, so that the
@@ -35,6 +34,9 @@ type Service struct {
 	// pub is the publishing state (publish*.go): signing key, FIFO
 	// sequence numbers and deduplication, recorded deliveries.
 	pub publishState
+	// disp is the delivery state (dispatch.go): queues, HTTP client,
+	// attempt records.
+	disp dispatcher
 
 	mu     sync.RWMutex
 	seq    uint64
@@ -55,7 +57,7 @@ type Service struct {
 func New(env awsapi.Env) *Service {
 	s := &Service{
 		env:           env,
-		compileFilter: defaultCompileFilter,
+		compileFilter: compileFilterPolicy,
 		topics:        map[string]*topic{},
 		subs:          map[string]*subscription{},
 		apps:          map[string]*platformApp{},

@@ -3,6 +3,7 @@ package sns
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/evolvestack/evolvestack/emulator/awsapi"
+	"github.com/evolvestack/evolvestack/emulator/eventmatch"
 )
 
 // Subscription limits and lifetimes.
@@ -87,7 +89,12 @@ func (s *Service) Subscribe(ctx context.Context, in *SubscribeInput) (*Subscribe
 		filterScope: scopeAttributes,
 		principal:   "arn:" + s.partition() + ":iam::" + caller + ":root",
 	}
-	for _, k := range sortedKeys(in.Attributes) {
+	// The scope first, so that the FilterPolicy is compiled for it.
+	keys := sortedKeys(in.Attributes)
+	if i := slices.Index(keys, "FilterPolicyScope"); i > 0 {
+		keys = append(append([]string{"FilterPolicyScope"}, keys[:i]...), keys[i+1:]...)
+	}
+	for _, k := range keys {
 		if err := owner.applySubAttr(sub, t, k, in.Attributes[k], true); err != nil {
 			return nil, err
 		}
@@ -293,7 +300,7 @@ func (s *Service) applySubAttr(sub *subscription, t *topic, name, value string, 
 			return invalidParam("%sFilterPolicyScope: Invalid value [%s]. Please use either MessageBody or MessageAttributes", p, value)
 		}
 		if sub.filterPolicy != "" {
-			f, err := s.compile(sub.filterPolicy, value, p)
+			f, err := s.compile(sub.filterPolicy, value, subscribe)
 			if err != nil {
 				return err
 			}
@@ -305,7 +312,7 @@ func (s *Service) applySubAttr(sub *subscription, t *topic, name, value string, 
 			sub.filterPolicy, sub.filter = "", nil
 			return nil
 		}
-		f, err := s.compile(value, sub.filterScope, p)
+		f, err := s.compile(value, sub.filterScope, subscribe)
 		if err != nil {
 			return err
 		}
@@ -352,17 +359,22 @@ func (s *Service) applySubAttr(sub *subscription, t *topic, name, value string, 
 }
 
 // compile runs the filter-policy compiler, wrapping its complaint in
-// AWS's InvalidParameter shape.
-func (s *Service) compile(policy, scope, prefix string) (any, error) {
+// AWS's InvalidParameter shape (subscribe selects Subscribe's wording).
+func (s *Service) compile(policy, scope string, subscribe bool) (any, error) {
+	p := attrPrefix(subscribe)
 	if len(policy) > maxFilterPolicyBytes {
-		return nil, invalidParam("%sFilterPolicy: Filter policy is too big", prefix) // unverified: wording
+		return nil, invalidParam("%sFilterPolicy: Filter policy is too big", p) // unverified: wording
 	}
 	f, err := s.compileFilter([]byte(policy), scope)
 	if err != nil {
+		var me *eventmatch.Error
+		if errors.As(err, &me) {
+			return nil, invalidParam("%s", me.SNSMessage(subscribe))
+		}
 		if e, ok := awsapi.AsError(err); ok {
 			return nil, e
 		}
-		return nil, invalidParam("%sFilterPolicy: %s", prefix, err.Error())
+		return nil, invalidParam("%sFilterPolicy: %s", p, err.Error())
 	}
 	return f, nil
 }

@@ -211,7 +211,7 @@ func TestSubscriptionAttributes(t *testing.T) {
 		{lambdaSub, "RawMessageDelivery", "true", "Invalid parameter: Delivery protocol [lambda] does not support raw message delivery.", nil},
 		{lambdaSub, "RawMessageDelivery", "false", "", map[string]string{"RawMessageDelivery": "false"}},
 		{sqsSub, "FilterPolicy", filter, "", map[string]string{"FilterPolicy": filter, "FilterPolicyScope": "MessageAttributes"}},
-		{sqsSub, "FilterPolicy", `["a"]`, "Invalid parameter: FilterPolicy: failed to parse JSON.", nil},
+		{sqsSub, "FilterPolicy", `["a"]`, "Invalid parameter: FilterPolicy: Filter is not an object\n at [Source: (String)\"[\"a\"]\"; line: 1, column: 2]", nil},
 		{sqsSub, "FilterPolicyScope", "MessageBody", "", map[string]string{"FilterPolicy": filter, "FilterPolicyScope": "MessageBody"}},
 		{sqsSub, "FilterPolicyScope", "Body", "Invalid parameter: FilterPolicyScope: Invalid value [Body]. Please use either MessageBody or MessageAttributes", nil},
 		{sqsSub, "FilterPolicy", "", "", map[string]string{"FilterPolicy": "", "FilterPolicyScope": ""}},
@@ -266,7 +266,7 @@ func TestSubscriptionAttributes(t *testing.T) {
 	cpErr(t, err, "InvalidParameter", "Invalid parameter: Attributes Reason: AttributeName")
 	_, err = c.Subscribe(ctx, &sdksns.SubscribeInput{TopicArn: aws.String(topic), Protocol: aws.String("sqs"),
 		Endpoint: aws.String(queueARN("z")), Attributes: map[string]string{"FilterPolicy": "invalid"}})
-	cpErr(t, err, "InvalidParameter", "Invalid parameter: Attributes Reason: FilterPolicy: failed to parse JSON.")
+	cpErr(t, err, "InvalidParameter", "Invalid parameter: Attributes Reason: FilterPolicy: Filter is not valid JSON")
 	for _, bad := range []struct{ arn, msg string }{
 		{"nope", "Invalid parameter: SubscriptionArn Reason: An ARN must have at least 6 elements, not 1"},
 		{topic, "Invalid parameter: SubscriptionId"},

@@ -22,7 +22,7 @@ package sns
 //     not affect a snapshot already taken.
 //   - subscription fields: arn, topicArn, protocol, endpoint, owner
 //     (account id); raw (RawMessageDelivery); filter (the compiled
-//     FilterPolicy, nil when none), filterPolicy (its text), filterScope
+//     FilterPolicy, an *snsFilter, nil when none), filterPolicy (its text), filterScope
 //     ("MessageAttributes" or "MessageBody"); redrivePolicy (JSON text) and
 //     deadLetterTargetArn (from it, "" when none); deliveryPolicy (JSON
 //     text, "" when none); subscriptionRoleArn (firehose).

@@ -49,6 +49,117 @@ aws kinesis list-shards --stream-name orders --query 'Shards[].ShardId' --output
 aws kinesis put-record --stream-name orders --partition-key cli \
   --data "$(printf 'hello from the CLI' | base64)" --query '{shard: ShardId, seq: SequenceNumber}' --output text
 
+# first_match MARKER: reads receive-message JSON on stdin and prints, tab-separated, the
+# body, receipt handle and "kind" message attribute of the first message whose body holds
+# MARKER (jq may be missing: python3 parses).
+first_match() {
+  python3 -c '
+import json, sys
+marker = sys.argv[1]
+doc = json.loads(sys.stdin.read() or "{}")
+for m in doc.get("Messages") or []:
+    if marker in m["Body"]:
+        kind = (m.get("MessageAttributes") or {}).get("kind", {}).get("StringValue", "-")
+        print(m["Body"].replace("\n", " "), m["ReceiptHandle"], kind, sep="\t")
+        break
+' "$1"
+}
+
+# receive_marked URL MARKER: receives from URL until a message holding MARKER arrives
+# (other clients may have left messages), deletes it and prints first_match's line.
+receive_marked() {
+  local line="" handle
+  for _ in 1 2 3 4 5; do
+    line=$(aws sqs receive-message --queue-url "$1" --max-number-of-messages 10 --wait-time-seconds 1 \
+      --visibility-timeout 2 --message-attribute-names All --output json | first_match "$2")
+    [ -n "$line" ] && break
+  done
+  [ -n "$line" ] || { echo "no message holding $2 arrived in $1" >&2; return 1; }
+  handle=$(printf '%s' "$line" | cut -f2)
+  aws sqs delete-message --queue-url "$1" --receipt-handle "$handle"
+  printf '%s\n' "$line"
+}
+
+# field NAME: prints one field of the SNS envelope (JSON) on stdin.
+field() { python3 -c 'import json, sys; v = json.loads(sys.stdin.read())
+for k in sys.argv[1].split("."): v = v[k]
+print(v)' "$1"; }
+
+step "SNS: the provisioned topics, order-events' attributes and subscriptions"
+account="${EVOLVESTACK_ACCOUNT:-000000000000}"   # the stack's default account (--account)
+topic=$(aws sns list-topics --query "Topics[?ends_with(TopicArn, ':order-events')].TopicArn | [0]" --output text)
+echo "topic: $topic"
+[ "$topic" = "arn:aws:sns:$AWS_REGION:$account:order-events" ]
+aws sns list-topics --query 'Topics[].TopicArn' --output text | grep -q ':payments.fifo'
+display=$(aws sns get-topic-attributes --topic-arn "$topic" --query Attributes.DisplayName --output text)
+echo "display name: $display"
+[ "$display" = "Order events" ]
+aws sns list-subscriptions-by-topic --topic-arn "$topic" --query 'Subscriptions[].[Protocol, Endpoint, SubscriptionArn]' --output text
+[ "$(aws sns list-subscriptions-by-topic --topic-arn "$topic" --query 'length(Subscriptions)' --output text)" = 3 ]
+
+step "SNS: publish with a message attribute; order-events gets the envelope, order-events-raw the bare message"
+marker="cli-$$-$RANDOM"
+message="{\"id\":\"$marker\",\"amount\":7}"
+msgid=$(aws sns publish --topic-arn "$topic" --message "$message" --subject "from the CLI" \
+  --message-attributes '{"kind":{"DataType":"String","StringValue":"order"}}' --query MessageId --output text)
+echo "message id: $msgid"
+env_url=$(aws sqs get-queue-url --queue-name order-events --query QueueUrl --output text)
+raw_url=$(aws sqs get-queue-url --queue-name order-events-raw --query QueueUrl --output text)
+envelope=$(receive_marked "$env_url" "$marker" | cut -f1)
+echo "envelope: $envelope"
+[ "$(printf '%s' "$envelope" | field Type)" = Notification ]
+[ "$(printf '%s' "$envelope" | field MessageId)" = "$msgid" ]
+[ "$(printf '%s' "$envelope" | field Message)" = "$message" ]
+[ "$(printf '%s' "$envelope" | field Subject)" = "from the CLI" ]
+[ "$(printf '%s' "$envelope" | field MessageAttributes.kind.Value)" = order ]
+[ "$(printf '%s' "$envelope" | field SignatureVersion)" = 2 ]
+IFS=$'\t' read -r body _ kind < <(receive_marked "$raw_url" "$marker")
+echo "raw: $body (attribute kind=$kind)"
+[ "$body" = "$message" ]
+[ "$kind" = order ]
+
+step "SNS: a topic of our own, a queue subscribed with raw delivery, publish-batch"
+own=$(aws sns create-topic --name "cli-topic-$$" --attributes DisplayName=cli --tags Key=by,Value=cli --query TopicArn --output text)
+echo "topic: $own"
+qurl=$(aws sqs create-queue --queue-name "cli-sns-$$" --query QueueUrl --output text)
+qarn=$(aws sqs get-queue-attributes --queue-url "$qurl" --attribute-names QueueArn --query Attributes.QueueArn --output text)
+sub=$(aws sns subscribe --topic-arn "$own" --protocol sqs --notification-endpoint "$qarn" \
+  --return-subscription-arn --query SubscriptionArn --output text)
+echo "subscription: $sub"
+aws sns set-subscription-attributes --subscription-arn "$sub" --attribute-name RawMessageDelivery --attribute-value true
+[ "$(aws sns get-subscription-attributes --subscription-arn "$sub" --query Attributes.RawMessageDelivery --output text)" = true ]
+[ "$(aws sns list-tags-for-resource --resource-arn "$own" --query 'Tags[?Key==`by`].Value | [0]' --output text)" = cli ]
+ok=$(aws sns publish-batch --topic-arn "$own" --publish-batch-request-entries \
+  "[{\"Id\":\"one\",\"Message\":\"$marker-1\"},{\"Id\":\"two\",\"Message\":\"$marker-2\",\"MessageAttributes\":{\"kind\":{\"DataType\":\"String\",\"StringValue\":\"order\"}}}]" \
+  --query 'length(Successful)' --output text)
+echo "publish-batch: $ok successful"
+[ "$ok" = 2 ]
+[ "$(receive_marked "$qurl" "$marker-1" | cut -f1)" = "$marker-1" ]
+[ "$(receive_marked "$qurl" "$marker-2" | cut -f3)" = order ]
+
+step "SNS: errors as AWS words them"
+missing="arn:aws:sns:$AWS_REGION:$account:no-such-topic-$$"
+if err=$(aws sns get-topic-attributes --topic-arn "$missing" 2>&1); then
+  echo "get-topic-attributes of a missing topic succeeded" >&2; exit 1
+fi
+echo "$err"
+case "$err" in *"(NotFound)"*"Topic does not exist"*) ;; *) echo "unexpected error text" >&2; exit 1 ;; esac
+if err=$(aws sns subscribe --topic-arn "$own" --protocol carrier-pigeon --notification-endpoint x 2>&1); then
+  echo "subscribe with a bad protocol succeeded" >&2; exit 1
+fi
+echo "$err"
+case "$err" in *"(InvalidParameter)"*) ;; *) echo "unexpected error text" >&2; exit 1 ;; esac
+
+step "SNS: unsubscribe, delete-topic"
+aws sns unsubscribe --subscription-arn "$sub"
+[ "$(aws sns list-subscriptions-by-topic --topic-arn "$own" --query 'length(Subscriptions)' --output text)" = 0 ]
+aws sns delete-topic --topic-arn "$own"
+aws sqs delete-queue --queue-url "$qurl"
+if aws sns get-topic-attributes --topic-arn "$own" >/dev/null 2>&1; then
+  echo "the deleted topic still answers" >&2; exit 1
+fi
+echo "deleted $own"
+
 step "Another account and region (scopes: in init.yaml)"
 AWS_ACCESS_KEY_ID=111111111111 aws --region eu-west-1 sqs list-queues --query QueueUrls --output text
 

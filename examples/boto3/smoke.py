@@ -76,8 +76,172 @@ def lambda_():
     assert isinstance(fns, list), fns
 
 
-def sns_events_schemas():
-    assert isinstance(client("sns").list_topics().get("Topics", []), list)
+ACCOUNT = os.environ.get("EVOLVESTACK_ACCOUNT", "000000000000")
+KIND_ORDER = {"kind": {"DataType": "String", "StringValue": "order"}}
+
+
+def marker():
+    return f"boto3-{os.getpid()}-{time.monotonic_ns()}"
+
+
+def receive_marked(q, url, *marks, attempts=5, absent=()):
+    """Receives from url until, for each mark, a message whose body holds it
+    has arrived (other clients may have left messages); deletes them and
+    returns them in the order of marks. A message holding one of the absent
+    marks fails the check."""
+    found = {}
+    for _ in range(attempts):
+        msgs = q.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1, VisibilityTimeout=2,
+                                 MessageAttributeNames=["All"]).get("Messages", [])
+        for m in msgs:
+            bad = [a for a in absent if a in m["Body"]]
+            if bad:
+                q.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+                raise AssertionError(f"{url} received {m['Body']}, which its filter policy refuses")
+            for mark in marks:
+                if mark in m["Body"] and mark not in found:
+                    q.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+                    found[mark] = m
+                    break
+        if len(found) == len(marks):
+            return [found[m] for m in marks]
+    raise AssertionError(f"messages holding {[m for m in marks if m not in found]} did not arrive in {url}")
+
+
+def error_of(call, **kwargs):
+    try:
+        call(**kwargs)
+    except ClientError as e:
+        return e.response["Error"]
+    raise AssertionError(f"{call.__name__} succeeded")
+
+
+def sns_provisioned():
+    """The topics init.yaml declares: order-events fans out to an enveloped and a raw queue."""
+    s, q = client("sns"), client("sqs")
+    arns = [t["TopicArn"] for page in s.get_paginator("list_topics").paginate() for t in page["Topics"]]
+    topic = f"arn:aws:sns:us-east-1:{ACCOUNT}:order-events"
+    assert topic in arns and f"arn:aws:sns:us-east-1:{ACCOUNT}:payments.fifo" in arns, arns
+    attrs = s.get_topic_attributes(TopicArn=topic)["Attributes"]
+    assert attrs["DisplayName"] == "Order events" and attrs["SignatureVersion"] == "2", attrs
+    subs = s.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]
+    endpoints = {x["Endpoint"]: x for x in subs}
+    assert endpoints.get("orders@example.com", {}).get("SubscriptionArn") == "PendingConfirmation", subs
+    raw_arn = f"arn:aws:sqs:us-east-1:{ACCOUNT}:order-events-raw"
+    got = s.get_subscription_attributes(SubscriptionArn=endpoints[raw_arn]["SubscriptionArn"])["Attributes"]
+    assert got["RawMessageDelivery"] == "true" and json.loads(got["FilterPolicy"]) == {"kind": ["order"]}, got
+    assert json.loads(got["RedrivePolicy"])["deadLetterTargetArn"].endswith(":orders-dlq"), got
+
+    # The raw subscription's filter policy (kind: [order]) refuses a refund.
+    refund = marker() + "-refund"
+    s.publish(TopicArn=topic, Message=json.dumps({"id": refund}),
+              MessageAttributes={"kind": {"DataType": "String", "StringValue": "refund"}})
+    mark = marker()
+    message = json.dumps({"id": mark})
+    msg_id = s.publish(TopicArn=topic, Message=message, Subject="from boto3", MessageAttributes=KIND_ORDER)["MessageId"]
+    env, refund_env = (json.loads(m["Body"]) for m in
+                       receive_marked(q, q.get_queue_url(QueueName="order-events")["QueueUrl"], mark, refund))
+    assert refund in refund_env["Message"], refund_env  # the enveloped queue has no filter: it gets every message
+    assert env["Type"] == "Notification" and env["MessageId"] == msg_id and env["Message"] == message, env
+    assert env["Subject"] == "from boto3" and env["MessageAttributes"]["kind"] == {"Type": "String", "Value": "order"}, env
+    assert env["SigningCertURL"].startswith(ENDPOINT), env
+    raw = receive_marked(q, q.get_queue_url(QueueName="order-events-raw")["QueueUrl"], mark, absent=[refund])[0]
+    assert raw["Body"] == message and raw["MessageAttributes"]["kind"]["StringValue"] == "order", raw
+
+
+def sns_topic_lifecycle():
+    """A topic of our own: attributes, tags, an SQS subscription, publish_batch, unsubscribe, delete."""
+    s, q = client("sns"), client("sqs")
+    name = f"boto3-{os.getpid()}"
+    topic = s.create_topic(Name=name, Attributes={"DisplayName": "boto3"}, Tags=[{"Key": "by", "Value": "boto3"}])["TopicArn"]
+    assert topic == f"arn:aws:sns:us-east-1:{ACCOUNT}:{name}", topic
+    assert s.create_topic(Name=name)["TopicArn"] == topic  # idempotent
+    url = q.create_queue(QueueName=f"boto3-sns-{os.getpid()}")["QueueUrl"]
+    try:
+        s.set_topic_attributes(TopicArn=topic, AttributeName="DisplayName", AttributeValue="renamed")
+        assert s.get_topic_attributes(TopicArn=topic)["Attributes"]["DisplayName"] == "renamed"
+        s.tag_resource(ResourceArn=topic, Tags=[{"Key": "env", "Value": "test"}])
+        s.untag_resource(ResourceArn=topic, TagKeys=["by"])
+        assert s.list_tags_for_resource(ResourceArn=topic)["Tags"] == [{"Key": "env", "Value": "test"}]
+
+        qarn = q.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        sub = s.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=qarn, ReturnSubscriptionArn=True,
+                          Attributes={"RawMessageDelivery": "true"})["SubscriptionArn"]
+        assert sub.startswith(topic + ":"), sub
+        s.set_subscription_attributes(SubscriptionArn=sub, AttributeName="FilterPolicy",
+                                      AttributeValue=json.dumps({"kind": ["order"]}))
+        attrs = s.get_subscription_attributes(SubscriptionArn=sub)["Attributes"]
+        assert attrs["RawMessageDelivery"] == "true" and attrs["PendingConfirmation"] == "false", attrs
+        assert json.loads(attrs["FilterPolicy"]) == {"kind": ["order"]}, attrs
+        assert any(x["SubscriptionArn"] == sub for p in s.get_paginator("list_subscriptions").paginate()
+                   for x in p["Subscriptions"])
+
+        mark = marker()
+        out = s.publish_batch(TopicArn=topic, PublishBatchRequestEntries=[
+            {"Id": "one", "Message": f"{mark}-1", "MessageAttributes": KIND_ORDER},
+            {"Id": "two", "Message": f"{mark}-2", "MessageAttributes": KIND_ORDER},
+        ])
+        assert sorted(x["Id"] for x in out["Successful"]) == ["one", "two"] and not out.get("Failed"), out
+        for i, m in zip(("1", "2"), receive_marked(q, url, f"{mark}-1", f"{mark}-2")):
+            assert m["Body"] == f"{mark}-{i}" and m["MessageAttributes"]["kind"]["StringValue"] == "order", m
+
+        s.unsubscribe(SubscriptionArn=sub)
+        assert s.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"] == []
+        assert error_of(s.get_subscription_attributes, SubscriptionArn=sub)["Code"] == "NotFound"
+    finally:
+        s.delete_topic(TopicArn=topic)
+        q.delete_queue(QueueUrl=url)
+    assert error_of(s.get_topic_attributes, TopicArn=topic)["Code"] == "NotFound"
+
+
+def sns_confirm_flow():
+    """An HTTP subscription waits for ConfirmSubscription with the token of its SubscriptionConfirmation,
+    read from the deliveries evolvestack records (GET /_evolvestack/sns/deliveries)."""
+    s = client("sns")
+    topic = s.create_topic(Name=f"boto3-confirm-{os.getpid()}")["TopicArn"]
+    endpoint = f"http://127.0.0.1:9/boto3-{os.getpid()}"
+    try:
+        assert s.subscribe(TopicArn=topic, Protocol="http", Endpoint=endpoint)["SubscriptionArn"] == "pending confirmation"
+        token = None
+        for _ in range(20):
+            with urllib.request.urlopen(ENDPOINT + "/_evolvestack/sns/deliveries", timeout=5) as r:
+                deliveries = json.load(r)["deliveries"]
+            for d in deliveries:
+                if d["Endpoint"] == endpoint and d["TopicArn"] == topic:
+                    body = json.loads(d["Body"])
+                    if body.get("Type") == "SubscriptionConfirmation":
+                        token = body["Token"]
+            if token:
+                break
+            time.sleep(0.1)
+        assert token, "no SubscriptionConfirmation was recorded"
+        err = error_of(s.confirm_subscription, TopicArn=topic, Token="0" * len(token))
+        assert err["Code"] == "InvalidParameter", err
+        sub = s.confirm_subscription(TopicArn=topic, Token=token)["SubscriptionArn"]
+        assert sub.startswith(topic + ":"), sub
+        assert s.get_subscription_attributes(SubscriptionArn=sub)["Attributes"]["PendingConfirmation"] == "false"
+    finally:
+        s.delete_topic(TopicArn=topic)
+
+
+def sns_errors():
+    s = client("sns")
+    missing = f"arn:aws:sns:us-east-1:{ACCOUNT}:no-such-topic"
+    tests = [
+        (s.get_topic_attributes, {"TopicArn": missing}, "NotFound", "Topic does not exist"),
+        (s.publish, {"TopicArn": missing, "Message": "x"}, "NotFound", "Topic does not exist"),
+        (s.create_topic, {"Name": "no spaces"}, "InvalidParameter", "Invalid parameter: Topic Name"),
+        (s.subscribe, {"TopicArn": f"arn:aws:sns:us-east-1:{ACCOUNT}:order-events", "Protocol": "pigeon", "Endpoint": "x"},
+         "InvalidParameter", "Amazon SNS does not support this protocol string: pigeon"),
+        (s.publish_batch, {"TopicArn": f"arn:aws:sns:us-east-1:{ACCOUNT}:order-events", "PublishBatchRequestEntries": []},
+         "EmptyBatchRequest", ""),
+    ]
+    for call, kwargs, code, text in tests:
+        err = error_of(call, **kwargs)
+        assert err["Code"] == code and text in err["Message"], (call.__name__, err)
+
+
+def events_schemas():
     assert isinstance(client("events").list_rules()["Rules"], list)
     assert isinstance(client("schemas").list_discoverers()["Discoverers"], list)
 
@@ -91,7 +255,8 @@ def cross_site_refused():
         assert e.code == 403, e.code
 
 
-CHECKS = [kinesis, sqs, glue, lambda_, sns_events_schemas, cross_site_refused]
+CHECKS = [kinesis, sqs, glue, lambda_, sns_provisioned, sns_topic_lifecycle, sns_confirm_flow, sns_errors,
+          events_schemas, cross_site_refused]
 
 
 def main():

@@ -22,6 +22,7 @@ import (
 	kinesistypes "github.com/aws/aws-sdk-go-v2/service/kinesis/types"
 	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
@@ -63,7 +64,7 @@ func run(ctx context.Context, args []string, stdout io.Writer, getenv func(strin
 	ctx, cancel := context.WithTimeout(ctx, 10*(*wait))
 	defer cancel()
 	n := &narrator{w: stdout}
-	n.title("Schema evolution on evolvestack: Glue Schema Registry + Kinesis + Lambda")
+	n.title("Schema evolution on evolvestack: Glue Schema Registry + Kinesis + Lambda + SNS")
 	var (
 		st  *stack
 		err error
@@ -101,6 +102,7 @@ func run(ctx context.Context, args []string, stdout io.Writer, getenv func(strin
 		{"OrderEvents (FORWARD): a v1 reader decodes v2 records", d.step3},
 		{"v3 removes a field that has no default: refused", d.step4},
 		{"A poison record: retry, bisect, dead-letter queue", d.step5},
+		{"Fan-out: SNS delivers the producer's records to two queues", d.step6},
 	}
 	for i, s := range steps {
 		n.step(i+1, len(steps), s.title)
@@ -152,6 +154,7 @@ type demo struct {
 	deadLetters                            *inbox
 	createdStreams, createdQueues          []string
 	createdFunctions                       []string
+	createdTopics                          []string
 	createdRegistry                        bool
 	ordersReaderFields, eventsReaderFields []string
 }
@@ -802,6 +805,11 @@ func (d *demo) cleanup(ctx context.Context) {
 			errs = append(errs, err)
 		}
 	}
+	for _, arn := range d.createdTopics {
+		if _, err := d.st.sns.DeleteTopic(ctx, &sns.DeleteTopicInput{TopicArn: aws.String(arn)}); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	for _, q := range d.createdQueues {
 		if _, err := d.st.sqs.DeleteQueue(ctx, &sqs.DeleteQueueInput{QueueUrl: aws.String(q)}); err != nil {
 			errs = append(errs, err)
@@ -816,7 +824,7 @@ func (d *demo) cleanup(ctx context.Context) {
 		d.n.bad("some resources could not be deleted: %v", err)
 		return
 	}
-	d.n.ok("deleted the event source mappings, functions, streams, queues and registry")
+	d.n.ok("deleted the event source mappings, functions, streams, topics, queues and registry")
 }
 
 // inbox drains an SQS queue.

@@ -22,7 +22,10 @@ func TestDemo(t *testing.T) {
 		t.Fatalf("demo failed: %v\noutput:\n%s", err, out.String())
 	}
 	for _, want := range []string{
-		"✓ All 5 steps happened as narrated.",
+		"✓ All 6 steps happened as narrated.",
+		`o-6001  Order v2        (raw)             {"orderId":"o-6001","customer":"ada","amountCents":2500,"couponCode":"FANOUT"}`,
+		`o-6002  Order v2        (envelope)        {"orderId":"o-6002","customer":"ken","amountCents":310,"couponCode":null}`,
+		"both signatures verify (SignatureVersion 2",
 		`o-2101  Order v1        → Order v2        {"orderId":"o-2101","customer":"grace","amountCents":1700,"couponCode":null}`,
 		`e-3002  OrderEvents v2  → OrderEvents v1  {"eventId":"e-3002","orderId":"o-1002","status":"SHIPPED","customer":"grace"}`,
 		"• OrderEvent.customer [reader-field-missing-default]",

@@ -21,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/evolvestack/evolvestack/emulator"
@@ -42,6 +43,7 @@ type stack struct {
 	kinesis *kinesis.Client
 	sqs     *sqs.Client
 	lambda  *awslambda.Client
+	sns     *sns.Client
 
 	// advance moves the emulator's clock forward.
 	advance func(ctx context.Context, d time.Duration) error
@@ -143,6 +145,7 @@ func newStack(cfg aws.Config, endpoint string, remote bool) *stack {
 		kinesis:  kinesis.NewFromConfig(cfg),
 		sqs:      sqs.NewFromConfig(cfg),
 		lambda:   awslambda.NewFromConfig(cfg),
+		sns:      sns.NewFromConfig(cfg),
 	}
 }
 

@@ -1,8 +1,8 @@
 // Command smoke checks a running evolvestack provisioned from
 // examples/provisioning/init.yaml (the compose stack, `make up`): it finds
-// the provisioned registry, schema, queues and stream with the Go SDK,
-// sends a message through the orders queue and a record through the orders
-// stream. It exits 0 when everything answers as expected. CI runs it
+// the provisioned registry, schema, queues, stream and topic with the Go
+// SDK, sends a message through the orders queue, a record through the
+// orders stream and a notification through the order-events topic. It exits 0 when everything answers as expected. CI runs it
 // against the container.
 //
 //	AWS_ENDPOINT_URL=http://127.0.0.1:4566 go run ./examples/aws-cli/smoke
@@ -10,10 +10,12 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -22,6 +24,8 @@ import (
 	gluetypes "github.com/aws/aws-sdk-go-v2/service/glue/types"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	kinesistypes "github.com/aws/aws-sdk-go-v2/service/kinesis/types"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+	snstypes "github.com/aws/aws-sdk-go-v2/service/sns/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 )
 
@@ -130,6 +134,39 @@ func checks() []check {
 			}
 			return nil
 		}},
+		{"sns: topic order-events fans out to queues order-events (envelope) and order-events-raw", func(ctx context.Context, cfg aws.Config) error {
+			topic := "arn:aws:sns:" + cfg.Region + ":000000000000:order-events"
+			mark := fmt.Sprintf("smoke-%d", time.Now().UnixNano())
+			msg := `{"id":"` + mark + `"}`
+			pub, err := sns.NewFromConfig(cfg).Publish(ctx, &sns.PublishInput{
+				TopicArn: aws.String(topic), Message: aws.String(msg),
+				MessageAttributes: map[string]snstypes.MessageAttributeValue{"kind": {DataType: aws.String("String"), StringValue: aws.String("order")}},
+			})
+			if err != nil {
+				return err
+			}
+			c := sqs.NewFromConfig(cfg)
+			for _, q := range []struct {
+				name     string
+				envelope bool
+			}{{"order-events", true}, {"order-events-raw", false}} {
+				body, err := receiveHolding(ctx, c, q.name, mark)
+				if err != nil {
+					return err
+				}
+				if !q.envelope {
+					if body != msg {
+						return fmt.Errorf("%s: got %s, want the bare message", q.name, body)
+					}
+					continue
+				}
+				var env struct{ Type, MessageId, Message string }
+				if err := json.Unmarshal([]byte(body), &env); err != nil || env.Type != "Notification" || env.Message != msg || env.MessageId != aws.ToString(pub.MessageId) {
+					return fmt.Errorf("%s: got %s, want the Notification envelope of message %s", q.name, body, aws.ToString(pub.MessageId))
+				}
+			}
+			return nil
+		}},
 		{"sqs: queue orders in account 111111111111, eu-west-1", func(ctx context.Context, cfg aws.Config) error {
 			cfg.Region = "eu-west-1"
 			cfg.Credentials = credentials.NewStaticCredentialsProvider("111111111111", "test", "")
@@ -137,4 +174,26 @@ func checks() []check {
 			return err
 		}},
 	}
+}
+
+// receiveHolding receives from the named queue until a message whose body
+// holds text arrives, deletes it and returns its body.
+func receiveHolding(ctx context.Context, c *sqs.Client, queue, text string) (string, error) {
+	u, err := c.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String(queue)})
+	if err != nil {
+		return "", err
+	}
+	for range 5 {
+		out, err := c.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: u.QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, VisibilityTimeout: 2})
+		if err != nil {
+			return "", err
+		}
+		for _, m := range out.Messages {
+			if strings.Contains(aws.ToString(m.Body), text) {
+				_, err := c.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: u.QueueUrl, ReceiptHandle: m.ReceiptHandle})
+				return aws.ToString(m.Body), err
+			}
+		}
+	}
+	return "", fmt.Errorf("%s: no message holding %s arrived", queue, text)
 }
