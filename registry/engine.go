@@ -177,7 +177,7 @@ type versionState struct {
 	// check is what compatibility checks read: the format's compact form
 	// when it has one, else the parsed definition.
 	check compat.Schema
-	// canonical is the SHA-256 of the canonical form: what finds a
+	// canonical is a digest of the canonical form (canonicalKey): what finds a
 	// definition registered again.
 	canonical string
 	failed    bool // the compatibility check failed

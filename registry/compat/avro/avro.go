@@ -2,7 +2,9 @@
 // Schema Registry emulation.
 //
 // Parsing and validation use github.com/hamba/avro/v2 with a fresh schema
-// cache per call (never hamba's package-level cache). The canonical form is
+// cache per call (never hamba's package-level cache); definitions in a plain
+// subset are read without it and hamba parses them only when asked (see
+// raw.go). The canonical form is
 // the definition's JSON re-emitted with sorted object keys and no
 // insignificant whitespace; it is not Avro's Parsing Canonical Form, so
 // defaults, aliases, docs, logical types and namespaces as written all
@@ -23,10 +25,14 @@ package avro
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 	"sync"
 
@@ -81,24 +87,73 @@ func (Format) Name() string { return DataFormat }
 
 // Schema is a parsed Avro definition.
 type Schema struct {
-	canonical string
-	parsed    hamba.Schema
+	definition string
+	sum        [32]byte // canonical digest, see CanonicalDigest
+
+	canonicalOnce sync.Once
+	canonical     string
+	doc           any // the decoded definition, until canonical is built
+
+	parsedOnce sync.Once
+	parsed     hamba.Schema
+
+	// fresh is a graph Parse built without hamba (raw.go), not yet
+	// handed out: its first user (graph, or a store's Compact, which
+	// interns it in place) takes it.
+	mu    sync.Mutex
+	fresh *node
 
 	once sync.Once
 	root *node // the checker's graph, built on first use
 }
 
+// take returns the fresh graph, once.
+func (s *Schema) take() *node {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := s.fresh
+	s.fresh = nil
+	return n
+}
+
 // graph returns the checker's graph of the schema.
 func (s *Schema) graph() *node {
-	s.once.Do(func() { s.root = buildGraph(s.parsed) })
+	s.once.Do(func() {
+		if s.root = s.take(); s.root == nil {
+			s.root = buildGraph(s.Avro())
+		}
+	})
 	return s.root
 }
 
 // Canonical returns the definition as sorted-key, whitespace-free JSON.
-func (s *Schema) Canonical() string { return s.canonical }
+func (s *Schema) Canonical() string {
+	s.canonicalOnce.Do(func() {
+		s.canonical = encodeCanonical(s.doc)
+		s.doc = nil
+	})
+	return s.canonical
+}
 
-// Avro returns the hamba representation of the schema.
-func (s *Schema) Avro() hamba.Schema { return s.parsed }
+// CanonicalDigest is a digest of Canonical, without building it: equal for
+// equal canonical forms.
+func (s *Schema) CanonicalDigest() string { return hex.EncodeToString(s.sum[:]) }
+
+// Avro returns the hamba representation of the schema, parsing the
+// definition on first use when Parse did not need hamba.
+func (s *Schema) Avro() hamba.Schema {
+	s.parsedOnce.Do(func() {
+		if s.parsed == nil {
+			p, err := parseAvro(s.definition)
+			if err != nil {
+				// Parse checked this definition: hamba accepts it.
+				panic(fmt.Sprintf("avro: parsing a parsed definition: %v", err))
+			}
+			s.parsed = p
+		}
+	})
+	return s.parsed
+}
 
 // Parse validates definition as an Avro schema. A definition that is not
 // valid JSON or not a valid Avro schema yields an *InvalidDefinitionError.
@@ -109,7 +164,7 @@ func (Format) Parse(definition string) (compat.Schema, error) {
 	if err := jsonscan.Scan(definition, scanLimits); err != nil {
 		return nil, &InvalidDefinitionError{Detail: err.Error(), Cause: err}
 	}
-	doc, canonical, err := canonicalJSON(definition)
+	doc, err := decodeDefinition(definition)
 	if err != nil {
 		return nil, &InvalidDefinitionError{Detail: err.Error(), Cause: err}
 	}
@@ -119,11 +174,17 @@ func (Format) Parse(definition string) (compat.Schema, error) {
 	if err := checkNames(doc); err != nil {
 		return nil, &InvalidDefinitionError{Detail: err.Error(), Cause: err}
 	}
+	s := &Schema{definition: definition, doc: doc, sum: digestJSON(doc)}
+	if root, ok := rawGraph(doc); ok {
+		s.fresh = root
+		return s, nil
+	}
 	parsed, err := parseAvro(definition)
 	if err != nil {
 		return nil, &InvalidDefinitionError{Detail: avroDetail(err), Cause: err}
 	}
-	return &Schema{canonical: canonical, parsed: parsed}, nil
+	s.parsed = parsed
+	return s, nil
 }
 
 // parseAvro runs hamba's parser with a cache private to this call and turns
@@ -154,25 +215,93 @@ func avroDetail(err error) string {
 	return msg
 }
 
-// canonicalJSON decodes definition as exactly one JSON value and re-encodes
-// it with sorted object keys, numbers as written and no HTML escaping.
-func canonicalJSON(definition string) (any, string, error) {
+// decodeDefinition decodes definition as exactly one JSON value, numbers
+// as written.
+func decodeDefinition(definition string) (any, error) {
 	dec := json.NewDecoder(strings.NewReader(definition))
 	dec.UseNumber()
 	var doc any
 	if err := dec.Decode(&doc); err != nil {
-		return nil, "", fmt.Errorf("not valid JSON: %w", err)
+		return nil, fmt.Errorf("not valid JSON: %w", err)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return nil, "", errors.New("not valid JSON: unexpected content after the schema")
+		return nil, errors.New("not valid JSON: unexpected content after the schema")
 	}
+	return doc, nil
+}
+
+// canonicalJSON decodes definition and re-encodes it canonically.
+func canonicalJSON(definition string) (any, string, error) {
+	doc, err := decodeDefinition(definition)
+	if err != nil {
+		return nil, "", err
+	}
+	return doc, encodeCanonical(doc), nil
+}
+
+// encodeCanonical encodes a decoded definition with sorted object keys,
+// numbers as written and no HTML escaping.
+func encodeCanonical(doc any) string {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(doc); err != nil {
-		return nil, "", fmt.Errorf("not valid JSON: %w", err)
+		// Decoded JSON always encodes.
+		return fmt.Sprint(doc)
 	}
-	return doc, strings.TrimSuffix(buf.String(), "\n"), nil
+	return strings.TrimSuffix(buf.String(), "\n")
+}
+
+// digestJSON is a digest of a decoded JSON value's canonical encoding,
+// computed without encoding it: values with the same canonical JSON (sorted
+// keys, numbers as written) have the same digest.
+func digestJSON(v any) [32]byte {
+	h := sha256.New()
+	var num [binary.MaxVarintLen64]byte
+	var walk func(v any)
+	str := func(tag byte, s string) {
+		h.Write([]byte{tag})
+		h.Write(num[:binary.PutUvarint(num[:], uint64(len(s)))])
+		io.WriteString(h, s)
+	}
+	walk = func(v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			keys := make([]string, 0, len(x))
+			for k := range x {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			h.Write([]byte{'o'})
+			h.Write(num[:binary.PutUvarint(num[:], uint64(len(keys)))])
+			for _, k := range keys {
+				str('k', k)
+				walk(x[k])
+			}
+		case []any:
+			h.Write([]byte{'a'})
+			h.Write(num[:binary.PutUvarint(num[:], uint64(len(x)))])
+			for _, e := range x {
+				walk(e)
+			}
+		case string:
+			str('s', x)
+		case json.Number:
+			str('n', string(x))
+		case bool:
+			if x {
+				h.Write([]byte{'t'})
+			} else {
+				h.Write([]byte{'f'})
+			}
+		default:
+			h.Write([]byte{'z'})
+		}
+	}
+	walk(v)
+	var out [32]byte
+	h.Sum(out[:0])
+	return out
 }
 
 // checkShape rejects JSON null, numbers and booleans where a schema is

@@ -3,7 +3,6 @@ package avro
 import (
 	"crypto/sha256"
 	"encoding/binary"
-	"encoding/hex"
 	"runtime"
 	"sync"
 	"weak"
@@ -409,15 +408,17 @@ func (c *compactSchema) Canonical() string { return c.canonical }
 // returned as it is.
 func (st *store) Compact(s compat.Schema) compat.Schema {
 	p, ok := s.(*Schema)
-	if !ok || p == nil || p.parsed == nil {
+	if !ok || p == nil {
 		return s
 	}
-	root := buildGraph(p.parsed)
+	root := p.take()
+	if root == nil {
+		root = buildGraph(p.Avro())
+	}
 	st.mu.Lock()
 	root = st.intern(root, map[*node]*node{})
 	st.mu.Unlock()
-	sum := sha256.Sum256([]byte(p.canonical))
-	return &compactSchema{root: root, canonical: hex.EncodeToString(sum[:]), store: st}
+	return &compactSchema{root: root, canonical: p.CanonicalDigest(), store: st}
 }
 
 // intern replaces the closed nodes and fields of a freshly built graph by

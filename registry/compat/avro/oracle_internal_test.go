@@ -23,8 +23,8 @@ func oldCanRead(r, w *Schema, budget int) []compat.Finding {
 		memo:       map[oldPairKey]memoEntry{},
 		budget:     budget,
 	}
-	root := deref(r.parsed)
-	out, _ := c.check(root, deref(w.parsed), oldRootLabel(root), 0)
+	root := deref(r.Avro())
+	out, _ := c.check(root, deref(w.Avro()), oldRootLabel(root), 0)
 	if c.exhausted {
 		// One finding at the root replaces those at every abandoned branch.
 		out = slices.DeleteFunc(out, func(f compat.Finding) bool { return f.Rule == RuleSchemaTooComplex })

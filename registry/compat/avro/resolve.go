@@ -111,7 +111,7 @@ func (Format) CanRead(reader, writer compat.Schema) []compat.Finding {
 func graphOf(s compat.Schema) (*node, *store) {
 	switch t := s.(type) {
 	case *Schema:
-		if t == nil || t.parsed == nil {
+		if t == nil || (t.parsed == nil && t.definition == "") {
 			return nil, nil
 		}
 		return t.graph(), nil

@@ -147,34 +147,40 @@ func (c *checker) inAllEnums(n *node, v any) bool {
 	return true
 }
 
-// withoutEnums returns n's compiled schema without its own enum and const,
-// which inAllEnums decides.
-func (c *checker) withoutEnums(n *node) *js.Schema {
-	if n.lib.Enum == nil && n.lib.Const == nil {
-		return n.lib
+// withoutEnums returns lib, n's compiled schema, without its own enum and
+// const, which inAllEnums decides.
+func (c *checker) withoutEnums(n *node, lib *js.Schema) *js.Schema {
+	if lib.Enum == nil && lib.Const == nil {
+		return lib
 	}
 	if s, ok := c.stripped[n]; ok {
 		return s
 	}
-	s := *n.lib
+	s := *lib
 	s.Enum, s.Const = nil, nil
 	c.stripped[n] = &s
 	return &s
 }
 
 // validate reports whether n accepts v. known is false when deciding it
-// would cost more than the budget left; the check then proves nothing.
+// would cost more than the budget left (or n's validator is not to be
+// had); the check then proves nothing.
 func (c *checker) validate(n *node, v any) (ok, known bool) {
 	if n.isBool {
 		return n.boolVal, true
 	}
-	if n.lib == nil {
+	if !n.real {
 		return false, true // synthetic: taken as rejecting (conservative)
 	}
 	if !c.inAllEnums(n, v) {
 		return false, true
 	}
-	lib := c.withoutEnums(n)
+	lib := c.lib(n)
+	if lib == nil {
+		c.exhausted = true
+		return false, false
+	}
+	lib = c.withoutEnums(n, lib)
 	cost := c.validationCost(lib, valueSize(v) > 1)
 	if cost >= maxValidation || c.validations+cost*valueSize(v) > maxValidation {
 		c.exhausted = true
@@ -182,6 +188,28 @@ func (c *checker) validate(n *node, v any) (ok, known bool) {
 	}
 	c.validations += cost * valueSize(v)
 	return lib.Validate(v) == nil, true
+}
+
+// lib returns n's compiled schema, compiling its definition if no one
+// holds it compiled; nil if that fails.
+func (c *checker) lib(n *node) *js.Schema {
+	if s, ok := c.libs[n]; ok {
+		return s
+	}
+	d, ok := c.docs[n.src]
+	if !ok {
+		d = n.src.compiled()
+		c.docs[n.src] = d
+		if c.cache != nil {
+			c.cache.keep(d)
+		}
+	}
+	var s *js.Schema
+	if d.err == nil {
+		s, _ = walk(d.root, n.loc)
+	}
+	c.libs[n] = s
+	return s
 }
 
 // costKey caches a validation cost estimate.

@@ -58,6 +58,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/big"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -86,6 +87,12 @@ type checker struct {
 	sets        map[*node][]map[string]bool
 	stripped    map[*node]*js.Schema
 	costs       map[costKey]int
+
+	// The compiled definitions validations used (see source.go), and
+	// the cache of the store the schemas come from, if any.
+	docs  map[*source]*compiledDoc
+	libs  map[*node]*js.Schema
+	cache *docCache
 }
 
 func newChecker() *checker {
@@ -95,6 +102,8 @@ func newChecker() *checker {
 		sets:       map[*node][]map[string]bool{},
 		stripped:   map[*node]*js.Schema{},
 		costs:      map[costKey]int{},
+		docs:       map[*source]*compiledDoc{},
+		libs:       map[*node]*js.Schema{},
 	}
 }
 
@@ -270,7 +279,7 @@ func (c *checker) check(w *writer, r *node, path string) []compat.Finding {
 	if len(w.locals) == 1 && sameSubschema(w.locals[0], r) {
 		return nil
 	}
-	if r.lib != nil && r.empty {
+	if r.real && r.empty {
 		return nil
 	}
 	k := c.key(w, r)
@@ -338,7 +347,7 @@ func (c *checker) values(w *writer) ([]any, bool) {
 		}
 		ok := true
 		for _, l := range w.locals {
-			if l.lib == nil {
+			if !l.real {
 				continue
 			}
 			// A value whose validation is too costly is kept: the writer
@@ -535,7 +544,7 @@ func (c *checker) disjoint(w *writer, n *node) bool {
 	}
 	if vals, ok := c.values(w); ok {
 		for _, v := range vals {
-			if n.lib == nil {
+			if !n.real {
 				return false
 			}
 			if accepted, known := c.validate(n, v); accepted || !known {
@@ -579,12 +588,12 @@ func (c *checker) disjoint(w *writer, n *node) bool {
 	}
 	req := w.required()
 	// Discriminator: a property the writer requires whose values n excludes.
-	for p, pn := range n.props {
-		if !req[p] {
+	for _, pe := range n.props {
+		if !req[pe.name] {
 			continue
 		}
-		pw := newWriter(w.propSchemas(p)...)
-		if c.disjoint(pw, pn) {
+		pw := newWriter(w.propSchemas(pe.name)...)
+		if c.disjoint(pw, pe.n) {
 			return true
 		}
 	}
@@ -642,7 +651,7 @@ func (w *writer) propSchemas(name string) []*node {
 // propSchemas returns the schemas n applies to the value of property name.
 func (n *node) propSchemas(name string) []*node {
 	var out []*node
-	if p, ok := n.props[name]; ok {
+	if p, ok := n.propNode(name); ok {
 		out = append(out, p)
 	}
 	for _, pp := range n.patterns {
@@ -993,29 +1002,63 @@ func (c *checker) objects(w *writer, r *node, path string) []compat.Finding {
 	}
 	// Listed properties, in name order.
 	if len(w.locals) == 1 {
-		// Merge the two sorted lists.
-		a, b := r.propKeys, w.locals[0].propKeys
+		// Merge the two sorted lists. An entry both share (the same
+		// name and node, as versions in a store share them) holds when
+		// its node reads itself, as property would find.
+		a, b := r.props, w.locals[0].props
+		simple := len(w.disj) == 0 && len(r.patterns) == 0 && len(w.locals[0].patterns) == 0
+		// A closed writer never writes what it does not list: a run of
+		// properties only the reader lists is skipped at once.
+		closed := simple && w.locals[0].addProps.isFalse()
 		for len(a) > 0 || len(b) > 0 {
-			var p string
+			if simple {
+				// A run of entries both share.
+				i := 0
+				for i < len(a) && i < len(b) && a[i] == b[i] && a[i].self {
+					i++
+				}
+				c.work += i
+				a, b = a[i:], b[i:]
+				if len(a) == 0 && len(b) == 0 {
+					break
+				}
+			}
+			if closed && len(a) > 0 && (len(b) == 0 || a[0].name < b[0].name) {
+				j := len(a)
+				if len(b) > 0 {
+					j, _ = slices.BinarySearchFunc(a, b[0].name, func(p *prop, name string) int { return strings.Compare(p.name, name) })
+				}
+				c.work += j
+				a = a[j:]
+				continue
+			}
+			var rp, wp *prop
 			switch {
-			case len(b) == 0 || (len(a) > 0 && a[0] < b[0]):
-				p, a = a[0], a[1:]
-			case len(a) == 0 || b[0] < a[0]:
-				p, b = b[0], b[1:]
+			case len(a) > 0 && len(b) > 0 && a[0] == b[0]:
+				if simple && readsItself(a[0].n) {
+					c.work++
+					a, b = a[1:], b[1:]
+					continue
+				}
+				rp, wp, a, b = a[0], b[0], a[1:], b[1:]
+			case len(b) == 0 || (len(a) > 0 && a[0].name < b[0].name):
+				rp, a = a[0], a[1:]
+			case len(a) == 0 || b[0].name < a[0].name:
+				wp, b = b[0], b[1:]
 			default:
-				p, a, b = a[0], a[1:], b[1:]
+				rp, wp, a, b = a[0], b[0], a[1:], b[1:]
 			}
 			c.work++
-			out = append(out, c.property(w, r, p, path)...)
+			out = append(out, c.propertyOf(w, r, rp, wp, path)...)
 		}
 	} else {
 		names := map[string]bool{}
-		for p := range r.props {
-			names[p] = true
+		for _, pe := range r.props {
+			names[pe.name] = true
 		}
 		for _, l := range w.locals {
-			for p := range l.props {
-				names[p] = true
+			for _, pe := range l.props {
+				names[pe.name] = true
 			}
 		}
 		sorted := make([]string, 0, len(names))
@@ -1064,13 +1107,13 @@ func (c *checker) objects(w *writer, r *node, path string) []compat.Finding {
 			}
 			if l.addProps.isFalse() && len(l.patterns) == 0 {
 				ok = true
-				for p := range l.props {
+				for _, pe := range l.props {
 					rn := deref(r.propNames)
-					if rn == nil || rn.lib == nil {
+					if rn == nil || !rn.real {
 						ok = false
 						break
 					}
-					if accepted, known := c.validate(rn, p); !accepted || !known {
+					if accepted, known := c.validate(rn, pe.name); !accepted || !known {
 						ok = false
 						break
 					}
@@ -1090,15 +1133,41 @@ func (c *checker) objects(w *writer, r *node, path string) []compat.Finding {
 
 // property checks the value of listed property p.
 func (c *checker) property(w *writer, r *node, p, path string) []compat.Finding {
+	var rp, wp *prop
+	if n, ok := r.propNode(p); ok {
+		rp = &prop{name: p, n: n}
+	}
+	if len(w.locals) == 1 {
+		if n, ok := w.locals[0].propNode(p); ok {
+			wp = &prop{name: p, n: n}
+		}
+	}
+	if rp == nil && wp == nil {
+		wp = &prop{name: p} // listed by another writer conjunct
+	}
+	return c.propertyOf(w, r, rp, wp, path)
+}
+
+// propertyOf checks the value of a listed property: rp is the reader's
+// entry for it (nil if the reader does not list it), wp the writer's when
+// the writer is one conjunct (nil if it does not list it; when the writer
+// has several, any entry of that name).
+func (c *checker) propertyOf(w *writer, r *node, rp, wp *prop, path string) []compat.Finding {
+	p := ""
+	if rp != nil {
+		p = rp.name
+	} else {
+		p = wp.name
+	}
+	listed := rp != nil
 	if len(w.locals) == 1 && len(w.disj) == 0 && len(r.patterns) == 0 {
 		// The common cases, without building writers: a property the
 		// same on both sides, and one a closed writer never writes.
 		l := w.locals[0]
 		if len(l.patterns) == 0 {
-			rp, listed := r.props[p]
-			wp, has := l.props[p]
+			has := wp != nil
 			switch {
-			case listed && has && sameSubschema(wp, rp):
+			case listed && has && sameSubschema(wp.n, rp.n):
 				return nil
 			case !has && l.addProps.isFalse():
 				return nil
@@ -1112,9 +1181,8 @@ func (c *checker) property(w *writer, r *node, p, path string) []compat.Finding 
 		return nil // the writer never produces p
 	}
 	var out []compat.Finding
-	rp, listed := r.props[p]
 	if listed {
-		f := c.childW(pw, rp, ppath)
+		f := c.childW(pw, rp.n, ppath)
 		if len(f) > 0 && len(ws) == 0 {
 			out = append(out, find(ppath, "property-added-to-open-model",
 				"property %q is constrained by the reader but the writer's open content model allows any value for it", p))
@@ -1144,8 +1212,14 @@ func (c *checker) property(w *writer, r *node, p, path string) []compat.Finding 
 // $ref, of the same draft: every document one accepts the other does (the
 // shortcut check takes for a single writer conjunct).
 func sameSubschema(w, r *node) bool {
-	return w.lib != nil && w.pure && r.pure && w.draft == r.draft && w.raw && r.raw && w.sum == r.sum
+	if w == r {
+		return readsItself(w)
+	}
+	return w.real && w.pure && r.pure && w.draft == r.draft && w.raw && r.raw && w.sum == r.sum
 }
+
+// readsItself reports whether sameSubschema holds for n and itself.
+func readsItself(n *node) bool { return n.real && n.pure && n.raw }
 
 // unlisted checks names that no side lists, against the reader's
 // patternProperties and additionalProperties.

@@ -21,16 +21,25 @@
 // and regex.go before the compiler's work could blow up, and CanRead gives
 // up with a "check-inconclusive" finding when a pair would need more than
 // the budgets of budget.go.
+//
+// The check reads nodes (node.go), built straight from the decoded
+// definition when it holds no reference (raw.go) and from the compiled
+// schema otherwise; a compiled validator is made only when a check or
+// Validator needs one (source.go). Format is a compat.Compactor whose
+// stores keep those nodes alone for each version, shared between versions
+// (store.go).
 package jsonschema
 
 import (
 	"bytes"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"reflect"
 	"strings"
+	"sync"
 
 	"github.com/evolvestack/evolvestack/registry/compat"
 	"github.com/evolvestack/evolvestack/registry/compat/internal/jsonscan"
@@ -125,15 +134,38 @@ func (f *format) Name() string { return "JSON" }
 
 // Schema is a parsed JSON Schema definition.
 type Schema struct {
-	canonical string
-	draft     Draft
-	raw       any
-	root      *node
+	draft Draft
+	raw   any
+	root  *node
+	src   *source
+	// sum identifies the canonical form (see CanonicalDigest).
+	sum digest
+
+	canonicalOnce sync.Once
+	canonical     string
+
+	// doc holds the definition compiled while this Schema lives, once
+	// something compiled it (Parse, when it had to, or a check).
+	docMu sync.Mutex
+	doc   *compiledDoc
 }
 
 // Canonical implements compat.Schema: the definition with object keys sorted
 // and no insignificant whitespace. Number literals are kept as written.
-func (s *Schema) Canonical() string { return s.canonical }
+func (s *Schema) Canonical() string {
+	s.canonicalOnce.Do(func() {
+		if c, err := canonicalJSON(s.raw); err == nil {
+			s.canonical = c
+		} else {
+			s.canonical = s.src.definition
+		}
+	})
+	return s.canonical
+}
+
+// CanonicalDigest is a digest of Canonical, without building it: equal for
+// equal canonical forms.
+func (s *Schema) CanonicalDigest() string { return hex.EncodeToString(s.sum[:]) }
 
 // Draft returns the draft the definition was read as.
 func (s *Schema) Draft() Draft { return s.draft }
@@ -166,7 +198,7 @@ func (f *format) parse(definition string) (*Schema, error) {
 		return nil, invalid(err, "%s", err.Error())
 	}
 	if b, ok := doc.(bool); ok {
-		return f.boolSchema(b)
+		return f.boolSchema(definition, b)
 	}
 	obj, ok := doc.(map[string]any)
 	if !ok {
@@ -184,71 +216,59 @@ func (f *format) parse(definition string) (*Schema, error) {
 		}
 		draft = d
 	}
-	// The draft is decided above (by prefix, as Everit does); the compiler
-	// gets the document without its top-level $schema and that draft as
-	// default, so it never tries to load a meta-schema by URL.
-	compiled := make(map[string]any, len(obj))
-	for k, v := range obj {
-		if k != "$schema" {
-			compiled[k] = v
-		}
+	src := &source{definition: definition, draft: draft}
+	out := &Schema{draft: draft, raw: doc, src: src}
+	// Most definitions (no $ref, no $id, every keyword well-formed) are
+	// read directly; the others, and every invalid one, are compiled,
+	// which decides their meaning and words their errors.
+	rb := newRawBuilder(draft, src)
+	if root, ok := rb.definition(obj); ok {
+		out.root = root
+		out.sum = rb.sums.of(doc).sum
+		return out, nil
 	}
-	var sentinels map[uintptr]bool
-	if draft == Draft04 {
-		// Draft-04's meta-schema refuses boolean subschemas that Everit
-		// accepts: the compiler gets equivalent objects instead, which
-		// the checker reads as the booleans they stand for.
-		sentinels = map[uintptr]bool{}
-		compiled = rewriteBooleans(compiled, sentinels).(map[string]any)
-	}
-	c := js.NewCompiler()
-	c.DefaultDraft(draft.lib())
-	c.UseLoader(refusingLoader{})
-	regexes := newRegexEngine()
-	c.UseRegexpEngine(regexes.compile)
-	if err := c.AddResource(resourceURL, compiled); err != nil {
-		return nil, invalid(err, "%s", err.Error())
-	}
-	root, err := c.Compile(resourceURL)
-	if regexes.err != nil {
-		return nil, invalid(regexes.err, "%s", regexes.err.Error())
-	}
+	lib, prepared, err := compileObject(obj, draft)
 	if err != nil {
-		return nil, invalid(err, "%s", compileDetail(err))
+		return nil, err
 	}
-	canon, err := canonicalJSON(doc)
-	if err != nil {
-		return nil, invalid(err, "%s", err.Error())
-	}
-	b := newBuilder(compiled)
-	b.sentinels = sentinels
-	return &Schema{canonical: canon, draft: draft, raw: doc, root: b.build(root)}, nil
+	b := newBuilder(prepared.doc, src)
+	b.sentinels = prepared.sentinels
+	out.root = b.build(lib, "")
+	out.sum = b.sums.of(doc).sum
+	out.doc = &compiledDoc{root: lib}
+	src.keep(out.doc)
+	return out, nil
 }
 
 // boolSchema is a definition that is just true or false.
-func (f *format) boolSchema(v bool) (*Schema, error) {
-	c := js.NewCompiler()
-	c.DefaultDraft(js.Draft7) // any draft with boolean schemas: they mean the same in all
-	c.UseLoader(refusingLoader{})
-	if err := c.AddResource(resourceURL, v); err != nil {
-		return nil, invalid(err, "%s", err.Error())
-	}
-	lib, err := c.Compile(resourceURL)
-	if err != nil {
-		return nil, invalid(err, "%s", compileDetail(err))
-	}
-	canon := "false"
-	if v {
-		canon = "true"
-	}
-	root := newBuilder(v).build(lib)
-	root.draft = int(f.defaultDraft)
-	return &Schema{canonical: canon, draft: f.defaultDraft, raw: v, root: root}, nil
+func (f *format) boolSchema(definition string, v bool) (*Schema, error) {
+	src := &source{definition: definition, draft: f.defaultDraft}
+	root := &node{real: true, src: src, draft: int(f.defaultDraft), isBool: true, boolVal: v, types: tAll}
+	d := digester{memo: map[uintptr]summary{}}
+	root.raw, root.sum, root.pure = true, d.of(v).sum, true
+	return &Schema{draft: f.defaultDraft, raw: v, root: root, src: src, sum: root.sum}, nil
 }
 
 // Validator returns the compiled schema that validates documents as the
-// definition does.
-func (s *Schema) Validator() *js.Schema { return s.root.lib }
+// definition does, compiling the definition on first use.
+func (s *Schema) Validator() *js.Schema {
+	d := s.compiled()
+	if d.err != nil {
+		// Parse compiled this definition before: it does not fail.
+		panic(fmt.Sprintf("jsonschema: compiling a parsed definition: %v", d.err))
+	}
+	return d.root
+}
+
+// compiled returns the definition compiled, held while s lives.
+func (s *Schema) compiled() *compiledDoc {
+	s.docMu.Lock()
+	defer s.docMu.Unlock()
+	if s.doc == nil {
+		s.doc = s.src.compiled()
+	}
+	return s.doc
+}
 
 // rewriteBooleans returns v, a draft-04 schema, with every boolean that
 // stands where draft-04 wants a schema object replaced by an equivalent
@@ -430,23 +450,59 @@ func canonicalJSON(v any) (string, error) {
 	return strings.TrimSuffix(buf.String(), "\n"), nil
 }
 
-// CanRead implements compat.Format.
+// CanRead implements compat.Format. reader and writer are schemas Parse
+// returned or their compact forms (see store.go).
 func (f *format) CanRead(reader, writer compat.Schema) []compat.Finding {
-	r, ok1 := reader.(*Schema)
-	w, ok2 := writer.(*Schema)
-	if !ok1 || !ok2 || r == nil || w == nil {
+	c := newChecker()
+	r, w := c.root(reader), c.root(writer)
+	if r == nil || w == nil {
 		return []compat.Finding{{Path: "#", Rule: "not-json-schema",
 			Message: "the reader or the writer was not parsed by the JSON Schema format"}}
 	}
-	c := newChecker()
-	out := dedupe(c.sub([]*node{w.root}, r.root, "#"))
+	out := dedupe(c.sub([]*node{w}, r, "#"))
 	if c.exhausted && !hasRule(out, "check-inconclusive") {
 		out = append(c.inconclusive("#"), out...)
 	}
 	if len(out) > maxFindings {
 		out = out[:maxFindings]
 	}
+	for _, s := range []compat.Schema{reader, writer} {
+		if p, ok := s.(*Schema); ok && p != nil {
+			// A parsed schema keeps what was compiled for it.
+			if d, ok := c.docs[p.src]; ok {
+				p.docMu.Lock()
+				if p.doc == nil {
+					p.doc = d
+				}
+				p.docMu.Unlock()
+			}
+		}
+	}
 	return out
+}
+
+// root returns the root node of s, a schema of this format, and sets the
+// checker up for it; nil for other schemas.
+func (c *checker) root(s compat.Schema) *node {
+	switch x := s.(type) {
+	case *Schema:
+		if x == nil || x.root == nil {
+			return nil
+		}
+		x.docMu.Lock()
+		if x.doc != nil {
+			c.docs[x.src] = x.doc
+		}
+		x.docMu.Unlock()
+		return x.root
+	case *compactSchema:
+		if x == nil || x.root == nil {
+			return nil
+		}
+		c.cache = &x.store.docs
+		return x.root
+	}
+	return nil
 }
 
 func hasRule(fs []compat.Finding, rule string) bool {

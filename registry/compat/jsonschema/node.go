@@ -7,7 +7,9 @@ import (
 	"math/big"
 	"net/url"
 	"reflect"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	js "github.com/santhosh-tekuri/jsonschema/v6"
@@ -45,10 +47,32 @@ type dep struct {
 	schema *node    // schema form
 }
 
-// node is the checker's view of one compiled subschema. Nodes are immutable
-// once built.
+// prop is one entry of "properties": a name and its subschema. A store
+// keeps one prop per (name, node), so versions that share a property share
+// its entry and comparing two entries is comparing two pointers.
+type prop struct {
+	name string
+	n    *node
+	// self: n reads itself (readsItself), so an entry both sides of a
+	// check share holds without a look at n.
+	self bool
+}
+
+// newProp returns the entry for property name with subschema n.
+func newProp(name string, n *node) *prop {
+	return &prop{name: name, n: n, self: n != nil && readsItself(n)}
+}
+
+// node is the checker's view of one subschema: what the check reads of it,
+// nothing of the compiler's. Nodes are immutable once built and may be
+// shared by the versions of a schema (see store.go).
 type node struct {
-	lib   *js.Schema // nil for synthetic nodes
+	// real: built from a subschema of a definition (synthetic nodes are
+	// not). src and loc locate that subschema, so the validator for it
+	// can be compiled when a check needs one (see source.go).
+	real  bool
+	src   *source
+	loc   string
 	draft int
 
 	isBool  bool
@@ -74,8 +98,7 @@ type node struct {
 	unique   bool
 	contains *node
 
-	props     map[string]*node
-	propKeys  []string // the keys of props, sorted
+	props     []*prop // sorted by name
 	patterns  []patProp
 	addProps  *node // nil: any
 	required  []string
@@ -116,6 +139,7 @@ func deref(n *node) *node {
 
 type builder struct {
 	raw  any
+	src  *source
 	memo map[*js.Schema]*node
 	sums digester
 	// sentinels are the objects that stand for boolean subschemas of a
@@ -123,18 +147,20 @@ type builder struct {
 	sentinels map[uintptr]bool
 }
 
-func newBuilder(raw any) *builder {
-	return &builder{raw: raw, memo: map[*js.Schema]*node{}, sums: digester{memo: map[uintptr]summary{}}}
+func newBuilder(raw any, src *source) *builder {
+	return &builder{raw: raw, src: src, memo: map[*js.Schema]*node{}, sums: digester{memo: map[uintptr]summary{}}}
 }
 
-func (b *builder) build(s *js.Schema) *node {
+// build converts compiled schema s, reached from the root along loc (a
+// path walk can follow, see walk), into nodes.
+func (b *builder) build(s *js.Schema, loc string) *node {
 	if s == nil {
 		return nil
 	}
 	if n, ok := b.memo[s]; ok {
 		return n
 	}
-	n := &node{lib: s, draft: s.DraftVersion, types: tAll}
+	n := &node{real: true, src: b.src, loc: loc, draft: s.DraftVersion, types: tAll}
 	b.memo[s] = n
 	raw := b.lookup(s.Location)
 	if m, ok := raw.(map[string]any); ok && b.sentinels != nil {
@@ -155,7 +181,7 @@ func (b *builder) build(s *js.Schema) *node {
 		return n
 	}
 	if s.Ref != nil {
-		n.ref = b.build(s.Ref)
+		n.ref = b.build(s.Ref, loc+"/$ref")
 		return n
 	}
 	if s.Types != nil && !s.Types.IsEmpty() {
@@ -186,33 +212,31 @@ func (b *builder) build(s *js.Schema) *node {
 	}
 	switch it := s.Items.(type) {
 	case *js.Schema:
-		n.items = b.build(it)
+		n.items = b.build(it, loc+"/items")
 	case []*js.Schema:
 		n.isTuple = true
-		for _, x := range it {
-			n.tuple = append(n.tuple, b.build(x))
+		for i, x := range it {
+			n.tuple = append(n.tuple, b.build(x, loc+"/items/"+strconv.Itoa(i)))
 		}
-		n.addItems = b.additional(s.AdditionalItems)
+		n.addItems = b.additional(s.AdditionalItems, loc+"/additionalItems")
 	}
 	n.minItems, n.maxItems, n.unique = s.MinItems, s.MaxItems, s.UniqueItems
-	n.contains = b.build(s.Contains)
+	n.contains = b.build(s.Contains, loc+"/contains")
 	if len(s.Properties) > 0 {
-		n.props = make(map[string]*node, len(s.Properties))
-		n.propKeys = make([]string, 0, len(s.Properties))
+		n.props = make([]*prop, 0, len(s.Properties))
 		for k, v := range s.Properties {
-			n.props[k] = b.build(v)
-			n.propKeys = append(n.propKeys, k)
+			n.props = append(n.props, newProp(k, b.build(v, loc+"/properties/"+ptrEscape(k))))
 		}
-		sort.Strings(n.propKeys)
+		sortProps(n.props)
 	}
 	for re, v := range s.PatternProperties {
-		n.patterns = append(n.patterns, patProp{src: re.String(), re: re, n: b.build(v)})
+		n.patterns = append(n.patterns, patProp{src: re.String(), re: re, n: b.build(v, loc+"/patternProperties/"+ptrEscape(re.String()))})
 	}
 	sort.Slice(n.patterns, func(i, j int) bool { return n.patterns[i].src < n.patterns[j].src })
-	n.addProps = b.additional(s.AdditionalProperties)
+	n.addProps = b.additional(s.AdditionalProperties, loc+"/additionalProperties")
 	n.required = s.Required
 	n.minProps, n.maxProps = s.MinProperties, s.MaxProperties
-	n.propNames = b.build(s.PropertyNames)
+	n.propNames = b.build(s.PropertyNames, loc+"/propertyNames")
 	if len(s.Dependencies) > 0 {
 		n.deps = map[string]dep{}
 		for k, v := range s.Dependencies {
@@ -220,22 +244,36 @@ func (b *builder) build(s *js.Schema) *node {
 			case []string:
 				n.deps[k] = dep{names: d}
 			case *js.Schema:
-				n.deps[k] = dep{schema: b.build(d)}
+				n.deps[k] = dep{schema: b.build(d, loc+"/dependencies/"+ptrEscape(k))}
 			}
 		}
 	}
-	for _, x := range s.AllOf {
-		n.allOf = append(n.allOf, b.build(x))
+	for i, x := range s.AllOf {
+		n.allOf = append(n.allOf, b.build(x, loc+"/allOf/"+strconv.Itoa(i)))
 	}
-	for _, x := range s.AnyOf {
-		n.anyOf = append(n.anyOf, b.build(x))
+	for i, x := range s.AnyOf {
+		n.anyOf = append(n.anyOf, b.build(x, loc+"/anyOf/"+strconv.Itoa(i)))
 	}
-	for _, x := range s.OneOf {
-		n.oneOf = append(n.oneOf, b.build(x))
+	for i, x := range s.OneOf {
+		n.oneOf = append(n.oneOf, b.build(x, loc+"/oneOf/"+strconv.Itoa(i)))
 	}
-	n.not = b.build(s.Not)
-	n.ifN, n.thenN, n.elseN = b.build(s.If), b.build(s.Then), b.build(s.Else)
+	n.not = b.build(s.Not, loc+"/not")
+	n.ifN, n.thenN, n.elseN = b.build(s.If, loc+"/if"), b.build(s.Then, loc+"/then"), b.build(s.Else, loc+"/else")
 	return n
+}
+
+// sortProps sorts entries by name.
+func sortProps(ps []*prop) {
+	slices.SortFunc(ps, func(a, b *prop) int { return strings.Compare(a.name, b.name) })
+}
+
+// propNode returns the subschema of property name, if listed.
+func (n *node) propNode(name string) (*node, bool) {
+	i, ok := slices.BinarySearchFunc(n.props, name, func(p *prop, name string) int { return strings.Compare(p.name, name) })
+	if !ok {
+		return nil, false
+	}
+	return n.props[i].n, true
 }
 
 // onlyTypeKeys reports whether a subschema's keywords are "type" and
@@ -253,17 +291,22 @@ func onlyTypeKeys(m map[string]any) bool {
 
 // additional converts additionalProperties/additionalItems: nil or true
 // become nil (anything), false a false node.
-func (b *builder) additional(v any) *node {
+func (b *builder) additional(v any, loc string) *node {
 	switch a := v.(type) {
 	case bool:
 		if a {
 			return nil
 		}
-		return &node{isBool: true, boolVal: false, types: tAll, raw: true, sum: b.sums.of(false).sum, pure: true}
+		return falseNode(b.sums.of(false).sum)
 	case *js.Schema:
-		return b.build(a)
+		return b.build(a, loc)
 	}
 	return nil
+}
+
+// falseNode is additionalProperties or additionalItems false.
+func falseNode(sum digest) *node {
+	return &node{isBool: true, boolVal: false, types: tAll, raw: true, sum: sum, pure: true}
 }
 
 // lookup returns the raw value at a compiled schema's location.

@@ -125,11 +125,11 @@ func TestCompatiblePairsAgreeWithValidator(t *testing.T) {
 		rng := rand.New(rand.NewPCG(uint64(i)+1, 42))
 		for range 300 {
 			doc := v.gen(rng, 3)
-			if w.root.lib.Validate(doc) != nil {
+			if w.Validator().Validate(doc) != nil {
 				continue
 			}
 			hits++
-			if err := r.root.lib.Validate(doc); err != nil {
+			if err := r.Validator().Validate(doc); err != nil {
 				b, _ := json.Marshal(doc)
 				t.Errorf("%s: document %s is valid under the writer but the reader rejects it: %v",
 					tc.name, b, strings.ReplaceAll(err.Error(), "\n", " "))
@@ -164,7 +164,7 @@ func TestIncompatiblePairsHaveCounterexamples(t *testing.T) {
 		rng := rand.New(rand.NewPCG(uint64(i)+1, 7))
 		for range 2000 {
 			doc := v.gen(rng, 3)
-			if w.root.lib.Validate(doc) == nil && r.root.lib.Validate(doc) != nil {
+			if w.Validator().Validate(doc) == nil && r.Validator().Validate(doc) != nil {
 				found++
 				break
 			}
@@ -361,11 +361,11 @@ func TestRandomPairsSound(t *testing.T) {
 		v.walk(r.raw, "")
 		for range 150 {
 			doc := v.gen(rng, 3)
-			if w.root.lib.Validate(doc) != nil {
+			if w.Validator().Validate(doc) != nil {
 				continue
 			}
 			checked++
-			if r.root.lib.Validate(doc) != nil {
+			if r.Validator().Validate(doc) != nil {
 				b, _ := json.Marshal(doc)
 				t.Errorf("pair %d called compatible but reader rejects %s\nwriter %s\nreader %s", i, b, wdef, rdef)
 				break

@@ -56,24 +56,37 @@ const (
 //     enum values or optional fields, moving one field into a new oneof,
 //     and switching between proto2 and proto3 are compatible.
 func (Format) CanRead(reader, writer compat.Schema) []compat.Finding {
-	r, rok := reader.(*Schema)
-	w, wok := writer.(*Schema)
-	if !rok || !wok || r == nil || w == nil || r.file == nil || w.file == nil {
+	r, w := modelOf(reader), modelOf(writer)
+	if r == nil || w == nil {
 		return []compat.Finding{{
 			Rule:    RuleUnsupportedSchema,
 			Message: "the reader or the writer is not a parsed PROTOBUF schema",
 		}}
 	}
-	c := checker{r: r.file, w: w.file}
+	c := checker{r: r, w: w}
 	c.run()
 	return c.out
 }
 
+// modelOf returns the model of a schema this format parsed, or of its
+// compact form; nil for others.
+func modelOf(s compat.Schema) *pfile {
+	switch x := s.(type) {
+	case *Schema:
+		if x != nil && x.file != nil {
+			return x.model()
+		}
+	case *compactSchema:
+		if x != nil {
+			return x.file
+		}
+	}
+	return nil
+}
+
 type checker struct {
-	r, w   protoreflect.FileDescriptor
-	rMsgs  map[string]protoreflect.MessageDescriptor
-	rEnums map[string]protoreflect.EnumDescriptor
-	out    []compat.Finding
+	r, w *pfile
+	out  []compat.Finding
 }
 
 func (c *checker) add(path, rule, format string, args ...any) {
@@ -88,7 +101,7 @@ func relName(pkg, name protoreflect.FullName) string {
 	return strings.TrimPrefix(string(name), string(pkg)+".")
 }
 
-// collect gathers every message and enum of fd by relative name.
+// collect gathers every message and enum of fd, sorted by full name.
 func collect(fd protoreflect.FileDescriptor) ([]protoreflect.MessageDescriptor, []protoreflect.EnumDescriptor) {
 	var msgs []protoreflect.MessageDescriptor
 	var enums []protoreflect.EnumDescriptor
@@ -114,41 +127,29 @@ func collect(fd protoreflect.FileDescriptor) ([]protoreflect.MessageDescriptor, 
 }
 
 func (c *checker) run() {
-	rMsgs, rEnums := collect(c.r)
-	c.rMsgs = make(map[string]protoreflect.MessageDescriptor, len(rMsgs))
-	for _, m := range rMsgs {
-		c.rMsgs[relName(c.r.Package(), m.FullName())] = m
-	}
-	c.rEnums = make(map[string]protoreflect.EnumDescriptor, len(rEnums))
-	for _, e := range rEnums {
-		c.rEnums[relName(c.r.Package(), e.FullName())] = e
-	}
-
-	if c.r.Package() != c.w.Package() {
-		path := string(c.w.Package())
+	if c.r.pkg != c.w.pkg {
+		path := c.w.pkg
 		if path == "" {
-			path = string(c.r.Package())
+			path = c.r.pkg
 		}
 		c.add(path, RulePackageChanged,
 			"the writer's package %q differs from the reader's package %q, so every message the writer names is unknown to the reader",
-			c.w.Package(), c.r.Package())
+			c.w.pkg, c.r.pkg)
 	}
-
-	wMsgs, wEnums := collect(c.w)
-	for _, wm := range wMsgs {
-		if wm.IsMapEntry() {
+	for _, wm := range c.w.msgs {
+		if wm.mapEntry {
 			continue
 		}
-		rm, ok := c.rMsgs[relName(c.w.Package(), wm.FullName())]
+		rm, ok := c.r.msgByRel[wm.rel]
 		if !ok {
-			c.add(string(wm.FullName()), RuleMessageRemoved,
-				"message %q of the writer is missing from the reader", relName(c.w.Package(), wm.FullName()))
+			c.add(wm.full, RuleMessageRemoved,
+				"message %q of the writer is missing from the reader", wm.rel)
 			continue
 		}
 		c.message(wm, rm)
 	}
-	for _, we := range wEnums {
-		if re, ok := c.rEnums[relName(c.w.Package(), we.FullName())]; ok {
+	for _, we := range c.w.enums {
+		if re, ok := c.r.enumByRel[we.rel]; ok {
 			c.enum(we, re)
 		}
 	}
@@ -165,54 +166,64 @@ func required(f protoreflect.FieldDescriptor) bool {
 	return f != nil && f.Cardinality() == protoreflect.Required
 }
 
-func (c *checker) message(wm, rm protoreflect.MessageDescriptor) {
-	wfs, rfs := wm.Fields(), rm.Fields()
-	for i := 0; i < wfs.Len(); i++ {
-		wf := wfs.Get(i)
-		rf := rfs.ByNumber(wf.Number())
-		if byName := rfs.ByName(wf.Name()); byName != nil && byName.Number() != wf.Number() {
-			c.add(fieldPath(wm, wf), RuleFieldNumberChanged,
-				"field %q has number %d in the writer but %d in the reader", wf.Name(), wf.Number(), byName.Number())
+func (c *checker) message(wm, rm *pmsg) {
+	// Fields both declare alike at the same positions (the usual
+	// evolution appends fields) have nothing to report.
+	same := 0
+	for same < min(len(wm.fields), len(rm.fields)) && wm.fields[same] == rm.fields[same] {
+		same++
+	}
+	for _, wf := range wm.fields[same:] {
+		rf := rm.fieldByNumber(wf.number)
+		if rf == wf {
+			continue
 		}
-		if required(wf) && !required(rf) {
+		if byName := rm.fieldByName(wf.name); byName != nil && byName.number != wf.number {
+			c.add(fieldPath(wm, wf), RuleFieldNumberChanged,
+				"field %q has number %d in the writer but %d in the reader", wf.name, wf.number, byName.number)
+		}
+		if wf.required && (rf == nil || !rf.required) {
 			c.add(fieldPath(wm, wf), RuleRequiredFieldRemoved,
-				"field %q (number %d) is required in the writer but not in the reader", wf.Name(), wf.Number())
+				"field %q (number %d) is required in the writer but not in the reader", wf.name, wf.number)
 		}
 		if rf == nil {
-			if realOneof(wf) != nil {
+			if wf.oneof != "" {
 				c.add(fieldPath(wm, wf), RuleOneofFieldRemoved,
 					"field %q (number %d) of oneof %q in the writer is missing from the reader, which cannot tell which case was set",
-					wf.Name(), wf.Number(), realOneof(wf).Name())
+					wf.name, wf.number, wf.oneof)
 			}
 			continue
 		}
-		if required(rf) && !required(wf) {
+		if rf.required && !wf.required {
 			c.add(fieldPath(rm, rf), RuleRequiredFieldAdded,
-				"field %q (number %d) is required in the reader but optional in the writer", rf.Name(), rf.Number())
+				"field %q (number %d) is required in the reader but optional in the writer", rf.name, rf.number)
 		}
 		c.field(wm, wf, rf)
 	}
 
-	for i := 0; i < rfs.Len(); i++ {
-		rf := rfs.Get(i)
-		if wfs.ByNumber(rf.Number()) != nil {
+	reservations := len(wm.reserved) > 0 || len(wm.resNames) > 0
+	for _, rf := range rm.fields[same:] {
+		if !rf.required && !reservations {
+			continue // nothing to report whether or not the writer has it
+		}
+		if wm.fieldByNumber(rf.number) != nil {
 			continue
 		}
 		path := fieldPath(rm, rf)
-		if required(rf) {
+		if rf.required {
 			c.add(path, RuleRequiredFieldAdded,
-				"field %q (number %d) is required in the reader but missing from the writer", rf.Name(), rf.Number())
+				"field %q (number %d) is required in the reader but missing from the writer", rf.name, rf.number)
 		}
-		numReserved := wm.ReservedRanges().Has(rf.Number())
-		nameReserved := wm.ReservedNames().Has(rf.Name())
+		numReserved := wm.reservedNumber(rf.number)
+		nameReserved := wm.reservedName(rf.name)
 		switch {
 		case numReserved && !nameReserved:
 			c.add(path, RuleReservedNumberReused,
 				"the reader's field %q uses number %d, which the writer reserves; data from a writer that retired that number may be misread",
-				rf.Name(), rf.Number())
+				rf.name, rf.number)
 		case nameReserved && !numReserved:
 			c.add(path, RuleReservedNameReused,
-				"the reader's field %q (number %d) uses a name the writer reserves", rf.Name(), rf.Number())
+				"the reader's field %q (number %d) uses a name the writer reserves", rf.name, rf.number)
 		}
 	}
 
@@ -222,42 +233,36 @@ func (c *checker) message(wm, rm protoreflect.MessageDescriptor) {
 // oneofs checks that every reader oneof takes at most one of the writer's
 // mutually exclusive groups: otherwise the writer may set two of its members
 // and the reader keeps only one.
-func (c *checker) oneofs(wm, rm protoreflect.MessageDescriptor) {
-	ros := rm.Oneofs()
-	for i := 0; i < ros.Len(); i++ {
-		ro := ros.Get(i)
-		if ro.IsSynthetic() {
-			continue
-		}
+func (c *checker) oneofs(wm, rm *pmsg) {
+	for _, ro := range rm.oneofs {
 		groups := map[string]bool{}
 		var moved, existing []string
-		for j := 0; j < ro.Fields().Len(); j++ {
-			rf := ro.Fields().Get(j)
-			wf := wm.Fields().ByNumber(rf.Number())
+		for _, n := range ro.numbers {
+			wf := wm.fieldByNumber(n)
 			if wf == nil {
 				continue
 			}
-			if wo := realOneof(wf); wo != nil {
-				groups["oneof "+string(wo.Name())] = true
-				existing = append(existing, string(wf.Name()))
+			if wf.oneof != "" {
+				groups["oneof "+wf.oneof] = true
+				existing = append(existing, wf.name)
 			} else {
-				groups[fmt.Sprintf("field %d", wf.Number())] = true
-				moved = append(moved, string(wf.Name()))
+				groups[fmt.Sprintf("field %d", wf.number)] = true
+				moved = append(moved, wf.name)
 			}
 		}
 		if len(groups) < 2 {
 			continue
 		}
-		path := string(rm.FullName()) + "." + string(ro.Name())
+		path := rm.full + "." + ro.name
 		if len(existing) == 0 {
 			c.add(path, RuleOneofFieldsMoved,
 				"oneof %q of the reader holds the writer's separate fields %s, which the writer can set together",
-				ro.Name(), quoteList(moved))
+				ro.name, quoteList(moved))
 			continue
 		}
 		c.add(path, RuleOneofFieldMoved,
 			"oneof %q of the reader holds fields the writer can set together (%s); the reader keeps only one",
-			ro.Name(), quoteList(append(moved, existing...)))
+			ro.name, quoteList(append(moved, existing...)))
 	}
 }
 
@@ -270,34 +275,34 @@ func quoteList(names []string) string {
 }
 
 // field compares two fields sharing a number.
-func (c *checker) field(wm protoreflect.MessageDescriptor, wf, rf protoreflect.FieldDescriptor) {
+func (c *checker) field(wm *pmsg, wf, rf *pfield) {
 	switch {
-	case wf.IsMap() && rf.IsMap():
-		c.valueType(wm, wf, "the key of map field", wf.MapKey(), rf.MapKey())
-		c.valueType(wm, wf, "the value of map field", wf.MapValue(), rf.MapValue())
+	case wf.isMap && rf.isMap:
+		c.valueType(wm, wf, "the key of map field", wf.key, rf.key)
+		c.valueType(wm, wf, "the value of map field", wf.val, rf.val)
 		return
-	case wf.IsMap() || rf.IsMap():
+	case wf.isMap || rf.isMap:
 		c.add(fieldPath(wm, wf), RuleFieldTypeIncompatible,
 			"field %q (number %d) is %s in the writer but %s in the reader, which cannot decode it",
-			wf.Name(), wf.Number(), c.describe(wf), c.describe(rf))
+			wf.name, wf.number, wf.desc, rf.desc)
 		return
 	}
 	if !c.valueType(wm, wf, "field", wf, rf) {
 		return
 	}
-	if wf.IsList() != rf.IsList() && numeric(wf) {
+	if wf.list != rf.list && wf.numeric {
 		c.add(fieldPath(wm, wf), RuleLabelChanged,
 			"field %q (number %d) is %s in the writer but %s in the reader; only string, bytes and message fields may switch between singular and repeated",
-			wf.Name(), wf.Number(), cardinality(wf), cardinality(rf))
+			wf.name, wf.number, cardinality(wf), cardinality(rf))
 	}
 }
 
-func fieldPath(m protoreflect.MessageDescriptor, f protoreflect.FieldDescriptor) string {
-	return string(m.FullName()) + "." + string(f.Name())
+func fieldPath(m *pmsg, f *pfield) string {
+	return m.full + "." + f.name
 }
 
-func cardinality(f protoreflect.FieldDescriptor) string {
-	if f.IsList() {
+func cardinality(f *pfield) string {
+	if f.list {
 		return "repeated"
 	}
 	return "singular"
@@ -357,48 +362,34 @@ func typeName(md protoreflect.MessageDescriptor, fd protoreflect.FileDescriptor)
 	return "." + string(md.FullName())
 }
 
-func (c *checker) describe(f protoreflect.FieldDescriptor) string {
-	switch {
-	case f.IsMap():
-		return fmt.Sprintf("map<%s, %s>", c.describe(f.MapKey()), c.describe(f.MapValue()))
-	case f.Kind() == protoreflect.EnumKind:
-		return "enum " + string(f.Enum().FullName())
-	case f.Kind() == protoreflect.MessageKind || f.Kind() == protoreflect.GroupKind:
-		return "message " + string(f.Message().FullName())
-	}
-	return f.Kind().String()
-}
-
 // valueType compares the types of two fields (or of the keys or values of
 // two map fields) and reports whether they are compatible. outer is the
 // writer's field and what says which part of it is compared.
-func (c *checker) valueType(wm protoreflect.MessageDescriptor, outer protoreflect.FieldDescriptor, what string, wf, rf protoreflect.FieldDescriptor) bool {
-	wc, rc := wireClass(wf.Kind()), wireClass(rf.Kind())
-	ok := classesCompatible(wc, rc)
-	if ok && wc == "message" && rc == "message" {
-		ok = typeName(wf.Message(), c.w) == typeName(rf.Message(), c.r)
+func (c *checker) valueType(wm *pmsg, outer *pfield, what string, wf, rf *pfield) bool {
+	ok := classesCompatible(wf.class, rf.class)
+	if ok && wf.class == "message" && rf.class == "message" {
+		ok = wf.typeName == rf.typeName
 	}
 	if !ok {
 		c.add(fieldPath(wm, outer), RuleFieldTypeIncompatible,
 			"%s %q (number %d) is %s in the writer but %s in the reader, which cannot decode it",
-			what, outer.Name(), outer.Number(), c.describe(wf), c.describe(rf))
+			what, outer.name, outer.number, wf.desc, rf.desc)
 	}
 	return ok
 }
 
 // enum reports writer values a closed reader enum lacks: a proto2 reader
 // drops them to unknown fields and sees the field unset.
-func (c *checker) enum(we, re protoreflect.EnumDescriptor) {
-	if !re.IsClosed() {
+func (c *checker) enum(we, re *penum) {
+	if !re.closed {
 		return
 	}
-	for i := 0; i < we.Values().Len(); i++ {
-		v := we.Values().Get(i)
-		if re.Values().ByNumber(v.Number()) != nil {
+	for _, v := range we.values {
+		if re.nums[v.number] {
 			continue
 		}
-		c.add(string(we.FullName())+"."+string(v.Name()), RuleEnumValueRemoved,
+		c.add(we.full+"."+v.name, RuleEnumValueRemoved,
 			"value %q (%d) of enum %q in the writer is missing from the reader's closed enum, which treats it as unknown",
-			v.Name(), v.Number(), relName(c.w.Package(), we.FullName()))
+			v.name, v.number, we.rel)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/bufbuild/protocompile"
@@ -89,6 +90,9 @@ type Schema struct {
 	file      protoreflect.FileDescriptor
 	canonical string
 	names     []string
+
+	modelOnce sync.Once
+	built     *pfile
 }
 
 // Canonical returns the syntax, a colon and the compiled file descriptor
@@ -307,14 +311,26 @@ func unsupportedIn(msgs protoreflect.MessageDescriptors) string {
 
 // canonicalForm marshals the descriptor without its name and source info.
 func canonicalForm(fd protoreflect.FileDescriptor) (string, error) {
-	var fdp *descriptorpb.FileDescriptorProto
+	var src *descriptorpb.FileDescriptorProto
 	if res, ok := fd.(linker.Result); ok {
-		fdp = proto.Clone(res.FileDescriptorProto()).(*descriptorpb.FileDescriptorProto)
+		src = res.FileDescriptorProto()
 	} else {
-		fdp = protodesc.ToFileDescriptorProto(fd)
+		src = protodesc.ToFileDescriptorProto(fd)
 	}
-	fdp.Name = nil
-	fdp.SourceCodeInfo = nil
+	// Every field but the name and the source info, sharing (not
+	// copying) the compiler's messages: marshalling only reads them.
+	fdp := &descriptorpb.FileDescriptorProto{
+		Package:          src.Package,
+		Dependency:       src.Dependency,
+		PublicDependency: src.PublicDependency,
+		WeakDependency:   src.WeakDependency,
+		MessageType:      src.MessageType,
+		EnumType:         src.EnumType,
+		Service:          src.Service,
+		Extension:        src.Extension,
+		Options:          src.Options,
+		Edition:          src.Edition,
+	}
 	// A file without a syntax statement is proto2; say so explicitly so that
 	// both spellings share one canonical form.
 	fdp.Syntax = proto.String(fd.Syntax().String())
