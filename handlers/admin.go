@@ -13,6 +13,7 @@ import (
 
 	"github.com/evolvestack/evolvestack/emulator/awsapi"
 	"github.com/evolvestack/evolvestack/emulator/clock"
+	"github.com/evolvestack/evolvestack/emulator/eventbridge"
 	"github.com/evolvestack/evolvestack/emulator/lambda"
 	"github.com/evolvestack/evolvestack/emulator/sns"
 	"github.com/evolvestack/evolvestack/handlers/lambdaruntime"
@@ -85,6 +86,8 @@ func newAdmin(b Backend, account, region string, log *slog.Logger) http.Handler 
 	}))
 	r.HandleFunc(AdminPrefix+"lambda/functions/{name}/invocations", api.lambdaInvocations).Methods(http.MethodGet)
 	r.HandleFunc(AdminPrefix+"sns/deliveries", api.snsDeliveries).Methods(http.MethodGet)
+	r.HandleFunc(AdminPrefix+"sns/attempts", api.snsAttempts).Methods(http.MethodGet)
+	r.HandleFunc(AdminPrefix+"events/deliveries", api.eventsDeliveries).Methods(http.MethodGet)
 	r.HandleFunc(AdminPrefix+"sns/{cert:[A-Za-z0-9-]+\\.pem}", api.snsCert).Methods(http.MethodGet)
 	r.HandleFunc(AdminPrefix+"health", api.health).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc(AdminPrefix+"reset", api.reset).Methods(http.MethodPost)
@@ -191,6 +194,59 @@ func (a *adminAPI) snsDeliveries(w http.ResponseWriter, r *http.Request) {
 		d = []sns.Delivery{}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"deliveries": d})
+}
+
+// SNSAttemptReporter is implemented by the SNS service: every delivery
+// attempt with its outcome, and the deliveries dropped after their
+// retries ran out without a dead-letter queue.
+type SNSAttemptReporter interface {
+	DeliveryAttempts(f sns.AttemptFilter) []sns.DeliveryAttempt
+	DroppedDeliveries() int
+	PendingDeliveries() int
+}
+
+// snsAttempts serves GET /_evolvestack/sns/attempts[?messageId=&topicArn=
+// &subscriptionArn=]: the scope's delivery attempts, oldest first, with
+// the counts of pending and dropped deliveries.
+func (a *adminAPI) snsAttempts(w http.ResponseWriter, r *http.Request) {
+	sc, ok := a.scope(w, r)
+	if !ok {
+		return
+	}
+	rep, ok := a.backend.Service("sns", sc).(SNSAttemptReporter)
+	if !ok {
+		writeAdminError(w, http.StatusNotFound, "no SNS service in this emulator")
+		return
+	}
+	q := r.URL.Query()
+	f := sns.AttemptFilter{MessageID: q.Get("messageId"), TopicArn: q.Get("topicArn"), SubscriptionArn: q.Get("subscriptionArn")}
+	writeJSON(w, http.StatusOK, map[string]any{"attempts": rep.DeliveryAttempts(f), "pending": rep.PendingDeliveries(), "dropped": rep.DroppedDeliveries()})
+}
+
+// EventsDeliveryReporter is implemented by the EventBridge service: every
+// attempt to deliver an event to a target, with its outcome.
+type EventsDeliveryReporter interface {
+	Deliveries(f eventbridge.DeliveryFilter) []eventbridge.DeliveryRecord
+	DroppedEvents() int
+	PendingDeliveries() int
+}
+
+// eventsDeliveries serves GET /_evolvestack/events/deliveries[?eventId=
+// &ruleArn=&targetId=]: the scope's delivery attempts, oldest first, with
+// the counts of pending deliveries and dropped events.
+func (a *adminAPI) eventsDeliveries(w http.ResponseWriter, r *http.Request) {
+	sc, ok := a.scope(w, r)
+	if !ok {
+		return
+	}
+	rep, ok := a.backend.Service("events", sc).(EventsDeliveryReporter)
+	if !ok {
+		writeAdminError(w, http.StatusNotFound, "no EventBridge service in this emulator")
+		return
+	}
+	q := r.URL.Query()
+	f := eventbridge.DeliveryFilter{EventID: q.Get("eventId"), RuleArn: q.Get("ruleArn"), TargetID: q.Get("targetId")}
+	writeJSON(w, http.StatusOK, map[string]any{"deliveries": rep.Deliveries(f), "pending": rep.PendingDeliveries(), "dropped": rep.DroppedEvents()})
 }
 
 // snsCert serves the certificate named in a notification's SigningCertURL

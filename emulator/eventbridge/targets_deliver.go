@@ -102,7 +102,6 @@ func (s *Service) plane() *dataPlane {
 		q, err := delivery.New(delivery.Options[*job]{
 			Clock:      s.env.Clock,
 			Attempt:    p.attempt,
-			OnSuccess:  p.succeeded,
 			DeadLetter: p.deadLetter,
 			MaxRecords: -1,
 		})
@@ -234,7 +233,9 @@ func (p *dataPlane) attempt(ctx context.Context, a delivery.Attempt[*job]) deliv
 	rec := DeliveryRecord{EventID: j.ev.id, RuleArn: j.ruleArn, TargetID: strOf(j.t.Id), TargetArn: strOf(j.t.Arn),
 		Attempt: a.Number, At: a.Due}
 	if err == nil {
-		rec.Outcome = "Delivered"
+		// One record per attempt: the successful one also ends the
+		// delivery.
+		rec.Outcome, rec.Final = "Delivered", "Delivered"
 		p.record(rec)
 		return delivery.Delivered()
 	}
@@ -249,13 +250,6 @@ func (p *dataPlane) attempt(ctx context.Context, a delivery.Attempt[*job]) deliv
 	rec.Outcome = "Refused"
 	p.record(rec)
 	return delivery.Fail(msg)
-}
-
-// succeeded records a delivered event.
-func (p *dataPlane) succeeded(r delivery.Result[*job]) {
-	j := r.Payload
-	p.record(DeliveryRecord{EventID: j.ev.id, RuleArn: j.ruleArn, TargetID: strOf(j.t.Id), TargetArn: strOf(j.t.Arn),
-		Attempt: r.Attempts, At: r.Ended, Outcome: "Delivered", Final: "Delivered"})
 }
 
 // exhaustedCondition is the EXHAUSTED_RETRY_CONDITION of a status, "" for
