@@ -2,6 +2,8 @@
 #
 #   make build      go build ./...
 #   make test       go test -race ./... (the README's test command)
+#   make startup    start-up time and idle RSS of both binaries against a
+#                   trivial Go server, and package init costs (verbose)
 #   make up         static binary -> image (FROM scratch) -> stack up, detached, healthy
 #   make down       stop the stack and remove its containers
 #   make smoke      check the running stack (health, provisioned resources, AWS calls)
@@ -36,13 +38,16 @@ IMAGE_GCFLAGS := -gcflags=github.com/goccy/go-yaml/...=-l -gcflags=google.golang
 IMAGE_MAX_BYTES ?= 20000000
 HEALTH_TIMEOUT ?= 60
 
-.PHONY: build test image-bin image up down wait smoke demo-bin demo logs ps clean compose-check
+.PHONY: build test startup image-bin image up down wait smoke demo-bin demo logs ps clean compose-check
 
 build:
 	$(GO) build ./...
 
 test:
 	$(GO) test -race ./...
+
+startup:
+	$(GO) test -count=1 -v -run 'TestStartupTimeAndIdleRSS|TestPackageInitCosts' ./cmd/evolvestack
 
 # The container's root file system: /evolvestack and an empty /tmp (1777).
 image-bin:

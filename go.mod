@@ -50,3 +50,10 @@ require (
 	github.com/x448/float16 v0.8.4 // indirect
 	golang.org/x/text v0.14.0 // indirect
 )
+
+// Patched copies that do at first use what upstream does in a package init,
+// which every start of the binary paid (issue 12); see third_party/README.md.
+replace (
+	github.com/bufbuild/protocompile => ./third_party/protocompile
+	github.com/santhosh-tekuri/jsonschema/v6 => ./third_party/jsonschema
+)

@@ -16,9 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/glue"
 	"github.com/aws/smithy-go"
-	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
 
 // Exit codes of the schema commands.
@@ -121,8 +119,7 @@ func (c *cmdIO) fail(err error) int {
 	if c.json {
 		if code == "" {
 			code = "Error"
-			var send *smithyhttp.RequestSendError
-			if errors.As(err, &send) || errors.Is(err, context.DeadlineExceeded) {
+			if isSendError(err) || errors.Is(err, context.DeadlineExceeded) {
 				code = "ConnectionError"
 			}
 		}
@@ -282,7 +279,7 @@ func isAccountID(key string) bool {
 // glueConn is a Glue client and what the admin API needs to address the
 // same account and region.
 type glueConn struct {
-	client   *glue.Client
+	client   *glueClient
 	cfg      aws.Config
 	endpoint string
 }
@@ -319,7 +316,13 @@ func (g *glueFlags) connect(ctx context.Context, getenv func(string) string) (*g
 	if cfg.Region == "" {
 		cfg.Region = "us-east-1"
 	}
-	return &glueConn{client: glue.NewFromConfig(cfg), cfg: cfg, endpoint: strings.TrimRight(g.endpoint, "/")}, nil
+	// As the SDK's clients do, a service-specific endpoint in the
+	// environment wins over the general one.
+	clientEndpoint := g.endpoint
+	if v := getenv("AWS_ENDPOINT_URL_GLUE"); v != "" {
+		clientEndpoint = v
+	}
+	return &glueConn{client: newGlueClient(cfg, clientEndpoint), cfg: cfg, endpoint: strings.TrimRight(g.endpoint, "/")}, nil
 }
 
 // profileConfigured reports whether a named profile is selected or the

@@ -11,8 +11,6 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/glue"
-	"github.com/aws/aws-sdk-go-v2/service/glue/types"
 
 	"github.com/evolvestack/evolvestack/registry"
 	"github.com/evolvestack/evolvestack/registry/compat"
@@ -311,13 +309,13 @@ func (c *cmdIO) checkOffline(format, mode, against, candidate string) int {
 
 // fetchDecision reads the schema's mode, checkpoint and the versions that
 // count from the registry.
-func fetchDecision(ctx context.Context, client *glue.Client, registryName, schemaName, candidate string) (*decision, error) {
-	id := &types.SchemaId{RegistryName: aws.String(registryName), SchemaName: aws.String(schemaName)}
-	s, err := client.GetSchema(ctx, &glue.GetSchemaInput{SchemaId: id})
+func fetchDecision(ctx context.Context, client *glueClient, registryName, schemaName, candidate string) (*decision, error) {
+	id := &schemaID{RegistryName: aws.String(registryName), SchemaName: aws.String(schemaName)}
+	s, err := client.GetSchema(ctx, &getSchemaInput{SchemaId: id})
 	if err != nil {
 		return nil, fmt.Errorf("GetSchema: %w", err)
 	}
-	f, ok := registry.Formats()[string(s.DataFormat)]
+	f, ok := registry.Formats()[s.DataFormat]
 	if !ok {
 		return nil, fmt.Errorf("schema %s/%s has data format %q, which this tool cannot check", registryName, schemaName, s.DataFormat)
 	}
@@ -336,9 +334,9 @@ func fetchDecision(ctx context.Context, client *glue.Client, registryName, schem
 			d.next = max(d.next, num(v.VersionNumber)+1)
 		}
 	}
-	var counting []types.SchemaVersionListItem
+	var counting []schemaVersionListItem
 	for _, v := range list {
-		if v.Status == types.SchemaVersionStatusAvailable && num(v.VersionNumber) >= d.checkpoint {
+		if v.Status == statusAvailable && num(v.VersionNumber) >= d.checkpoint {
 			counting = append(counting, v)
 		}
 	}
@@ -351,13 +349,13 @@ func fetchDecision(ctx context.Context, client *glue.Client, registryName, schem
 	}
 	// The registry's own match: exact on AWS, canonical on evolvestack.
 	var match *knownVersion
-	if msg, err := validity(string(s.DataFormat), candidate); err == nil && msg == "" {
-		out, err := client.GetSchemaByDefinition(ctx, &glue.GetSchemaByDefinitionInput{SchemaId: id, SchemaDefinition: aws.String(candidate)})
+	if msg, err := validity(s.DataFormat, candidate); err == nil && msg == "" {
+		out, err := client.GetSchemaByDefinition(ctx, &getSchemaByDefinitionInput{SchemaId: id, SchemaDefinition: aws.String(candidate)})
 		var ae interface{ ErrorCode() string }
 		switch {
 		case err == nil:
 			if n, ok := numbers[str(out.SchemaVersionId)]; ok {
-				match = &knownVersion{number: n, status: string(out.Status), sameDefinition: true}
+				match = &knownVersion{number: n, status: out.Status, sameDefinition: true}
 			}
 		case errors.As(err, &ae) && ae.ErrorCode() == "EntityNotFoundException":
 		default:
@@ -365,11 +363,11 @@ func fetchDecision(ctx context.Context, client *glue.Client, registryName, schem
 		}
 	}
 	for _, v := range counting {
-		out, err := client.GetSchemaVersion(ctx, &glue.GetSchemaVersionInput{SchemaVersionId: v.SchemaVersionId})
+		out, err := client.GetSchemaVersion(ctx, &getSchemaVersionInput{SchemaVersionId: v.SchemaVersionId})
 		if err != nil {
 			return nil, fmt.Errorf("GetSchemaVersion %d: %w", num(v.VersionNumber), err)
 		}
-		kv := knownVersion{number: num(v.VersionNumber), status: string(v.Status), definition: str(out.SchemaDefinition)}
+		kv := knownVersion{number: num(v.VersionNumber), status: v.Status, definition: str(out.SchemaDefinition)}
 		if match != nil && match.number == kv.number {
 			kv.sameDefinition = true
 			match = nil
@@ -377,7 +375,7 @@ func fetchDecision(ctx context.Context, client *glue.Client, registryName, schem
 		d.versions = append(d.versions, kv)
 	}
 	if match != nil {
-		out, err := client.GetSchemaVersion(ctx, &glue.GetSchemaVersionInput{SchemaId: id, SchemaVersionNumber: &types.SchemaVersionNumber{VersionNumber: aws.Int64(match.number)}})
+		out, err := client.GetSchemaVersion(ctx, &getSchemaVersionInput{SchemaId: id, SchemaVersionNumber: &schemaVersionNumber{VersionNumber: aws.Int64(match.number)}})
 		if err != nil {
 			return nil, fmt.Errorf("GetSchemaVersion %d: %w", match.number, err)
 		}
@@ -389,15 +387,19 @@ func fetchDecision(ctx context.Context, client *glue.Client, registryName, schem
 }
 
 // listVersions lists every version of a schema, following NextToken.
-func listVersions(ctx context.Context, client *glue.Client, id *types.SchemaId) ([]types.SchemaVersionListItem, error) {
-	var out []types.SchemaVersionListItem
-	p := glue.NewListSchemaVersionsPaginator(client, &glue.ListSchemaVersionsInput{SchemaId: id})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
+func listVersions(ctx context.Context, client *glueClient, id *schemaID) ([]schemaVersionListItem, error) {
+	var out []schemaVersionListItem
+	in := &listSchemaVersionsInput{SchemaId: id}
+	for {
+		page, err := client.ListSchemaVersions(ctx, in)
 		if err != nil {
 			return nil, fmt.Errorf("ListSchemaVersions: %w", err)
 		}
 		out = append(out, page.Schemas...)
+		if str(page.NextToken) == "" {
+			break
+		}
+		in.NextToken = page.NextToken
 	}
 	sort.Slice(out, func(i, j int) bool { return num(out[i].VersionNumber) < num(out[j].VersionNumber) })
 	return out, nil

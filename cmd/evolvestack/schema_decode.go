@@ -13,6 +13,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/service/glue"
 	"github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
@@ -68,7 +69,10 @@ func schemaDecode(ctx context.Context, args []string, stdin io.Reader, stdout, s
 	if err != nil {
 		return c.fail(err)
 	}
-	rec, err := serde.NewDeserializer(conn.client, serde.DeserializerConfig{}).Decode(ctx, data)
+	// serde takes the SDK's Glue client (serde.GlueAPI), so this command
+	// still links it, and with it the 2 MB its package init builds, into
+	// the binary; the other commands use glueClient.
+	rec, err := serde.NewDeserializer(glue.NewFromConfig(conn.cfg), serde.DeserializerConfig{}).Decode(ctx, data)
 	if err != nil {
 		return c.decodeFailure(err)
 	}
@@ -145,7 +149,6 @@ func recordBytes(arg string, stdin io.Reader, isHex, isBase64 bool) ([]byte, err
 // registry exits 2.
 func (c *cmdIO) decodeFailure(err error) int {
 	var ae smithy.APIError
-	var send *smithyhttp.RequestSendError
 	var de *serde.DecodeError
 	switch {
 	case errors.As(err, &ae) && errors.As(err, &de) && ae.ErrorCode() == "EntityNotFoundException":
@@ -157,7 +160,7 @@ func (c *cmdIO) decodeFailure(err error) int {
 		return exitNo
 	case errors.As(err, &ae):
 		return c.fail(err)
-	case errors.As(err, &send), errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
+	case isSendError(err), errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
 		return c.fail(err)
 	}
 	msg := err.Error()
@@ -171,4 +174,12 @@ func (c *cmdIO) decodeFailure(err error) int {
 		c.printJSON(jsonError{Error: errorBody{Code: code, Message: msg}})
 	}
 	return exitNo
+}
+
+// isSendError reports whether err is a request that got no answer, from
+// glueClient or from the SDK's client (which decode uses through serde).
+func isSendError(err error) bool {
+	var se *sendError
+	var sdk *smithyhttp.RequestSendError
+	return errors.As(err, &se) || errors.As(err, &sdk)
 }

@@ -10,8 +10,6 @@ import (
 	"text/tabwriter"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/glue"
-	"github.com/aws/aws-sdk-go-v2/service/glue/types"
 )
 
 const getSynopsis = `  evolvestack schema get [--endpoint URL] --id ID [--output json]
@@ -62,7 +60,7 @@ func schemaGet(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 	if len(pos) > 0 {
 		return c.usageErr("unexpected arguments: %v", pos)
 	}
-	in := &glue.GetSchemaVersionInput{}
+	in := &getSchemaVersionInput{}
 	switch {
 	case *id != "" && (*registryName != "" || *schemaName != "" || *version != ""):
 		return c.usageErr("--id excludes --registry, --schema and --version")
@@ -75,7 +73,7 @@ func schemaGet(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 		if err != nil {
 			return c.usageErr("--version: %v", err)
 		}
-		in.SchemaId = &types.SchemaId{RegistryName: registryName, SchemaName: schemaName}
+		in.SchemaId = &schemaID{RegistryName: registryName, SchemaName: schemaName}
 		in.SchemaVersionNumber = n
 	}
 	ctx, cancel := context.WithTimeout(ctx, g.timeout)
@@ -92,8 +90,8 @@ func schemaGet(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 		SchemaVersionID: str(out.SchemaVersionId),
 		SchemaArn:       str(out.SchemaArn),
 		VersionNumber:   num(out.VersionNumber),
-		Status:          string(out.Status),
-		DataFormat:      string(out.DataFormat),
+		Status:          out.Status,
+		DataFormat:      out.DataFormat,
 		CreatedTime:     str(out.CreatedTime),
 		Definition:      str(out.SchemaDefinition),
 	}
@@ -107,15 +105,15 @@ func schemaGet(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 }
 
 // parseVersion reads a version number or "latest" ("" is latest).
-func parseVersion(s string) (*types.SchemaVersionNumber, error) {
+func parseVersion(s string) (*schemaVersionNumber, error) {
 	if s == "" || s == "latest" {
-		return &types.SchemaVersionNumber{LatestVersion: true}, nil
+		return &schemaVersionNumber{LatestVersion: true}, nil
 	}
 	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil || n < 1 {
 		return nil, fmt.Errorf("%q: want a version number >= 1 or latest", s)
 	}
-	return &types.SchemaVersionNumber{VersionNumber: aws.Int64(n)}, nil
+	return &schemaVersionNumber{VersionNumber: aws.Int64(n)}, nil
 }
 
 // schemaDoc is one schema in `schema list`'s JSON output.
@@ -170,24 +168,27 @@ func schemaList(ctx context.Context, args []string, _ io.Reader, stdout, stderr 
 	if *schemaName != "" {
 		return c.listVersions(ctx, conn.client, *registryName, *schemaName, maxResults)
 	}
-	in := &glue.ListSchemasInput{MaxResults: maxResults}
+	in := &listSchemasInput{MaxResults: maxResults}
 	if *registryName != "" {
-		in.RegistryId = &types.RegistryId{RegistryName: registryName}
+		in.RegistryId = &registryID{RegistryName: registryName}
 	}
 	docs := []schemaDoc{}
-	p := glue.NewListSchemasPaginator(conn.client, in)
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
+	for {
+		page, err := conn.client.ListSchemas(ctx, in)
 		if err != nil {
 			return c.fail(fmt.Errorf("ListSchemas: %w", err))
 		}
 		for _, s := range page.Schemas {
 			docs = append(docs, schemaDoc{
 				RegistryName: str(s.RegistryName), SchemaName: str(s.SchemaName), SchemaArn: str(s.SchemaArn),
-				Status: string(s.SchemaStatus), Description: str(s.Description),
+				Status: s.SchemaStatus, Description: str(s.Description),
 				CreatedTime: str(s.CreatedTime), UpdatedTime: str(s.UpdatedTime),
 			})
 		}
+		if str(page.NextToken) == "" {
+			break
+		}
+		in.NextToken = page.NextToken
 	}
 	if c.json {
 		c.printJSON(struct {
@@ -207,18 +208,22 @@ func schemaList(ctx context.Context, args []string, _ io.Reader, stdout, stderr 
 }
 
 // listVersions prints a schema's versions.
-func (c *cmdIO) listVersions(ctx context.Context, client *glue.Client, registryName, schemaName string, maxResults *int32) int {
-	id := &types.SchemaId{RegistryName: aws.String(registryName), SchemaName: aws.String(schemaName)}
+func (c *cmdIO) listVersions(ctx context.Context, client *glueClient, registryName, schemaName string, maxResults *int32) int {
+	id := &schemaID{RegistryName: aws.String(registryName), SchemaName: aws.String(schemaName)}
 	items := []versionItem{}
-	p := glue.NewListSchemaVersionsPaginator(client, &glue.ListSchemaVersionsInput{SchemaId: id, MaxResults: maxResults})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
+	in := &listSchemaVersionsInput{SchemaId: id, MaxResults: maxResults}
+	for {
+		page, err := client.ListSchemaVersions(ctx, in)
 		if err != nil {
 			return c.fail(fmt.Errorf("ListSchemaVersions: %w", err))
 		}
 		for _, v := range page.Schemas {
-			items = append(items, versionItem{VersionNumber: num(v.VersionNumber), SchemaVersionID: str(v.SchemaVersionId), Status: string(v.Status), CreatedTime: str(v.CreatedTime)})
+			items = append(items, versionItem{VersionNumber: num(v.VersionNumber), SchemaVersionID: str(v.SchemaVersionId), Status: v.Status, CreatedTime: str(v.CreatedTime)})
 		}
+		if str(page.NextToken) == "" {
+			break
+		}
+		in.NextToken = page.NextToken
 	}
 	if c.json {
 		c.printJSON(struct {
@@ -269,11 +274,11 @@ func schemaDiff(ctx context.Context, args []string, _ io.Reader, stdout, stderr 
 	if err != nil {
 		return c.fail(err)
 	}
-	out, err := conn.client.GetSchemaVersionsDiff(ctx, &glue.GetSchemaVersionsDiffInput{
-		SchemaId:                  &types.SchemaId{RegistryName: registryName, SchemaName: schemaName},
+	out, err := conn.client.GetSchemaVersionsDiff(ctx, &getSchemaVersionsDiffInput{
+		SchemaId:                  &schemaID{RegistryName: registryName, SchemaName: schemaName},
 		FirstSchemaVersionNumber:  first,
 		SecondSchemaVersionNumber: second,
-		SchemaDiffType:            types.SchemaDiffTypeSyntaxDiff,
+		SchemaDiffType:            "SYNTAX_DIFF",
 	})
 	if err != nil {
 		return c.fail(fmt.Errorf("GetSchemaVersionsDiff: %w", err))

@@ -13,8 +13,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/glue"
-	"github.com/aws/aws-sdk-go-v2/service/glue/types"
 
 	"github.com/evolvestack/evolvestack/handlers"
 	"github.com/evolvestack/evolvestack/registry"
@@ -81,24 +79,24 @@ func schemaRegister(ctx context.Context, args []string, stdin io.Reader, stdout,
 		return c.fail(err)
 	}
 	rep := &registerReport{RegistryName: *registryName, SchemaName: *schemaName, Findings: []registry.Finding{}}
-	id := &types.SchemaId{RegistryName: aws.String(*registryName), SchemaName: aws.String(*schemaName)}
-	out, err := conn.client.RegisterSchemaVersion(ctx, &glue.RegisterSchemaVersionInput{SchemaId: id, SchemaDefinition: aws.String(string(def))})
+	id := &schemaID{RegistryName: aws.String(*registryName), SchemaName: aws.String(*schemaName)}
+	out, err := conn.client.RegisterSchemaVersion(ctx, &registerSchemaVersionInput{SchemaId: id, SchemaDefinition: aws.String(string(def))})
 	switch {
 	case err == nil:
-		rep.SchemaVersionID, rep.VersionNumber, rep.Status = str(out.SchemaVersionId), num(out.VersionNumber), string(out.Status)
+		rep.SchemaVersionID, rep.VersionNumber, rep.Status = str(out.SchemaVersionId), num(out.VersionNumber), out.Status
 	case *create && isCode(err, "EntityNotFoundException"):
-		in := &glue.CreateSchemaInput{
-			RegistryId:       &types.RegistryId{RegistryName: aws.String(*registryName)},
+		in := &createSchemaInput{
+			RegistryId:       &registryID{RegistryName: aws.String(*registryName)},
 			SchemaName:       aws.String(*schemaName),
-			DataFormat:       types.DataFormat(*format),
+			DataFormat:       *format,
 			SchemaDefinition: aws.String(string(def)),
 		}
 		if *mode != "" {
-			in.Compatibility = types.Compatibility(*mode)
+			in.Compatibility = *mode
 		}
 		cs, err := conn.client.CreateSchema(ctx, in)
 		if isCode(err, "EntityNotFoundException") {
-			if _, rerr := conn.client.CreateRegistry(ctx, &glue.CreateRegistryInput{RegistryName: aws.String(*registryName)}); rerr != nil && !isCode(rerr, "AlreadyExistsException") {
+			if rerr := conn.client.CreateRegistry(ctx, &createRegistryInput{RegistryName: aws.String(*registryName)}); rerr != nil && !isCode(rerr, "AlreadyExistsException") {
 				return c.fail(fmt.Errorf("CreateRegistry: %w", rerr))
 			}
 			rep.RegistryCreated = true
@@ -108,19 +106,19 @@ func schemaRegister(ctx context.Context, args []string, stdin io.Reader, stdout,
 			return c.fail(fmt.Errorf("CreateSchema: %w", err))
 		}
 		rep.Created = true
-		rep.SchemaVersionID, rep.VersionNumber, rep.Status = str(cs.SchemaVersionId), num(cs.LatestSchemaVersion), string(cs.SchemaVersionStatus)
+		rep.SchemaVersionID, rep.VersionNumber, rep.Status = str(cs.SchemaVersionId), num(cs.LatestSchemaVersion), cs.SchemaVersionStatus
 		if rep.VersionNumber == 0 {
 			rep.VersionNumber = 1
 		}
 	default:
 		return c.fail(fmt.Errorf("RegisterSchemaVersion: %w", err))
 	}
-	if rep.Status == string(types.SchemaVersionStatusPending) && *wait > 0 {
+	if rep.Status == statusPending && *wait > 0 {
 		if err := conn.settle(ctx, rep, *wait); err != nil {
 			return c.fail(err)
 		}
 	}
-	if rep.Status == string(types.SchemaVersionStatusFailure) {
+	if rep.Status == statusFailure {
 		findings, err := conn.findings(ctx, rep.SchemaVersionID)
 		if err != nil {
 			fmt.Fprintf(stderr, "evolvestack schema register: no findings: %v\n", err)
@@ -141,7 +139,7 @@ func schemaRegister(ctx context.Context, args []string, stdin io.Reader, stdout,
 		fmt.Fprintf(stdout, "%s %s/%s version %d: id %s, status %s\n", verb, rep.RegistryName, rep.SchemaName, rep.VersionNumber, rep.SchemaVersionID, rep.Status)
 		printFindings(stdout, rep.Findings)
 	}
-	if rep.Status == string(types.SchemaVersionStatusFailure) {
+	if rep.Status == statusFailure {
 		return exitNo
 	}
 	return exitYes
@@ -156,17 +154,17 @@ func isCode(err error, code string) bool {
 // settle polls a PENDING version until its status changes or wait ends.
 func (c *glueConn) settle(ctx context.Context, rep *registerReport, wait time.Duration) error {
 	deadline := time.Now().Add(wait)
-	for rep.Status == string(types.SchemaVersionStatusPending) && time.Now().Before(deadline) {
+	for rep.Status == statusPending && time.Now().Before(deadline) {
 		select {
 		case <-ctx.Done():
 			return fmt.Errorf("waiting for version %d to settle: %w", rep.VersionNumber, ctx.Err())
 		case <-time.After(250 * time.Millisecond):
 		}
-		out, err := c.client.GetSchemaVersion(ctx, &glue.GetSchemaVersionInput{SchemaVersionId: aws.String(rep.SchemaVersionID)})
+		out, err := c.client.GetSchemaVersion(ctx, &getSchemaVersionInput{SchemaVersionId: aws.String(rep.SchemaVersionID)})
 		if err != nil {
 			return fmt.Errorf("GetSchemaVersion: %w", err)
 		}
-		rep.Status = string(out.Status)
+		rep.Status = out.Status
 	}
 	return nil
 }

@@ -1,11 +1,19 @@
 package awsapi
 
-import "regexp"
+import "strings"
 
-// regionPattern is the union of the region patterns of AWS's partitions
-// (aws, aws-cn, aws-us-gov, aws-iso, aws-iso-b, aws-iso-e, aws-iso-f,
-// aws-eusc), as the SDKs' partitions.json lists them.
-var regionPattern = regexp.MustCompile(`^(?:(?:us|eu|ap|sa|ca|me|af|il|mx)-\w+-\d+|cn-\w+-\d+|eusc-de-\w+-\d+|us-iso-\w+-\d+|us-isob-\w+-\d+|eu-isoe-\w+-\d+|us-isof-\w+-\d+|us-gov-\w+-\d+)$`)
+// regionPrefix reports whether p is what comes before "-<name>-<number>" in the region
+// names of AWS's partitions (aws, aws-cn, aws-us-gov, aws-iso, aws-iso-b,
+// aws-iso-e, aws-iso-f, aws-eusc), as the SDKs' partitions.json patterns
+// have them.
+func regionPrefix(p string) bool {
+	switch p {
+	case "us", "eu", "ap", "sa", "ca", "me", "af", "il", "mx", // aws
+		"cn", "eusc-de", "us-iso", "us-isob", "eu-isoe", "us-isof", "us-gov":
+		return true
+	}
+	return false
+}
 
 // ValidAccount reports whether id is a 12-digit AWS account id.
 func ValidAccount(id string) bool {
@@ -21,7 +29,41 @@ func ValidAccount(id string) bool {
 }
 
 // ValidRegion reports whether region is a well-formed name in one of AWS's
-// partitions (us-east-1, eu-central-2, cn-north-1, us-gov-west-1, ...).
+// partitions (us-east-1, eu-central-2, cn-north-1, us-gov-west-1, ...):
+// a partition's prefix, a name of word characters and a number, as the
+// partitions' patterns (e.g. ^us\-gov\-\w+\-\d+$) say. A byte scan, not a
+// regexp: compiling one cost every start of the binary.
 func ValidRegion(region string) bool {
-	return len(region) <= 64 && regionPattern.MatchString(region)
+	if len(region) > 64 {
+		return false
+	}
+	i := strings.LastIndexByte(region, '-')
+	if i < 0 || !allBytes(region[i+1:], isDigit) {
+		return false
+	}
+	j := strings.LastIndexByte(region[:i], '-')
+	if j < 0 || !allBytes(region[j+1:i], isWord) {
+		return false
+	}
+	return regionPrefix(region[:j])
+}
+
+// allBytes reports whether s is non-empty and every byte satisfies ok.
+func allBytes(s string, ok func(byte) bool) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !ok(s[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func isDigit(b byte) bool { return '0' <= b && b <= '9' }
+
+// isWord is regexp's \w: an ASCII letter, digit or underscore.
+func isWord(b byte) bool {
+	return isDigit(b) || 'a' <= b && b <= 'z' || 'A' <= b && b <= 'Z' || b == '_'
 }

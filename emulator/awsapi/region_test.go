@@ -27,6 +27,23 @@ func TestValidRegion(t *testing.T) {
 	}
 }
 
+// TestValidRegionMatchesPattern checks the byte scan against the union of
+// the partitions' region patterns it replaces.
+func TestValidRegionMatchesPattern(t *testing.T) {
+	t.Parallel()
+	re := regexp.MustCompile(`^(?:(?:us|eu|ap|sa|ca|me|af|il|mx)-\w+-\d+|cn-\w+-\d+|eusc-de-\w+-\d+|us-iso-\w+-\d+|us-isob-\w+-\d+|eu-isoe-\w+-\d+|us-isof-\w+-\d+|us-gov-\w+-\d+)$`)
+	for _, r := range []string{
+		"us-east-1", "us-gov-west-1", "us-gov-1", "us--1", "us-east-", "us-east-x", "-east-1", "us-east_2-10", "us-EAST-1",
+		"eusc-de-east-1", "eusc-east-1", "eusc-de-1", "us-iso-east-1", "us-isoa-east-1", "cn-north-1", "cn-north-1-1",
+		"eu-isoe-west-1", "eu-isoe-1", "us-isof-south-1", "us-isob-east-1", "ap-south-1\n", "ap-soüth-1", "ap-south-١",
+		"mx-central-01", "il-central-99999", "us-east-1.", "us.east.1", "us-gov-west-1-", "gov-west-1",
+	} {
+		if got, want := awsapi.ValidRegion(r), re.MatchString(r); got != want {
+			t.Errorf("ValidRegion(%q) = %v, the patterns say %v", r, got, want)
+		}
+	}
+}
+
 func TestHasNonSpace(t *testing.T) {
 	t.Parallel()
 	re := regexp.MustCompile(`^(?s:.*\S.*)$`)
