@@ -64,7 +64,7 @@ func run(ctx context.Context, args []string, stdout io.Writer, getenv func(strin
 	ctx, cancel := context.WithTimeout(ctx, 10*(*wait))
 	defer cancel()
 	n := &narrator{w: stdout}
-	n.title("Schema evolution on evolvestack: Glue Schema Registry + Kinesis + Lambda + SNS")
+	n.title("Schema evolution on evolvestack: Glue Schema Registry + Kinesis + Lambda + SNS + EventBridge")
 	var (
 		st  *stack
 		err error
@@ -103,6 +103,7 @@ func run(ctx context.Context, args []string, stdout io.Writer, getenv func(strin
 		{"v3 removes a field that has no default: refused", d.step4},
 		{"A poison record: retry, bisect, dead-letter queue", d.step5},
 		{"Fan-out: SNS delivers the producer's records to two queues", d.step6},
+		{"Routing: an EventBridge rule sends v1 and v2 orders to a queue", d.step7},
 	}
 	for i, s := range steps {
 		n.step(i+1, len(steps), s.title)
@@ -155,6 +156,8 @@ type demo struct {
 	createdStreams, createdQueues          []string
 	createdFunctions                       []string
 	createdTopics                          []string
+	createdBuses                           []string
+	createdRules                           []ebRule
 	createdRegistry                        bool
 	ordersReaderFields, eventsReaderFields []string
 }
@@ -805,6 +808,7 @@ func (d *demo) cleanup(ctx context.Context) {
 			errs = append(errs, err)
 		}
 	}
+	errs = append(errs, d.cleanupEventBridge(ctx)...)
 	for _, arn := range d.createdTopics {
 		if _, err := d.st.sns.DeleteTopic(ctx, &sns.DeleteTopicInput{TopicArn: aws.String(arn)}); err != nil {
 			errs = append(errs, err)
@@ -824,7 +828,7 @@ func (d *demo) cleanup(ctx context.Context) {
 		d.n.bad("some resources could not be deleted: %v", err)
 		return
 	}
-	d.n.ok("deleted the event source mappings, functions, streams, topics, queues and registry")
+	d.n.ok("deleted the event source mappings, functions, streams, topics, event buses and rules, queues and registry")
 }
 
 // inbox drains an SQS queue.

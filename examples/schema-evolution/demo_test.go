@@ -22,7 +22,10 @@ func TestDemo(t *testing.T) {
 		t.Fatalf("demo failed: %v\noutput:\n%s", err, out.String())
 	}
 	for _, want := range []string{
-		"✓ All 6 steps happened as narrated.",
+		"✓ All 7 steps happened as narrated.",
+		`o-7101  Order v1        (OrderPlaced)     {"orderId":"o-7101","customer":"grace","amountCents":4200}`,
+		`o-7001  Order v2        (OrderPlaced)     {"orderId":"o-7001","customer":"ada","amountCents":1990,"couponCode":"ROUTED"}`,
+		"the OrderRefunded event matched no rule and went nowhere",
 		`o-6001  Order v2        (raw)             {"orderId":"o-6001","customer":"ada","amountCents":2500,"couponCode":"FANOUT"}`,
 		`o-6002  Order v2        (envelope)        {"orderId":"o-6002","customer":"ken","amountCents":310,"couponCode":null}`,
 		"both signatures verify (SignatureVersion 2",

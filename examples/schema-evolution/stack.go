@@ -17,6 +17,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/glue"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
@@ -44,6 +45,7 @@ type stack struct {
 	sqs     *sqs.Client
 	lambda  *awslambda.Client
 	sns     *sns.Client
+	events  *eventbridge.Client
 
 	// advance moves the emulator's clock forward.
 	advance func(ctx context.Context, d time.Duration) error
@@ -146,6 +148,7 @@ func newStack(cfg aws.Config, endpoint string, remote bool) *stack {
 		sqs:      sqs.NewFromConfig(cfg),
 		lambda:   awslambda.NewFromConfig(cfg),
 		sns:      sns.NewFromConfig(cfg),
+		events:   eventbridge.NewFromConfig(cfg),
 	}
 }
 

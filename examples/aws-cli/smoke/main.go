@@ -2,8 +2,10 @@
 // examples/provisioning/init.yaml (the compose stack, `make up`): it finds
 // the provisioned registry, schema, queues, stream and topic with the Go
 // SDK, sends a message through the orders queue, a record through the
-// orders stream and a notification through the order-events topic. It exits 0 when everything answers as expected. CI runs it
-// against the container.
+// orders stream and a notification through the order-events topic, and
+// routes an event through an EventBridge rule of its own to a queue. It
+// exits 0 when everything answers as expected. CI runs it against the
+// container.
 //
 //	AWS_ENDPOINT_URL=http://127.0.0.1:4566 go run ./examples/aws-cli/smoke
 package main
@@ -20,6 +22,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 	"github.com/aws/aws-sdk-go-v2/service/glue"
 	gluetypes "github.com/aws/aws-sdk-go-v2/service/glue/types"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
@@ -164,6 +168,57 @@ func checks() []check {
 				if err := json.Unmarshal([]byte(body), &env); err != nil || env.Type != "Notification" || env.Message != msg || env.MessageId != aws.ToString(pub.MessageId) {
 					return fmt.Errorf("%s: got %s, want the Notification envelope of message %s", q.name, body, aws.ToString(pub.MessageId))
 				}
+			}
+			return nil
+		}},
+		{"events: a rule on a bus of its own routes a matching event to a queue", func(ctx context.Context, cfg aws.Config) error {
+			name := fmt.Sprintf("smoke-%d", time.Now().UnixNano())
+			eb, c := eventbridge.NewFromConfig(cfg), sqs.NewFromConfig(cfg)
+			q, err := c.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(name)})
+			if err != nil {
+				return err
+			}
+			defer func() { _, _ = c.DeleteQueue(context.WithoutCancel(ctx), &sqs.DeleteQueueInput{QueueUrl: q.QueueUrl}) }()
+			if _, err := eb.CreateEventBus(ctx, &eventbridge.CreateEventBusInput{Name: aws.String(name)}); err != nil {
+				return err
+			}
+			defer func() {
+				bg := context.WithoutCancel(ctx)
+				_, _ = eb.RemoveTargets(bg, &eventbridge.RemoveTargetsInput{Rule: aws.String(name), EventBusName: aws.String(name), Ids: []string{"q"}})
+				_, _ = eb.DeleteRule(bg, &eventbridge.DeleteRuleInput{Name: aws.String(name), EventBusName: aws.String(name)})
+				_, _ = eb.DeleteEventBus(bg, &eventbridge.DeleteEventBusInput{Name: aws.String(name)})
+			}()
+			if _, err := eb.PutRule(ctx, &eventbridge.PutRuleInput{Name: aws.String(name), EventBusName: aws.String(name),
+				EventPattern: aws.String(`{"source":["smoke"],"detail":{"kind":["order"]}}`)}); err != nil {
+				return err
+			}
+			arn := "arn:aws:sqs:" + cfg.Region + ":000000000000:" + name
+			tgt, err := eb.PutTargets(ctx, &eventbridge.PutTargetsInput{Rule: aws.String(name), EventBusName: aws.String(name),
+				Targets: []ebtypes.Target{{Id: aws.String("q"), Arn: aws.String(arn)}}})
+			if err != nil || tgt.FailedEntryCount != 0 {
+				return fmt.Errorf("put-targets: %v %+v", err, tgt)
+			}
+			put, err := eb.PutEvents(ctx, &eventbridge.PutEventsInput{Entries: []ebtypes.PutEventsRequestEntry{
+				{EventBusName: aws.String(name), Source: aws.String("smoke"), DetailType: aws.String("t"), Detail: aws.String(`{"kind":"order","n":1}`)},
+				{EventBusName: aws.String(name), Source: aws.String("smoke"), DetailType: aws.String("t"), Detail: aws.String(`{"kind":"refund","n":2}`)},
+			}})
+			if err != nil || put.FailedEntryCount != 0 {
+				return fmt.Errorf("put-events: %v %+v", err, put)
+			}
+			body, err := receiveHolding(ctx, c, name, `"kind":"order"`)
+			if err != nil {
+				return err
+			}
+			var ev struct {
+				ID     string          `json:"id"`
+				Source string          `json:"source"`
+				Detail json.RawMessage `json:"detail"`
+			}
+			if err := json.Unmarshal([]byte(body), &ev); err != nil || ev.ID != aws.ToString(put.Entries[0].EventId) || ev.Source != "smoke" {
+				return fmt.Errorf("got %s, want the envelope of event %s", body, aws.ToString(put.Entries[0].EventId))
+			}
+			if more, err := c.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: q.QueueUrl, WaitTimeSeconds: 1}); err != nil || len(more.Messages) != 0 {
+				return fmt.Errorf("the refund, which the pattern refuses, arrived too: %v %+v", err, more)
 			}
 			return nil
 		}},
