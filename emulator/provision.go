@@ -9,8 +9,9 @@ import (
 
 // Provision creates the resources the YAML provisioning file at path
 // declares (see package provision): streams, queues, schema registries,
-// Lambda functions and SNS topics with their subscriptions, in the default
-// account and region and in the file's scopes. Resources that already exist with the declared settings are left
+// Lambda functions, SNS topics with their subscriptions and EventBridge
+// buses, rules with their targets and archives, in the default account and
+// region and in the file's scopes. Resources that already exist with the declared settings are left
 // alone, so provisioning twice is harmless. Errors name the file's line.
 // Call it once the endpoint is known (after Start, or SetEndpoint).
 func (e *Emulator) Provision(ctx context.Context, path string) (*provision.Report, error) {

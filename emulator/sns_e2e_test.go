@@ -187,7 +187,7 @@ func TestSNSRecordedDeliveriesAdmin(t *testing.T) {
 		t.Fatalf("deliveries %v", out)
 	}
 	d := ds[0].(map[string]any)
-	if d["Protocol"] != "sms" || d["Endpoint"] != "+15555550100" || !strings.Contains(d["Body"].(string), "disk full") {
+	if d["protocol"] != "sms" || d["endpoint"] != "+15555550100" || !strings.Contains(d["body"].(string), "disk full") {
 		t.Fatalf("delivery %v", d)
 	}
 	if status, out := adminCall(t, e, "GET", "/_evolvestack/sns/deliveries?account=123", ""); status != 400 {

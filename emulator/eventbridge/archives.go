@@ -192,11 +192,15 @@ func (s *Service) archiveLocked(name string) (*archive, error) {
 // DescribeArchive describes an archive with its statistics.
 func (s *Service) DescribeArchive(ctx context.Context, in *DescribeArchiveInput) (*DescribeArchiveOutput, error) {
 	s.mu.RLock()
-	defer s.mu.RUnlock()
 	a, err := s.archiveLocked(strOr(in.ArchiveName, ""))
+	s.mu.RUnlock()
 	if err != nil {
 		return nil, err
 	}
+	// Retention applies even when no new event arrives.
+	s.expireArchive(a)
+	s.mu.RLock()
+	defer s.mu.RUnlock()
 	n, size := a.stats()
 	return &DescribeArchiveOutput{
 		ArchiveArn: ptr(a.arn), ArchiveName: ptr(a.name), EventSourceArn: ptr(a.source), Description: a.description,
@@ -270,6 +274,15 @@ func (s *Service) ListArchives(ctx context.Context, in *ListArchivesInput) (*Lis
 	}
 	if filters > 1 {
 		return nil, errValidation("At most one filter is allowed for ListArchives. Use either : State, EventSourceArn, or NamePrefix.")
+	}
+	s.mu.RLock()
+	all := make([]*archive, 0, len(s.archives))
+	for _, a := range s.archives {
+		all = append(all, a)
+	}
+	s.mu.RUnlock()
+	for _, a := range all {
+		s.expireArchive(a)
 	}
 	s.mu.RLock()
 	var items []keyed[Archive]

@@ -100,6 +100,10 @@ func (s *Service) CreateEventBus(ctx context.Context, in *CreateEventBusInput) (
 	if s.buses[name] != nil {
 		return nil, errExists("Event bus %s already exists.", name)
 	}
+	// The default bus does not count toward the quota of custom buses.
+	if q := s.softQuota(); q > 0 && len(s.buses)-1 >= q {
+		return nil, errQuota() // unverified: CreateEventBus's text for a full quota
+	}
 	if src != "" {
 		es := s.eventSources[src]
 		if es == nil {
@@ -180,6 +184,7 @@ func (s *Service) DeleteEventBus(ctx context.Context, in *DeleteEventBusInput) (
 	s.mu.Lock()
 	b := s.buses[name]
 	var gone []*rule
+	dropped := map[string][]*target{} // rule ARN -> targets
 	if b != nil {
 		delete(s.buses, name)
 		b.deleted = true
@@ -189,12 +194,18 @@ func (s *Service) DeleteEventBus(ctx context.Context, in *DeleteEventBusInput) (
 			if r.sched != nil {
 				gone = append(gone, r)
 			}
+			if len(r.targets) > 0 {
+				dropped[r.arn] = r.targets
+			}
 		}
 		if es := s.eventSources[b.eventSource]; es != nil {
 			es.state = EventSourceStatePending
 		}
 	}
 	s.mu.Unlock()
+	for ruleArn, ts := range dropped {
+		s.targetsRemoved(ruleArn, ts)
+	}
 	for _, r := range gone {
 		s.notifySchedule(r)
 	}

@@ -79,6 +79,12 @@ package eventbridge
 //
 // PutTargets calls the data plane's validateTargetInput(t *Target) error
 // (transform.go) for Input, InputPath and InputTransformer.
+// RemoveTargets, DeleteRule and DeleteEventBus call s.targetsRemoved (no
+// lock held): the targets are marked removed and their waiting retries
+// cancelled (s.targetRemoved). DescribeArchive and ListArchives call
+// s.expireArchive first, so retention shows without new events.
+// PutRule and CreateEventBus cap rules per bus and custom buses at
+// env.Limits.MaxResourcesPerAccount when set (s.softQuota).
 //
 // Data-plane state: s.dataOnce/s.data (any) are reserved for part B:
 // func (s *Service) plane() *dataPlane { s.dataOnce.Do(...); return s.data.(*dataPlane) }.
@@ -86,6 +92,7 @@ package eventbridge
 import (
 	"context"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/evolvestack/evolvestack/emulator/eventmatch"
@@ -113,17 +120,41 @@ type rule struct {
 // enabled reports whether the rule takes events or fires.
 func (r *rule) enabled() bool { return r.state != RuleStateDisabled }
 
-// target is one stored target of a rule; immutable once stored.
+// target is one stored target of a rule; immutable once stored, but for
+// removed.
 type target struct {
 	Target
 	maxAttempts int
 	maxAge      time.Duration
 	// archive is set on the internal target of an archive's managed rule.
 	archive *archive
+	// removed is set once RemoveTargets, DeleteRule or DeleteEventBus
+	// took the target away: its waiting deliveries end without attempt.
+	removed atomic.Bool
 }
 
-// maxRulesPerBus is AWS's default quota of rules per event bus.
-const maxRulesPerBus = 300
+// targetsRemoved marks the targets of rule ruleArn removed and cancels
+// their waiting retries (no lock held). Deliveries the engine keys by
+// something else than the rule and target (rate-limited API destinations)
+// see the mark at their next attempt.
+func (s *Service) targetsRemoved(ruleArn string, ts []*target) {
+	for _, t := range ts {
+		t.removed.Store(true)
+		s.targetRemoved(ruleArn, *t.Id)
+	}
+}
+
+// softQuota is the cap of the raisable per-account quotas (rules per
+// event bus, event buses per account): env.Limits.MaxResourcesPerAccount,
+// 0 for none. AWS's defaults (300 rules per bus, 100 buses) are raisable
+// quotas, so none applies unless the limits ask for one.
+func (s *Service) softQuota() int { return s.env.Limits.MaxResourcesPerAccount }
+
+// errQuota is AWS's LimitExceededException for a full quota (the text
+// PutRule, PutTargets and CreateEventBus answer).
+func errQuota() error {
+	return errLimit("The requested resource exceeds the maximum number allowed.")
+}
 
 // ruleARN is the ARN of rule name on bus busName.
 func (s *Service) ruleARN(busName, name string) string {
@@ -202,9 +233,9 @@ func (s *Service) PutRule(ctx context.Context, in *PutRuleInput) (*PutRuleOutput
 			sched = r.sched // keep the rate anchor of an unchanged schedule
 		}
 	} else {
-		if len(b.rules) >= maxRulesPerBus {
+		if q := s.softQuota(); q > 0 && len(b.rules) >= q {
 			s.mu.Unlock()
-			return nil, errLimit("The requested resource exceeds the maximum number allowed.") // unverified: wording
+			return nil, errQuota()
 		}
 		r = &rule{bus: b, name: name, arn: s.ruleARN(b.name, name), seq: s.nextSeqLocked(), createdBy: s.env.Scope.Account}
 		r.tags.set(in.Tags)
@@ -327,7 +358,9 @@ func (s *Service) DeleteRule(ctx context.Context, in *DeleteRuleInput) (*DeleteR
 	delete(b.rules, name)
 	r.deleted = true
 	b.index(r)
+	targets := r.targets
 	s.mu.Unlock()
+	s.targetsRemoved(r.arn, targets)
 	if r.sched != nil {
 		s.notifySchedule(r)
 	}

@@ -128,6 +128,7 @@ func (s *Service) RemoveTargets(ctx context.Context, in *RemoveTargetsInput) (*R
 		return nil, err
 	}
 	failed := []RemoveTargetsResultEntry{}
+	var removed []*target
 	ts := slices.Clone(r.targets)
 	for _, id := range in.Ids {
 		i := slices.IndexFunc(ts, func(o *target) bool { return *o.Id == id })
@@ -140,11 +141,14 @@ func (s *Service) RemoveTargets(ctx context.Context, in *RemoveTargetsInput) (*R
 			failed = append(failed, RemoveTargetsResultEntry{TargetId: ptr(id), ErrorCode: ptr(ErrCodeManagedRuleException),
 				ErrorMessage: ptr(managedRuleMessage(r.name))})
 		default:
+			removed = append(removed, ts[i])
 			ts = slices.Delete(ts, i, i+1)
 		}
 	}
 	r.targets = ts
 	s.mu.Unlock()
+	// Retries waiting for a removed target are cancelled, not dead-lettered.
+	s.targetsRemoved(r.arn, removed)
 	if r.sched != nil {
 		s.notifySchedule(r)
 	}

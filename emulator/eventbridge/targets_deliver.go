@@ -50,13 +50,13 @@ type DeliveryRecord struct {
 	TargetArn string    `json:"targetArn"`
 	Attempt   int       `json:"attempt"`
 	At        time.Time `json:"at"`
-	// Outcome is Delivered, Failed (to be retried) or Refused (not
-	// retriable).
+	// Outcome is Delivered, Failed (to be retried), Refused (not
+	// retriable) or Cancelled (the target was removed meanwhile).
 	Outcome   string `json:"outcome"`
 	ErrorCode string `json:"errorCode,omitempty"`
 	Error     string `json:"error,omitempty"`
 	// Final says how the delivery ended when this attempt ended it:
-	// Delivered, DeadLettered or Dropped.
+	// Delivered, DeadLettered, Dropped or Cancelled.
 	Final string `json:"final,omitempty"`
 	// Condition is the EXHAUSTED_RETRY_CONDITION of a delivery whose
 	// retries or age ran out.
@@ -229,6 +229,11 @@ func (s *Service) targetRemoved(ruleArn, targetID string) {
 // attempt makes one delivery attempt.
 func (p *dataPlane) attempt(ctx context.Context, a delivery.Attempt[*job]) delivery.Outcome {
 	j := a.Payload
+	if j.t.removed.Load() {
+		p.record(DeliveryRecord{EventID: j.ev.id, RuleArn: j.ruleArn, TargetID: strOf(j.t.Id), TargetArn: strOf(j.t.Arn),
+			Attempt: a.Number, At: a.Due, Outcome: "Cancelled", Final: "Cancelled", Error: "the target was removed"})
+		return delivery.Drop("the target was removed")
+	}
 	err := p.send(ctx, j)
 	rec := DeliveryRecord{EventID: j.ev.id, RuleArn: j.ruleArn, TargetID: strOf(j.t.Id), TargetArn: strOf(j.t.Arn),
 		Attempt: a.Number, At: a.Due}

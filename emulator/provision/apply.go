@@ -17,6 +17,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/evolvestack/evolvestack/emulator/awsapi"
+	"github.com/evolvestack/evolvestack/emulator/eventbridge"
 	"github.com/evolvestack/evolvestack/emulator/glue"
 	"github.com/evolvestack/evolvestack/emulator/kinesis"
 	"github.com/evolvestack/evolvestack/emulator/lambda"
@@ -28,7 +29,7 @@ import (
 // Target is where Apply creates resources.
 type Target struct {
 	// Services returns a service implementation by model name (kinesis,
-	// sqs, glue, lambda, sns) for a scope: Emulator.Service.
+	// sqs, glue, lambda, sns, events) for a scope: Emulator.Service.
 	Services func(name string, scope awsapi.Scope) any
 	// Default is the scope of the top-level sections, and fills in a
 	// scope entry's missing account or region.
@@ -58,7 +59,9 @@ const (
 // streams, queues (dead-letter queues first), registries with their schemas
 // and versions, functions with their event source mappings, topics with
 // their subscriptions (whose endpoints are the queues and functions made
-// before). A resource that
+// before), then EventBridge buses, rules with their targets (the streams,
+// queues, functions, topics and buses made before) and archives. A
+// resource that
 // exists with the declared settings is left alone; one whose settings
 // differ, or an operation that fails, stops Apply with an *Error naming
 // the line.
@@ -83,6 +86,7 @@ func (f *File) Apply(ctx context.Context, t Target) (*Report, error) {
 		"glue":    glue.Descriptor(),
 		"lambda":  lambda.Descriptor(),
 		"sns":     sns.Descriptor(),
+		"events":  eventbridge.Descriptor(),
 	}}
 	if err := a.scope(ctx, t.Default, &f.Resources); err != nil {
 		return a.rep, err
@@ -115,6 +119,7 @@ type applier struct {
 	streams   map[string]string // name -> ARN
 	queues    map[string]string // name -> ARN
 	functions map[string]string // name -> ARN
+	buses     map[string]string // name -> ARN, with default
 }
 
 // fail builds the *Error for a resource at line.
@@ -209,7 +214,7 @@ func (a *applier) scope(ctx context.Context, sc awsapi.Scope, r *Resources) erro
 			return err
 		}
 	}
-	return nil
+	return a.eventBridge(ctx, r)
 }
 
 func (a *applier) stream(ctx context.Context, s *Stream) error {

@@ -1,7 +1,8 @@
 // Package provision reads a YAML provisioning file — the Kinesis streams,
-// SQS queues, Glue schema registries, Lambda functions and SNS topics with
-// their subscriptions an emulator should hold when it starts — and creates
-// them through the services' typed operations.
+// SQS queues, Glue schema registries, Lambda functions, SNS topics with
+// their subscriptions and EventBridge buses, rules with their targets and
+// archives an emulator should hold when it starts — and creates them
+// through the services' typed operations.
 //
 // The file's top-level sections apply to the emulator's default account
 // and region; a scopes list adds sections for other accounts and regions.
@@ -46,6 +47,11 @@ type Resources struct {
 	Registries []Registry `yaml:"registries"`
 	Functions  []Function `yaml:"functions"`
 	Topics     []Topic    `yaml:"topics"`
+	// Buses, Rules and Archives are EventBridge's, made after the
+	// streams, queues, functions and topics their targets name.
+	Buses    []Bus     `yaml:"buses"`
+	Rules    []Rule    `yaml:"rules"`
+	Archives []Archive `yaml:"archives"`
 }
 
 // Scope is an account and region with its resources. An empty account or
@@ -302,4 +308,102 @@ func jsonable(x any) any {
 		return t
 	}
 	return x
+}
+
+// Bus is a custom EventBridge event bus.
+type Bus struct {
+	Name        string `yaml:"name"`
+	Description string `yaml:"description"`
+	// Policy is the bus's resource policy (PutPermission's Policy): a
+	// mapping or the JSON text.
+	Policy AttrValue         `yaml:"policy"`
+	Tags   map[string]string `yaml:"tags"`
+	Line   int               `yaml:"-"`
+}
+
+// Rule is an EventBridge rule and its targets.
+type Rule struct {
+	Name string `yaml:"name"`
+	// Bus is a bus of the same scope, or an event bus ARN; "" or default
+	// is the default bus.
+	Bus string `yaml:"bus"`
+	// EventPattern is a mapping or the JSON text; ScheduleExpression is
+	// rate(...) or cron(...) (default bus only). One of them is required.
+	EventPattern       AttrValue `yaml:"eventPattern"`
+	ScheduleExpression string    `yaml:"scheduleExpression"`
+	// State is ENABLED (default), DISABLED or
+	// ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS.
+	State       string            `yaml:"state"`
+	Description string            `yaml:"description"`
+	RoleArn     string            `yaml:"roleArn"`
+	Tags        map[string]string `yaml:"tags"`
+	Targets     []RuleTarget      `yaml:"targets"`
+	Line        int               `yaml:"-"`
+}
+
+// RuleTarget is one target of a rule. Exactly one of Arn, Queue,
+// Function, Topic, Stream and Bus says where events go; the others name a
+// resource of the same scope.
+type RuleTarget struct {
+	ID       string `yaml:"id"`
+	Arn      string `yaml:"arn"`
+	Queue    string `yaml:"queue"`
+	Function string `yaml:"function"`
+	Topic    string `yaml:"topic"`
+	Stream   string `yaml:"stream"`
+	Bus      string `yaml:"bus"`
+	RoleArn  string `yaml:"roleArn"`
+	// At most one of Input (a mapping or the JSON text), InputPath and
+	// InputTransformer.
+	Input            AttrValue            `yaml:"input"`
+	InputPath        string               `yaml:"inputPath"`
+	InputTransformer *TargetTransformer   `yaml:"inputTransformer"`
+	RetryPolicy      *TargetRetryPolicy   `yaml:"retryPolicy"`
+	DeadLetterQueue  string               `yaml:"deadLetterQueue"` // a queue of the same scope, or an SQS queue ARN
+	SqsParameters    *TargetSqsParameters `yaml:"sqsParameters"`
+	// KinesisParameters applies to stream targets.
+	KinesisParameters *TargetKinesisParameters `yaml:"kinesisParameters"`
+	Line              int                      `yaml:"-"`
+}
+
+// TargetTransformer is a target's InputTransformer.
+type TargetTransformer struct {
+	InputPathsMap map[string]string `yaml:"inputPathsMap"`
+	// InputTemplate is the template text (a JSON or a string template).
+	InputTemplate string `yaml:"inputTemplate"`
+	Line          int    `yaml:"-"`
+}
+
+// TargetRetryPolicy is a target's RetryPolicy (EventBridge's defaults:
+// 185 attempts, 86400 seconds).
+type TargetRetryPolicy struct {
+	MaximumRetryAttempts     *int32 `yaml:"maximumRetryAttempts"`
+	MaximumEventAgeInSeconds *int32 `yaml:"maximumEventAgeInSeconds"`
+	Line                     int    `yaml:"-"`
+}
+
+// TargetSqsParameters is a queue target's SqsParameters.
+type TargetSqsParameters struct {
+	MessageGroupID string `yaml:"messageGroupId"`
+	Line           int    `yaml:"-"`
+}
+
+// TargetKinesisParameters is a stream target's KinesisParameters.
+type TargetKinesisParameters struct {
+	PartitionKeyPath string `yaml:"partitionKeyPath"`
+	Line             int    `yaml:"-"`
+}
+
+// Archive is an EventBridge archive of a bus's events.
+type Archive struct {
+	Name string `yaml:"name"`
+	// Bus is a bus of the same scope or an event bus ARN; "" or default is
+	// the default bus.
+	Bus          string    `yaml:"bus"`
+	Description  string    `yaml:"description"`
+	EventPattern AttrValue `yaml:"eventPattern"`
+	// RetentionDays keeps events that many days; 0 (default) keeps them
+	// indefinitely.
+	RetentionDays int32 `yaml:"retentionDays"`
+	Line          int   `yaml:"-"`
 }

@@ -173,6 +173,7 @@ func (c *checker) resources(p string, r *Resources) {
 		}
 		c.topic(tpath, tp, queues, functions)
 	}
+	c.eventBridge(p, r, refs{queues: queues, functions: functions, topics: topics, streams: streams})
 }
 
 func (c *checker) stream(p string, s *Stream) {

@@ -143,24 +143,24 @@ func (p *publishState) forgetTopic(topicArn string) {
 type Delivery struct {
 	// Protocol is the subscription's protocol ("sms" for a publish to a
 	// phone number, "application" for one to a platform endpoint).
-	Protocol string
+	Protocol string `json:"protocol"`
 	// Endpoint is the address, phone number, URL or ARN delivered to.
-	Endpoint string
+	Endpoint string `json:"endpoint"`
 	// SubscriptionArn and TopicArn are empty for direct publishes.
-	SubscriptionArn string
-	TopicArn        string
-	MessageID       string
+	SubscriptionArn string `json:"subscriptionArn,omitempty"`
+	TopicArn        string `json:"topicArn,omitempty"`
+	MessageID       string `json:"messageId"`
 	// Subject is the message's subject ("" when none).
-	Subject string
+	Subject string `json:"subject,omitempty"`
 	// Body is what the endpoint receives: the envelope JSON, or the raw
 	// or per-protocol message.
-	Body string
+	Body string `json:"body"`
 	// Headers are the HTTP headers of an http(s) delivery.
-	Headers map[string]string
+	Headers map[string]string `json:"headers,omitempty"`
 	// Attributes are the message attributes (type and value; binary
 	// values base64).
-	Attributes map[string]DeliveryAttribute
-	Time       time.Time
+	Attributes map[string]DeliveryAttribute `json:"attributes,omitempty"`
+	Time       time.Time                    `json:"time"`
 }
 
 // DeliveryAttribute is a message attribute of a recorded delivery.

@@ -207,8 +207,8 @@ def sns_confirm_flow():
             with urllib.request.urlopen(ENDPOINT + "/_evolvestack/sns/deliveries", timeout=5) as r:
                 deliveries = json.load(r)["deliveries"]
             for d in deliveries:
-                if d["Endpoint"] == endpoint and d["TopicArn"] == topic:
-                    body = json.loads(d["Body"])
+                if d["endpoint"] == endpoint and d.get("topicArn") == topic:
+                    body = json.loads(d["body"])
                     if body.get("Type") == "SubscriptionConfirmation":
                         token = body["Token"]
             if token:
