@@ -301,18 +301,13 @@ func TestPackageInitCosts(t *testing.T) {
 		// bound, and packages held to a tighter one.
 		known map[string]int
 	}{
-		{name: "slim", flags: slimBuildFlags, total: 1280 << 10, known: map[string]int{
+		{name: "slim", flags: slimBuildFlags, total: 768 << 10, known: map[string]int{
 			"github.com/santhosh-tekuri/jsonschema/v6": 16 << 10, // third_party/jsonschema
 			"github.com/bufbuild/protocompile":         4 << 10,  // third_party/protocompile
-			// Interim: topicNameRE and fifoTopicRE ({1,256} and
-			// {1,251} repetitions, unrolled by regexp) cost 470 KB and
-			// ~1 ms at every start; drop this line once they are gone.
-			"github.com/evolvestack/evolvestack/emulator/provision": 512 << 10,
 		}},
 		{name: "full", total: 4 << 20, known: map[string]int{
-			"github.com/santhosh-tekuri/jsonschema/v6":              16 << 10,
-			"github.com/bufbuild/protocompile":                      4 << 10,
-			"github.com/evolvestack/evolvestack/emulator/provision": 512 << 10,
+			"github.com/santhosh-tekuri/jsonschema/v6": 16 << 10,
+			"github.com/bufbuild/protocompile":         4 << 10,
 			// The SDK's Glue client builds its serde schemas in init
 			// (2.2 MB). The schema commands use glueClient instead, but
 			// `schema decode` still links it through registry/serde,

@@ -5,24 +5,16 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
 
+	"github.com/evolvestack/evolvestack/emulator/awsapi"
 	"github.com/evolvestack/evolvestack/emulator/glue"
 	"github.com/evolvestack/evolvestack/emulator/kinesis"
 	"github.com/evolvestack/evolvestack/emulator/lambda"
-)
-
-// Patterns the checker applies before anything is created.
-var (
-	accountRE   = regexp.MustCompile(`^[0-9]{12}$`)
-	regionRE    = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
-	topicNameRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
-	fifoTopicRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,251}\.fifo$`)
 )
 
 // checker validates a decoded file and fills in the Line fields.
@@ -69,10 +61,10 @@ func (c *checker) check() {
 		if sc.Account == "" && sc.Region == "" {
 			c.errf(p, "scope: set account, region or both")
 		}
-		if sc.Account != "" && !accountRE.MatchString(string(sc.Account)) {
+		if sc.Account != "" && !awsapi.ValidAccount(string(sc.Account)) {
 			c.errf(p+".account", "account %q: want a 12-digit id", sc.Account)
 		}
-		if sc.Region != "" && !regionRE.MatchString(sc.Region) {
+		if sc.Region != "" && !awsapi.ValidRegion(sc.Region) {
 			c.errf(p+".region", "region %q: want a region name such as eu-west-1", sc.Region)
 		}
 		k := [2]string{string(sc.Account), sc.Region}
@@ -451,7 +443,8 @@ func (c *checker) topic(p string, tp *Topic, queues, functions names) {
 		c.errf(p+".name", "topic %q: a FIFO topic's name must end in .fifo", tp.Name)
 	case tp.Fifo != nil && !*tp.Fifo && fifoName:
 		c.errf(p+".fifo", "topic %q: a name ending in .fifo is a FIFO topic", tp.Name)
-	case fifo && !fifoTopicRE.MatchString(tp.Name), !fifo && !topicNameRE.MatchString(tp.Name):
+	case fifo && !(strings.HasSuffix(tp.Name, ".fifo") && nameOf(strings.TrimSuffix(tp.Name, ".fifo"), 1, 251, "_-")),
+		!fifo && !nameOf(tp.Name, 1, 256, "_-"):
 		c.errf(p+".name", "topic %q: want 1 to 256 letters, digits, hyphens and underscores (and .fifo at the end of a FIFO topic's)", tp.Name)
 	}
 	seen := map[string]int{}
@@ -529,4 +522,22 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+// nameOf reports whether s has min to max bytes, each an ASCII letter or
+// digit or one of extra: the name rules of the APIs, checked without
+// regexps, whose counted repeats ({1,256}) cost start-up time and memory
+// when compiled at package initialisation.
+func nameOf(s string, min, max int, extra string) bool {
+	if len(s) < min || len(s) > max {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte(extra, c) >= 0 {
+			continue
+		}
+		return false
+	}
+	return true
 }

@@ -3,19 +3,11 @@ package provision
 import (
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 
 	"github.com/evolvestack/evolvestack/emulator/eventbridge"
 	"github.com/evolvestack/evolvestack/emulator/eventmatch"
-)
-
-// EventBridge's name patterns (the API model's).
-var (
-	ebBusNameRE = regexp.MustCompile(`^[/\.\-_A-Za-z0-9]{1,256}$`)
-	ebNameRE    = regexp.MustCompile(`^[\.\-_A-Za-z0-9]{1,64}$`)
-	ebArchiveRE = regexp.MustCompile(`^[\.\-_A-Za-z0-9]{1,48}$`)
 )
 
 // ebMaxTargets is EventBridge's (hard) quota of targets per rule.
@@ -39,7 +31,7 @@ func (c *checker) eventBridge(p string, r *Resources, rf refs) {
 			continue
 		case b.Name == "default":
 			c.errf(bp+".name", "bus %q: the default bus always exists; declare custom buses only", b.Name)
-		case !ebBusNameRE.MatchString(b.Name) || strings.Contains(b.Name, "/"):
+		case !nameOf(b.Name, 1, 256, "/.-_") || strings.Contains(b.Name, "/"):
 			c.errf(bp+".name", "bus %q: want 1 to 256 letters, digits, dots, hyphens and underscores", b.Name)
 		}
 		c.add(rf.buses, "bus", b.Name, bp, b.Line)
@@ -68,7 +60,7 @@ func (c *checker) eventBridge(p string, r *Resources, rf refs) {
 		switch {
 		case a.Name == "":
 			c.errf(ap, "archive: name is required")
-		case !ebArchiveRE.MatchString(a.Name):
+		case !nameOf(a.Name, 1, 48, ".-_"):
 			c.errf(ap+".name", "archive %q: want 1 to 48 letters, digits, dots, hyphens and underscores", a.Name)
 			c.add(archives, "archive", a.Name, ap, a.Line)
 		default:
@@ -118,7 +110,7 @@ func (c *checker) rule(p string, ru *Rule, rf refs) {
 	switch {
 	case ru.Name == "":
 		c.errf(p, "rule: name is required")
-	case !ebNameRE.MatchString(ru.Name):
+	case !nameOf(ru.Name, 1, 64, ".-_"):
 		c.errf(p+".name", "rule %q: want 1 to 64 letters, digits, dots, hyphens and underscores", ru.Name)
 	}
 	c.busRef(p+".bus", ru.Bus, rf.buses)
@@ -145,7 +137,7 @@ func (c *checker) rule(p string, ru *Rule, rf refs) {
 		switch {
 		case t.ID == "":
 			c.errf(tp, "target: id is required")
-		case !ebNameRE.MatchString(t.ID):
+		case !nameOf(t.ID, 1, 64, ".-_"):
 			c.errf(tp+".id", "target id %q: want 1 to 64 letters, digits, dots, hyphens and underscores", t.ID)
 		default:
 			if prev, ok := ids[t.ID]; ok {
