@@ -243,6 +243,34 @@ fi
 case "$err" in *"(ResourceNotFoundException)"*"Event bus $bus does not exist."*) ;; *) echo "unexpected error text: $err" >&2; exit 1 ;; esac
 echo "deleted $busarn"
 
+step "EventBridge Schemas: a registry, a schema and its versions, export, a policy"
+reg="cli-registry-$$"
+aws schemas create-registry --registry-name "$reg" --description "from the CLI" --query RegistryArn --output text
+openapi() { # $1: the properties of the detail
+  printf '{"openapi":"3.0.0","info":{"title":"Order","version":"1.0.0"},"paths":{},"components":{"schemas":{"Order":{"type":"object","properties":%s}}}}' "$1"
+}
+aws schemas create-schema --registry-name "$reg" --schema-name Order --type OpenApi3 \
+  --content "$(openapi '{"id":{"type":"string"}}')" --query SchemaVersion --output text
+[ "$(aws schemas update-schema --registry-name "$reg" --schema-name Order --type OpenApi3 \
+  --content "$(openapi '{"id":{"type":"string"},"qty":{"type":"integer"}}')" --query SchemaVersion --output text)" = 2 ]
+# The same content again makes no new version.
+[ "$(aws schemas update-schema --registry-name "$reg" --schema-name Order --type OpenApi3 \
+  --content "$(openapi '{"qty":{"type":"integer"},"id":{"type":"string"}}')" --query SchemaVersion --output text)" = 2 ]
+[ "$(aws schemas list-schema-versions --registry-name "$reg" --schema-name Order --query 'length(SchemaVersions)' --output text)" = 2 ]
+aws schemas describe-schema --registry-name "$reg" --schema-name Order --schema-version 1 --query '{version: SchemaVersion, type: Type}' --output text
+aws schemas export-schema --registry-name aws.events --schema-name 'aws.events@ScheduledEvent' --type JSONSchemaDraft4 \
+  --query Type --output text
+aws schemas put-resource-policy --registry-name "$reg" \
+  --policy '{"Version":"2012-10-17","Statement":[{"Sid":"read","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111111111111:root"},"Action":"schemas:DescribeSchema","Resource":"*"}]}' \
+  --query RevisionId --output text
+if err=$(aws schemas describe-registry --registry-name "no-such-registry-$$" 2>&1); then
+  echo "describe-registry of a missing registry succeeded" >&2; exit 1
+fi
+echo "$err"
+case "$err" in *"(NotFoundException)"*) ;; *) echo "unexpected error: $err" >&2; exit 1 ;; esac
+aws schemas delete-schema --registry-name "$reg" --schema-name Order
+aws schemas delete-registry --registry-name "$reg"
+
 step "Another account and region (scopes: in init.yaml)"
 AWS_ACCESS_KEY_ID=111111111111 aws --region eu-west-1 sqs list-queues --query QueueUrls --output text
 
