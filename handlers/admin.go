@@ -15,6 +15,7 @@ import (
 	"github.com/evolvestack/evolvestack/emulator/clock"
 	"github.com/evolvestack/evolvestack/emulator/eventbridge"
 	"github.com/evolvestack/evolvestack/emulator/lambda"
+	"github.com/evolvestack/evolvestack/emulator/schemas"
 	"github.com/evolvestack/evolvestack/emulator/sns"
 	"github.com/evolvestack/evolvestack/handlers/lambdaruntime"
 )
@@ -88,6 +89,9 @@ func newAdmin(b Backend, account, region string, log *slog.Logger) http.Handler 
 	r.HandleFunc(AdminPrefix+"sns/deliveries", api.snsDeliveries).Methods(http.MethodGet)
 	r.HandleFunc(AdminPrefix+"sns/attempts", api.snsAttempts).Methods(http.MethodGet)
 	r.HandleFunc(AdminPrefix+"events/deliveries", api.eventsDeliveries).Methods(http.MethodGet)
+	r.HandleFunc(AdminPrefix+"schemas/discovered", api.schemasDiscovered).Methods(http.MethodGet)
+	r.HandleFunc(AdminPrefix+"schemas/discovered/{schema}", api.schemasDiscovered).Methods(http.MethodGet)
+	r.HandleFunc(AdminPrefix+"schemas/discovered/{schema}/versions/{version}", api.schemasDiscovered).Methods(http.MethodGet)
 	r.HandleFunc(AdminPrefix+"sns/{cert:[A-Za-z0-9-]+\\.pem}", api.snsCert).Methods(http.MethodGet)
 	r.HandleFunc(AdminPrefix+"health", api.health).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc(AdminPrefix+"reset", api.reset).Methods(http.MethodPost)
@@ -247,6 +251,42 @@ func (a *adminAPI) eventsDeliveries(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	f := eventbridge.DeliveryFilter{EventID: q.Get("eventId"), RuleArn: q.Get("ruleArn"), TargetID: q.Get("targetId")}
 	writeJSON(w, http.StatusOK, map[string]any{"deliveries": rep.Deliveries(f), "pending": rep.PendingDeliveries(), "dropped": rep.DroppedEvents()})
+}
+
+// DiscoveryReporter is implemented by the EventBridge Schemas service:
+// the compatibility findings of each schema version discovery wrote.
+type DiscoveryReporter interface {
+	DiscoveryFindings(registry, schema, version string) (schemas.DiscoveryReport, error)
+	DiscoveredVersions() []schemas.DiscoveryReport
+}
+
+// schemasDiscovered serves GET /_evolvestack/schemas/discovered (every
+// discovered version's report), .../discovered/{schema} (its latest
+// version's) and .../discovered/{schema}/versions/{version}: whether a
+// version discovery wrote can be read by consumers of the previous one,
+// and which fields decide it.
+func (a *adminAPI) schemasDiscovered(w http.ResponseWriter, r *http.Request) {
+	sc, ok := a.scope(w, r)
+	if !ok {
+		return
+	}
+	rep, ok := a.backend.Service("schemas", sc).(DiscoveryReporter)
+	if !ok {
+		writeAdminError(w, http.StatusNotFound, "no EventBridge Schemas service in this emulator")
+		return
+	}
+	vars := mux.Vars(r)
+	name, ok := vars["schema"]
+	if !ok {
+		writeJSON(w, http.StatusOK, map[string]any{"versions": rep.DiscoveredVersions()})
+		return
+	}
+	out, err := rep.DiscoveryFindings("discovered-schemas", name, vars["version"])
+	if err != nil {
+		writeAdminError(w, http.StatusNotFound, err.Error())
+		return
+	}
+	writeJSON(w, http.StatusOK, out)
 }
 
 // snsCert serves the certificate named in a notification's SigningCertURL

@@ -198,8 +198,10 @@ func (s *Service) deliverToBus(sender, name string, ev *event) error {
 		return err
 	}
 	matched := s.matchLocked(b, ev, nil)
+	busArn := b.arn
 	s.mu.RUnlock()
 	s.plane().dispatch(matched, ev)
+	s.observe(busArn, ev)
 	return nil
 }
 
