@@ -64,7 +64,7 @@ func run(ctx context.Context, args []string, stdout io.Writer, getenv func(strin
 	ctx, cancel := context.WithTimeout(ctx, 10*(*wait))
 	defer cancel()
 	n := &narrator{w: stdout}
-	n.title("Schema evolution on evolvestack: Glue Schema Registry + Kinesis + Lambda + SNS + EventBridge")
+	n.title("Schema evolution on evolvestack: Glue Schema Registry + Kinesis + Lambda + SNS + EventBridge (+ Schemas)")
 	var (
 		st  *stack
 		err error
@@ -104,6 +104,7 @@ func run(ctx context.Context, args []string, stdout io.Writer, getenv func(strin
 		{"A poison record: retry, bisect, dead-letter queue", d.step5},
 		{"Fan-out: SNS delivers the producer's records to two queues", d.step6},
 		{"Routing: an EventBridge rule sends v1 and v2 orders to a queue", d.step7},
+		{"Discovery: EventBridge Schemas infers the orders' schema from a bus", d.step8},
 	}
 	for i, s := range steps {
 		n.step(i+1, len(steps), s.title)
@@ -158,6 +159,7 @@ type demo struct {
 	createdTopics                          []string
 	createdBuses                           []string
 	createdRules                           []ebRule
+	createdDiscoverers                     []string
 	createdRegistry                        bool
 	ordersReaderFields, eventsReaderFields []string
 }
@@ -808,6 +810,7 @@ func (d *demo) cleanup(ctx context.Context) {
 			errs = append(errs, err)
 		}
 	}
+	errs = append(errs, d.cleanupDiscovery(ctx)...)
 	errs = append(errs, d.cleanupEventBridge(ctx)...)
 	for _, arn := range d.createdTopics {
 		if _, err := d.st.sns.DeleteTopic(ctx, &sns.DeleteTopicInput{TopicArn: aws.String(arn)}); err != nil {
@@ -828,7 +831,7 @@ func (d *demo) cleanup(ctx context.Context) {
 		d.n.bad("some resources could not be deleted: %v", err)
 		return
 	}
-	d.n.ok("deleted the event source mappings, functions, streams, topics, event buses and rules, queues and registry")
+	d.n.ok("deleted the event source mappings, functions, streams, topics, discoverers and discovered schemas, event buses and rules, queues and registry")
 }
 
 // inbox drains an SQS queue.

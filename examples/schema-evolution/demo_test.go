@@ -22,7 +22,12 @@ func TestDemo(t *testing.T) {
 		t.Fatalf("demo failed: %v\noutput:\n%s", err, out.String())
 	}
 	for _, want := range []string{
-		"✓ All 7 steps happened as narrated.",
+		"✓ All 8 steps happened as narrated.",
+		`version 1 (DescribeSchema, OpenApi3): detail OrderPlaced {amountCents: integer, customer: string, orderId: string}`,
+		`version 2 (DescribeSchema, OpenApi3): detail OrderPlaced {amountCents: integer, couponCode: string, customer: string, orderId: string}`,
+		"backward compatible (version 2 reads version 1 events): false",
+		"• #/properties/detail/properties/couponCode [required-added-to-closed-model]",
+		"version 2 is not backward compatible with version 1, and /detail/couponCode decides it",
 		`o-7101  Order v1        (OrderPlaced)     {"orderId":"o-7101","customer":"grace","amountCents":4200}`,
 		`o-7001  Order v2        (OrderPlaced)     {"orderId":"o-7001","customer":"ada","amountCents":1990,"couponCode":"ROUTED"}`,
 		"the OrderRefunded event matched no rule and went nowhere",

@@ -22,6 +22,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
+	"github.com/aws/aws-sdk-go-v2/service/schemas"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
@@ -46,6 +47,7 @@ type stack struct {
 	lambda  *awslambda.Client
 	sns     *sns.Client
 	events  *eventbridge.Client
+	schemas *schemas.Client
 
 	// advance moves the emulator's clock forward.
 	advance func(ctx context.Context, d time.Duration) error
@@ -149,6 +151,7 @@ func newStack(cfg aws.Config, endpoint string, remote bool) *stack {
 		lambda:   awslambda.NewFromConfig(cfg),
 		sns:      sns.NewFromConfig(cfg),
 		events:   eventbridge.NewFromConfig(cfg),
+		schemas:  schemas.NewFromConfig(cfg),
 	}
 }
 
