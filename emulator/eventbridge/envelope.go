@@ -4,9 +4,9 @@ package eventbridge
 // and delivers to targets, written field by field in AWS's key order.
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -103,15 +103,237 @@ func (e *event) appendJSON(b []byte, withDetail bool) []byte {
 // unverified: AWS re-serialises the detail; compaction keeps number and
 // string spellings as sent.
 func compactDetail(detail string) (json.RawMessage, error) {
-	var buf bytes.Buffer
-	if err := json.Compact(&buf, []byte(detail)); err != nil {
-		return nil, fmt.Errorf("detail: %w", err)
+	c := jsonCompactor{src: detail, dst: make([]byte, 0, len(detail))}
+	c.ws()
+	if c.i >= len(c.src) || c.src[c.i] != '{' {
+		if json.Valid([]byte(detail)) {
+			return nil, fmt.Errorf("detail is not a JSON object")
+		}
+		return nil, fmt.Errorf("detail: invalid JSON")
 	}
-	b := buf.Bytes()
-	if len(b) == 0 || b[0] != '{' {
-		return nil, fmt.Errorf("detail is not a JSON object")
+	if !c.value(0) {
+		return nil, fmt.Errorf("detail: invalid JSON at offset %d", c.i)
 	}
-	return b, nil
+	c.ws()
+	if c.i != len(c.src) {
+		return nil, fmt.Errorf("detail: invalid JSON at offset %d", c.i)
+	}
+	return c.dst, nil
+}
+
+// maxDetailDepth is the deepest nesting compactDetail accepts (the limit
+// of encoding/json's scanner).
+const maxDetailDepth = 10000
+
+// jsonCompactor validates JSON (RFC 8259, as encoding/json does) and copies
+// it without insignificant whitespace, in one pass.
+type jsonCompactor struct {
+	src string
+	i   int
+	dst []byte
+}
+
+func (c *jsonCompactor) ws() {
+	for c.i < len(c.src) {
+		switch c.src[c.i] {
+		case ' ', '\t', '\n', '\r':
+			c.i++
+		default:
+			return
+		}
+	}
+}
+
+// value copies one JSON value at c.i (whitespace skipped by the caller).
+func (c *jsonCompactor) value(depth int) bool {
+	if c.i >= len(c.src) {
+		return false
+	}
+	switch ch := c.src[c.i]; {
+	case ch == '{':
+		return c.object(depth + 1)
+	case ch == '[':
+		return c.array(depth + 1)
+	case ch == '"':
+		return c.str()
+	case ch == '-' || ch >= '0' && ch <= '9':
+		return c.number()
+	case ch == 't':
+		return c.literal("true")
+	case ch == 'f':
+		return c.literal("false")
+	case ch == 'n':
+		return c.literal("null")
+	}
+	return false
+}
+
+func (c *jsonCompactor) object(depth int) bool {
+	if depth > maxDetailDepth {
+		return false
+	}
+	c.dst = append(c.dst, '{')
+	c.i++
+	c.ws()
+	if c.i < len(c.src) && c.src[c.i] == '}' {
+		c.dst = append(c.dst, '}')
+		c.i++
+		return true
+	}
+	for {
+		if c.i >= len(c.src) || c.src[c.i] != '"' || !c.str() {
+			return false
+		}
+		c.ws()
+		if c.i >= len(c.src) || c.src[c.i] != ':' {
+			return false
+		}
+		c.dst = append(c.dst, ':')
+		c.i++
+		c.ws()
+		if !c.value(depth) {
+			return false
+		}
+		c.ws()
+		if c.i >= len(c.src) {
+			return false
+		}
+		switch c.src[c.i] {
+		case ',':
+			c.dst = append(c.dst, ',')
+			c.i++
+			c.ws()
+		case '}':
+			c.dst = append(c.dst, '}')
+			c.i++
+			return true
+		default:
+			return false
+		}
+	}
+}
+
+func (c *jsonCompactor) array(depth int) bool {
+	if depth > maxDetailDepth {
+		return false
+	}
+	c.dst = append(c.dst, '[')
+	c.i++
+	c.ws()
+	if c.i < len(c.src) && c.src[c.i] == ']' {
+		c.dst = append(c.dst, ']')
+		c.i++
+		return true
+	}
+	for {
+		if !c.value(depth) {
+			return false
+		}
+		c.ws()
+		if c.i >= len(c.src) {
+			return false
+		}
+		switch c.src[c.i] {
+		case ',':
+			c.dst = append(c.dst, ',')
+			c.i++
+			c.ws()
+		case ']':
+			c.dst = append(c.dst, ']')
+			c.i++
+			return true
+		default:
+			return false
+		}
+	}
+}
+
+// str copies a string; control characters must be escaped and escapes
+// must be JSON's.
+func (c *jsonCompactor) str() bool {
+	start := c.i
+	c.i++
+	for c.i < len(c.src) {
+		ch := c.src[c.i]
+		switch {
+		case ch == '"':
+			c.i++
+			c.dst = append(c.dst, c.src[start:c.i]...)
+			return true
+		case ch < 0x20:
+			return false
+		case ch == '\\':
+			if c.i+1 >= len(c.src) {
+				return false
+			}
+			switch c.src[c.i+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				c.i += 2
+			case 'u':
+				if c.i+6 > len(c.src) {
+					return false
+				}
+				for _, h := range []byte(c.src[c.i+2 : c.i+6]) {
+					if !(h >= '0' && h <= '9' || h >= 'a' && h <= 'f' || h >= 'A' && h <= 'F') {
+						return false
+					}
+				}
+				c.i += 6
+			default:
+				return false
+			}
+		default:
+			c.i++
+		}
+	}
+	return false
+}
+
+// number copies a number: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+func (c *jsonCompactor) number() bool {
+	start := c.i
+	if c.src[c.i] == '-' {
+		c.i++
+	}
+	digits := func() int {
+		n := 0
+		for c.i < len(c.src) && c.src[c.i] >= '0' && c.src[c.i] <= '9' {
+			c.i++
+			n++
+		}
+		return n
+	}
+	if c.i < len(c.src) && c.src[c.i] == '0' {
+		c.i++
+	} else if digits() == 0 {
+		return false
+	}
+	if c.i < len(c.src) && c.src[c.i] == '.' {
+		c.i++
+		if digits() == 0 {
+			return false
+		}
+	}
+	if c.i < len(c.src) && (c.src[c.i] == 'e' || c.src[c.i] == 'E') {
+		c.i++
+		if c.i < len(c.src) && (c.src[c.i] == '+' || c.src[c.i] == '-') {
+			c.i++
+		}
+		if digits() == 0 {
+			return false
+		}
+	}
+	c.dst = append(c.dst, c.src[start:c.i]...)
+	return true
+}
+
+func (c *jsonCompactor) literal(lit string) bool {
+	if !strings.HasPrefix(c.src[c.i:], lit) {
+		return false
+	}
+	c.i += len(lit)
+	c.dst = append(c.dst, lit...)
+	return true
 }
 
 // appendJSONString appends s as a JSON string the way AWS's (Jackson)

@@ -20,6 +20,7 @@ type machine struct {
 	conds    []condInfo
 	branches []branchInfo
 	always   []int32 // branches with no required condition
+	need     []uint8 // per branch: the mask of its anchors (1 or 3; 0 without)
 	ruleIDs  []string
 	pool     sync.Pool
 }
@@ -211,6 +212,7 @@ func buildMachine(rules []*Rule, ids []string) *machine {
 				m.always = append(m.always, bid)
 			}
 			m.branches = append(m.branches, bi)
+			m.need = append(m.need, uint8(1)<<bi.nAnchors-1)
 		}
 	}
 	for _, x := range indexes {
@@ -273,21 +275,21 @@ type fieldRec struct {
 
 // state is the scratch space of one match, pooled per machine.
 type state struct {
-	m         *machine
-	gen       uint32
-	branchGen []uint32
-	branchCnt []int32
-	anchorGen []uint32
-	ruleGen   []uint32
-	nodeGen   []uint32
-	nodeHead  []int32
-	cands     []int32
-	matched   []int32
-	fields    []fieldRec
-	arrs      []arrMember
-	arrStack  []arrMember
-	nextArr   int32
-	buf       []byte
+	m   *machine
+	gen uint32
+	// hits holds, per branch, gen<<2 | the mask of its anchors hit in
+	// this match (one word per branch: one memory access per hit).
+	hits     []uint64
+	ruleGen  []uint32
+	nodeGen  []uint32
+	nodeHead []int32
+	cands    []int32
+	matched  []int32
+	fields   []fieldRec
+	arrs     []arrMember
+	arrStack []arrMember
+	nextArr  int32
+	buf      []byte
 	// per-candidate scratch: matching values of each condition
 	picks  []int32
 	starts []int32
@@ -298,8 +300,7 @@ func (m *machine) getState() *state {
 	if st, ok := m.pool.Get().(*state); ok {
 		st.gen++
 		if st.gen == 0 {
-			clear(st.branchGen)
-			clear(st.anchorGen)
+			clear(st.hits)
 			clear(st.ruleGen)
 			clear(st.nodeGen)
 			st.gen = 1
@@ -307,14 +308,12 @@ func (m *machine) getState() *state {
 		return st
 	}
 	return &state{
-		m:         m,
-		gen:       1,
-		branchGen: make([]uint32, len(m.branches)),
-		branchCnt: make([]int32, len(m.branches)),
-		anchorGen: make([]uint32, 2*len(m.branches)),
-		ruleGen:   make([]uint32, len(m.ruleIDs)),
-		nodeGen:   make([]uint32, m.nodes),
-		nodeHead:  make([]int32, m.nodes),
+		m:        m,
+		gen:      1,
+		hits:     make([]uint64, len(m.branches)),
+		ruleGen:  make([]uint32, len(m.ruleIDs)),
+		nodeGen:  make([]uint32, m.nodes),
+		nodeHead: make([]int32, m.nodes),
 	}
 }
 
@@ -354,19 +353,25 @@ func (st *state) candidates(keys []int32) {
 }
 
 func (st *state) anchorHit(k int32) {
-	if st.anchorGen[k] == st.gen {
+	b, bit := k>>1, uint64(1)<<(k&1)
+	h, g := st.hits[b], uint64(st.gen)<<2
+	if h&^3 != g {
+		h = g
+	}
+	if h&bit != 0 {
 		return
 	}
-	st.anchorGen[k] = st.gen
-	b := k / 2
-	if st.branchGen[b] != st.gen {
-		st.branchGen[b] = st.gen
-		st.branchCnt[b] = 0
-	}
-	st.branchCnt[b]++
-	if st.branchCnt[b] == st.m.branches[b].nAnchors {
+	h |= bit
+	st.hits[b] = h
+	if uint8(h&3) == st.m.need[b] {
 		st.cands = append(st.cands, b)
 	}
+}
+
+// anchorDone reports whether anchor key k was already hit in this match.
+func (st *state) anchorDone(k int32) bool {
+	h := st.hits[k>>1]
+	return h&^3 == uint64(st.gen)<<2 && h&(uint64(1)<<(k&1)) != 0
 }
 
 // anchors looks a value up in its path's anchor index.
@@ -428,7 +433,7 @@ func (st *state) anchors(f *fieldRec) {
 	st.candidates(x.exists)
 	for i := range x.linear {
 		e := &x.linear[i]
-		if st.anchorGen[e.key] != st.gen && e.p.matches(v) {
+		if !st.anchorDone(e.key) && e.p.matches(v) {
 			st.anchorHit(e.key)
 		}
 	}

@@ -152,11 +152,16 @@ func (s *Service) deliverSQS(ctx context.Context, sub *subscription, n *notifica
 // ten; String.Array travels as String); FIFO queues get the message group
 // and deduplication ids.
 func (s *Service) sqsMessage(sub *subscription, n *notification) (*sqs.SendMessageInput, error) {
-	body, err := s.body(sub, n)
-	if err != nil {
-		return nil, err
+	var in *sqs.SendMessageInput
+	if sub.raw {
+		in = &sqs.SendMessageInput{MessageBody: ptr(n.content(sub.protocol))} // no copy of the message
+	} else {
+		body, err := n.envelope(sub.protocol, sub.arn)
+		if err != nil {
+			return nil, err
+		}
+		in = &sqs.SendMessageInput{MessageBody: ptr(string(body))}
 	}
-	in := &sqs.SendMessageInput{MessageBody: ptr(string(body))}
 	if sub.raw && len(n.attrs) > 0 {
 		if len(n.attrs) > maxRawSQSAttributes {
 			return nil, fmt.Errorf("%w: %d message attributes exceed the %d a raw SQS delivery carries", errDiscarded, len(n.attrs), maxRawSQSAttributes)

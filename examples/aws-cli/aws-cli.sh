@@ -271,6 +271,37 @@ case "$err" in *"(NotFoundException)"*) ;; *) echo "unexpected error: $err" >&2;
 aws schemas delete-schema --registry-name "$reg" --schema-name Order
 aws schemas delete-registry --registry-name "$reg"
 
+step "EventBridge Schemas: discovery on the default bus, get-discovered-schema, a Go code binding"
+default_bus=$(aws events describe-event-bus --query Arn --output text)
+did=$(aws schemas create-discoverer --source-arn "$default_bus" --query DiscovererId --output text 2>/dev/null || true)
+if [ -z "$did" ] || [ "$did" = None ]; then
+  # One discoverer per bus: an earlier run's may still be there.
+  did=$(aws schemas list-discoverers --source-arn-prefix "$default_bus" --query 'Discoverers[0].DiscovererId' --output text)
+  aws schemas start-discoverer --discoverer-id "$did" >/dev/null
+fi
+echo "discoverer: $did"
+src="cli.discovery.$$"
+aws events put-events --entries "[{\"Source\":\"$src\",\"DetailType\":\"Order Placed\",\"Detail\":\"{\\\"orderId\\\":\\\"o-1\\\",\\\"total\\\":3}\"}]" \
+  --query FailedEntryCount --output text
+name="$src@OrderPlaced"
+found=""
+for _ in $(seq 1 20); do
+  if found=$(aws schemas describe-schema --registry-name discovered-schemas --schema-name "$name" --query SchemaVersion --output text 2>/dev/null); then
+    break
+  fi
+  sleep 0.5
+done
+echo "discovered $name version: $found"
+[ "$found" = 1 ]
+aws schemas get-discovered-schema --type OpenApi3 \
+  --events "{\"version\":\"0\",\"id\":\"1\",\"detail-type\":\"Order Placed\",\"source\":\"$src\",\"account\":\"000000000000\",\"time\":\"2026-12-06T22:00:00Z\",\"region\":\"us-east-1\",\"resources\":[],\"detail\":{\"orderId\":\"o-1\"}}" \
+  --query Content --output text | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["openapi"].startswith("3."), d; print("get-discovered-schema:", sorted(d["components"]["schemas"]))'
+aws schemas put-code-binding --registry-name discovered-schemas --schema-name "$name" --language Go1 --query Status --output text
+aws schemas describe-code-binding --registry-name discovered-schemas --schema-name "$name" --language Go1 --query Status --output text
+aws schemas stop-discoverer --discoverer-id "$did" --query State --output text
+aws schemas delete-discoverer --discoverer-id "$did"
+aws schemas delete-schema --registry-name discovered-schemas --schema-name "$name"
+
 step "Another account and region (scopes: in init.yaml)"
 AWS_ACCESS_KEY_ID=111111111111 aws --region eu-west-1 sqs list-queues --query QueueUrls --output text
 

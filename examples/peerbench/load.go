@@ -24,6 +24,8 @@ type Config struct {
 	Batch     int           // messages per request
 	Size      int           // bytes per message
 	Queue     string        // queue name prefix (a fresh queue per run)
+	Subs      int           // sns-fanout: SQS subscriptions on the topic
+	Raw       bool          // sns-fanout: RawMessageDelivery on every subscription
 }
 
 func (c *Config) check() error {
@@ -40,6 +42,8 @@ func (c *Config) check() error {
 		return fmt.Errorf("batch %d: want 1 to 10", c.Batch)
 	case c.Size < 1:
 		return fmt.Errorf("size %d: want at least 1", c.Size)
+	case c.Subs < 0 || c.Subs > 100:
+		return fmt.Errorf("subs %d: want 1 to 100", c.Subs) // 0: not a fan-out
 	case len(c.PIDs) > 0 && len(c.PIDs) != len(c.Endpoints):
 		return fmt.Errorf("%d pids for %d endpoints: give one per endpoint or none", len(c.PIDs), len(c.Endpoints))
 	}
@@ -93,7 +97,7 @@ func (r *Result) Summary(w io.Writer) {
 	}
 	total := func(i int) time.Duration { return median(r.ServerCPU[i]) + median(r.ClientCPU[i]) }
 	for i, ep := range r.Endpoints {
-		fmt.Fprintf(w, "%-32s median CPU per %s: server %v, client %v", ep, strings.TrimSuffix(r.Unit, "s"), median(r.ServerCPU[i]), median(r.ClientCPU[i]))
+		fmt.Fprintf(w, "%-32s median CPU per %s: server %v, client %v", ep, singular(r.Unit), median(r.ServerCPU[i]), median(r.ClientCPU[i]))
 		if i > 0 && total(0) > 0 {
 			fmt.Fprintf(w, "  this/first (client+server) %.2f, server %.2f", float64(total(i))/float64(total(0)),
 				float64(median(r.ServerCPU[i]))/float64(median(r.ServerCPU[0])))
@@ -109,6 +113,11 @@ type op func(ctx context.Context, c *http.Client) (int, error)
 // and returns the run's op and a cleanup that removes that state, so that
 // what a server accumulates in one run does not slow the next.
 type target func(ctx context.Context, c *http.Client, run int) (op, func(context.Context) error, error)
+
+// settler counts the units a run really moved once the ops are done (the
+// deliveries a fan-out made, say), waiting for work the server finishes
+// after answering; the wait counts in the run's time.
+type settler func(ctx context.Context, c *http.Client, run int, sent int64) (int64, error)
 
 // newClient returns a keep-alive HTTP client for n concurrent callers.
 func newClient(n int) *http.Client {
@@ -126,6 +135,12 @@ func newClient(n int) *http.Client {
 // compare runs targets (one per endpoint) in rounds and logs each run to
 // log.
 func compare(ctx context.Context, cfg Config, unit string, targets []target, log io.Writer) (*Result, error) {
+	return compareSettled(ctx, cfg, unit, targets, nil, log)
+}
+
+// compareSettled is compare with, when settle is not nil, each run's
+// units counted by settle[i] after its ops.
+func compareSettled(ctx context.Context, cfg Config, unit string, targets []target, settle []settler, log io.Writer) (*Result, error) {
 	clients := make([]*http.Client, len(targets))
 	for i := range targets {
 		clients[i] = newClient(cfg.Clients)
@@ -147,7 +162,12 @@ func compare(ctx context.Context, cfg Config, unit string, targets []target, log
 			s0, _ = processCPU(cfg.PIDs[i])
 			c0, _ = processCPU(0)
 		}
+		start := time.Now()
 		units, wall, err := drive(ctx, clients[i], cfg.Clients, d, o)
+		if err == nil && settle != nil {
+			units, err = settle[i](ctx, clients[i], n, units)
+			wall = time.Since(start)
+		}
 		if cerr := cleanup(ctx); err == nil && cerr != nil {
 			err = fmt.Errorf("cleaning up: %w", cerr)
 		}
@@ -165,7 +185,7 @@ func compare(ctx context.Context, cfg Config, unit string, targets []target, log
 			sc, cc := (s1-s0)/time.Duration(units), (c1-c0)/time.Duration(units)
 			res.ServerCPU[i] = append(res.ServerCPU[i], sc)
 			res.ClientCPU[i] = append(res.ClientCPU[i], cc)
-			line += fmt.Sprintf("  CPU per %s: server %v, client %v", strings.TrimSuffix(unit, "s"), sc, cc)
+			line += fmt.Sprintf("  CPU per %s: server %v, client %v", singular(unit), sc, cc)
 		}
 		fmt.Fprintln(log, line)
 		return nil
@@ -219,4 +239,12 @@ func drive(ctx context.Context, c *http.Client, n int, d time.Duration, o op) (i
 		return 0, 0, err
 	}
 	return units.Load(), wall, nil
+}
+
+// singular is the singular of unit, a plural noun.
+func singular(unit string) string {
+	if u, ok := strings.CutSuffix(unit, "ies"); ok {
+		return u + "y"
+	}
+	return strings.TrimSuffix(unit, "s")
 }

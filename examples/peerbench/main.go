@@ -19,6 +19,16 @@
 // than an SDK (aws-sdk-go-v2 speaks awsJson to SQS, which older emulators
 // such as goaws v0.4.5 do not) and checks that every answer is a 200
 // listing every message as sent.
+//
+// sns-fanout creates a topic with --subs SQS queue subscriptions
+// (RawMessageDelivery with --raw) per run, publishes --size-byte messages
+// with one String attribute over awsQuery from --clients clients, and
+// reports SQS deliveries per second: the queues' message counts once every
+// delivery has landed (the wait counts in the run's time), after checking
+// one delivery's body.
+//
+//	go run ./examples/peerbench sns-fanout --endpoint http://127.0.0.1:4566 \
+//	    --endpoint http://127.0.0.1:4100 --subs 5 --clients 4 --duration 10s
 package main
 
 import (
@@ -59,11 +69,12 @@ func (p *pidList) Set(s string) error {
 // run is the command with its arguments and outputs; it returns the exit
 // status.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] != "sqs-batch" {
-		fmt.Fprintln(stderr, "usage: peerbench sqs-batch --endpoint URL [--endpoint URL ...] [flags]")
+	if len(args) == 0 || args[0] != "sqs-batch" && args[0] != "sns-fanout" {
+		fmt.Fprintln(stderr, "usage: peerbench sqs-batch|sns-fanout --endpoint URL [--endpoint URL ...] [flags]")
 		return 2
 	}
-	fs := flag.NewFlagSet("peerbench sqs-batch", flag.ContinueOnError)
+	mode := args[0]
+	fs := flag.NewFlagSet("peerbench "+mode, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var eps endpoints
 	fs.Var(&eps, "endpoint", "endpoint URL to measure (repeat to compare; ratios are to the first)")
@@ -76,7 +87,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.DurationVar(&cfg.Warmup, "warmup", time.Second, "unmeasured load per endpoint before the first round")
 	fs.IntVar(&cfg.Batch, "batch", 10, "messages per SendMessageBatch request (1-10)")
 	fs.IntVar(&cfg.Size, "size", 100, "bytes per message body")
-	fs.StringVar(&cfg.Queue, "queue", "peerbench", "prefix of the queues created (and deleted) for each run")
+	fs.StringVar(&cfg.Queue, "queue", "peerbench", "prefix of the queues (and topics) created (and deleted) for each run")
+	subs := fs.Int("subs", 5, "sns-fanout: SQS subscriptions on the topic")
+	fs.BoolVar(&cfg.Raw, "raw", false, "sns-fanout: RawMessageDelivery on every subscription")
 	if err := fs.Parse(args[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -88,7 +101,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	cfg.Endpoints, cfg.PIDs = eps, pids
-	res, err := SQSBatch(ctx, cfg, stdout)
+	var res *Result
+	var err error
+	if mode == "sns-fanout" {
+		cfg.Subs = *subs
+		res, err = SNSFanout(ctx, cfg, stdout)
+	} else {
+		res, err = SQSBatch(ctx, cfg, stdout)
+	}
 	if err != nil {
 		fmt.Fprintln(stderr, "peerbench:", err)
 		return 1

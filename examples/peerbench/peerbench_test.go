@@ -112,6 +112,8 @@ func TestRunFlags(t *testing.T) {
 		{[]string{"sqs-batch"}, 2, "at least one --endpoint"},
 		{[]string{"sqs-batch", "--endpoint", e.Endpoint(), "--pid", "x"}, 2, "want a positive integer"},
 		{[]string{"sqs-batch", "--endpoint", e.Endpoint(), "--duration", "50ms", "--rounds", "1", "--warmup", "0"}, 0, "median"},
+		{[]string{"sns-fanout", "--endpoint", e.Endpoint(), "--duration", "50ms", "--rounds", "1", "--warmup", "0", "--subs", "2", "--raw"}, 0, "deliveries/s"},
+		{[]string{"sns-fanout", "--endpoint", e.Endpoint(), "--subs", "0"}, 1, "subs 0"},
 	}
 	for _, tc := range tests {
 		var stdout, stderr bytes.Buffer

@@ -40,12 +40,17 @@ func SQSBatch(ctx context.Context, cfg Config, log io.Writer) (*Result, error) {
 
 // queryPost posts form to endpoint and returns the status and body.
 func queryPost(ctx context.Context, c *http.Client, endpoint string, form []byte) (int, []byte, error) {
+	return queryPostAuth(ctx, c, endpoint, form, queryAuth)
+}
+
+// queryPostAuth is queryPost with the Authorization header auth.
+func queryPostAuth(ctx context.Context, c *http.Client, endpoint string, form []byte, auth string) (int, []byte, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint+"/", bytes.NewReader(form))
 	if err != nil {
 		return 0, nil, fmt.Errorf("building request: %w", err)
 	}
 	req.Header["Content-Type"] = []string{"application/x-www-form-urlencoded; charset=utf-8"}
-	req.Header["Authorization"] = []string{queryAuth}
+	req.Header["Authorization"] = []string{auth}
 	req.Header["X-Amz-Date"] = []string{"20240101T000000Z"}
 	resp, err := c.Do(req)
 	if err != nil {
