@@ -13,11 +13,11 @@ import (
 	"io"
 	"strings"
 
-	"github.com/aws/aws-sdk-go-v2/service/glue"
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/smithy-go"
-	smithyhttp "github.com/aws/smithy-go/transport/http"
+	"github.com/google/uuid"
 
-	"github.com/evolvestack/evolvestack/registry/serde"
+	"github.com/evolvestack/evolvestack/registry/serde/wire"
 )
 
 const decodeSynopsis = `  evolvestack schema decode [--endpoint URL] [--hex|--base64] [--output json] DATA|-
@@ -69,10 +69,9 @@ func schemaDecode(ctx context.Context, args []string, stdin io.Reader, stdout, s
 	if err != nil {
 		return c.fail(err)
 	}
-	// serde takes the SDK's Glue client (serde.GlueAPI), so this command
-	// still links it, and with it the 2 MB its package init builds, into
-	// the binary; the other commands use glueClient.
-	rec, err := serde.NewDeserializer(glue.NewFromConfig(conn.cfg), serde.DeserializerConfig{}).Decode(ctx, data)
+	// wire is serde's decoding core without the SDK's Glue client, whose
+	// package init (2 MB) would otherwise run at every start of the binary.
+	rec, err := wire.NewDeserializer(conn.client.writerSchema, wire.DeserializerConfig{}).Decode(ctx, data)
 	if err != nil {
 		return c.decodeFailure(err)
 	}
@@ -149,7 +148,7 @@ func recordBytes(arg string, stdin io.Reader, isHex, isBase64 bool) ([]byte, err
 // registry exits 2.
 func (c *cmdIO) decodeFailure(err error) int {
 	var ae smithy.APIError
-	var de *serde.DecodeError
+	var de *wire.DecodeError
 	switch {
 	case errors.As(err, &ae) && errors.As(err, &de) && ae.ErrorCode() == "EntityNotFoundException":
 		msg := fmt.Sprintf("unknown schema version %s: %s", de.SchemaVersionID, ae.ErrorMessage())
@@ -165,7 +164,7 @@ func (c *cmdIO) decodeFailure(err error) int {
 	}
 	msg := err.Error()
 	code := "BadRecord"
-	if errors.Is(err, serde.ErrNotRegistryData) {
+	if errors.Is(err, wire.ErrNotRegistryData) {
 		msg = "not a Glue schema registry record: " + msg
 		code = "BadHeader"
 	}
@@ -176,10 +175,22 @@ func (c *cmdIO) decodeFailure(err error) int {
 	return exitNo
 }
 
-// isSendError reports whether err is a request that got no answer, from
-// glueClient or from the SDK's client (which decode uses through serde).
+// isSendError reports whether err is a request glueClient sent that got
+// no answer.
 func isSendError(err error) bool {
 	var se *sendError
-	var sdk *smithyhttp.RequestSendError
-	return errors.As(err, &se) || errors.As(err, &sdk)
+	return errors.As(err, &se)
+}
+
+// writerSchema is a wire.SchemaFetcher: the definition and data format of
+// schema version id, from GetSchemaVersion.
+func (c *glueClient) writerSchema(ctx context.Context, id uuid.UUID) (definition, dataFormat string, err error) {
+	out, err := c.GetSchemaVersion(ctx, &getSchemaVersionInput{SchemaVersionId: aws.String(id.String())})
+	if err != nil {
+		return "", "", err
+	}
+	if out.SchemaVersionId == nil || out.SchemaDefinition == nil {
+		return "", "", errors.New("Schema definition is not present")
+	}
+	return *out.SchemaDefinition, out.DataFormat, nil
 }

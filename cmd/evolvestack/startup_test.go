@@ -216,18 +216,22 @@ func TestStartupTimeAndIdleRSS(t *testing.T) {
 	dir := t.TempDir()
 	bins := []startupBinary{
 		{name: "trivial", path: buildStartupBinary(t, dir, "trivial", "./testdata/trivialserver"), requests: healthRequests(5)},
-		// The goals are 2x and 15 MB; the bounds leave room for noise, so
-		// that only a real regression fails. They are interim, until
-		// the inits TestPackageInitCosts lets through for now are gone:
-		// then 2.5x and 20 MB for both. The full binary still links the
-		// SDK's Glue client (2.2 MB of init) through registry/serde.
-		{name: "full", path: buildStartupBinary(t, dir, "full", "."), requests: evolvestackRequests, maxRatio: 6.5, maxRSSKB: 32 << 10},
+		// The goals are 2x and 15 MB; the bounds leave room for noise
+		// (CI runs this beside the other packages' race tests, and RSS
+		// counts file-backed pages of the binary, which vary with the
+		// kernel), so that only a real regression fails. Measured medians
+		// (2 cores shared with other builds): full ~2.3x and 19.5 MB, slim
+		// ~1.9x and 16.4 MB; before the init work: 6.4x/27.6 MB and
+		// 3.7x/18.1 MB.
+		{name: "full", path: buildStartupBinary(t, dir, "full", "."), requests: evolvestackRequests, maxRatio: 3, maxRSSKB: 24 << 10},
 		// As the Makefile's image-bin builds it.
 		{name: "slim", path: buildStartupBinary(t, dir, "slim", ".", slimBuildFlags...), requests: evolvestackRequests, maxRatio: 3, maxRSSKB: 20 << 10},
 	}
 	// Timing on a shared machine is noisy: a round of measurements that
 	// misses the bound is repeated, and the test fails only when all miss.
-	const attempts = 3
+	// Under load from parallel builds about one round in three missed
+	// 2.5x; five rounds against 3x keep false failures rare.
+	const attempts = 5
 	for attempt := 1; ; attempt++ {
 		med := measureStartup(t, bins, 21)
 		var problems []string
@@ -305,14 +309,12 @@ func TestPackageInitCosts(t *testing.T) {
 			"github.com/santhosh-tekuri/jsonschema/v6": 16 << 10, // third_party/jsonschema
 			"github.com/bufbuild/protocompile":         4 << 10,  // third_party/protocompile
 		}},
-		{name: "full", total: 4 << 20, known: map[string]int{
+		// The full binary adds the SDK's config package (the schema CLI's
+		// credentials: SSO, assume-role), whose STS, SSO and sign-in
+		// clients build endpoint tables and schemas in init (~550 KB).
+		{name: "full", total: 1536 << 10, known: map[string]int{
 			"github.com/santhosh-tekuri/jsonschema/v6": 16 << 10,
 			"github.com/bufbuild/protocompile":         4 << 10,
-			// The SDK's Glue client builds its serde schemas in init
-			// (2.2 MB). The schema commands use glueClient instead, but
-			// `schema decode` still links it through registry/serde,
-			// whose API takes the SDK's client.
-			"github.com/aws/aws-sdk-go-v2/service/glue/schemas": 2560 << 10,
 		}},
 	}
 	dir := t.TempDir()
@@ -334,6 +336,41 @@ func TestPackageInitCosts(t *testing.T) {
 			t.Logf("package inits allocate %d KB in all (%d packages)", total>>10, len(allocs))
 			if total > tc.total {
 				t.Errorf("package inits allocate %d KB in all, want at most %d KB", total>>10, tc.total>>10)
+			}
+		})
+	}
+}
+
+// TestNoSDKGlueClient checks that neither binary links the SDK's Glue
+// client, whose package init builds 2.2 MB of serde schemas at every
+// start: the schema commands talk to Glue through glueClient, and `schema
+// decode` decodes with registry/serde/wire.
+func TestNoSDKGlueClient(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		flags []string
+	}{
+		{name: "full"},
+		{name: "slim", flags: slimBuildFlags},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			args := append(append([]string{"list", "-deps"}, tc.flags...), ".")
+			out, err := exec.Command("go", args...).CombinedOutput()
+			if err != nil {
+				t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, out)
+			}
+			n := 0
+			for dep := range strings.SplitSeq(string(out), "\n") {
+				n++
+				if strings.HasPrefix(dep, "github.com/aws/aws-sdk-go-v2/service/glue") {
+					t.Errorf("the %s binary links %s", tc.name, dep)
+				}
+			}
+			if n < 50 {
+				t.Fatalf("go list -deps listed %d packages:\n%s", n, out)
 			}
 		})
 	}

@@ -27,4 +27,10 @@
 // while that lookup fails; concurrent misses of one key share one call.
 // SerializerConfigFromProperties reads the Java library's property names
 // (registry.name, schemaAutoRegistrationEnabled, compression, ...).
+//
+// The decoding half lives in package wire, which does not import the AWS
+// SDK: its Deserializer fetches writer schemas through a plain function,
+// for programs that should not link the SDK's Glue client (whose package
+// init costs 2 MB at every start). This package's Deserializer, Record,
+// header and error types are aliases of wire's.
 package serde

@@ -7,6 +7,8 @@ import (
 
 	"github.com/aws/smithy-go"
 	"github.com/google/uuid"
+
+	"github.com/evolvestack/evolvestack/registry/serde/wire"
 )
 
 // Messages the Glue service puts in EntityNotFoundException errors; the
@@ -90,20 +92,7 @@ func (e *AutoRegistrationDisabledError) Unwrap() error { return e.Err }
 
 // DecodeError reports a record whose payload cannot be decoded with its
 // writer (or the given reader) schema.
-type DecodeError struct {
-	SchemaVersionID uuid.UUID
-	DataFormat      string
-	// Stage says what failed, e.g. "fetching the writer schema",
-	// "decoding the AVRO payload", "resolving the reader schema".
-	Stage string
-	Err   error
-}
-
-func (e *DecodeError) Error() string {
-	return fmt.Sprintf("serde: schema version %s: %s: %v", e.SchemaVersionID, e.Stage, e.Err)
-}
-
-func (e *DecodeError) Unwrap() error { return e.Err }
+type DecodeError = wire.DecodeError
 
 // apiMessage is the service's error message, or the error text.
 func apiMessage(err error) string {

@@ -14,6 +14,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/glue/types"
 	"github.com/google/uuid"
 	hamba "github.com/hamba/avro/v2"
+
+	"github.com/evolvestack/evolvestack/registry/serde/internal/cache"
+	"github.com/evolvestack/evolvestack/registry/serde/internal/codec"
 )
 
 // SerializerConfig configures a Serializer; the zero value is the Java
@@ -73,8 +76,8 @@ type Serializer struct {
 	client GlueAPI
 	cfg    SerializerConfig
 	avro   hamba.API
-	ids    *lru[defKey, uuid.UUID]
-	codecs *lru[defKey, *codec]
+	ids    *cache.LRU[defKey, uuid.UUID]
+	codecs *cache.LRU[defKey, *codec.Codec]
 }
 
 type defKey struct{ schemaName, format, definition string }
@@ -122,8 +125,8 @@ func NewSerializer(client GlueAPI, cfg SerializerConfig) (*Serializer, error) {
 		client: client,
 		cfg:    cfg,
 		avro:   hamba.Config{}.Freeze(),
-		ids:    newLRU[defKey, uuid.UUID](cfg.CacheSize, cfg.CacheTTL, cfg.Now),
-		codecs: newLRU[defKey, *codec](cfg.CacheSize, cfg.CacheTTL, cfg.Now),
+		ids:    cache.New[defKey, uuid.UUID](cfg.CacheSize, cfg.CacheTTL, cfg.Now),
+		codecs: cache.New[defKey, *codec.Codec](cfg.CacheSize, cfg.CacheTTL, cfg.Now),
 	}, nil
 }
 
@@ -164,7 +167,7 @@ func (s *Serializer) Serialize(ctx context.Context, transportName, schemaDefinit
 	if err != nil {
 		return nil, err
 	}
-	payload, err := c.encode(s.avro, value)
+	payload, err := c.Encode(s.avro, value)
 	if err != nil {
 		return nil, fmt.Errorf("serde: schema %q: %w", name, err)
 	}
@@ -195,22 +198,22 @@ func (s *Serializer) schemaName(transportName string) (string, error) {
 	return transportName, nil
 }
 
-func (s *Serializer) codec(name, definition string) (*codec, error) {
+func (s *Serializer) codec(name, definition string) (*codec.Codec, error) {
 	key := defKey{format: s.cfg.DataFormat, definition: definition}
-	if c, ok := s.codecs.get(key); ok {
+	if c, ok := s.codecs.Get(key); ok {
 		return c, nil
 	}
-	c, err := parseCodec(s.cfg.DataFormat, definition)
+	c, err := codec.Parse(s.cfg.DataFormat, definition)
 	if err != nil {
 		return nil, fmt.Errorf("serde: schema %q: %w", name, err)
 	}
-	s.codecs.put(key, c)
+	s.codecs.Put(key, c)
 	return c, nil
 }
 
 func (s *Serializer) versionID(ctx context.Context, name, transportName, definition string) (uuid.UUID, error) {
 	key := defKey{schemaName: name, format: s.cfg.DataFormat, definition: definition}
-	return s.ids.load(ctx, key, func() (uuid.UUID, error) {
+	return s.ids.Load(ctx, key, func() (uuid.UUID, error) {
 		return s.getOrRegister(ctx, name, transportName, definition)
 	}, func(err error) {
 		s.cfg.Logger.Warn("serde: refreshing a cached schema version id failed; using the cached id",

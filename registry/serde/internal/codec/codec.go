@@ -1,4 +1,6 @@
-package serde
+// Package codec parses schema definitions into what encodes and decodes
+// payloads of the Glue Schema Registry's data formats.
+package codec
 
 import (
 	"bytes"
@@ -18,42 +20,50 @@ import (
 	cproto "github.com/evolvestack/evolvestack/registry/compat/protobuf"
 )
 
+// Data formats, as Glue names them.
+const (
+	FormatAvro     = "AVRO"
+	FormatJSON     = "JSON"
+	FormatProtobuf = "PROTOBUF"
+)
+
 // Raw is a payload already encoded in the schema's data format; the
 // serializer writes it after the header unchanged (for PROTOBUF it must
 // start with the message index).
 type Raw []byte
 
-// codec is a parsed schema definition: what encodes and decodes payloads
+// Codec is a parsed schema definition: what encodes and decodes payloads
 // of one schema version. It is immutable.
-type codec struct {
-	format     string
-	definition string
-	avro       hamba.Schema
-	json       *js.Schema
-	proto      *protoCodec
+type Codec struct {
+	Format     string
+	Definition string
+	Avro       hamba.Schema // AVRO
+	JSON       *js.Schema   // JSON
+	Proto      *Proto       // PROTOBUF
 }
 
-type protoCodec struct {
-	file     protoreflect.FileDescriptor
-	index    map[protoreflect.FullName]int
-	messages []protoreflect.MessageDescriptor // by message index
+// Proto is a parsed PROTOBUF schema with its messages by message index.
+type Proto struct {
+	File     protoreflect.FileDescriptor
+	Index    map[protoreflect.FullName]int
+	Messages []protoreflect.MessageDescriptor // by message index
 }
 
-// parseCodec parses definition as format with the registry's parsers.
-func parseCodec(format, definition string) (c *codec, err error) {
+// Parse parses definition as format with the registry's parsers.
+func Parse(format, definition string) (c *Codec, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			c, err = nil, fmt.Errorf("parsing %s schema: internal failure: %v", format, r)
 		}
 	}()
-	c = &codec{format: format, definition: definition}
+	c = &Codec{Format: format, Definition: definition}
 	switch format {
 	case FormatAvro:
 		s, err := cavro.New().Parse(definition)
 		if err != nil {
 			return nil, err
 		}
-		c.avro = s.(*cavro.Schema).Avro()
+		c.Avro = s.(*cavro.Schema).Avro()
 	case FormatJSON:
 		s, err := cjson.New().Parse(definition)
 		if err != nil {
@@ -62,14 +72,14 @@ func parseCodec(format, definition string) (c *codec, err error) {
 		// The validator the registry's parser compiled: the same draft,
 		// nothing loaded from the network, boolean subschemas wherever
 		// the registry accepts them.
-		c.json = s.(*cjson.Schema).Validator()
+		c.JSON = s.(*cjson.Schema).Validator()
 	case FormatProtobuf:
 		s, err := cproto.New().Parse(definition)
 		if err != nil {
 			return nil, err
 		}
 		ps := s.(*cproto.Schema)
-		pc := &protoCodec{file: ps.File(), index: map[protoreflect.FullName]int{}}
+		pc := &Proto{File: ps.File(), Index: map[protoreflect.FullName]int{}}
 		byName := map[protoreflect.FullName]protoreflect.MessageDescriptor{}
 		collectMessages(ps.File().Messages(), byName)
 		for i, n := range ps.MessageNames() {
@@ -77,10 +87,10 @@ func parseCodec(format, definition string) (c *codec, err error) {
 			if !ok {
 				return nil, fmt.Errorf("parsing PROTOBUF schema: message %s not found in the descriptor", n)
 			}
-			pc.index[md.FullName()] = i
-			pc.messages = append(pc.messages, md)
+			pc.Index[md.FullName()] = i
+			pc.Messages = append(pc.Messages, md)
 		}
-		c.proto = pc
+		c.Proto = pc
 	default:
 		return nil, fmt.Errorf("unsupported data format %q (want AVRO, JSON or PROTOBUF)", format)
 	}
@@ -95,8 +105,8 @@ func collectMessages(msgs protoreflect.MessageDescriptors, into map[protoreflect
 	}
 }
 
-// validateJSON checks that payload is JSON and conforms to s.
-func validateJSON(s *js.Schema, payload []byte) error {
+// ValidateJSON checks that payload is JSON and conforms to s.
+func ValidateJSON(s *js.Schema, payload []byte) error {
 	v, err := js.UnmarshalJSON(bytes.NewReader(payload))
 	if err != nil {
 		return fmt.Errorf("payload is not valid JSON: %w", err)
@@ -107,19 +117,19 @@ func validateJSON(s *js.Schema, payload []byte) error {
 	return nil
 }
 
-// encode turns value into the payload written after the header.
-func (c *codec) encode(api hamba.API, value any) (out []byte, err error) {
+// Encode turns value into the payload written after the header.
+func (c *Codec) Encode(api hamba.API, value any) (out []byte, err error) {
 	if r, ok := value.(Raw); ok {
 		return []byte(r), nil
 	}
 	defer func() {
 		if r := recover(); r != nil {
-			out, err = nil, fmt.Errorf("encoding %s payload: internal failure: %v", c.format, r)
+			out, err = nil, fmt.Errorf("encoding %s payload: internal failure: %v", c.Format, r)
 		}
 	}()
-	switch c.format {
+	switch c.Format {
 	case FormatAvro:
-		b, err := api.Marshal(c.avro, value)
+		b, err := api.Marshal(c.Avro, value)
 		if err != nil {
 			return nil, fmt.Errorf("encoding AVRO payload: %w", err)
 		}
@@ -136,7 +146,7 @@ func (c *codec) encode(api hamba.API, value any) (out []byte, err error) {
 				return nil, fmt.Errorf("encoding JSON payload: %w", err)
 			}
 		}
-		if err := validateJSON(c.json, b); err != nil {
+		if err := ValidateJSON(c.JSON, b); err != nil {
 			return nil, fmt.Errorf("encoding JSON payload: %w", err)
 		}
 		return b, nil
@@ -146,7 +156,7 @@ func (c *codec) encode(api hamba.API, value any) (out []byte, err error) {
 			return nil, fmt.Errorf("encoding PROTOBUF payload: value of type %T is not a proto.Message", value)
 		}
 		name := m.ProtoReflect().Descriptor().FullName()
-		idx, ok := c.proto.index[name]
+		idx, ok := c.Proto.Index[name]
 		if !ok {
 			return nil, fmt.Errorf("encoding PROTOBUF payload: Provided descriptor is not present in the schema: %s", name)
 		}
@@ -157,41 +167,41 @@ func (c *codec) encode(api hamba.API, value any) (out []byte, err error) {
 		out := protowire.AppendVarint(make([]byte, 0, len(body)+2), uint64(idx))
 		return append(out, body...), nil
 	}
-	return nil, fmt.Errorf("unsupported data format %q", c.format)
+	return nil, fmt.Errorf("unsupported data format %q", c.Format)
 }
 
-// splitProto reads the message index off a PROTOBUF payload.
-func (c *codec) splitProto(payload []byte) (protoreflect.MessageDescriptor, []byte, error) {
+// SplitProto reads the message index off a PROTOBUF payload.
+func (c *Codec) SplitProto(payload []byte) (protoreflect.MessageDescriptor, []byte, error) {
 	idx, n := protowire.ConsumeVarint(payload)
 	if n < 0 {
 		return nil, nil, fmt.Errorf("reading the message index: %w", protowire.ParseError(n))
 	}
-	if idx >= uint64(len(c.proto.messages)) {
-		return nil, nil, fmt.Errorf("No corresponding descriptor found for the index: %d (the schema has %d message types)", idx, len(c.proto.messages))
+	if idx >= uint64(len(c.Proto.Messages)) {
+		return nil, nil, fmt.Errorf("No corresponding descriptor found for the index: %d (the schema has %d message types)", idx, len(c.Proto.Messages))
 	}
-	return c.proto.messages[idx], payload[n:], nil
+	return c.Proto.Messages[idx], payload[n:], nil
 }
 
-// decode decodes payload generically: map[string]any (or another Go
+// Decode decodes payload generically: map[string]any (or another Go
 // value) for AVRO and JSON, a *dynamicpb.Message for PROTOBUF.
-func (c *codec) decode(api hamba.API, payload []byte) (v any, msgName string, err error) {
+func (c *Codec) Decode(api hamba.API, payload []byte) (v any, msgName string, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			v, err = nil, fmt.Errorf("internal failure: %v", r)
 		}
 	}()
-	switch c.format {
+	switch c.Format {
 	case FormatAvro:
 		var out any
-		if err := api.Unmarshal(c.avro, payload, &out); err != nil {
+		if err := api.Unmarshal(c.Avro, payload, &out); err != nil {
 			return nil, "", err
 		}
 		return out, "", nil
 	case FormatJSON:
-		out, err := decodeJSONValue(payload)
+		out, err := DecodeJSONValue(payload)
 		return out, "", err
 	case FormatProtobuf:
-		md, body, err := c.splitProto(payload)
+		md, body, err := c.SplitProto(payload)
 		if err != nil {
 			return nil, "", err
 		}
@@ -201,11 +211,11 @@ func (c *codec) decode(api hamba.API, payload []byte) (v any, msgName string, er
 		}
 		return m, string(md.FullName()), nil
 	}
-	return nil, "", fmt.Errorf("unsupported data format %q", c.format)
+	return nil, "", fmt.Errorf("unsupported data format %q", c.Format)
 }
 
-// decodeJSONValue parses JSON keeping numbers exact (json.Number).
-func decodeJSONValue(payload []byte) (any, error) {
+// DecodeJSONValue parses JSON keeping numbers exact (json.Number).
+func DecodeJSONValue(payload []byte) (any, error) {
 	dec := json.NewDecoder(bytes.NewReader(payload))
 	dec.UseNumber()
 	var v any
@@ -216,4 +226,13 @@ func decodeJSONValue(payload []byte) (any, error) {
 		return nil, errors.New("payload is not valid JSON: data after the top-level value")
 	}
 	return v, nil
+}
+
+// FindMessage returns the message called name.
+func (p *Proto) FindMessage(name protoreflect.FullName) (protoreflect.MessageDescriptor, bool) {
+	i, ok := p.Index[name]
+	if !ok {
+		return nil, false
+	}
+	return p.Messages[i], true
 }

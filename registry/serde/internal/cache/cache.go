@@ -1,4 +1,5 @@
-package serde
+// Package cache is the serde's size-bounded, refresh-after-write cache.
+package cache
 
 import (
 	"container/list"
@@ -12,11 +13,11 @@ import (
 // a result.
 var errLoadAborted = errors.New("serde: a concurrent registry lookup was aborted")
 
-// lru is a size-bounded cache safe for concurrent use whose entries go
+// LRU is a size-bounded cache safe for concurrent use whose entries go
 // stale after a TTL. Like the Java library's refresh-after-write caches,
 // a stale entry is reloaded on its next use but kept, and used, while
 // reloading fails; concurrent loads of one key share one call.
-type lru[K comparable, V any] struct {
+type LRU[K comparable, V any] struct {
 	mu       sync.Mutex
 	size     int
 	ttl      time.Duration
@@ -39,21 +40,30 @@ type loadCall[V any] struct {
 	err  error
 }
 
-func newLRU[K comparable, V any](size int, ttl time.Duration, now func() time.Time) *lru[K, V] {
+// Defaults of New: the Java library's.
+const (
+	DefaultSize = 200
+	DefaultTTL  = 24 * time.Hour
+)
+
+// New returns a cache of size entries (DefaultSize when not positive)
+// that go stale ttl (DefaultTTL when not positive) after they are put,
+// by now (time.Now when nil).
+func New[K comparable, V any](size int, ttl time.Duration, now func() time.Time) *LRU[K, V] {
 	if size <= 0 {
-		size = DefaultCacheSize
+		size = DefaultSize
 	}
 	if ttl <= 0 {
-		ttl = DefaultCacheTTL
+		ttl = DefaultTTL
 	}
 	if now == nil {
 		now = time.Now
 	}
-	return &lru[K, V]{size: size, ttl: ttl, now: now, order: list.New(), items: map[K]*list.Element{}, inflight: map[K]*loadCall[V]{}}
+	return &LRU[K, V]{size: size, ttl: ttl, now: now, order: list.New(), items: map[K]*list.Element{}, inflight: map[K]*loadCall[V]{}}
 }
 
 // lookup returns k's value and whether it is still fresh; c.mu is held.
-func (c *lru[K, V]) lookup(k K) (v V, fresh, ok bool) {
+func (c *LRU[K, V]) lookup(k K) (v V, fresh, ok bool) {
 	el, ok := c.items[k]
 	if !ok {
 		return v, false, false
@@ -63,8 +73,8 @@ func (c *lru[K, V]) lookup(k K) (v V, fresh, ok bool) {
 	return e.val, c.now().Before(e.expires), true
 }
 
-// get returns k's value while it is fresh.
-func (c *lru[K, V]) get(k K) (V, bool) {
+// Get returns k's value while it is fresh.
+func (c *LRU[K, V]) Get(k K) (V, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	v, fresh, _ := c.lookup(k)
@@ -75,13 +85,14 @@ func (c *lru[K, V]) get(k K) (V, bool) {
 	return v, true
 }
 
-func (c *lru[K, V]) put(k K, v V) {
+// Put stores v under k, fresh for the TTL.
+func (c *LRU[K, V]) Put(k K, v V) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.putLocked(k, v)
 }
 
-func (c *lru[K, V]) putLocked(k K, v V) {
+func (c *LRU[K, V]) putLocked(k K, v V) {
 	exp := c.now().Add(c.ttl)
 	if el, ok := c.items[k]; ok {
 		e := el.Value.(*lruEntry[K, V])
@@ -97,12 +108,12 @@ func (c *lru[K, V]) putLocked(k K, v V) {
 	}
 }
 
-// load returns k's fresh value, or loads it with fn and caches the
+// Load returns k's fresh value, or loads it with fn and caches the
 // result. Callers asking for a key already loading wait for that load.
 // When fn fails and k holds a stale value, load returns the stale value
 // (the entry stays stale, so the next use tries again) and passes the
 // failure to onStale.
-func (c *lru[K, V]) load(ctx context.Context, k K, fn func() (V, error), onStale func(error)) (V, error) {
+func (c *LRU[K, V]) Load(ctx context.Context, k K, fn func() (V, error), onStale func(error)) (V, error) {
 	c.mu.Lock()
 	if v, fresh, _ := c.lookup(k); fresh {
 		c.mu.Unlock()
@@ -147,7 +158,8 @@ func (c *lru[K, V]) load(ctx context.Context, k K, fn func() (V, error), onStale
 	return v, err
 }
 
-func (c *lru[K, V]) len() int {
+// Len is the number of entries.
+func (c *LRU[K, V]) Len() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.order.Len()

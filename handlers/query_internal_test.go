@@ -1,0 +1,53 @@
+package handlers
+
+import (
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// TestIsQueuePath checks the byte scan against the pattern it replaces.
+func TestIsQueuePath(t *testing.T) {
+	t.Parallel()
+	pattern := regexp.MustCompile(`^/[0-9]{12}/[A-Za-z0-9_-]{1,80}(\.fifo)?/?$`)
+	name80 := strings.Repeat("q", 80)
+	tests := []struct {
+		path string
+		want bool
+	}{
+		{"/000000000000/orders", true},
+		{"/000000000000/orders/", true},
+		{"/000000000000/orders.fifo", true},
+		{"/000000000000/orders.fifo/", true},
+		{"/000000000000/a-b_C9", true},
+		{"/000000000000/" + name80, true},
+		{"/000000000000/" + name80 + ".fifo", true},
+		{"/000000000000/" + name80 + "q", false},
+		{"/000000000000/", false},
+		{"/000000000000/.fifo", false},
+		{"/000000000000/orders//", false},
+		{"/000000000000/orders.fifo.fifo", false},
+		{"/000000000000/or.ders", false},
+		{"/000000000000/orders/x", false},
+		{"/00000000000/orders", false},
+		{"/0000000000000/orders", false},
+		{"/00000000000a/orders", false},
+		{"000000000000/orders", false},
+		{"/000000000000", false},
+		{"/", false},
+		{"", false},
+		{"/000000000000/ord%20ers", false},
+		{"/000000000000/ordérs", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.path, func(t *testing.T) {
+			t.Parallel()
+			if got := isQueuePath(tc.path); got != tc.want {
+				t.Errorf("isQueuePath(%q) = %v, want %v", tc.path, got, tc.want)
+			}
+			if got := pattern.MatchString(tc.path); got != tc.want {
+				t.Errorf("the pattern says %v for %q: the table is wrong", got, tc.path)
+			}
+		})
+	}
+}
