@@ -33,6 +33,9 @@
 // (emulator's Settle helpers do) and then sees every attempt that fell
 // due, each run as if at its due time (Attempt.Due) even when the clock
 // jumped past several. At most Options.MaxConcurrent attempts run at once.
+// A worker with nothing due waits up to a millisecond of real time for the
+// next delivery before it ends (a fan-out then reuses workers instead of
+// starting a goroutine per delivery), so Settle may return that much later.
 //
 // When a delivery ends, OnSuccess runs, or OnFailure then DeadLetter with
 // the Status (RetriesExhausted, EventAgeExceeded, Failed) and the last

@@ -20,6 +20,13 @@ const (
 	DefaultMaxRecords    = 1000
 )
 
+// workerLinger is how long, in real time, a worker that runs out of due
+// deliveries waits for another before it ends, so that a steady stream of
+// deliveries reuses a few goroutines (and their grown stacks) instead of
+// starting one per delivery. A lingering worker is still a clock callback:
+// clock.Settle returns at most this much later.
+const workerLinger = time.Millisecond
+
 // Kind is what an attempt came to.
 type Kind int
 
@@ -221,7 +228,11 @@ type Queue[P any] struct {
 	ready    readyHeap[P]
 	groups   map[string][]*item[P] // FIFO groups: head first, head ready or running
 	pending  int                   // queued, waiting or running
-	running  int                   // workers
+	running  int                   // workers attempting (or about to)
+	idle     int                   // lingering workers waiting on handoff
+	handoff  chan *item[P]         // due deliveries for lingering workers
+	linger   time.Duration         // workerLinger (tests lengthen it)
+	spawned  int                   // workers started, for tests
 	timer    *clock.Timer
 	timerAt  time.Time
 	nextSlot map[string]time.Time // rate-limited targets: earliest next attempt
@@ -247,6 +258,7 @@ func New[P any](o Options[P]) (*Queue[P], error) {
 	return &Queue[P]{
 		o: o, clk: o.Clock, ctx: ctx, cancel: cancel,
 		groups: map[string][]*item[P]{}, nextSlot: map[string]time.Time{},
+		handoff: make(chan *item[P], o.MaxConcurrent), linger: workerLinger,
 	}, nil
 }
 
@@ -382,6 +394,14 @@ func (q *Queue[P]) kickLocked(now time.Time) {
 			break
 		}
 		q.running++
+		if q.idle > 0 {
+			// A lingering worker takes it (the channel has room for
+			// every lingering worker).
+			q.idle--
+			q.handoff <- it
+			continue
+		}
+		q.spawned++
 		q.clk.AfterFunc(0, func() { q.work(it) })
 	}
 	q.armLocked()
@@ -455,11 +475,52 @@ func (q *Queue[P]) armLocked() {
 }
 
 // work runs it and then every further due delivery, inside one clock
-// callback.
+// callback; when none is due it lingers for workerLinger in case one
+// comes.
 func (q *Queue[P]) work(it *item[P]) {
+	var t *time.Timer
 	for it != nil {
-		it = q.step(it)
+		for it != nil {
+			it = q.step(it)
+		}
+		if t == nil {
+			t = time.NewTimer(q.linger)
+		} else {
+			t.Reset(q.linger)
+		}
+		it = q.await(t)
 	}
+	if t != nil {
+		t.Stop()
+	}
+}
+
+// await waits, as an idle worker, until kickLocked hands it a delivery,
+// t fires or the queue closes; nil means the worker ends.
+func (q *Queue[P]) await(t *time.Timer) *item[P] {
+	q.mu.Lock()
+	if q.closed {
+		q.mu.Unlock()
+		return nil
+	}
+	q.idle++
+	q.mu.Unlock()
+	select {
+	case it := <-q.handoff:
+		return it // kickLocked counted it as running
+	case <-t.C:
+	case <-q.ctx.Done():
+	}
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	select {
+	case it := <-q.handoff:
+		// Handed over before the lock was taken: take it.
+		return it
+	default:
+	}
+	q.idle--
+	return nil
 }
 
 // step makes one attempt of it (or expires it) and returns the next due

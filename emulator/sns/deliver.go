@@ -140,18 +140,62 @@ func httpHeaders(sub *subscription, n *notification) map[string]string {
 
 // deliverSQS sends n to the queue sub names.
 func (s *Service) deliverSQS(ctx context.Context, sub *subscription, n *notification) error {
-	in, err := s.sqsMessage(sub, n)
+	in, err := s.sqsMessage(sub, n, nil)
 	if err != nil {
 		return err
 	}
 	return s.sendSQS(ctx, sub.endpoint, in, n.endpoint)
 }
 
+// rawAttrs builds once per fan-out the SQS message attributes that raw
+// deliveries of a notification carry: the SQS messages share the map (SQS
+// never changes a message's attributes).
+type rawAttrs struct {
+	built bool
+	m     map[string]sqs.MessageAttributeValue
+	err   error
+}
+
+// get returns n's raw SQS attributes, built on first use.
+func (r *rawAttrs) get(n *notification) (map[string]sqs.MessageAttributeValue, error) {
+	if !r.built {
+		r.m, r.err = rawSQSAttributes(n)
+		r.built = true
+	}
+	return r.m, r.err
+}
+
+// rawSQSAttributes converts n's message attributes to the SQS attributes
+// of a raw delivery: at most ten; String.Array travels as String.
+func rawSQSAttributes(n *notification) (map[string]sqs.MessageAttributeValue, error) {
+	if len(n.attrs) == 0 {
+		return nil, nil
+	}
+	if len(n.attrs) > maxRawSQSAttributes {
+		return nil, fmt.Errorf("%w: %d message attributes exceed the %d a raw SQS delivery carries", errDiscarded, len(n.attrs), maxRawSQSAttributes)
+	}
+	out := make(map[string]sqs.MessageAttributeValue, len(n.attrs))
+	for name, a := range n.attrs {
+		dt := deref(a.DataType)
+		if dt == "String.Array" {
+			dt = "String" // unverified: how SQS receives String.Array.
+		}
+		v := sqs.MessageAttributeValue{DataType: ptr(dt)}
+		if strings.HasPrefix(dt, "Binary") {
+			v.BinaryValue = a.BinaryValue
+		} else {
+			v.StringValue = a.StringValue
+		}
+		out[name] = v
+	}
+	return out, nil
+}
+
 // sqsMessage builds the SendMessage input of n for SQS subscription sub:
-// with raw delivery the message attributes become SQS attributes (at most
-// ten; String.Array travels as String); FIFO queues get the message group
-// and deduplication ids.
-func (s *Service) sqsMessage(sub *subscription, n *notification) (*sqs.SendMessageInput, error) {
+// with raw delivery the message attributes become SQS attributes
+// (rawSQSAttributes, from shared when not nil); FIFO queues get the
+// message group and deduplication ids.
+func (s *Service) sqsMessage(sub *subscription, n *notification, shared *rawAttrs) (*sqs.SendMessageInput, error) {
 	var in *sqs.SendMessageInput
 	if sub.raw {
 		in = &sqs.SendMessageInput{MessageBody: ptr(n.content(sub.protocol))} // no copy of the message
@@ -163,22 +207,14 @@ func (s *Service) sqsMessage(sub *subscription, n *notification) (*sqs.SendMessa
 		in = &sqs.SendMessageInput{MessageBody: ptr(string(body))}
 	}
 	if sub.raw && len(n.attrs) > 0 {
-		if len(n.attrs) > maxRawSQSAttributes {
-			return nil, fmt.Errorf("%w: %d message attributes exceed the %d a raw SQS delivery carries", errDiscarded, len(n.attrs), maxRawSQSAttributes)
+		var err error
+		if shared != nil {
+			in.MessageAttributes, err = shared.get(n)
+		} else {
+			in.MessageAttributes, err = rawSQSAttributes(n)
 		}
-		in.MessageAttributes = make(map[string]sqs.MessageAttributeValue, len(n.attrs))
-		for name, a := range n.attrs {
-			dt := deref(a.DataType)
-			if dt == "String.Array" {
-				dt = "String" // unverified: how SQS receives String.Array.
-			}
-			v := sqs.MessageAttributeValue{DataType: ptr(dt)}
-			if strings.HasPrefix(dt, "Binary") {
-				v.BinaryValue = a.BinaryValue
-			} else {
-				v.StringValue = a.StringValue
-			}
-			in.MessageAttributes[name] = v
+		if err != nil {
+			return nil, err
 		}
 	}
 	if strings.HasSuffix(sub.endpoint, ".fifo") && n.fifo {
@@ -201,7 +237,7 @@ func (s *Service) sendSQS(ctx context.Context, queueArn string, in *sqs.SendMess
 	if !ok {
 		return errors.New("sns: the SQS service cannot receive messages")
 	}
-	rctx := awsapi.WithRequest(ctx, &awsapi.RequestInfo{RequestID: uuid.NewString(), Scope: scope, Service: "sns", Endpoint: endpoint})
+	rctx := awsapi.WithRequest(ctx, &awsapi.RequestInfo{RequestID: s.disp.reqIDs.next(), Scope: scope, Service: "sns", Endpoint: endpoint})
 	q, err := svc.GetQueueUrl(rctx, &sqs.GetQueueUrlInput{QueueName: ptr(name), QueueOwnerAWSAccountId: ptr(scope.Account)})
 	if err != nil {
 		return fmt.Errorf("sns: resolving queue %s: %w", queueArn, err)
@@ -252,13 +288,14 @@ func (s *Service) fanOut(ctx context.Context, t *topic, n *notification) {
 	if n.structured != nil {
 		body = []byte(n.structured["default"])
 	}
+	var raw rawAttrs
 	for _, sub := range t.deliverable() {
 		if !sub.matches(n.attrs, body) {
 			continue
 		}
 		switch sub.protocol {
 		case "sqs", "lambda", "http", "https":
-			s.enqueue(ctx, t, sub, n)
+			s.enqueue(ctx, t, sub, n, &raw)
 			continue
 		}
 		if err := s.deliverTo(ctx, sub, n); err != nil {
@@ -287,7 +324,7 @@ func (s *Service) sendDeadLetter(ctx context.Context, sub *subscription, n *noti
 	dlq := *sub
 	dlq.endpoint = sub.deadLetterTargetArn
 	dlq.protocol = "sqs"
-	in, err := s.sqsMessage(&dlq, n)
+	in, err := s.sqsMessage(&dlq, n, nil)
 	if err != nil {
 		return err
 	}
@@ -317,16 +354,27 @@ func deliveryAttributes(attrs map[string]MessageAttributeValue) map[string]Deliv
 // arnScope splits an ARN of service into the scope (account, region) and
 // the resource name (a Lambda function ARN's name part).
 func arnScope(arn, service string) (awsapi.Scope, string, bool) {
-	f := strings.SplitN(arn, ":", 7)
-	if len(f) < 6 || f[0] != "arn" || f[2] != service || f[3] == "" || f[4] == "" || f[5] == "" {
+	// The fields split at the first six colons, without allocating (it runs
+	// at every delivery attempt).
+	var f [6]string
+	rest := arn
+	for i := range 5 {
+		var ok bool
+		if f[i], rest, ok = strings.Cut(rest, ":"); !ok {
+			return awsapi.Scope{}, "", false
+		}
+	}
+	var hasTail bool
+	f[5], rest, hasTail = strings.Cut(rest, ":")
+	if f[0] != "arn" || f[2] != service || f[3] == "" || f[4] == "" || f[5] == "" {
 		return awsapi.Scope{}, "", false
 	}
 	name := f[5]
 	if service == "lambda" {
-		if len(f) < 7 || f[5] != "function" {
+		if !hasTail || f[5] != "function" {
 			return awsapi.Scope{}, "", false
 		}
-		name = f[6]
+		name = rest
 	}
 	return awsapi.Scope{Account: f[4], Region: f[3]}, name, true
 }

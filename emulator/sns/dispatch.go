@@ -13,6 +13,7 @@ package sns
 
 import (
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -22,7 +23,10 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/evolvestack/evolvestack/emulator/awsapi"
 	"github.com/evolvestack/evolvestack/emulator/delivery"
@@ -100,6 +104,27 @@ type dispatcher struct {
 	attempts []DeliveryAttempt // ring of the last maxAttemptRecords
 	next     int
 	dropped  int
+
+	reqIDs requestIDs // of the SQS calls deliveries make
+}
+
+// requestIDs hands out request IDs for a service's own calls to another
+// service: random-looking UUIDs, unique within the service, made without
+// reading randomness for each one (a delivery attempt needs one).
+type requestIDs struct {
+	once sync.Once
+	base uuid.UUID
+	n    atomic.Uint64
+}
+
+// next returns a new request ID: the service's random base UUID with a
+// counter folded into its last eight bytes (version and variant kept).
+func (r *requestIDs) next() string {
+	r.once.Do(func() { r.base = uuid.New() })
+	id := r.base
+	binary.BigEndian.PutUint64(id[8:], binary.BigEndian.Uint64(id[8:])^r.n.Add(1))
+	id[8] = id[8]&0x3f | 0x80 // RFC 4122 variant
+	return id.String()
 }
 
 // Close stops the service's delivery queues (waiting deliveries are
@@ -181,9 +206,10 @@ func (s *Service) httpClient() *http.Client {
 }
 
 // enqueue queues the delivery of n to sub, with what the endpoint gets
-// built now (signing stays on the publisher's time). FIFO topics order
-// each subscription's deliveries by message group.
-func (s *Service) enqueue(ctx context.Context, t *topic, sub *subscription, n *notification) {
+// built now (signing stays on the publisher's time; raw SQS attributes
+// come from the fan-out's raw). FIFO topics order each subscription's
+// deliveries by message group.
+func (s *Service) enqueue(ctx context.Context, t *topic, sub *subscription, n *notification, raw *rawAttrs) {
 	web := sub.protocol == "http" || sub.protocol == "https"
 	q := s.queue(web)
 	if q == nil {
@@ -195,7 +221,7 @@ func (s *Service) enqueue(ctx context.Context, t *topic, sub *subscription, n *n
 		pol = httpPolicy(sub.deliveryPolicy, t.settings().DeliveryPolicy)
 	}
 	j := &job{sub: sub, n: n, pol: pol}
-	if err := s.prepare(t, j); err != nil {
+	if err := s.prepare(t, j, raw); err != nil {
 		s.deliveryFailed(ctx, sub, n, err)
 		return
 	}
@@ -209,11 +235,11 @@ func (s *Service) enqueue(ctx context.Context, t *topic, sub *subscription, n *n
 }
 
 // prepare builds what j's endpoint receives.
-func (s *Service) prepare(t *topic, j *job) error {
+func (s *Service) prepare(t *topic, j *job, raw *rawAttrs) error {
 	var err error
 	switch j.sub.protocol {
 	case "sqs":
-		j.sqsIn, err = s.sqsMessage(j.sub, j.n)
+		j.sqsIn, err = s.sqsMessage(j.sub, j.n, raw)
 	case "lambda":
 		j.payload, err = j.n.lambdaEvent(j.sub.arn)
 	default:

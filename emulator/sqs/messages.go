@@ -109,26 +109,32 @@ func attributesMD5[V MessageAttributeValue | MessageSystemAttributeValue](attrs 
 	if len(attrs) == 0 {
 		return ""
 	}
-	var buf []byte
+	var one [1]string
+	var stack [256]byte
+	buf := stack[:0]
 	putBytes := func(b []byte) {
 		buf = binary.BigEndian.AppendUint32(buf, uint32(len(b)))
 		buf = append(buf, b...)
 	}
-	for _, name := range sortedKeys(attrs) {
+	putString := func(s string) {
+		buf = binary.BigEndian.AppendUint32(buf, uint32(len(s)))
+		buf = append(buf, s...)
+	}
+	for _, name := range attrOrder(attrs, &one) {
 		v := MessageAttributeValue(attrs[name])
-		putBytes([]byte(name))
-		putBytes([]byte(deref(v.DataType)))
+		putString(name)
+		putString(deref(v.DataType))
 		switch {
 		case v.StringValue != nil:
 			buf = append(buf, 1)
-			putBytes([]byte(*v.StringValue))
+			putString(*v.StringValue)
 		case v.BinaryValue != nil:
 			buf = append(buf, 2)
 			putBytes(v.BinaryValue)
 		case len(v.StringListValues) > 0:
 			buf = append(buf, 3)
 			for _, s := range v.StringListValues {
-				putBytes([]byte(s))
+				putString(s)
 			}
 		case len(v.BinaryListValues) > 0:
 			buf = append(buf, 4)
@@ -189,7 +195,38 @@ func checkBody(body string) error {
 	return nil
 }
 
-var attrNamePattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_.-]{1,256}$`) })
+// attrOrder returns attrs' names in the order SQS checks and digests
+// them (sorted); one name, the common case, needs no sort or allocation
+// (one holds it).
+func attrOrder[V any](attrs map[string]V, one *[1]string) []string {
+	if len(attrs) > 1 {
+		return sortedKeys(attrs)
+	}
+	for name := range attrs {
+		one[0] = name
+		return one[:]
+	}
+	return nil
+}
+
+// validAttrName reports whether name is a valid message attribute name:
+// 1 to 256 of A-Z, a-z, 0-9, '_', '-' and '.', not starting with
+// "AWS." or "Amazon." (any case), not starting or ending with '.' and
+// without "..".
+func validAttrName(name string) bool {
+	if len(name) < 1 || len(name) > 256 || name[0] == '.' || name[len(name)-1] == '.' || strings.Contains(name, "..") {
+		return false
+	}
+	for i := range len(name) {
+		switch c := name[i]; {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '_', c == '-', c == '.':
+		default:
+			return false
+		}
+	}
+	// ASCII only from here: EqualFold is ASCII case folding.
+	return !(len(name) >= 4 && strings.EqualFold(name[:4], "aws.")) && !(len(name) >= 7 && strings.EqualFold(name[:7], "amazon."))
+}
 
 // checkAttrs validates message attributes and returns their size.
 func checkAttrs(attrs map[string]MessageAttributeValue) (int, error) {
@@ -197,11 +234,10 @@ func checkAttrs(attrs map[string]MessageAttributeValue) (int, error) {
 		return 0, errInvalidParam("Number of message attributes [%d] exceeds the allowed maximum [%d].", len(attrs), maxMessageAttrs)
 	}
 	size := 0
-	for _, name := range sortedKeys(attrs) {
+	var one [1]string
+	for _, name := range attrOrder(attrs, &one) {
 		v := attrs[name]
-		lower := strings.ToLower(name)
-		if !attrNamePattern().MatchString(name) || strings.HasPrefix(lower, "aws.") || strings.HasPrefix(lower, "amazon.") ||
-			strings.HasPrefix(name, ".") || strings.HasSuffix(name, ".") || strings.Contains(name, "..") {
+		if !validAttrName(name) {
 			return 0, errInvalidParam("The message attribute name '%s' is invalid. Attribute name can contain A-Z, a-z, 0-9, underscore (_), hyphen (-), and period (.) characters.", name)
 		}
 		dt := deref(v.DataType)
