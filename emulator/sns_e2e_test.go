@@ -242,3 +242,32 @@ func TestSNSSubscribeURLInStrictMode(t *testing.T) {
 		t.Fatalf("attributes after confirming: %v", attrs.Attributes)
 	}
 }
+
+// TestSNSSandboxPasswordAdmin reads the one-time password of an SMS
+// sandbox number from the admin API, as a test in another language does,
+// and verifies the number with it through the SDK.
+func TestSNSSandboxPasswordAdmin(t *testing.T) {
+	t.Parallel()
+	e := emulator.Start(t)
+	ctx := context.Background()
+	snsc := awssns.NewFromConfig(e.AWSConfig())
+	const number = "+15555550142"
+	if _, err := snsc.CreateSMSSandboxPhoneNumber(ctx, &awssns.CreateSMSSandboxPhoneNumberInput{PhoneNumber: aws.String(number)}); err != nil {
+		t.Fatal(err)
+	}
+	status, out := adminCall(t, e, "GET", "/_evolvestack/sns/sms-sandbox?phoneNumber="+url.QueryEscape(number), "")
+	otp, _ := out["oneTimePassword"].(string)
+	if status != 200 || otp == "" || out["phoneNumber"] != number {
+		t.Fatalf("admin: %d %v", status, out)
+	}
+	if _, err := snsc.VerifySMSSandboxPhoneNumber(ctx, &awssns.VerifySMSSandboxPhoneNumberInput{PhoneNumber: aws.String(number), OneTimePassword: aws.String(otp)}); err != nil {
+		t.Fatal(err)
+	}
+	list, err := snsc.ListSMSSandboxPhoneNumbers(ctx, &awssns.ListSMSSandboxPhoneNumbersInput{})
+	if err != nil || len(list.PhoneNumbers) != 1 || list.PhoneNumbers[0].Status != snstypes.SMSSandboxPhoneNumberVerificationStatusVerified {
+		t.Fatalf("after verifying: %v %+v", err, list)
+	}
+	if status, _ := adminCall(t, e, "GET", "/_evolvestack/sns/sms-sandbox?phoneNumber=%2B15555550199", ""); status != 404 {
+		t.Fatalf("unknown number: %d", status)
+	}
+}

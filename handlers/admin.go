@@ -88,6 +88,7 @@ func newAdmin(b Backend, account, region string, log *slog.Logger) http.Handler 
 	r.HandleFunc(AdminPrefix+"lambda/functions/{name}/invocations", api.lambdaInvocations).Methods(http.MethodGet)
 	r.HandleFunc(AdminPrefix+"sns/deliveries", api.snsDeliveries).Methods(http.MethodGet)
 	r.HandleFunc(AdminPrefix+"sns/attempts", api.snsAttempts).Methods(http.MethodGet)
+	r.HandleFunc(AdminPrefix+"sns/sms-sandbox", api.snsSandbox).Methods(http.MethodGet)
 	r.HandleFunc(AdminPrefix+"events/deliveries", api.eventsDeliveries).Methods(http.MethodGet)
 	r.HandleFunc(AdminPrefix+"schemas/discovered", api.schemasDiscovered).Methods(http.MethodGet)
 	r.HandleFunc(AdminPrefix+"schemas/discovered/{schema}", api.schemasDiscovered).Methods(http.MethodGet)
@@ -225,6 +226,34 @@ func (a *adminAPI) snsAttempts(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	f := sns.AttemptFilter{MessageID: q.Get("messageId"), TopicArn: q.Get("topicArn"), SubscriptionArn: q.Get("subscriptionArn")}
 	writeJSON(w, http.StatusOK, map[string]any{"attempts": rep.DeliveryAttempts(f), "pending": rep.PendingDeliveries(), "dropped": rep.DroppedDeliveries()})
+}
+
+// SNSSandboxReporter is implemented by the SNS service: the one-time
+// password last sent to a phone number of the SMS sandbox (on AWS, the
+// SMS the number's owner receives).
+type SNSSandboxReporter interface {
+	SandboxOneTimePassword(number string) (string, bool)
+}
+
+// snsSandbox serves GET /_evolvestack/sns/sms-sandbox?phoneNumber=...: the
+// one-time password VerifySMSSandboxPhoneNumber expects for the number.
+func (a *adminAPI) snsSandbox(w http.ResponseWriter, r *http.Request) {
+	sc, ok := a.scope(w, r)
+	if !ok {
+		return
+	}
+	rep, ok := a.backend.Service("sns", sc).(SNSSandboxReporter)
+	if !ok {
+		writeAdminError(w, http.StatusNotFound, "no SNS service in this emulator")
+		return
+	}
+	number := r.URL.Query().Get("phoneNumber")
+	otp, ok := rep.SandboxOneTimePassword(number)
+	if !ok {
+		writeAdminError(w, http.StatusNotFound, fmt.Sprintf("no one-time password was sent to %q", number))
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"phoneNumber": number, "oneTimePassword": otp})
 }
 
 // EventsDeliveryReporter is implemented by the EventBridge service: every

@@ -10,6 +10,7 @@ import os
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 
 import boto3
@@ -241,6 +242,151 @@ def sns_errors():
         assert err["Code"] == code and text in err["Message"], (call.__name__, err)
 
 
+def statements(s, topic):
+    """The statements of a topic's access policy, by Sid."""
+    policy = json.loads(s.get_topic_attributes(TopicArn=topic)["Attributes"]["Policy"])
+    return {x["Sid"]: x for x in policy["Statement"]}
+
+
+def sns_permissions_data_protection():
+    """add_permission / remove_permission edit the topic's Policy; a data protection policy is put, read, removed."""
+    s = client("sns")
+    topic = s.create_topic(Name=f"boto3-perm-{os.getpid()}")["TopicArn"]
+    label = f"boto3-{os.getpid()}"
+    try:
+        s.add_permission(TopicArn=topic, Label=label, AWSAccountId=["111122223333"], ActionName=["Publish"])
+        st = statements(s, topic)[label]
+        assert st["Effect"] == "Allow" and st["Action"] == "SNS:Publish" and st["Resource"] == topic, st
+        assert st["Principal"] == {"AWS": "arn:aws:iam::111122223333:root"}, st
+        err = error_of(s.add_permission, TopicArn=topic, Label=label + "-x", AWSAccountId=["111122223333"],
+                       ActionName=["Fly"])
+        assert err["Code"] == "InvalidParameter" and \
+            err["Message"] == "Invalid parameter: Policy statement action out of service scope!", err
+        s.remove_permission(TopicArn=topic, Label=label)
+        assert label not in statements(s, topic)
+
+        assert not s.get_data_protection_policy(ResourceArn=topic).get("DataProtectionPolicy")
+        policy = json.dumps({"Name": "boto3", "Description": "", "Version": "2021-06-01", "Statement": [{
+            "Sid": "deny", "DataDirection": "Inbound", "Principal": ["*"],
+            "DataIdentifier": ["arn:aws:dataprotection::aws:data-identifier/EmailAddress"],
+            "Operation": {"Deny": {}}}]})
+        s.put_data_protection_policy(ResourceArn=topic, DataProtectionPolicy=policy)
+        assert json.loads(s.get_data_protection_policy(ResourceArn=topic)["DataProtectionPolicy"]) == json.loads(policy)
+        err = error_of(s.put_data_protection_policy, ResourceArn=topic, DataProtectionPolicy="{not json")
+        assert err["Code"] == "InvalidParameter" and "DataProtectionPolicy" in err["Message"], err
+        s.put_data_protection_policy(ResourceArn=topic, DataProtectionPolicy="")
+        assert not s.get_data_protection_policy(ResourceArn=topic).get("DataProtectionPolicy")
+    finally:
+        s.delete_topic(TopicArn=topic)
+    missing = f"arn:aws:sns:us-east-1:{ACCOUNT}:no-such-topic"
+    for call, kwargs in ((s.add_permission, {"TopicArn": missing, "Label": "l", "AWSAccountId": ["111122223333"],
+                                             "ActionName": ["Publish"]}),
+                         (s.remove_permission, {"TopicArn": missing, "Label": "l"}),
+                         (s.get_data_protection_policy, {"ResourceArn": missing})):
+        err = error_of(call, **kwargs)
+        assert err["Code"] == "NotFound", (call.__name__, err)
+
+
+def sns_platform():
+    """A GCM platform application and a device endpoint: attributes, listings, deletion."""
+    s = client("sns")
+    name = f"boto3-{os.getpid()}"
+    app = s.create_platform_application(Name=name, Platform="GCM", Attributes={
+        "PlatformCredential": "server-key", "EventEndpointCreated": f"arn:aws:sns:us-east-1:{ACCOUNT}:order-events"}
+    )["PlatformApplicationArn"]
+    assert app == f"arn:aws:sns:us-east-1:{ACCOUNT}:app/GCM/{name}", app
+    try:
+        attrs = s.get_platform_application_attributes(PlatformApplicationArn=app)["Attributes"]
+        assert attrs["Enabled"] == "true" and "PlatformCredential" not in attrs, attrs
+        assert attrs["EventEndpointCreated"] == f"arn:aws:sns:us-east-1:{ACCOUNT}:order-events", attrs
+        s.set_platform_application_attributes(PlatformApplicationArn=app, Attributes={"Enabled": "false"})
+        assert s.get_platform_application_attributes(PlatformApplicationArn=app)["Attributes"]["Enabled"] == "false"
+        apps = [a for p in s.get_paginator("list_platform_applications").paginate() for a in p["PlatformApplications"]]
+        assert any(a["PlatformApplicationArn"] == app and a["Attributes"]["Enabled"] == "false" for a in apps), apps
+
+        token = f"device-token-{os.getpid()}"
+        ep = s.create_platform_endpoint(PlatformApplicationArn=app, Token=token, CustomUserData="user-1")["EndpointArn"]
+        assert ep.startswith(f"arn:aws:sns:us-east-1:{ACCOUNT}:endpoint/GCM/{name}/"), ep
+        assert s.create_platform_endpoint(PlatformApplicationArn=app, Token=token,
+                                          CustomUserData="user-1")["EndpointArn"] == ep  # idempotent
+        err = error_of(s.create_platform_endpoint, PlatformApplicationArn=app, Token=token, CustomUserData="other")
+        assert err["Code"] == "InvalidParameter" and err["Message"] == f"Invalid parameter: Token Reason: Endpoint {ep} " \
+            "already exists with the same Token, but different attributes.", err
+        got = s.get_endpoint_attributes(EndpointArn=ep)["Attributes"]
+        assert got == {"Enabled": "true", "Token": token, "CustomUserData": "user-1"}, got
+        s.set_endpoint_attributes(EndpointArn=ep, Attributes={"Enabled": "false", "CustomUserData": "user-2"})
+        got = s.get_endpoint_attributes(EndpointArn=ep)["Attributes"]
+        assert got["Enabled"] == "false" and got["CustomUserData"] == "user-2", got
+        eps = s.list_endpoints_by_platform_application(PlatformApplicationArn=app)["Endpoints"]
+        assert [e["EndpointArn"] for e in eps] == [ep] and eps[0]["Attributes"]["Token"] == token, eps
+
+        s.delete_endpoint(EndpointArn=ep)
+        s.delete_endpoint(EndpointArn=ep)  # deleting a missing endpoint is not an error
+        err = error_of(s.get_endpoint_attributes, EndpointArn=ep)
+        assert err["Code"] == "NotFound" and err["Message"] == "Endpoint does not exist", err
+        assert s.list_endpoints_by_platform_application(PlatformApplicationArn=app)["Endpoints"] == []
+        err = error_of(s.create_platform_application, Name=name, Platform="PIGEON",
+                       Attributes={"PlatformCredential": "k"})
+        assert err["Code"] == "InvalidParameter" and err["Message"] == \
+            "Invalid parameter: Platform Reason: PIGEON is not supported", err
+    finally:
+        s.delete_platform_application(PlatformApplicationArn=app)
+    err = error_of(s.get_platform_application_attributes, PlatformApplicationArn=app)
+    assert err["Code"] == "NotFound" and err["Message"] == "PlatformApplication does not exist", err
+
+
+def sns_sms():
+    """Account SMS settings, opt-outs, the SMS sandbox and origination numbers. The sandbox's one-time password
+    is only readable from Go (sns.Service.SandboxOneTimePassword), so a wrong one is checked to be refused."""
+    s = client("sns")
+    before = s.get_sms_attributes()["attributes"]
+    assert before.get("MonthlySpendLimit"), before
+    s.set_sms_attributes(attributes={"DefaultSMSType": "Transactional"})
+    try:
+        assert s.get_sms_attributes(attributes=["DefaultSMSType"])["attributes"] == {"DefaultSMSType": "Transactional"}
+    finally:
+        s.set_sms_attributes(attributes={"DefaultSMSType": before.get("DefaultSMSType", "Transactional")})
+    err = error_of(s.set_sms_attributes, attributes={"DefaultSMSType": "Bulk"})
+    assert err["Code"] == "InvalidParameter" and err["Message"] == "DefaultSMSType is invalid", err
+
+    number = f"+1555{os.getpid() % 10_000_000:07d}"
+    assert s.check_if_phone_number_is_opted_out(phoneNumber=number)["isOptedOut"] is False
+    s.opt_in_phone_number(phoneNumber=number)
+    opted = [n for p in s.get_paginator("list_phone_numbers_opted_out").paginate() for n in p["phoneNumbers"]]
+    assert number not in opted, opted
+    err = error_of(s.check_if_phone_number_is_opted_out, phoneNumber="555-0100")
+    assert err["Code"] == "InvalidParameter" and \
+        err["Message"] == "Invalid parameter: PhoneNumber Reason: input incorrectly formatted", err
+
+    assert s.get_sms_sandbox_account_status()["IsInSandbox"] is True
+    s.create_sms_sandbox_phone_number(PhoneNumber=number, LanguageCode="en-US")
+    try:
+        nums = [n for p in s.get_paginator("list_sms_sandbox_phone_numbers").paginate() for n in p["PhoneNumbers"]]
+        assert {"PhoneNumber": number, "Status": "Pending"} in nums, nums
+        # The password is six digits: seven never match.
+        err = error_of(s.verify_sms_sandbox_phone_number, PhoneNumber=number, OneTimePassword="1234567")
+        assert err["Code"] == "VerificationException", err
+        err = error_of(s.verify_sms_sandbox_phone_number, PhoneNumber=number, OneTimePassword="not-digits")
+        assert err["Code"] == "ValidationError" and "regular expression pattern: ^[0-9]+$" in err["Message"], err
+        nums = s.list_sms_sandbox_phone_numbers()["PhoneNumbers"]
+        assert {"PhoneNumber": number, "Status": "Pending"} in nums, nums
+        # The password the number's owner would receive by SMS, from evolvestack's admin API.
+        with urllib.request.urlopen(ENDPOINT + "/_evolvestack/sns/sms-sandbox?phoneNumber=" +
+                                    urllib.parse.quote(number), timeout=5) as r:
+            otp = json.load(r)["oneTimePassword"]
+        s.verify_sms_sandbox_phone_number(PhoneNumber=number, OneTimePassword=otp)
+        nums = s.list_sms_sandbox_phone_numbers()["PhoneNumbers"]
+        assert {"PhoneNumber": number, "Status": "Verified"} in nums, nums
+    finally:
+        s.delete_sms_sandbox_phone_number(PhoneNumber=number)
+    assert number not in [n["PhoneNumber"] for n in s.list_sms_sandbox_phone_numbers()["PhoneNumbers"]]
+    for call, kwargs in ((s.delete_sms_sandbox_phone_number, {"PhoneNumber": number}),
+                         (s.verify_sms_sandbox_phone_number, {"PhoneNumber": number, "OneTimePassword": "123456"})):
+        err = error_of(call, **kwargs)
+        assert err["Code"] == "ResourceNotFound", (call.__name__, err)
+    assert s.list_origination_numbers()["PhoneNumbers"] == []
+
+
 def events_bus_rule_targets():
     """A bus, a rule with an event pattern, an SQS target and an input transformer; put_events with a per-entry
     failure; the envelope and the transformed body arrive; an archive counts the bus's events; tags."""
@@ -351,6 +497,7 @@ def cross_site_refused():
 
 
 CHECKS = [kinesis, sqs, glue, lambda_, sns_provisioned, sns_topic_lifecycle, sns_confirm_flow, sns_errors,
+          sns_permissions_data_protection, sns_platform, sns_sms,
           events_bus_rule_targets, events_errors, events_schemas, cross_site_refused]
 
 
