@@ -17,6 +17,9 @@ export AWS_PAGER=""
 aws() { command aws --endpoint-url "$AWS_ENDPOINT_URL" "$@"; }
 
 step() { printf '\n== %s\n' "$*"; }
+# admin_get PATH prints the body of a GET of evolvestack's admin API (python3, as the
+# CLI needs it anyway; no curl on a bare machine).
+admin_get() { python3 -c 'import sys, urllib.request; sys.stdout.write(urllib.request.urlopen(sys.argv[1], timeout=10).read().decode())' "$AWS_ENDPOINT_URL$1"; }
 
 step "Glue Schema Registry: registries and the Order schema's latest version"
 aws glue list-registries --query 'Registries[].RegistryName' --output text
@@ -136,6 +139,131 @@ echo "publish-batch: $ok successful"
 [ "$ok" = 2 ]
 [ "$(receive_marked "$qurl" "$marker-1" | cut -f1)" = "$marker-1" ]
 [ "$(receive_marked "$qurl" "$marker-2" | cut -f3)" = order ]
+
+step "SNS: set-topic-attributes, tag-resource, untag-resource, add-permission, remove-permission"
+aws sns set-topic-attributes --topic-arn "$own" --attribute-name DisplayName --attribute-value "cli renamed"
+[ "$(aws sns get-topic-attributes --topic-arn "$own" --query Attributes.DisplayName --output text)" = "cli renamed" ]
+aws sns tag-resource --resource-arn "$own" --tags Key=team,Value=shop Key=env,Value=test
+[ "$(aws sns list-tags-for-resource --resource-arn "$own" --query 'Tags[].Key | sort(@)' --output text | tr '\t' ' ')" = "by env team" ]
+aws sns untag-resource --resource-arn "$own" --tag-keys env by
+[ "$(aws sns list-tags-for-resource --resource-arn "$own" --query 'Tags[].[Key, Value]' --output text | tr '\t' '=')" = "team=shop" ]
+aws sns add-permission --topic-arn "$own" --label "cli-$$" --aws-account-id 111111111111 --action-name Publish Subscribe
+# sids: the Sids of the statements of $own's policy, space-separated.
+sids() { aws sns get-topic-attributes --topic-arn "$own" --query Attributes.Policy --output text |
+  python3 -c 'import json, sys; print(" ".join(s.get("Sid", "") for s in json.load(sys.stdin)["Statement"]))'; }
+policy_sids=$(sids)
+echo "policy statements: $policy_sids"
+case " $policy_sids " in *" cli-$$ "*) ;; *) echo "add-permission left no statement cli-$$" >&2; exit 1 ;; esac
+aws sns get-topic-attributes --topic-arn "$own" --query Attributes.Policy --output text | python3 -c '
+import json, sys
+s = [s for s in json.load(sys.stdin)["Statement"] if s.get("Sid") == sys.argv[1]][0]
+assert s["Principal"]["AWS"] in ("arn:aws:iam::111111111111:root", ["arn:aws:iam::111111111111:root"]), s
+assert sorted(s["Action"]) == ["SNS:Publish", "SNS:Subscribe"], s' "cli-$$"
+aws sns remove-permission --topic-arn "$own" --label "cli-$$"
+case " $(sids) " in *" cli-$$ "*) echo "remove-permission left statement cli-$$" >&2; exit 1 ;; esac
+
+step "SNS: put-data-protection-policy, get-data-protection-policy"
+[ -z "$(aws sns get-data-protection-policy --resource-arn "$own" --query DataProtectionPolicy --output text | grep -v '^None$' || true)" ]
+dpp='{"Name":"cli","Description":"","Version":"2021-06-01","Statement":[{"Sid":"deny-email","DataDirection":"Inbound","Principal":["*"],"DataIdentifier":["arn:aws:dataprotection::aws:data-identifier/EmailAddress"],"Operation":{"Deny":{}}}]}'
+aws sns put-data-protection-policy --resource-arn "$own" --data-protection-policy "$dpp"
+got=$(aws sns get-data-protection-policy --resource-arn "$own" --query DataProtectionPolicy --output text)
+[ "$(printf '%s' "$got" | python3 -c 'import json, sys; print(json.load(sys.stdin)["Statement"][0]["Sid"])')" = deny-email ]
+if err=$(aws sns put-data-protection-policy --resource-arn "$own" --data-protection-policy '{"Name":' 2>&1); then
+  echo "put-data-protection-policy with bad JSON succeeded" >&2; exit 1
+fi
+case "$err" in *"(InvalidParameter)"*) ;; *) echo "unexpected error text: $err" >&2; exit 1 ;; esac
+
+step "SNS: an http subscription's confirmation token, confirm-subscription, list-subscriptions"
+hook="http://127.0.0.1:9/cli-$$"
+pending=$(aws sns subscribe --topic-arn "$own" --protocol http --notification-endpoint "$hook" --query SubscriptionArn --output text)
+echo "subscribe: $pending"
+[ "$pending" = "pending confirmation" ]
+token=""
+for _ in $(seq 1 20); do
+  token=$(admin_get /_evolvestack/sns/deliveries | python3 -c '
+import json, sys
+for d in json.load(sys.stdin)["deliveries"]:
+    if d.get("endpoint") == sys.argv[1] and d.get("topicArn") == sys.argv[2]:
+        b = json.loads(d["body"])
+        if b.get("Type") == "SubscriptionConfirmation":
+            print(b["Token"])
+' "$hook" "$own" | tail -n1)
+  [ -n "$token" ] && break
+  sleep 0.25
+done
+[ -n "$token" ] || { echo "no SubscriptionConfirmation recorded for $hook" >&2; exit 1; }
+hooksub=$(aws sns confirm-subscription --topic-arn "$own" --token "$token" --query SubscriptionArn --output text)
+echo "confirmed: $hooksub"
+case "$hooksub" in "$own":*) ;; *) echo "unexpected subscription arn" >&2; exit 1 ;; esac
+[ "$(aws sns get-subscription-attributes --subscription-arn "$hooksub" --query Attributes.PendingConfirmation --output text)" = false ]
+# list-subscriptions pages through every subscription of the account (the CLI follows NextToken).
+aws sns list-subscriptions --query "Subscriptions[?TopicArn=='$own'].Endpoint" --output text | tr '\t' '\n' | grep -qxF "$hook"
+aws sns list-subscriptions --query "Subscriptions[?TopicArn=='$own'].Endpoint" --output text | tr '\t' '\n' | grep -qxF "$qarn"
+aws sns unsubscribe --subscription-arn "$hooksub"
+
+step "SNS: a platform application and endpoint (GCM), their attributes, listing, deletion"
+app=$(aws sns create-platform-application --name "cli-app-$$" --platform GCM \
+  --attributes PlatformCredential=cli-server-key,EventEndpointCreated="$own" --query PlatformApplicationArn --output text)
+echo "application: $app"
+[ "$app" = "arn:aws:sns:$AWS_REGION:$account:app/GCM/cli-app-$$" ]
+[ "$(aws sns get-platform-application-attributes --platform-application-arn "$app" --query Attributes.EventEndpointCreated --output text)" = "$own" ]
+aws sns set-platform-application-attributes --platform-application-arn "$app" --attributes EventEndpointDeleted="$own"
+[ "$(aws sns get-platform-application-attributes --platform-application-arn "$app" --query Attributes.EventEndpointDeleted --output text)" = "$own" ]
+aws sns list-platform-applications --query 'PlatformApplications[].PlatformApplicationArn' --output text | tr '\t' '\n' | grep -qxF "$app"
+endpoint=$(aws sns create-platform-endpoint --platform-application-arn "$app" --token "device-$$" \
+  --custom-user-data "user $$" --query EndpointArn --output text)
+echo "endpoint: $endpoint"
+case "$endpoint" in "arn:aws:sns:$AWS_REGION:$account:endpoint/GCM/cli-app-$$/"*) ;; *) echo "unexpected endpoint arn" >&2; exit 1 ;; esac
+read -r enabled token_back < <(aws sns get-endpoint-attributes --endpoint-arn "$endpoint" --query 'Attributes.[Enabled, Token]' --output text)
+[ "$enabled" = true ]
+[ "$token_back" = "device-$$" ]
+aws sns set-endpoint-attributes --endpoint-arn "$endpoint" --attributes Enabled=false,CustomUserData=changed
+read -r enabled data < <(aws sns get-endpoint-attributes --endpoint-arn "$endpoint" --query 'Attributes.[Enabled, CustomUserData]' --output text)
+[ "$enabled" = false ]
+[ "$data" = changed ]
+[ "$(aws sns list-endpoints-by-platform-application --platform-application-arn "$app" --query 'Endpoints[].EndpointArn' --output text)" = "$endpoint" ]
+aws sns delete-endpoint --endpoint-arn "$endpoint"
+[ "$(aws sns list-endpoints-by-platform-application --platform-application-arn "$app" --query 'length(Endpoints)' --output text)" = 0 ]
+aws sns delete-platform-application --platform-application-arn "$app"
+if aws sns get-platform-application-attributes --platform-application-arn "$app" >/dev/null 2>&1; then
+  echo "the deleted platform application still answers" >&2; exit 1
+fi
+if aws sns list-platform-applications --query 'PlatformApplications[].PlatformApplicationArn' --output text | tr '\t' '\n' | grep -qxF "$app"; then
+  echo "the deleted platform application is still listed" >&2; exit 1
+fi
+echo "deleted $app"
+
+step "SNS: SMS attributes, opt-outs, the SMS sandbox, origination numbers"
+aws sns set-sms-attributes --attributes DefaultSenderID=CLI$(( $$ % 1000 )),DefaultSMSType=Transactional
+read -r sender smstype < <(aws sns get-sms-attributes --attributes DefaultSenderID DefaultSMSType \
+  --query 'attributes.[DefaultSenderID, DefaultSMSType]' --output text)
+echo "sms attributes: $sender $smstype"
+[ "$sender" = "CLI$(( $$ % 1000 ))" ]
+[ "$smstype" = Transactional ]
+phone=$(printf '+1206555%04d' $(( $$ % 10000 )))
+[ "$(aws sns check-if-phone-number-is-opted-out --phone-number "$phone" --query isOptedOut --output text)" = False ]
+aws sns opt-in-phone-number --phone-number "$phone"
+if aws sns list-phone-numbers-opted-out --query 'phoneNumbers' --output text | tr '\t' '\n' | grep -qxF "$phone"; then
+  echo "$phone is listed as opted out" >&2; exit 1
+fi
+[ "$(aws sns get-sms-sandbox-account-status --query IsInSandbox --output text)" = True ]
+aws sns create-sms-sandbox-phone-number --phone-number "$phone" --language-code en-US
+[ "$(aws sns list-sms-sandbox-phone-numbers --query "PhoneNumbers[?PhoneNumber=='$phone'].Status | [0]" --output text)" = Pending ]
+# A wrong one-time password (7 digits: never a sent one) is refused.
+if err=$(aws sns verify-sms-sandbox-phone-number --phone-number "$phone" --one-time-password 0000000 2>&1); then
+  echo "verify-sms-sandbox-phone-number with a wrong password succeeded" >&2; exit 1
+fi
+echo "$err"
+case "$err" in *"(VerificationException)"*) ;; *) echo "unexpected error text" >&2; exit 1 ;; esac
+# The password the phone's owner would receive, from evolvestack's admin API.
+otp=$(admin_get "/_evolvestack/sns/sms-sandbox?phoneNumber=$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1]))' "$phone")" |
+  python3 -c 'import json, sys; print(json.load(sys.stdin)["oneTimePassword"])')
+aws sns verify-sms-sandbox-phone-number --phone-number "$phone" --one-time-password "$otp"
+[ "$(aws sns list-sms-sandbox-phone-numbers --query "PhoneNumbers[?PhoneNumber=='$phone'].Status | [0]" --output text)" = Verified ]
+aws sns delete-sms-sandbox-phone-number --phone-number "$phone"
+[ "$(aws sns list-sms-sandbox-phone-numbers --query "length(PhoneNumbers[?PhoneNumber=='$phone'])" --output text)" = 0 ]
+# The emulator provisions no origination numbers (an account has none until it buys one).
+[ "$(aws sns list-origination-numbers --query 'length(PhoneNumbers)' --output text)" = 0 ]
 
 step "SNS: errors as AWS words them"
 missing="arn:aws:sns:$AWS_REGION:$account:no-such-topic-$$"
