@@ -318,7 +318,7 @@ func (s *Service) deliver(ctx context.Context, fn *function, target string, body
 	case "sqs":
 		err = s.sendSQS(ctx, target, string(body), nil)
 	case "sns":
-		err = s.publishSNS(ctx, target, string(body))
+		err = s.publishSNS(ctx, target, string(body), nil)
 	default:
 		s.env.Logger.Warn("lambda destination not delivered: only SQS and SNS destinations are supported", "function", fn.name, "destination", target)
 		return
@@ -334,7 +334,7 @@ type snsPublisher interface {
 }
 
 // publishSNS publishes body to the topic of arn.
-func (s *Service) publishSNS(ctx context.Context, arn, body string) error {
+func (s *Service) publishSNS(ctx context.Context, arn, body string, attrs map[string]sns.MessageAttributeValue) error {
 	parts := strings.Split(arn, ":")
 	if len(parts) != 6 {
 		return fmt.Errorf("lambda: invalid SNS topic ARN %q", arn)
@@ -347,19 +347,17 @@ func (s *Service) publishSNS(ctx context.Context, arn, body string) error {
 	if !ok {
 		return errors.New("lambda: the SNS service cannot publish")
 	}
-	if _, err := svc.Publish(s.requestContext(ctx, scope, uuid.NewString()), &sns.PublishInput{TopicArn: ptr(arn), Message: ptr(body)}); err != nil {
+	in := &sns.PublishInput{TopicArn: ptr(arn), Message: ptr(body), MessageAttributes: attrs}
+	if _, err := svc.Publish(s.requestContext(ctx, scope, uuid.NewString()), in); err != nil {
 		return fmt.Errorf("lambda: publishing to %s: %w", arn, err)
 	}
 	return nil
 }
 
-// sendToDLQ sends the failed event to the function's dead-letter queue
-// with the RequestID, ErrorCode and ErrorMessage attributes.
+// sendToDLQ sends the failed event to the function's dead-letter queue or
+// topic with the RequestID, ErrorCode and ErrorMessage attributes (an SQS
+// queue's message attributes, or an SNS message's).
 func (s *Service) sendToDLQ(ctx context.Context, fn *function, target string, ev *asyncEvent, res *InvocationResult, condition string) {
-	if arnService(target) != "sqs" {
-		s.env.Logger.Warn("lambda dead-letter event not delivered: only SQS dead-letter queues are supported", "function", fn.name, "target", target)
-		return
-	}
 	msg := condition
 	if res != nil {
 		msg = res.ErrorMessage
@@ -367,12 +365,26 @@ func (s *Service) sendToDLQ(ctx context.Context, fn *function, target string, ev
 	if len(msg) > maxDLQErrorMessage {
 		msg = msg[:maxDLQErrorMessage]
 	}
-	attrs := map[string]sqs.MessageAttributeValue{
-		"RequestID":    {DataType: ptr("String"), StringValue: ptr(ev.requestID)},
-		"ErrorCode":    {DataType: ptr("Number"), StringValue: ptr(strconv.Itoa(http.StatusOK))},
-		"ErrorMessage": {DataType: ptr("String"), StringValue: ptr(msg)},
+	code := strconv.Itoa(http.StatusOK)
+	var err error
+	switch arnService(target) {
+	case "sqs":
+		err = s.sendSQS(ctx, target, string(ev.payload), map[string]sqs.MessageAttributeValue{
+			"RequestID":    {DataType: ptr("String"), StringValue: ptr(ev.requestID)},
+			"ErrorCode":    {DataType: ptr("Number"), StringValue: ptr(code)},
+			"ErrorMessage": {DataType: ptr("String"), StringValue: ptr(msg)},
+		})
+	case "sns":
+		err = s.publishSNS(ctx, target, string(ev.payload), map[string]sns.MessageAttributeValue{
+			"RequestID":    {DataType: ptr("String"), StringValue: ptr(ev.requestID)},
+			"ErrorCode":    {DataType: ptr("Number"), StringValue: ptr(code)},
+			"ErrorMessage": {DataType: ptr("String"), StringValue: ptr(msg)},
+		})
+	default:
+		s.env.Logger.Warn("lambda dead-letter event not delivered: dead-letter targets are SQS queues or SNS topics", "function", fn.name, "target", target)
+		return
 	}
-	if err := s.sendSQS(ctx, target, string(ev.payload), attrs); err != nil {
+	if err != nil {
 		s.env.Logger.Warn("lambda dead-letter delivery failed", "function", fn.name, "target", target, "error", err)
 	}
 }
