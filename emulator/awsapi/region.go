@@ -15,6 +15,18 @@ func regionPrefix(p string) bool {
 	return false
 }
 
+// Partition is the ARN partition of region: aws-cn for cn-*, aws-us-gov
+// for us-gov-*, aws otherwise.
+func Partition(region string) string {
+	switch {
+	case strings.HasPrefix(region, "cn-"):
+		return "aws-cn"
+	case strings.HasPrefix(region, "us-gov-"):
+		return "aws-us-gov"
+	}
+	return "aws"
+}
+
 // ValidAccount reports whether id is a 12-digit AWS account id.
 func ValidAccount(id string) bool {
 	if len(id) != 12 {

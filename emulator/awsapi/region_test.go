@@ -63,3 +63,20 @@ func TestValidAccount(t *testing.T) {
 		}
 	}
 }
+
+func TestPartition(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ region, want string }{
+		{"us-east-1", "aws"},
+		{"eu-central-2", "aws"},
+		{"cn-north-1", "aws-cn"},
+		{"cn-northwest-1", "aws-cn"},
+		{"us-gov-west-1", "aws-us-gov"},
+		{"us-west-2", "aws"},
+		{"", "aws"},
+	} {
+		if got := awsapi.Partition(tc.region); got != tc.want {
+			t.Errorf("Partition(%q) = %q, want %q", tc.region, got, tc.want)
+		}
+	}
+}

@@ -89,17 +89,7 @@ func (s *Service) caller(ctx context.Context) string {
 
 // partition is the ARN partition of the service's region.
 func (s *Service) partition() string {
-	return partitionOf(s.env.Scope.Region)
-}
-
-func partitionOf(r string) string {
-	switch {
-	case len(r) >= 3 && r[:3] == "cn-":
-		return "aws-cn"
-	case len(r) >= 7 && r[:7] == "us-gov-":
-		return "aws-us-gov"
-	}
-	return "aws"
+	return awsapi.Partition(s.env.Scope.Region)
 }
 
 // arn builds an EventBridge ARN of this scope.

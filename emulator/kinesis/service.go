@@ -210,18 +210,7 @@ func (s *Service) region() string { return s.env.Scope.Region }
 
 // streamARN returns the ARN of the named stream.
 func (s *Service) streamARN(name string) string {
-	return "arn:" + partition(s.region()) + ":kinesis:" + s.region() + ":" + s.account() + ":stream/" + name
-}
-
-// partition returns the ARN partition of region.
-func partition(region string) string {
-	switch {
-	case strings.HasPrefix(region, "cn-"):
-		return "aws-cn"
-	case strings.HasPrefix(region, "us-gov-"):
-		return "aws-us-gov"
-	}
-	return "aws"
+	return "arn:" + awsapi.Partition(s.region()) + ":kinesis:" + s.region() + ":" + s.account() + ":stream/" + name
 }
 
 // Errors as Kinesis words them.
@@ -302,7 +291,7 @@ func (s *Service) streamNameOf(name, arn *string) (string, error) {
 // nameFromARN returns the stream name of a stream ARN in this account and
 // region.
 func (s *Service) nameFromARN(arn string) (string, bool) {
-	prefix := "arn:" + partition(s.region()) + ":kinesis:" + s.region() + ":" + s.account() + ":stream/"
+	prefix := "arn:" + awsapi.Partition(s.region()) + ":kinesis:" + s.region() + ":" + s.account() + ":stream/"
 	rest, ok := strings.CutPrefix(arn, prefix)
 	if !ok || rest == "" {
 		return "", false

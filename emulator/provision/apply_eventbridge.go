@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strings"
 
+	"github.com/evolvestack/evolvestack/emulator/awsapi"
 	"github.com/evolvestack/evolvestack/emulator/eventbridge"
 )
 
@@ -34,7 +35,7 @@ func (a *applier) eventBridge(ctx context.Context, r *Resources) error {
 
 // ebARN is the ARN of an EventBridge resource of the scope.
 func (a *applier) ebARN(resource string) string {
-	return "arn:" + partition(a.sc.Region) + ":events:" + a.sc.Region + ":" + a.sc.Account + ":" + resource
+	return "arn:" + awsapi.Partition(a.sc.Region) + ":events:" + a.sc.Region + ":" + a.sc.Account + ":" + resource
 }
 
 // ebTags turns a file's tags into EventBridge tags, in key order.
@@ -248,7 +249,7 @@ func (a *applier) ebTarget(rt *RuleTarget) eventbridge.Target {
 	case rt.Topic != "":
 		arn = rt.Topic
 		if !strings.HasPrefix(arn, "arn:") {
-			arn = "arn:" + partition(a.sc.Region) + ":sns:" + a.sc.Region + ":" + a.sc.Account + ":" + rt.Topic
+			arn = "arn:" + awsapi.Partition(a.sc.Region) + ":sns:" + a.sc.Region + ":" + a.sc.Account + ":" + rt.Topic
 		}
 	case rt.Stream != "":
 		arn = arnOf(a.streams, rt.Stream)

@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strings"
 
+	"github.com/evolvestack/evolvestack/emulator/awsapi"
 	"github.com/evolvestack/evolvestack/emulator/sns"
 )
 
@@ -16,17 +17,6 @@ const snsNotFound = "NotFound"
 // pendingARN is what ListSubscriptionsByTopic shows for a subscription that
 // waits for confirmation.
 const pendingARN = "PendingConfirmation"
-
-// partition is the ARN partition of a region.
-func partition(region string) string {
-	switch {
-	case strings.HasPrefix(region, "cn-"):
-		return "aws-cn"
-	case strings.HasPrefix(region, "us-gov-"):
-		return "aws-us-gov"
-	}
-	return "aws"
-}
 
 // topicAttrs are the CreateTopic attributes the file asks for.
 func topicAttrs(tp *Topic) map[string]string {
@@ -41,7 +31,7 @@ func topicAttrs(tp *Topic) map[string]string {
 }
 
 func (a *applier) topic(ctx context.Context, tp *Topic) error {
-	arn := "arn:" + partition(a.sc.Region) + ":sns:" + a.sc.Region + ":" + a.sc.Account + ":" + tp.Name
+	arn := "arn:" + awsapi.Partition(a.sc.Region) + ":sns:" + a.sc.Region + ":" + a.sc.Account + ":" + tp.Name
 	want := topicAttrs(tp)
 	got, err := call[sns.GetTopicAttributesOutput](ctx, a, "sns", "GetTopicAttributes", &sns.GetTopicAttributesInput{TopicArn: &arn})
 	switch {

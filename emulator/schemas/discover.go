@@ -8,6 +8,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/evolvestack/evolvestack/emulator/awsapi"
 )
 
 // Discoverers: a discoverer watches one event bus; while it is STARTED,
@@ -97,16 +99,7 @@ func parseBusArn(arn string) (region, account, bus string, ok bool) {
 	return parts[3], parts[4], name, true
 }
 
-func (s *Service) partitionName() string {
-	r := s.env.Scope.Region
-	switch {
-	case strings.HasPrefix(r, "cn-"):
-		return "aws-cn"
-	case strings.HasPrefix(r, "us-gov-"):
-		return "aws-us-gov"
-	}
-	return "aws"
-}
+func (s *Service) partitionName() string { return awsapi.Partition(s.env.Scope.Region) }
 
 func (s *Service) discovererArn(id string) string {
 	return "arn:" + s.partitionName() + ":schemas:" + s.env.Scope.Region + ":" + s.env.Scope.Account + ":discoverer/" + id

@@ -96,16 +96,7 @@ func (s *Service) caller(ctx context.Context) string {
 }
 
 // partition is the ARN partition of the service's region.
-func (s *Service) partition() string {
-	r := s.env.Scope.Region
-	switch {
-	case len(r) >= 3 && r[:3] == "cn-":
-		return "aws-cn"
-	case len(r) >= 7 && r[:7] == "us-gov-":
-		return "aws-us-gov"
-	}
-	return "aws"
-}
+func (s *Service) partition() string { return awsapi.Partition(s.env.Scope.Region) }
 
 // arn builds an SNS ARN of this scope.
 func (s *Service) arn(resource string) string {
