@@ -14,16 +14,11 @@ import urllib.parse
 import urllib.request
 
 import boto3
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
-ENDPOINT = os.environ.get("EVOLVESTACK_ENDPOINT", "http://127.0.0.1:4566")
-CFG = Config(retries={"max_attempts": 2, "mode": "standard"})
-
-
-def client(service):
-    return boto3.client(service, endpoint_url=ENDPOINT, region_name="us-east-1",
-                        aws_access_key_id="test", aws_secret_access_key="test", config=CFG)
+import events_checks
+import schemas_checks
+from common import ACCOUNT, ENDPOINT, KIND_ORDER, client, error_of, marker, receive_marked
 
 
 def kinesis():
@@ -75,46 +70,6 @@ def glue():
 def lambda_():
     fns = client("lambda").list_functions()["Functions"]
     assert isinstance(fns, list), fns
-
-
-ACCOUNT = os.environ.get("EVOLVESTACK_ACCOUNT", "000000000000")
-KIND_ORDER = {"kind": {"DataType": "String", "StringValue": "order"}}
-
-
-def marker():
-    return f"boto3-{os.getpid()}-{time.monotonic_ns()}"
-
-
-def receive_marked(q, url, *marks, attempts=5, absent=()):
-    """Receives from url until, for each mark, a message whose body holds it
-    has arrived (other clients may have left messages); deletes them and
-    returns them in the order of marks. A message holding one of the absent
-    marks fails the check."""
-    found = {}
-    for _ in range(attempts):
-        msgs = q.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1, VisibilityTimeout=2,
-                                 MessageAttributeNames=["All"]).get("Messages", [])
-        for m in msgs:
-            bad = [a for a in absent if a in m["Body"]]
-            if bad:
-                q.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
-                raise AssertionError(f"{url} received {m['Body']}, which its filter policy refuses")
-            for mark in marks:
-                if mark in m["Body"] and mark not in found:
-                    q.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
-                    found[mark] = m
-                    break
-        if len(found) == len(marks):
-            return [found[m] for m in marks]
-    raise AssertionError(f"messages holding {[m for m in marks if m not in found]} did not arrive in {url}")
-
-
-def error_of(call, **kwargs):
-    try:
-        call(**kwargs)
-    except ClientError as e:
-        return e.response["Error"]
-    raise AssertionError(f"{call.__name__} succeeded")
 
 
 def sns_provisioned():
@@ -387,106 +342,6 @@ def sns_sms():
     assert s.list_origination_numbers()["PhoneNumbers"] == []
 
 
-def events_bus_rule_targets():
-    """A bus, a rule with an event pattern, an SQS target and an input transformer; put_events with a per-entry
-    failure; the envelope and the transformed body arrive; an archive counts the bus's events; tags."""
-    ev, q = client("events"), client("sqs")
-    name = f"boto3-{os.getpid()}"
-    url = q.create_queue(QueueName=f"boto3-events-{os.getpid()}")["QueueUrl"]
-    qarn = q.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    bus = ev.create_event_bus(Name=name, Tags=[{"Key": "by", "Value": "boto3"}])["EventBusArn"]
-    assert bus == f"arn:aws:events:us-east-1:{ACCOUNT}:event-bus/{name}", bus
-    try:
-        pattern = {"source": ["boto3.shop"], "detail": {"amount": [{"numeric": [">", 10]}]}}
-        rule = ev.put_rule(Name=name, EventBusName=name, EventPattern=json.dumps(pattern))["RuleArn"]
-        assert rule == f"arn:aws:events:us-east-1:{ACCOUNT}:rule/{name}/{name}", rule
-        out = ev.put_targets(Rule=name, EventBusName=name, Targets=[
-            {"Id": "whole", "Arn": qarn},
-            {"Id": "shaped", "Arn": qarn, "InputTransformer": {
-                "InputPathsMap": {"order": "$.detail.id"}, "InputTemplate": '{"shaped": <order>}'}},
-        ])
-        assert out["FailedEntryCount"] == 0 and out["FailedEntries"] == [], out
-        archive = ev.create_archive(ArchiveName=name, EventSourceArn=bus, RetentionDays=1)
-        assert archive["State"] == "ENABLED" and archive["ArchiveArn"].endswith(f":archive/{name}"), archive
-
-        mark = marker()
-        out = ev.put_events(Entries=[
-            {"EventBusName": name, "Source": "boto3.shop", "DetailType": "OrderPlaced",
-             "Detail": json.dumps({"id": mark, "amount": 42})},
-            {"EventBusName": name, "Source": "boto3.shop", "DetailType": "OrderPlaced",
-             "Detail": json.dumps({"id": mark + "-small", "amount": 1})},
-            {"EventBusName": name, "Source": "boto3.shop", "DetailType": "OrderPlaced", "Detail": "[1, 2]"},
-        ])
-        entries = out["Entries"]
-        assert out["FailedEntryCount"] == 1 and len(entries) == 3, out
-        assert entries[0]["EventId"] and entries[1]["EventId"], out
-        assert entries[2] == {"ErrorCode": "MalformedDetail", "ErrorMessage": "Detail is malformed."}, out
-        whole, shaped = receive_marked(q, url, f'"detail":{{"id":"{mark}"', f'"shaped": "{mark}"',
-                                       absent=[mark + "-small"])
-        env = json.loads(whole["Body"])
-        assert env["id"] == entries[0]["EventId"] and env["version"] == "0" and env["source"] == "boto3.shop", env
-        assert env["detail-type"] == "OrderPlaced" and env["account"] == ACCOUNT and env["region"] == "us-east-1", env
-        assert env["resources"] == [] and env["detail"] == {"id": mark, "amount": 42}, env
-        assert shaped["Body"] == f'{{"shaped": "{mark}"}}', shaped
-
-        # The archive keeps every event the bus accepted (it has no pattern): the two good entries.
-        got = ev.describe_archive(ArchiveName=name)
-        assert got["EventSourceArn"] == bus and got["RetentionDays"] == 1 and got["EventCount"] == 2, got
-
-        ev.tag_resource(ResourceARN=rule, Tags=[{"Key": "env", "Value": "test"}])
-        assert ev.list_tags_for_resource(ResourceARN=rule)["Tags"] == [{"Key": "env", "Value": "test"}]
-        ev.untag_resource(ResourceARN=rule, TagKeys=["env"])
-        assert ev.list_tags_for_resource(ResourceARN=rule)["Tags"] == []
-        assert ev.list_tags_for_resource(ResourceARN=bus)["Tags"] == [{"Key": "by", "Value": "boto3"}]
-
-        # The archive brought a managed rule of its own, as on AWS.
-        rules = {r["Name"]: r for r in ev.list_rules(EventBusName=name)["Rules"]}
-        assert sorted(rules) == [f"Events-Archive-{name}", name], rules
-        assert rules[f"Events-Archive-{name}"].get("ManagedBy") and not rules[name].get("ManagedBy"), rules
-        assert sorted(t["Id"] for t in ev.list_targets_by_rule(Rule=name, EventBusName=name)["Targets"]) == \
-            ["shaped", "whole"]
-        assert ev.list_rule_names_by_target(TargetArn=qarn, EventBusName=name)["RuleNames"] == [name]
-        assert ev.remove_targets(Rule=name, EventBusName=name, Ids=["whole", "shaped"])["FailedEntryCount"] == 0
-        ev.delete_rule(Name=name, EventBusName=name)
-        ev.delete_archive(ArchiveName=name)
-    finally:
-        for call, kwargs in ((ev.delete_archive, {"ArchiveName": name}),
-                             (ev.remove_targets, {"Rule": name, "EventBusName": name, "Ids": ["whole", "shaped"]}),
-                             (ev.delete_rule, {"Name": name, "EventBusName": name})):
-            try:
-                call(**kwargs)
-            except ClientError:
-                pass  # already gone
-        ev.delete_event_bus(Name=name)
-        q.delete_queue(QueueUrl=url)
-    assert error_of(ev.describe_event_bus, Name=name)["Code"] == "ResourceNotFoundException"
-
-
-def events_errors():
-    ev = client("events")
-    bus = f"no-such-bus-{os.getpid()}"
-    tests = [
-        (ev.describe_rule, {"Name": "no-such-rule"}, "ResourceNotFoundException",
-         "Rule no-such-rule does not exist on EventBus default."),
-        (ev.describe_event_bus, {"Name": bus}, "ResourceNotFoundException", f"Event bus {bus} does not exist."),
-        (ev.put_rule, {"Name": "bad-pattern", "EventPattern": '{"source":"shop"}'}, "InvalidEventPatternException",
-         'Event pattern is not valid. Reason: "source" must be an object or an array'),
-        (ev.describe_archive, {"ArchiveName": "no-such-archive"}, "ResourceNotFoundException",
-         "Archive no-such-archive does not exist."),
-    ]
-    for call, kwargs, code, text in tests:
-        err = error_of(call, **kwargs)
-        assert err["Code"] == code and text in err["Message"], (call.__name__, err)
-    assert ev.test_event_pattern(EventPattern='{"source":["shop"]}', Event=json.dumps({
-        "id": "1", "account": "123456789012", "source": "shop", "time": "2026-01-01T00:00:00Z", "region": "us-east-1",
-        "resources": [], "detail-type": "x", "detail": {}}))["Result"] is True
-
-
-def events_schemas():
-    assert isinstance(client("events").list_rules()["Rules"], list)
-    assert isinstance(client("schemas").list_discoverers()["Discoverers"], list)
-
-
 def cross_site_refused():
     req = urllib.request.Request(ENDPOINT + "/?Action=ListQueues", headers={"Origin": "https://evil.example"})
     try:
@@ -498,7 +353,7 @@ def cross_site_refused():
 
 CHECKS = [kinesis, sqs, glue, lambda_, sns_provisioned, sns_topic_lifecycle, sns_confirm_flow, sns_errors,
           sns_permissions_data_protection, sns_platform, sns_sms,
-          events_bus_rule_targets, events_errors, events_schemas, cross_site_refused]
+          *events_checks.CHECKS, *schemas_checks.CHECKS, cross_site_refused]
 
 
 def main():
