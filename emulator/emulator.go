@@ -25,6 +25,7 @@ import (
 	"github.com/evolvestack/evolvestack/emulator/kinesis"
 	"github.com/evolvestack/evolvestack/emulator/lambda"
 	"github.com/evolvestack/evolvestack/emulator/lambda/esm"
+	"github.com/evolvestack/evolvestack/emulator/schemaguard"
 	"github.com/evolvestack/evolvestack/emulator/schemas"
 	"github.com/evolvestack/evolvestack/emulator/sns"
 	"github.com/evolvestack/evolvestack/emulator/sqs"
@@ -115,6 +116,7 @@ type Emulator struct {
 	defs    []serviceDef
 	byName  map[string]serviceDef
 	handler *handlers.Handler
+	guard   *schemaguard.Guard
 
 	mu       sync.Mutex
 	scopes   map[scopeKey]any // live service instances
@@ -211,6 +213,7 @@ func New(opts ...Option) (*Emulator, error) {
 		scopes: map[scopeKey]any{},
 	}
 	e.closed = sync.NewCond(&e.mu)
+	e.guard = schemaguard.New(schemaguard.Config{Clock: o.clock, Logger: o.logger.With("component", "schema-guard"), Services: e.Service})
 	for _, d := range e.defs {
 		e.byName[d.desc.Name] = d
 	}
@@ -249,6 +252,17 @@ func (e *Emulator) AdminToken() string {
 	return e.opts.token
 }
 
+// Guard returns the schema guard: set or remove a resource's guard, read
+// its violations.
+func (e *Emulator) Guard() *schemaguard.Guard { return e.guard }
+
+// GuardViolations returns the schema guard's recorded violations that f
+// selects, oldest first.
+func (e *Emulator) GuardViolations(f schemaguard.Filter) []schemaguard.Violation {
+	v, _ := e.guard.Violations(f)
+	return v
+}
+
 // Handler returns the HTTP handler serving every service and the admin API.
 func (e *Emulator) Handler() http.Handler { return e.handler }
 
@@ -284,6 +298,7 @@ func (e *Emulator) Service(name string, scope awsapi.Scope) any {
 		Limits:   e.opts.limits,
 		Services: e.Service,
 		Endpoint: e.Endpoint,
+		Guard:    e.guard,
 	})
 	e.mu.Lock()
 	if existing, ok := e.scopes[k]; ok {
@@ -371,6 +386,9 @@ func (e *Emulator) Reset(service, account string) error {
 	}
 	e.closingN++
 	e.mu.Unlock()
+	if service == "" && account == "" {
+		e.guard.Reset()
+	}
 	for _, svc := range closing {
 		closeService(svc)
 	}
@@ -439,3 +457,4 @@ func (b backend) Admin() handlers.Admin                       { return b }
 func (b backend) Health() handlers.Health                     { return b.e.Health() }
 func (b backend) Reset(service, account string) error         { return b.e.Reset(service, account) }
 func (b backend) Clock() *clock.Clock                         { return b.e.clock }
+func (b backend) Guard() *schemaguard.Guard                   { return b.e.guard }

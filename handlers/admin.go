@@ -94,6 +94,8 @@ func newAdmin(b Backend, account, region string, log *slog.Logger) http.Handler 
 	r.HandleFunc(AdminPrefix+"schemas/discovered/{schema}", api.schemasDiscovered).Methods(http.MethodGet)
 	r.HandleFunc(AdminPrefix+"schemas/discovered/{schema}/versions/{version}", api.schemasDiscovered).Methods(http.MethodGet)
 	r.HandleFunc(AdminPrefix+"sns/{cert:[A-Za-z0-9-]+\\.pem}", api.snsCert).Methods(http.MethodGet)
+	r.HandleFunc(AdminPrefix+"guard/violations", api.guardViolations).Methods(http.MethodGet, http.MethodDelete)
+	r.HandleFunc(AdminPrefix+"guard/resources", api.guardResources).Methods(http.MethodGet, http.MethodPut, http.MethodPost, http.MethodDelete)
 	r.HandleFunc(AdminPrefix+"health", api.health).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc(AdminPrefix+"reset", api.reset).Methods(http.MethodPost)
 	r.HandleFunc(AdminPrefix+"clock", api.getClock).Methods(http.MethodGet)

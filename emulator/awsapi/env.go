@@ -23,6 +23,8 @@ type Env struct {
 	// Endpoint returns the URL clients reach the emulator at (for
 	// processes it starts, such as Lambda handlers).
 	Endpoint func() string
+	// Guard is evolvestack's schema guard; nil guards nothing.
+	Guard SchemaGuard
 }
 
 // Limits holds configurable soft quotas. Zero values mean the service's

@@ -49,11 +49,13 @@ func recordSizeErrors(recs []PutRecordsRequestEntry, maxBytes int, batch bool) e
 // put stores records in st, all-or-nothing on stream errors and per
 // record on throughput limits, and returns their arrival time (Unix ms).
 // batch tells PutRecords from PutRecord; ordering is PutRecord's
-// SequenceNumberForOrdering, if any. The encryption type is KMS for an
+// SequenceNumberForOrdering, if any; refused (nil, or one entry per record)
+// names the records the schema guard refused, which are skipped and keep
+// a zero result. The encryption type is KMS for an
 // encrypted stream and empty otherwise: Kinesis leaves EncryptionType out
 // of an unencrypted stream's responses (kinesalite's PutRecord and
 // PutRecords tests, recorded against AWS).
-func (s *Service) put(st *stream, recs []PutRecordsRequestEntry, results []putResult, batch bool, ordering *string) (EncryptionType, int64, error) {
+func (s *Service) put(st *stream, recs []PutRecordsRequestEntry, results []putResult, batch bool, ordering *string, refused []string) (EncryptionType, int64, error) {
 	// Hashing needs no stream lock.
 	hashes := make([]hashKey, len(recs))
 	for i := range recs {
@@ -92,6 +94,9 @@ func (s *Service) put(st *stream, recs []PutRecordsRequestEntry, results []putRe
 	st.putGen++
 	var touched []*shard
 	for i := range recs {
+		if refused != nil && refused[i] != "" {
+			continue
+		}
 		sh := st.shardFor(hashes[i])
 		if sh == nil {
 			return "", 0, fmt.Errorf("kinesis: no open shard owns hash key %s in stream %s", hashes[i], st.name)
@@ -126,9 +131,14 @@ func (s *Service) PutRecord(ctx context.Context, in *PutRecordInput) (*PutRecord
 	if err != nil {
 		return nil, err
 	}
+	if c := s.guard(st); c != nil {
+		if msg := c.Check(ctx, in.Data); msg != "" {
+			return nil, invalidArg("%s", msg)
+		}
+	}
 	recs := []PutRecordsRequestEntry{{Data: in.Data, PartitionKey: in.PartitionKey, ExplicitHashKey: in.ExplicitHashKey}}
 	var res [1]putResult
-	enc, ms, err := s.put(st, recs, res[:], false, in.SequenceNumberForOrdering)
+	enc, ms, err := s.put(st, recs, res[:], false, in.SequenceNumberForOrdering, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -137,6 +147,18 @@ func (s *Service) PutRecord(ctx context.Context, in *PutRecordInput) (*PutRecord
 	}
 	seq := res[0].sh.seqFor(res[0].counter, ms).String()
 	return &PutRecordOutput{ShardId: new(res[0].sh.id), SequenceNumber: new(seq), EncryptionType: enc}, nil
+}
+
+// guard returns the schema guard's checker for st, nil when st is not
+// guarded.
+func (s *Service) guard(st *stream) awsapi.PayloadChecker {
+	if s.env.Guard == nil {
+		return nil
+	}
+	st.mu.Lock()
+	schemaTag, modeTag := st.tags[awsapi.GuardSchemaTag], st.tags[awsapi.GuardModeTag]
+	st.mu.Unlock()
+	return s.env.GuardFor(st.arn, schemaTag, modeTag)
 }
 
 // orderingSeq decodes a SequenceNumberForOrdering as Kinesis does: any
@@ -176,8 +198,19 @@ func (s *Service) PutRecords(ctx context.Context, in *PutRecordsInput) (*PutReco
 	if err != nil {
 		return nil, err
 	}
+	var refused []string
+	if c := s.guard(st); c != nil {
+		for i := range in.Records {
+			if msg := c.Check(ctx, in.Records[i].Data); msg != "" {
+				if refused == nil {
+					refused = make([]string, len(in.Records))
+				}
+				refused[i] = msg
+			}
+		}
+	}
 	results := make([]putResult, len(in.Records))
-	enc, ms, err := s.put(st, in.Records, results, true, nil)
+	enc, ms, err := s.put(st, in.Records, results, true, nil, refused)
 	if err != nil {
 		return nil, err
 	}
@@ -194,6 +227,14 @@ func (s *Service) PutRecords(ctx context.Context, in *PutRecordsInput) (*PutReco
 	for i := range results {
 		r := &results[i]
 		e := &out.Records[i]
+		if refused != nil && refused[i] != "" {
+			// Not one of the codes Kinesis documents for a record (it
+			// has no schema guard): the code of a refused argument.
+			failed++
+			e.ErrorCode = new(ErrCodeInvalidArgumentException)
+			e.ErrorMessage = new(refused[i])
+			continue
+		}
 		if r.counter == 0 {
 			failed++
 			e.ErrorCode = new(ErrCodeProvisionedThroughputExceededException)

@@ -43,9 +43,18 @@ func errTagText() error {
 	return invalidArg("%s", "Some tags contain invalid characters. Valid characters: Unicode letters, digits, white space, _ . / = + - % @.")
 }
 
+// guardTag reports whether k is one of evolvestack's schema guard tags,
+// whose key and value hold ':' (e.g. "evolvestack:schema" =
+// "glue:shop/Order"). They are the emulator's own, so Kinesis' character
+// rule does not apply to them; any other tag is checked as AWS checks it.
+func guardTag(k string) bool { return k == awsapi.GuardSchemaTag || k == awsapi.GuardModeTag }
+
 // checkTagMap refuses a tag map with a key or value validTagText refuses.
 func checkTagMap(tags map[string]string) error {
 	for k, v := range tags {
+		if guardTag(k) {
+			continue
+		}
 		if !validTagText(k) || !validTagText(v) {
 			return errTagText()
 		}
@@ -95,7 +104,7 @@ func (s *Service) RemoveTagsFromStream(ctx context.Context, in *RemoveTagsFromSt
 	// Kinesis checks the keys to remove too (kinesalite's
 	// RemoveTagsFromStream tests, recorded against AWS).
 	for _, k := range in.TagKeys {
-		if !validTagText(k) {
+		if !guardTag(k) && !validTagText(k) {
 			return nil, errTagText()
 		}
 	}

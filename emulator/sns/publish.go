@@ -100,6 +100,9 @@ func (s *Service) Publish(ctx context.Context, in *PublishInput) (*PublishOutput
 	if err := validateFIFOParams(t.fifo, set.ContentDedup, e.groupID, e.dedupID); err != nil {
 		return nil, err
 	}
+	if err := owner.guardRefusal(ctx, owner.guard(t), *e.message, structured); err != nil {
+		return nil, err
+	}
 	nt := owner.newNotification(ctx, t, set, e, structured)
 	if t.fifo {
 		unlock := owner.pub.lockFIFO(t.arn)
@@ -181,6 +184,16 @@ func (s *Service) PublishBatch(ctx context.Context, in *PublishBatchInput) (*Pub
 	}
 	if total > MaxMessageBytes {
 		return nil, &awsapi.Error{Code: "BatchRequestTooLong", Message: "The length of all the messages put together is more than the limit."}
+	}
+	if g := owner.guard(t); g != nil {
+		for i := range prep {
+			if prep[i].failed != nil {
+				continue
+			}
+			if ae := owner.guardRefusal(ctx, g, deref(prep[i].e.message), prep[i].structured); ae != nil {
+				prep[i].failed = &BatchResultErrorEntry{Id: entries[i].Id, Code: ptr(ae.Code), Message: ptr(ae.Message), SenderFault: ptr(true)}
+			}
+		}
 	}
 	out := &PublishBatchOutput{Successful: []PublishBatchResultEntry{}, Failed: []BatchResultErrorEntry{}}
 	if t.fifo {
