@@ -37,7 +37,7 @@ const (
 // guardSchemas registers the Avro schema Order (v1 AVAILABLE, v2 FAILURE)
 // and the JSON schema OrderJSON (v1) in the Glue registry "shop", and
 // returns the version ids of Order v1 and v2.
-func guardSchemas(t *testing.T, ctx context.Context, e *emulator.Emulator) (v1, v2 uuid.UUID) {
+func guardSchemas(t testing.TB, ctx context.Context, e *emulator.Emulator) (v1, v2 uuid.UUID) {
 	t.Helper()
 	g := awsglue.NewFromConfig(e.AWSConfig())
 	if _, err := g.CreateRegistry(ctx, &awsglue.CreateRegistryInput{RegistryName: aws.String("shop")}); err != nil {
@@ -70,7 +70,7 @@ func guardSchemas(t *testing.T, ctx context.Context, e *emulator.Emulator) (v1, 
 }
 
 // avroRecord frames an Avro Order written with definition as version id.
-func avroRecord(t *testing.T, id uuid.UUID, definition string, value map[string]any) []byte {
+func avroRecord(t testing.TB, id uuid.UUID, definition string, value map[string]any) []byte {
 	t.Helper()
 	payload, err := hamba.Marshal(hamba.MustParse(definition), value)
 	if err != nil {

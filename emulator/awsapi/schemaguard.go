@@ -20,7 +20,9 @@ type SchemaGuard interface {
 	For(scope Scope, arn, schemaTag, modeTag string) PayloadChecker
 }
 
-// PayloadChecker checks payloads for one guarded resource.
+// PayloadChecker checks payloads for one guarded resource. A checker
+// serves one request: it may remember what the registry said for the
+// request's other payloads, and is not for concurrent use.
 type PayloadChecker interface {
 	// Check checks one payload and records a violation. It returns ""
 	// when the payload may enter (it conforms, or the mode is record),

@@ -61,11 +61,23 @@ func (c *schemaCache) deserializerConfig() wire.DeserializerConfig {
 	return wire.DeserializerConfig{ValidateJSON: true, CacheSize: 1000, Now: c.cfg.Clock.Now, Logger: c.cfg.Logger}
 }
 
-func (c *schemaCache) check(ctx context.Context, scope awsapi.Scope, spec Spec, payload []byte) result {
+// memo keeps, for one checker (one request), what the registry said
+// about the last version id named and about the latest version, so that
+// a batch asks once.
+type memo struct {
+	id       uuid.UUID
+	verdict  result // reason set when the version itself is refused
+	haveID   bool
+	latest   *registry.VersionInfo
+	latestOK bool
+	latestE  error
+}
+
+func (c *schemaCache) check(ctx context.Context, scope awsapi.Scope, spec Spec, payload []byte, m *memo) result {
 	if spec.Kind == KindSchemas {
 		return c.checkEventBridge(ctx, scope, spec, payload)
 	}
-	return c.checkGlue(ctx, scope, spec, payload)
+	return c.checkGlue(ctx, scope, spec, payload, m)
 }
 
 // engine is the Glue Schema Registry of scope.
@@ -104,7 +116,7 @@ func (c *schemaCache) glueDecoder(scope awsapi.Scope) *wire.Deserializer {
 	return d
 }
 
-func (c *schemaCache) checkGlue(ctx context.Context, scope awsapi.Scope, spec Spec, payload []byte) result {
+func (c *schemaCache) checkGlue(ctx context.Context, scope awsapi.Scope, spec Spec, payload []byte, m *memo) result {
 	eng, ok := c.engine(scope)
 	if !ok {
 		return result{reason: "the Glue Schema Registry is not available"}
@@ -115,26 +127,23 @@ func (c *schemaCache) checkGlue(ctx context.Context, scope awsapi.Scope, spec Sp
 		if err != nil {
 			return result{reason: "the record's Glue Schema Registry header is not valid: " + err.Error()}
 		}
-		id := h.SchemaVersionID.String()
-		v, err := eng.GetSchemaVersion(registry.VersionRef{ID: id})
-		if err != nil {
-			return result{versionID: id, reason: fmt.Sprintf("the record names schema version id %s, which is not registered", id)}
+		if !m.haveID || m.id != h.SchemaVersionID {
+			m.id, m.haveID, m.verdict = h.SchemaVersionID, true, versionVerdict(eng, spec, h.SchemaVersionID.String())
 		}
-		res := result{version: strconv.FormatInt(v.Number, 10), versionID: id}
-		if v.RegistryName != spec.Registry || v.SchemaName != spec.Schema {
-			res.reason = fmt.Sprintf("the record names schema version id %s, a version of %s/%s, not of %s/%s", id, v.RegistryName, v.SchemaName, spec.Registry, spec.Schema)
+		res := m.verdict
+		if res.reason != "" {
 			return res
 		}
-		if v.Status != registry.StatusAvailable {
-			res.reason = fmt.Sprintf("the record names version %d (id %s), whose status is %s", v.Number, id, v.Status)
-			return res
-		}
-		if _, err := dec.Decode(ctx, payload); err != nil {
+		if _, err := dec.Validate(ctx, payload); err != nil {
 			res.reason = "the record does not decode with it: " + decodeReason(err)
 		}
 		return res
 	}
-	v, err := eng.GetSchemaVersion(registry.VersionRef{Schema: registry.SchemaRef{RegistryName: spec.Registry, SchemaName: spec.Schema}, Latest: true})
+	if !m.latestOK {
+		m.latest, m.latestE = eng.GetSchemaVersion(registry.VersionRef{Schema: registry.SchemaRef{RegistryName: spec.Registry, SchemaName: spec.Schema}, Latest: true})
+		m.latestOK = true
+	}
+	v, err := m.latest, m.latestE
 	if err != nil {
 		return result{reason: fmt.Sprintf("schema %s/%s has no usable version: %s", spec.Registry, spec.Schema, err.Error())}
 	}
@@ -154,6 +163,23 @@ func (c *schemaCache) checkGlue(ctx context.Context, scope awsapi.Scope, spec Sp
 	}
 	if reason := validatePlain(ctx, dec, id, payload); reason != "" {
 		res.reason = reason
+	}
+	return res
+}
+
+// versionVerdict says whether the Glue version id may write to a resource
+// guarded by spec: it must be a version of spec's schema, AVAILABLE.
+func versionVerdict(eng *registry.Engine, spec Spec, id string) result {
+	v, err := eng.GetSchemaVersion(registry.VersionRef{ID: id})
+	if err != nil {
+		return result{versionID: id, reason: fmt.Sprintf("the record names schema version id %s, which is not registered", id)}
+	}
+	res := result{version: strconv.FormatInt(v.Number, 10), versionID: id}
+	switch {
+	case v.RegistryName != spec.Registry || v.SchemaName != spec.Schema:
+		res.reason = fmt.Sprintf("the record names schema version id %s, a version of %s/%s, not of %s/%s", id, v.RegistryName, v.SchemaName, spec.Registry, spec.Schema)
+	case v.Status != registry.StatusAvailable:
+		res.reason = fmt.Sprintf("the record names version %d (id %s), whose status is %s", v.Number, id, v.Status)
 	}
 	return res
 }
@@ -207,7 +233,7 @@ func validatePlain(ctx context.Context, dec *wire.Deserializer, id uuid.UUID, pa
 	if err != nil {
 		return err.Error()
 	}
-	if _, err := dec.Decode(ctx, framed); err != nil {
+	if _, err := dec.Validate(ctx, framed); err != nil {
 		return decodeReason(err)
 	}
 	return ""

@@ -212,13 +212,15 @@ func (g *Guard) For(scope awsapi.Scope, arn, schemaTag, modeTag string) awsapi.P
 	return &checker{g: g, scope: scope, arn: arn, spec: spec}
 }
 
-// checker checks payloads for one resource.
+// checker checks payloads for one resource during one request; it is not
+// for concurrent use.
 type checker struct {
 	g             *Guard
 	scope         awsapi.Scope
 	arn           string
 	spec          Spec
 	misconfigured string
+	memo          memo
 }
 
 // Check implements awsapi.PayloadChecker.
@@ -227,7 +229,7 @@ func (c *checker) Check(ctx context.Context, payload []byte) string {
 	if c.misconfigured != "" {
 		res.reason = c.misconfigured
 	} else {
-		res = c.g.schemas.Load().check(ctx, c.scope, c.spec, payload)
+		res = c.g.schemas.Load().check(ctx, c.scope, c.spec, payload, &c.memo)
 	}
 	if res.reason == "" {
 		return ""

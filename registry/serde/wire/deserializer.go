@@ -9,6 +9,7 @@ import (
 	"math"
 	"math/big"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -74,6 +75,8 @@ type Deserializer struct {
 	writers  *cache.LRU[uuid.UUID, *codec.Codec]
 	readers  *cache.LRU[defKey, *codec.Codec]
 	resolved *cache.LRU[resolvedKey, hamba.Schema]
+	// skipReaders are Validate's Avro readers, reused.
+	skipReaders sync.Pool
 }
 
 type defKey struct{ format, definition string }
