@@ -30,7 +30,9 @@ func BenchmarkSchemaGuardPutRecords(b *testing.B) {
 				b.Fatal(err)
 			}
 			e.Clock().Advance(e.Kinesis().Options().CreateDelay)
-			w := awskinesis.NewStreamExistsWaiter(k, func(o *awskinesis.StreamExistsWaiterOptions) { o.MinDelay, o.MaxDelay = 10*time.Millisecond, 50*time.Millisecond })
+			w := awskinesis.NewStreamExistsWaiter(k, func(o *awskinesis.StreamExistsWaiterOptions) {
+				o.MinDelay, o.MaxDelay = 10*time.Millisecond, 50*time.Millisecond
+			})
 			if err := w.Wait(ctx, &awskinesis.DescribeStreamInput{StreamName: aws.String("bench")}, 10*time.Second); err != nil {
 				b.Fatal(err)
 			}
