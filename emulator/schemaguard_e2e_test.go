@@ -7,6 +7,8 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -342,5 +344,59 @@ func TestSchemaGuardSNSTopicThroughAdminAPI(t *testing.T) {
 	}
 	if got := adminDo(t, e, http.MethodDelete, "/_evolvestack/guard/violations", ""); got != http.StatusOK || len(e.GuardViolations(schemaguard.Filter{})) != 0 {
 		t.Fatalf("clearing violations: %d", got)
+	}
+}
+
+func TestSchemaGuardProvisioned(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := emulator.Start(t)
+	file := filepath.Join(t.TempDir(), "init.yaml")
+	if err := os.WriteFile(file, []byte(`
+registries:
+  - name: shop
+    schemas:
+      - name: Click
+        format: JSON
+        versions:
+          - definition: '{"type":"object","properties":{"page":{"type":"string"}},"required":["page"]}'
+streams:
+  - name: clicks
+    shards: 1
+    schemaGuard: {schema: glue:shop/Click, mode: reject}
+topics:
+  - name: clicks
+    schemaGuard: {schema: glue:shop/Click}
+`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Provision(ctx, file); err != nil {
+		t.Fatal(err)
+	}
+	k := awskinesis.NewFromConfig(e.AWSConfig())
+	tags, err := k.ListTagsForStream(ctx, &awskinesis.ListTagsForStreamInput{StreamName: aws.String("clicks")})
+	if err != nil || len(tags.Tags) != 2 {
+		t.Fatalf("tags: %v %+v", err, tags)
+	}
+	if _, err := k.PutRecord(ctx, &awskinesis.PutRecordInput{StreamName: aws.String("clicks"), Data: []byte(`{"page":"/"}`), PartitionKey: aws.String("p")}); err != nil {
+		t.Fatalf("a conforming click: %v", err)
+	}
+	_, err = k.PutRecord(ctx, &awskinesis.PutRecordInput{StreamName: aws.String("clicks"), Data: []byte(`{"href":"/"}`), PartitionKey: aws.String("p")})
+	var ae smithy.APIError
+	if !errors.As(err, &ae) || ae.ErrorCode() != "InvalidArgumentException" || !strings.Contains(ae.ErrorMessage(), "glue:shop/Click version 1") {
+		t.Fatalf("a click without page: %v", err)
+	}
+	s := awssns.NewFromConfig(e.AWSConfig())
+	topics, err := s.ListTopics(ctx, &awssns.ListTopicsInput{})
+	if err != nil || len(topics.Topics) != 1 {
+		t.Fatalf("topics: %v %+v", err, topics)
+	}
+	// Mode record: published, and recorded.
+	if _, err := s.Publish(ctx, &awssns.PublishInput{TopicArn: topics.Topics[0].TopicArn, Message: aws.String(`{"page":3}`)}); err != nil {
+		t.Fatal(err)
+	}
+	vs := e.GuardViolations(schemaguard.Filter{Resource: aws.ToString(topics.Topics[0].TopicArn)})
+	if len(vs) != 1 || vs[0].Refused || vs[0].Mode != schemaguard.ModeRecord || !strings.Contains(vs[0].Reason, "/page") {
+		t.Fatalf("topic violations = %+v", vs)
 	}
 }

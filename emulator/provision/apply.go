@@ -239,7 +239,7 @@ func (a *applier) stream(ctx context.Context, s *Stream) error {
 	created := false
 	switch {
 	case notFound(err):
-		in := &kinesis.CreateStreamInput{StreamName: &s.Name, ShardCount: s.Shards, StreamModeDetails: &kinesis.StreamModeDetails{StreamMode: mode}, Tags: s.Tags}
+		in := &kinesis.CreateStreamInput{StreamName: &s.Name, ShardCount: s.Shards, StreamModeDetails: &kinesis.StreamModeDetails{StreamMode: mode}, Tags: withGuard(s.Tags, s.SchemaGuard)}
 		if err := a.createStream(ctx, in); err != nil {
 			return a.fail(s.Line, err, "stream %q: CreateStream", s.Name)
 		}
@@ -425,7 +425,7 @@ func (a *applier) queue(ctx context.Context, q *Queue) error {
 	}
 	// CreateQueue is idempotent when the attributes match, and refuses
 	// (QueueAlreadyExists) when they differ.
-	in := &sqs.CreateQueueInput{QueueName: &q.Name, Attributes: attrs, Tags: q.Tags}
+	in := &sqs.CreateQueueInput{QueueName: &q.Name, Attributes: attrs, Tags: withGuard(q.Tags, q.SchemaGuard)}
 	out, err := call[sqs.CreateQueueOutput](ctx, a, "sqs", "CreateQueue", in)
 	if err != nil {
 		return a.fail(q.Line, err, "queue %q: CreateQueue", q.Name)

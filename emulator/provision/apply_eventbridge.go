@@ -60,7 +60,7 @@ func (a *applier) bus(ctx context.Context, b *Bus) error {
 	switch {
 	case notFound(err):
 		out, err := call[eventbridge.CreateEventBusOutput](ctx, a, "events", "CreateEventBus", &eventbridge.CreateEventBusInput{
-			Name: &b.Name, Description: optional(b.Description), Tags: ebTags(b.Tags)})
+			Name: &b.Name, Description: optional(b.Description), Tags: ebTags(withGuard(b.Tags, b.SchemaGuard))})
 		if err != nil {
 			return a.fail(b.Line, err, "bus %q: CreateEventBus", b.Name)
 		}

@@ -37,8 +37,9 @@ func (a *applier) topic(ctx context.Context, tp *Topic) error {
 	switch {
 	case notFound(err):
 		in := &sns.CreateTopicInput{Name: &tp.Name, Attributes: want}
-		for _, k := range sortedKeys(tp.Tags) {
-			in.Tags = append(in.Tags, sns.Tag{Key: ptr(k), Value: ptr(tp.Tags[k])})
+		tags := withGuard(tp.Tags, tp.SchemaGuard)
+		for _, k := range sortedKeys(tags) {
+			in.Tags = append(in.Tags, sns.Tag{Key: ptr(k), Value: ptr(tags[k])})
 		}
 		out, err := call[sns.CreateTopicOutput](ctx, a, "sns", "CreateTopic", in)
 		if err != nil {

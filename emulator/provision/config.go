@@ -22,6 +22,8 @@ import (
 
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
+
+	"github.com/evolvestack/evolvestack/emulator/awsapi"
 )
 
 // File is a parsed provisioning file.
@@ -91,7 +93,18 @@ type Stream struct {
 	// RetentionHours raises the retention period from the default 24.
 	RetentionHours *int32            `yaml:"retentionHours"`
 	Tags           map[string]string `yaml:"tags"`
+	SchemaGuard    *SchemaGuard      `yaml:"schemaGuard"`
 	Line           int               `yaml:"-"`
+}
+
+// SchemaGuard puts a stream, queue, topic or bus under evolvestack's
+// schema guard: it becomes the evolvestack:schema and
+// evolvestack:schema-mode tags of the resource.
+type SchemaGuard struct {
+	// Schema is glue:<registry>/<schema> or schemas:<registry>/<schema>.
+	Schema string `yaml:"schema"`
+	// Mode is record (the default) or reject.
+	Mode string `yaml:"mode"`
 }
 
 // Queue is an SQS queue.
@@ -103,9 +116,10 @@ type Queue struct {
 	// MessageRetentionPeriod, ...); numbers and booleans may be unquoted.
 	Attributes map[string]string `yaml:"attributes"`
 	// Redrive sets the RedrivePolicy from a queue of the same scope.
-	Redrive *Redrive          `yaml:"redrive"`
-	Tags    map[string]string `yaml:"tags"`
-	Line    int               `yaml:"-"`
+	Redrive     *Redrive          `yaml:"redrive"`
+	Tags        map[string]string `yaml:"tags"`
+	SchemaGuard *SchemaGuard      `yaml:"schemaGuard"`
+	Line        int               `yaml:"-"`
 }
 
 // Redrive names a queue's dead-letter queue.
@@ -222,6 +236,7 @@ type Topic struct {
 	// written as YAML mappings.
 	Attributes    map[string]AttrValue `yaml:"attributes"`
 	Tags          map[string]string    `yaml:"tags"`
+	SchemaGuard   *SchemaGuard         `yaml:"schemaGuard"`
 	Subscriptions []Subscription       `yaml:"subscriptions"`
 	Line          int                  `yaml:"-"`
 }
@@ -316,9 +331,10 @@ type Bus struct {
 	Description string `yaml:"description"`
 	// Policy is the bus's resource policy (PutPermission's Policy): a
 	// mapping or the JSON text.
-	Policy AttrValue         `yaml:"policy"`
-	Tags   map[string]string `yaml:"tags"`
-	Line   int               `yaml:"-"`
+	Policy      AttrValue         `yaml:"policy"`
+	Tags        map[string]string `yaml:"tags"`
+	SchemaGuard *SchemaGuard      `yaml:"schemaGuard"`
+	Line        int               `yaml:"-"`
 }
 
 // Rule is an EventBridge rule and its targets.
@@ -406,4 +422,21 @@ type Archive struct {
 	// indefinitely.
 	RetentionDays int32 `yaml:"retentionDays"`
 	Line          int   `yaml:"-"`
+}
+
+// withGuard returns tags with g's guard tags added (tags itself when g is
+// nil).
+func withGuard(tags map[string]string, g *SchemaGuard) map[string]string {
+	if g == nil {
+		return tags
+	}
+	out := make(map[string]string, len(tags)+2)
+	for k, v := range tags {
+		out[k] = v
+	}
+	out[awsapi.GuardSchemaTag] = g.Schema
+	if g.Mode != "" {
+		out[awsapi.GuardModeTag] = g.Mode
+	}
+	return out
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/evolvestack/evolvestack/emulator/glue"
 	"github.com/evolvestack/evolvestack/emulator/kinesis"
 	"github.com/evolvestack/evolvestack/emulator/lambda"
+	"github.com/evolvestack/evolvestack/emulator/schemaguard"
 )
 
 // checker validates a decoded file and fills in the Line fields.
@@ -101,6 +102,7 @@ func (c *checker) resources(p string, r *Resources) {
 			c.add(streams, "stream", s.Name, sp, s.Line)
 		}
 		c.stream(sp, s)
+		c.guard(sp, s.SchemaGuard)
 	}
 	for i := range r.Queues {
 		q := &r.Queues[i]
@@ -114,6 +116,7 @@ func (c *checker) resources(p string, r *Resources) {
 	}
 	for i := range r.Queues {
 		c.queue(fmt.Sprintf("%s.queues[%d]", p, i), &r.Queues[i], queues)
+		c.guard(fmt.Sprintf("%s.queues[%d]", p, i), r.Queues[i].SchemaGuard)
 	}
 	if cyc := redriveCycle(r.Queues); cyc != "" {
 		c.errf(p, "queues: redrive cycle %s", cyc)
@@ -164,6 +167,10 @@ func (c *checker) resources(p string, r *Resources) {
 			c.add(topics, "topic", tp.Name, tpath, tp.Line)
 		}
 		c.topic(tpath, tp, queues, functions)
+		c.guard(tpath, tp.SchemaGuard)
+	}
+	for i := range r.Buses {
+		c.guard(fmt.Sprintf("%s.buses[%d]", p, i), r.Buses[i].SchemaGuard)
 	}
 	c.eventBridge(p, r, refs{queues: queues, functions: functions, topics: topics, streams: streams})
 }
@@ -183,6 +190,16 @@ func (c *checker) stream(p string, s *Stream) {
 	}
 	if h := s.RetentionHours; h != nil && (*h < 24 || *h > 8760) {
 		c.errf(p+".retentionHours", "retentionHours %d: want 24 to 8760", *h)
+	}
+}
+
+// guard checks a resource's schemaGuard.
+func (c *checker) guard(p string, g *SchemaGuard) {
+	if g == nil {
+		return
+	}
+	if _, err := schemaguard.ParseSpec(g.Schema, g.Mode); err != nil {
+		c.errf(p+".schemaGuard", "%s", strings.TrimPrefix(err.Error(), "schema guard: "))
 	}
 }
 
