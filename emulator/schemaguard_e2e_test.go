@@ -18,6 +18,8 @@ import (
 	gluetypes "github.com/aws/aws-sdk-go-v2/service/glue/types"
 	awskinesis "github.com/aws/aws-sdk-go-v2/service/kinesis"
 	kinesistypes "github.com/aws/aws-sdk-go-v2/service/kinesis/types"
+	awsschemas "github.com/aws/aws-sdk-go-v2/service/schemas"
+	schemastypes "github.com/aws/aws-sdk-go-v2/service/schemas/types"
 	awssns "github.com/aws/aws-sdk-go-v2/service/sns"
 	snstypes "github.com/aws/aws-sdk-go-v2/service/sns/types"
 	"github.com/aws/smithy-go"
@@ -398,5 +400,57 @@ topics:
 	vs := e.GuardViolations(schemaguard.Filter{Resource: aws.ToString(topics.Topics[0].TopicArn)})
 	if len(vs) != 1 || vs[0].Refused || vs[0].Mode != schemaguard.ModeRecord || !strings.Contains(vs[0].Reason, "/page") {
 		t.Fatalf("topic violations = %+v", vs)
+	}
+}
+
+// TestSchemaGuardEventBridgeSchema guards a topic with a schema of a custom
+// EventBridge Schemas registry (OpenApi3): messages are validated against
+// its latest version, converted to JSON Schema draft 4.
+func TestSchemaGuardEventBridgeSchema(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := emulator.Start(t)
+	sc := awsschemas.NewFromConfig(e.AWSConfig())
+	if _, err := sc.CreateRegistry(ctx, &awsschemas.CreateRegistryInput{RegistryName: aws.String("shop-events")}); err != nil {
+		t.Fatal(err)
+	}
+	openapi := func(required string) string {
+		return `{"openapi":"3.0.0","info":{"title":"Order","version":"1.0.0"},"paths":{},"components":{"schemas":{"Order":{"type":"object","required":[` + required + `],"properties":{"id":{"type":"string"},"qty":{"type":"integer"}}}}}}`
+	}
+	if _, err := sc.CreateSchema(ctx, &awsschemas.CreateSchemaInput{RegistryName: aws.String("shop-events"), SchemaName: aws.String("Order"),
+		Type: schemastypes.TypeOpenApi3, Content: aws.String(openapi(`"id"`))}); err != nil {
+		t.Fatal(err)
+	}
+	s := awssns.NewFromConfig(e.AWSConfig())
+	topic, err := s.CreateTopic(ctx, &awssns.CreateTopicInput{Name: aws.String("orders"), Tags: []snstypes.Tag{
+		{Key: aws.String("evolvestack:schema"), Value: aws.String("schemas:shop-events/Order")},
+		{Key: aws.String("evolvestack:schema-mode"), Value: aws.String("reject")},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	publish := func(msg string) error {
+		_, err := s.Publish(ctx, &awssns.PublishInput{TopicArn: topic.TopicArn, Message: aws.String(msg)})
+		return err
+	}
+	if err := publish(`{"id":"o-1"}`); err != nil {
+		t.Fatalf("a conforming message: %v", err)
+	}
+	if err := publish(`{"qty":1}`); err == nil || !strings.Contains(err.Error(), "schema schemas:shop-events/Order version 1") {
+		t.Fatalf("a message without id: %v", err)
+	}
+	// A new version that requires qty too: the guard follows the latest.
+	if _, err := sc.UpdateSchema(ctx, &awsschemas.UpdateSchemaInput{RegistryName: aws.String("shop-events"), SchemaName: aws.String("Order"),
+		Type: schemastypes.TypeOpenApi3, Content: aws.String(openapi(`"id","qty"`))}); err != nil {
+		t.Fatal(err)
+	}
+	if err := publish(`{"id":"o-2"}`); err == nil || !strings.Contains(err.Error(), "version 2") || !strings.Contains(err.Error(), "qty") {
+		t.Fatalf("a message without qty after v2: %v", err)
+	}
+	if err := publish(`{"id":"o-3","qty":2}`); err != nil {
+		t.Fatalf("a v2 message: %v", err)
+	}
+	if vs := e.GuardViolations(schemaguard.Filter{Schema: "schemas:shop-events/Order"}); len(vs) != 2 || vs[0].Version != "1" || vs[1].Version != "2" {
+		t.Fatalf("violations = %+v", vs)
 	}
 }
