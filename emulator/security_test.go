@@ -106,6 +106,8 @@ func TestCrossSiteRequestsRefused(t *testing.T) {
 		{"awsJson SQS text/plain", "POST", "/", "", map[string]string{"Origin": "null", "Content-Type": "text/plain", "X-Amz-Target": "AmazonSQS.PurgeQueue"}, `{"QueueUrl":"` + e.Endpoint() + `/000000000000/keep"}`, "AccessDenied"},
 		{"admin reset", "POST", "/_evolvestack/reset", "", evil, `{}`, `"error"`},
 		{"admin clock", "POST", "/_evolvestack/clock", "", evil, `{"advance":"1h"}`, `"error"`},
+		{"admin guard set", "PUT", "/_evolvestack/guard/resources", "", evil, `{"resource":"arn:aws:sqs:us-east-1:000000000000:q","schema":"glue:r/s"}`, `"error"`},
+		{"admin guard violations", "GET", "/_evolvestack/guard/violations", "", evil, "", `"error"`},
 		{"runtime API", "GET", "/_evolvestack/lambda-runtime/000000000000/us-east-1/x/2018-06-01/runtime/invocation/next", "", evil, "", `"error"`},
 		{"rebinding read", "GET", "/?Action=ListQueues", rebound, nil, "", "DNS rebinding"},
 		{"rebinding admin", "GET", "/_evolvestack/clock", rebound, nil, "", "DNS rebinding"},
@@ -149,6 +151,9 @@ func TestCrossSiteRequestsRefused(t *testing.T) {
 	}
 	if got := clk.Now(); !got.Equal(time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)) {
 		t.Errorf("clock moved to %v", got)
+	}
+	if g := e.Guard().Explicit(); len(g) != 0 {
+		t.Errorf("a cross-site PUT set schema guards: %v", g)
 	}
 }
 
@@ -216,6 +221,8 @@ func TestStrictAdminAPI(t *testing.T) {
 		{"clock unsigned", "POST", "/_evolvestack/clock", `{"advance":"1h"}`, nil, http.StatusForbidden},
 		{"clock read unsigned", "GET", "/_evolvestack/clock", "", nil, http.StatusForbidden},
 		{"invocations unsigned", "GET", "/_evolvestack/lambda/functions/f/invocations", "", nil, http.StatusForbidden},
+		{"guard unsigned", "PUT", "/_evolvestack/guard/resources", `{"resource":"arn:aws:sqs:us-east-1:000000000000:q","schema":"glue:r/s"}`, nil, http.StatusForbidden},
+		{"guard violations unsigned", "GET", "/_evolvestack/guard/violations", "", nil, http.StatusForbidden},
 		{"unknown route unsigned", "GET", "/_evolvestack/nope", "", nil, http.StatusForbidden},
 		{"health open", "GET", "/_evolvestack/health", "", nil, http.StatusOK},
 		{"wrong token", "POST", "/_evolvestack/reset", `{}`, bearer("nope"), http.StatusForbidden},
