@@ -130,16 +130,28 @@ func (a *adminAPI) scope(w http.ResponseWriter, r *http.Request) (awsapi.Scope, 
 	return sc, true
 }
 
+// reporter returns the named service of the request's scope
+// (?account=&region=) as T: it answers 400 for a malformed scope and 404
+// naming what when the service is not a T.
+func reporter[T any](a *adminAPI, w http.ResponseWriter, r *http.Request, service, what string) (T, bool) {
+	var zero T
+	sc, ok := a.scope(w, r)
+	if !ok {
+		return zero, false
+	}
+	rep, ok := a.backend.Service(service, sc).(T)
+	if !ok {
+		writeAdminError(w, http.StatusNotFound, "no "+what+" in this emulator")
+		return zero, false
+	}
+	return rep, true
+}
+
 // schemaVersion serves GET /_evolvestack/glue/schema-versions/{id}: why a
 // schema version has the status it has.
 func (a *adminAPI) schemaVersion(w http.ResponseWriter, r *http.Request) {
-	sc, ok := a.scope(w, r)
+	rep, ok := reporter[SchemaVersionReporter](a, w, r, "glue", "schema registry")
 	if !ok {
-		return
-	}
-	rep, ok := a.backend.Service("glue", sc).(SchemaVersionReporter)
-	if !ok {
-		writeAdminError(w, http.StatusNotFound, "no schema registry in this emulator")
 		return
 	}
 	out, err := rep.SchemaVersionReport(mux.Vars(r)["id"])
@@ -159,13 +171,8 @@ type LambdaInvocationReporter interface {
 // lambdaInvocations serves GET /_evolvestack/lambda/functions/{name}/invocations:
 // every recorded invocation of the function, oldest first.
 func (a *adminAPI) lambdaInvocations(w http.ResponseWriter, r *http.Request) {
-	sc, ok := a.scope(w, r)
+	rep, ok := reporter[LambdaInvocationReporter](a, w, r, "lambda", "Lambda service")
 	if !ok {
-		return
-	}
-	rep, ok := a.backend.Service("lambda", sc).(LambdaInvocationReporter)
-	if !ok {
-		writeAdminError(w, http.StatusNotFound, "no Lambda service in this emulator")
 		return
 	}
 	recs, err := rep.Invocations(mux.Vars(r)["name"])
@@ -187,13 +194,8 @@ type SNSDeliveryReporter interface {
 // snsDeliveries serves GET /_evolvestack/sns/deliveries: the recorded
 // deliveries of the scope, oldest first.
 func (a *adminAPI) snsDeliveries(w http.ResponseWriter, r *http.Request) {
-	sc, ok := a.scope(w, r)
+	rep, ok := reporter[SNSDeliveryReporter](a, w, r, "sns", "SNS service")
 	if !ok {
-		return
-	}
-	rep, ok := a.backend.Service("sns", sc).(SNSDeliveryReporter)
-	if !ok {
-		writeAdminError(w, http.StatusNotFound, "no SNS service in this emulator")
 		return
 	}
 	d := rep.Deliveries()
@@ -216,13 +218,8 @@ type SNSAttemptReporter interface {
 // &subscriptionArn=]: the scope's delivery attempts, oldest first, with
 // the counts of pending and dropped deliveries.
 func (a *adminAPI) snsAttempts(w http.ResponseWriter, r *http.Request) {
-	sc, ok := a.scope(w, r)
+	rep, ok := reporter[SNSAttemptReporter](a, w, r, "sns", "SNS service")
 	if !ok {
-		return
-	}
-	rep, ok := a.backend.Service("sns", sc).(SNSAttemptReporter)
-	if !ok {
-		writeAdminError(w, http.StatusNotFound, "no SNS service in this emulator")
 		return
 	}
 	q := r.URL.Query()
@@ -240,13 +237,8 @@ type SNSSandboxReporter interface {
 // snsSandbox serves GET /_evolvestack/sns/sms-sandbox?phoneNumber=...: the
 // one-time password VerifySMSSandboxPhoneNumber expects for the number.
 func (a *adminAPI) snsSandbox(w http.ResponseWriter, r *http.Request) {
-	sc, ok := a.scope(w, r)
+	rep, ok := reporter[SNSSandboxReporter](a, w, r, "sns", "SNS service")
 	if !ok {
-		return
-	}
-	rep, ok := a.backend.Service("sns", sc).(SNSSandboxReporter)
-	if !ok {
-		writeAdminError(w, http.StatusNotFound, "no SNS service in this emulator")
 		return
 	}
 	number := r.URL.Query().Get("phoneNumber")
@@ -270,13 +262,8 @@ type EventsDeliveryReporter interface {
 // &ruleArn=&targetId=]: the scope's delivery attempts, oldest first, with
 // the counts of pending deliveries and dropped events.
 func (a *adminAPI) eventsDeliveries(w http.ResponseWriter, r *http.Request) {
-	sc, ok := a.scope(w, r)
+	rep, ok := reporter[EventsDeliveryReporter](a, w, r, "events", "EventBridge service")
 	if !ok {
-		return
-	}
-	rep, ok := a.backend.Service("events", sc).(EventsDeliveryReporter)
-	if !ok {
-		writeAdminError(w, http.StatusNotFound, "no EventBridge service in this emulator")
 		return
 	}
 	q := r.URL.Query()
@@ -297,13 +284,8 @@ type DiscoveryReporter interface {
 // version discovery wrote can be read by consumers of the previous one,
 // and which fields decide it.
 func (a *adminAPI) schemasDiscovered(w http.ResponseWriter, r *http.Request) {
-	sc, ok := a.scope(w, r)
+	rep, ok := reporter[DiscoveryReporter](a, w, r, "schemas", "EventBridge Schemas service")
 	if !ok {
-		return
-	}
-	rep, ok := a.backend.Service("schemas", sc).(DiscoveryReporter)
-	if !ok {
-		writeAdminError(w, http.StatusNotFound, "no EventBridge Schemas service in this emulator")
 		return
 	}
 	vars := mux.Vars(r)
