@@ -209,6 +209,10 @@ func TestSchemasCodeBindingSDK(t *testing.T) {
 	if _, err := v.sc.PutCodeBinding(v.ctx, &awsschemas.PutCodeBindingInput{RegistryName: reg, SchemaName: name, Language: aws.String("Cobol")}); discoErrorCode(err) != "BadRequestException" {
 		t.Errorf("unknown language: %v", err)
 	}
+	// As the SAM CLI expects of AWS, the same binding put again conflicts.
+	if _, err := v.sc.PutCodeBinding(v.ctx, &awsschemas.PutCodeBindingInput{RegistryName: reg, SchemaName: name, Language: lang}); discoErrorCode(err) != "ConflictException" {
+		t.Errorf("second PutCodeBinding: %v, want ConflictException", err)
+	}
 	if err := v.e.Clock().Advance(5 * time.Second); err != nil {
 		t.Fatal(err)
 	}

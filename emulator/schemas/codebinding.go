@@ -67,8 +67,10 @@ func (s *Service) resolveVersion(ctx context.Context, registry, schema string, v
 	return dscDeref(d.SchemaVersion), dscDeref(d.Content), dscDeref(d.Type), nil
 }
 
-// PutCodeBinding starts generating a code binding; putting one that exists
-// returns its state.
+// PutCodeBinding starts generating a code binding. Putting one that
+// exists again is a ConflictException (the model does not list it, but
+// the SAM CLI's schemas_api_caller.put_code_binding expects exactly that
+// error from AWS and ignores it); a failed one is generated afresh.
 func (s *Service) PutCodeBinding(ctx context.Context, in *PutCodeBindingInput) (*PutCodeBindingOutput, error) {
 	lang := dscDeref(in.Language)
 	if !knownLanguage(lang) {
@@ -84,21 +86,24 @@ func (s *Service) PutCodeBinding(ctx context.Context, in *PutCodeBindingInput) (
 	now := s.discoveryNow()
 	st.mu.Lock()
 	b, ok := st.bindings[key]
-	if !ok {
-		b = &codeBinding{created: now, version: version}
-		m, err := buildBindingModel(name, typ, content)
-		if err == nil {
-			b.zip, err = generateBinding(m, lang, now)
-		}
-		if err != nil {
-			if !errors.Is(err, errUnsupportedContent) && !errors.Is(err, errTooDeep) {
-				st.mu.Unlock()
-				return nil, err
-			}
-			b.failed = true
-		}
-		st.bindings[key] = b
+	if ok && !b.failed {
+		st.mu.Unlock()
+		// unverified: AWS's wording.
+		return nil, errConflict("Code binding for schema %s, version %s and language %s already exists.", name, version, lang)
 	}
+	b = &codeBinding{created: now, version: version}
+	m, err := buildBindingModel(name, typ, content)
+	if err == nil {
+		b.zip, err = generateBinding(m, lang, now)
+	}
+	if err != nil {
+		if !errors.Is(err, errUnsupportedContent) && !errors.Is(err, errTooDeep) {
+			st.mu.Unlock()
+			return nil, err
+		}
+		b.failed = true
+	}
+	st.bindings[key] = b
 	st.mu.Unlock()
 	return &PutCodeBindingOutput{CreationDate: dscTime(b.created), LastModified: dscTime(b.created), SchemaVersion: dscStr(b.version), Status: b.status(now)}, nil
 }

@@ -35,9 +35,8 @@ type discovererState struct {
 	dropped  atomic.Uint64
 
 	// imu serialises inference (one drain at a time writes versions).
-	imu         sync.Mutex
-	lastVersion map[string]string          // schema name -> the version discovery last wrote
-	reports     map[string]DiscoveryReport // "schema\x00version" -> report
+	imu     sync.Mutex
+	reports map[string]DiscoveryReport // "schema\x00version" -> report
 }
 
 // startedBus is what the hot path needs about a started discoverer.
@@ -63,7 +62,6 @@ func (s *Service) discovery() *discovererState {
 	return s.extension(discoveryKey, func() any {
 		d := &discovererState{
 			discoverers: map[string]*discoverer{},
-			lastVersion: map[string]string{},
 			reports:     map[string]DiscoveryReport{},
 		}
 		empty := map[string]startedBus{}
@@ -138,6 +136,23 @@ func (s *Service) CreateDiscoverer(ctx context.Context, in *CreateDiscovererInpu
 		// unverified: AWS's wording.
 		return nil, errConflict("Discoverer for source %s already exists.", src)
 	}
+	if q := s.discovererQuota(); len(d.discoverers) >= q {
+		return nil, errQuota("discoverers", q)
+	}
+	// The bus must exist; the discoverer's managed rule goes on it. (The
+	// events service takes its own lock only; it never calls back into
+	// this service while holding it.)
+	if rules := s.discoveryRules(); rules != nil {
+		found, err := rules.CreateDiscoveryRule(src, true)
+		if err != nil {
+			return nil, errBadRequest("%s", err.Error())
+		}
+		if !found {
+			// unverified: AWS's wording; CreateDiscoverer has no
+			// NotFoundException in the model, so a missing bus is a bad request.
+			return nil, errBadRequest("Event bus %s does not exist.", src)
+		}
+	}
 	x := &discoverer{
 		id: id, arn: s.discovererArn(id), sourceArn: src, description: dscDeref(in.Description),
 		crossAccount: cross, state: DiscovererStateStarted, tags: dscCopyTags(in.Tags), created: s.discoveryNow(),
@@ -192,10 +207,16 @@ func (s *Service) DeleteDiscoverer(ctx context.Context, in *DeleteDiscovererInpu
 	d := s.discovery()
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if _, ok := d.discoverers[dscDeref(in.DiscovererId)]; !ok {
+	x, ok := d.discoverers[dscDeref(in.DiscovererId)]
+	if !ok {
 		return nil, errDiscovererNotFound(dscDeref(in.DiscovererId))
 	}
-	delete(d.discoverers, dscDeref(in.DiscovererId))
+	if rules := s.discoveryRules(); rules != nil {
+		if err := rules.DeleteDiscoveryRule(x.sourceArn); err != nil {
+			return nil, errBadRequest("%s", err.Error())
+		}
+	}
+	delete(d.discoverers, x.id)
 	d.republishLocked()
 	return &DeleteDiscovererOutput{}, nil
 }
@@ -226,9 +247,48 @@ func (s *Service) setDiscovererState(id string, st DiscovererState) (string, Dis
 	if !ok {
 		return "", "", errDiscovererNotFound(id)
 	}
+	if rules := s.discoveryRules(); rules != nil {
+		var err error
+		if st == DiscovererStateStarted {
+			// Starting restores the managed rule should it have been
+			// deleted with Force meanwhile.
+			_, err = rules.CreateDiscoveryRule(x.sourceArn, true)
+		} else {
+			err = rules.SetDiscoveryRuleEnabled(x.sourceArn, false)
+		}
+		if err != nil {
+			return "", "", errBadRequest("%s", err.Error())
+		}
+	}
 	x.state = st
 	d.republishLocked()
 	return x.id, x.state, nil
+}
+
+// discoveryRuleKeeper is the events service's side of a discoverer: the
+// managed rule on the bus (emulator/eventbridge/discovery_rule.go).
+type discoveryRuleKeeper interface {
+	CreateDiscoveryRule(bus string, enabled bool) (found bool, err error)
+	SetDiscoveryRuleEnabled(bus string, enabled bool) error
+	DeleteDiscoveryRule(bus string) error
+}
+
+// discoveryRules returns the events service of this scope, nil when the
+// service runs without one (unit tests of this package).
+func (s *Service) discoveryRules() discoveryRuleKeeper {
+	if s.env.Services == nil {
+		return nil
+	}
+	k, _ := s.env.Services("events", s.env.Scope).(discoveryRuleKeeper)
+	return k
+}
+
+// DiscoveryStarted reports, without locking, whether a started discoverer
+// watches the bus busArn (the events service asks before handing an event
+// to ObserveEvent).
+func (s *Service) DiscoveryStarted(busArn string) bool {
+	_, ok := (*s.discovery().started.Load())[busArn]
+	return ok
 }
 
 // listDiscoverers serves ListDiscoverers (service.go delegates to it):

@@ -84,14 +84,13 @@ func (s *Service) discoverOne(d *discovererState, o observed) {
 	}
 	d.imu.Lock()
 	defer d.imu.Unlock()
-	prevContent, err := s.schemaVersionContent(discoveredRegistryName, inf.schemaName, "")
+	// The previous version is the schema's latest as the registry holds
+	// it now: a user may have deleted versions, or the schema, since
+	// discovery last wrote one.
+	prevVersion, prevContent, err := s.latestVersion(discoveredRegistryName, inf.schemaName)
 	hadPrev := err == nil
 	if hadPrev && prevContent == inf.content {
 		return
-	}
-	prevVersion := ""
-	if hadPrev {
-		prevVersion = d.lastVersion[inf.schemaName]
 	}
 	version, created, err := s.writeDiscovered(inf.schemaName, inf.content)
 	if err != nil {
@@ -101,7 +100,6 @@ func (s *Service) discoverOne(d *discovererState, o observed) {
 	if !created && version == prevVersion {
 		return // canonically the same as the latest version
 	}
-	d.lastVersion[inf.schemaName] = version
 	rep := DiscoveryReport{
 		Registry: discoveredRegistryName, Schema: inf.schemaName, Version: version,
 		BackwardCompatible: true, ForwardCompatible: true,
@@ -221,6 +219,30 @@ func (s *Service) DiscoveredVersions() []DiscoveryReport {
 		return versionLess(out[i].Version, out[j].Version)
 	})
 	return out
+}
+
+// deleteDiscovered runs f, a deletion from registry, and then forgets
+// discovery's reports of what it deleted: one version, a whole schema
+// (version ""), or every schema (schema "", the registry deleted). For the
+// discovered-schemas registry both run under discovery's inference lock,
+// so no version discovery writes meanwhile loses its report (the lock
+// order is d.imu, then s.mu, as in discoverOne).
+func (s *Service) deleteDiscovered(registry, schema, version string, f func() error) error {
+	if registry != discoveredRegistryName {
+		return f()
+	}
+	d := s.discovery()
+	d.imu.Lock()
+	defer d.imu.Unlock()
+	if err := f(); err != nil {
+		return err
+	}
+	for k, r := range d.reports {
+		if (schema == "" || r.Schema == schema) && (version == "" || r.Version == version) {
+			delete(d.reports, k)
+		}
+	}
+	return nil
 }
 
 // DroppedEvents is how many events discovery dropped because its queue

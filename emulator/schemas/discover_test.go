@@ -25,9 +25,11 @@ func newDiscoveryService(t testing.TB) (*Service, *clock.Clock) {
 	return New(awsapi.Env{Scope: awsapi.Scope{Account: "000000000000", Region: "us-east-1"}, Clock: c}), c
 }
 
+// settle waits for discovery's drains; the bound is generous because
+// inference under -race on a loaded machine is slow.
 func settle(t testing.TB, c *clock.Clock) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	if err := c.Settle(ctx); err != nil {
 		t.Fatal(err)

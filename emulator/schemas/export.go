@@ -26,6 +26,8 @@ func (s *Service) ExportSchema(ctx context.Context, in *ExportSchemaInput) (*Exp
 	if err == nil {
 		content, typ = v.content, v.typ
 		if !r.managed && r.name != discoveredRegistry && !sc.discovered {
+			// AWS's text as clients of the real service quote it (e.g. an
+			// effect-ts AWS binding's ExportSchema docs), a 403.
 			err = errForbidden("You cannot export non discovered or non aws managed schemas.")
 		}
 	}

@@ -40,16 +40,16 @@ func (s *Service) now() time.Time {
 func (s *Service) registryARN(name string) string {
 	if name == awsEventsRegistry {
 		// unverified: AWS-owned resources carry no account in their ARN.
-		return "arn:aws:schemas:" + s.env.Scope.Region + "::registry/" + name
+		return "arn:" + s.partitionName() + ":schemas:" + s.env.Scope.Region + "::registry/" + name
 	}
-	return "arn:aws:schemas:" + s.env.Scope.Region + ":" + s.env.Scope.Account + ":registry/" + name
+	return "arn:" + s.partitionName() + ":schemas:" + s.env.Scope.Region + ":" + s.env.Scope.Account + ":registry/" + name
 }
 
 func (s *Service) schemaARN(reg, name string) string {
 	if reg == awsEventsRegistry {
-		return "arn:aws:schemas:" + s.env.Scope.Region + "::schema/" + reg + "/" + name
+		return "arn:" + s.partitionName() + ":schemas:" + s.env.Scope.Region + "::schema/" + reg + "/" + name
 	}
-	return "arn:aws:schemas:" + s.env.Scope.Region + ":" + s.env.Scope.Account + ":schema/" + reg + "/" + name
+	return "arn:" + s.partitionName() + ":schemas:" + s.env.Scope.Region + ":" + s.env.Scope.Account + ":schema/" + reg + "/" + name
 }
 
 // nameChars reports whether every byte of name is one of the letters,
@@ -119,6 +119,8 @@ func (s *Service) CreateRegistry(ctx context.Context, in *CreateRegistryInput) (
 		if r.managed {
 			return nil, errReadOnlyRegistry(name)
 		}
+		// AWS's text, as a Terraform user quoted it (a public README's
+		// troubleshooting of "Registry with name ... already exists").
 		return nil, errConflict("Registry with name %s already exists.", name)
 	}
 	if err := checkRegistryName(name); err != nil {
@@ -126,6 +128,9 @@ func (s *Service) CreateRegistry(ctx context.Context, in *CreateRegistryInput) (
 	}
 	if err := checkTags(in.Tags); err != nil {
 		return nil, err
+	}
+	if q := s.registryQuota(); s.customRegistriesLocked() >= q {
+		return nil, errQuota("registries", q)
 	}
 	r := &registry{name: name, description: deref(in.Description), tags: copyTags(in.Tags), schemas: map[string]*schema{}}
 	s.registries[name] = r
@@ -135,6 +140,18 @@ func (s *Service) CreateRegistry(ctx context.Context, in *CreateRegistryInput) (
 		RegistryName: ptr(name),
 		Tags:         copyTags(r.tags),
 	}, nil
+}
+
+// customRegistriesLocked counts the registries the registries quota
+// covers: the account's own, not aws.events or discovered-schemas.
+func (s *Service) customRegistriesLocked() int {
+	n := 0
+	for name, r := range s.registries {
+		if !r.managed && name != discoveredRegistry {
+			n++
+		}
+	}
+	return n
 }
 
 // DescribeRegistry describes a registry.
@@ -174,13 +191,19 @@ func (s *Service) UpdateRegistry(ctx context.Context, in *UpdateRegistryInput) (
 
 // DeleteRegistry deletes a registry with its schemas and policy.
 func (s *Service) DeleteRegistry(ctx context.Context, in *DeleteRegistryInput) (*DeleteRegistryOutput, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	name := deref(in.RegistryName)
-	if _, err := s.writableRegistryLocked(name); err != nil {
+	err := s.deleteDiscovered(name, "", "", func() error {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if _, err := s.writableRegistryLocked(name); err != nil {
+			return err
+		}
+		delete(s.registries, name)
+		return nil
+	})
+	if err != nil {
 		return nil, err
 	}
-	delete(s.registries, name)
 	return &DeleteRegistryOutput{}, nil
 }
 

@@ -120,7 +120,12 @@ func (s *Service) CreateSchema(ctx context.Context, in *CreateSchemaInput) (*Cre
 		return nil, err
 	}
 	if _, ok := r.schemas[name]; ok {
+		// AWS's text: hashicorp/terraform-provider-aws issue 38261 quotes
+		// "ConflictException: Schema with name ExampleTerraform already exists." (409).
 		return nil, errConflict("Schema with name %s already exists.", name)
+	}
+	if q := s.schemaQuota(); len(r.schemas) >= q {
+		return nil, errQuota("schemas in registry "+r.name, q)
 	}
 	sc := &schema{name: name, description: deref(in.Description), tags: copyTags(in.Tags)}
 	v := sc.addVersionLocked(in.Type, deref(in.Content), canon, s.now())
@@ -221,6 +226,9 @@ func (s *Service) UpdateSchema(ctx context.Context, in *UpdateSchemaInput) (*Upd
 	}
 	v := sc.latest()
 	if in.Content != nil && (v == nil || v.canonical != canon || v.typ != typ) {
+		if q := s.versionQuota(); len(sc.versions) >= q {
+			return nil, errQuota("versions of schema "+name, q)
+		}
 		v = sc.addVersionLocked(typ, *in.Content, canon, now)
 	}
 	return &UpdateSchemaOutput{
@@ -235,44 +243,59 @@ func (s *Service) UpdateSchema(ctx context.Context, in *UpdateSchemaInput) (*Upd
 	}, nil
 }
 
-// DeleteSchema deletes a schema with all its versions.
+// DeleteSchema deletes a schema with all its versions (and discovery's
+// reports of them).
 func (s *Service) DeleteSchema(ctx context.Context, in *DeleteSchemaInput) (*DeleteSchemaOutput, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	r, _, err := s.schemaLocked(deref(in.RegistryName), deref(in.SchemaName))
+	regName, name := deref(in.RegistryName), deref(in.SchemaName)
+	err := s.deleteDiscovered(regName, name, "", func() error {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		r, _, err := s.schemaLocked(regName, name)
+		if err != nil {
+			return err
+		}
+		if r.managed {
+			return errReadOnlyRegistry(r.name)
+		}
+		delete(r.schemas, name)
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	if r.managed {
-		return nil, errReadOnlyRegistry(r.name)
-	}
-	delete(r.schemas, deref(in.SchemaName))
 	return &DeleteSchemaOutput{}, nil
 }
 
 // DeleteSchemaVersion deletes one version of a schema. Version numbers are
 // not reused.
 func (s *Service) DeleteSchemaVersion(ctx context.Context, in *DeleteSchemaVersionInput) (*DeleteSchemaVersionOutput, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	r, sc, v, err := s.versionLocked(deref(in.RegistryName), deref(in.SchemaName), deref(in.SchemaVersion))
+	regName, name, version := deref(in.RegistryName), deref(in.SchemaName), deref(in.SchemaVersion)
+	err := s.deleteDiscovered(regName, name, version, func() error {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		r, sc, v, err := s.versionLocked(regName, name, version)
+		if err != nil {
+			return err
+		}
+		if r.managed {
+			return errReadOnlyRegistry(r.name)
+		}
+		if len(sc.versions) == 1 {
+			// unverified: AWS refuses to delete the only version of a schema.
+			return errBadRequest("Cannot delete the only version of schema %s. Delete the schema instead.", sc.name)
+		}
+		for i, x := range sc.versions {
+			if x == v {
+				sc.versions = append(sc.versions[:i:i], sc.versions[i+1:]...)
+				break
+			}
+		}
+		sc.lastModified = s.now()
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	if r.managed {
-		return nil, errReadOnlyRegistry(r.name)
-	}
-	if len(sc.versions) == 1 {
-		// unverified: AWS refuses to delete the only version of a schema.
-		return nil, errBadRequest("Cannot delete the only version of schema %s. Delete the schema instead.", sc.name)
-	}
-	for i, x := range sc.versions {
-		if x == v {
-			sc.versions = append(sc.versions[:i:i], sc.versions[i+1:]...)
-			break
-		}
-	}
-	sc.lastModified = s.now()
 	return &DeleteSchemaVersionOutput{}, nil
 }
 
@@ -351,6 +374,9 @@ func versionKey(n int) string {
 // the top of this file).
 func (s *Service) putDiscovered(registryName, name, content, typ string) (version string, created bool, err error) {
 	t := Type(typ)
+	if n := len([]rune(content)); n > maxContentLength {
+		return "", false, errBadRequest("Schema content of %d characters exceeds the limit of %d.", n, maxContentLength)
+	}
 	canon, err := validateContent(t, content)
 	if err != nil {
 		return "", false, err
@@ -374,6 +400,9 @@ func (s *Service) putDiscovered(registryName, name, content, typ string) (versio
 		if err := checkSchemaName(name); err != nil {
 			return "", false, err
 		}
+		if q := s.schemaQuota(); len(r.schemas) >= q {
+			return "", false, errQuota("schemas in registry "+r.name, q)
+		}
 		sc = &schema{name: name, tags: map[string]string{}, discovered: true}
 		r.schemas[name] = sc
 		return sc.addVersionLocked(t, content, canon, now).id(), true, nil
@@ -381,7 +410,21 @@ func (s *Service) putDiscovered(registryName, name, content, typ string) (versio
 	if v := sc.latest(); v != nil && v.canonical == canon && v.typ == t {
 		return v.id(), false, nil
 	}
+	if q := s.versionQuota(); len(sc.versions) >= q {
+		return "", false, errQuota("versions of schema "+name, q)
+	}
 	return sc.addVersionLocked(t, content, canon, now).id(), false, nil
+}
+
+// latestVersion returns the id and content of a schema's latest version.
+func (s *Service) latestVersion(registryName, name string) (version, content string, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, _, v, err := s.versionLocked(registryName, name, "")
+	if err != nil {
+		return "", "", err
+	}
+	return v.id(), v.content, nil
 }
 
 // schemaVersionContent returns the content of a version ("" = latest).

@@ -36,7 +36,7 @@ func checkTags(tags map[string]string) error {
 // tagsByARNLocked returns the live tag map of the registry or schema arn
 // names, applying set and remove to it.
 func (s *Service) tagsByARNLocked(arn string, set map[string]string, remove []string) (map[string]string, error) {
-	prefix := "arn:aws:schemas:" + s.env.Scope.Region + ":" + s.env.Scope.Account + ":"
+	prefix := "arn:" + s.partitionName() + ":schemas:" + s.env.Scope.Region + ":" + s.env.Scope.Account + ":"
 	rest, ok := strings.CutPrefix(arn, prefix)
 	var tags map[string]string
 	switch {
