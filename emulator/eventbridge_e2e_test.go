@@ -2,6 +2,7 @@ package emulator_test
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"io"
@@ -533,7 +534,7 @@ func TestEventBridgePutEventsLimits(t *testing.T) {
 			"InvalidArgument: Parameter Detail is not valid. Reason: Detail is a required argument.",
 			"MalformedDetail: Detail is malformed.",
 			"MalformedDetail: Detail is malformed.",
-			"ResourceNotFoundException: Event bus nope does not exist.",
+			"", // AWS accepts an event for a bus that does not exist, and drops it
 		}},
 	}
 	for i := range tests[0].entries {
@@ -620,6 +621,10 @@ func TestEventBridgeOAuthAPIDestination(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if conn.ConnectionState != ebtypes.ConnectionStateAuthorizing {
+		t.Errorf("CreateConnection state %s, want AUTHORIZING", conn.ConnectionState)
+	}
+	v.advance(t, time.Second) // the token request authorizes the connection
 	dest, err := v.eb.CreateApiDestination(v.ctx, &awseb.CreateApiDestinationInput{Name: aws.String("orders"), ConnectionArn: conn.ConnectionArn,
 		InvocationEndpoint: aws.String(srv.URL + "/orders/*"), HttpMethod: ebtypes.ApiDestinationHttpMethodPut})
 	if err != nil {
@@ -911,5 +916,239 @@ func TestEventBridgeArchiveRetention(t *testing.T) {
 	v.settle(t)
 	if n := count(); n != 1 {
 		t.Errorf("EventCount %d after a day, want 1", n)
+	}
+}
+
+// TestEventBridgeBusDeadLetterQueue encrypts the default bus with a
+// customer managed key and gives it a dead-letter queue: while the key is
+// disabled, custom events reach no rule and land in the bus's queue as an
+// "Encrypted Events" event with ERROR_CODE and ERROR_MESSAGE; once the key
+// is enabled again they are routed as usual. The bus's settings round-trip
+// through DescribeEventBus, and a dead-letter ARN that is not a queue's is
+// refused.
+func TestEventBridgeBusDeadLetterQueue(t *testing.T) {
+	t.Parallel()
+	v := newEBEnv(t)
+	targetURL, targetArn := v.queue(t, "orders", nil)
+	dlqURL, dlqArn := v.queue(t, "bus-dlq", nil)
+	const key = "1234abcd-12ab-34cd-56ef-1234567890ab"
+	if _, err := v.eb.UpdateEventBus(v.ctx, &awseb.UpdateEventBusInput{Name: aws.String("default"), KmsKeyIdentifier: aws.String(key),
+		Description: aws.String("orders bus"), DeadLetterConfig: &ebtypes.DeadLetterConfig{Arn: aws.String(dlqArn)}}); err != nil {
+		t.Fatal(err)
+	}
+	d, err := v.eb.DescribeEventBus(v.ctx, &awseb.DescribeEventBusInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if aws.ToString(d.KmsKeyIdentifier) != key || aws.ToString(d.Description) != "orders bus" || d.DeadLetterConfig == nil ||
+		aws.ToString(d.DeadLetterConfig.Arn) != dlqArn || d.CreationTime == nil || d.LastModifiedTime == nil {
+		t.Fatalf("DescribeEventBus = %+v", d)
+	}
+	for _, tc := range []struct{ name, arn string }{
+		{"lambda", "arn:aws:lambda:us-east-1:000000000000:function:f"},
+		{"not-an-arn", "queue"},
+	} {
+		_, err := v.eb.CreateEventBus(v.ctx, &awseb.CreateEventBusInput{Name: aws.String("b-" + tc.name),
+			DeadLetterConfig: &ebtypes.DeadLetterConfig{Arn: aws.String(tc.arn)}})
+		var ae smithy.APIError
+		if !errors.As(err, &ae) || ae.ErrorCode() != "ValidationException" {
+			t.Errorf("%s: CreateEventBus with DLQ %s: %v", tc.name, tc.arn, err)
+		}
+	}
+	v.rule(t, "to-queue", `{"source":["com.shop"]}`, ebtypes.Target{Id: aws.String("q"), Arn: aws.String(targetArn)})
+
+	v.e.EventBridge().DisableKMSKey(key)
+	ids := v.put(t, orderEntry(`{"orderId":"o-1"}`))
+	v.settle(t)
+	if got := v.receive(t, targetURL); len(got) != 0 {
+		t.Errorf("the rule's queue got %d messages while the key was disabled", len(got))
+	}
+	dead := v.receive(t, dlqURL)
+	if len(dead) != 1 {
+		t.Fatalf("bus DLQ: %d messages, want 1", len(dead))
+	}
+	wantAttrs(t, dead[0], map[string]string{"ERROR_CODE": "NO_PERMISSIONS",
+		"ERROR_MESSAGE": "arn:aws:kms:us-east-1:000000000000:key/" + key + " is disabled."}, "RULE_ARN")
+	var wrapper struct {
+		Source     string `json:"source"`
+		DetailType string `json:"detail-type"`
+		Detail     struct {
+			Bus     string `json:"event-bus-arn"`
+			Key     string `json:"kms-key-arn"`
+			Payload string `json:"encrypted-payload"`
+		} `json:"detail"`
+	}
+	if err := json.Unmarshal([]byte(aws.ToString(dead[0].Body)), &wrapper); err != nil {
+		t.Fatal(err)
+	}
+	inner, err := base64.StdEncoding.DecodeString(wrapper.Detail.Payload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var orig struct {
+		ID     string `json:"id"`
+		Detail struct {
+			OrderID string `json:"orderId"`
+		} `json:"detail"`
+	}
+	if err := json.Unmarshal(inner, &orig); err != nil {
+		t.Fatal(err)
+	}
+	if wrapper.Source != "aws.events" || wrapper.DetailType != "Encrypted Events" ||
+		wrapper.Detail.Bus != "arn:aws:events:us-east-1:000000000000:event-bus/default" ||
+		wrapper.Detail.Key != "arn:aws:kms:us-east-1:000000000000:key/"+key || orig.ID != ids[0] || orig.Detail.OrderID != "o-1" {
+		t.Errorf("dead letter %s (payload %s)", aws.ToString(dead[0].Body), inner)
+	}
+
+	v.e.EventBridge().EnableKMSKey(key)
+	v.put(t, orderEntry(`{"orderId":"o-2"}`))
+	v.settle(t)
+	if got := v.receive(t, targetURL); len(got) != 1 {
+		t.Errorf("the rule's queue got %d messages once the key was enabled, want 1", len(got))
+	}
+	if got := v.receive(t, dlqURL); len(got) != 0 {
+		t.Errorf("bus DLQ got %d more messages", len(got))
+	}
+	// Clearing the dead-letter queue: a later failure is dropped and counted.
+	if _, err := v.eb.UpdateEventBus(v.ctx, &awseb.UpdateEventBusInput{Name: aws.String("default"), KmsKeyIdentifier: aws.String(key),
+		DeadLetterConfig: &ebtypes.DeadLetterConfig{}}); err != nil {
+		t.Fatal(err)
+	}
+	if d, err := v.eb.DescribeEventBus(v.ctx, &awseb.DescribeEventBusInput{}); err != nil || d.DeadLetterConfig != nil || aws.ToString(d.Description) != "orders bus" {
+		t.Fatalf("DescribeEventBus after clearing the DLQ = %+v (%v)", d, err)
+	}
+	v.e.EventBridge().DisableKMSKey(key)
+	before := v.e.EventBridge().DroppedEvents()
+	v.put(t, orderEntry(`{"orderId":"o-3"}`))
+	v.settle(t)
+	if n := v.e.EventBridge().DroppedEvents() - before; n != 1 {
+		t.Errorf("dropped %d, want 1", n)
+	}
+	// Leaving KmsKeyIdentifier out goes back to an AWS owned key: events flow again.
+	if _, err := v.eb.UpdateEventBus(v.ctx, &awseb.UpdateEventBusInput{Name: aws.String("default")}); err != nil {
+		t.Fatal(err)
+	}
+	if d, err := v.eb.DescribeEventBus(v.ctx, &awseb.DescribeEventBusInput{}); err != nil || d.KmsKeyIdentifier != nil {
+		t.Fatalf("DescribeEventBus without a key = %+v (%v)", d, err)
+	}
+	v.put(t, orderEntry(`{"orderId":"o-4"}`))
+	v.settle(t)
+	if got := v.receive(t, targetURL); len(got) != 1 {
+		t.Errorf("the rule's queue got %d messages with an AWS owned key, want 1", len(got))
+	}
+}
+
+// TestEventBridgeAPIDestinationDeauthorized checks what an API destination
+// does once its BASIC connection is refused: the endpoint's 401
+// de-authorizes the connection, the destination turns INACTIVE, and the
+// retry fails without calling the endpoint and goes to the dead-letter
+// queue.
+func TestEventBridgeAPIDestinationDeauthorized(t *testing.T) {
+	t.Parallel()
+	v := newEBEnv(t)
+	var calls atomic.Int32
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		w.WriteHeader(http.StatusUnauthorized)
+	}))
+	t.Cleanup(srv.Close)
+	v.e.EventBridge().SetAPIDestinationClient(srv.Client())
+	conn, err := v.eb.CreateConnection(v.ctx, &awseb.CreateConnectionInput{Name: aws.String("c"), AuthorizationType: ebtypes.ConnectionAuthorizationTypeBasic,
+		AuthParameters: &ebtypes.CreateConnectionAuthRequestParameters{BasicAuthParameters: &ebtypes.CreateConnectionBasicAuthRequestParameters{
+			Username: aws.String("u"), Password: aws.String("wrong")}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dest, err := v.eb.CreateApiDestination(v.ctx, &awseb.CreateApiDestinationInput{Name: aws.String("d"), ConnectionArn: conn.ConnectionArn,
+		InvocationEndpoint: aws.String(srv.URL), HttpMethod: ebtypes.ApiDestinationHttpMethodPost})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if dest.ApiDestinationState != ebtypes.ApiDestinationStateActive {
+		t.Errorf("CreateApiDestination state %s", dest.ApiDestinationState)
+	}
+	dlqURL, dlqArn := v.queue(t, "dlq", nil)
+	v.rule(t, "to-api", `{"source":["com.shop"]}`, ebtypes.Target{Id: aws.String("api"), Arn: dest.ApiDestinationArn,
+		RoleArn: aws.String("arn:aws:iam::000000000000:role/r"), DeadLetterConfig: &ebtypes.DeadLetterConfig{Arn: aws.String(dlqArn)}})
+	v.put(t, orderEntry(`{}`))
+	v.settle(t)
+	dc, err := v.eb.DescribeConnection(v.ctx, &awseb.DescribeConnectionInput{Name: aws.String("c")})
+	if err != nil || dc.ConnectionState != ebtypes.ConnectionStateDeauthorized || aws.ToString(dc.StateReason) == "" {
+		t.Fatalf("connection after the 401: %+v (%v)", dc, err)
+	}
+	dd, err := v.eb.DescribeApiDestination(v.ctx, &awseb.DescribeApiDestinationInput{Name: aws.String("d")})
+	if err != nil || dd.ApiDestinationState != ebtypes.ApiDestinationStateInactive {
+		t.Fatalf("destination after the 401: %+v (%v)", dd, err)
+	}
+	for range 5 {
+		v.advance(t, time.Minute)
+	}
+	dead := v.receive(t, dlqURL)
+	if len(dead) != 1 {
+		t.Fatalf("DLQ: %d messages, want 1", len(dead))
+	}
+	wantAttrs(t, dead[0], map[string]string{"ERROR_CODE": "NO_PERMISSIONS", "RETRY_ATTEMPTS": "1"}, "EXHAUSTED_RETRY_CONDITION")
+	if n := calls.Load(); n != 1 {
+		t.Errorf("the endpoint was called %d times, want 1 (the retry is refused before the call)", n)
+	}
+}
+
+// TestEventBridgeAPIDestinationWaitsForAuthorization puts an event for an
+// API destination whose OAuth connection is still AUTHORIZING: the first
+// attempt fails without a request and is retried, and once the token
+// request authorizes the connection the retry reaches the endpoint.
+func TestEventBridgeAPIDestinationWaitsForAuthorization(t *testing.T) {
+	t.Parallel()
+	v := newEBEnv(t)
+	var calls, tokens atomic.Int32
+	mux := http.NewServeMux()
+	mux.HandleFunc("/token", func(w http.ResponseWriter, r *http.Request) {
+		tokens.Add(1)
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"access_token":"tok","expires_in":3600}`))
+	})
+	mux.HandleFunc("/hook", func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		w.WriteHeader(http.StatusOK)
+	})
+	srv := httptest.NewTLSServer(mux)
+	t.Cleanup(srv.Close)
+	v.e.EventBridge().SetAPIDestinationClient(srv.Client())
+	conn, err := v.eb.CreateConnection(v.ctx, &awseb.CreateConnectionInput{Name: aws.String("o"),
+		AuthorizationType: ebtypes.ConnectionAuthorizationTypeOauthClientCredentials,
+		AuthParameters: &ebtypes.CreateConnectionAuthRequestParameters{OAuthParameters: &ebtypes.CreateConnectionOAuthRequestParameters{
+			AuthorizationEndpoint: aws.String(srv.URL + "/token"), HttpMethod: ebtypes.ConnectionOAuthHttpMethodPost,
+			ClientParameters: &ebtypes.CreateConnectionOAuthClientRequestParameters{ClientID: aws.String("c"), ClientSecret: aws.String("s")}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dest, err := v.eb.CreateApiDestination(v.ctx, &awseb.CreateApiDestinationInput{Name: aws.String("d"), ConnectionArn: conn.ConnectionArn,
+		InvocationEndpoint: aws.String(srv.URL + "/hook"), HttpMethod: ebtypes.ApiDestinationHttpMethodPost})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if dest.ApiDestinationState != ebtypes.ApiDestinationStateInactive {
+		t.Errorf("CreateApiDestination on an AUTHORIZING connection: %s, want INACTIVE", dest.ApiDestinationState)
+	}
+	ruleArn := v.rule(t, "to-api", `{"source":["com.shop"]}`, ebtypes.Target{Id: aws.String("api"), Arn: dest.ApiDestinationArn,
+		RoleArn: aws.String("arn:aws:iam::000000000000:role/r")})
+	ids := v.put(t, orderEntry(`{}`))
+	v.settle(t)
+	recs := v.e.EventBridge().Deliveries(eventbridgeFilter(ids[0], ruleArn))
+	if len(recs) != 1 || recs[0].Outcome != "Failed" || calls.Load() != 0 {
+		t.Fatalf("first attempt: %+v, %d calls", recs, calls.Load())
+	}
+	for range 30 {
+		if calls.Load() > 0 {
+			break
+		}
+		v.advance(t, 10*time.Second)
+	}
+	if calls.Load() != 1 || tokens.Load() != 1 {
+		t.Fatalf("%d calls, %d token requests; want 1 and 1", calls.Load(), tokens.Load())
+	}
+	d, err := v.eb.DescribeApiDestination(v.ctx, &awseb.DescribeApiDestinationInput{Name: aws.String("d")})
+	if err != nil || d.ApiDestinationState != ebtypes.ApiDestinationStateActive {
+		t.Errorf("destination once authorized: %+v (%v)", d, err)
 	}
 }

@@ -17,7 +17,6 @@ type apiDestination struct {
 	endpoint      string // may hold "*" path parameters
 	method        ApiDestinationHttpMethod
 	rateLimit     int32
-	state         ApiDestinationState
 	created       time.Time
 	modified      time.Time
 }
@@ -32,8 +31,10 @@ func (s *Service) apiDestinationByARN(arn string) *apiDestination {
 	return nil
 }
 
+// errAPIDestinationNotFound is AWS's answer for an unknown API destination
+// (LocalStack's AWS recording of DescribeApiDestination).
 func errAPIDestinationNotFound(name string) error {
-	return errNotFound("An api-destination '%s' does not exist.", name)
+	return errNotFound("Failed to describe the api-destination(s). An api-destination '%s' does not exist.", name)
 }
 
 // CreateApiDestination creates an API destination.
@@ -49,19 +50,19 @@ func (s *Service) CreateApiDestination(ctx context.Context, in *CreateApiDestina
 	}
 	c := s.connectionByARN(strOr(in.ConnectionArn, ""))
 	if c == nil {
-		return nil, errNotFound("Connection '%s' does not exist.", connectionNameOf(strOr(in.ConnectionArn, "")))
+		return nil, errNotFound("Failed to describe the connection(s). Connection '%s' does not exist.", connectionNameOf(strOr(in.ConnectionArn, "")))
 	}
 	now := s.now()
 	d := &apiDestination{
 		name: name, arn: s.arn("api-destination/" + name + "/" + newUUID()), description: in.Description,
 		connectionArn: c.arn, endpoint: *in.InvocationEndpoint, method: in.HttpMethod, rateLimit: defaultRateLimit,
-		state: ApiDestinationStateActive, created: now, modified: now,
+		created: now, modified: now,
 	}
 	if in.InvocationRateLimitPerSecond != nil {
 		d.rateLimit = *in.InvocationRateLimitPerSecond
 	}
 	s.apiDests[name] = d
-	return &CreateApiDestinationOutput{ApiDestinationArn: ptr(d.arn), ApiDestinationState: d.state, CreationTime: ptr(d.created), LastModifiedTime: ptr(d.modified)}, nil
+	return &CreateApiDestinationOutput{ApiDestinationArn: ptr(d.arn), ApiDestinationState: s.apiDestinationStateLocked(d), CreationTime: ptr(d.created), LastModifiedTime: ptr(d.modified)}, nil
 }
 
 // connectionNameOf extracts the name from a connection ARN.
@@ -83,7 +84,7 @@ func (s *Service) DescribeApiDestination(ctx context.Context, in *DescribeApiDes
 		return nil, errAPIDestinationNotFound(strOr(in.Name, ""))
 	}
 	return &DescribeApiDestinationOutput{
-		ApiDestinationArn: ptr(d.arn), Name: ptr(d.name), Description: d.description, ApiDestinationState: d.state,
+		ApiDestinationArn: ptr(d.arn), Name: ptr(d.name), Description: d.description, ApiDestinationState: s.apiDestinationStateLocked(d),
 		ConnectionArn: ptr(d.connectionArn), InvocationEndpoint: ptr(d.endpoint), HttpMethod: d.method,
 		InvocationRateLimitPerSecond: ptr(d.rateLimit), CreationTime: ptr(d.created), LastModifiedTime: ptr(d.modified),
 	}, nil
@@ -105,7 +106,7 @@ func (s *Service) UpdateApiDestination(ctx context.Context, in *UpdateApiDestina
 	if in.ConnectionArn != nil {
 		c := s.connectionByARN(*in.ConnectionArn)
 		if c == nil {
-			return nil, errNotFound("Connection '%s' does not exist.", connectionNameOf(*in.ConnectionArn))
+			return nil, errNotFound("Failed to describe the connection(s). Connection '%s' does not exist.", connectionNameOf(*in.ConnectionArn))
 		}
 		d.connectionArn = c.arn
 	}
@@ -122,7 +123,7 @@ func (s *Service) UpdateApiDestination(ctx context.Context, in *UpdateApiDestina
 		d.rateLimit = *in.InvocationRateLimitPerSecond
 	}
 	d.modified = s.now()
-	return &UpdateApiDestinationOutput{ApiDestinationArn: ptr(d.arn), ApiDestinationState: d.state, CreationTime: ptr(d.created), LastModifiedTime: ptr(d.modified)}, nil
+	return &UpdateApiDestinationOutput{ApiDestinationArn: ptr(d.arn), ApiDestinationState: s.apiDestinationStateLocked(d), CreationTime: ptr(d.created), LastModifiedTime: ptr(d.modified)}, nil
 }
 
 // DeleteApiDestination deletes an API destination.
@@ -147,7 +148,7 @@ func (s *Service) ListApiDestinations(ctx context.Context, in *ListApiDestinatio
 			continue
 		}
 		items = append(items, keyed[ApiDestination]{d.name, ApiDestination{
-			ApiDestinationArn: ptr(d.arn), Name: ptr(d.name), ApiDestinationState: d.state, ConnectionArn: ptr(d.connectionArn),
+			ApiDestinationArn: ptr(d.arn), Name: ptr(d.name), ApiDestinationState: s.apiDestinationStateLocked(d), ConnectionArn: ptr(d.connectionArn),
 			InvocationEndpoint: ptr(d.endpoint), HttpMethod: d.method, InvocationRateLimitPerSecond: ptr(d.rateLimit),
 			CreationTime: ptr(d.created), LastModifiedTime: ptr(d.modified),
 		}})

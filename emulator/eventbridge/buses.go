@@ -158,6 +158,12 @@ func (s *Service) UpdateEventBus(ctx context.Context, in *UpdateEventBusInput) (
 	if in.Description != nil {
 		b.description = optStr(*in.Description)
 	}
+	// Without KmsKeyIdentifier the bus goes back to an AWS owned key (the
+	// UpdateEventBus API reference; Terraform's aws_cloudwatch_event_bus
+	// removes a key by leaving it out), while Description, DeadLetterConfig
+	// and LogConfig keep their values unless given (Terraform clears a
+	// description by sending "").
+	b.kmsKey = nil
 	if in.KmsKeyIdentifier != nil {
 		b.kmsKey = optStr(*in.KmsKeyIdentifier)
 	}

@@ -149,6 +149,11 @@ func TestPermissions(t *testing.T) {
 			"ValidationException", "Provided value in parameter 'action' is not supported."},
 		{"bad principal", &sdkeb.PutPermissionInput{Action: aws.String("events:PutEvents"), Principal: aws.String("12"), StatementId: aws.String("x")},
 			"ValidationException", ""},
+		{"no principal", &sdkeb.PutPermissionInput{Action: aws.String("events:PutEvents"), StatementId: aws.String("x")},
+			"ValidationException", "Parameter Principal must be specified."},
+		{"condition with an account", &sdkeb.PutPermissionInput{Action: aws.String("events:PutEvents"), Principal: aws.String(cpOther), StatementId: aws.String("x"),
+			Condition: &types.Condition{Type: aws.String("StringEquals"), Key: aws.String("aws:PrincipalOrgID"), Value: aws.String("o-1234567890")}},
+			"InvalidParameterValue", "Value of the parameter 'principal' must be '*' when the parameter 'condition' is set."},
 		{"unknown bus", &sdkeb.PutPermissionInput{EventBusName: aws.String("nope"), Action: aws.String("events:PutEvents"), Principal: aws.String(cpOther), StatementId: aws.String("x")},
 			"ResourceNotFoundException", "Event bus nope does not exist."},
 	}
@@ -177,5 +182,5 @@ func TestPermissions(t *testing.T) {
 		t.Fatalf("policy document\n got %s\nwant %s", got, doc)
 	}
 	_, err = c.PutPermission(ctx, &sdkeb.PutPermissionInput{Policy: aws.String("{not json")})
-	cpErr(t, err, "ValidationException", "")
+	cpErr(t, err, "ValidationException", "This policy contains invalid Json")
 }

@@ -20,6 +20,9 @@ type connection struct {
 	created        time.Time
 	modified       time.Time
 	lastAuthorized time.Time
+	// gen numbers the state steps (connection_states.go): a pending step
+	// of an older generation does nothing.
+	gen uint64
 }
 
 // connectionByARN finds a connection of this scope by ARN (s.mu held).
@@ -30,18 +33,6 @@ func (s *Service) connectionByARN(arn string) *connection {
 		}
 	}
 	return nil
-}
-
-// setConnectionState changes a connection's state (takes s.mu); AUTHORIZED
-// records LastAuthorizedTime.
-func (s *Service) setConnectionState(c *connection, state ConnectionState, reason string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c.state, c.stateReason = state, reason
-	c.modified = s.now()
-	if state == ConnectionStateAuthorized {
-		c.lastAuthorized = c.modified
-	}
 }
 
 // validateConnectionAuth checks that the parameters match the type.
@@ -86,7 +77,9 @@ func validateHTTPSEndpoint(param, u string) error {
 }
 
 // initialConnectionState is AUTHORIZING for OAuth (a token request
-// follows) and AUTHORIZED otherwise.
+// follows) and AUTHORIZED otherwise, as AWS answers CreateConnection and
+// UpdateConnection (LocalStack's AWS recordings,
+// test_api_destinations_and_connection.snapshot.json).
 func initialConnectionState(t ConnectionAuthorizationType) ConnectionState {
 	if t == ConnectionAuthorizationTypeOauthClientCredentials {
 		return ConnectionStateAuthorizing
@@ -116,6 +109,8 @@ func (s *Service) CreateConnection(ctx context.Context, in *CreateConnectionInpu
 	}
 	if c.state == ConnectionStateAuthorized {
 		c.lastAuthorized = now
+	} else {
+		s.scheduleAuthorizationLocked(c)
 	}
 	s.connections[name] = c
 	return &CreateConnectionOutput{ConnectionArn: ptr(c.arn), ConnectionState: c.state, CreationTime: ptr(c.created), LastModifiedTime: ptr(c.modified)}, nil
@@ -125,7 +120,9 @@ func (s *Service) connectionLocked(name string) (*connection, error) {
 	if c := s.connections[name]; c != nil {
 		return c, nil
 	}
-	return nil, errNotFound("Connection '%s' does not exist.", name)
+	// LocalStack's AWS recording of DescribeConnection (and LocalStack's
+	// wording for the other operations).
+	return nil, errNotFound("Failed to describe the connection(s). Connection '%s' does not exist.", name)
 }
 
 // publicHTTPParams drops the values of secret parameters.
@@ -185,13 +182,18 @@ func (s *Service) DescribeConnection(ctx context.Context, in *DescribeConnection
 	}, nil
 }
 
-// UpdateConnection changes a connection's description, type or parameters.
+// UpdateConnection changes a connection's description, type or
+// parameters and authorizes it again.
 func (s *Service) UpdateConnection(ctx context.Context, in *UpdateConnectionInput) (*UpdateConnectionOutput, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c, err := s.connectionLocked(strOr(in.Name, ""))
 	if err != nil {
 		return nil, err
+	}
+	if c.state == ConnectionStateDeleting {
+		// unverified: the answer for a connection being deleted.
+		return nil, errNotFound("Failed to describe the connection(s). Connection '%s' does not exist.", c.name)
 	}
 	auth := c.auth
 	if p := in.AuthParameters; p != nil {
@@ -266,7 +268,12 @@ func (s *Service) UpdateConnection(ctx context.Context, in *UpdateConnectionInpu
 	c.modified = s.now()
 	c.state, c.stateReason = initialConnectionState(t), ""
 	if c.state == ConnectionStateAuthorized {
+		c.gen++ // a pending step of an earlier call is void
 		c.lastAuthorized = c.modified
+	} else {
+		// The credentials may have changed: the next token is requested anew.
+		s.dropTokenLocked(c.arn)
+		s.scheduleAuthorizationLocked(c)
 	}
 	return &UpdateConnectionOutput{ConnectionArn: ptr(c.arn), ConnectionState: c.state, CreationTime: ptr(c.created),
 		LastModifiedTime: ptr(c.modified), LastAuthorizedTime: optTime(c.lastAuthorized)}, nil
@@ -287,8 +294,11 @@ func (s *Service) DeleteConnection(ctx context.Context, in *DeleteConnectionInpu
 	if err != nil {
 		return nil, err
 	}
-	delete(s.connections, c.name)
-	c.state = ConnectionStateDeleting
+	if c.state != ConnectionStateDeleting {
+		c.state, c.stateReason = ConnectionStateDeleting, ""
+		c.modified = s.now()
+		s.scheduleDeletionLocked(c)
+	}
 	return &DeleteConnectionOutput{ConnectionArn: ptr(c.arn), ConnectionState: ConnectionStateDeleting, CreationTime: ptr(c.created),
 		LastModifiedTime: ptr(c.modified), LastAuthorizedTime: optTime(c.lastAuthorized)}, nil
 }
@@ -301,8 +311,14 @@ func (s *Service) DeauthorizeConnection(ctx context.Context, in *DeauthorizeConn
 	if err != nil {
 		return nil, err
 	}
-	c.state = ConnectionStateDeauthorized
+	if c.state == ConnectionStateDeleting {
+		// unverified: the answer for a connection being deleted.
+		return nil, errNotFound("Failed to describe the connection(s). Connection '%s' does not exist.", c.name)
+	}
+	c.state, c.stateReason = ConnectionStateDeauthorizing, ""
 	c.modified = s.now()
+	s.dropTokenLocked(c.arn)
+	s.scheduleDeauthorizationLocked(c)
 	return &DeauthorizeConnectionOutput{ConnectionArn: ptr(c.arn), ConnectionState: ConnectionStateDeauthorizing, CreationTime: ptr(c.created),
 		LastModifiedTime: ptr(c.modified), LastAuthorizedTime: optTime(c.lastAuthorized)}, nil
 }

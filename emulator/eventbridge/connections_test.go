@@ -2,8 +2,11 @@ package eventbridge_test
 
 import (
 	"context"
+	"errors"
+	"net/http"
 	"regexp"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	sdkeb "github.com/aws/aws-sdk-go-v2/service/eventbridge"
@@ -12,7 +15,9 @@ import (
 
 func TestConnections(t *testing.T) {
 	t.Parallel()
-	c, _ := cpSetup(t)
+	c, e := cpSetup(t)
+	// The OAuth connection's token request fails at once, off the network.
+	e.EventBridge().SetAPIDestinationClient(&http.Client{Transport: failingTransport{}})
 	ctx := context.Background()
 	apiKey := &types.CreateConnectionAuthRequestParameters{ApiKeyAuthParameters: &types.CreateConnectionApiKeyAuthRequestParameters{
 		ApiKeyName: aws.String("x-api-key"), ApiKeyValue: aws.String("secret")},
@@ -61,7 +66,7 @@ func TestConnections(t *testing.T) {
 		t.Fatalf("DescribeConnection = %+v", d)
 	}
 	_, err := c.DescribeConnection(ctx, &sdkeb.DescribeConnectionInput{Name: aws.String("nope")})
-	cpErr(t, err, "ResourceNotFoundException", "Connection 'nope' does not exist.")
+	cpErr(t, err, "ResourceNotFoundException", "Failed to describe the connection(s). Connection 'nope' does not exist.")
 	u := cpMust[*sdkeb.UpdateConnectionOutput](t)(c.UpdateConnection(ctx, &sdkeb.UpdateConnectionInput{Name: aws.String("basic"), Description: aws.String("new"),
 		AuthParameters: &types.UpdateConnectionAuthRequestParameters{BasicAuthParameters: &types.UpdateConnectionBasicAuthRequestParameters{Username: aws.String("v")}}}))
 	if u.ConnectionState != types.ConnectionStateAuthorized {
@@ -75,7 +80,8 @@ func TestConnections(t *testing.T) {
 	if de.ConnectionState != types.ConnectionStateDeauthorizing {
 		t.Fatalf("Deauthorize = %+v", de)
 	}
-	list := cpMust[*sdkeb.ListConnectionsOutput](t)(c.ListConnections(ctx, &sdkeb.ListConnectionsInput{ConnectionState: types.ConnectionStateDeauthorized}))
+	advanceSettle(t, e, time.Second)
+	list := cpMust[*sdkeb.ListConnectionsOutput](t)(c.ListConnections(ctx, &sdkeb.ListConnectionsInput{NamePrefix: aws.String("ba"), ConnectionState: types.ConnectionStateDeauthorized}))
 	if len(list.Connections) != 1 || *list.Connections[0].Name != "basic" {
 		t.Fatalf("ListConnections = %+v", list.Connections)
 	}
@@ -83,8 +89,9 @@ func TestConnections(t *testing.T) {
 	if del.ConnectionState != types.ConnectionStateDeleting {
 		t.Fatalf("DeleteConnection = %+v", del)
 	}
+	advanceSettle(t, e, time.Second)
 	_, err = c.DeleteConnection(ctx, &sdkeb.DeleteConnectionInput{Name: aws.String("basic")})
-	cpErr(t, err, "ResourceNotFoundException", "Connection 'basic' does not exist.")
+	cpErr(t, err, "ResourceNotFoundException", "Failed to describe the connection(s). Connection 'basic' does not exist.")
 }
 
 func TestApiDestinations(t *testing.T) {
@@ -104,7 +111,7 @@ func TestApiDestinations(t *testing.T) {
 		{name: "http", conn: conn, endpoint: "http://example.com/x", code: "ValidationException"},
 		{name: "rate0", conn: conn, endpoint: "https://example.com/x", rate: aws.Int32(0), code: "ValidationException"},
 		{name: "noconn", conn: "arn:aws:events:us-east-1:000000000000:connection/zz/0b0e3f0e-1111-2222-3333-444455556666", endpoint: "https://example.com",
-			code: "ResourceNotFoundException", msg: "Connection 'zz' does not exist."},
+			code: "ResourceNotFoundException", msg: "Failed to describe the connection(s). Connection 'zz' does not exist."},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -151,7 +158,7 @@ func TestApiDestinations(t *testing.T) {
 			return err
 		}(),
 	} {
-		cpErr(t, err, "ResourceNotFoundException", "An api-destination 'd1' does not exist.")
+		cpErr(t, err, "ResourceNotFoundException", "Failed to describe the api-destination(s). An api-destination 'd1' does not exist.")
 	}
 }
 
@@ -293,4 +300,11 @@ func TestPutPartnerEvents(t *testing.T) {
 	if d.EventCount != 1 {
 		t.Fatalf("partner bus archived %d events, want 1", d.EventCount)
 	}
+}
+
+// failingTransport fails every HTTP request.
+type failingTransport struct{}
+
+func (failingTransport) RoundTrip(*http.Request) (*http.Response, error) {
+	return nil, errors.New("no network in this test")
 }

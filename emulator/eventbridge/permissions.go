@@ -119,6 +119,9 @@ func actionMatches(a any, action string) bool {
 
 var principalRe = regexp.MustCompile(`^(\d{12}|\*)$`)
 
+// statementIDRe is the form of a StatementId.
+var statementIDRe = regexp.MustCompile(`^[a-zA-Z0-9-_]{1,64}$`)
+
 // PutPermission adds a statement to a bus's policy, or replaces the policy
 // with a whole document.
 func (s *Service) PutPermission(ctx context.Context, in *PutPermissionInput) (*PutPermissionOutput, error) {
@@ -138,8 +141,9 @@ func (s *Service) PutPermission(ctx context.Context, in *PutPermissionInput) (*P
 			Statement json.RawMessage
 		}
 		if err := json.Unmarshal([]byte(*in.Policy), &doc); err != nil {
-			// unverified: wording for a policy that is not JSON.
-			return nil, errParam("Policy", "Policy is not valid JSON.")
+			// The text of moto's put_permission (getmoto/moto
+			// moto/events/models.py).
+			return nil, errValidation("This policy contains invalid Json")
 		}
 		var stmts []json.RawMessage
 		if len(doc.Statement) > 0 && doc.Statement[0] == '{' {
@@ -161,15 +165,22 @@ func (s *Service) PutPermission(ctx context.Context, in *PutPermissionInput) (*P
 		b.modified = s.now()
 		return &PutPermissionOutput{}, nil
 	}
-	if in.Action == nil || in.Principal == nil || in.StatementId == nil {
-		// unverified: wording when neither Policy nor the statement parameters are given.
-		return nil, errValidation("Parameter(s) Action, Principal, StatementId must be specified.")
+	// The checks and texts below are those of moto's put_permission
+	// (getmoto/moto moto/events/models.py), in its order.
+	if in.Principal == nil {
+		return nil, errValidation("Parameter Principal must be specified.")
 	}
-	if *in.Action != "events:PutEvents" {
-		return nil, errValidation("Provided value in parameter 'action' is not supported.")
+	if in.Condition != nil && *in.Principal != "*" {
+		return nil, awsErr("InvalidParameterValue", "Value of the parameter 'principal' must be '*' when the parameter 'condition' is set.")
 	}
 	if !principalRe.MatchString(*in.Principal) {
-		return nil, errParam("Principal", "Principal must be an AWS account ID or '*'.") // unverified: wording
+		return nil, awsErr("InvalidParameterValue", `Value %s at 'principal' failed to satisfy constraint: Member must satisfy regular expression pattern: (\d{12}|\*)`, *in.Principal)
+	}
+	if in.Action == nil || *in.Action != "events:PutEvents" {
+		return nil, errValidation("Provided value in parameter 'action' is not supported.")
+	}
+	if in.StatementId == nil || !statementIDRe.MatchString(*in.StatementId) {
+		return nil, awsErr("InvalidParameterValue", `StatementId must match ^[a-zA-Z0-9-_]{1,64}$`)
 	}
 	st := policyStatement{Sid: *in.StatementId, Effect: "Allow", Action: *in.Action, Resource: b.arn}
 	if *in.Principal == "*" {
@@ -178,10 +189,6 @@ func (s *Service) PutPermission(ctx context.Context, in *PutPermissionInput) (*P
 		st.Principal = map[string]string{"AWS": "arn:" + s.partition() + ":iam::" + *in.Principal + ":root"}
 	}
 	if c := in.Condition; c != nil {
-		if *in.Principal != "*" {
-			// unverified: wording for a Condition with an account principal.
-			return nil, errValidation("Condition can only be set when principal is '*'.")
-		}
 		st.Condition = map[string]any{strOr(c.Type, ""): map[string]string{strOr(c.Key, ""): strOr(c.Value, "")}}
 	}
 	raw, _ := json.Marshal(st)

@@ -77,7 +77,8 @@ func checkEntry(e *PutEventsRequestEntry) ([]byte, *PutEventsResultEntry) {
 		return nil, &f
 	}
 	if strings.HasPrefix(*e.Source, "aws.") {
-		// unverified: AWS's code and text for a reserved source.
+		// AWS's answer, as quoted from the AWS CLI in
+		// aws-samples/serverless-patterns pull request 3089.
 		f := entryFailure("NotAuthorizedForSourceException", "Not authorized for the source.")
 		return nil, &f
 	}
@@ -160,6 +161,13 @@ func (s *Service) putEntry(caller string, e *PutEventsRequestEntry, now time.Tim
 		if ae, ok := awsapi.AsError(err); ok {
 			code, msg = ae.Code, ae.Message
 		}
+		if code == ErrCodeResourceNotFoundException {
+			// AWS accepts an entry for a bus that does not exist and drops
+			// the event: the entry gets an EventId (LocalStack's AWS
+			// recording test_put_events_nonexistent_event_bus in
+			// tests/aws/services/events/test_events.snapshot.json).
+			return PutEventsResultEntry{EventId: &ev.id}
+		}
 		return entryFailure(code, msg)
 	}
 	return PutEventsResultEntry{EventId: &ev.id}
@@ -196,6 +204,14 @@ func (s *Service) deliverToBus(sender, name string, ev *event) error {
 	if err != nil {
 		s.mu.RUnlock()
 		return err
+	}
+	// unverified: PutEvents accepts the entry of a bus whose key is
+	// unusable (the failure shows only in the bus's dead-letter queue).
+	if s.busKeyFailureLocked(b, ev) {
+		d := s.busDeadLetterLocked(b)
+		s.mu.RUnlock()
+		s.plane().sendBusDeadLetter(d, ev)
+		return nil
 	}
 	matched := s.matchLocked(b, ev, nil)
 	busArn := b.arn

@@ -67,10 +67,11 @@ package eventbridge
 //	      STARTING/RUNNING replay to CANCELLING; the runner then sets
 //	      CANCELLED.
 //	connection: name, arn, authType, auth (the Create parameters with
-//	      secrets), state, secretArn. s.setConnectionState(c, state,
-//	      reason) for the OAuth runner.
+//	      secrets), state, secretArn, gen. s.setConnectionStateIf(c, gen,
+//	      state, reason) for the OAuth runner (connection_states.go).
 //	apiDestination: name, arn, connectionArn, endpoint, method, rateLimit
-//	      (InvocationRateLimitPerSecond, default 300), state.
+//	      (InvocationRateLimitPerSecond, default 300); its state follows
+//	      the connection's (s.apiDestinationStateLocked).
 //
 // # Hooks (part B defines these methods on *Service; New detects them)
 //

@@ -38,6 +38,9 @@ type Service struct {
 	partnerSources map[string]*partnerSource
 	eventSources   map[string]*eventSource
 	endpoints      map[string]*endpoint
+	// disabledKeys are the KMS key identifiers made unusable with
+	// DisableKMSKey (bus_dlq.go).
+	disabledKeys map[string]bool
 }
 
 // New returns the service for env's scope.

@@ -134,6 +134,9 @@ func (p *dataPlane) sendAPIDestination(ctx context.Context, j *job, arn string) 
 	u.RawQuery = q.Encode()
 	h.Set("User-Agent", apiDestinationUserAgent)
 	h.Set("Content-Type", "application/json; charset=utf-8")
+	if at.conn.state != ConnectionStateAuthorized {
+		return errConnectionNotAuthorized(&at.conn)
+	}
 	if err := p.authorize(ctx, &at.conn, at.ref, h); err != nil {
 		return err
 	}
@@ -141,10 +144,15 @@ func (p *dataPlane) sendAPIDestination(ctx context.Context, j *job, arn string) 
 	if err != nil {
 		return &targetError{code: codeConnection, retriable: true, err: err}
 	}
-	if resp == http.StatusUnauthorized && at.conn.authType == ConnectionAuthorizationTypeOauthClientCredentials {
-		p.mu.Lock()
-		delete(p.tokens, at.conn.arn)
-		p.mu.Unlock()
+	if resp == http.StatusUnauthorized || resp == http.StatusProxyAuthRequired {
+		if at.conn.authType == ConnectionAuthorizationTypeOauthClientCredentials {
+			// The token is refreshed at the next attempt.
+			p.s.forgetToken(at.conn.arn)
+		} else {
+			// unverified: the StateReason of a refused BASIC or API_KEY connection.
+			p.s.setConnectionStateIf(at.ref, at.conn.gen, ConnectionStateDeauthorized,
+				fmt.Sprintf("The API destination endpoint answered %d.", resp))
+		}
 	}
 	return httpOutcome(resp)
 }
@@ -230,14 +238,24 @@ func (p *dataPlane) authorize(ctx context.Context, c, ref *connection, h http.He
 }
 
 // token returns the connection's OAuth access token, cached until it
-// expires on the virtual clock (or until the endpoint answers 401). c is a
-// copy of the connection, ref the stored one.
+// expires on the virtual clock (or until the endpoint answers 401 or 407).
+// c is a copy of the connection, ref the stored one.
 func (p *dataPlane) token(ctx context.Context, c, ref *connection) (string, error) {
+	return p.fetchToken(ctx, c, ref, c.gen)
+}
+
+// fetchToken returns the cached token of c or requests one from the
+// authorization endpoint; the outcome makes ref AUTHORIZED or DEAUTHORIZED
+// if ref is still in the step gen.
+func (p *dataPlane) fetchToken(ctx context.Context, c, ref *connection, gen uint64) (string, error) {
 	now := p.s.now()
 	p.mu.Lock()
 	t, ok := p.tokens[c.arn]
 	p.mu.Unlock()
 	if ok && (t.expires.IsZero() || now.Before(t.expires)) {
+		if c.state != ConnectionStateAuthorized {
+			p.s.setConnectionStateIf(ref, gen, ConnectionStateAuthorized, "")
+		}
 		return t.value, nil
 	}
 	o := c.auth.OAuthParameters
@@ -288,7 +306,7 @@ func (p *dataPlane) token(ctx context.Context, c, ref *connection) (string, erro
 	req.Header = h
 	resp, err := p.httpClient().Do(req)
 	if err != nil {
-		p.s.setConnectionState(ref, ConnectionStateDeauthorized, "Failed to connect to the authorization endpoint.")
+		p.s.setConnectionStateIf(ref, gen, ConnectionStateDeauthorized, "Failed to connect to the authorization endpoint.")
 		return "", &targetError{code: codeConnection, retriable: true, err: fmt.Errorf("token request: %w", err)}
 	}
 	defer resp.Body.Close()
@@ -299,7 +317,7 @@ func (p *dataPlane) token(ctx context.Context, c, ref *connection) (string, erro
 	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if resp.StatusCode/100 != 2 || json.Unmarshal(raw, &tr) != nil || tr.AccessToken == "" {
 		// unverified: AWS's connection state reason.
-		p.s.setConnectionState(ref, ConnectionStateDeauthorized, fmt.Sprintf("The authorization endpoint answered %d.", resp.StatusCode))
+		p.s.setConnectionStateIf(ref, gen, ConnectionStateDeauthorized, fmt.Sprintf("The authorization endpoint answered %d.", resp.StatusCode))
 		return "", &targetError{code: codeNoPermissions, err: fmt.Errorf("token request: the authorization endpoint answered %d", resp.StatusCode)}
 	}
 	nt := oauthToken{value: tr.AccessToken}
@@ -313,7 +331,7 @@ func (p *dataPlane) token(ctx context.Context, c, ref *connection) (string, erro
 	p.tokens[c.arn] = nt
 	p.mu.Unlock()
 	if c.state != ConnectionStateAuthorized {
-		p.s.setConnectionState(ref, ConnectionStateAuthorized, "")
+		p.s.setConnectionStateIf(ref, gen, ConnectionStateAuthorized, "")
 	}
 	return nt.value, nil
 }

@@ -415,11 +415,34 @@ func transform(it *InputTransformer, c transformContext) []byte {
 }
 
 // eventWithoutDetail is the <aws.events.event> variable: the envelope
-// without detail, "detail-type" written "detailType".
-// unverified: the key rename (observed by LocalStack's AWS recordings).
+// without detail, "detail-type" written "detailType", in the key order
+// AWS writes it (LocalStack's AWS recording
+// test_input_transformer_predefined_variables in
+// tests/aws/services/events/test_events_inputs.snapshot.json).
+// unverified: the value of "time" (the recording masks it; the event's time
+// here).
 func eventWithoutDetail(ev *event) json.RawMessage {
-	b := ev.marshalWithoutDetail()
-	return bytes.Replace(b, []byte(`"detail-type":`), []byte(`"detailType":`), 1)
+	b := make([]byte, 0, 160+len(ev.id)+len(ev.detailType)+len(ev.source)+32*len(ev.resources))
+	b = append(b, `{"id":`...)
+	b = appendJSONString(b, ev.id)
+	b = append(b, `,"account":`...)
+	b = appendJSONString(b, ev.account)
+	b = append(b, `,"detailType":`...)
+	b = appendJSONString(b, ev.detailType)
+	b = append(b, `,"time":"`...)
+	b = ev.time.UTC().AppendFormat(b, eventTimeLayout)
+	b = append(b, `","source":`...)
+	b = appendJSONString(b, ev.source)
+	b = append(b, `,"region":`...)
+	b = appendJSONString(b, ev.region)
+	b = append(b, `,"resources":[`...)
+	for i, r := range ev.resources {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, r)
+	}
+	return append(b, `],"version":"0"}`...)
 }
 
 // appendValue appends variable value v (JSON text; nil when missing) to a

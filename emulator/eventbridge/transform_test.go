@@ -49,7 +49,7 @@ func TestTransformDocumentedExamples(t *testing.T) {
 		{"wildcard", `{"all": <all>}`, `{"all": ["i-0123456789","RUNNING",{"env":"prod"},[1,2]]}`},
 		{"the full event", `{"e": <aws.events.event.json>}`, `{"e": ` + string(ev.marshal()) + `}`},
 		{"the event without detail", `{"e": <aws.events.event>}`,
-			`{"e": {"version":"0","id":"7bf73129-1428-4cd3-a780-95db273d1602","detailType":"EC2 Instance State-change Notification","source":"aws.ec2","account":"123456789012","time":"2015-11-11T21:29:54Z","region":"us-east-1","resources":["arn:aws:ec2:us-east-1:123456789012:instance/i-abcd1111"]}}`},
+			`{"e": {"id":"7bf73129-1428-4cd3-a780-95db273d1602","account":"123456789012","detailType":"EC2 Instance State-change Notification","time":"2015-11-11T21:29:54Z","source":"aws.ec2","region":"us-east-1","resources":["arn:aws:ec2:us-east-1:123456789012:instance/i-abcd1111"],"version":"0"}}`},
 		{"text that is no placeholder", `"a <b c> d"`, `"a <b c> d"`},
 	}
 	for _, tc := range tests {
