@@ -8,6 +8,7 @@ import { SQSClient, CreateQueueCommand, SendMessageCommand, ReceiveMessageComman
 import { KinesisClient, waitUntilStreamExists, CreateStreamCommand, PutRecordsCommand, ListShardsCommand, GetShardIteratorCommand, GetRecordsCommand, DescribeStreamSummaryCommand, RegisterStreamConsumerCommand, SubscribeToShardCommand } from "@aws-sdk/client-kinesis";
 import { GlueClient, CreateSchemaCommand, RegisterSchemaVersionCommand } from "@aws-sdk/client-glue";
 import { LambdaClient, GetFunctionCommand } from "@aws-sdk/client-lambda";
+import { EventBridgeClient, CreateEventBusCommand, DescribeEventBusCommand, UpdateEventBusCommand, DeleteEventBusCommand, CreateArchiveCommand, DescribeArchiveCommand, UpdateArchiveCommand, DeleteArchiveCommand, CreateConnectionCommand, DescribeConnectionCommand, UpdateConnectionCommand, DeleteConnectionCommand } from "@aws-sdk/client-eventbridge";
 
 const endpoint = process.env.EVOLVESTACK_ENDPOINT ?? "http://127.0.0.1:4566";
 const cfg = { endpoint, region: "us-east-1", credentials: { accessKeyId: "test", secretAccessKey: "test" }, maxAttempts: 1 };
@@ -75,4 +76,53 @@ await assert.rejects(new LambdaClient(cfg).send(new GetFunctionCommand({ Functio
   return true;
 });
 console.log("ok   lambda: ResourceNotFoundException 404");
+
+// EventBridge: what Debian's boto3 1.26 cannot send (examples/boto3/events_checks.py covers the rest):
+// UpdateEventBus, and the members added since to buses (Description, KmsKeyIdentifier, DeadLetterConfig,
+// LogConfig), archives and connections (KmsKeyIdentifier).
+const eb = new EventBridgeClient(cfg);
+const busName = `js-${suffix}`;
+const dlqArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ["QueueArn"] }))).Attributes.QueueArn;
+const made = await eb.send(new CreateEventBusCommand({ Name: busName, Description: "first", DeadLetterConfig: { Arn: dlqArn }, LogConfig: { IncludeDetail: "NONE", Level: "ERROR" } }));
+assert.match(made.EventBusArn, new RegExp(`^arn:aws:events:us-east-1:\\d{12}:event-bus/${busName}$`));
+assert.equal(made.Description, "first");
+assert.deepEqual(made.DeadLetterConfig, { Arn: dlqArn });
+assert.deepEqual(made.LogConfig, { IncludeDetail: "NONE", Level: "ERROR" });
+const before = await eb.send(new DescribeEventBusCommand({ Name: busName }));
+assert.ok(before.CreationTime instanceof Date && before.LastModifiedTime instanceof Date);
+assert.equal(before.Description, "first");
+const kms = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+const updated = await eb.send(new UpdateEventBusCommand({ Name: busName, Description: "second", KmsKeyIdentifier: kms, DeadLetterConfig: { Arn: dlqArn }, LogConfig: { IncludeDetail: "FULL", Level: "TRACE" } }));
+assert.equal(updated.Arn, made.EventBusArn);
+assert.equal(updated.Name, busName);
+assert.equal(updated.Description, "second");
+assert.equal(updated.KmsKeyIdentifier, kms);
+assert.deepEqual(updated.DeadLetterConfig, { Arn: dlqArn });
+assert.deepEqual(updated.LogConfig, { IncludeDetail: "FULL", Level: "TRACE" });
+const after = await eb.send(new DescribeEventBusCommand({ Name: busName }));
+assert.equal(after.Description, "second");
+assert.equal(after.KmsKeyIdentifier, kms);
+assert.deepEqual(after.LogConfig, { IncludeDetail: "FULL", Level: "TRACE" });
+assert.ok(after.LastModifiedTime >= before.LastModifiedTime && after.CreationTime.getTime() === before.CreationTime.getTime());
+await assert.rejects(eb.send(new UpdateEventBusCommand({ Name: `${busName}-missing`, Description: "x" })), (e) => {
+  assert.equal(e.name, "ResourceNotFoundException");
+  assert.equal(e.message, `Event bus ${busName}-missing does not exist.`);
+  return true;
+});
+await rejects(eb.send(new UpdateEventBusCommand({ Name: busName, DeadLetterConfig: { Arn: "arn:aws:sns:us-east-1:111122223333:not-a-queue" } })), "ValidationException");
+const archiveName = `js-${suffix}`;
+await eb.send(new CreateArchiveCommand({ ArchiveName: archiveName, EventSourceArn: made.EventBusArn, KmsKeyIdentifier: kms }));
+assert.equal((await eb.send(new DescribeArchiveCommand({ ArchiveName: archiveName }))).KmsKeyIdentifier, kms);
+await eb.send(new UpdateArchiveCommand({ ArchiveName: archiveName, KmsKeyIdentifier: `${kms}0` }));
+assert.equal((await eb.send(new DescribeArchiveCommand({ ArchiveName: archiveName }))).KmsKeyIdentifier, `${kms}0`);
+await eb.send(new DeleteArchiveCommand({ ArchiveName: archiveName }));
+const connName = `js-${suffix}`;
+await eb.send(new CreateConnectionCommand({ Name: connName, AuthorizationType: "API_KEY", KmsKeyIdentifier: kms, AuthParameters: { ApiKeyAuthParameters: { ApiKeyName: "x-api-key", ApiKeyValue: "v" } } }));
+assert.equal((await eb.send(new DescribeConnectionCommand({ Name: connName }))).KmsKeyIdentifier, kms);
+await eb.send(new UpdateConnectionCommand({ Name: connName, KmsKeyIdentifier: `${kms}0` }));
+assert.equal((await eb.send(new DescribeConnectionCommand({ Name: connName }))).KmsKeyIdentifier, `${kms}0`);
+await eb.send(new DeleteConnectionCommand({ Name: connName }));
+await eb.send(new DeleteEventBusCommand({ Name: busName }));
+await rejects(eb.send(new DescribeEventBusCommand({ Name: busName })), "ResourceNotFoundException");
+console.log("ok   eventbridge: UpdateEventBus; Description, KmsKeyIdentifier, DeadLetterConfig, LogConfig of buses; KMS keys of archives and connections");
 process.exit(0);
