@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awseventbridge "github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 	awsglue "github.com/aws/aws-sdk-go-v2/service/glue"
 	gluetypes "github.com/aws/aws-sdk-go-v2/service/glue/types"
 	awskinesis "github.com/aws/aws-sdk-go-v2/service/kinesis"
@@ -452,5 +454,61 @@ func TestSchemaGuardEventBridgeSchema(t *testing.T) {
 	}
 	if vs := e.GuardViolations(schemaguard.Filter{Schema: "schemas:shop-events/Order"}); len(vs) != 2 || vs[0].Version != "1" || vs[1].Version != "2" {
 		t.Fatalf("violations = %+v", vs)
+	}
+}
+
+// TestSchemaGuardEventBridgeBus: a bus guarded by an EventBridge schema of
+// the whole event (AWSEvent with its detail, as discovered schemas are
+// written) records, or refuses per entry, PutEvents details that violate
+// it.
+func TestSchemaGuardEventBridgeBus(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := emulator.Start(t)
+	sc := awsschemas.NewFromConfig(e.AWSConfig())
+	if _, err := sc.CreateRegistry(ctx, &awsschemas.CreateRegistryInput{RegistryName: aws.String("shop-events")}); err != nil {
+		t.Fatal(err)
+	}
+	const content = `{"openapi":"3.0.0","info":{"title":"OrderPlaced","version":"1.0.0"},"paths":{},"components":{"schemas":{
+"AWSEvent":{"type":"object","required":["detail-type","source","detail"],"properties":{"detail":{"$ref":"#/components/schemas/OrderPlaced"},"detail-type":{"type":"string"},"source":{"type":"string"}}},
+"OrderPlaced":{"type":"object","required":["orderId"],"properties":{"orderId":{"type":"string"},"total":{"type":"number"}}}}}}`
+	if _, err := sc.CreateSchema(ctx, &awsschemas.CreateSchemaInput{RegistryName: aws.String("shop-events"), SchemaName: aws.String("shop@OrderPlaced"),
+		Type: schemastypes.TypeOpenApi3, Content: aws.String(content)}); err != nil {
+		t.Fatal(err)
+	}
+	ev := awseventbridge.NewFromConfig(e.AWSConfig())
+	for bus, mode := range map[string]string{"recorded": "record", "guarded": "reject"} {
+		if _, err := ev.CreateEventBus(ctx, &awseventbridge.CreateEventBusInput{Name: aws.String(bus), Tags: []ebtypes.Tag{
+			{Key: aws.String("evolvestack:schema"), Value: aws.String("schemas:shop-events/shop@OrderPlaced")},
+			{Key: aws.String("evolvestack:schema-mode"), Value: aws.String(mode)},
+		}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	entries := func(bus string) []ebtypes.PutEventsRequestEntry {
+		return []ebtypes.PutEventsRequestEntry{
+			{EventBusName: aws.String(bus), Source: aws.String("shop"), DetailType: aws.String("OrderPlaced"), Detail: aws.String(`{"orderId":"o-1","total":3}`)},
+			{EventBusName: aws.String(bus), Source: aws.String("shop"), DetailType: aws.String("OrderPlaced"), Detail: aws.String(`{"orderId":7}`)},
+		}
+	}
+	out, err := ev.PutEvents(ctx, &awseventbridge.PutEventsInput{Entries: entries("recorded")})
+	if err != nil || out.FailedEntryCount != 0 {
+		t.Fatalf("record mode: %v %+v", err, out)
+	}
+	busARN := "arn:aws:events:" + e.Region() + ":" + e.Account() + ":event-bus/"
+	vs := e.GuardViolations(schemaguard.Filter{Resource: busARN + "recorded"})
+	if len(vs) != 1 || vs[0].Refused || !strings.Contains(vs[0].Reason, "/detail/orderId") || vs[0].Operation != "PutEvents" || vs[0].Version != "1" {
+		t.Fatalf("violations on the recorded bus: %+v", vs)
+	}
+	out, err = ev.PutEvents(ctx, &awseventbridge.PutEventsInput{Entries: entries("guarded")})
+	if err != nil || out.FailedEntryCount != 1 {
+		t.Fatalf("reject mode: %v %+v", err, out)
+	}
+	if out.Entries[0].EventId == nil || aws.ToString(out.Entries[1].ErrorCode) != "InvalidArgument" ||
+		!strings.Contains(aws.ToString(out.Entries[1].ErrorMessage), "schema schemas:shop-events/shop@OrderPlaced version 1") || out.Entries[1].EventId != nil {
+		t.Fatalf("reject mode entries: %+v", out.Entries)
+	}
+	if vs := e.GuardViolations(schemaguard.Filter{Resource: busARN + "guarded"}); len(vs) != 1 || !vs[0].Refused {
+		t.Fatalf("violations on the guarded bus: %+v", vs)
 	}
 }

@@ -300,7 +300,7 @@ func (s *Service) PutPartnerEvents(ctx context.Context, in *PutPartnerEventsInpu
 				ev.resources = []string{}
 			}
 			ev.seal()
-			_ = other.deliverToBus(account, *e.Source, ev) // no partner bus: dropped
+			_ = other.deliverToBus(ctx, account, *e.Source, ev) // no partner bus: dropped
 		}
 		out.Entries = append(out.Entries, PutPartnerEventsResultEntry{EventId: ptr(id)})
 	}

@@ -112,7 +112,7 @@ func (s *Service) PutEvents(ctx context.Context, in *PutEventsInput) (*PutEvents
 			c.EventBusName = &primary
 			e = &c
 		}
-		res := s.putEntry(caller, e, now)
+		res := s.putEntry(ctx, caller, e, now)
 		if res.ErrorCode != nil {
 			failed++
 		}
@@ -138,7 +138,7 @@ func (s *Service) endpointPrimaryBus(id string) (string, error) {
 }
 
 // putEntry validates one entry and ingests it on its bus.
-func (s *Service) putEntry(caller string, e *PutEventsRequestEntry, now time.Time) PutEventsResultEntry {
+func (s *Service) putEntry(ctx context.Context, caller string, e *PutEventsRequestEntry, now time.Time) PutEventsResultEntry {
 	detail, f := checkEntry(e)
 	if f != nil {
 		return *f
@@ -156,7 +156,7 @@ func (s *Service) putEntry(caller string, e *PutEventsRequestEntry, now time.Tim
 		ev.resources = []string{}
 	}
 	ev.seal()
-	if err := owner.deliverToBus(caller, name, ev); err != nil {
+	if err := owner.deliverToBus(ctx, caller, name, ev); err != nil {
 		code, msg := "InternalException", err.Error()
 		if ae, ok := awsapi.AsError(err); ok {
 			code, msg = ae.Code, ae.Message
@@ -194,7 +194,11 @@ func (s *Service) busTarget(nameOrARN string) (*Service, string) {
 
 // deliverToBus ingests ev on this service's bus name, sent by account
 // sender: another account needs the bus policy's events:PutEvents.
-func (s *Service) deliverToBus(sender, name string, ev *event) error {
+//
+// A bus under evolvestack's schema guard checks the event (its whole
+// envelope) first; in mode reject a refused event is an InvalidArgument
+// error and reaches no rule.
+func (s *Service) deliverToBus(ctx context.Context, sender, name string, ev *event) error {
 	s.mu.RLock()
 	b, err := s.busLocked(&name)
 	if err == nil && sender != s.env.Scope.Account && !b.allows(s.env.Scope.Account, sender, "events:PutEvents") {
@@ -204,6 +208,20 @@ func (s *Service) deliverToBus(sender, name string, ev *event) error {
 	if err != nil {
 		s.mu.RUnlock()
 		return err
+	}
+	if s.env.Guard != nil {
+		if c := s.env.GuardFor(b.arn, b.tags.get(awsapi.GuardSchemaTag), b.tags.get(awsapi.GuardModeTag)); c != nil {
+			// Checked without the lock: the guard reads other services.
+			s.mu.RUnlock()
+			if msg := c.Check(ctx, ev.document()); msg != "" {
+				return awsapi.Errorf(entryInvalidArgument, "%s", msg)
+			}
+			s.mu.RLock()
+			if b, err = s.busLocked(&name); err != nil {
+				s.mu.RUnlock()
+				return err
+			}
+		}
 	}
 	// unverified: PutEvents accepts the entry of a bus whose key is
 	// unusable (the failure shows only in the bus's dead-letter queue).

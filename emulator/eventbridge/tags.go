@@ -31,6 +31,16 @@ func (t *tagSet) set(tags []Tag) {
 	}
 }
 
+// get returns the value of tag key, "" when absent.
+func (t *tagSet) get(key string) string {
+	for _, tg := range t.tags {
+		if *tg.Key == key {
+			return strOr(tg.Value, "")
+		}
+	}
+	return ""
+}
+
 // remove deletes tags by key.
 func (t *tagSet) remove(keys []string) {
 	out := t.tags[:0:0]

@@ -434,7 +434,7 @@ func (p *dataPlane) send(ctx context.Context, j *job) error {
 	case "events":
 		switch {
 		case strings.HasPrefix(a.resource, "event-bus/"):
-			return p.sendBus(j, a)
+			return p.sendBus(ctx, j, a)
 		case strings.HasPrefix(a.resource, "api-destination/"):
 			return p.sendAPIDestination(ctx, j, arn)
 		}
@@ -585,7 +585,7 @@ func (p *dataPlane) sendKinesis(ctx context.Context, j *job, a dpARN) error {
 
 // sendBus puts the event on another bus (of this or another account or
 // region); the event keeps its id, account and time.
-func (p *dataPlane) sendBus(j *job, a dpARN) error {
+func (p *dataPlane) sendBus(ctx context.Context, j *job, a dpARN) error {
 	owner := p.s
 	if a.account != p.s.env.Scope.Account || a.region != p.s.env.Scope.Region {
 		owner = p.s.other(a.account, a.region)
@@ -598,7 +598,7 @@ func (p *dataPlane) sendBus(j *job, a dpARN) error {
 	ev.doc = nil
 	ev.ingested = p.s.now()
 	ev.seal()
-	if err := owner.deliverToBus(p.s.env.Scope.Account, name, &ev); err != nil {
+	if err := owner.deliverToBus(p.s.requestCtx(ctx, owner.env.Scope), p.s.env.Scope.Account, name, &ev); err != nil {
 		return err
 	}
 	return nil
