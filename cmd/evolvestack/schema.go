@@ -35,6 +35,7 @@ const schemaUsage = `Usage:
   evolvestack schema list     [--registry R [--schema S]]
   evolvestack schema diff     --registry R --schema S V1 V2
   evolvestack schema decode   [--hex|--base64] DATA|-
+  evolvestack schema matrix   --registry R --schema S --function NAME [--via invoke|kinesis|sqs|sns|events]
 
 Every command but offline check talks to the Glue Schema Registry at
 --endpoint (default AWS_ENDPOINT_URL; without either, real AWS with the
@@ -70,6 +71,8 @@ func schemaWith(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		return schemaDiff(ctx, rest, stdin, stdout, stderr, getenv)
 	case "decode":
 		return schemaDecode(ctx, rest, stdin, stdout, stderr, getenv)
+	case "matrix":
+		return schemaMatrix(ctx, rest, stdin, stdout, stderr, getenv)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, schemaUsage)
 		return exitYes
