@@ -22,7 +22,11 @@ func TestDemo(t *testing.T) {
 		t.Fatalf("demo failed: %v\noutput:\n%s", err, out.String())
 	}
 	for _, want := range []string{
-		"✓ All 8 steps happened as narrated.",
+		"✓ All 9 steps happened as narrated.",
+		"v1      AVAILABLE  yes       handler error  6/6",
+		`failing sample edge:minimal: {"amountCents":0,"customer":"","orderId":""}`,
+		"FAIL: under BACKWARD the handler (reader v2) must read v1",
+		"OK: the handler reads every version BACKWARD promises to reader v2",
 		`version 1 (DescribeSchema, OpenApi3): detail OrderPlaced {amountCents: integer, customer: string, orderId: string}`,
 		`version 2 (DescribeSchema, OpenApi3): detail OrderPlaced {amountCents: integer, couponCode: string, customer: string, orderId: string}`,
 		"backward compatible (version 2 reads version 1 events): false",
