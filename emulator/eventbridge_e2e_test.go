@@ -957,7 +957,11 @@ func TestEventBridgeBusDeadLetterQueue(t *testing.T) {
 	}
 	v.rule(t, "to-queue", `{"source":["com.shop"]}`, ebtypes.Target{Id: aws.String("q"), Arn: aws.String(targetArn)})
 
-	v.e.EventBridge().DisableKMSKey(key)
+	// Through the admin API, as a test in another language would.
+	body, _ := json.Marshal(map[string]any{"key": key, "enabled": false})
+	if status := adminDo(t, v.e, http.MethodPost, "/_evolvestack/events/kms-keys", string(body)); status != http.StatusOK {
+		t.Fatalf("disabling the key: %d", status)
+	}
 	ids := v.put(t, orderEntry(`{"orderId":"o-1"}`))
 	v.settle(t)
 	if got := v.receive(t, targetURL); len(got) != 0 {

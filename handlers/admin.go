@@ -90,6 +90,7 @@ func newAdmin(b Backend, account, region string, log *slog.Logger) http.Handler 
 	r.HandleFunc(AdminPrefix+"sns/attempts", api.snsAttempts).Methods(http.MethodGet)
 	r.HandleFunc(AdminPrefix+"sns/sms-sandbox", api.snsSandbox).Methods(http.MethodGet)
 	r.HandleFunc(AdminPrefix+"events/deliveries", api.eventsDeliveries).Methods(http.MethodGet)
+	r.HandleFunc(AdminPrefix+"events/kms-keys", api.eventsKMSKey).Methods(http.MethodPost)
 	r.HandleFunc(AdminPrefix+"schemas/discovered", api.schemasDiscovered).Methods(http.MethodGet)
 	r.HandleFunc(AdminPrefix+"schemas/discovered/{schema}", api.schemasDiscovered).Methods(http.MethodGet)
 	r.HandleFunc(AdminPrefix+"schemas/discovered/{schema}/versions/{version}", api.schemasDiscovered).Methods(http.MethodGet)
