@@ -90,10 +90,12 @@ type Handler struct {
 	admin    http.Handler
 	json     protocol.Codec
 	query    protocol.Codec
-	restJSON protocol.Codec
-	cbor     *awscbor.Codec
-	guard    *guard.Guard
-	bodies   *bodyReader
+	// queryCodec is query, for decoding parameters the router parsed.
+	queryCodec *awsquery.Codec
+	restJSON   protocol.Codec
+	cbor       *awscbor.Codec
+	guard      *guard.Guard
+	bodies     *bodyReader
 	// kinesis is Kinesis's descriptor, nil when it is not served.
 	kinesis *awsapi.ServiceDescriptor
 }
@@ -122,10 +124,11 @@ func New(cfg Config) *Handler {
 		rest:     mux.NewRouter().UseEncodedPath(),
 		routes:   map[*mux.Route]*restRoute{},
 		json:     awsjson.New(),
-		query:    awsquery.New(),
 		restJSON: restjson.New(),
 		cbor:     awscbor.New(),
 	}
+	h.queryCodec = awsquery.New()
+	h.query = h.queryCodec
 	h.rest.NotFoundHandler = http.HandlerFunc(h.serveRESTNotFound)
 	h.rest.MethodNotAllowedHandler = http.HandlerFunc(h.serveRESTNotFound)
 	for _, d := range cfg.Backend.Descriptors() {
@@ -225,6 +228,9 @@ type call struct {
 	op      *awsapi.Operation
 	opName  string
 	version string // awsQuery Version parameter
+	// params are the awsQuery parameters once parsed (parsed set).
+	params awsquery.Params
+	parsed bool
 	// raw, when set, answers instead of an AWS error in the protocol's
 	// shape: what the AWS front end sends before any service sees the
 	// request.
@@ -413,7 +419,11 @@ func (h *Handler) shapeOf(c *call) (protocol.Codec, *awsapi.ServiceDescriptor, s
 		if d != nil && d.Protocol != awsapi.ProtocolQuery && !d.QueryCompatible {
 			d = nil
 		}
-		return h.query, d, r.URL.Query().Get("Action")
+		action := ""
+		if r.URL.RawQuery != "" { // URL.Query allocates even for none
+			action = r.URL.Query().Get("Action")
+		}
+		return h.query, d, action
 	}
 	if rr, _ := h.matchREST(r); rr != nil {
 		return h.restJSON, rr.desc, rr.op.Name
@@ -476,16 +486,16 @@ func (h *Handler) resolve(c *call) *awsapi.Error {
 	if isQuery(r) {
 		c.codec = h.query
 		// Parsed once here, for routing and for the codec.
-		form, err := awsquery.Form(&c.req)
+		params, err := h.queryCodec.ParseParams(&c.req)
 		if err != nil {
 			if e, ok := awsapi.AsError(err); ok {
 				return e
 			}
 			return awsquery.MalformedQueryString(err.Error())
 		}
-		c.req.Form = form
-		c.opName = form.Get("Action")
-		c.version = form.Get("Version")
+		c.params, c.parsed = params, true
+		c.opName = params.Get("Action")
+		c.version = params.Get("Version")
 		if r.URL.RawQuery != "" {
 			// Action and Version in the query string name the operation
 			// even when the body repeats them.
@@ -642,7 +652,15 @@ func (h *Handler) dispatch(w http.ResponseWriter, c *call) {
 		h.writeError(w, c, notImplemented(c.desc, c.op.Name))
 		return
 	}
-	if err := c.codec.DecodeInput(&c.req, c.desc, c.op, in); err != nil {
+	var err error
+	if c.codec == h.query && c.parsed {
+		err = h.queryCodec.DecodeParams(c.params, c.op, in)
+		h.queryCodec.ReleaseParams(c.params)
+		c.params, c.parsed = awsquery.Params{}, false
+	} else {
+		err = c.codec.DecodeInput(&c.req, c.desc, c.op, in)
+	}
+	if err != nil {
 		h.writeError(w, c, h.toAWSError(err))
 		return
 	}

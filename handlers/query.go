@@ -6,12 +6,21 @@ import (
 	"strings"
 )
 
+// formType is the media type of awsQuery bodies.
+const formType = "application/x-www-form-urlencoded"
+
 // isQuery reports whether r is an awsQuery request: a form-encoded POST, or
 // a GET whose query string names an Action.
 func isQuery(r *http.Request) bool {
 	if r.Method == http.MethodPost {
-		mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-		return mt == "application/x-www-form-urlencoded"
+		switch ct := r.Header.Get("Content-Type"); ct {
+		case formType, formType + "; charset=utf-8":
+			// What the SDKs send, known without ParseMediaType's map.
+			return true
+		default:
+			mt, _, _ := mime.ParseMediaType(ct)
+			return mt == formType
+		}
 	}
 	return r.URL.Query().Has("Action")
 }

@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"mime"
+	"net/http/httptest"
 	"regexp"
 	"strings"
 	"testing"
@@ -49,5 +51,36 @@ func TestIsQueuePath(t *testing.T) {
 				t.Errorf("the pattern says %v for %q: the table is wrong", got, tc.path)
 			}
 		})
+	}
+}
+
+// TestIsQueryContentTypes checks that the content types isQuery knows
+// without mime.ParseMediaType get the answer ParseMediaType gives.
+func TestIsQueryContentTypes(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		method, contentType string
+		want                bool
+	}{
+		{"POST", "application/x-www-form-urlencoded", true},
+		{"POST", "application/x-www-form-urlencoded; charset=utf-8", true},
+		{"POST", "application/x-www-form-urlencoded; charset=UTF-8", true},
+		{"POST", "Application/X-WWW-Form-Urlencoded", true},
+		{"POST", " application/x-www-form-urlencoded ;charset=utf-8", true},
+		{"POST", "application/x-www-form-urlencoded; charset", true},
+		{"POST", "application/x-www-form-urlencoded;", true},
+		{"POST", "application/x-amz-json-1.0", false},
+		{"POST", "", false},
+		{"PUT", "application/x-www-form-urlencoded", false},
+	}
+	for _, tc := range tests {
+		r := httptest.NewRequest(tc.method, "/", nil)
+		r.Header.Set("Content-Type", tc.contentType)
+		if mt, _, _ := mime.ParseMediaType(tc.contentType); tc.method == "POST" && (mt == formType) != tc.want {
+			t.Fatalf("%q: the table disagrees with mime.ParseMediaType (%q)", tc.contentType, mt)
+		}
+		if got := isQuery(r); got != tc.want {
+			t.Errorf("%s %q: isQuery = %v, want %v", tc.method, tc.contentType, got, tc.want)
+		}
 	}
 }

@@ -1,8 +1,12 @@
 package sqs
 
 import (
+	"crypto/md5"
+	"encoding/hex"
+	"fmt"
 	"net/url"
 	"regexp"
+	"strings"
 	"testing"
 )
 
@@ -63,20 +67,74 @@ func TestPlainQueueURLMatchesURLParse(t *testing.T) {
 }
 
 // TestMessageIDsAreRandomUUIDs: message ids keep the form uuid.NewString
-// gave them (version 4, RFC 4122 variant) and do not repeat.
+// gave them (version 4, RFC 4122 variant) and do not repeat, and stamp
+// pairs each with its own body and its MD5, skipping nil entries.
 func TestMessageIDsAreRandomUUIDs(t *testing.T) {
 	t.Parallel()
 	form := regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
 	seen := map[string]bool{}
-	for range 1000 {
-		for _, id := range newMessageIDs(10) {
-			if !form.MatchString(id) {
-				t.Fatalf("id %q is no version 4 UUID", id)
+	for i := range 1000 {
+		msgs := make([]*message, 10)
+		for j := range msgs {
+			if (i+j)%7 != 3 {
+				msgs[j] = &message{body: fmt.Sprintf("body %d %d", i, j)}
 			}
-			if seen[id] {
-				t.Fatalf("id %q repeated", id)
+		}
+		stamp(msgs)
+		for j, m := range msgs {
+			if m == nil {
+				continue
 			}
-			seen[id] = true
+			if want := fmt.Sprintf("body %d %d", i, j); m.body != want {
+				t.Fatalf("body %q, want %q", m.body, want)
+			}
+			if !form.MatchString(m.id) {
+				t.Fatalf("id %q is no version 4 UUID", m.id)
+			}
+			if seen[m.id] {
+				t.Fatalf("id %q repeated", m.id)
+			}
+			seen[m.id] = true
+			if sum := md5.Sum([]byte(m.body)); m.md5Body != hex.EncodeToString(sum[:]) {
+				t.Fatalf("MD5 of %q = %s, want %x", m.body, m.md5Body, sum)
+			}
+		}
+	}
+}
+
+// TestPlainTextWordsMatchBytes checks the word-at-a-time plainText against
+// the byte loop for every byte value at every position of a word and of
+// the tail, and on mixed strings.
+func TestPlainTextWordsMatchBytes(t *testing.T) {
+	t.Parallel()
+	for n := range 20 {
+		for pos := range n {
+			for c := range 256 {
+				b := []byte(strings.Repeat("x", n))
+				b[pos] = byte(c)
+				if got, want := plainText(string(b)), plainBytes(string(b)); got != want {
+					t.Fatalf("plainText(%q) = %v, want %v", b, got, want)
+				}
+			}
+		}
+	}
+	tests := []struct {
+		s    string
+		want bool
+	}{
+		{"", true},
+		{"plain message body of some length", true},
+		{"tabs\tand\nline\r\nbreaks everywhere\t\t\t\t\t\t\t\t", true},
+		{"\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7f", false},
+		{"\xff\xff\xff\xff\xff\xff\xff\x20", false},
+		{"ascii then \u00e9 accent", false},
+		{"\x00abcdefgh", false},
+		{"abcdefgh\x1f", false},
+		{"~~~~~~~~ ~~~~~~~", true},
+	}
+	for _, tc := range tests {
+		if got := plainText(tc.s); got != tc.want {
+			t.Errorf("plainText(%q) = %v, want %v", tc.s, got, tc.want)
 		}
 	}
 }

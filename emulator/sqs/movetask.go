@@ -181,7 +181,7 @@ func (t *moveTask) step() {
 	for i, m := range msgs {
 		target := t.dest
 		if target == "" {
-			target = m.dlqSource
+			target = m.dlqSource()
 		}
 		dq := s.byARN(target)
 		if dq == nil {
@@ -268,6 +268,7 @@ func (q *queue) popVisibleLocked(now time.Time) *message {
 func (s *Service) redriveInto(q *queue, old *message) {
 	now := s.env.Clock.Now()
 	m := *old
+	m.x = m.x.clone() // the copy's own details
 	m.heapIndex, m.handle, m.receives, m.firstReceive, m.lastReceive = -1, "", 0, time.Time{}, time.Time{}
 	q.mu.Lock()
 	defer q.mu.Unlock()
@@ -277,7 +278,7 @@ func (s *Service) redriveInto(q *queue, old *message) {
 	q.seq++
 	m.seq = q.seq
 	if q.fifo {
-		m.seqNum = sequenceNumber(q.seq)
+		m.extra().seqNum = sequenceNumber(q.seq)
 		m.sent = now
 	}
 	q.pushReadyLocked(&m, false)

@@ -387,10 +387,10 @@ func (q *queue) pushReadyLocked(m *message, front bool) {
 		}
 		return
 	}
-	g := q.groups[m.group]
+	g := q.groups[m.group()]
 	if g == nil {
-		g = &group{id: m.group}
-		q.groups[m.group] = g
+		g = &group{id: m.group()}
+		q.groups[m.group()] = g
 	}
 	if front {
 		g.msgs.insertBySeq(m)
@@ -422,7 +422,7 @@ func (q *queue) unlockGroupLocked(m *message) {
 	if !q.fifo {
 		return
 	}
-	g := q.groups[m.group]
+	g := q.groups[m.group()]
 	if g == nil {
 		return
 	}
@@ -432,7 +432,7 @@ func (q *queue) unlockGroupLocked(m *message) {
 		q.readyGroups.push(g)
 	}
 	if g.inflight == 0 && g.msgs.len() == 0 && !g.queued {
-		delete(q.groups, m.group)
+		delete(q.groups, m.group())
 	}
 }
 

@@ -5,24 +5,22 @@ import (
 	"time"
 )
 
-// message is one message held by a queue.
+// message is one message held by a queue. It is kept small (a queue may
+// hold millions): the details few messages have live in x.
 type message struct {
-	id        string
-	body      string
-	md5Body   string
-	attrs     map[string]MessageAttributeValue
-	md5Attrs  string
-	sysAttrs  map[string]MessageSystemAttributeValue
-	md5Sys    string
-	senderID  string
-	sent      time.Time
-	group     string // FIFO message group (or fair-queue group)
-	dedupID   string
-	seqNum    string
-	seq       uint64 // per-queue send order
-	traceHdr  string
-	dlqSource string // DeadLetterQueueSourceArn once redriven
-	size      int
+	id       string
+	body     string
+	md5Body  string
+	attrs    map[string]MessageAttributeValue
+	md5Attrs string
+	senderID string
+	sent     time.Time
+	seq      uint64 // per-queue send order
+	size     int
+	// x holds the FIFO, fair-queue, system-attribute and dead-letter
+	// details; nil when the message has none. Copies of a message must
+	// not share it (see msgExtra.clone).
+	x *msgExtra
 
 	receives     int
 	firstReceive time.Time
@@ -35,6 +33,81 @@ type message struct {
 	state     msgState
 	visibleAt time.Time // in flight: when it returns; delayed: when it shows
 	heapIndex int
+}
+
+// msgExtra is what only some messages carry.
+type msgExtra struct {
+	group     string // FIFO message group (or fair-queue group)
+	dedupID   string
+	seqNum    string
+	md5Sys    string
+	traceHdr  string
+	dlqSource string // DeadLetterQueueSourceArn once redriven
+}
+
+// extra returns m's details, allocating them on first use.
+func (m *message) extra() *msgExtra {
+	if m.x == nil {
+		m.x = new(msgExtra)
+	}
+	return m.x
+}
+
+// clone returns a copy of x (nil for nil), for a copied message.
+func (x *msgExtra) clone() *msgExtra {
+	if x == nil {
+		return nil
+	}
+	c := *x
+	return &c
+}
+
+// group returns m's message group, or "".
+func (m *message) group() string {
+	if m.x == nil {
+		return ""
+	}
+	return m.x.group
+}
+
+// dedupID returns m's deduplication id, or "".
+func (m *message) dedupID() string {
+	if m.x == nil {
+		return ""
+	}
+	return m.x.dedupID
+}
+
+// seqNum returns m's FIFO sequence number, or "".
+func (m *message) seqNum() string {
+	if m.x == nil {
+		return ""
+	}
+	return m.x.seqNum
+}
+
+// md5Sys returns the MD5 of m's system attributes, or "".
+func (m *message) md5Sys() string {
+	if m.x == nil {
+		return ""
+	}
+	return m.x.md5Sys
+}
+
+// traceHdr returns m's AWSTraceHeader, or "".
+func (m *message) traceHdr() string {
+	if m.x == nil {
+		return ""
+	}
+	return m.x.traceHdr
+}
+
+// dlqSource returns the ARN of the queue m was dead-lettered from, or "".
+func (m *message) dlqSource() string {
+	if m.x == nil {
+		return ""
+	}
+	return m.x.dlqSource
 }
 
 type msgState uint8

@@ -241,12 +241,16 @@ func (p *parsed) setCredential(cred string) *Error {
 	if cred == "" {
 		return nil
 	}
-	parts := strings.Split(strings.TrimRight(cred, "/"), "/")
-	p.id.AccessKey = parts[0]
-	if len(parts) != 5 {
+	// strings.Split's parts, without its slice: this runs on every request.
+	s := strings.TrimRight(cred, "/")
+	n := strings.Count(s, "/") + 1
+	p.id.AccessKey, s, _ = strings.Cut(s, "/")
+	if n != 5 {
 		return newError(IncompleteSignature, "Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, got '"+cred+"'")
 	}
-	p.id.Date, p.id.Region, p.id.Service, p.id.Terminator = parts[1], parts[2], parts[3], parts[4]
+	p.id.Date, s, _ = strings.Cut(s, "/")
+	p.id.Region, s, _ = strings.Cut(s, "/")
+	p.id.Service, p.id.Terminator, _ = strings.Cut(s, "/")
 	return nil
 }
 

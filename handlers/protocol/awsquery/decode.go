@@ -3,6 +3,7 @@
 package awsquery
 
 import (
+	"bytes"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -105,6 +106,210 @@ func mergeForms(query, body string) (url.Values, error) {
 	return vals, nil
 }
 
+// param is one request parameter.
+type param struct {
+	key, value string
+	// noValue marks a name given without any value (only url.Values
+	// can say so).
+	noValue bool
+}
+
+// Params are the parameters of an awsQuery request, sorted by name (a
+// repeated name's first value first). The zero value has none.
+type Params struct {
+	list []param
+	// pooled is the pool's pointer for list, reused when it goes back.
+	pooled *[]param
+}
+
+// Get returns the first value of name, or "".
+func (p Params) Get(name string) string {
+	i, ok := slices.BinarySearchFunc(p.list, name, func(e param, name string) int { return strings.Compare(e.key, name) })
+	if !ok || p.list[i].noValue {
+		return ""
+	}
+	return p.list[i].value
+}
+
+// ParseParams returns the parameters of req as Form does (req.Form when
+// set), sorted for decoding. A body or a query string alone is parsed in
+// one pass without a map.
+func ParseParams(req *protocol.Request) (Params, error) {
+	return parseRequest(req, nil)
+}
+
+// ParseParams is the package's ParseParams with the parameter list taken
+// from c's pool: give it back with ReleaseParams once decoded.
+func (c *Codec) ParseParams(req *protocol.Request) (Params, error) {
+	pooled, _ := c.lists.Get().(*[]param)
+	if pooled == nil {
+		pooled = new([]param)
+	}
+	p, err := parseRequest(req, *pooled)
+	p.pooled = pooled
+	return p, err
+}
+
+// maxPooledParams bounds the parameter lists kept for reuse.
+const maxPooledParams = 256
+
+// ReleaseParams gives p's list back to c's pool; p must not be used
+// after. The values decoded from it stay valid.
+func (c *Codec) ReleaseParams(p Params) {
+	if p.pooled == nil || p.list == nil || cap(p.list) > maxPooledParams {
+		return
+	}
+	list := p.list[:cap(p.list)]
+	clear(list) // keeps no request's text alive
+	*p.pooled = list[:0]
+	c.lists.Put(p.pooled)
+}
+
+func parseRequest(req *protocol.Request, list []param) (Params, error) {
+	if req.Form != nil {
+		return paramsOf(req.Form), nil
+	}
+	var query string
+	var body []byte
+	if req.HTTP != nil && req.HTTP.URL != nil {
+		query = req.HTTP.URL.RawQuery
+	}
+	if len(req.Body) > 0 && (req.HTTP == nil || req.HTTP.Method != http.MethodGet) {
+		body = req.Body
+	}
+	switch {
+	case query == "" && body == nil:
+		return Params{}, nil
+	case query == "":
+		// One copy of the body (its buffer is reused once the request
+		// is done), unescaped in place: the names and values share it.
+		if list, ok := parseParams(bytes.Clone(body), list); ok {
+			return Params{list: list}, nil
+		}
+	case body == nil:
+		if list, ok := parseParams([]byte(query), list); ok {
+			return Params{list: list}, nil
+		}
+	}
+	vals, err := mergeForms(query, string(body))
+	if err != nil {
+		return Params{}, err
+	}
+	return paramsOf(vals), nil
+}
+
+// paramsOf returns vals as sorted parameters.
+func paramsOf(vals url.Values) Params {
+	list := make([]param, 0, len(vals))
+	for k, vs := range vals {
+		if len(vs) == 0 {
+			list = append(list, param{key: k, noValue: true})
+			continue
+		}
+		list = append(list, param{key: k, value: vs[0]})
+	}
+	slices.SortFunc(list, compareParams)
+	return Params{list: list}
+}
+
+func compareParams(a, b param) int { return strings.Compare(a.key, b.key) }
+
+// parseParams parses b as parseForm does, into parameters sorted by
+// name, stably (SDKs send them sorted or nearly so), reusing list's
+// array when it is large enough. Names and values are unescaped in place
+// (unescaping only shortens) and are strings over b, which must not
+// change after.
+func parseParams(b []byte, list []param) ([]param, bool) {
+	n := bytes.Count(b, []byte{'&'}) + 1
+	if n > maxFormParams {
+		return nil, false
+	}
+	if cap(list) < n {
+		list = make([]param, 0, n)
+	}
+	list = list[:0]
+	sorted := true
+	for len(b) > 0 {
+		kv := b
+		if i := bytes.IndexByte(b, '&'); i >= 0 {
+			kv, b = b[:i], b[i+1:]
+		} else {
+			b = nil
+		}
+		if len(kv) == 0 {
+			continue
+		}
+		if bytes.IndexByte(kv, ';') >= 0 {
+			return nil, false
+		}
+		kb, vb := kv, kv[len(kv):]
+		if i := bytes.IndexByte(kv, '='); i >= 0 {
+			kb, vb = kv[:i], kv[i+1:]
+		}
+		k, ok := unescapeInPlace(kb)
+		if !ok {
+			return nil, false
+		}
+		v, ok := unescapeInPlace(vb)
+		if !ok {
+			return nil, false
+		}
+		if len(list) > 0 && list[len(list)-1].key > k {
+			sorted = false
+		}
+		list = append(list, param{key: k, value: v})
+	}
+	if !sorted {
+		slices.SortStableFunc(list, compareParams)
+	}
+	return list, true
+}
+
+// unescapeInPlace is url.QueryUnescape of b, written over b's start and
+// returned as a string over it.
+func unescapeInPlace(b []byte) (string, bool) {
+	pct, plus := bytes.IndexByte(b, '%'), bytes.IndexByte(b, '+')
+	if pct < 0 && plus < 0 {
+		return str(b), true
+	}
+	w, r := 0, 0 // write and read positions: w <= r
+	for {
+		// pct and plus are the next '%' and '+' at or after r, or -1.
+		if pct >= 0 && pct < r {
+			if pct = bytes.IndexByte(b[r:], '%'); pct >= 0 {
+				pct += r
+			}
+		}
+		if plus >= 0 && plus < r {
+			if plus = bytes.IndexByte(b[r:], '+'); plus >= 0 {
+				plus += r
+			}
+		}
+		next := pct
+		if next < 0 || (plus >= 0 && plus < next) {
+			next = plus
+		}
+		if next < 0 {
+			w += copy(b[w:], b[r:])
+			break
+		}
+		w += copy(b[w:], b[r:next])
+		if next == plus {
+			b[w] = ' '
+			w++
+			r = next + 1
+			continue
+		}
+		if next+2 >= len(b) || !isHex(b[next+1]) || !isHex(b[next+2]) {
+			return "", false
+		}
+		b[w] = unhex(b[next+1])<<4 | unhex(b[next+2])
+		w++
+		r = next + 3
+	}
+	return str(b[:w]), true
+}
+
 // maxFormParams is url.ParseQuery's default limit on parameters.
 const maxFormParams = 10000
 
@@ -155,11 +360,10 @@ func parseForm(s string) (url.Values, bool) {
 // else its unescaped text appended to *buf (made with capacity size when
 // nil), which must have room for it.
 func unescapeForm(s string, buf *[]byte, size int) (string, bool) {
-	i := 0
-	for i < len(s) && s[i] != '%' && s[i] != '+' {
-		i++
-	}
-	if i == len(s) {
+	// The escapes are found with IndexByte (vectorized), which beats a
+	// byte loop on the long plain runs of message bodies.
+	pct, plus := strings.IndexByte(s, '%'), strings.IndexByte(s, '+')
+	if pct < 0 && plus < 0 {
 		return s, true
 	}
 	if *buf == nil {
@@ -167,20 +371,38 @@ func unescapeForm(s string, buf *[]byte, size int) (string, bool) {
 	}
 	b := *buf
 	start := len(b)
-	b = append(b, s[:i]...)
-	for ; i < len(s); i++ {
-		switch c := s[i]; c {
-		case '+':
-			b = append(b, ' ')
-		case '%':
-			if i+2 >= len(s) || !isHex(s[i+1]) || !isHex(s[i+2]) {
-				return "", false
+	i := 0
+	for {
+		// pct and plus are the next '%' and '+' at or after i, or -1.
+		if pct >= 0 && pct < i {
+			if pct = strings.IndexByte(s[i:], '%'); pct >= 0 {
+				pct += i
 			}
-			b = append(b, unhex(s[i+1])<<4|unhex(s[i+2]))
-			i += 2
-		default:
-			b = append(b, c)
 		}
+		if plus >= 0 && plus < i {
+			if plus = strings.IndexByte(s[i:], '+'); plus >= 0 {
+				plus += i
+			}
+		}
+		next := pct
+		if next < 0 || (plus >= 0 && plus < next) {
+			next = plus
+		}
+		if next < 0 {
+			b = append(b, s[i:]...)
+			break
+		}
+		b = append(b, s[i:next]...)
+		if next == plus {
+			b = append(b, ' ')
+			i = next + 1
+			continue
+		}
+		if next+2 >= len(s) || !isHex(s[next+1]) || !isHex(s[next+2]) {
+			return "", false
+		}
+		b = append(b, unhex(s[next+1])<<4|unhex(s[next+2]))
+		i = next + 3
 	}
 	*buf = b
 	return str(b[start:]), true
@@ -204,6 +426,18 @@ func unhex(c byte) byte {
 // query-protocol naming (A.B for members, Name.member.N or flattened
 // Name.N for lists, Name.entry.N.key/value or flattened maps).
 func (c *Codec) DecodeInput(req *protocol.Request, desc *awsapi.ServiceDescriptor, op *awsapi.Operation, in any) error {
+	if req.Form != nil {
+		return c.DecodeParams(paramsOf(req.Form), op, in)
+	}
+	p, err := ParseParams(req)
+	if err != nil {
+		return err
+	}
+	return c.DecodeParams(p, op, in)
+}
+
+// DecodeParams decodes parsed parameters into in, as DecodeInput does.
+func (c *Codec) DecodeParams(p Params, op *awsapi.Operation, in any) error {
 	v := reflect.ValueOf(in)
 	if v.Kind() != reflect.Pointer || v.IsNil() {
 		return fmt.Errorf("awsquery: decode %s: input must be a non-nil pointer, got %T", op.Name, in)
@@ -212,20 +446,16 @@ func (c *Codec) DecodeInput(req *protocol.Request, desc *awsapi.ServiceDescripto
 	if err != nil {
 		return fmt.Errorf("awsquery: decode %s: %w", op.Name, err)
 	}
-	vals, err := Form(req)
-	if err != nil {
-		return err
-	}
-	return DecodeValues(vals, plan, v.Elem())
+	return decodeParams(p.list, plan, v.Elem())
 }
 
 // DecodeValues decodes vals into struct value v (plan plan).
 func DecodeValues(vals url.Values, plan *shape.Type, v reflect.Value) error {
-	d := formDecoder{vals: vals, keys: make([]string, 0, len(vals)), path: make([]byte, 0, 128)}
-	for k := range vals {
-		d.keys = append(d.keys, k)
-	}
-	slices.Sort(d.keys)
+	return decodeParams(paramsOf(vals).list, plan, v)
+}
+
+func decodeParams(list []param, plan *shape.Type, v reflect.Value) error {
+	d := formDecoder{params: list, hi: len(list), path: make([]byte, 0, 128)}
 	return d.structure(plan, v, 0)
 }
 
@@ -233,12 +463,15 @@ const maxDepth = 64
 
 // formDecoder decodes parameters into a value. The name of the member
 // being decoded is built in path, which each step extends and restores,
-// so that names are strings only in error messages.
+// so that names are strings only in error messages. Parameters are found
+// by binary search among those of the innermost structure being decoded
+// (params[lo:hi], whose names share their first skip bytes with path).
 type formDecoder struct {
-	vals  url.Values
-	keys  []string // sorted
-	path  []byte
-	cells []string // for *string members, allocated together
+	params []param // sorted
+	lo, hi int
+	skip   int
+	path   []byte
+	cells  []string // for *string members, allocated together
 }
 
 var stringType = reflect.TypeFor[string]()
@@ -250,7 +483,7 @@ func (d *formDecoder) setString(v reflect.Value, t *shape.Type, s string) {
 		return
 	}
 	if len(d.cells) == 0 {
-		d.cells = make([]string, max(4, len(d.vals)))
+		d.cells = make([]string, max(4, len(d.params)))
 	}
 	p := &d.cells[0]
 	d.cells = d.cells[1:]
@@ -261,26 +494,72 @@ func (d *formDecoder) setString(v reflect.Value, t *shape.Type, s string) {
 // str returns p as a string that lives only until path changes.
 func str(p []byte) string { return unsafe.String(unsafe.SliceData(p), len(p)) }
 
+// search returns the index of the first parameter in params[lo:hi] whose
+// name is not less than name, which extends the names' shared prefix.
+func (d *formDecoder) search(name []byte) int {
+	t := str(name[d.skip:])
+	lo, hi := d.lo, d.hi
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if d.params[m].key[d.skip:] < t {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	return lo
+}
+
 // hasTree reports whether some key starts with prefix.
 func (d *formDecoder) hasTree(prefix []byte) bool {
-	p := str(prefix)
-	i, _ := slices.BinarySearch(d.keys, p)
-	return i < len(d.keys) && strings.HasPrefix(d.keys[i], p)
+	i := d.search(prefix)
+	return i < d.hi && strings.HasPrefix(d.params[i].key[d.skip:], str(prefix[d.skip:]))
+}
+
+// find returns the (first) parameter named key.
+func (d *formDecoder) find(key []byte) (*param, bool) {
+	i := d.search(key)
+	if i < d.hi && d.params[i].key[d.skip:] == str(key[d.skip:]) {
+		return &d.params[i], true
+	}
+	return nil, false
 }
 
 // has reports whether key is a parameter.
 func (d *formDecoder) has(key []byte) bool {
-	_, ok := d.vals[string(key)]
+	_, ok := d.find(key)
 	return ok
 }
 
 // get returns the (first) value of key.
 func (d *formDecoder) get(key []byte) (string, bool) {
-	vs, ok := d.vals[string(key)]
-	if !ok || len(vs) == 0 {
+	p, ok := d.find(key)
+	if !ok || p.noValue {
 		return "", false
 	}
-	return vs[0], true
+	return p.value, true
+}
+
+// narrow limits the search to the parameters whose names start with path
+// and returns the bounds to restore.
+func (d *formDecoder) narrow() (lo, hi, skip int) {
+	lo, hi, skip = d.lo, d.hi, d.skip
+	if len(d.path) == skip {
+		return lo, hi, skip
+	}
+	start := d.search(d.path)
+	prefix := str(d.path[skip:])
+	end, top := start, hi
+	for end < top { // the names with the prefix come first
+		m := int(uint(end+top) >> 1)
+		if strings.HasPrefix(d.params[m].key[skip:], prefix) {
+			end = m + 1
+		} else {
+			top = m
+		}
+	}
+	d.lo, d.hi, d.skip = start, end, len(d.path)
+	return lo, hi, skip
 }
 
 // structure decodes the members of struct v whose names start with path.
@@ -289,9 +568,18 @@ func (d *formDecoder) structure(plan *shape.Type, v reflect.Value, depth int) er
 		return MalformedInput("Maximum nesting depth exceeded")
 	}
 	prefix := len(d.path)
+	lo, hi, skip := d.narrow()
+	defer func() { d.lo, d.hi, d.skip = lo, hi, skip }()
 	for _, f := range plan.Fields {
-		// Most members are absent: probe before decoding.
 		d.path = append(d.path[:prefix], f.Wire...)
+		if scalarKind(f.Type.Kind) {
+			// A scalar is its own parameter or absent.
+			if err := d.scalar(f.Type, v, f); err != nil {
+				return err
+			}
+			continue
+		}
+		// Most members are absent: probe before decoding.
 		present := d.hasTree(d.path)
 		if !present && f.Type.Kind == shape.KindList && f.Flattened && f.HasListMember {
 			d.path = append(d.path[:prefix], f.ListMember...)
@@ -332,6 +620,23 @@ func (d *formDecoder) member(f *shape.Field, t *shape.Type, v reflect.Value, dep
 	if !ok {
 		return nil
 	}
+	return d.setScalar(t, v, s)
+}
+
+// scalarKind reports whether members of kind k are one parameter each.
+func scalarKind(k shape.Kind) bool { return k >= shape.KindString && k <= shape.KindBlob }
+
+// scalar decodes scalar member f of struct v, named path, when present.
+func (d *formDecoder) scalar(t *shape.Type, v reflect.Value, f *shape.Field) error {
+	s, ok := d.get(d.path)
+	if !ok {
+		return nil
+	}
+	return d.setScalar(t, v.Field(f.Index), s)
+}
+
+// setScalar stores text s into scalar v of type t.
+func (d *formDecoder) setScalar(t *shape.Type, v reflect.Value, s string) error {
 	if t.Kind == shape.KindString {
 		d.setString(v, t, s)
 		return nil
@@ -345,16 +650,29 @@ func (d *formDecoder) member(f *shape.Field, t *shape.Type, v reflect.Value, dep
 // element sets path to base.i and reports whether a parameter has that
 // name or starts with it and a dot.
 func (d *formDecoder) element(base, i int) bool {
+	d.setElement(base, i)
+	// One search: the names from base.i on that start with it run from
+	// those with a byte below '.' after it, through base.i.*, to those
+	// with a byte above '.'.
+	name := str(d.path[d.skip:])
+	for j := d.search(d.path); j < d.hi; j++ {
+		rest, ok := strings.CutPrefix(d.params[j].key[d.skip:], name)
+		switch {
+		case !ok:
+			return false
+		case rest == "" || rest[0] == '.':
+			return true
+		case rest[0] > '.':
+			return false
+		}
+	}
+	return false
+}
+
+// setElement sets path to base.i.
+func (d *formDecoder) setElement(base, i int) {
 	d.path = append(d.path[:base], '.')
 	d.path = strconv.AppendInt(d.path, int64(i), 10)
-	if d.has(d.path) {
-		return true
-	}
-	key := len(d.path)
-	d.path = append(d.path, '.')
-	ok := d.hasTree(d.path)
-	d.path = d.path[:key]
-	return ok
 }
 
 func (d *formDecoder) list(f *shape.Field, t *shape.Type, v reflect.Value, depth int) error {
@@ -371,8 +689,10 @@ func (d *formDecoder) list(f *shape.Field, t *shape.Type, v reflect.Value, depth
 		d.path = append(d.path[:nameOnly], f.ListMember...)
 	}
 	base := len(d.path)
-	// restore puts the list's name back in path.
+	lo, hi, skip := d.narrow() // the elements' names start with base
+	// restore puts the list's name back in path and widens the search.
 	restore := func() {
+		d.lo, d.hi, d.skip = lo, hi, skip
 		if nameOnly != name {
 			d.path = append(d.path[:nameOnly], f.Wire...)
 		}
@@ -393,7 +713,7 @@ func (d *formDecoder) list(f *shape.Field, t *shape.Type, v reflect.Value, depth
 	}
 	slice := reflect.MakeSlice(t.Go, n, n)
 	for i := range n {
-		d.element(base, i+1)
+		d.setElement(base, i+1)
 		if err := d.member(f, t.Elem, slice.Index(i), depth+1); err != nil {
 			restore()
 			return err

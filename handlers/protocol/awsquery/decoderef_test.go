@@ -1,6 +1,7 @@
 package awsquery
 
 import (
+	"net/http/httptest"
 	"net/url"
 	"reflect"
 	"sort"
@@ -9,7 +10,9 @@ import (
 	"testing"
 	"unsafe"
 
+	"github.com/evolvestack/evolvestack/emulator/awsapi"
 	"github.com/evolvestack/evolvestack/emulator/sqs"
+	"github.com/evolvestack/evolvestack/handlers/protocol"
 	"github.com/evolvestack/evolvestack/handlers/protocol/shape"
 )
 
@@ -219,4 +222,97 @@ func (d *refDecoder) mapValue(f *shape.Field, t *shape.Type, v reflect.Value, na
 	}
 	shape.Set(v, t, m)
 	return nil
+}
+
+// FuzzParseParams checks parseParams against url.ParseQuery: it refuses
+// the same inputs (but the limit on parameters), and otherwise lists
+// every name once per value, sorted by name, each name's values in the
+// order given.
+func FuzzParseParams(f *testing.F) {
+	for _, s := range []string{
+		"", "a=1&b=2&a=3", "a", "=x", "&&a=&", "a%20b=c+d", "a=%zz", "%=1", "a=1;b=2", "k=v%", "x=%E2%82%AC&y=+",
+		"b=1&a=2&b=3&a=4&c", "Version=1&Action=A&Entry.10.Id=x&Entry.2.Id=y&Entry.1.Id=z",
+		"Action=SendMessageBatch&SendMessageBatchRequestEntry.1.Id=m1&SendMessageBatchRequestEntry.1.MessageBody=hello+world",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		want, wantErr := url.ParseQuery(s)
+		got, ok := parseParams([]byte(s), nil)
+		if !ok {
+			if wantErr == nil {
+				t.Fatalf("parseParams(%q) refused what url.ParseQuery accepts", s)
+			}
+			return
+		}
+		if wantErr != nil {
+			t.Fatalf("parseParams(%q) accepted what url.ParseQuery refuses: %v", s, wantErr)
+		}
+		if !sort.SliceIsSorted(got, func(i, j int) bool { return got[i].key < got[j].key }) {
+			t.Fatalf("parseParams(%q) = %v: not sorted", s, got)
+		}
+		back := url.Values{}
+		for _, p := range got {
+			back[p.key] = append(back[p.key], p.value)
+		}
+		if !reflect.DeepEqual(back, want) {
+			t.Fatalf("parseParams(%q) = %v, want %v", s, got, want)
+		}
+		for k, vs := range want {
+			if g := (Params{list: got}).Get(k); g != vs[0] {
+				t.Fatalf("parseParams(%q).Get(%q) = %q, want %q", s, k, g, vs[0])
+			}
+		}
+	})
+}
+
+// FuzzDecodeParamsReference checks the router's path (a body parsed by
+// the codec's ParseParams into a pooled list, decoded by DecodeParams)
+// against the reference decoder on url.ParseQuery's parameters.
+func FuzzDecodeParamsReference(f *testing.F) {
+	for _, s := range []string{
+		"", "Action=CreateTopic&Name=a&Attributes.entry.1.key=k&Attributes.entry.1.value=v&Tags.member.1.Key=x",
+		"AttributeName.1=All&Attribute.1.Name=n&Attribute.1.Value=v&MaxNumberOfMessages=x&AttributeName.1=Other",
+		"Tags.member.2.Key=x&Tags.member.1.Key=y&Tags=&Attributes=&Attributes.entry.2.key=k&Tags.member.1-=z&Tags.member.1=w",
+		"SendMessageBatchRequestEntry.10.Id=j&SendMessageBatchRequestEntry.1.Id=a&SendMessageBatchRequestEntry.1.MessageBody=b" +
+			"&SendMessageBatchRequestEntry.2.MessageAttribute.1.Name=n&SendMessageBatchRequestEntry.2.MessageAttribute.1.Value.DataType=String" +
+			"&SendMessageBatchRequestEntry.2.MessageAttribute.1.Value.StringValue=v&SendMessageBatchRequestEntry.2.DelaySeconds=x" +
+			"&SendMessageBatchRequestEntry.1!=q&SendMessageBatchRequestEntry.3=&SendMessageBatchRequestEntry.4.Id=late",
+		"SendMessageBatchRequestEntry.1.IdX=a&SendMessageBatchRequestEntry.1.Id.y=b&SendMessageBatchRequestEntry.1.MessageAttribute=" +
+			"&SendMessageBatchRequestEntry.1.MessageAttribute.1.Name=n&SendMessageBatchRequestEntry.1.MessageAttribute.1.Value.DataType=Number" +
+			"&SendMessageBatchRequestEntry.1.MessageAttribute.1.Value.StringValue=1&SendMessageBatchRequestEntry.1.DelaySeconds=5" +
+			"&SendMessageBatchRequestEntry.1.MessageSystemAttribute.1.Name=AWSTraceHeader&SendMessageBatchRequestEntry.1.Id=x",
+	} {
+		f.Add(s)
+	}
+	c := New()
+	op := &awsapi.Operation{Name: "Fuzz"}
+	f.Fuzz(func(t *testing.T, s string) {
+		vals, err := url.ParseQuery(s)
+		if err != nil {
+			return
+		}
+		for _, in := range []any{&createTopicInput{}, &publishInput{}, &sqsReceiveInput{}, &misc{},
+			&sqs.SendMessageBatchInput{}, &sqs.SendMessageInput{}, &sqs.SetQueueAttributesInput{}, &sqs.ReceiveMessageInput{}} {
+			plan, err := c.cache.Plan(reflect.TypeOf(in))
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, err := c.ParseParams(&protocol.Request{HTTP: httptest.NewRequest("POST", "/", nil), Body: []byte(s)})
+			if err != nil {
+				t.Fatalf("%q: %v", s, err)
+			}
+			got := reflect.New(reflect.TypeOf(in).Elem())
+			want := reflect.New(reflect.TypeOf(in).Elem())
+			gotErr := c.DecodeParams(p, op, got.Interface())
+			c.ReleaseParams(p)
+			wantErr := refDecodeValues(vals, plan, want.Elem())
+			if (gotErr == nil) != (wantErr == nil) || (gotErr != nil && gotErr.Error() != wantErr.Error()) {
+				t.Fatalf("%q into %T: error %v, want %v", s, in, gotErr, wantErr)
+			}
+			if gotErr == nil && !reflect.DeepEqual(got.Interface(), want.Interface()) {
+				t.Fatalf("%q into %T: %+v, want %+v", s, in, got.Elem().Interface(), want.Elem().Interface())
+			}
+		}
+	})
 }

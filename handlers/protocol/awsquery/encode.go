@@ -21,6 +21,8 @@ type Codec struct {
 	// writers holds *xmlWriter for reuse: a response is copied out by
 	// the ResponseWriter before its writer goes back.
 	writers sync.Pool
+	// lists holds *[]param for reuse (ParseParams, ReleaseParams).
+	lists sync.Pool
 }
 
 var _ protocol.Codec = (*Codec)(nil)
