@@ -12,6 +12,7 @@ import (
 	schemassdk "github.com/aws/aws-sdk-go-v2/service/schemas"
 	"github.com/aws/aws-sdk-go-v2/service/schemas/types"
 	"github.com/aws/smithy-go"
+	"github.com/google/uuid"
 
 	"github.com/evolvestack/evolvestack/emulator"
 	"github.com/evolvestack/evolvestack/emulator/clock"
@@ -457,7 +458,9 @@ func TestSearchSchemas(t *testing.T) {
 		{"trackingurl", "shop@OrderShipped:2"},
 		{"orderid", "shop@OrderCreated:1"},
 		{"CARRIER", "billing@Invoice:1,shop@OrderShipped:1+2"},
-		{"carrier amount", "billing@Invoice:1"},
+		// Any keyword matches, as in the AWS CLI's search-schemas example.
+		{"carrier amount", "billing@Invoice:1,shop@OrderShipped:1+2"},
+		{"trackingurl orderid", "shop@OrderCreated:1,shop@OrderShipped:2"},
 		{"nothing-like-this", ""},
 	} {
 		t.Run(tc.keywords, func(t *testing.T) {
@@ -553,6 +556,9 @@ func TestResourcePolicy(t *testing.T) {
 	p1, err := c.PutResourcePolicy(ctx, &schemassdk.PutResourcePolicyInput{RegistryName: reg, Policy: aws.String(policy)})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if _, err := uuid.Parse(aws.ToString(p1.RevisionId)); err != nil {
+		t.Errorf("RevisionId %q is not a UUID, as AWS's are", aws.ToString(p1.RevisionId))
 	}
 	g, err := c.GetResourcePolicy(ctx, &schemassdk.GetResourcePolicyInput{RegistryName: reg})
 	if err != nil {

@@ -3,7 +3,8 @@ package schemas
 import (
 	"context"
 	"encoding/json"
-	"strconv"
+
+	"github.com/google/uuid"
 )
 
 // resourcePolicy is a registry's (or the account's) resource policy.
@@ -58,8 +59,9 @@ func (s *Service) PutResourcePolicy(ctx context.Context, in *PutResourcePolicyIn
 			return nil, errPreconditionFailed("The revision ID provided does not match the latest revision ID of the policy.")
 		}
 	}
-	s.revisions++
-	p := &resourcePolicy{policy: policy, revisionID: strconv.FormatUint(s.revisions, 10)}
+	// A UUID, as AWS's answers show (aws-cli awscli/examples/schemas/
+	// put-resource-policy.rst).
+	p := &resourcePolicy{policy: policy, revisionID: uuid.NewString()}
 	*slot = p
 	return &PutResourcePolicyOutput{Policy: ptr(p.policy), RevisionId: ptr(p.revisionID)}, nil
 }

@@ -6,9 +6,11 @@ import (
 )
 
 // SearchSchemas finds the schemas of a registry whose name or content
-// holds every whitespace-separated keyword, ignoring case; as on AWS, each
-// result lists the versions that match.
-// unverified: how AWS tokenises keywords (here: on whitespace, all must match).
+// holds any of the whitespace-separated keywords, ignoring case; as on
+// AWS, each result lists the versions that match. Any keyword, not every
+// one: the AWS CLI's search-schemas example searches "first second" and
+// finds both first-schema and second-schema (aws-cli
+// awscli/examples/schemas/search-schemas.rst).
 func (s *Service) SearchSchemas(ctx context.Context, in *SearchSchemasInput) (*SearchSchemasOutput, error) {
 	words := strings.Fields(strings.ToLower(deref(in.Keywords)))
 	if len(words) == 0 {
@@ -53,27 +55,24 @@ func (s *Service) SearchSchemas(ctx context.Context, in *SearchSchemasInput) (*S
 }
 
 // matchingVersions returns the versions, oldest first, in whose name or
-// content every word appears.
+// content a word appears.
 func matchingVersions(sc *schema, words []string) []*schemaVersion {
 	name := strings.ToLower(sc.name)
 	var out []*schemaVersion
 	for _, v := range sortedVersions(sc) {
 		content := ""
-		ok := true
 		for _, w := range words {
 			if strings.Contains(name, w) {
-				continue
+				out = append(out, v)
+				break
 			}
 			if content == "" {
 				content = strings.ToLower(v.content)
 			}
-			if !strings.Contains(content, w) {
-				ok = false
+			if strings.Contains(content, w) {
+				out = append(out, v)
 				break
 			}
-		}
-		if ok {
-			out = append(out, v)
 		}
 	}
 	return out

@@ -18,7 +18,6 @@ type Service struct {
 	registries map[string]*registry
 	// accountPolicy is the resource policy put without a registry name.
 	accountPolicy *resourcePolicy
-	revisions     uint64 // source of policy revision ids
 
 	extMu sync.Mutex
 	ext   map[string]any
