@@ -24,6 +24,8 @@ import (
 	schemastypes "github.com/aws/aws-sdk-go-v2/service/schemas/types"
 	awssns "github.com/aws/aws-sdk-go-v2/service/sns"
 	snstypes "github.com/aws/aws-sdk-go-v2/service/sns/types"
+	awssqs "github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/aws/smithy-go"
 	"github.com/google/uuid"
 	hamba "github.com/hamba/avro/v2"
@@ -510,5 +512,94 @@ func TestSchemaGuardEventBridgeBus(t *testing.T) {
 	}
 	if vs := e.GuardViolations(schemaguard.Filter{Resource: busARN + "guarded"}); len(vs) != 1 || !vs[0].Refused {
 		t.Fatalf("violations on the guarded bus: %+v", vs)
+	}
+}
+
+// TestSchemaGuardSQSQueue: SendMessage and SendMessageBatch on a guarded
+// queue, and an SNS subscription delivering into it (the service's own
+// delivery is checked too: refused, it is retried and never arrives).
+func TestSchemaGuardSQSQueue(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := emulator.Start(t)
+	guardSchemas(t, ctx, e)
+	q := awssqs.NewFromConfig(e.AWSConfig())
+	created, err := q.CreateQueue(ctx, &awssqs.CreateQueueInput{QueueName: aws.String("orders"), Tags: map[string]string{
+		"evolvestack:schema": "glue:shop/OrderJSON", "evolvestack:schema-mode": "reject"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := created.QueueUrl
+	if _, err := q.SendMessage(ctx, &awssqs.SendMessageInput{QueueUrl: url, MessageBody: aws.String(`{"id":"o-1","amount":1}`)}); err != nil {
+		t.Fatalf("a conforming message: %v", err)
+	}
+	_, err = q.SendMessage(ctx, &awssqs.SendMessageInput{QueueUrl: url, MessageBody: aws.String(`{"id":"o-2"}`)})
+	var ae smithy.APIError
+	if !errors.As(err, &ae) || ae.ErrorCode() != "InvalidMessageContents" || !strings.Contains(ae.ErrorMessage(), "schema glue:shop/OrderJSON version 1") ||
+		!strings.Contains(ae.ErrorMessage(), "amount") {
+		t.Fatalf("a message without amount: %v", err)
+	}
+	batch, err := q.SendMessageBatch(ctx, &awssqs.SendMessageBatchInput{QueueUrl: url, Entries: []sqstypes.SendMessageBatchRequestEntry{
+		{Id: aws.String("good"), MessageBody: aws.String(`{"id":"o-3","amount":2}`)},
+		{Id: aws.String("bad"), MessageBody: aws.String(`{"id":3,"amount":2}`)},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(batch.Successful) != 1 || aws.ToString(batch.Successful[0].Id) != "good" || len(batch.Failed) != 1 ||
+		aws.ToString(batch.Failed[0].Code) != "InvalidMessageContents" || !batch.Failed[0].SenderFault ||
+		!strings.Contains(aws.ToString(batch.Failed[0].Message), "/id") {
+		t.Fatalf("SendMessageBatch = %+v %+v", batch.Successful, batch.Failed)
+	}
+
+	// An SNS topic delivers raw messages into the guarded queue.
+	s := awssns.NewFromConfig(e.AWSConfig())
+	topic, err := s.CreateTopic(ctx, &awssns.CreateTopicInput{Name: aws.String("orders")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	qattrs, err := q.GetQueueAttributes(ctx, &awssqs.GetQueueAttributesInput{QueueUrl: url, AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameQueueArn}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	queueARN := qattrs.Attributes["QueueArn"]
+	if _, err := s.Subscribe(ctx, &awssns.SubscribeInput{TopicArn: topic.TopicArn, Protocol: aws.String("sqs"), Endpoint: aws.String(queueARN),
+		Attributes: map[string]string{"RawMessageDelivery": "true"}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range []string{`{"id":"sns-good","amount":5}`, `{"id":"sns-bad"}`} {
+		if _, err := s.Publish(ctx, &awssns.PublishInput{TopicArn: topic.TopicArn, Message: aws.String(m)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := e.Clock().Settle(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var bodies []string
+	for range 3 {
+		got, err := q.ReceiveMessage(ctx, &awssqs.ReceiveMessageInput{QueueUrl: url, MaxNumberOfMessages: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range got.Messages {
+			bodies = append(bodies, aws.ToString(m.Body))
+		}
+	}
+	joined := strings.Join(bodies, "\n")
+	if !strings.Contains(joined, "sns-good") || strings.Contains(joined, "sns-bad") || !strings.Contains(joined, "o-1") || !strings.Contains(joined, "o-3") {
+		t.Fatalf("the guarded queue holds %q", bodies)
+	}
+	vs := e.GuardViolations(schemaguard.Filter{Resource: queueARN})
+	if len(vs) < 3 {
+		t.Fatalf("violations = %+v", vs)
+	}
+	var fromSNS bool
+	for _, v := range vs {
+		if strings.Contains(string(v.PayloadHead), "sns-bad") {
+			fromSNS = true
+		}
+	}
+	if !fromSNS {
+		t.Errorf("the SNS delivery's violation is not recorded: %+v", vs)
 	}
 }

@@ -492,6 +492,9 @@ func (s *Service) SendMessage(ctx context.Context, in *SendMessageInput) (*SendM
 		sysAttrs: in.MessageSystemAttributes, dedupID: in.MessageDeduplicationId, groupID: in.MessageGroupId}); err != nil {
 		return nil, err
 	}
+	if err := guardRefusal(ctx, s.guard(q), in.MessageBody); err != nil {
+		return nil, err
+	}
 	res, err := s.enqueue(q, []*message{m})
 	if err != nil {
 		return nil, err
@@ -617,10 +620,15 @@ func (s *Service) SendMessageBatch(ctx context.Context, in *SendMessageBatchInpu
 	slab := make([]message, len(in.Entries))
 	out := &SendMessageBatchOutput{}
 	sent := 0
+	guard := s.guard(q)
 	for i, e := range in.Entries {
 		m := &slab[i]
 		if err := s.prepare(m, &cfg, &sendRequest{body: e.MessageBody, delay: e.DelaySeconds, attrs: e.MessageAttributes,
 			sysAttrs: e.MessageSystemAttributes, dedupID: e.MessageDeduplicationId, groupID: e.MessageGroupId}); err != nil {
+			out.Failed = append(out.Failed, failure(e.Id, err))
+			continue
+		}
+		if err := guardRefusal(ctx, guard, e.MessageBody); err != nil {
 			out.Failed = append(out.Failed, failure(e.Id, err))
 			continue
 		}
