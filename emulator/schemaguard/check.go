@@ -71,6 +71,10 @@ type memo struct {
 	latest   *registry.VersionInfo
 	latestOK bool
 	latestE  error
+	wire     wire.ValidateMemo
+	// The scope's registry and deserializer, looked up once per request.
+	eng *registry.Engine
+	dec *wire.Deserializer
 }
 
 func (c *schemaCache) check(ctx context.Context, scope awsapi.Scope, spec Spec, payload []byte, m *memo) result {
@@ -117,11 +121,14 @@ func (c *schemaCache) glueDecoder(scope awsapi.Scope) *wire.Deserializer {
 }
 
 func (c *schemaCache) checkGlue(ctx context.Context, scope awsapi.Scope, spec Spec, payload []byte, m *memo) result {
-	eng, ok := c.engine(scope)
-	if !ok {
-		return result{reason: "the Glue Schema Registry is not available"}
+	if m.eng == nil {
+		eng, ok := c.engine(scope)
+		if !ok {
+			return result{reason: "the Glue Schema Registry is not available"}
+		}
+		m.eng, m.dec = eng, c.glueDecoder(scope)
 	}
-	dec := c.glueDecoder(scope)
+	eng, dec := m.eng, m.dec
 	if len(payload) > 0 && payload[0] == wire.HeaderVersion {
 		h, err := wire.ParseHeader(payload)
 		if err != nil {
@@ -134,7 +141,7 @@ func (c *schemaCache) checkGlue(ctx context.Context, scope awsapi.Scope, spec Sp
 		if res.reason != "" {
 			return res
 		}
-		if _, err := dec.Validate(ctx, payload); err != nil {
+		if _, err := dec.ValidateWith(ctx, payload, &m.wire); err != nil {
 			res.reason = "the record does not decode with it: " + decodeReason(err)
 		}
 		return res

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/google/uuid"
 	hamba "github.com/hamba/avro/v2"
 
 	"github.com/evolvestack/evolvestack/registry/serde/internal/codec"
@@ -18,9 +19,32 @@ import (
 // the same errors Decode returns for records Decode refuses. Records for
 // the secondary decoder are not accepted (*HeaderVersionError).
 func (d *Deserializer) Validate(ctx context.Context, data []byte) (Header, error) {
-	f, err := d.open(ctx, data)
-	if err != nil {
-		return Header{}, err
+	return d.ValidateWith(ctx, data, nil)
+}
+
+// ValidateWith is Validate keeping the last writer schema in m, so that a
+// caller validating a batch of records of one version looks it up (and
+// reads the cache's clock) once. m is not safe for concurrent use; nil
+// is Validate.
+func (d *Deserializer) ValidateWith(ctx context.Context, data []byte, m *ValidateMemo) (Header, error) {
+	var f *frame
+	if m != nil && m.writer != nil {
+		h, payload, err := DecodeHeaderLimit(data, d.cfg.MaxDecompressedSize)
+		if err != nil {
+			return Header{}, err
+		}
+		if h.SchemaVersionID == m.id {
+			f = &frame{header: h, payload: payload, writer: m.writer}
+		}
+	}
+	if f == nil {
+		var err error
+		if f, err = d.open(ctx, data); err != nil {
+			return Header{}, err
+		}
+		if m != nil {
+			m.id, m.writer = f.header.SchemaVersionID, f.writer
+		}
 	}
 	id := f.header.SchemaVersionID
 	switch f.writer.Format {
@@ -42,6 +66,12 @@ func (d *Deserializer) Validate(ctx context.Context, data []byte) (Header, error
 		return f.header, &DecodeError{SchemaVersionID: id, DataFormat: f.writer.Format, Stage: "decoding the " + f.writer.Format + " payload", Err: err}
 	}
 	return f.header, nil
+}
+
+// ValidateMemo holds the writer schema ValidateWith last used.
+type ValidateMemo struct {
+	id     uuid.UUID
+	writer *codec.Codec
 }
 
 // skipRecord reads one value of schema s from payload without keeping

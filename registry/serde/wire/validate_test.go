@@ -75,9 +75,13 @@ func TestValidateAgreesWithDecode(t *testing.T) {
 		{"unknown version", frame(uuid.New(), []byte{0}), false},
 		{"not framed", []byte(`{"id":"o"}`), false},
 	}
+	var memo wire.ValidateMemo // shared across cases: each switch of version must be noticed
 	for _, c := range cases {
 		_, derr := d.Decode(context.Background(), c.data)
 		_, verr := d.Validate(context.Background(), c.data)
+		if _, merr := d.ValidateWith(context.Background(), c.data, &memo); (merr == nil) != (verr == nil) {
+			t.Errorf("%s: ValidateWith error %v, Validate error %v", c.name, merr, verr)
+		}
 		if (verr == nil) != c.ok || (derr != nil && verr == nil) || (c.ok && derr != nil) {
 			t.Errorf("%s: Decode error %v, Validate error %v; want ok=%v", c.name, derr, verr, c.ok)
 		}
