@@ -21,6 +21,7 @@ import (
 	"github.com/evolvestack/evolvestack/emulator/awsapi"
 	"github.com/evolvestack/evolvestack/emulator/clock"
 	"github.com/evolvestack/evolvestack/emulator/eventbridge"
+	"github.com/evolvestack/evolvestack/emulator/faults"
 	"github.com/evolvestack/evolvestack/emulator/glue"
 	"github.com/evolvestack/evolvestack/emulator/kinesis"
 	"github.com/evolvestack/evolvestack/emulator/lambda"
@@ -117,6 +118,7 @@ type Emulator struct {
 	byName  map[string]serviceDef
 	handler *handlers.Handler
 	guard   *schemaguard.Guard
+	faults  *faults.Faults
 
 	mu       sync.Mutex
 	scopes   map[scopeKey]any // live service instances
@@ -217,6 +219,7 @@ func New(opts ...Option) (*Emulator, error) {
 	for _, d := range e.defs {
 		e.byName[d.desc.Name] = d
 	}
+	e.faults = faults.New(faults.Config{Clock: o.clock, Descriptors: backend{e}.Descriptors()})
 	var verifier *sigv4.Verifier
 	if o.authKeys != nil {
 		// Signatures are made with the caller's wall clock, so expiry is
@@ -263,6 +266,9 @@ func (e *Emulator) GuardViolations(f schemaguard.Filter) []schemaguard.Violation
 	return v
 }
 
+// Faults returns the fault injection rules: Add, List, Remove, Clear, Log.
+func (e *Emulator) Faults() *faults.Faults { return e.faults }
+
 // Handler returns the HTTP handler serving every service and the admin API.
 func (e *Emulator) Handler() http.Handler { return e.handler }
 
@@ -299,6 +305,7 @@ func (e *Emulator) Service(name string, scope awsapi.Scope) any {
 		Services: e.Service,
 		Endpoint: e.Endpoint,
 		Guard:    e.guard,
+		Faults:   e.faults,
 	})
 	e.mu.Lock()
 	if existing, ok := e.scopes[k]; ok {
@@ -388,6 +395,7 @@ func (e *Emulator) Reset(service, account string) error {
 	e.mu.Unlock()
 	if service == "" && account == "" {
 		e.guard.Reset()
+		e.faults.Reset()
 	}
 	for _, svc := range closing {
 		closeService(svc)
@@ -458,3 +466,4 @@ func (b backend) Health() handlers.Health                     { return b.e.Healt
 func (b backend) Reset(service, account string) error         { return b.e.Reset(service, account) }
 func (b backend) Clock() *clock.Clock                         { return b.e.clock }
 func (b backend) Guard() *schemaguard.Guard                   { return b.e.guard }
+func (b backend) Faults() *faults.Faults                      { return b.e.faults }

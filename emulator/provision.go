@@ -29,6 +29,7 @@ func (e *Emulator) ProvisionFile(ctx context.Context, f *provision.File) (*provi
 		Default:  e.defaultScope(),
 		Endpoint: e.Endpoint(),
 		Logger:   e.log.With("component", "provision"),
+		Faults:   e.faults,
 	})
 	if err != nil {
 		return rep, fmt.Errorf("provisioning: %w", err)

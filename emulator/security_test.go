@@ -108,6 +108,10 @@ func TestCrossSiteRequestsRefused(t *testing.T) {
 		{"admin clock", "POST", "/_evolvestack/clock", "", evil, `{"advance":"1h"}`, `"error"`},
 		{"admin guard set", "PUT", "/_evolvestack/guard/resources", "", evil, `{"resource":"arn:aws:sqs:us-east-1:000000000000:q","schema":"glue:r/s"}`, `"error"`},
 		{"admin guard violations", "GET", "/_evolvestack/guard/violations", "", evil, "", `"error"`},
+		{"admin faults add", "POST", "/_evolvestack/faults", "", evil, `{"service":"sqs","status":503}`, `"error"`},
+		{"admin faults clear", "DELETE", "/_evolvestack/faults", "", evil, "", `"error"`},
+		{"admin faults preset", "POST", "/_evolvestack/faults/presets/flaky-network", "", evil, `{}`, `"error"`},
+		{"admin faults log", "GET", "/_evolvestack/faults/log", "", evil, "", `"error"`},
 		{"runtime API", "GET", "/_evolvestack/lambda-runtime/000000000000/us-east-1/x/2018-06-01/runtime/invocation/next", "", evil, "", `"error"`},
 		{"rebinding read", "GET", "/?Action=ListQueues", rebound, nil, "", "DNS rebinding"},
 		{"rebinding admin", "GET", "/_evolvestack/clock", rebound, nil, "", "DNS rebinding"},
@@ -132,6 +136,9 @@ func TestCrossSiteRequestsRefused(t *testing.T) {
 		})
 	}
 	// Nothing took effect.
+	if n := len(e.Faults().List()); n != 0 {
+		t.Errorf("the cross-site requests added %d fault rules", n)
+	}
 	if _, err := lam.GetFunction(ctx, &lambdasdk.GetFunctionInput{FunctionName: aws.String("pwn")}); err == nil {
 		t.Error("the cross-site CreateFunction created a function")
 	}
@@ -223,6 +230,12 @@ func TestStrictAdminAPI(t *testing.T) {
 		{"invocations unsigned", "GET", "/_evolvestack/lambda/functions/f/invocations", "", nil, http.StatusForbidden},
 		{"guard unsigned", "PUT", "/_evolvestack/guard/resources", `{"resource":"arn:aws:sqs:us-east-1:000000000000:q","schema":"glue:r/s"}`, nil, http.StatusForbidden},
 		{"guard violations unsigned", "GET", "/_evolvestack/guard/violations", "", nil, http.StatusForbidden},
+		{"faults add unsigned", "POST", "/_evolvestack/faults", `{"service":"sqs","status":503}`, nil, http.StatusForbidden},
+		{"faults list unsigned", "GET", "/_evolvestack/faults", "", nil, http.StatusForbidden},
+		{"faults remove unsigned", "DELETE", "/_evolvestack/faults/f-1", "", nil, http.StatusForbidden},
+		{"faults preset unsigned", "POST", "/_evolvestack/faults/presets/flaky-network", `{}`, nil, http.StatusForbidden},
+		{"faults log unsigned", "GET", "/_evolvestack/faults/log", "", nil, http.StatusForbidden},
+		{"faults token", "GET", "/_evolvestack/faults", "", bearer(e.AdminToken()), http.StatusOK},
 		{"unknown route unsigned", "GET", "/_evolvestack/nope", "", nil, http.StatusForbidden},
 		{"health open", "GET", "/_evolvestack/health", "", nil, http.StatusOK},
 		{"wrong token", "POST", "/_evolvestack/reset", `{}`, bearer("nope"), http.StatusForbidden},

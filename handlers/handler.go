@@ -287,6 +287,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c := &call{req: protocol.Request{HTTP: r, RequestID: uuid.NewString()}, ident: ident, identErr: identErr, kinesis: kinesis}
 	defer func() {
 		if p := recover(); p != nil {
+			if p == http.ErrAbortHandler { // a fault's dropped connection
+				panic(p)
+			}
 			h.log.Error("panic serving request", "panic", p, "service", c.serviceName(), "operation", c.opName)
 			if sw.status == 0 {
 				h.writeError(sw, c, &awsapi.Error{Code: "InternalFailure", Message: "The request processing has failed because of an unknown error, exception or failure.", Status: http.StatusInternalServerError, Receiver: true})
@@ -686,6 +689,10 @@ func (h *Handler) dispatch(w http.ResponseWriter, c *call) {
 		Protocol:  h.protocolOf(c),
 	}
 	ctx := awsapi.WithRequest(c.req.HTTP.Context(), c.info)
+	handled, afterFault := h.applyFault(ctx, w, c, in)
+	if handled {
+		return
+	}
 	out, err := c.desc.Invoke(ctx, svc, c.op.Name, in)
 	// A reset may have closed the scope's service while the call ran: the
 	// call then runs again on the fresh state, as if it had arrived after
@@ -697,6 +704,9 @@ func (h *Handler) dispatch(w http.ResponseWriter, c *call) {
 		}
 		svc, c.svc = fresh, fresh
 		out, err = c.desc.Invoke(ctx, svc, c.op.Name, in)
+	}
+	if afterFault != nil && afterFault() {
+		return
 	}
 	if err != nil {
 		if errors.Is(err, awsapi.ErrNotImplemented) {

@@ -25,6 +25,8 @@ type Env struct {
 	Endpoint func() string
 	// Guard is evolvestack's schema guard; nil guards nothing.
 	Guard SchemaGuard
+	// Faults is evolvestack's fault injection; nil injects nothing.
+	Faults Faults
 }
 
 // Limits holds configurable soft quotas. Zero values mean the service's

@@ -18,6 +18,7 @@ import (
 
 	"github.com/evolvestack/evolvestack/emulator/awsapi"
 	"github.com/evolvestack/evolvestack/emulator/eventbridge"
+	"github.com/evolvestack/evolvestack/emulator/faults"
 	"github.com/evolvestack/evolvestack/emulator/glue"
 	"github.com/evolvestack/evolvestack/emulator/kinesis"
 	"github.com/evolvestack/evolvestack/emulator/lambda"
@@ -39,6 +40,8 @@ type Target struct {
 	Endpoint string
 	// Logger receives one line per resource; nil discards.
 	Logger *slog.Logger
+	// Faults receives the file's fault rules (Emulator.Faults).
+	Faults *faults.Faults
 }
 
 // Report lists what Apply did, one entry per resource, such as
@@ -103,6 +106,9 @@ func (f *File) Apply(ctx context.Context, t Target) (*Report, error) {
 		if err := a.scope(ctx, s, &sc.Resources); err != nil {
 			return a.rep, err
 		}
+	}
+	if err := a.applyFaults(); err != nil {
+		return a.rep, err
 	}
 	return a.rep, nil
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/goccy/go-yaml/ast"
 
 	"github.com/evolvestack/evolvestack/emulator/awsapi"
+	"github.com/evolvestack/evolvestack/emulator/faults"
 )
 
 // File is a parsed provisioning file.
@@ -34,6 +35,9 @@ type File struct {
 	Resources `yaml:",inline"`
 	// Scopes declare resources of other accounts and regions.
 	Scopes []Scope `yaml:"scopes"`
+	// Faults are fault injection rules, added after the resources (a rule
+	// without an id gets provision-N, N its position).
+	Faults []faults.Rule `yaml:"faults"`
 
 	name string // as given to Parse, for messages
 	dir  string // relative paths are resolved against it

@@ -54,6 +54,7 @@ func (c *checker) check() {
 		c.errf("$.version", "version %d: this evolvestack reads version 1", c.f.Version)
 	}
 	c.resources("$", &c.f.Resources)
+	c.checkFaults()
 	seen := map[[2]string]int{}
 	for i := range c.f.Scopes {
 		sc := &c.f.Scopes[i]
