@@ -56,4 +56,5 @@ require (
 replace (
 	github.com/bufbuild/protocompile => ./third_party/protocompile
 	github.com/santhosh-tekuri/jsonschema/v6 => ./third_party/jsonschema
+	google.golang.org/protobuf => ./third_party/protobuf
 )

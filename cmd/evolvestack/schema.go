@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/smithy-go"
 )
@@ -295,26 +294,18 @@ func testCredentials() aws.CredentialsProvider {
 
 // connect builds the Glue client the flags describe. With an endpoint and
 // no configured credentials it signs with test credentials; without an
-// endpoint it uses the default AWS configuration chain.
+// endpoint it uses the default AWS credential chain (loadAWSConfig).
 func (g *glueFlags) connect(ctx context.Context, getenv func(string) string) (*glueConn, error) {
-	var opts []func(*config.LoadOptions) error
-	if g.region != "" {
-		opts = append(opts, config.WithRegion(g.region))
-	}
-	if p := getenv("AWS_PROFILE"); p != "" {
-		opts = append(opts, config.WithSharedConfigProfile(p))
-	}
-	if id, secret := getenv("AWS_ACCESS_KEY_ID"), getenv("AWS_SECRET_ACCESS_KEY"); id != "" && secret != "" {
-		opts = append(opts, config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider(id, secret, getenv("AWS_SESSION_TOKEN"))))
-	} else if g.endpoint != "" && !profileConfigured(ctx, getenv) {
-		opts = append(opts, config.WithCredentialsProvider(testCredentials()))
-	}
-	if g.endpoint != "" {
-		opts = append(opts, config.WithBaseEndpoint(g.endpoint))
-	}
-	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	cfg, err := loadAWSConfig(ctx, awsEnv{getenv: getenv}, g.region, g.endpoint)
 	if err != nil {
 		return nil, fmt.Errorf("loading AWS configuration: %w", err)
+	}
+	// Keys in the environment win over a profile's, as they did here
+	// before; with an endpoint and nothing configured, test credentials.
+	if id, secret := getenv("AWS_ACCESS_KEY_ID"), getenv("AWS_SECRET_ACCESS_KEY"); id != "" && secret != "" {
+		cfg.Credentials = credentials.NewStaticCredentialsProvider(id, secret, getenv("AWS_SESSION_TOKEN"))
+	} else if g.endpoint != "" && !profileConfigured(getenv) {
+		cfg.Credentials = testCredentials()
 	}
 	if cfg.Region == "" {
 		cfg.Region = "us-east-1"
@@ -331,12 +322,11 @@ func (g *glueFlags) connect(ctx context.Context, getenv func(string) string) (*g
 // profileConfigured reports whether a named profile is selected or the
 // default profile holds keys: then the default chain finds credentials
 // without asking the instance metadata service.
-func profileConfigured(ctx context.Context, getenv func(string) string) bool {
-	if getenv("AWS_PROFILE") != "" {
+func profileConfigured(getenv func(string) string) bool {
+	if _, named := profileName(getenv); named {
 		return true
 	}
-	sc, err := config.LoadSharedConfigProfile(ctx, "default")
-	return err == nil && sc.Credentials.HasKeys()
+	return defaultProfileHasKeys(getenv)
 }
 
 // adminScope is the query string that makes the emulator's admin API look

@@ -41,17 +41,53 @@ type startupSample struct {
 }
 
 // buildStartupBinary builds pkg (relative to this directory) into dir with
-// the given extra build flags, as a static binary.
+// the given extra build flags, as a static binary, and installs it there
+// by copying it in 32 KB writes, as Docker extracts an image layer (and
+// cp copies a file). How the binary's file came into the page cache moves
+// both figures: the linker writes its output through a memory mapping,
+// which the page cache then holds in small pieces, and a freshly linked
+// 35 MB binary started about 1 ms (20%) slower in CPU time than a copy of
+// it; a copy written in one 35 MB write is held in large folios, which the
+// kernel maps whole, and its file-backed RSS rose from 15 to 24 MB. Every
+// binary measured, the trivial server's included, is installed alike.
 func buildStartupBinary(t *testing.T, dir, name, pkg string, flags ...string) string {
 	t.Helper()
 	bin := filepath.Join(dir, name)
-	args := append(append([]string{"build", "-o", bin}, flags...), pkg)
+	linked := bin + ".linked"
+	args := append(append([]string{"build", "-o", linked}, flags...), pkg)
 	build := exec.Command("go", args...)
 	build.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
+	if err := installCopy(bin, linked); err != nil {
+		t.Fatal(err)
+	}
 	return bin
+}
+
+// installCopy copies src to dst (mode 0755) in 32 KB reads and writes, not
+// with copy_file_range or one large write, and removes src.
+func installCopy(dst, src string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(dst, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o755)
+	if err != nil {
+		return err
+	}
+	// The anonymous structs hide ReadFrom and WriteTo, so that io.CopyBuffer
+	// does the copying itself.
+	if _, err := io.CopyBuffer(struct{ io.Writer }{out}, struct{ io.Reader }{in}, make([]byte, 32<<10)); err != nil {
+		out.Close()
+		return fmt.Errorf("installing %s: %w", dst, err)
+	}
+	if err := out.Close(); err != nil {
+		return fmt.Errorf("installing %s: %w", dst, err)
+	}
+	return os.Remove(src)
 }
 
 // healthRequests asks for health n times.
@@ -220,17 +256,20 @@ func TestStartupTimeAndIdleRSS(t *testing.T) {
 		// (CI runs this beside the other packages' race tests, and RSS
 		// counts file-backed pages of the binary, which vary with the
 		// kernel), so that only a real regression fails. Measured medians
-		// (2 cores shared with other builds): full ~2.3x and 19.5 MB, slim
-		// ~1.9x and 16.4 MB; before the init work: 6.4x/27.6 MB and
-		// 3.7x/18.1 MB.
-		{name: "full", path: buildStartupBinary(t, dir, "full", "."), requests: evolvestackRequests, maxRatio: 3, maxRSSKB: 24 << 10},
+		// (2 cores shared with other builds, load 8-12): full 2.1-2.6x and
+		// 19.1 MB (anon 2.9) while the schema CLI links the SDK's config
+		// package, 1.7-2.2x and 17.3 MB (anon 2.2) with loadAWSConfig;
+		// slim 1.7-2.2x and 16.4 MB (anon 2.1). Before the init work:
+		// 6.4x/27.6 MB and 3.7x/18.1 MB.
+		{name: "full", path: buildStartupBinary(t, dir, "full", "."), requests: evolvestackRequests, maxRatio: 3, maxRSSKB: 21 << 10},
 		// As the Makefile's image-bin builds it.
-		{name: "slim", path: buildStartupBinary(t, dir, "slim", ".", slimBuildFlags...), requests: evolvestackRequests, maxRatio: 3, maxRSSKB: 20 << 10},
+		{name: "slim", path: buildStartupBinary(t, dir, "slim", ".", slimBuildFlags...), requests: evolvestackRequests, maxRatio: 3, maxRSSKB: 19 << 10},
 	}
 	// Timing on a shared machine is noisy: a round of measurements that
 	// misses the bound is repeated, and the test fails only when all miss.
-	// Under load from parallel builds about one round in three missed
-	// 2.5x; five rounds against 3x keep false failures rare.
+	// Under load 8-15 from other builds single rounds ranged 1.4-3.0x
+	// (five rounds in a row all missed 2.5x once, beside another test
+	// binary); five rounds against 3x keep false failures rare.
 	const attempts = 5
 	for attempt := 1; ; attempt++ {
 		med := measureStartup(t, bins, 21)
@@ -294,8 +333,10 @@ func initAllocs(t *testing.T, bin string) map[string]int {
 // exist for this; the test fails if an update loses their patch.
 func TestPackageInitCosts(t *testing.T) {
 	t.Parallel()
-	// perPackage is the most any one package's init may allocate.
-	const perPackage = 160 << 10
+	// perPackage is the most any one package's init may allocate
+	// (descriptorpb's registration, 43 KB, is the largest left that is
+	// not ours).
+	const perPackage = 96 << 10
 	tests := []struct {
 		name  string
 		flags []string
@@ -305,16 +346,24 @@ func TestPackageInitCosts(t *testing.T) {
 		// bound, and packages held to a tighter one.
 		known map[string]int
 	}{
-		{name: "slim", flags: slimBuildFlags, total: 768 << 10, known: map[string]int{
-			"github.com/santhosh-tekuri/jsonschema/v6": 16 << 10, // third_party/jsonschema
-			"github.com/bufbuild/protocompile":         4 << 10,  // third_party/protocompile
+		// Measured: 310 KB in all (157 packages).
+		{name: "slim", flags: slimBuildFlags, total: 448 << 10, known: map[string]int{
+			"github.com/santhosh-tekuri/jsonschema/v6":          16 << 10, // third_party/jsonschema
+			"github.com/bufbuild/protocompile":                  4 << 10,  // third_party/protocompile
+			"github.com/bufbuild/protocompile/linker":           4 << 10,
+			"google.golang.org/protobuf/reflect/protodesc":      4 << 10, // third_party/protobuf
+			"google.golang.org/protobuf/internal/encoding/json": 4 << 10,
 		}},
-		// The full binary adds the SDK's config package (the schema CLI's
-		// credentials: SSO, assume-role), whose STS, SSO and sign-in
-		// clients build endpoint tables and schemas in init (~550 KB).
-		{name: "full", total: 1536 << 10, known: map[string]int{
-			"github.com/santhosh-tekuri/jsonschema/v6": 16 << 10,
-			"github.com/bufbuild/protocompile":         4 << 10,
+		// The full binary adds the schema CLI, which resolves credentials
+		// with loadAWSConfig: 340 KB in all (896 KB with the SDK's config
+		// package, whose STS, SSO and sign-in clients build endpoint tables
+		// and schemas in init).
+		{name: "full", total: 448 << 10, known: map[string]int{
+			"github.com/santhosh-tekuri/jsonschema/v6":          16 << 10,
+			"github.com/bufbuild/protocompile":                  4 << 10,
+			"github.com/bufbuild/protocompile/linker":           4 << 10,
+			"google.golang.org/protobuf/reflect/protodesc":      4 << 10,
+			"google.golang.org/protobuf/internal/encoding/json": 4 << 10,
 		}},
 	}
 	dir := t.TempDir()
@@ -341,10 +390,22 @@ func TestPackageInitCosts(t *testing.T) {
 	}
 }
 
+// heavySDKPackages are SDK packages (prefixes) whose inits build large
+// tables at every start of a binary that links them.
+var heavySDKPackages = []string{
+	"github.com/aws/aws-sdk-go-v2/service/glue",
+	"github.com/aws/aws-sdk-go-v2/config",
+	"github.com/aws/aws-sdk-go-v2/service/sts",
+	"github.com/aws/aws-sdk-go-v2/service/sso",
+	"github.com/aws/aws-sdk-go-v2/service/signin",
+}
+
 // TestNoSDKGlueClient checks that neither binary links the SDK's Glue
 // client, whose package init builds 2.2 MB of serde schemas at every
-// start: the schema commands talk to Glue through glueClient, and `schema
-// decode` decodes with registry/serde/wire.
+// start, nor its config package, whose STS, SSO and sign-in clients build
+// ~550 KB of endpoint tables and schemas: the schema commands talk to Glue
+// through glueClient and resolve credentials with loadAWSConfig, and
+// `schema decode` decodes with registry/serde/wire.
 func TestNoSDKGlueClient(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -365,8 +426,10 @@ func TestNoSDKGlueClient(t *testing.T) {
 			n := 0
 			for dep := range strings.SplitSeq(string(out), "\n") {
 				n++
-				if strings.HasPrefix(dep, "github.com/aws/aws-sdk-go-v2/service/glue") {
-					t.Errorf("the %s binary links %s", tc.name, dep)
+				for _, heavy := range heavySDKPackages {
+					if strings.HasPrefix(dep, heavy) {
+						t.Errorf("the %s binary links %s", tc.name, dep)
+					}
 				}
 			}
 			if n < 50 {

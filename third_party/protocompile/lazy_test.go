@@ -4,6 +4,7 @@ package protocompile
 // built on first use, concurrently safe, and resolve as before.
 
 import (
+	"context"
 	"sync"
 	"testing"
 )
@@ -36,3 +37,40 @@ var errNotFound = errorString("not found")
 type errorString string
 
 func (e errorString) Error() string { return string(e) }
+
+// TestLazyLinkerDescriptors compiles a file that needs the linker's no-op
+// descriptors and FeatureSet fields (built on first use) from several
+// goroutines at once.
+func TestLazyLinkerDescriptors(t *testing.T) {
+	src := map[string]string{"a.proto": `syntax = "proto3";
+package a;
+enum E { E_ZERO = 0; E_ONE = 1; }
+message M {
+  optional int32 id = 1;
+  repeated int32 nums = 2;
+  E e = 3;
+  oneof o { string s = 4; M child = 5; }
+}
+service S { rpc Get(M) returns (M); }
+`}
+	var wg sync.WaitGroup
+	for i := 0; i < 8; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := Compiler{Resolver: WithStandardImports(&SourceResolver{Accessor: SourceAccessorFromMap(src)})}
+			files, err := c.Compile(context.Background(), "a.proto")
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			m := files[0].Messages().ByName("M")
+			if m == nil || !m.Fields().ByName("id").HasPresence() || m.Fields().ByName("nums").HasPresence() ||
+				!m.Fields().ByName("nums").IsPacked() || m.Oneofs().Len() != 2 || files[0].Enums().ByName("E").IsClosed() ||
+				files[0].Services().ByName("S").Methods().ByName("Get") == nil {
+				t.Errorf("compiled a.proto wrongly: %v", m)
+			}
+		}()
+	}
+	wg.Wait()
+}

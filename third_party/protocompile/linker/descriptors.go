@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"google.golang.org/protobuf/proto"
@@ -60,15 +61,31 @@ var (
 	noOpMethod    protoreflect.MethodDescriptor
 )
 
+// evolvestack patch: these were looked up in package variables' initialisers,
+// which fully initialised descriptor.proto's descriptors at every program
+// start; each is now looked up on first use.
 var (
-	fieldPresenceField         = editions.FeatureSetDescriptor.Fields().ByName("field_presence")
-	repeatedFieldEncodingField = editions.FeatureSetDescriptor.Fields().ByName("repeated_field_encoding")
-	messageEncodingField       = editions.FeatureSetDescriptor.Fields().ByName("message_encoding")
-	enumTypeField              = editions.FeatureSetDescriptor.Fields().ByName("enum_type")
-	jsonFormatField            = editions.FeatureSetDescriptor.Fields().ByName("json_format")
+	fieldPresenceField         = featureField("field_presence")
+	repeatedFieldEncodingField = featureField("repeated_field_encoding")
+	messageEncodingField       = featureField("message_encoding")
+	enumTypeField              = featureField("enum_type")
+	jsonFormatField            = featureField("json_format")
 )
 
-func init() {
+// featureField returns a function that looks the FeatureSet field up once.
+func featureField(name protoreflect.Name) func() protoreflect.FieldDescriptor {
+	return sync.OnceValue(func() protoreflect.FieldDescriptor {
+		return editions.FeatureSetDescriptor.Fields().ByName(name)
+	})
+}
+
+// noOpOnce guards initNoOps.
+var noOpOnce sync.Once
+
+// evolvestack patch: the no-op descriptors were built in init, which made
+// descriptor.proto's descriptors at every program start; initNoOps builds
+// them on first use, and every reader calls noOpOnce.Do(initNoOps) first.
+func initNoOps() {
 	noOpFile, _ = protodesc.NewFile(
 		&descriptorpb.FileDescriptorProto{
 			Name:       proto.String("no-op.proto"),
@@ -454,6 +471,8 @@ var _ protoutil.DescriptorProtoWrapper = (*msgDescriptor)(nil)
 func (r *result) createMessageDescriptor(ret *msgDescriptor, md *descriptorpb.DescriptorProto, parent protoreflect.Descriptor, index int, fqn string, pool *allocPool) {
 	r.descriptors[fqn] = ret
 
+	noOpOnce.Do(initNoOps) // evolvestack patch
+
 	ret.MessageDescriptor = noOpMessage
 	ret.file = r
 	ret.parent = parent
@@ -697,6 +716,8 @@ var _ protoutil.DescriptorProtoWrapper = (*enumDescriptor)(nil)
 func (r *result) createEnumDescriptor(ret *enumDescriptor, ed *descriptorpb.EnumDescriptorProto, parent protoreflect.Descriptor, index int, fqn string, pool *allocPool) {
 	r.descriptors[fqn] = ret
 
+	noOpOnce.Do(initNoOps) // evolvestack patch
+
 	ret.EnumDescriptor = noOpEnum
 	ret.file = r
 	ret.parent = parent
@@ -767,7 +788,7 @@ func (e *enumDescriptor) ReservedRanges() protoreflect.EnumRanges {
 }
 
 func (e *enumDescriptor) IsClosed() bool {
-	enumType := resolveFeature(e, enumTypeField)
+	enumType := resolveFeature(e, enumTypeField())
 	return descriptorpb.FeatureSet_EnumType(enumType.Enum()) == descriptorpb.FeatureSet_CLOSED
 }
 
@@ -859,6 +880,8 @@ var _ protoutil.DescriptorProtoWrapper = (*enValDescriptor)(nil)
 
 func (r *result) createEnumValueDescriptor(ret *enValDescriptor, ed *descriptorpb.EnumValueDescriptorProto, parent *enumDescriptor, index int, fqn string) {
 	r.descriptors[fqn] = ret
+	noOpOnce.Do(initNoOps) // evolvestack patch
+
 	ret.EnumValueDescriptor = noOpEnumValue
 	ret.file = r
 	ret.parent = parent
@@ -951,6 +974,8 @@ var _ protoutil.DescriptorProtoWrapper = &extTypeDescriptor{}
 
 func (r *result) createExtTypeDescriptor(ret *extTypeDescriptor, fd *descriptorpb.FieldDescriptorProto, parent protoreflect.Descriptor, index int, fqn string) {
 	r.descriptors[fqn] = ret
+	noOpOnce.Do(initNoOps) // evolvestack patch
+
 	ret.field = fldDescriptor{FieldDescriptor: noOpExtension, file: r, parent: parent, index: index, proto: fd, fqn: fqn}
 	ret.ExtensionTypeDescriptor = dynamicpb.NewExtensionType(&ret.field).TypeDescriptor()
 }
@@ -1052,6 +1077,8 @@ var _ protoutil.DescriptorProtoWrapper = (*fldDescriptor)(nil)
 
 func (r *result) createFieldDescriptor(ret *fldDescriptor, fd *descriptorpb.FieldDescriptorProto, parent *msgDescriptor, index int, fqn string) {
 	r.descriptors[fqn] = ret
+	noOpOnce.Do(initNoOps) // evolvestack patch
+
 	ret.FieldDescriptor = noOpField
 	ret.file = r
 	ret.parent = parent
@@ -1114,7 +1141,7 @@ func (f *fldDescriptor) Cardinality() protoreflect.Cardinality {
 		if f.Syntax() == protoreflect.Editions {
 			// Editions does not use label to indicate required. It instead
 			// uses a feature, and label is always optional.
-			fieldPresence := descriptorpb.FeatureSet_FieldPresence(resolveFeature(f, fieldPresenceField).Enum())
+			fieldPresence := descriptorpb.FeatureSet_FieldPresence(resolveFeature(f, fieldPresenceField()).Enum())
 			if fieldPresence == descriptorpb.FeatureSet_LEGACY_REQUIRED {
 				return protoreflect.Required
 			}
@@ -1130,7 +1157,7 @@ func (f *fldDescriptor) Kind() protoreflect.Kind {
 		!f.IsMap() && !f.parentIsMap() {
 		// In editions, "group encoding" (aka "delimited encoding") is toggled
 		// via a feature. So we report group kind when that feature is enabled.
-		messageEncoding := resolveFeature(f, messageEncodingField)
+		messageEncoding := resolveFeature(f, messageEncodingField())
 		if descriptorpb.FeatureSet_MessageEncoding(messageEncoding.Enum()) == descriptorpb.FeatureSet_DELIMITED {
 			return protoreflect.GroupKind
 		}
@@ -1177,7 +1204,7 @@ func (f *fldDescriptor) HasPresence() bool {
 		f.proto.OneofIndex != nil {
 		return true
 	}
-	fieldPresence := descriptorpb.FeatureSet_FieldPresence(resolveFeature(f, fieldPresenceField).Enum())
+	fieldPresence := descriptorpb.FeatureSet_FieldPresence(resolveFeature(f, fieldPresenceField()).Enum())
 	return fieldPresence == descriptorpb.FeatureSet_EXPLICIT || fieldPresence == descriptorpb.FeatureSet_LEGACY_REQUIRED
 }
 
@@ -1213,7 +1240,7 @@ func (f *fldDescriptor) IsPacked() bool {
 		// packed option is set explicitly
 		return *opts.Packed
 	}
-	fieldEncoding := resolveFeature(f, repeatedFieldEncodingField)
+	fieldEncoding := resolveFeature(f, repeatedFieldEncodingField())
 	return descriptorpb.FeatureSet_RepeatedFieldEncoding(fieldEncoding.Enum()) == descriptorpb.FeatureSet_PACKED
 }
 
@@ -1557,6 +1584,8 @@ var _ protoutil.DescriptorProtoWrapper = (*oneofDescriptor)(nil)
 
 func (r *result) createOneofDescriptor(ret *oneofDescriptor, ood *descriptorpb.OneofDescriptorProto, parent *msgDescriptor, index int, fqn string) {
 	r.descriptors[fqn] = ret
+	noOpOnce.Do(initNoOps) // evolvestack patch
+
 	ret.OneofDescriptor = noOpOneof
 	ret.file = r
 	ret.parent = parent
@@ -1672,6 +1701,8 @@ var _ protoutil.DescriptorProtoWrapper = (*svcDescriptor)(nil)
 
 func (r *result) createServiceDescriptor(ret *svcDescriptor, sd *descriptorpb.ServiceDescriptorProto, index int, fqn string, pool *allocPool) {
 	r.descriptors[fqn] = ret
+	noOpOnce.Do(initNoOps) // evolvestack patch
+
 	ret.ServiceDescriptor = noOpService
 	ret.file = r
 	ret.index = index
@@ -1773,6 +1804,8 @@ var _ protoutil.DescriptorProtoWrapper = (*mtdDescriptor)(nil)
 
 func (r *result) createMethodDescriptor(ret *mtdDescriptor, mtd *descriptorpb.MethodDescriptorProto, parent *svcDescriptor, index int, fqn string) {
 	r.descriptors[fqn] = ret
+	noOpOnce.Do(initNoOps) // evolvestack patch
+
 	ret.MethodDescriptor = noOpMethod
 	ret.file = r
 	ret.parent = parent
@@ -1879,6 +1912,6 @@ func resolveFeature(element protoreflect.Descriptor, feature protoreflect.FieldD
 }
 
 func isJSONCompliant(d protoreflect.Descriptor) bool {
-	jsonFormat := resolveFeature(d, jsonFormatField)
+	jsonFormat := resolveFeature(d, jsonFormatField())
 	return descriptorpb.FeatureSet_JsonFormat(jsonFormat.Enum()) == descriptorpb.FeatureSet_ALLOW
 }

@@ -58,6 +58,7 @@ func Link(parsed parser.Result, dependencies Files, symbols *Symbols, handler *r
 		}
 	}
 
+	noOpOnce.Do(initNoOps) // evolvestack patch
 	r := &result{
 		FileDescriptor:       noOpFile,
 		Result:               parsed,
