@@ -38,6 +38,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		return health(ctx, args, stdout, stderr, getenv)
 	case "schema":
 		return schema(ctx, args, stdout, stderr, getenv)
+	case "faults":
+		return faultsCmd(ctx, args, stdout, stderr, getenv)
 	case "version":
 		return version(stdout)
 	case "help":
@@ -54,7 +56,8 @@ func usage(w io.Writer) {
 	fmt.Fprint(w, `Usage:
   evolvestack [serve] [flags]          run the emulator
   evolvestack health [--endpoint URL]  exit 0 when a running instance is healthy
-  evolvestack schema COMMAND ...       check, register, get, list, diff, decode Glue schemas
+  evolvestack schema COMMAND ...       check, register, get, list, diff, decode, matrix Glue schemas
+  evolvestack faults COMMAND ...       add, list, clear, log, preset fault injection rules
   evolvestack version                  print the version
 
 Run 'evolvestack serve -h' for the server's flags.

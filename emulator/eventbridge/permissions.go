@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // busPolicy is the resource policy of a bus: its statements in order, each
@@ -117,10 +118,10 @@ func actionMatches(a any, action string) bool {
 	return false
 }
 
-var principalRe = regexp.MustCompile(`^(\d{12}|\*)$`)
+var principalRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(\d{12}|\*)$`) })
 
 // statementIDRe is the form of a StatementId.
-var statementIDRe = regexp.MustCompile(`^[a-zA-Z0-9-_]{1,64}$`)
+var statementIDRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-zA-Z0-9-_]{1,64}$`) })
 
 // PutPermission adds a statement to a bus's policy, or replaces the policy
 // with a whole document.
@@ -173,13 +174,13 @@ func (s *Service) PutPermission(ctx context.Context, in *PutPermissionInput) (*P
 	if in.Condition != nil && *in.Principal != "*" {
 		return nil, awsErr("InvalidParameterValue", "Value of the parameter 'principal' must be '*' when the parameter 'condition' is set.")
 	}
-	if !principalRe.MatchString(*in.Principal) {
+	if !principalRe().MatchString(*in.Principal) {
 		return nil, awsErr("InvalidParameterValue", `Value %s at 'principal' failed to satisfy constraint: Member must satisfy regular expression pattern: (\d{12}|\*)`, *in.Principal)
 	}
 	if in.Action == nil || *in.Action != "events:PutEvents" {
 		return nil, errValidation("Provided value in parameter 'action' is not supported.")
 	}
-	if in.StatementId == nil || !statementIDRe.MatchString(*in.StatementId) {
+	if in.StatementId == nil || !statementIDRe().MatchString(*in.StatementId) {
 		return nil, awsErr("InvalidParameterValue", `StatementId must match ^[a-zA-Z0-9-_]{1,64}$`)
 	}
 	st := policyStatement{Sid: *in.StatementId, Effect: "Allow", Action: *in.Action, Resource: b.arn}

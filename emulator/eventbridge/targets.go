@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -17,7 +18,7 @@ const (
 	defaultMaxAge      = 24 * time.Hour
 )
 
-var targetARNRe = regexp.MustCompile(`^arn:[\d\w:\-/]*`)
+var targetARNRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^arn:[\d\w:\-/]*`) })
 
 // validPath reports whether p is a JSONPath EventBridge accepts.
 func validPath(p string) bool {
@@ -28,7 +29,7 @@ func validPath(p string) bool {
 // validateTarget checks one target as PutTargets does.
 func (s *Service) validateTarget(t *Target) error {
 	id, arn := strOr(t.Id, ""), strOr(t.Arn, "")
-	if !targetARNRe.MatchString(arn) {
+	if !targetARNRe().MatchString(arn) {
 		return errParam(arn, "Provided Arn is not in correct format.")
 	}
 	a, _ := parseARN(arn)
