@@ -275,6 +275,17 @@ func (s *Service) ListArchives(ctx context.Context, in *ListArchivesInput) (*Lis
 	if filters > 1 {
 		return nil, errValidation("At most one filter is allowed for ListArchives. Use either : State, EventSourceArn, or NamePrefix.")
 	}
+	if in.EventSourceArn != nil {
+		// AWS refuses a filter naming a bus that does not exist
+		// (LocalStack's AWS recording test_list_archive_error_unknown_source_arn
+		// in tests/aws/services/events/test_archive_and_replay.snapshot.json).
+		s.mu.RLock()
+		_, err := s.busLocked(in.EventSourceArn)
+		s.mu.RUnlock()
+		if err != nil {
+			return nil, err
+		}
+	}
 	s.mu.RLock()
 	all := make([]*archive, 0, len(s.archives))
 	for _, a := range s.archives {

@@ -74,6 +74,8 @@ func TestArchives(t *testing.T) {
 	}
 	_, err = c.ListArchives(ctx, &sdkeb.ListArchivesInput{NamePrefix: aws.String("or"), State: types.ArchiveStateEnabled})
 	cpErr(t, err, "ValidationException", "At most one filter is allowed for ListArchives. Use either : State, EventSourceArn, or NamePrefix.")
+	_, err = c.ListArchives(ctx, &sdkeb.ListArchivesInput{EventSourceArn: aws.String("arn:aws:events:us-east-1:000000000000:event-bus/nope")})
+	cpErr(t, err, "ResourceNotFoundException", "Event bus nope does not exist.")
 
 	cpMust[*sdkeb.DeleteArchiveOutput](t)(c.DeleteArchive(ctx, &sdkeb.DeleteArchiveInput{ArchiveName: aws.String("all")}))
 	_, err = c.DescribeArchive(ctx, &sdkeb.DescribeArchiveInput{ArchiveName: aws.String("all")})
