@@ -63,6 +63,13 @@ func BenchmarkSchemaGuardPutRecords(b *testing.B) {
 					}
 				}
 			})
+			b.StopTimer()
+			// The guard really is on: an unframed record is refused.
+			probe, err := k.PutRecords(ctx, &awskinesis.PutRecordsInput{StreamName: aws.String("bench"), Records: []kinesistypes.PutRecordsRequestEntry{
+				{Data: []byte(`{"id":"x"}`), PartitionKey: aws.String("p")}}})
+			if err != nil || (aws.ToInt32(probe.FailedRecordCount) == 1) != guarded {
+				b.Fatalf("probe on guarded=%v: %v %+v", guarded, err, probe)
+			}
 			b.ReportMetric(float64(b.N*len(recs))/b.Elapsed().Seconds(), "records/s")
 			// CPU per record (client and server: one process) is what
 			// bounds throughput on a busy machine; compare it when other
