@@ -43,9 +43,13 @@ const (
 	Throttled
 	// Discard: the target is gone; the delivery ends without callbacks.
 	Discard
+	// Postponed: the attempt was not made yet; it runs again, with the
+	// same number, Outcome.Delay later (e.g. an injected latency). Nothing
+	// is recorded; the delivery's age still counts.
+	Postponed
 )
 
-var kindNames = [...]string{"", "Success", "Retryable", "Permanent", "Throttled", "Discard"}
+var kindNames = [...]string{"", "Success", "Retryable", "Permanent", "Throttled", "Discard", "Postponed"}
 
 // String returns the kind's name.
 func (k Kind) String() string {
@@ -62,6 +66,8 @@ func (k Kind) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
 type Outcome struct {
 	Kind   Kind
 	Reason string
+	// Delay is how much later a Postponed attempt runs.
+	Delay time.Duration
 }
 
 // Delivered is the outcome of a successful attempt.
@@ -79,6 +85,10 @@ func Throttle(reason string) Outcome { return Outcome{Kind: Throttled, Reason: r
 
 // Drop is the outcome of an attempt whose target is gone.
 func Drop(reason string) Outcome { return Outcome{Kind: Discard, Reason: reason} }
+
+// Postpone is the outcome of an attempt that is to be made d later
+// instead (not counted as an attempt).
+func Postpone(d time.Duration) Outcome { return Outcome{Kind: Postponed, Delay: d} }
 
 // Status is how a delivery ended.
 type Status int
@@ -540,6 +550,9 @@ func (q *Queue[P]) step(it *item[P]) *item[P] {
 		ID: it.id, Target: it.d.Target, Payload: it.d.Payload,
 		Number: it.attempts + 1, Throttles: it.throttles, Due: it.due, Enqueued: it.enqueued,
 	})
+	if out.Kind == Postponed {
+		return q.retry(it, out.Delay, maxAge, nil)
+	}
 	rec := &Record{ID: it.id, Target: it.d.Target, Attempt: it.attempts + 1, At: it.due, Outcome: out.Kind, Error: out.Reason}
 	tp, throttles := pol.(ThrottlePolicy)
 	if out.Kind == Throttled && throttles {

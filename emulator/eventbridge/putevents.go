@@ -103,6 +103,10 @@ func (s *Service) PutEvents(ctx context.Context, in *PutEventsInput) (*PutEvents
 			return nil, err
 		}
 	}
+	var faulted map[int]awsapi.EntryFault
+	if s.env.Faults != nil && s.env.Faults.Active() {
+		faulted = s.env.EntryFaults(ctx, "events", "PutEvents", len(in.Entries), s.busResources(in.Entries, primary)...)
+	}
 	out := &PutEventsOutput{Entries: make([]PutEventsResultEntry, 0, len(in.Entries))}
 	failed := int32(0)
 	for i := range in.Entries {
@@ -112,7 +116,11 @@ func (s *Service) PutEvents(ctx context.Context, in *PutEventsInput) (*PutEvents
 			c.EventBusName = &primary
 			e = &c
 		}
-		res := s.putEntry(ctx, caller, e, now)
+		var fault *awsapi.EntryFault
+		if ef, ok := faulted[i]; ok {
+			fault = new(ef)
+		}
+		res := s.putEntry(ctx, caller, e, now, fault)
 		if res.ErrorCode != nil {
 			failed++
 		}
@@ -137,11 +145,45 @@ func (s *Service) endpointPrimaryBus(id string) (string, error) {
 	return "", awsapi.Errorf(ErrCodeResourceNotFoundException, "Endpoint %s does not exist.", id)
 }
 
-// putEntry validates one entry and ingests it on its bus.
-func (s *Service) putEntry(ctx context.Context, caller string, e *PutEventsRequestEntry, now time.Time) PutEventsResultEntry {
+// busResources lists the buses a PutEvents request's entries go to, by
+// name and ARN, for fault rules' resource globs: a rule that matches one
+// of them picks its failing entries among all of the request's.
+func (s *Service) busResources(entries []PutEventsRequestEntry, primary string) []string {
+	var out []string
+	add := func(r string) {
+		for _, have := range out {
+			if have == r {
+				return
+			}
+		}
+		out = append(out, r)
+	}
+	for i := range entries {
+		bus := strOf(entries[i].EventBusName)
+		switch {
+		case bus == "" && primary != "":
+			bus = primary
+		case bus == "":
+			bus = defaultBus
+		}
+		add(bus)
+		if !strings.HasPrefix(bus, "arn:") {
+			add(s.arn("event-bus/" + bus))
+		}
+	}
+	return out
+}
+
+// putEntry validates one entry and ingests it on its bus; fault, when
+// set, fails a valid entry instead (an injected fault: the event is not
+// ingested).
+func (s *Service) putEntry(ctx context.Context, caller string, e *PutEventsRequestEntry, now time.Time, fault *awsapi.EntryFault) PutEventsResultEntry {
 	detail, f := checkEntry(e)
 	if f != nil {
 		return *f
+	}
+	if fault != nil {
+		return entryFailure(fault.Code, fault.Message)
 	}
 	owner, name := s.busTarget(strOf(e.EventBusName))
 	ev := &event{

@@ -21,6 +21,7 @@ import (
 
 	"github.com/evolvestack/evolvestack/emulator/awsapi"
 	"github.com/evolvestack/evolvestack/emulator/delivery"
+	"github.com/evolvestack/evolvestack/emulator/faults"
 	"github.com/evolvestack/evolvestack/emulator/kinesis"
 	"github.com/evolvestack/evolvestack/emulator/sns"
 	"github.com/evolvestack/evolvestack/emulator/sqs"
@@ -77,6 +78,9 @@ type job struct {
 	payload           []byte
 	// lastCode and lastMessage describe the last failed attempt.
 	lastCode, lastMessage string
+	// held is the injected fault of an attempt postponed by its latency,
+	// applied when the attempt runs.
+	held *awsapi.Fault
 }
 
 // dataPlane is a service's delivery state.
@@ -234,7 +238,11 @@ func (p *dataPlane) attempt(ctx context.Context, a delivery.Attempt[*job]) deliv
 			Attempt: a.Number, At: a.Due, Outcome: "Cancelled", Final: "Cancelled", Error: "the target was removed"})
 		return delivery.Drop("the target was removed")
 	}
-	err := p.send(ctx, j)
+	f, wait := p.attemptFault(ctx, j)
+	if wait > 0 {
+		return delivery.Postpone(wait)
+	}
+	err := p.send(ctx, j, f)
 	rec := DeliveryRecord{EventID: j.ev.id, RuleArn: j.ruleArn, TargetID: strOf(j.t.Id), TargetArn: strOf(j.t.Arn),
 		Attempt: a.Number, At: a.Due}
 	if err == nil {
@@ -415,13 +423,28 @@ func classify(err error) (code, message string, retriable bool) {
 	return codeSDKClientError, ae.Message, false
 }
 
-// send delivers j's payload to its target once.
-func (p *dataPlane) send(ctx context.Context, j *job) error {
+// send delivers j's payload to its target once, under f, the injected
+// fault for the call the delivery makes (targets_deliver_faults.go).
+func (p *dataPlane) send(ctx context.Context, j *job, f *awsapi.Fault) error {
 	arn := strOf(j.t.Arn)
 	a, ok := splitDPARN(arn)
 	if !ok {
 		return &targetError{code: codeInvalidParam, err: fmt.Errorf("target %s is not an ARN", arn)}
 	}
+	if err := faults.FailBefore(f); err != nil {
+		return faultError(a, err)
+	}
+	if err := p.sendTo(ctx, j, a, arn); err != nil {
+		return err
+	}
+	if err := faults.FailAfter(f); err != nil {
+		return faultError(a, err)
+	}
+	return nil
+}
+
+// sendTo delivers j's payload to its target, arn (split as a), once.
+func (p *dataPlane) sendTo(ctx context.Context, j *job, a dpARN, arn string) error {
 	switch a.service {
 	case "sqs":
 		return p.sendSQSTarget(ctx, j, arn)

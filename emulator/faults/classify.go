@@ -113,7 +113,15 @@ func defaultMessage(code string) string {
 }
 
 // entryFaultFor is the failure of one batch entry: code when set, else
-// the code the operation's entries usually fail with.
+// the code the operation's entries fail with when the service is at
+// fault. Kinesis PutRecords records fail with
+// ProvisionedThroughputExceededException or InternalFailure (the
+// PutRecordsResultEntry reference); EventBridge PutEvents entries list
+// ThrottlingException and InternalFailure as retryable
+// (PutEventsResultEntry); SQS batch entries fail server-side with
+// InternalError and SenderFault false (aws/aws-sdk-java#2562, seen from
+// SendMessageBatch). A Kinesis throughput failure keeps an empty message:
+// the service words it with the record's shard, as Kinesis does.
 func entryFaultFor(service, op, code, message string) awsapi.EntryFault {
 	ef := awsapi.EntryFault{Code: code, Message: message}
 	if ef.Code == "" {
@@ -121,13 +129,21 @@ func entryFaultFor(service, op, code, message string) awsapi.EntryFault {
 		case "kinesis":
 			ef.Code = "ProvisionedThroughputExceededException"
 		case "events":
-			ef.Code = "ThrottlingException" // unverified: PutEvents entries also fail with InternalFailure
-		default: // sqs, sns
-			ef.Code = "InternalError" // unverified: SQS and SNS batch entries' server-side code
+			ef.Code = "ThrottlingException"
+		case "sns":
+			ef.Code = "InternalError" // unverified: SNS PublishBatch entries' server-side code (SQS's, and SNS's InternalErrorException)
+		default: // sqs
+			ef.Code = "InternalError"
 		}
 	}
 	if ef.Message == "" {
-		ef.Message = defaultMessage(ef.Code)
+		switch {
+		case service == "kinesis" && ef.Code == "ProvisionedThroughputExceededException":
+		case service == "kinesis" && ef.Code == "InternalFailure":
+			ef.Message = "Internal service failure." // the PutRecords reference's example response
+		default:
+			ef.Message = defaultMessage(ef.Code)
+		}
 	}
 	switch ef.Code {
 	case "InternalError", "InternalFailure", "ServiceUnavailable":
@@ -137,7 +153,10 @@ func entryFaultFor(service, op, code, message string) awsapi.EntryFault {
 	return ef
 }
 
-// lambdaFaultFor is how an invocation fails for kind.
+// lambdaFaultFor is how an invocation fails for kind. Lambda words the
+// invocation's errorMessage from it: "RequestId: <id> Error: " and Message
+// for crash and oom, Message and "after N.00 seconds" for timeout, Message
+// as it is for error.
 func lambdaFaultFor(kind, message string) *awsapi.LambdaFault {
 	lf := &awsapi.LambdaFault{Kind: kind, Message: message}
 	switch kind {
@@ -151,7 +170,7 @@ func lambdaFaultFor(kind, message string) *awsapi.LambdaFault {
 	case LambdaTimeout:
 		lf.ErrorType = "Sandbox.Timedout"
 		if lf.Message == "" {
-			lf.Message = "Task timed out" // the handler adds "after N seconds"
+			lf.Message = "Task timed out" // Lambda adds "after N.00 seconds"
 		}
 	case LambdaCrash:
 		lf.ErrorType = "Runtime.ExitError"
@@ -159,7 +178,9 @@ func lambdaFaultFor(kind, message string) *awsapi.LambdaFault {
 			lf.Message = "Runtime exited with error: exit status 1"
 		}
 	case LambdaOOM:
-		lf.ErrorType = "Runtime.OutOfMemory" // unverified: AWS reports Runtime.ExitError with "signal: killed" for most runtimes
+		// Current runtimes report Runtime.OutOfMemory; older ones
+		// Runtime.ExitError, with the same text.
+		lf.ErrorType = "Runtime.OutOfMemory" // unverified: the text of Runtime.OutOfMemory
 		if lf.Message == "" {
 			lf.Message = "Runtime exited with error: signal: killed"
 		}

@@ -21,12 +21,33 @@
 //     DeleteMessageBatch, SNS PublishBatch, EventBridge PutEvents) call
 //     env.EntryFaults(ctx, service, op, n, resources...) and fail the
 //     returned indexes with the returned codes;
-//   - deliveries (SNS to SQS, EventBridge to targets, ESM to Lambda) call
-//     env.MatchFault(ctx, service, "Deliver", resources...) with the
-//     source's service and the target's ARN and treat a non-nil fault as a
-//     failed attempt;
+//   - the services' own deliveries ask [MatchDelivery] about the call
+//     they make into the target, named as a client's call would be, in
+//     the target's account and region, with the target's ARN as resource
+//     (so one rule fails client calls and deliveries alike): SNS to SQS
+//     and EventBridge to SQS are sqs SendMessage, SNS and EventBridge to
+//     Lambda lambda Invoke, EventBridge to SNS sns Publish, to Kinesis
+//     kinesis PutRecord, to another bus events PutEvents, to an API
+//     destination events InvokeApiDestination (the destination's ARN),
+//     and SNS to an HTTP(S) endpoint sns Deliver (the subscription ARN or
+//     the endpoint URL).
+//     An error, an empty 5xx or a reset fails the attempt ([FailBefore];
+//     with when "after", [FailAfter]: the target got the payload and the
+//     sender retries it), which the service classifies, retries and
+//     dead-letters as a real failure. A latency before the call postpones
+//     an EventBridge target's attempt by that much virtual time; SNS's
+//     deliveries and latency after the call ignore it. Dead-letter moves
+//     are not faulted;
 //   - Lambda invocations call env.LambdaFaultFor(ctx, how, function) with
-//     how Invoke, InvokeAsync or ESM.
+//     the function's unqualified ARN and how Invoke (RequestResponse),
+//     InvokeAsync (each attempt of an asynchronous event, SNS's and
+//     EventBridge's included) or ESM (each event source mapping batch). A
+//     throttle refuses the invocation with TooManyRequestsException (429 to
+//     Invoke; asynchronous events and pollers back off and retry it without
+//     using up a retry); timeout runs the handler and reports
+//     Sandbox.Timedout; crash, oom and error fail without running it, as
+//     function errors (retried, dead-lettered, sent to on-failure
+//     destinations like any other). The invocation records name the rule.
 //
 // Each rule keeps its own counters and its own PCG generator seeded with
 // its seed, so the same rules and the same sequence of calls give the same

@@ -288,6 +288,7 @@ func TestValidation(t *testing.T) {
 		{"entries negative", `{"service":"sqs","entries":{"indexes":[-1]}}`, "negative"},
 		{"lambda kind", `{"service":"lambda","lambda":"explode"}`, "throttle, timeout, crash, error or oom"},
 		{"lambda service", `{"service":"sqs","lambda":"crash"}`, "need service lambda"},
+		{"lambda crash message", `{"service":"lambda","lambda":"crash","message":"m"}`, "message goes with error"},
 		{"unknown field", `{"service":"sqs","status":503,"bogus":1}`, "unknown field"},
 		{"two objects", `{"service":"sqs","status":503}{}`, "one JSON object"},
 	}
@@ -372,11 +373,17 @@ func TestEntryFaults(t *testing.T) {
 		n        int
 		want     []int
 		wantCode string
+		// wantMsg is the message; "" asks only for a non-empty one.
+		wantMsg string
 	}{
-		{"indexes", "kinesis", faults.Entries{Indexes: []int{0, 2, 9}}, 4, []int{0, 2}, "ProvisionedThroughputExceededException"},
-		{"code", "sqs", faults.Entries{Indexes: []int{1}, Error: "RequestThrottled"}, 2, []int{1}, "RequestThrottled"},
-		{"sqs default", "sqs", faults.Entries{Indexes: []int{0}}, 2, []int{0}, "InternalError"},
-		{"events default", "events", faults.Entries{Indexes: []int{0}}, 1, []int{0}, "ThrottlingException"},
+		// Kinesis words a throughput failure with the record's shard.
+		{"indexes", "kinesis", faults.Entries{Indexes: []int{0, 2, 9}}, 4, []int{0, 2}, "ProvisionedThroughputExceededException", "-"},
+		{"kinesis internal", "kinesis", faults.Entries{Indexes: []int{1}, Error: "InternalFailure"}, 2, []int{1}, "InternalFailure", "Internal service failure."},
+		{"message", "kinesis", faults.Entries{Indexes: []int{0}, Message: "boom"}, 1, []int{0}, "ProvisionedThroughputExceededException", "boom"},
+		{"code", "sqs", faults.Entries{Indexes: []int{1}, Error: "RequestThrottled"}, 2, []int{1}, "RequestThrottled", ""},
+		{"sqs default", "sqs", faults.Entries{Indexes: []int{0}}, 2, []int{0}, "InternalError", ""},
+		{"sns default", "sns", faults.Entries{Indexes: []int{0}}, 2, []int{0}, "InternalError", ""},
+		{"events default", "events", faults.Entries{Indexes: []int{0}}, 1, []int{0}, "ThrottlingException", ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -392,7 +399,15 @@ func TestEntryFaults(t *testing.T) {
 			for i := range tc.n {
 				if ef, ok := got[i]; ok {
 					idx = append(idx, i)
-					if ef.Code != tc.wantCode || ef.Message == "" || ef.Rule == "" {
+					msgOK := ef.Message != ""
+					switch tc.wantMsg {
+					case "-":
+						msgOK = ef.Message == ""
+					case "":
+					default:
+						msgOK = ef.Message == tc.wantMsg
+					}
+					if ef.Code != tc.wantCode || !msgOK || ef.Rule == "" {
 						t.Fatalf("entry %d: %+v", i, ef)
 					}
 				}
@@ -445,6 +460,28 @@ func TestLambdaFaults(t *testing.T) {
 			other.Resources = []string{"other"}
 			if f.LambdaFault(context.Background(), other) != nil {
 				t.Fatal("another function failed")
+			}
+		})
+	}
+}
+
+// TestLambdaFaultMessage: a lambda error or throttle rule's message is
+// what the invocation reports.
+func TestLambdaFaultMessage(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ kind string }{{faults.LambdaError}, {faults.LambdaThrottle}}
+	for _, tc := range tests {
+		t.Run(tc.kind, func(t *testing.T) {
+			t.Parallel()
+			r, err := faults.ParseRule([]byte(`{"service":"lambda","lambda":"` + tc.kind + `","message":"poison pill"}`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			f, _ := newFaults(t)
+			mustAdd(t, f, r)
+			lf := f.LambdaFault(context.Background(), awsapi.FaultCall{Service: "lambda", Operation: "Invoke", Resources: []string{"fn"}})
+			if lf == nil || lf.Message != "poison pill" || (lf.Error != nil && lf.Error.Message != "poison pill") {
+				t.Fatalf("fault %+v", lf)
 			}
 		})
 	}

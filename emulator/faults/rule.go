@@ -184,8 +184,8 @@ func (r *Rule) Validate() error {
 	if kinds > 1 {
 		bad("set only one of error, status, reset, entries and lambda")
 	}
-	if r.Message != "" && r.Error == "" {
-		bad("message goes with error")
+	if r.Message != "" && r.Error == "" && r.Lambda != LambdaError && r.Lambda != LambdaThrottle {
+		bad("message goes with error, lambda error or lambda throttle")
 	}
 	if r.Error != "" && !validCode(r.Error) {
 		bad("error %q is not an error code such as ThrottlingException", r.Error)

@@ -13,7 +13,8 @@ import (
 
 // putResult is where one record went: its shard and counter, or, with a
 // zero counter (counters start at 1), the shard whose throughput limit
-// refused it.
+// refused it (or, for a record an injected fault failed, the shard it was
+// meant for).
 type putResult struct {
 	sh      *shard
 	counter uint64
@@ -51,18 +52,20 @@ func recordSizeErrors(recs []PutRecordsRequestEntry, maxBytes int, batch bool) e
 // batch tells PutRecords from PutRecord; ordering is PutRecord's
 // SequenceNumberForOrdering, if any; refused (nil, or one entry per record)
 // names the records the schema guard refused, which are skipped and keep
-// a zero result. The encryption type is KMS for an
+// a zero result. For PutRecords, once the request has passed validation,
+// the records that injected faults fail (env.EntryFaults) are skipped as
+// well and returned by index. The encryption type is KMS for an
 // encrypted stream and empty otherwise: Kinesis leaves EncryptionType out
 // of an unencrypted stream's responses (kinesalite's PutRecord and
 // PutRecords tests, recorded against AWS).
-func (s *Service) put(st *stream, recs []PutRecordsRequestEntry, results []putResult, batch bool, ordering *string, refused []string) (EncryptionType, int64, error) {
+func (s *Service) put(ctx context.Context, st *stream, recs []PutRecordsRequestEntry, results []putResult, batch bool, ordering *string, refused []string) (EncryptionType, int64, map[int]awsapi.EntryFault, error) {
 	// Hashing needs no stream lock.
 	hashes := make([]hashKey, len(recs))
 	for i := range recs {
 		if r := &recs[i]; r.ExplicitHashKey != nil {
 			h, ok := parseHashKey(*r.ExplicitHashKey)
 			if !ok {
-				return "", 0, invalidArg("Invalid ExplicitHashKey. ExplicitHashKey must be in the range: [0, 2^128-1]. Specified value was %s", *r.ExplicitHashKey)
+				return "", 0, nil, invalidArg("Invalid ExplicitHashKey. ExplicitHashKey must be in the range: [0, 2^128-1]. Specified value was %s", *r.ExplicitHashKey)
 			}
 			hashes[i] = h
 		}
@@ -73,21 +76,25 @@ func (s *Service) put(st *stream, recs []PutRecordsRequestEntry, results []putRe
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	if !st.readable() {
-		return "", 0, s.errStreamNotFound(st.name)
+		return "", 0, nil, s.errStreamNotFound(st.name)
 	}
 	var order decodedSeq
 	if ordering != nil {
 		d, err := s.orderingSeq(st, *ordering, now)
 		if err != nil {
-			return "", 0, err
+			return "", 0, nil, err
 		}
 		order = d
 	}
 	if err := recordSizeErrors(recs, int(st.maxRecKiB)*1024, batch); err != nil {
-		return "", 0, err
+		return "", 0, nil, err
 	}
 	if ordering != nil {
 		st.honourOrdering(order)
+	}
+	var faulted map[int]awsapi.EntryFault
+	if batch && s.env.Faults != nil && s.env.Faults.Active() {
+		faulted = s.env.EntryFaults(ctx, "kinesis", "PutRecords", len(recs), st.name, st.arn)
 	}
 	throttle := s.throttled(st)
 	kms := st.encType == EncryptionTypeKms
@@ -99,7 +106,13 @@ func (s *Service) put(st *stream, recs []PutRecordsRequestEntry, results []putRe
 		}
 		sh := st.shardFor(hashes[i])
 		if sh == nil {
-			return "", 0, fmt.Errorf("kinesis: no open shard owns hash key %s in stream %s", hashes[i], st.name)
+			return "", 0, nil, fmt.Errorf("kinesis: no open shard owns hash key %s in stream %s", hashes[i], st.name)
+		}
+		if faulted != nil {
+			if _, ok := faulted[i]; ok {
+				results[i] = putResult{sh: sh}
+				continue
+			}
 		}
 		r := &recs[i]
 		key := *r.PartitionKey
@@ -120,9 +133,9 @@ func (s *Service) put(st *stream, recs []PutRecordsRequestEntry, results []putRe
 		sh.wake()
 	}
 	if kms {
-		return EncryptionTypeKms, ms, nil
+		return EncryptionTypeKms, ms, faulted, nil
 	}
-	return "", ms, nil
+	return "", ms, faulted, nil
 }
 
 // PutRecord writes one record.
@@ -138,7 +151,7 @@ func (s *Service) PutRecord(ctx context.Context, in *PutRecordInput) (*PutRecord
 	}
 	recs := []PutRecordsRequestEntry{{Data: in.Data, PartitionKey: in.PartitionKey, ExplicitHashKey: in.ExplicitHashKey}}
 	var res [1]putResult
-	enc, ms, err := s.put(st, recs, res[:], false, in.SequenceNumberForOrdering, nil)
+	enc, ms, _, err := s.put(ctx, st, recs, res[:], false, in.SequenceNumberForOrdering, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -210,7 +223,7 @@ func (s *Service) PutRecords(ctx context.Context, in *PutRecordsInput) (*PutReco
 		}
 	}
 	results := make([]putResult, len(in.Records))
-	enc, ms, err := s.put(st, in.Records, results, true, nil, refused)
+	enc, ms, faulted, err := s.put(ctx, st, in.Records, results, true, nil, refused)
 	if err != nil {
 		return nil, err
 	}
@@ -234,6 +247,17 @@ func (s *Service) PutRecords(ctx context.Context, in *PutRecordsInput) (*PutReco
 			e.ErrorCode = new(ErrCodeInvalidArgumentException)
 			e.ErrorMessage = new(refused[i])
 			continue
+		}
+		if faulted != nil {
+			if ef, ok := faulted[i]; ok {
+				failed++
+				e.ErrorCode = new(ef.Code)
+				if ef.Message == "" {
+					ef.Message = s.throughputMessage(r.sh, st)
+				}
+				e.ErrorMessage = new(ef.Message)
+				continue
+			}
 		}
 		if r.counter == 0 {
 			failed++

@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/evolvestack/evolvestack/emulator/awsapi"
+	"github.com/evolvestack/evolvestack/emulator/faults"
 )
 
 // Limits of the invocation engine.
@@ -161,6 +162,11 @@ func (s *Service) execute(ctx context.Context, t target, payload []byte, opts In
 	if err != nil {
 		return nil, err
 	}
+	lf := s.faultFor(ctx, t, opts)
+	if lf != nil && lf.Error != nil {
+		s.recordThrottle(t, payload, opts, lf)
+		return nil, lf.Error
+	}
 	release, err := s.acquire(t.root)
 	if err != nil {
 		return nil, err
@@ -183,16 +189,28 @@ func (s *Service) execute(ctx context.Context, t target, payload []byte, opts In
 	realStart := time.Now()
 	inv.deadline = realStart.Add(timeout)
 	expired, stopTimer := s.executionTimer(timeout)
-	out := run(ctx, fn, inv, expired)
+	var out outcome
+	if lf == nil {
+		out = run(ctx, fn, inv, expired)
+	} else {
+		out = faultOutcome(ctx, run, fn, inv, expired, lf)
+	}
 	stopTimer()
 	dur := time.Since(realStart)
+	maxMemory := memoryOf(cfg) / 4
+	switch {
+	case lf != nil && lf.Kind == faults.LambdaTimeout:
+		dur = timeout // as billed: the whole timeout
+	case lf != nil && lf.Kind == faults.LambdaOOM:
+		maxMemory = memoryOf(cfg)
+	}
 	if out.errType == "Sandbox.Timedout" {
 		inv.log.printf("%s %s Task timed out after %d.00 seconds\n\n", s.now().UTC().Format("2006-01-02T15:04:05.000Z"), inv.requestID, int(timeout/time.Second))
 	}
 	inv.log.printf("END RequestId: %s\n", inv.requestID)
 	billed := (dur + time.Millisecond - 1) / time.Millisecond
 	inv.log.printf("REPORT RequestId: %s\tDuration: %.2f ms\tBilled Duration: %d ms\tMemory Size: %d MB\tMax Memory Used: %d MB\t\n",
-		inv.requestID, float64(dur)/float64(time.Millisecond), billed, memoryOf(cfg), memoryOf(cfg)/4)
+		inv.requestID, float64(dur)/float64(time.Millisecond), billed, memoryOf(cfg), maxMemory)
 	res := &InvocationResult{
 		RequestID:       inv.requestID,
 		Payload:         out.payload,
@@ -219,6 +237,7 @@ func (s *Service) execute(ctx context.Context, t target, payload []byte, opts In
 		Start:         started,
 		End:           s.now(),
 		Duration:      dur,
+		Fault:         faultRule(lf),
 	}, res.Log)
 	return res, nil
 }
@@ -352,35 +371,37 @@ type InvocationRecord struct {
 	Function  string `json:"function"`
 	// Version is the version that ran ($LATEST or a number); Qualifier the
 	// one the caller named (a version, an alias, $LATEST, or empty).
-	Version       string        `json:"version"`
-	Qualifier     string        `json:"qualifier,omitempty"`
-	Trigger       Trigger       `json:"trigger"`
-	Attempt       int           `json:"attempt"`
-	Event         string        `json:"event"`
-	Response      string        `json:"response"`
-	FunctionError string        `json:"functionError,omitempty"`
-	ErrorType     string        `json:"errorType,omitempty"`
-	ErrorMessage  string        `json:"errorMessage,omitempty"`
-	Start         time.Time     `json:"start"`
-	End           time.Time     `json:"end"`
-	Duration      time.Duration `json:"durationNanos"`
+	Version       string    `json:"version"`
+	Qualifier     string    `json:"qualifier,omitempty"`
+	Trigger       Trigger   `json:"trigger"`
+	Attempt       int       `json:"attempt"`
+	Event         string    `json:"event"`
+	Response      string    `json:"response"`
+	FunctionError string    `json:"functionError,omitempty"`
+	ErrorType     string    `json:"errorType,omitempty"`
+	ErrorMessage  string    `json:"errorMessage,omitempty"`
+	Start         time.Time `json:"start"`
+	End           time.Time `json:"end"`
+	// Duration is the real time the handler ran (an injected timeout's is
+	// the function's timeout, as AWS bills it).
+	Duration time.Duration `json:"durationNanos"`
+	// Throttled marks an invocation refused with TooManyRequestsException
+	// by an injected throttle (its handler did not run); ErrorType and
+	// ErrorMessage then hold the error.
+	Throttled bool `json:"throttled,omitempty"`
+	// Fault is the id of the fault rule that made the invocation fail.
+	Fault string `json:"fault,omitempty"`
 }
 
-// Succeeded reports whether the invocation returned without a function
-// error.
-func (r InvocationRecord) Succeeded() bool { return r.FunctionError == "" }
+// Succeeded reports whether the invocation ran and returned without a
+// function error.
+func (r InvocationRecord) Succeeded() bool { return r.FunctionError == "" && !r.Throttled }
 
 func (fn *function) record(s *Service, rec InvocationRecord, log string) {
 	rec.Function = fn.name
 	fn.mu.Lock()
-	fn.records = append(fn.records, rec)
-	if len(fn.records) > maxRecords {
-		fn.records = append([]InvocationRecord(nil), fn.records[len(fn.records)-maxRecords:]...)
-	}
-	fn.logs = append(fn.logs, log...)
-	if len(fn.logs) > maxFunctionLog {
-		fn.logs = append([]byte(nil), fn.logs[len(fn.logs)-maxFunctionLog:]...)
-	}
+	fn.records = keepLast(append(fn.records, rec), maxRecords)
+	fn.logs = keepLast(append(fn.logs, log...), maxFunctionLog)
 	fn.mu.Unlock()
 	s.env.Logger.Debug("lambda invocation", "function", fn.name, "version", rec.Version, "request_id", rec.RequestID, "trigger", rec.Trigger,
 		"attempt", rec.Attempt, "function_error", rec.FunctionError, "duration", rec.Duration)
@@ -392,10 +413,26 @@ func (fn *function) appendLog(p []byte) {
 	fn = fn.root()
 	fn.mu.Lock()
 	defer fn.mu.Unlock()
-	fn.logs = append(fn.logs, p...)
-	if len(fn.logs) > maxFunctionLog {
-		fn.logs = append([]byte(nil), fn.logs[len(fn.logs)-maxFunctionLog:]...)
+	fn.logs = keepLast(append(fn.logs, p...), maxFunctionLog)
+}
+
+// keepLast bounds s, which readers see through lastN(s, n): it drops what
+// is older than the last n elements once s has grown a quarter beyond n,
+// so that a full buffer costs amortized O(1) per append instead of a copy
+// of n elements each time.
+func keepLast[T any](s []T, n int) []T {
+	if len(s) <= n+n/4 {
+		return s
 	}
+	return append(make([]T, 0, n+n/4+1), s[len(s)-n:]...)
+}
+
+// lastN is the last n elements of s.
+func lastN[T any](s []T, n int) []T {
+	if len(s) > n {
+		return s[len(s)-n:]
+	}
+	return s
 }
 
 // Invocations returns the recorded invocations of a function, of all its
@@ -407,7 +444,7 @@ func (s *Service) Invocations(functionName string) ([]InvocationRecord, error) {
 	}
 	fn.mu.Lock()
 	defer fn.mu.Unlock()
-	return append([]InvocationRecord{}, fn.records...), nil
+	return append([]InvocationRecord{}, lastN(fn.records, maxRecords)...), nil
 }
 
 // FunctionLogs returns a function's log: every invocation's lines and its
@@ -419,7 +456,7 @@ func (s *Service) FunctionLogs(functionName string) (string, error) {
 	}
 	fn.mu.Lock()
 	defer fn.mu.Unlock()
-	return string(fn.logs), nil
+	return string(lastN(fn.logs, maxFunctionLog)), nil
 }
 
 // trimNewline drops one trailing newline.

@@ -16,6 +16,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/evolvestack/evolvestack/emulator/awsapi"
+	"github.com/evolvestack/evolvestack/emulator/faults"
 	"github.com/evolvestack/evolvestack/emulator/sqs"
 )
 
@@ -224,8 +225,16 @@ func (s *Service) sqsMessage(sub *subscription, n *notification, shared *rawAttr
 	return in, nil
 }
 
-// sendSQS sends in to the queue queueArn names.
+// sendSQS sends in, a notification, to the queue queueArn names, under
+// the fault rules for SQS SendMessage on that queue (faults.go).
 func (s *Service) sendSQS(ctx context.Context, queueArn string, in *sqs.SendMessageInput, endpoint string) error {
+	return s.putSQS(ctx, queueArn, in, endpoint, true)
+}
+
+// putSQS sends in to the queue queueArn names; with faulted, an injected
+// fault for SQS SendMessage on the queue fails the send (dead-letter moves
+// and subscription confirmations are not faulted).
+func (s *Service) putSQS(ctx context.Context, queueArn string, in *sqs.SendMessageInput, endpoint string, faulted bool) error {
 	scope, name, ok := arnScope(queueArn, "sqs")
 	if !ok {
 		return fmt.Errorf("sns: %s is not an SQS queue ARN", queueArn)
@@ -237,7 +246,15 @@ func (s *Service) sendSQS(ctx context.Context, queueArn string, in *sqs.SendMess
 	if !ok {
 		return errors.New("sns: the SQS service cannot receive messages")
 	}
-	rctx := awsapi.WithRequest(ctx, &awsapi.RequestInfo{RequestID: s.disp.reqIDs.next(), Scope: scope, Service: "sns", Endpoint: endpoint})
+	ri := &awsapi.RequestInfo{RequestID: s.disp.reqIDs.next(), Scope: scope, Service: "sns", Endpoint: endpoint}
+	var f *awsapi.Fault
+	if faulted {
+		f = faults.MatchDelivery(ctx, s.env.Faults, "sqs", "SendMessage", queueArn, scope, ri.RequestID)
+		if err := faults.FailBefore(f); err != nil {
+			return fmt.Errorf("sns: sending to %s: %w", queueArn, err)
+		}
+	}
+	rctx := awsapi.WithRequest(ctx, ri)
 	q, err := svc.GetQueueUrl(rctx, &sqs.GetQueueUrlInput{QueueName: ptr(name), QueueOwnerAWSAccountId: ptr(scope.Account)})
 	if err != nil {
 		return fmt.Errorf("sns: resolving queue %s: %w", queueArn, err)
@@ -245,6 +262,9 @@ func (s *Service) sendSQS(ctx context.Context, queueArn string, in *sqs.SendMess
 	msg := *in
 	msg.QueueUrl = q.QueueUrl
 	if _, err := svc.SendMessage(rctx, &msg); err != nil {
+		return fmt.Errorf("sns: sending to %s: %w", queueArn, err)
+	}
+	if err := faults.FailAfter(f); err != nil {
 		return fmt.Errorf("sns: sending to %s: %w", queueArn, err)
 	}
 	return nil
@@ -273,8 +293,15 @@ func (s *Service) invokeLambda(ctx context.Context, fnArn string, payload []byte
 	if !ok {
 		return errors.New("sns: the Lambda service cannot take events")
 	}
-	rctx := awsapi.WithRequest(ctx, &awsapi.RequestInfo{RequestID: uuid.NewString(), Scope: scope, Service: "sns", Endpoint: endpoint})
-	if _, err := svc.InvokeEvent(rctx, fnArn, payload); err != nil {
+	ri := &awsapi.RequestInfo{RequestID: uuid.NewString(), Scope: scope, Service: "sns", Endpoint: endpoint}
+	f := faults.MatchDelivery(ctx, s.env.Faults, "lambda", "Invoke", fnArn, scope, ri.RequestID)
+	if err := faults.FailBefore(f); err != nil {
+		return fmt.Errorf("sns: invoking %s: %w", fnArn, err)
+	}
+	if _, err := svc.InvokeEvent(awsapi.WithRequest(ctx, ri), fnArn, payload); err != nil {
+		return fmt.Errorf("sns: invoking %s: %w", fnArn, err)
+	}
+	if err := faults.FailAfter(f); err != nil {
 		return fmt.Errorf("sns: invoking %s: %w", fnArn, err)
 	}
 	return nil
@@ -336,7 +363,7 @@ func (s *Service) sendDeadLetter(ctx context.Context, sub *subscription, n *noti
 		}
 		in.MessageBody = ptr(string(body))
 	}
-	return s.sendSQS(ctx, sub.deadLetterTargetArn, in, n.endpoint)
+	return s.putSQS(ctx, sub.deadLetterTargetArn, in, n.endpoint, false)
 }
 
 // deliveryAttributes converts message attributes for a recorded delivery.
@@ -411,7 +438,7 @@ func (s *Service) sendConfirmation(t *topic, sub *subscription) {
 		MessageID: c.MessageID, Body: string(body), Time: c.Timestamp}
 	switch sub.protocol {
 	case "sqs":
-		err := s.sendSQS(context.Background(), sub.endpoint, &sqs.SendMessageInput{MessageBody: ptr(string(body))}, endpoint)
+		err := s.putSQS(context.Background(), sub.endpoint, &sqs.SendMessageInput{MessageBody: ptr(string(body))}, endpoint, false)
 		if err != nil && s.env.Logger != nil {
 			s.env.Logger.Warn("sns: sending a subscription confirmation", "subscription", sub.arn, "error", err)
 		}

@@ -367,7 +367,7 @@ func (s *Service) attemptNotification(ctx context.Context, a delivery.Attempt[*j
 	if a.Number == 1 && a.Throttles == 0 {
 		s.pub.record(*j.rec)
 	}
-	return s.post(ctx, j.sub, j.rec)
+	return s.postFaulted(ctx, j.sub, j.rec)
 }
 
 // classify maps an SQS or Lambda delivery error to an outcome: a

@@ -195,6 +195,15 @@ func (s *Service) PublishBatch(ctx context.Context, in *PublishBatchInput) (*Pub
 			}
 		}
 	}
+	if s.env.Faults != nil && s.env.Faults.Active() {
+		// Injected faults fail entries that passed validation: they are
+		// not published.
+		for i, f := range s.env.EntryFaults(ctx, "sns", "PublishBatch", len(entries), t.arn) {
+			if prep[i].failed == nil {
+				prep[i].failed = &BatchResultErrorEntry{Id: entries[i].Id, Code: ptr(f.Code), Message: ptr(f.Message), SenderFault: ptr(f.SenderFault)}
+			}
+		}
+	}
 	out := &PublishBatchOutput{Successful: []PublishBatchResultEntry{}, Failed: []BatchResultErrorEntry{}}
 	if t.fifo {
 		unlock := owner.pub.lockFIFO(t.arn)

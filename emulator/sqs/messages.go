@@ -621,6 +621,9 @@ func (s *Service) SendMessageBatch(ctx context.Context, in *SendMessageBatchInpu
 	out := &SendMessageBatchOutput{}
 	sent := 0
 	guard := s.guard(q)
+	// Injected faults fail entries that passed validation: they are not
+	// sent.
+	faulted := s.entryFaults(ctx, "SendMessageBatch", q, len(in.Entries), in.QueueUrl)
 	for i, e := range in.Entries {
 		m := &slab[i]
 		if err := s.prepare(m, &cfg, &sendRequest{body: e.MessageBody, delay: e.DelaySeconds, attrs: e.MessageAttributes,
@@ -630,6 +633,10 @@ func (s *Service) SendMessageBatch(ctx context.Context, in *SendMessageBatchInpu
 		}
 		if err := guardRefusal(ctx, guard, e.MessageBody); err != nil {
 			out.Failed = append(out.Failed, failure(e.Id, err))
+			continue
+		}
+		if f, ok := faulted[i]; ok {
+			out.Failed = append(out.Failed, faultFailure(e.Id, f))
 			continue
 		}
 		msgs[i] = m
@@ -1057,9 +1064,20 @@ func (s *Service) DeleteMessageBatch(ctx context.Context, in *DeleteMessageBatch
 		return nil, err
 	}
 	out := &DeleteMessageBatchOutput{Successful: []DeleteMessageBatchResultEntry{}}
+	// Injected faults fail entries whose receipt handle is valid: their
+	// messages are not deleted.
+	faulted := s.entryFaults(ctx, "DeleteMessageBatch", q, len(in.Entries), in.QueueUrl)
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	for _, e := range in.Entries {
+	for i, e := range in.Entries {
+		if f, ok := faulted[i]; ok {
+			if _, err := parseHandle(q, deref(e.ReceiptHandle)); err != nil {
+				out.Failed = append(out.Failed, failure(e.Id, err))
+			} else {
+				out.Failed = append(out.Failed, faultFailure(e.Id, f))
+			}
+			continue
+		}
 		if err := q.deleteLocked(deref(e.ReceiptHandle)); err != nil {
 			out.Failed = append(out.Failed, failure(e.Id, err))
 			continue
