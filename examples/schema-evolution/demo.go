@@ -106,6 +106,7 @@ func run(ctx context.Context, args []string, stdout io.Writer, getenv func(strin
 		{"Routing: an EventBridge rule sends v1 and v2 orders to a queue", d.step7},
 		{"Discovery: EventBridge Schemas infers the orders' schema from a bus", d.step8},
 		{"Before rollout: the handler compatibility matrix over every Order version", d.step9},
+		{"Faults on purpose: a throttled record and throttled calls, ridden out by retries", d.step10},
 	}
 	for i, s := range steps {
 		n.step(i+1, len(steps), s.title)

@@ -22,7 +22,10 @@ func TestDemo(t *testing.T) {
 		t.Fatalf("demo failed: %v\noutput:\n%s", err, out.String())
 	}
 	for _, want := range []string{
-		"✓ All 9 steps happened as narrated.",
+		"✓ All 10 steps happened as narrated.",
+		"o-9002: ProvisionedThroughputExceededException: Rate exceeded for shard shardId-000000000000 in stream orders-faults",
+		"aws-sdk-go-v2's standard retryer rode out the 2 injected throttles",
+		"the stream holds each record exactly once",
 		"v1      AVAILABLE  yes       handler error  6/6",
 		`failing sample edge:minimal: {"amountCents":0,"customer":"","orderId":""}`,
 		"FAIL: under BACKWARD the handler (reader v2) must read v1",
