@@ -213,7 +213,7 @@ func NewDeserializer(fetch SchemaFetcher, cfg DeserializerConfig) *Deserializer 
 	return &Deserializer{
 		fetch:    fetch,
 		cfg:      cfg,
-		avro:     hamba.Config{}.Freeze(),
+		avro:     hamba.Config{MaxSliceAllocSize: MaxArrayItems}.Freeze(),
 		writers:  cache.New[uuid.UUID, *codec.Codec](cfg.CacheSize, cfg.CacheTTL, cfg.Now),
 		readers:  cache.New[defKey, *codec.Codec](cfg.CacheSize, cfg.CacheTTL, cfg.Now),
 		resolved: cache.New[resolvedKey, hamba.Schema](cfg.CacheSize, cfg.CacheTTL, cfg.Now),

@@ -104,12 +104,15 @@ func (d *Deserializer) skipRecord(s hamba.Schema, payload []byte) (err error) {
 	return nil
 }
 
-// Bounds of skipValue: nesting (recursive schemas) and items in one
-// array or map block (zero-width items need no bytes).
-const (
-	maxSkipDepth      = 1000
-	maxSkipBlockItems = 1 << 24
-)
+// MaxArrayItems bounds the items of one Avro array a Deserializer reads
+// (hamba's MaxSliceAllocSize): without it, a record whose block count
+// claims billions of items makes the decoder allocate them before reading
+// any (found by FuzzValidateAgreesWithDecode). Validate applies the same
+// bound to arrays and maps.
+const MaxArrayItems = 1 << 20
+
+// maxSkipDepth bounds skipValue's nesting (recursive schemas).
+const maxSkipDepth = 1000
 
 func skipValue(r *hamba.Reader, s hamba.Schema, depth int) {
 	if r.Error != nil {
@@ -120,6 +123,8 @@ func skipValue(r *hamba.Reader, s hamba.Schema, depth int) {
 		return
 	}
 	switch s := s.(type) {
+	case *hamba.NullSchema:
+		// no bytes
 	case *hamba.RefSchema:
 		skipValue(r, s.Schema(), depth+1)
 	case *hamba.PrimitiveSchema:
@@ -177,13 +182,14 @@ func skipValue(r *hamba.Reader, s hamba.Schema, depth int) {
 // skipBlocks skips the blocks of an array or map (keyed: each item starts
 // with its key).
 func skipBlocks(r *hamba.Reader, depth int, keyed bool, item hamba.Schema) {
+	total := int64(0)
 	for r.Error == nil {
 		n, _ := r.ReadBlockHeader()
 		if r.Error != nil || n == 0 {
 			return
 		}
-		if n > maxSkipBlockItems {
-			r.ReportError("ReadBlockHeader", "too many items in a block")
+		if total += n; n < 0 || n > MaxArrayItems || total > MaxArrayItems {
+			r.ReportError("ReadBlockHeader", "more items than MaxArrayItems")
 			return
 		}
 		for range n {

@@ -2,6 +2,8 @@ package wire_test
 
 import (
 	"context"
+	"encoding/binary"
+	"strings"
 	"testing"
 
 	"github.com/google/uuid"
@@ -32,16 +34,34 @@ func richRecord(t testing.TB) []byte {
 	return b
 }
 
+// richNull is a rich record whose union takes its null branch.
+func richNull(t testing.TB) []byte {
+	t.Helper()
+	b, err := hamba.Marshal(hamba.MustParse(richAvro), map[string]any{
+		"s": "", "i": 0, "l": int64(0), "b": false, "d": 0.0, "f": float32(0), "by": []byte{},
+		"u": nil, "e": "A", "a": []any{}, "m": map[string]any{}, "fx": [4]byte{}, "n": map[string]any{"x": 0},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
 // TestValidateAgreesWithDecode: Validate refuses the records Decode
 // refuses, for every format and for damaged payloads, and also a record
 // cut short (hamba's Unmarshal takes running out of bytes for the end).
 func TestValidateAgreesWithDecode(t *testing.T) {
 	t.Parallel()
-	rich, order, js, pb, scalar := uuid.New(), uuid.New(), uuid.New(), uuid.New(), uuid.New()
+	rich, order, js, pb, scalar, nulls := uuid.New(), uuid.New(), uuid.New(), uuid.New(), uuid.New(), uuid.New()
 	reg := &registry{schemas: map[uuid.UUID][2]string{
 		rich: {richAvro, "AVRO"}, order: {orderAvro, "AVRO"}, js: {orderJSON, "JSON"}, pb: {orderProto, "PROTOBUF"},
 		scalar: {`"string"`, "AVRO"},
+		nulls:  {`{"type":"record","name":"N","fields":[{"name":"a","type":{"type":"array","items":"null"}}]}`, "AVRO"},
 	}}
+	// A block that claims 2^40 items (zigzag varint), each of zero bytes:
+	// decoding must refuse it, not allocate them.
+	huge := binary.AppendUvarint(nil, uint64(1)<<41)
+	huge = append(huge, 0)
 	d := wire.NewDeserializer(reg.fetch, wire.DeserializerConfig{ValidateJSON: true})
 	frame := func(id uuid.UUID, payload []byte) []byte {
 		b, err := wire.Encode(id, wire.CompressionNone, payload)
@@ -66,6 +86,9 @@ func TestValidateAgreesWithDecode(t *testing.T) {
 		{"avro order", frame(order, avroPayload(t)), true},
 		{"avro negative string length", frame(order, []byte{0x03}), false},
 		{"avro top-level string", frame(scalar, scalarOK), true},
+		{"avro array of 2^40 nulls", frame(nulls, huge), false},
+		{"avro array of 3 nulls", frame(nulls, []byte{0x06, 0x00}), true},
+		{"avro union on its null branch", frame(rich, richNull(t)), true},
 		{"avro top-level string truncated", frame(scalar, scalarOK[:2]), false},
 		{"json ok", frame(js, []byte(`{"id":"o","qty":1}`)), true},
 		{"json missing required", frame(js, []byte(`{"qty":1}`)), false},
@@ -93,6 +116,7 @@ func TestValidateAgreesWithDecode(t *testing.T) {
 // refuses.
 func FuzzValidateAgreesWithDecode(f *testing.F) {
 	f.Add(richRecord(f))
+	f.Add(richNull(f))
 	f.Add([]byte{})
 	id := uuid.New()
 	reg := &registry{schemas: map[uuid.UUID][2]string{id: {richAvro, "AVRO"}}}
@@ -106,6 +130,11 @@ func FuzzValidateAgreesWithDecode(f *testing.F) {
 		_, verr := d.Validate(context.Background(), data)
 		if derr != nil && verr == nil {
 			t.Fatalf("Decode refused the record (%v), Validate accepted it", derr)
+		}
+		// The other way round, Validate is stricter only where hamba's
+		// Unmarshal is lax: a record cut short.
+		if derr == nil && verr != nil && !strings.Contains(verr.Error(), "ends before the record does") {
+			t.Fatalf("Validate refused a record Decode reads: %v", verr)
 		}
 	})
 }
