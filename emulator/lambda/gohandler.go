@@ -185,6 +185,16 @@ func (s *Service) runGo(ctx context.Context, fn *function, inv *invocation, expi
 	}()
 	select {
 	case out := <-done:
+		if errors.Is(hctx.Err(), context.DeadlineExceeded) {
+			// The handler came back because its time was up (its
+			// context's deadline passed before the timer below fired):
+			// on Lambda that invocation timed out, whatever it returned.
+			cancel()
+			fn.mu.Lock()
+			fn.goWarm = false
+			fn.mu.Unlock()
+			return timeoutOutcome(inv)
+		}
 		if out.fatal {
 			fn.mu.Lock()
 			fn.goWarm = false

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"testing"
@@ -173,4 +174,29 @@ func trimNL(s string) string {
 		s = s[:len(s)-1]
 	}
 	return s
+}
+
+// TestInProcessTimeoutWhateverTheHandlerReturns: a handler that returns
+// its own error as soon as its context's deadline passes still timed out,
+// as on Lambda; it used to race the emulator's timer and come out as a
+// plain function error now and then.
+func TestInProcessTimeoutWhateverTheHandlerReturns(t *testing.T) {
+	t.Parallel()
+	v := start(t, false)
+	err := v.e.RegisterHandler("too-late", func(ctx context.Context, ev testEvent) (string, error) {
+		<-ctx.Done()
+		return "", errors.New("too late")
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.lambda.UpdateFunctionConfiguration(ctxT(t), &lambdasdk.UpdateFunctionConfigurationInput{FunctionName: aws.String("too-late"), Timeout: aws.Int32(1)}); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 4 {
+		out := v.invoke(t, "too-late", testEvent{})
+		if d := decodeErrorDoc(t, out.Payload); aws.ToString(out.FunctionError) != "Unhandled" || d.Type != "Sandbox.Timedout" {
+			t.Fatalf("invocation %d: %s %s, want a Sandbox.Timedout", i, aws.ToString(out.FunctionError), out.Payload)
+		}
+	}
 }
