@@ -221,10 +221,13 @@ echo "connection: $connkey ($cstate)"
 case "$connkey $cstate" in "arn:aws:events:$AWS_REGION:$account:connection/$conn-key/"*" AUTHORIZED") ;; *) echo "unexpected create-connection answer" >&2; exit 1 ;; esac
 eb_want "$(eb_q events create-connection --name "$conn-basic" --authorization-type BASIC \
   --auth-parameters '{"BasicAuthParameters":{"Username":"shop","Password":"pw"}}' --query ConnectionState)" AUTHORIZED "basic connection"
-# An OAuth connection is AUTHORIZING until its first token request.
+# An OAuth connection is AUTHORIZING until its first token request has answered.
 eb_want "$(eb_q events create-connection --name "$conn-oauth" --authorization-type OAUTH_CLIENT_CREDENTIALS --auth-parameters \
-  '{"OAuthParameters":{"ClientParameters":{"ClientID":"cli","ClientSecret":"cs"},"AuthorizationEndpoint":"https://auth.example.com/token","HttpMethod":"POST"}}' \
+  '{"OAuthParameters":{"ClientParameters":{"ClientID":"cli","ClientSecret":"cs"},"AuthorizationEndpoint":"https://127.0.0.1:9/token","HttpMethod":"POST"}}' \
   --query ConnectionState)" AUTHORIZING "oauth connection"
+# Its token request goes to a port where nothing listens: refused, the connection is DEAUTHORIZED (AWS too
+# de-authorizes a connection whose authorization endpoint fails).
+eb_until DEAUTHORIZED 30 events describe-connection --name "$conn-oauth" --query ConnectionState --output text
 # Secrets are not described: ApiKeyValue and the secret header's value are left out.
 aws events describe-connection --name "$conn-key" --output json | python3 -c '
 import json, sys
@@ -237,7 +240,7 @@ assert p["InvocationHttpParameters"]["HeaderParameters"] == [
 assert d["SecretArn"].startswith("arn:aws:secretsmanager:%s:%s:secret:events!connection/%s/" % tuple(sys.argv[1:])), d
 print("describe-connection:", d["Name"], d["ConnectionState"])' "$AWS_REGION" "$account" "$conn-key"
 eb_want "$(eb_q events describe-connection --name "$conn-oauth" --query 'AuthParameters.OAuthParameters.[ClientParameters.ClientID, AuthorizationEndpoint, HttpMethod]')" \
-  "cli https://auth.example.com/token POST" "oauth parameters"
+  "cli https://127.0.0.1:9/token POST" "oauth parameters"
 eb_want "$(eb_q events deauthorize-connection --name "$conn-basic" --query ConnectionState)" DEAUTHORIZING deauthorize-connection
 eb_until DEAUTHORIZED 20 events describe-connection --name "$conn-basic" --query ConnectionState --output text
 eb_want "$(eb_q events update-connection --name "$conn-basic" --description "renamed user" \
@@ -245,7 +248,7 @@ eb_want "$(eb_q events update-connection --name "$conn-basic" --description "ren
 eb_want "$(eb_q events describe-connection --name "$conn-basic" --query '[Description, AuthParameters.BasicAuthParameters.Username]')" \
   "renamed user shop2" "connection after update-connection"
 eb_want "$(eb_q events list-connections --name-prefix "$conn" --query 'Connections[].[Name, AuthorizationType, ConnectionState]' | sort | tr '\n' ';')" \
-  "$conn-basic BASIC AUTHORIZED;$conn-key API_KEY AUTHORIZED;$conn-oauth OAUTH_CLIENT_CREDENTIALS AUTHORIZING;" list-connections
+  "$conn-basic BASIC AUTHORIZED;$conn-key API_KEY AUTHORIZED;$conn-oauth OAUTH_CLIENT_CREDENTIALS DEAUTHORIZED;" list-connections
 # AWS words it "Failed to describe the connection(s). Connection '...' does not exist."; the glob takes the part
 # evolvestack answers too (it leaves out the first sentence).
 eb_fails ResourceNotFoundException "Connection 'no-such-connection-$$' does not exist." events describe-connection --name "no-such-connection-$$"
@@ -312,7 +315,8 @@ eb_want "$(eb_q events list-api-destinations --name-prefix "$dest" --query 'leng
 for c in key basic oauth; do
   eb_want "$(eb_q events delete-connection --name "$conn-$c" --query ConnectionState)" DELETING "delete-connection $conn-$c"
 done
-eb_want "$(eb_q events list-connections --name-prefix "$conn" --query 'length(Connections)')" 0 "connections after delete-connection"
+# DELETING, then gone a moment later (on the stack's clock).
+eb_until 0 30 events list-connections --name-prefix "$conn" --query 'length(Connections)' --output text
 
 step "EventBridge: a SaaS partner (account 111111111111) offers an event source to us; we take it as a partner bus"
 src="aws.partner/cli.example.com/orders-$$"
