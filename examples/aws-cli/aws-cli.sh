@@ -13,6 +13,12 @@ export AWS_DEFAULT_REGION="${AWS_DEFAULT_REGION:-$AWS_REGION}"
 export AWS_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID:-test}"
 export AWS_SECRET_ACCESS_KEY="${AWS_SECRET_ACCESS_KEY:-test}"
 export AWS_PAGER=""
+# A parameter that starts with https:// is a value (an API destination's endpoint), not a file for the CLI to
+# fetch: AWS CLI v1 fetches such URLs unless its config says otherwise (v2 does not by default).
+cli_config=$(mktemp)
+trap 'rm -f "$cli_config"' EXIT
+printf '[default]\ncli_follow_urlparam = false\n' >"$cli_config"
+export AWS_CONFIG_FILE="$cli_config"
 # --endpoint-url too, for CLI versions older than AWS_ENDPOINT_URL support.
 aws() { command aws --endpoint-url "$AWS_ENDPOINT_URL" "$@"; }
 
