@@ -261,9 +261,9 @@ step "EventBridge: an API destination (create, describe, update, list) as a rule
 # that the delivery record names the URL with the path parameter filled in.
 eb_listen=$(mktemp "${TMPDIR:-/tmp}/cli-listener-$$-XXXX")
 python3 - "$eb_listen" <<'EOF' &
-import socket, sys
+import os, socket, sys
 s = socket.socket()
-s.bind(("127.0.0.1", 0))
+s.bind(("127.0.0.1" if os.environ.get("EVOLVESTACK_CALLBACK_HOST", "127.0.0.1") in ("127.0.0.1", "localhost") else "0.0.0.0", 0))
 s.listen()
 s.settimeout(120)
 with open(sys.argv[1] + ".port", "w") as f:
@@ -279,12 +279,12 @@ for _ in $(seq 1 40); do [ -s "$eb_listen.port" ] && break; sleep 0.1; done
 eb_port=$(cat "$eb_listen.port")
 dest="cli-dest-$$"
 read -r destarn dstate < <(aws events create-api-destination --name "$dest" --connection-arn "$connkey" --description "orders" \
-  --invocation-endpoint "https://127.0.0.1:$eb_port/orders/*" --http-method POST --invocation-rate-limit-per-second 5 \
+  --invocation-endpoint "https://${EVOLVESTACK_CALLBACK_HOST:-127.0.0.1}:$eb_port/orders/*" --http-method POST --invocation-rate-limit-per-second 5 \
   --query '[ApiDestinationArn, ApiDestinationState]' --output text)
 echo "API destination: $destarn ($dstate)"
 case "$destarn $dstate" in "arn:aws:events:$AWS_REGION:$account:api-destination/$dest/"*" ACTIVE") ;; *) echo "unexpected create-api-destination answer" >&2; exit 1 ;; esac
 eb_want "$(eb_q events describe-api-destination --name "$dest" --query '[ConnectionArn, InvocationEndpoint, HttpMethod, InvocationRateLimitPerSecond, Description]')" \
-  "$connkey https://127.0.0.1:$eb_port/orders/* POST 5 orders" describe-api-destination
+  "$connkey https://${EVOLVESTACK_CALLBACK_HOST:-127.0.0.1}:$eb_port/orders/* POST 5 orders" describe-api-destination
 eb_want "$(eb_q events update-api-destination --name "$dest" --invocation-rate-limit-per-second 10 --description "orders, faster" --query ApiDestinationState)" \
   ACTIVE update-api-destination
 eb_want "$(eb_q events list-api-destinations --name-prefix "$dest" --query 'ApiDestinations[].[Name, HttpMethod, InvocationRateLimitPerSecond]')" \
