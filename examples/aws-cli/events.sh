@@ -301,8 +301,8 @@ admin_get "/_evolvestack/events/deliveries?eventId=$apiev" | python3 -c '
 import json, sys
 recs = json.load(sys.stdin)["deliveries"]
 assert recs and recs[0]["targetArn"] == sys.argv[1], recs
-assert "https://127.0.0.1:%s/orders/%s" % (sys.argv[2], sys.argv[3]) in recs[0]["error"], recs[0]
-print("delivery:", recs[0]["outcome"], recs[0]["errorCode"], recs[0]["error"])' "$destarn" "$eb_port" "$marker-api"
+assert "https://%s:%s/orders/%s" % (sys.argv[4], sys.argv[2], sys.argv[3]) in recs[0]["error"], recs[0]
+print("delivery:", recs[0]["outcome"], recs[0]["errorCode"], recs[0]["error"])' "$destarn" "$eb_port" "$marker-api" "${EVOLVESTACK_CALLBACK_HOST:-127.0.0.1}"
 eb_want "$(eb_q events remove-targets --rule "$rule-api" --event-bus-name "$bus" --ids api --query FailedEntryCount)" 0 "remove-targets (API destination)"
 aws events delete-rule --name "$rule-api" --event-bus-name "$bus"
 # AWS words it "Failed to describe the api-destination(s). An api-destination '...' does not exist."; the glob
