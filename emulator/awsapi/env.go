@@ -27,6 +27,13 @@ type Env struct {
 	Guard SchemaGuard
 	// Faults is evolvestack's fault injection; nil injects nothing.
 	Faults Faults
+	// Journal keeps the instance's state changes when the emulator has a
+	// data dir; nil keeps nothing (see Persistent).
+	Journal Journal
+	// Restoring is true when the instance is built to receive restored
+	// state: its constructor starts no background work that the restored
+	// state decides (RestoreDone starts it).
+	Restoring bool
 }
 
 // Limits holds configurable soft quotas. Zero values mean the service's
