@@ -26,6 +26,7 @@ import (
 	"github.com/evolvestack/evolvestack/emulator/kinesis"
 	"github.com/evolvestack/evolvestack/emulator/lambda"
 	"github.com/evolvestack/evolvestack/emulator/lambda/esm"
+	"github.com/evolvestack/evolvestack/emulator/persist"
 	"github.com/evolvestack/evolvestack/emulator/schemaguard"
 	"github.com/evolvestack/evolvestack/emulator/schemas"
 	"github.com/evolvestack/evolvestack/emulator/sns"
@@ -120,8 +121,11 @@ type Emulator struct {
 	guard   *schemaguard.Guard
 	faults  *faults.Faults
 
-	mu       sync.Mutex
-	scopes   map[scopeKey]any // live service instances
+	mu     sync.Mutex
+	scopes map[scopeKey]any // live service instances
+	// journals are the live instances' journals (with a data dir).
+	journals map[scopeKey]*scopedJournal
+	store    *persist.Store // nil without a data dir
 	endpoint string
 	// closingN counts Resets still closing the services they removed;
 	// closed (on mu) is signalled when it drops to zero.
@@ -143,6 +147,8 @@ type options struct {
 	limits   awsapi.Limits
 	policy   guard.Policy
 	token    string
+	dataDir  string
+	dataSync persist.SyncMode
 }
 
 // Option configures an Emulator.
@@ -207,12 +213,13 @@ func New(opts ...Option) (*Emulator, error) {
 		o.logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	e := &Emulator{
-		opts:   o,
-		clock:  o.clock,
-		log:    o.logger,
-		defs:   serviceDefs(sns.NewSigningKey()),
-		byName: map[string]serviceDef{},
-		scopes: map[scopeKey]any{},
+		opts:     o,
+		clock:    o.clock,
+		log:      o.logger,
+		defs:     serviceDefs(sns.NewSigningKey()),
+		byName:   map[string]serviceDef{},
+		scopes:   map[scopeKey]any{},
+		journals: map[scopeKey]*scopedJournal{},
 	}
 	e.closed = sync.NewCond(&e.mu)
 	e.guard = schemaguard.New(schemaguard.Config{Clock: o.clock, Logger: o.logger.With("component", "schema-guard"), Services: e.Service})
@@ -242,7 +249,14 @@ func New(opts ...Option) (*Emulator, error) {
 		Verifier:       verifier,
 		AdminToken:     o.token,
 		Guard:          g,
+		Durable:        e.durable,
 	})
+	if o.dataDir != "" {
+		if err := e.openDataDir(); err != nil {
+			_ = e.Close()
+			return nil, fmt.Errorf("emulator: %w", err)
+		}
+	}
 	return e, nil
 }
 
@@ -296,26 +310,44 @@ func (e *Emulator) Service(name string, scope awsapi.Scope) any {
 	if ok {
 		return svc
 	}
+	svc, _ = e.build(k, def, false)
+	return svc
+}
+
+// build makes the instance for k unless one exists, and returns it and
+// whether it is new. restoring builds it to receive restored state.
+func (e *Emulator) build(k scopeKey, def serviceDef, restoring bool) (any, bool) {
+	var j *scopedJournal
+	env := awsapi.Env{
+		Scope:     k.scope,
+		Clock:     e.clock,
+		Logger:    e.log.With("service", k.service, "account", k.scope.Account, "region", k.scope.Region),
+		Limits:    e.opts.limits,
+		Services:  e.Service,
+		Endpoint:  e.Endpoint,
+		Guard:     e.guard,
+		Faults:    e.faults,
+		Restoring: restoring,
+	}
+	if e.store != nil {
+		j = &scopedJournal{store: e.store, prefix: k.service + "/" + k.scope.Account + "/" + k.scope.Region + "/"}
+		env.Journal = j
+	}
 	// Build outside the lock: a constructor may look up other services.
-	svc = def.new(awsapi.Env{
-		Scope:    scope,
-		Clock:    e.clock,
-		Logger:   e.log.With("service", name, "account", scope.Account, "region", scope.Region),
-		Limits:   e.opts.limits,
-		Services: e.Service,
-		Endpoint: e.Endpoint,
-		Guard:    e.guard,
-		Faults:   e.faults,
-	})
+	svc := def.new(env)
 	e.mu.Lock()
 	if existing, ok := e.scopes[k]; ok {
 		e.mu.Unlock()
+		j.off()
 		closeService(svc) // another request built it first
-		return existing
+		return existing, false
 	}
 	e.scopes[k] = svc
+	if j != nil {
+		e.journals[k] = j
+	}
 	e.mu.Unlock()
-	return svc
+	return svc, true
 }
 
 // Scopes lists the accounts and regions that hold state of the named
@@ -373,8 +405,31 @@ func (e *Emulator) Lambda() *lambda.Service {
 }
 
 // Reset drops state: everything when both are empty, else only the named
-// service and/or account. Services with background work are closed.
+// service and/or account. Services with background work are closed. With
+// a data dir the dropped state is gone from it too.
 func (e *Emulator) Reset(service, account string) error {
+	if err := e.drop(service, account); err != nil {
+		return err
+	}
+	if e.store != nil {
+		// The snapshot holds only the instances left.
+		if err := e.store.Compact(); err != nil {
+			return fmt.Errorf("reset: %w", err)
+		}
+	}
+	return nil
+}
+
+// Release closes the named service's instances (all for "") without
+// dropping their state from the data dir: the next request finds it
+// restored only after a restart. The binary releases Lambda on shutdown,
+// ending its handler processes.
+func (e *Emulator) Release(service string) error {
+	return e.drop(service, "")
+}
+
+// drop closes and forgets the instances Reset names.
+func (e *Emulator) drop(service, account string) error {
 	if service != "" {
 		if _, ok := e.byName[service]; !ok {
 			return fmt.Errorf("unknown service %q (one of %v)", service, e.serviceNames())
@@ -389,6 +444,10 @@ func (e *Emulator) Reset(service, account string) error {
 		if (service == "" || k.service == service) && (account == "" || k.scope.Account == account) {
 			closing = append(closing, svc)
 			delete(e.scopes, k)
+			if j := e.journals[k]; j != nil {
+				j.off() // nothing it does while closing is kept
+				delete(e.journals, k)
+			}
 		}
 	}
 	e.closingN++
@@ -413,12 +472,20 @@ func (e *Emulator) Reset(service, account string) error {
 // concurrent Reset started (so that their folders are gone when it
 // returns). The emulator must not be used afterwards.
 func (e *Emulator) Close() error {
-	err := e.Reset("", "")
+	if e.store != nil {
+		// Keep the clock's time, then stop keeping changes: what closing
+		// services do is not state to restore.
+		e.saveClock()
+	}
+	err := e.drop("", "")
 	e.mu.Lock()
 	for e.closingN > 0 {
 		e.closed.Wait()
 	}
 	e.mu.Unlock()
+	if e.store != nil {
+		err = errors.Join(err, e.store.Close())
+	}
 	return err
 }
 
@@ -467,3 +534,5 @@ func (b backend) Reset(service, account string) error         { return b.e.Reset
 func (b backend) Clock() *clock.Clock                         { return b.e.clock }
 func (b backend) Guard() *schemaguard.Guard                   { return b.e.guard }
 func (b backend) Faults() *faults.Faults                      { return b.e.faults }
+func (b backend) Export(w io.Writer) error                    { return b.e.Export(w) }
+func (b backend) Import(r io.Reader) error                    { return b.e.Import(r) }

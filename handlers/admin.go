@@ -104,6 +104,8 @@ func newAdmin(b Backend, account, region string, log *slog.Logger) http.Handler 
 	r.HandleFunc(AdminPrefix+"faults/{id}", api.faultRule).Methods(http.MethodDelete)
 	r.HandleFunc(AdminPrefix+"health", api.health).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc(AdminPrefix+"reset", api.reset).Methods(http.MethodPost)
+	r.HandleFunc(AdminPrefix+"data/export", api.dataExport).Methods(http.MethodGet)
+	r.HandleFunc(AdminPrefix+"data/import", api.dataImport).Methods(http.MethodPost)
 	r.HandleFunc(AdminPrefix+"clock", api.getClock).Methods(http.MethodGet)
 	r.HandleFunc(AdminPrefix+"clock", api.setClock).Methods(http.MethodPost)
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -342,6 +344,50 @@ func (a *adminAPI) reset(w http.ResponseWriter, r *http.Request) {
 	}
 	a.log.Info("state reset", "service", req.Service, "account", req.Account)
 	writeJSON(w, http.StatusOK, map[string]any{"reset": true, "service": req.Service, "account": req.Account})
+}
+
+// DataAdmin is implemented by backends whose state can be exported and
+// imported as JSON lines (GET /_evolvestack/data/export, POST
+// /_evolvestack/data/import).
+type DataAdmin interface {
+	Export(w io.Writer) error
+	Import(r io.Reader) error
+}
+
+// MaxImportBytes bounds an import's body.
+const MaxImportBytes = 512 << 20
+
+func (a *adminAPI) dataExport(w http.ResponseWriter, _ *http.Request) {
+	d, ok := a.admin.(DataAdmin)
+	if !ok {
+		writeAdminError(w, http.StatusNotFound, "this emulator does not export its state")
+		return
+	}
+	w.Header().Set("Content-Type", "application/x-ndjson")
+	w.Header().Set("Content-Disposition", `attachment; filename="evolvestack-export.jsonl"`)
+	if err := d.Export(w); err != nil {
+		a.log.Error("export", "error", err)
+	}
+}
+
+func (a *adminAPI) dataImport(w http.ResponseWriter, r *http.Request) {
+	d, ok := a.admin.(DataAdmin)
+	if !ok {
+		writeAdminError(w, http.StatusNotFound, "this emulator does not import state")
+		return
+	}
+	body := http.MaxBytesReader(w, r.Body, MaxImportBytes)
+	if err := d.Import(body); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			writeAdminError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("an import is at most %d bytes", MaxImportBytes))
+			return
+		}
+		writeAdminError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	a.log.Info("state imported")
+	writeJSON(w, http.StatusOK, map[string]any{"imported": true})
 }
 
 func (a *adminAPI) getClock(w http.ResponseWriter, _ *http.Request) {

@@ -18,8 +18,42 @@ func (h *Handler) serveAdmin(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	if h.cfg.Durable != nil && r.Method != http.MethodGet && r.Method != http.MethodHead {
+		// A change made through the admin API is durable before its answer.
+		w = &durableWriter{ResponseWriter: w, durable: h.cfg.Durable, log: h.log}
+	}
 	h.admin.ServeHTTP(w, r)
 }
+
+// durableWriter calls durable before the first byte of the answer.
+type durableWriter struct {
+	http.ResponseWriter
+	durable func() error
+	log     interface{ Error(string, ...any) }
+	done    bool
+}
+
+func (d *durableWriter) sync() {
+	if !d.done {
+		d.done = true
+		if err := d.durable(); err != nil {
+			d.log.Error("data dir: keeping an admin change", "error", err)
+		}
+	}
+}
+
+func (d *durableWriter) WriteHeader(code int) {
+	d.sync()
+	d.ResponseWriter.WriteHeader(code)
+}
+
+func (d *durableWriter) Write(b []byte) (int, error) {
+	d.sync()
+	return d.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the connection.
+func (d *durableWriter) Unwrap() http.ResponseWriter { return d.ResponseWriter }
 
 // adminOpen reports whether path stays open in strict mode: SNS signing
 // certificates (public on AWS too), health (for

@@ -73,6 +73,10 @@ type Config struct {
 	// BodyTimeout bounds reading one request body (DefaultBodyTimeout when
 	// 0).
 	BodyTimeout time.Duration
+	// Durable, when set, is called after every operation and admin change,
+	// before the answer: it returns once the changes made so far are kept
+	// (the data dir's group commit).
+	Durable func() error
 }
 
 // Handler serves the AWS APIs and the admin API.
@@ -704,6 +708,13 @@ func (h *Handler) dispatch(w http.ResponseWriter, c *call) {
 		}
 		svc, c.svc = fresh, fresh
 		out, err = c.desc.Invoke(ctx, svc, c.op.Name, in)
+	}
+	if h.cfg.Durable != nil {
+		if derr := h.cfg.Durable(); derr != nil {
+			h.log.Error("data dir: keeping a change", "service", c.desc.Name, "operation", c.op.Name, "error", derr)
+			h.writeError(w, c, &awsapi.Error{Code: "InternalFailure", Message: "The request processing has failed because of an unknown error, exception or failure.", Status: http.StatusInternalServerError})
+			return
+		}
 	}
 	if afterFault != nil && afterFault() {
 		return

@@ -6,6 +6,7 @@
 //
 //	evolvestack [serve] [flags]   run the emulator (default 127.0.0.1:4566)
 //	evolvestack health [--endpoint URL]
+//	evolvestack data export|import [--data-dir DIR | --endpoint URL] [FILE]
 //	evolvestack version
 package main
 
@@ -40,6 +41,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		return schema(ctx, args, stdout, stderr, getenv)
 	case "faults":
 		return faultsCmd(ctx, args, stdout, stderr, getenv)
+	case "data":
+		return dataCmd(ctx, args, stdout, stderr, getenv)
 	case "version":
 		return version(stdout)
 	case "help":
@@ -58,6 +61,7 @@ func usage(w io.Writer) {
   evolvestack health [--endpoint URL]  exit 0 when a running instance is healthy
   evolvestack schema COMMAND ...       check, register, get, list, diff, decode, matrix Glue schemas
   evolvestack faults COMMAND ...       add, list, clear, log, preset fault injection rules
+  evolvestack data export|import ...   save or load a stack's state as JSON lines
   evolvestack version                  print the version
 
 Run 'evolvestack serve -h' for the server's flags.

@@ -14,6 +14,7 @@ import (
 
 	"github.com/evolvestack/evolvestack/emulator"
 	"github.com/evolvestack/evolvestack/emulator/clock"
+	"github.com/evolvestack/evolvestack/emulator/persist"
 	"github.com/evolvestack/evolvestack/handlers/httpserver"
 )
 
@@ -33,6 +34,8 @@ type serveConfig struct {
 	hosts      string
 	maxConns   int
 	adminToken string
+	dataDir    string
+	dataSync   string
 }
 
 // envOr returns the environment variable's value, or def when unset.
@@ -68,6 +71,8 @@ func parseServe(args []string, stderr io.Writer, getenv func(string) string) (*s
 		return nil
 	})
 	fs.StringVar(&c.adminToken, "admin-token", getenv("EVOLVESTACK_ADMIN_TOKEN"), "with --auth strict: the bearer token that opens the admin API; random when empty, printed at start-up (EVOLVESTACK_ADMIN_TOKEN)")
+	fs.StringVar(&c.dataDir, "data-dir", getenv("EVOLVESTACK_DATA_DIR"), "keep every service's state in this directory across restarts; empty keeps state in memory only (EVOLVESTACK_DATA_DIR)")
+	fs.StringVar(&c.dataSync, "data-sync", envOr(getenv, "EVOLVESTACK_DATA_SYNC", "write"), "with --data-dir, what an answer waits for: write (kept if the process is killed) or fsync (kept through an OS crash too) (EVOLVESTACK_DATA_SYNC)")
 	fs.DurationVar(&c.drain, "shutdown-timeout", 30*time.Second, "how long to wait for in-flight requests on SIGINT/SIGTERM")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -130,6 +135,13 @@ func (c *serveConfig) options(log *slog.Logger) ([]emulator.Option, error) {
 		}
 	default:
 		return nil, fmt.Errorf("auth %q: want any or strict", c.auth)
+	}
+	if c.dataDir != "" {
+		mode, err := persist.ParseSyncMode(c.dataSync)
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, emulator.WithDataDir(c.dataDir), emulator.WithDataSync(mode))
 	}
 	if origins := splitList(c.origins); len(origins) > 0 {
 		opts = append(opts, emulator.WithAllowedOrigins(origins...))
@@ -221,7 +233,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 	})
 	// Lambda handler processes hold Runtime API requests open; stopping
 	// them lets Shutdown finish once the other in-flight requests have.
-	srv.RegisterOnShutdown(func() { _ = e.Reset("lambda", "") })
+	srv.RegisterOnShutdown(func() { _ = e.Release("lambda") })
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
 	fmt.Fprintf(stdout, "evolvestack %s ready on %s (region %s, account %s); point clients at it with AWS_ENDPOINT_URL=%s\n",

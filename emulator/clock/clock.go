@@ -111,6 +111,9 @@ type Clock struct {
 	// AfterFunc callbacks currently running, for Settle.
 	running int
 	idle    chan struct{}
+
+	// observer, when set, is told of every Advance and SetScale.
+	observer func(Snapshot)
 }
 
 // Snapshot is the clock's state at one instant, for the admin API.
@@ -187,11 +190,53 @@ func (c *Clock) Advance(d time.Duration) error {
 		return fmt.Errorf("advance by %v: %w", d, ErrNegativeAdvance)
 	}
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	now := c.reanchorLocked().Add(d)
 	c.virtAnchor = now
 	c.fireDueLocked(now)
 	c.rearmLocked(now, true)
+	c.mu.Unlock()
+	c.observe()
+	return nil
+}
+
+// SetObserver sets f to be called (outside the clock's lock) after every
+// Advance, SetScale and Restore, with the clock's new time and scale: the
+// emulator keeps them in its data dir.
+func (c *Clock) SetObserver(f func(Snapshot)) {
+	c.mu.Lock()
+	c.observer = f
+	c.mu.Unlock()
+}
+
+// observe tells the observer of a change.
+func (c *Clock) observe() {
+	c.mu.Lock()
+	f := c.observer
+	var snap Snapshot
+	if f != nil {
+		snap = Snapshot{Now: c.nowLocked(), Scale: c.scale}
+	}
+	c.mu.Unlock()
+	if f != nil {
+		f(snap)
+	}
+}
+
+// Restore sets the virtual time and scale to a kept state (after a
+// restart), firing timers that fall due. Unlike Advance it may move time
+// back: call it before anything relies on the clock.
+func (c *Clock) Restore(now time.Time, scale float64) error {
+	if err := validScale(scale); err != nil {
+		return fmt.Errorf("restore scale %v: %w", scale, err)
+	}
+	c.mu.Lock()
+	c.realAnchor = c.realNow()
+	c.virtAnchor = now.Round(0)
+	c.scale = scale
+	c.fireDueLocked(c.virtAnchor)
+	c.rearmLocked(c.virtAnchor, true)
+	c.mu.Unlock()
+	c.observe()
 	return nil
 }
 
@@ -204,11 +249,12 @@ func (c *Clock) SetScale(s float64) error {
 		return fmt.Errorf("set scale %v: %w", s, err)
 	}
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	now := c.reanchorLocked()
 	c.scale = s
 	c.fireDueLocked(now)
 	c.rearmLocked(now, true)
+	c.mu.Unlock()
+	c.observe()
 	return nil
 }
 
