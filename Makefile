@@ -49,10 +49,12 @@ test:
 startup:
 	$(GO) test -count=1 -v -run 'TestStartupTimeAndIdleRSS|TestPackageInitCosts' ./cmd/evolvestack
 
-# The container's root file system: /evolvestack and an empty /tmp (1777).
+# The container's root file system: /evolvestack, an empty /tmp (1777) and
+# an empty /data (1777), which a new named volume mounted there copies, so
+# that the emulator's user (65534) can keep its data dir in it.
 image-bin:
-	@mkdir -p $(ROOTFS)/tmp $(DEMODIR)
-	@chmod 1777 $(ROOTFS)/tmp
+	@mkdir -p $(ROOTFS)/tmp $(ROOTFS)/data $(DEMODIR)
+	@chmod 1777 $(ROOTFS)/tmp $(ROOTFS)/data
 	$(STATIC) $(GO) build -tags $(IMAGE_TAGS) -trimpath -ldflags '$(LDFLAGS)' $(IMAGE_GCFLAGS) -o $(ROOTFS)/evolvestack ./cmd/evolvestack
 	@size=$$(wc -c <$(ROOTFS)/evolvestack); echo "$(ROOTFS)/evolvestack: $$size bytes"; \
 	if [ "$$size" -gt $(IMAGE_MAX_BYTES) ]; then echo "warning: the image's binary is over $(IMAGE_MAX_BYTES) bytes" >&2; fi
