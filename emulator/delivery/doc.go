@@ -61,5 +61,40 @@
 // enqueue order: the next starts only when the one before has ended
 // (delivered, dead-lettered or dropped), so a failing head blocks its group
 // through all its retries. SNS FIFO topics use the message group ID as the
-// key (per subscription queue).
+// key (per subscription queue).//
+// # Persistence
+//
+// With Options.Journal (an awsapi.Journal), a queue keeps a row per
+// delivery that has not ended, under the key RowKey(KeyPrefix, seq): Put
+// when it is enqueued and when a failed, throttled or postponed attempt
+// reschedules it, Delete when it ends (delivered, dead-lettered, dropped,
+// cancelled). The value is a Stored in JSON: target, ordering key, enqueue
+// and due times (Unix nanoseconds), attempts, throttles, last reason and
+// the payload as Options.Encode made it (JSON; Encode is required with a
+// journal, and Enqueue fails when it does). Policies are not stored: the
+// owner derives them again from its own state. Close ends no delivery
+// for good, so rows survive it (an emulator shutting down); an attempt
+// running at a crash is made again after the restart (at least once).
+//
+// The owner's awsapi.Persistent methods delegate: DumpState calls
+// Queue.DumpState; RestoreState keeps the rows under KeyPrefix (decode
+// them with ParseStored; nil deletes); RestoreDone makes the queue (same
+// KeyPrefix, the restored journal) and calls Queue.Restore once, before
+// any Enqueue, with a function that rebuilds each delivery's payload and
+// policy, or drops it:
+//
+//	q, _ := delivery.New(delivery.Options[*job]{..., Journal: env.Journal, KeyPrefix: "d/",
+//		Encode: func(j *job) ([]byte, error) { return json.Marshal(j.row()) }})
+//	err := q.Restore(rows, func(r delivery.Stored) (delivery.Delivery[*job], bool) {
+//		j, err := decodeJob(r.Payload)
+//		if err != nil || !targetExists(r.Target) {
+//			return delivery.Delivery[*job]{}, false
+//		}
+//		return delivery.Delivery[*job]{Payload: j, Policy: policyOf(j)}, true
+//	})
+//
+// Restored deliveries keep their enqueue numbers, IDs, ages and attempt
+// counts; those already due are attempted at once. Rate limits
+// (RatePolicy) and a FIFO group's wait for its previous delivery are
+// derived again, not stored.
 package delivery

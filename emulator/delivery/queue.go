@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/evolvestack/evolvestack/emulator/awsapi"
 	"github.com/evolvestack/evolvestack/emulator/clock"
 )
 
@@ -208,6 +209,17 @@ type Options[P any] struct {
 	// MaxRecords is how many attempt records the queue keeps, newest last
 	// (default 1000, negative keeps none).
 	MaxRecords int
+	// Journal, when set, keeps a row per delivery that has not ended
+	// (see "Persistence" in doc.go): Put when it is queued and when a
+	// failed attempt reschedules it, Delete when it ends. Encode is then
+	// required.
+	Journal awsapi.Journal
+	// KeyPrefix starts the keys of the queue's rows (RowKey), unique
+	// among the journal's other rows, e.g. "d/web/".
+	KeyPrefix string
+	// Encode turns a payload into JSON for its row; the owner's Restore
+	// rebuild function decodes it.
+	Encode func(P) ([]byte, error)
 }
 
 // item is a queued delivery.
@@ -221,6 +233,8 @@ type item[P any] struct {
 	throttles int
 	reason    string
 	index     int // in the ready heap, -1 when not there
+	// j is the delivery's journal state; nil without a journal.
+	j *journaled
 }
 
 // Queue is a delivery engine bound to a clock: it runs attempts when they
@@ -248,6 +262,7 @@ type Queue[P any] struct {
 	nextSlot map[string]time.Time // rate-limited targets: earliest next attempt
 	records  []Record             // ring
 	recHead  int                  // index of the oldest record once full
+	live     map[uint64]*item[P]  // with a journal: deliveries not ended, by seq
 }
 
 // New returns a queue; it fails without a clock or an attempt function.
@@ -258,6 +273,9 @@ func New[P any](o Options[P]) (*Queue[P], error) {
 	if o.Attempt == nil {
 		return nil, errors.New("delivery: New needs an attempt function")
 	}
+	if o.Journal != nil && o.Encode == nil {
+		return nil, errors.New("delivery: New needs Encode with a journal")
+	}
 	if o.MaxConcurrent <= 0 {
 		o.MaxConcurrent = DefaultMaxConcurrent
 	}
@@ -265,11 +283,15 @@ func New[P any](o Options[P]) (*Queue[P], error) {
 		o.MaxRecords = DefaultMaxRecords
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Queue[P]{
+	q := &Queue[P]{
 		o: o, clk: o.Clock, ctx: ctx, cancel: cancel,
 		groups: map[string][]*item[P]{}, nextSlot: map[string]time.Time{},
 		handoff: make(chan *item[P], o.MaxConcurrent), linger: workerLinger,
-	}, nil
+	}
+	if o.Journal != nil {
+		q.live = map[uint64]*item[P]{}
+	}
+	return q, nil
 }
 
 // Enqueue queues d and returns its ID. Its first attempt runs after
@@ -277,6 +299,13 @@ func New[P any](o Options[P]) (*Queue[P], error) {
 // before it in its group have ended.
 func (q *Queue[P]) Enqueue(d Delivery[P]) (string, error) {
 	now := q.clk.Now()
+	var enc []byte
+	if q.journaled() {
+		var err error
+		if enc, err = q.encodePayload(d.Payload); err != nil {
+			return "", err
+		}
+	}
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if q.closed {
@@ -286,6 +315,10 @@ func (q *Queue[P]) Enqueue(d Delivery[P]) (string, error) {
 	it := &item[P]{d: d, id: d.ID, seq: q.seq, enqueued: now, due: now.Add(max(d.Delay, 0)), index: -1}
 	if it.id == "" {
 		it.id = strconv.FormatUint(it.seq, 10)
+	}
+	if enc != nil {
+		it.j = &journaled{enc: enc}
+		q.putLocked(it, itemRow(it))
 	}
 	q.pending++
 	if k := d.OrderingKey; k != "" {
@@ -347,6 +380,9 @@ func (q *Queue[P]) CancelTarget(target string) int {
 			if i > 0 && it.d.Target == target {
 				n++
 				q.pending--
+				if q.live != nil {
+					q.forgetLocked(it)
+				}
 				continue
 			}
 			keep = append(keep, it)
@@ -363,6 +399,9 @@ func (q *Queue[P]) CancelTarget(target string) int {
 			heap.Remove(&q.ready, i)
 			n++
 			q.pending--
+			if q.live != nil {
+				q.forgetLocked(it)
+			}
 			if it.d.OrderingKey != "" {
 				q.advanceGroupLocked(it, time.Time{})
 			}
@@ -589,6 +628,16 @@ func (q *Queue[P]) retry(it *item[P], d, maxAge time.Duration, rec *Record) *ite
 	if maxAge > 0 && next.Sub(it.enqueued) > maxAge {
 		return q.end(it, StatusEventAgeExceeded, rec)
 	}
+	var row []byte
+	if q.journaled() {
+		// The worker owns it until it is queued again: build the row
+		// outside the lock.
+		if enc, err := q.encodePayload(it.d.Payload); err == nil {
+			it.j.enc = enc
+		}
+		row = finishRow(appendRowBody(nil, it.id, it.d.Target, it.d.OrderingKey, it.enqueued, next,
+			it.attempts, it.throttles, it.reason, it.j.enc), it.seq)
+	}
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	q.recordLocked(rec)
@@ -597,6 +646,9 @@ func (q *Queue[P]) retry(it *item[P], d, maxAge time.Duration, rec *Record) *ite
 		return nil
 	}
 	it.due = next
+	if row != nil {
+		q.putLocked(it, row)
+	}
 	heap.Push(&q.ready, it)
 	return q.nextLocked()
 }
@@ -615,6 +667,9 @@ func (q *Queue[P]) end(it *item[P], st Status, rec *Record) *item[P] {
 		return nil
 	}
 	q.pending--
+	if q.live != nil {
+		q.forgetLocked(it)
+	}
 	if it.d.OrderingKey != "" {
 		q.advanceGroupLocked(it, it.due)
 	}

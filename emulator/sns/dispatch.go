@@ -163,13 +163,20 @@ func (s *Service) queue(web bool) *delivery.Queue[*job] {
 		q, limit = &d.web, httpConcurrency
 	}
 	if *q == nil {
-		nq, err := delivery.New(delivery.Options[*job]{
+		o := delivery.Options[*job]{
 			Clock:         s.env.Clock,
 			Attempt:       s.attempt,
 			DeadLetter:    s.deadLetter,
 			MaxConcurrent: limit,
 			MaxRecords:    -1, // DeliveryAttempts keeps richer ones
-		})
+		}
+		if s.env.Journal != nil {
+			o.Journal, o.KeyPrefix, o.Encode = s.env.Journal, managedPrefix, encodeJob
+			if web {
+				o.KeyPrefix = webPrefix
+			}
+		}
+		nq, err := delivery.New(o)
 		if err != nil {
 			return nil
 		}

@@ -51,6 +51,12 @@ type notification struct {
 
 	mu   sync.Mutex
 	sigs map[string]string // signature by message text
+
+	// row is the notification's encoded row (persist.go), made once for
+	// all its queued deliveries.
+	rowOnce sync.Once
+	row     []byte
+	rowErr  error
 }
 
 // content returns the message for protocol: its entry of a

@@ -135,6 +135,7 @@ func (s *Service) CreatePlatformApplication(ctx context.Context, in *CreatePlatf
 		s.apps[arn] = app
 	}
 	app.set(in.Attributes)
+	s.putAppLocked(app)
 	return &CreatePlatformApplicationOutput{PlatformApplicationArn: &arn}, nil
 }
 
@@ -203,6 +204,7 @@ func (s *Service) SetPlatformApplicationAttributes(ctx context.Context, in *SetP
 		return nil, err
 	}
 	app.set(in.Attributes)
+	s.putAppLocked(app)
 	return &SetPlatformApplicationAttributesOutput{}, nil
 }
 
@@ -234,8 +236,14 @@ func (s *Service) DeletePlatformApplication(ctx context.Context, in *DeletePlatf
 	if app := s.apps[arn]; app != nil {
 		for _, e := range app.endpoints {
 			delete(s.endpoints, e)
+			if j := s.env.Journal; j != nil {
+				j.Delete(endpointKey(e))
+			}
 		}
 		delete(s.apps, arn)
+		if j := s.env.Journal; j != nil {
+			j.Delete("a/" + strings.TrimPrefix(resourcePart(arn), "app/"))
+		}
 	}
 	return &DeletePlatformApplicationOutput{}, nil
 }
@@ -296,8 +304,11 @@ func (s *Service) CreatePlatformEndpoint(ctx context.Context, in *CreatePlatform
 		}
 	}
 	arn := s.arn("endpoint/" + app.platform + "/" + app.name + "/" + newUUID())
-	s.endpoints[arn] = &platformEndpoint{arn: arn, appArn: appArn, seq: s.nextSeqLocked(), attrs: want}
+	e := &platformEndpoint{arn: arn, appArn: appArn, seq: s.nextSeqLocked(), attrs: want}
+	s.endpoints[arn] = e
 	app.endpoints[token] = arn
+	s.putEndpointLocked(e)
+	s.putAppLocked(app)
 	return &CreatePlatformEndpointOutput{EndpointArn: &arn}, nil
 }
 
@@ -330,9 +341,11 @@ func (s *Service) SetEndpointAttributes(ctx context.Context, in *SetEndpointAttr
 		if k == "Token" && app != nil && v != e.attrs["Token"] {
 			delete(app.endpoints, e.attrs["Token"])
 			app.endpoints[v] = arn
+			s.putAppLocked(app)
 		}
 		e.attrs[k] = v
 	}
+	s.putEndpointLocked(e)
 	return &SetEndpointAttributesOutput{}, nil
 }
 
@@ -345,8 +358,12 @@ func (s *Service) DeleteEndpoint(ctx context.Context, in *DeleteEndpointInput) (
 	if e := s.endpoints[arn]; e != nil {
 		if app := s.apps[e.appArn]; app != nil && app.endpoints[e.attrs["Token"]] == arn {
 			delete(app.endpoints, e.attrs["Token"])
+			s.putAppLocked(app)
 		}
 		delete(s.endpoints, arn)
+		if j := s.env.Journal; j != nil {
+			j.Delete(endpointKey(arn))
+		}
 	}
 	return &DeleteEndpointOutput{}, nil
 }

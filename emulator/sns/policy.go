@@ -263,6 +263,7 @@ func (t *topic) storePolicyLocked(p policyDoc) error {
 		return fmt.Errorf("encoding the policy of %s: %w", t.arn, err)
 	}
 	t.attrs[attrPolicy] = string(b)
+	t.persistLocked()
 	return nil
 }
 

@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/evolvestack/evolvestack/emulator/awsapi"
 )
 
 // Publishing limits and windows.
@@ -26,6 +28,10 @@ type publishState struct {
 	keyMu  sync.Mutex
 	shared *SigningKey // set by UseSigningKey; nil means own
 	own    SigningKey
+
+	// journal keeps the FIFO counters and windows (persist.go); nil
+	// without a data dir.
+	journal awsapi.Journal
 
 	mu         sync.Mutex
 	fifo       map[string]*fifoTopicState // by topic ARN
@@ -98,6 +104,9 @@ func (p *publishState) fifoAdmit(topicArn, dedupID string, now time.Time, newID 
 	for cut < len(st.order) && now.Sub(st.order[cut].at) >= fifoDedupWindow {
 		if e, ok := st.dedup[st.order[cut].id]; ok && e.at.Equal(st.order[cut].at) {
 			delete(st.dedup, st.order[cut].id)
+			if p.journal != nil {
+				p.journal.Delete(dedupKey(topicArn, st.order[cut].id))
+			}
 		}
 		cut++
 	}
@@ -109,6 +118,10 @@ func (p *publishState) fifoAdmit(topicArn, dedupID string, now time.Time, newID 
 	e := fifoSent{messageID: newID(), sequenceNumber: sequenceNumber(st.seq), at: now}
 	st.dedup[dedupID] = e
 	st.order = append(st.order, fifoOrder{id: dedupID, at: now})
+	if p.journal != nil {
+		p.journal.Put("f/"+lastPart(topicArn), seqRowValue(st.seq))
+		p.journal.Put(dedupKey(topicArn, dedupID), e.row())
+	}
 	return e, true
 }
 
@@ -132,6 +145,12 @@ func (p *publishState) lockFIFO(topicArn string) func() {
 // forgetTopic drops a deleted topic's FIFO state.
 func (p *publishState) forgetTopic(topicArn string) {
 	p.mu.Lock()
+	if st := p.fifo[topicArn]; st != nil && p.journal != nil {
+		p.journal.Delete("f/" + lastPart(topicArn))
+		for id := range st.dedup {
+			p.journal.Delete(dedupKey(topicArn, id))
+		}
+	}
 	delete(p.fifo, topicArn)
 	delete(p.fifoLocks, topicArn)
 	p.mu.Unlock()

@@ -51,6 +51,8 @@ type Service struct {
 	apps           map[string]*platformApp      // by ARN
 	endpoints      map[string]*platformEndpoint // by ARN
 	sms            smsState
+	// restore collects restored rows until RestoreDone (persist.go).
+	restore *restoring
 }
 
 // New returns the service for env's scope.
@@ -64,6 +66,7 @@ func New(env awsapi.Env) *Service {
 		endpoints:     map[string]*platformEndpoint{},
 		sms:           newSMSState(),
 	}
+	s.pub.journal = env.Journal
 	// Publishing (deliver.go) sends the SubscriptionConfirmation messages
 	// when it is built in.
 	if c, ok := any(s).(interface{ sendConfirmation(*topic, *subscription) }); ok {

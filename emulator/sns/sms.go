@@ -37,6 +37,9 @@ type smsState struct {
 	optedOut  map[string]uint64 // number -> sequence of the opt-out
 	inSandbox bool
 	sandbox   map[string]*sandboxNumber
+	// changed is set once attrs or inSandbox leave their defaults' row
+	// (persist.go: the "sms" row exists from then on).
+	changed bool
 }
 
 // sandboxNumber is a destination number of the SMS sandbox.
@@ -88,6 +91,7 @@ func (s *Service) SetSMSAttributes(ctx context.Context, in *SetSMSAttributesInpu
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	maps.Copy(s.sms.attrs, in.Attributes)
+	s.putSMSLocked()
 	return &SetSMSAttributesOutput{}, nil
 }
 
@@ -123,7 +127,10 @@ func (s *Service) OptInPhoneNumber(ctx context.Context, in *OptInPhoneNumberInpu
 		return nil, err
 	}
 	s.mu.Lock()
-	delete(s.sms.optedOut, n)
+	if _, ok := s.sms.optedOut[n]; ok {
+		delete(s.sms.optedOut, n)
+		s.putOptOutLocked(n, 0)
+	}
 	s.mu.Unlock()
 	return &OptInPhoneNumberOutput{}, nil
 }
@@ -138,6 +145,7 @@ func (s *Service) OptOutPhoneNumber(number string) error {
 	defer s.mu.Unlock()
 	if _, ok := s.sms.optedOut[number]; !ok {
 		s.sms.optedOut[number] = s.nextSeqLocked()
+		s.putOptOutLocked(number, s.sms.optedOut[number])
 	}
 	return nil
 }
@@ -171,6 +179,7 @@ func (s *Service) GetSMSSandboxAccountStatus(ctx context.Context, in *GetSMSSand
 func (s *Service) SetSMSSandbox(in bool) {
 	s.mu.Lock()
 	s.sms.inSandbox = in
+	s.putSMSLocked()
 	s.mu.Unlock()
 }
 
@@ -226,6 +235,7 @@ func (s *Service) CreateSMSSandboxPhoneNumber(ctx context.Context, in *CreateSMS
 	if n := s.sms.sandbox[number]; n != nil {
 		if !n.verified {
 			n.otp = oneTimePassword()
+			s.putSandboxLocked(number, n)
 		}
 		return &CreateSMSSandboxPhoneNumberOutput{}, nil
 	}
@@ -233,7 +243,9 @@ func (s *Service) CreateSMSSandboxPhoneNumber(ctx context.Context, in *CreateSMS
 		// unverified: wording
 		return nil, &awsapi.Error{Code: codeUserError, Message: "You have reached the maximum number of sandbox destination phone numbers"}
 	}
-	s.sms.sandbox[number] = &sandboxNumber{seq: s.nextSeqLocked(), otp: oneTimePassword()}
+	n := &sandboxNumber{seq: s.nextSeqLocked(), otp: oneTimePassword()}
+	s.sms.sandbox[number] = n
+	s.putSandboxLocked(number, n)
 	return &CreateSMSSandboxPhoneNumberOutput{}, nil
 }
 
@@ -258,6 +270,7 @@ func (s *Service) VerifySMSSandboxPhoneNumber(ctx context.Context, in *VerifySMS
 		return nil, &awsapi.Error{Code: codeVerification, Message: "Invalid one-time password", Fields: map[string]any{"Status": "Pending"}}
 	}
 	n.verified, n.otp = true, ""
+	s.putSandboxLocked(number, n)
 	return &VerifySMSSandboxPhoneNumberOutput{}, nil
 }
 
@@ -273,6 +286,7 @@ func (s *Service) DeleteSMSSandboxPhoneNumber(ctx context.Context, in *DeleteSMS
 		return nil, errSandboxNumberNotFound()
 	}
 	delete(s.sms.sandbox, number)
+	s.putSandboxLocked(number, nil)
 	return &DeleteSMSSandboxPhoneNumberOutput{}, nil
 }
 

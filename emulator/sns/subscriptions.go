@@ -148,6 +148,7 @@ func (s *Service) Subscribe(ctx context.Context, in *SubscribeInput) (*Subscribe
 		sub.authenticated = true
 	}
 	owner.subs[sub.arn] = sub
+	owner.putSubLocked(sub)
 	t.subs = append(t.subs, sub)
 	t.refreshLiveLocked()
 	t.mu.Unlock()
@@ -403,6 +404,7 @@ func (s *Service) expirePending() {
 			continue
 		}
 		delete(s.subs, arn)
+		s.deleteSubLocked(arn)
 		if sub.filterPolicy != "" {
 			s.filterPolicies--
 		}
@@ -430,6 +432,7 @@ func (t *topic) refreshLiveLocked() {
 // held).
 func (s *Service) replaceLocked(t *topic, sub *subscription) {
 	s.subs[sub.arn] = sub
+	s.putSubLocked(sub)
 	for i, old := range t.subs {
 		if old.arn == sub.arn {
 			t.subs[i] = sub
@@ -621,6 +624,7 @@ func (s *Service) Unsubscribe(ctx context.Context, in *UnsubscribeInput) (*Unsub
 	}
 	cur := owner.subs[sub.arn]
 	delete(owner.subs, sub.arn)
+	owner.deleteSubLocked(sub.arn)
 	if cur.filterPolicy != "" {
 		owner.filterPolicies--
 	}
@@ -628,6 +632,7 @@ func (s *Service) Unsubscribe(ctx context.Context, in *UnsubscribeInput) (*Unsub
 		t.mu.Lock()
 		t.subs = slices.DeleteFunc(t.subs, func(x *subscription) bool { return x.arn == sub.arn })
 		t.deletedSubs++
+		t.persistLocked()
 		t.refreshLiveLocked()
 		t.mu.Unlock()
 	}

@@ -90,6 +90,7 @@ func (s *Service) TagResource(ctx context.Context, in *TagResourceInput) (*TagRe
 	for k, v := range tags {
 		t.tags[k] = v
 	}
+	t.persistLocked()
 	return &TagResourceOutput{}, nil
 }
 
@@ -104,6 +105,7 @@ func (s *Service) UntagResource(ctx context.Context, in *UntagResourceInput) (*U
 	for _, k := range in.TagKeys {
 		delete(t.tags, k)
 	}
+	t.persistLocked()
 	return &UntagResourceOutput{}, nil
 }
 
@@ -185,6 +187,7 @@ func (s *Service) PutDataProtectionPolicy(ctx context.Context, in *PutDataProtec
 	}
 	t.mu.Lock()
 	t.dataProtection = policy
+	t.persistLocked()
 	t.mu.Unlock()
 	return &PutDataProtectionPolicyOutput{}, nil
 }

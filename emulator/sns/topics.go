@@ -60,6 +60,8 @@ type topic struct {
 	fifo                       bool
 	created                    time.Time
 	seq                        uint64
+	// journal is the owner's (persist.go), nil without a data dir.
+	journal awsapi.Journal
 
 	mu sync.RWMutex
 	// Guarded by mu.
@@ -261,7 +263,7 @@ func (s *Service) CreateTopic(ctx context.Context, in *CreateTopicInput) (*Creat
 	}
 	t := &topic{
 		arn: arn, name: name, account: s.env.Scope.Account, region: s.env.Scope.Region, fifo: fifo,
-		created: s.now(), seq: s.nextSeqLocked(),
+		created: s.now(), seq: s.nextSeqLocked(), journal: s.env.Journal,
 		signatureVersion: "1",
 		attrs:            map[string]string{attrPolicy: defaultPolicy(arn, s.env.Scope.Account), attrDisplayName: ""},
 		tags:             tags,
@@ -272,6 +274,7 @@ func (s *Service) CreateTopic(ctx context.Context, in *CreateTopicInput) (*Creat
 	if in.DataProtectionPolicy != nil {
 		t.dataProtection = *in.DataProtectionPolicy
 	}
+	t.persistLocked()
 	s.topics[arn] = t
 	return &CreateTopicOutput{TopicArn: &arn}, nil
 }
@@ -363,9 +366,13 @@ func (s *Service) DeleteTopic(ctx context.Context, in *DeleteTopicInput) (*Delet
 		return &DeleteTopicOutput{}, nil
 	}
 	delete(owner.topics, t.arn)
+	if j := owner.env.Journal; j != nil {
+		j.Delete(topicKey(t.arn))
+	}
 	t.mu.Lock()
 	for _, sub := range t.subs {
 		delete(owner.subs, sub.arn)
+		owner.deleteSubLocked(sub.arn)
 		if sub.filterPolicy != "" {
 			owner.filterPolicies--
 		}
@@ -458,6 +465,7 @@ func (s *Service) SetTopicAttributes(ctx context.Context, in *SetTopicAttributes
 	}
 	t.mu.Lock()
 	t.setLocked(name, value, s.now())
+	t.persistLocked()
 	t.mu.Unlock()
 	return &SetTopicAttributesOutput{}, nil
 }
