@@ -27,18 +27,23 @@ type consumer struct {
 	tags     map[string]string
 }
 
-// settle applies the consumer's due transitions.
-func (c *consumer) settle(now time.Time) {
+// settle applies the consumer's due transitions and reports whether
+// there were any.
+func (c *consumer) settle(now time.Time) bool {
 	switch c.status {
 	case ConsumerStatusCreating:
 		if !now.Before(c.readyAt) {
 			c.status = ConsumerStatusActive
+			c.readyAt = time.Time{}
+			return true
 		}
 	case ConsumerStatusDeleting:
-		if !now.Before(c.deleteAt) {
+		if !c.done && !now.Before(c.deleteAt) {
 			c.done = true
+			return true
 		}
 	}
+	return false
 }
 
 func (c *consumer) describe() Consumer {
@@ -163,6 +168,7 @@ func (s *Service) RegisterStreamConsumer(ctx context.Context, in *RegisterStream
 		c.readyAt = now.Add(delay)
 	}
 	st.consumers = append(st.consumers, c)
+	st.save()
 	out := c.describe()
 	return &RegisterStreamConsumerOutput{Consumer: &out}, nil
 }
@@ -233,11 +239,10 @@ func (s *Service) DeregisterStreamConsumer(ctx context.Context, in *DeregisterSt
 	}
 	c.status = ConsumerStatusDeleting
 	c.deleteAt = now.Add(delay)
+	st.save()
 	st.settle(now)
 	st.wakeAll()
-	s.mu.Lock()
-	delete(s.policies, c.arn)
-	s.mu.Unlock()
+	s.deletePolicies(c.arn)
 	return &DeregisterStreamConsumerOutput{}, nil
 }
 

@@ -20,8 +20,14 @@ type entry struct {
 	flags   uint16
 }
 
-// flagKMS marks a record put while the stream was encrypted.
-const flagKMS = 1
+// Entry flags.
+const (
+	// flagKMS marks a record put while the stream was encrypted.
+	flagKMS = 1 << iota
+	// flagBatch marks the first record a call stored in a shard: the
+	// records up to the next one so marked are one persisted batch row.
+	flagBatch
+)
 
 // entryBlock is the number of entries in a full block of a shard's
 // index. Blocks are never copied once full, so a growing shard does not
@@ -66,7 +72,7 @@ func (l *shardLog) at(p uint64) *entry {
 // allocated at full length and never re-sliced in place, so concurrent
 // readers of earlier bytes do not race with appends; entries are appended
 // past the end of what readers were given.
-func (l *shardLog) add(counter uint64, arrival int64, key string, data []byte, kms bool) uint64 {
+func (l *shardLog) add(counter uint64, arrival int64, key string, data []byte, flags uint16) uint64 {
 	need := len(key) + len(data)
 	if len(l.chunks) == 0 || len(l.chunks[len(l.chunks)-1])-l.fill < need {
 		l.chunks = append(l.chunks, make([]byte, max(chunkSize, need)))
@@ -78,10 +84,6 @@ func (l *shardLog) add(counter uint64, arrival int64, key string, data []byte, k
 	copy(c[off:], key)
 	copy(c[off+len(key):], data)
 	l.fill += need
-	var flags uint16
-	if kms {
-		flags = flagKMS
-	}
 	e := entry{
 		counter: counter,
 		arrival: arrival,
@@ -149,6 +151,14 @@ func (l *shardLog) trimBefore(cutoff int64) {
 		l.chunks = append([][]byte(nil), l.chunks[drop:]...)
 		l.chunkBase = first
 	}
+}
+
+// keyData returns the partition key and data of e, a record held.
+func (l *shardLog) keyData(e *entry) (key, data []byte) {
+	c := l.chunks[e.chunk-l.chunkBase]
+	k := e.off + uint32(e.keyLen)
+	d := k + e.dataLen
+	return c[e.off:k:k], c[k:d:d]
 }
 
 // search returns the absolute position of the first record whose counter

@@ -83,7 +83,7 @@ func TestShardLogBlocks(t *testing.T) {
 			for i := range r.data {
 				r.data[i] = byte(rng.Uint32())
 			}
-			if p := l.add(r.counter, r.arrival, r.key, r.data, false); p != wantBase+uint64(len(want)) {
+			if p := l.add(r.counter, r.arrival, r.key, r.data, 0); p != wantBase+uint64(len(want)) {
 				t.Fatalf("add returned position %d, want %d", p, wantBase+uint64(len(want)))
 			}
 			want = append(want, r)
@@ -119,7 +119,7 @@ func TestShardLogBlocks(t *testing.T) {
 		t.Fatalf("blocks of %d records: %d", l.len(), len(l.blocks))
 	}
 	var small shardLog
-	small.add(1, 1, "k", nil, false)
+	small.add(1, 1, "k", nil, 0)
 	if len(small.blocks) != 1 || len(small.blocks[0]) != firstBlock {
 		t.Fatalf("a shard of one record has blocks of %d entries", len(small.blocks[0]))
 	}

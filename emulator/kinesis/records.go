@@ -98,6 +98,10 @@ func (s *Service) put(ctx context.Context, st *stream, recs []PutRecordsRequestE
 	}
 	throttle := s.throttled(st)
 	kms := st.encType == EncryptionTypeKms
+	var flags uint16
+	if kms {
+		flags = flagKMS
+	}
 	st.putGen++
 	var touched []*shard
 	for i := range recs {
@@ -121,12 +125,18 @@ func (s *Service) put(ctx context.Context, st *stream, recs []PutRecordsRequestE
 			continue
 		}
 		sh.counter++
-		sh.log.add(sh.counter, ms, key, r.Data, kms)
-		results[i] = putResult{sh: sh, counter: sh.counter}
 		if sh.putGen != st.putGen {
 			sh.putGen = st.putGen
+			sh.batchPos, sh.batchBytes = sh.log.end(), sh.log.bytes
 			touched = append(touched, sh)
+			sh.log.add(sh.counter, ms, key, r.Data, flags|flagBatch)
+		} else {
+			sh.log.add(sh.counter, ms, key, r.Data, flags)
 		}
+		results[i] = putResult{sh: sh, counter: sh.counter}
+	}
+	if s.journal != nil && len(touched) > 0 {
+		st.journalBatches(touched)
 	}
 	for _, sh := range touched {
 		st.trim(sh, now)
@@ -194,6 +204,7 @@ func (st *stream) honourOrdering(d decodedSeq) {
 	}
 	if sh := st.shardByIndex(int(d.shardIndex)); sh != nil && sh.created == d.shardCreate && !sh.closed && d.counter > sh.counter && d.counter < maxCounter {
 		sh.counter = d.counter
+		st.saveShard(sh)
 	}
 }
 

@@ -89,8 +89,10 @@ func DefaultOptions() Options {
 
 // Service is Kinesis Data Streams for one account and region.
 type Service struct {
-	env  awsapi.Env
-	aead cipher.AEAD // seals shard iterators
+	env     awsapi.Env
+	journal awsapi.Journal // nil without a data dir
+	aead    cipher.AEAD    // seals shard iterators and NextTokens
+	iterKey []byte         // aead's key, persisted so that they stay valid
 
 	mu       sync.RWMutex
 	opts     Options
@@ -98,6 +100,7 @@ type Service struct {
 	policies map[string]string // resource ARN -> policy document
 	settings *MinimumThroughputBillingCommitmentOutput
 	closed   bool
+	restored map[string][]byte // rows RestoreState kept for RestoreDone
 
 	// GetRecords answers' buffers (see ReleaseOutput).
 	recMu     sync.Mutex
@@ -109,26 +112,41 @@ type Service struct {
 func New(env awsapi.Env) *Service {
 	key := make([]byte, 32)
 	_, _ = rand.Read(key)
-	block, err := aes.NewCipher(key)
+	aead, err := newAEAD(key)
 	if err != nil {
 		// A 32-byte key is always valid.
-		panic(fmt.Sprintf("kinesis: iterator cipher: %v", err))
-	}
-	aead, err := cipher.NewGCM(block)
-	if err != nil {
-		panic(fmt.Sprintf("kinesis: iterator cipher: %v", err))
+		panic(err)
 	}
 	opts := DefaultOptions()
 	if env.Limits.MaxResourcesPerAccount > 0 {
 		opts.ShardLimit = max(opts.ShardLimit, env.Limits.MaxResourcesPerAccount)
 	}
-	return &Service{
+	s := &Service{
 		env:      env,
+		journal:  env.Journal,
 		aead:     aead,
+		iterKey:  key,
 		opts:     opts,
 		streams:  map[string]*stream{},
 		policies: map[string]string{},
 	}
+	if s.journal != nil && !env.Restoring {
+		s.journal.Put(keyRowKey, s.keyRow())
+	}
+	return s
+}
+
+// newAEAD returns the cipher that seals iterators and tokens under key.
+func newAEAD(key []byte) (cipher.AEAD, error) {
+	block, err := aes.NewCipher(key)
+	if err != nil {
+		return nil, fmt.Errorf("kinesis: iterator cipher: %w", err)
+	}
+	aead, err := cipher.NewGCM(block)
+	if err != nil {
+		return nil, fmt.Errorf("kinesis: iterator cipher: %w", err)
+	}
+	return aead, nil
 }
 
 // Close ends every open SubscribeToShard stream.
@@ -179,6 +197,7 @@ func (s *Service) SetStreamThroughputLimits(name string, on bool) error {
 	}
 	st.mu.Lock()
 	st.throttle = &on
+	st.save()
 	st.mu.Unlock()
 	return nil
 }

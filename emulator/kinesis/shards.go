@@ -286,11 +286,7 @@ func (s *Service) SplitShard(ctx context.Context, in *SplitShardInput) (*SplitSh
 	if cur := open + st.openShardCount(); cur+1 > opts.ShardLimit {
 		return nil, s.errShardLimit(cur, 1, opts.ShardLimit)
 	}
-	st.beginUpdate(s.now(), opts.UpdateDelay, 1, func(at time.Time) {
-		st.closeShard(sh, at)
-		st.newShard(at, sh.start, h.sub1(), sh.id, "")
-		st.newShard(at, h, sh.end, sh.id, "")
-	})
+	st.beginUpdate(s.now(), opts.UpdateDelay, 1, &pendingChange{Kind: changeSplit, Shard: sh.index, Hash: h.String()})
 	return &SplitShardOutput{}, nil
 }
 
@@ -328,11 +324,7 @@ func (s *Service) MergeShards(ctx context.Context, in *MergeShardsInput) (*Merge
 	if a == b || lo.end.add1() != hi.start {
 		return nil, invalidArg("Shards %s and %s in stream %s under account %s are not an adjacent pair of shards eligible for merging", a.id, b.id, st.name, s.account())
 	}
-	st.beginUpdate(s.now(), s.Options().UpdateDelay, 0, func(at time.Time) {
-		st.closeShard(a, at)
-		st.closeShard(b, at)
-		st.newShard(at, lo.start, hi.end, a.id, b.id)
-	})
+	st.beginUpdate(s.now(), s.Options().UpdateDelay, 0, &pendingChange{Kind: changeMerge, Shard: a.index, Other: b.index})
 	return &MergeShardsOutput{}, nil
 }
 
@@ -364,9 +356,7 @@ func (s *Service) UpdateShardCount(ctx context.Context, in *UpdateShardCountInpu
 	case 2*target < open:
 		return nil, awsapi.Errorf(ErrCodeLimitExceededException, "UpdateShardCount cannot scale down below half your current open shard count. Current open shard count: %d, Target shard count: %d", open, target)
 	}
-	st.beginUpdate(s.now(), opts.UpdateDelay, max(0, target-open), func(at time.Time) {
-		st.reshardUniform(target, at)
-	})
+	st.beginUpdate(s.now(), opts.UpdateDelay, max(0, target-open), &pendingChange{Kind: changeShardCount, Target: target})
 	return &UpdateShardCountOutput{
 		StreamName:        new(st.name),
 		StreamARN:         new(st.arn),

@@ -15,11 +15,11 @@ type stream struct {
 
 	mu        sync.Mutex
 	status    StreamStatus
-	readyAt   time.Time // end of CREATING or UPDATING
-	deleteAt  time.Time // end of DELETING
-	gone      bool      // deletion finished
-	pending   func(at time.Time)
-	pendingN  int // open shards the pending change adds
+	readyAt   time.Time      // end of CREATING or UPDATING
+	deleteAt  time.Time      // end of DELETING
+	gone      bool           // deletion finished
+	pending   *pendingChange // applied when UPDATING ends
+	pendingN  int            // open shards the pending change adds
 	mode      StreamMode
 	retention int32
 	shards    []*shard // every shard, by index
@@ -32,38 +32,45 @@ type stream struct {
 	warmMiBps *int32
 	consumers []*consumer
 	throttle  *bool
-	closing   bool
 	putGen    uint64 // counts puts, to mark the shards one touched
+	rowSlab   []byte // free room for batch rows (see journalBatches)
 
 	keyHashes hashCache // its own lock
 }
 
 // shard is one shard of a stream, with its records.
 type shard struct {
-	index     int
-	id        string
-	parent    string
-	adjParent string
-	start     hashKey
-	end       hashKey
-	startStr  string
-	endStr    string
-	created   uint64 // creation time, seconds
-	createdAt time.Time
-	startSeq  string
-	closed    bool
-	endSeq    string
-	closedAt  time.Time
-	counter   uint64 // last issued record counter
-	log       shardLog
-	notify    chan struct{} // closed and replaced when records arrive or the shard closes
-	write     bucketPair
-	read      readBucket
-	subs      map[string]bool // consumer ARNs subscribed to this shard
-	putGen    uint64          // the stream's putGen when a put last touched it
+	index      int
+	id         string
+	parent     string
+	adjParent  string
+	start      hashKey
+	end        hashKey
+	startStr   string
+	endStr     string
+	created    uint64 // creation time, seconds
+	createdAt  time.Time
+	startSeq   string
+	closed     bool
+	endSeq     string
+	closedAt   time.Time
+	counter    uint64 // last issued record counter
+	log        shardLog
+	notify     chan struct{} // closed and replaced when records arrive or the shard closes
+	write      bucketPair
+	read       readBucket
+	subs       map[string]bool // consumer ARNs subscribed to this shard
+	putGen     uint64          // the stream's putGen when a put last touched it
+	batchPos   uint64          // where the records of the put that last touched it start
+	batchBytes int64           // log.bytes before them
+	// The counter and position floors of the shard's persisted row (see
+	// shardRow), as of its last save.
+	rowCounter uint64
+	rowPos     uint64
 }
 
-// settle applies the transitions due by now. st.mu is held.
+// settle applies the transitions due by now, journaling them. st.mu is
+// held.
 func (st *stream) settle(now time.Time) {
 	if st.gone {
 		return
@@ -72,39 +79,108 @@ func (st *stream) settle(now time.Time) {
 		if !now.Before(st.deleteAt) {
 			st.gone = true
 			st.wakeAll()
+			st.forget()
 		}
 		return
 	}
+	changed := false
 	if st.status == StreamStatusCreating && !now.Before(st.readyAt) {
 		st.status = StreamStatusActive
+		st.readyAt = time.Time{}
+		changed = true
 	}
 	if st.status == StreamStatusUpdating && !now.Before(st.readyAt) {
 		if st.pending != nil {
-			st.pending(st.readyAt)
+			st.apply(st.pending, st.readyAt)
 			st.pending = nil
 			st.pendingN = 0
 		}
 		st.status = StreamStatusActive
+		st.readyAt = time.Time{}
+		changed = true
 	}
 	for _, c := range st.consumers {
-		c.settle(now)
+		if c.settle(now) {
+			changed = true
+		}
 	}
 	st.consumers = deleteDone(st.consumers)
+	if changed {
+		st.save()
+	}
 }
 
-// beginUpdate marks st UPDATING for the service's update delay and runs
-// apply when it ends (immediately for a zero delay). st.mu is held.
-func (st *stream) beginUpdate(now time.Time, delay time.Duration, addOpen int, apply func(at time.Time)) {
-	if delay <= 0 {
-		if apply != nil {
-			apply(now)
+// pendingChange is a change that takes effect when an UPDATING period
+// ends: data rather than a closure, so that it persists.
+type pendingChange struct {
+	Kind   string `json:"k"`           // one of the change* kinds
+	Shard  int    `json:"a,omitempty"` // the shard split or merged
+	Other  int    `json:"b,omitempty"` // the shard merged with Shard
+	Hash   string `json:"h,omitempty"` // a split's NewStartingHashKey
+	Target int    `json:"n,omitempty"` // UpdateShardCount's target
+	KeyID  string `json:"key,omitempty"`
+}
+
+// Kinds of pendingChange.
+const (
+	changeSplit      = "split"
+	changeMerge      = "merge"
+	changeShardCount = "count"
+	changeEncrypt    = "encrypt"
+	changeDecrypt    = "decrypt"
+)
+
+// apply makes p take effect at time at. st.mu is held.
+func (st *stream) apply(p *pendingChange, at time.Time) {
+	switch p.Kind {
+	case changeSplit:
+		sh := st.shardByIndex(p.Shard)
+		h, ok := parseHashKey(p.Hash)
+		if sh == nil || sh.closed || !ok {
+			return
 		}
+		st.closeShard(sh, at)
+		st.newShard(at, sh.start, h.sub1(), sh.id, "")
+		st.newShard(at, h, sh.end, sh.id, "")
+	case changeMerge:
+		a, b := st.shardByIndex(p.Shard), st.shardByIndex(p.Other)
+		if a == nil || b == nil || a.closed || b.closed {
+			return
+		}
+		lo, hi := a, b
+		if b.start.cmp(a.start) < 0 {
+			lo, hi = b, a
+		}
+		st.closeShard(a, at)
+		st.closeShard(b, at)
+		st.newShard(at, lo.start, hi.end, a.id, b.id)
+	case changeShardCount:
+		st.reshardUniform(p.Target, at)
+	case changeEncrypt:
+		st.encType = EncryptionTypeKms
+		st.keyID = p.KeyID
+	case changeDecrypt:
+		st.encType = EncryptionTypeNone
+		st.keyID = ""
+	}
+}
+
+// beginUpdate marks st UPDATING for the service's update delay and
+// applies p when it ends (immediately for a zero delay), then journals
+// the stream. st.mu is held.
+func (st *stream) beginUpdate(now time.Time, delay time.Duration, addOpen int, p *pendingChange) {
+	if delay <= 0 {
+		if p != nil {
+			st.apply(p, now)
+		}
+		st.save()
 		return
 	}
 	st.status = StreamStatusUpdating
 	st.readyAt = now.Add(delay)
-	st.pending = apply
+	st.pending = p
 	st.pendingN = addOpen
+	st.save()
 }
 
 // pendingExtra is the open shards a pending change adds. st.mu is held.
@@ -203,6 +279,7 @@ func (st *stream) newShard(now time.Time, start, end hashKey, parent, adjParent 
 	// Kinesis.
 	sh.startSeq = seqNum{shardCreate: sh.created, seqTime: sh.created, shardIndex: uint32(i)}.String()
 	st.shards = append(st.shards, sh)
+	st.saveShard(sh)
 	return sh
 }
 
@@ -212,6 +289,7 @@ func (st *stream) closeShard(sh *shard, at time.Time) {
 	sh.closedAt = at
 	sh.endSeq = seqNum{shardCreate: sh.created, counter: maxCounter, seqTime: uint64(at.Unix()), shardIndex: uint32(sh.index)}.String()
 	sh.wake()
+	st.saveShard(sh)
 }
 
 // children returns the shards whose parent is sh. st.mu is held.
@@ -292,7 +370,15 @@ func (st *stream) wakeAll() {
 // shards whose records have all expired. st.mu is held.
 func (st *stream) trim(sh *shard, now time.Time) {
 	cutoff := now.Add(-time.Duration(st.retention) * time.Hour).UnixMilli()
-	sh.log.trimBefore(cutoff)
+	l := &sh.log
+	if l.n == 0 || l.at(l.base).arrival >= cutoff {
+		return
+	}
+	if j := st.svc.journal; j != nil {
+		st.forgetRecords(j, sh, l.searchTime(cutoff))
+	}
+	l.trimBefore(cutoff)
+	st.saveShard(sh)
 }
 
 // expireClosedShards removes closed shards older than the retention period
@@ -303,6 +389,10 @@ func (st *stream) expireClosedShards(now time.Time) {
 	for _, sh := range st.shards {
 		if sh.closed && sh.closedAt.Before(cutoff) {
 			sh.wake()
+			if j := st.svc.journal; j != nil {
+				st.forgetRecords(j, sh, sh.log.end())
+				j.Delete(shardKey(st.name, sh.index))
+			}
 			continue
 		}
 		kept = append(kept, sh)

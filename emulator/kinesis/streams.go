@@ -103,6 +103,8 @@ func (s *Service) CreateStream(ctx context.Context, in *CreateStreamInput) (*Cre
 	for _, r := range evenRanges(count) {
 		st.newShard(now, r[0], r[1], "", "")
 	}
+	// The stream is not published yet: s.mu guards it.
+	st.save()
 	s.streams[name] = st
 	return &CreateStreamOutput{}, nil
 }
@@ -131,17 +133,14 @@ func (s *Service) DeleteStream(ctx context.Context, in *DeleteStreamInput) (*Del
 	st.consumers = nil
 	st.pending = nil
 	st.status = StreamStatusDeleting
+	st.readyAt = time.Time{}
 	st.deleteAt = now.Add(opts.DeleteDelay)
+	st.save()
 	st.settle(now)
 	gone := st.gone
 	st.wakeAll()
 	st.mu.Unlock()
-	s.mu.Lock()
-	delete(s.policies, st.arn)
-	for _, a := range arns {
-		delete(s.policies, a)
-	}
-	s.mu.Unlock()
+	s.deletePolicies(append(arns, st.arn)...)
 	if gone {
 		s.drop(st)
 	}
@@ -371,6 +370,7 @@ func (s *Service) setRetention(name, arn *string, hours int32, increase bool) er
 		return invalidArg("Requested retention period (%d hours) for stream %s can not be longer than existing retention period (%d hours). Use IncreaseRetentionPeriod API.", hours, st.name, st.retention)
 	}
 	st.retention = hours
+	st.save()
 	now := s.now()
 	for _, sh := range st.shards {
 		st.trim(sh, now)
@@ -392,11 +392,7 @@ func (s *Service) StartStreamEncryption(ctx context.Context, in *StartStreamEncr
 	if st.encType == EncryptionTypeKms && st.keyID == *in.KeyId {
 		return nil, invalidArg("Stream %s under account %s is already encrypted with the same KMS key.", st.name, s.account())
 	}
-	key := *in.KeyId
-	st.beginUpdate(s.now(), s.Options().UpdateDelay, 0, func(time.Time) {
-		st.encType = EncryptionTypeKms
-		st.keyID = key
-	})
+	st.beginUpdate(s.now(), s.Options().UpdateDelay, 0, &pendingChange{Kind: changeEncrypt, KeyID: *in.KeyId})
 	return &StartStreamEncryptionOutput{}, nil
 }
 
@@ -413,10 +409,7 @@ func (s *Service) StopStreamEncryption(ctx context.Context, in *StopStreamEncryp
 	if st.encType != EncryptionTypeKms {
 		return nil, invalidArg("Stream %s under account %s is not encrypted.", st.name, s.account())
 	}
-	st.beginUpdate(s.now(), s.Options().UpdateDelay, 0, func(time.Time) {
-		st.encType = EncryptionTypeNone
-		st.keyID = ""
-	})
+	st.beginUpdate(s.now(), s.Options().UpdateDelay, 0, &pendingChange{Kind: changeDecrypt})
 	return &StopStreamEncryptionOutput{}, nil
 }
 
@@ -479,6 +472,7 @@ func (s *Service) changeMetrics(name, arn *string, metrics []MetricsName, enable
 		}
 	}
 	st.metrics = desired
+	st.save()
 	if cur == nil {
 		cur = []MetricsName{}
 	}
@@ -514,6 +508,7 @@ func (s *Service) commitmentLocked() *MinimumThroughputBillingCommitmentOutput {
 	}
 	if c.Status == MinimumThroughputBillingCommitmentOutputStatusEnabledUntilEarliestAllowedEnd && !s.now().Before(*c.EarliestAllowedEndAt) {
 		c.Status = MinimumThroughputBillingCommitmentOutputStatusDisabled
+		s.saveSettings()
 	}
 	out := *c
 	return &out
@@ -526,6 +521,7 @@ func (s *Service) UpdateAccountSettings(ctx context.Context, in *UpdateAccountSe
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	cur := s.commitmentLocked()
+	cur0 := s.settings
 	switch in.MinimumThroughputBillingCommitment.Status {
 	case MinimumThroughputBillingCommitmentInputStatusEnabled:
 		if cur.Status != MinimumThroughputBillingCommitmentOutputStatusEnabled {
@@ -548,6 +544,9 @@ func (s *Service) UpdateAccountSettings(ctx context.Context, in *UpdateAccountSe
 			s.settings = &c
 		}
 	}
+	if s.settings != nil && s.settings != cur0 {
+		s.saveSettings()
+	}
 	return &UpdateAccountSettingsOutput{MinimumThroughputBillingCommitment: s.commitmentLocked()}, nil
 }
 
@@ -559,6 +558,7 @@ func (s *Service) UpdateMaxRecordSize(ctx context.Context, in *UpdateMaxRecordSi
 	}
 	defer st.mu.Unlock()
 	st.maxRecKiB = *in.MaxRecordSizeInKiB
+	st.save()
 	return &UpdateMaxRecordSizeOutput{}, nil
 }
 
@@ -573,6 +573,7 @@ func (s *Service) UpdateStreamWarmThroughput(ctx context.Context, in *UpdateStre
 		return nil, invalidArg("WarmThroughputMiBps is only supported for a stream in ON_DEMAND mode.")
 	}
 	st.warmMiBps = new(*in.WarmThroughputMiBps)
+	st.save()
 	return &UpdateStreamWarmThroughputOutput{
 		StreamName:     new(st.name),
 		StreamARN:      new(st.arn),

@@ -92,6 +92,7 @@ func (s *Service) AddTagsToStream(ctx context.Context, in *AddTagsToStreamInput)
 	if err := s.addTags(st.tags, in.Tags, "stream "+st.name); err != nil {
 		return nil, err
 	}
+	st.save()
 	return &AddTagsToStreamOutput{}, nil
 }
 
@@ -113,6 +114,7 @@ func (s *Service) RemoveTagsFromStream(ctx context.Context, in *RemoveTagsFromSt
 	for _, k := range in.TagKeys {
 		delete(st.tags, k)
 	}
+	st.save()
 	return &RemoveTagsFromStreamOutput{}, nil
 }
 
@@ -158,6 +160,7 @@ func (s *Service) TagResource(ctx context.Context, in *TagResourceInput) (*TagRe
 	if err := s.addTags(tags, in.Tags, what); err != nil {
 		return nil, err
 	}
+	st.save()
 	return &TagResourceOutput{}, nil
 }
 
@@ -176,6 +179,7 @@ func (s *Service) UntagResource(ctx context.Context, in *UntagResourceInput) (*U
 	for _, k := range in.TagKeys {
 		delete(tags, k)
 	}
+	st.save()
 	return &UntagResourceOutput{}, nil
 }
 
@@ -210,6 +214,9 @@ func (s *Service) PutResourcePolicy(ctx context.Context, in *PutResourcePolicyIn
 	}
 	s.mu.Lock()
 	s.policies[*in.ResourceARN] = *in.Policy
+	if s.journal != nil {
+		s.journal.Put(policyKey(*in.ResourceARN), policyRow(*in.ResourceARN, *in.Policy))
+	}
 	s.mu.Unlock()
 	return &PutResourcePolicyOutput{}, nil
 }
@@ -239,5 +246,8 @@ func (s *Service) DeleteResourcePolicy(ctx context.Context, in *DeleteResourcePo
 		return nil, awsapi.Errorf(ErrCodeResourceNotFoundException, "No resource policy found for resource ARN %s.", *in.ResourceARN)
 	}
 	delete(s.policies, *in.ResourceARN)
+	if s.journal != nil {
+		s.journal.Delete(policyKey(*in.ResourceARN))
+	}
 	return &DeleteResourcePolicyOutput{}, nil
 }
