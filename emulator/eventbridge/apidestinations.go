@@ -62,6 +62,7 @@ func (s *Service) CreateApiDestination(ctx context.Context, in *CreateApiDestina
 		d.rateLimit = *in.InvocationRateLimitPerSecond
 	}
 	s.apiDests[name] = d
+	s.saveAPIDestinationLocked(d)
 	return &CreateApiDestinationOutput{ApiDestinationArn: ptr(d.arn), ApiDestinationState: s.apiDestinationStateLocked(d), CreationTime: ptr(d.created), LastModifiedTime: ptr(d.modified)}, nil
 }
 
@@ -123,6 +124,7 @@ func (s *Service) UpdateApiDestination(ctx context.Context, in *UpdateApiDestina
 		d.rateLimit = *in.InvocationRateLimitPerSecond
 	}
 	d.modified = s.now()
+	s.saveAPIDestinationLocked(d)
 	return &UpdateApiDestinationOutput{ApiDestinationArn: ptr(d.arn), ApiDestinationState: s.apiDestinationStateLocked(d), CreationTime: ptr(d.created), LastModifiedTime: ptr(d.modified)}, nil
 }
 
@@ -135,6 +137,7 @@ func (s *Service) DeleteApiDestination(ctx context.Context, in *DeleteApiDestina
 		return nil, errAPIDestinationNotFound(name)
 	}
 	delete(s.apiDests, name)
+	s.del(keyAPIDest + name)
 	return &DeleteApiDestinationOutput{}, nil
 }
 

@@ -5,10 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/evolvestack/evolvestack/emulator/awsapi"
 	"github.com/evolvestack/evolvestack/emulator/eventmatch"
 )
 
@@ -36,25 +38,64 @@ type archive struct {
 	stateReason   string
 	created       time.Time
 
-	mu     sync.Mutex // guards events, count and size
+	mu     sync.Mutex // guards events, count, size, next and gone
 	events []archivedEvent
 	count  int64
 	size   int64
+	next   uint64 // sequence number of the next archived event
+	// mark is the value of the archive's an/ row (0: none): the next
+	// sequence number, kept once retention emptied the archive, so that
+	// a restart does not number events again from 0.
+	mark uint64
+	gone bool // deleted: events arriving late are not kept
+	// journal is the service's (nil without a data dir); archived events
+	// are journaled under a.mu.
+	journal awsapi.Journal
 }
 
 // archivedEvent is one archived event with its ingestion time.
 type archivedEvent struct {
 	At    time.Time
 	Event []byte
+	seq   uint64 // in the archive, for its journal row
 }
 
 // add appends an event to the archive.
 func (a *archive) add(at time.Time, event []byte) {
 	a.mu.Lock()
-	a.events = append(a.events, archivedEvent{At: at, Event: bytes.Clone(event)})
+	defer a.mu.Unlock()
+	if a.gone {
+		return
+	}
+	e := archivedEvent{At: at, seq: a.next}
+	a.next++
+	if a.journal != nil {
+		// The row holds the event: one copy serves both (neither changes).
+		v := archivedEventValue(archivedEvent{At: at, Event: event})
+		e.Event = v[len(v)-1-len(event) : len(v)-1 : len(v)-1]
+		a.journal.Put(archivedEventKey(a.name, e.seq), v)
+	} else {
+		e.Event = bytes.Clone(event)
+	}
+	a.events = append(a.events, e)
 	a.count++
 	a.size += int64(len(event))
-	a.mu.Unlock()
+}
+
+// forget marks a deleted archive gone and journals the deletion of its
+// events.
+func (a *archive) forget() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.gone = true
+	if a.journal != nil {
+		for _, e := range a.events {
+			a.journal.Delete(archivedEventKey(a.name, e.seq))
+		}
+		if a.mark != 0 {
+			a.journal.Delete(keyArchiveMark + a.name)
+		}
+	}
 }
 
 // snapshot returns the archived events with from <= At < to.
@@ -78,9 +119,18 @@ func (a *archive) purge(before time.Time) {
 	for i < len(a.events) && a.events[i].At.Before(before) {
 		a.count--
 		a.size -= int64(len(a.events[i].Event))
+		if a.journal != nil {
+			a.journal.Delete(archivedEventKey(a.name, a.events[i].seq))
+		}
 		i++
 	}
 	a.events = a.events[i:]
+	if i > 0 && len(a.events) == 0 && a.mark != a.next {
+		a.mark = a.next
+		if a.journal != nil {
+			a.journal.Put(keyArchiveMark+a.name, strconv.AppendUint(nil, a.mark, 10))
+		}
+	}
 }
 
 // stats returns EventCount and SizeBytes.
@@ -138,6 +188,7 @@ func (s *Service) installArchiveRule(a *archive, b *bus) error {
 	t.archive = a
 	r.targets = []*target{t}
 	b.index(r)
+	s.saveRuleLocked(r)
 	return nil
 }
 
@@ -171,6 +222,7 @@ func (s *Service) CreateArchive(ctx context.Context, in *CreateArchiveInput) (*C
 	a := &archive{
 		name: name, arn: s.arn("archive/" + name), uuid: newUUID(), source: b.arn, busName: b.name,
 		description: in.Description, kmsKey: in.KmsKeyIdentifier, pattern: p, state: ArchiveStateEnabled, created: s.now(),
+		journal: s.env.Journal,
 	}
 	if in.RetentionDays != nil {
 		a.retentionDays = *in.RetentionDays
@@ -179,6 +231,7 @@ func (s *Service) CreateArchive(ctx context.Context, in *CreateArchiveInput) (*C
 		return nil, err
 	}
 	s.archives[name] = a
+	s.saveArchiveLocked(a)
 	return &CreateArchiveOutput{ArchiveArn: ptr(a.arn), State: a.state, CreationTime: ptr(a.created)}, nil
 }
 
@@ -222,6 +275,7 @@ func (s *Service) UpdateArchive(ctx context.Context, in *UpdateArchiveInput) (*U
 	if err != nil {
 		return nil, err
 	}
+	defer s.saveArchiveLocked(a)
 	if in.Description != nil {
 		a.description = in.Description
 	}
@@ -251,12 +305,15 @@ func (s *Service) DeleteArchive(ctx context.Context, in *DeleteArchiveInput) (*D
 		return nil, err
 	}
 	delete(s.archives, a.name)
+	s.del(keyArchive + a.name)
+	a.forget()
 	if b := s.buses[a.busName]; b != nil {
 		for name, r := range b.rules {
 			if len(r.targets) == 1 && r.targets[0].archive == a {
 				delete(b.rules, name)
 				r.deleted = true
 				b.index(r)
+				s.deleteRuleLocked(r)
 			}
 		}
 	}

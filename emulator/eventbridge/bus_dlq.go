@@ -34,6 +34,9 @@ func (s *Service) DisableKMSKey(key string) {
 		s.disabledKeys = map[string]bool{}
 	}
 	s.disabledKeys[key] = true
+	if j := s.env.Journal; j != nil {
+		j.Put(keyKMS+key, kmsRowValue())
+	}
 }
 
 // EnableKMSKey undoes DisableKMSKey.
@@ -41,6 +44,7 @@ func (s *Service) EnableKMSKey(key string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	delete(s.disabledKeys, key)
+	s.del(keyKMS + key)
 }
 
 // kmsKeyARN is the ARN of a key identifier of this scope.

@@ -122,8 +122,10 @@ func (s *Service) CreateEventBus(ctx context.Context, in *CreateEventBusInput) (
 	}
 	b.tags.set(in.Tags)
 	s.buses[name] = b
+	s.saveBusLocked(b)
 	if es := s.eventSources[src]; es != nil {
 		es.state = EventSourceStateActive
+		s.saveEventSourceLocked(es)
 	}
 	return &CreateEventBusOutput{EventBusArn: &b.arn, Description: b.description, KmsKeyIdentifier: b.kmsKey, DeadLetterConfig: b.dlq, LogConfig: b.logConfig}, nil
 }
@@ -177,6 +179,7 @@ func (s *Service) UpdateEventBus(ctx context.Context, in *UpdateEventBusInput) (
 		b.logConfig = in.LogConfig
 	}
 	b.modified = s.now()
+	s.saveBusLocked(b)
 	return &UpdateEventBusOutput{Arn: &b.arn, Name: &b.name, KmsKeyIdentifier: b.kmsKey, Description: b.description, DeadLetterConfig: b.dlq, LogConfig: b.logConfig}, nil
 }
 
@@ -193,10 +196,12 @@ func (s *Service) DeleteEventBus(ctx context.Context, in *DeleteEventBusInput) (
 	dropped := map[string][]*target{} // rule ARN -> targets
 	if b != nil {
 		delete(s.buses, name)
+		s.del(keyBus + name)
 		b.deleted = true
 		for _, r := range b.rules {
 			r.deleted = true
 			b.set.Remove(r.name)
+			s.deleteRuleLocked(r)
 			if r.sched != nil {
 				gone = append(gone, r)
 			}
@@ -206,6 +211,7 @@ func (s *Service) DeleteEventBus(ctx context.Context, in *DeleteEventBusInput) (
 		}
 		if es := s.eventSources[b.eventSource]; es != nil {
 			es.state = EventSourceStatePending
+			s.saveEventSourceLocked(es)
 		}
 	}
 	s.mu.Unlock()

@@ -105,6 +105,9 @@ func (s *Service) setConnectionStateIf(c *connection, gen uint64, state Connecti
 	if state == ConnectionStateAuthorized {
 		c.lastAuthorized = c.modified
 	}
+	if s.connections[c.name] == c {
+		s.saveConnectionLocked(c)
+	}
 }
 
 // scheduleDeauthorizationLocked makes a DEAUTHORIZING c DEAUTHORIZED a
@@ -125,6 +128,7 @@ func (s *Service) scheduleDeletionLocked(c *connection) {
 		defer s.mu.Unlock()
 		if c.gen == gen && s.connections[c.name] == c {
 			delete(s.connections, c.name)
+			s.del(keyConn + c.name)
 		}
 	})
 }

@@ -113,6 +113,7 @@ func (s *Service) CreateConnection(ctx context.Context, in *CreateConnectionInpu
 		s.scheduleAuthorizationLocked(c)
 	}
 	s.connections[name] = c
+	s.saveConnectionLocked(c)
 	return &CreateConnectionOutput{ConnectionArn: ptr(c.arn), ConnectionState: c.state, CreationTime: ptr(c.created), LastModifiedTime: ptr(c.modified)}, nil
 }
 
@@ -275,6 +276,7 @@ func (s *Service) UpdateConnection(ctx context.Context, in *UpdateConnectionInpu
 		s.dropTokenLocked(c.arn)
 		s.scheduleAuthorizationLocked(c)
 	}
+	s.saveConnectionLocked(c)
 	return &UpdateConnectionOutput{ConnectionArn: ptr(c.arn), ConnectionState: c.state, CreationTime: ptr(c.created),
 		LastModifiedTime: ptr(c.modified), LastAuthorizedTime: optTime(c.lastAuthorized)}, nil
 }
@@ -298,6 +300,7 @@ func (s *Service) DeleteConnection(ctx context.Context, in *DeleteConnectionInpu
 		c.state, c.stateReason = ConnectionStateDeleting, ""
 		c.modified = s.now()
 		s.scheduleDeletionLocked(c)
+		s.saveConnectionLocked(c)
 	}
 	return &DeleteConnectionOutput{ConnectionArn: ptr(c.arn), ConnectionState: ConnectionStateDeleting, CreationTime: ptr(c.created),
 		LastModifiedTime: ptr(c.modified), LastAuthorizedTime: optTime(c.lastAuthorized)}, nil
@@ -319,6 +322,7 @@ func (s *Service) DeauthorizeConnection(ctx context.Context, in *DeauthorizeConn
 	c.modified = s.now()
 	s.dropTokenLocked(c.arn)
 	s.scheduleDeauthorizationLocked(c)
+	s.saveConnectionLocked(c)
 	return &DeauthorizeConnectionOutput{ConnectionArn: ptr(c.arn), ConnectionState: ConnectionStateDeauthorizing, CreationTime: ptr(c.created),
 		LastModifiedTime: ptr(c.modified), LastAuthorizedTime: optTime(c.lastAuthorized)}, nil
 }

@@ -71,6 +71,7 @@ func (s *Service) CreateDiscoveryRule(bus string, enabled bool) (found bool, err
 	if enabled {
 		r.state = RuleStateEnabled
 	}
+	s.saveRuleLocked(r)
 	// unverified: AWS's target of the rule is internal to the Schemas
 	// service; the rule shows no target here, so nothing is delivered
 	// through the data plane and discovery is fed by observe.
@@ -97,6 +98,7 @@ func (s *Service) SetDiscoveryRuleEnabled(bus string, enabled bool) error {
 		r.state = RuleStateEnabled
 	}
 	b.index(r)
+	s.saveRuleLocked(r)
 	return nil
 }
 
@@ -117,6 +119,7 @@ func (s *Service) DeleteDiscoveryRule(bus string) error {
 	delete(b.rules, name)
 	r.deleted = true
 	b.index(r)
+	s.deleteRuleLocked(r)
 	return nil
 }
 

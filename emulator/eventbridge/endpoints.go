@@ -71,6 +71,7 @@ func (s *Service) CreateEndpoint(ctx context.Context, in *CreateEndpointInput) (
 		ep.replication = &ReplicationConfig{State: ReplicationStateEnabled}
 	}
 	s.endpoints[name] = ep
+	s.saveEndpointLocked(ep)
 	return &CreateEndpointOutput{Name: ptr(ep.name), Arn: ptr(ep.arn), RoutingConfig: ep.routing, ReplicationConfig: ep.replication,
 		EventBuses: ep.buses, RoleArn: ep.roleArn, State: EndpointStateCreating}, nil
 }
@@ -133,6 +134,7 @@ func (s *Service) UpdateEndpoint(ctx context.Context, in *UpdateEndpointInput) (
 		ep.routing = in.RoutingConfig
 	}
 	ep.modified = s.now()
+	s.saveEndpointLocked(ep)
 	return &UpdateEndpointOutput{Name: ptr(ep.name), Arn: ptr(ep.arn), RoutingConfig: ep.routing, ReplicationConfig: ep.replication,
 		EventBuses: ep.buses, RoleArn: ep.roleArn, EndpointId: ptr(ep.id), EndpointUrl: ptr(ep.url), State: EndpointStateUpdating}, nil
 }
@@ -146,6 +148,7 @@ func (s *Service) DeleteEndpoint(ctx context.Context, in *DeleteEndpointInput) (
 		return nil, err
 	}
 	delete(s.endpoints, ep.name)
+	s.del(keyEndpoint + ep.name)
 	return &DeleteEndpointOutput{}, nil
 }
 

@@ -64,11 +64,14 @@ func (s *Service) CreatePartnerEventSource(ctx context.Context, in *CreatePartne
 		return nil, errExists("Event source %s already exists.", name) // unverified: wording
 	}
 	ps.accounts[account] = now
+	s.savePartnerSourceLocked(ps)
 	arn := ps.arn
 	s.mu.Unlock()
 	other.mu.Lock()
-	other.eventSources[name] = &eventSource{name: name, arn: arn, createdBy: partnerName(name), created: now,
+	es := &eventSource{name: name, arn: arn, createdBy: partnerName(name), created: now,
 		expiration: now.Add(partnerExpiry), state: EventSourceStatePending}
+	other.eventSources[name] = es
+	other.saveEventSourceLocked(es)
 	other.mu.Unlock()
 	return &CreatePartnerEventSourceOutput{EventSourceArn: ptr(arn)}, nil
 }
@@ -89,12 +92,16 @@ func (s *Service) DeletePartnerEventSource(ctx context.Context, in *DeletePartne
 	delete(ps.accounts, account)
 	if len(ps.accounts) == 0 {
 		delete(s.partnerSources, name)
+		s.del(keyPartner + name)
+	} else {
+		s.savePartnerSourceLocked(ps)
 	}
 	s.mu.Unlock()
 	if other := s.other(account, s.env.Scope.Region); other != nil {
 		other.mu.Lock()
 		if es := other.eventSources[name]; es != nil {
 			es.state = EventSourceStateDeleted
+			other.saveEventSourceLocked(es)
 		}
 		other.mu.Unlock()
 	}
@@ -216,6 +223,7 @@ func (s *Service) ActivateEventSource(ctx context.Context, in *ActivateEventSour
 	if s.buses[es.name] != nil {
 		es.state = EventSourceStateActive
 	}
+	s.saveEventSourceLocked(es)
 	return &ActivateEventSourceOutput{}, nil
 }
 
@@ -232,6 +240,7 @@ func (s *Service) DeactivateEventSource(ctx context.Context, in *DeactivateEvent
 	}
 	es.deactivated = true
 	es.state = EventSourceStatePending
+	s.saveEventSourceLocked(es)
 	return &DeactivateEventSourceOutput{}, nil
 }
 

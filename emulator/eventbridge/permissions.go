@@ -164,6 +164,7 @@ func (s *Service) PutPermission(ctx context.Context, in *PutPermissionInput) (*P
 		}
 		b.policy = &busPolicy{version: doc.Version, statements: stmts}
 		b.modified = s.now()
+		s.saveBusLocked(b)
 		return &PutPermissionOutput{}, nil
 	}
 	// The checks and texts below are those of moto's put_permission
@@ -208,6 +209,7 @@ func (s *Service) PutPermission(ctx context.Context, in *PutPermissionInput) (*P
 	}
 	b.policy = &busPolicy{version: b.policy.version, statements: stmts}
 	b.modified = s.now()
+	s.saveBusLocked(b)
 	return &PutPermissionOutput{}, nil
 }
 
@@ -222,6 +224,7 @@ func (s *Service) RemovePermission(ctx context.Context, in *RemovePermissionInpu
 	if in.RemoveAllPermissions != nil && *in.RemoveAllPermissions {
 		b.policy = nil
 		b.modified = s.now()
+		s.saveBusLocked(b)
 		return &RemovePermissionOutput{}, nil
 	}
 	if in.StatementId == nil || *in.StatementId == "" {
@@ -240,5 +243,6 @@ func (s *Service) RemovePermission(ctx context.Context, in *RemovePermissionInpu
 		b.policy = nil
 	}
 	b.modified = s.now()
+	s.saveBusLocked(b)
 	return &RemovePermissionOutput{}, nil
 }

@@ -44,14 +44,30 @@ func (s *Service) cancelled(rp *replay) bool {
 	return false
 }
 
-// runReplay re-sends the replay's events and schedules its completion.
+// runReplay starts re-sending the replay's events.
 func (s *Service) runReplay(rp *replay) {
 	if s.cancelled(rp) {
 		return
 	}
 	s.setReplayState(rp, ReplayStateRunning, "")
+	s.continueReplay(rp)
+}
+
+// continueReplay re-sends the replay's events that follow its progress
+// (all of them at first; after a restart, those not sent yet) and
+// schedules its completion. Each event sent moves the progress: the
+// ingestion time of the last one (EventLastReplayedTime) and how many
+// events of that same time were sent.
+func (s *Service) continueReplay(rp *replay) {
+	if s.cancelled(rp) {
+		return
+	}
 	s.mu.RLock()
 	a, name, start, end, dest := rp.archive, rp.name, rp.start, rp.end, rp.destBus
+	from, skip := start, 0
+	if !rp.lastReplayed.IsZero() {
+		from, skip = rp.lastReplayed, rp.sameAt
+	}
 	only := make(map[string]bool, len(rp.filterArns))
 	for _, f := range rp.filterArns {
 		only[f] = true
@@ -62,9 +78,12 @@ func (s *Service) runReplay(rp *replay) {
 		return
 	}
 	s.expireArchive(a)
-	var last time.Time
 	var failure error
-	for _, ae := range a.snapshot(start, end) {
+	for _, ae := range a.snapshot(from, end) {
+		if skip > 0 && ae.At.Equal(from) {
+			skip--
+			continue
+		}
 		ev, err := parseEvent(ae.Event)
 		if err != nil {
 			failure = err
@@ -77,13 +96,15 @@ func (s *Service) runReplay(rp *replay) {
 			failure = err
 			break
 		}
-		last = ae.At
+		s.mu.Lock()
+		if ae.At.Equal(rp.lastReplayed) {
+			rp.sameAt++
+		} else {
+			rp.lastReplayed, rp.sameAt = ae.At, 1
+		}
+		s.saveReplayLocked(rp)
+		s.mu.Unlock()
 	}
-	s.mu.Lock()
-	if !last.IsZero() {
-		rp.lastReplayed = last
-	}
-	s.mu.Unlock()
 	if failure != nil {
 		s.setReplayState(rp, ReplayStateFailed, failure.Error())
 		return

@@ -20,6 +20,9 @@ type replay struct {
 	replayStart  time.Time
 	replayEnd    time.Time
 	lastReplayed time.Time
+	// sameAt is how many events archived at lastReplayed were sent: the
+	// replay's progress together with lastReplayed.
+	sameAt int
 }
 
 // finished reports whether the replay reached a final state.
@@ -40,6 +43,7 @@ func (s *Service) setReplayState(rp *replay, state ReplayState, reason string) {
 	if rp.finished() && rp.replayEnd.IsZero() {
 		rp.replayEnd = s.now()
 	}
+	s.saveReplayLocked(rp)
 }
 
 // StartReplay starts replaying an archive's events to its bus.
@@ -88,6 +92,7 @@ func (s *Service) StartReplay(ctx context.Context, in *StartReplayInput) (*Start
 		state: ReplayStateStarting, replayStart: s.now(),
 	}
 	s.replays[name] = rp
+	s.saveReplayLocked(rp)
 	s.mu.Unlock()
 	if s.onReplayStart != nil {
 		s.onReplayStart(rp)
@@ -136,6 +141,7 @@ func (s *Service) CancelReplay(ctx context.Context, in *CancelReplayInput) (*Can
 		rp.state = ReplayStateCancelled
 		rp.replayEnd = s.now()
 	}
+	s.saveReplayLocked(rp)
 	return &CancelReplayOutput{ReplayArn: ptr(rp.arn), State: ReplayStateCancelling}, nil
 }
 

@@ -247,6 +247,7 @@ func (s *Service) PutRule(ctx context.Context, in *PutRuleInput) (*PutRuleOutput
 	r.state, r.pattern, r.compiled, r.sched = state, pattern, compiled, sched
 	r.description, r.roleArn = in.Description, in.RoleArn
 	b.index(r)
+	s.saveRuleLocked(r)
 	s.mu.Unlock()
 	if sched != nil || hadSchedule {
 		s.notifySchedule(r)
@@ -309,6 +310,7 @@ func (s *Service) setState(busNameOrARN *string, name string, state RuleState) e
 	}
 	r.state = state
 	r.bus.index(r)
+	s.saveRuleLocked(r)
 	s.mu.Unlock()
 	if r.sched != nil {
 		s.notifySchedule(r)
@@ -359,6 +361,7 @@ func (s *Service) DeleteRule(ctx context.Context, in *DeleteRuleInput) (*DeleteR
 	delete(b.rules, name)
 	r.deleted = true
 	b.index(r)
+	s.deleteRuleLocked(r)
 	targets := r.targets
 	s.mu.Unlock()
 	s.targetsRemoved(r.arn, targets)

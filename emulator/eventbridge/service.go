@@ -7,6 +7,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"strconv"
 	"sync"
 	"time"
 
@@ -41,6 +42,8 @@ type Service struct {
 	// disabledKeys are the KMS key identifiers made unusable with
 	// DisableKMSKey (bus_dlq.go).
 	disabledKeys map[string]bool
+	// restoring holds the rows RestoreState received, for RestoreDone.
+	restoring map[string][]byte
 }
 
 // New returns the service for env's scope.
@@ -58,6 +61,9 @@ func New(env awsapi.Env) *Service {
 	}
 	now := s.now()
 	s.buses[defaultBus] = &bus{name: defaultBus, arn: s.arn("event-bus/" + defaultBus), created: now, modified: now, rules: map[string]*rule{}}
+	if !env.Restoring {
+		s.saveBusLocked(s.buses[defaultBus])
+	}
 	if h, ok := any(s).(interface{ scheduleChanged(*rule) }); ok {
 		s.onScheduleChange = h.scheduleChanged
 	}
@@ -70,6 +76,9 @@ func New(env awsapi.Env) *Service {
 // nextSeqLocked returns the next creation sequence number (s.mu held).
 func (s *Service) nextSeqLocked() uint64 {
 	s.seq++
+	if j := s.env.Journal; j != nil {
+		j.Put(keySeq, strconv.AppendUint(nil, s.seq, 10))
+	}
 	return s.seq
 }
 

@@ -130,6 +130,29 @@ func (s *Service) taggedLocked(arn string) (*tagSet, error) {
 	return nil, errNotFound("Resource %s does not exist.", arn)
 }
 
+// saveTaggedLocked journals the bus or rule whose tags arn names changed
+// (s.mu held for writing; taggedLocked found it).
+func (s *Service) saveTaggedLocked(arn string) {
+	if s.env.Journal == nil {
+		return
+	}
+	a, _ := parseARN(arn)
+	if name, ok := strings.CutPrefix(a.resource, "event-bus/"); ok {
+		if b := s.buses[name]; b != nil {
+			s.saveBusLocked(b)
+		}
+		return
+	}
+	rest := strings.TrimPrefix(a.resource, "rule/")
+	busN, name := defaultBus, rest
+	if i := strings.LastIndex(rest, "/"); i >= 0 {
+		busN, name = rest[:i], rest[i+1:]
+	}
+	if b := s.buses[busN]; b != nil && b.rules[name] != nil {
+		s.saveRuleLocked(b.rules[name])
+	}
+}
+
 // TagResource adds or replaces tags of a bus or rule.
 func (s *Service) TagResource(ctx context.Context, in *TagResourceInput) (*TagResourceOutput, error) {
 	if err := validateTags(in.Tags); err != nil {
@@ -145,6 +168,7 @@ func (s *Service) TagResource(ctx context.Context, in *TagResourceInput) (*TagRe
 		return nil, errLimit("The requested resource exceeds the maximum number allowed.") // unverified: wording
 	}
 	t.set(in.Tags)
+	s.saveTaggedLocked(strOr(in.ResourceARN, ""))
 	return &TagResourceOutput{}, nil
 }
 
@@ -157,6 +181,7 @@ func (s *Service) UntagResource(ctx context.Context, in *UntagResourceInput) (*U
 		return nil, err
 	}
 	t.remove(in.TagKeys)
+	s.saveTaggedLocked(strOr(in.ResourceARN, ""))
 	return &UntagResourceOutput{}, nil
 }
 

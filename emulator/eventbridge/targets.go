@@ -112,6 +112,7 @@ func (s *Service) PutTargets(ctx context.Context, in *PutTargetsInput) (*PutTarg
 		ts = append(ts, nt)
 	}
 	r.targets = ts
+	s.saveRuleLocked(r)
 	s.mu.Unlock()
 	if r.sched != nil {
 		s.notifySchedule(r)
@@ -147,6 +148,7 @@ func (s *Service) RemoveTargets(ctx context.Context, in *RemoveTargetsInput) (*R
 		}
 	}
 	r.targets = ts
+	s.saveRuleLocked(r)
 	s.mu.Unlock()
 	// Retries waiting for a removed target are cancelled, not dead-lettered.
 	s.targetsRemoved(r.arn, removed)

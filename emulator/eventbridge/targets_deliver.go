@@ -103,12 +103,16 @@ type dataPlane struct {
 func (s *Service) plane() *dataPlane {
 	s.dataOnce.Do(func() {
 		p := &dataPlane{s: s, rng: rand.New(rand.NewPCG(1, 2)), tokens: map[string]oauthToken{}, schedules: map[string]*scheduleTimer{}}
-		q, err := delivery.New(delivery.Options[*job]{
+		o := delivery.Options[*job]{
 			Clock:      s.env.Clock,
 			Attempt:    p.attempt,
 			DeadLetter: p.deadLetter,
 			MaxRecords: -1,
-		})
+		}
+		if s.env.Journal != nil { // waiting deliveries persist (persist_delivery.go)
+			o.Journal, o.KeyPrefix, o.Encode = s.env.Journal, keyDelivery, encodeJob
+		}
+		q, err := delivery.New(o)
 		if err == nil {
 			p.q = q
 		}
@@ -199,16 +203,8 @@ func (p *dataPlane) dispatchOne(ruleArn, ruleName string, t *target, ev *event) 
 		return
 	}
 	j := &job{s: p.s, ruleArn: ruleArn, ruleName: ruleName, t: t, ev: ev, payload: payload}
-	d := delivery.Delivery[*job]{
-		ID: ev.id, Target: ruleArn + "#" + strOf(t.Id), Payload: j,
-		Policy: delivery.EventBridgePolicy{MaximumRetryAttempts: t.maxAttempts, MaximumEventAge: t.maxAge, Jitter: p.jitter},
-	}
-	if a, ok := splitDPARN(arn); ok && a.service == "events" && strings.HasPrefix(a.resource, "api-destination/") {
-		if rate := p.s.apiDestinationRate(arn); rate > 0 {
-			d.Target = arn
-			d.Policy = ratedPolicy{EventBridgePolicy: d.Policy.(delivery.EventBridgePolicy), rate: rate}
-		}
-	}
+	d := delivery.Delivery[*job]{ID: ev.id, Payload: j}
+	d.Target, d.Policy = p.deliveryPolicy(ruleArn, t)
 	if t.SqsParameters != nil && t.SqsParameters.MessageGroupId != nil {
 		d.OrderingKey = arn + "|" + *t.SqsParameters.MessageGroupId
 	}
@@ -218,6 +214,20 @@ func (p *dataPlane) dispatchOne(ruleArn, ruleName string, t *target, ev *event) 
 	if _, err := p.q.Enqueue(d); err != nil && p.s.env.Logger != nil {
 		p.s.env.Logger.Warn("eventbridge: queueing a delivery", "rule", ruleArn, "target", arn, "error", err)
 	}
+}
+
+// deliveryPolicy is the queue target and retry policy of deliveries to
+// target t of rule ruleArn: the rule and target, or, for an API destination
+// with a rate limit, the destination.
+func (p *dataPlane) deliveryPolicy(ruleArn string, t *target) (string, delivery.Policy) {
+	arn := strOf(t.Arn)
+	policy := delivery.EventBridgePolicy{MaximumRetryAttempts: t.maxAttempts, MaximumEventAge: t.maxAge, Jitter: p.jitter}
+	if a, ok := splitDPARN(arn); ok && a.service == "events" && strings.HasPrefix(a.resource, "api-destination/") {
+		if rate := p.s.apiDestinationRate(arn); rate > 0 {
+			return arn, ratedPolicy{EventBridgePolicy: policy, rate: rate}
+		}
+	}
+	return ruleArn + "#" + strOf(t.Id), policy
 }
 
 // targetRemoved drops the deliveries to a removed target (or of a deleted
