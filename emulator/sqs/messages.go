@@ -430,7 +430,7 @@ func (s *Service) enqueue(q *queue, msgs []*message) ([]sendResult, error) {
 		return nil, errNoQueue()
 	}
 	if q.fifo {
-		q.dedup.expire(now)
+		q.dedup.expire(now, q.j, q.name)
 	}
 	added := false
 	for i, m := range msgs {
@@ -446,13 +446,15 @@ func (s *Service) enqueue(q *queue, msgs []*message) ([]sendResult, error) {
 				res[i] = sendResult{id: e.msgID, md5Body: m.md5Body, md5Attrs: m.md5Attrs, md5Sys: m.md5Sys(), seqNum: e.seqNum}
 				continue
 			}
-			q.seq++
-			m.seq = q.seq
-			m.extra().seqNum = sequenceNumber(q.seq)
-			q.dedup.put(&dedupEntry{key: key, expires: now.Add(dedupWindow5m), msgID: m.id, seqNum: m.x.seqNum})
+			m.seq = q.nextSeqLocked()
+			m.extra().seqNum = sequenceNumber(m.seq)
+			e := &dedupEntry{key: key, expires: now.Add(dedupWindow5m), msgID: m.id, seqNum: m.x.seqNum}
+			q.dedup.put(e)
+			if q.j != nil {
+				q.putDedupLocked(e)
+			}
 		} else {
-			q.seq++
-			m.seq = q.seq
+			m.seq = q.nextSeqLocked()
 		}
 		if m.sent.IsZero() {
 			m.sent = now
@@ -462,6 +464,9 @@ func (s *Service) enqueue(q *queue, msgs []*message) ([]sendResult, error) {
 			m.state = stateDelayed
 			m.visibleAt = now.Add(delay)
 			q.delayed.add(m)
+			if q.j != nil {
+				q.putMsgLocked(m)
+			}
 		} else {
 			m.visibleAt = time.Time{}
 			q.pushReadyLocked(m, false)
@@ -894,15 +899,18 @@ func (s *Service) receiveOnce(q *queue, now time.Time, n int, vis *int32, attemp
 				m.firstReceive = now
 			}
 			m.lastReceive = now
-			q.rcv++
+			rcv := q.nextRcvLocked()
 			if m.handle == "" {
 				q.byID[m.id] = m // first receive: from now on a handle can name it
 			}
-			m.handle = receiptHandle(q, m, q.rcv)
+			m.handle = receiptHandle(q, m, rcv)
 			handles[i] = m.handle
 			m.state = stateInflight
 			m.visibleAt = now.Add(visibility)
 			q.inflight.add(m)
+			if q.j != nil {
+				q.putMsgLocked(m)
+			}
 			out[i] = q.render(m, m.handle, sys, user)
 		}
 		if attempt != nil {
@@ -954,6 +962,9 @@ func (q *queue) retryAttemptLocked(id string, now time.Time, visibility time.Dur
 	for i, m := range a.msgs {
 		m.visibleAt = now.Add(visibility)
 		q.inflight.fix(m)
+		if q.j != nil {
+			q.putMsgLocked(m)
+		}
 		out[i] = q.render(m, m.handle, sys, user)
 	}
 	return out, true
@@ -977,14 +988,10 @@ func (s *Service) deadLetter(source, target string, msgs []*message) {
 		m.heapIndex = -1
 		m.handle = ""
 		m.extra().dlqSource = source
+		m.seq = dlq.nextSeqLocked()
 		if dlq.fifo {
 			m.sent = now
-			dlq.seq++
-			m.seq = dlq.seq
-			m.extra().seqNum = sequenceNumber(dlq.seq)
-		} else {
-			dlq.seq++
-			m.seq = dlq.seq
+			m.extra().seqNum = sequenceNumber(m.seq)
 		}
 		dlq.pushReadyLocked(&m, false)
 	}
@@ -1120,6 +1127,9 @@ func (q *queue) changeVisibilityLocked(h string, seconds int32, now time.Time) e
 		m.state = stateInflight
 		m.visibleAt = now.Add(time.Duration(seconds) * time.Second)
 		q.inflight.add(m)
+		if q.j != nil {
+			q.putMsgLocked(m)
+		}
 		return nil
 	}
 	if seconds == 0 {
@@ -1131,6 +1141,9 @@ func (q *queue) changeVisibilityLocked(h string, seconds int32, now time.Time) e
 	}
 	m.visibleAt = now.Add(time.Duration(seconds) * time.Second)
 	q.inflight.fix(m)
+	if q.j != nil {
+		q.putMsgLocked(m)
+	}
 	return nil
 }
 

@@ -40,6 +40,8 @@ type moveTask struct {
 	started time.Time
 	failure string
 	timer   *clock.Timer
+	next    time.Time // when the next step runs
+	stopped bool      // the service closed: no more steps
 }
 
 type taskHandle struct {
@@ -47,15 +49,15 @@ type taskHandle struct {
 	SourceArn string `json:"sourceArn"`
 }
 
+// stop halts t for Close. Its status stays: a task running when the
+// emulator shuts down goes on after a restart.
 func (t *moveTask) stop() {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.timer != nil {
 		t.timer.Stop()
 	}
-	if t.status == taskRunning {
-		t.status = taskCancelled
-	}
+	t.stopped = true
 }
 
 // isDeadLetterQueue reports whether some queue of the scope redrives to arn.
@@ -141,7 +143,9 @@ func (s *Service) StartMessageMoveTask(ctx context.Context, in *StartMessageMove
 	t.seq = s.taskSeq
 	s.tasks[id] = t
 	t.mu.Lock()
+	t.next = now
 	t.timer = s.env.Clock.AfterFunc(0, t.step)
+	t.putLocked()
 	t.mu.Unlock()
 	s.mu.Unlock()
 	return &StartMessageMoveTaskOutput{TaskHandle: &t.handle}, nil
@@ -150,7 +154,7 @@ func (s *Service) StartMessageMoveTask(ctx context.Context, in *StartMessageMove
 // step moves one second's worth of messages (all when no rate is set).
 func (t *moveTask) step() {
 	t.mu.Lock()
-	if t.status != taskRunning {
+	if t.status != taskRunning || t.stopped {
 		t.mu.Unlock()
 		return
 	}
@@ -211,8 +215,10 @@ func (t *moveTask) step() {
 		return
 	}
 	t.mu.Lock()
-	if t.status == taskRunning {
+	if t.status == taskRunning && !t.stopped {
+		t.next = now.Add(time.Second)
 		t.timer = s.env.Clock.AfterFunc(time.Second, t.step)
+		t.putLocked()
 	}
 	t.mu.Unlock()
 }
@@ -222,7 +228,9 @@ func (t *moveTask) finish(status, reason string) {
 	defer t.mu.Unlock()
 	if t.status == taskRunning {
 		t.status, t.failure = status, reason
+		t.next = time.Time{}
 	}
+	t.putLocked()
 }
 
 // popVisibleLocked removes the next visible message without delivering it.
@@ -275,10 +283,9 @@ func (s *Service) redriveInto(q *queue, old *message) {
 	if q.deleted {
 		return
 	}
-	q.seq++
-	m.seq = q.seq
+	m.seq = q.nextSeqLocked()
 	if q.fifo {
-		m.extra().seqNum = sequenceNumber(q.seq)
+		m.extra().seqNum = sequenceNumber(m.seq)
 		m.sent = now
 	}
 	q.pushReadyLocked(&m, false)
@@ -321,9 +328,11 @@ func (s *Service) CancelMessageMoveTask(ctx context.Context, in *CancelMessageMo
 		return nil, errInvalidParam("Only active tasks can be cancelled.")
 	}
 	t.status = taskCancelled
+	t.next = time.Time{}
 	if t.timer != nil {
 		t.timer.Stop()
 	}
+	t.putLocked()
 	return &CancelMessageMoveTaskOutput{ApproximateNumberOfMessagesMoved: ptr(t.moved)}, nil
 }
 

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/evolvestack/evolvestack/emulator/awsapi"
 )
 
 // Defaults and bounds of queue attributes.
@@ -110,6 +112,13 @@ type queue struct {
 	lastPurge time.Time
 	seq       uint64
 	rcv       uint64
+	ev        uint64 // pushes to the visible set, for message.pos
+
+	// j journals the queue's rows (nil without a data dir); seqMark and
+	// rcvMark are the counter values the journaled queue row reserves:
+	// a restore resumes seq and rcv from them.
+	j                awsapi.Journal
+	seqMark, rcvMark uint64
 
 	ready       deque // standard queues
 	groups      map[string]*group
@@ -378,7 +387,13 @@ func (q *queue) signalLocked() {
 // pushReadyLocked makes m visible.
 func (q *queue) pushReadyLocked(m *message, front bool) {
 	m.state = stateReady
+	m.front = front
+	q.ev++
+	m.pos = q.ev
 	q.nReady++
+	if q.j != nil {
+		q.putMsgLocked(m)
+	}
 	if !q.fifo {
 		if front {
 			q.ready.pushFront(m)
@@ -457,6 +472,9 @@ func (q *queue) expiredLocked(m *message, now time.Time) bool {
 func (q *queue) dropLocked(m *message) {
 	m.state = stateGone
 	delete(q.byID, m.id)
+	if q.j != nil {
+		q.j.Delete(q.msgKey(m))
+	}
 }
 
 // takeLocked removes up to n visible messages for delivery. Messages past
@@ -525,6 +543,9 @@ func (q *queue) takeLocked(now time.Time, n int) (got, dead []*message) {
 
 // purgeLocked deletes every message.
 func (q *queue) purgeLocked() {
+	if q.j != nil {
+		q.eachMessageLocked(func(m *message) { q.j.Delete(q.msgKey(m)) })
+	}
 	for _, m := range q.byID {
 		m.state = stateGone
 	}

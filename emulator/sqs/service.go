@@ -36,6 +36,8 @@ type Service struct {
 	// deleted holds when each recently deleted queue name was freed:
 	// the name can be taken again only a minute later.
 	deleted map[string]time.Time
+	// restoring holds the rows RestoreState kept until RestoreDone.
+	restoring map[string][]byte
 }
 
 // New returns the service for env's scope.
@@ -264,6 +266,9 @@ func (s *Service) CreateQueue(ctx context.Context, in *CreateQueueInput) (*Creat
 			return nil, sqsErr(ErrCodeQueueDeletedRecently, queueDeletedRecentlyQueryCode, http.StatusBadRequest, queueDeletedRecentlyMessage)
 		}
 		delete(s.deleted, name)
+		if s.env.Journal != nil {
+			s.env.Journal.Delete(deletedRowKey(name))
+		}
 	}
 	if lim := s.env.Limits.MaxResourcesPerAccount; lim > 0 && len(s.queues) >= lim {
 		s.mu.Unlock()
@@ -278,6 +283,8 @@ func (s *Service) CreateQueue(ctx context.Context, in *CreateQueueInput) (*Creat
 	for k, v := range in.Tags {
 		q.tags[k] = v
 	}
+	q.j = s.env.Journal
+	q.putRowLocked()
 	s.queues[name] = q
 	s.mu.Unlock()
 	return &CreateQueueOutput{QueueUrl: ptr(s.queueURL(ctx, q))}, nil
@@ -387,17 +394,26 @@ func (s *Service) DeleteQueue(ctx context.Context, in *DeleteQueueInput) (*Delet
 	owner.mu.Lock()
 	if owner.queues[q.name] == q {
 		delete(owner.queues, q.name)
+		j := owner.env.Journal
 		for n, at := range owner.deleted {
 			if now.Sub(at) >= deleteCooldown {
 				delete(owner.deleted, n)
+				if j != nil {
+					j.Delete(deletedRowKey(n))
+				}
 			}
 		}
 		owner.deleted[q.name] = now
+		if j != nil {
+			j.Put(deletedRowKey(q.name), deletedRowValue(now))
+		}
 	}
 	owner.mu.Unlock()
 	q.mu.Lock()
 	q.deleted = true
 	q.purgeLocked()
+	q.deleteRowsLocked()
+	q.j = nil // a late change to the deleted queue journals nothing
 	q.signalLocked()
 	q.mu.Unlock()
 	return &DeleteQueueOutput{}, nil
@@ -539,6 +555,7 @@ func (s *Service) SetQueueAttributes(ctx context.Context, in *SetQueueAttributes
 	q.fixKMSLocked()
 	q.applyLocked()
 	q.modified = s.env.Clock.Now()
+	q.putRowLocked()
 	return &SetQueueAttributesOutput{}, nil
 }
 
@@ -557,6 +574,7 @@ func (s *Service) PurgeQueue(ctx context.Context, in *PurgeQueueInput) (*PurgeQu
 	}
 	q.lastPurge = now
 	q.purgeLocked()
+	q.putRowLocked()
 	return &PurgeQueueOutput{}, nil
 }
 
@@ -618,6 +636,7 @@ func (s *Service) TagQueue(ctx context.Context, in *TagQueueInput) (*TagQueueOut
 	for k, v := range in.Tags {
 		q.tags[k] = v
 	}
+	q.putRowLocked()
 	return &TagQueueOutput{}, nil
 }
 
@@ -632,6 +651,7 @@ func (s *Service) UntagQueue(ctx context.Context, in *UntagQueueInput) (*UntagQu
 	for _, k := range in.TagKeys {
 		delete(q.tags, k)
 	}
+	q.putRowLocked()
 	return &UntagQueueOutput{}, nil
 }
 
@@ -700,6 +720,7 @@ func (s *Service) AddPermission(ctx context.Context, in *AddPermissionInput) (*A
 		}
 	}
 	q.perms = append(q.perms, permission{label: *in.Label, accounts: append([]string(nil), in.AWSAccountIds...), actions: append([]string(nil), in.Actions...)})
+	q.putRowLocked()
 	return &AddPermissionOutput{}, nil
 }
 
@@ -714,6 +735,7 @@ func (s *Service) RemovePermission(ctx context.Context, in *RemovePermissionInpu
 	for i, p := range q.perms {
 		if p.label == *in.Label {
 			q.perms = append(q.perms[:i], q.perms[i+1:]...)
+			q.putRowLocked()
 			return &RemovePermissionOutput{}, nil
 		}
 	}

@@ -3,6 +3,8 @@ package sqs
 import (
 	"container/heap"
 	"time"
+
+	"github.com/evolvestack/evolvestack/emulator/awsapi"
 )
 
 // message is one message held by a queue. It is kept small (a queue may
@@ -31,8 +33,12 @@ type message struct {
 	handle string
 	// state and the heap positions, -1 when absent.
 	state     msgState
+	front     bool      // made visible at the front (returned), not sent to the back
 	visibleAt time.Time // in flight: when it returns; delayed: when it shows
 	heapIndex int
+	// pos orders the pushes to the visible set (queue.ev): a restore
+	// replays them in this order to rebuild the same delivery order.
+	pos uint64
 }
 
 // msgExtra is what only some messages carry.
@@ -299,11 +305,16 @@ type dedupWindow struct {
 	head  int
 }
 
-func (w *dedupWindow) expire(now time.Time) {
+// expire forgets the entries past their window, deleting their rows
+// from j (under prefix) when j is set.
+func (w *dedupWindow) expire(now time.Time, j awsapi.Journal, prefix string) {
 	for w.head < len(w.order) && !w.order[w.head].expires.After(now) {
 		e := w.order[w.head]
 		if w.byKey[e.key] == e {
 			delete(w.byKey, e.key)
+			if j != nil {
+				j.Delete(dedupRowKey(prefix, e.key))
+			}
 		}
 		w.order[w.head] = nil
 		w.head++
