@@ -554,7 +554,7 @@ func (s *Service) RestoreDone() error {
 			}
 		case "b":
 			var r batchRowT
-			if err = json.Unmarshal(v, &r); err == nil {
+			if err = decodeBatchRow(v, &r); err == nil {
 				sr := shardsOf(r.Stream)
 				sr.batches[r.Index] = append(sr.batches[r.Index], r)
 			}

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -635,6 +636,52 @@ func BenchmarkPutRecordsJournal(b *testing.B) {
 		if cj > 0 {
 			// CPU time: what load from other processes does not skew.
 			b.ReportMetric(cm.Seconds()/cj.Seconds(), "cpu-journal/memory")
+		}
+	})
+}
+
+// TestDecodeBatchRow checks the fast batch row reader against
+// encoding/json, on rows as appendBatch writes them and on other forms.
+func TestDecodeBatchRow(t *testing.T) {
+	t.Parallel()
+	rows := []string{
+		`{"s":"orders","i":3,"p":10,"c":42,"t":1700000000000,"r":[["pk","aGVsbG8="],["k2",""]]}`,
+		`{"s":"orders","i":0,"p":0,"c":1,"t":-5,"k":1,"r":[["/w==","AA==","b"]]}`,
+		`{"s":"or\"ders","i":3,"p":10,"c":42,"t":1,"r":[["p\u0041k","aGVsbG8="]]}`, // escapes: slow path
+		`{ "s": "x", "r": [["a","b"]], "i": 1, "p": 2, "c": 3, "t": 4 }`,           // other order: slow path
+	}
+	for _, row := range rows {
+		var fast, want batchRowT
+		if err := decodeBatchRow([]byte(row), &fast); err != nil {
+			t.Fatalf("%s: %v", row, err)
+		}
+		if err := json.Unmarshal([]byte(row), &want); err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(fast, want) {
+			t.Errorf("%s:\nfast %+v\nwant %+v", row, fast, want)
+		}
+	}
+	for _, bad := range []string{`{"s":"x","i":1`, `[]`, `{"s":"x","i":"1","p":0,"c":0,"t":0,"r":[]}`} {
+		var r batchRowT
+		if err := decodeBatchRow([]byte(bad), &r); err == nil {
+			t.Errorf("%s: decoded", bad)
+		}
+	}
+}
+
+func FuzzDecodeBatchRow(f *testing.F) {
+	f.Add([]byte(`{"s":"orders","i":3,"p":10,"c":42,"t":1700000000000,"r":[["pk","aGVsbG8="],["k2",""]]}`))
+	f.Add([]byte(`{"s":"o","i":0,"p":0,"c":1,"t":-5,"k":1,"r":[["/w==","AA==","b"]]}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var fast, want batchRowT
+		ferr := decodeBatchRow(b, &fast)
+		werr := json.Unmarshal(b, &want)
+		if (ferr == nil) != (werr == nil) {
+			t.Fatalf("fast error %v, encoding/json error %v", ferr, werr)
+		}
+		if ferr == nil && !reflect.DeepEqual(fast, want) {
+			t.Fatalf("fast %+v, want %+v", fast, want)
 		}
 	})
 }
