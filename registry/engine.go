@@ -67,6 +67,9 @@ type Config struct {
 	DeletingFor time.Duration
 	// NewID generates schema version ids; default random UUIDs.
 	NewID func() string
+	// Journal receives every state change as a row (see persist.go); nil
+	// keeps none.
+	Journal awsapi.Journal
 }
 
 // Engine holds the schema registries of one account and region. It is safe
@@ -79,6 +82,12 @@ type Engine struct {
 	registries map[string]*registryState // by name
 	versions   map[string]*versionState  // by id
 	schemas    int                       // live schemas, for the quota
+
+	// dirty lists the rows changed under mu since it was taken, journaled
+	// when it is released (unlock); always empty without a journal.
+	dirty []rowRef
+	// restored collects rows between RestoreState and RestoreDone.
+	restored map[string][]byte
 }
 
 // Formats returns the data formats the registry supports, by Glue name.
@@ -166,6 +175,11 @@ type schemaState struct {
 	// them (compat.Compactor); nil otherwise.
 	store     compat.Store
 	deletedAt time.Time
+	// unbuilt marks a restored schema whose versions' check forms and
+	// canonical digests (and so byCanonical) are not built yet: they are
+	// on first use (ensureBuilt), so that a restart need not parse every
+	// definition of every schema.
+	unbuilt bool
 }
 
 // versionState is one schema version.
@@ -271,6 +285,7 @@ func (e *Engine) purge(now time.Time) {
 			for _, s := range r.schemas {
 				e.dropSchema(s)
 			}
+			e.touchRegistry(r)
 			delete(e.registries, name)
 			continue
 		}
@@ -292,7 +307,9 @@ func (e *Engine) purge(now time.Time) {
 
 // dropSchema forgets s and its versions. Callers hold mu.
 func (e *Engine) dropSchema(s *schemaState) {
+	e.touchSchema(s)
 	for _, v := range s.versions {
+		e.touchVersion(v)
 		delete(e.versions, v.id)
 	}
 	if s.deletedAt.IsZero() {
@@ -306,6 +323,7 @@ func (e *Engine) dropSchema(s *schemaState) {
 // dropVersion forgets v. Callers hold mu.
 func (e *Engine) dropVersion(v *versionState) {
 	s := v.schema
+	e.touchVersion(v)
 	delete(e.versions, v.id)
 	delete(s.versions, v.number)
 	if s.byCanonical[v.canonical] == v {

@@ -60,7 +60,7 @@ func (e *Engine) PutSchemaVersionMetadata(ref VersionRef, key, value string) (*M
 		return nil, err
 	}
 	now := e.lock()
-	defer e.mu.Unlock()
+	defer e.unlock()
 	v, err := e.resolveVersion(ref, now)
 	if err != nil {
 		return nil, err
@@ -74,6 +74,7 @@ func (e *Engine) PutSchemaVersionMetadata(ref VersionRef, key, value string) (*M
 		return nil, &awsapi.Error{Code: CodeResourceNumberLimit, Message: "Your resource limits for Schema Version Metadata have been exceeded."}
 	}
 	v.metadata = append(v.metadata, metadataEntry{key: key, value: value, created: now})
+	e.touchVersion(v)
 	return &MetadataResult{Version: *e.versionInfo(v, now), Key: key, Value: value}, nil
 }
 
@@ -83,7 +84,7 @@ func (e *Engine) RemoveSchemaVersionMetadata(ref VersionRef, key, value string) 
 		return nil, err
 	}
 	now := e.lock()
-	defer e.mu.Unlock()
+	defer e.unlock()
 	v, err := e.resolveVersion(ref, now)
 	if err != nil {
 		return nil, err
@@ -93,6 +94,7 @@ func (e *Engine) RemoveSchemaVersionMetadata(ref VersionRef, key, value string) 
 		return nil, notFound("Schema version metadata is not found. SchemaVersionId: %s, MetadataKey: %s, MetadataValue: %s", v.id, key, value)
 	}
 	v.metadata = slices.Delete(v.metadata, i, i+1)
+	e.touchVersion(v)
 	return &MetadataResult{Version: *e.versionInfo(v, now), Key: key, Value: value}, nil
 }
 
@@ -107,7 +109,7 @@ type MetadataFilter struct {
 // value, when set, matches), keyed by metadata key.
 func (e *Engine) QuerySchemaVersionMetadata(ref VersionRef, filters []MetadataFilter, page Page) (string, map[string]MetadataInfo, string, error) {
 	now := e.lock()
-	defer e.mu.Unlock()
+	defer e.unlock()
 	after, limit, err := page.bounds()
 	if err != nil {
 		return "", nil, "", err

@@ -48,7 +48,7 @@ func (e *Engine) CreateRegistry(name, description string, tags map[string]string
 		return nil, err
 	}
 	now := e.lock()
-	defer e.mu.Unlock()
+	defer e.unlock()
 	if _, ok := e.registries[name]; ok {
 		return nil, alreadyExists("Registry already exists. RegistryName: %s", name)
 	}
@@ -70,6 +70,7 @@ func (e *Engine) newRegistry(name, description string, tags map[string]string, n
 		schemas:     map[string]*schemaState{},
 	}
 	e.registries[name] = r
+	e.touchRegistry(r)
 	return r
 }
 
@@ -119,7 +120,7 @@ func (e *Engine) resolveRegistry(ref RegistryRef, live bool) (*registryState, er
 // GetRegistry describes a registry.
 func (e *Engine) GetRegistry(ref RegistryRef) (*RegistryInfo, error) {
 	now := e.lock()
-	defer e.mu.Unlock()
+	defer e.unlock()
 	r, err := e.resolveRegistry(ref, false)
 	if err != nil {
 		return nil, err
@@ -130,7 +131,7 @@ func (e *Engine) GetRegistry(ref RegistryRef) (*RegistryInfo, error) {
 // ListRegistries lists registries in name order, a page at a time.
 func (e *Engine) ListRegistries(page Page) ([]RegistryInfo, string, error) {
 	now := e.lock()
-	defer e.mu.Unlock()
+	defer e.unlock()
 	after, limit, err := page.bounds()
 	if err != nil {
 		return nil, "", err
@@ -158,13 +159,14 @@ func (e *Engine) UpdateRegistry(ref RegistryRef, description string) (*RegistryI
 		return nil, err
 	}
 	now := e.lock()
-	defer e.mu.Unlock()
+	defer e.unlock()
 	r, err := e.resolveRegistry(ref, true)
 	if err != nil {
 		return nil, err
 	}
 	r.description = description
 	r.updated = now
+	e.touchRegistry(r)
 	return e.registryInfo(r, now), nil
 }
 
@@ -172,12 +174,13 @@ func (e *Engine) UpdateRegistry(ref RegistryRef, description string) (*RegistryI
 // reports DELETING; the registry disappears after Config.DeletingFor.
 func (e *Engine) DeleteRegistry(ref RegistryRef) (*RegistryInfo, error) {
 	now := e.lock()
-	defer e.mu.Unlock()
+	defer e.unlock()
 	r, err := e.resolveRegistry(ref, true)
 	if err != nil {
 		return nil, err
 	}
 	r.deletedAt = now
+	e.touchRegistry(r)
 	for _, s := range r.schemas {
 		e.markSchemaDeleted(s, now)
 	}

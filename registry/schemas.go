@@ -90,7 +90,7 @@ func (e *Engine) CreateSchema(in CreateSchemaInput) (*CreateSchemaOutput, error)
 	}
 
 	now := e.lock()
-	defer e.mu.Unlock()
+	defer e.unlock()
 	var reg *registryState
 	if in.Registry.Name == DefaultRegistryName && in.Registry.ARN == "" {
 		// Named explicitly, as the Java serde does, the default registry is
@@ -134,6 +134,7 @@ func (e *Engine) CreateSchema(in CreateSchemaInput) (*CreateSchemaOutput, error)
 	}
 	reg.schemas[in.Name] = s
 	e.schemas++
+	e.touchSchema(s)
 	out := &CreateSchemaOutput{}
 	if parsed != nil {
 		v := e.addVersion(s, parsed, form, nil, now)
@@ -235,7 +236,7 @@ func (s *schemaState) latest(now time.Time) *versionState {
 // GetSchema describes a schema.
 func (e *Engine) GetSchema(ref SchemaRef) (*SchemaInfo, error) {
 	now := e.lock()
-	defer e.mu.Unlock()
+	defer e.unlock()
 	s, err := e.resolveSchema(ref, false)
 	if err != nil {
 		return nil, err
@@ -247,7 +248,7 @@ func (e *Engine) GetSchema(ref SchemaRef) (*SchemaInfo, error) {
 // ref is zero, in (registry, schema) name order.
 func (e *Engine) ListSchemas(ref RegistryRef, page Page) ([]SchemaInfo, string, error) {
 	now := e.lock()
-	defer e.mu.Unlock()
+	defer e.unlock()
 	after, limit, err := page.bounds()
 	if err != nil {
 		return nil, "", err
@@ -321,7 +322,7 @@ func (e *Engine) UpdateSchema(in UpdateSchemaInput) (*SchemaInfo, error) {
 		return nil, invalidInput(msgCompatibilityNeedsVersion)
 	}
 	now := e.lock()
-	defer e.mu.Unlock()
+	defer e.unlock()
 	s, err := e.resolveSchema(in.Schema, true)
 	if err != nil {
 		return nil, err
@@ -341,6 +342,7 @@ func (e *Engine) UpdateSchema(in UpdateSchemaInput) (*SchemaInfo, error) {
 	}
 	s.checkpoint = v.number
 	s.updated = now
+	e.touchSchema(s)
 	return e.schemaInfo(s, now), nil
 }
 
@@ -348,7 +350,7 @@ func (e *Engine) UpdateSchema(in UpdateSchemaInput) (*SchemaInfo, error) {
 // schema disappears after Config.DeletingFor.
 func (e *Engine) DeleteSchema(ref SchemaRef) (*SchemaInfo, error) {
 	now := e.lock()
-	defer e.mu.Unlock()
+	defer e.unlock()
 	s, err := e.resolveSchema(ref, true)
 	if err != nil {
 		return nil, err
@@ -366,9 +368,11 @@ func (e *Engine) markSchemaDeleted(s *schemaState, now time.Time) {
 	}
 	s.deletedAt = now
 	e.schemas--
+	e.touchSchema(s)
 	for _, v := range s.versions {
 		if v.deletedAt.IsZero() {
 			v.deletedAt = now
+			e.touchVersion(v)
 		}
 	}
 }

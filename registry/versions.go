@@ -158,6 +158,8 @@ func (e *Engine) addVersion(s *schemaState, p *parsedDefinition, form compat.Sch
 	}
 	e.versions[v.id] = v
 	s.updated = now
+	e.touchSchema(s)
+	e.touchVersion(v)
 	return v
 }
 
@@ -212,22 +214,25 @@ func (e *Engine) RegisterSchemaVersion(ref SchemaRef, definition string) (*Versi
 	for attempt := 0; ; attempt++ {
 		now := e.lock()
 		cur, err := e.resolveSchema(ref, true)
+		if err == nil {
+			err = e.ensureBuilt(cur)
+		}
 		if err != nil {
-			e.mu.Unlock()
+			e.unlock()
 			return nil, err
 		}
 		if v, ok := cur.byCanonical[p.canonical]; ok && v.deletedAt.IsZero() {
 			info := e.versionInfo(v, now)
-			e.mu.Unlock()
+			e.unlock()
 			return info, nil
 		}
 		if cur.mode == ModeDisabled && len(cur.order) > 0 {
-			e.mu.Unlock()
+			e.unlock()
 			return nil, invalidInput("Compatibility DISABLED does not allow versioning. SchemaId: SchemaId(schemaArn=%s, schemaName=%s, registryName=%s)",
 				orNull(ref.ARN), orNull(ref.SchemaName), orNull(ref.RegistryName))
 		}
 		if len(cur.order) >= e.cfg.Limits.VersionsPerSchema {
-			e.mu.Unlock()
+			e.unlock()
 			return nil, limitExceeded("schema versions")
 		}
 		if cur != s {
@@ -240,7 +245,7 @@ func (e *Engine) RegisterSchemaVersion(ref SchemaRef, definition string) (*Versi
 		if form == nil || len(missing) > 0 {
 			store, format := s.store, s.format
 			if attempt < maxOptimisticChecks {
-				e.mu.Unlock()
+				e.unlock()
 			}
 			if form == nil {
 				form = checkForm(store, p.schema)
@@ -251,7 +256,7 @@ func (e *Engine) RegisterSchemaVersion(ref SchemaRef, definition string) (*Versi
 			}
 		}
 		info := e.commitVersion(s, p, form, assemble(js, results, s.next), now)
-		e.mu.Unlock()
+		e.unlock()
 		return info, nil
 	}
 }
@@ -333,7 +338,7 @@ func (e *Engine) versionByNumber(s *schemaState, sref SchemaRef, n VersionNumber
 // GetSchemaVersion describes a version.
 func (e *Engine) GetSchemaVersion(ref VersionRef) (*VersionInfo, error) {
 	now := e.lock()
-	defer e.mu.Unlock()
+	defer e.unlock()
 	v, err := e.resolveVersion(ref, now)
 	if err != nil {
 		return nil, err
@@ -350,8 +355,11 @@ func (e *Engine) GetSchemaByDefinition(ref SchemaRef, definition string) (*Versi
 	}
 	var s *schemaState
 	now := e.lock()
-	defer e.mu.Unlock()
+	defer e.unlock()
 	if s, err = e.resolveSchema(ref, false); err != nil {
+		return nil, err
+	}
+	if err := e.ensureBuilt(s); err != nil {
 		return nil, err
 	}
 	v, ok := s.byCanonical[p.canonical]
@@ -364,7 +372,7 @@ func (e *Engine) GetSchemaByDefinition(ref SchemaRef, definition string) (*Versi
 // ListSchemaVersions lists a schema's versions in number order.
 func (e *Engine) ListSchemaVersions(ref SchemaRef, page Page) ([]VersionInfo, string, error) {
 	now := e.lock()
-	defer e.mu.Unlock()
+	defer e.unlock()
 	after, limit, err := page.bounds()
 	if err != nil {
 		return nil, "", err
@@ -408,7 +416,7 @@ func (e *Engine) DeleteSchemaVersions(ref SchemaRef, versions string) ([]Version
 		return nil, err
 	}
 	now := e.lock()
-	defer e.mu.Unlock()
+	defer e.unlock()
 	s, err := e.resolveSchema(ref, true)
 	if err != nil {
 		return nil, err
@@ -427,6 +435,7 @@ func (e *Engine) DeleteSchemaVersions(ref SchemaRef, versions string) ([]Version
 		default:
 			v.deletedAt = now
 			v.metadata = nil
+			e.touchVersion(v)
 		}
 	}
 	e.purge(now)

@@ -27,6 +27,7 @@ func New(env awsapi.Env) *Service {
 		Account: env.Scope.Account,
 		Region:  env.Scope.Region,
 		Logger:  env.Logger,
+		Journal: env.Journal,
 	}
 	if env.Clock != nil {
 		cfg.Now = env.Clock.Now
@@ -40,6 +41,22 @@ func New(env awsapi.Env) *Service {
 	}
 	return &Service{env: env, reg: registry.New(cfg)}
 }
+
+// DumpState emits the rows of the service's state (awsapi.Persistent;
+// the rows are the engine's, see registry/persist.go).
+func (s *Service) DumpState(emit func(key string, value []byte)) error {
+	return s.reg.DumpState(emit)
+}
+
+// RestoreState applies one restored row.
+func (s *Service) RestoreState(key string, value []byte) error {
+	return s.reg.RestoreState(key, value)
+}
+
+// RestoreDone builds the restored state.
+func (s *Service) RestoreDone() error { return s.reg.RestoreDone() }
+
+var _ awsapi.Persistent = (*Service)(nil)
 
 // Registry returns the engine behind the service, for inspection in tests
 // (e.g. the findings of a failed version).

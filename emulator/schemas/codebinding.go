@@ -83,7 +83,9 @@ func (s *Service) PutCodeBinding(ctx context.Context, in *PutCodeBindingInput) (
 	}
 	st := s.codeBindings()
 	key := reg + "\x00" + name + "\x00" + version + "\x00" + lang
-	now := s.discoveryNow()
+	// In UTC, so that a restore generates the same zip (its entries carry
+	// the time in their location).
+	now := s.discoveryNow().UTC()
 	st.mu.Lock()
 	b, ok := st.bindings[key]
 	if ok && !b.failed {
@@ -104,6 +106,7 @@ func (s *Service) PutCodeBinding(ctx context.Context, in *PutCodeBindingInput) (
 		b.failed = true
 	}
 	st.bindings[key] = b
+	s.saveCodeBindingLocked(key, b)
 	st.mu.Unlock()
 	return &PutCodeBindingOutput{CreationDate: dscTime(b.created), LastModified: dscTime(b.created), SchemaVersion: dscStr(b.version), Status: b.status(now)}, nil
 }

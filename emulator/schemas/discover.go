@@ -158,6 +158,7 @@ func (s *Service) CreateDiscoverer(ctx context.Context, in *CreateDiscovererInpu
 		crossAccount: cross, state: DiscovererStateStarted, tags: dscCopyTags(in.Tags), created: s.discoveryNow(),
 	}
 	d.discoverers[id] = x
+	s.saveDiscovererLocked(x)
 	d.republishLocked()
 	return &CreateDiscovererOutput{
 		Description: dscOptStr(x.description), DiscovererArn: &x.arn, DiscovererId: &x.id, SourceArn: &x.sourceArn,
@@ -195,6 +196,7 @@ func (s *Service) UpdateDiscoverer(ctx context.Context, in *UpdateDiscovererInpu
 	if in.CrossAccount != nil {
 		x.crossAccount = *in.CrossAccount
 	}
+	s.saveDiscovererLocked(x)
 	d.republishLocked()
 	return &UpdateDiscovererOutput{
 		Description: dscOptStr(x.description), DiscovererArn: &x.arn, DiscovererId: &x.id, SourceArn: &x.sourceArn,
@@ -217,6 +219,7 @@ func (s *Service) DeleteDiscoverer(ctx context.Context, in *DeleteDiscovererInpu
 		}
 	}
 	delete(d.discoverers, x.id)
+	s.forgetDiscovererLocked(x)
 	d.republishLocked()
 	return &DeleteDiscovererOutput{}, nil
 }
@@ -261,6 +264,7 @@ func (s *Service) setDiscovererState(id string, st DiscovererState) (string, Dis
 		}
 	}
 	x.state = st
+	s.saveDiscovererLocked(x)
 	d.republishLocked()
 	return x.id, x.state, nil
 }
@@ -366,6 +370,7 @@ func (s *Service) updateDiscovererTags(arn string, f func(map[string]string)) (o
 	for _, x := range d.discoverers {
 		if x.arn == arn {
 			f(x.tags)
+			s.saveDiscovererLocked(x)
 			return true
 		}
 	}

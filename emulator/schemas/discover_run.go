@@ -113,6 +113,7 @@ func (s *Service) discoverOne(d *discovererState, o observed) {
 		}
 	}
 	d.reports[inf.schemaName+"\x00"+version] = rep
+	s.saveReportLocked(rep)
 	if !rep.BackwardCompatible || !rep.ForwardCompatible {
 		s.logger().Warn("discovered schema version breaks consumers",
 			"registry", rep.Registry, "schema", rep.Schema, "version", rep.Version, "previousVersion", rep.PreviousVersion,
@@ -240,6 +241,7 @@ func (s *Service) deleteDiscovered(registry, schema, version string, f func() er
 	for k, r := range d.reports {
 		if (schema == "" || r.Schema == schema) && (version == "" || r.Version == version) {
 			delete(d.reports, k)
+			s.forgetReportLocked(r)
 		}
 	}
 	return nil

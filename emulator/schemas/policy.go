@@ -33,6 +33,16 @@ func (s *Service) policySlotLocked(name string, write bool) (**resourcePolicy, e
 	return &r.policy, nil
 }
 
+// savePolicyLocked journals the row holding the policy of registry name
+// (the account's when name is empty).
+func (s *Service) savePolicyLocked(name string) {
+	if name == "" {
+		s.saveAccountPolicyLocked()
+	} else if r, ok := s.registries[name]; ok {
+		s.saveRegistryLocked(r)
+	}
+}
+
 func errPolicyNotFound() error {
 	// unverified
 	return errNotFound("Resource Policy does not exist.")
@@ -63,6 +73,7 @@ func (s *Service) PutResourcePolicy(ctx context.Context, in *PutResourcePolicyIn
 	// put-resource-policy.rst).
 	p := &resourcePolicy{policy: policy, revisionID: uuid.NewString()}
 	*slot = p
+	s.savePolicyLocked(deref(in.RegistryName))
 	return &PutResourcePolicyOutput{Policy: ptr(p.policy), RevisionId: ptr(p.revisionID)}, nil
 }
 
@@ -92,5 +103,6 @@ func (s *Service) DeleteResourcePolicy(ctx context.Context, in *DeleteResourcePo
 		return nil, errPolicyNotFound()
 	}
 	*slot = nil
+	s.savePolicyLocked(deref(in.RegistryName))
 	return &DeleteResourcePolicyOutput{}, nil
 }

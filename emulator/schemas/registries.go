@@ -134,6 +134,7 @@ func (s *Service) CreateRegistry(ctx context.Context, in *CreateRegistryInput) (
 	}
 	r := &registry{name: name, description: deref(in.Description), tags: copyTags(in.Tags), schemas: map[string]*schema{}}
 	s.registries[name] = r
+	s.saveRegistryLocked(r)
 	return &CreateRegistryOutput{
 		Description:  optString(r.description),
 		RegistryArn:  ptr(s.registryARN(name)),
@@ -180,6 +181,7 @@ func (s *Service) UpdateRegistry(ctx context.Context, in *UpdateRegistryInput) (
 	}
 	if in.Description != nil {
 		r.description = *in.Description
+		s.saveRegistryLocked(r)
 	}
 	return &UpdateRegistryOutput{
 		Description:  optString(r.description),
@@ -195,9 +197,11 @@ func (s *Service) DeleteRegistry(ctx context.Context, in *DeleteRegistryInput) (
 	err := s.deleteDiscovered(name, "", "", func() error {
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		if _, err := s.writableRegistryLocked(name); err != nil {
+		r, err := s.writableRegistryLocked(name)
+		if err != nil {
 			return err
 		}
+		s.forgetRegistryLocked(r)
 		delete(s.registries, name)
 		return nil
 	})

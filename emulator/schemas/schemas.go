@@ -130,6 +130,7 @@ func (s *Service) CreateSchema(ctx context.Context, in *CreateSchemaInput) (*Cre
 	sc := &schema{name: name, description: deref(in.Description), tags: copyTags(in.Tags)}
 	v := sc.addVersionLocked(in.Type, deref(in.Content), canon, s.now())
 	r.schemas[name] = sc
+	s.saveSchemaLocked(r.name, sc, v)
 	return &CreateSchemaOutput{
 		Description:        optString(sc.description),
 		LastModified:       ptr(sc.lastModified),
@@ -216,7 +217,7 @@ func (s *Service) UpdateSchema(ctx context.Context, in *UpdateSchemaInput) (*Upd
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	// Look again: the schema may have changed while the content was checked.
-	if _, sc, err = s.schemaLocked(regName, name); err != nil {
+	if r, sc, err = s.schemaLocked(regName, name); err != nil {
 		return nil, err
 	}
 	now := s.now()
@@ -230,6 +231,9 @@ func (s *Service) UpdateSchema(ctx context.Context, in *UpdateSchemaInput) (*Upd
 			return nil, errQuota("versions of schema "+name, q)
 		}
 		v = sc.addVersionLocked(typ, *in.Content, canon, now)
+		s.saveSchemaLocked(r.name, sc, v)
+	} else if in.Description != nil {
+		s.saveSchemaLocked(r.name, sc, nil)
 	}
 	return &UpdateSchemaOutput{
 		Description:        optString(sc.description),
@@ -257,6 +261,7 @@ func (s *Service) DeleteSchema(ctx context.Context, in *DeleteSchemaInput) (*Del
 		if r.managed {
 			return errReadOnlyRegistry(r.name)
 		}
+		s.forgetSchemaLocked(r.name, r.schemas[name])
 		delete(r.schemas, name)
 		return nil
 	})
@@ -291,6 +296,10 @@ func (s *Service) DeleteSchemaVersion(ctx context.Context, in *DeleteSchemaVersi
 			}
 		}
 		sc.lastModified = s.now()
+		if j := s.env.Journal; j != nil {
+			j.Delete(versionRowKey(r.name, sc.name, v.number))
+			s.saveSchemaLocked(r.name, sc, nil)
+		}
 		return nil
 	})
 	if err != nil {
@@ -390,6 +399,7 @@ func (s *Service) putDiscovered(registryName, name, content, typ string) (versio
 		}
 		r = &registry{name: registryName, tags: map[string]string{}, schemas: map[string]*schema{}}
 		s.registries[registryName] = r
+		s.saveRegistryLocked(r)
 	}
 	if r.managed {
 		return "", false, errReadOnlyRegistry(registryName)
@@ -405,7 +415,9 @@ func (s *Service) putDiscovered(registryName, name, content, typ string) (versio
 		}
 		sc = &schema{name: name, tags: map[string]string{}, discovered: true}
 		r.schemas[name] = sc
-		return sc.addVersionLocked(t, content, canon, now).id(), true, nil
+		v := sc.addVersionLocked(t, content, canon, now)
+		s.saveSchemaLocked(r.name, sc, v)
+		return v.id(), true, nil
 	}
 	if v := sc.latest(); v != nil && v.canonical == canon && v.typ == t {
 		return v.id(), false, nil
@@ -413,7 +425,9 @@ func (s *Service) putDiscovered(registryName, name, content, typ string) (versio
 	if q := s.versionQuota(); len(sc.versions) >= q {
 		return "", false, errQuota("versions of schema "+name, q)
 	}
-	return sc.addVersionLocked(t, content, canon, now).id(), false, nil
+	v := sc.addVersionLocked(t, content, canon, now)
+	s.saveSchemaLocked(r.name, sc, v)
+	return v.id(), false, nil
 }
 
 // latestVersion returns the id and content of a schema's latest version.

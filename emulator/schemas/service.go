@@ -30,6 +30,9 @@ func New(env awsapi.Env) *Service {
 	now := s.now()
 	s.registries[awsEventsRegistry] = newAWSEventsRegistry(now)
 	s.registries[discoveredRegistry] = &registry{name: discoveredRegistry, tags: map[string]string{}, schemas: map[string]*schema{}}
+	if !env.Restoring {
+		s.saveRegistryLocked(s.registries[discoveredRegistry])
+	}
 	return s
 }
 

@@ -39,10 +39,12 @@ func (s *Service) tagsByARNLocked(arn string, set map[string]string, remove []st
 	prefix := "arn:" + s.partitionName() + ":schemas:" + s.env.Scope.Region + ":" + s.env.Scope.Account + ":"
 	rest, ok := strings.CutPrefix(arn, prefix)
 	var tags map[string]string
+	var save func()
 	switch {
 	case ok && strings.HasPrefix(rest, "registry/"):
 		if r, found := s.registries[strings.TrimPrefix(rest, "registry/")]; found && !r.managed {
 			tags = r.tags
+			save = func() { s.saveRegistryLocked(r) }
 		}
 	case ok && strings.HasPrefix(rest, "schema/"):
 		reg, name, _ := strings.Cut(strings.TrimPrefix(rest, "schema/"), "/")
@@ -52,6 +54,7 @@ func (s *Service) tagsByARNLocked(arn string, set map[string]string, remove []st
 					sc.tags = map[string]string{}
 				}
 				tags = sc.tags
+				save = func() { s.saveSchemaLocked(reg, sc, nil) }
 			}
 		}
 	}
@@ -73,6 +76,9 @@ func (s *Service) tagsByARNLocked(arn string, set map[string]string, remove []st
 	}
 	for _, k := range remove {
 		delete(tags, k)
+	}
+	if len(set) > 0 || len(remove) > 0 {
+		save()
 	}
 	return copyTags(tags), nil
 }
