@@ -929,9 +929,19 @@ func (s *Service) receiveOnce(q *queue, now time.Time, n int, vis *int32, attemp
 	}
 	redrive := q.redrive
 	source := q.arn
+	srcJournal := q.j
+	var deadKeys []string
+	if srcJournal != nil {
+		for _, m := range dead {
+			deadKeys = append(deadKeys, q.msgKey(m))
+		}
+	}
 	q.mu.Unlock()
 	if len(dead) > 0 && redrive != nil {
 		s.deadLetter(source, redrive.target, dead)
+	}
+	for _, k := range deadKeys {
+		srcJournal.Delete(k) // after the dead-letter queue's rows
 	}
 	if wake != nil && len(dead) > 0 {
 		// Moved messages may have uncovered more; let the caller retry

@@ -181,6 +181,13 @@ func (t *moveTask) step() {
 		msgs = append(msgs, m)
 	}
 	left := src.nReady
+	srcJournal := src.j
+	var srcKeys []string
+	if srcJournal != nil {
+		for _, m := range msgs {
+			srcKeys = append(srcKeys, src.msgKey(m))
+		}
+	}
 	src.mu.Unlock()
 	for i, m := range msgs {
 		target := t.dest
@@ -206,6 +213,9 @@ func (t *moveTask) step() {
 			return
 		}
 		s.redriveInto(dq, m)
+		if srcJournal != nil {
+			srcJournal.Delete(srcKeys[i]) // after the target's row
+		}
 		t.mu.Lock()
 		t.moved++
 		t.mu.Unlock()
@@ -234,6 +244,8 @@ func (t *moveTask) finish(status, reason string) {
 }
 
 // popVisibleLocked removes the next visible message without delivering it.
+// The message's row stays in the journal: the caller deletes it (srcKeys)
+// once the message is in its target, or puts the message back.
 func (q *queue) popVisibleLocked(now time.Time) *message {
 	if !q.fifo {
 		for {
@@ -242,10 +254,11 @@ func (q *queue) popVisibleLocked(now time.Time) *message {
 				return nil
 			}
 			q.nReady--
-			q.dropLocked(m)
 			if q.expiredLocked(m, now) {
+				q.dropLocked(m)
 				continue
 			}
+			q.unlinkLocked(m) // its row goes once the target holds it
 			return m
 		}
 	}
@@ -266,7 +279,7 @@ func (q *queue) popVisibleLocked(now time.Time) *message {
 			continue
 		}
 		q.nReady--
-		q.dropLocked(m)
+		q.unlinkLocked(m) // its row goes once the target holds it
 		return m
 	}
 }

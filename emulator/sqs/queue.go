@@ -470,11 +470,19 @@ func (q *queue) expiredLocked(m *message, now time.Time) bool {
 
 // dropLocked forgets m.
 func (q *queue) dropLocked(m *message) {
-	m.state = stateGone
-	delete(q.byID, m.id)
+	q.unlinkLocked(m)
 	if q.j != nil {
 		q.j.Delete(q.msgKey(m))
 	}
+}
+
+// unlinkLocked forgets m without journaling its removal: a message moving
+// to a dead-letter queue keeps its row here until the dead-letter queue
+// has journaled it (see Service.receive), so that a crash between the two
+// leaves it in both queues rather than in neither.
+func (q *queue) unlinkLocked(m *message) {
+	m.state = stateGone
+	delete(q.byID, m.id)
 }
 
 // takeLocked removes up to n visible messages for delivery. Messages past
@@ -492,7 +500,7 @@ func (q *queue) takeLocked(now time.Time, n int) (got, dead []*message) {
 				continue
 			}
 			if q.redrive != nil && m.receives >= q.redrive.maxCount {
-				q.dropLocked(m)
+				q.unlinkLocked(m) // its row goes once the dead-letter queue holds it
 				dead = append(dead, m)
 				continue
 			}
@@ -517,7 +525,7 @@ func (q *queue) takeLocked(now time.Time, n int) (got, dead []*message) {
 			if q.redrive != nil && m.receives >= q.redrive.maxCount {
 				g.msgs.popFront()
 				q.nReady--
-				q.dropLocked(m)
+				q.unlinkLocked(m) // its row goes once the dead-letter queue holds it
 				dead = append(dead, m)
 				continue
 			}
