@@ -128,6 +128,7 @@ func (s *Service) CreateAlias(ctx context.Context, in *CreateAliasInput) (*Creat
 		RevisionId:      ptr(uuid.NewString()),
 	}
 	fn.aliases[aliasName] = a
+	fn.persistLocked()
 	out := CreateAliasOutput(copyAlias(a))
 	return &out, nil
 }
@@ -185,6 +186,7 @@ func (s *Service) UpdateAlias(ctx context.Context, in *UpdateAliasInput) (*Updat
 	next.RoutingConfig = routing
 	next.RevisionId = ptr(uuid.NewString())
 	fn.aliases[str(in.Name)] = &next
+	fn.persistLocked()
 	out := UpdateAliasOutput(copyAlias(&next))
 	return &out, nil
 }
@@ -203,6 +205,7 @@ func (s *Service) DeleteAlias(ctx context.Context, in *DeleteAliasInput) (*Delet
 		delete(fn.aliases, name)
 		delete(fn.invoke, name)
 		delete(fn.policies, name)
+		fn.persistLocked()
 	}
 	return &DeleteAliasOutput{}, nil
 }

@@ -111,6 +111,10 @@ func (s *Service) asyncQueue(fn *function) (*delivery.Queue[*asyncEvent], error)
 		// Lambda's own limits throttle beyond this.
 		MaxConcurrent: accountConcurrency,
 		MaxRecords:    -1, // the function's invocation records say more
+		// With a data dir, each pending event has a row (see persist.go).
+		Journal:   s.env.Journal,
+		KeyPrefix: asyncPrefix(fn.name),
+		Encode:    encodeAsync,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("lambda: asynchronous queue of %s: %w", fn.name, err)

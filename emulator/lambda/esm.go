@@ -28,6 +28,7 @@ type eventSourceMapping struct {
 	enabled bool
 	tags    map[string]string
 	stop    func()
+	gone    bool // removed from the service: journals nothing more
 }
 
 func (m *eventSourceMapping) stopTimer() {
@@ -113,7 +114,10 @@ func (s *Service) SetEventSourceMappingResult(uuid, result string) {
 		return
 	}
 	m.mu.Lock()
-	m.cfg.LastProcessingResult = ptr(result)
+	if str(m.cfg.LastProcessingResult) != result {
+		m.cfg.LastProcessingResult = ptr(result)
+		s.persistESMLocked(m)
+	}
 	m.mu.Unlock()
 }
 
@@ -129,6 +133,7 @@ func (s *Service) settleESM(m *eventSourceMapping) {
 			m.cfg.State = ptr(ESMDisabled)
 		}
 		m.stop = nil
+		s.persistESMLocked(m)
 		cfg := m.cfg
 		m.mu.Unlock()
 		s.notify(cfg, false)
@@ -259,6 +264,7 @@ func (s *Service) CreateEventSourceMapping(ctx context.Context, in *CreateEventS
 	m := &eventSourceMapping{cfg: cfg, enabled: in.Enabled == nil || *in.Enabled, tags: copyMap(in.Tags)}
 	s.mu.Lock()
 	s.esms[id] = m
+	s.persistESMLocked(m) // m is not shared yet; s.mu guards its creation
 	s.mu.Unlock()
 	out := CreateEventSourceMappingOutput(cfg)
 	s.notify(cfg, false)
@@ -438,6 +444,7 @@ func (s *Service) UpdateEventSourceMapping(ctx context.Context, in *UpdateEventS
 		c.StateTransitionReason = ptr("User action")
 	}
 	c.LastModified = ptr(s.now().UTC())
+	s.persistESMLocked(m)
 	cfg := m.cfg
 	m.mu.Unlock()
 	out := UpdateEventSourceMappingOutput(cfg)
@@ -455,13 +462,31 @@ func (s *Service) DeleteEventSourceMapping(ctx context.Context, in *DeleteEventS
 	m.stopTimer()
 	m.mu.Lock()
 	m.cfg.State = ptr(ESMDeleting)
+	s.persistESMLocked(m)
 	cfg := m.cfg
 	m.mu.Unlock()
 	out := DeleteEventSourceMappingOutput(cfg)
+	s.removeESMAfterTransition(m)
+	return &out, nil
+}
+
+// removeESMAfterTransition removes m, which is Deleting, once the state
+// transition delay has passed.
+func (s *Service) removeESMAfterTransition(m *eventSourceMapping) {
+	m.mu.Lock()
+	cfg := m.cfg
+	m.mu.Unlock()
+	id := str(cfg.UUID)
 	remove := func() {
 		s.mu.Lock()
-		if s.esms[str(cfg.UUID)] == m {
-			delete(s.esms, str(cfg.UUID))
+		if s.esms[id] == m {
+			delete(s.esms, id)
+			m.mu.Lock()
+			m.gone = true
+			if s.env.Journal != nil {
+				s.env.Journal.Delete(esmKey(id))
+			}
+			m.mu.Unlock()
 		}
 		s.mu.Unlock()
 		s.notify(cfg, true)
@@ -470,5 +495,4 @@ func (s *Service) DeleteEventSourceMapping(ctx context.Context, in *DeleteEventS
 	m.mu.Lock()
 	m.stop = stop
 	m.mu.Unlock()
-	return &out, nil
 }

@@ -119,6 +119,7 @@ func (s *Service) PutFunctionEventInvokeConfig(ctx context.Context, in *PutFunct
 	}
 	fn.mu.Lock()
 	fn.invoke[key] = cfg
+	fn.persistLocked()
 	out := PutFunctionEventInvokeConfigOutput(*cfg)
 	fn.mu.Unlock()
 	return &out, nil
@@ -163,6 +164,7 @@ func (s *Service) UpdateFunctionEventInvokeConfig(ctx context.Context, in *Updat
 	}
 	fn.mu.Lock()
 	fn.invoke[key] = &next
+	fn.persistLocked()
 	fn.mu.Unlock()
 	out := UpdateFunctionEventInvokeConfigOutput(next)
 	return &out, nil
@@ -198,6 +200,7 @@ func (s *Service) DeleteFunctionEventInvokeConfig(ctx context.Context, in *Delet
 		return nil, s.noEventInvokeConfig(name, q)
 	}
 	delete(fn.invoke, invokeKey(q))
+	fn.persistLocked()
 	return &DeleteFunctionEventInvokeConfigOutput{}, nil
 }
 

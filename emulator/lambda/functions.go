@@ -45,6 +45,9 @@ type function struct {
 	reserved  *int32
 	stopState func()
 	deleted   bool
+	// unlisted is set once the function (or version) is removed from the
+	// service: it journals nothing more.
+	unlisted bool
 	// versions are the published versions by number, aliases the aliases
 	// by name ($LATEST only).
 	versions    map[string]*function
@@ -200,6 +203,9 @@ func (s *Service) CreateFunction(ctx context.Context, in *CreateFunctionInput) (
 	if err != nil {
 		return nil, err
 	}
+	if s.env.Journal != nil {
+		bundle.zip = code.ZipFile
+	}
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
@@ -283,6 +289,8 @@ func (s *Service) CreateFunction(ctx context.Context, in *CreateFunctionInput) (
 	for k, v := range in.Tags {
 		fn.tags[k] = v
 	}
+	fn.persistCodeLocked(bundle)
+	fn.persistLocked()
 	out := CreateFunctionOutput(fn.cfg)
 	var v1 *function
 	if in.Publish != nil && *in.Publish {
@@ -353,6 +361,7 @@ func (s *Service) settleFunction(fn *function) {
 		fn.cfg.LastUpdateStatusReason = nil
 		fn.cfg.LastUpdateStatusReasonCode = ""
 		fn.stopState = nil
+		fn.persistLocked()
 	})
 	fn.mu.Lock()
 	if fn.cfg.State != StateActive || fn.cfg.LastUpdateStatus != LastUpdateStatusSuccessful {
@@ -533,9 +542,14 @@ func (s *Service) DeleteFunction(ctx context.Context, in *DeleteFunctionInput) (
 	s.mu.Lock()
 	if s.functions[fn.name] == fn {
 		delete(s.functions, fn.name)
+		s.forgetFunctionLocked(fn)
 	}
 	s.mu.Unlock()
+	fn.mu.Lock()
+	async := fn.async
+	fn.mu.Unlock()
 	fn.shutdown()
+	s.forgetAsync(async) // closed by shutdown: its events are gone
 	return &DeleteFunctionOutput{StatusCode: ptr(int32(204))}, nil
 }
 
@@ -562,6 +576,9 @@ func (s *Service) UpdateFunctionCode(ctx context.Context, in *UpdateFunctionCode
 	if err != nil {
 		return nil, err
 	}
+	if s.env.Journal != nil {
+		bundle.zip = in.ZipFile
+	}
 	if in.DryRun != nil && *in.DryRun {
 		cfg := fn.config()
 		cfg.CodeSha256, cfg.CodeSize = ptr(bundle.sha256), ptr(bundle.size)
@@ -585,6 +602,8 @@ func (s *Service) UpdateFunctionCode(ctx context.Context, in *UpdateFunctionCode
 		fn.cfg.Architectures = in.Architectures
 	}
 	fn.beginUpdateLocked(s)
+	fn.persistCodeLocked(bundle)
+	fn.persistLocked()
 	out := UpdateFunctionCodeOutput(fn.cfg)
 	var published *function
 	if in.Publish != nil && *in.Publish {
@@ -595,6 +614,7 @@ func (s *Service) UpdateFunctionCode(ctx context.Context, in *UpdateFunctionCode
 		out = UpdateFunctionCodeOutput(vcfg)
 	}
 	oldInUse := fn.codeInUseLocked(old)
+	fn.forgetCodeLocked(old)
 	fn.mu.Unlock()
 	s.retire(fn)
 	if !oldInUse {
@@ -693,6 +713,7 @@ func (s *Service) UpdateFunctionConfiguration(ctx context.Context, in *UpdateFun
 		c.LoggingConfig = &lc
 	}
 	fn.beginUpdateLocked(s)
+	fn.persistLocked()
 	out := UpdateFunctionConfigurationOutput(fn.cfg)
 	fn.mu.Unlock()
 	s.retire(fn)
@@ -715,6 +736,7 @@ func (s *Service) PutFunctionConcurrency(ctx context.Context, in *PutFunctionCon
 	}
 	fn.mu.Lock()
 	fn.reserved = ptr(n)
+	fn.persistLocked()
 	fn.mu.Unlock()
 	return &PutFunctionConcurrencyOutput{ReservedConcurrentExecutions: ptr(n)}, nil
 }
@@ -742,6 +764,7 @@ func (s *Service) DeleteFunctionConcurrency(ctx context.Context, in *DeleteFunct
 	}
 	fn.mu.Lock()
 	fn.reserved = nil
+	fn.persistLocked()
 	fn.mu.Unlock()
 	return &DeleteFunctionConcurrencyOutput{}, nil
 }

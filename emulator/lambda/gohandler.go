@@ -47,6 +47,11 @@ const GoHandlerDefaultRole = "arn:aws:iam::%s:role/evolvestack-go-handler"
 // handler can tell what was invoked from lambdacontext's
 // InvokedFunctionArn (qualified with the version or alias named), and the
 // records say which version ran.
+//
+// With a data dir, such a function survives a restart by its name and
+// configuration, but its handler, a Go value, does not: register it again
+// after the restart, before moving the clock (pending retries and event
+// source mappings invoke it as they fall due).
 func (s *Service) RegisterHandler(functionName string, handler any) error {
 	h, err := asHandler(handler)
 	if err != nil {
@@ -97,6 +102,7 @@ func (s *Service) RegisterHandler(functionName string, handler any) error {
 		LoggingConfig:    &LoggingConfig{LogFormat: LogFormatText, LogGroup: ptr("/aws/lambda/" + name)},
 	}
 	s.functions[name] = fn
+	fn.persistLocked() // fn is not shared yet; s.mu guards its creation
 	return nil
 }
 

@@ -61,6 +61,7 @@ func (s *Service) AddPermission(ctx context.Context, in *AddPermissionInput) (*A
 	}
 	fn.policies[q] = append(fn.policies[q], st)
 	fn.newRevisionLocked(q)
+	fn.persistLocked()
 	b, _ := json.Marshal(st)
 	return &AddPermissionOutput{Statement: ptr(string(b))}, nil
 }
@@ -88,6 +89,7 @@ func (fn *function) newRevisionLocked(qualifier string) {
 	if v := fn.versions[qualifier]; v != nil {
 		v.mu.Lock()
 		v.cfg.RevisionId = rev
+		v.persistLocked()
 		v.mu.Unlock()
 		return
 	}
@@ -151,6 +153,7 @@ func (s *Service) RemovePermission(ctx context.Context, in *RemovePermissionInpu
 		}
 		fn.policies[q] = append(policy[:i:i], policy[i+1:]...)
 		fn.newRevisionLocked(q)
+		fn.persistLocked()
 		return &RemovePermissionOutput{}, nil
 	}
 	return nil, errResourceNotFound("Statement %s is not found in resource policy.", sid)
@@ -193,6 +196,7 @@ func (s *Service) TagResource(ctx context.Context, in *TagResourceInput) (*TagRe
 	for k, v := range in.Tags {
 		fn.tags[k] = v
 	}
+	fn.persistLocked()
 	return &TagResourceOutput{}, nil
 }
 
@@ -207,6 +211,7 @@ func (s *Service) UntagResource(ctx context.Context, in *UntagResourceInput) (*U
 	for _, k := range in.TagKeys {
 		delete(fn.tags, k)
 	}
+	fn.persistLocked()
 	return &UntagResourceOutput{}, nil
 }
 

@@ -37,6 +37,7 @@ type Service struct {
 	closed     bool
 	workDir    string // created on first zip, removed on Close
 	stateDelay time.Duration
+	restoring  *restored // rows taken by RestoreState until RestoreDone
 
 	// routing picks between the two versions of a weighted alias.
 	routingMu sync.Mutex

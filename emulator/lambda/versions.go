@@ -195,6 +195,8 @@ func (fn *function) publishLocked(description *string, pending bool) (*function,
 	v.cfg = cfg
 	fn.versions[n] = v
 	fn.cfg.RevisionId = ptr(uuid.NewString())
+	v.persistLocked() // v is not shared yet
+	fn.persistLocked()
 	return v, cfg
 }
 
@@ -289,6 +291,9 @@ func (s *Service) deleteVersion(fn *function, q string) error {
 	delete(fn.versions, q)
 	delete(fn.invoke, q)
 	delete(fn.policies, q)
+	fn.forgetVersionLocked(v)
+	fn.forgetCodeLocked(v.code)
+	fn.persistLocked()
 	inUse := fn.codeInUseLocked(v.code)
 	fn.mu.Unlock()
 	code := v.stop()

@@ -31,6 +31,10 @@ type kinesisSource struct {
 	streamARN string
 	scope     awsapi.Scope
 
+	// ckMu guards the shards map and the shards' checkpoint fields
+	// against dumps (persist.go); the poll is the only writer.
+	ckMu      sync.Mutex
+	dead      bool // stopped: journals nothing more
 	shards    map[string]*shard
 	listed    bool // the first listing (which applies StartingPosition) is done
 	listedAt  time.Time
@@ -45,7 +49,11 @@ func newKinesisSource(mp *mapping, cfg lambda.EventSourceMappingConfiguration) (
 		return nil, err
 	}
 	_, scope, _, _ := arnParts(arn)
-	return &kinesisSource{mp: mp, env: mp.mgr.env, sourceARN: src, streamARN: arn, scope: scope, shards: map[string]*shard{}}, nil
+	k := &kinesisSource{mp: mp, env: mp.mgr.env, sourceARN: src, streamARN: arn, scope: scope, shards: map[string]*shard{}}
+	if rows := mp.mgr.restored[mp.uuid]; len(rows) > 0 { // mp.mgr.mu is held
+		k.restoreShards(rows)
+	}
+	return k, nil
 }
 
 func (k *kinesisSource) api() (kinesisAPI, error) {
@@ -131,8 +139,9 @@ func (k *kinesisSource) refresh(ctx context.Context, cfg lambda.EventSourceMappi
 		if sh.startType == kinesis.ShardIteratorTypeLatest {
 			// Take the position now, not at the first read.
 			_ = k.openIterator(ctx, api, sh)
+			sh.startIter, sh.openedAt = sh.iter, now
 		}
-		k.shards[id] = sh
+		k.addShard(sh)
 	}
 	k.listed = true
 	k.listedAt = now
@@ -260,6 +269,15 @@ type shard struct {
 	finished  bool      // ended and every record processed
 	announced bool      // its end triggered a listing
 	lanes     []*lane
+	// The checkpoint (persist.go; k.ckMu guards them): done is the last
+	// sequence number up to which every record is processed, reads the
+	// records read after it in order, doneSet those of them processed.
+	// startIter is the LATEST position taken at openedAt.
+	done      string
+	reads     []string
+	doneSet   map[string]bool
+	startIter string
+	openedAt  time.Time
 }
 
 // queued counts the records read and not yet done.
@@ -401,7 +419,7 @@ func (r *kinesisRun) shard(ctx context.Context, sh *shard) time.Time {
 		}
 	}
 	if sh.ended && !busy {
-		sh.finished = true
+		r.k.finish(sh)
 	}
 	return next
 }
@@ -440,10 +458,15 @@ func (r *kinesisRun) read(ctx context.Context, sh *shard, limit int) {
 		if rec.ApproximateArrivalTimestamp != nil {
 			kr.arrival = *rec.ApproximateArrivalTimestamp
 		}
+		if !r.k.readRecord(sh, kr.seq) {
+			sh.after = kr.seq // processed before a restart
+			continue
+		}
 		l := sh.laneOf(kr.key)
 		l.queue = append(l.queue, kr)
 		sh.after = kr.seq
 	}
+	r.k.afterRead(sh)
 	sh.readAt = r.now
 	if out.NextShardIterator == nil {
 		sh.ended = true
@@ -544,6 +567,7 @@ func (r *kinesisRun) attempt(ctx context.Context, sh *shard, l *lane) {
 	if !b.final {
 		if expired, keep := r.expired(b.recs); len(expired) > 0 {
 			r.discard(ctx, sh, b, expired, conditionRecordAge)
+			r.k.processed(sh, expired)
 			b.recs = keep
 			if len(keep) == 0 {
 				l.cur = nil
@@ -600,6 +624,7 @@ func (r *kinesisRun) attempt(ctx context.Context, sh *shard, l *lane) {
 				l.win = nil
 			}
 		}
+		r.k.processed(sh, b.recs)
 		l.cur = nil
 		return
 	}
@@ -617,6 +642,7 @@ func (r *kinesisRun) attempt(ctx context.Context, sh *shard, l *lane) {
 		}
 		for i, rec := range b.recs {
 			if rec.seq == lowest {
+				r.k.processed(sh, b.recs[:i])
 				b.recs = b.recs[i:]
 				break
 			}
@@ -631,6 +657,7 @@ func (r *kinesisRun) attempt(ctx context.Context, sh *shard, l *lane) {
 	}
 	if exhausted {
 		r.discard(ctx, sh, b, b.recs, conditionRetriesExhausted)
+		r.k.processed(sh, b.recs)
 		if b.final {
 			l.win = nil
 		}

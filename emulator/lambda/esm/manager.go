@@ -30,6 +30,9 @@ type Manager struct {
 	cancel   func()
 	mappings map[string]*mapping
 	wg       sync.WaitGroup // polls in progress
+	// restored holds the checkpoints RestoreState took, by mapping and
+	// shard, until RestoreDone.
+	restored map[string]map[string]shardRow
 }
 
 // Attach starts pollers for svc's existing and future event source
@@ -71,6 +74,7 @@ func (m *Manager) Close() error {
 	}
 	for _, mp := range maps {
 		mp.stop()
+		mp.silence(false) // shut down: the checkpoints stay
 	}
 	m.wg.Wait()
 	return nil
@@ -93,6 +97,7 @@ func (m *Manager) handle(ev lambda.ESMEvent) {
 		m.mu.Unlock()
 		if mp != nil {
 			mp.stop()
+			mp.silence(true) // deleted: so are its checkpoints
 		}
 		return
 	}
@@ -237,6 +242,13 @@ func (mp *mapping) stop() {
 	}
 	mp.mu.Unlock()
 	mp.kill()
+}
+
+// silence stops the mapping's journaling, deleting its rows with forget.
+func (mp *mapping) silence(forget bool) {
+	if k, ok := mp.src.(*kinesisSource); ok {
+		k.silence(forget)
+	}
 }
 
 // wake schedules a poll after d unless one is due sooner.
