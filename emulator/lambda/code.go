@@ -33,7 +33,7 @@ type codeBundle struct {
 	size   int64
 	sha256 string // base64, as CodeSha256
 	dir    string // unpacked files; empty when not unpacked
-	zip    []byte // the package, kept for its journal row (with a journal only)
+	zip    []byte // the package, kept for the journal row and exports
 }
 
 // checkCode validates a zip before anything is written: it must open as a

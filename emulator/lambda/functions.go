@@ -203,9 +203,7 @@ func (s *Service) CreateFunction(ctx context.Context, in *CreateFunctionInput) (
 	if err != nil {
 		return nil, err
 	}
-	if s.env.Journal != nil {
-		bundle.zip = code.ZipFile
-	}
+	bundle.zip = code.ZipFile // for the journal and exports
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
@@ -576,9 +574,7 @@ func (s *Service) UpdateFunctionCode(ctx context.Context, in *UpdateFunctionCode
 	if err != nil {
 		return nil, err
 	}
-	if s.env.Journal != nil {
-		bundle.zip = in.ZipFile
-	}
+	bundle.zip = in.ZipFile // for the journal and exports
 	if in.DryRun != nil && *in.DryRun {
 		cfg := fn.config()
 		cfg.CodeSha256, cfg.CodeSize = ptr(bundle.sha256), ptr(bundle.size)

@@ -618,9 +618,7 @@ func (s *Service) restoreCode(name, sha string, raw []byte) (*codeBundle, error)
 	if checked.sha256 != sha {
 		return b, fmt.Errorf("lambda: restoring the package of %s: digest %s, want %s", name, checked.sha256, sha)
 	}
-	if s.env.Journal != nil {
-		checked.zip = row.Zip
-	}
+	checked.zip = row.Zip
 	if err := s.unpackInto(zr, checked); err != nil {
 		return b, fmt.Errorf("lambda: unpacking the package of %s: %w", name, err)
 	}
