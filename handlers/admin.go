@@ -108,6 +108,7 @@ func newAdmin(b Backend, account, region string, log *slog.Logger) http.Handler 
 	r.HandleFunc(AdminPrefix+"data/import", api.dataImport).Methods(http.MethodPost)
 	r.HandleFunc(AdminPrefix+"clock", api.getClock).Methods(http.MethodGet)
 	r.HandleFunc(AdminPrefix+"clock", api.setClock).Methods(http.MethodPost)
+	uiRoutes(r, api)
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeAdminError(w, http.StatusNotFound, fmt.Sprintf("no admin endpoint %s %s", r.Method, r.URL.Path))
 	})

@@ -89,3 +89,26 @@ func (h *Handler) adminAuth(r *http.Request) string {
 	}
 	return ""
 }
+
+// uiTokenRefusal returns why a destructive admin request sent by a browser
+// (it carries Origin or Sec-Fetch-Site) is refused for lacking the
+// dashboard's token, or "". Reads, the Lambda Runtime API and requests
+// without those headers (curl, SDKs, scripts) pass as before; the guard
+// has already refused cross-site browsers, so this is defence in depth
+// for same-site pages other than the dashboard.
+func uiTokenRefusal(r *http.Request, token string) string {
+	switch r.Method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions:
+		return ""
+	}
+	if strings.HasPrefix(r.URL.Path, AdminPrefix+"lambda-runtime/") {
+		return ""
+	}
+	if r.Header.Get("Origin") == "" && r.Header.Get("Sec-Fetch-Site") == "" {
+		return ""
+	}
+	if subtle.ConstantTimeCompare([]byte(r.Header.Get(UITokenHeader)), []byte(token)) == 1 {
+		return ""
+	}
+	return "a browser's change to the emulator must carry the dashboard's token (" + UITokenHeader + ", from the page at " + AdminPrefix + "ui/)"
+}

@@ -102,6 +102,8 @@ type Handler struct {
 	bodies     *bodyReader
 	// kinesis is Kinesis's descriptor, nil when it is not served.
 	kinesis *awsapi.ServiceDescriptor
+	// tail is the dashboard's live tail (admin_ui.go), nil without one.
+	tail *tailRing
 }
 
 // restRoute is what a matched REST route carries to the dispatcher.
@@ -143,6 +145,7 @@ func New(cfg Config) *Handler {
 	}
 	h.kinesis = h.byName["kinesis"]
 	h.admin = newAdmin(cfg.Backend, cfg.DefaultAccount, cfg.DefaultRegion, h.log)
+	h.tail = uiTail(h.admin)
 	return h
 }
 
@@ -299,6 +302,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				h.writeError(sw, c, &awsapi.Error{Code: "InternalFailure", Message: "The request processing has failed because of an unknown error, exception or failure.", Status: http.StatusInternalServerError, Receiver: true})
 			}
 		}
+		h.tapCall(c, sw.code(), start)
 		if h.log.Enabled(r.Context(), slog.LevelDebug) { // the arguments alone cost allocations
 			h.log.Debug("request", "service", c.serviceName(), "operation", c.opName, "status", sw.code(), "latency", time.Since(start), "request_id", c.req.RequestID)
 		}

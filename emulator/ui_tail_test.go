@@ -1,0 +1,153 @@
+package emulator_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awssqs "github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/evolvestack/evolvestack/emulator"
+	"github.com/evolvestack/evolvestack/emulator/faults"
+)
+
+type tailEvent struct {
+	Seq                                uint64
+	Kind, Service, Operation, Resource string
+	Account, Region, RequestID, Detail string
+	Status                             int
+}
+
+// TestUITailRecent: the tail records every AWS call with its status and
+// scope, and fired faults; the JSON form filters by service, operation,
+// kind and errors.
+func TestUITailRecent(t *testing.T) {
+	t.Parallel()
+	e := emulator.Start(t)
+	ctx := context.Background()
+	sq := awssqs.NewFromConfig(e.AWSConfig(), func(o *awssqs.Options) { o.RetryMaxAttempts = 1 })
+	url := must(sq.CreateQueue(ctx, &awssqs.CreateQueueInput{QueueName: aws.String("tailq")})).QueueUrl
+	must(sq.SendMessage(ctx, &awssqs.SendMessageInput{QueueUrl: url, MessageBody: aws.String("x")}))
+	if _, err := sq.GetQueueUrl(ctx, &awssqs.GetQueueUrlInput{QueueName: aws.String("missing")}); err == nil {
+		t.Fatal("GetQueueUrl of a missing queue succeeded")
+	}
+	if _, err := e.Faults().Add(faults.Rule{Service: "sqs", Operation: "SendMessage", Status: 503, Count: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sq.SendMessage(ctx, &awssqs.SendMessageInput{QueueUrl: url, MessageBody: aws.String("y")}); err == nil {
+		t.Fatal("the fault did not fire")
+	}
+	tests := []struct {
+		name, query string
+		want        []string // kind service operation status, in order
+	}{
+		{"sqs calls", "service=sqs&kind=call", []string{"call sqs CreateQueue 200", "call sqs SendMessage 200", "call sqs GetQueueUrl 400", "call sqs SendMessage 503"}},
+		{"one operation", "operation=sendmessage,GetQueueUrl&kind=call", []string{"call sqs SendMessage 200", "call sqs GetQueueUrl 400", "call sqs SendMessage 503"}},
+		{"errors", "errors=1", []string{"call sqs GetQueueUrl 400", "call sqs SendMessage 503", "fault sqs SendMessage 0"}},
+		{"faults", "kind=fault", []string{"fault sqs SendMessage 0"}},
+		{"another account", "account=111122223333", nil},
+		{"history 1", "history=1&kind=fault", []string{"fault sqs SendMessage 0"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var out struct{ Events []tailEvent }
+			if st := uiCall(t, e, "GET", "/_evolvestack/tail?format=json&"+tc.query, "", nil, &out); st != 200 {
+				t.Fatalf("status %d", st)
+			}
+			var got []string
+			for _, ev := range out.Events {
+				got = append(got, strings.Join([]string{ev.Kind, ev.Service, ev.Operation, strconv.Itoa(ev.Status)}, " "))
+				if ev.Kind == "call" && (ev.Account != "000000000000" || ev.Region != "us-east-1" || ev.RequestID == "") {
+					t.Errorf("call %+v lacks its scope or request id", ev)
+				}
+				if ev.Kind == "fault" && !strings.Contains(ev.Detail, "503") {
+					t.Errorf("fault %+v: detail does not say what fired", ev)
+				}
+			}
+			if strings.Join(got, "|") != strings.Join(tc.want, "|") {
+				t.Errorf("events\n%q\nwant\n%q", got, tc.want)
+			}
+		})
+	}
+	var bad map[string]string
+	if st := uiCall(t, e, "GET", "/_evolvestack/tail?history=-1", "", nil, &bad); st != 400 || !strings.Contains(bad["error"], "history") {
+		t.Errorf("history=-1: %d %v", st, bad)
+	}
+	if st := uiCall(t, e, "GET", "/_evolvestack/tail?since=x", "", nil, &bad); st != 400 {
+		t.Errorf("since=x: %d %v", st, bad)
+	}
+}
+
+// TestUITailStream: the server-sent event stream delivers a call made
+// after it opened (after the recent history), and a new stream resumes
+// after Last-Event-ID with what happened in between.
+func TestUITailStream(t *testing.T) {
+	t.Parallel()
+	e := emulator.Start(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	sq := awssqs.NewFromConfig(e.AWSConfig())
+	must(sq.CreateQueue(ctx, &awssqs.CreateQueueInput{QueueName: aws.String("before")}))
+
+	open := func(ctx context.Context, lastID string) (*http.Response, *bufio.Reader) {
+		req, _ := http.NewRequestWithContext(ctx, "GET", e.Endpoint()+"/_evolvestack/tail?service=sqs", nil)
+		if lastID != "" {
+			req.Header.Set("Last-Event-ID", lastID)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "text/event-stream" {
+			t.Fatalf("stream: %d %q", resp.StatusCode, resp.Header.Get("Content-Type"))
+		}
+		return resp, bufio.NewReader(resp.Body)
+	}
+	// next reads the stream's next event: its id and data.
+	next := func(br *bufio.Reader) (string, tailEvent) {
+		var id string
+		var ev tailEvent
+		for {
+			line, err := br.ReadString('\n')
+			if err != nil {
+				t.Fatalf("reading the stream: %v", err)
+			}
+			line = strings.TrimRight(line, "\n")
+			switch {
+			case strings.HasPrefix(line, "id: "):
+				id = line[4:]
+			case strings.HasPrefix(line, "data: "):
+				if err := json.Unmarshal([]byte(line[6:]), &ev); err != nil {
+					t.Fatal(err)
+				}
+			case line == "" && ev.Operation != "":
+				return id, ev
+			}
+		}
+	}
+	sctx, stop := context.WithCancel(ctx)
+	resp, br := open(sctx, "")
+	if _, ev := next(br); ev.Operation != "CreateQueue" || ev.Status != 200 {
+		t.Fatalf("history: %+v, want the CreateQueue", ev)
+	}
+	must(sq.CreateQueue(ctx, &awssqs.CreateQueueInput{QueueName: aws.String("after")}))
+	id, ev := next(br)
+	if ev.Operation != "CreateQueue" || ev.Seq <= 1 {
+		t.Fatalf("live: %+v, want the second CreateQueue", ev)
+	}
+	stop()
+	resp.Body.Close()
+
+	must(sq.ListQueues(ctx, &awssqs.ListQueuesInput{}))
+	resp2, br2 := open(ctx, id)
+	defer resp2.Body.Close()
+	if _, ev := next(br2); ev.Operation != "ListQueues" {
+		t.Errorf("resumed after %s: %+v, want the ListQueues made while away", id, ev)
+	}
+}
