@@ -328,6 +328,9 @@ func (e *Emulator) build(k scopeKey, def serviceDef, restoring bool) (any, bool)
 		Guard:     e.guard,
 		Faults:    e.faults,
 		Restoring: restoring,
+		Observe: func(o awsapi.Observation) {
+			e.handler.Observe(k.scope.Account, k.scope.Region, o)
+		},
 	}
 	if e.store != nil {
 		j = &scopedJournal{store: e.store, prefix: k.service + "/" + k.scope.Account + "/" + k.scope.Region + "/"}

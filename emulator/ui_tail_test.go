@@ -11,6 +11,11 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
+	lambdasdk "github.com/aws/aws-sdk-go-v2/service/lambda"
+	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
 	awssqs "github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/evolvestack/evolvestack/emulator"
@@ -150,4 +155,51 @@ func TestUITailStream(t *testing.T) {
 	if _, ev := next(br2); ev.Operation != "ListQueues" {
 		t.Errorf("resumed after %s: %+v, want the ListQueues made while away", id, ev)
 	}
+}
+
+// TestUITailDeliveries: delivery attempts (EventBridge to SQS, SNS to SQS)
+// and Lambda invocations show in the tail with their resource.
+func TestUITailDeliveries(t *testing.T) {
+	t.Parallel()
+	s := startStack(t)
+	ctx := context.Background()
+	s.sq.CreateQueue(ctx, &awssqs.CreateQueueInput{QueueName: aws.String("sink")})
+	sink := "arn:aws:sqs:us-east-1:000000000000:sink"
+	topic := must(s.sn.CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String("t")}))
+	must(s.sn.Subscribe(ctx, &sns.SubscribeInput{TopicArn: topic.TopicArn, Protocol: aws.String("sqs"), Endpoint: aws.String(sink)}))
+	must(s.sn.Publish(ctx, &sns.PublishInput{TopicArn: topic.TopicArn, Message: aws.String("m")}))
+	must(s.eb.PutRule(ctx, &eventbridge.PutRuleInput{Name: aws.String("r"), EventPattern: aws.String(`{"source":["shop"]}`)}))
+	must(s.eb.PutTargets(ctx, &eventbridge.PutTargetsInput{Rule: aws.String("r"), Targets: []ebtypes.Target{{Id: aws.String("q"), Arn: aws.String(sink)}}}))
+	must(s.eb.PutEvents(ctx, &eventbridge.PutEventsInput{Entries: []ebtypes.PutEventsRequestEntry{{Source: aws.String("shop"), DetailType: aws.String("d"), Detail: aws.String("{}")}}}))
+	must(s.lam.CreateFunction(ctx, &lambdasdk.CreateFunctionInput{FunctionName: aws.String("fn"), Runtime: lambdatypes.RuntimeProvidedal2023, Handler: aws.String("x"),
+		Role: aws.String("arn:aws:iam::000000000000:role/r"), Code: &lambdatypes.FunctionCode{ZipFile: shellZip(t, "exit 1")}}))
+	waitActive := lambdasdk.NewFunctionActiveV2Waiter(s.lam, func(o *lambdasdk.FunctionActiveV2WaiterOptions) {
+		o.MinDelay = 10 * time.Millisecond
+		o.MaxDelay = 50 * time.Millisecond
+	})
+	if err := waitActive.Wait(ctx, &lambdasdk.GetFunctionInput{FunctionName: aws.String("fn")}, 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	s.lam.Invoke(ctx, &lambdasdk.InvokeInput{FunctionName: aws.String("fn")}) // a failing handler: an invocation all the same
+	want := map[string]bool{"delivery sns sqs": false, "delivery events deliver": false, "invocation lambda API": false}
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		var out struct{ Events []tailEvent }
+		uiCall(t, s.e, "GET", "/_evolvestack/tail?format=json&kind=delivery,invocation", "", nil, &out)
+		for _, ev := range out.Events {
+			k := ev.Kind + " " + ev.Service + " " + ev.Operation
+			if _, ok := want[k]; ok && ev.Resource != "" && ev.Account == "000000000000" {
+				want[k] = true
+			}
+		}
+		done := true
+		for _, ok := range want {
+			done = done && ok
+		}
+		if done {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("tail events seen: %v", want)
 }

@@ -804,6 +804,19 @@ func uiTail(admin http.Handler) *tailRing {
 	return th.tail
 }
 
+// Observe records in the live tail something that happened inside a
+// service of account and region (a delivery attempt, an invocation).
+func (h *Handler) Observe(account, region string, o awsapi.Observation) {
+	if h == nil || h.tail == nil {
+		return
+	}
+	ev := ui.Event{Kind: o.Kind, Service: o.Service, Operation: o.Operation, Resource: o.Resource, Account: account, Region: region, Detail: o.Detail}
+	if o.Failed {
+		ev.Status = http.StatusInternalServerError // shown as a failure, kept by ?errors=1
+	}
+	h.tail.Add(ev)
+}
+
 // tapCall records an answered AWS call in the live tail.
 func (h *Handler) tapCall(c *call, status int, start time.Time) {
 	if h.tail == nil || c.desc == nil {

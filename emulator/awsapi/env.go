@@ -30,6 +30,9 @@ type Env struct {
 	// Journal keeps the instance's state changes when the emulator has a
 	// data dir; nil keeps nothing (see Persistent).
 	Journal Journal
+	// Observe, when set, shows what happens inside the service (delivery
+	// attempts, invocations) in the dashboard's live tail; it must be cheap.
+	Observe func(Observation)
 	// Restoring is true when the instance is built to receive restored
 	// state: its constructor starts no background work that the restored
 	// state decides (RestoreDone starts it).

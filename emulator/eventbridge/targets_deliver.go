@@ -342,6 +342,17 @@ func (p *dataPlane) drop(rec DeliveryRecord) {
 
 // record keeps rec, dropping the oldest beyond maxDeliveryRecords.
 func (p *dataPlane) record(rec DeliveryRecord) {
+	if obs := p.s.env.Observe; obs != nil {
+		detail := rec.Outcome + ", attempt " + strconv.Itoa(rec.Attempt)
+		if rec.Final != "" {
+			detail += ", " + rec.Final
+		}
+		if rec.Error != "" {
+			detail += ": " + rec.Error
+		}
+		obs(awsapi.Observation{Kind: "delivery", Service: "events", Operation: "deliver", Resource: rec.RuleArn + "/" + rec.TargetID,
+			Failed: rec.Outcome != "Delivered", Detail: detail})
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if len(p.records) < maxDeliveryRecords {

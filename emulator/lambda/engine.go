@@ -399,6 +399,18 @@ func (r InvocationRecord) Succeeded() bool { return r.FunctionError == "" && !r.
 
 func (fn *function) record(s *Service, rec InvocationRecord, log string) {
 	rec.Function = fn.name
+	if s.env.Observe != nil {
+		detail := "ok"
+		switch {
+		case rec.Throttled:
+			detail = "throttled: " + rec.ErrorType
+		case rec.FunctionError != "":
+			detail = rec.FunctionError + " error: " + rec.ErrorType
+		}
+		detail += fmt.Sprintf(", attempt %d, %v", rec.Attempt, rec.Duration.Round(time.Microsecond))
+		s.env.Observe(awsapi.Observation{Kind: "invocation", Service: "lambda", Operation: string(rec.Trigger), Resource: fn.name + ":" + rec.Version,
+			Failed: !rec.Succeeded(), Detail: detail})
+	}
 	fn.mu.Lock()
 	fn.records = keepLast(append(fn.records, rec), maxRecords)
 	fn.logs = keepLast(append(fn.logs, log...), maxFunctionLog)

@@ -475,6 +475,17 @@ func (s *Service) countDropped(sub *subscription, messageID, reason string) {
 
 // recordAttempt keeps an attempt record.
 func (s *Service) recordAttempt(rec DeliveryAttempt) {
+	if s.env.Observe != nil {
+		detail := rec.Outcome + ", attempt " + strconv.Itoa(rec.Attempt)
+		if rec.Final != "" {
+			detail += ", " + rec.Final
+		}
+		if rec.Error != "" {
+			detail += ": " + rec.Error
+		}
+		s.env.Observe(awsapi.Observation{Kind: "delivery", Service: "sns", Operation: rec.Protocol, Resource: rec.SubscriptionArn,
+			Failed: rec.Outcome != "Success", Detail: detail})
+	}
 	d := &s.disp
 	d.recMu.Lock()
 	defer d.recMu.Unlock()

@@ -244,7 +244,7 @@
   function stopTail() { if (stream) { stream.close(); stream = null; } }
   async function tailPage() {
     const f = { service: h("input", { id: "tail-service", placeholder: "sqs,kinesis", size: 14 }), operation: h("input", { id: "tail-operation", placeholder: "SendMessage", size: 14 }),
-      kind: h("select", { id: "tail-kind" }, h("option", { value: "" }, "calls and faults"), h("option", { value: "call" }, "calls"), h("option", { value: "fault" }, "faults")),
+      kind: h("select", { id: "tail-kind" }, h("option", { value: "" }, "everything"), h("option", { value: "call" }, "calls"), h("option", { value: "delivery" }, "deliveries"), h("option", { value: "invocation" }, "invocations"), h("option", { value: "fault" }, "faults")),
       errors: h("input", { id: "tail-errors", type: "checkbox" }) };
     const body = h("tbody", { id: "tail-rows" });
     const count = h("span", { class: "muted", id: "tail-state" }, "connecting…");
@@ -272,8 +272,7 @@
           h("td", {}, ev.detail || ""), h("td", { class: "muted" }, ev.account ? ev.account + "/" + ev.region : "")));
         while (body.children.length > 500) body.lastChild.remove();
       };
-      stream.addEventListener("call", add);
-      stream.addEventListener("fault", add);
+      for (const kind of ["call", "fault", "delivery", "invocation"]) stream.addEventListener(kind, add);
     };
     for (const el of Object.values(f)) el.addEventListener("change", start);
     start();
