@@ -143,8 +143,8 @@ func TestUITailStream(t *testing.T) {
 	}
 	must(sq.CreateQueue(ctx, &awssqs.CreateQueueInput{QueueName: aws.String("after")}))
 	id, ev := next(br)
-	if ev.Operation != "CreateQueue" || ev.Seq <= 1 {
-		t.Fatalf("live: %+v, want the second CreateQueue", ev)
+	if ev.Operation != "CreateQueue" || ev.Seq <= 1 || ev.Resource != "after" {
+		t.Fatalf("live: %+v, want the second CreateQueue, naming its queue", ev)
 	}
 	stop()
 	resp.Body.Close()

@@ -822,7 +822,7 @@ func (h *Handler) tapCall(c *call, status int, start time.Time) {
 	if h.tail == nil || c.desc == nil {
 		return
 	}
-	ev := ui.Event{Kind: "call", Service: c.desc.Name, Operation: c.opName, Status: status, Micros: time.Since(start).Microseconds()}
+	ev := ui.Event{Kind: "call", Service: c.desc.Name, Operation: c.opName, Resource: c.resource, Status: status, Micros: time.Since(start).Microseconds()}
 	if c.info != nil {
 		ev.Account, ev.Region, ev.RequestID = c.info.Scope.Account, c.info.Scope.Region, c.info.RequestID
 	}
@@ -949,6 +949,10 @@ func (th *tailHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		return out
+	}
+	if q.Get("format") != "json" {
+		release := th.tail.Watch()
+		defer release()
 	}
 	if q.Get("format") == "json" {
 		evs := pick()

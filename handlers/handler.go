@@ -251,6 +251,9 @@ type call struct {
 	kinesis bool
 	info    *awsapi.RequestInfo
 	svc     any // the service implementation, once known
+	// resource is the first resource the input names, for the live tail
+	// (only while a tail stream is open).
+	resource string
 }
 
 // ServeHTTP implements http.Handler.
@@ -695,6 +698,11 @@ func (h *Handler) dispatch(w http.ResponseWriter, c *call) {
 		AccessKey: c.ident.AccessKey,
 		Endpoint:  endpointOf(c.req.HTTP),
 		Protocol:  h.protocolOf(c),
+	}
+	if h.tail.Watched() {
+		if rs := resourcesOf(scope, c.desc.Name, in); len(rs) > 0 {
+			c.resource = rs[0]
+		}
 	}
 	ctx := awsapi.WithRequest(c.req.HTTP.Context(), c.info)
 	handled, afterFault := h.applyFault(ctx, w, c, in)

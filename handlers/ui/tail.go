@@ -28,10 +28,23 @@ type Event struct {
 // and a copy, no allocation, so every request can record itself; readers
 // poll with Since.
 type Tail struct {
-	now   func() time.Time
-	last  atomic.Uint64 // seq of the latest event; 0 before the first
-	slots []tailSlot
+	now      func() time.Time
+	last     atomic.Uint64 // seq of the latest event; 0 before the first
+	watchers atomic.Int32  // open streams
+	slots    []tailSlot
 }
+
+// Watch counts an open stream until the returned func is called: calls
+// carry their resource names only while someone watches (naming them
+// costs a walk of the request's input).
+func (t *Tail) Watch() (release func()) {
+	t.watchers.Add(1)
+	var once sync.Once
+	return func() { once.Do(func() { t.watchers.Add(-1) }) }
+}
+
+// Watched reports whether a stream is open.
+func (t *Tail) Watched() bool { return t != nil && t.watchers.Load() > 0 }
 
 type tailSlot struct {
 	mu sync.Mutex
