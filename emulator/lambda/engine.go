@@ -74,6 +74,11 @@ type InvokeOptions struct {
 	Attempt int
 	// ClientContext is the base64 client context passed to the handler.
 	ClientContext string
+	// BatchSize is the number of records or messages an event source
+	// mapping's batch holds (0 for other triggers).
+	BatchSize int
+	// Bisected marks a batch that is a half of a failed one.
+	Bisected bool
 }
 
 // InvokeSync runs functionName once with payload and waits for the result,
@@ -238,6 +243,8 @@ func (s *Service) execute(ctx context.Context, t target, payload []byte, opts In
 		End:           s.now(),
 		Duration:      dur,
 		Fault:         faultRule(lf),
+		BatchSize:     opts.BatchSize,
+		Bisected:      opts.Bisected,
 	}, res.Log)
 	return res, nil
 }
@@ -385,6 +392,10 @@ type InvocationRecord struct {
 	// Duration is the real time the handler ran (an injected timeout's is
 	// the function's timeout, as AWS bills it).
 	Duration time.Duration `json:"durationNanos"`
+	// BatchSize and Bisected describe an event source mapping's batch:
+	// its records or messages, and whether it is a half of a failed one.
+	BatchSize int  `json:"batchSize,omitempty"`
+	Bisected  bool `json:"bisected,omitempty"`
 	// Throttled marks an invocation refused with TooManyRequestsException
 	// by an injected throttle (its handler did not run); ErrorType and
 	// ErrorMessage then hold the error.

@@ -361,6 +361,7 @@ type lane struct {
 type batch struct {
 	recs      []*kinesisRecord
 	final     bool // the final invocation of a tumbling window
+	half      bool // a half of a bisected batch
 	retries   int
 	invokes   int // invocations of exactly these records
 	throttles int
@@ -585,7 +586,7 @@ func (r *kinesisRun) attempt(ctx context.Context, sh *shard, l *lane) {
 		b.due = r.now.Add(pollInterval)
 		return
 	}
-	res, err := r.k.mp.invoke(ctx, r.fnArn, payload, b.invokes+1)
+	res, err := r.k.mp.invoke(ctx, r.fnArn, payload, b.invokes+1, len(b.recs), b.half)
 	if ctx.Err() != nil {
 		return // the mapping stopped; the batch stays for a restart
 	}
@@ -649,8 +650,8 @@ func (r *kinesisRun) attempt(ctx context.Context, sh *shard, l *lane) {
 		}
 	} else if i32Bool(r.cfg.BisectBatchOnFunctionError) && len(b.recs) > 1 {
 		half := (len(b.recs) + 1) / 2
-		first := &batch{recs: b.recs[:half], retries: b.retries, due: r.now}
-		second := &batch{recs: b.recs[half:], retries: b.retries}
+		first := &batch{recs: b.recs[:half], retries: b.retries, due: r.now, half: true}
+		second := &batch{recs: b.recs[half:], retries: b.retries, half: true}
 		l.cur = first
 		l.pending = append([]*batch{second}, l.pending...)
 		return

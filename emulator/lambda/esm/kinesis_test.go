@@ -167,8 +167,13 @@ func TestKinesisPoisonBisect(t *testing.T) {
 		failed     bool
 	}
 	var got []call
-	for _, c := range h.kinesisBatches("consumer") {
+	for i, c := range h.kinesisBatches("consumer") {
 		got = append(got, call{len(c.ev.Records), c.rec.Attempt, c.rec.FunctionError != ""})
+		// The record names the batch's size and, after the first, its
+		// being a bisected half.
+		if c.rec.BatchSize != len(c.ev.Records) || c.rec.Bisected != (i > 0) {
+			t.Errorf("invocation %d: recorded batch size %d bisected %v, want %d %v", i, c.rec.BatchSize, c.rec.Bisected, len(c.ev.Records), i > 0)
+		}
 	}
 	want := []call{
 		{9, 1, true},  // r0..r7 and "after": fails

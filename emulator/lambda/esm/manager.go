@@ -338,8 +338,8 @@ func (mp *mapping) live() bool {
 }
 
 // invoke runs the mapped function once with payload.
-func (mp *mapping) invoke(ctx context.Context, fnArn string, payload []byte, attempt int) (*lambda.InvocationResult, error) {
-	return mp.mgr.svc.Execute(ctx, fnArn, payload, lambda.InvokeOptions{Trigger: lambda.TriggerESM, Attempt: attempt})
+func (mp *mapping) invoke(ctx context.Context, fnArn string, payload []byte, attempt, size int, bisected bool) (*lambda.InvocationResult, error) {
+	return mp.mgr.svc.Execute(ctx, fnArn, payload, lambda.InvokeOptions{Trigger: lambda.TriggerESM, Attempt: attempt, BatchSize: size, Bisected: bisected})
 }
 
 // setResult records the mapping's LastProcessingResult.

@@ -167,7 +167,7 @@ func (q *sqsSource) invoke(ctx context.Context, api sqsAPI, cfg lambda.EventSour
 	if err != nil {
 		return
 	}
-	res, err := q.mp.invoke(ctx, str(cfg.FunctionArn), payload, attempt)
+	res, err := q.mp.invoke(ctx, str(cfg.FunctionArn), payload, attempt, len(msgs), false)
 	if err != nil || ctx.Err() != nil {
 		// Throttled or gone: the messages return after their visibility
 		// timeout.

@@ -202,8 +202,10 @@
     let prevBatch = null, prevFailed = false;
     inv.forEach((i) => {
       const outcome = i.throttled ? "throttled" : i.functionError ? "error" : "ok";
-      const b = batchSize(i.event);
-      const bisect = i.trigger === "ESM" && prevFailed && b !== "" && prevBatch !== null && b < prevBatch;
+      // The record says the batch size and whether the batch is a bisected
+      // half (records from before they did: guessed from the events).
+      const b = i.batchSize || batchSize(i.event);
+      const bisect = i.bisected || (i.batchSize === undefined && i.trigger === "ESM" && prevFailed && b !== "" && prevBatch !== null && b < prevBatch);
       const ms = ((i.durationNanos || 0) / 1e6).toFixed(1);
       const detail = h("tr", { class: "row-detail", hidden: true }, h("td", { colspan: 8 }, h("div", { class: "cols" },
         h("div", {}, h("strong", {}, "Event"), h("pre", {}, i.event)), h("div", {}, h("strong", {}, "Result"), h("pre", {}, i.errorMessage ? i.errorType + ": " + i.errorMessage + "\n" + (i.response || "") : i.response || "")))));
