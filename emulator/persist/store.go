@@ -45,8 +45,10 @@ func ParseSyncMode(s string) (SyncMode, error) {
 type Options struct {
 	Logger *slog.Logger
 	Sync   SyncMode
-	// CompactBytes is the log size that triggers a snapshot (default 64
-	// MiB, or twice the last snapshot when that is larger).
+	// CompactBytes is how many bytes of superseded rows (overwritten or
+	// deleted) the files may hold before a snapshot drops them (default
+	// 64 MiB, or the live rows' size when that is larger): a dataset that
+	// only grows, such as a stream's records, is never rewritten.
 	CompactBytes int64
 }
 
@@ -69,9 +71,15 @@ type Store struct {
 	gen      uint64
 	logBytes int64
 	snapSize int64
-	dirty    bool // written but not fsynced
-	err      error
-	closed   bool
+	// sizes holds each live row's record size; live is their sum and dead
+	// the bytes of superseded records in the files, which decide when
+	// to compact.
+	sizes  map[string]int32
+	live   int64
+	dead   int64
+	dirty  bool // written but not fsynced
+	err    error
+	closed bool
 
 	compactMu  sync.Mutex // one compaction at a time
 	compacting bool
@@ -97,7 +105,7 @@ func Open(dir string, o Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("data dir %s: %w", dir, err)
 	}
-	s := &Store{dir: dir, opts: o, log: o.Logger, lock: lock, stop: make(chan struct{}), done: make(chan struct{})}
+	s := &Store{dir: dir, opts: o, log: o.Logger, lock: lock, stop: make(chan struct{}), done: make(chan struct{}), sizes: map[string]int32{}}
 	s.cond = sync.NewCond(&s.mu)
 	if err := s.checkFormat(); err != nil {
 		unlockDir(lock)
@@ -335,6 +343,7 @@ func (s *Store) readFile(name string, kind uint32, tornOK bool, apply func(Recor
 		if err := apply(rec); err != nil {
 			return 0, fmt.Errorf("data dir: restoring %q from %s: %w", rec.Key, p, err)
 		}
+		s.track(rec.Key, int64(8+n), rec.Delete)
 		off += int64(8 + n)
 	}
 }
@@ -412,8 +421,25 @@ func (s *Store) Put(key string, value []byte) {
 		n := len(s.buf)
 		s.buf = appendRecord(s.buf, opPut, key, value)
 		s.appended += uint64(len(s.buf) - n)
+		s.track(key, int64(len(s.buf)-n), false)
 	}
 	s.mu.Unlock()
+}
+
+// track accounts for a record of size n for key: what it supersedes
+// becomes dead; a delete is dead itself.
+func (s *Store) track(key string, n int64, del bool) {
+	if old, ok := s.sizes[key]; ok {
+		s.dead += int64(old)
+		s.live -= int64(old)
+	}
+	if del {
+		delete(s.sizes, key)
+		s.dead += n
+		return
+	}
+	s.sizes[key] = int32(min(n, 1<<30))
+	s.live += n
 }
 
 // Delete queues a row's removal.
@@ -423,6 +449,7 @@ func (s *Store) Delete(key string) {
 		n := len(s.buf)
 		s.buf = appendRecord(s.buf, opDelete, key, nil)
 		s.appended += uint64(len(s.buf) - n)
+		s.track(key, int64(len(s.buf)-n), true)
 	}
 	s.mu.Unlock()
 }
@@ -494,7 +521,7 @@ func (s *Store) SetDump(dump func(emit func(key string, value []byte)) error) {
 
 func (s *Store) maybeCompact() {
 	s.mu.Lock()
-	due := s.logBytes > max(s.opts.CompactBytes, 2*s.snapSize) && !s.closed
+	due := s.dead > max(s.opts.CompactBytes, s.live) && !s.closed
 	s.mu.Unlock()
 	if due {
 		if err := s.Compact(); err != nil {
@@ -542,6 +569,7 @@ func (s *Store) Compact() error {
 	_ = old.Sync()
 	_ = old.Close()
 	s.f, s.gen, s.logBytes, s.dirty = nf, gen, 0, false
+	s.dead = 0 // the snapshot holds live rows only; superseded ones go with the old files
 	s.mu.Unlock()
 
 	tmp := filepath.Join(s.dir, snapName(gen)+".tmp")

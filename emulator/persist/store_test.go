@@ -307,3 +307,45 @@ func FuzzDecodeRecord(f *testing.F) {
 		}
 	})
 }
+
+// TestStoreCompactsGarbageOnly: a snapshot comes when superseded rows
+// outweigh the live ones (and the floor), never for rows that only grow.
+func TestStoreCompactsGarbageOnly(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name     string
+		write    func(s *Store, i int)
+		wantSnap bool
+	}{
+		{"append only", func(s *Store, i int) { s.Put(fmt.Sprintf("rec/%05d", i), []byte(strings.Repeat("x", 100))) }, false},
+		{"overwrites", func(s *Store, i int) { s.Put(fmt.Sprintf("q/%d", i%3), []byte(strings.Repeat("x", 100))) }, true},
+		{"put then delete", func(s *Store, i int) {
+			k := fmt.Sprintf("m/%05d", i)
+			s.Put(k, []byte(strings.Repeat("x", 100)))
+			s.Delete(k)
+		}, true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			s, _ := openLoaded(t, dir, Options{CompactBytes: 4 << 10})
+			defer s.Close()
+			for i := range 500 {
+				c.write(s, i)
+			}
+			if err := s.Sync(); err != nil {
+				t.Fatal(err)
+			}
+			s.maybeCompact()
+			files, _ := s.dataFiles()
+			snap := false
+			for _, f := range files {
+				snap = snap || f.snap
+			}
+			if snap != c.wantSnap {
+				t.Fatalf("snapshot written: %v, want %v (live %d, dead %d)", snap, c.wantSnap, s.live, s.dead)
+			}
+		})
+	}
+}
