@@ -26,8 +26,13 @@ func WithDataDir(dir string) Option { return func(o *options) { o.dataDir = dir 
 // killed) or also fsync (persist.SyncFsync: survives an OS crash).
 func WithDataSync(m persist.SyncMode) Option { return func(o *options) { o.dataSync = m } }
 
-// clockKey is the row holding the virtual clock.
-const clockKey = "_/clock"
+// clockKey is the row holding the virtual clock; snsKeyRow the SNS
+// signing key (so that signatures verify and certificate URLs resolve
+// across restarts).
+const (
+	clockKey  = "_/clock"
+	snsKeyRow = "_/sns-signing-key"
+)
 
 // scopedJournal is one service instance's journal: rows go to the store
 // under the instance's service/account/region/ prefix until off.
@@ -110,6 +115,10 @@ func (e *Emulator) openDataDir() error {
 		return err
 	}
 	st.SetDump(e.dumpRows)
+	e.snsKey.OnGenerate(func(pemBytes []byte) {
+		b, _ := json.Marshal(string(pemBytes))
+		st.Put(snsKeyRow, b)
+	})
 	e.clock.SetObserver(func(clock.Snapshot) { e.saveClock() })
 	e.log.Info("data dir restored", "dir", e.opts.dataDir, "rows", n, "took", time.Since(start).Round(time.Millisecond))
 	return nil
@@ -127,6 +136,16 @@ func (e *Emulator) restore(load func(apply func(persist.Record) error) error) (i
 	)
 	err := load(func(r persist.Record) error {
 		n++
+		if r.Key == snsKeyRow {
+			var p string
+			if r.Delete || json.Unmarshal(r.Value, &p) != nil {
+				return nil
+			}
+			if err := e.snsKey.Restore([]byte(p)); err != nil {
+				e.log.Warn("data dir: the SNS signing key was not restored; a new one signs from now on", "error", err)
+			}
+			return nil
+		}
 		if r.Key == clockKey {
 			if r.Delete {
 				clk = nil
@@ -209,6 +228,10 @@ func (e *Emulator) restore(load func(apply func(persist.Record) error) error) (i
 func (e *Emulator) dumpRows(emit func(key string, value []byte)) error {
 	b, _ := json.Marshal(e.clockRow())
 	emit(clockKey, b)
+	if k := e.snsKey.ExportIfMade(); k != nil {
+		pb, _ := json.Marshal(string(k))
+		emit(snsKeyRow, pb)
+	}
 	e.mu.Lock()
 	type inst struct {
 		k   scopeKey
@@ -264,8 +287,8 @@ func WriteExport(w io.Writer, rows []persist.Record) error {
 	}
 	for _, r := range rows {
 		line := ExportLine{Key: r.Key, Value: r.Value}
-		if r.Key == clockKey {
-			line.Service, line.Key = "_", "clock"
+		if k, ok := strings.CutPrefix(r.Key, "_/"); ok {
+			line.Service, line.Key = "_", k
 		} else if name, scope, key, ok := splitKey(r.Key); ok {
 			line.Service, line.Account, line.Region, line.Key = name, scope.Account, scope.Region, key
 		}
@@ -303,8 +326,8 @@ func ReadExport(r io.Reader) ([]persist.Record, error) {
 			return nil, fmt.Errorf("export line %d: %w", line, err)
 		}
 		key := l.Service + "/" + l.Account + "/" + l.Region + "/" + l.Key
-		if l.Service == "_" && l.Key == "clock" {
-			key = clockKey
+		if l.Service == "_" && l.Key != "" {
+			key = "_/" + l.Key
 		} else if l.Service == "" || l.Account == "" || l.Region == "" || l.Key == "" {
 			return nil, fmt.Errorf("export line %d: service, account, region and key are required", line)
 		}

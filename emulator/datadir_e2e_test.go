@@ -3,6 +3,7 @@ package emulator_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -76,6 +77,7 @@ type seeded struct {
 	shardIter                  string
 	versionIDs                 []string
 	now                        time.Time
+	envURL, certURL            string // a non-raw SNS subscription's queue; the signing certificate's URL
 }
 
 const avroV1 = `{"type":"record","name":"Order","fields":[{"name":"id","type":"string"}]}`
@@ -115,6 +117,11 @@ func seedStack(t *testing.T, ctx context.Context, s *stack) seeded {
 	topic := must(s.sn.CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String("orders")}))
 	must(s.sn.Subscribe(ctx, &sns.SubscribeInput{TopicArn: topic.TopicArn, Protocol: aws.String("sqs"), Endpoint: aws.String(sinkArn),
 		Attributes: map[string]string{"RawMessageDelivery": "true", "FilterPolicy": `{"kind":["keep"]}`}}))
+	// A non-raw subscription: its envelopes name the signing certificate.
+	out.envURL = aws.ToString(must(s.sq.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("envelopes")})).QueueUrl)
+	must(s.sn.Subscribe(ctx, &sns.SubscribeInput{TopicArn: topic.TopicArn, Protocol: aws.String("sqs"), Endpoint: aws.String("arn:aws:sqs:us-east-1:000000000000:envelopes")}))
+	must(s.sn.Publish(ctx, &sns.PublishInput{TopicArn: topic.TopicArn, Message: aws.String("signed")}))
+	out.certURL = certURLOf(t, drainQueue(t, ctx, s.sq, out.envURL, 1))
 	must(s.eb.CreateEventBus(ctx, &eventbridge.CreateEventBusInput{Name: aws.String("app")}))
 	must(s.eb.PutRule(ctx, &eventbridge.PutRuleInput{Name: aws.String("orders"), EventBusName: aws.String("app"), EventPattern: aws.String(`{"source":["shop"]}`)}))
 	must(s.eb.PutTargets(ctx, &eventbridge.PutTargetsInput{Rule: aws.String("orders"), EventBusName: aws.String("app"), Targets: []ebtypes.Target{{Id: aws.String("sink"), Arn: aws.String(sinkArn)}}}))
@@ -195,6 +202,17 @@ func checkStack(t *testing.T, ctx context.Context, s *stack, in seeded) {
 	if pe.FailedEntryCount != 0 {
 		t.Fatalf("PutEvents failed %d entries", pe.FailedEntryCount)
 	}
+	// The signing key survived: the same certificate (the restarted
+	// emulator listens on another port), still served.
+	certPath := func(u string) string { return u[strings.Index(u, "/_evolvestack/"):] }
+	if got := certURLOf(t, drainQueue(t, ctx, s.sq, in.envURL, 2)); certPath(got) != certPath(in.certURL) {
+		t.Errorf("signing certificate after restart %s, want %s", got, in.certURL)
+	}
+	if resp, err := http.Get(s.e.Endpoint() + certPath(in.certURL)); err != nil || resp.StatusCode != http.StatusOK {
+		t.Errorf("the certificate from before the restart: %v %v", resp, err)
+	} else {
+		resp.Body.Close()
+	}
 	bodies := drainQueue(t, ctx, s.sq, in.sinkURL, 2)
 	if len(bodies) != 2 || !slices.Contains(bodies, "from-sns") || !strings.Contains(strings.Join(bodies, " "), `"source":"shop"`) {
 		t.Errorf("sink received %q, want the filtered SNS message and the event", bodies)
@@ -222,6 +240,19 @@ func checkStack(t *testing.T, ctx context.Context, s *stack, in seeded) {
 }
 
 type snsAttr = snstypes.MessageAttributeValue
+
+// certURLOf returns the SigningCertURL of the last SNS envelope in bodies.
+func certURLOf(t *testing.T, bodies []string) string {
+	t.Helper()
+	if len(bodies) == 0 {
+		t.Fatal("no SNS envelope arrived")
+	}
+	var env struct{ SigningCertURL string }
+	if err := json.Unmarshal([]byte(bodies[len(bodies)-1]), &env); err != nil || env.SigningCertURL == "" {
+		t.Fatalf("envelope %s: %v", bodies[len(bodies)-1], err)
+	}
+	return env.SigningCertURL
+}
 
 // drainQueue receives until n messages came or a few empty receives.
 func drainQueue(t *testing.T, ctx context.Context, sq *sqs.Client, url string, n int) []string {

@@ -126,6 +126,7 @@ type Emulator struct {
 	// journals are the live instances' journals (with a data dir).
 	journals map[scopeKey]*scopedJournal
 	store    *persist.Store // nil without a data dir
+	snsKey   *sns.SigningKey
 	endpoint string
 	// closingN counts Resets still closing the services they removed;
 	// closed (on mu) is signalled when it drops to zero.
@@ -216,11 +217,12 @@ func New(opts ...Option) (*Emulator, error) {
 		opts:     o,
 		clock:    o.clock,
 		log:      o.logger,
-		defs:     serviceDefs(sns.NewSigningKey()),
+		snsKey:   sns.NewSigningKey(),
 		byName:   map[string]serviceDef{},
 		scopes:   map[scopeKey]any{},
 		journals: map[scopeKey]*scopedJournal{},
 	}
+	e.defs = serviceDefs(e.snsKey)
 	e.closed = sync.NewCond(&e.mu)
 	e.guard = schemaguard.New(schemaguard.Config{Clock: o.clock, Logger: o.logger.With("component", "schema-guard"), Services: e.Service})
 	for _, d := range e.defs {

@@ -17,10 +17,12 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"math/big"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -45,6 +47,79 @@ type SigningKey struct {
 	certPEM []byte
 	certID  string
 	err     error
+	// made is set once the key exists (generated or restored).
+	made atomic.Bool
+	// generated, when set, is told the PEM (key and certificate) of a key
+	// just generated, so that the emulator keeps it in its data dir.
+	generated func(pemBytes []byte)
+}
+
+// OnGenerate sets f to be called with the key's PEM form (see Export) when
+// the key is generated; call it before the key's first use.
+func (k *SigningKey) OnGenerate(f func(pemBytes []byte)) { k.generated = f }
+
+// Export returns the key and its certificate as PEM blocks, generating the
+// key on first use.
+func (k *SigningKey) Export() ([]byte, error) {
+	if err := k.load(); err != nil {
+		return nil, err
+	}
+	return k.pemLocked(), nil
+}
+
+func (k *SigningKey) pemLocked() []byte {
+	b := pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(k.key)})
+	return append(b, k.certPEM...)
+}
+
+// ExportIfMade is Export when the key exists already, and nil otherwise
+// (a snapshot does not generate a key nobody has used).
+func (k *SigningKey) ExportIfMade() []byte {
+	if !k.made.Load() {
+		return nil
+	}
+	return k.pemLocked()
+}
+
+// Restore makes k the key Export wrote (after a restart, so that signatures
+// and the certificate URL stay as they were). It fails once k has been
+// used or generated.
+func (k *SigningKey) Restore(pemBytes []byte) error {
+	var key *rsa.PrivateKey
+	var certDER []byte
+	for rest := pemBytes; ; {
+		var b *pem.Block
+		b, rest = pem.Decode(rest)
+		if b == nil {
+			break
+		}
+		switch b.Type {
+		case "RSA PRIVATE KEY":
+			pk, err := x509.ParsePKCS1PrivateKey(b.Bytes)
+			if err != nil {
+				return fmt.Errorf("sns: restoring the signing key: %w", err)
+			}
+			key = pk
+		case "CERTIFICATE":
+			certDER = b.Bytes
+		}
+	}
+	if key == nil || certDER == nil {
+		return errors.New("sns: restoring the signing key: want a private key and a certificate")
+	}
+	done := false
+	k.once.Do(func() {
+		sum := sha256.Sum256(certDER)
+		k.key = key
+		k.certPEM = pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: certDER})
+		k.certID = hex.EncodeToString(sum[:16])
+		k.made.Store(true)
+		done = true
+	})
+	if !done {
+		return errors.New("sns: restoring the signing key: the key is already in use")
+	}
+	return nil
 }
 
 // NewSigningKey returns a key generated lazily on first use.
@@ -84,6 +159,10 @@ func (k *SigningKey) load() error {
 		k.key = key
 		k.certPEM = pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
 		k.certID = hex.EncodeToString(sum[:16])
+		k.made.Store(true)
+		if k.generated != nil {
+			k.generated(k.pemLocked())
+		}
 	})
 	return k.err
 }
