@@ -182,6 +182,14 @@ func TestUITailDeliveries(t *testing.T) {
 	}
 	s.lam.Invoke(ctx, &lambdasdk.InvokeInput{FunctionName: aws.String("fn")}) // a failing handler: an invocation all the same
 	want := map[string]bool{"delivery sns sqs": false, "delivery events deliver": false, "invocation lambda API": false}
+	// Only the failing invocation is an error among them.
+	defer func() {
+		var errs struct{ Events []tailEvent }
+		uiCall(t, s.e, "GET", "/_evolvestack/tail?format=json&kind=delivery,invocation&errors=1", "", nil, &errs)
+		if len(errs.Events) != 1 || errs.Events[0].Kind != "invocation" {
+			t.Errorf("errors among deliveries and invocations: %+v, want the failed invocation", errs.Events)
+		}
+	}()
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
 		var out struct{ Events []tailEvent }

@@ -900,7 +900,7 @@ func (f tailFilter) match(ev ui.Event) bool {
 		f.account != "" && ev.Account != f.account,
 		f.region != "" && ev.Region != f.region,
 		f.resource != "" && !strings.Contains(ev.Resource, f.resource),
-		f.errors && ev.Kind == "call" && ev.Status < 400:
+		f.errors && ev.Kind != "fault" && ev.Status < 400: // failed deliveries and invocations carry 500
 		return false
 	}
 	return true
