@@ -11,7 +11,8 @@ import (
 	"slices"
 	"strconv"
 	"time"
-	"unicode/utf8"
+
+	"github.com/evolvestack/evolvestack/internal/jsonstr"
 )
 
 // Stored is a queued delivery as its journal row holds it: what a Queue
@@ -82,12 +83,12 @@ func (q *Queue[P]) encodePayload(p P) ([]byte, error) {
 // takes the lock).
 func appendRowBody(b []byte, id, target, key string, enqueued, due time.Time, attempts, throttles int, reason string, payload []byte) []byte {
 	b = append(b, `{"i":`...)
-	b = appendJSONString(b, id)
+	b = jsonstr.Append(b, id)
 	b = append(b, `,"t":`...)
-	b = appendJSONString(b, target)
+	b = jsonstr.Append(b, target)
 	if key != "" {
 		b = append(b, `,"k":`...)
-		b = appendJSONString(b, key)
+		b = jsonstr.Append(b, key)
 	}
 	b = append(b, `,"e":`...)
 	b = strconv.AppendInt(b, enqueued.UnixNano(), 10)
@@ -103,7 +104,7 @@ func appendRowBody(b []byte, id, target, key string, enqueued, due time.Time, at
 	}
 	if reason != "" {
 		b = append(b, `,"r":`...)
-		b = appendJSONString(b, reason)
+		b = jsonstr.Append(b, reason)
 	}
 	b = append(b, `,"p":`...)
 	return append(b, payload...)
@@ -122,39 +123,6 @@ func itemRow[P any](it *item[P]) []byte {
 	b := appendRowBody(make([]byte, 0, 96+len(it.d.Target)+len(it.j.enc)), it.id, it.d.Target, it.d.OrderingKey,
 		it.enqueued, it.due, it.attempts, it.throttles, it.reason, it.j.enc)
 	return finishRow(b, it.seq)
-}
-
-// appendJSONString appends s as a JSON string.
-func appendJSONString(b []byte, s string) []byte {
-	if !utf8.ValidString(s) {
-		q, _ := json.Marshal(s) // replaces invalid bytes; never fails for a string
-		return append(b, q...)
-	}
-	const hex = "0123456789abcdef"
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' {
-			continue
-		}
-		b = append(b, s[start:i]...)
-		switch c {
-		case '"', '\\':
-			b = append(b, '\\', c)
-		case '\n':
-			b = append(b, '\\', 'n')
-		case '\t':
-			b = append(b, '\\', 't')
-		case '\r':
-			b = append(b, '\\', 'r')
-		default:
-			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-		}
-		start = i + 1
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
 }
 
 // putLocked journals its row (q.mu held).

@@ -8,7 +8,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode/utf8"
+
+	"github.com/evolvestack/evolvestack/internal/jsonstr"
 )
 
 // eventTimeLayout is how AWS writes an event's time: whole seconds, UTC.
@@ -60,27 +61,27 @@ func (e *event) appendJSON(b []byte) []byte {
 		b = make([]byte, 0, 160+len(e.id)+len(e.detailType)+len(e.source)+len(e.detail)+32*len(e.resources))
 	}
 	b = append(b, `{"version":"0","id":`...)
-	b = appendJSONString(b, e.id)
+	b = jsonstr.Append(b, e.id)
 	b = append(b, `,"detail-type":`...)
-	b = appendJSONString(b, e.detailType)
+	b = jsonstr.Append(b, e.detailType)
 	b = append(b, `,"source":`...)
-	b = appendJSONString(b, e.source)
+	b = jsonstr.Append(b, e.source)
 	b = append(b, `,"account":`...)
-	b = appendJSONString(b, e.account)
+	b = jsonstr.Append(b, e.account)
 	b = append(b, `,"time":"`...)
 	b = e.time.UTC().AppendFormat(b, eventTimeLayout)
 	b = append(b, `","region":`...)
-	b = appendJSONString(b, e.region)
+	b = jsonstr.Append(b, e.region)
 	if e.replayName != "" {
 		b = append(b, `,"replay-name":`...)
-		b = appendJSONString(b, e.replayName)
+		b = jsonstr.Append(b, e.replayName)
 	}
 	b = append(b, `,"resources":[`...)
 	for i, r := range e.resources {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendJSONString(b, r)
+		b = jsonstr.Append(b, r)
 	}
 	b = append(b, ']')
 	b = append(b, `,"detail":`...)
@@ -328,54 +329,4 @@ func (c *jsonCompactor) literal(lit string) bool {
 	c.i += len(lit)
 	c.dst = append(c.dst, lit...)
 	return true
-}
-
-// appendJSONString appends s as a JSON string the way AWS's (Jackson)
-// writer does: quotes, backslashes and control characters escaped, other
-// characters (including <, > and &) as they are. Invalid UTF-8 becomes
-// U+FFFD.
-func appendJSONString(b []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
-			i++
-			continue
-		}
-		if c < utf8.RuneSelf {
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			case '\b':
-				b = append(b, '\\', 'b')
-			case '\f':
-				b = append(b, '\\', 'f')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, "\ufffd"...)
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
 }

@@ -13,6 +13,8 @@ import (
 	"strings"
 
 	"github.com/evolvestack/evolvestack/emulator/awsapi"
+
+	"github.com/evolvestack/evolvestack/internal/jsonstr"
 )
 
 // The input transformer's predefined variables.
@@ -387,12 +389,12 @@ func transform(it *InputTransformer, c transformContext) []byte {
 		var v json.RawMessage
 		switch name {
 		case varRuleArn:
-			v = appendJSONString(nil, c.ruleArn)
+			v = jsonstr.Append(nil, c.ruleArn)
 		case varRuleName:
-			v = appendJSONString(nil, c.ruleName)
+			v = jsonstr.Append(nil, c.ruleName)
 		case varIngestionTime:
 			// unverified: the ingestion time's format (whole seconds, UTC).
-			v = appendJSONString(nil, c.ev.ingested.UTC().Format(eventTimeLayout))
+			v = jsonstr.Append(nil, c.ev.ingested.UTC().Format(eventTimeLayout))
 		case varEvent:
 			v = eventWithoutDetail(c.ev)
 		case varEventJSON:
@@ -424,23 +426,23 @@ func transform(it *InputTransformer, c transformContext) []byte {
 func eventWithoutDetail(ev *event) json.RawMessage {
 	b := make([]byte, 0, 160+len(ev.id)+len(ev.detailType)+len(ev.source)+32*len(ev.resources))
 	b = append(b, `{"id":`...)
-	b = appendJSONString(b, ev.id)
+	b = jsonstr.Append(b, ev.id)
 	b = append(b, `,"account":`...)
-	b = appendJSONString(b, ev.account)
+	b = jsonstr.Append(b, ev.account)
 	b = append(b, `,"detailType":`...)
-	b = appendJSONString(b, ev.detailType)
+	b = jsonstr.Append(b, ev.detailType)
 	b = append(b, `,"time":"`...)
 	b = ev.time.UTC().AppendFormat(b, eventTimeLayout)
 	b = append(b, `","source":`...)
-	b = appendJSONString(b, ev.source)
+	b = jsonstr.Append(b, ev.source)
 	b = append(b, `,"region":`...)
-	b = appendJSONString(b, ev.region)
+	b = jsonstr.Append(b, ev.region)
 	b = append(b, `,"resources":[`...)
 	for i, r := range ev.resources {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendJSONString(b, r)
+		b = jsonstr.Append(b, r)
 	}
 	return append(b, `],"version":"0"}`...)
 }

@@ -14,6 +14,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/evolvestack/evolvestack/emulator/awsapi"
+
+	"github.com/evolvestack/evolvestack/internal/jsonstr"
 )
 
 // Persistence (awsapi.Persistent). The rows, by key:
@@ -398,22 +400,9 @@ func appendBase64(dst, src []byte) []byte {
 	return dst[:len(dst)+n]
 }
 
-// appendJSONString appends s, valid UTF-8, as a JSON string.
+// appendJSONString appends s as a JSON string.
 func appendJSONString[T string | []byte](b []byte, s T) []byte {
-	const hex = "0123456789abcdef"
-	b = append(b, '"')
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c == '"' || c == '\\':
-			b = append(b, '\\', c)
-		case c < 0x20:
-			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-		default:
-			b = append(b, c)
-		}
-	}
-	return append(b, '"')
+	return jsonstr.Append(b, string(s))
 }
 
 // DumpState emits every row of the service's state.

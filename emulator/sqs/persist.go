@@ -24,10 +24,11 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 	"unsafe"
 
 	"github.com/evolvestack/evolvestack/emulator/awsapi"
+
+	"github.com/evolvestack/evolvestack/internal/jsonstr"
 )
 
 var _ awsapi.Persistent = (*Service)(nil)
@@ -200,7 +201,7 @@ func appendMessageRow(b []byte, m *message) []byte {
 	b = append(b, `{"i":`...)
 	b = appendRawString(b, m.id) // a UUID
 	b = append(b, `,"b":`...)
-	b = appendJSONString(b, m.body)
+	b = jsonstr.Append(b, m.body)
 	b = append(b, `,"mb":`...)
 	b = appendRawString(b, m.md5Body) // hex
 	if len(m.attrs) > 0 {
@@ -210,7 +211,7 @@ func appendMessageRow(b []byte, m *message) []byte {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = appendAttr(appendJSONString(b, name), m.attrs[name])
+			b = appendAttr(jsonstr.Append(b, name), m.attrs[name])
 		}
 		b = append(b, '}')
 	}
@@ -250,7 +251,7 @@ func appendStrField(b []byte, name, v string) []byte {
 	if v == "" {
 		return b
 	}
-	return appendJSONString(append(b, name...), v)
+	return jsonstr.Append(append(b, name...), v)
 }
 
 func appendIntField(b []byte, name string, v int64) []byte {
@@ -273,11 +274,11 @@ func appendAttr(b []byte, v MessageAttributeValue) []byte {
 	}
 	if v.DataType != nil {
 		field(`"t":`)
-		b = appendJSONString(b, *v.DataType)
+		b = jsonstr.Append(b, *v.DataType)
 	}
 	if v.StringValue != nil {
 		field(`"s":`)
-		b = appendJSONString(b, *v.StringValue)
+		b = jsonstr.Append(b, *v.StringValue)
 	}
 	if len(v.BinaryValue) > 0 {
 		field(`"b":"`)
@@ -289,7 +290,7 @@ func appendAttr(b []byte, v MessageAttributeValue) []byte {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = appendJSONString(b, s)
+			b = jsonstr.Append(b, s)
 		}
 		b = append(b, ']')
 	}
@@ -323,52 +324,6 @@ func plainJSONWord(s string) bool {
 // appendRawString appends s, known to need no escaping (ids, digests).
 func appendRawString(b []byte, s string) []byte {
 	return append(append(append(b, '"'), s...), '"')
-}
-
-// appendJSONString appends s as a JSON string. SQS admits only valid
-// UTF-8 text; a stray invalid byte (only possible in an attribute's
-// custom type name) becomes U+FFFD, keeping the row valid JSON.
-func appendJSONString(b []byte, s string) []byte {
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		if i+8 <= len(s) && plainJSONWord(s[i:i+8]) {
-			i += 8
-			continue
-		}
-		c := s[i]
-		if c >= 0x20 && c < utf8.RuneSelf && c != '"' && c != '\\' {
-			i++
-			continue
-		}
-		if c >= utf8.RuneSelf {
-			r, size := utf8.DecodeRuneInString(s[i:])
-			if r != utf8.RuneError || size != 1 {
-				i += size
-				continue
-			}
-			b = append(append(b, s[start:i]...), `\ufffd`...)
-			i++
-			start = i
-			continue
-		}
-		b = append(b, s[start:i]...)
-		switch c {
-		case '"', '\\':
-			b = append(b, '\\', c)
-		case '\n':
-			b = append(b, '\\', 'n')
-		case '\r':
-			b = append(b, '\\', 'r')
-		case '\t':
-			b = append(b, '\\', 't')
-		default:
-			b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-		}
-		i++
-		start = i
-	}
-	return append(append(b, s[start:]...), '"')
 }
 
 // dedupRow is the journaled form of a deduplication entry.

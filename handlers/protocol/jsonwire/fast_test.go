@@ -15,6 +15,8 @@ import (
 // The fast paths of the codec must agree byte for byte with the general
 // ones they short-cut.
 
+const hexDigits = "0123456789abcdef"
+
 // appendStringRef is AppendString without its word-at-a-time skipping.
 func appendStringRef(b []byte, s string) []byte {
 	b = append(b, '"')

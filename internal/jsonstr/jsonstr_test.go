@@ -1,4 +1,4 @@
-package sqs
+package jsonstr
 
 import (
 	"encoding/json"
@@ -6,9 +6,8 @@ import (
 	"testing"
 )
 
-// TestAppendJSONString checks the hand-written JSON string encoder of the
-// message rows against encoding/json's decoder.
-func TestAppendJSONString(t *testing.T) {
+// TestAppend checks Append against encoding/json's decoder.
+func TestAppend(t *testing.T) {
 	t.Parallel()
 	tests := []struct{ in, want string }{
 		{"", ""},
@@ -22,7 +21,7 @@ func TestAppendJSONString(t *testing.T) {
 		{strings.Repeat("ab\"c", 40), strings.Repeat("ab\"c", 40)},
 	}
 	for _, tt := range tests {
-		b := appendJSONString([]byte("x"), tt.in)
+		b := Append([]byte("x"), tt.in)
 		if b[0] != 'x' || !json.Valid(b[1:]) {
 			t.Errorf("%q: invalid JSON %s", tt.in, b)
 			continue
@@ -32,4 +31,23 @@ func TestAppendJSONString(t *testing.T) {
 			t.Errorf("%q: decodes to %q (%v), want %q", tt.in, got, err, tt.want)
 		}
 	}
+}
+
+func FuzzAppend(f *testing.F) {
+	f.Add("plain")
+	f.Add("q\"b\\ \x01 \xff ü \u2028")
+	f.Fuzz(func(t *testing.T, s string) {
+		b := Append(nil, s)
+		var got string
+		if err := json.Unmarshal(b, &got); err != nil {
+			t.Fatalf("%q: %s is not JSON: %v", s, b, err)
+		}
+		var want strings.Builder
+		for _, r := range s { // each invalid byte is one U+FFFD
+			want.WriteRune(r)
+		}
+		if got != want.String() {
+			t.Fatalf("%q decodes to %q, want %q", s, got, want.String())
+		}
+	})
 }
