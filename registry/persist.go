@@ -11,7 +11,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/evolvestack/evolvestack/emulator/awsapi"
 	"github.com/evolvestack/evolvestack/registry/compat"
@@ -167,41 +166,25 @@ type rowMetadata struct {
 	Created int64  `json:"c"`
 }
 
-// unixNano is t in Unix nanoseconds, 0 for the zero time.
-func unixNano(t time.Time) int64 {
-	if t.IsZero() {
-		return 0
-	}
-	return t.UnixNano()
-}
-
-// fromUnixNano inverts unixNano.
-func fromUnixNano(n int64) time.Time {
-	if n == 0 {
-		return time.Time{}
-	}
-	return time.Unix(0, n).UTC()
-}
-
 func registryRow(r *registryState) rowRegistry {
-	return rowRegistry{Description: r.description, Created: unixNano(r.created), Updated: unixNano(r.updated), Tags: r.tags, DeletedAt: unixNano(r.deletedAt)}
+	return rowRegistry{Description: r.description, Created: awsapi.UnixNano(r.created), Updated: awsapi.UnixNano(r.updated), Tags: r.tags, DeletedAt: awsapi.UnixNano(r.deletedAt)}
 }
 
 func schemaRow(s *schemaState) rowSchema {
 	return rowSchema{
 		DataFormat: s.format.Name(), Compatibility: s.mode, Checkpoint: s.checkpoint, Next: s.next,
-		Description: s.description, Created: unixNano(s.created), Updated: unixNano(s.updated), Tags: s.tags,
-		DeletedAt: unixNano(s.deletedAt),
+		Description: s.description, Created: awsapi.UnixNano(s.created), Updated: awsapi.UnixNano(s.updated), Tags: s.tags,
+		DeletedAt: awsapi.UnixNano(s.deletedAt),
 	}
 }
 
 func versionRow(v *versionState) rowVersion {
 	row := rowVersion{
 		ID: v.id, Definition: v.definition, Failed: v.failed, Findings: v.findings,
-		Created: unixNano(v.created), SettleAt: unixNano(v.settleAt), DeletedAt: unixNano(v.deletedAt),
+		Created: awsapi.UnixNano(v.created), SettleAt: awsapi.UnixNano(v.settleAt), DeletedAt: awsapi.UnixNano(v.deletedAt),
 	}
 	for _, m := range v.metadata {
-		row.Metadata = append(row.Metadata, rowMetadata{Key: m.key, Value: m.value, Created: unixNano(m.created)})
+		row.Metadata = append(row.Metadata, rowMetadata{Key: m.key, Value: m.value, Created: awsapi.UnixNano(m.created)})
 	}
 	return row
 }
@@ -290,8 +273,8 @@ func (e *Engine) rebuild(rows map[string][]byte) error {
 			if err = json.Unmarshal(value, &row); err == nil {
 				e.registries[parts[0]] = &registryState{
 					name: parts[0], arn: e.registryARN(parts[0]), description: row.Description,
-					created: fromUnixNano(row.Created), updated: fromUnixNano(row.Updated),
-					tags: copyTags(row.Tags), schemas: map[string]*schemaState{}, deletedAt: fromUnixNano(row.DeletedAt),
+					created: awsapi.FromUnixNano(row.Created), updated: awsapi.FromUnixNano(row.Updated),
+					tags: copyTags(row.Tags), schemas: map[string]*schemaState{}, deletedAt: awsapi.FromUnixNano(row.DeletedAt),
 				}
 			}
 		case kind == "s" && len(parts) == 2:
@@ -346,19 +329,19 @@ func (e *Engine) restoreSchema(r *registryState, name string, row rowSchema, ver
 	s := &schemaState{
 		registry: r, name: name, arn: e.schemaARN(r.name, name), description: row.Description,
 		format: format, mode: row.Compatibility, checkpoint: row.Checkpoint, next: row.Next,
-		created: fromUnixNano(row.Created), updated: fromUnixNano(row.Updated), tags: copyTags(row.Tags),
+		created: awsapi.FromUnixNano(row.Created), updated: awsapi.FromUnixNano(row.Updated), tags: copyTags(row.Tags),
 		versions: map[int64]*versionState{}, byCanonical: map[string]*versionState{},
-		store: newStore(format), deletedAt: fromUnixNano(row.DeletedAt),
+		store: newStore(format), deletedAt: awsapi.FromUnixNano(row.DeletedAt),
 	}
 	slices.SortFunc(versions, func(a, b restoredVersion) int { return cmp.Compare(a.number, b.number) })
 	for _, rv := range versions {
 		v := &versionState{
 			schema: s, id: rv.row.ID, number: rv.number, definition: rv.row.Definition,
 			failed: rv.row.Failed, findings: rv.row.Findings,
-			created: fromUnixNano(rv.row.Created), settleAt: fromUnixNano(rv.row.SettleAt), deletedAt: fromUnixNano(rv.row.DeletedAt),
+			created: awsapi.FromUnixNano(rv.row.Created), settleAt: awsapi.FromUnixNano(rv.row.SettleAt), deletedAt: awsapi.FromUnixNano(rv.row.DeletedAt),
 		}
 		for _, m := range rv.row.Metadata {
-			v.metadata = append(v.metadata, metadataEntry{key: m.Key, value: m.Value, created: fromUnixNano(m.Created)})
+			v.metadata = append(v.metadata, metadataEntry{key: m.Key, value: m.Value, created: awsapi.FromUnixNano(m.Created)})
 		}
 		s.versions[v.number] = v
 		s.order = append(s.order, v.number)

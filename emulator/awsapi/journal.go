@@ -1,8 +1,10 @@
 package awsapi
 
 import (
+	"bytes"
 	"sort"
 	"sync"
+	"time"
 )
 
 // Journal records a service instance's state changes so that the emulator
@@ -113,4 +115,33 @@ func DumpRows(p Persistent) ([]JournalEntry, error) {
 	err := p.DumpState(func(k string, v []byte) { out = append(out, JournalEntry{Key: k, Value: v}) })
 	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
 	return out, err
+}
+
+// UnixNano is t as a row holds it: Unix nanoseconds, 0 for the zero time.
+func UnixNano(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+// FromUnixNano reverses UnixNano, in UTC.
+func FromUnixNano(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n).UTC()
+}
+
+// StageRow applies a restored row to rows, which a Persistent service
+// keeps until RestoreDone: an upsert of a copy of value, nil deletes.
+func StageRow(rows *map[string][]byte, key string, value []byte) {
+	if value == nil {
+		delete(*rows, key)
+		return
+	}
+	if *rows == nil {
+		*rows = map[string][]byte{}
+	}
+	(*rows)[key] = bytes.Clone(value)
 }

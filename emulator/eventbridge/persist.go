@@ -61,15 +61,6 @@ const (
 	keySeq         = "n/seq"
 )
 
-// unixNano is t as Unix nanoseconds, 0 for the zero time (optional
-// times; restoredState.opt reads them back).
-func unixNano(t time.Time) int64 {
-	if t.IsZero() {
-		return 0
-	}
-	return t.UnixNano()
-}
-
 // put journals row under key (no-op without a journal). The caller holds
 // the lock guarding the row's state.
 func (s *Service) put(key string, row any) {
@@ -239,7 +230,7 @@ type replayRow struct {
 func (s *Service) saveReplayLocked(rp *replay) {
 	s.put(keyReplay+rp.name, replayRow{Name: rp.name, ARN: rp.arn, Description: rp.description, Source: rp.source,
 		Start: rp.start.UnixNano(), End: rp.end.UnixNano(), Dest: rp.destBus, Filter: rp.filterArns, State: rp.state,
-		Reason: rp.reason, ReplayStart: unixNano(rp.replayStart), ReplayEnd: unixNano(rp.replayEnd), LastReplayed: unixNano(rp.lastReplayed), SameAt: rp.sameAt})
+		Reason: rp.reason, ReplayStart: awsapi.UnixNano(rp.replayStart), ReplayEnd: awsapi.UnixNano(rp.replayEnd), LastReplayed: awsapi.UnixNano(rp.lastReplayed), SameAt: rp.sameAt})
 }
 
 // connectionRow is a connection's row, secrets included.
@@ -262,7 +253,7 @@ type connectionRow struct {
 func (s *Service) saveConnectionLocked(c *connection) {
 	s.put(keyConn+c.name, connectionRow{Name: c.name, ARN: c.arn, Description: c.description, AuthType: c.authType, Auth: c.auth,
 		Connectivity: c.connectivity, KMSKey: c.kmsKey, State: c.state, StateReason: c.stateReason, SecretArn: c.secretArn,
-		Created: c.created.UnixNano(), Modified: c.modified.UnixNano(), LastAuthorized: unixNano(c.lastAuthorized)})
+		Created: c.created.UnixNano(), Modified: c.modified.UnixNano(), LastAuthorized: awsapi.UnixNano(c.lastAuthorized)})
 }
 
 // apiDestinationRow is an API destination's row.
@@ -338,7 +329,7 @@ type eventSourceRow struct {
 
 func (s *Service) saveEventSourceLocked(es *eventSource) {
 	s.put(keySource+es.name, eventSourceRow{Name: es.name, ARN: es.arn, CreatedBy: es.createdBy, Created: es.created.UnixNano(),
-		Expiration: unixNano(es.expiration), State: es.state, Deactivated: es.deactivated})
+		Expiration: awsapi.UnixNano(es.expiration), State: es.state, Deactivated: es.deactivated})
 }
 
 // DumpState emits every row of the service's state (awsapi.Persistent).
@@ -420,14 +411,7 @@ func (s *Service) RestoreState(key string, value []byte) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.restoring == nil {
-		s.restoring = map[string][]byte{}
-	}
-	if value == nil {
-		delete(s.restoring, key)
-		return nil
-	}
-	s.restoring[key] = slices.Clone(value)
+	awsapi.StageRow(&s.restoring, key, value)
 	return nil
 }
 

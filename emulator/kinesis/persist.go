@@ -1,7 +1,6 @@
 package kinesis
 
 import (
-	"bytes"
 	"crypto/cipher"
 	"encoding/base64"
 	"encoding/binary"
@@ -54,14 +53,6 @@ func batchKey(name string, index int, pos uint64) string {
 }
 
 func policyKey(arn string) string { return "p/" + arn }
-
-// nanos renders t as Unix nanoseconds, 0 for the zero time.
-func nanos(t time.Time) int64 {
-	if t.IsZero() {
-		return 0
-	}
-	return t.UnixNano()
-}
 
 // fromNanos reverses nanos in loc.
 func fromNanos(ns int64, loc *time.Location) time.Time {
@@ -121,13 +112,13 @@ func (s *Service) settingsRow() []byte {
 	c := s.settings
 	r := settingsRowT{Status: string(c.Status)}
 	if c.StartedAt != nil {
-		r.Started = nanos(*c.StartedAt)
+		r.Started = awsapi.UnixNano(*c.StartedAt)
 	}
 	if c.EarliestAllowedEndAt != nil {
-		r.EarliestEnd = nanos(*c.EarliestAllowedEndAt)
+		r.EarliestEnd = awsapi.UnixNano(*c.EarliestAllowedEndAt)
 	}
 	if c.EndedAt != nil {
-		r.Ended, r.HasEndedField = nanos(*c.EndedAt), true
+		r.Ended, r.HasEndedField = awsapi.UnixNano(*c.EndedAt), true
 	}
 	return marshalRow(r)
 }
@@ -174,16 +165,16 @@ type streamRow struct {
 // row encodes st's row. st.mu is held (or st is not published yet).
 func (st *stream) row() []byte {
 	r := streamRow{
-		Name: st.name, ARN: st.arn, Created: nanos(st.created), Status: st.status,
-		ReadyAt: nanos(st.readyAt), DeleteAt: nanos(st.deleteAt), Pending: st.pending, PendingN: st.pendingN,
+		Name: st.name, ARN: st.arn, Created: awsapi.UnixNano(st.created), Status: st.status,
+		ReadyAt: awsapi.UnixNano(st.readyAt), DeleteAt: awsapi.UnixNano(st.deleteAt), Pending: st.pending, PendingN: st.pendingN,
 		Mode: st.mode, Retention: st.retention, NextIndex: st.nextIndex, Tags: st.tags,
 		Enc: st.encType, KeyID: st.keyID, Metrics: st.metrics, MaxRecKiB: st.maxRecKiB,
 		Warm: st.warmMiBps, Throttle: st.throttle,
 	}
 	for _, c := range st.consumers {
 		r.Consumers = append(r.Consumers, consumerRow{
-			Name: c.name, ARN: c.arn, Created: nanos(c.created), Status: c.status,
-			ReadyAt: nanos(c.readyAt), DeleteAt: nanos(c.deleteAt), Tags: c.tags,
+			Name: c.name, ARN: c.arn, Created: awsapi.UnixNano(c.created), Status: c.status,
+			ReadyAt: awsapi.UnixNano(c.readyAt), DeleteAt: awsapi.UnixNano(c.deleteAt), Tags: c.tags,
 		})
 	}
 	return marshalRow(r)
@@ -215,8 +206,8 @@ type shardRowT struct {
 func (st *stream) shardRow(sh *shard) []byte {
 	return marshalRow(shardRowT{
 		Stream: st.name, Index: sh.index, Parent: sh.parent, AdjParent: sh.adjParent,
-		Start: sh.startStr, End: sh.endStr, Created: sh.created, CreatedAt: nanos(sh.createdAt),
-		Closed: sh.closed, ClosedAt: nanos(sh.closedAt), Counter: sh.rowCounter, Pos: sh.rowPos,
+		Start: sh.startStr, End: sh.endStr, Created: sh.created, CreatedAt: awsapi.UnixNano(sh.createdAt),
+		Closed: sh.closed, ClosedAt: awsapi.UnixNano(sh.closedAt), Counter: sh.rowCounter, Pos: sh.rowPos,
 	})
 }
 
@@ -452,14 +443,7 @@ func (st *stream) dump(emit func(key string, value []byte)) {
 func (s *Service) RestoreState(key string, value []byte) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.restored == nil {
-		s.restored = map[string][]byte{}
-	}
-	if value == nil {
-		delete(s.restored, key)
-		return nil
-	}
-	s.restored[key] = bytes.Clone(value)
+	awsapi.StageRow(&s.restored, key, value)
 	return nil
 }
 

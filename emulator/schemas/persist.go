@@ -7,7 +7,6 @@ import (
 	"maps"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/evolvestack/evolvestack/emulator/awsapi"
 )
@@ -78,20 +77,6 @@ type (
 	}
 )
 
-func unixNano(t time.Time) int64 {
-	if t.IsZero() {
-		return 0
-	}
-	return t.UnixNano()
-}
-
-func fromUnixNano(n int64) time.Time {
-	if n == 0 {
-		return time.Time{}
-	}
-	return time.Unix(0, n).UTC()
-}
-
 // marshalRow encodes a row; rows hold only strings, numbers, bools, maps
 // of strings and times, which json always encodes.
 func marshalRow(v any) []byte {
@@ -130,22 +115,22 @@ func (r *registry) row() []byte {
 
 func (sc *schema) row() []byte {
 	return marshalRow(rowSchema{Description: sc.description, Type: sc.typ, Tags: sc.tags, NextVersion: sc.nextVersion,
-		LastModified: unixNano(sc.lastModified), Discovered: sc.discovered})
+		LastModified: awsapi.UnixNano(sc.lastModified), Discovered: sc.discovered})
 }
 
 func (v *schemaVersion) row() []byte {
-	return marshalRow(rowVersion{Type: v.typ, Content: v.content, Created: unixNano(v.created)})
+	return marshalRow(rowVersion{Type: v.typ, Content: v.content, Created: awsapi.UnixNano(v.created)})
 }
 
 func (x *discoverer) row() []byte {
 	return marshalRow(rowDiscoverer{SourceArn: x.sourceArn, Description: x.description, CrossAccount: x.crossAccount,
-		State: x.state, Tags: x.tags, Created: unixNano(x.created)})
+		State: x.state, Tags: x.tags, Created: awsapi.UnixNano(x.created)})
 }
 
 func (b *codeBinding) row(key string) []byte {
 	parts := strings.SplitN(key, "\x00", 4)
 	return marshalRow(rowCodeBinding{Registry: parts[0], Schema: parts[1], Version: parts[2], Language: parts[3],
-		Created: unixNano(b.created), Failed: b.failed})
+		Created: awsapi.UnixNano(b.created), Failed: b.failed})
 }
 
 func codeBindingRowKey(key string) string { return "cb/" + strings.ReplaceAll(key, "\x00", "/") }
@@ -363,7 +348,7 @@ func (s *Service) RestoreDone() error {
 				err = errors.New("malformed key")
 			} else if err = json.Unmarshal(value, &row); err == nil {
 				schemas = append(schemas, pendingSchema{reg, &schema{name: name, description: row.Description, typ: row.Type,
-					tags: copyTags(row.Tags), nextVersion: row.NextVersion, lastModified: fromUnixNano(row.LastModified), discovered: row.Discovered}})
+					tags: copyTags(row.Tags), nextVersion: row.NextVersion, lastModified: awsapi.FromUnixNano(row.LastModified), discovered: row.Discovered}})
 			}
 		case "v":
 			var row rowVersion
@@ -377,7 +362,7 @@ func (s *Service) RestoreDone() error {
 					if canon, err = validateContent(row.Type, row.Content); err == nil {
 						k := [2]string{parts[0], parts[1]}
 						versions[k] = append(versions[k], &schemaVersion{number: n, typ: row.Type, content: row.Content,
-							canonical: canon, created: fromUnixNano(row.Created)})
+							canonical: canon, created: awsapi.FromUnixNano(row.Created)})
 					}
 				}
 			}
@@ -392,7 +377,7 @@ func (s *Service) RestoreDone() error {
 			var row rowDiscoverer
 			if err = json.Unmarshal(value, &row); err == nil {
 				discoverers[rest] = &discoverer{id: rest, arn: s.discovererArn(rest), sourceArn: row.SourceArn, description: row.Description,
-					crossAccount: row.CrossAccount, state: row.State, tags: copyTags(row.Tags), created: fromUnixNano(row.Created)}
+					crossAccount: row.CrossAccount, state: row.State, tags: copyTags(row.Tags), created: awsapi.FromUnixNano(row.Created)}
 			}
 		case "dr":
 			var row DiscoveryReport
@@ -450,7 +435,7 @@ func (s *Service) RestoreDone() error {
 	cb := s.codeBindings()
 	restored := make(map[string]*codeBinding, len(bindings))
 	for _, row := range bindings {
-		b := &codeBinding{created: fromUnixNano(row.Created), version: row.Version, failed: row.Failed}
+		b := &codeBinding{created: awsapi.FromUnixNano(row.Created), version: row.Version, failed: row.Failed}
 		if !b.failed {
 			// A binding whose version is gone can no longer be reached
 			// (lookups resolve the version first): it keeps no zip.

@@ -379,13 +379,9 @@ func (s *Service) RestoreState(key string, value []byte) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.restore == nil {
-		s.restore = &restoring{rows: map[string][]byte{}}
+		s.restore = &restoring{}
 	}
-	if value == nil {
-		delete(s.restore.rows, key)
-		return nil
-	}
-	s.restore.rows[key] = slices.Clone(value)
+	awsapi.StageRow(&s.restore.rows, key, value)
 	return nil
 }
 

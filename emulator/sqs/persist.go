@@ -52,22 +52,6 @@ func dedupRowKey(prefix, key string) string {
 	return "d/" + prefix + "/" + strings.ReplaceAll(key, "\x00", " ")
 }
 
-// unixNano renders t for a row: 0 for the zero time.
-func unixNano(t time.Time) int64 {
-	if t.IsZero() {
-		return 0
-	}
-	return t.UnixNano()
-}
-
-// fromUnixNano reverses unixNano.
-func fromUnixNano(n int64) time.Time {
-	if n == 0 {
-		return time.Time{}
-	}
-	return time.Unix(0, n).UTC()
-}
-
 // queueRow is the journaled form of a queue.
 type queueRow struct {
 	Name      string            `json:"n"`
@@ -90,8 +74,8 @@ type permRow struct {
 
 // rowLocked renders q's queue row.
 func (q *queue) rowLocked() []byte {
-	r := queueRow{Name: q.name, FIFO: q.fifo, Created: unixNano(q.created), Modified: unixNano(q.modified),
-		Attrs: q.attrs, Tags: q.tags, LastPurge: unixNano(q.lastPurge), Seq: max(q.seqMark, q.seq), Rcv: max(q.rcvMark, q.rcv)}
+	r := queueRow{Name: q.name, FIFO: q.fifo, Created: awsapi.UnixNano(q.created), Modified: awsapi.UnixNano(q.modified),
+		Attrs: q.attrs, Tags: q.tags, LastPurge: awsapi.UnixNano(q.lastPurge), Seq: max(q.seqMark, q.seq), Rcv: max(q.rcvMark, q.rcv)}
 	for _, p := range q.perms {
 		r.Perms = append(r.Perms, permRow{Label: p.label, Accounts: p.accounts, Actions: p.actions})
 	}
@@ -217,7 +201,7 @@ func appendMessageRow(b []byte, m *message) []byte {
 	}
 	b = appendStrField(b, `,"ma":`, m.md5Attrs)
 	b = appendStrField(b, `,"s":`, m.senderID)
-	b = appendIntField(b, `,"t":`, unixNano(m.sent))
+	b = appendIntField(b, `,"t":`, awsapi.UnixNano(m.sent))
 	b = append(b, `,"q":`...)
 	b = strconv.AppendUint(b, m.seq, 10)
 	b = append(b, `,"z":`...)
@@ -231,12 +215,12 @@ func appendMessageRow(b []byte, m *message) []byte {
 		b = appendStrField(b, `,"dl":`, x.dlqSource)
 	}
 	b = appendIntField(b, `,"r":`, int64(m.receives))
-	b = appendIntField(b, `,"fr":`, unixNano(m.firstReceive))
-	b = appendIntField(b, `,"lr":`, unixNano(m.lastReceive))
+	b = appendIntField(b, `,"fr":`, awsapi.UnixNano(m.firstReceive))
+	b = appendIntField(b, `,"lr":`, awsapi.UnixNano(m.lastReceive))
 	b = appendStrField(b, `,"h":`, m.handle)
 	b = append(b, `,"st":`...)
 	b = strconv.AppendUint(b, uint64(m.state), 10)
-	b = appendIntField(b, `,"v":`, unixNano(m.visibleAt))
+	b = appendIntField(b, `,"v":`, awsapi.UnixNano(m.visibleAt))
 	if m.pos != 0 {
 		b = append(b, `,"o":`...)
 		b = strconv.AppendUint(b, m.pos, 10)
@@ -336,7 +320,7 @@ type dedupRow struct {
 
 // putDedupLocked journals a deduplication entry.
 func (q *queue) putDedupLocked(e *dedupEntry) {
-	b, _ := json.Marshal(dedupRow{Key: e.key, Expires: unixNano(e.expires), MsgID: e.msgID, SeqNum: e.seqNum}) // strings and ints always encode
+	b, _ := json.Marshal(dedupRow{Key: e.key, Expires: awsapi.UnixNano(e.expires), MsgID: e.msgID, SeqNum: e.seqNum}) // strings and ints always encode
 	q.j.Put(dedupRowKey(q.name, e.key), b)
 }
 
@@ -346,7 +330,7 @@ type deletedRow struct {
 }
 
 func deletedRowValue(at time.Time) []byte {
-	b, _ := json.Marshal(deletedRow{At: unixNano(at)}) // an int always encodes
+	b, _ := json.Marshal(deletedRow{At: awsapi.UnixNano(at)}) // an int always encodes
 	return b
 }
 
@@ -381,7 +365,7 @@ type taskRow struct {
 // rowLocked renders t's row.
 func (t *moveTask) rowLocked() []byte {
 	b, _ := json.Marshal(taskRow{ID: t.id, Handle: t.handle, Source: t.source, Dest: t.dest, Rate: t.rate, Seq: t.seq,
-		Status: t.status, Moved: t.moved, ToMove: t.toMove, Started: unixNano(t.started), Failure: t.failure, Next: unixNano(t.next)}) // plain fields always encode
+		Status: t.status, Moved: t.moved, ToMove: t.toMove, Started: awsapi.UnixNano(t.started), Failure: t.failure, Next: awsapi.UnixNano(t.next)}) // plain fields always encode
 	return b
 }
 
@@ -405,7 +389,7 @@ func (s *Service) DumpState(emit func(key string, value []byte)) error {
 			emit(q.msgKey(m), appendMessageRow(make([]byte, 0, 256+len(m.body)), m))
 		})
 		for key, e := range q.dedup.byKey {
-			b, _ := json.Marshal(dedupRow{Key: e.key, Expires: unixNano(e.expires), MsgID: e.msgID, SeqNum: e.seqNum})
+			b, _ := json.Marshal(dedupRow{Key: e.key, Expires: awsapi.UnixNano(e.expires), MsgID: e.msgID, SeqNum: e.seqNum})
 			emit(dedupRowKey(q.name, key), b)
 		}
 		q.mu.Unlock()
@@ -485,7 +469,7 @@ func (s *Service) RestoreDone() error {
 		case "x":
 			var r deletedRow
 			if err = json.Unmarshal(value, &r); err == nil {
-				s.deleted[rest] = fromUnixNano(r.At)
+				s.deleted[rest] = awsapi.FromUnixNano(r.At)
 			}
 		case "t":
 			var r taskRow
@@ -508,7 +492,7 @@ func (s *Service) RestoreDone() error {
 	now := s.env.Clock.Now()
 	for _, r := range tasks {
 		t := &moveTask{svc: s, id: r.ID, handle: r.Handle, source: r.Source, dest: r.Dest, rate: r.Rate, seq: r.Seq,
-			status: r.Status, moved: r.Moved, toMove: r.ToMove, started: fromUnixNano(r.Started), failure: r.Failure, next: fromUnixNano(r.Next)}
+			status: r.Status, moved: r.Moved, toMove: r.ToMove, started: awsapi.FromUnixNano(r.Started), failure: r.Failure, next: awsapi.FromUnixNano(r.Next)}
 		s.taskSeq = max(s.taskSeq, t.seq)
 		s.tasks[t.id] = t
 		if t.status == taskRunning {
@@ -521,8 +505,8 @@ func (s *Service) RestoreDone() error {
 // restoreQueue builds a queue from its rows, then attaches the journal.
 func (s *Service) restoreQueue(rq *restoredQueue) *queue {
 	r := &rq.row
-	q := newQueue(r.Name, s.env.Scope.Account, s.env.Scope.Region, r.FIFO, fromUnixNano(r.Created))
-	q.modified = fromUnixNano(r.Modified)
+	q := newQueue(r.Name, s.env.Scope.Account, s.env.Scope.Region, r.FIFO, awsapi.FromUnixNano(r.Created))
+	q.modified = awsapi.FromUnixNano(r.Modified)
 	q.attrs = r.Attrs
 	if q.attrs == nil {
 		q.attrs = map[string]string{}
@@ -533,7 +517,7 @@ func (s *Service) restoreQueue(rq *restoredQueue) *queue {
 	for _, p := range r.Perms {
 		q.perms = append(q.perms, permission{label: p.Label, accounts: p.Accounts, actions: p.Actions})
 	}
-	q.lastPurge = fromUnixNano(r.LastPurge)
+	q.lastPurge = awsapi.FromUnixNano(r.LastPurge)
 	q.seq, q.seqMark, q.rcv, q.rcvMark = r.Seq, r.Seq, r.Rcv, r.Rcv
 	q.applyLocked()
 	var ready []*message
@@ -570,7 +554,7 @@ func (s *Service) restoreQueue(rq *restoredQueue) *queue {
 	}
 	sort.SliceStable(rq.dedup, func(i, j int) bool { return rq.dedup[i].Expires < rq.dedup[j].Expires })
 	for _, d := range rq.dedup {
-		q.dedup.put(&dedupEntry{key: d.Key, expires: fromUnixNano(d.Expires), msgID: d.MsgID, seqNum: d.SeqNum})
+		q.dedup.put(&dedupEntry{key: d.Key, expires: awsapi.FromUnixNano(d.Expires), msgID: d.MsgID, seqNum: d.SeqNum})
 	}
 	q.j = s.env.Journal
 	return q
@@ -579,9 +563,9 @@ func (s *Service) restoreQueue(rq *restoredQueue) *queue {
 // message builds the message a row holds.
 func (r *msgRow) message() *message {
 	m := &message{id: r.ID, body: r.Body, md5Body: r.MD5Body, md5Attrs: r.MD5Attrs, senderID: r.Sender,
-		sent: fromUnixNano(r.Sent), seq: r.Seq, size: r.Size, receives: r.Receives,
-		firstReceive: fromUnixNano(r.First), lastReceive: fromUnixNano(r.Last), handle: r.Handle,
-		state: r.State, visibleAt: fromUnixNano(r.VisibleAt), heapIndex: -1, pos: r.Pos, front: r.Front}
+		sent: awsapi.FromUnixNano(r.Sent), seq: r.Seq, size: r.Size, receives: r.Receives,
+		firstReceive: awsapi.FromUnixNano(r.First), lastReceive: awsapi.FromUnixNano(r.Last), handle: r.Handle,
+		state: r.State, visibleAt: awsapi.FromUnixNano(r.VisibleAt), heapIndex: -1, pos: r.Pos, front: r.Front}
 	if len(r.Attrs) > 0 {
 		m.attrs = make(map[string]MessageAttributeValue, len(r.Attrs))
 		for k, a := range r.Attrs {
