@@ -156,11 +156,20 @@ func TestWorkerReuse(t *testing.T) {
 			if n := r.spawned(); n < 1 || n > 3 {
 				t.Fatalf("%d workers started, want 1 to 3", n)
 			}
-			r.q.mu.Lock()
-			pending := r.q.pending
-			r.q.mu.Unlock()
-			if pending != 0 {
-				t.Fatalf("%d deliveries pending", pending)
+			// The last attempt has reported; the engine ends its delivery
+			// when the attempt function returns, just after.
+			deadline := time.Now().Add(5 * time.Second)
+			for {
+				r.q.mu.Lock()
+				pending := r.q.pending
+				r.q.mu.Unlock()
+				if pending == 0 {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("%d deliveries pending", pending)
+				}
+				time.Sleep(time.Millisecond)
 			}
 		}},
 		{"lingering ends and Settle returns", func(t *testing.T) {
