@@ -74,7 +74,7 @@ type adminAPI struct {
 	log     *slog.Logger
 }
 
-func newAdmin(b Backend, account, region string, log *slog.Logger) http.Handler {
+func newAdmin(b Backend, account, region string, log *slog.Logger, tail *tailRing) http.Handler {
 	api := &adminAPI{admin: b.Admin(), backend: b, account: account, region: region, log: log}
 	r := mux.NewRouter()
 	r.HandleFunc(AdminPrefix+"glue/schema-versions/{id}", api.schemaVersion).Methods(http.MethodGet)
@@ -108,7 +108,7 @@ func newAdmin(b Backend, account, region string, log *slog.Logger) http.Handler 
 	r.HandleFunc(AdminPrefix+"data/import", api.dataImport).Methods(http.MethodPost)
 	r.HandleFunc(AdminPrefix+"clock", api.getClock).Methods(http.MethodGet)
 	r.HandleFunc(AdminPrefix+"clock", api.setClock).Methods(http.MethodPost)
-	uiRoutes(r, api)
+	uiRoutes(r, api, tail)
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeAdminError(w, http.StatusNotFound, fmt.Sprintf("no admin endpoint %s %s", r.Method, r.URL.Path))
 	})

@@ -37,7 +37,7 @@ const maxPeek = 1000
 // uiRoutes registers the dashboard (/_evolvestack/ui/) and the admin
 // endpoints it reads, and makes destructive admin requests sent by a
 // browser carry the token the dashboard's page embeds.
-func uiRoutes(r *mux.Router, a *adminAPI) {
+func uiRoutes(r *mux.Router, a *adminAPI, tail *tailRing) {
 	token := newUIToken()
 	index := ui.Index(token)
 	r.Use(func(next http.Handler) http.Handler {
@@ -63,8 +63,7 @@ func uiRoutes(r *mux.Router, a *adminAPI) {
 	r.HandleFunc(AdminPrefix+"sqs/queues/{name}/purge", a.sqsPurge).Methods(http.MethodPost)
 	r.HandleFunc(AdminPrefix+"glue/registries", a.glueTree).Methods(http.MethodGet)
 	r.HandleFunc(AdminPrefix+"glue/diff", a.glueDiff).Methods(http.MethodGet)
-	r.Handle(AdminPrefix+"tail", &tailHandler{a: a, tail: ui.NewTail(tailSize, func() time.Time { return a.admin.Clock().Now() })}).
-		Methods(http.MethodGet).Name(tailRouteName)
+	r.Handle(AdminPrefix+"tail", &tailHandler{a: a, tail: tail}).Methods(http.MethodGet)
 }
 
 // newUIToken returns a random token for one emulator's dashboard.
@@ -760,7 +759,6 @@ func atoiOr0(s string) int {
 // The live tail: every AWS call the handler answers and every fault that
 // fires, kept in a ring and streamed as server-sent events.
 const (
-	tailRouteName = "evolvestack-tail"
 	// tailSize bounds the events kept (a few hundred KiB).
 	tailSize = 4096
 	// tailPoll is how often a stream looks for new events (real time: it
@@ -787,22 +785,9 @@ type tailHandler struct {
 	faultsSeen int
 }
 
-// uiTail returns the ring of the admin router newAdmin built, or nil.
-func uiTail(admin http.Handler) *tailRing {
-	r, ok := admin.(*mux.Router)
-	if !ok {
-		return nil
-	}
-	rt := r.Get(tailRouteName)
-	if rt == nil {
-		return nil
-	}
-	th, ok := rt.GetHandler().(*tailHandler)
-	if !ok {
-		return nil
-	}
-	return th.tail
-}
+// newTailRing returns the live tail's ring for an emulator whose clock
+// clock returns.
+func newTailRing(clock func() time.Time) *tailRing { return ui.NewTail(tailSize, clock) }
 
 // Observe records in the live tail something that happened inside a
 // service of account and region (a delivery attempt, an invocation).

@@ -22,6 +22,15 @@ func (h *Handler) serveAdmin(w http.ResponseWriter, r *http.Request) {
 		// A change made through the admin API is durable before its answer.
 		w = &durableWriter{ResponseWriter: w, durable: h.cfg.Durable, log: h.log}
 	}
+	if r.URL.Path == AdminPrefix+"health" && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+		// Health is what start-up waits for: it does not wait for the
+		// router to be built.
+		writeJSON(w, http.StatusOK, h.cfg.Backend.Admin().Health())
+		return
+	}
+	h.adminOnce.Do(func() {
+		h.admin = newAdmin(h.cfg.Backend, h.cfg.DefaultAccount, h.cfg.DefaultRegion, h.log, h.tail)
+	})
 	h.admin.ServeHTTP(w, r)
 }
 

@@ -226,7 +226,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		_ = e.Close()
 		return 1
 	}
-	srv := httpserver.New(e.Handler(), httpserver.Config{
+	release := newStartupRelease(e.Handler(), log)
+	defer release.stop()
+	srv := httpserver.New(release, httpserver.Config{
 		MaxConnections: cfg.maxConns,
 		Protocols:      emulator.ServerProtocols(),
 		Logger:         log,

@@ -174,9 +174,28 @@ func runStartup(b startupBinary) (startupSample, error) {
 			return s, err
 		}
 	}
-	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", cmd.Process.Pid))
+	// The server releases the pages start-up touched in the background
+	// after its first answer (release.go): RSS is read until it is within
+	// the bound, for up to a second, so that a loaded machine that has not
+	// run the release yet does not count as a regression.
+	deadline := time.Now().Add(time.Second)
+	for {
+		if err := readMemory(cmd.Process.Pid, &s); err != nil {
+			return s, err
+		}
+		if b.maxRSSKB == 0 || s.rss <= b.maxRSSKB || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return s, nil
+}
+
+// readMemory reads the RSS figures of process pid into s.
+func readMemory(pid int, s *startupSample) error {
+	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
-		return s, err
+		return err
 	}
 	for line := range strings.SplitSeq(string(status), "\n") {
 		k, v, _ := strings.Cut(line, ":")
@@ -193,7 +212,7 @@ func runStartup(b startupBinary) (startupSample, error) {
 			s.fileKB = kb
 		}
 	}
-	return s, nil
+	return nil
 }
 
 // medianSample is the median of each figure of the samples, taken apart.
@@ -252,24 +271,25 @@ func TestStartupTimeAndIdleRSS(t *testing.T) {
 	dir := t.TempDir()
 	bins := []startupBinary{
 		{name: "trivial", path: buildStartupBinary(t, dir, "trivial", "./testdata/trivialserver"), requests: healthRequests(5)},
-		// The goals are 2x and 15 MB; the bounds leave room for noise
-		// (CI runs this beside the other packages' race tests, and RSS
-		// counts file-backed pages of the binary, which vary with the
-		// kernel), so that only a real regression fails. Measured medians
-		// (2 cores shared with other builds, load 8-12): full 2.1-2.6x and
-		// 19.1 MB (anon 2.9) while the schema CLI links the SDK's config
-		// package, 1.7-2.2x and 17.3 MB (anon 2.2) with loadAWSConfig;
-		// slim 1.7-2.2x and 16.4 MB (anon 2.1). Before the init work:
-		// 6.4x/27.6 MB and 3.7x/18.1 MB.
-		{name: "full", path: buildStartupBinary(t, dir, "full", "."), requests: evolvestackRequests, maxRatio: 3, maxRSSKB: 21 << 10},
+		// The goals are 2x and 15 MB. RSS is held to the goal; the
+		// time bound leaves room for noise (CI runs this beside the
+		// other packages' race tests), so that only a real regression
+		// fails. Measured medians on a quiet machine: full 1.64-1.77x
+		// and 9.6 MB (anon 1.8, file 7.8), slim 1.63-1.66x and 8.9 MB,
+		// with the admin router built on first use and the start-up
+		// pages released after the first answer; before those, full
+		// 2.0x and 17.2 MB (anon 2.2, file 15.0), slim 2.0x and
+		// 16.9 MB. Before the init work: 6.4x/27.6 MB and 3.7x/18.1 MB.
+		{name: "full", path: buildStartupBinary(t, dir, "full", "."), requests: evolvestackRequests, maxRatio: 2.5, maxRSSKB: 15 << 10},
 		// As the Makefile's image-bin builds it.
-		{name: "slim", path: buildStartupBinary(t, dir, "slim", ".", slimBuildFlags...), requests: evolvestackRequests, maxRatio: 3, maxRSSKB: 19 << 10},
+		{name: "slim", path: buildStartupBinary(t, dir, "slim", ".", slimBuildFlags...), requests: evolvestackRequests, maxRatio: 2.5, maxRSSKB: 15 << 10},
 	}
 	// Timing on a shared machine is noisy: a round of measurements that
 	// misses the bound is repeated, and the test fails only when all miss.
 	// Under load 8-15 from other builds single rounds ranged 1.4-3.0x
 	// (five rounds in a row all missed 2.5x once, beside another test
-	// binary); five rounds against 3x keep false failures rare.
+	// binary, when the quiet-machine median was 2.0-2.5x); with medians
+	// now at 1.6-1.8x, five rounds against 2.5x keep false failures rare.
 	const attempts = 5
 	for attempt := 1; ; attempt++ {
 		med := measureStartup(t, bins, 21)
