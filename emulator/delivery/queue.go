@@ -544,15 +544,23 @@ func (q *Queue[P]) work(it *item[P]) {
 	}
 }
 
-// await waits, as an idle worker, until kickLocked hands it a delivery,
-// t fires or the queue closes; nil means the worker ends.
+// await gives back the running slot of a worker that step left without a
+// delivery and waits, as an idle worker, until kickLocked hands it one, t
+// fires or the queue closes; nil means the worker ends. The slot becomes
+// an idle worker under one lock, so that a kick in between cannot start a
+// worker beside this one (the workers alive never exceed MaxConcurrent).
 func (q *Queue[P]) await(t *time.Timer) *item[P] {
 	q.mu.Lock()
+	q.running--
 	if q.closed {
 		q.mu.Unlock()
 		return nil
 	}
 	q.idle++
+	// A delivery that fell due while this worker finished goes to an idle
+	// worker (this one, or one already waiting), and the timer is armed
+	// for the next.
+	q.kickLocked(q.clk.Now())
 	q.mu.Unlock()
 	select {
 	case it := <-q.handoff:
@@ -642,7 +650,6 @@ func (q *Queue[P]) retry(it *item[P], d, maxAge time.Duration, rec *Record) *ite
 	defer q.mu.Unlock()
 	q.recordLocked(rec)
 	if q.closed {
-		q.running--
 		return nil
 	}
 	it.due = next
@@ -662,7 +669,6 @@ func (q *Queue[P]) end(it *item[P], st Status, rec *Record) *item[P] {
 		q.recordLocked(rec)
 	}
 	if q.closed {
-		q.running--
 		q.mu.Unlock()
 		return nil
 	}
@@ -695,13 +701,13 @@ func (q *Queue[P]) end(it *item[P], st Status, rec *Record) *item[P] {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if q.closed {
-		q.running--
 		return nil
 	}
 	return q.nextLocked()
 }
 
-// nextLocked hands the worker the next due delivery or ends it.
+// nextLocked hands the worker the next due delivery, or returns nil: the
+// worker then still holds its running slot, which await gives back.
 func (q *Queue[P]) nextLocked() *item[P] {
 	now := q.clk.Now()
 	if it := q.nextDueLocked(now); it != nil {
@@ -709,8 +715,6 @@ func (q *Queue[P]) nextLocked() *item[P] {
 		q.kickLocked(now)
 		return it
 	}
-	q.running--
-	q.armLocked()
 	return nil
 }
 
