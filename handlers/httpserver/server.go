@@ -37,12 +37,17 @@ type Config struct {
 	// BaseContext, when set, is every request's base context.
 	BaseContext context.Context
 	Logger      *slog.Logger
+	// NetHTTPOnly turns the fast path (fast.go) off: every request is
+	// served by net/http.
+	NetHTTPOnly bool
 }
 
-// Server is an http.Server with a connection limit.
+// Server is an http.Server with a connection limit, whose plain HTTP/1.1
+// API calls take a fast path (fast.go).
 type Server struct {
 	*http.Server
 	conns *tracker
+	fast  *fastServer
 }
 
 // New returns a server for h. Serve it with (*Server).Serve so the limit
@@ -75,12 +80,58 @@ func New(h http.Handler, cfg Config) *Server {
 	if cfg.BaseContext != nil {
 		srv.BaseContext = func(net.Listener) context.Context { return cfg.BaseContext }
 	}
-	return &Server{Server: srv, conns: t}
+	s := &Server{Server: srv, conns: t}
+	if !cfg.NetHTTPOnly {
+		s.fast = &fastServer{srv: srv, t: t, conns: map[*fastConn]struct{}{}}
+	}
+	return s
 }
 
-// Serve accepts connections on ln within the connection limit.
+// Serve accepts connections on ln within the connection limit. With the
+// fast path, every connection starts on it; net/http serves those it
+// hands over.
 func (s *Server) Serve(ln net.Listener) error {
-	return s.Server.Serve(&limitListener{Listener: ln, t: s.conns})
+	ll := &limitListener{Listener: ln, t: s.conns}
+	if s.fast == nil {
+		return s.Server.Serve(ll)
+	}
+	hl := newHandoffListener(ln)
+	s.fast.mu.Lock()
+	s.fast.handoff = hl
+	s.fast.mu.Unlock()
+	go func() {
+		for {
+			c, err := ll.Accept()
+			if err != nil {
+				hl.fail(err)
+				return
+			}
+			go s.fast.serve(c)
+		}
+	}()
+	return s.Server.Serve(hl)
+}
+
+// Shutdown stops the server gracefully, as http.Server's does: fast-path
+// connections close when idle, and it waits for their requests too.
+func (s *Server) Shutdown(ctx context.Context) error {
+	if s.fast == nil {
+		return s.Server.Shutdown(ctx)
+	}
+	s.fast.shutdown()
+	err := s.Server.Shutdown(ctx)
+	if ferr := s.fast.wait(ctx); err == nil {
+		err = ferr
+	}
+	return err
+}
+
+// Close closes every connection at once, as http.Server's does.
+func (s *Server) Close() error {
+	if s.fast != nil {
+		s.fast.closeAll()
+	}
+	return s.Server.Close()
 }
 
 // MaxConnections is the connection limit in force.
@@ -119,6 +170,19 @@ func (t *tracker) setState(c net.Conn, st http.ConnState) {
 			ci.state, ci.since = st, time.Now()
 		}
 	}
+}
+
+// replace moves old's entry to c (a connection handed to net/http).
+func (t *tracker) replace(old, c net.Conn) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	ci := t.conns[old]
+	if ci == nil {
+		return // closed meanwhile to make room
+	}
+	delete(t.conns, old)
+	ci.state, ci.since = http.StateNew, time.Now()
+	t.conns[c] = ci
 }
 
 // admit registers c, first closing the longest-idle (or never used)
