@@ -414,7 +414,7 @@ func (fc *fastConn) serveRequest(r *fastRequest) (keep bool) {
 	if r.contentLength == 0 {
 		req.Body = http.NoBody
 	}
-	w := &fastWriter{fc: fc, header: make(http.Header, 6), req: req}
+	w := &fastWriter{fc: fc, header: make(http.Header, 6), req: req, reqClose: r.close}
 	if !fc.run(w, req) {
 		return false
 	}
@@ -495,6 +495,14 @@ type fastWriter struct {
 	status   int
 	body     bytes.Buffer
 	hijacked bool
+	// reqClose is set when the request asked to close the connection.
+	reqClose bool
+	// streaming is set once the head is written because the handler
+	// declared the body's length (declared): the body then goes straight
+	// to the connection, without a copy.
+	streaming bool
+	declared  int64
+	written   int64
 }
 
 func (w *fastWriter) Header() http.Header { return w.header }
@@ -522,7 +530,48 @@ func (w *fastWriter) Write(p []byte) (int, error) {
 	if !bodyAllowed(w.status) {
 		return 0, http.ErrBodyNotAllowed
 	}
-	return w.body.Write(p)
+	if !w.streaming && w.body.Len() == 0 {
+		if n, ok := w.handlerLength(); ok {
+			if _, ok := w.header["Content-Type"]; !ok && len(p) > 0 {
+				w.header["Content-Type"] = []string{http.DetectContentType(p)}
+			}
+			w.streaming, w.declared = true, n
+			w.writeHead(n, w.closingNow())
+		}
+	}
+	if !w.streaming {
+		return w.body.Write(p)
+	}
+	if left := w.declared - w.written; int64(len(p)) > left {
+		n, _ := w.fc.bw.Write(p[:left])
+		w.written += int64(n)
+		return n, http.ErrContentLength
+	}
+	n, err := w.fc.bw.Write(p)
+	w.written += int64(n)
+	return n, err
+}
+
+// handlerLength returns the Content-Length the handler set, when valid.
+func (w *fastWriter) handlerLength() (int64, bool) {
+	v := w.header["Content-Length"]
+	if len(v) != 1 || v[0] == "" || len(v[0]) > 18 {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(v[0], 10, 64)
+	return n, err == nil && n >= 0 && v[0][0] != '+'
+}
+
+// closingNow reports whether the answer must say Connection: close, as
+// far as is known before the handler ends.
+func (w *fastWriter) closingNow() bool {
+	if w.reqClose || w.closeAfter() {
+		return true
+	}
+	s := w.fc.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.closing
 }
 
 // SetReadDeadline and SetWriteDeadline serve http.ResponseController.
@@ -555,21 +604,39 @@ func bodyAllowed(status int) bool {
 // sorted order with Date, Content-Length and a sniffed Content-Type when
 // the handler set none.
 func (w *fastWriter) finish(closing bool) error {
+	if w.streaming {
+		if err := w.fc.bw.Flush(); err != nil {
+			return err
+		}
+		if w.written < w.declared {
+			// The client waits for bytes that will not come.
+			return io.ErrShortWrite
+		}
+		return nil
+	}
 	if w.status == 0 {
 		w.status = http.StatusOK
 	}
-	h := w.header
-	length := -1
+	length := int64(-1)
 	if bodyAllowed(w.status) {
-		if _, ok := h["Content-Type"]; !ok && w.body.Len() > 0 {
-			h["Content-Type"] = []string{http.DetectContentType(w.body.Bytes())}
+		if _, ok := w.header["Content-Type"]; !ok && w.body.Len() > 0 {
+			w.header["Content-Type"] = []string{http.DetectContentType(w.body.Bytes())}
 		}
-		length = w.body.Len()
+		length = int64(w.body.Len())
 	} else {
-		delete(h, "Content-Type")
+		delete(w.header, "Content-Type")
 		w.body.Reset()
 	}
-	// Written below, from the answer itself.
+	w.writeHead(length, closing)
+	w.fc.bw.Write(w.body.Bytes())
+	return w.fc.bw.Flush()
+}
+
+// writeHead writes the status line and headers as net/http's server
+// would: the handler's headers in sorted order, then Date and the
+// Content-Length (length, none when negative).
+func (w *fastWriter) writeHead(length int64, closing bool) {
+	h := w.header
 	delete(h, "Content-Length")
 	delete(h, "Transfer-Encoding")
 	if closing {
@@ -612,12 +679,10 @@ func (w *fastWriter) finish(closing bool) error {
 	}
 	if length >= 0 {
 		bw.WriteString("Content-Length: ")
-		bw.Write(strconv.AppendInt(num[:0], int64(length), 10))
+		bw.Write(strconv.AppendInt(num[:0], length, 10))
 		bw.WriteString("\r\n")
 	}
 	bw.WriteString("\r\n")
-	bw.Write(w.body.Bytes())
-	return bw.Flush()
 }
 
 // tokenName reports whether k is a valid header field name (RFC 9110

@@ -46,6 +46,21 @@ func echoHandler(block <-chan struct{}) http.Handler {
 			<-block
 		case "close":
 			w.Header().Set("Connection", "close")
+		case "declared", "short", "long":
+			// The answer's length is declared first: the fast path
+			// streams it.
+			w.Header().Set("Content-Length", "10")
+			w.Header().Set("Content-Type", "text/plain")
+			_, _ = io.WriteString(w, "01234")
+			switch r.Header.Get("X-Test") {
+			case "declared":
+				_, _ = io.WriteString(w, "56789")
+			case "long":
+				if _, err := io.WriteString(w, "56789-too-long"); err != http.ErrContentLength {
+					panic(fmt.Sprintf("writing past the declared length: %v", err))
+				}
+			}
+			return
 		}
 		body, _ := io.ReadAll(r.Body)
 		_ = json.NewEncoder(w).Encode(echo{
@@ -205,6 +220,9 @@ func TestFastPathConnection(t *testing.T) {
 		{"handler asks to close", plain("{}", "X-Test: close"), 200, true, false},
 		{"small unread body is drained", plain(strings.Repeat("a", 1000), "X-Test: unread"), 200, false, true},
 		{"large unread body closes", plain(strings.Repeat("a", 300<<10), "X-Test: unread"), 200, true, false},
+		{"declared length", plain("{}", "X-Test: declared"), 200, false, true},
+		{"declared length, written past", plain("{}", "X-Test: long"), 200, false, true},
+		{"declared length, written short", plain("{}", "X-Test: short"), -1, false, false},
 		{"hijack", plain("{}", "X-Test: hijack"), 0, false, false},
 		{"panic", plain("{}", "X-Test: panic"), 0, false, false},
 	}
@@ -216,11 +234,20 @@ func TestFastPathConnection(t *testing.T) {
 			if _, err := io.WriteString(c, tc.req); err != nil {
 				t.Fatal(err)
 			}
-			if tc.status == 0 {
+			switch tc.status {
+			case 0:
 				if _, err := http.ReadResponse(br, nil); err == nil {
 					t.Fatal("an answer, want the connection dropped")
 				}
-			} else {
+			case -1: // a head, then a body cut short
+				resp, err := http.ReadResponse(br, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if b, err := io.ReadAll(resp.Body); err == nil {
+					t.Fatalf("body %q read whole, want it cut short", b)
+				}
+			default:
 				resp, _ := readEcho(t, br)
 				if resp.StatusCode != tc.status || resp.Close != tc.close {
 					t.Fatalf("status %d close %v, want %d %v", resp.StatusCode, resp.Close, tc.status, tc.close)
