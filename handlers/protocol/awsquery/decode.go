@@ -570,6 +570,9 @@ func (d *formDecoder) structure(plan *shape.Type, v reflect.Value, depth int) er
 	prefix := len(d.path)
 	lo, hi, skip := d.narrow()
 	defer func() { d.lo, d.hi, d.skip = lo, hi, skip }()
+	if d.hi-d.lo <= len(plan.Fields) {
+		return d.fewParams(plan, v, depth, prefix)
+	}
 	for _, f := range plan.Fields {
 		d.path = append(d.path[:prefix], f.Wire...)
 		if scalarKind(f.Type.Kind) {
@@ -594,6 +597,75 @@ func (d *formDecoder) structure(plan *shape.Type, v reflect.Value, depth int) er
 		}
 	}
 	d.path = d.path[:prefix]
+	return nil
+}
+
+// presence is a member with parameters, and the index of the parameter
+// named as the member itself (-1 when there is none).
+type presence struct {
+	f     *shape.Field
+	exact int
+}
+
+// fewParams is structure for a structure with fewer parameters than
+// members (a batch entry, say): one pass over the parameters finds the
+// members present, and only those are decoded, in member order, instead
+// of a search for each member.
+func (d *formDecoder) fewParams(plan *shape.Type, v reflect.Value, depth, prefix int) error {
+	var buf [16]presence
+	present := buf[:0]
+	for j := d.lo; j < d.hi; j++ {
+		rest := d.params[j].key[d.skip:]
+		seg, _, _ := strings.Cut(rest, ".")
+		f := memberNamed(plan, seg)
+		if f == nil {
+			continue
+		}
+		k := slices.IndexFunc(present, func(p presence) bool { return p.f == f })
+		switch {
+		case k < 0 && rest == seg:
+			present = append(present, presence{f, j})
+		case k < 0:
+			present = append(present, presence{f, -1})
+		case rest == seg && present[k].exact < 0:
+			present[k].exact = j
+		}
+	}
+	for _, f := range plan.Fields {
+		k := slices.IndexFunc(present, func(p presence) bool { return p.f == f })
+		if k < 0 {
+			continue
+		}
+		if scalarKind(f.Type.Kind) {
+			// A scalar is its own parameter (the first of that name).
+			if j := present[k].exact; j >= 0 && !d.params[j].noValue {
+				d.path = append(d.path[:prefix], f.Wire...)
+				if err := d.setScalar(f.Type, v.Field(f.Index), d.params[j].value); err != nil {
+					return err
+				}
+			}
+			continue
+		}
+		d.path = append(d.path[:prefix], f.Wire...)
+		if err := d.member(f, f.Type, v.Field(f.Index), depth); err != nil {
+			return err
+		}
+	}
+	d.path = d.path[:prefix]
+	return nil
+}
+
+// memberNamed returns the member of plan whose parameters start with
+// name: its wire name, or the member name of a flattened list.
+func memberNamed(plan *shape.Type, name string) *shape.Field {
+	if f, ok := plan.Lookup(name); ok {
+		return f
+	}
+	for _, f := range plan.Fields {
+		if f.Type.Kind == shape.KindList && f.Flattened && f.HasListMember && f.ListMember == name {
+			return f
+		}
+	}
 	return nil
 }
 
@@ -647,26 +719,60 @@ func (d *formDecoder) setScalar(t *shape.Type, v reflect.Value, s string) error 
 	return nil
 }
 
-// element sets path to base.i and reports whether a parameter has that
-// name or starts with it and a dot.
-func (d *formDecoder) element(base, i int) bool {
-	d.setElement(base, i)
-	// One search: the names from base.i on that start with it run from
-	// those with a byte below '.' after it, through base.i.*, to those
-	// with a byte above '.'.
-	name := str(d.path[d.skip:])
-	for j := d.search(d.path); j < d.hi; j++ {
-		rest, ok := strings.CutPrefix(d.params[j].key[d.skip:], name)
-		switch {
-		case !ok:
-			return false
-		case rest == "" || rest[0] == '.':
-			return true
-		case rest[0] > '.':
-			return false
+// span is the parameters of one list element, params[lo:hi].
+type span struct{ lo, hi int }
+
+// elementSpans returns the parameters of elements 1, 2, ... of the list
+// whose names start with base (path[:base], the search narrowed to it),
+// up to the first index missing, in one pass: the names of one element
+// (base.i and base.i.*) are consecutive in sorted order. The spans are in
+// buf (zero, and used when large enough).
+func (d *formDecoder) elementSpans(base int, buf []span) []span {
+	var found []span // by index - 1; hi == 0 when absent
+	for j := d.lo; j < d.hi; j++ {
+		rest := d.params[j].key[d.skip:]
+		rest = rest[base-d.skip:]
+		if len(rest) < 2 || rest[0] != '.' {
+			continue
 		}
+		digits, _, _ := strings.Cut(rest[1:], ".")
+		i, ok := elementIndex(digits, d.hi-d.lo)
+		if !ok {
+			continue
+		}
+		if found == nil {
+			if found = buf; d.hi-d.lo > len(buf) {
+				found = make([]span, d.hi-d.lo)
+			}
+			found = found[:d.hi-d.lo]
+		}
+		sp := &found[i-1]
+		if sp.hi == 0 {
+			sp.lo = j
+		}
+		sp.hi = j + 1
 	}
-	return false
+	n := 0
+	for n < len(found) && found[n].hi != 0 {
+		n++
+	}
+	return found[:n]
+}
+
+// elementIndex parses s as an element index from 1 to most, written as
+// strconv would write it.
+func elementIndex(s string, most int) (int, bool) {
+	if s == "" || len(s) > 9 || s[0] == '0' {
+		return 0, false
+	}
+	i := 0
+	for _, c := range []byte(s) {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		i = i*10 + int(c-'0')
+	}
+	return i, i <= most
 }
 
 // setElement sets path to base.i.
@@ -698,10 +804,9 @@ func (d *formDecoder) list(f *shape.Field, t *shape.Type, v reflect.Value, depth
 		}
 		d.path = d.path[:name]
 	}
-	n := 0
-	for d.element(base, n+1) {
-		n++
-	}
+	var spanBuf [32]span
+	spans := d.elementSpans(base, spanBuf[:])
+	n := len(spans)
 	if n == 0 {
 		restore()
 		// "Name=" is how clients send an empty list.
@@ -712,9 +817,14 @@ func (d *formDecoder) list(f *shape.Field, t *shape.Type, v reflect.Value, depth
 		return nil
 	}
 	slice := reflect.MakeSlice(t.Go, n, n)
+	elo, ehi := d.lo, d.hi
 	for i := range n {
 		d.setElement(base, i+1)
-		if err := d.member(f, t.Elem, slice.Index(i), depth+1); err != nil {
+		// Each element's search is its own parameters.
+		d.lo, d.hi = spans[i].lo, spans[i].hi
+		err := d.member(f, t.Elem, slice.Index(i), depth+1)
+		d.lo, d.hi = elo, ehi
+		if err != nil {
 			restore()
 			return err
 		}
