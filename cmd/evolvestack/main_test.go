@@ -48,6 +48,8 @@ func TestRunExitCodes(t *testing.T) {
 		{name: "bad cors origin", args: []string{"--cors-origins", "app.test:3000"}, wantCode: 2, wantErr: `allowed origin "app.test:3000"`},
 		{name: "bad env cors origin", env: map[string]string{"EVOLVESTACK_CORS_ORIGINS": "http://a/b"}, wantCode: 2, wantErr: "allowed origin"},
 		{name: "bad max connections", args: []string{"--max-connections", "-3"}, wantCode: 2, wantErr: "max connections"},
+		{name: "bad fast path", args: []string{"--fast-path", "maybe"}, wantCode: 2, wantErr: `fast path "maybe": want on or off`},
+		{name: "bad env fast path", env: map[string]string{"EVOLVESTACK_FAST_PATH": "yes"}, wantCode: 2, wantErr: "fast path"},
 		{name: "bad addr", args: []string{"--addr", "256.0.0.1:bad"}, wantCode: 1, wantErr: "evolvestack:"},
 		{name: "health unreachable", args: []string{"health", "--endpoint", "http://127.0.0.1:1", "--timeout", "500ms"}, wantCode: 1, wantErr: "unreachable"},
 		{name: "health bad args", args: []string{"health", "extra"}, wantCode: 2, wantErr: "unexpected arguments"},
@@ -235,5 +237,32 @@ func TestBinary(t *testing.T) {
 		t.Error("health succeeded after shutdown")
 	} else if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
 		t.Errorf("health after shutdown: %v, want exit 1", err)
+	}
+}
+
+func TestFastPathSetting(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		args []string
+		env  map[string]string
+		want bool // net/http only
+	}{
+		{"default", nil, nil, false},
+		{"flag off", []string{"--fast-path", "off"}, nil, true},
+		{"env off", nil, map[string]string{"EVOLVESTACK_FAST_PATH": "off"}, true},
+		{"flag on beats env", []string{"--fast-path", "on"}, map[string]string{"EVOLVESTACK_FAST_PATH": "off"}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c, err := parseServe(tt.args, io.Discard, envMap(tt.env))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.netHTTPOnly != tt.want {
+				t.Fatalf("net/http only %v, want %v", c.netHTTPOnly, tt.want)
+			}
+		})
 	}
 }

@@ -36,6 +36,8 @@ type serveConfig struct {
 	adminToken string
 	dataDir    string
 	dataSync   string
+	// netHTTPOnly turns the HTTP fast path off.
+	netHTTPOnly bool
 }
 
 // envOr returns the environment variable's value, or def when unset.
@@ -73,6 +75,11 @@ func parseServe(args []string, stderr io.Writer, getenv func(string) string) (*s
 	fs.StringVar(&c.adminToken, "admin-token", getenv("EVOLVESTACK_ADMIN_TOKEN"), "with --auth strict: the bearer token that opens the admin API; random when empty, printed at start-up (EVOLVESTACK_ADMIN_TOKEN)")
 	fs.StringVar(&c.dataDir, "data-dir", getenv("EVOLVESTACK_DATA_DIR"), "keep every service's state in this directory across restarts; empty keeps state in memory only (EVOLVESTACK_DATA_DIR)")
 	fs.StringVar(&c.dataSync, "data-sync", envOr(getenv, "EVOLVESTACK_DATA_SYNC", "write"), "with --data-dir, what an answer waits for: write (kept if the process is killed) or fsync (kept through an OS crash too) (EVOLVESTACK_DATA_SYNC)")
+	fastPath := envOr(getenv, "EVOLVESTACK_FAST_PATH", "on")
+	fs.Func("fast-path", "on: plain HTTP/1.1 API calls skip net/http's server (faster; a request's context does not end when its client goes away); off: net/http serves every request (EVOLVESTACK_FAST_PATH, default on)", func(s string) error {
+		fastPath = s
+		return nil
+	})
 	fs.DurationVar(&c.drain, "shutdown-timeout", 30*time.Second, "how long to wait for in-flight requests on SIGINT/SIGTERM")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -90,6 +97,13 @@ func parseServe(args []string, stderr io.Writer, getenv func(string) string) (*s
 		return nil, fmt.Errorf("max connections %q: want a number >= 0", maxConns)
 	}
 	c.maxConns = n
+	switch fastPath {
+	case "on":
+	case "off":
+		c.netHTTPOnly = true
+	default:
+		return nil, fmt.Errorf("fast path %q: want on or off", fastPath)
+	}
 	return c, nil
 }
 
@@ -230,6 +244,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 	defer release.stop()
 	srv := httpserver.New(release, httpserver.Config{
 		MaxConnections: cfg.maxConns,
+		NetHTTPOnly:    cfg.netHTTPOnly,
 		Protocols:      emulator.ServerProtocols(),
 		Logger:         log,
 	})
