@@ -40,8 +40,10 @@ import (
 // its client goes away (net/http's does), and its answers cannot be
 // flushed in parts (Hijack works, for fault injection).
 
-// maxFastHead bounds a plain request's head; a longer one goes to net/http.
-const maxFastHead = 8 << 10
+// maxFastHead bounds a plain request's head (SDKs send 1-2 KB); a longer
+// one goes to net/http. It is the size of the connection's read buffer, as
+// net/http's.
+const maxFastHead = 4 << 10
 
 // maxDrain is the most of an unread body read to keep the connection (as
 // net/http's server does).
