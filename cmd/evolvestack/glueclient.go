@@ -5,20 +5,18 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/smithy-go"
+
+	"github.com/evolvestack/evolvestack/internal/awsclient"
 )
 
 // glueClient calls the Glue Schema Registry operations the schema commands
@@ -28,10 +26,7 @@ import (
 // every start of the server would pay for them (issue 12).
 type glueClient struct {
 	endpoint string
-	region   string
-	creds    aws.CredentialsProvider
-	http     *http.Client
-	signer   *v4.Signer
+	aws      *awsclient.Client
 	// attempts is how many times a call is tried (the SDK's standard
 	// retryer: 3); backoff is the base of its exponential jittered wait.
 	attempts int
@@ -47,16 +42,9 @@ func newGlueClient(cfg aws.Config, endpoint string) *glueClient {
 	if endpoint == "" {
 		endpoint = glueRegionalEndpoint(cfg.Region)
 	}
-	hc := http.DefaultClient
-	if c, ok := cfg.HTTPClient.(*http.Client); ok && c != nil {
-		hc = c
-	}
 	return &glueClient{
 		endpoint: strings.TrimRight(endpoint, "/"),
-		region:   cfg.Region,
-		creds:    cfg.Credentials,
-		http:     hc,
-		signer:   v4.NewSigner(),
+		aws:      awsclient.New(cfg, ""),
 		attempts: 3,
 		backoff:  time.Second,
 	}
@@ -83,13 +71,6 @@ func glueRegionalEndpoint(region string) string {
 	}
 	return "https://glue." + region + "." + suffix
 }
-
-// sendError is a request that got no HTTP answer (connection refused,
-// reset, timed out).
-type sendError struct{ err error }
-
-func (e *sendError) Error() string { return e.err.Error() }
-func (e *sendError) Unwrap() error { return e.err }
 
 // retryableCode reports whether the SDK's standard retryer retries an
 // error with this code (throttling and transient errors).
@@ -129,7 +110,7 @@ func (c *glueClient) call(ctx context.Context, op string, in, out any) error {
 
 // retryable reports whether a failed attempt may be tried again.
 func (c *glueClient) retryable(err error) bool {
-	var se *sendError
+	var se *awsclient.SendError
 	if errors.As(err, &se) {
 		return !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)
 	}
@@ -142,82 +123,18 @@ func (c *glueClient) retryable(err error) bool {
 
 // send makes one attempt.
 func (c *glueClient) send(ctx context.Context, op string, body []byte, out any) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.endpoint+"/", bytes.NewReader(body))
+	hdr := http.Header{"Content-Type": {"application/x-amz-json-1.1"}, "X-Amz-Target": {"AWSGlue." + op}}
+	_, raw, err := c.aws.Do(ctx, "glue", http.MethodPost, c.endpoint+"/", hdr, body)
 	if err != nil {
 		return fmt.Errorf("%s: %w", op, err)
-	}
-	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
-	req.Header.Set("X-Amz-Target", "AWSGlue."+op)
-	if c.creds != nil {
-		creds, err := c.creds.Retrieve(ctx)
-		if err != nil {
-			return fmt.Errorf("%s: retrieving credentials: %w", op, err)
-		}
-		sum := sha256.Sum256(body)
-		if err := c.signer.SignHTTP(ctx, creds, req, hex.EncodeToString(sum[:]), "glue", c.region, time.Now()); err != nil {
-			return fmt.Errorf("%s: signing: %w", op, err)
-		}
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return &sendError{fmt.Errorf("%s: %w", op, err)}
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
-	if err != nil {
-		return &sendError{fmt.Errorf("%s: reading answer: %w", op, err)}
-	}
-	if resp.StatusCode >= 300 {
-		return fmt.Errorf("%s: %w", op, apiError(resp, raw))
 	}
 	if out == nil || len(bytes.TrimSpace(raw)) == 0 {
 		return nil
 	}
 	if err := json.Unmarshal(raw, out); err != nil {
-		return fmt.Errorf("%s: decoding answer (HTTP %d): %w", op, resp.StatusCode, err)
+		return fmt.Errorf("%s: decoding answer: %w", op, err)
 	}
 	return nil
-}
-
-// apiError reads an awsJson error answer: the code from X-Amzn-ErrorType,
-// else the body's __type or code, without a namespace ("ns#Code") or a
-// suffix ("Code:url"); the message from message or Message.
-func apiError(resp *http.Response, raw []byte) *smithy.GenericAPIError {
-	var body struct {
-		Type     string `json:"__type"`
-		Code     string `json:"code"`
-		Message  string `json:"message"`
-		MessageU string `json:"Message"`
-	}
-	_ = json.Unmarshal(raw, &body)
-	code := resp.Header.Get("X-Amzn-ErrorType")
-	if code == "" {
-		code = body.Type
-	}
-	if code == "" {
-		code = body.Code
-	}
-	if i := strings.IndexByte(code, ':'); i >= 0 {
-		code = code[:i]
-	}
-	if i := strings.LastIndexByte(code, '#'); i >= 0 {
-		code = code[i+1:]
-	}
-	msg := body.Message
-	if msg == "" {
-		msg = body.MessageU
-	}
-	fault := smithy.FaultClient
-	if resp.StatusCode >= 500 {
-		fault = smithy.FaultServer
-	}
-	if code == "" {
-		code = fmt.Sprintf("HTTP%d", resp.StatusCode)
-		if msg == "" {
-			msg = http.StatusText(resp.StatusCode)
-		}
-	}
-	return &smithy.GenericAPIError{Code: code, Message: msg, Fault: fault}
 }
 
 // The request and answer shapes of the operations used, with the members

@@ -17,6 +17,7 @@ import (
 	"github.com/aws/smithy-go"
 	"github.com/google/uuid"
 
+	"github.com/evolvestack/evolvestack/internal/awsclient"
 	"github.com/evolvestack/evolvestack/registry/serde/wire"
 )
 
@@ -178,7 +179,7 @@ func (c *cmdIO) decodeFailure(err error) int {
 // isSendError reports whether err is a request glueClient sent that got
 // no answer.
 func isSendError(err error) bool {
-	var se *sendError
+	var se *awsclient.SendError
 	return errors.As(err, &se)
 }
 

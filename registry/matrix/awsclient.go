@@ -3,19 +3,15 @@ package matrix
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
-	"github.com/aws/smithy-go"
+
+	"github.com/evolvestack/evolvestack/internal/awsclient"
 )
 
 // Client makes the few AWS calls the matrix needs (Lambda, Kinesis, SQS,
@@ -26,28 +22,18 @@ import (
 // binary's start-up budget has no room for.
 type Client struct {
 	endpoint string // "" for AWS's regional endpoints
-	region   string
-	creds    aws.CredentialsProvider
-	http     *http.Client
-	signer   *v4.Signer
+	aws      *awsclient.Client
 }
 
-// NewClient builds a client for cfg's region, credentials and HTTP
-// client, sending to endpoint (e.g. the emulator's URL), or to each
-// service's regional endpoint when endpoint and cfg.BaseEndpoint are "".
+// NewClient builds a client for cfg's region (us-east-1 when it names
+// none), credentials and HTTP client, sending to endpoint (e.g. the
+// emulator's URL), or to each service's regional endpoint when endpoint
+// and cfg.BaseEndpoint are "".
 func NewClient(cfg aws.Config, endpoint string) *Client {
 	if endpoint == "" && cfg.BaseEndpoint != nil {
 		endpoint = *cfg.BaseEndpoint
 	}
-	hc := http.DefaultClient
-	if c, ok := cfg.HTTPClient.(*http.Client); ok && c != nil {
-		hc = c
-	}
-	region := cfg.Region
-	if region == "" {
-		region = "us-east-1"
-	}
-	return &Client{endpoint: strings.TrimRight(endpoint, "/"), region: region, creds: cfg.Credentials, http: hc, signer: v4.NewSigner()}
+	return &Client{endpoint: strings.TrimRight(endpoint, "/"), aws: awsclient.New(cfg, "us-east-1")}
 }
 
 // base is the URL requests to service go to.
@@ -55,104 +41,13 @@ func (c *Client) base(service string) string {
 	if c.endpoint != "" {
 		return c.endpoint
 	}
-	return "https://" + service + "." + c.region + ".amazonaws.com"
+	return "https://" + service + "." + c.aws.Region + ".amazonaws.com"
 }
 
 // do sends one signed request and returns the answer's headers and body;
 // an HTTP error status is a *smithy.GenericAPIError.
 func (c *Client) do(ctx context.Context, service, method, path string, hdr http.Header, body []byte) (http.Header, []byte, error) {
-	req, err := http.NewRequestWithContext(ctx, method, c.base(service)+path, bytes.NewReader(body))
-	if err != nil {
-		return nil, nil, err
-	}
-	for k, v := range hdr {
-		req.Header[k] = v
-	}
-	if c.creds != nil {
-		creds, err := c.creds.Retrieve(ctx)
-		if err != nil {
-			return nil, nil, fmt.Errorf("retrieving credentials: %w", err)
-		}
-		sum := sha256.Sum256(body)
-		if err := c.signer.SignHTTP(ctx, creds, req, hex.EncodeToString(sum[:]), service, c.region, time.Now()); err != nil {
-			return nil, nil, fmt.Errorf("signing: %w", err)
-		}
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
-	if err != nil {
-		return nil, nil, fmt.Errorf("reading the answer: %w", err)
-	}
-	if resp.StatusCode >= 300 {
-		return resp.Header, raw, apiError(resp, raw)
-	}
-	return resp.Header, raw, nil
-}
-
-// apiError reads an error answer: the code from X-Amzn-ErrorType, a JSON
-// body's __type or code, or a query-protocol XML <Code>; the message
-// from message, Message or <Message>.
-func apiError(resp *http.Response, raw []byte) *smithy.GenericAPIError {
-	var body struct {
-		Type     string `json:"__type"`
-		Code     string `json:"code"`
-		Message  string `json:"message"`
-		MessageU string `json:"Message"`
-	}
-	_ = json.Unmarshal(raw, &body)
-	code := resp.Header.Get("X-Amzn-ErrorType")
-	if code == "" {
-		code = body.Type
-	}
-	if code == "" {
-		code = body.Code
-	}
-	if code == "" {
-		code = xmlText(raw, "Code")
-	}
-	if i := strings.IndexByte(code, ':'); i >= 0 {
-		code = code[:i]
-	}
-	if i := strings.LastIndexByte(code, '#'); i >= 0 {
-		code = code[i+1:]
-	}
-	msg := body.Message
-	if msg == "" {
-		msg = body.MessageU
-	}
-	if msg == "" {
-		msg = xmlText(raw, "Message")
-	}
-	if code == "" {
-		code = fmt.Sprintf("HTTP%d", resp.StatusCode)
-		if msg == "" {
-			msg = strings.TrimSpace(string(raw))
-		}
-	}
-	fault := smithy.FaultClient
-	if resp.StatusCode >= 500 {
-		fault = smithy.FaultServer
-	}
-	return &smithy.GenericAPIError{Code: code, Message: msg, Fault: fault}
-}
-
-// xmlText is the text of the first <tag> element of an XML document.
-func xmlText(raw []byte, tag string) string {
-	s := string(raw)
-	i := strings.Index(s, "<"+tag+">")
-	if i < 0 {
-		return ""
-	}
-	s = s[i+len(tag)+2:]
-	j := strings.Index(s, "</"+tag+">")
-	if j < 0 {
-		return ""
-	}
-	return s[:j]
+	return c.aws.Do(ctx, service, method, c.base(service)+path, hdr, body)
 }
 
 // jsonCall calls an operation of an awsJson protocol service (target is

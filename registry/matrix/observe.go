@@ -22,9 +22,9 @@ type invocationRecord struct {
 
 // invocations reads the function's invocation records.
 func (t *trigger) invocations(ctx context.Context) ([]invocationRecord, error) {
-	q := url.Values{"region": {t.c.region}}
-	if t.c.creds != nil {
-		if creds, err := t.c.creds.Retrieve(ctx); err == nil && isAccountID(creds.AccessKeyID) {
+	q := url.Values{"region": {t.c.aws.Region}}
+	if cp := t.c.aws.Credentials(); cp != nil {
+		if creds, err := cp.Retrieve(ctx); err == nil && isAccountID(creds.AccessKeyID) {
 			q.Set("account", creds.AccessKeyID)
 		}
 	}

@@ -13,6 +13,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/evolvestack/evolvestack/internal/awsclient"
 )
 
 // The paths Via knows.
@@ -312,7 +314,7 @@ func (t *trigger) setupSNS(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	topic := xmlText(raw, "TopicArn")
+	topic := awsclient.XMLText(raw, "TopicArn")
 	t.undo = append(t.undo, func(ctx context.Context) error {
 		_, err := t.c.queryCall(ctx, "sns", "2010-03-31", url.Values{"Action": {"DeleteTopic"}, "TopicArn": {topic}})
 		return err
@@ -330,7 +332,7 @@ func (t *trigger) setupSNS(ctx context.Context) error {
 			if err != nil {
 				return nil, err
 			}
-			ids[r.ID] = xmlText(raw, "MessageId")
+			ids[r.ID] = awsclient.XMLText(raw, "MessageId")
 		}
 		return ids, nil
 	}
