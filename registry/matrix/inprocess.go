@@ -54,16 +54,25 @@ func KinesisEvent(batch []Record) events.KinesisEvent {
 // Kinesis adapts an in-process Kinesis handler (as lambda.Start takes
 // it): its error fails the batch, its batchItemFailures fail records.
 func Kinesis(fn func(context.Context, events.KinesisEvent) (events.KinesisEventResponse, error)) Handler {
+	return batchHandler(fn, KinesisEvent, func(r events.KinesisEventResponse) []string {
+		var ids []string
+		for _, f := range r.BatchItemFailures {
+			ids = append(ids, f.ItemIdentifier)
+		}
+		return ids
+	})
+}
+
+// batchHandler adapts an in-process batch handler: event builds its event
+// from a batch; its error fails the batch, and the items failed names fail
+// those records.
+func batchHandler[E, R any](fn func(context.Context, E) (R, error), event func([]Record) E, failed func(R) []string) Handler {
 	return HandlerFunc(func(ctx context.Context, batch []Record) Result {
-		resp, err := fn(ctx, KinesisEvent(batch))
+		resp, err := fn(ctx, event(batch))
 		if err != nil {
 			return Result{Err: err}
 		}
-		var failed []string
-		for _, f := range resp.BatchItemFailures {
-			failed = append(failed, f.ItemIdentifier)
-		}
-		return Result{Failed: failed}
+		return Result{Failed: failed(resp)}
 	})
 }
 
@@ -88,16 +97,12 @@ func SQSEvent(batch []Record) events.SQSEvent {
 
 // SQS adapts an in-process SQS handler.
 func SQS(fn func(context.Context, events.SQSEvent) (events.SQSEventResponse, error)) Handler {
-	return HandlerFunc(func(ctx context.Context, batch []Record) Result {
-		resp, err := fn(ctx, SQSEvent(batch))
-		if err != nil {
-			return Result{Err: err}
+	return batchHandler(fn, SQSEvent, func(r events.SQSEventResponse) []string {
+		var ids []string
+		for _, f := range r.BatchItemFailures {
+			ids = append(ids, f.ItemIdentifier)
 		}
-		var failed []string
-		for _, f := range resp.BatchItemFailures {
-			failed = append(failed, f.ItemIdentifier)
-		}
-		return Result{Failed: failed}
+		return ids
 	})
 }
 
