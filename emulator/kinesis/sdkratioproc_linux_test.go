@@ -89,9 +89,9 @@ func TestRatioServerProcess(t *testing.T) {
 			t.Fatal(err)
 		}
 		// The null server is net/http's, as the issue measured it: the
-	// emulator's fast path (httpserver/fast.go) is part of what is
-	// measured, not of the baseline.
-	srv := httpserver.New(nullHandler(body), httpserver.Config{Protocols: emulator.ServerProtocols(), NetHTTPOnly: true})
+		// emulator's fast path (httpserver/fast.go) is part of what is
+		// measured, not of the baseline.
+		srv := httpserver.New(nullHandler(body), httpserver.Config{Protocols: emulator.ServerProtocols(), NetHTTPOnly: true})
 		go func() { _ = srv.Serve(ln) }()
 		defer srv.Close()
 		fmt.Println("READY http://" + ln.Addr().String())
