@@ -507,8 +507,15 @@ func TestCancelTarget(t *testing.T) {
 		t.Errorf("cancelled %d, want 3", n)
 	}
 	r.advance(time.Hour)
-	if got := r.log(); !slices.Equal(got, []string{"attempt x1 1", "attempt y1 1", "success y1", "attempt y2 1", "success y2"}) &&
-		!slices.Equal(got, []string{"attempt x1 1", "attempt y2 1", "success y2", "attempt y1 1", "success y1"}) {
+	// y1 and y2 fall due together and may be attempted by two workers at
+	// once, so their events may interleave (seen once in ~1,000 runs):
+	// each is attempted once, then succeeds; nothing of x runs again.
+	got := r.log()
+	sorted := slices.Sorted(slices.Values(got))
+	if !slices.Equal(sorted, []string{"attempt x1 1", "attempt y1 1", "attempt y2 1", "success y1", "success y2"}) ||
+		got[0] != "attempt x1 1" ||
+		slices.Index(got, "attempt y1 1") > slices.Index(got, "success y1") ||
+		slices.Index(got, "attempt y2 1") > slices.Index(got, "success y2") {
 		t.Errorf("events %v", got)
 	}
 	if n := r.q.Pending(); n != 0 {
