@@ -27,7 +27,7 @@ type echo struct {
 
 // echoHandler answers every request with what it saw as JSON; the paths
 // /hijack, /panic, /unread and /block do what they say.
-func echoHandler(block <-chan struct{}) http.Handler {
+func echoHandler(block <-chan struct{}, entered chan<- struct{}) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.Header.Get("X-Test") {
 		case "hijack":
@@ -43,6 +43,7 @@ func echoHandler(block <-chan struct{}) http.Handler {
 			_, _ = io.WriteString(w, "left the body")
 			return
 		case "block":
+			entered <- struct{}{}
 			<-block
 		case "close":
 			w.Header().Set("Connection", "close")
@@ -72,13 +73,13 @@ func echoHandler(block <-chan struct{}) http.Handler {
 }
 
 // startEcho serves echoHandler and returns the server and its address.
-func startEcho(t *testing.T, cfg httpserver.Config, block <-chan struct{}) (*httpserver.Server, string) {
+func startEcho(t *testing.T, cfg httpserver.Config, block <-chan struct{}, entered chan<- struct{}) (*httpserver.Server, string) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httpserver.New(echoHandler(block), cfg)
+	srv := httpserver.New(echoHandler(block, entered), cfg)
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
 	t.Cleanup(func() {
@@ -173,7 +174,7 @@ func TestFastPath(t *testing.T) {
 		{"bad Host", []string{"POST / HTTP/1.1\r\nHost: a b\r\nContent-Length: 0\r\n\r\n"}, []want{{400, true, ""}}},
 		{"bare LF", []string{"POST / HTTP/1.1\nHost: a\nContent-Length: 0\n\n"}, []want{{200, true, ""}}},
 	}
-	_, addr := startEcho(t, httpserver.Config{}, nil)
+	_, addr := startEcho(t, httpserver.Config{}, nil, nil)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -226,7 +227,7 @@ func TestFastPathConnection(t *testing.T) {
 		{"hijack", plain("{}", "X-Test: hijack"), 0, false, false},
 		{"panic", plain("{}", "X-Test: panic"), 0, false, false},
 	}
-	_, addr := startEcho(t, httpserver.Config{}, nil)
+	_, addr := startEcho(t, httpserver.Config{}, nil, nil)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -275,21 +276,18 @@ func TestFastPathConnection(t *testing.T) {
 // connections at once and waits for a request being served.
 func TestFastPathShutdown(t *testing.T) {
 	t.Parallel()
-	block := make(chan struct{})
-	srv, addr := startEcho(t, httpserver.Config{}, block)
+	block, entered := make(chan struct{}), make(chan struct{}, 1)
+	srv, addr := startEcho(t, httpserver.Config{}, block, entered)
 	idle, idleBR := dial(t, addr)
 	_, _ = io.WriteString(idle, plain("{}"))
 	readEcho(t, idleBR)
 	busy, busyBR := dial(t, addr)
 	_, _ = io.WriteString(busy, plain("busy", "X-Test: block"))
-	deadline := time.Now().Add(5 * time.Second)
-	for srv.OpenConnections() < 2 {
-		if time.Now().After(deadline) {
-			t.Fatal("connections not open")
-		}
-		time.Sleep(time.Millisecond)
+	select {
+	case <-entered: // the busy request is in the handler
+	case <-time.After(10 * time.Second):
+		t.Fatal("the busy request did not reach the handler")
 	}
-	time.Sleep(50 * time.Millisecond) // the busy request reaches the handler
 	shut := make(chan error, 1)
 	go func() { shut <- srv.Shutdown(context.Background()) }()
 	if !closedSoon(idle, 2*time.Second) {
@@ -320,7 +318,7 @@ func TestFastPathShutdown(t *testing.T) {
 func TestFastPathConnectionLimit(t *testing.T) {
 	t.Parallel()
 	const limit = 10
-	srv, addr := startEcho(t, httpserver.Config{MaxConnections: limit}, nil)
+	srv, addr := startEcho(t, httpserver.Config{MaxConnections: limit}, nil, nil)
 	var conns []net.Conn
 	for i := range 3 * limit {
 		c, br := dial(t, addr)
@@ -342,7 +340,7 @@ func TestFastPathConnectionLimit(t *testing.T) {
 // with -race.
 func TestFastPathConcurrent(t *testing.T) {
 	t.Parallel()
-	_, addr := startEcho(t, httpserver.Config{}, nil)
+	_, addr := startEcho(t, httpserver.Config{}, nil, nil)
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 8}}
 	defer client.CloseIdleConnections()
 	var wg sync.WaitGroup
