@@ -257,6 +257,10 @@ func (p *parsed) setCredential(cred string) *Error {
 // setTime parses the request time. A Date header may also use the HTTP
 // date format.
 func (p *parsed) setTime(v string, httpDate bool) *Error {
+	if t, ok := parseBasicTime(v); ok {
+		p.when = t
+		return nil
+	}
 	t, err := time.Parse(timeFormat, v)
 	if err != nil && httpDate {
 		if ht, herr := http.ParseTime(v); herr == nil {
@@ -268,6 +272,35 @@ func (p *parsed) setTime(v string, httpDate bool) *Error {
 	}
 	p.when = t
 	return nil
+}
+
+// parseBasicTime is time.Parse(timeFormat, v) for the times it accepts,
+// without its generality (it runs on every request); false sends the
+// caller to time.Parse.
+func parseBasicTime(v string) (time.Time, bool) {
+	if len(v) != len(timeFormat) || v[8] != 'T' || v[15] != 'Z' {
+		return time.Time{}, false
+	}
+	num := func(s string) int {
+		n := 0
+		for _, c := range []byte(s) {
+			if c < '0' || c > '9' {
+				return -1
+			}
+			n = n*10 + int(c-'0')
+		}
+		return n
+	}
+	y, mo, d := num(v[0:4]), num(v[4:6]), num(v[6:8])
+	h, mi, sec := num(v[9:11]), num(v[11:13]), num(v[13:15])
+	if y < 0 || mo < 1 || mo > 12 || d < 1 || h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 59 {
+		return time.Time{}, false
+	}
+	t := time.Date(y, time.Month(mo), d, h, mi, sec, 0, time.UTC)
+	if t.Day() != d { // past the month's end
+		return time.Time{}, false
+	}
+	return t, true
 }
 
 // isAuthSep reports whether c separates Authorization header parameters.
