@@ -33,25 +33,11 @@ func (s *Service) PeekMessages(queueName string, max int) ([]PeekedMessage, int,
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	var all []*message
-	add := func(m *message) {
+	q.eachMessageLocked(func(m *message) {
 		if m != nil && m.state != stateGone && !q.expiredLocked(m, now) {
 			all = append(all, m)
 		}
-	}
-	for i := 0; i < q.ready.len(); i++ {
-		add(q.ready.at(i))
-	}
-	for _, g := range q.groups {
-		for i := 0; i < g.msgs.len(); i++ {
-			add(g.msgs.at(i))
-		}
-	}
-	for _, m := range q.delayed {
-		add(m)
-	}
-	for _, m := range q.inflight {
-		add(m)
-	}
+	})
 	sort.Slice(all, func(i, j int) bool { return all[i].seq < all[j].seq })
 	total := len(all)
 	if max > 0 && len(all) > max {
