@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"time"
@@ -151,12 +152,7 @@ func (q *Queue[P]) DumpState(emit func(key string, value []byte)) error {
 	}
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	seqs := make([]uint64, 0, len(q.live))
-	for seq := range q.live {
-		seqs = append(seqs, seq)
-	}
-	slices.Sort(seqs)
-	for _, seq := range seqs {
+	for _, seq := range slices.Sorted(maps.Keys(q.live)) {
 		emit(RowKey(q.o.KeyPrefix, seq), q.live[seq].j.row)
 	}
 	return nil

@@ -29,6 +29,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -314,14 +316,8 @@ func (m *eventSourceMapping) rowLocked() []byte {
 // DumpState emits every row of the service's state (awsapi.Persistent).
 func (s *Service) DumpState(emit func(key string, value []byte)) error {
 	s.mu.Lock()
-	fns := make([]*function, 0, len(s.functions))
-	for _, fn := range s.functions {
-		fns = append(fns, fn)
-	}
-	esms := make([]*eventSourceMapping, 0, len(s.esms))
-	for _, m := range s.esms {
-		esms = append(esms, m)
-	}
+	fns := slices.Collect(maps.Values(s.functions))
+	esms := slices.Collect(maps.Values(s.esms))
 	s.mu.Unlock()
 	sort.Slice(fns, func(i, j int) bool { return fns[i].name < fns[j].name })
 	for _, fn := range fns {

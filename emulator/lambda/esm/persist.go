@@ -24,8 +24,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -228,12 +228,7 @@ func (k *kinesisSource) silence(forget bool) {
 func (m *Manager) DumpState(emit func(key string, value []byte)) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	ids := make([]string, 0, len(m.mappings))
-	for id := range m.mappings {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
-	for _, id := range ids {
+	for _, id := range slices.Sorted(maps.Keys(m.mappings)) {
 		if k, ok := m.mappings[id].src.(*kinesisSource); ok {
 			k.dump(emit)
 		}
