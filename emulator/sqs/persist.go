@@ -93,25 +93,21 @@ func (q *queue) putRowLocked() {
 	}
 }
 
-// nextSeqLocked advances the send counter, reserving a new block in the
-// queue row when it runs past the last.
-func (q *queue) nextSeqLocked() uint64 {
-	q.seq++
-	if q.j != nil && q.seq > q.seqMark {
-		q.seqMark = q.seq + counterBlock
-		q.putRowLocked()
-	}
-	return q.seq
-}
+// nextSeqLocked advances the send counter.
+func (q *queue) nextSeqLocked() uint64 { return q.advanceLocked(&q.seq, &q.seqMark) }
 
-// nextRcvLocked advances the receive counter the same way.
-func (q *queue) nextRcvLocked() uint64 {
-	q.rcv++
-	if q.j != nil && q.rcv > q.rcvMark {
-		q.rcvMark = q.rcv + counterBlock
+// nextRcvLocked advances the receive counter.
+func (q *queue) nextRcvLocked() uint64 { return q.advanceLocked(&q.rcv, &q.rcvMark) }
+
+// advanceLocked advances counter n, reserving a new block (up to *mark)
+// in the queue row when it runs past the last.
+func (q *queue) advanceLocked(n, mark *uint64) uint64 {
+	*n++
+	if q.j != nil && *n > *mark {
+		*mark = *n + counterBlock
 		q.putRowLocked()
 	}
-	return q.rcv
+	return *n
 }
 
 // putMsgLocked journals m's row. Key and value share one allocation:
