@@ -3,7 +3,6 @@ package main
 import (
 	"log/slog"
 	"net/http"
-	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -18,10 +17,10 @@ const releaseIdleAfter = 2 * time.Second
 // would put the release (0.2-0.4 ms) and the first request's page faults
 // on the start-up time.
 type startupRelease struct {
-	next  http.Handler
-	log   *slog.Logger
+	next http.Handler
+	log  *slog.Logger
+	// done is set by the first release call; the others do nothing.
 	done  atomic.Bool
-	once  sync.Once
 	timer *time.Timer
 }
 
@@ -36,23 +35,23 @@ func newStartupRelease(next http.Handler, log *slog.Logger) *startupRelease {
 // first answer.
 func (s *startupRelease) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.next.ServeHTTP(w, r)
-	if !s.done.Load() && s.done.CompareAndSwap(false, true) {
+	if !s.done.Load() {
 		go s.release()
 	}
 }
 
 // release runs releaseStartupPages once.
 func (s *startupRelease) release() {
-	s.once.Do(func() {
-		s.done.Store(true)
-		s.timer.Stop()
-		n, err := releaseStartupPages()
-		if err != nil {
-			s.log.Debug("start-up pages", "error", err)
-			return
-		}
-		s.log.Debug("start-up pages released", "bytes", n)
-	})
+	if !s.done.CompareAndSwap(false, true) {
+		return
+	}
+	s.timer.Stop()
+	n, err := releaseStartupPages()
+	if err != nil {
+		s.log.Debug("start-up pages", "error", err)
+		return
+	}
+	s.log.Debug("start-up pages released", "bytes", n)
 }
 
 // stop stops the idle timer.

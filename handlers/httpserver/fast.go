@@ -97,6 +97,13 @@ func (s *fastServer) serve(c net.Conn) {
 	}
 }
 
+// isClosing reports whether Shutdown or Close has begun.
+func (s *fastServer) isClosing() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.closing
+}
+
 // shutdown stops taking requests: idle connections close now, busy ones
 // after their answer.
 func (s *fastServer) shutdown() {
@@ -213,10 +220,7 @@ func (fc *fastConn) next(first bool) bool {
 	}
 	fc.active.Store(false)
 	s.t.setState(fc.c, http.StateIdle)
-	s.mu.Lock()
-	closing := s.closing
-	s.mu.Unlock()
-	if !keep || closing {
+	if !keep || s.isClosing() {
 		s.close(fc)
 		return false
 	}
@@ -416,17 +420,14 @@ func (fc *fastConn) serveRequest(r *fastRequest) (keep bool) {
 	if r.contentLength == 0 {
 		req.Body = http.NoBody
 	}
-	w := &fastWriter{fc: fc, header: make(http.Header, 6), req: req, reqClose: r.close}
+	w := &fastWriter{fc: fc, header: make(http.Header, 6), reqClose: r.close}
 	if !fc.run(w, req) {
 		return false
 	}
 	if fc.gone.Load() {
 		return false
 	}
-	s.mu.Lock()
-	closing := s.closing
-	s.mu.Unlock()
-	keep = !r.close && !w.closeAfter() && !closing
+	keep = !w.closingNow()
 	if left := body.r.N; left > 0 {
 		if !keep || left > maxDrain {
 			keep = false
@@ -492,7 +493,6 @@ func (b *fastBody) Close() error { return nil }
 // answer and writes it with its length once the handler returns.
 type fastWriter struct {
 	fc       *fastConn
-	req      *http.Request
 	header   http.Header
 	status   int
 	body     bytes.Buffer
@@ -567,13 +567,7 @@ func (w *fastWriter) handlerLength() (int64, bool) {
 // closingNow reports whether the answer must say Connection: close, as
 // far as is known before the handler ends.
 func (w *fastWriter) closingNow() bool {
-	if w.reqClose || w.closeAfter() {
-		return true
-	}
-	s := w.fc.s
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.closing
+	return w.reqClose || w.closeAfter() || w.fc.s.isClosing()
 }
 
 // SetReadDeadline and SetWriteDeadline serve http.ResponseController.
