@@ -525,12 +525,6 @@ func (d *formDecoder) find(key []byte) (*param, bool) {
 	return nil, false
 }
 
-// has reports whether key is a parameter.
-func (d *formDecoder) has(key []byte) bool {
-	_, ok := d.find(key)
-	return ok
-}
-
 // get returns the (first) value of key.
 func (d *formDecoder) get(key []byte) (string, bool) {
 	p, ok := d.find(key)
