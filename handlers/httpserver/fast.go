@@ -84,7 +84,8 @@ var (
 
 // serve runs c's requests until c closes or goes to net/http.
 func (s *fastServer) serve(c net.Conn) {
-	fc := &fastConn{s: s, c: c, br: bufio.NewReaderSize(c, maxFastHead), bw: bufio.NewWriterSize(c, 4<<10)}
+	rw := newRawIO(c)
+	fc := &fastConn{s: s, c: c, br: bufio.NewReaderSize(rw, maxFastHead), bw: bufio.NewWriterSize(rw, 4<<10)}
 	s.mu.Lock()
 	if s.closing {
 		s.mu.Unlock()
