@@ -36,6 +36,21 @@ func echoHandler(block <-chan struct{}, entered chan<- struct{}) http.Handler {
 				_ = c.Close()
 			}
 			return
+		case "hijack-read":
+			// Reads on from the hijacked connection, with no deadline of
+			// its own, and answers with what it read.
+			c, rw, err := http.NewResponseController(w).Hijack()
+			if err != nil {
+				return
+			}
+			defer c.Close()
+			b, err := rw.ReadByte()
+			if err != nil {
+				_, _ = io.WriteString(c, "read: "+err.Error())
+				return
+			}
+			_, _ = io.WriteString(c, "read "+string(b))
+			return
 		case "panic":
 			panic("handler panic")
 		case "unread":
@@ -364,4 +379,98 @@ func TestFastPathConcurrent(t *testing.T) {
 		})
 	}
 	wg.Wait()
+}
+
+// TestFastPathDeadlines checks the header and idle timeouts on the fast
+// path, and that their deadlines cut neither a body that comes late nor a
+// hijacked connection.
+func TestFastPathDeadlines(t *testing.T) {
+	t.Parallel()
+	const header, idle = 150 * time.Millisecond, 2 * time.Second
+	_, addr := startEcho(t, httpserver.Config{ReadHeaderTimeout: header, IdleTimeout: idle}, nil, nil)
+	req := plain("late body")
+	split := strings.Index(req, "\r\n\r\n") + 4
+	// closedWithin reads from c until it is closed, and fails unless that
+	// came within d.
+	closedWithin := func(t *testing.T, c net.Conn, br *bufio.Reader, d time.Duration) {
+		t.Helper()
+		start := time.Now()
+		if _, err := br.ReadByte(); err == nil {
+			t.Fatal("an answer, want the connection closed")
+		}
+		if took := time.Since(start); took > d {
+			t.Fatalf("closed after %v, want within %v", took, d)
+		}
+	}
+	tests := []struct {
+		name string
+		run  func(t *testing.T, c net.Conn, br *bufio.Reader)
+	}{
+		{"head in parts within the header timeout", func(t *testing.T, c net.Conn, br *bufio.Reader) {
+			_, _ = io.WriteString(c, req[:20])
+			time.Sleep(header / 3)
+			_, _ = io.WriteString(c, req[20:])
+			if resp, e := readEcho(t, br); resp.StatusCode != 200 || e.Body != "late body" {
+				t.Fatalf("%d %+v", resp.StatusCode, e)
+			}
+		}},
+		{"head that stalls on a new connection", func(t *testing.T, c net.Conn, br *bufio.Reader) {
+			_, _ = io.WriteString(c, req[:20])
+			closedWithin(t, c, br, header+time.Second)
+		}},
+		{"head that stalls on a kept-alive connection", func(t *testing.T, c net.Conn, br *bufio.Reader) {
+			_, _ = io.WriteString(c, req)
+			readEcho(t, br)
+			_, _ = io.WriteString(c, req[:20])
+			closedWithin(t, c, br, idle/2) // the header timeout, not the idle one
+		}},
+		{"idle connection", func(t *testing.T, c net.Conn, br *bufio.Reader) {
+			_, _ = io.WriteString(c, req)
+			readEcho(t, br)
+			start := time.Now()
+			closedWithin(t, c, br, idle+time.Second)
+			if took := time.Since(start); took < idle-100*time.Millisecond {
+				t.Fatalf("closed after %v, before the idle timeout %v", took, idle)
+			}
+		}},
+		{"body later than the header timeout", func(t *testing.T, c net.Conn, br *bufio.Reader) {
+			for range 2 { // on a new connection and a kept-alive one
+				_, _ = io.WriteString(c, req[:split])
+				time.Sleep(2 * header)
+				_, _ = io.WriteString(c, req[split:])
+				if resp, e := readEcho(t, br); resp.StatusCode != 200 || e.Body != "late body" {
+					t.Fatalf("%d %+v", resp.StatusCode, e)
+				}
+			}
+		}},
+		{"hijacked connection read after the header timeout", func(t *testing.T, c net.Conn, br *bufio.Reader) {
+			for _, first := range []bool{true, false} {
+				if !first {
+					var err error
+					c, err = net.Dial("tcp", addr)
+					if err != nil {
+						t.Fatal(err)
+					}
+					defer c.Close()
+					br = bufio.NewReader(c)
+					_, _ = io.WriteString(c, req) // one request first: the idle deadline is set
+					readEcho(t, br)
+				}
+				_, _ = io.WriteString(c, plain("", "X-Test: hijack-read"))
+				time.Sleep(2 * header)
+				_, _ = io.WriteString(c, "x")
+				got, _ := io.ReadAll(br)
+				if string(got) != "read x" {
+					t.Fatalf("hijacked connection (first request %v) answered %q, want %q", first, got, "read x")
+				}
+			}
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			c, br := dial(t, addr)
+			tc.run(t, c, br)
+		})
+	}
 }
