@@ -127,6 +127,14 @@ func EmptyVoidBody(desc *awsapi.ServiceDescriptor) bool {
 	return desc == nil || desc.Name != "sqs"
 }
 
+// Appender is an output that renders itself as this codec's encoder
+// would, the same bytes, faster: outputs that carry thousands of items
+// (Kinesis's GetRecords) implement it. AppendJSON reports false, having
+// appended nothing, when the encoder must render the output instead.
+type Appender interface {
+	AppendJSON(b []byte) ([]byte, bool)
+}
+
 // WriteOutput writes a 200 response with out as the JSON body. An
 // operation without output shape answers an empty body whatever out is
 // (SQS: {} when out is not nil); a nil out of an operation with output
@@ -145,7 +153,13 @@ func (c *Codec) WriteOutput(w http.ResponseWriter, req *protocol.Request, desc *
 		if err != nil {
 			return fmt.Errorf("awsjson: encode %s: %w", op.Name, err)
 		}
-		body = jsonwire.Marshal(c.getBuffer(), plan, reflect.Indirect(v), jsonwire.Options{})
+		buf, appended := c.getBuffer(), false
+		if a, ok := out.(Appender); ok {
+			body, appended = a.AppendJSON(buf)
+		}
+		if !appended {
+			body = jsonwire.Marshal(buf, plan, reflect.Indirect(v), jsonwire.Options{})
+		}
 		writeBody(w, req, desc, http.StatusOK, body)
 		c.putBuffer(body)
 		return nil

@@ -2,6 +2,7 @@ package awsjson
 
 import (
 	"bytes"
+	"fmt"
 	"math"
 	"net/http"
 	"net/http/httptest"
@@ -396,3 +397,42 @@ func TestErrorType(t *testing.T) {
 }
 
 var _ = http.StatusOK
+
+// selfRendered is an output that renders itself (Appender), or declines.
+type selfRendered struct {
+	StreamNames []string `locationName:"StreamNames"`
+	decline     bool
+}
+
+func (o *selfRendered) AppendJSON(b []byte) ([]byte, bool) {
+	if o.decline {
+		return b, false
+	}
+	return append(b, `{"rendered":"by itself"}`...), true
+}
+
+// TestWriteOutputAppender checks that an output that renders itself is
+// written as it renders itself, and one that declines as the encoder
+// renders it.
+func TestWriteOutputAppender(t *testing.T) {
+	t.Parallel()
+	c := New()
+	op := &awsapi.Operation{Name: "ListStreams", OutputShape: "ListStreamsOutput"}
+	for _, tc := range []struct {
+		out  *selfRendered
+		want string
+	}{
+		{&selfRendered{StreamNames: []string{"s"}}, `{"rendered":"by itself"}`},
+		{&selfRendered{StreamNames: []string{"s"}, decline: true}, `{"StreamNames":["s"]}`},
+	} {
+		for range 3 { // with recycled buffers too
+			rec := httptest.NewRecorder()
+			if err := c.WriteOutput(rec, &protocol.Request{}, kinesisDesc(), op, tc.out); err != nil {
+				t.Fatal(err)
+			}
+			if rec.Body.String() != tc.want || rec.Header().Get("Content-Length") != fmt.Sprint(len(tc.want)) {
+				t.Fatalf("decline %v: body %q (length %s), want %q", tc.out.decline, rec.Body.String(), rec.Header().Get("Content-Length"), tc.want)
+			}
+		}
+	}
+}

@@ -1,8 +1,6 @@
 package jsonwire
 
 import (
-	"encoding/base64"
-	"encoding/binary"
 	"encoding/json"
 	"reflect"
 	"slices"
@@ -174,55 +172,11 @@ func AppendAny(b []byte, x any) []byte {
 // millisecond, so the shortest text that reads back as it is the exact
 // decimal of the milliseconds.
 func appendEpochSeconds(b []byte, tm time.Time) []byte {
-	ms := tm.UnixMilli()
-	if ms < 1e10 || ms >= 1e14 {
-		return shape.AppendJavaDouble(b, shape.EpochSeconds(tm), 64)
+	if b, ok := jsonstr.AppendEpochMillis(b, tm.UnixMilli()); ok {
+		return b
 	}
-	var buf [20]byte
-	digits := strconv.AppendInt(buf[:0], ms, 10)
-	exp := len(digits) - 4 // the point sits before the last three digits
-	last := len(digits)
-	for last > 1 && digits[last-1] == '0' {
-		last--
-	}
-	b = append(b, digits[0], '.')
-	if last == 1 {
-		b = append(b, '0')
-	} else {
-		b = append(b, digits[1:last]...)
-	}
-	b = append(b, 'E')
-	return strconv.AppendInt(b, int64(exp), 10)
+	return shape.AppendJavaDouble(b, shape.EpochSeconds(tm), 64)
 }
-
-// b64Enc12 maps 12 bits to their two standard base64 digits (the first in
-// the low byte).
-var b64Enc12 = func() (t [4096]uint16) {
-	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
-	for i := range t {
-		t[i] = uint16(alphabet[i>>6]) | uint16(alphabet[i&63])<<8
-	}
-	return t
-}()
 
 // appendBase64 appends the standard, padded base64 encoding of src to b.
-func appendBase64(b, src []byte) []byte {
-	n := base64.StdEncoding.EncodedLen(len(src))
-	b = slices.Grow(b, n)
-	dst := b[len(b) : len(b)+n]
-	di, si := 0, 0
-	// Six bytes (of an eight-byte load) to eight digits at a time.
-	for ; si+8 <= len(src); si, di = si+6, di+8 {
-		x := binary.BigEndian.Uint64(src[si:])
-		binary.LittleEndian.PutUint64(dst[di:], uint64(b64Enc12[x>>52])|uint64(b64Enc12[x>>40&0xfff])<<16|
-			uint64(b64Enc12[x>>28&0xfff])<<32|uint64(b64Enc12[x>>16&0xfff])<<48)
-	}
-	for ; si+3 <= len(src); si, di = si+3, di+4 {
-		v := uint(src[si])<<16 | uint(src[si+1])<<8 | uint(src[si+2])
-		binary.LittleEndian.PutUint32(dst[di:], uint32(b64Enc12[v>>12])|uint32(b64Enc12[v&0xfff])<<16)
-	}
-	if si < len(src) {
-		base64.StdEncoding.Encode(dst[di:], src[si:])
-	}
-	return b[:len(b)+n]
-}
+func appendBase64(b, src []byte) []byte { return jsonstr.AppendBase64(b, src) }
