@@ -302,3 +302,38 @@ func TestForm(t *testing.T) {
 		t.Fatalf("GET vals = %v, %v", vals, err)
 	}
 }
+
+// selfRendered renders its result element itself (ResultAppender).
+type selfRendered sqsListQueuesOutput
+
+func (o *selfRendered) AppendQueryResult(b []byte, wrapper string) []byte {
+	return append(b, "<"+wrapper+"><Rendered>by itself</Rendered></"+wrapper+">"...)
+}
+
+// TestWriteOutputResultAppender checks that an output that renders its
+// result itself is written so, unless the service indents its answers.
+func TestWriteOutputResultAppender(t *testing.T) {
+	t.Parallel()
+	c := New()
+	for _, tc := range []struct {
+		name string
+		desc *awsapi.ServiceDescriptor
+		op   string
+		want string
+	}{
+		{"not indented", sqsQueryDesc(), "ListQueues", "<ListQueuesResult><Rendered>by itself</Rendered></ListQueuesResult><ResponseMetadata>"},
+		{"indented: the writer's", snsDesc(), "ListTopics", "<ListTopicsResult>\n    <QueueUrl>http://q/1</QueueUrl>"},
+	} {
+		op, ok := tc.desc.Operation(tc.op)
+		if !ok {
+			t.Fatalf("no op %s", tc.op)
+		}
+		rec := httptest.NewRecorder()
+		if err := c.WriteOutput(rec, &protocol.Request{RequestID: "rid-1"}, tc.desc, op, &selfRendered{QueueUrls: []string{"http://q/1"}}); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(rec.Body.String(), tc.want) {
+			t.Errorf("%s: body %s, want it to hold %q", tc.name, rec.Body.String(), tc.want)
+		}
+	}
+}
