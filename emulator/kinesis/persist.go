@@ -318,11 +318,11 @@ func appendBatch(b []byte, name string, sh *shard, from, to uint64) []byte {
 			} else {
 				raw = true
 				b = append(b, '"')
-				b = appendBase64(b, k)
+				b = jsonstr.AppendBase64(b, k)
 				b = append(b, '"')
 			}
 			b = append(b, ',', '"')
-			b = appendBase64(b, d)
+			b = jsonstr.AppendBase64(b, d)
 			b = append(b, '"')
 			if raw {
 				b = append(b, `,"b"`...)
@@ -343,9 +343,6 @@ func plainKey(k []byte) bool {
 	}
 	return true
 }
-
-// appendBase64 appends src in standard, padded base64.
-func appendBase64(dst, src []byte) []byte { return jsonstr.AppendBase64(dst, src) }
 
 // appendJSONString appends s as a JSON string.
 func appendJSONString[T string | []byte](b []byte, s T) []byte {

@@ -3,7 +3,6 @@ package kinesis
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"reflect"
@@ -501,39 +500,6 @@ func TestPersistenceRows(t *testing.T) {
 				t.Errorf("%d batch rows with %d records, want %d (or one more for the explicit hash key) with %d", batches, recs, tc.want, tc.records+3)
 			}
 		})
-	}
-}
-
-// TestAppendBase64 compares appendBase64 with the standard encoder.
-func TestAppendBase64(t *testing.T) {
-	t.Parallel()
-	src := make([]byte, 300)
-	for i := range src {
-		src[i] = byte(i*131 + i>>3)
-	}
-	tests := []struct {
-		name   string
-		prefix string
-		from   int
-		to     int
-	}{
-		{"empty", "", 0, 0},
-		{"one", "x", 0, 1},
-		{"two", "", 5, 7},
-		{"six", "ab", 1, 7},
-		{"seven", "", 0, 7},
-		{"eight", "", 0, 8},
-		{"100 bytes", "{", 3, 103},
-		{"long", "", 0, 300},
-	}
-	for _, tc := range tests {
-		for n := tc.from; n <= tc.to; n++ {
-			in := src[tc.from:n]
-			got := string(appendBase64([]byte(tc.prefix), in))
-			if want := tc.prefix + base64.StdEncoding.EncodeToString(in); got != want {
-				t.Fatalf("%s, %d bytes: %q, want %q", tc.name, len(in), got, want)
-			}
-		}
 	}
 }
 

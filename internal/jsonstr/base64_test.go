@@ -14,9 +14,11 @@ func TestAppendBase64(t *testing.T) {
 		for i := range src {
 			src[i] = byte(rng.IntN(256))
 		}
-		got := AppendBase64([]byte("pre"), src)
-		if want := "pre" + base64.StdEncoding.EncodeToString(src); string(got) != want {
-			t.Fatalf("AppendBase64(%x) = %s, want %s", src, got, want)
+		for _, prefix := range []string{"", "{", "pre"} { // after output of any length
+			got := AppendBase64([]byte(prefix), src)
+			if want := prefix + base64.StdEncoding.EncodeToString(src); string(got) != want {
+				t.Fatalf("AppendBase64(%q, %x) = %s, want %s", prefix, src, got, want)
+			}
 		}
 	}
 }

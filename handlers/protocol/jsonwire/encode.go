@@ -81,7 +81,7 @@ func (e *encoder) value(b []byte, f *shape.Field, t *shape.Type, v reflect.Value
 		return AppendString(b, shape.FormatTimestamp(tm, format))
 	case shape.KindBlob:
 		b = append(b, '"')
-		b = appendBase64(b, v.Bytes())
+		b = jsonstr.AppendBase64(b, v.Bytes())
 		return append(b, '"')
 	case shape.KindDocument:
 		raw, err := json.Marshal(v.Interface())
@@ -177,6 +177,3 @@ func appendEpochSeconds(b []byte, tm time.Time) []byte {
 	}
 	return shape.AppendJavaDouble(b, shape.EpochSeconds(tm), 64)
 }
-
-// appendBase64 appends the standard, padded base64 encoding of src to b.
-func appendBase64(b, src []byte) []byte { return jsonstr.AppendBase64(b, src) }

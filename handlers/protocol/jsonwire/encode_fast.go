@@ -7,6 +7,7 @@ import (
 	"unsafe"
 
 	"github.com/evolvestack/evolvestack/handlers/protocol/shape"
+	"github.com/evolvestack/evolvestack/internal/jsonstr"
 )
 
 // The fast encoder renders addressable structures by reading their
@@ -227,7 +228,7 @@ func (fp *fastPlans) appendMember(b []byte, ff *fastField, p unsafe.Pointer) ([]
 			return b, false
 		}
 		b = append(b, '"')
-		b = appendBase64(b, v)
+		b = jsonstr.AppendBase64(b, v)
 		return append(b, '"'), true
 	case opTime:
 		return fp.appendTime(b, ff, (*time.Time)(p)), true

@@ -98,21 +98,6 @@ func TestAppendStringMatchesReference(t *testing.T) {
 	}
 }
 
-func TestAppendBase64(t *testing.T) {
-	t.Parallel()
-	rng := rand.New(rand.NewPCG(3, 4))
-	for n := range 200 {
-		src := make([]byte, n)
-		for i := range src {
-			src[i] = byte(rng.IntN(256))
-		}
-		got := appendBase64([]byte("pre"), src)
-		if want := "pre" + base64.StdEncoding.EncodeToString(src); string(got) != want {
-			t.Fatalf("appendBase64(%x) = %s, want %s", src, got, want)
-		}
-	}
-}
-
 func TestAppendEpochSeconds(t *testing.T) {
 	t.Parallel()
 	rng := rand.New(rand.NewPCG(5, 6))
