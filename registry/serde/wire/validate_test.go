@@ -34,6 +34,18 @@ func richRecord(t testing.TB) []byte {
 	return b
 }
 
+// overlongUnionIndex is richNull with its union index, 0, written in six
+// bytes: hamba's decoder reads at most five.
+func overlongUnionIndex(t testing.TB) []byte {
+	t.Helper()
+	b := richNull(t)
+	const at = 1 + 1 + 1 + 1 + 8 + 4 + 1 // s, i, l, b, d, f, by
+	if b[at] != 0 {
+		t.Fatalf("richNull's union index is %#x, want 0", b[at])
+	}
+	return append(append(b[:at:at], 0x80, 0x80, 0x80, 0x80, 0x80, 0x00), b[at+1:]...)
+}
+
 // richNull is a rich record whose union takes its null branch.
 func richNull(t testing.TB) []byte {
 	t.Helper()
@@ -89,6 +101,7 @@ func TestValidateAgreesWithDecode(t *testing.T) {
 		{"avro array of 2^40 nulls", frame(nulls, huge), false},
 		{"avro array of 3 nulls", frame(nulls, []byte{0x06, 0x00}), true},
 		{"avro union on its null branch", frame(rich, richNull(t)), true},
+		{"avro union index in six bytes", frame(rich, overlongUnionIndex(t)), false},
 		{"avro top-level string truncated", frame(scalar, scalarOK[:2]), false},
 		{"json ok", frame(js, []byte(`{"id":"o","qty":1}`)), true},
 		{"json missing required", frame(js, []byte(`{"qty":1}`)), false},
