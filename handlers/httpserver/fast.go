@@ -194,11 +194,6 @@ func (fc *fastConn) next(first bool) bool {
 		s.close(fc)
 		return false
 	}
-	// A head that came whole (as SDKs send it, in one write) needs no
-	// header deadline: no read is left to wait for it.
-	if s.srv.ReadHeaderTimeout > 0 && !fc.headBuffered() {
-		_ = fc.c.SetReadDeadline(time.Now().Add(s.srv.ReadHeaderTimeout))
-	}
 	fc.active.Store(true)
 	s.t.setState(fc.c, http.StateActive)
 	head, err := fc.readHead()
@@ -238,16 +233,12 @@ func (fc *fastConn) next(first bool) bool {
 	return true
 }
 
-// headBuffered reports whether the buffer holds a whole head.
-func (fc *fastConn) headBuffered() bool {
-	buf, _ := fc.br.Peek(fc.br.Buffered())
-	return bytes.Contains(buf, headEnd)
-}
-
 // readHead returns the buffered head of the next request, up to and
-// including its blank line, without consuming it.
+// including its blank line, without consuming it. The rest of a head not
+// yet read whole must come within the header timeout; a head that came
+// whole (as SDKs send it, in one write) sets no deadline.
 func (fc *fastConn) readHead() ([]byte, error) {
-	for {
+	for armed := false; ; armed = true {
 		buf, _ := fc.br.Peek(fc.br.Buffered())
 		if i := bytes.Index(buf, headEnd); i >= 0 {
 			return buf[:i+len(headEnd)], nil
@@ -257,6 +248,9 @@ func (fc *fastConn) readHead() ([]byte, error) {
 		}
 		if fc.br.Buffered() >= maxFastHead {
 			return nil, errHandOff
+		}
+		if t := fc.s.srv.ReadHeaderTimeout; t > 0 && !armed {
+			_ = fc.c.SetReadDeadline(time.Now().Add(t))
 		}
 		if _, err := fc.br.Peek(fc.br.Buffered() + 1); err != nil {
 			// A timeout, or the client gone: net/http closes such a
@@ -556,9 +550,7 @@ func (w *fastWriter) Write(p []byte) (int, error) {
 	}
 	if !w.streaming && w.body.Len() == 0 {
 		if n, ok := w.handlerLength(); ok {
-			if _, ok := w.header["Content-Type"]; !ok && len(p) > 0 {
-				w.header["Content-Type"] = []string{http.DetectContentType(p)}
-			}
+			w.sniffType(p)
 			w.streaming, w.declared = true, n
 			w.writeHead(n, w.closingNow())
 		}
@@ -616,6 +608,14 @@ func (w *fastWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	return fc.c, bufio.NewReadWriter(fc.br, fc.bw), nil
 }
 
+// sniffType sets the Content-Type net/http's server would from the
+// answer's first bytes, when the handler set none and there are some.
+func (w *fastWriter) sniffType(body []byte) {
+	if _, ok := w.header["Content-Type"]; !ok && len(body) > 0 {
+		w.header["Content-Type"] = []string{http.DetectContentType(body)}
+	}
+}
+
 func (w *fastWriter) closeAfter() bool {
 	v := w.header["Connection"]
 	return len(v) > 0 && asciiEqualFold(v[0], "close")
@@ -644,9 +644,7 @@ func (w *fastWriter) finish(closing bool) error {
 	}
 	length := int64(-1)
 	if bodyAllowed(w.status) {
-		if _, ok := w.header["Content-Type"]; !ok && w.body.Len() > 0 {
-			w.header["Content-Type"] = []string{http.DetectContentType(w.body.Bytes())}
-		}
+		w.sniffType(w.body.Bytes())
 		length = int64(w.body.Len())
 	} else {
 		delete(w.header, "Content-Type")
