@@ -15,9 +15,8 @@ import (
 func (o *GetRecordsOutput) AppendJSON(b []byte) ([]byte, bool) {
 	start := len(b)
 	b = append(b, '{')
-	sep := false
+	top := len(b)
 	if o.Records != nil {
-		sep = true
 		b = append(b, `"Records":[`...)
 		// The records of a batch share their arrival time: its text is
 		// rendered once.
@@ -36,9 +35,7 @@ func (o *GetRecordsOutput) AppendJSON(b []byte) ([]byte, bool) {
 				b = jsonstr.Append(b, *r.SequenceNumber)
 			}
 			if r.ApproximateArrivalTimestamp != nil {
-				if len(b) > n {
-					b = append(b, ',')
-				}
+				b = appendSep(b, n)
 				b = append(b, `"ApproximateArrivalTimestamp":`...)
 				ms := r.ApproximateArrivalTimestamp.UnixMilli()
 				if atText == nil || ms != lastAt {
@@ -51,24 +48,18 @@ func (o *GetRecordsOutput) AppendJSON(b []byte) ([]byte, bool) {
 				b = append(b, atText...)
 			}
 			if r.Data != nil {
-				if len(b) > n {
-					b = append(b, ',')
-				}
+				b = appendSep(b, n)
 				b = append(b, `"Data":"`...)
 				b = jsonstr.AppendBase64(b, r.Data)
 				b = append(b, '"')
 			}
 			if r.PartitionKey != nil {
-				if len(b) > n {
-					b = append(b, ',')
-				}
+				b = appendSep(b, n)
 				b = append(b, `"PartitionKey":`...)
 				b = jsonstr.Append(b, *r.PartitionKey)
 			}
 			if r.EncryptionType != "" {
-				if len(b) > n {
-					b = append(b, ',')
-				}
+				b = appendSep(b, n)
 				b = append(b, `"EncryptionType":`...)
 				b = jsonstr.Append(b, string(r.EncryptionType))
 			}
@@ -77,25 +68,17 @@ func (o *GetRecordsOutput) AppendJSON(b []byte) ([]byte, bool) {
 		b = append(b, ']')
 	}
 	if o.NextShardIterator != nil {
-		if sep {
-			b = append(b, ',')
-		}
-		sep = true
+		b = appendSep(b, top)
 		b = append(b, `"NextShardIterator":`...)
 		b = jsonstr.Append(b, *o.NextShardIterator)
 	}
 	if o.MillisBehindLatest != nil {
-		if sep {
-			b = append(b, ',')
-		}
-		sep = true
+		b = appendSep(b, top)
 		b = append(b, `"MillisBehindLatest":`...)
 		b = strconv.AppendInt(b, *o.MillisBehindLatest, 10)
 	}
 	if o.ChildShards != nil {
-		if sep {
-			b = append(b, ',')
-		}
+		b = appendSep(b, top)
 		b = append(b, `"ChildShards":[`...)
 		for i := range o.ChildShards {
 			if i > 0 {
@@ -117,9 +100,7 @@ func (c *ChildShard) appendJSON(b []byte) []byte {
 		b = jsonstr.Append(b, *c.ShardId)
 	}
 	if c.ParentShards != nil {
-		if len(b) > n {
-			b = append(b, ',')
-		}
+		b = appendSep(b, n)
 		b = append(b, `"ParentShards":[`...)
 		for i, p := range c.ParentShards {
 			if i > 0 {
@@ -130,9 +111,7 @@ func (c *ChildShard) appendJSON(b []byte) []byte {
 		b = append(b, ']')
 	}
 	if r := c.HashKeyRange; r != nil {
-		if len(b) > n {
-			b = append(b, ',')
-		}
+		b = appendSep(b, n)
 		b = append(b, `"HashKeyRange":{`...)
 		m := len(b)
 		if r.StartingHashKey != nil {
@@ -140,13 +119,20 @@ func (c *ChildShard) appendJSON(b []byte) []byte {
 			b = jsonstr.Append(b, *r.StartingHashKey)
 		}
 		if r.EndingHashKey != nil {
-			if len(b) > m {
-				b = append(b, ',')
-			}
+			b = appendSep(b, m)
 			b = append(b, `"EndingHashKey":`...)
 			b = jsonstr.Append(b, *r.EndingHashKey)
 		}
 		b = append(b, '}')
 	}
 	return append(b, '}')
+}
+
+// appendSep appends the comma before an object's member unless the
+// member is the first, the object's content starting at start.
+func appendSep(b []byte, start int) []byte {
+	if len(b) > start {
+		return append(b, ',')
+	}
+	return b
 }

@@ -1,8 +1,6 @@
 package sqs
 
-import (
-	"github.com/evolvestack/evolvestack/internal/xmlstr"
-)
+import "github.com/evolvestack/evolvestack/internal/xmlstr"
 
 // AppendQueryResult appends o as the awsQuery codec's writer renders it
 // (element wrapper, no indentation), the same bytes

@@ -149,15 +149,16 @@ func (c *Codec) WriteOutput(w http.ResponseWriter, req *protocol.Request, desc *
 		out = nil
 	}
 	if v := reflect.ValueOf(out); out != nil && !(v.Kind() == reflect.Pointer && v.IsNil()) {
-		plan, err := c.cache.Plan(v.Type())
-		if err != nil {
-			return fmt.Errorf("awsjson: encode %s: %w", op.Name, err)
-		}
 		buf, appended := c.getBuffer(), false
 		if a, ok := out.(Appender); ok {
 			body, appended = a.AppendJSON(buf)
 		}
 		if !appended {
+			plan, err := c.cache.Plan(v.Type())
+			if err != nil {
+				c.putBuffer(buf)
+				return fmt.Errorf("awsjson: encode %s: %w", op.Name, err)
+			}
 			body = jsonwire.Marshal(buf, plan, reflect.Indirect(v), jsonwire.Options{})
 		}
 		writeBody(w, req, desc, http.StatusOK, body)
